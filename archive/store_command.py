@@ -1,0 +1,79 @@
+"""``python -m archive store``: run the embedded S3 store in the foreground until SIGINT / SIGTERM."""
+
+from __future__ import annotations
+
+import shlex
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+
+from archive.embedded_store import EmbeddedStore
+from archive.errors import ArchiveError
+from archive.object_store import StoreConfig
+
+_WATCH_INTERVAL_SECONDS = 1.0
+
+_Handler = Callable[[int, FrameType | None], object] | int | None
+
+
+def run_store_command(data_dir: Path, port: int) -> int:
+    """Start the embedded store, print its settings as shell ``export`` lines, serve until signalled.
+
+    Blocks until SIGINT or SIGTERM (installed on the main thread, restored afterwards), then stops
+    weed. Returns 0 after a clean stop, 1 after printing one line on stderr when the store cannot be
+    started or weed dies on its own.
+    """
+    stop_requested = threading.Event()
+    previous = _install_stop_handlers(stop_requested)
+    store: EmbeddedStore | None = None
+    try:
+        store = EmbeddedStore(data_dir, port=port)
+        store.start()
+        _print_exports(store.config, data_dir)
+        while not stop_requested.wait(_WATCH_INTERVAL_SECONDS):
+            if not store.is_running:
+                raise ArchiveError(f"weed exited unexpectedly; see {data_dir / 'logs'}")
+    except (ArchiveError, OSError, ValueError) as exc:
+        print(f"courtrec store: {_first_line(exc)}", file=sys.stderr)
+        return 1
+    finally:
+        if store is not None:
+            store.stop()
+        _restore_handlers(previous)
+    return 0
+
+
+def _print_exports(config: StoreConfig, data_dir: Path) -> None:
+    settings = {
+        "COURTREC_S3_ENDPOINT": config.endpoint,
+        "COURTREC_S3_BUCKET": config.bucket,
+        "COURTREC_S3_ACCESS_KEY": config.access_key,
+        "COURTREC_S3_SECRET_KEY": config.secret_key,
+    }
+    print(f"# courtrec embedded S3 store, data in {data_dir}; stop with Ctrl-C")
+    for name, value in settings.items():
+        print(f"export {name}={shlex.quote(value)}")
+    sys.stdout.flush()
+
+
+def _install_stop_handlers(event: threading.Event) -> dict[signal.Signals, _Handler]:
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        event.set()
+
+    previous: dict[signal.Signals, _Handler] = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        previous[signum] = signal.signal(signum, request_stop)
+    return previous
+
+
+def _restore_handlers(previous: dict[signal.Signals, _Handler]) -> None:
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
