@@ -1,0 +1,45 @@
+"""Opening capture sources and watching their health.
+
+Sources are named by one-line specs (:func:`parse_source_spec`), opened with :func:`open_source`
+into a :class:`Source` whose blocking ``frames()`` generator yields PyAV frames in real time;
+:class:`HealthMonitor` turns those frames into no-frames / black / frozen / silent events, and
+:func:`list_devices` finds the cameras and microphones attached. This package imports no other
+courtrec package.
+"""
+
+from devices.av_input import LiveAvSource
+from devices.discovery import DeviceInfo, list_devices
+from devices.errors import DeviceNotFoundError, DevicesError, SourceOpenError, SourceSpecError
+from devices.file_source import FileSource
+from devices.formats import AudioFormat, VideoFormat
+from devices.health import HealthCondition, HealthEvent, HealthMonitor, HealthThresholds
+from devices.pulse import PulseSource
+from devices.source import Source, open_source
+from devices.spec import ACCEPTED_FORMS, SourceKind, SourceSpec, parse_source_spec
+from devices.synthetic import SyntheticSettings, SyntheticSource
+
+__all__ = [
+    "ACCEPTED_FORMS",
+    "AudioFormat",
+    "DeviceInfo",
+    "DeviceNotFoundError",
+    "DevicesError",
+    "FileSource",
+    "HealthCondition",
+    "HealthEvent",
+    "HealthMonitor",
+    "HealthThresholds",
+    "LiveAvSource",
+    "PulseSource",
+    "Source",
+    "SourceKind",
+    "SourceOpenError",
+    "SourceSpec",
+    "SourceSpecError",
+    "SyntheticSettings",
+    "SyntheticSource",
+    "VideoFormat",
+    "list_devices",
+    "open_source",
+    "parse_source_spec",
+]
