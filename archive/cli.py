@@ -1,0 +1,75 @@
+"""``python -m archive``: run the embedded store, verify a recording, drain a spool's upload queue."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from archive.errors import ArchiveError
+from archive.layout import queue_path
+from archive.object_store import ObjectStore
+from archive.settings import ArchiveSettings
+from archive.store_command import run_store_command
+from archive.upload_queue import UploadQueue
+from archive.uploader import Uploader
+from archive.verify import verify_recording
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    parser = argparse.ArgumentParser(prog="python -m archive", description="courtrec archive")
+    commands = parser.add_subparsers(dest="command", required=True)
+    store = commands.add_parser("store", help="run the embedded SeaweedFS S3 server on loopback")
+    store.add_argument("--data", type=Path, required=True, help="data directory of the store")
+    store.add_argument("--port", type=int, default=8333, help="S3 port (default 8333)")
+    verify = commands.add_parser("verify", help="check every hash, the chain and signatures of a recording")
+    verify.add_argument("recording_id")
+    verify.add_argument("--public-key", default=None, help="pin the device's base64 Ed25519 public key")
+    upload = commands.add_parser("upload", help="upload what a spool's queue still holds, then exit")
+    upload.add_argument("--spool", type=Path, required=True)
+    upload.add_argument("--timeout", type=float, default=300.0, help="give up after this many seconds")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; returns the process exit code."""
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "store":
+            return run_store_command(args.data, args.port)
+        if args.command == "verify":
+            return _verify(args.recording_id, args.public_key)
+        return _upload(args.spool, args.timeout)
+    except ArchiveError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _primary_store() -> ObjectStore:
+    config = ArchiveSettings().primary_store()
+    if config is None:
+        raise ArchiveError(
+            "no object store configured: set COURTREC_S3_ENDPOINT, _ACCESS_KEY, _SECRET_KEY, _BUCKET"
+        )
+    return ObjectStore(config)
+
+
+def _verify(recording_id: str, public_key: str | None) -> int:
+    report = verify_recording(_primary_store(), recording_id, public_key=public_key)
+    for problem in report.problems:
+        print(problem)
+    print(report.summary())
+    return 0 if report.intact else 1
+
+
+def _upload(spool: Path, timeout: float) -> int:
+    if not queue_path(spool).exists():
+        raise ArchiveError(f"{spool} holds no upload queue")
+    with UploadQueue(queue_path(spool)) as queue:
+        drained = Uploader(queue, _primary_store()).drain(timeout_seconds=timeout)
+        print(", ".join(f"{state}={count}" for state, count in queue.counts().items()))
+    return 0 if drained else 1

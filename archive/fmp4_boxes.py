@@ -1,0 +1,120 @@
+"""Just enough ISO BMFF (MP4) box reading for fragmented MP4: split fragments, read their start times.
+
+Used to cut the muxer's byte stream into CMAF segments, to salvage the complete fragments of a
+segment cut short by a crash, and to time segments for playlists.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+_HEADER = struct.Struct(">I4s")
+_CONTAINERS = frozenset({b"moov", b"trak", b"mdia", b"minf", b"stbl", b"moof", b"traf", b"mvex"})
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """A box's type, its offset in the buffer and its total size (header included)."""
+
+    type: bytes
+    offset: int
+    size: int
+    header_size: int
+
+    @property
+    def end(self) -> int:
+        return self.offset + self.size
+
+    @property
+    def payload_offset(self) -> int:
+        return self.offset + self.header_size
+
+
+def box_at(data: bytes | bytearray | memoryview, offset: int) -> Box | None:
+    """The box starting at ``offset`` if its header and whole body are in ``data``; else None."""
+    if offset + _HEADER.size > len(data):
+        return None
+    size, box_type = _HEADER.unpack_from(data, offset)
+    header = _HEADER.size
+    if size == 1:
+        if offset + 16 > len(data):
+            return None
+        size = struct.unpack_from(">Q", data, offset + 8)[0]
+        header = 16
+    if size < header or offset + size > len(data):
+        return None
+    return Box(type=bytes(box_type), offset=offset, size=size, header_size=header)
+
+
+def iter_boxes(data: bytes | bytearray | memoryview, start: int = 0, end: int | None = None) -> Iterator[Box]:
+    """Complete boxes one after another from ``start``; stops at the first incomplete one."""
+    limit = len(data) if end is None else end
+    offset = start
+    while offset < limit:
+        box = box_at(data[:limit], offset)
+        if box is None:
+            return
+        yield box
+        offset = box.end
+
+
+def complete_fragments_length(data: bytes) -> int:
+    """Length of the longest prefix of ``data`` made of whole ``moof``+``mdat`` pairs (and other
+    whole top-level boxes): what of a torn segment still decodes."""
+    good = 0
+    pending_moof = False
+    for box in iter_boxes(data):
+        if box.type == b"moof":
+            pending_moof = True
+            continue
+        if box.type == b"mdat" and pending_moof:
+            pending_moof = False
+            good = box.end
+        elif not pending_moof:
+            good = box.end
+    return good
+
+
+def track_timescales(init_segment: bytes) -> dict[int, int]:
+    """Map each track's ``tkhd`` track id to its ``mdhd`` timescale, from an init segment."""
+    scales: dict[int, int] = {}
+    for trak in _walk(init_segment, 0, len(init_segment)):
+        if trak.type != b"trak":
+            continue
+        track_id: int | None = None
+        timescale: int | None = None
+        for box in _walk(init_segment, trak.payload_offset, trak.end):
+            version = init_segment[box.payload_offset]
+            if box.type == b"tkhd":
+                at = box.payload_offset + (20 if version == 1 else 12)
+                track_id = struct.unpack_from(">I", init_segment, at)[0]
+            elif box.type == b"mdhd":
+                at = box.payload_offset + (20 if version == 1 else 12)
+                timescale = struct.unpack_from(">I", init_segment, at)[0]
+        if track_id is not None and timescale:
+            scales[track_id] = timescale
+    return scales
+
+
+def fragment_start_seconds(data: bytes, moof: Box, timescales: dict[int, int]) -> float | None:
+    """The earliest ``baseMediaDecodeTime`` among the fragment's tracks, in seconds."""
+    starts: list[float] = []
+    track_id: int | None = None
+    for box in _walk(data, moof.payload_offset, moof.end):
+        if box.type == b"tfhd":
+            track_id = struct.unpack_from(">I", data, box.payload_offset + 4)[0]
+        elif box.type == b"tfdt" and track_id in timescales:
+            version = data[box.payload_offset]
+            at = box.payload_offset + 4
+            ticks = struct.unpack_from(">Q" if version == 1 else ">I", data, at)[0]
+            starts.append(ticks / timescales[track_id])
+    return min(starts) if starts else None
+
+
+def _walk(data: bytes, start: int, end: int) -> Iterator[Box]:
+    for box in iter_boxes(data, start, end):
+        yield box
+        if box.type in _CONTAINERS:
+            yield from _walk(data, box.payload_offset, box.end)

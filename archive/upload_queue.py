@@ -1,0 +1,200 @@
+"""The durable store-and-forward queue of sealed files waiting to go to the object store.
+
+SQLite in WAL mode with ``synchronous=FULL``: an enqueued file survives kill -9 and power loss.
+Keys are unique, so enqueueing the same object twice (e.g. when reconciling after a crash) is a no-op.
+Entries leave the ``pending`` state only when the store confirmed the object's SHA-256 (``done``) or
+when something needs a person (``conflict``: the key holds other bytes; ``corrupt``: the local file
+no longer matches its sealed hash).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Self
+
+from archive.errors import SpoolError
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS uploads (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    object_key TEXT NOT NULL UNIQUE,
+    local_path TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    recording_id TEXT NOT NULL,
+    delete_after_upload INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt REAL NOT NULL DEFAULT 0,
+    last_error TEXT,
+    enqueued_at REAL NOT NULL,
+    finished_at REAL
+);
+CREATE INDEX IF NOT EXISTS uploads_pending ON uploads (state, id);
+"""
+
+
+class UploadState(StrEnum):
+    """Where an entry is in its life."""
+
+    PENDING = "pending"
+    DONE = "done"
+    CONFLICT = "conflict"
+    CORRUPT = "corrupt"
+
+
+@dataclass(frozen=True, slots=True)
+class UploadItem:
+    """One file to upload under one key, with the SHA-256 it was sealed with."""
+
+    id: int
+    object_key: str
+    local_path: Path
+    sha256: str
+    size: int
+    recording_id: str
+    delete_after_upload: bool
+    attempts: int
+
+
+class UploadQueue:
+    """A FIFO of sealed files; safe to use from several threads of one process."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
+        except (sqlite3.Error, OSError) as exc:
+            raise SpoolError(f"cannot open the upload queue {path}: {exc}") from exc
+        self._lock = threading.Lock()
+        self._wakeup = threading.Event()
+
+    def close(self) -> None:
+        """Close the database."""
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def enqueue(
+        self,
+        *,
+        object_key: str,
+        local_path: Path,
+        sha256: str,
+        size: int,
+        recording_id: str,
+        delete_after_upload: bool,
+    ) -> bool:
+        """Add a sealed file. Returns False when the key was already queued (nothing changes then)."""
+        with self._lock:
+            cursor = self._db.execute(
+                "INSERT OR IGNORE INTO uploads (object_key, local_path, sha256, size, recording_id,"
+                " delete_after_upload, state, enqueued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    object_key,
+                    str(local_path),
+                    sha256,
+                    size,
+                    recording_id,
+                    int(delete_after_upload),
+                    UploadState.PENDING,
+                    time.time(),
+                ),
+            )
+            added = cursor.rowcount == 1
+        if added:
+            self._wakeup.set()
+        return added
+
+    def next_due(self, now: float | None = None) -> UploadItem | None:
+        """The oldest pending entry whose retry time has come, or None."""
+        moment = time.time() if now is None else now
+        with self._lock:
+            row = self._db.execute(
+                "SELECT id, object_key, local_path, sha256, size, recording_id, delete_after_upload,"
+                " attempts FROM uploads WHERE state = ? AND next_attempt <= ? ORDER BY id LIMIT 1",
+                (UploadState.PENDING, moment),
+            ).fetchone()
+        if row is None:
+            return None
+        return UploadItem(
+            id=row[0],
+            object_key=row[1],
+            local_path=Path(row[2]),
+            sha256=row[3],
+            size=row[4],
+            recording_id=row[5],
+            delete_after_upload=bool(row[6]),
+            attempts=row[7],
+        )
+
+    def mark_done(self, item_id: int) -> None:
+        """The store confirmed the object."""
+        self._finish(item_id, UploadState.DONE, None)
+
+    def mark_failed(self, item_id: int, state: UploadState, error: str) -> None:
+        """Stop trying an entry that needs a person (``conflict`` or ``corrupt``)."""
+        self._finish(item_id, state, error)
+
+    def postpone(self, item_id: int, *, delay_seconds: float, error: str) -> None:
+        """Count a failed attempt and retry the entry after ``delay_seconds``."""
+        with self._lock:
+            self._db.execute(
+                "UPDATE uploads SET attempts = attempts + 1, next_attempt = ?, last_error = ? WHERE id = ?",
+                (time.time() + delay_seconds, error, item_id),
+            )
+
+    def counts(self, recording_id: str | None = None) -> dict[UploadState, int]:
+        """How many entries are in each state (for one recording, or all)."""
+        query = "SELECT state, COUNT(*) FROM uploads"
+        args: tuple[str, ...] = ()
+        if recording_id is not None:
+            query += " WHERE recording_id = ?"
+            args = (recording_id,)
+        with self._lock:
+            rows = self._db.execute(query + " GROUP BY state", args).fetchall()
+        result = dict.fromkeys(UploadState, 0)
+        for state, count in rows:
+            result[UploadState(state)] = count
+        return result
+
+    def pending_count(self) -> int:
+        """Entries still to upload."""
+        return self.counts()[UploadState.PENDING]
+
+    def earliest_retry(self) -> float | None:
+        """The time (epoch seconds) the next pending entry becomes due, or None when none is pending."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT MIN(next_attempt) FROM uploads WHERE state = ?", (UploadState.PENDING,)
+            ).fetchone()
+        return None if row is None or row[0] is None else float(row[0])
+
+    def wait_for_work(self, timeout: float) -> None:
+        """Block until something is enqueued or ``timeout`` seconds pass."""
+        self._wakeup.wait(timeout)
+        self._wakeup.clear()
+
+    def wake(self) -> None:
+        """Wake a thread blocked in wait_for_work (used to stop it)."""
+        self._wakeup.set()
+
+    def _finish(self, item_id: int, state: UploadState, error: str | None) -> None:
+        with self._lock:
+            self._db.execute(
+                "UPDATE uploads SET state = ?, last_error = ?, finished_at = ? WHERE id = ?",
+                (state, error, time.time(), item_id),
+            )

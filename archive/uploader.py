@@ -1,0 +1,160 @@
+"""The uploader: drains the durable queue into the object store, one verified PUT per object.
+
+An upload counts only when the store confirms the SHA-256 the file was sealed with. The local copy
+of media is deleted only after that confirmation. When the store is unreachable the uploader backs
+off exponentially (with jitter, capped) and keeps everything; a key that already holds other bytes
+or a local file that no longer matches its seal is an integrity alarm, never retried blindly.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from archive.errors import (
+    ChecksumMismatchError,
+    ObjectConflictError,
+    StoreAuthError,
+    StoreUnavailableError,
+)
+from archive.hashing import sha256_file
+from archive.object_store import ObjectStore
+from archive.upload_queue import UploadItem, UploadQueue, UploadState
+
+logger = logging.getLogger(__name__)
+
+IntegrityAlarm = Callable[[UploadItem, str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Capped exponential backoff with full jitter (seconds)."""
+
+    first_seconds: float = 0.5
+    cap_seconds: float = 30.0
+
+    def __post_init__(self) -> None:
+        if not 0 < self.first_seconds <= self.cap_seconds:
+            raise ValueError(
+                "backoff needs 0 < first_seconds <= cap_seconds"
+                f" (got {self.first_seconds}, {self.cap_seconds})"
+            )
+
+    def delay(self, attempt: int) -> float:
+        """The delay before retry number ``attempt`` (0-based)."""
+        ceiling = min(self.cap_seconds, self.first_seconds * (2 ** min(attempt, 30)))
+        return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not security
+
+
+class Uploader:
+    """Uploads queued items in FIFO order until stopped; run it in its own thread via start()."""
+
+    def __init__(
+        self,
+        queue: UploadQueue,
+        store: ObjectStore,
+        *,
+        backoff: Backoff | None = None,
+        on_integrity_alarm: IntegrityAlarm | None = None,
+    ) -> None:
+        self._queue = queue
+        self._store = store
+        self._backoff = backoff or Backoff()
+        self._on_alarm = on_integrity_alarm
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._outage_attempts = 0
+
+    def start(self) -> None:
+        """Start the upload thread."""
+        self._thread = threading.Thread(target=self._run, name="uploader", daemon=True)
+        self._thread.start()
+
+    def stop(self, *, drain_seconds: float = 0.0) -> None:
+        """Stop the thread, first letting it drain the queue for up to ``drain_seconds``."""
+        deadline = time.monotonic() + drain_seconds
+        while drain_seconds and time.monotonic() < deadline and self._queue.pending_count():
+            time.sleep(0.1)
+        self._stop.set()
+        self._queue.wake()
+        if self._thread is not None:
+            self._thread.join()
+
+    def drain(self, *, timeout_seconds: float) -> bool:
+        """Upload in the calling thread until the queue is empty; True when it emptied in time."""
+        deadline = time.monotonic() + timeout_seconds
+        while time.monotonic() < deadline:
+            if not self._queue.pending_count():
+                return True
+            if not self.upload_next():
+                time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+        return not self._queue.pending_count()
+
+    def upload_next(self) -> bool:
+        """Try the next due item once. Returns True when an item was attempted."""
+        item = self._queue.next_due()
+        if item is None:
+            return False
+        self._attempt(item)
+        return True
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                attempted = self.upload_next()
+            except Exception:  # the supervisor of this thread: log and keep the evidence queued
+                logger.exception("uploader: unexpected error; will retry")
+                self._stop.wait(self._backoff.cap_seconds)
+                continue
+            if not attempted:
+                retry_at = self._queue.earliest_retry()
+                wait = 1.0 if retry_at is None else max(0.05, min(1.0, retry_at - time.time()))
+                self._queue.wait_for_work(wait)
+
+    def _attempt(self, item: UploadItem) -> None:
+        try:
+            if not item.local_path.exists():
+                self._alarm(item, UploadState.CORRUPT, f"local file {item.local_path} is missing")
+                return
+            self._store.put_file(item.object_key, item.local_path, item.sha256)
+        except (StoreUnavailableError, StoreAuthError) as exc:
+            delay = self._backoff.delay(self._outage_attempts)
+            self._outage_attempts += 1
+            logger.warning("upload of %s failed (%s); retrying in %.1f s", item.object_key, exc, delay)
+            self._queue.postpone(item.id, delay_seconds=delay, error=str(exc))
+            return
+        except ObjectConflictError as exc:
+            self._alarm(item, UploadState.CONFLICT, str(exc))
+            return
+        except ChecksumMismatchError as exc:
+            self._handle_mismatch(item, exc)
+            return
+        self._outage_attempts = 0
+        self._queue.mark_done(item.id)
+        if item.delete_after_upload:
+            item.local_path.unlink(missing_ok=True)
+        logger.debug("uploaded %s", item.object_key)
+
+    def _handle_mismatch(self, item: UploadItem, exc: ChecksumMismatchError) -> None:
+        actual = sha256_file(item.local_path)
+        if actual != item.sha256:
+            self._alarm(
+                item,
+                UploadState.CORRUPT,
+                f"local file {item.local_path} changed after sealing: sealed sha256 {item.sha256},"
+                f" now {actual}; not uploaded",
+            )
+            return
+        delay = self._backoff.delay(item.attempts)
+        logger.warning("store rejected %s's checksum (%s); retrying in %.1f s", item.object_key, exc, delay)
+        self._queue.postpone(item.id, delay_seconds=delay, error=str(exc))
+
+    def _alarm(self, item: UploadItem, state: UploadState, message: str) -> None:
+        logger.critical("INTEGRITY ALARM %s: %s", item.object_key, message)
+        self._queue.mark_failed(item.id, state, message)
+        if self._on_alarm is not None:
+            self._on_alarm(item, message)
