@@ -1,0 +1,154 @@
+"""``python -m capture``: record a room, list capture devices."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+
+from archive import (
+    ArchiveError,
+    ArchiveSettings,
+    ObjectStore,
+    StoreAuthError,
+    StoreUnavailableError,
+    UploadState,
+)
+from capture.encoder import VideoEncoderName
+from capture.errors import CaptureError
+from capture.recorder import Recorder, RecordingPlan
+from capture.settings import CaptureSettings
+from capture.stream_pipeline import StreamSettings
+from devices import DevicesError, list_devices, parse_source_spec
+
+logger = logging.getLogger(__name__)
+
+
+def build_parser(settings: CaptureSettings) -> argparse.ArgumentParser:
+    """The command-line interface, with defaults taken from ``settings``."""
+    parser = argparse.ArgumentParser(prog="python -m capture", description="courtrec capture agent")
+    commands = parser.add_subparsers(dest="command", required=True)
+    record = commands.add_parser("record", help="record a courtroom or bodycam to the spool and archive")
+    record.add_argument("--room", required=True, help="courtroom or bodycam unit, e.g. court-3")
+    record.add_argument(
+        "--source",
+        action="append",
+        required=True,
+        metavar="SPEC",
+        help="a source spec (repeat for several): synthetic, file:PATH, v4l2:/dev/video0, "
+        "alsa:DEVICE, pulse:DEVICE, rtsp://..., http(s)://...; options after '#'",
+    )
+    record.add_argument("--spool", type=Path, required=True, help="local directory for segments and journals")
+    record.add_argument("--case", default=None, help="case number shown in the caption and journal")
+    record.add_argument("--recording-id", default=None, help="resume this recording (default: a new id)")
+    record.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
+    record.add_argument("--segment-seconds", type=float, default=settings.segment_seconds)
+    record.add_argument("--checkpoint-seconds", type=float, default=settings.checkpoint_seconds)
+    record.add_argument("--court", default=settings.court)
+    record.add_argument("--device-id", default=settings.device_id)
+    record.add_argument(
+        "--encoder", type=VideoEncoderName, choices=list(VideoEncoderName), default=settings.video_encoder
+    )
+    record.add_argument("--preset", default=settings.video_preset)
+    record.add_argument("--video-bitrate", type=int, default=None, help="bits per second (default: CRF)")
+    record.add_argument(
+        "--key-file", type=Path, default=None, help="device Ed25519 key (default: in the spool)"
+    )
+    record.add_argument(
+        "--drain-seconds",
+        type=float,
+        default=settings.upload_drain_seconds,
+        help="after stopping, wait this long for uploads to finish",
+    )
+    commands.add_parser("devices", help="list the capture devices on this machine")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; returns the process exit code."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = CaptureSettings()
+        args = build_parser(settings).parse_args(argv)
+        if args.command == "devices":
+            return _list_devices()
+        return _record(args)
+    except (CaptureError, DevicesError, ArchiveError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _list_devices() -> int:
+    devices = list_devices()
+    if not devices:
+        print("no capture devices found (use --source synthetic or file:PATH to test)")
+    for device in devices:
+        print(f"{device.spec}\t{device.description}")
+    return 0
+
+
+def _record(args: argparse.Namespace) -> int:
+    specs = [parse_source_spec(text) for text in args.source]
+    if not 2 <= args.segment_seconds <= 60:
+        raise CaptureError(f"--segment-seconds must be between 2 and 60 (got {args.segment_seconds})")
+    recording_id = args.recording_id or f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    plan = RecordingPlan(
+        recording_id=recording_id,
+        court=args.court,
+        room=args.room,
+        device_id=args.device_id,
+        spool=args.spool,
+        sources=specs,
+        case=args.case,
+        checkpoint_seconds=args.checkpoint_seconds,
+        key_path=args.key_file,
+        stream=StreamSettings(
+            segment_seconds=args.segment_seconds,
+            encoder=args.encoder,
+            preset=args.preset,
+            video_bitrate=args.video_bitrate,
+        ),
+    )
+    store = _open_store()
+    recorder = Recorder(plan, store)
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        logger.info("signal %d: stopping", signum)
+        stop.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    recorder.start()
+    print(f"recording {recording_id} started; spool {args.spool}", flush=True)
+    stop.wait(args.duration)
+    recorder.stop(drain_seconds=args.drain_seconds if store is not None else 0.0)
+    counts = recorder.queue_counts
+    print(f"recording {recording_id} stopped; uploads: {', '.join(f'{k}={v}' for k, v in counts.items())}")
+    failed = [p.name for p in recorder.pipelines if p.failure is not None]
+    if failed:
+        print(f"error: streams failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 1 if counts[UploadState.CONFLICT] or counts[UploadState.CORRUPT] else 0
+
+
+def _open_store() -> ObjectStore | None:
+    config = ArchiveSettings().primary_store()
+    if config is None:
+        logger.warning("COURTREC_S3_ENDPOINT is not set: recording to the spool only")
+        return None
+    store = ObjectStore(config)
+    try:
+        store.ensure_bucket()
+    except StoreAuthError:
+        raise
+    except StoreUnavailableError as exc:
+        logger.warning("object store not reachable now (%s); segments will upload when it is", exc)
+    return store

@@ -1,0 +1,105 @@
+"""Opening the one video encoder of a stream: H.264, fixed GOP, Annex-B packets.
+
+The encoder is a standalone codec context, not one opened by the muxer: the muxer would set the
+global-header flag, and then keyframes would carry no SPS/PPS in-band and a WebRTC viewer given the
+same packets could decode nothing (shared/STACK.md). The mp4 muxer builds a proper ``avcC`` from
+the first packet, so the same packets serve the archive and the live path: encode once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from enum import StrEnum
+from fractions import Fraction
+
+import av
+from av.video.codeccontext import VideoCodecContext
+
+from capture.errors import EncoderError
+
+logger = logging.getLogger(__name__)
+
+
+class VideoEncoderName(StrEnum):
+    """Encoders we know how to configure; AUTO tries hardware first, then libx264."""
+
+    AUTO = "auto"
+    LIBX264 = "libx264"
+    VAAPI = "h264_vaapi"
+    NVENC = "h264_nvenc"
+    QSV = "h264_qsv"
+
+
+_HARDWARE_ORDER = (VideoEncoderName.NVENC, VideoEncoderName.QSV, VideoEncoderName.VAAPI)
+
+
+@dataclass(frozen=True, slots=True)
+class VideoEncoderConfig:
+    """How to encode one video stream. ``gop_seconds`` is also the fragment length."""
+
+    width: int
+    height: int
+    fps: Fraction
+    encoder: VideoEncoderName = VideoEncoderName.LIBX264
+    preset: str = "veryfast"
+    bitrate: int | None = None  # bits/s; None lets the encoder's rate control decide (CRF for x264)
+    gop_seconds: int = 1
+
+    def __post_init__(self) -> None:
+        if self.width <= 0 or self.height <= 0 or self.width % 2 or self.height % 2:
+            raise EncoderError(f"video size must be positive and even (got {self.width}x{self.height})")
+        if self.fps <= 0:
+            raise EncoderError(f"fps must be positive (got {self.fps})")
+        if self.gop_seconds < 1:
+            raise EncoderError(f"gop_seconds must be >= 1 (got {self.gop_seconds})")
+
+    @property
+    def gop_frames(self) -> int:
+        return max(1, round(self.fps * self.gop_seconds))
+
+
+def open_video_encoder(config: VideoEncoderConfig) -> VideoCodecContext:
+    """Open the configured encoder; with AUTO, the first hardware encoder that opens, else libx264.
+
+    A requested hardware encoder that cannot be opened falls back to libx264 with a warning (the
+    hearing is recorded either way). Raises EncoderError when not even libx264 opens.
+    """
+    candidates: list[VideoEncoderName] = []
+    if config.encoder == VideoEncoderName.AUTO:
+        candidates.extend(_HARDWARE_ORDER)
+    elif config.encoder != VideoEncoderName.LIBX264:
+        candidates.append(config.encoder)
+    candidates.append(VideoEncoderName.LIBX264)
+    errors: list[str] = []
+    for name in candidates:
+        try:
+            context = _open(name, config)
+        except (av.FFmpegError, ValueError) as exc:  # missing codec or device
+            errors.append(f"{name}: {exc}")
+            continue
+        if errors:
+            logger.warning("video encoder fallback to %s (%s)", name, "; ".join(errors))
+        return context
+    raise EncoderError("no H.264 encoder could be opened: " + "; ".join(errors))
+
+
+def _open(name: VideoEncoderName, config: VideoEncoderConfig) -> VideoCodecContext:
+    context = av.CodecContext.create(str(name), "w")
+    if not isinstance(context, VideoCodecContext):
+        raise EncoderError(f"{name} is not a video encoder")
+    context.width = config.width
+    context.height = config.height
+    context.pix_fmt = "nv12" if name in (VideoEncoderName.VAAPI, VideoEncoderName.QSV) else "yuv420p"
+    context.time_base = Fraction(1) / config.fps
+    context.framerate = config.fps
+    context.gop_size = config.gop_frames
+    context.max_b_frames = 0
+    if config.bitrate:
+        context.bit_rate = config.bitrate
+    if name == VideoEncoderName.LIBX264:
+        # A keyframe exactly every GOP and nowhere else, so fragments are exactly gop_seconds long
+        # and segments cut where they should (shared/STACK.md).
+        context.options = {"preset": config.preset, "sc_threshold": "0", "bf": "0", "forced-idr": "1"}
+    context.open()
+    return context

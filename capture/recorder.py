@@ -1,0 +1,333 @@
+"""The recorder: one recording of one room, several streams, one journal, one upload queue.
+
+Recording never depends on the network: segments are sealed and journaled on the local spool first;
+the uploader (when a store is configured) drains the queue in the background and simply keeps
+trying while the store is away.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from archive import (
+    ArchiveError,
+    EventType,
+    JournalWriter,
+    ObjectStore,
+    RecordingSpool,
+    Uploader,
+    UploadItem,
+    UploadQueue,
+    UploadState,
+    check_identifier,
+    check_stream_name,
+    device_key_path,
+    load_or_create_device_key,
+    locator_body,
+    locator_key,
+    queue_path,
+    recording_prefix,
+    sha256_bytes,
+    write_file_durably,
+)
+from capture.errors import RecorderError
+from capture.recording_log import RecordingLog
+from capture.recovery import RecordingHistory, recover_streams, requeue_journaled
+from capture.stream_pipeline import StreamPipeline, StreamSettings
+from devices import Source, SourceSpec, open_source
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingPlan:
+    """Everything a recording needs to start."""
+
+    recording_id: str
+    court: str
+    room: str
+    device_id: str
+    spool: Path
+    sources: Sequence[SourceSpec]
+    case: str | None = None
+    checkpoint_seconds: float = 60.0
+    key_path: Path | None = None
+    stream: StreamSettings = field(default_factory=StreamSettings)
+
+    def __post_init__(self) -> None:
+        try:
+            check_identifier(self.recording_id, what="recording id")
+            check_identifier(self.court, what="court")
+            check_identifier(self.device_id, what="device id")
+        except ArchiveError as exc:
+            raise RecorderError(str(exc)) from exc
+        if not self.sources:
+            raise RecorderError("at least one --source is needed")
+
+
+def stream_names(sources: Sequence[SourceSpec]) -> list[str]:
+    """Each source's stream name: its ``name=`` option, else ``<kind>-<n>``; names must be unique."""
+    names = [spec.name or f"{spec.kind}-{index}" for index, spec in enumerate(sources, start=1)]
+    if len(set(names)) != len(names):
+        raise RecorderError(f"stream names must be unique (got {', '.join(names)}); set name= on each source")
+    for name in names:
+        try:
+            check_stream_name(name)
+        except ArchiveError as exc:
+            raise RecorderError(str(exc)) from exc
+    return names
+
+
+class Recorder:
+    """Start with start(), stop with stop(); pause()/resume() journal a recess with its reason."""
+
+    def __init__(self, plan: RecordingPlan, store: ObjectStore | None) -> None:
+        self._plan = plan
+        self._store = store
+        self._names = stream_names(plan.sources)
+        self._spool = RecordingSpool(plan.spool, plan.recording_id)
+        self._pipelines: list[StreamPipeline] = []
+        self._queue: UploadQueue | None = None
+        self._uploader: Uploader | None = None
+        self._log: RecordingLog | None = None
+        self._checkpoint_stop = threading.Event()
+        self._checkpoint_thread: threading.Thread | None = None
+        self._key_b64 = ""
+        self._final_counts: dict[UploadState, int] = {}
+
+    @property
+    def pipelines(self) -> list[StreamPipeline]:
+        return list(self._pipelines)
+
+    @property
+    def queue(self) -> UploadQueue:
+        if self._queue is None:
+            raise RecorderError("the recorder has not started")
+        return self._queue
+
+    @property
+    def queue_counts(self) -> dict[UploadState, int]:
+        """Upload states of this recording's queue entries (readable after stop too)."""
+        return dict(self._final_counts) if self._final_counts else self.queue.counts(self._plan.recording_id)
+
+    def start(self) -> None:
+        """Open sources, recover the spool, journal the start, start every stream and the uploader.
+
+        Raises RecorderError (sources, spool, journal) before anything is journaled.
+        """
+        sources = self._open_sources()
+        try:
+            self._prepare_spool()
+            log, history = self._open_log()
+        except BaseException:
+            for source in sources:
+                source.close()
+            raise
+        self._log = log
+        now = datetime.now(UTC)
+        next_seq = recover_streams(self._spool, log, history, now)
+        requeue_journaled(self._spool, log, log.journal.history)
+        log.journal.append(
+            EventType.START,
+            device_id=self._plan.device_id,
+            public_key=self._key_b64,
+            court=self._plan.court,
+            room=self._plan.room,
+            case=self._plan.case,
+            run=history.runs + 1,
+            reason="hearing opened"
+            if history.runs == 0
+            else ("resumed after a stop" if history.clean_stop else "restarted after an unclean stop"),
+            object_prefix=self._descriptor()["prefix"],
+            streams=[_describe(name, source) for name, source in zip(self._names, sources, strict=True)],
+        )
+        self._start_pipelines(sources, log, next_seq)
+        self._start_uploader()
+        self._checkpoint_thread = threading.Thread(target=self._checkpoints, name="checkpoints", daemon=True)
+        self._checkpoint_thread.start()
+
+    def pause(self, reason: str) -> None:
+        """Journal a pause (2017 rules art. 3: recess, non-public evidence, mediation) with its reason."""
+        if not reason.strip():
+            raise RecorderError("a pause needs a reason")
+        self._require_log().journal.append(EventType.PAUSE, reason=reason)
+
+    def resume(self, reason: str = "hearing resumed") -> None:
+        """Journal the end of a pause."""
+        self._require_log().journal.append(EventType.RESUME, reason=reason)
+
+    def stop(self, reason: str = "hearing closed", *, drain_seconds: float = 0.0) -> None:
+        """Stop every stream, seal the last segments, journal the stop and a final checkpoint, and
+        give the uploader up to ``drain_seconds`` to empty the queue."""
+        log = self._require_log()
+        for pipeline in self._pipelines:
+            pipeline.stop()
+        failures = [f"{p.name}: {p.failure}" for p in self._pipelines if p.failure is not None]
+        log.journal.append(EventType.STOP, reason=reason, failures=failures)
+        self._checkpoint_stop.set()
+        if self._checkpoint_thread is not None:
+            self._checkpoint_thread.join()
+        log.journal.checkpoint()
+        if self._uploader is not None:
+            self._uploader.stop(drain_seconds=drain_seconds)
+        log.journal.close()
+        if self._queue is not None:
+            self._final_counts = self._queue.counts(self._plan.recording_id)
+            self._queue.close()
+
+    def _require_log(self) -> RecordingLog:
+        if self._log is None:
+            raise RecorderError("the recorder has not started")
+        return self._log
+
+    def _open_sources(self) -> list[Source]:
+        opened: list[Source] = []
+        try:
+            for spec in self._plan.sources:
+                opened.append(open_source(spec))
+        except BaseException:
+            for source in opened:
+                source.close()
+            raise
+        return opened
+
+    def _prepare_spool(self) -> None:
+        try:
+            self._spool.journal_dir.mkdir(parents=True, exist_ok=True)
+            probe = self._spool.root / f".write-test-{os.getpid()}"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise RecorderError(f"spool {self._plan.spool} is not writable: {exc.strerror or exc}") from exc
+        if not self._spool.descriptor_path.exists():
+            started = datetime.now(UTC)
+            prefix = recording_prefix(self._plan.court, started, self._plan.recording_id)
+            descriptor = {
+                "recording_id": self._plan.recording_id,
+                "prefix": prefix,
+                "started": started.isoformat(),
+            }
+            write_file_durably(self._spool.descriptor_path, json.dumps(descriptor, sort_keys=True).encode())
+        if not self._spool.locator_path.exists():
+            body = locator_body(self._plan.recording_id, self._descriptor()["prefix"])
+            write_file_durably(self._spool.locator_path, body)
+
+    def _descriptor(self) -> dict[str, str]:
+        data: dict[str, str] = json.loads(self._spool.descriptor_path.read_text())
+        return data
+
+    def _open_log(self) -> tuple[RecordingLog, RecordingHistory]:
+        try:
+            key = load_or_create_device_key(self._plan.key_path or device_key_path(self._plan.spool))
+        except ArchiveError as exc:
+            raise RecorderError(str(exc)) from exc
+        self._key_b64 = key.public_key_b64
+        self._queue = UploadQueue(queue_path(self._plan.spool))
+        holder: list[RecordingLog] = []
+
+        def chunk_closed(path: Path) -> None:
+            if holder:
+                holder[0].enqueue(
+                    path, sha256_bytes(path.read_bytes()), path.stat().st_size, delete_after_upload=False
+                )
+
+        try:
+            journal = JournalWriter.open(
+                self._spool.journal_dir, self._plan.recording_id, key, on_chunk_closed=chunk_closed
+            )
+        except ArchiveError as exc:
+            raise RecorderError(str(exc)) from exc
+        history = RecordingHistory.from_lines(journal.history)
+        known = {name: past.init for name, past in history.streams.items() if past.init is not None}
+        log = RecordingLog(
+            self._spool,
+            journal,
+            self._queue,
+            object_prefix=self._descriptor()["prefix"],
+            run=history.runs + 1,
+            known_inits=known,
+        )
+        holder.append(log)
+        self._queue.enqueue(
+            object_key=locator_key(self._plan.recording_id),
+            local_path=self._spool.locator_path,
+            sha256=sha256_bytes(self._spool.locator_path.read_bytes()),
+            size=self._spool.locator_path.stat().st_size,
+            recording_id=self._plan.recording_id,
+            delete_after_upload=False,
+        )
+        return log, history
+
+    def _start_pipelines(self, sources: list[Source], log: RecordingLog, next_seq: dict[str, int]) -> None:
+        for name, spec, source in zip(self._names, self._plan.sources, sources, strict=True):
+            caption = f"{self._plan.room} {self._plan.case or ''} {name}".strip()
+            settings = StreamSettings(
+                segment_seconds=self._plan.stream.segment_seconds,
+                encoder=self._plan.stream.encoder,
+                preset=self._plan.stream.preset,
+                video_bitrate=self._plan.stream.video_bitrate,
+                audio_bitrate=self._plan.stream.audio_bitrate,
+                caption=caption,
+                thresholds=self._plan.stream.thresholds,
+            )
+            pipeline = StreamPipeline(
+                name,
+                _reopener(spec, source),
+                self._spool.stream_dir(name),
+                log,
+                first_seq=next_seq.get(name, 1),
+                settings=settings,
+            )
+            pipeline.start()
+            self._pipelines.append(pipeline)
+
+    def _start_uploader(self) -> None:
+        if self._store is None:
+            logger.warning("no object store configured: sealed segments stay on the spool until one is")
+            return
+        log = self._require_log()
+
+        def alarm(item: UploadItem, message: str) -> None:
+            log.journal.append(
+                EventType.ALARM, condition="integrity", active=True, object=item.object_key, detail=message
+            )
+
+        self._uploader = Uploader(self.queue, self._store, on_integrity_alarm=alarm)
+        self._uploader.start()
+
+    def _checkpoints(self) -> None:
+        log = self._require_log()
+        while not self._checkpoint_stop.wait(self._plan.checkpoint_seconds):
+            log.journal.checkpoint()
+
+
+def _reopener(spec: SourceSpec, first: Source) -> Callable[[], Source]:
+    """A callable that returns the already-open source first, then reopens it on later calls."""
+    pending = [first]
+
+    def open_again() -> Source:
+        return pending.pop() if pending else open_source(spec)
+
+    return open_again
+
+
+def _describe(name: str, source: Source) -> dict[str, object]:
+    video = source.video
+    audio = source.audio
+    return {
+        "name": name,
+        "source": source.spec.redacted(),
+        "video": None
+        if video is None
+        else {"width": video.width, "height": video.height, "fps": str(video.fps), "codec": "h264"},
+        "audio": None
+        if audio is None
+        else {"sample_rate": 48000, "channels": audio.channels, "codec": "aac"},
+    }

@@ -1,0 +1,151 @@
+"""The recorder's side of the journal: turns stream events into journal lines and upload-queue entries.
+
+Implements the StreamEvents protocol. Every sealed object is journaled first (that line, fsynced,
+is the local acknowledgement) and queued second; reconciliation on restart covers a crash between.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime
+from pathlib import Path
+
+from archive import (
+    EventType,
+    JournalWriter,
+    RecordingSpool,
+    SealedFile,
+    UploadQueue,
+    sha256_bytes,
+    write_file_durably,
+)
+from capture.segmenter import SegmentInfo
+from devices import HealthCondition
+
+logger = logging.getLogger(__name__)
+
+
+class RecordingLog:
+    """Journal + upload queue of one recording, shared by all of its stream pipelines."""
+
+    def __init__(
+        self,
+        spool: RecordingSpool,
+        journal: JournalWriter,
+        queue: UploadQueue,
+        *,
+        object_prefix: str,
+        run: int,
+        known_inits: dict[str, tuple[str, str]],
+    ) -> None:
+        self._spool = spool
+        self._journal = journal
+        self._queue = queue
+        self._prefix = object_prefix
+        self._run = run
+        self._lock = threading.Lock()
+        # stream -> (object relative path, sha256) of the init segment its segments decode with
+        self._inits = dict(known_inits)
+
+    @property
+    def journal(self) -> JournalWriter:
+        return self._journal
+
+    def spool_relative(self, path: Path) -> str:
+        """``path`` relative to the recording's spool directory."""
+        return self._spool.relative(path)
+
+    def enqueue(self, path: Path, sha256: str, size: int, *, delete_after_upload: bool) -> None:
+        """Queue a sealed local file for upload under this recording's prefix."""
+        self._queue.enqueue(
+            object_key=f"{self._prefix}/{self._spool.relative(path)}",
+            local_path=path,
+            sha256=sha256,
+            size=size,
+            recording_id=self._spool.recording_id,
+            delete_after_upload=delete_after_upload,
+        )
+
+    def init_ready(self, stream: str, init_segment: bytes) -> None:
+        digest = sha256_bytes(init_segment)
+        with self._lock:
+            known = self._inits.get(stream)
+            if known is not None and known[1] == digest:
+                return  # the same codec set-up as before: segments keep using the archived init
+            directory = self._spool.stream_dir(stream)
+            name = "init.mp4" if known is None else f"init-run{self._run:03d}.mp4"
+            path = directory / name
+            write_file_durably(path, init_segment)
+            relative = self._spool.relative(path)
+            self._journal.append(
+                EventType.INIT, stream=stream, object=relative, sha256=digest, size=len(init_segment)
+            )
+            self._inits[stream] = (relative, digest)
+        # init segments stay on the spool: salvaging a torn segment after a crash needs them
+        self.enqueue(path, digest, len(init_segment), delete_after_upload=False)
+
+    def segment_sealed(
+        self, stream: str, sealed: SealedFile, info: SegmentInfo, start_utc: datetime, end_utc: datetime
+    ) -> None:
+        self.journal_segment(
+            stream,
+            sealed,
+            segment=info.seq,
+            start_seconds=info.start_seconds,
+            end_seconds=info.end_seconds,
+            start_utc=start_utc,
+            end_utc=end_utc,
+            flags=[],
+        )
+
+    def journal_segment(
+        self,
+        stream: str,
+        sealed: SealedFile,
+        *,
+        segment: int,
+        start_seconds: float | None,
+        end_seconds: float | None,
+        start_utc: datetime | None,
+        end_utc: datetime | None,
+        flags: list[str],
+        extra: dict[str, object] | None = None,
+    ) -> None:
+        """Journal a sealed segment, then queue it for upload."""
+        init = self._inits.get(stream)
+        self._journal.append(
+            EventType.SEGMENT,
+            stream=stream,
+            segment=segment,
+            object=self._spool.relative(sealed.path),
+            sha256=sealed.sha256,
+            size=sealed.size,
+            init=init[0] if init else None,
+            start_seconds=start_seconds,
+            end_seconds=end_seconds,
+            duration=None
+            if start_seconds is None or end_seconds is None
+            else round(end_seconds - start_seconds, 6),
+            t_start_utc=start_utc.isoformat() if start_utc else None,
+            t_end_utc=end_utc.isoformat() if end_utc else None,
+            flags=flags,
+            **(extra or {}),
+        )
+        self.enqueue(sealed.path, sealed.sha256, sealed.size, delete_after_upload=True)
+
+    def health_changed(self, stream: str, condition: HealthCondition, active: bool, at: datetime) -> None:
+        logger.warning("stream %s: %s %s", stream, condition, "ALARM" if active else "cleared")
+        self._journal.append(
+            EventType.ALARM, stream=stream, condition=str(condition), active=active, at=at.isoformat()
+        )
+
+    def gap(self, stream: str, start: datetime, end: datetime, reason: str) -> None:
+        logger.warning("stream %s: gap %s .. %s (%s)", stream, start, end, reason)
+        self._journal.append(
+            EventType.GAP,
+            stream=stream,
+            **{"from": start.isoformat(), "to": end.isoformat()},
+            reason=reason,
+            seconds=round((end - start).total_seconds(), 3),
+        )

@@ -1,0 +1,134 @@
+"""Cutting the fragmented-MP4 byte stream of one stream into CMAF segments on the spool.
+
+The muxer writes ``ftyp``+``moov`` (the init segment) and then one ``moof``+``mdat`` pair per
+~1 s fragment, each starting on a keyframe. We append every complete fragment to the open segment's
+temporary file and fdatasync it, so a crash loses at most the fragment being written; when a
+fragment starts at or past the segment length, the open segment is sealed and a new one begins.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from archive import SealedFile, fragment_start_seconds, iter_boxes, seal_file, segment_name, track_timescales
+
+logger = logging.getLogger(__name__)
+
+TEMP_SUFFIX = ".tmp"
+_CUT_TOLERANCE_SECONDS = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentInfo:
+    """Media times of a sealed segment, in seconds from the stream's first sample."""
+
+    seq: int
+    start_seconds: float
+    end_seconds: float
+
+
+InitHandler = Callable[[bytes], None]
+SegmentHandler = Callable[[SealedFile, SegmentInfo], None]
+
+
+class CmafSegmenter(io.RawIOBase):
+    """A write-only binary sink for PyAV's mp4 muxer that produces sealed CMAF segments."""
+
+    def __init__(
+        self,
+        stream_dir: Path,
+        *,
+        first_seq: int,
+        segment_seconds: float,
+        on_init: InitHandler,
+        on_segment: SegmentHandler,
+    ) -> None:
+        super().__init__()
+        self._dir = stream_dir
+        self._next_seq = first_seq
+        self._segment_seconds = segment_seconds
+        self._on_init = on_init
+        self._on_segment = on_segment
+        self._buffer = bytearray()
+        self._init = bytearray()
+        self._timescales: dict[int, int] | None = None
+        self._open: tuple[int, float, BinaryIO, Path] | None = None
+        self._pending_moof: bytes | None = None
+        self.last_fragment_start: float | None = None
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
+        self._buffer += data
+        consumed = 0
+        for box in iter_boxes(self._buffer):
+            self._take_box(bytes(self._buffer[box.offset : box.end]), box.type)
+            consumed = box.end
+        del self._buffer[:consumed]
+        return len(data)
+
+    def finish(self, end_seconds: float) -> None:
+        """Seal the open segment, ending at media time ``end_seconds``; call after closing the muxer."""
+        if self._buffer:
+            logger.warning("%d trailing muxer bytes were not a complete box", len(self._buffer))
+        self._seal_open(end_seconds)
+
+    def _take_box(self, box: bytes, box_type: bytes) -> None:
+        if self._timescales is None and box_type in (b"ftyp", b"moov"):
+            self._init += box
+            if box_type == b"moov":
+                self._timescales = track_timescales(bytes(self._init))
+                self._on_init(bytes(self._init))
+            return
+        if box_type == b"moof":
+            self._pending_moof = box
+            return
+        if box_type == b"mdat" and self._pending_moof is not None:
+            self._write_fragment(self._pending_moof, box)
+            self._pending_moof = None
+            return
+        logger.debug("ignoring top-level box %r", box_type)
+
+    def _write_fragment(self, moof: bytes, mdat: bytes) -> None:
+        moof_box = next(iter_boxes(moof))
+        start = fragment_start_seconds(moof, moof_box, self._timescales or {})
+        start = self.last_fragment_start or 0.0 if start is None else start
+        if self._open is not None and start >= self._open[1] + self._segment_seconds - _CUT_TOLERANCE_SECONDS:
+            self._seal_open(start)
+        if self._open is None:
+            self._start_segment(start)
+        assert self._open is not None
+        handle = self._open[2]
+        handle.write(moof)
+        handle.write(mdat)
+        handle.flush()
+        os.fdatasync(handle.fileno())
+        self.last_fragment_start = start
+
+    def _start_segment(self, start: float) -> None:
+        seq = self._next_seq
+        self._next_seq += 1
+        temporary = self._dir / (segment_name(seq) + TEMP_SUFFIX)
+        handle = temporary.open("xb")
+        self._open = (seq, start, handle, temporary)
+
+    def _seal_open(self, end_seconds: float) -> None:
+        if self._open is None:
+            return
+        seq, start, handle, temporary = self._open
+        self._open = None
+        handle.close()
+        sealed = seal_file(temporary, self._dir / segment_name(seq))
+        self._on_segment(
+            sealed, SegmentInfo(seq=seq, start_seconds=start, end_seconds=max(end_seconds, start))
+        )

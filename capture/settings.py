@@ -1,0 +1,24 @@
+"""The capture agent's settings, from COURTREC_* environment variables (built on demand)."""
+
+from __future__ import annotations
+
+import socket
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from capture.encoder import VideoEncoderName
+
+
+class CaptureSettings(BaseSettings):
+    """Defaults for ``python -m capture record``; command-line options override them."""
+
+    model_config = SettingsConfigDict(env_prefix="COURTREC_", extra="ignore")
+
+    court: str = Field(default="demo-court", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+    device_id: str = Field(default_factory=socket.gethostname)
+    segment_seconds: float = Field(default=6.0, ge=2.0, le=60.0)
+    checkpoint_seconds: float = Field(default=60.0, gt=0.0, le=3600.0)
+    video_encoder: VideoEncoderName = VideoEncoderName.LIBX264
+    video_preset: str = "veryfast"
+    upload_drain_seconds: float = Field(default=30.0, ge=0.0)

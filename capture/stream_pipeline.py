@@ -1,0 +1,303 @@
+"""One recorded stream: source frames → health checks → overlay → encode once → mux → segments.
+
+Two named threads per stream: a reader that pulls frames from the (blocking) source into a bounded
+queue and reopens the source when it fails, and the media thread that does all PyAV work. Nothing
+here touches the asyncio loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Protocol
+
+import av
+
+from archive import SealedFile
+from capture.encoder import VideoEncoderConfig, VideoEncoderName, open_video_encoder
+from capture.overlay import Overlay
+from capture.packet_tap import EncodedVideoPacket, PacketTap
+from capture.segmenter import CmafSegmenter, SegmentInfo
+from devices import DevicesError, HealthCondition, HealthEvent, HealthMonitor, HealthThresholds, Source
+
+logger = logging.getLogger(__name__)
+
+_MOVFLAGS = "frag_keyframe+empty_moov+default_base_moof+delay_moov+skip_trailer"
+_AUDIO_RATE = 48000
+_AUDIO_FRAG_US = "1000000"  # audio-only streams: one fragment per second
+_END = object()
+_REOPEN_DELAY_SECONDS = 1.0
+
+
+class StreamEvents(Protocol):
+    """What a stream reports to its recording (implemented by the recorder, which journals it)."""
+
+    def init_ready(self, stream: str, init_segment: bytes) -> None: ...
+
+    def segment_sealed(
+        self, stream: str, sealed: SealedFile, info: SegmentInfo, start_utc: datetime, end_utc: datetime
+    ) -> None: ...
+
+    def health_changed(self, stream: str, condition: HealthCondition, active: bool, at: datetime) -> None: ...
+
+    def gap(self, stream: str, start: datetime, end: datetime, reason: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StreamSettings:
+    """How one stream is encoded and cut."""
+
+    segment_seconds: float = 6.0
+    encoder: VideoEncoderName = VideoEncoderName.LIBX264
+    preset: str = "veryfast"
+    video_bitrate: int | None = None
+    audio_bitrate: int = 64_000
+    caption: str = ""
+    thresholds: HealthThresholds = field(default_factory=HealthThresholds)
+
+
+class StreamPipeline:
+    """Records one source into sealed CMAF segments in ``stream_dir``."""
+
+    def __init__(
+        self,
+        name: str,
+        open_source: Callable[[], Source],
+        stream_dir: Path,
+        events: StreamEvents,
+        *,
+        first_seq: int,
+        settings: StreamSettings,
+    ) -> None:
+        self.name = name
+        self._open_source = open_source
+        self._source = open_source()
+        self._dir = stream_dir
+        self._events = events
+        self._settings = settings
+        self._first_seq = first_seq
+        self._frames: queue.Queue[object] = queue.Queue(maxsize=64)
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.video_packets = PacketTap()
+        self.failure: BaseException | None = None
+        self.has_video = self._source.video is not None
+        self.has_audio = self._source.audio is not None
+
+    def start(self) -> None:
+        """Start the reader and media threads."""
+        self._dir.mkdir(parents=True, exist_ok=True)
+        for target, role in ((self._read_frames, "reader"), (self._run_media, "media")):
+            thread = threading.Thread(target=target, name=f"{self.name}-{role}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self) -> None:
+        """Stop reading, flush the encoders and seal the last segment; blocks until done."""
+        self._stop.set()
+        self._source.close()
+        for thread in self._threads:
+            thread.join()
+
+    def _read_frames(self) -> None:
+        source = self._source
+        while not self._stop.is_set():
+            try:
+                for frame in source.frames():
+                    if self._stop.is_set():
+                        break
+                    self._frames.put(frame)
+                else:
+                    logger.info("stream %s: source ended", self.name)
+                    break
+            except DevicesError as exc:
+                logger.error("stream %s: source failed (%s); reopening", self.name, exc)
+                source.close()
+                reopened = self._reopen()
+                if reopened is None:
+                    break
+                source = self._source = reopened
+        self._frames.put(_END)
+
+    def _reopen(self) -> Source | None:
+        while not self._stop.wait(_REOPEN_DELAY_SECONDS):
+            try:
+                return self._open_source()
+            except DevicesError as exc:
+                logger.warning("stream %s: cannot reopen source yet (%s)", self.name, exc)
+        return None
+
+    def _run_media(self) -> None:
+        try:
+            _MediaWorker(self).run()
+        except BaseException as exc:  # the media thread's supervisor: record why the stream stopped
+            logger.exception("stream %s: recording failed", self.name)
+            self.failure = exc
+
+
+class _MediaWorker:
+    """Owns every PyAV object of one stream; lives and dies in the media thread."""
+
+    def __init__(self, pipeline: StreamPipeline) -> None:
+        self._p = pipeline
+        settings = pipeline._settings
+        self._segmenter = CmafSegmenter(
+            pipeline._dir,
+            first_seq=pipeline._first_seq,
+            segment_seconds=settings.segment_seconds,
+            on_init=lambda data: pipeline._events.init_ready(pipeline.name, data),
+            on_segment=self._segment_sealed,
+        )
+        options = {"movflags": _MOVFLAGS, "flush_packets": "1"}
+        if not pipeline.has_video:
+            options["frag_duration"] = _AUDIO_FRAG_US
+        self._container = av.open(self._segmenter, "w", format="mp4", options=options)
+        self._health = HealthMonitor(
+            has_video=pipeline.has_video,
+            has_audio=pipeline.has_audio,
+            thresholds=settings.thresholds,
+            now=time.monotonic(),
+        )
+        self._origin_seconds: float | None = None
+        self._origin_utc = datetime.now(UTC)
+        self._origin_mono = time.monotonic()
+        self._last_frame_utc = self._origin_utc
+        self._end_seconds = 0.0
+        self._video_setup(settings)
+        self._audio_setup(settings)
+
+    def _video_setup(self, settings: StreamSettings) -> None:
+        fmt = self._p._source.video
+        self._encoder = None
+        if fmt is None:
+            return
+        config = VideoEncoderConfig(
+            width=fmt.width,
+            height=fmt.height,
+            fps=fmt.fps,
+            encoder=settings.encoder,
+            preset=settings.preset,
+            bitrate=settings.video_bitrate,
+        )
+        self._encoder = open_video_encoder(config)
+        self._fps = fmt.fps
+        # the mux stream takes SPS/PPS from the first (Annex-B) packet to build the avcC box
+        self._video_stream = self._container.add_mux_stream(
+            "h264", rate=fmt.fps, width=fmt.width, height=fmt.height, time_base=Fraction(1) / fmt.fps
+        )
+        self._overlay = Overlay(fmt.width, fmt.height, settings.caption)
+        self._last_video_pts = -1
+
+    def _audio_setup(self, settings: StreamSettings) -> None:
+        fmt = self._p._source.audio
+        self._audio_stream = None
+        if fmt is None:
+            return
+        layout = "mono" if fmt.channels == 1 else "stereo"
+        self._audio_stream = self._container.add_stream("aac", rate=_AUDIO_RATE, layout=layout)
+        self._audio_stream.bit_rate = settings.audio_bitrate
+        self._resampler = av.AudioResampler(format="fltp", layout=layout, rate=_AUDIO_RATE, frame_size=1024)
+        self._audio_next = 0
+
+    def run(self) -> None:
+        frames = self._p._frames
+        while True:
+            try:
+                item = frames.get(timeout=0.25)
+            except queue.Empty:
+                self._health_events(self._health.tick(time.monotonic()))
+                continue
+            if item is _END:
+                break
+            if isinstance(item, av.VideoFrame) and self._encoder is not None:
+                self._health_events(self._health.observe_video(item, time.monotonic()))
+                self._video(item)
+            elif isinstance(item, av.AudioFrame) and self._audio_stream is not None:
+                self._health_events(self._health.observe_audio(item, time.monotonic()))
+                self._audio(item)
+            self._last_frame_utc = datetime.now(UTC)
+        self._flush()
+
+    def _media_seconds(self, frame: av.VideoFrame | av.AudioFrame) -> float:
+        seconds = float(frame.pts * frame.time_base) if frame.pts is not None and frame.time_base else 0.0
+        if self._origin_seconds is None:
+            self._origin_seconds = seconds
+            self._origin_utc = datetime.now(UTC)
+        return seconds - self._origin_seconds
+
+    def _video(self, frame: av.VideoFrame) -> None:
+        assert self._encoder is not None
+        seconds = self._media_seconds(frame)
+        pts = round(seconds * self._fps)
+        if pts <= self._last_video_pts:
+            return  # a duplicate or late frame: the encoder needs strictly increasing timestamps
+        self._last_video_pts = pts
+        stamped = self._overlay.apply(frame, self._origin_utc + timedelta(seconds=seconds))
+        stamped.pts = pts
+        stamped.time_base = Fraction(1) / self._fps
+        self._mux_video(self._encoder.encode(stamped))
+        self._end_seconds = max(self._end_seconds, float((pts + 1) / self._fps))
+
+    def _mux_video(self, packets: list[av.Packet[Any]]) -> None:
+        for packet in packets:
+            self._p.video_packets.publish(
+                EncodedVideoPacket(
+                    data=bytes(packet),
+                    pts=int(packet.pts or 0),
+                    time_base=packet.time_base,
+                    keyframe=packet.is_keyframe,
+                )
+            )
+            packet.stream = self._video_stream
+            self._container.mux(packet)
+
+    def _audio(self, frame: av.AudioFrame) -> None:
+        assert self._audio_stream is not None
+        seconds = self._media_seconds(frame)
+        arrival = round(seconds * _AUDIO_RATE)
+        if arrival > self._audio_next + _AUDIO_RATE // 5:
+            self._audio_next = arrival  # the source stalled: leave the gap in the timeline
+        frame.pts = None
+        for resampled in self._resampler.resample(frame):
+            self._encode_audio(resampled)
+
+    def _encode_audio(self, frame: av.AudioFrame | None) -> None:
+        assert self._audio_stream is not None
+        if frame is not None:
+            frame.pts = self._audio_next
+            frame.time_base = Fraction(1, _AUDIO_RATE)
+            self._audio_next += frame.samples
+            self._end_seconds = max(self._end_seconds, self._audio_next / _AUDIO_RATE)
+        for packet in self._audio_stream.encode(frame):
+            self._container.mux(packet)
+
+    def _flush(self) -> None:
+        if self._encoder is not None:
+            self._mux_video(self._encoder.encode(None))
+        if self._audio_stream is not None:
+            for resampled in self._resampler.resample(None):
+                self._encode_audio(resampled)
+            self._encode_audio(None)
+        self._container.close()
+        self._segmenter.finish(self._end_seconds)
+
+    def _segment_sealed(self, sealed: SealedFile, info: SegmentInfo) -> None:
+        start = self._origin_utc + timedelta(seconds=info.start_seconds)
+        end = self._origin_utc + timedelta(seconds=info.end_seconds)
+        self._p._events.segment_sealed(self._p.name, sealed, info, start, end)
+
+    def _health_events(self, events: list[HealthEvent]) -> None:
+        now_mono = time.monotonic()
+        now_utc = datetime.now(UTC)
+        for event in events:
+            at = now_utc - timedelta(seconds=max(0.0, now_mono - event.at))
+            self._p._events.health_changed(self._p.name, event.condition, event.active, at)
+            if event.condition == HealthCondition.NO_FRAMES and not event.active:
+                self._p._events.gap(self._p.name, self._last_frame_utc, at, "source gave no frames")

@@ -1,0 +1,67 @@
+"""Helpers for recording tests: run the agent in a subprocess against a real S3 store, read spools."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+
+from archive.object_store import ObjectStore, StoreConfig
+
+RunAgent = Callable[..., subprocess.CompletedProcess[str]]
+SMALL_VIDEO = "synthetic#size=320x240&fps=15&audio=0"
+
+
+def store_env(config: StoreConfig | None) -> dict[str, str]:
+    """The environment a child process needs to use ``config`` (or no store at all)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COURTREC_")}
+    if config is not None:
+        env |= {
+            "COURTREC_S3_ENDPOINT": config.endpoint,
+            "COURTREC_S3_ACCESS_KEY": config.access_key,
+            "COURTREC_S3_SECRET_KEY": config.secret_key,
+            "COURTREC_S3_BUCKET": config.bucket,
+        }
+    return env
+
+
+def agent_command(*arguments: str) -> list[str]:
+    """The command line of ``python -m capture`` with ``arguments``."""
+    return [sys.executable, "-m", "capture", *arguments]
+
+
+def run_module(
+    module: str, arguments: Sequence[str], config: StoreConfig | None, timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m module arguments`` to completion and capture its output."""
+    return subprocess.run(
+        [sys.executable, "-m", module, *arguments],
+        env=store_env(config),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def journal_events(spool: Path, recording_id: str) -> list[dict[str, object]]:
+    """Every journal line of a recording in its spool, parsed, in order."""
+    events: list[dict[str, object]] = []
+    for chunk in sorted((spool / "recordings" / recording_id / "journal").glob("*.jsonl")):
+        events.extend(json.loads(line) for line in chunk.read_text().splitlines())
+    return events
+
+
+@pytest.fixture
+def run_agent(object_store: ObjectStore) -> RunAgent:
+    """Run ``python -m capture ARGS`` against the test's bucket and wait for it."""
+
+    def run(*arguments: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+        return run_module("capture", arguments, object_store.config, timeout)
+
+    return run
