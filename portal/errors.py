@@ -1,0 +1,5 @@
+"""The portal package's exception tree."""
+
+
+class PortalError(Exception):
+    """Base of every error raised by the portal package."""

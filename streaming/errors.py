@@ -1,0 +1,5 @@
+"""The streaming package's exception tree."""
+
+
+class StreamingError(Exception):
+    """Base of every error raised by the streaming package."""
