@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from archive.errors import (
     ChecksumMismatchError,
     ObjectConflictError,
+    ObjectNotFoundError,
     StoreAuthError,
     StoreUnavailableError,
 )
@@ -26,6 +27,11 @@ from archive.object_store import ObjectStore
 from archive.upload_queue import UploadItem, UploadQueue, UploadState
 
 logger = logging.getLogger(__name__)
+
+# The store kept answering that our bytes do not match the checksum we sent, although the local file
+# still matches its seal: something between us and the disk of the store corrupts data. Stop and ask
+# a person instead of retrying for ever.
+MAX_STORE_MISMATCHES = 5
 
 IntegrityAlarm = Callable[[UploadItem, str], None]
 
@@ -121,11 +127,12 @@ class Uploader:
                 self._alarm(item, UploadState.CORRUPT, f"local file {item.local_path} is missing")
                 return
             self._store.put_file(item.object_key, item.local_path, item.sha256)
+        except ObjectNotFoundError as exc:  # the bucket itself is missing: create it, then retry
+            self._postpone_for_outage(item, exc)
+            self._try_create_bucket()
+            return
         except (StoreUnavailableError, StoreAuthError) as exc:
-            delay = self._backoff.delay(self._outage_attempts)
-            self._outage_attempts += 1
-            logger.warning("upload of %s failed (%s); retrying in %.1f s", item.object_key, exc, delay)
-            self._queue.postpone(item.id, delay_seconds=delay, error=str(exc))
+            self._postpone_for_outage(item, exc)
             return
         except ObjectConflictError as exc:
             self._alarm(item, UploadState.CONFLICT, str(exc))
@@ -139,6 +146,18 @@ class Uploader:
             item.local_path.unlink(missing_ok=True)
         logger.debug("uploaded %s", item.object_key)
 
+    def _postpone_for_outage(self, item: UploadItem, exc: Exception) -> None:
+        delay = self._backoff.delay(self._outage_attempts)
+        self._outage_attempts += 1
+        logger.warning("upload of %s failed (%s); retrying in %.1f s", item.object_key, exc, delay)
+        self._queue.postpone(item.id, delay_seconds=delay, error=str(exc))
+
+    def _try_create_bucket(self) -> None:
+        try:
+            self._store.ensure_bucket()
+        except (StoreUnavailableError, StoreAuthError) as exc:
+            logger.warning("cannot create bucket %s yet: %s", self._store.config.bucket, exc)
+
     def _handle_mismatch(self, item: UploadItem, exc: ChecksumMismatchError) -> None:
         actual = sha256_file(item.local_path)
         if actual != item.sha256:
@@ -147,6 +166,14 @@ class Uploader:
                 UploadState.CORRUPT,
                 f"local file {item.local_path} changed after sealing: sealed sha256 {item.sha256},"
                 f" now {actual}; not uploaded",
+            )
+            return
+        if item.attempts + 1 >= MAX_STORE_MISMATCHES:
+            self._alarm(
+                item,
+                UploadState.CORRUPT,
+                f"the store rejected or misreported {item.object_key} {item.attempts + 1} times although"
+                f" the local file still matches its seal ({exc}); stopped retrying",
             )
             return
         delay = self._backoff.delay(item.attempts)
