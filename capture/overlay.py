@@ -64,4 +64,4 @@ class Overlay:
 def _plane(frame: av.VideoFrame, index: int, rows: int) -> np.ndarray:
     """A writable 2-D numpy view of plane ``index`` (rows x line size), without copying."""
     plane = frame.planes[index]
-    return np.frombuffer(plane, dtype=np.uint8).reshape(rows, plane.line_size)
+    return np.frombuffer(memoryview(plane), dtype=np.uint8).reshape(rows, plane.line_size)
