@@ -20,6 +20,7 @@ from archive import (
     sha256_bytes,
     write_file_durably,
 )
+from capture.leftovers import StreamHistory, journal_leftovers
 from capture.segmenter import SegmentInfo
 from devices import HealthCondition
 
@@ -37,7 +38,7 @@ class RecordingLog:
         *,
         object_prefix: str,
         run: int,
-        known_inits: dict[str, tuple[str, str]],
+        streams: dict[str, StreamHistory],
     ) -> None:
         self._spool = spool
         self._journal = journal
@@ -45,8 +46,8 @@ class RecordingLog:
         self._prefix = object_prefix
         self._run = run
         self._lock = threading.Lock()
-        # stream -> (object relative path, sha256) of the init segment its segments decode with
-        self._inits = dict(known_inits)
+        # what is journaled per stream: last segment, its end, the init segment it decodes with
+        self._streams = streams
 
     @property
     def journal(self) -> JournalWriter:
@@ -70,7 +71,7 @@ class RecordingLog:
     def init_ready(self, stream: str, init_segment: bytes) -> None:
         digest = sha256_bytes(init_segment)
         with self._lock:
-            known = self._inits.get(stream)
+            known = self._stream(stream).init
             if known is not None and known[1] == digest:
                 return  # the same codec set-up as before: segments keep using the archived init
             directory = self._spool.stream_dir(stream)
@@ -81,7 +82,7 @@ class RecordingLog:
             self._journal.append(
                 EventType.INIT, stream=stream, object=relative, sha256=digest, size=len(init_segment)
             )
-            self._inits[stream] = (relative, digest)
+            self._stream(stream).init = (relative, digest)
         # init segments stay on the spool: salvaging a torn segment after a crash needs them
         self.enqueue(path, digest, len(init_segment), delete_after_upload=False)
 
@@ -113,7 +114,8 @@ class RecordingLog:
         extra: dict[str, object] | None = None,
     ) -> None:
         """Journal a sealed segment, then queue it for upload."""
-        init = self._inits.get(stream)
+        past = self._stream(stream)
+        init = past.init
         self._journal.append(
             EventType.SEGMENT,
             stream=stream,
@@ -132,7 +134,32 @@ class RecordingLog:
             flags=flags,
             **(extra or {}),
         )
+        past.last_segment = max(past.last_segment, segment)
+        if end_utc is not None:
+            past.last_end_utc = end_utc
         self.enqueue(sealed.path, sealed.sha256, sealed.size, delete_after_upload=True)
+
+    def stream_failed(self, stream: str, message: str, at: datetime) -> int:
+        """Journal that a stream's recording failed, journal what it left on disk (a torn segment's
+        decodable prefix, a sealed but unjournaled segment), and return the segment number the
+        restarted stream continues with."""
+        logger.error("stream %s: recording failed (%s); restarting it", stream, message)
+        self._journal.append(
+            EventType.ALARM,
+            stream=stream,
+            condition="recording_failed",
+            active=True,
+            at=at.isoformat(),
+            detail=message,
+        )
+        past = self._stream(stream)
+        init = self._spool.root / past.init[0] if past.init else None
+        init_bytes = init.read_bytes() if init is not None and init.exists() else None
+        journal_leftovers(self, stream, self._spool.stream_dir(stream), init_bytes, past)
+        return past.last_segment + 1
+
+    def _stream(self, stream: str) -> StreamHistory:
+        return self._streams.setdefault(stream, StreamHistory())
 
     def health_changed(self, stream: str, condition: HealthCondition, active: bool, at: datetime) -> None:
         logger.warning("stream %s: %s %s", stream, condition, "ALARM" if active else "cleared")

@@ -61,6 +61,7 @@ class CmafSegmenter(io.RawIOBase):
         self._open: tuple[int, float, BinaryIO, Path] | None = None
         self._pending_moof: bytes | None = None
         self.last_fragment_start: float | None = None
+        self._abandoned = False
 
     def writable(self) -> bool:
         return True
@@ -69,6 +70,8 @@ class CmafSegmenter(io.RawIOBase):
         return False
 
     def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
+        if self._abandoned:
+            return len(data)  # a failed muxer's last words: the file on disk is what we keep
         self._buffer += data
         consumed = 0
         for box in iter_boxes(self._buffer):
@@ -82,6 +85,14 @@ class CmafSegmenter(io.RawIOBase):
         if self._buffer:
             logger.warning("%d trailing muxer bytes were not a complete box", len(self._buffer))
         self._seal_open(end_seconds)
+
+    def abandon(self) -> None:
+        """Stop writing after a failure: the open segment stays on disk under its temporary name
+        (salvaged by the caller); later writes are ignored."""
+        self._abandoned = True
+        if self._open is not None:
+            self._open[2].close()
+            self._open = None
 
     def _take_box(self, box: bytes, box_type: bytes) -> None:
         if self._timescales is None and box_type in (b"ftyp", b"moov"):
@@ -102,7 +113,8 @@ class CmafSegmenter(io.RawIOBase):
     def _write_fragment(self, moof: bytes, mdat: bytes) -> None:
         moof_box = next(iter_boxes(moof))
         start = fragment_start_seconds(moof, moof_box, self._timescales or {})
-        start = self.last_fragment_start or 0.0 if start is None else start
+        if start is None:  # no decode time in the fragment: continue from the previous one
+            start = self.last_fragment_start or 0.0
         if self._open is not None and start >= self._open[1] + self._segment_seconds - _CUT_TOLERANCE_SECONDS:
             self._seal_open(start)
         if self._open is None:

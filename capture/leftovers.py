@@ -1,0 +1,130 @@
+"""What a stopped or failed stream left on the spool: torn segments and unjournaled sealed ones.
+
+Used when a recording is picked up after the process died, and when a stream's media worker fails
+and is restarted within a running recording: every byte is kept, every decodable segment journaled.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Protocol
+
+from archive import EventType, JournalWriter, SealedFile, SegmentFlag, sha256_file
+from capture.salvage import MediaSpan, probe_span, salvage_torn_segment
+from capture.segmenter import TEMP_SUFFIX
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class StreamHistory:
+    """What the journal says about one stream so far."""
+
+    last_segment: int = 0
+    last_end_utc: datetime | None = None
+    init: tuple[str, str] | None = None  # (object relative path, sha256)
+
+
+class LeftoverLog(Protocol):
+    """The part of the recording log that journals leftovers."""
+
+    @property
+    def journal(self) -> JournalWriter: ...
+
+    def spool_relative(self, path: Path) -> str: ...
+
+    def journal_segment(
+        self,
+        stream: str,
+        sealed: SealedFile,
+        *,
+        segment: int,
+        start_seconds: float | None,
+        end_seconds: float | None,
+        start_utc: datetime | None,
+        end_utc: datetime | None,
+        flags: list[str],
+        extra: dict[str, object] | None = None,
+    ) -> None: ...
+
+
+def journal_leftovers(
+    log: LeftoverLog, stream: str, directory: Path, init: bytes | None, past: StreamHistory
+) -> None:
+    """Salvage torn segments in ``directory`` and journal sealed segments the journal does not have
+    yet (numbers above ``past.last_segment``); ``past`` is updated as they are journaled."""
+    for temporary in sorted(directory.glob(f"*.m4s{TEMP_SUFFIX}")):
+        _salvage(log, stream, temporary, init, past)
+    for sealed_path in sorted(directory.glob("*.m4s")):
+        seq = int(sealed_path.name.split(".")[0])
+        if seq > past.last_segment:
+            _journal_recovered(log, stream, sealed_path, seq=seq, init=init, past=past)
+
+
+def _salvage(log: LeftoverLog, stream: str, temporary: Path, init: bytes | None, past: StreamHistory) -> None:
+    result = salvage_torn_segment(temporary, init)
+    extra: dict[str, object] = {"raw_size": result.raw_size, "raw_kept_as": log.spool_relative(result.raw)}
+    if result.sealed is None:
+        # nothing decodable: the number is reused by the next segment; the raw bytes stay declared
+        logger.warning("stream %s: torn segment %d had nothing decodable", stream, result.seq)
+        log.journal.append(
+            EventType.REPAIR, stream=stream, reason="torn segment without a complete fragment", **extra
+        )
+        return
+    _journal_with_span(
+        log,
+        stream,
+        result.sealed,
+        seq=result.seq,
+        span=result.span,
+        past=past,
+        flags=[SegmentFlag.PARTIAL],
+        extra=extra,
+    )
+
+
+def _journal_recovered(
+    log: LeftoverLog, stream: str, path: Path, *, seq: int, init: bytes | None, past: StreamHistory
+) -> None:
+    sealed = SealedFile(path=path, sha256=sha256_file(path), size=path.stat().st_size)
+    span = probe_span(init, path.read_bytes()) if init else None
+    _journal_with_span(
+        log, stream, sealed, seq=seq, span=span, past=past, flags=[SegmentFlag.RECOVERED], extra=None
+    )
+
+
+def _journal_with_span(
+    log: LeftoverLog,
+    stream: str,
+    sealed: SealedFile,
+    *,
+    seq: int,
+    span: MediaSpan | None,
+    past: StreamHistory,
+    flags: list[SegmentFlag],
+    extra: dict[str, object] | None,
+) -> None:
+    start_utc = past.last_end_utc
+    end_utc = None
+    start_s = end_s = None
+    if span is not None:
+        start_s, end_s = span.start_seconds, span.end_seconds
+        if start_utc is not None:
+            end_utc = start_utc + timedelta(seconds=span.end_seconds - span.start_seconds)
+    log.journal_segment(
+        stream,
+        sealed,
+        segment=seq,
+        start_seconds=start_s,
+        end_seconds=end_s,
+        start_utc=start_utc,
+        end_utc=end_utc,
+        flags=[str(flag) for flag in flags],
+        extra=extra,
+    )
+    past.last_segment = max(past.last_segment, seq)
+    if end_utc is not None:
+        past.last_end_utc = end_utc

@@ -1,0 +1,76 @@
+"""A stream whose media work fails is journaled, salvaged and restarted: recording goes on."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from archive import (
+    JournalWriter,
+    RecordingSpool,
+    SealedFile,
+    UploadQueue,
+    list_chunks,
+    load_or_create_device_key,
+    read_chain,
+)
+from capture.recording_log import RecordingLog
+from capture.segmenter import SegmentInfo
+from capture.stream_pipeline import StreamPipeline, StreamSettings
+from devices import open_source, parse_source_spec
+
+pytestmark = pytest.mark.integration
+
+
+class _LogWithOneDiskError(RecordingLog):
+    """The real recording log, whose second segment hits a full disk while being journaled."""
+
+    calls = 0
+
+    def segment_sealed(
+        self, stream: str, sealed: SealedFile, info: SegmentInfo, start_utc: datetime, end_utc: datetime
+    ) -> None:
+        self.calls += 1
+        if self.calls == 2:
+            raise OSError(28, "No space left on device")
+        super().segment_sealed(stream, sealed, info, start_utc, end_utc)
+
+
+def test_failed_media_worker_is_journaled_salvaged_and_restarted(tmp_path: Path) -> None:
+    spool = RecordingSpool(tmp_path, "rec-restart")
+    key = load_or_create_device_key(tmp_path / "key.pem")
+    with (
+        UploadQueue(tmp_path / "q.sqlite") as queue,
+        JournalWriter.open(spool.journal_dir, "rec-restart", key) as journal,
+    ):
+        log = _LogWithOneDiskError(spool, journal, queue, object_prefix="p", run=1, streams={})
+        pipeline = StreamPipeline(
+            "cam",
+            lambda: open_source(parse_source_spec("synthetic#size=320x240&fps=15&audio=0")),
+            spool.stream_dir("cam"),
+            log,
+            first_seq=1,
+            settings=StreamSettings(segment_seconds=2),
+        )
+        pipeline.start()
+        time.sleep(10)
+        pipeline.stop()
+        lines = journal.history
+    assert read_chain([(p.name, p.read_bytes()) for p in list_chunks(spool.journal_dir)]).intact
+    failures = [
+        line.fields
+        for line in lines
+        if line.type == "alarm" and line.fields["condition"] == "recording_failed"
+    ]
+    assert len(failures) == 1 and "No space left on device" in failures[0]["detail"]
+    segments = [line.fields for line in lines if line.type == "segment"]
+    numbers = [s["segment"] for s in segments]
+    assert numbers == list(range(1, len(numbers) + 1))  # nothing skipped, nothing twice
+    assert segments[1]["flags"] == ["recovered"]  # sealed before the error, journaled after it
+    assert len(segments) >= 4  # recording went on after the failure
+    on_disk = sorted(p.name for p in spool.stream_dir("cam").glob("*.m4s"))
+    assert on_disk == [f"{n:08d}.m4s" for n in numbers]
+    assert pipeline.failure is not None
