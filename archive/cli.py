@@ -1,4 +1,5 @@
-"""``python -m archive``: run the embedded store, verify a recording, drain a spool's upload queue."""
+"""``python -m archive``: run the embedded store, verify a recording, drain a spool's upload queue;
+and backup, audit, restore, export, worm-probe, retention, legal-hold, dispose (archive.operations_cli)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 from archive.errors import ArchiveError
 from archive.layout import queue_path
 from archive.object_store import ObjectStore
+from archive.operations_cli import add_operations_commands, run_operation
 from archive.settings import ArchiveSettings
 from archive.store_command import run_store_command
 from archive.upload_queue import UploadQueue
@@ -31,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     upload = commands.add_parser("upload", help="upload what a spool's queue still holds, then exit")
     upload.add_argument("--spool", type=Path, required=True)
     upload.add_argument("--timeout", type=float, default=300.0, help="give up after this many seconds")
+    add_operations_commands(commands)
     return parser
 
 
@@ -39,6 +42,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     try:
+        if hasattr(args, "handler"):
+            return run_operation(args)
         if args.command == "store":
             return run_store_command(args.data, args.port)
         if args.command == "verify":

@@ -39,3 +39,7 @@ class ObjectNotFoundError(ArchiveError):
 
 class EmbeddedStoreError(ArchiveError):
     """The embedded SeaweedFS server cannot be found, started or stopped."""
+
+
+class ExportError(ArchiveError):
+    """An export (BagIt bag, joined MP4) could not be produced or did not validate."""

@@ -8,6 +8,9 @@ other bytes raises :class:`ObjectConflictError`.
 
 Every ``minio`` and ``urllib3`` exception is translated here into the archive's own errors, so no
 foreign type leaks to callers. All methods block; async callers use ``asyncio.to_thread``.
+
+``minio`` is imported here and in :mod:`archive.object_lock` (Object Lock and versions, handed out by
+:meth:`ObjectStore.object_lock` on the same client and error translation), nowhere else.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from archive.errors import (
     StoreAuthError,
     StoreUnavailableError,
 )
+from archive.object_lock import ObjectLock
 
 logger = logging.getLogger(__name__)
 
@@ -167,6 +171,16 @@ class ObjectStore:
             if object_lock:
                 self._require_object_lock()
 
+    def bucket_exists(self) -> bool:
+        """True when the bucket exists. Raises StoreUnavailableError / StoreAuthError."""
+        with self._boundary("checking bucket", ""):
+            exists: bool = self._client.bucket_exists(self._config.bucket)
+        return exists
+
+    def object_lock(self) -> ObjectLock:
+        """Object Lock and version operations on this bucket, sharing this store's client."""
+        return ObjectLock(self._client, self._config.bucket, self._boundary)
+
     def delete_bucket(self) -> None:
         """Delete the (empty) bucket; for tests and decommissioning only.
 
@@ -223,6 +237,29 @@ class ObjectStore:
         self._confirm_upload(key, sha256_hex, len(data))
         logger.debug("stored %s (%d bytes, sha256 %s)", key, len(data), sha256_hex)
         return PutOutcome.STORED
+
+    def replace_bytes(
+        self,
+        key: str,
+        data: bytes,
+        sha256_hex: str,
+        *,
+        content_type: str = "application/octet-stream",
+    ) -> None:
+        """Make ``data`` the current object under ``key`` even though the key exists: repair only.
+
+        For a copy already proven bad against the journal. One server-verified PUT without
+        ``If-None-Match``, confirmed by a HEAD like :meth:`put_bytes`. In a versioned (Object Lock)
+        bucket the bad version stays underneath, retained; otherwise it is overwritten. Raises
+        ChecksumMismatchError, StoreUnavailableError, StoreAuthError; ValueError for a malformed hash.
+        """
+        sha256_hex = _require_sha256_hex(sha256_hex)
+        headers = _put_headers(sha256_hex, {}, content_type)
+        del headers["If-None-Match"]
+        with self._boundary("replacing", key):
+            self._client._put_object(self._config.bucket, key, data, headers)
+        self._confirm_upload(key, sha256_hex, len(data))
+        logger.info("replaced %s (%d bytes, sha256 %s)", key, len(data), sha256_hex)
 
     def stat(self, key: str) -> StoredObject | None:
         """HEAD ``key`` with checksum mode enabled; None when the object does not exist.

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from archive.errors import ArchiveError
 from archive.object_store import StoreConfig
+from archive.retention_policy import DEFAULT_POLICIES
 
 
 class ArchiveSettings(BaseSettings):
@@ -24,6 +25,11 @@ class ArchiveSettings(BaseSettings):
     backup_s3_access_key: str | None = None
     backup_s3_secret_key: SecretStr | None = None
     backup_s3_bucket: str = "courtrec-backup"
+
+    # {case type: years, or null for permanent}, e.g. '{"long-term": 30, "permanent": null}'
+    retention_policies: dict[str, int | None] = Field(default_factory=lambda: dict(DEFAULT_POLICIES))
+    storage_quota_bytes: int | None = Field(default=None, gt=0)  # primary bucket; alarm at 90 %
+    backup_storage_quota_bytes: int | None = Field(default=None, gt=0)
 
     def primary_store(self) -> StoreConfig | None:
         """The configured primary store, or None when COURTREC_S3_ENDPOINT is unset.
