@@ -6,9 +6,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+CHROMIUM := /usr/bin/chromium
 RUN_DIR ?= .run
 
-.PHONY: run test setup lint typecheck importlint unit clean bench
+.PHONY: run test setup lint typecheck importlint unit clean bench postgres-and-fonts
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +18,22 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+# hls.js for the public and playback pages, from the npm registry (never copied into the repository)
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $(NODE_STAMP)
+
+# the browser of the WebRTC/HLS browser tests (Playwright drives Debian's Chromium)
+$(CHROMIUM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+setup: $(STAMP) $(NODE_STAMP) $(CHROMIUM)
+
+# Debian's PostgreSQL server and a CJK font for the portal's tests (the tests start their own
+# throwaway cluster on loopback; the font makes Chinese pages legible in browser screenshots)
+postgres-and-fonts:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && dpkg -s fonts-wqy-zenhei >/dev/null 2>&1 || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql fonts-wqy-zenhei)
 
 run: setup
 	$(BIN)/python scripts/run_system.py --data $(RUN_DIR)
@@ -31,7 +48,7 @@ typecheck: setup
 importlint: setup
 	$(BIN)/lint-imports
 
-unit: setup
+unit: setup postgres-and-fonts
 	$(BIN)/pytest
 
 test: lint typecheck importlint unit
@@ -39,6 +56,9 @@ test: lint typecheck importlint unit
 bench: setup
 	$(BIN)/python bench/capture_cpu.py
 	$(BIN)/python bench/archive_upload.py
+	$(BIN)/python bench/portal_load.py
+	$(BIN)/python bench/live_latency.py
+	$(BIN)/python bench/live_fanout.py
 
 clean:
 	rm -rf $(VENV) $(RUN_DIR) .mypy_cache .pytest_cache .ruff_cache

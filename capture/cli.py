@@ -23,10 +23,12 @@ from archive import (
 )
 from capture.encoder import VideoEncoderName
 from capture.errors import CaptureError
+from capture.live import LiveTarget, parse_gps, start_live, stop_live
 from capture.recorder import Recorder, RecordingPlan
 from capture.settings import CaptureSettings
 from capture.stream_pipeline import StreamSettings
 from devices import DevicesError, list_devices, parse_source_spec
+from streaming import IcePolicy, LivePublisher, StreamingSettings
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +69,13 @@ def build_parser(settings: CaptureSettings) -> argparse.ArgumentParser:
         default=settings.upload_drain_seconds,
         help="after stopping, wait this long for uploads to finish",
     )
+    live = record.add_argument_group("live", "publish each stream over WebRTC (WHIP) while recording")
+    live.add_argument(
+        "--live", metavar="URL", default=settings.live_url, help="WHIP base URL, e.g. http://host:8001/whip"
+    )
+    live.add_argument("--live-token", default=None, help="device bearer token (default: COURTREC_LIVE_TOKEN)")
+    live.add_argument("--officer", default=None, help="officer shown on the command-centre wall (bodycams)")
+    live.add_argument("--gps", default=None, metavar="LAT,LON", help="fixed position reported with telemetry")
     commands.add_parser("devices", help="list the capture devices on this machine")
     return parser
 
@@ -79,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser(settings).parse_args(argv)
         if args.command == "devices":
             return _list_devices()
-        return _record(args)
+        return _record(args, settings)
     except (CaptureError, DevicesError, ArchiveError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -94,7 +103,7 @@ def _list_devices() -> int:
     return 0
 
 
-def _record(args: argparse.Namespace) -> int:
+def _record(args: argparse.Namespace, settings: CaptureSettings) -> int:
     specs = [parse_source_spec(text) for text in args.source]
     if not 2 <= args.segment_seconds <= 60:
         raise CaptureError(f"--segment-seconds must be between 2 and 60 (got {args.segment_seconds})")
@@ -114,6 +123,7 @@ def _record(args: argparse.Namespace) -> int:
             encoder=args.encoder,
             preset=args.preset,
             video_bitrate=args.video_bitrate,
+            low_delay=bool(args.live),
         ),
     )
     store = _open_store()
@@ -128,7 +138,9 @@ def _record(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     recorder.start()
     print(f"recording {recording_id} started; spool {args.spool}", flush=True)
+    publishers = _start_live(args, settings, recorder) if args.live else []
     stop.wait(args.duration)
+    stop_live(publishers)
     recorder.stop(drain_seconds=args.drain_seconds if store is not None else 0.0)
     counts = recorder.queue_counts
     print(f"recording {recording_id} stopped; uploads: {', '.join(f'{k}={v}' for k, v in counts.items())}")
@@ -137,6 +149,29 @@ def _record(args: argparse.Namespace) -> int:
         print(f"error: streams failed: {', '.join(failed)}", file=sys.stderr)
         return 1
     return 1 if counts[UploadState.CONFLICT] or counts[UploadState.CORRUPT] else 0
+
+
+def _start_live(
+    args: argparse.Namespace, settings: CaptureSettings, recorder: Recorder
+) -> list[LivePublisher]:
+    token = args.live_token or (settings.live_token.get_secret_value() if settings.live_token else None)
+    try:
+        gps = parse_gps(args.gps)
+    except ValueError as exc:
+        logger.error("live disabled: %s", exc)
+        return []
+    target = LiveTarget(
+        endpoint=args.live,
+        token=token,
+        device_id=args.device_id,
+        room=args.room,
+        case=args.case,
+        officer=args.officer,
+        gps=gps,
+    )
+    ice = StreamingSettings()
+    policy = IcePolicy.from_lists(ice.ice_servers, ice.ice_host_addresses, ice.ice_allowed_networks)
+    return start_live(recorder.pipelines, target, policy)
 
 
 def _open_store() -> ObjectStore | None:

@@ -1,7 +1,8 @@
-"""Handing the encoder's H.264 packets to other consumers (the live publisher) without re-encoding.
+"""Handing the encoder's H.264 packets (and the audio frames) to other consumers without re-encoding.
 
-Each subscriber gets its own bounded queue; a slow subscriber loses its oldest packets, never
-holds up the recorder.
+Each subscriber gets its own bounded queue; a slow subscriber loses its oldest items, never
+holds up the recorder. The live publisher subscribes to a pipeline's ``video_packets`` and
+``audio_frames``; published items must not be modified afterwards.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ import queue
 import threading
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,27 +27,27 @@ class EncodedVideoPacket:
     keyframe: bool
 
 
-class PacketTap:
-    """Fan-out of encoded video packets to any number of bounded subscriber queues."""
+class PacketTap(Generic[T]):
+    """Fan-out of items (encoded video packets, audio frames) to any number of bounded subscriber queues."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._subscribers: list[queue.Queue[EncodedVideoPacket]] = []
+        self._subscribers: list[queue.Queue[T]] = []
 
-    def subscribe(self, maxsize: int = 120) -> queue.Queue[EncodedVideoPacket]:
+    def subscribe(self, maxsize: int = 120) -> queue.Queue[T]:
         """A new queue that receives every packet from now on."""
-        subscriber: queue.Queue[EncodedVideoPacket] = queue.Queue(maxsize=maxsize)
+        subscriber: queue.Queue[T] = queue.Queue(maxsize=maxsize)
         with self._lock:
             self._subscribers.append(subscriber)
         return subscriber
 
-    def unsubscribe(self, subscriber: queue.Queue[EncodedVideoPacket]) -> None:
+    def unsubscribe(self, subscriber: queue.Queue[T]) -> None:
         """Stop delivering to ``subscriber``."""
         with self._lock:
             if subscriber in self._subscribers:
                 self._subscribers.remove(subscriber)
 
-    def publish(self, packet: EncodedVideoPacket) -> None:
+    def publish(self, packet: T) -> None:
         """Deliver ``packet`` to every subscriber, dropping a full queue's oldest packet."""
         with self._lock:
             subscribers = list(self._subscribers)

@@ -245,14 +245,13 @@ class Recorder:
         except ArchiveError as exc:
             raise RecorderError(str(exc)) from exc
         history = RecordingHistory.from_lines(journal.history)
-        known = {name: past.init for name, past in history.streams.items() if past.init is not None}
         log = RecordingLog(
             self._spool,
             journal,
             self._queue,
             object_prefix=self._descriptor()["prefix"],
             run=history.runs + 1,
-            known_inits=known,
+            streams=history.streams,
         )
         holder.append(log)
         self._queue.enqueue(
@@ -273,6 +272,7 @@ class Recorder:
                 encoder=self._plan.stream.encoder,
                 preset=self._plan.stream.preset,
                 video_bitrate=self._plan.stream.video_bitrate,
+                low_delay=self._plan.stream.low_delay,
                 audio_bitrate=self._plan.stream.audio_bitrate,
                 caption=caption,
                 thresholds=self._plan.stream.thresholds,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from capture.encoder import VideoEncoderName
@@ -22,3 +22,5 @@ class CaptureSettings(BaseSettings):
     video_encoder: VideoEncoderName = VideoEncoderName.LIBX264
     video_preset: str = "veryfast"
     upload_drain_seconds: float = Field(default=30.0, ge=0.0)
+    live_url: str | None = None  # WHIP base URL; set to publish live by default
+    live_token: SecretStr | None = None  # this device's WHIP bearer token

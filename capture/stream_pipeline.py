@@ -34,6 +34,12 @@ _AUDIO_RATE = 48000
 _AUDIO_FRAG_US = "1000000"  # audio-only streams: one fragment per second
 _END = object()
 _REOPEN_DELAY_SECONDS = 1.0
+_RESTART_DELAY_SECONDS = 0.5  # doubling while the worker keeps failing quickly, up to the cap
+_MAX_RESTART_DELAY_SECONDS = 30.0
+_HEALTHY_RUN_SECONDS = 60.0
+KEYFRAME_REQUEST_SECONDS = 3.0
+"""At most one forced keyframe per this many seconds: each bends the segment cuts a little (the
+segmenter cuts at the first fragment at or past the boundary, so segments just run a bit long)."""
 
 
 class StreamEvents(Protocol):
@@ -49,6 +55,10 @@ class StreamEvents(Protocol):
 
     def gap(self, stream: str, start: datetime, end: datetime, reason: str) -> None: ...
 
+    def stream_failed(self, stream: str, message: str, at: datetime) -> int:
+        """Record a failure of the stream's media work; returns the segment number to go on with."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class StreamSettings:
@@ -58,6 +68,7 @@ class StreamSettings:
     encoder: VideoEncoderName = VideoEncoderName.LIBX264
     preset: str = "veryfast"
     video_bitrate: int | None = None
+    low_delay: bool = False  # set when the stream is also published live
     audio_bitrate: int = 64_000
     caption: str = ""
     thresholds: HealthThresholds = field(default_factory=HealthThresholds)
@@ -86,7 +97,9 @@ class StreamPipeline:
         self._frames: queue.Queue[object] = queue.Queue(maxsize=64)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self.video_packets = PacketTap()
+        self.video_packets: PacketTap[EncodedVideoPacket] = PacketTap()
+        self.audio_frames: PacketTap[av.AudioFrame] = PacketTap()  # 48 kHz fltp, as fed to the AAC encoder
+        self._keyframe_wanted = threading.Event()
         self.failure: BaseException | None = None
         self.has_video = self._source.video is not None
         self.has_audio = self._source.audio is not None
@@ -98,6 +111,14 @@ class StreamPipeline:
             thread = threading.Thread(target=target, name=f"{self.name}-{role}", daemon=True)
             thread.start()
             self._threads.append(thread)
+
+    def request_keyframe(self) -> None:
+        """Ask for the next video frame to be a keyframe (for a live viewer); thread-safe, never blocks.
+
+        Honoured at most once per KEYFRAME_REQUEST_SECONDS; requests in between are dropped (the
+        fixed 1 s GOP brings a keyframe soon anyway).
+        """
+        self._keyframe_wanted.set()
 
     def stop(self) -> None:
         """Stop reading, flush the encoders and seal the last segment; blocks until done."""
@@ -113,7 +134,7 @@ class StreamPipeline:
                 for frame in source.frames():
                     if self._stop.is_set():
                         break
-                    self._frames.put(frame)
+                    self._hand_over(frame)
                 else:
                     logger.info("stream %s: source ended", self.name)
                     break
@@ -124,7 +145,18 @@ class StreamPipeline:
                 if reopened is None:
                     break
                 source = self._source = reopened
-        self._frames.put(_END)
+        self._hand_over(_END)
+
+    def _hand_over(self, item: object) -> None:
+        """Queue ``item`` for the media thread; gives up only when stopping and nobody reads."""
+        while True:
+            try:
+                self._frames.put(item, timeout=0.25)
+                return
+            except queue.Full:
+                media = self._threads[-1] if len(self._threads) > 1 else None
+                if self._stop.is_set() and (media is None or not media.is_alive()):
+                    return
 
     def _reopen(self) -> Source | None:
         while not self._stop.wait(_REOPEN_DELAY_SECONDS):
@@ -135,22 +167,39 @@ class StreamPipeline:
         return None
 
     def _run_media(self) -> None:
-        try:
-            _MediaWorker(self).run()
-        except BaseException as exc:  # the media thread's supervisor: record why the stream stopped
-            logger.exception("stream %s: recording failed", self.name)
-            self.failure = exc
+        """Supervise the media worker: a failed worker is journaled and replaced, so the hearing
+        goes on being recorded (what the failed worker had written is salvaged, never dropped)."""
+        first_seq = self._first_seq
+        failures = 0
+        while True:
+            worker: _MediaWorker | None = None
+            started = time.monotonic()
+            try:
+                worker = _MediaWorker(self, first_seq)
+                worker.run()
+                return
+            except Exception as exc:  # the media thread's supervisor: journal, salvage, restart
+                logger.exception("stream %s: recording failed", self.name)
+                self.failure = exc
+                if worker is not None:
+                    worker.abandon()
+                at = datetime.now(UTC)
+                first_seq = self._events.stream_failed(self.name, f"{type(exc).__name__}: {exc}", at)
+                failures = 1 if time.monotonic() - started > _HEALTHY_RUN_SECONDS else failures + 1
+                delay = min(_MAX_RESTART_DELAY_SECONDS, _RESTART_DELAY_SECONDS * 2 ** (failures - 1))
+                if (worker is not None and worker.saw_end) or self._stop.wait(delay):
+                    return
 
 
 class _MediaWorker:
     """Owns every PyAV object of one stream; lives and dies in the media thread."""
 
-    def __init__(self, pipeline: StreamPipeline) -> None:
+    def __init__(self, pipeline: StreamPipeline, first_seq: int) -> None:
         self._p = pipeline
         settings = pipeline._settings
         self._segmenter = CmafSegmenter(
             pipeline._dir,
-            first_seq=pipeline._first_seq,
+            first_seq=first_seq,
             segment_seconds=settings.segment_seconds,
             on_init=lambda data: pipeline._events.init_ready(pipeline.name, data),
             on_segment=self._segment_sealed,
@@ -165,6 +214,7 @@ class _MediaWorker:
             thresholds=settings.thresholds,
             now=time.monotonic(),
         )
+        self.saw_end = False
         self._origin_seconds: float | None = None
         self._origin_utc = datetime.now(UTC)
         self._origin_mono = time.monotonic()
@@ -185,6 +235,7 @@ class _MediaWorker:
             encoder=settings.encoder,
             preset=settings.preset,
             bitrate=settings.video_bitrate,
+            low_delay=settings.low_delay,
         )
         self._encoder = open_video_encoder(config)
         self._fps = fmt.fps
@@ -194,6 +245,7 @@ class _MediaWorker:
         )
         self._overlay = Overlay(fmt.width, fmt.height, settings.caption)
         self._last_video_pts = -1
+        self._last_forced_keyframe = -KEYFRAME_REQUEST_SECONDS
 
     def _audio_setup(self, settings: StreamSettings) -> None:
         fmt = self._p._source.audio
@@ -215,6 +267,7 @@ class _MediaWorker:
                 self._health_events(self._health.tick(time.monotonic()))
                 continue
             if item is _END:
+                self.saw_end = True
                 break
             if isinstance(item, av.VideoFrame) and self._encoder is not None:
                 self._health_events(self._health.observe_video(item, time.monotonic()))
@@ -224,6 +277,11 @@ class _MediaWorker:
                 self._audio(item)
             self._last_frame_utc = datetime.now(UTC)
         self._flush()
+
+    def abandon(self) -> None:
+        """Give up after a failure: close the open segment's file as it is (whole fragments plus
+        perhaps a torn one) for the leftovers salvage, and write nothing more."""
+        self._segmenter.abandon()
 
     def _media_seconds(self, frame: av.VideoFrame | av.AudioFrame) -> float:
         seconds = float(frame.pts * frame.time_base) if frame.pts is not None and frame.time_base else 0.0
@@ -242,6 +300,12 @@ class _MediaWorker:
         stamped = self._overlay.apply(frame, self._origin_utc + timedelta(seconds=seconds))
         stamped.pts = pts
         stamped.time_base = Fraction(1) / self._fps
+        if self._p._keyframe_wanted.is_set():
+            self._p._keyframe_wanted.clear()
+            now = time.monotonic()
+            if now - self._last_forced_keyframe >= KEYFRAME_REQUEST_SECONDS:
+                self._last_forced_keyframe = now
+                stamped.pict_type = av.video.frame.PictureType.I
         self._mux_video(self._encoder.encode(stamped))
         self._end_seconds = max(self._end_seconds, float((pts + 1) / self._fps))
 
@@ -274,6 +338,7 @@ class _MediaWorker:
             frame.pts = self._audio_next
             frame.time_base = Fraction(1, _AUDIO_RATE)
             self._audio_next += frame.samples
+            self._p.audio_frames.publish(frame)
             self._end_seconds = max(self._end_seconds, self._audio_next / _AUDIO_RATE)
         for packet in self._audio_stream.encode(frame):
             self._container.mux(packet)

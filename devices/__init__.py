@@ -8,6 +8,7 @@ courtrec package.
 """
 
 from devices.av_input import LiveAvSource
+from devices.clock_stamp import read_clock_stamp, stamp_clock
 from devices.discovery import DeviceInfo, list_devices
 from devices.errors import DeviceNotFoundError, DevicesError, SourceOpenError, SourceSpecError
 from devices.file_source import FileSource
@@ -42,4 +43,6 @@ __all__ = [
     "list_devices",
     "open_source",
     "parse_source_spec",
+    "read_clock_stamp",
+    "stamp_clock",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -17,9 +18,11 @@ import av
 import numpy as np
 
 from devices import options as opt
+from devices.clock_stamp import stamp_clock
 from devices.formats import AudioFormat, VideoFormat
 from devices.pacer import Pacer
 from devices.pattern import MovingPattern
+from devices.planes import plane_array
 from devices.spec import SourceKind, SourceSpec
 
 __all__ = ["SAMPLES_PER_FRAME", "SAMPLE_RATE", "TONE_AMPLITUDE", "SyntheticSettings", "SyntheticSource"]
@@ -49,6 +52,7 @@ class SyntheticSettings:
     stall_for: float = 0.0
     end_after: float | None = None
     realtime: bool = True
+    clock: bool = False
 
     @classmethod
     def from_spec(cls, spec: SourceSpec) -> SyntheticSettings:
@@ -73,6 +77,7 @@ class SyntheticSettings:
             stall_for=seconds("stall_for") or 0.0,
             end_after=seconds("end_after"),
             realtime=opt.parse_flag(spec.option("realtime", "1")),
+            clock=opt.parse_flag(spec.option("clock", "0")),
         )
 
 
@@ -87,6 +92,9 @@ class SyntheticSource:
     (counter included) stays that of the first frame at or after that time; from ``silence_after``
     the samples are exact zeros; no frame at all has a timestamp in ``[stall_after, stall_after +
     stall_for)``, so ``pts`` jumps over the stall; the generator ends before ``end_after``.
+
+    ``clock=1`` stamps each picture with the wall-clock time it is delivered (see
+    :mod:`devices.clock_stamp`), for latency benchmarks; stamped pictures never look frozen.
     """
 
     def __init__(self, spec: SourceSpec) -> None:
@@ -129,6 +137,9 @@ class SyntheticSource:
             frame = self._video_frame(index) if is_video else self._audio_frame(index)
             if not pacer.wait_until(at):
                 return
+            if s.clock and isinstance(frame, av.VideoFrame):
+                # stamped as it is delivered: the moment a camera would hand the picture over
+                stamp_clock(plane_array(frame, 0), time.time_ns() // 1_000_000)
             yield frame
 
     def _schedule(self) -> Iterator[tuple[float, bool, int]]:

@@ -1,5 +1,33 @@
-"""The streaming package's exception tree."""
+"""The streaming package's exception tree: every error it raises derives from StreamingError."""
 
 
 class StreamingError(Exception):
     """Base of every error raised by the streaming package."""
+
+
+class SignalingError(StreamingError):
+    """A WHIP/WHEP offer or answer could not be negotiated (bad SDP, no H.264, no usable ICE)."""
+
+
+class FeedNotFoundError(StreamingError):
+    """No live feed (or no public broadcast) exists under the requested id."""
+
+
+class FeedTakenError(StreamingError):
+    """Another device is publishing this feed right now."""
+
+
+class SessionNotFoundError(StreamingError):
+    """No WHIP/WHEP session exists under the requested id."""
+
+
+class PublishError(StreamingError):
+    """The publisher could not reach or was refused by the WHIP endpoint."""
+
+
+class AiortcInternalsError(StreamingError):
+    """The pinned aiortc/aioice internals we hook no longer look the way this code expects."""
+
+
+class HlsError(StreamingError):
+    """The public HLS packager or its segment publisher failed."""

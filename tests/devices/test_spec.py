@@ -136,7 +136,10 @@ def test_passwords_are_hidden_from_repr_and_errors() -> None:
         ("http://cam/a b", "printable ASCII"),
         ("synthetic#", "'#' is followed by no options"),
         ("synthetic#size", "option 'size' is not key=value"),
-        ("synthetic#bogus=1", "unknown option 'bogus' for synthetic (accepted: audio, black, end_after"),
+        (
+            "synthetic#bogus=1",
+            "unknown option 'bogus' for synthetic (accepted: audio, black, clock, end_after",
+        ),
         ("file:/x.mp4#size=320x240", "unknown option 'size' for file (accepted: loop, name, realtime)"),
         ("rtsp://cam/x#loop=1", "unknown option 'loop' for rtsp (accepted: name, timeout, transport)"),
         ("synthetic#size=320x240&size=640x480", "option 'size' is given twice"),

@@ -1,0 +1,119 @@
+"""The agent's live side: one WHIP publisher per recorded stream, fed from the recorder's taps.
+
+Nothing here can stop or slow the recording: publishers read bounded tap queues that drop their
+oldest items, run in their own threads, and reconnect by themselves (streaming.LivePublisher).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from capture.stream_pipeline import StreamPipeline
+from streaming import (
+    GpsFix,
+    IcePolicy,
+    LiveInput,
+    LivePublisher,
+    RecordingState,
+    TelemetryReport,
+    WhipClient,
+)
+
+logger = logging.getLogger(__name__)
+
+_VIDEO_QUEUE = 60  # ~2-4 s of video: beyond that the live copy is stale anyway
+_AUDIO_QUEUE = 100  # ~2 s of 1024-sample frames
+
+
+@dataclass(frozen=True, slots=True)
+class LiveTarget:
+    """Where and as whom to publish: ``endpoint`` is the WHIP base URL (``.../whip``)."""
+
+    endpoint: str
+    token: str | None
+    device_id: str
+    room: str
+    case: str | None = None
+    officer: str | None = None
+    gps: GpsFix | None = None
+
+
+def start_live(
+    pipelines: Sequence[StreamPipeline], target: LiveTarget, policy: IcePolicy
+) -> list[LivePublisher]:
+    """Start publishing every video pipeline to ``{endpoint}/{room}/{stream}``; returns the publishers.
+
+    Audio-only streams (a courtroom's separate microphones) are recorded but not published: a live
+    feed needs video (the wall shows pictures, public HLS needs H.264).
+    """
+    publishers = []
+    for pipeline in pipelines:
+        if not pipeline.has_video:
+            logger.info("stream %s: audio only, not published live", pipeline.name)
+            continue
+        url = f"{target.endpoint.rstrip('/')}/{target.room}/{pipeline.name}"
+        source = LiveInput(
+            video=pipeline.video_packets.subscribe(_VIDEO_QUEUE),
+            audio=pipeline.audio_frames.subscribe(_AUDIO_QUEUE) if pipeline.has_audio else None,
+            request_keyframe=pipeline.request_keyframe,
+            telemetry=_reporter(pipeline, target),
+        )
+        publisher = LivePublisher(pipeline.name, WhipClient(url, target.token), policy, source)
+        publisher.start()
+        publishers.append(publisher)
+        logger.info("stream %s: publishing live to %s", pipeline.name, url)
+    return publishers
+
+
+def stop_live(publishers: Sequence[LivePublisher]) -> None:
+    """Stop every publisher (ending their WHIP sessions when the server is reachable)."""
+    for publisher in publishers:
+        publisher.stop()
+
+
+def _reporter(pipeline: StreamPipeline, target: LiveTarget) -> Callable[[], TelemetryReport]:
+    def report() -> TelemetryReport:
+        return TelemetryReport(
+            device_id=target.device_id,
+            room=target.room,
+            officer=target.officer,
+            case=target.case,
+            gps=target.gps,
+            battery_percent=battery_percent(),
+            recording=RecordingState.FAILED if pipeline.failure is not None else RecordingState.RECORDING,
+            at=datetime.now(UTC),
+        )
+
+    return report
+
+
+def battery_percent(power_supply: Path = Path("/sys/class/power_supply")) -> float | None:
+    """The first battery's charge in percent from Linux sysfs, or None without one."""
+    for capacity in sorted(power_supply.glob("BAT*/capacity")):
+        try:
+            return max(0.0, min(100.0, float(capacity.read_text().strip())))
+        except (OSError, ValueError):
+            continue
+    return None
+
+
+def parse_gps(text: str | None) -> GpsFix | None:
+    """``LAT,LON`` in decimal degrees (a fixed position, e.g. a courtroom), or None.
+
+    Raises ValueError with the accepted form.
+    """
+    if not text:
+        return None
+    lat, sep, lon = text.partition(",")
+    try:
+        if not sep:
+            raise ValueError
+        return GpsFix(lat=float(lat), lon=float(lon))
+    except ValueError as exc:
+        raise ValueError(
+            f"--gps must be LAT,LON in decimal degrees, e.g. 31.2304,121.4737 (got {text!r})"
+        ) from exc

@@ -1,0 +1,59 @@
+"""The live ASGI app: WHIP/WHEP, the wall and its API, public HLS; mountable in the portal.
+
+Standalone (``python -m streaming serve``) the app owns its LiveService through its lifespan. A
+host app that mounts it (``portal_app.mount("/live", live_app)``) must await
+``service.aclose()`` from its own lifespan: Starlette does not run a mounted app's lifespan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from streaming import routes_public, routes_wall, routes_webrtc
+from streaming.auth import Authorizer, DeviceTokens, TokenAuthorizer, deny_all
+from streaming.service import LiveService
+from streaming.settings import StreamingSettings
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(
+    service: LiveService, *, authorize: Authorizer | None = None, own_service: bool = False
+) -> FastAPI:
+    """The live app around ``service``.
+
+    ``authorize`` decides who is a signed-in operator (wall, WHEP, operator API); by default the
+    settings' operator token (bearer header or sign-in cookie), and with no token nobody.
+    With ``own_service`` the app's lifespan closes the service at shutdown.
+    """
+    settings = service.settings
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if own_service:
+                await service.aclose()
+
+    app = FastAPI(title="courtrec live", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.live_service = service
+    app.state.authorize = authorize or default_authorizer(settings)
+    app.state.device_tokens = DeviceTokens(settings.device_tokens)
+    app.include_router(routes_webrtc.router)
+    app.include_router(routes_wall.router)
+    app.include_router(routes_public.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app
+
+
+def default_authorizer(settings: StreamingSettings) -> Authorizer:
+    """The operator token's checker, or refuse-everything when no token is configured."""
+    if settings.operator_token is None:
+        return deny_all
+    return TokenAuthorizer(settings.operator_token)

@@ -1,0 +1,139 @@
+"""Server side of one WHIP publication: a receive-only peer connection feeding a :class:`Feed`.
+
+Received H.264 and Opus frames are taken before aiortc's decoder (``receiver_hooks``) and handed
+to the feed as packets; the data channel ``telemetry`` goes to the telemetry board.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+import av
+from aiortc import (
+    MediaStreamTrack,
+    RTCDataChannel,
+    RTCPeerConnection,
+    RTCRtpTransceiver,
+    RTCSessionDescription,
+)
+from aiortc.mediastreams import MediaStreamError
+
+from streaming.codec_preferences import NEGOTIATION_ERRORS, h264_only, offered_kinds, opus_only
+from streaming.errors import SignalingError
+from streaming.feed import Feed
+from streaming.ice import IcePolicy
+from streaming.receiver_hooks import receive_encoded, request_keyframe
+from streaming.telemetry import CHANNEL_LABEL, TelemetryBoard, parse_report
+
+logger = logging.getLogger(__name__)
+
+
+class IngestSession:
+    """A publisher's connection; :meth:`close` is idempotent and calls ``on_closed`` once."""
+
+    def __init__(
+        self,
+        session_id: str,
+        *,
+        device_id: str,
+        feed: Feed,
+        policy: IcePolicy,
+        telemetry: TelemetryBoard,
+        on_closed: Callable[[IngestSession], None],
+    ) -> None:
+        self.session_id = session_id
+        self.device_id = device_id
+        self.feed = feed
+        self._policy = policy
+        self._telemetry = telemetry
+        self._on_closed = on_closed
+        self._pc = RTCPeerConnection(policy.configuration())
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closed = False
+        self._video: RTCRtpTransceiver | None = None
+        self._pc.on("track", self._on_track)
+        self._pc.on("datachannel", self._on_datachannel)
+        self._pc.on("connectionstatechange", self._on_state)
+
+    async def answer(self, offer_sdp: str) -> str:
+        """Apply the publisher's offer and return our answer SDP (all candidates included).
+
+        Raises SignalingError when the offer is unusable (no H.264 video, malformed SDP).
+        """
+        kinds = offered_kinds(offer_sdp)
+        if "video" not in kinds:
+            raise SignalingError("the WHIP offer has no video m-line (the wall and HLS need H.264 video)")
+        self._video = self._pc.addTransceiver("video", direction="recvonly")
+        self._video.setCodecPreferences(h264_only())
+        if "audio" in kinds:
+            self._pc.addTransceiver("audio", direction="recvonly").setCodecPreferences(opus_only())
+        try:
+            await self._pc.setRemoteDescription(
+                RTCSessionDescription(sdp=self._policy.filter_sdp(offer_sdp), type="offer")
+            )
+            with self._policy.gathering():
+                await self._pc.setLocalDescription(await self._pc.createAnswer())
+        except NEGOTIATION_ERRORS as exc:
+            raise SignalingError(f"cannot negotiate the WHIP offer: {exc}") from exc
+        self.feed.attach_ingest(self._request_keyframe)
+        return self._pc.localDescription.sdp
+
+    async def close(self) -> None:
+        """End the publication and release the connection."""
+        if self._closed:
+            return
+        self._closed = True
+        self.feed.detach_ingest(self._request_keyframe)
+        for task in list(self._tasks):
+            task.cancel()
+        await self._pc.close()
+        self._on_closed(self)
+
+    async def _request_keyframe(self) -> bool:
+        return self._video is not None and await request_keyframe(self._video.receiver)
+
+    def _on_track(self, track: MediaStreamTrack) -> None:
+        receive_encoded(track)
+        task = asyncio.ensure_future(self._pump(track))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _pump(self, track: MediaStreamTrack) -> None:
+        try:
+            while True:
+                packet = await track.recv()
+                if isinstance(packet, av.Packet):
+                    self.feed.publish(track.kind, packet)
+        except MediaStreamError:
+            logger.info("ingest %s (%s): %s track ended", self.session_id, self.feed.feed_id, track.kind)
+            if track.kind == "video":
+                await self.close()
+
+    def _on_datachannel(self, channel: RTCDataChannel) -> None:
+        if channel.label != CHANNEL_LABEL:
+            logger.warning("ingest %s: ignoring data channel %r", self.session_id, channel.label)
+            return
+
+        def on_message(message: str | bytes) -> None:
+            report = parse_report(message)
+            if report is None:
+                return
+            if report.device_id != self.device_id:
+                logger.warning(
+                    "ingest %s: telemetry for %s from device %s dropped",
+                    self.session_id,
+                    report.device_id,
+                    self.device_id,
+                )
+                return
+            self._telemetry.update(self.feed.feed_id, report)
+
+        channel.on("message", on_message)
+
+    async def _on_state(self) -> None:
+        state = self._pc.connectionState
+        logger.info("ingest %s (%s): connection %s", self.session_id, self.feed.feed_id, state)
+        if state in ("failed", "closed"):
+            await self.close()

@@ -1,0 +1,176 @@
+"""One public broadcast: relayed packets → packager → delay line → segment publisher, in one thread.
+
+The feed hands packets over without blocking (bounded queue, oldest dropped). The thread packages
+them, holds segments for the broadcast delay, publishes what is due, then the playlist, and
+withdraws segments that slid out of the window. A cut is applied by the caller's thread at once
+(``DelayLine.cut``); this thread then restarts its packager so nothing from before the cut leaks.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from streaming.errors import HlsError
+from streaming.feed import RelayedPacket
+from streaming.public.delay_line import BroadcastState, DelayLine, ProducedSegment
+from streaming.public.packager import HlsPackager, VideoTransform
+from streaming.public.playlist import PublishedSegment
+from streaming.public.segment_publisher import SegmentPublisher
+
+logger = logging.getLogger(__name__)
+
+PLAYLIST = "live.m3u8"
+STATUS = "status.json"
+_QUEUE_LIMIT = 600  # ~10 s of video+audio packets
+_TICK_SECONDS = 0.1
+_KEEP_EXPIRED = 3  # segments kept after leaving the window, for players still fetching them
+_AUDIO_RECENT_SECONDS = 2.0
+
+
+class PublicBroadcast:
+    """The public rendition of one feed (``room/stream``); a FeedSink."""
+
+    def __init__(
+        self,
+        feed_id: str,
+        publisher: SegmentPublisher,
+        delay: DelayLine,
+        *,
+        segment_seconds: float,
+        transform_factory: Callable[[], VideoTransform] | None = None,
+    ) -> None:
+        self.feed_id = feed_id
+        self.delay = delay
+        self._publisher = publisher
+        self._segment_seconds = segment_seconds
+        self._transform_factory = transform_factory
+        self._packets: collections.deque[RelayedPacket] = collections.deque(maxlen=_QUEUE_LIMIT)
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._skip_to_keyframe = False
+        self._last_audio = -float("inf")
+        self._expired: list[PublishedSegment] = []
+        self._published_init: set[int] = set()
+        self._inits: dict[int, bytes] = {}
+        self._status_written: BroadcastState | None = None
+        self._thread = threading.Thread(target=self._run, name=f"public-{feed_id}", daemon=True)
+        self.segments_published = 0
+
+    def start(self) -> None:
+        """Start the broadcast's thread."""
+        self._thread.start()
+
+    def accept(self, packet: RelayedPacket) -> None:
+        """FeedSink: take a relayed packet; never blocks (drops the oldest when far behind)."""
+        if packet.kind == "audio":
+            self._last_audio = packet.arrival
+        if len(self._packets) == self._packets.maxlen:
+            self._skip_to_keyframe = True  # a dropped video packet would corrupt pictures
+        self._packets.append(packet)
+        self._wake.set()
+
+    def stop(self, *, withdraw: bool) -> None:
+        """End the broadcast; with ``withdraw`` every public file of it is deleted. Blocks briefly."""
+        self.delay.end()
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout=10)
+        try:
+            if withdraw:
+                self._publisher.delete_prefix(self.feed_id)
+            else:
+                self._write_status()
+        except HlsError as exc:
+            logger.error("public %s: %s", self.feed_id, exc)
+
+    def _run(self) -> None:
+        packager: HlsPackager | None = None
+        generation = 0
+        while not self._stop.is_set():
+            self._wake.wait(_TICK_SECONDS)
+            self._wake.clear()
+            try:
+                if packager is not None and not self.delay.is_current(generation):
+                    packager = None  # cut: whatever it held is never published
+                if packager is None and self.delay.state is BroadcastState.LIVE:
+                    generation = self.delay.generation
+                    packager = self._new_packager(generation)
+                self._feed(packager)
+                self._publish_due()
+            except HlsError as exc:
+                logger.error("public %s: %s; restarting the packager", self.feed_id, exc)
+                packager = None
+        if packager is not None:
+            self._close_quietly(packager)
+
+    def _new_packager(self, generation: int) -> HlsPackager:
+        def on_init(data: bytes) -> None:
+            self._inits[generation] = data
+
+        def on_segment(data: bytes, seconds: float) -> None:
+            self.delay.produce(ProducedSegment(generation, data, seconds, time.monotonic()))
+
+        with_audio = time.monotonic() - self._last_audio < _AUDIO_RECENT_SECONDS
+        transform = self._transform_factory() if self._transform_factory else None
+        return HlsPackager(
+            self._segment_seconds, on_init, on_segment, with_audio=with_audio, transform=transform
+        )
+
+    def _feed(self, packager: HlsPackager | None) -> None:
+        while self._packets:
+            packet = self._packets.popleft()
+            if packager is None:
+                continue
+            if packet.kind == "video" and self._skip_to_keyframe:
+                if not packet.keyframe:
+                    continue
+                self._skip_to_keyframe = False
+            packager.push(packet)
+
+    def _publish_due(self) -> None:
+        for segment in self.delay.take_due(time.monotonic()):
+            if not self.delay.is_current(segment.generation):
+                break
+            init_name = f"init-{segment.generation:04d}.mp4"
+            if segment.generation not in self._published_init:
+                self._publisher.put(
+                    f"{self.feed_id}/{init_name}", self._inits[segment.generation], "video/mp4"
+                )
+                self._published_init.add(segment.generation)
+            name = f"{segment.generation:04d}-{self.segments_published + 1:06d}.m4s"
+            self._publisher.put(f"{self.feed_id}/{name}", segment.data, "video/iso.segment")
+            self.segments_published += 1
+            self._expired.extend(self.delay.record(segment, name, init_name))
+            self._publish_playlist()
+        if self._status_written is not self.delay.state:
+            self._write_status()
+            self._publish_playlist()
+        while len(self._expired) > _KEEP_EXPIRED:
+            self._publisher.delete(f"{self.feed_id}/{self._expired.pop(0).name}")
+
+    def _publish_playlist(self) -> None:
+        self._publisher.put(
+            f"{self.feed_id}/{PLAYLIST}", self.delay.playlist().encode(), "application/vnd.apple.mpegurl"
+        )
+
+    def _write_status(self) -> None:
+        state = self.delay.state
+        body = {
+            "state": str(state),
+            "delay_seconds": self.delay.delay_seconds,
+            "updated": datetime.now(UTC).isoformat(),
+        }
+        self._publisher.put(f"{self.feed_id}/{STATUS}", json.dumps(body).encode(), "application/json")
+        self._status_written = state
+
+    def _close_quietly(self, packager: HlsPackager) -> None:
+        try:
+            packager.close()
+        except HlsError as exc:
+            logger.info("public %s: last segment not packaged: %s", self.feed_id, exc)

@@ -1,0 +1,154 @@
+"""Which feeds are broadcast publicly, and the clerk's controls (open, close, cut, resume).
+
+Lives on the server's event loop. A feed is public only while a broadcast exists for it; closing
+one withdraws every public file of it, so a hearing that is not (or no longer) public has nothing
+at any public URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+from streaming.errors import FeedNotFoundError
+from streaming.feed import Feed
+from streaming.public.broadcast import PublicBroadcast
+from streaming.public.delay_line import DelayLine
+from streaming.public.packager import VideoTransform
+from streaming.public.segment_publisher import SegmentPublisher
+from streaming.settings import StreamingSettings
+
+logger = logging.getLogger(__name__)
+
+TransformFactory = Callable[[], VideoTransform]
+
+
+class PublicBroadcasts:
+    """Every public broadcast of this server, by feed id."""
+
+    def __init__(
+        self,
+        settings: StreamingSettings,
+        publisher: SegmentPublisher,
+        *,
+        mask_factory: TransformFactory | None = None,
+    ) -> None:
+        self._settings = settings
+        self._publisher = publisher
+        self._mask_factory = mask_factory
+        self._broadcasts: dict[str, PublicBroadcast] = {}
+        self._feeds: dict[str, Feed] = {}
+        self._keyframes: asyncio.Task[None] | None = None
+
+    def is_public(self, feed_id: str) -> bool:
+        """True while ``feed_id`` is broadcast publicly."""
+        return feed_id in self._broadcasts
+
+    def open(
+        self, feed_id: str, feed: Feed | None, *, mask: bool | None = None, delay: float | None = None
+    ) -> None:
+        """Broadcast ``feed_id`` publicly (idempotent); ``feed`` may arrive later via :meth:`attach`."""
+        if feed_id in self._broadcasts:
+            return
+        masked = self._settings.mask_faces if mask is None else mask
+        if masked and self._mask_factory is None:
+            raise FeedNotFoundError("face masking is not available on this server (no OpenCV cascade)")
+        broadcast = PublicBroadcast(
+            feed_id,
+            self._publisher,
+            DelayLine(
+                self._settings.broadcast_delay_seconds if delay is None else delay,
+                self._settings.hls_window_segments,
+                self._settings.hls_segment_seconds,
+            ),
+            segment_seconds=self._settings.hls_segment_seconds,
+            transform_factory=self._mask_factory if masked else None,
+        )
+        broadcast.start()
+        self._broadcasts[feed_id] = broadcast
+        logger.info("public %s: broadcast opened (delay %.0f s)", feed_id, broadcast.delay.delay_seconds)
+        if feed is not None:
+            self.attach(feed)
+
+    def attach(self, feed: Feed) -> None:
+        """Connect a (new or re-created) feed to its broadcast, if it has one."""
+        broadcast = self._broadcasts.get(feed.feed_id)
+        if broadcast is None:
+            return
+        previous = self._feeds.get(feed.feed_id)
+        if previous is not None and previous is not feed:
+            previous.remove_sink(broadcast)
+        self._feeds[feed.feed_id] = feed
+        feed.add_sink(broadcast)
+        self._start_keyframe_requests()
+
+    async def close(self, feed_id: str) -> None:
+        """Stop broadcasting ``feed_id`` and withdraw all its public files.
+
+        Raises FeedNotFoundError when it is not broadcast publicly.
+        """
+        broadcast = self._broadcasts.pop(feed_id, None)
+        if broadcast is None:
+            raise FeedNotFoundError(f"{feed_id!r} is not broadcast publicly")
+        feed = self._feeds.pop(feed_id, None)
+        if feed is not None:
+            feed.remove_sink(broadcast)
+        await asyncio.to_thread(broadcast.stop, withdraw=True)
+
+    def cut(self, feed_id: str) -> int:
+        """The clerk's cut: withhold everything not yet published, at once; returns segments dropped."""
+        dropped = self._get(feed_id).delay.cut()
+        logger.warning("public %s: CUT by the clerk (%d pending segments withheld)", feed_id, dropped)
+        return dropped
+
+    def resume(self, feed_id: str) -> None:
+        """Restart the public rendition after a cut (after the delay again)."""
+        self._get(feed_id).delay.resume()
+        feed = self._feeds.get(feed_id)
+        if feed is not None:
+            feed.request_keyframe()
+        logger.warning("public %s: resumed by the clerk", feed_id)
+
+    def state(self, feed_id: str) -> dict[str, object] | None:
+        """The broadcast's state for the wall and the clerk, or None when not public."""
+        broadcast = self._broadcasts.get(feed_id)
+        if broadcast is None:
+            return None
+        return {
+            "state": str(broadcast.delay.state),
+            "delay_seconds": broadcast.delay.delay_seconds,
+            "pending_segments": broadcast.delay.pending,
+            "published_segments": broadcast.segments_published,
+        }
+
+    async def aclose(self) -> None:
+        """Stop every broadcast, leaving its files with an ended playlist (at shutdown)."""
+        if self._keyframes is not None:
+            self._keyframes.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._keyframes
+        for feed_id, broadcast in list(self._broadcasts.items()):
+            feed = self._feeds.pop(feed_id, None)
+            if feed is not None:
+                feed.remove_sink(broadcast)
+            await asyncio.to_thread(broadcast.stop, withdraw=False)
+        self._broadcasts.clear()
+
+    def _get(self, feed_id: str) -> PublicBroadcast:
+        broadcast = self._broadcasts.get(feed_id)
+        if broadcast is None:
+            raise FeedNotFoundError(f"{feed_id!r} is not broadcast publicly")
+        return broadcast
+
+    def _start_keyframe_requests(self) -> None:
+        if self._keyframes is None or self._keyframes.done():
+            self._keyframes = asyncio.ensure_future(self._request_keyframes())
+
+    async def _request_keyframes(self) -> None:
+        """Publishers with long GOPs (browsers) get a keyframe request per segment length."""
+        while True:
+            await asyncio.sleep(self._settings.hls_segment_seconds)
+            for feed in self._feeds.values():
+                feed.request_keyframe()

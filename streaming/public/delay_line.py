@@ -1,0 +1,140 @@
+"""The broadcast delay and the clerk's cut, as one small thread-safe state machine.
+
+Segments wait ``delay_seconds`` after they were produced before they may be published. A cut
+drops everything still waiting *at once* (under the lock, before returning) and starts a new
+generation, so even a segment still being packaged when the cut came is refused later. Resume
+lets new segments (of the new generation, after the delay again) through, after a discontinuity.
+A segment whose upload had already begun when the cut came still completes: it was due.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+from dataclasses import dataclass
+from enum import StrEnum
+
+from streaming.public.playlist import PublishedSegment, render_playlist
+
+
+class BroadcastState(StrEnum):
+    """What the public sees."""
+
+    LIVE = "live"
+    CUT = "cut"
+    ENDED = "ended"
+
+
+@dataclass(frozen=True, slots=True)
+class ProducedSegment:
+    """A packaged segment waiting for its publication time (monotonic seconds)."""
+
+    generation: int
+    data: bytes
+    duration: float
+    produced_at: float
+
+
+class DelayLine:
+    """Holds produced segments for the delay; tracks the published sliding window."""
+
+    def __init__(self, delay_seconds: float, window_segments: int, target_seconds: float) -> None:
+        self._lock = threading.Lock()
+        self._delay = delay_seconds
+        self._window = window_segments
+        self._target = target_seconds
+        self._pending: collections.deque[ProducedSegment] = collections.deque()
+        self._published: list[PublishedSegment] = []
+        self._next_sequence = 1
+        self._discontinuity_sequence = 0
+        self._generations_shown: set[int] = set()
+        self.state = BroadcastState.LIVE
+        self.generation = 1
+
+    @property
+    def delay_seconds(self) -> float:
+        return self._delay
+
+    @property
+    def pending(self) -> int:
+        """Segments produced but not yet due."""
+        with self._lock:
+            return len(self._pending)
+
+    def produce(self, segment: ProducedSegment) -> bool:
+        """Queue ``segment``; False (dropped) when cut/ended or from an earlier generation."""
+        with self._lock:
+            if self.state is not BroadcastState.LIVE or segment.generation != self.generation:
+                return False
+            self._pending.append(segment)
+            return True
+
+    def cut(self) -> int:
+        """Withhold everything not yet published, now; returns how many segments were dropped."""
+        with self._lock:
+            dropped = len(self._pending)
+            self._pending.clear()
+            if self.state is BroadcastState.LIVE:
+                self.state = BroadcastState.CUT
+                self.generation += 1
+            return dropped
+
+    def resume(self) -> None:
+        """Let new segments through again (after the delay, with a discontinuity)."""
+        with self._lock:
+            if self.state is BroadcastState.CUT:
+                self.state = BroadcastState.LIVE
+
+    def end(self) -> None:
+        """The hearing (or feed) ended: nothing more is published."""
+        with self._lock:
+            self._pending.clear()
+            self.state = BroadcastState.ENDED
+            self.generation += 1
+
+    def take_due(self, now: float) -> list[ProducedSegment]:
+        """Segments whose delay has passed, oldest first (none while cut or ended)."""
+        with self._lock:
+            due: list[ProducedSegment] = []
+            while (
+                self.state is BroadcastState.LIVE
+                and self._pending
+                and self._pending[0].produced_at + self._delay <= now
+            ):
+                due.append(self._pending.popleft())
+            return due
+
+    def is_current(self, generation: int) -> bool:
+        """True while segments of ``generation`` may still be published."""
+        with self._lock:
+            return self.state is BroadcastState.LIVE and generation == self.generation
+
+    def record(self, segment: ProducedSegment, name: str, init_name: str) -> list[PublishedSegment]:
+        """Add a just-published segment to the window; returns segments that slid out of it."""
+        with self._lock:
+            first_of_generation = segment.generation not in self._generations_shown
+            self._generations_shown.add(segment.generation)
+            self._published.append(
+                PublishedSegment(
+                    name=name,
+                    init_name=init_name,
+                    sequence=self._next_sequence,
+                    duration=segment.duration,
+                    discontinuity=first_of_generation and self._next_sequence > 1,
+                )
+            )
+            self._next_sequence += 1
+            expired = self._published[: -self._window]
+            self._published = self._published[-self._window :]
+            self._discontinuity_sequence += sum(1 for s in expired if s.discontinuity)
+            return expired
+
+    def playlist(self) -> str:
+        """The current media playlist (ended while cut or ended)."""
+        with self._lock:
+            return render_playlist(
+                self._published,
+                discontinuity_sequence=self._discontinuity_sequence,
+                target_seconds=self._target,
+                ended=self.state is not BroadcastState.LIVE,
+            )

@@ -1,0 +1,121 @@
+"""Public live: the page and HLS files of hearings broadcast publicly — and nothing else — plus the
+clerk's controls (open, close, cut, resume) behind the operator check.
+
+Every public URL checks that the feed is broadcast *now*; file names are matched against the
+exact names the packager writes, so no other path under the public directory can be reached.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException, Response
+from fastapi.responses import FileResponse, HTMLResponse
+
+from streaming.errors import FeedNotFoundError
+from streaming.http_deps import OperatorDep, ServiceDep
+from streaming.service import LiveService, feed_id_of
+
+STATIC = Path(__file__).parent / "static"
+_PUBLIC_FILE = re.compile(r"(live\.m3u8|status\.json|init-[0-9]{4}\.mp4|[0-9]{4}-[0-9]{6}\.m4s)", re.ASCII)
+_TYPES = {
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".json": "application/json",
+    ".mp4": "video/mp4",
+    ".m4s": "video/iso.segment",
+}
+router = APIRouter()
+
+
+def _public_feed(service: LiveService, room: str, stream: str) -> str:
+    try:
+        feed_id = feed_id_of(room, stream)
+    except FeedNotFoundError as exc:
+        raise HTTPException(status_code=404, detail="no such public broadcast") from exc
+    if not service.public.is_public(feed_id):
+        raise HTTPException(status_code=404, detail="no such public broadcast")
+    return feed_id
+
+
+@router.get("/static/vendor/hls.min.js")
+async def hls_js(service: ServiceDep) -> FileResponse:
+    """hls.js as installed from npm at set-up (never copied into the repository)."""
+    path = service.settings.node_modules / "hls.js" / "dist" / "hls.min.js"
+    if not path.is_file():
+        raise HTTPException(status_code=404, detail="hls.js is not installed: run `npm ci` (make setup)")
+    return FileResponse(path, media_type="text/javascript")
+
+
+@router.get("/public/{room}/{stream}", response_class=HTMLResponse)
+async def public_page(room: str, stream: str, service: ServiceDep) -> HTMLResponse:
+    """The public player page of a hearing broadcast publicly (404 for anything else)."""
+    feed_id = _public_feed(service, room, stream)
+    page = (STATIC / "public.html").read_text()
+    title = html.escape(f"{room} — live hearing")
+    base = service.settings.public_base_url
+    source = html.escape(f"{base.rstrip('/')}/{feed_id}/" if base else f"../hls/{feed_id}/", quote=True)
+    return HTMLResponse(page.replace("{{title}}", title).replace("{{source}}", source))
+
+
+@router.get("/public/hls/{room}/{stream}/{name}")
+async def public_file(room: str, stream: str, name: str, service: ServiceDep) -> Response:
+    """A playlist, init segment, media segment or status file of a public broadcast."""
+    feed_id = _public_feed(service, room, stream)
+    if not _PUBLIC_FILE.fullmatch(name):
+        raise HTTPException(status_code=404, detail="no such public file")
+    path = service.settings.public_dir / feed_id / name
+    if not path.is_file():
+        raise HTTPException(status_code=404, detail="not published (yet)")
+    suffix = path.suffix
+    caching = "no-cache" if suffix in (".m3u8", ".json") else "public, max-age=3600, immutable"
+    return FileResponse(path, media_type=_TYPES[suffix], headers={"Cache-Control": caching})
+
+
+@router.post("/api/public/{room}/{stream}", dependencies=[OperatorDep])
+async def open_broadcast(
+    room: str, stream: str, service: ServiceDep, mask: bool = False, delay: float | None = None
+) -> dict[str, object]:
+    """Start broadcasting a hearing publicly (the portal calls this for hearings marked public)."""
+    feed_id = feed_id_of(room, stream)
+    if delay is not None and not 0 <= delay <= 600:
+        raise HTTPException(status_code=422, detail="delay must be 0..600 seconds")
+    try:
+        service.open_public(feed_id, mask=mask, delay=delay)
+    except FeedNotFoundError as exc:
+        raise HTTPException(status_code=409, detail=str(exc)) from exc
+    return {"feed": feed_id, "public": service.public_state(feed_id)}
+
+
+@router.delete("/api/public/{room}/{stream}", dependencies=[OperatorDep])
+async def close_broadcast(room: str, stream: str, service: ServiceDep) -> dict[str, object]:
+    """Stop broadcasting publicly and withdraw every public file of it."""
+    feed_id = feed_id_of(room, stream)
+    try:
+        await service.public.close(feed_id)
+    except FeedNotFoundError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from exc
+    return {"feed": feed_id, "public": None}
+
+
+@router.post("/api/public/{room}/{stream}/cut", dependencies=[OperatorDep])
+async def cut(room: str, stream: str, service: ServiceDep) -> dict[str, object]:
+    """The clerk's cut: withhold everything not yet published, immediately (the record is untouched)."""
+    feed_id = feed_id_of(room, stream)
+    try:
+        dropped = service.public.cut(feed_id)
+    except FeedNotFoundError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from exc
+    return {"feed": feed_id, "withheld_segments": dropped, "public": service.public_state(feed_id)}
+
+
+@router.post("/api/public/{room}/{stream}/resume", dependencies=[OperatorDep])
+async def resume(room: str, stream: str, service: ServiceDep) -> dict[str, object]:
+    """Resume the public broadcast after a cut (after the broadcast delay again)."""
+    feed_id = feed_id_of(room, stream)
+    try:
+        service.public.resume(feed_id)
+    except FeedNotFoundError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from exc
+    return {"feed": feed_id, "public": service.public_state(feed_id)}

@@ -1,0 +1,78 @@
+"""The command-centre wall: its page, the operator sign-in form (standalone), and the feeds API."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+
+from streaming.auth import OPERATOR_COOKIE, TokenAuthorizer
+from streaming.http_deps import OperatorDep, ServiceDep, require_operator
+
+STATIC = Path(__file__).parent / "static"
+router = APIRouter()
+
+
+@router.get("/wall", response_model=None)
+async def wall(request: Request) -> Response:
+    """The wall page for signed-in operators; the sign-in form (401) for anyone else."""
+    try:
+        await require_operator(request)
+    except HTTPException:
+        return FileResponse(STATIC / "login.html", status_code=401, media_type="text/html")
+    return FileResponse(STATIC / "wall.html", media_type="text/html", headers={"Cache-Control": "no-store"})
+
+
+@router.post("/wall/login", response_model=None)
+async def login(request: Request) -> Response:
+    """Standalone sign-in: a correct operator token sets an HttpOnly cookie and returns to the wall."""
+    checker = request.app.state.authorize
+    body = (await request.body())[:1024].decode("utf-8", "replace")
+    token = (parse_qs(body).get("token") or [""])[0]
+    if not isinstance(checker, TokenAuthorizer) or not token or not checker.matches(token):
+        return HTMLResponse("<p>Sign-in refused. <a href='wall'>Try again</a></p>", status_code=401)
+    response = RedirectResponse(str(request.url_for("wall")), status_code=303)
+    response.set_cookie(
+        OPERATOR_COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https"
+    )
+    return response
+
+
+@router.get("/api/feeds", dependencies=[OperatorDep])
+async def feeds(service: ServiceDep) -> dict[str, object]:
+    """Every listed feed with its label, telemetry and freshness, for the wall (polled)."""
+    now = time.monotonic()
+    telemetry = service.telemetry.snapshot()
+    items = []
+    for feed in service.listed_feeds():
+        since_frame = None if feed.last_frame_at is None else round(now - feed.last_frame_at, 1)
+        items.append(
+            {
+                "id": feed.feed_id,
+                "room": feed.label.room,
+                "stream": feed.label.stream,
+                "device_id": feed.label.device_id,
+                "connected": feed.ingest_connected,
+                "seconds_since_frame": since_frame,
+                "viewers": feed.viewer_count,
+                "telemetry": telemetry.get(feed.feed_id),
+                "public": service.public_state(feed.feed_id),
+            }
+        )
+    return {"feeds": items}
+
+
+@router.get("/api/config", dependencies=[OperatorDep])
+async def config(service: ServiceDep) -> dict[str, object]:
+    """What the wall's browser needs to connect: the configured ICE servers."""
+    servers = [server.model_dump(exclude_none=True) for server in service.settings.ice_servers]
+    return {"iceServers": servers}
+
+
+@router.get("/api/telemetry", dependencies=[OperatorDep])
+async def telemetry(service: ServiceDep) -> dict[str, dict[str, object]]:
+    """The latest telemetry report of every feed that sent one."""
+    return service.telemetry.snapshot()

@@ -1,0 +1,212 @@
+"""The live service: feeds, publisher and viewer sessions, telemetry — one per server process.
+
+It runs on the server's event loop; the HTTP layer (``app.py``) only translates requests into
+these calls. :meth:`LiveService.aclose` must be awaited at shutdown (the standalone app's
+lifespan does it; a host app that mounts ours calls it from its own lifespan).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import secrets
+import time
+
+from streaming.egress import ViewerSession
+from streaming.errors import FeedNotFoundError, FeedTakenError, SessionNotFoundError, SignalingError
+from streaming.feed import Feed, FeedLabel
+from streaming.ice import IcePolicy
+from streaming.ingest import IngestSession
+from streaming.public.broadcasts import PublicBroadcasts, TransformFactory
+from streaming.public.face_mask import default_mask_factory
+from streaming.public.segment_publisher import DirectoryPublisher, SegmentPublisher
+from streaming.settings import StreamingSettings
+from streaming.telemetry import TelemetryBoard
+
+logger = logging.getLogger(__name__)
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", re.ASCII)
+_REAP_SECONDS = 1.0
+
+
+def feed_id_of(room: str, stream: str) -> str:
+    """``room/stream`` after checking both names; raises FeedNotFoundError for malformed ones."""
+    if not (_NAME.fullmatch(room) and _NAME.fullmatch(stream)):
+        raise FeedNotFoundError(f"feed names are [A-Za-z0-9][A-Za-z0-9._-]{{0,63}} (got {room!r}/{stream!r})")
+    return f"{room}/{stream}"
+
+
+class LiveService:
+    """Owns every feed and session of this process."""
+
+    def __init__(
+        self,
+        settings: StreamingSettings,
+        *,
+        policy: IcePolicy | None = None,
+        segment_publisher: SegmentPublisher | None = None,
+        mask_factory: TransformFactory | None = None,
+    ) -> None:
+        """``segment_publisher`` receives public HLS files (default: ``settings.public_dir``);
+        ``mask_factory`` makes the face-masking transform (default: OpenCV's YuNet when
+        ``settings.face_model`` exists)."""
+        self.settings = settings
+        self.policy = policy or IcePolicy.from_lists(
+            settings.ice_servers, settings.ice_host_addresses, settings.ice_allowed_networks
+        )
+        self.telemetry = TelemetryBoard()
+        self._feeds: dict[str, Feed] = {}
+        self._ingests: dict[str, IngestSession] = {}
+        self._viewers: dict[str, ViewerSession] = {}
+        self._reaper: asyncio.Task[None] | None = None
+        self.public = PublicBroadcasts(
+            settings,
+            segment_publisher or DirectoryPublisher(settings.public_dir),
+            mask_factory=mask_factory or default_mask_factory(settings),
+        )
+        for feed_id in settings.public_feeds:
+            self.public.open(feed_id, None)
+
+    def feed(self, feed_id: str) -> Feed:
+        """The feed ``feed_id`` while it is live or recently lost; raises FeedNotFoundError."""
+        feed = self._feeds.get(feed_id)
+        if feed is None or not self._listed(feed, time.monotonic()):
+            raise FeedNotFoundError(f"no live feed {feed_id!r}")
+        return feed
+
+    def listed_feeds(self) -> list[Feed]:
+        """Feeds with a publisher now, or lost less than ``lost_feed_seconds`` ago, by id."""
+        now = time.monotonic()
+        return [feed for _, feed in sorted(self._feeds.items()) if self._listed(feed, now)]
+
+    def feed_or_create(self, room: str, stream: str, device_id: str) -> Feed:
+        """The feed ``room/stream``, created when new; it keeps its viewers across publishers."""
+        feed_id = feed_id_of(room, stream)
+        feed = self._feeds.get(feed_id)
+        if feed is None:
+            label = FeedLabel(room=room, stream=stream, device_id=device_id)
+            feed = self._feeds[feed_id] = Feed(
+                feed_id, label, keyframe_interval=self.settings.keyframe_request_seconds
+            )
+            self.public.attach(feed)
+        feed.label.device_id = device_id
+        return feed
+
+    async def publish(self, device_id: str, room: str, stream: str, offer_sdp: str) -> tuple[str, str]:
+        """Accept a WHIP offer from ``device_id``; returns (session id, answer SDP).
+
+        A newer publication of the same feed by the same device replaces the older one (the
+        publisher reconnected). Raises SignalingError, FeedNotFoundError (bad names),
+        FeedTakenError (another device publishes that feed now).
+        """
+        self._start_reaper()
+        feed_id = feed_id_of(room, stream)
+        holders = {s.device_id for s in self._ingests.values() if s.feed.feed_id == feed_id}
+        if holders - {device_id}:
+            raise FeedTakenError(f"feed {feed_id} is being published by another device")
+        feed = self.feed_or_create(room, stream, device_id)
+        session_id = secrets.token_urlsafe(16)
+        session = IngestSession(
+            session_id,
+            device_id=device_id,
+            feed=feed,
+            policy=self.policy,
+            telemetry=self.telemetry,
+            on_closed=self._ingest_closed,
+        )
+        try:
+            answer = await session.answer(offer_sdp)
+        except SignalingError:
+            await session.close()
+            raise
+        previous = [s for s in self._ingests.values() if s.feed is feed]
+        self._ingests[session_id] = session
+        for old in previous:
+            logger.info("feed %s: publisher reconnected; closing session %s", feed.feed_id, old.session_id)
+            await old.close()
+        return session_id, answer
+
+    async def unpublish(self, session_id: str, device_id: str) -> None:
+        """End a publication (WHIP DELETE); raises SessionNotFoundError unless ``device_id`` owns it."""
+        session = self._ingests.get(session_id)
+        if session is None or session.device_id != device_id:
+            raise SessionNotFoundError(f"no WHIP session {session_id!r}")
+        await session.close()
+
+    async def watch(self, feed_id: str, offer_sdp: str) -> tuple[str, str]:
+        """Accept a WHEP offer for ``feed_id``; returns (session id, answer SDP).
+
+        Raises FeedNotFoundError, SignalingError.
+        """
+        feed = self.feed(feed_id)
+        session_id = secrets.token_urlsafe(16)
+        session = ViewerSession(session_id, feed, self.policy, self._viewer_closed)
+        try:
+            answer = await session.answer(offer_sdp)
+        except SignalingError:
+            await session.close()
+            raise
+        self._viewers[session_id] = session
+        return session_id, answer
+
+    async def stop_watching(self, session_id: str) -> None:
+        """End a viewer session (WHEP DELETE); raises SessionNotFoundError."""
+        session = self._viewers.get(session_id)
+        if session is None:
+            raise SessionNotFoundError(f"no WHEP session {session_id!r}")
+        await session.close()
+
+    def open_public(self, feed_id: str, *, mask: bool = False, delay: float | None = None) -> None:
+        """Broadcast ``feed_id`` publicly (live or not yet); raises FeedNotFoundError when masking is
+        asked for but unavailable."""
+        self.public.open(feed_id, self._feeds.get(feed_id), mask=mask, delay=delay)
+
+    def public_state(self, feed_id: str) -> dict[str, object] | None:
+        """The public broadcast state of ``feed_id`` (None when it is not broadcast)."""
+        return self.public.state(feed_id)
+
+    async def aclose(self) -> None:
+        """Close every session (at shutdown)."""
+        await self.public.aclose()
+        if self._reaper is not None:
+            self._reaper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reaper
+        for viewer in list(self._viewers.values()):
+            await viewer.close()
+        for ingest in list(self._ingests.values()):
+            await ingest.close()
+        for feed in self._feeds.values():
+            feed.close()
+        self._feeds.clear()
+
+    def _ingest_closed(self, session: IngestSession) -> None:
+        self._ingests.pop(session.session_id, None)
+
+    def _viewer_closed(self, session: ViewerSession) -> None:
+        self._viewers.pop(session.session_id, None)
+
+    def _start_reaper(self) -> None:
+        if self._reaper is None or self._reaper.done():
+            self._reaper = asyncio.ensure_future(self._reap())
+
+    async def _reap(self) -> None:
+        while True:
+            await asyncio.sleep(_REAP_SECONDS)
+            now = time.monotonic()
+            for feed_id, feed in list(self._feeds.items()):
+                if not self._listed(feed, now):
+                    logger.info("feed %s: publisher gone; removing it", feed_id)
+                    for session in [s for s in self._viewers.values() if s.feed is feed]:
+                        await session.close()
+                    feed.close()
+                    del self._feeds[feed_id]
+                    self.telemetry.forget(feed_id)
+
+    def _listed(self, feed: Feed, now: float) -> bool:
+        lost_for = self.settings.lost_feed_seconds
+        return feed.ingest_connected or (
+            feed.disconnected_at is not None and now - feed.disconnected_at < lost_for
+        )

@@ -1,0 +1,114 @@
+"""The streaming server's settings, from COURTREC_STREAMING_* environment variables (built on demand).
+
+Complex values are JSON, e.g. ``COURTREC_STREAMING_DEVICE_TOKENS='{"bodycam-007": "s3cret"}'`` or
+``COURTREC_STREAMING_ICE_SERVERS='[{"urls": ["turn:turn.court.example:3478"], "username": "u",
+"credential": "p"}]'``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_IDENTIFIER = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+
+
+class IceServerConfig(BaseModel):
+    """One STUN or TURN server (``stun:host:port``, ``turn:host:port?transport=udp``)."""
+
+    urls: list[str] = Field(min_length=1)
+    username: str | None = None
+    credential: str | None = None
+
+    @field_validator("urls")
+    @classmethod
+    def _check_urls(cls, urls: list[str]) -> list[str]:
+        for url in urls:
+            if not url.startswith(("stun:", "stuns:", "turn:", "turns:")):
+                raise ValueError(
+                    f"ICE server URLs must start with stun:, stuns:, turn: or turns: (got {url!r})"
+                )
+        return urls
+
+
+class StreamingSettings(BaseSettings):
+    """Everything ``python -m streaming serve`` and the mounted live app need.
+
+    No public STUN server is ever used implicitly: with ``ice_servers`` empty, peers offer only
+    host candidates (fine on a court LAN or loopback; bodycams on mobile networks need TURN).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="COURTREC_STREAMING_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8001, ge=1, le=65535)
+    ice_servers: list[IceServerConfig] = Field(default_factory=list)
+    ice_host_addresses: list[str] = Field(
+        default_factory=list,
+        description="gather host candidates on exactly these local addresses (e.g. 127.0.0.1); "
+        "empty: every non-loopback interface, aioice's default",
+    )
+    ice_allowed_networks: list[str] = Field(
+        default_factory=list,
+        description="drop remote candidates outside these networks (e.g. 127.0.0.0/8); empty: keep all",
+    )
+    device_tokens: dict[str, SecretStr] = Field(
+        default_factory=dict, description="device id -> bearer token allowed to publish (WHIP)"
+    )
+    operator_token: SecretStr | None = Field(
+        default=None,
+        description="bearer token for the wall and operator API when run standalone; "
+        "none: everything behind operator sign-in is refused",
+    )
+    public_dir: Path = Field(default=Path(".run/public-live"), description="static origin for public HLS")
+    public_base_url: str | None = Field(
+        default=None,
+        description="where viewers fetch public HLS (a CDN in front of the object-store prefix); "
+        "none: this app serves public_dir",
+    )
+    public_feeds: list[str] = Field(
+        default_factory=list, description="feeds (room/stream) broadcast publicly from the start"
+    )
+    broadcast_delay_seconds: float = Field(default=30.0, ge=0.0, le=600.0)
+    hls_segment_seconds: float = Field(default=2.0, ge=1.0, le=10.0)
+    hls_window_segments: int = Field(default=6, ge=3, le=60)
+    mask_faces: bool = False
+    face_model: Path | None = Field(
+        default=None, description="OpenCV YuNet ONNX face model for masking (none: masking unavailable)"
+    )
+    node_modules: Path = Field(default=Path("node_modules"), description="where npm installed hls.js")
+    lost_feed_seconds: float = Field(
+        default=20.0,
+        ge=0.0,
+        le=3600.0,
+        description="a feed whose publisher left stays listed (as lost) this long",
+    )
+    keyframe_request_seconds: float = Field(
+        default=2.0, ge=0.5, le=30.0, description="at most one keyframe request upstream per feed this often"
+    )
+
+    @field_validator("ice_host_addresses")
+    @classmethod
+    def _check_addresses(cls, addresses: list[str]) -> list[str]:
+        for address in addresses:
+            ipaddress.ip_address(address)
+        return addresses
+
+    @field_validator("ice_allowed_networks")
+    @classmethod
+    def _check_networks(cls, networks: list[str]) -> list[str]:
+        for network in networks:
+            ipaddress.ip_network(network, strict=False)
+        return networks
+
+    @field_validator("public_feeds")
+    @classmethod
+    def _check_feeds(cls, feeds: list[str]) -> list[str]:
+        for feed in feeds:
+            room, _, stream = feed.partition("/")
+            if not (room and stream):
+                raise ValueError(f"public feeds are room/stream (got {feed!r})")
+        return feeds

@@ -1,0 +1,194 @@
+"""Live-streaming test kit: an in-process server on loopback, an encoded test feed, an aiortc viewer."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import queue
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import httpx
+import pytest
+import uvicorn
+from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError
+from pydantic import SecretStr
+
+from capture.encoder import VideoEncoderConfig, open_video_encoder
+from capture.packet_tap import EncodedVideoPacket, PacketTap
+from devices.pattern import MovingPattern
+from streaming.app import create_app
+from streaming.ice import IcePolicy
+from streaming.service import LiveService
+from streaming.settings import StreamingSettings
+
+REPO = Path(__file__).resolve().parents[2]
+DEVICE_ID = "dev-1"
+DEVICE_TOKEN = "device-token-0123456789"
+OPERATOR_TOKEN = "operator-token-0123456789"
+LOOPBACK = IcePolicy.loopback()
+
+
+def loopback_settings(tmp_path: Path, **overrides: object) -> StreamingSettings:
+    """Server settings for tests: loopback ICE only, one device, one operator token."""
+    values: dict[str, object] = {
+        "ice_host_addresses": ["127.0.0.1"],
+        "ice_allowed_networks": ["127.0.0.0/8"],
+        "device_tokens": {DEVICE_ID: SecretStr(DEVICE_TOKEN)},
+        "operator_token": SecretStr(OPERATOR_TOKEN),
+        "public_dir": tmp_path / "public",
+        "node_modules": REPO / "node_modules",
+    }
+    values.update(overrides)
+    return StreamingSettings.model_validate(values)
+
+
+@dataclass
+class LiveServer:
+    """A running in-process live server."""
+
+    url: str
+    service: LiveService
+
+
+@contextlib.asynccontextmanager
+async def serve(settings: StreamingSettings) -> AsyncIterator[LiveServer]:
+    """Run the live app with uvicorn on a free loopback port of the current event loop."""
+    service = LiveService(settings)
+    app = create_app(service, own_service=True)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    task = asyncio.ensure_future(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", service)
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture
+async def live_server(tmp_path: Path) -> AsyncIterator[LiveServer]:
+    async with serve(loopback_settings(tmp_path)) as server:
+        yield server
+
+
+class EncodedTestFeed:
+    """A thread encoding the synthetic pattern once with the recorder's encoder settings."""
+
+    def __init__(self, width: int = 320, height: int = 240, fps: int = 15) -> None:
+        self.tap = PacketTap()
+        self._config = VideoEncoderConfig(width=width, height=height, fps=Fraction(fps), preset="ultrafast")
+        self._pattern = MovingPattern(width, height)
+        self._stop = threading.Event()
+        self._force = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="test-feed", daemon=True)
+        self.keyframe_requests = 0
+
+    def request_keyframe(self) -> None:
+        self.keyframe_requests += 1
+        self._force.set()
+
+    def start(self) -> EncodedTestFeed:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        encoder = open_video_encoder(self._config)
+        fps = self._config.fps
+        start = time.monotonic()
+        index = 0
+        while not self._stop.is_set():
+            delay = start + index / fps - time.monotonic()
+            if delay > 0:
+                time.sleep(float(delay))
+            frame = self._pattern.render(index)
+            frame.pts = index
+            frame.time_base = 1 / fps
+            if self._force.is_set():
+                self._force.clear()
+                frame.pict_type = av.video.frame.PictureType.I
+            for packet in encoder.encode(frame):
+                self.tap.publish(
+                    EncodedVideoPacket(
+                        bytes(packet), int(packet.pts or 0), packet.time_base, packet.is_keyframe
+                    )
+                )
+            index += 1
+
+
+@pytest.fixture
+def test_feed() -> Iterator[EncodedTestFeed]:
+    feed = EncodedTestFeed().start()
+    yield feed
+    feed.stop()
+
+
+@dataclass
+class ViewerResult:
+    frames: int
+    first_frame_after: float | None
+    sizes: set[tuple[int, int]]
+
+
+async def watch_with_aiortc(url: str, seconds: float, token: str = OPERATOR_TOKEN) -> ViewerResult:
+    """Watch a WHEP URL with an aiortc peer (which decodes) and count the video frames it gets."""
+    pc = RTCPeerConnection(LOOPBACK.configuration())
+    pc.addTransceiver("video", direction="recvonly")
+    pc.addTransceiver("audio", direction="recvonly")
+    frames: list[float] = []
+    sizes: set[tuple[int, int]] = set()
+    done = asyncio.Event()
+
+    async def consume(track: object) -> None:
+        with contextlib.suppress(MediaStreamError):
+            while not done.is_set():
+                frame = await track.recv()  # type: ignore[attr-defined]
+                if isinstance(frame, av.VideoFrame):
+                    frames.append(time.monotonic())
+                    sizes.add((frame.width, frame.height))
+
+    tasks: list[asyncio.Task[None]] = []
+    pc.on(
+        "track",
+        lambda track: tasks.append(asyncio.ensure_future(consume(track))) if track.kind == "video" else None,
+    )
+    with LOOPBACK.gathering():
+        await pc.setLocalDescription(await pc.createOffer())
+    started = time.monotonic()
+    async with httpx.AsyncClient() as client:
+        response = await client.post(
+            url,
+            content=pc.localDescription.sdp,
+            headers={"Content-Type": "application/sdp", "Authorization": f"Bearer {token}"},
+        )
+        assert response.status_code == 201, response.text
+        await pc.setRemoteDescription(RTCSessionDescription(LOOPBACK.filter_sdp(response.text), "answer"))
+        await asyncio.sleep(seconds)
+        done.set()
+        location = response.headers["location"]
+        await client.delete(location, headers={"Authorization": f"Bearer {token}"})
+    await pc.close()
+    for task in tasks:
+        task.cancel()
+    return ViewerResult(len(frames), frames[0] - started if frames else None, sizes)
+
+
+def drain(q: queue.Queue[object]) -> None:
+    with contextlib.suppress(queue.Empty):
+        while True:
+            q.get_nowait()

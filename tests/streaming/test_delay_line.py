@@ -1,0 +1,48 @@
+"""The broadcast delay and the cut, without any media."""
+
+from streaming.public.delay_line import BroadcastState, DelayLine, ProducedSegment
+
+
+def _segment(generation: int, at: float) -> ProducedSegment:
+    return ProducedSegment(generation, b"x", 1.0, at)
+
+
+def test_segments_wait_for_the_delay() -> None:
+    line = DelayLine(delay_seconds=30, window_segments=3, target_seconds=2)
+    assert line.produce(_segment(1, 100.0))
+    assert line.take_due(129.9) == []
+    assert len(line.take_due(130.0)) == 1
+
+
+def test_cut_withholds_everything_pending_and_later_segments_of_that_generation() -> None:
+    line = DelayLine(delay_seconds=30, window_segments=3, target_seconds=2)
+    line.produce(_segment(1, 100.0))
+    line.produce(_segment(1, 101.0))
+    assert line.cut() == 2
+    assert line.state is BroadcastState.CUT
+    assert line.take_due(1000.0) == []
+    assert not line.produce(_segment(1, 102.0))  # packaged before the cut, finished after it
+    line.resume()
+    assert not line.produce(_segment(1, 103.0))  # still the old generation
+    assert line.produce(_segment(2, 104.0))
+    assert len(line.take_due(134.0)) == 1
+
+
+def test_playlist_window_discontinuity_and_end() -> None:
+    line = DelayLine(delay_seconds=0, window_segments=2, target_seconds=2)
+    expired = []
+    for index in range(2):
+        expired += line.record(_segment(1, 0), f"0001-{index + 1:06d}.m4s", "init-0001.mp4")
+    line.cut()
+    line.resume()
+    expired += line.record(_segment(2, 0), "0002-000003.m4s", "init-0002.mp4")
+    assert [s.name for s in expired] == ["0001-000001.m4s"]
+    playlist = line.playlist()
+    assert "#EXT-X-MEDIA-SEQUENCE:2" in playlist
+    marker = "\n#EXT-X-DISCONTINUITY\n"
+    assert (
+        playlist.index('URI="init-0001.mp4"') < playlist.index(marker) < playlist.index('URI="init-0002.mp4"')
+    )
+    assert "#EXT-X-ENDLIST" not in playlist
+    line.end()
+    assert line.playlist().rstrip().endswith("#EXT-X-ENDLIST")

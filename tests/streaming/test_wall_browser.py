@@ -1,0 +1,139 @@
+"""The wall in a real headless Chromium: feeds appear with labels, play, enlarge, and disappear."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from streaming.live_input import LiveInput
+from streaming.publisher import LivePublisher
+from streaming.telemetry import GpsFix, TelemetryReport
+from streaming.whip_client import WhipClient
+
+from .browser import chromium
+from .conftest import (
+    DEVICE_ID,
+    DEVICE_TOKEN,
+    LOOPBACK,
+    OPERATOR_TOKEN,
+    EncodedTestFeed,
+    LiveServer,
+    loopback_settings,
+    serve,
+)
+
+pytestmark = pytest.mark.integration
+
+TILE = 'figure[data-feed-id="bodycam-7/cam"]'
+
+
+@pytest.fixture
+async def quick_server(tmp_path: Path) -> AsyncIterator[LiveServer]:
+    async with serve(loopback_settings(tmp_path, lost_feed_seconds=2.0)) as server:
+        yield server
+
+
+def _report() -> TelemetryReport:
+    return TelemetryReport(
+        device_id=DEVICE_ID,
+        room="bodycam-7",
+        officer="Officer Li",
+        case="2026-enf-0042",
+        gps=GpsFix(lat=31.2304, lon=121.4737),
+        battery_percent=81,
+        at=datetime.now(UTC),
+    )
+
+
+def _publisher(
+    server: LiveServer, feed: EncodedTestFeed, telemetry: Callable[[], TelemetryReport]
+) -> LivePublisher:
+    return LivePublisher(
+        "cam",
+        WhipClient(f"{server.url}/whip/bodycam-7/cam", DEVICE_TOKEN),
+        LOOPBACK,
+        LiveInput(
+            video=feed.tap.subscribe(60),
+            audio=None,
+            request_keyframe=feed.request_keyframe,
+            telemetry=telemetry,
+        ),
+        telemetry_seconds=0.5,
+    )
+
+
+async def _video_time(page: object) -> float:
+    value = await page.evaluate(f"document.querySelector('{TILE} video').currentTime")  # type: ignore[attr-defined]
+    return float(value)
+
+
+async def test_wall_plays_an_aiortc_feed_in_chromium(
+    quick_server: LiveServer, test_feed: EncodedTestFeed
+) -> None:
+    publisher = _publisher(quick_server, test_feed, _report)
+    publisher.start()
+    try:
+        async with chromium() as browser:
+            context = await browser.new_context(  # type: ignore[attr-defined]
+                extra_http_headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+            )
+            page = await context.new_page()
+            await page.goto(f"{quick_server.url}/wall")
+            await page.wait_for_selector(f"{TILE} video", timeout=15_000)
+            await page.wait_for_function(
+                f"document.querySelector('{TILE} video').currentTime > 1", timeout=15_000
+            )
+            first = await _video_time(page)
+            await asyncio.sleep(1.5)
+            assert await _video_time(page) > first + 0.5  # the picture keeps advancing
+            size = await page.evaluate(
+                f"[document.querySelector('{TILE} video').videoWidth, "
+                f"document.querySelector('{TILE} video').videoHeight]"
+            )
+            assert size == [320, 240]
+            await page.wait_for_function(
+                f"document.querySelector('{TILE} .label').textContent.includes('Officer Li')"
+            )
+            label = await page.text_content(f"{TILE} .label")
+            assert "2026-enf-0042" in label and "31.23040, 121.47370" in label and "recording" in label
+            assert "since last frame" in label
+
+            await page.click(TILE)  # enlarge with sound
+            assert await page.evaluate(f"document.querySelector('{TILE}').classList.contains('enlarged')")
+            assert await page.evaluate(f"document.querySelector('{TILE} video').muted") is False
+
+            await asyncio.to_thread(publisher.stop)  # the agent leaves: its tile goes
+            started = time.monotonic()
+            await page.wait_for_selector(TILE, state="detached", timeout=15_000)
+            assert time.monotonic() - started < 10
+    finally:
+        await asyncio.to_thread(publisher.stop)
+
+
+async def test_wall_refuses_without_operator_sign_in(quick_server: LiveServer) -> None:
+    async with httpx.AsyncClient(base_url=quick_server.url) as client:
+        page = await client.get("/wall")
+        assert page.status_code == 401 and "sign-in" in page.text.lower()
+        assert (await client.get("/api/feeds")).status_code == 401
+        assert (
+            await client.get("/api/feeds", headers={"Authorization": "Bearer wrong-token-0123456789"})
+        ).status_code == 401
+        offer = await client.post(
+            "/whep/bodycam-7/cam", content="v=0\r\n", headers={"Content-Type": "application/sdp"}
+        )
+        assert offer.status_code == 401
+        login = await client.post(
+            "/wall/login",
+            content=f"token={OPERATOR_TOKEN}",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert login.status_code == 303
+        assert (
+            await client.get("/api/feeds")
+        ).status_code == 200  # the HttpOnly cookie now signs requests in
