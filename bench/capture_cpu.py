@@ -73,7 +73,6 @@ def main() -> int:
             f"synthetic#size={args.size}&fps={args.fps}&tone=440&name=cam",
         ]
         (work / "ffmpeg").mkdir()
-        width, height = args.size.split("x")
         generator = [
             sys.executable,
             str(Path(__file__).with_name("synthetic_raw.py")),
