@@ -51,6 +51,7 @@ SHA256_METADATA_KEY = "sha256"
 MAX_PRESIGNED_EXPIRY = timedelta(minutes=10)
 MAX_SINGLE_PUT_BYTES = 5 * 1024**3  # S3's limit for one PUT; we never split evidence into parts
 
+_CONDITIONAL_PUT_PROBE_KEY = "_courtrec/probe/if-none-match"
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 _METADATA_KEY = re.compile(r"[a-z0-9][a-z0-9-]*")  # no "_": proxies drop such headers
 _AUTH_CODES = frozenset({"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied"})
@@ -132,6 +133,7 @@ class ObjectStore:
         if timeout_seconds <= 0:
             raise ValueError(f"'timeout_seconds' must be > 0 (got {timeout_seconds})")
         self._config = config
+        self._conditional_put_checked: bool | None = None
         # TLS verification uses the system trust store (and SSL_CERT_FILE), where a court's own CA lives.
         http = urllib3.PoolManager(
             timeout=urllib3.Timeout(connect=timeout_seconds, read=timeout_seconds),
@@ -229,12 +231,16 @@ class ObjectStore:
         """
         sha256_hex = _require_sha256_hex(sha256_hex)
         headers = _put_headers(sha256_hex, metadata or {}, content_type)
-        existing = self.stat(key)
+        # A store proven to honour If-None-Match needs no HEAD first: its 412 says the key exists.
+        existing = None if self._conditional_put_honoured() else self.stat(key)
         if existing is not None:
             return self._compare_existing(existing, sha256_hex, len(data))
-        if not self._put_if_absent(key, data, headers):
+        response = self._put_if_absent(key, data, headers)
+        if response is None:
             return self._compare_after_precondition(key, sha256_hex, len(data))
-        self._confirm_upload(key, sha256_hex, len(data))
+        if _server_sha256(response) != sha256_hex:
+            # no checksum echoed in the PUT response (or another one): confirm with a HEAD
+            self._confirm_upload(key, sha256_hex, len(data))
         logger.debug("stored %s (%d bytes, sha256 %s)", key, len(data), sha256_hex)
         return PutOutcome.STORED
 
@@ -348,8 +354,27 @@ class ObjectStore:
 
     # -- internals ---------------------------------------------------------------------------------
 
-    def _put_if_absent(self, key: str, data: bytes, headers: _Headers) -> bool:
-        """One PUT with ``If-None-Match: *``; False when the server answers 412 (key now exists).
+    def _conditional_put_honoured(self) -> bool:
+        """Whether this store refuses a PUT with ``If-None-Match: *`` on an existing key (412).
+
+        Probed once per instance with a small fixed object ``_courtrec/probe/if-none-match`` (never
+        deleted; written twice at most, with the same bytes). Raises what a PUT raises.
+        """
+        if self._conditional_put_checked is None:
+            body = b"courtrec: this store's answer to If-None-Match is probed with this object\n"
+            headers = _put_headers(hashlib.sha256(body).hexdigest(), {}, "text/plain")
+            first = self._put_if_absent(_CONDITIONAL_PUT_PROBE_KEY, body, headers)
+            honoured = first is None or self._put_if_absent(_CONDITIONAL_PUT_PROBE_KEY, body, headers) is None
+            if not honoured:
+                logger.warning(
+                    "%s ignores If-None-Match: every upload does a HEAD first", self._config.endpoint
+                )
+            self._conditional_put_checked = honoured
+        return self._conditional_put_checked
+
+    def _put_if_absent(self, key: str, data: bytes, headers: _Headers) -> Mapping[str, str] | None:
+        """One PUT with ``If-None-Match: *``: the response headers, or None when the server answers
+        412 (the key exists).
 
         minio 7.2.20's public put_object turns every header that is not ``x-amz-*`` or a content header
         into user metadata (so ``If-None-Match`` would be stored as ``x-amz-meta-if-none-match`` and the
@@ -360,12 +385,12 @@ class ObjectStore:
         """
         with self._boundary("uploading", key):
             try:
-                self._client._put_object(self._config.bucket, key, data, headers)
+                result = self._client._put_object(self._config.bucket, key, data, headers)
             except S3Error as exc:
                 if exc.code == "PreconditionFailed":
-                    return False
+                    return None
                 raise
-        return True
+        return {name.lower(): str(value) for name, value in result.http_headers.items()}
 
     def _compare_after_precondition(self, key: str, sha256_hex: str, size: int) -> PutOutcome:
         existing = self.stat(key)

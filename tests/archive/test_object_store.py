@@ -161,7 +161,7 @@ def test_the_server_refuses_to_overwrite_when_asked_if_none_match(object_store: 
     object_store.put_bytes("rec/seg", b"first", sha256(b"first"))
     headers = {"Content-Type": "application/octet-stream", "If-None-Match": "*"}
 
-    assert object_store._put_if_absent("rec/seg", b"second", headers) is False  # type: ignore[arg-type]
+    assert object_store._put_if_absent("rec/seg", b"second", headers) is None  # type: ignore[arg-type]
     assert object_store.read_bytes("rec/seg") == b"first"
 
 
