@@ -262,7 +262,10 @@ class EmbeddedStore:
                 code = None if self._process is None else self._process.returncode
                 raise EmbeddedStoreError(f"weed exited with code {code} while starting; {self._log_tail()}")
             try:
-                probe.ensure_bucket()
+                # a new store's evidence bucket is created with S3 Object Lock (it cannot be added
+                # later), so retention can be enforced by the store and not by us alone
+                if not probe.bucket_exists():
+                    probe.ensure_bucket(object_lock=True)
             except ArchiveError as exc:
                 last_error = exc
                 time.sleep(0.1)
