@@ -1,3 +1,42 @@
-"""portal: see DESIGN.md. Not built yet (its issue is open)."""
+"""portal: the FastAPI web portal — hearing notices, party case look-up, review of recordings, audit.
 
-__all__: list[str] = []
+See DESIGN.md. Imports ``archive``; nothing imports ``portal``.
+"""
+
+from portal.app import create_app
+from portal.audit import AuditAction, AuditEntry, AuditReport, verify_chain
+from portal.clock import Clock, FrozenClock, SystemClock
+from portal.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+    PortalError,
+    RuleViolationError,
+    StoreError,
+)
+from portal.migrate import upgrade
+from portal.settings import Environment, PortalSettings
+
+__all__ = [
+    "AuditAction",
+    "AuditEntry",
+    "AuditReport",
+    "AuthenticationError",
+    "Clock",
+    "ConfigurationError",
+    "Environment",
+    "FrozenClock",
+    "InvalidInputError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "PortalError",
+    "PortalSettings",
+    "RuleViolationError",
+    "StoreError",
+    "SystemClock",
+    "create_app",
+    "upgrade",
+    "verify_chain",
+]

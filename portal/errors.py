@@ -1,5 +1,37 @@
-"""The portal package's exception tree."""
+"""The portal package's exception tree: every error it raises derives from PortalError.
+
+The HTTP layer maps each class to one status code (see ``http_errors``); messages are safe to show
+to the person who made the request (they never name another party's data).
+"""
 
 
 class PortalError(Exception):
     """Base of every error raised by the portal package."""
+
+
+class ConfigurationError(PortalError):
+    """The portal's settings cannot be used (e.g. a placeholder secret outside development)."""
+
+
+class NotFoundError(PortalError):
+    """The object does not exist, or the caller may not know that it exists (answered as 404)."""
+
+
+class AuthenticationError(PortalError):
+    """The caller is not signed in, the session has expired, or sign-in failed (answered as 401)."""
+
+
+class PermissionDeniedError(PortalError):
+    """The caller is signed in but this action is not allowed to them (answered as 403)."""
+
+
+class RuleViolationError(PortalError):
+    """The request breaks a legal or business rule, e.g. a late notice without exception (409)."""
+
+
+class InvalidInputError(PortalError):
+    """The request is well-formed but its values are not accepted (answered as 422)."""
+
+
+class StoreError(PortalError):
+    """The recording archive could not be read (answered as 503); the cause is chained."""

@@ -1,4 +1,5 @@
-"""Start the whole system on its embedded defaults (``make run``): the S3 store and demo agents.
+"""Start the whole system on its embedded defaults (``make run``): the S3 store, the live server and
+demo agents publishing live (the courtroom's bench camera is broadcast publicly as the open hearing).
 
 Composition only: every part is started through its own ``python -m <package>`` entry point or
 public API; Ctrl-C stops everything and leaves no process behind.
@@ -7,7 +8,9 @@ public API; Ctrl-C stops everything and leaves no process behind.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -15,6 +18,8 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+
+from portal_demo import start_portal
 
 from archive.embedded_store import EmbeddedStore
 
@@ -38,8 +43,48 @@ DEMO_AGENTS = {
         "2026-demo-enf-0042",
         "--source",
         "synthetic#size=640x360&fps=15&name=bodycam",
+        "--officer",
+        "Officer Wang (demo)",
+        "--gps",
+        "31.2304,121.4737",
     ],
 }
+LIVE_PORT = 8001
+PUBLIC_DEMO_FEED = "demo-courtroom-1/bench-cam"
+# One machine: WebRTC stays on loopback (aioice skips 127.0.0.1 unless told). To show the wall to
+# browsers on other machines, drop these two and set COURTREC_STREAMING_ICE_SERVERS as needed.
+LOOPBACK_ICE = {
+    "COURTREC_STREAMING_ICE_HOST_ADDRESSES": '["127.0.0.1"]',
+    "COURTREC_STREAMING_ICE_ALLOWED_NETWORKS": '["127.0.0.0/8", "::1/128"]',
+}
+
+
+def _start_live_server(
+    data: Path, env: dict[str, str]
+) -> tuple[subprocess.Popen[bytes], dict[str, str], str]:
+    """``python -m streaming serve`` with a device token per demo agent; returns it, the tokens, the
+    operator token."""
+    tokens = {name: secrets.token_urlsafe(24) for name in DEMO_AGENTS}
+    operator = secrets.token_urlsafe(24)
+    live_env = {
+        **env,
+        **LOOPBACK_ICE,
+        "COURTREC_STREAMING_DEVICE_TOKENS": json.dumps(
+            {f"demo-{name}": token for name, token in tokens.items()}
+        ),
+        "COURTREC_STREAMING_OPERATOR_TOKEN": operator,
+        "COURTREC_STREAMING_PUBLIC_DIR": str(data / "public-live"),
+        "COURTREC_STREAMING_PUBLIC_FEEDS": json.dumps([PUBLIC_DEMO_FEED]),
+        "COURTREC_STREAMING_BROADCAST_DELAY_SECONDS": "10",
+    }
+    log = (data / "live-server.log").open("ab")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streaming", "serve", "--port", str(LIVE_PORT)],
+        env=live_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    return server, tokens, operator
 
 
 def main() -> int:
@@ -61,6 +106,8 @@ def main() -> int:
             "COURTREC_S3_BUCKET": config.bucket,
         }
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        live_server, tokens, operator = _start_live_server(data, env)
+        portal, portal_text = start_portal(data, env, stamp)
         agents: dict[str, subprocess.Popen[bytes]] = {}
         for name, arguments in DEMO_AGENTS.items():
             spool = data / "spool" / name
@@ -75,10 +122,15 @@ def main() -> int:
                 f"demo-{name}-{stamp}",
                 "--checkpoint-seconds",
                 "30",
+                "--device-id",
+                f"demo-{name}",
+                "--live",
+                f"http://127.0.0.1:{LIVE_PORT}/whip",
                 *arguments,
             ]
             log = (data / f"{name}.log").open("ab")
-            agents[name] = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+            agent_env = {**env, **LOOPBACK_ICE, "COURTREC_LIVE_TOKEN": tokens[name]}
+            agents[name] = subprocess.Popen(command, env=agent_env, stdout=log, stderr=subprocess.STDOUT)
         print(
             f"""
 courtrec is running (Ctrl-C stops everything).
@@ -90,6 +142,10 @@ courtrec is running (Ctrl-C stops everything).
       export COURTREC_S3_BUCKET={config.bucket}
   demo agents:           {", ".join(f"demo-{n}-{stamp}" for n in agents)}
       spools under {data / "spool"}, logs in {data}/*.log
+  live (python -m streaming serve, log {data / "live-server.log"}):
+      command-centre wall:  http://127.0.0.1:{LIVE_PORT}/wall   operator token: {operator}
+      public open hearing:  http://127.0.0.1:{LIVE_PORT}/public/{PUBLIC_DEMO_FEED}   (10 s broadcast delay)
+{portal_text}
   check a recording:     (after Ctrl-C, with the exports above, while `make run` runs again or
                           `python -m archive store --data {data / "store"}` serves the store)
       .venv/bin/python -m archive verify demo-courtroom-{stamp}
@@ -107,6 +163,10 @@ courtrec is running (Ctrl-C stops everything).
         deadline = time.monotonic() + 60
         for agent in agents.values():
             agent.wait(timeout=max(1.0, deadline - time.monotonic()))
+        live_server.send_signal(signal.SIGTERM)
+        live_server.wait(timeout=30)
+        portal.send_signal(signal.SIGTERM)
+        portal.wait(timeout=60)
         print("agents stopped; their recordings are sealed and uploaded")
     return 0
 

@@ -1,0 +1,7 @@
+"""Entry point: ``python -m portal``."""
+
+import sys
+
+from portal.cli import main
+
+sys.exit(main())

@@ -1,0 +1,87 @@
+"""The app factory: wires settings, database, clock and archive store into a FastAPI app (no logic)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from zoneinfo import ZoneInfo
+
+from fastapi import FastAPI
+
+from archive import ObjectStore
+from portal.clock import Clock, SystemClock
+from portal.context import PortalContext
+from portal.db import make_engine, make_sessionmaker
+from portal.http_errors import install_error_handlers
+from portal.openapi_errors import document_errors
+from portal.public_cache import PublicCache
+from portal.routers import (
+    assets,
+    auth,
+    cases,
+    compliance,
+    hearings,
+    notices,
+    party,
+    playback,
+    recordings,
+    reviews,
+)
+from portal.security_headers import SecurityHeadersMiddleware, content_security_policy, origin_of
+from portal.settings import Environment, PortalSettings
+from portal.track_cache import TrackCache
+from portal.web import make_environment
+
+
+def create_app(
+    settings: PortalSettings | None = None, *, store: ObjectStore | None = None, clock: Clock | None = None
+) -> FastAPI:
+    """The portal application. ``settings`` default to the environment's (COURTREC_*); ``store`` is the
+    recording archive (None: playback and reconciliation answer 503).
+
+    Raises ConfigurationError for unusable settings (e.g. placeholder secrets outside development).
+    """
+    settings = settings or PortalSettings()
+    settings.check()
+    engine = make_engine(settings.resolved_database_url())
+    clock = clock or SystemClock()
+    context = PortalContext(
+        settings=settings,
+        engine=engine,
+        sessions=make_sessionmaker(engine),
+        readonly_sessions=make_sessionmaker(engine, readonly=True),
+        clock=clock,
+        store=store,
+        tracks=TrackCache(store),
+        secret_key=settings.secret_key(),
+        agent_token=settings.agent_token(),
+        display_zone=ZoneInfo(settings.portal_display_timezone),
+        public_cache=PublicCache(seconds=lambda: clock.now().timestamp()),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="courtrec portal",
+        summary="Hearing notices, party case look-up, review of hearing recordings, audit.",
+        version="1.0",
+        lifespan=lifespan,
+        docs_url="/docs" if settings.environment == Environment.DEVELOPMENT else None,
+        redoc_url=None,
+    )
+    app.state.portal = context
+    app.state.templates = make_environment(context.display_zone)
+    install_error_handlers(app)
+    document_errors(app)
+    for module in (notices, auth, party, reviews, playback, cases, hearings, recordings, compliance, assets):
+        app.include_router(module.router)
+    media_origins = [origin_of(store.config.endpoint)] if store is not None else []
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        csp=content_security_policy(media_origins),
+        hsts=settings.portal_cookie_secure,
+    )
+    return app

@@ -1,0 +1,119 @@
+"""FastAPI dependencies: the context, the caller, role checks and CSRF checks (deny by default)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Path, Request
+
+from portal.context import PortalContext
+from portal.csrf import CSRF_HEADER, check_session_token
+from portal.db import transaction
+from portal.errors import AuthenticationError, PermissionDeniedError
+from portal.models import Role
+from portal.principal import Principal, peek_principal, resolve_principal
+
+
+def session_cookie_name(context: PortalContext) -> str:
+    """``__Host-session`` when cookies are Secure, else ``session`` (development over plain HTTP)."""
+    return f"{context.settings.cookie_prefix}session"
+
+
+async def get_context(request: Request) -> PortalContext:
+    """The PortalContext the app factory stored on the application."""
+    context: PortalContext = request.app.state.portal
+    return context
+
+
+ContextDep = Annotated[PortalContext, Depends(get_context)]
+
+
+def client_ip(request: Request) -> str:
+    """The peer address (the portal runs behind no proxy it trusts for X-Forwarded-For)."""
+    return request.client.host if request.client is not None else ""
+
+
+async def get_optional_principal(request: Request, context: ContextDep) -> Principal | None:
+    """The signed-in caller, or None (no cookie, unknown or expired session).
+
+    Without a cookie this never touches the database; with one, the look-up runs in a worker thread.
+    """
+    token = request.cookies.get(session_cookie_name(context))
+    if not token or len(token) > 128:
+        request.state.principal = None
+        return None
+    principal = await asyncio.to_thread(_resolve, context, token)
+    request.state.principal = principal  # for templates and the audit of denials
+    return principal
+
+
+def _resolve(context: PortalContext, token: str) -> Principal | None:
+    now, policy = context.clock.now(), context.session_policy
+    with context.readonly_sessions() as db:
+        principal, decided = peek_principal(db, token, now=now, policy=policy)
+    if not decided:  # expired, due for a touch, or its user disabled: settle it in a write transaction
+        with transaction(context.sessions) as db:
+            principal = resolve_principal(db, token, now=now, policy=policy)
+    return principal
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(get_optional_principal)]
+
+
+async def get_principal(principal: OptionalPrincipal) -> Principal:
+    """The signed-in caller; AuthenticationError when there is none."""
+    if principal is None:
+        raise AuthenticationError("please sign in")
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+async def get_party(principal: CurrentPrincipal) -> Principal:
+    """The caller, who must be a party signed in for its case; PermissionDeniedError otherwise."""
+    if not principal.is_party:
+        raise PermissionDeniedError("this page is for parties signed in with their case number")
+    return principal
+
+
+CurrentParty = Annotated[Principal, Depends(get_party)]
+
+
+def require_roles(*roles: Role) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
+    """A dependency that admits staff with one of ``roles`` (admins always) and denies everyone else."""
+    allowed = frozenset(roles) | {Role.ADMIN}
+
+    async def dependency(principal: CurrentPrincipal) -> Principal:
+        if principal.is_party or principal.role not in allowed:
+            raise PermissionDeniedError("your role does not allow this")
+        return principal
+
+    return dependency
+
+
+StaffDep = Annotated[Principal, Depends(require_roles(Role.CLERK, Role.JUDGE, Role.OPERATOR))]
+ClerkDep = Annotated[Principal, Depends(require_roles(Role.CLERK))]
+DeciderDep = Annotated[Principal, Depends(require_roles(Role.CLERK, Role.JUDGE))]
+OperatorDep = Annotated[Principal, Depends(require_roles(Role.OPERATOR))]
+AdminDep = Annotated[Principal, Depends(require_roles())]
+
+
+async def csrf_header(
+    principal: CurrentPrincipal,
+    token: Annotated[str | None, Header(alias=CSRF_HEADER, include_in_schema=False)] = None,
+) -> Principal:
+    """For JSON calls that change state: the session's CSRF token must come in ``X-CSRF-Token``."""
+    check_session_token(principal.csrf_token, token)
+    return principal
+
+
+CsrfChecked = Annotated[Principal, Depends(csrf_header)]
+
+
+IdPath = Annotated[int, Path(ge=1, le=2_147_483_647, description="a positive id")]
+RecordingIdPath = Annotated[
+    str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+]

@@ -1,0 +1,31 @@
+"""The portal's SQL schema (SQLAlchemy 2 declarative models; migrations in ``portal/migrations``)."""
+
+from portal.models.audit import AuditRecord
+from portal.models.cases import Case, CaseEvent, Hearing, HearingStatus, Notice, Party, ProcedureKind
+from portal.models.org import STAFF_ROLES, Court, Courtroom, Role, User
+from portal.models.recordings import Recording, Verification
+from portal.models.review import Grant, ReviewRequest, ReviewStatus
+from portal.models.security import LoginThrottle, WebSession
+
+__all__ = [
+    "STAFF_ROLES",
+    "AuditRecord",
+    "Case",
+    "CaseEvent",
+    "Court",
+    "Courtroom",
+    "Grant",
+    "Hearing",
+    "HearingStatus",
+    "LoginThrottle",
+    "Notice",
+    "Party",
+    "ProcedureKind",
+    "Recording",
+    "ReviewRequest",
+    "ReviewStatus",
+    "Role",
+    "User",
+    "Verification",
+    "WebSession",
+]

@@ -1,0 +1,125 @@
+"""Playback of a granted recording: the HLS VOD playlist and the segment URLs behind it.
+
+The playlist (built by ``archive.playlist`` from the journal) lists portal URLs, not storage URLs:
+``/review/grants/{grant}/objects/{stream}/{file}``. Each such request checks the grant again and
+only then answers with a redirect to a presigned GET that lives at most two minutes. So a revoked or
+expired grant stops new segment URLs at the very next request, and every issued URL is audited
+(the URL itself is never logged: it is a bearer token until it expires).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from archive import ArchiveError, ObjectStore, RecordingTracks, StreamTrack, build_vod_playlist
+from portal.audit import AuditAction, AuditEntry, append
+from portal.errors import NotFoundError, StoreError
+from portal.models import Grant, Recording
+from portal.principal import Principal
+from portal.review import active_grant
+from portal.track_cache import TrackCache
+
+_OBJECT_NAME = re.compile(r"^(init\.mp4|[0-9]{8}\.m4s)$")
+
+
+@dataclass(frozen=True, slots=True)
+class GrantPlayback:
+    """A usable grant with its recording and the recording's tracks."""
+
+    grant: Grant
+    recording: Recording
+    tracks: RecordingTracks
+
+
+def open_playback(
+    db: Session, party: Principal, grant_id: int, cache: TrackCache, *, now: datetime
+) -> GrantPlayback:
+    """Check the grant (see ``review.active_grant``) and load the recording's tracks.
+
+    Raises NotFoundError, PermissionDeniedError, StoreError.
+    """
+    grant, recording = active_grant(db, party, grant_id, now=now)
+    return GrantPlayback(grant, recording, cache.get(recording.id))
+
+
+def choose_track(tracks: RecordingTracks, stream: str | None) -> StreamTrack:
+    """The requested stream's track, or the first stream with segments; NotFoundError if none."""
+    if stream is not None:
+        track = tracks.tracks.get(stream)
+        if track is None or not track.segments:
+            raise NotFoundError("no such stream in this recording")
+        return track
+    for name in sorted(tracks.tracks):
+        if tracks.tracks[name].segments:
+            return tracks.tracks[name]
+    raise NotFoundError("this recording has no playable segments")
+
+
+def object_path(grant_id: int, relative_object: str) -> str:
+    """The portal path through which a grant's holder fetches one object of the recording."""
+    return f"/review/grants/{grant_id}/objects/{relative_object}"
+
+
+def playlist(
+    db: Session, party: Principal, playback: GrantPlayback, track: StreamTrack, *, now: datetime, ip: str
+) -> str:
+    """The VOD playlist for ``track``; the playback start is audited."""
+    grant_id = playback.grant.id
+    text = build_vod_playlist(
+        track,
+        segment_url=lambda segment: object_path(grant_id, segment.object),
+        init_url=lambda init: object_path(grant_id, init),
+    )
+    detail: dict[str, str | int] = {
+        "recording": playback.recording.id,
+        "stream": track.stream,
+        "segments": len(track.segments),
+    }
+    append(
+        db,
+        AuditEntry(party.actor, AuditAction.PLAYBACK_STARTED, f"grant:{grant_id}", ip=ip, detail=detail),
+        at=now,
+    )
+    return text
+
+
+def issue_object_url(
+    db: Session,
+    party: Principal,
+    playback: GrantPlayback,
+    stream: str,
+    name: str,
+    *,
+    store: ObjectStore | None,
+    lifetime: timedelta,
+    now: datetime,
+    ip: str,
+) -> str:
+    """A presigned GET (``lifetime`` <= 2 minutes) for one init or media segment of the granted
+    recording; the issuance is audited. Raises NotFoundError (not part of the recording) or StoreError.
+    """
+    relative = f"{stream}/{name}"
+    track = playback.tracks.tracks.get(stream)
+    if not _OBJECT_NAME.match(name) or track is None:
+        raise NotFoundError("no such segment in this recording")
+    if track.find(relative) is None and relative not in track.inits:
+        raise NotFoundError("no such segment in this recording")
+    if store is None:
+        raise StoreError("no recording archive is configured")
+    try:
+        url = store.presigned_get_url(playback.tracks.object_key(relative), expires=lifetime)
+    except ArchiveError as exc:
+        raise StoreError(f"the segment URL could not be signed: {exc}") from exc
+    detail: dict[str, str | int] = {"object": relative, "expires_seconds": int(lifetime.total_seconds())}
+    append(
+        db,
+        AuditEntry(
+            party.actor, AuditAction.SEGMENT_ISSUED, f"grant:{playback.grant.id}", ip=ip, detail=detail
+        ),
+        at=now,
+    )
+    return url

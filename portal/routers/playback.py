@@ -1,0 +1,106 @@
+"""Playing a granted recording: the player page, its HLS playlist, and the segment redirects.
+
+Every request re-checks the grant (owner, window, revocation). Answers are ``no-store``; the page
+offers no download link and overlays a watermark (party, grant, current time) on the video.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from portal.context import PortalContext
+from portal.db import transaction
+from portal.deps import ContextDep, CurrentParty, IdPath, client_ip
+from portal.playback import GrantPlayback, choose_track, issue_object_url, open_playback, playlist
+from portal.principal import Principal
+from portal.web import render
+
+router = APIRouter(tags=["playback"])
+
+NO_STORE = {"Cache-Control": "no-store, private", "Referrer-Policy": "no-referrer"}
+StreamQuery = Annotated[str | None, Query(max_length=32, pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")]
+
+
+def _open(context: PortalContext, party: Principal, grant_id: int) -> GrantPlayback:
+    with transaction(context.sessions) as db:
+        return open_playback(db, party, grant_id, context.tracks, now=context.clock.now())
+
+
+@router.get("/review/grants/{grant_id}", response_class=HTMLResponse, summary="Player page")
+async def player_page(
+    request: Request, context: ContextDep, party: CurrentParty, grant_id: IdPath, stream: StreamQuery = None
+) -> HTMLResponse:
+    """The player for a grant the party holds (403 when expired or revoked, 404 for others' grants)."""
+    playback = await asyncio.to_thread(_open, context, party, grant_id)
+    track = choose_track(playback.tracks, stream)
+    values = {
+        "grant_id": grant_id,
+        "stream": track.stream,
+        "streams": sorted(name for name, t in playback.tracks.tracks.items() if t.segments),
+        "party_name": party.display_name,
+        "not_after": playback.grant.not_after,
+        "now": context.clock.now(),
+        "zone": context.settings.portal_display_timezone,
+    }
+    return render(request, "player.html", values, headers=NO_STORE)
+
+
+def _playlist(context: PortalContext, party: Principal, grant_id: int, stream: str | None, ip: str) -> str:
+    with transaction(context.sessions) as db:
+        playback = open_playback(db, party, grant_id, context.tracks, now=context.clock.now())
+        return playlist(
+            db, party, playback, choose_track(playback.tracks, stream), now=context.clock.now(), ip=ip
+        )
+
+
+@router.get(
+    "/review/grants/{grant_id}/playlist.m3u8",
+    summary="HLS VOD playlist",
+    response_class=Response,
+    responses={200: {"content": {"application/vnd.apple.mpegurl": {}}}, 403: {}, 404: {}},
+)
+async def playlist_m3u8(
+    request: Request, context: ContextDep, party: CurrentParty, grant_id: IdPath, stream: StreamQuery = None
+) -> Response:
+    """The VOD playlist of the granted recording's stream; its segment URLs are portal paths."""
+    text = await asyncio.to_thread(_playlist, context, party, grant_id, stream, client_ip(request))
+    return Response(text, media_type="application/vnd.apple.mpegurl", headers=NO_STORE)
+
+
+def _object_url(
+    context: PortalContext, party: Principal, grant_id: int, *, stream: str, name: str, ip: str
+) -> str:
+    with transaction(context.sessions) as db:
+        playback = open_playback(db, party, grant_id, context.tracks, now=context.clock.now())
+        return issue_object_url(
+            db,
+            party,
+            playback,
+            stream,
+            name,
+            store=context.store,
+            lifetime=context.segment_url_lifetime,
+            now=context.clock.now(),
+            ip=ip,
+        )
+
+
+@router.get(
+    "/review/grants/{grant_id}/objects/{stream}/{name}",
+    summary="Segment (redirect)",
+    status_code=302,
+    response_class=RedirectResponse,
+    responses={302: {}, 403: {}, 404: {}},
+)
+async def segment(
+    request: Request, context: ContextDep, party: CurrentParty, *, grant_id: IdPath, stream: str, name: str
+) -> RedirectResponse:
+    """Redirect to a presigned GET (at most two minutes) of one init or media segment."""
+    url = await asyncio.to_thread(
+        _object_url, context, party, grant_id, stream=stream[:32], name=name[:32], ip=client_ip(request)
+    )
+    return RedirectResponse(url, status_code=302, headers=NO_STORE)

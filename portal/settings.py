@@ -1,0 +1,105 @@
+"""The portal's settings, from COURTREC_* environment variables; built in the app factory, never at import."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from portal.errors import ConfigurationError
+
+PLACEHOLDER_SECRETS = frozenset({"changethis", "change-me", "changeme", "secret", "dev", "development"})
+MAX_SEGMENT_URL_SECONDS = 120  # 2017 rules art. 15: presigned URLs live at most two minutes
+
+
+class Environment(StrEnum):
+    """Where the portal runs; only ``development`` tolerates generated or placeholder secrets."""
+
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+def default_data_dir() -> Path:
+    """``$XDG_DATA_HOME/courtrec/portal`` (``~/.local/share/courtrec/portal`` when unset)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "courtrec" / "portal"
+
+
+class PortalSettings(BaseSettings):
+    """Everything the portal reads from its environment (prefix ``COURTREC_``).
+
+    ``database_url`` defaults to a SQLite file in ``data_dir``; PostgreSQL is used with a URL such as
+    ``postgresql+psycopg://user:pass@host/db``. Sessions expire after ``session_idle_minutes`` without
+    a request and ``session_absolute_hours`` after sign-in, whichever comes first.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="COURTREC_", extra="ignore")
+
+    environment: Environment = Environment.PRODUCTION
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: str | None = None
+    portal_secret_key: SecretStr | None = None
+    portal_agent_token: SecretStr | None = None
+    portal_cookie_secure: bool = True
+    portal_session_idle_minutes: int = Field(default=30, ge=1, le=30)
+    portal_session_absolute_hours: int = Field(default=8, ge=1, le=12)
+    portal_segment_url_seconds: int = Field(
+        default=MAX_SEGMENT_URL_SECONDS, ge=10, le=MAX_SEGMENT_URL_SECONDS
+    )
+    portal_display_timezone: str = "Asia/Shanghai"
+    portal_hls_js_path: Path | None = None
+    portal_embedded_s3_port: int = Field(default=8333, ge=1024, le=55000)
+
+    def resolved_database_url(self) -> str:
+        """The SQLAlchemy URL to use: ``database_url`` or the default SQLite file under ``data_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'portal.sqlite3').resolve()}"
+
+    def secret_key(self) -> str:
+        """The key that signs pre-sign-in CSRF tokens.
+
+        Outside development it must be set and not a placeholder (ConfigurationError); in development
+        an unset key is generated per process.
+        """
+        value = self.portal_secret_key.get_secret_value() if self.portal_secret_key else None
+        return self._checked_secret("COURTREC_PORTAL_SECRET_KEY", value) or secrets.token_urlsafe(32)
+
+    def agent_token(self) -> str | None:
+        """The bearer token capture agents present to report recordings; None disables reports.
+
+        ConfigurationError for a placeholder or short token outside development.
+        """
+        value = self.portal_agent_token.get_secret_value() if self.portal_agent_token else None
+        if value is None:
+            return None
+        return self._checked_secret("COURTREC_PORTAL_AGENT_TOKEN", value)
+
+    def check(self) -> None:
+        """Validate the whole configuration up front (the app factory calls this)."""
+        self.secret_key()
+        self.agent_token()
+        if self.environment != Environment.DEVELOPMENT and not self.portal_cookie_secure:
+            raise ConfigurationError(
+                "COURTREC_PORTAL_COOKIE_SECURE=false is accepted only with COURTREC_ENVIRONMENT=development"
+            )
+
+    @property
+    def cookie_prefix(self) -> str:
+        """``__Host-`` when cookies are Secure (browsers then pin them to this host and path /)."""
+        return "__Host-" if self.portal_cookie_secure else ""
+
+    def _checked_secret(self, name: str, value: str | None) -> str | None:
+        if self.environment == Environment.DEVELOPMENT:
+            return value
+        if value is None:
+            raise ConfigurationError(f"{name} must be set outside development (32+ random characters)")
+        if value.lower() in PLACEHOLDER_SECRETS or len(value) < 24:
+            raise ConfigurationError(
+                f"{name} is a placeholder or shorter than 24 characters; set a random value"
+            )
+        return value

@@ -1,0 +1,96 @@
+"""The portal part of ``make run``: a short demo hearing recorded by the capture agent, the database
+migrated and seeded (court, courtroom, clerk, judge, a case with a demo party, a public hearing notice,
+the demo recording indexed and granted to the party), and ``python -m portal serve``.
+
+Composition only: every step is a ``python -m capture`` / ``python -m portal`` command.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+PORTAL_PORT = 8000
+DEMO_ROOM = "demo-courtroom-1"
+DEMO_CASE_CODE = "2026-demo-civ-0001"
+
+
+def _run(command: list[str], env: dict[str, str], log: Path) -> str:
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
+    with log.open("a") as handle:
+        handle.write(result.stdout + result.stderr)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command[1:4])} failed; see {log}")
+    return result.stdout
+
+
+def start_portal(data: Path, env: dict[str, str], stamp: str) -> tuple[subprocess.Popen[bytes], str]:
+    """Record, migrate, seed and serve; returns the portal process and the lines to print."""
+    log = data / "portal.log"
+    portal_data = data / "portal"
+    portal_env = {**env, "COURTREC_ENVIRONMENT": "development", "COURTREC_PORTAL_COOKIE_SECURE": "false"}
+    recording = _record_demo_hearing(data, env, stamp, log)
+    portal = [sys.executable, "-m", "portal"]
+    _run([*portal, "migrate", "--data", str(portal_data)], portal_env, log)
+    seeded = _run(
+        [*portal, "seed-demo", "--data", str(portal_data), "--grant-recording", recording], portal_env, log
+    )
+    demo = json.loads(seeded.strip().splitlines()[-1])
+    server = subprocess.Popen(
+        [*portal, "serve", "--port", str(PORTAL_PORT), "--data", str(portal_data), "--reconcile-every", "30"],
+        env=portal_env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+    _wait_until_up(server, log)
+    url = f"http://127.0.0.1:{PORTAL_PORT}"
+    text = f"""  portal (python -m portal serve, log {log}):
+      open {url}/notices             public hearing notices (also {url}/notices.ics)
+      party sign-in  {url}/case-login   case number {demo["case_number"]}
+                     access password {demo["party_password"]}   ({demo["party_name"]}; demo recording granted)
+      staff sign-in  {url}/login        clerk / {demo["clerk_password"]}   judge / {demo["judge_password"]}"""
+    return server, text
+
+
+def _record_demo_hearing(data: Path, env: dict[str, str], stamp: str, log: Path) -> str:
+    recording = f"demo-hearing-{stamp}"
+    print(f"recording the demo hearing {recording} (8 s) …", flush=True)
+    spool = data / "spool" / "demo-hearing"
+    command = [
+        sys.executable,
+        "-m",
+        "capture",
+        "record",
+        "--room",
+        DEMO_ROOM,
+        "--case",
+        DEMO_CASE_CODE,
+        "--recording-id",
+        recording,
+        "--spool",
+        str(spool),
+        "--duration",
+        "8",
+        "--segment-seconds",
+        "2",
+        "--source",
+        "synthetic#size=640x360&fps=15",
+    ]
+    _run(command, env, log)
+    return recording
+
+
+def _wait_until_up(server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{PORTAL_PORT}/notices", timeout=2).close()
+            return
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the portal did not start; see {log}") from None
+            time.sleep(0.3)

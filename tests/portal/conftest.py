@@ -1,0 +1,238 @@
+"""Portal test fixtures: every API test runs on SQLite and on a real PostgreSQL server.
+
+Session: one real recording made by the capture agent into a bucket of the session's SeaweedFS
+server; a PostgreSQL cluster on loopback; a migrated, seeded template database per backend.
+Per test: a copy of the template (SQLite file copy / CREATE DATABASE … TEMPLATE), a frozen clock,
+and the FastAPI app built by the factory with production settings (Secure cookies over https).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from archive.embedded_store import EmbeddedStore
+from archive.object_store import ObjectStore, StoreConfig
+from portal.app import create_app
+from portal.clock import FrozenClock
+from portal.db import make_engine, make_sessionmaker, transaction
+from portal.migrate import upgrade
+from portal.recordings_index import RecordingSummary, scan_bucket
+from portal.settings import PortalSettings
+from tests.portal.pg_cluster import PgCluster, find_pg_bin
+from tests.portal.world import REC_A, STAFF_PASSWORD, World, seed_world
+
+SECRET = "test-secret-key-0123456789abcdefghijklmnop"
+AGENT_TOKEN = "test-agent-token-0123456789abcdefghijkl"
+
+
+def run_capture(
+    config: StoreConfig, *arguments: str, court: str = "court-a"
+) -> subprocess.CompletedProcess[str]:
+    """``python -m capture ARGS`` against ``config``'s bucket, with COURTREC_COURT=court."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COURTREC_")}
+    env |= {
+        "COURTREC_S3_ENDPOINT": config.endpoint,
+        "COURTREC_S3_ACCESS_KEY": config.access_key,
+        "COURTREC_S3_SECRET_KEY": config.secret_key,
+        "COURTREC_S3_BUCKET": config.bucket,
+        "COURTREC_COURT": court,
+    }
+    command = [sys.executable, "-m", "capture", *arguments]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=180, check=False)
+
+
+@pytest.fixture(scope="session")
+def recording_store(embedded_store: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> ObjectStore:
+    """A bucket holding one real 6-second recording (rec-a1: court-a, room-a, case-a, 2-s segments)."""
+    config = dataclasses.replace(embedded_store.config, bucket=f"portal-{uuid.uuid4().hex[:12]}")
+    store = ObjectStore(config)
+    store.ensure_bucket()
+    spool = tmp_path_factory.mktemp("portal-spool")
+    result = run_capture(
+        config,
+        "record",
+        "--room",
+        "room-a",
+        "--case",
+        "case-a",
+        "--recording-id",
+        REC_A,
+        "--spool",
+        str(spool),
+        "--duration",
+        "6",
+        "--segment-seconds",
+        "2",
+        "--source",
+        "synthetic#size=320x240&fps=15",
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return store
+
+
+@pytest.fixture(scope="session")
+def session_now() -> datetime:
+    """The frozen clock's start: the real time when the session began (recordings are real)."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PgCluster]:
+    """A PostgreSQL server on loopback for the session (skipped outside CI when not installed)."""
+    bin_dir = find_pg_bin()
+    if bin_dir is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed (make setup installs Debian's postgresql)")
+        pytest.skip("PostgreSQL is not installed here")
+    cluster = PgCluster(bin_dir)
+    cluster.start()
+    yield cluster
+    cluster.stop()
+
+
+def _seed(url: str, store: ObjectStore, now: datetime) -> World:
+    engine = make_engine(url)
+    upgrade(engine)
+    summaries = {s.recording_id: s for s in scan_bucket(store)}
+    summary: RecordingSummary | None = summaries.get(REC_A)
+    with transaction(make_sessionmaker(engine)) as db:
+        world = seed_world(db, now=now, recording_a=summary)
+    engine.dispose()
+    return world
+
+
+@dataclass(frozen=True)
+class Template:
+    backend: str
+    world: World
+    make_url: Callable[[], str]
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(
+    tmp_path_factory: pytest.TempPathFactory, recording_store: ObjectStore, session_now: datetime
+) -> Template:
+    directory = tmp_path_factory.mktemp("sqlite-template")
+    template = directory / "template.sqlite3"
+    world = _seed(f"sqlite:///{template}", recording_store, session_now)
+
+    def make_url() -> str:
+        copy = directory / f"{uuid.uuid4().hex}.sqlite3"
+        shutil.copyfile(template, copy)
+        return f"sqlite:///{copy}"
+
+    return Template("sqlite", world, make_url)
+
+
+@pytest.fixture(scope="session")
+def postgresql_template(
+    pg_cluster: PgCluster, recording_store: ObjectStore, session_now: datetime
+) -> Template:
+    admin = f"postgresql://postgres@127.0.0.1:{pg_cluster.port}/postgres"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute("CREATE DATABASE portal_template")
+    world = _seed(f"{pg_cluster.url}/portal_template", recording_store, session_now)
+
+    def make_url() -> str:
+        name = f"t_{uuid.uuid4().hex[:16]}"
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f"CREATE DATABASE {name} TEMPLATE portal_template")
+        return f"{pg_cluster.url}/{name}"
+
+    return Template("postgresql", world, make_url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def template(request: pytest.FixtureRequest) -> Template:
+    """The seeded template of each backend (tests using it run twice)."""
+    return request.getfixturevalue(f"{request.param}_template")
+
+
+@dataclass
+class Portal:
+    """One test's portal: the app, its clock, the world, direct DB access, and HTTP clients."""
+
+    app: FastAPI
+    clock: FrozenClock
+    world: World
+    db_factory: sessionmaker[Session]
+    store: ObjectStore
+    backend: str
+    clients: list[TestClient] = dataclasses.field(default_factory=list)
+
+    def client(self) -> TestClient:
+        """A new browser: its own cookie jar, https (Secure cookies work)."""
+        client = TestClient(self.app, base_url="https://testserver", follow_redirects=False)
+        client.__enter__()
+        self.clients.append(client)
+        return client
+
+    def staff(self, username: str, password: str = STAFF_PASSWORD) -> Browser:
+        return Browser.signed_in(self.client(), "staff", username, password)
+
+    def party(self, case_number: str, password: str) -> Browser:
+        return Browser.signed_in(self.client(), "party", case_number, password)
+
+
+@dataclass
+class Browser:
+    """A signed-in client and its CSRF token."""
+
+    http: TestClient
+    csrf: str
+
+    @classmethod
+    def signed_in(cls, http: TestClient, kind: str, identifier: str, password: str) -> Browser:
+        response = http.post(f"/api/session/{kind}", json={"identifier": identifier, "password": password})
+        assert response.status_code == 200, response.text
+        return cls(http, response.json()["csrf_token"])
+
+    def get(self, url: str, **kwargs: Any) -> Any:
+        return self.http.get(url, **kwargs)
+
+    def post(self, url: str, json: Any = None, **kwargs: Any) -> Any:
+        headers = {"X-CSRF-Token": self.csrf, **kwargs.pop("headers", {})}
+        return self.http.post(url, json=json, headers=headers, **kwargs)
+
+
+def portal_settings(url: str, data_dir: Path) -> PortalSettings:
+    return PortalSettings(
+        environment="production",
+        data_dir=data_dir,
+        database_url=url,
+        portal_secret_key=SECRET,
+        portal_agent_token=AGENT_TOKEN,
+        portal_cookie_secure=True,
+        portal_hls_js_path=None,
+    )
+
+
+@pytest.fixture
+def portal(
+    template: Template, recording_store: ObjectStore, session_now: datetime, tmp_path: Path
+) -> Iterator[Portal]:
+    """A fresh portal on a copy of the seeded database, clock frozen at the session's start."""
+    clock = FrozenClock(session_now)
+    url = template.make_url()
+    app = create_app(portal_settings(url, tmp_path), store=recording_store, clock=clock)
+    made = Portal(app, clock, template.world, app.state.portal.sessions, recording_store, template.backend)
+    yield made
+    for client in made.clients:
+        client.__exit__(None, None, None)
+    app.state.portal.engine.dispose()

@@ -1,0 +1,123 @@
+"""``python -m portal``: migrate, create-user, audit verify, and serve (with the embedded store)."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import free_port
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COURTREC_")}
+    return env | extra
+
+
+def _portal(data: Path, *arguments: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "portal", *arguments, "--data", str(data)]
+    return subprocess.run(
+        command, env=_env(**env), input=stdin, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_migrate_create_user_and_audit_verify(tmp_path: Path) -> None:
+    migrated = _portal(tmp_path, "migrate")
+    assert migrated.returncode == 0, migrated.stderr
+    assert "database at revision 0001" in migrated.stdout
+    assert _portal(tmp_path, "migrate").returncode == 0  # idempotent
+    court = _portal(
+        tmp_path, "create-court", "--code", "bj-dc", "--name", "东城法院", "--room", "room-1=第一法庭"
+    )
+    assert court.returncode == 0, court.stderr
+    assert "court bj-dc (id 1)" in court.stdout and "courtroom room-1" in court.stdout
+    bad = _portal(tmp_path, "create-court", "--code", "Bad Code", "--name", "x")
+    assert bad.returncode == 1 and "court code" in bad.stderr
+    created = _portal(
+        tmp_path,
+        "create-user",
+        "--username",
+        "clerk",
+        "--role",
+        "clerk",
+        "--court-id",
+        "1",
+        "--password-stdin",
+        stdin="a long passphrase\n",
+    )
+    assert created.returncode == 0, created.stderr
+    weak = _portal(
+        tmp_path, "create-user", "--username", "other", "--role", "judge", "--password-stdin", stdin="short\n"
+    )
+    assert weak.returncode == 1 and "8-128 characters" in weak.stderr
+    again = _portal(
+        tmp_path,
+        "create-user",
+        "--username",
+        "clerk",
+        "--role",
+        "clerk",
+        "--password-stdin",
+        stdin="a long passphrase\n",
+    )
+    assert again.returncode == 1 and "already exists" in again.stderr
+    verified = _portal(tmp_path, "audit", "verify")
+    assert verified.returncode == 0 and "audit log intact: 1 records" in verified.stdout
+    head = _portal(tmp_path, "audit", "head").stdout.strip()
+    with sqlite3.connect(tmp_path / "portal.sqlite3") as connection:
+        connection.execute("DROP TRIGGER audit_records_no_update")
+        connection.execute('UPDATE audit_records SET detail = \'{"role":"admin"}\' WHERE seq = 1')
+    broken = _portal(tmp_path, "audit", "verify", "--expect-head", head)
+    assert broken.returncode == 1
+    assert "record 1: content does not match its hash (edited)" in broken.stdout
+
+
+def test_serve_refuses_an_old_schema_and_placeholder_secrets(tmp_path: Path) -> None:
+    no_secret = _portal(tmp_path, "serve", "--port", str(free_port()))
+    assert no_secret.returncode == 1 and "COURTREC_PORTAL_SECRET_KEY must be set" in no_secret.stderr
+    secret = "x7Qm2rT9vLp4Wz8Kc3Nf6Hj1Bd5Gs0Ya"
+    stale = _portal(tmp_path, "serve", "--port", str(free_port()), COURTREC_PORTAL_SECRET_KEY=secret)
+    assert stale.returncode == 1 and "python -m portal migrate" in stale.stderr
+    assert _portal(tmp_path, "migrate").returncode == 0
+    placeholder = _portal(
+        tmp_path,
+        "serve",
+        COURTREC_PORTAL_SECRET_KEY="changethis",
+        COURTREC_PORTAL_EMBEDDED_S3_PORT=str(free_port()),
+    )
+    assert placeholder.returncode == 1 and "COURTREC_PORTAL_SECRET_KEY" in placeholder.stderr
+
+
+@pytest.mark.integration
+def test_serve_without_s3_settings_starts_the_embedded_store(tmp_path: Path) -> None:
+    assert _portal(tmp_path, "migrate").returncode == 0
+    port, s3_port = free_port(), free_port()
+    env = _env(
+        COURTREC_ENVIRONMENT="development",
+        COURTREC_PORTAL_COOKIE_SECURE="false",
+        COURTREC_PORTAL_EMBEDDED_S3_PORT=str(s3_port),
+    )
+    command = [sys.executable, "-m", "portal", "serve", "--port", str(port), "--data", str(tmp_path)]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/notices", timeout=2) as response:
+                    assert response.status == 200
+                    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+                    assert f"http://127.0.0.1:{s3_port}" in response.headers["content-security-policy"]
+                    break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline
+                time.sleep(0.3)
+        assert (tmp_path / "store" / "credentials.json").is_file()
+    finally:
+        server.terminate()
+        assert server.wait(timeout=60) == 0

@@ -1,0 +1,40 @@
+"""The demo data of `make run` can be seeded twice and lets the demo party and staff sign in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from portal.app import create_app
+from portal.db import transaction
+from portal.demo import seed_demo
+from portal.migrate import upgrade
+from tests.portal.conftest import portal_settings
+
+
+def test_seed_demo_is_idempotent_and_usable(tmp_path: Path) -> None:
+    app = create_app(portal_settings(f"sqlite:///{tmp_path / 'demo.sqlite3'}", tmp_path), store=None)
+    context = app.state.portal
+    upgrade(context.engine)
+    with transaction(context.sessions) as db:
+        first = seed_demo(db, now=context.clock.now(), recording_id=None)
+    with transaction(context.sessions) as db:
+        second = seed_demo(db, now=context.clock.now(), recording_id="not-indexed")
+    assert first.party_password != second.party_password and second.granted_recording is None
+    with TestClient(app, base_url="https://testserver") as client:
+        notices = client.get("/api/notices").json()["notices"]
+        assert [n["case_number"] for n in notices] == [second.case_number]
+        old = client.post(
+            "/api/session/party", json={"identifier": first.case_number, "password": first.party_password}
+        )
+        assert old.status_code == 401
+        new = client.post(
+            "/api/session/party", json={"identifier": second.case_number, "password": second.party_password}
+        )
+        assert new.status_code == 200
+        clerk = client.post(
+            "/api/session/staff", json={"identifier": "clerk", "password": second.clerk_password}
+        )
+        assert clerk.status_code == 200
+    context.engine.dispose()
