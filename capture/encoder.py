@@ -102,6 +102,11 @@ def _open(name: VideoEncoderName, config: VideoEncoderConfig) -> VideoCodecConte
         # A keyframe exactly every GOP and nowhere else, so fragments are exactly gop_seconds long
         # and segments cut where they should (shared/STACK.md).
         context.options = {"preset": config.preset, "sc_threshold": "0", "bf": "0", "forced-idr": "1"}
+        if not config.low_delay:
+            # Recording only: frame threads, the ffmpeg CLI's default, cost about 5% less CPU than
+            # PyAV's default slice threads for the same pictures; their extra frames of delay only
+            # matter to live viewers (who get zerolatency below).
+            context.thread_type = "FRAME"
         if config.low_delay:
             # Live viewers see a picture ~400 ms sooner at 30 fps: no lookahead, sliced threads. It
             # costs some compression (no mb-tree), never a second encode.

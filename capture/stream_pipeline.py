@@ -33,6 +33,7 @@ _MOVFLAGS = "frag_keyframe+empty_moov+default_base_moof+delay_moov+skip_trailer"
 _AUDIO_RATE = 48000
 _AUDIO_FRAG_US = "1000000"  # audio-only streams: one fragment per second
 _END = object()
+_VIDEO_CHECK_INTERVAL_SECONDS = 0.095
 _REOPEN_DELAY_SECONDS = 1.0
 _RESTART_DELAY_SECONDS = 0.5  # doubling while the worker keeps failing quickly, up to the cap
 _MAX_RESTART_DELAY_SECONDS = 30.0
@@ -215,6 +216,7 @@ class _MediaWorker:
             now=time.monotonic(),
         )
         self.saw_end = False
+        self._last_video_check = -_VIDEO_CHECK_INTERVAL_SECONDS
         self._origin_seconds: float | None = None
         self._origin_utc = datetime.now(UTC)
         self._origin_mono = time.monotonic()
@@ -270,13 +272,21 @@ class _MediaWorker:
                 self.saw_end = True
                 break
             if isinstance(item, av.VideoFrame) and self._encoder is not None:
-                self._health_events(self._health.observe_video(item, time.monotonic()))
+                self._observe_video(item)
                 self._video(item)
             elif isinstance(item, av.AudioFrame) and self._audio_stream is not None:
                 self._health_events(self._health.observe_audio(item, time.monotonic()))
                 self._audio(item)
             self._last_frame_utc = datetime.now(UTC)
         self._flush()
+
+    def _observe_video(self, frame: av.VideoFrame) -> None:
+        """Health-check at most ~10 pictures a second: black and frozen pictures are judged over
+        seconds, so looking at every picture of a 30 fps camera only costs CPU."""
+        now = time.monotonic()
+        if now - self._last_video_check >= _VIDEO_CHECK_INTERVAL_SECONDS:
+            self._last_video_check = now
+            self._health_events(self._health.observe_video(frame, now))
 
     def abandon(self) -> None:
         """Give up after a failure: close the open segment's file as it is (whole fragments plus
