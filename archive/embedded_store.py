@@ -99,7 +99,7 @@ class EmbeddedStore:
         self, data_dir: Path, *, port: int = 8333, host: str = "127.0.0.1", bucket: str = "courtrec"
     ) -> None:
         self._ports = weed_ports(port)
-        self._data_dir = data_dir
+        self._data_dir = data_dir.absolute()  # weed resolves relative paths against its own cwd
         self._port = port
         self._host = host
         self._bucket = bucket

@@ -244,11 +244,13 @@ def test_weed_dies_with_its_python_parent(tmp_path: Path) -> None:
 @pytest.mark.integration
 def test_store_command_prints_exports_and_stops_on_sigterm(tmp_path: Path) -> None:
     port = free_port()
-    script = (
-        "import sys; from pathlib import Path; from archive.store_command import run_store_command;"
-        f" sys.exit(run_store_command(Path({str(tmp_path / 'site')!r}), {port}))"
+    # the CLI as a user types it, with a data directory relative to the working directory
+    command = subprocess.Popen(
+        [sys.executable, "-m", "archive", "store", "--data", "site", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
     )
-    command = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     try:
         assert command.stdout is not None
         exports: dict[str, str] = {}
