@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import hashlib
 import json
 import logging
 import os
@@ -62,6 +63,8 @@ _LOWEST_PORT = 1024
 _HIGHEST_BASE_PORT = 65535 - max(_PORT_OFFSETS.values())
 _LOG_TAIL_BYTES = 4000
 _PR_SET_PDEATHSIG = 1
+_READY_PROBE_KEY = "_courtrec/probe/ready"
+_READY_PROBE_BODY = b"courtrec: the embedded store is ready when this object can be written and read\n"
 _STRIPPED_ENV_PREFIXES = ("AWS_", "S3_")  # weed would add identities/buckets from these
 
 
@@ -266,6 +269,13 @@ class EmbeddedStore:
                 # later), so retention can be enforced by the store and not by us alone
                 if not probe.bucket_exists():
                     probe.ensure_bucket(object_lock=True)
+                # The filer answers before the volume server has loaded its volumes (after a restart
+                # with data, reads then fail with 500 for a moment): ready means data can be written
+                # and read back.
+                probe.put_bytes(
+                    _READY_PROBE_KEY, _READY_PROBE_BODY, hashlib.sha256(_READY_PROBE_BODY).hexdigest()
+                )
+                probe.read_bytes(_READY_PROBE_KEY)
             except ArchiveError as exc:
                 last_error = exc
                 time.sleep(0.1)
