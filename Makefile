@@ -56,6 +56,7 @@ test: lint typecheck importlint unit
 bench: setup
 	$(BIN)/python bench/capture_cpu.py
 	$(BIN)/python bench/archive_upload.py
+	$(BIN)/python bench/fixity.py
 	$(BIN)/python bench/portal_load.py
 	$(BIN)/python bench/live_latency.py
 	$(BIN)/python bench/live_fanout.py

@@ -37,7 +37,7 @@ def test_pixelate_greys_the_chroma_and_blocks_the_luma_of_a_box() -> None:
 
 def test_masking_transform_outputs_decodable_masked_video() -> None:
     encoder = open_video_encoder(
-        VideoEncoderConfig(width=320, height=240, fps=Fraction(15), preset="ultrafast")
+        VideoEncoderConfig(width=320, height=240, fps=Fraction(15), preset="ultrafast", low_delay=True)
     )
     pattern = MovingPattern(320, 240)
     transform = FaceMaskTransform(lambda luma: [BOX], keyframe_seconds=1.0)
