@@ -13,6 +13,7 @@ from portal.clock import Clock, SystemClock
 from portal.context import PortalContext
 from portal.db import make_engine, make_sessionmaker
 from portal.http_errors import install_error_handlers
+from portal.live import LIVE_PREFIX, WALL_PATH, gated_live_app
 from portal.openapi_errors import document_errors
 from portal.public_cache import PublicCache
 from portal.routers import (
@@ -31,13 +32,23 @@ from portal.security_headers import SecurityHeadersMiddleware, content_security_
 from portal.settings import Environment, PortalSettings
 from portal.track_cache import TrackCache
 from portal.web import make_environment
+from streaming.service import LiveService
+from streaming.settings import StreamingSettings
 
 
 def create_app(
-    settings: PortalSettings | None = None, *, store: ObjectStore | None = None, clock: Clock | None = None
+    settings: PortalSettings | None = None,
+    *,
+    store: ObjectStore | None = None,
+    clock: Clock | None = None,
+    live: StreamingSettings | None = None,
 ) -> FastAPI:
     """The portal application. ``settings`` default to the environment's (COURTREC_*); ``store`` is the
     recording archive (None: playback and reconciliation answer 503).
+
+    ``live`` mounts the live server under ``/live`` (the command-centre wall at ``/live/wall``, for
+    signed-in operators); with ``settings.portal_live`` and no ``live``, its settings come from the
+    environment (COURTREC_STREAMING_*). Off by default.
 
     Raises ConfigurationError for unusable settings (e.g. placeholder secrets outside development).
     """
@@ -58,11 +69,17 @@ def create_app(
         display_zone=ZoneInfo(settings.portal_display_timezone),
         public_cache=PublicCache(seconds=lambda: clock.now().timestamp()),
     )
+    live = live or (StreamingSettings() if settings.portal_live else None)
+    live_service = LiveService(live) if live is not None else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        engine.dispose()
+        try:
+            yield
+        finally:
+            if live_service is not None:  # Starlette does not run the mounted live app's lifespan
+                await live_service.aclose()
+            engine.dispose()
 
     app = FastAPI(
         title="courtrec portal",
@@ -73,11 +90,15 @@ def create_app(
         redoc_url=None,
     )
     app.state.portal = context
+    app.state.live_service = live_service
     app.state.templates = make_environment(context.display_zone)
+    app.state.templates.globals["live_wall_url"] = WALL_PATH if live_service is not None else None
     install_error_handlers(app)
     document_errors(app)
     for module in (notices, auth, party, reviews, playback, cases, hearings, recordings, compliance, assets):
         app.include_router(module.router)
+    if live_service is not None:
+        app.mount(LIVE_PREFIX, gated_live_app(context, live_service))
     media_origins = [origin_of(store.config.endpoint)] if store is not None else []
     app.add_middleware(
         SecurityHeadersMiddleware,

@@ -38,6 +38,7 @@ _STATUS: list[tuple[type[PortalError], int]] = [
     (InvalidInputError, 422),
     (StoreError, 503),
 ]
+STAFF_PAGES = ("/staff", "/live/")  # an anonymous caller is sent to the staff sign-in page
 _TITLES = {
     401: "请先登录",
     403: "无权访问",
@@ -70,7 +71,7 @@ async def _handle(request: Request, exc: PortalError) -> Response:
             detail = [{"loc": ["body"], "msg": str(exc), "type": "value_error"}]
         return JSONResponse({"detail": detail}, status_code=status, headers={"Cache-Control": "no-store"})
     if status == 401:
-        target = "/login" if request.url.path.startswith("/staff") else "/case-login"
+        target = "/login" if request.url.path.startswith(STAFF_PAGES) else "/case-login"
         return RedirectResponse(target, status_code=303)
     return render(
         request, "error.html", {"title": _TITLES.get(status, "出错了"), "message": str(exc)}, status=status
@@ -79,7 +80,11 @@ async def _handle(request: Request, exc: PortalError) -> Response:
 
 def machine_readable(path: str) -> bool:
     """API calls, playlists, segments and feeds get JSON errors, never a redirect to a page."""
-    return path.startswith("/api/") or path.endswith((".m3u8", ".ics")) or "/objects/" in path
+    return (
+        path.startswith(("/api/", "/live/api/", "/live/whep/"))
+        or path.endswith((".m3u8", ".ics"))
+        or "/objects/" in path
+    )
 
 
 def _audit_denial(request: Request, status: int, exc: PortalError) -> None:

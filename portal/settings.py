@@ -53,6 +53,11 @@ class PortalSettings(BaseSettings):
     portal_display_timezone: str = "Asia/Shanghai"
     portal_hls_js_path: Path | None = None
     portal_embedded_s3_port: int = Field(default=8333, ge=1024, le=55000)
+    portal_live: bool = Field(
+        default=False,
+        description="mount the live server (WHIP ingest, command-centre wall, public live) under /live, "
+        "configured by the COURTREC_STREAMING_* variables; the wall is for signed-in operators",
+    )
 
     def resolved_database_url(self) -> str:
         """The SQLAlchemy URL to use: ``database_url`` or the default SQLite file under ``data_dir``."""
