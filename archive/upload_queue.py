@@ -121,25 +121,19 @@ class UploadQueue:
 
     def next_due(self, now: float | None = None) -> UploadItem | None:
         """The oldest pending entry whose retry time has come, or None."""
+        due = self.due(limit=1, now=now)
+        return due[0] if due else None
+
+    def due(self, *, limit: int, now: float | None = None) -> list[UploadItem]:
+        """Up to ``limit`` pending entries whose retry time has come, oldest first."""
         moment = time.time() if now is None else now
         with self._lock:
-            row = self._db.execute(
+            rows = self._db.execute(
                 "SELECT id, object_key, local_path, sha256, size, recording_id, delete_after_upload,"
-                " attempts FROM uploads WHERE state = ? AND next_attempt <= ? ORDER BY id LIMIT 1",
-                (UploadState.PENDING, moment),
-            ).fetchone()
-        if row is None:
-            return None
-        return UploadItem(
-            id=row[0],
-            object_key=row[1],
-            local_path=Path(row[2]),
-            sha256=row[3],
-            size=row[4],
-            recording_id=row[5],
-            delete_after_upload=bool(row[6]),
-            attempts=row[7],
-        )
+                " attempts FROM uploads WHERE state = ? AND next_attempt <= ? ORDER BY id LIMIT ?",
+                (UploadState.PENDING, moment, limit),
+            ).fetchall()
+        return [_item(row) for row in rows]
 
     def mark_done(self, item_id: int) -> None:
         """The store confirmed the object."""
@@ -198,3 +192,16 @@ class UploadQueue:
                 "UPDATE uploads SET state = ?, last_error = ?, finished_at = ? WHERE id = ?",
                 (state, error, time.time(), item_id),
             )
+
+
+def _item(row: tuple[int, str, str, str, int, str, int, int]) -> UploadItem:
+    return UploadItem(
+        id=row[0],
+        object_key=row[1],
+        local_path=Path(row[2]),
+        sha256=row[3],
+        size=row[4],
+        recording_id=row[5],
+        delete_after_upload=bool(row[6]),
+        attempts=row[7],
+    )

@@ -57,7 +57,10 @@ class Backoff:
 
 
 class Uploader:
-    """Uploads queued items in FIFO order until stopped; run it in its own thread via start()."""
+    """Uploads queued items until stopped, starting them in FIFO order; start() runs ``workers``
+    threads so that our reading and hashing overlap the store's (two PUTs in flight keep a
+    CPU-bound store and the link busy). A journal chunk is not started while an older entry is
+    still in flight: a chunk in the store never names a segment that is not there yet."""
 
     def __init__(
         self,
@@ -66,19 +69,30 @@ class Uploader:
         *,
         backoff: Backoff | None = None,
         on_integrity_alarm: IntegrityAlarm | None = None,
+        workers: int = 2,
     ) -> None:
+        if workers < 1:
+            raise ValueError(f"'workers' must be >= 1 (got {workers})")
         self._queue = queue
         self._store = store
         self._backoff = backoff or Backoff()
         self._on_alarm = on_integrity_alarm
+        self._workers = workers
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self._outage_attempts = 0
+        self._claim_lock = threading.Lock()
+        self._in_flight: set[int] = set()
 
     def start(self) -> None:
-        """Start the upload thread."""
-        self._thread = threading.Thread(target=self._run, name="uploader", daemon=True)
-        self._thread.start()
+        """Start the upload threads."""
+        self._stop.clear()
+        self._threads = [
+            threading.Thread(target=self._run, name=f"uploader-{n}", daemon=True)
+            for n in range(self._workers)
+        ]
+        for thread in self._threads:
+            thread.start()
 
     def stop(self, *, drain_seconds: float = 0.0) -> None:
         """Stop the thread, first letting it drain the queue for up to ``drain_seconds``."""
@@ -86,27 +100,45 @@ class Uploader:
         while drain_seconds and time.monotonic() < deadline and self._queue.pending_count():
             time.sleep(0.1)
         self._stop.set()
-        self._queue.wake()
-        if self._thread is not None:
-            self._thread.join()
+        for _ in self._threads:
+            self._queue.wake()
+        for thread in self._threads:
+            thread.join()
+        self._threads = []
 
     def drain(self, *, timeout_seconds: float) -> bool:
-        """Upload in the calling thread until the queue is empty; True when it emptied in time."""
+        """Run the upload threads until the queue is empty; True when it emptied in time."""
+        self.start()
         deadline = time.monotonic() + timeout_seconds
-        while time.monotonic() < deadline:
-            if not self._queue.pending_count():
-                return True
-            if not self.upload_next():
-                time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+        try:
+            while time.monotonic() < deadline and self._queue.pending_count():
+                time.sleep(0.05)
+        finally:
+            self.stop()
         return not self._queue.pending_count()
 
     def upload_next(self) -> bool:
-        """Try the next due item once. Returns True when an item was attempted."""
-        item = self._queue.next_due()
+        """Try the next item that may start now, once. Returns True when an item was attempted."""
+        item = self._claim()
         if item is None:
             return False
-        self._attempt(item)
+        try:
+            self._attempt(item)
+        finally:
+            with self._claim_lock:
+                self._in_flight.discard(item.id)
         return True
+
+    def _claim(self) -> UploadItem | None:
+        with self._claim_lock:
+            for item in self._queue.due(limit=len(self._in_flight) + 8):
+                if item.id in self._in_flight:
+                    continue
+                if _is_journal_chunk(item) and any(other < item.id for other in self._in_flight):
+                    continue
+                self._in_flight.add(item.id)
+                return item
+        return None
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -122,6 +154,7 @@ class Uploader:
                 self._queue.wait_for_work(wait)
 
     def _attempt(self, item: UploadItem) -> None:
+        """One upload attempt; every outcome is recorded in the queue."""
         try:
             if not item.local_path.exists():
                 self._alarm(item, UploadState.CORRUPT, f"local file {item.local_path} is missing")
@@ -185,3 +218,7 @@ class Uploader:
         self._queue.mark_failed(item.id, state, message)
         if self._on_alarm is not None:
             self._on_alarm(item, message)
+
+
+def _is_journal_chunk(item: UploadItem) -> bool:
+    return "/journal/" in item.object_key

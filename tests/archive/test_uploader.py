@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import threading
+import time
 import uuid
 from pathlib import Path
 from typing import cast
@@ -105,3 +107,40 @@ def test_a_store_that_keeps_mismatching_is_given_up_on(tmp_path: Path) -> None:
         assert queue.counts()[UploadState.CORRUPT] == 1
     assert store.calls == MAX_STORE_MISMATCHES
     assert len(alarms) == 1 and path.exists()
+
+
+class _SlowStore:
+    """Records when each PUT starts and ends; segment PUTs take a while (a slow link)."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str]] = []
+        self._lock = threading.Lock()
+
+    def put_file(self, key: str, path: Path, sha256_hex: str) -> None:
+        with self._lock:
+            self.events.append(("start", key))
+        if key.endswith(".m4s"):
+            time.sleep(0.8 if key.endswith("00000002.m4s") else 0.3)
+        with self._lock:
+            self.events.append(("end", key))
+
+
+def test_two_uploads_in_flight_but_a_journal_chunk_waits_for_what_it_names(tmp_path: Path) -> None:
+    store = _SlowStore()
+    keys = [
+        "rec/cam/00000001.m4s",
+        "rec/cam/00000002.m4s",
+        "rec/journal/000001.jsonl",
+        "rec/cam/00000003.m4s",
+    ]
+    with UploadQueue(tmp_path / "q.sqlite") as queue:
+        for number, key in enumerate(keys):
+            path, digest = _sealed(tmp_path, f"f{number}", key.encode())
+            _enqueue(queue, key, path, digest)
+        assert Uploader(queue, cast(ObjectStore, store), backoff=FAST, workers=2).drain(timeout_seconds=20)
+        assert queue.counts()[UploadState.DONE] == 4
+    position = {event: index for index, event in enumerate(store.events)}
+    # segments 1 and 2 overlap: both started before either ended
+    assert position[("start", keys[1])] < position[("end", keys[0])]
+    # the chunk starts only after every older entry has ended (segment 3 may go first meanwhile)
+    assert position[("start", keys[2])] > max(position[("end", keys[0])], position[("end", keys[1])])
