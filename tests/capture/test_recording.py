@@ -84,22 +84,7 @@ def test_twenty_seconds_of_three_streams_archive_and_verify(
 
 def test_tampering_is_named_by_verify(tmp_path: Path, run_agent: RunAgent, object_store: ObjectStore) -> None:
     spool = tmp_path / "spool"
-    result = run_agent(
-        "record",
-        "--room",
-        "court-1",
-        "--recording-id",
-        "rec-tamper",
-        "--spool",
-        str(spool),
-        "--duration",
-        "9",
-        "--segment-seconds",
-        "2",
-        "--source",
-        SMALL_VIDEO,
-    )
-    assert result.returncode == 0, result.stderr
+    _record_short(run_agent, spool, "rec-tamper", seconds=9)
     assert verify_recording(object_store, "rec-tamper").intact
     prefix = find_prefix(object_store, "rec-tamper")
     segments = [e for e in journal_events(spool, "rec-tamper") if e["type"] == "segment"]
@@ -123,6 +108,15 @@ def test_tampering_is_named_by_verify(tmp_path: Path, run_agent: RunAgent, objec
     assert any("hash chain broken" in problem for problem in report.problems), report.problems
 
 
+def _record_short(run_agent: RunAgent, spool: Path, recording_id: str, *extra: str, seconds: int) -> None:
+    """Record ``seconds`` of one small synthetic camera in 2-s segments, to the test's bucket."""
+    result = run_agent(
+        "record", "--room", "court-1", "--recording-id", recording_id, "--spool", str(spool),
+        "--duration", str(seconds), "--segment-seconds", "2", "--source", SMALL_VIDEO, *extra,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+
+
 def _replace_object(store: ObjectStore, key: str, data: bytes) -> None:
     """Simulate tampering at the storage layer (the archive itself never overwrites)."""
     store.delete(key)
@@ -133,22 +127,7 @@ def test_truncated_journal_tail_fails_verification(
     tmp_path: Path, run_agent: RunAgent, object_store: ObjectStore
 ) -> None:
     spool = tmp_path / "spool"
-    result = run_agent(
-        "record",
-        "--room",
-        "court-1",
-        "--recording-id",
-        "rec-cut",
-        "--spool",
-        str(spool),
-        "--duration",
-        "5",
-        "--segment-seconds",
-        "2",
-        "--source",
-        SMALL_VIDEO,
-    )
-    assert result.returncode == 0, result.stderr
+    _record_short(run_agent, spool, "rec-cut", seconds=5)
     prefix = find_prefix(object_store, "rec-cut")
     key = f"{prefix}/journal/000001.jsonl"
     lines = object_store.read_bytes(key).splitlines(keepends=True)
@@ -167,24 +146,7 @@ def test_device_key_signs_every_checkpoint(
     tmp_path: Path, run_agent: RunAgent, object_store: ObjectStore
 ) -> None:
     spool = tmp_path / "spool"
-    result = run_agent(
-        "record",
-        "--room",
-        "court-1",
-        "--recording-id",
-        "rec-key",
-        "--spool",
-        str(spool),
-        "--duration",
-        "5",
-        "--segment-seconds",
-        "2",
-        "--checkpoint-seconds",
-        "2",
-        "--source",
-        SMALL_VIDEO,
-    )
-    assert result.returncode == 0, result.stderr
+    _record_short(run_agent, spool, "rec-key", "--checkpoint-seconds", "2", seconds=5)
     key_file = spool / "device" / "ed25519.pem"
     assert key_file.stat().st_mode & 0o777 == 0o600
     events = journal_events(spool, "rec-key")
