@@ -7,6 +7,7 @@ trying while the store is away.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -35,6 +36,7 @@ from archive import (
     queue_path,
     recording_prefix,
     sha256_bytes,
+    sha256_file,
     write_file_durably,
 )
 from capture.errors import RecorderError
@@ -230,17 +232,13 @@ class Recorder:
             raise RecorderError(str(exc)) from exc
         self._key_b64 = key.public_key_b64
         self._queue = UploadQueue(queue_path(self._plan.spool))
-        holder: list[RecordingLog] = []
-
-        def chunk_closed(path: Path) -> None:
-            if holder:
-                holder[0].enqueue(
-                    path, sha256_bytes(path.read_bytes()), path.stat().st_size, delete_after_upload=False
-                )
 
         try:
             journal = JournalWriter.open(
-                self._spool.journal_dir, self._plan.recording_id, key, on_chunk_closed=chunk_closed
+                self._spool.journal_dir,
+                self._plan.recording_id,
+                key,
+                on_chunk_closed=self._journal_chunk_closed,
             )
         except ArchiveError as exc:
             raise RecorderError(str(exc)) from exc
@@ -253,7 +251,7 @@ class Recorder:
             run=history.runs + 1,
             streams=history.streams,
         )
-        holder.append(log)
+        self._log = log
         self._queue.enqueue(
             object_key=locator_key(self._plan.recording_id),
             local_path=self._spool.locator_path,
@@ -264,19 +262,14 @@ class Recorder:
         )
         return log, history
 
+    def _journal_chunk_closed(self, path: Path) -> None:
+        """A checkpoint closed a journal chunk: it never changes again, so queue it for upload."""
+        self._require_log().enqueue(path, sha256_file(path), path.stat().st_size, delete_after_upload=False)
+
     def _start_pipelines(self, sources: list[Source], log: RecordingLog, next_seq: dict[str, int]) -> None:
         for name, spec, source in zip(self._names, self._plan.sources, sources, strict=True):
             caption = f"{self._plan.room} {self._plan.case or ''} {name}".strip()
-            settings = StreamSettings(
-                segment_seconds=self._plan.stream.segment_seconds,
-                encoder=self._plan.stream.encoder,
-                preset=self._plan.stream.preset,
-                video_bitrate=self._plan.stream.video_bitrate,
-                low_delay=self._plan.stream.low_delay,
-                audio_bitrate=self._plan.stream.audio_bitrate,
-                caption=caption,
-                thresholds=self._plan.stream.thresholds,
-            )
+            settings = dataclasses.replace(self._plan.stream, caption=caption)
             pipeline = StreamPipeline(
                 name,
                 _reopener(spec, source),

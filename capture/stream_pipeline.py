@@ -98,6 +98,7 @@ class StreamPipeline:
         self._frames: queue.Queue[object] = queue.Queue(maxsize=64)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._media_thread: threading.Thread | None = None
         self.video_packets: PacketTap[EncodedVideoPacket] = PacketTap()
         self.audio_frames: PacketTap[av.AudioFrame] = PacketTap()  # 48 kHz fltp, as fed to the AAC encoder
         self._keyframe_wanted = threading.Event()
@@ -108,10 +109,11 @@ class StreamPipeline:
     def start(self) -> None:
         """Start the reader and media threads."""
         self._dir.mkdir(parents=True, exist_ok=True)
-        for target, role in ((self._read_frames, "reader"), (self._run_media, "media")):
-            thread = threading.Thread(target=target, name=f"{self.name}-{role}", daemon=True)
+        self._media_thread = threading.Thread(target=self._run_media, name=f"{self.name}-media", daemon=True)
+        reader = threading.Thread(target=self._read_frames, name=f"{self.name}-reader", daemon=True)
+        self._threads = [reader, self._media_thread]
+        for thread in self._threads:
             thread.start()
-            self._threads.append(thread)
 
     def request_keyframe(self) -> None:
         """Ask for the next video frame to be a keyframe (for a live viewer); thread-safe, never blocks.
@@ -155,7 +157,7 @@ class StreamPipeline:
                 self._frames.put(item, timeout=0.25)
                 return
             except queue.Full:
-                media = self._threads[-1] if len(self._threads) > 1 else None
+                media = self._media_thread
                 if self._stop.is_set() and (media is None or not media.is_alive()):
                     return
 
