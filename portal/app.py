@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from zoneinfo import ZoneInfo
@@ -9,6 +10,7 @@ from zoneinfo import ZoneInfo
 from fastapi import FastAPI
 
 from archive import ObjectStore
+from portal.audit_batcher import AuditBatcher
 from portal.clock import Clock, SystemClock
 from portal.context import PortalContext
 from portal.db import make_engine, make_sessionmaker
@@ -56,10 +58,11 @@ def create_app(
     settings.check()
     engine = make_engine(settings.resolved_database_url())
     clock = clock or SystemClock()
+    sessions = make_sessionmaker(engine)
     context = PortalContext(
         settings=settings,
         engine=engine,
-        sessions=make_sessionmaker(engine),
+        sessions=sessions,
         readonly_sessions=make_sessionmaker(engine, readonly=True),
         clock=clock,
         store=store,
@@ -68,6 +71,7 @@ def create_app(
         agent_token=settings.agent_token(),
         display_zone=ZoneInfo(settings.portal_display_timezone),
         public_cache=PublicCache(seconds=lambda: clock.now().timestamp()),
+        audit_batch=AuditBatcher(sessions),
     )
     live = live or (StreamingSettings() if settings.portal_live else None)
     live_service = LiveService(live) if live is not None else None
@@ -79,6 +83,7 @@ def create_app(
         finally:
             if live_service is not None:  # Starlette does not run the mounted live app's lifespan
                 await live_service.aclose()
+            await asyncio.to_thread(context.audit_batch.close)
             engine.dispose()
 
     app = FastAPI(

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from archive import ObjectStore
+from portal.audit_batcher import AuditBatcher
 from portal.clock import Clock
 from portal.public_cache import PublicCache
 from portal.settings import PortalSettings
@@ -32,6 +33,7 @@ class PortalContext:
     agent_token: str | None
     display_zone: ZoneInfo
     public_cache: PublicCache
+    audit_batch: AuditBatcher
 
     @property
     def session_policy(self) -> SessionPolicy:

@@ -33,5 +33,13 @@ class InvalidInputError(PortalError):
     """The request is well-formed but its values are not accepted (answered as 422)."""
 
 
-class StoreError(PortalError):
+class UnavailableError(PortalError):
+    """A service the request needs is down (answered as 503); nothing was changed or disclosed."""
+
+
+class StoreError(UnavailableError):
     """The recording archive could not be read (answered as 503); the cause is chained."""
+
+
+class AuditUnavailableError(UnavailableError):
+    """The audit log could not record an entry, so the audited answer is withheld (503)."""

@@ -23,7 +23,7 @@ from portal.errors import (
     PermissionDeniedError,
     PortalError,
     RuleViolationError,
-    StoreError,
+    UnavailableError,
 )
 from portal.principal import Principal
 from portal.web import render
@@ -36,7 +36,7 @@ _STATUS: list[tuple[type[PortalError], int]] = [
     (NotFoundError, 404),
     (RuleViolationError, 409),
     (InvalidInputError, 422),
-    (StoreError, 503),
+    (UnavailableError, 503),
 ]
 STAFF_PAGES = ("/staff", "/live/")  # an anonymous caller is sent to the staff sign-in page
 _TITLES = {

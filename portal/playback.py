@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from archive import ArchiveError, ObjectStore, RecordingTracks, StreamTrack, build_vod_playlist
-from portal.audit import AuditAction, AuditEntry, append
+from portal.audit import AuditAction, AuditEntry
 from portal.errors import NotFoundError, StoreError
 from portal.models import Grant, Recording
 from portal.principal import Principal
@@ -65,9 +65,12 @@ def object_path(grant_id: int, relative_object: str) -> str:
 
 
 def playlist(
-    db: Session, party: Principal, playback: GrantPlayback, track: StreamTrack, *, now: datetime, ip: str
-) -> str:
-    """The VOD playlist for ``track``; the playback start is audited."""
+    party: Principal, playback: GrantPlayback, track: StreamTrack, *, ip: str
+) -> tuple[str, AuditEntry]:
+    """The VOD playlist for ``track`` and the audit entry of this playback start.
+
+    The caller must have the entry committed before it answers (see ``audit_batcher``).
+    """
     grant_id = playback.grant.id
     text = build_vod_playlist(
         track,
@@ -79,16 +82,12 @@ def playlist(
         "stream": track.stream,
         "segments": len(track.segments),
     }
-    append(
-        db,
-        AuditEntry(party.actor, AuditAction.PLAYBACK_STARTED, f"grant:{grant_id}", ip=ip, detail=detail),
-        at=now,
+    return text, AuditEntry(
+        party.actor, AuditAction.PLAYBACK_STARTED, f"grant:{grant_id}", ip=ip, detail=detail
     )
-    return text
 
 
 def issue_object_url(
-    db: Session,
     party: Principal,
     playback: GrantPlayback,
     stream: str,
@@ -96,11 +95,11 @@ def issue_object_url(
     *,
     store: ObjectStore | None,
     lifetime: timedelta,
-    now: datetime,
     ip: str,
-) -> str:
+) -> tuple[str, AuditEntry]:
     """A presigned GET (``lifetime`` <= 2 minutes) for one init or media segment of the granted
-    recording; the issuance is audited. Raises NotFoundError (not part of the recording) or StoreError.
+    recording, and the audit entry of its issuance, which the caller must have committed before it
+    answers. Raises NotFoundError (not part of the recording) or StoreError.
     """
     relative = f"{stream}/{name}"
     track = playback.tracks.tracks.get(stream)
@@ -115,11 +114,7 @@ def issue_object_url(
     except ArchiveError as exc:
         raise StoreError(f"the segment URL could not be signed: {exc}") from exc
     detail: dict[str, str | int] = {"object": relative, "expires_seconds": int(lifetime.total_seconds())}
-    append(
-        db,
-        AuditEntry(
-            party.actor, AuditAction.SEGMENT_ISSUED, f"grant:{playback.grant.id}", ip=ip, detail=detail
-        ),
-        at=now,
+    entry = AuditEntry(
+        party.actor, AuditAction.SEGMENT_ISSUED, f"grant:{playback.grant.id}", ip=ip, detail=detail
     )
-    return url
+    return url, entry

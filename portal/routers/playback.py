@@ -1,6 +1,7 @@
 """Playing a granted recording: the player page, its HLS playlist, and the segment redirects.
 
-Every request re-checks the grant (owner, window, revocation). Answers are ``no-store``; the page
+Every request re-checks the grant (owner, window, revocation) and answers only once its audit record
+is committed (group commit, see ``portal.audit_batcher``). Answers are ``no-store``; the page
 offers no download link and overlays a watermark (party, grant, current time) on the video.
 """
 
@@ -12,8 +13,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from portal.audit import AuditEntry
 from portal.context import PortalContext
-from portal.db import transaction
 from portal.deps import ContextDep, CurrentParty, IdPath, client_ip
 from portal.playback import GrantPlayback, choose_track, issue_object_url, open_playback, playlist
 from portal.principal import Principal
@@ -26,7 +27,8 @@ StreamQuery = Annotated[str | None, Query(max_length=32, pattern=r"^[a-z0-9][a-z
 
 
 def _open(context: PortalContext, party: Principal, grant_id: int) -> GrantPlayback:
-    with transaction(context.sessions) as db:
+    """The grant check (a read-only transaction: these requests change nothing but the audit log)."""
+    with context.readonly_sessions() as db, db.begin():
         return open_playback(db, party, grant_id, context.tracks, now=context.clock.now())
 
 
@@ -49,12 +51,11 @@ async def player_page(
     return render(request, "player.html", values, headers=NO_STORE)
 
 
-def _playlist(context: PortalContext, party: Principal, grant_id: int, stream: str | None, ip: str) -> str:
-    with transaction(context.sessions) as db:
-        playback = open_playback(db, party, grant_id, context.tracks, now=context.clock.now())
-        return playlist(
-            db, party, playback, choose_track(playback.tracks, stream), now=context.clock.now(), ip=ip
-        )
+def _playlist(
+    context: PortalContext, party: Principal, grant_id: int, stream: str | None, ip: str
+) -> tuple[str, AuditEntry]:
+    playback = _open(context, party, grant_id)
+    return playlist(party, playback, choose_track(playback.tracks, stream), ip=ip)
 
 
 @router.get(
@@ -67,26 +68,23 @@ async def playlist_m3u8(
     request: Request, context: ContextDep, party: CurrentParty, grant_id: IdPath, stream: StreamQuery = None
 ) -> Response:
     """The VOD playlist of the granted recording's stream; its segment URLs are portal paths."""
-    text = await asyncio.to_thread(_playlist, context, party, grant_id, stream, client_ip(request))
+    text, entry = await asyncio.to_thread(_playlist, context, party, grant_id, stream, client_ip(request))
+    await context.audit_batch.record(entry, at=context.clock.now())
     return Response(text, media_type="application/vnd.apple.mpegurl", headers=NO_STORE)
 
 
 def _object_url(
     context: PortalContext, party: Principal, grant_id: int, *, stream: str, name: str, ip: str
-) -> str:
-    with transaction(context.sessions) as db:
-        playback = open_playback(db, party, grant_id, context.tracks, now=context.clock.now())
-        return issue_object_url(
-            db,
-            party,
-            playback,
-            stream,
-            name,
-            store=context.store,
-            lifetime=context.segment_url_lifetime,
-            now=context.clock.now(),
-            ip=ip,
-        )
+) -> tuple[str, AuditEntry]:
+    return issue_object_url(
+        party,
+        _open(context, party, grant_id),
+        stream,
+        name,
+        store=context.store,
+        lifetime=context.segment_url_lifetime,
+        ip=ip,
+    )
 
 
 @router.get(
@@ -100,7 +98,8 @@ async def segment(
     request: Request, context: ContextDep, party: CurrentParty, *, grant_id: IdPath, stream: str, name: str
 ) -> RedirectResponse:
     """Redirect to a presigned GET (at most two minutes) of one init or media segment."""
-    url = await asyncio.to_thread(
+    url, entry = await asyncio.to_thread(
         _object_url, context, party, grant_id, stream=stream[:32], name=name[:32], ip=client_ip(request)
     )
+    await context.audit_batch.record(entry, at=context.clock.now())
     return RedirectResponse(url, status_code=302, headers=NO_STORE)
