@@ -30,6 +30,7 @@ from archive.errors import (
     JournalError,
     ObjectConflictError,
     ObjectNotFoundError,
+    PublicOriginError,
     SpoolError,
     StoreAuthError,
     StoreUnavailableError,
@@ -70,6 +71,7 @@ from archive.playlist import (
     load_tracks,
     tracks_from_journal,
 )
+from archive.public_origin import PublicOrigin, PublicOriginConfig
 from archive.recording_manifest import (
     EntryKind,
     ManifestEntry,
@@ -142,6 +144,9 @@ __all__ = [
     "ObjectStore",
     "ObjectVersion",
     "PlaylistSegment",
+    "PublicOrigin",
+    "PublicOriginConfig",
+    "PublicOriginError",
     "PutOutcome",
     "RecordingManifest",
     "RecordingSpool",

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
 import hashlib
 import json
 import logging
@@ -41,6 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from archive.errors import ArchiveError, EmbeddedStoreError
 from archive.object_store import ObjectStore, StoreConfig
+from archive.public_origin import PublicOrigin, PublicOriginConfig
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +68,7 @@ _PR_SET_PDEATHSIG = 1
 _READY_PROBE_KEY = "_courtrec/probe/ready"
 _READY_PROBE_BODY = b"courtrec: the embedded store is ready when this object can be written and read\n"
 _STRIPPED_ENV_PREFIXES = ("AWS_", "S3_")  # weed would add identities/buckets from these
+DEFAULT_PUBLIC_BUCKET = "courtrec-public"
 
 
 def weed_ports(s3_port: int) -> Mapping[str, int]:
@@ -95,17 +98,29 @@ class EmbeddedStore:
     """A SeaweedFS S3 server in ``data_dir``, started and stopped by us; a context manager.
 
     Credentials are generated on the first start and kept in ``data_dir``, so a restarted store keeps
-    both its objects and its keys.
+    both its objects and its keys. Besides the private evidence ``bucket`` (S3 Object Lock), the
+    store has ``public_bucket`` for public live HLS: no Object Lock, and anyone may GET its objects
+    (a bucket policy; SeaweedFS answers CORS for any origin by default, so hls.js on the portal's
+    origin can read it). ``public_bucket=None`` leaves it out.
     """
 
     def __init__(
-        self, data_dir: Path, *, port: int = 8333, host: str = "127.0.0.1", bucket: str = "courtrec"
+        self,
+        data_dir: Path,
+        *,
+        port: int = 8333,
+        host: str = "127.0.0.1",
+        bucket: str = "courtrec",
+        public_bucket: str | None = DEFAULT_PUBLIC_BUCKET,
     ) -> None:
+        if public_bucket == bucket:
+            raise ValueError(f"'public_bucket' must differ from the evidence bucket (got {bucket!r} twice)")
         self._ports = weed_ports(port)
         self._data_dir = data_dir.absolute()  # weed resolves relative paths against its own cwd
         self._port = port
         self._host = host
         self._bucket = bucket
+        self._public_bucket = public_bucket
         self._process: subprocess.Popen[bytes] | None = None
         self._credentials: _Credentials | None = None
 
@@ -120,6 +135,14 @@ class EmbeddedStore:
             secret_key=self._credentials.secret_key,
             bucket=self._bucket,
         )
+
+    @property
+    def public_origin(self) -> PublicOriginConfig | None:
+        """The anonymously readable public live bucket (None without one); EmbeddedStoreError before
+        the first start."""
+        if self._public_bucket is None:
+            return None
+        return PublicOriginConfig(dataclasses.replace(self.config, bucket=self._public_bucket))
 
     @property
     def data_dir(self) -> Path:
@@ -231,6 +254,9 @@ class EmbeddedStore:
             "s3.config": str(self._data_dir / "s3-identities.json"),
             "s3.autoCreateBucket": "false",  # a PUT to a missing bucket must fail, as on MinIO / AWS
             "s3.allowDeleteBucketNotEmpty": "false",  # deleting a bucket must never take evidence with it
+            # CORS for any origin (weed's default, made explicit): hls.js on the portal's origin reads
+            # the public live bucket and presigned playback URLs; it grants no access by itself
+            "s3.allowedOrigins": "*",
             **{flag: str(port) for flag, port in self._ports.items()},
         }
         return [
@@ -276,6 +302,9 @@ class EmbeddedStore:
                     _READY_PROBE_KEY, _READY_PROBE_BODY, hashlib.sha256(_READY_PROBE_BODY).hexdigest()
                 )
                 probe.read_bytes(_READY_PROBE_KEY)
+                public = self.public_origin
+                if public is not None:
+                    PublicOrigin(public, evidence_buckets={self._bucket}).ensure_bucket(anonymous_read=True)
             except ArchiveError as exc:
                 last_error = exc
                 time.sleep(0.1)

@@ -43,3 +43,7 @@ class EmbeddedStoreError(ArchiveError):
 
 class ExportError(ArchiveError):
     """An export (BagIt bag, joined MP4) could not be produced or did not validate."""
+
+
+class PublicOriginError(ArchiveError):
+    """The public live origin cannot be used: pointed at an evidence bucket, or it refused a request."""

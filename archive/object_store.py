@@ -9,8 +9,9 @@ other bytes raises :class:`ObjectConflictError`.
 Every ``minio`` and ``urllib3`` exception is translated here into the archive's own errors, so no
 foreign type leaks to callers. All methods block; async callers use ``asyncio.to_thread``.
 
-``minio`` is imported here and in :mod:`archive.object_lock` (Object Lock and versions, handed out by
-:meth:`ObjectStore.object_lock` on the same client and error translation), nowhere else.
+``minio`` is imported here, in :mod:`archive.object_lock` (Object Lock and versions, handed out by
+:meth:`ObjectStore.object_lock` on the same client and error translation) and in
+:mod:`archive.public_origin` (the public live bucket, whose objects are replaced: never evidence).
 """
 
 from __future__ import annotations

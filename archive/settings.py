@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from archive.errors import ArchiveError
+from archive.errors import ArchiveError, PublicOriginError
 from archive.object_store import StoreConfig
+from archive.public_origin import PublicOriginConfig
 from archive.retention_policy import DEFAULT_POLICIES
 
 
@@ -25,6 +28,21 @@ class ArchiveSettings(BaseSettings):
     backup_s3_access_key: str | None = None
     backup_s3_secret_key: SecretStr | None = None
     backup_s3_bucket: str = "courtrec-backup"
+
+    # Public live HLS goes to a bucket of its own (a CDN origin), never to an evidence bucket. Unset
+    # bucket: public live stays in the live server's directory. Endpoint and keys default to the
+    # primary store's; the browsers' URL is COURTREC_STREAMING_PUBLIC_BASE_URL (default: the bucket's
+    # own path-style URL).
+    public_s3_bucket: str | None = None
+    public_s3_prefix: str = ""
+    public_s3_endpoint: str | None = None
+    public_s3_access_key: str | None = None
+    public_s3_secret_key: SecretStr | None = None
+    public_s3_anonymous_read: bool = Field(
+        default=True,
+        description="set the bucket policy so anyone may GET the public objects; false when a CDN reads "
+        "the bucket with its own credentials or the policy is managed elsewhere",
+    )
 
     # {case type: years, or null for permanent}, e.g. '{"long-term": 30, "permanent": null}'
     retention_policies: dict[str, int | None] = Field(default_factory=lambda: dict(DEFAULT_POLICIES))
@@ -55,6 +73,47 @@ class ArchiveSettings(BaseSettings):
             bucket=self.backup_s3_bucket,
             region=self.s3_region,
         )
+
+    def evidence_buckets(self) -> frozenset[str]:
+        """Names of the buckets that hold evidence (primary and backup): never a public origin."""
+        return frozenset({self.s3_bucket, self.backup_s3_bucket})
+
+    def public_origin(self, primary: StoreConfig | None) -> PublicOriginConfig | None:
+        """The public live origin, or None when COURTREC_PUBLIC_S3_BUCKET is unset.
+
+        Without COURTREC_PUBLIC_S3_ENDPOINT the endpoint and keys are ``primary``'s (the evidence
+        store in use, e.g. the embedded one): a separate bucket on the same service. Raises
+        PublicOriginError when the bucket is an evidence bucket (``primary``'s or one of
+        :meth:`evidence_buckets`), ArchiveError when no endpoint is known or keys are missing.
+        """
+        bucket = self.public_s3_bucket
+        if not bucket:
+            return None
+        evidence = self.evidence_buckets() | ({primary.bucket} if primary is not None else set())
+        if bucket in evidence:
+            raise PublicOriginError(
+                f"COURTREC_PUBLIC_S3_BUCKET={bucket} is an evidence bucket; public live needs a bucket"
+                " of its own (its objects are replaced, deleted and readable by anyone)"
+            )
+        store = _store_config(
+            "COURTREC_PUBLIC_S3",
+            endpoint=self.public_s3_endpoint,
+            access_key=self.public_s3_access_key,
+            secret_key=self.public_s3_secret_key,
+            bucket=bucket,
+            region=self.s3_region,
+        )
+        if store is None:
+            if primary is None:
+                raise ArchiveError(
+                    "COURTREC_PUBLIC_S3_BUCKET is set but neither COURTREC_PUBLIC_S3_ENDPOINT nor a primary"
+                    " store is configured"
+                )
+            store = dataclasses.replace(primary, bucket=bucket)
+        try:
+            return PublicOriginConfig(store, prefix=self.public_s3_prefix)
+        except ValueError as exc:
+            raise ArchiveError(f"COURTREC_PUBLIC_S3_PREFIX: {exc}") from exc
 
 
 def _store_config(
