@@ -51,6 +51,10 @@ class AuditAction(StrEnum):
     GRANT_REVOKED = "grant_revoked"
     PLAYBACK_STARTED = "playback_started"
     SEGMENT_ISSUED = "segment_issued"
+    BROADCAST_OPENED = "broadcast_opened"
+    BROADCAST_CLOSED = "broadcast_closed"
+    BROADCAST_CUT = "broadcast_cut"
+    BROADCAST_RESUMED = "broadcast_resumed"
 
 
 @dataclass(frozen=True, slots=True)

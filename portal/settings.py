@@ -58,6 +58,23 @@ class PortalSettings(BaseSettings):
         description="mount the live server (WHIP ingest, command-centre wall, public live) under /live, "
         "configured by the COURTREC_STREAMING_* variables; the wall is for signed-in operators",
     )
+    portal_broadcast_delay_seconds: float = Field(
+        default=30.0, ge=0.0, le=600.0, description="public live broadcasts run this far behind the courtroom"
+    )
+    portal_broadcast_grace_minutes: int = Field(
+        default=30,
+        ge=0,
+        le=240,
+        description="a public hearing stays on air this long past its expected end (hearings overrun)",
+    )
+    portal_broadcast_stream: str = Field(
+        default="bench-cam",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+        description="the stream of each courtroom that is broadcast publicly (the agent's source name=)",
+    )
+    portal_broadcast_check_seconds: float = Field(
+        default=5.0, ge=0.5, le=60.0, description="how often the portal reconciles public broadcasts"
+    )
 
     def resolved_database_url(self) -> str:
         """The SQLAlchemy URL to use: ``database_url`` or the default SQLite file under ``data_dir``."""

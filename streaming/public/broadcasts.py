@@ -46,6 +46,10 @@ class PublicBroadcasts:
         """True while ``feed_id`` is broadcast publicly."""
         return feed_id in self._broadcasts
 
+    def feed_ids(self) -> list[str]:
+        """The feeds broadcast publicly now, sorted."""
+        return sorted(self._broadcasts)
+
     def open(
         self, feed_id: str, feed: Feed | None, *, mask: bool | None = None, delay: float | None = None
     ) -> None:

@@ -1,0 +1,127 @@
+"""The seam between the portal, which decides public broadcasts, and the live server that runs them.
+
+:class:`BroadcastControl` is all the portal's broadcast scheduler and clerk controls use.
+:class:`InProcessBroadcasts` drives the live service mounted in this process (``COURTREC_PORTAL_LIVE``).
+
+A separate live server (``python -m streaming serve``) could be driven over its operator API with the
+same interface: ``open`` is ``POST /api/public/{room}/{stream}?delay=S``, ``close`` is ``DELETE`` on the
+same path, ``cut`` and ``resume`` are ``POST .../cut`` and ``POST .../resume``, all with the server's
+operator token as a bearer token; ``on_air`` needs a listing of open broadcasts, which that API does
+not offer yet. That client is not built: ``make run`` mounts the live service in the portal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from portal.errors import NotFoundError, UnavailableError
+from streaming.errors import FeedNotFoundError
+from streaming.service import LiveService
+
+
+@dataclass(frozen=True, slots=True)
+class BroadcastStatus:
+    """What the public sees of one broadcast: ``state`` is ``live``, ``cut`` or ``ended``."""
+
+    feed_id: str
+    state: str
+    delay_seconds: float
+    published_segments: int
+
+
+class BroadcastControl(Protocol):
+    """Opens, closes, cuts and resumes public broadcasts of live feeds (``room/stream``).
+
+    Methods raise NotFoundError for a feed that is not broadcast and UnavailableError when the live
+    server cannot do what is asked.
+    """
+
+    def media_url(self, feed_id: str) -> str:
+        """The directory URL (ending in ``/``) public players fetch ``live.m3u8`` from."""
+        ...
+
+    async def on_air(self) -> dict[str, BroadcastStatus]:
+        """Every broadcast open now, by feed id."""
+        ...
+
+    async def open(self, feed_id: str, *, delay_seconds: float) -> None:
+        """Broadcast ``feed_id`` publicly ``delay_seconds`` behind (idempotent; the feed may come later)."""
+        ...
+
+    async def close(self, feed_id: str) -> None:
+        """End the broadcast and withdraw every public file of it; NotFoundError when not open."""
+        ...
+
+    async def cut(self, feed_id: str) -> int:
+        """Withhold everything not yet published, at once; returns how many segments were withheld."""
+        ...
+
+    async def resume(self, feed_id: str) -> None:
+        """Publish again after a cut (after the delay)."""
+        ...
+
+
+class InProcessBroadcasts:
+    """:class:`BroadcastControl` over the LiveService of this process (call on its event loop)."""
+
+    def __init__(self, service: LiveService, *, local_prefix: str) -> None:
+        """``local_prefix`` is where the live app is mounted (its public files are below it)."""
+        self._service = service
+        self._local_prefix = local_prefix.rstrip("/")
+
+    def media_url(self, feed_id: str) -> str:
+        """The CDN/object-store prefix when ``public_base_url`` is set, else the mounted app's files."""
+        base = self._service.settings.public_base_url
+        if base:
+            return f"{base.rstrip('/')}/{feed_id}/"
+        return f"{self._local_prefix}/public/hls/{feed_id}/"
+
+    async def on_air(self) -> dict[str, BroadcastStatus]:
+        """Every open broadcast and its state."""
+        statuses = {}
+        for feed_id in self._service.public.feed_ids():
+            state = self._service.public_state(feed_id)
+            if state is not None:
+                statuses[feed_id] = _status(feed_id, state)
+        return statuses
+
+    async def open(self, feed_id: str, *, delay_seconds: float) -> None:
+        """Open with the live server's face-masking setting; UnavailableError when masking is asked
+        for but not available there."""
+        try:
+            self._service.open_public(feed_id, mask=self._service.settings.mask_faces, delay=delay_seconds)
+        except FeedNotFoundError as exc:
+            raise UnavailableError(f"the live server cannot broadcast {feed_id}: {exc}") from exc
+
+    async def close(self, feed_id: str) -> None:
+        """Close and withdraw (blocks a worker thread briefly while the broadcast's thread ends)."""
+        try:
+            await self._service.public.close(feed_id)
+        except FeedNotFoundError as exc:
+            raise NotFoundError(str(exc)) from exc
+
+    async def cut(self, feed_id: str) -> int:
+        """Applied before this returns: nothing pending is published afterwards."""
+        try:
+            return self._service.public.cut(feed_id)
+        except FeedNotFoundError as exc:
+            raise NotFoundError(str(exc)) from exc
+
+    async def resume(self, feed_id: str) -> None:
+        """Resume after a cut."""
+        try:
+            self._service.public.resume(feed_id)
+        except FeedNotFoundError as exc:
+            raise NotFoundError(str(exc)) from exc
+
+
+def _status(feed_id: str, state: Mapping[str, object]) -> BroadcastStatus:
+    delay, published = state.get("delay_seconds"), state.get("published_segments")
+    return BroadcastStatus(
+        feed_id=feed_id,
+        state=str(state.get("state")),
+        delay_seconds=float(delay) if isinstance(delay, int | float) else 0.0,
+        published_segments=published if isinstance(published, int) else 0,
+    )

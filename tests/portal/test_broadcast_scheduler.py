@@ -1,0 +1,263 @@
+"""The public-broadcast scheduler against the hearing schedule, with a moved clock and a fake live server.
+
+The fake is the ``BroadcastControl`` seam (a dict of open broadcasts); everything else — database,
+audit log, clock-driven windows — is the portal's own. The HTTP side with the real live service is
+in test_broadcasts.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from portal.accounts import get_or_create_courtroom
+from portal.broadcast_control import BroadcastStatus
+from portal.broadcast_scheduler import BroadcastScheduler
+from portal.context import PortalContext
+from portal.db import transaction
+from portal.errors import NotFoundError
+from portal.models import AuditRecord, Court, Hearing, HearingStatus, User
+from portal.notices import HearingDraft, publish_notice, schedule_hearing
+from tests.portal.conftest import Portal
+from tests.portal.world import principal_of
+
+FEED_A = "room-a/bench-cam"
+BASIS = "依法当日开庭（测试）"
+GRACE = timedelta(minutes=30)  # the default portal_broadcast_grace_minutes
+
+
+class FakeLiveServer:
+    """Open broadcasts by feed id, as a live server would keep them."""
+
+    def __init__(self) -> None:
+        self.broadcasts: dict[str, BroadcastStatus] = {}
+        self.opened: list[tuple[str, float]] = []
+
+    def media_url(self, feed_id: str) -> str:
+        return f"/live/public/hls/{feed_id}/"
+
+    async def on_air(self) -> dict[str, BroadcastStatus]:
+        return dict(self.broadcasts)
+
+    async def open(self, feed_id: str, *, delay_seconds: float) -> None:
+        self.opened.append((feed_id, delay_seconds))
+        self.broadcasts.setdefault(feed_id, BroadcastStatus(feed_id, "live", delay_seconds, 0))
+
+    async def close(self, feed_id: str) -> None:
+        if self.broadcasts.pop(feed_id, None) is None:
+            raise NotFoundError(f"{feed_id} is not broadcast")
+
+    async def cut(self, feed_id: str) -> int:
+        self._set(feed_id, "cut")
+        return 2
+
+    async def resume(self, feed_id: str) -> None:
+        self._set(feed_id, "live")
+
+    def _set(self, feed_id: str, state: str) -> None:
+        if feed_id not in self.broadcasts:
+            raise NotFoundError(f"{feed_id} is not broadcast")
+        old = self.broadcasts[feed_id]
+        self.broadcasts[feed_id] = BroadcastStatus(feed_id, state, old.delay_seconds, old.published_segments)
+
+    def states(self) -> dict[str, str]:
+        return {feed_id: status.state for feed_id, status in self.broadcasts.items()}
+
+
+def _context(portal: Portal) -> PortalContext:
+    context: PortalContext = portal.app.state.portal
+    return context
+
+
+def _hearing(
+    portal: Portal,
+    *,
+    starts_in: timedelta,
+    length: timedelta = timedelta(hours=2),
+    public: bool = True,
+    notice: bool = True,
+    room_id: int | None = None,
+) -> int:
+    """A hearing of case A (in room A unless ``room_id``), scheduled and (by default) noticed now."""
+    now = portal.clock.now()
+    with transaction(portal.db_factory) as db:
+        clerk = principal_of(db.get_one(User, portal.world.users["clerk-a"]))
+        draft = HearingDraft(
+            portal.world.case_a,
+            room_id or portal.world.room_a,
+            now + starts_in,
+            now + starts_in + length,
+            is_public=public,
+            non_public_reason=None if public else "涉及个人隐私，依法不公开审理",
+        )
+        hearing = schedule_hearing(db, clerk, draft, now=now)
+        if notice:
+            publish_notice(db, clerk, hearing.id, now=now, exception_basis=BASIS)
+        return hearing.id
+
+
+def _audit(portal: Portal, target: str) -> list[tuple[str, str, str]]:
+    with portal.db_factory() as db:
+        rows = db.execute(
+            select(AuditRecord.action, AuditRecord.actor, AuditRecord.outcome)
+            .where(AuditRecord.target == target, AuditRecord.action.like("broadcast_%"))
+            .order_by(AuditRecord.seq)
+        )
+        return [(action, actor, outcome) for action, actor, outcome in rows]
+
+
+@pytest.fixture
+def live() -> FakeLiveServer:
+    return FakeLiveServer()
+
+
+@pytest.fixture
+def scheduler(portal: Portal, live: FakeLiveServer) -> BroadcastScheduler:
+    return BroadcastScheduler(_context(portal), live)
+
+
+async def test_a_public_hearing_is_on_air_only_inside_its_window(
+    portal: Portal, live: FakeLiveServer, scheduler: BroadcastScheduler
+) -> None:
+    hearing = _hearing(portal, starts_in=timedelta(hours=1))
+    await scheduler.reconcile()
+    assert live.broadcasts == {}  # before the start
+    portal.clock.advance(timedelta(minutes=59, seconds=59))
+    await scheduler.reconcile()
+    assert live.broadcasts == {}
+    portal.clock.advance(timedelta(seconds=1))  # the start
+    await scheduler.reconcile()
+    assert live.states() == {FEED_A: "live"}
+    assert live.opened == [(FEED_A, 30.0)]  # the configured delay
+    on_air = scheduler.of_hearing(hearing)
+    assert on_air is not None and on_air.feed_id == FEED_A and on_air.court_id == portal.world.court_a
+    portal.clock.advance(timedelta(hours=2) + GRACE - timedelta(seconds=1))  # overrunning, within grace
+    await scheduler.reconcile()
+    assert live.states() == {FEED_A: "live"} and live.opened == [(FEED_A, 30.0)]
+    portal.clock.advance(timedelta(seconds=1))  # expected end + grace
+    await scheduler.reconcile()
+    assert live.broadcasts == {} and scheduler.of_hearing(hearing) is None
+    assert _audit(portal, f"hearing:{hearing}") == [
+        ("broadcast_opened", "portal:broadcast-scheduler", "ok"),
+        ("broadcast_closed", "portal:broadcast-scheduler", "ok"),
+    ]
+
+
+async def test_a_non_public_hearing_is_never_on_air(
+    portal: Portal, live: FakeLiveServer, scheduler: BroadcastScheduler
+) -> None:
+    _hearing(portal, starts_in=timedelta(hours=1), public=False)
+    for _ in range(4):
+        portal.clock.advance(timedelta(minutes=40))
+        await scheduler.reconcile()
+        assert live.broadcasts == {} and live.opened == []
+
+
+async def test_a_non_public_hearing_takes_the_courtroom_off_air(
+    portal: Portal, live: FakeLiveServer, scheduler: BroadcastScheduler
+) -> None:
+    public = _hearing(portal, starts_in=timedelta(hours=1))
+    _hearing(portal, starts_in=timedelta(hours=2, minutes=10), public=False)  # while `public` may overrun
+    portal.clock.advance(timedelta(hours=1))
+    await scheduler.reconcile()
+    assert live.states() == {FEED_A: "live"}
+    portal.clock.advance(timedelta(hours=1, minutes=10))  # the non-public one starts
+    await scheduler.reconcile()
+    assert live.broadcasts == {}
+    assert [a for a, _, _ in _audit(portal, f"hearing:{public}")] == ["broadcast_opened", "broadcast_closed"]
+
+
+async def test_no_broadcast_without_a_published_notice(
+    portal: Portal, live: FakeLiveServer, scheduler: BroadcastScheduler
+) -> None:
+    _hearing(portal, starts_in=timedelta(hours=1), notice=False)
+    portal.clock.advance(timedelta(hours=1, minutes=5))
+    await scheduler.reconcile()
+    assert live.broadcasts == {}
+
+
+@pytest.mark.parametrize("change", ["made non-public", "cancelled"])
+async def test_a_hearing_no_longer_public_goes_off_air(
+    portal: Portal, live: FakeLiveServer, scheduler: BroadcastScheduler, change: str
+) -> None:
+    hearing = _hearing(portal, starts_in=timedelta(hours=1))
+    portal.clock.advance(timedelta(hours=1))
+    await scheduler.reconcile()
+    assert live.states() == {FEED_A: "live"}
+    with transaction(portal.db_factory) as db:
+        row = db.get_one(Hearing, hearing)
+        if change == "cancelled":
+            row.status = HearingStatus.CANCELLED
+        else:
+            row.is_public, row.non_public_reason = False, "涉及未成年人，依法不公开审理"
+    await scheduler.reconcile()
+    assert live.broadcasts == {}
+
+
+async def test_broadcasts_the_portal_did_not_open_are_closed(
+    portal: Portal, live: FakeLiveServer, scheduler: BroadcastScheduler
+) -> None:
+    live.broadcasts["room-b/bench-cam"] = BroadcastStatus("room-b/bench-cam", "live", 0.0, 3)
+    await scheduler.reconcile()
+    assert live.broadcasts == {}
+    assert _audit(portal, "feed:room-b/bench-cam") == [
+        ("broadcast_closed", "portal:broadcast-scheduler", "ok")
+    ]
+
+
+async def test_a_room_code_two_courts_use_is_never_on_air(
+    portal: Portal, live: FakeLiveServer, scheduler: BroadcastScheduler
+) -> None:
+    with transaction(portal.db_factory) as db:
+        get_or_create_courtroom(db, db.get_one(Court, portal.world.court_b), "room-a", "乙院第一法庭")
+    _hearing(portal, starts_in=timedelta(hours=1))
+    portal.clock.advance(timedelta(hours=1, minutes=1))
+    await scheduler.reconcile()
+    assert live.broadcasts == {}  # "room-a/bench-cam" could be court B's camera
+
+
+async def test_a_cut_survives_a_restart_until_resumed(portal: Portal, live: FakeLiveServer) -> None:
+    context = _context(portal)
+    first = BroadcastScheduler(context, live)
+    hearing = _hearing(portal, starts_in=timedelta(hours=1))
+    portal.clock.advance(timedelta(hours=1))
+    await first.reconcile()
+    assert await first.cut(hearing, actor="user:1:clerk", ip="10.0.0.1") == 2
+    assert live.states() == {FEED_A: "cut"}
+    await first.reconcile()
+    assert live.states() == {FEED_A: "cut"}  # a pass never resumes by itself
+
+    restarted = FakeLiveServer()  # the process restarted: nothing open
+    second = BroadcastScheduler(context, restarted)
+    await second.reconcile()
+    assert restarted.states() == {FEED_A: "cut"}  # reopened, and cut at once
+    await second.resume(hearing, actor="user:1:clerk", ip="10.0.0.1")
+    assert restarted.states() == {FEED_A: "live"}
+    await second.reconcile()
+    assert restarted.states() == {FEED_A: "live"}
+    assert _audit(portal, f"hearing:{hearing}") == [
+        ("broadcast_opened", "portal:broadcast-scheduler", "ok"),
+        ("broadcast_cut", "user:1:clerk", "ok"),
+        ("broadcast_opened", "portal:broadcast-scheduler", "ok"),
+        ("broadcast_cut", "portal:broadcast-scheduler", "ok"),
+        ("broadcast_resumed", "user:1:clerk", "ok"),
+    ]
+
+
+async def test_stopping_closes_what_the_portal_opened(
+    portal: Portal, live: FakeLiveServer, scheduler: BroadcastScheduler
+) -> None:
+    hearing = _hearing(portal, starts_in=timedelta(hours=1))
+    portal.clock.advance(timedelta(hours=1))
+    scheduler.start()  # the first pass runs at once
+    for _ in range(100):
+        if live.broadcasts:
+            break
+        await asyncio.sleep(0.02)
+    assert live.states() == {FEED_A: "live"}
+    await scheduler.aclose()
+    assert live.broadcasts == {}
+    assert [a for a, _, _ in _audit(portal, f"hearing:{hearing}")] == ["broadcast_opened", "broadcast_closed"]
