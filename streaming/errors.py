@@ -31,3 +31,7 @@ class AiortcInternalsError(StreamingError):
 
 class HlsError(StreamingError):
     """The public HLS packager or its segment publisher failed."""
+
+
+class FaceMaskingError(StreamingError):
+    """Face masking cannot run: its detector (cascade or model file) is missing or unreadable."""

@@ -75,9 +75,11 @@ async def public_file(room: str, stream: str, name: str, service: ServiceDep) ->
 
 @router.post("/api/public/{room}/{stream}", dependencies=[OperatorDep])
 async def open_broadcast(
-    room: str, stream: str, service: ServiceDep, mask: bool = False, delay: float | None = None
+    room: str, stream: str, service: ServiceDep, mask: bool | None = None, delay: float | None = None
 ) -> dict[str, object]:
-    """Start broadcasting a hearing publicly (the portal calls this for hearings marked public)."""
+    """Start broadcasting a hearing publicly (the portal calls this for hearings marked public).
+
+    ``mask`` defaults to the server's ``mask_faces`` setting; 409 when masking cannot run here."""
     feed_id = feed_id_of(room, stream)
     if delay is not None and not 0 <= delay <= 600:
         raise HTTPException(status_code=422, detail="delay must be 0..600 seconds")

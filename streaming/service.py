@@ -20,7 +20,6 @@ from streaming.feed import Feed, FeedLabel
 from streaming.ice import IcePolicy
 from streaming.ingest import IngestSession
 from streaming.public.broadcasts import PublicBroadcasts, TransformFactory
-from streaming.public.face_mask import default_mask_factory
 from streaming.public.segment_publisher import DirectoryPublisher, SegmentPublisher
 from streaming.settings import StreamingSettings
 from streaming.telemetry import TelemetryBoard
@@ -50,8 +49,8 @@ class LiveService:
         mask_factory: TransformFactory | None = None,
     ) -> None:
         """``segment_publisher`` receives public HLS files (default: ``settings.public_dir``);
-        ``mask_factory`` makes the face-masking transform (default: OpenCV's YuNet when
-        ``settings.face_model`` exists)."""
+        ``mask_factory`` makes the face-masking transform (default: OpenCV's Haar frontal-face
+        cascade, or the YuNet model ``settings.face_model`` when set)."""
         self.settings = settings
         self.policy = policy or IcePolicy.from_lists(
             settings.ice_servers, settings.ice_host_addresses, settings.ice_allowed_networks
@@ -64,7 +63,7 @@ class LiveService:
         self.public = PublicBroadcasts(
             settings,
             segment_publisher or DirectoryPublisher(settings.public_dir),
-            mask_factory=mask_factory or default_mask_factory(settings),
+            mask_factory=mask_factory,
         )
         for feed_id in settings.public_feeds:
             self.public.open(feed_id, None)
@@ -158,9 +157,9 @@ class LiveService:
             raise SessionNotFoundError(f"no WHEP session {session_id!r}")
         await session.close()
 
-    def open_public(self, feed_id: str, *, mask: bool = False, delay: float | None = None) -> None:
-        """Broadcast ``feed_id`` publicly (live or not yet); raises FeedNotFoundError when masking is
-        asked for but unavailable."""
+    def open_public(self, feed_id: str, *, mask: bool | None = None, delay: float | None = None) -> None:
+        """Broadcast ``feed_id`` publicly (live or not yet), masked per ``mask`` (default: the
+        ``mask_faces`` setting); raises FeedNotFoundError when masking is asked for but unavailable."""
         self.public.open(feed_id, self._feeds.get(feed_id), mask=mask, delay=delay)
 
     def public_state(self, feed_id: str) -> dict[str, object] | None:

@@ -77,7 +77,15 @@ class StreamingSettings(BaseSettings):
     hls_window_segments: int = Field(default=6, ge=3, le=60)
     mask_faces: bool = False
     face_model: Path | None = Field(
-        default=None, description="OpenCV YuNet ONNX face model for masking (none: masking unavailable)"
+        default=None,
+        description="OpenCV YuNet ONNX face model for masking "
+        "(none: OpenCV's Haar frontal-face cascade from the opencv wheel)",
+    )
+    face_detect_width: int = Field(
+        default=320,
+        ge=160,
+        le=1920,
+        description="width in px of the copy faces are detected in; a face must be ~20 px wide there",
     )
     node_modules: Path = Field(default=Path("node_modules"), description="where npm installed hls.js")
     lost_feed_seconds: float = Field(

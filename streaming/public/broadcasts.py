@@ -12,10 +12,11 @@ import contextlib
 import logging
 from collections.abc import Callable
 
-from streaming.errors import FeedNotFoundError
+from streaming.errors import FaceMaskingError, FeedNotFoundError
 from streaming.feed import Feed
 from streaming.public.broadcast import PublicBroadcast
 from streaming.public.delay_line import DelayLine
+from streaming.public.face_mask import default_mask_factory
 from streaming.public.packager import VideoTransform
 from streaming.public.segment_publisher import SegmentPublisher
 from streaming.settings import StreamingSettings
@@ -26,7 +27,12 @@ TransformFactory = Callable[[], VideoTransform]
 
 
 class PublicBroadcasts:
-    """Every public broadcast of this server, by feed id."""
+    """Every public broadcast of this server, by feed id.
+
+    ``mask_factory`` makes the face-masking transform of a masked broadcast; by default it is
+    built from the settings (face_mask.py), and when that fails (cascade or model file missing
+    or bad) masked broadcasts are refused with the reason, while unmasked ones still open.
+    """
 
     def __init__(
         self,
@@ -38,6 +44,13 @@ class PublicBroadcasts:
         self._settings = settings
         self._publisher = publisher
         self._mask_factory = mask_factory
+        self._mask_error: FaceMaskingError | None = None
+        if mask_factory is None:
+            try:
+                self._mask_factory = default_mask_factory(settings)
+            except FaceMaskingError as exc:
+                logger.warning("face masking unavailable: %s", exc)
+                self._mask_error = exc
         self._broadcasts: dict[str, PublicBroadcast] = {}
         self._feeds: dict[str, Feed] = {}
         self._keyframes: asyncio.Task[None] | None = None
@@ -53,12 +66,17 @@ class PublicBroadcasts:
     def open(
         self, feed_id: str, feed: Feed | None, *, mask: bool | None = None, delay: float | None = None
     ) -> None:
-        """Broadcast ``feed_id`` publicly (idempotent); ``feed`` may arrive later via :meth:`attach`."""
+        """Broadcast ``feed_id`` publicly (idempotent); ``feed`` may arrive later via :meth:`attach`.
+
+        Raises FeedNotFoundError (the callers' "refused" signal: 409) naming the reason when the
+        broadcast is to be masked and masking cannot run here.
+        """
         if feed_id in self._broadcasts:
             return
         masked = self._settings.mask_faces if mask is None else mask
         if masked and self._mask_factory is None:
-            raise FeedNotFoundError("face masking is not available on this server (no OpenCV cascade)")
+            reason = f"face masking is not available on this server: {self._mask_error}"
+            raise FeedNotFoundError(reason) from self._mask_error
         broadcast = PublicBroadcast(
             feed_id,
             self._publisher,

@@ -1,30 +1,39 @@
 """Optional face masking of the public rendition (2013 opinion art. 12: privacy), with OpenCV.
 
-Only the public HLS copy is touched (decode → mask → encode once per public hearing); the record
-and the command-centre wall keep the original picture.
+Only the public HLS copy is touched: the public packager decodes the relayed H.264, masks it and
+encodes it once per public hearing. The record and the command-centre wall keep the original
+picture (they never pass through this module).
+
+How a frame is masked:
+* every ``detect_every``-th frame, a detector (face_detector.py: OpenCV's Haar frontal-face
+  cascade by default) looks for faces in a luma copy scaled down to 320 px;
+* each face found is masked from ``detect_every`` frames before to ``hold_frames`` after that
+  frame, in a box grown by a margin that widens with the distance (face_boxes.py). Frames wait
+  for the next detection before they are encoded (``detect_every`` frames, ~0.1 s: nothing next
+  to the broadcast delay), so a face entering the picture is masked from its first frame;
+* a masked box keeps only about six luma samples across the grown box (three or four across
+  the face), enlarged again smoothly, and no colour: a grey blur with nothing left of the
+  features a face is recognised by (far below the ~8 cycles per face width that takes), and
+  without the tile edges a mosaic leaves.
 
 Limits, and why this is a safeguard rather than a guarantee:
-* The detector is OpenCV's YuNet (``cv2.FaceDetectorYN``; OpenCV 5 dropped the Haar cascades
-  from its main module). No package we install ships YuNet's ONNX weights and nothing may be
-  fetched at run time, so the deployment provides the file (``COURTREC_STREAMING_FACE_MODEL``,
-  e.g. ``face_detection_yunet_2023mar.onnx`` from the OpenCV model zoo). Without it, opening a
-  masked broadcast is refused: a hearing is never shown unmasked by accident.
-* YuNet misses faces that are small (under ~20 px at half size), strongly turned away, covered
-  or badly lit; the threshold trades misses against false boxes.
-* Detection runs on every ``detect_every``-th frame at half size and each box is held for
-  ``hold_frames`` frames, so a face that moves fast can show briefly at a box's edge.
-* A missed detection exposes the face for that moment. Where a participant must never be shown,
-  frame the camera to exclude them, or cut the public stream (the clerk's cut) while they appear.
-* Cost: one decode and one x264 ``ultrafast`` encode of the public stream, plus detection —
-  about a third of a core at 720p30 on the reference machine; nothing per viewer.
+* the cascade finds frontal faces only, of at least ~80 px in a 1280-px-wide picture; it misses
+  faces in profile, covered, strongly turned or badly lit. A face missed for longer than the hold
+  is shown. Where a participant must never be shown, frame the camera to exclude them, or cut the
+  public stream (the clerk's cut) while they appear.
+* Cost at 720p30 on the reference machine (2 cores, CPU time): decode + x264 ``ultrafast``
+  re-encode ~3 ms per frame; one detection ~22-26 ms (cascade on 320x180), every 4th frame;
+  ~12 ms per frame in all, about 0.36 of a core per masked public broadcast; nothing per viewer.
+  ``detect_every`` trades that cost against how long a face can go unseen.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path
 
 import av
 import cv2
@@ -33,78 +42,94 @@ from av.video.codeccontext import VideoCodecContext
 from numpy.typing import NDArray
 
 from streaming.feed import RelayedPacket
+from streaming.public.face_boxes import Box, FaceHold
+from streaming.public.face_detector import Detector, haar_detector_factory, yunet_detector_factory
 from streaming.public.packager import VIDEO_TIME_BASE, VideoTransform
 from streaming.settings import StreamingSettings
 
 logger = logging.getLogger(__name__)
 
-Box = tuple[int, int, int, int]  # x, y, width, height in pixels
-Detector = Callable[[NDArray[np.uint8]], list[Box]]  # luma plane -> face boxes
-
-_NEUTRAL = 128
-_BLOCK = 16
+_NEUTRAL = 128  # chroma of grey
+_SAMPLES_ACROSS = 6  # luma samples kept across the longer side of a (grown) box
+_MIN_SAMPLE = 8  # px: a tiny face still loses everything finer than this
 
 
-def yunet_detector(model_path: Path, score_threshold: float = 0.6) -> Detector:
-    """A detector running OpenCV's YuNet model at half size; raises ValueError if it cannot load."""
-    try:
-        detector = cv2.FaceDetectorYN.create(str(model_path), "", (320, 320), score_threshold)
-    except cv2.error as exc:
-        raise ValueError(f"cannot load the face model {model_path}: {exc}") from exc
+def blur_boxes(planes: NDArray[np.uint8], width: int, height: int, boxes: list[Box]) -> None:
+    """Blur the luma to a few samples and grey the chroma of every box in a yuv420p array, in place.
 
-    def detect(luma: NDArray[np.uint8]) -> list[Box]:
-        small = cv2.resize(luma, (luma.shape[1] // 2, luma.shape[0] // 2), interpolation=cv2.INTER_AREA)
-        detector.setInputSize((small.shape[1], small.shape[0]))
-        _, faces = detector.detect(cv2.cvtColor(small, cv2.COLOR_GRAY2BGR))
-        if faces is None:
-            return []
-        return [(int(f[0]) * 2, int(f[1]) * 2, int(f[2]) * 2, int(f[3]) * 2) for f in faces]
-
-    return detect
-
-
-def pixelate(planes: NDArray[np.uint8], width: int, height: int, boxes: list[Box]) -> None:
-    """Mosaic the luma and grey the chroma of every box (grown by a quarter) in a yuv420p array, in place."""
-    for x, y, w, h in boxes:
-        grow_w, grow_h = w // 4, h // 4
-        left, top = max(0, x - grow_w) // 2 * 2, max(0, y - grow_h) // 2 * 2
-        right, bottom = min(width, x + w + grow_w) // 2 * 2, min(height, y + h + grow_h) // 2 * 2
+    ``planes`` is PyAV's yuv420p ndarray: ``height * 3 / 2`` rows of ``width``, C-contiguous (the
+    Y plane, then U and V of ``height / 2`` rows of ``width / 2`` each, packed). Boxes are clipped
+    to the picture and widened to even coordinates, so the chroma covers them too. Raises
+    ValueError for an array that is not contiguous (it could not be changed in place).
+    """
+    if not planes.flags.c_contiguous or planes.size != width * height * 3 // 2:
+        raise ValueError(f"not a contiguous {width}x{height} yuv420p array (got shape {planes.shape})")
+    flat = planes.reshape(-1)  # a view, as the array is contiguous
+    luma = flat[: width * height].reshape(height, width)
+    quarter = (width // 2) * (height // 2)
+    chroma = (
+        flat[width * height : width * height + quarter].reshape(height // 2, width // 2),
+        flat[width * height + quarter : width * height + 2 * quarter].reshape(height // 2, width // 2),
+    )
+    for box in boxes:
+        left, top = max(0, box.x) // 2 * 2, max(0, box.y) // 2 * 2
+        right = min(width, math.ceil(box.right / 2) * 2)
+        bottom = min(height, math.ceil(box.bottom / 2) * 2)
         if right <= left or bottom <= top:
             continue
-        region = planes[top:bottom, left:right]
-        small = cv2.resize(region, (max(1, (right - left) // _BLOCK), max(1, (bottom - top) // _BLOCK)))
-        region[:] = cv2.resize(small, (right - left, bottom - top), interpolation=cv2.INTER_NEAREST)
-        # yuv420p as one (h*3/2, w) array: U then V, each h/2 rows of w/2 packed two to an array row
-        for plane_top in (height, height + height // 4):
-            for row in range(top // 2, bottom // 2):
-                start = plane_top + row // 2, (row % 2) * (width // 2)
-                planes[start[0], start[1] + left // 2 : start[1] + right // 2] = _NEUTRAL
+        region = luma[top:bottom, left:right]
+        step = max(_MIN_SAMPLE, math.ceil(max(right - left, bottom - top) / _SAMPLES_ACROSS))
+        samples = (max(1, round((right - left) / step)), max(1, round((bottom - top) / step)))
+        small = cv2.resize(region, samples, interpolation=cv2.INTER_AREA)
+        region[:] = cv2.resize(small, (right - left, bottom - top), interpolation=cv2.INTER_LINEAR)
+        for plane in chroma:
+            plane[top // 2 : bottom // 2, left // 2 : right // 2] = _NEUTRAL
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A decoded picture waiting for the next detection (which may find a face it shows too)."""
+
+    index: int
+    planes: NDArray[np.uint8]
+    width: int
+    height: int
+    pts: int
+    arrival: float
 
 
 class FaceMaskTransform(VideoTransform):
-    """Decodes the public video, masks detected faces, re-encodes it with keyframes per segment."""
+    """Decodes the public video, masks detected faces, re-encodes it with keyframes per segment.
+
+    ``detector`` runs on every ``detect_every``-th frame; a face it finds is masked from
+    ``detect_every`` frames before to ``hold_frames`` frames after (default: three detections).
+    Output lags input by up to ``detect_every - 1`` frames.
+    """
 
     def __init__(
         self,
         detector: Detector,
         *,
         keyframe_seconds: float = 2.0,
-        detect_every: int = 3,
-        hold_frames: int = 15,
+        detect_every: int = 4,
+        hold_frames: int | None = None,
     ) -> None:
+        if detect_every < 1:
+            raise ValueError(f"'detect_every' must be >= 1 (got {detect_every})")
         self._detect = detector
         self._keyframe_ticks = round(keyframe_seconds / VIDEO_TIME_BASE)
         self._detect_every = detect_every
-        self._hold = hold_frames
+        hold = 3 * detect_every if hold_frames is None else hold_frames
+        self._hold = FaceHold(hold_frames=hold, lead_frames=detect_every)
         decoder = av.CodecContext.create("h264", "r")
         assert isinstance(decoder, VideoCodecContext)
         self._decoder = decoder
         self._encoder: VideoCodecContext | None = None
         self._frames = 0
-        self._boxes: list[Box] = []
-        self._boxes_age = 0
+        self._pending: list[_Pending] = []
         self._last_key: int | None = None
-        self.faces_masked = 0
+        self.faces_masked = 0  # boxes masked, summed over frames
+        self.detections = 0  # detector runs
 
     def process(self, packet: RelayedPacket) -> list[RelayedPacket]:
         """Masked, re-encoded packets for ``packet`` (none until the first decodable keyframe)."""
@@ -117,34 +142,42 @@ class FaceMaskTransform(VideoTransform):
             return []  # joined mid-GOP or a lost packet: wait for the next keyframe
         out: list[RelayedPacket] = []
         for frame in frames:
-            out.extend(self._encode(self._mask(frame), packet.arrival))
+            out.extend(self._take(frame, packet.arrival))
         return out
 
     def flush(self) -> list[RelayedPacket]:
-        """Whatever the encoder still holds."""
-        if self._encoder is None:
-            return []
-        return self._wrap(self._encoder.encode(None), 0.0)
+        """The frames still waiting (masked with the faces seen so far) and what the encoder holds."""
+        out = self._release()
+        if self._encoder is not None:
+            out.extend(self._wrap(self._encoder.encode(None), 0.0))
+        return out
 
-    def _mask(self, frame: av.VideoFrame) -> av.VideoFrame:
+    def _take(self, frame: av.VideoFrame, arrival: float) -> list[RelayedPacket]:
         # a copy: the decoder keeps its frames as references for the next pictures
-        planes = np.asarray(frame.to_ndarray(format="yuv420p"), dtype=np.uint8)
-        width, height = frame.width, frame.height
-        if self._frames % self._detect_every == 0:
-            found = self._detect(planes[:height])
-            if found:
-                self._boxes, self._boxes_age = found, 0
+        planes = np.ascontiguousarray(frame.to_ndarray(format="yuv420p"), dtype=np.uint8)
+        assert frame.pts is not None
+        index = self._frames
         self._frames += 1
-        self._boxes_age += 1
-        if self._boxes_age > self._hold:
-            self._boxes = []
-        if self._boxes:
-            self.faces_masked += len(self._boxes)
-            pixelate(planes, width, height, self._boxes)
-        masked = av.VideoFrame.from_ndarray(planes, format="yuv420p")
-        masked.pts = frame.pts
-        masked.time_base = VIDEO_TIME_BASE
-        return masked
+        self._pending.append(_Pending(index, planes, frame.width, frame.height, frame.pts, arrival))
+        if index % self._detect_every != 0:
+            return []
+        self._hold.record(index, self._detect(planes[: frame.height]))
+        self.detections += 1
+        return self._release()
+
+    def _release(self) -> list[RelayedPacket]:
+        out: list[RelayedPacket] = []
+        for picture in self._pending:
+            boxes = self._hold.boxes(picture.index)
+            if boxes:
+                self.faces_masked += len(boxes)
+                blur_boxes(picture.planes, picture.width, picture.height, boxes)
+            masked = av.VideoFrame.from_ndarray(picture.planes, format="yuv420p")
+            masked.pts = picture.pts
+            masked.time_base = VIDEO_TIME_BASE
+            out.extend(self._encode(masked, picture.arrival))
+        self._pending.clear()
+        return out
 
     def _encode(self, frame: av.VideoFrame, arrival: float) -> list[RelayedPacket]:
         if self._encoder is None:
@@ -177,14 +210,12 @@ def _open_encoder(width: int, height: int) -> VideoCodecContext:
     return encoder
 
 
-def default_mask_factory(settings: StreamingSettings) -> Callable[[], VideoTransform] | None:
-    """Masking transforms using the YuNet model ``settings.face_model``, or None without one."""
-    if settings.face_model is None or not settings.face_model.is_file():
-        return None
-    try:
-        detector = yunet_detector(settings.face_model)
-    except ValueError as exc:
-        logger.warning("face masking unavailable: %s", exc)
-        return None
+def default_mask_factory(settings: StreamingSettings) -> Callable[[], VideoTransform]:
+    """Masking transforms with the YuNet model ``settings.face_model`` when set, else OpenCV's
+    Haar frontal-face cascade; raises FaceMaskingError naming the file that is missing or bad."""
+    if settings.face_model is not None:
+        detectors = yunet_detector_factory(settings.face_model, detect_width=settings.face_detect_width)
+    else:
+        detectors = haar_detector_factory(detect_width=settings.face_detect_width)
     seconds = settings.hls_segment_seconds
-    return lambda: FaceMaskTransform(detector, keyframe_seconds=seconds)
+    return lambda: FaceMaskTransform(detectors(), keyframe_seconds=seconds)

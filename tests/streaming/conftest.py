@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Protocol
 
 import av
 import httpx
@@ -83,13 +84,21 @@ async def live_server(tmp_path: Path) -> AsyncIterator[LiveServer]:
         yield server
 
 
-class EncodedTestFeed:
-    """A thread encoding the synthetic pattern once with the recorder's encoder settings."""
+class FrameSource(Protocol):
+    """What EncodedTestFeed encodes: frame ``index`` of a picture sequence (MovingPattern by default)."""
 
-    def __init__(self, width: int = 320, height: int = 240, fps: int = 15) -> None:
+    def render(self, index: int) -> av.VideoFrame: ...
+
+
+class EncodedTestFeed:
+    """A thread encoding the synthetic pattern (or ``source``) once with the recorder's encoder settings."""
+
+    def __init__(
+        self, width: int = 320, height: int = 240, fps: int = 15, source: FrameSource | None = None
+    ) -> None:
         self.tap = PacketTap()
         self._config = VideoEncoderConfig(width=width, height=height, fps=Fraction(fps), preset="ultrafast")
-        self._pattern = MovingPattern(width, height)
+        self._pattern: FrameSource = source or MovingPattern(width, height)
         self._stop = threading.Event()
         self._force = threading.Event()
         self._thread = threading.Thread(target=self._run, name="test-feed", daemon=True)
