@@ -11,6 +11,8 @@ from fastapi import FastAPI
 
 from archive import ObjectStore
 from portal.audit_batcher import AuditBatcher
+from portal.broadcast_control import InProcessBroadcasts
+from portal.broadcast_scheduler import BroadcastScheduler
 from portal.clock import Clock, SystemClock
 from portal.context import PortalContext
 from portal.db import make_engine, make_sessionmaker
@@ -21,6 +23,7 @@ from portal.public_cache import PublicCache
 from portal.routers import (
     assets,
     auth,
+    broadcasts,
     cases,
     compliance,
     hearings,
@@ -50,7 +53,8 @@ def create_app(
 
     ``live`` mounts the live server under ``/live`` (the command-centre wall at ``/live/wall``, for
     signed-in operators); with ``settings.portal_live`` and no ``live``, its settings come from the
-    environment (COURTREC_STREAMING_*). Off by default.
+    environment (COURTREC_STREAMING_*). Off by default. With it, public hearings are broadcast by the
+    hearing schedule (``broadcast_scheduler``, started and stopped by the app's lifespan).
 
     Raises ConfigurationError for unusable settings (e.g. placeholder secrets outside development).
     """
@@ -75,12 +79,21 @@ def create_app(
     )
     live = live or (StreamingSettings() if settings.portal_live else None)
     live_service = LiveService(live) if live is not None else None
+    scheduler = (
+        BroadcastScheduler(context, InProcessBroadcasts(live_service, local_prefix=LIVE_PREFIX))
+        if live_service is not None
+        else None
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if scheduler is not None:
+            scheduler.start()  # public broadcasts follow the hearing schedule
         try:
             yield
         finally:
+            if scheduler is not None:
+                await scheduler.aclose()
             if live_service is not None:  # Starlette does not run the mounted live app's lifespan
                 await live_service.aclose()
             await asyncio.to_thread(context.audit_batch.close)
@@ -96,12 +109,14 @@ def create_app(
     )
     app.state.portal = context
     app.state.live_service = live_service
+    app.state.broadcasts = scheduler
     app.state.templates = make_environment(context.display_zone)
     app.state.templates.globals["live_wall_url"] = WALL_PATH if live_service is not None else None
     install_error_handlers(app)
     document_errors(app)
     for module in (notices, auth, party, reviews, playback, cases, hearings, recordings, compliance, assets):
         app.include_router(module.router)
+    app.include_router(broadcasts.router)
     if live_service is not None:
         app.mount(LIVE_PREFIX, gated_live_app(context, live_service))
     media_origins = [origin_of(store.config.endpoint)] if store is not None else []

@@ -11,6 +11,9 @@ Two layers, both reading the portal's session cookie server-side:
   WHEP calls get 401 JSON); signed in without the role → 403 (audited like every portal denial).
   Devices' WHIP ingest, the public pages and HLS files and the static assets are not gated: WHIP
   keeps its own per-device bearer tokens, public live checks that a hearing is broadcast.
+  The live app's own broadcast controls (``/api/public/…``: open, close, cut, resume) are refused to
+  everyone (403): in the portal, public broadcasts follow the hearing schedule
+  (``broadcast_scheduler``) and clerks cut and resume them on ``/staff/broadcasts``.
 * :func:`operator_authorizer` is the ``authorize`` injected into the live app, so its own operator
   check (wall, WHEP, operator API) agrees with the gate even if a path were ever left ungated.
 """
@@ -34,6 +37,8 @@ WALL_PATH = f"{LIVE_PREFIX}/wall"
 WATCH_ROLES = frozenset({Role.OPERATOR, Role.ADMIN})
 # Paths of the live app (below the mount) that carry their own access control.
 _UNGATED_PREFIXES = ("/whip/", "/public/", "/static/")
+# Paths of the live app the portal keeps to itself (see the module docstring).
+_PORTAL_DECIDES = "/api/public/"
 
 
 def may_watch(principal: Principal | None) -> bool:
@@ -65,6 +70,11 @@ class LiveGate:
                 raise AuthenticationError("operator sign-in required")
             if not may_watch(principal):
                 raise PermissionDeniedError("the command-centre wall is for operators")
+            if _inner_path(scope).startswith(_PORTAL_DECIDES):
+                raise PermissionDeniedError(
+                    "public broadcasts follow the hearing schedule; "
+                    "clerks cut and resume them at /staff/broadcasts"
+                )
         # The live app is its own root below the mount: its url_for (WHIP/WHEP Location headers)
         # resolves its own route names (not the host router's) under /live.
         inner = {key: value for key, value in scope.items() if key != "router"}
@@ -72,11 +82,14 @@ class LiveGate:
         await self._app(inner, receive, send)
 
 
-def _gated(scope: Scope) -> bool:
+def _inner_path(scope: Scope) -> str:
     path: str = scope["path"]
     root: str = scope.get("root_path", "")
-    inner = path[len(root) :] if root and path.startswith(root) else path
-    return not inner.startswith(_UNGATED_PREFIXES)
+    return path[len(root) :] if root and path.startswith(root) else path
+
+
+def _gated(scope: Scope) -> bool:
+    return not _inner_path(scope).startswith(_UNGATED_PREFIXES)
 
 
 def gated_live_app(context: PortalContext, service: LiveService) -> ASGIApp:

@@ -14,7 +14,11 @@ router = APIRouter(include_in_schema=False)
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 REPO_HLS_JS = Path(__file__).resolve().parents[2] / "node_modules" / "hls.js" / "dist" / "hls.min.js"
-_OWN = {"portal.css": "text/css; charset=utf-8", "player.js": "text/javascript; charset=utf-8"}
+_OWN = {
+    "portal.css": "text/css; charset=utf-8",
+    "player.js": "text/javascript; charset=utf-8",
+    "live.js": "text/javascript; charset=utf-8",
+}
 _CACHE = {"Cache-Control": "public, max-age=3600"}
 
 

@@ -18,6 +18,7 @@ from portal.ical import notices_calendar
 from portal.models import Court
 from portal.notices import NoticeView, get_notice, list_notices
 from portal.principal import Principal
+from portal.routers.broadcasts import get_scheduler
 from portal.web import render
 
 router = APIRouter(tags=["notices"])
@@ -149,7 +150,9 @@ async def notice_page(
     def build() -> bytes:
         with context.readonly_sessions() as db:
             notice = get_notice(db, notice_id)
-        return bytes(render(request, "notice.html", {"n": notice}).body)
+        scheduler = get_scheduler(request)
+        on_air = scheduler is not None and scheduler.of_hearing(notice.hearing_id) is not None
+        return bytes(render(request, "notice.html", {"n": notice, "on_air": on_air}).body)
 
     body = await _cached(context, principal, f"notice:{notice_id}", build)
     return HTMLResponse(body, headers={"Cache-Control": PUBLIC_CACHE})

@@ -1,0 +1,55 @@
+/* Public live player: hls.js on the broadcast's delayed playlist; follows its status.json
+   (live / cut / ended) so a cut shows a notice at once and a resume plays again. */
+(function () {
+  "use strict";
+  var box = document.getElementById("live");
+  var video = document.getElementById("video");
+  var statusLine = document.getElementById("live-status");
+  var base = box.getAttribute("data-source"); /* the directory of live.m3u8 (ours, or a CDN) */
+  var hls = null;
+  var state = null;
+
+  function play() {
+    if (hls) { hls.destroy(); hls = null; }
+    var url = base + "live.m3u8";
+    if (window.Hls && window.Hls.isSupported()) {
+      hls = new window.Hls({ liveSyncDurationCount: 3 });
+      hls.on(window.Hls.Events.ERROR, function (_event, data) {
+        /* an empty playlist (the delay has not passed yet) or a network blip: try again */
+        if (!data.fatal) { return; }
+        hls.destroy();
+        hls = null;
+        window.setTimeout(function () { if (state === "live" && !hls) { play(); } }, 2000);
+      });
+      hls.loadSource(url);
+      hls.attachMedia(video);
+      box.setAttribute("data-engine", "hls.js");
+    } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
+      video.src = url; /* Safari plays HLS natively */
+      box.setAttribute("data-engine", "native");
+    }
+    video.play().catch(function () {});
+  }
+
+  function show(next) {
+    if (next === state) { return; }
+    state = next;
+    box.setAttribute("data-state", state);
+    if (state === "live") { statusLine.textContent = "直播中（有延时）。"; play(); }
+    else if (state === "cut") { statusLine.textContent = "法院已中断公开直播。"; }
+    else { statusLine.textContent = "直播已结束。"; }
+  }
+
+  function poll() {
+    fetch(base + "status.json", { cache: "no-store" })
+      .then(function (response) {
+        if (!response.ok) { throw new Error(String(response.status)); }
+        return response.json();
+      })
+      .then(function (status) { show(status.state); })
+      .catch(function () { if (state === null) { statusLine.textContent = "直播即将开始……"; } });
+  }
+
+  poll();
+  window.setInterval(poll, 3000);
+})();

@@ -1,0 +1,228 @@
+"""Public live broadcasts through the portal, with the real live service mounted at /live: the clerk's
+cut and resume (JSON and forms), who may use them, the public page, and that nothing of a non-public
+hearing is reachable at any public URL.
+
+The portal runs under uvicorn on loopback (one event loop for the app and the live service); the
+clock is frozen and the scheduler's pass is run by the test after moving it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from pydantic import SecretStr
+from sqlalchemy import select
+
+from archive.object_store import ObjectStore
+from portal.app import create_app
+from portal.broadcast_scheduler import BroadcastScheduler
+from portal.clock import FrozenClock
+from portal.db import make_sessionmaker, transaction
+from portal.models import AuditRecord, User
+from portal.notices import HearingDraft, publish_notice, schedule_hearing
+from streaming.settings import StreamingSettings
+from tests.portal.conftest import Template, portal_settings
+from tests.portal.served import ServedApp, Visitor
+from tests.portal.world import CASE_A, STAFF_PASSWORD, World, principal_of
+
+FEED = "room-a/bench-cam"
+HLS = f"/live/public/hls/{FEED}"
+REPO = Path(__file__).resolve().parents[2]
+
+
+class LivePortal:
+    """A served portal with the live service mounted, its frozen clock and its world."""
+
+    def __init__(self, app: FastAPI, served: ServedApp, clock: FrozenClock, world: World) -> None:
+        self.app = app
+        self.served = served
+        self.clock = clock
+        self.world = world
+        self.sessions = make_sessionmaker(app.state.portal.engine)
+        self.visitors: list[Visitor] = []
+
+    @property
+    def scheduler(self) -> BroadcastScheduler:
+        scheduler: BroadcastScheduler = self.app.state.broadcasts
+        return scheduler
+
+    def reconcile(self) -> None:
+        self.served.call(self.scheduler.reconcile)
+
+    def visitor(self) -> Visitor:
+        visitor = Visitor(self.served.url)
+        self.visitors.append(visitor)
+        return visitor
+
+    def staff(self, username: str) -> Visitor:
+        return self.visitor().sign_in("staff", username, STAFF_PASSWORD)
+
+    def party(self) -> Visitor:
+        return self.visitor().sign_in("party", CASE_A, self.world.password_a)
+
+    def hearing(self, *, public: bool, starts_in: timedelta = timedelta(hours=1)) -> tuple[int, int]:
+        """A hearing of case A in room A with its notice published now: (hearing id, notice id)."""
+        now = self.clock.now()
+        with transaction(self.sessions) as db:
+            clerk = principal_of(db.get_one(User, self.world.users["clerk-a"]))
+            draft = HearingDraft(
+                self.world.case_a,
+                self.world.room_a,
+                now + starts_in,
+                now + starts_in + timedelta(hours=2),
+                is_public=public,
+                non_public_reason=None if public else "涉及个人隐私，依法不公开审理",
+            )
+            hearing = schedule_hearing(db, clerk, draft, now=now)
+            notice = publish_notice(db, clerk, hearing.id, now=now, exception_basis="依法当日开庭（测试）")
+            return hearing.id, notice.id
+
+    def audit(self, target: str) -> list[tuple[str, str]]:
+        with self.sessions() as db:
+            rows = db.execute(
+                select(AuditRecord.action, AuditRecord.actor)
+                .where(AuditRecord.target == target, AuditRecord.action.like("broadcast_%"))
+                .order_by(AuditRecord.seq)
+            )
+            return [(action, actor) for action, actor in rows]
+
+
+@pytest.fixture
+def live_portal(
+    template: Template, recording_store: ObjectStore, session_now: datetime, tmp_path: Path
+) -> Iterator[LivePortal]:
+    """The portal over plain HTTP on loopback (development cookies), live service mounted."""
+    settings = portal_settings(template.make_url(), tmp_path).model_copy(
+        update={
+            "environment": "development",
+            "portal_cookie_secure": False,
+            "portal_broadcast_check_seconds": 60.0,  # the test runs the passes
+        }
+    )
+    live = StreamingSettings(
+        ice_host_addresses=["127.0.0.1"],
+        ice_allowed_networks=["127.0.0.0/8"],
+        device_tokens={"dev-1": SecretStr("device-token-0123456789")},
+        public_dir=tmp_path / "public-live",
+        node_modules=REPO / "node_modules",
+    )
+    clock = FrozenClock(session_now)
+    app = create_app(settings, store=recording_store, clock=clock, live=live)
+    with ServedApp(app) as served:
+        made = LivePortal(app, served, clock, template.world)
+        yield made
+        for visitor in made.visitors:
+            visitor.close()
+    app.state.portal.engine.dispose()
+
+
+def _wait_for(condition: Callable[[], bool], what: str, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
+def _on_air(live_portal: LivePortal, *, public: bool = True) -> tuple[int, int]:
+    hearing, notice = live_portal.hearing(public=public)
+    live_portal.clock.advance(timedelta(hours=1))
+    live_portal.reconcile()
+    return hearing, notice
+
+
+def test_a_clerk_cuts_and_resumes_the_public_broadcast(live_portal: LivePortal) -> None:
+    hearing, notice = _on_air(live_portal)
+    public = live_portal.visitor()
+    page = public.get(f"/notices/{notice}/live")
+    assert page.status_code == 200, page.text
+    assert f'data-source="{HLS}/"' in page.text and "/static/hls.min.js" in page.text
+    assert f'href="/notices/{notice}/live"' in public.get(f"/notices/{notice}").text
+    _wait_for(lambda: public.get(f"{HLS}/status.json").status_code == 200, "status.json published")
+    assert public.get(f"{HLS}/status.json").json()["state"] == "live"
+
+    clerk = live_portal.staff("clerk-a")
+    [listed] = clerk.get("/api/broadcasts").json()
+    assert listed["hearing_id"] == hearing and listed["state"] == "live" and listed["delay_seconds"] == 30
+    assert listed["public_page"] == f"/notices/{notice}/live"
+    assert clerk.post(f"/api/broadcasts/{hearing}/cut", headers={"X-CSRF-Token": "wrong"}).status_code == 403
+
+    cut = clerk.post(f"/api/broadcasts/{hearing}/cut")
+    assert cut.status_code == 200, cut.text
+    assert cut.json()["broadcast"]["state"] == "cut"
+    _wait_for(lambda: public.get(f"{HLS}/status.json").json()["state"] == "cut", "the public sees the cut")
+    assert public.get(f"{HLS}/live.m3u8").text.rstrip().endswith("#EXT-X-ENDLIST")
+
+    staff_page = clerk.get("/staff/broadcasts")
+    assert staff_page.status_code == 200 and f"/staff/broadcasts/{hearing}/resume" in staff_page.text
+    resumed = clerk.http.post(f"/staff/broadcasts/{hearing}/resume", data={"csrf_token": clerk.csrf})
+    assert resumed.status_code == 303 and resumed.headers["location"] == "/staff/broadcasts"
+    assert clerk.get("/api/broadcasts").json()[0]["state"] == "live"
+    _wait_for(lambda: public.get(f"{HLS}/status.json").json()["state"] == "live", "the public sees it again")
+
+    judge = live_portal.staff("judge-a")
+    cut_by_form = judge.http.post(f"/staff/broadcasts/{hearing}/cut", data={"csrf_token": judge.csrf})
+    assert cut_by_form.status_code == 303
+    clerk_id, judge_id = live_portal.world.users["clerk-a"], live_portal.world.users["judge-a"]
+    assert live_portal.audit(f"hearing:{hearing}") == [
+        ("broadcast_opened", "portal:broadcast-scheduler"),
+        ("broadcast_cut", f"user:{clerk_id}:clerk-a"),
+        ("broadcast_resumed", f"user:{clerk_id}:clerk-a"),
+        ("broadcast_cut", f"user:{judge_id}:judge-a"),
+    ]
+
+
+def test_only_the_courts_clerks_and_judges_may_cut(live_portal: LivePortal) -> None:
+    hearing, _ = _on_air(live_portal)
+    other_court = live_portal.staff("clerk-b")
+    assert other_court.get("/api/broadcasts").json() == []
+    assert other_court.post(f"/api/broadcasts/{hearing}/cut").status_code == 404
+    assert other_court.post(f"/api/broadcasts/{hearing}/resume").status_code == 404
+    form = other_court.http.post(f"/staff/broadcasts/{hearing}/cut", data={"csrf_token": other_court.csrf})
+    assert form.status_code == 404
+    assert f"/staff/broadcasts/{hearing}/" not in other_court.get("/staff/broadcasts").text
+
+    for refused in (live_portal.party(), live_portal.staff("operator-a")):
+        assert refused.get("/api/broadcasts").status_code == 403
+        assert refused.post(f"/api/broadcasts/{hearing}/cut").status_code == 403
+        assert refused.get("/staff/broadcasts").status_code == 403
+    anonymous = live_portal.visitor()
+    assert anonymous.post(f"/api/broadcasts/{hearing}/cut").status_code == 401
+    assert anonymous.get("/staff/broadcasts").status_code == 303  # to the sign-in page
+    # nor the live app's own controls, even for an operator: the portal decides public broadcasts
+    operator = live_portal.staff("operator-a")
+    assert operator.post(f"/live/api/public/{FEED}/cut").status_code == 403
+    assert operator.http.delete(f"/live/api/public/{FEED}").status_code == 403
+
+    clerk = live_portal.staff("clerk-a")
+    assert clerk.get("/api/broadcasts").json()[0]["state"] == "live"  # nothing above changed it
+    assert [action for action, _ in live_portal.audit(f"hearing:{hearing}")] == ["broadcast_opened"]
+
+
+def test_a_non_public_hearing_is_at_no_public_url(live_portal: LivePortal) -> None:
+    hearing, notice = _on_air(live_portal, public=False)
+    assert live_portal.scheduler.on_air() == []
+    anonymous = live_portal.visitor()
+    operator = live_portal.staff("operator-a")
+    # an operator tries to open it through the live app's own API: refused, the portal decides
+    assert operator.post(f"/live/api/public/{FEED}").status_code == 403
+    paths = [
+        f"/notices/{notice}/live",
+        f"/live/public/{FEED}",
+        f"{HLS}/live.m3u8",
+        f"{HLS}/status.json",
+        f"{HLS}/init-0001.mp4",
+        f"{HLS}/0001-000001.m4s",
+        "/live/public/hls/room-a/cam/live.m3u8",
+    ]
+    for visitor in (anonymous, operator, live_portal.staff("clerk-a")):
+        for path in paths:
+            assert visitor.get(path).status_code == 404, path
+    assert f"/notices/{notice}/live" not in anonymous.get(f"/notices/{notice}").text
+    assert live_portal.staff("clerk-a").post(f"/api/broadcasts/{hearing}/cut").status_code == 404
+    assert live_portal.audit(f"hearing:{hearing}") == []
+    assert not (live_portal.app.state.live_service.settings.public_dir / "room-a").exists()
