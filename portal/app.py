@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 
-from archive import ObjectStore
+from archive import ObjectStore, PublicOrigin
 from portal.audit_batcher import AuditBatcher
 from portal.broadcast_control import InProcessBroadcasts
 from portal.broadcast_scheduler import BroadcastScheduler
@@ -18,6 +18,7 @@ from portal.context import PortalContext
 from portal.db import make_engine, make_sessionmaker
 from portal.http_errors import install_error_handlers
 from portal.live import LIVE_PREFIX, WALL_PATH, gated_live_app
+from portal.live_origin import live_on_origin
 from portal.openapi_errors import document_errors
 from portal.public_cache import PublicCache
 from portal.routers import (
@@ -47,6 +48,7 @@ def create_app(
     store: ObjectStore | None = None,
     clock: Clock | None = None,
     live: StreamingSettings | None = None,
+    public_origin: PublicOrigin | None = None,
 ) -> FastAPI:
     """The portal application. ``settings`` default to the environment's (COURTREC_*); ``store`` is the
     recording archive (None: playback and reconciliation answer 503).
@@ -55,6 +57,9 @@ def create_app(
     signed-in operators); with ``settings.portal_live`` and no ``live``, its settings come from the
     environment (COURTREC_STREAMING_*). Off by default. With it, public hearings are broadcast by the
     hearing schedule (``broadcast_scheduler``, started and stopped by the app's lifespan).
+
+    ``public_origin`` (a bucket a CDN serves, see ``live_origin``) receives the public live media
+    instead of the live server's directory; public pages then load it from there.
 
     Raises ConfigurationError for unusable settings (e.g. placeholder secrets outside development).
     """
@@ -78,7 +83,10 @@ def create_app(
         audit_batch=AuditBatcher(sessions),
     )
     live = live or (StreamingSettings() if settings.portal_live else None)
-    live_service = LiveService(live) if live is not None else None
+    live_service = None
+    if live is not None:
+        live, publisher = live_on_origin(live, public_origin)
+        live_service = LiveService(live, segment_publisher=publisher)
     scheduler = (
         BroadcastScheduler(context, InProcessBroadcasts(live_service, local_prefix=LIVE_PREFIX))
         if live_service is not None
@@ -120,6 +128,8 @@ def create_app(
     if live_service is not None:
         app.mount(LIVE_PREFIX, gated_live_app(context, live_service))
     media_origins = [origin_of(store.config.endpoint)] if store is not None else []
+    if live is not None and live.public_base_url:  # public live media from a CDN / object-store prefix
+        media_origins.append(origin_of(live.public_base_url))
     app.add_middleware(
         SecurityHeadersMiddleware,
         csp=content_security_policy(media_origins),

@@ -28,6 +28,7 @@ from portal.clock import SystemClock
 from portal.db import make_engine, make_sessionmaker, transaction
 from portal.demo import seed_demo
 from portal.errors import ConfigurationError, PortalError
+from portal.live_origin import open_public_origin
 from portal.migrate import current_revision, head_revision, upgrade
 from portal.models import Role
 from portal.reconciler import PeriodicReconciler, reconcile_now
@@ -111,8 +112,10 @@ def _serve(settings: PortalSettings, args: argparse.Namespace) -> int:
     if current_revision(engine) != head_revision():
         raise ConfigurationError("the database schema is not current: run `python -m portal migrate` first")
     engine.dispose()
-    with _stop_signals_end_uvicorn_only(), archive_store(settings, ArchiveSettings()) as store:
-        app = create_app(settings, store=store)
+    archive = ArchiveSettings()
+    with _stop_signals_end_uvicorn_only(), archive_store(settings, archive) as store:
+        public_origin = open_public_origin(archive, store) if settings.portal_live else None
+        app = create_app(settings, store=store, public_origin=public_origin)
         with contextlib.ExitStack() as stack:
             if args.reconcile_every > 0:
                 stack.enter_context(PeriodicReconciler(app.state.portal, args.reconcile_every))

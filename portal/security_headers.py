@@ -1,7 +1,9 @@
 """Security headers on every response (a pure ASGI middleware: no per-request task overhead).
 
 CSP allows only our own scripts and styles, media from blob: (hls.js feeds Media Source) and
-connections to ourselves and to the object store (segment GETs follow our redirects there);
+connections to ourselves and to the media origins: the object store (segment GETs follow our
+redirects there) and the public live origin (a CDN or bucket); Safari's native HLS loads those as
+media, so they are media sources too;
 ``frame-ancestors 'none'`` forbids framing. Responses that set no Cache-Control get ``no-store``,
 so personal pages and recording pages are never cached; public pages opt in to caching.
 """
@@ -14,16 +16,18 @@ from urllib.parse import urlsplit
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-def content_security_policy(extra_connect_origins: Iterable[str]) -> str:
-    """The CSP header value; ``extra_connect_origins`` are origins media requests may reach."""
-    connect = " ".join(["'self'", *sorted(set(extra_connect_origins))])
+def content_security_policy(media_origins: Iterable[str]) -> str:
+    """The CSP header value; ``media_origins`` are the other origins playlists and segments come from."""
+    origins = sorted(set(media_origins))
+    connect = " ".join(["'self'", *origins])
+    media = " ".join(["'self'", "blob:", *origins])
     return "; ".join(
         [
             "default-src 'none'",
             "script-src 'self'",
             "style-src 'self'",
             "img-src 'self' data:",
-            "media-src 'self' blob:",
+            f"media-src {media}",
             f"connect-src {connect}",
             "worker-src 'self' blob:",
             "font-src 'self'",
