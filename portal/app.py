@@ -20,7 +20,9 @@ from portal.http_errors import install_error_handlers
 from portal.live import LIVE_PREFIX, WALL_PATH, gated_live_app
 from portal.live_origin import live_on_origin
 from portal.openapi_errors import document_errors
+from portal.playback_gate import PlaybackGate
 from portal.public_cache import PublicCache
+from portal.read_cache import ReadCache, WriteCounter
 from portal.routers import (
     assets,
     auth,
@@ -68,19 +70,25 @@ def create_app(
     engine = make_engine(settings.resolved_database_url())
     clock = clock or SystemClock()
     sessions = make_sessionmaker(engine)
+    readonly_sessions = make_sessionmaker(engine, readonly=True)
+    tracks = TrackCache(store)
+    writes = WriteCounter(engine, ["web_sessions", "users", "parties", "grants", "recordings"])
+    cache_seconds = settings.portal_read_cache_seconds
     context = PortalContext(
         settings=settings,
         engine=engine,
         sessions=sessions,
-        readonly_sessions=make_sessionmaker(engine, readonly=True),
+        readonly_sessions=readonly_sessions,
         clock=clock,
         store=store,
-        tracks=TrackCache(store),
+        tracks=tracks,
         secret_key=settings.secret_key(),
         agent_token=settings.agent_token(),
         display_zone=ZoneInfo(settings.portal_display_timezone),
         public_cache=PublicCache(seconds=lambda: clock.now().timestamp()),
         audit_batch=AuditBatcher(sessions),
+        signed_in=ReadCache(writes, ttl=cache_seconds),
+        playback_gate=PlaybackGate(readonly_sessions, ReadCache(writes, ttl=cache_seconds), tracks, clock),
     )
     live = live or (StreamingSettings() if settings.portal_live else None)
     live_service = None

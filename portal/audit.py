@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -117,25 +117,40 @@ def append(session: Session, entry: AuditEntry, *, at: datetime) -> int:
     Takes the append lock first (PostgreSQL advisory lock; SQLite transactions are already
     ``BEGIN IMMEDIATE``), so concurrent appends queue rather than fork the chain. Returns the seq.
     """
+    return append_all(session, [(entry, at)])[0]
+
+
+def append_all(session: Session, entries: Sequence[tuple[AuditEntry, datetime]]) -> list[int]:
+    """Append several ``(entry, at)`` in order, in one statement; see :func:`append`. Returns the seqs."""
+    if not entries:
+        return []
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _ADVISORY_LOCK_ID})
     last = session.execute(
         select(AuditRecord.seq, AuditRecord.hash).order_by(AuditRecord.seq.desc()).limit(1)
     ).first()
-    seq, prev = (last[0] + 1, last[1]) if last is not None else (1, GENESIS_PREV)
-    detail = json.dumps(dict(entry.detail), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    at = at.astimezone(UTC)
-    fields = {
+    seq, prev = (last[0], last[1]) if last is not None else (0, GENESIS_PREV)
+    rows: list[dict[str, object]] = []
+    seqs: list[int] = []
+    for entry, when in entries:
+        seq, at, fields = seq + 1, when.astimezone(UTC), _fields(entry)
+        digest = record_hash(seq=seq, at=at, prev=prev, **fields)
+        rows.append({"seq": seq, "at": at, "prev": prev, "hash": digest, **fields})
+        seqs.append(seq)
+        prev = digest
+    session.execute(insert(AuditRecord), rows)
+    return seqs
+
+
+def _fields(entry: AuditEntry) -> dict[str, str]:
+    return {
         "actor": entry.actor[:200],
         "action": entry.action.value,
         "target": entry.target[:200],
         "outcome": entry.outcome[:16],
         "ip": entry.ip[:64],
-        "detail": detail,
+        "detail": json.dumps(dict(entry.detail), sort_keys=True, separators=(",", ":"), ensure_ascii=False),
     }
-    digest = record_hash(seq=seq, at=at, prev=prev, **fields)
-    session.execute(insert(AuditRecord).values(seq=seq, at=at, prev=prev, hash=digest, **fields))
-    return seq
 
 
 def verify_chain(session: Session, *, expected_head: tuple[int, str] | None = None) -> AuditReport:

@@ -11,15 +11,15 @@ fails, every caller of that batch gets the error and its request fails.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 import threading
-from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from portal.audit import AuditEntry, append
+from portal.audit import AuditEntry, append_all
 from portal.db import transaction
 from portal.errors import AuditUnavailableError
 
@@ -30,7 +30,8 @@ _MAX_BATCH = 512
 class _Pending:
     entry: AuditEntry
     at: datetime
-    done: Future[int]
+    loop: asyncio.AbstractEventLoop
+    done: asyncio.Future[int]
 
 
 class AuditBatcher:
@@ -43,25 +44,24 @@ class AuditBatcher:
         self._guard = threading.Lock()
         self._closed = False
 
-    def submit(self, entry: AuditEntry, *, at: datetime) -> Future[int]:
-        """Queue ``entry``; the future gives its seq once committed (or AuditUnavailableError)."""
-        done: Future[int] = Future()
+    async def record(self, entry: AuditEntry, *, at: datetime) -> int:
+        """Append ``entry`` and wait until it is committed; returns its seq.
+
+        Raises AuditUnavailableError when the commit failed or the batcher is closed.
+        """
+        loop = asyncio.get_running_loop()
+        pending = _Pending(entry, at, loop, loop.create_future())
         with self._guard:
             if self._closed:
-                done.set_exception(AuditUnavailableError("the audit log is shutting down"))
-                return done
+                raise AuditUnavailableError("the audit log is shutting down")
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="audit-group-commit", daemon=True)
                 self._thread.start()
-            self._queue.put(_Pending(entry, at, done))
-        return done
-
-    async def record(self, entry: AuditEntry, *, at: datetime) -> int:
-        """Append ``entry`` and wait until it is committed; returns its seq."""
-        return await asyncio.wrap_future(self.submit(entry, at=at))
+            self._queue.put(pending)
+        return await pending.done
 
     def close(self) -> None:
-        """Commit what is queued, then stop the writer thread. Later submits fail."""
+        """Commit what is queued, then stop the writer thread. Later records fail."""
         with self._guard:
             self._closed = True
             thread = self._thread
@@ -84,18 +84,35 @@ class AuditBatcher:
                 else:
                     batch.append(item)
             if batch:
-                self._commit(batch)
+                self._settle(batch, self._commit(batch))
             if stop:
                 return
 
-    def _commit(self, batch: list[_Pending]) -> None:
+    def _commit(self, batch: list[_Pending]) -> list[int] | AuditUnavailableError:
         try:
             with transaction(self._sessions) as db:
-                seqs = [append(db, pending.entry, at=pending.at) for pending in batch]
+                return append_all(db, [(pending.entry, pending.at) for pending in batch])
         except Exception as exc:
-            error = AuditUnavailableError(f"the audit log could not be written: {exc}")
-            for pending in batch:
-                pending.done.set_exception(error)
-            return
-        for pending, seq in zip(batch, seqs, strict=True):
-            pending.done.set_result(seq)
+            return AuditUnavailableError(f"the audit log could not be written: {exc}")
+
+    @staticmethod
+    def _settle(batch: list[_Pending], outcome: list[int] | AuditUnavailableError) -> None:
+        """Wake the waiting requests: one call into each event loop for the whole batch."""
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[int], int | None]]] = {}
+        for index, pending in enumerate(batch):
+            seq = None if isinstance(outcome, AuditUnavailableError) else outcome[index]
+            by_loop.setdefault(pending.loop, []).append((pending.done, seq))
+        error = outcome if isinstance(outcome, AuditUnavailableError) else None
+        for loop, waiters in by_loop.items():
+            with contextlib.suppress(RuntimeError):  # that loop has closed: nobody waits any more
+                loop.call_soon_threadsafe(_wake, waiters, error)
+
+
+def _wake(waiters: list[tuple[asyncio.Future[int], int | None]], error: BaseException | None) -> None:
+    for future, seq in waiters:
+        if future.done():  # the request was cancelled (client gone); its record is committed anyway
+            continue
+        if error is not None or seq is None:
+            future.set_exception(error or AuditUnavailableError("the audit log lost a record"))
+        else:
+            future.set_result(seq)

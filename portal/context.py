@@ -12,7 +12,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from archive import ObjectStore
 from portal.audit_batcher import AuditBatcher
 from portal.clock import Clock
+from portal.playback_gate import PlaybackGate
+from portal.principal import SignedInSession
 from portal.public_cache import PublicCache
+from portal.read_cache import ReadCache
 from portal.settings import PortalSettings
 from portal.track_cache import TrackCache
 from portal.websessions import SessionPolicy
@@ -34,6 +37,8 @@ class PortalContext:
     display_zone: ZoneInfo
     public_cache: PublicCache
     audit_batch: AuditBatcher
+    signed_in: ReadCache[str, SignedInSession]
+    playback_gate: PlaybackGate
 
     @property
     def session_policy(self) -> SessionPolicy:

@@ -14,6 +14,7 @@ from portal.db import transaction
 from portal.errors import AuthenticationError, PermissionDeniedError
 from portal.models import Role
 from portal.principal import Principal, peek_principal, resolve_principal
+from portal.websessions import token_hash
 
 
 def session_cookie_name(context: PortalContext) -> str:
@@ -28,6 +29,7 @@ async def get_context(request: Request) -> PortalContext:
 
 
 ContextDep = Annotated[PortalContext, Depends(get_context)]
+_UNRESOLVED = object()
 
 
 def client_ip(request: Request) -> str:
@@ -35,35 +37,56 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client is not None else ""
 
 
-async def get_optional_principal(request: Request, context: ContextDep) -> Principal | None:
-    """The signed-in caller, or None (no cookie, unknown or expired session).
+async def get_optional_principal(request: Request) -> Principal | None:
+    """The signed-in caller, or None (no cookie, unknown or expired session); see :func:`caller_of`."""
+    context: PortalContext = request.app.state.portal
+    return await caller_of(request, context)
 
-    Without a cookie this never touches the database; with one, the look-up runs in a worker thread.
+
+async def caller_of(request: Request, context: PortalContext) -> Principal | None:
+    """The signed-in caller of ``request`` by ``context``'s sessions; resolved once per request.
+
+    Without a cookie this never touches the database; a session read within the last moment (see
+    ``portal.read_cache``) is not read again; otherwise the look-up runs in a worker thread.
     """
+    known: object = getattr(request.state, "principal", _UNRESOLVED)
+    if known is not _UNRESOLVED:
+        return known if isinstance(known, Principal) else None
     token = request.cookies.get(session_cookie_name(context))
-    if not token or len(token) > 128:
-        request.state.principal = None
-        return None
-    principal = await asyncio.to_thread(_resolve, context, token)
+    principal = None
+    if token and len(token) <= 128:
+        key = token_hash(token)
+        signed_in = context.signed_in.get(key)
+        now, policy = context.clock.now(), context.session_policy
+        if signed_in is None or signed_in.needs_write(now=now, policy=policy):
+            principal = await asyncio.to_thread(_resolve, context, token, key)
+        else:
+            principal = signed_in.principal
     request.state.principal = principal  # for templates and the audit of denials
     return principal
 
 
-def _resolve(context: PortalContext, token: str) -> Principal | None:
+def _resolve(context: PortalContext, token: str, key: str) -> Principal | None:
     now, policy = context.clock.now(), context.session_policy
+
+    stamp = context.signed_in.stamp()
     with context.readonly_sessions() as db:
-        principal, decided = peek_principal(db, token, now=now, policy=policy)
-    if not decided:  # expired, due for a touch, or its user disabled: settle it in a write transaction
-        with transaction(context.sessions) as db:
-            principal = resolve_principal(db, token, now=now, policy=policy)
-    return principal
+        signed_in, decided = peek_principal(db, token, now=now, policy=policy)
+    if signed_in is not None:
+        context.signed_in.put(key, signed_in, stamp)
+        return signed_in.principal
+    if decided:
+        return None
+    with transaction(context.sessions) as db:  # expired, due for a touch, or its user disabled
+        return resolve_principal(db, token, now=now, policy=policy)
 
 
 OptionalPrincipal = Annotated[Principal | None, Depends(get_optional_principal)]
 
 
-async def get_principal(principal: OptionalPrincipal) -> Principal:
+async def get_principal(request: Request) -> Principal:
     """The signed-in caller; AuthenticationError when there is none."""
+    principal = await get_optional_principal(request)
     if principal is None:
         raise AuthenticationError("please sign in")
     return principal
@@ -72,8 +95,13 @@ async def get_principal(principal: OptionalPrincipal) -> Principal:
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-async def get_party(principal: CurrentPrincipal) -> Principal:
-    """The caller, who must be a party signed in for its case; PermissionDeniedError otherwise."""
+async def get_party(request: Request) -> Principal:
+    """The caller, who must be a party signed in for its case; PermissionDeniedError otherwise.
+
+    (Calls the other dependencies directly rather than through ``Depends``: this guards the playback
+    endpoints, the portal's busiest, and each level of dependency costs every request.)
+    """
+    principal = await get_principal(request)
     if not principal.is_party:
         raise PermissionDeniedError("this page is for parties signed in with their case number")
     return principal

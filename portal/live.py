@@ -24,7 +24,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from portal.context import PortalContext
-from portal.deps import get_optional_principal
+from portal.deps import caller_of
 from portal.errors import AuthenticationError, PermissionDeniedError
 from portal.models import Role
 from portal.principal import Principal
@@ -51,7 +51,7 @@ def operator_authorizer(context: PortalContext) -> Authorizer:
 
     async def authorize(connection: HTTPConnection) -> bool:
         request = Request(connection.scope)
-        return may_watch(await get_optional_principal(request, context))
+        return may_watch(await caller_of(request, context))
 
     return authorize
 
@@ -65,7 +65,7 @@ class LiveGate:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and _gated(scope):
-            principal = await get_optional_principal(Request(scope, receive), self._context)
+            principal = await caller_of(Request(scope, receive), self._context)
             if principal is None:
                 raise AuthenticationError("operator sign-in required")
             if not may_watch(principal):

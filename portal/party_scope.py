@@ -34,10 +34,9 @@ def own_request(db: Session, actor: Principal, request_id: int) -> ReviewRequest
     return request
 
 
-def own_grant(db: Session, actor: Principal, grant_id: int) -> Grant:
-    """A grant made to the party itself; NotFoundError otherwise."""
+def require_own_grant(actor: Principal, grant: Grant | None) -> Grant:
+    """``grant`` if it was made to the party ``actor``; NotFoundError otherwise."""
     party_id, _case_id = _require_party(actor)
-    grant = db.get(Grant, grant_id)
     if grant is None or grant.party_id != party_id:
         raise NotFoundError("grant not found")
     return grant

@@ -11,17 +11,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-
-from sqlalchemy.orm import Session
+from datetime import timedelta
 
 from archive import ArchiveError, ObjectStore, RecordingTracks, StreamTrack, build_vod_playlist
 from portal.audit import AuditAction, AuditEntry
 from portal.errors import NotFoundError, StoreError
 from portal.models import Grant, Recording
 from portal.principal import Principal
-from portal.review import active_grant
-from portal.track_cache import TrackCache
 
 _OBJECT_NAME = re.compile(r"^(init\.mp4|[0-9]{8}\.m4s)$")
 
@@ -33,17 +29,6 @@ class GrantPlayback:
     grant: Grant
     recording: Recording
     tracks: RecordingTracks
-
-
-def open_playback(
-    db: Session, party: Principal, grant_id: int, cache: TrackCache, *, now: datetime
-) -> GrantPlayback:
-    """Check the grant (see ``review.active_grant``) and load the recording's tracks.
-
-    Raises NotFoundError, PermissionDeniedError, StoreError.
-    """
-    grant, recording = active_grant(db, party, grant_id, now=now)
-    return GrantPlayback(grant, recording, cache.get(recording.id))
 
 
 def choose_track(tracks: RecordingTracks, stream: str | None) -> StreamTrack:

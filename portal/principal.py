@@ -8,7 +8,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from portal.models import Party, Role, User, WebSession
-from portal.websessions import SessionPolicy, load_session, needs_write, token_hash
+from portal.websessions import (
+    SessionPolicy,
+    load_session,
+    needs_write,
+    session_needs_write,
+    token_hash,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,10 +42,24 @@ class Principal:
         return f"user:{self.user_id}:{self.display_name}"
 
 
+@dataclass(frozen=True, slots=True)
+class SignedInSession:
+    """A principal with its session's times: enough to tell, later, whether it is still usable as
+    read (see :meth:`needs_write`) without reading the session again."""
+
+    principal: Principal
+    created_at: datetime
+    last_seen_at: datetime
+
+    def needs_write(self, *, now: datetime, policy: SessionPolicy) -> bool:
+        """True when the session has expired or is due for a touch at ``now``."""
+        return session_needs_write(self.created_at, self.last_seen_at, now=now, policy=policy)
+
+
 def peek_principal(
     db: Session, token: str, *, now: datetime, policy: SessionPolicy
-) -> tuple[Principal | None, bool]:
-    """Resolve ``token`` read-only: ``(principal, decided)``.
+) -> tuple[SignedInSession | None, bool]:
+    """Resolve ``token`` read-only: ``(session, decided)``.
 
     ``decided`` is False when the answer needs a write (the session expired, is due for a touch, or
     its user was disabled): then call :func:`resolve_principal` in a write transaction.
@@ -53,9 +73,15 @@ def peek_principal(
         user = db.get(User, stored.user_id)
         if user is None or user.disabled:
             return None, False
-        return _staff_principal(stored, user), True
+        return _signed_in(stored, _staff_principal(stored, user)), True
     party = db.get(Party, stored.party_id) if stored.party_id is not None else None
-    return (_party_principal(stored, party), True) if party is not None else (None, False)
+    if party is None:
+        return None, False
+    return _signed_in(stored, _party_principal(stored, party)), True
+
+
+def _signed_in(stored: WebSession, principal: Principal) -> SignedInSession:
+    return SignedInSession(principal, stored.created_at, stored.last_seen_at)
 
 
 def resolve_principal(db: Session, token: str, *, now: datetime, policy: SessionPolicy) -> Principal | None:

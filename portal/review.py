@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from portal.audit import AuditAction, AuditEntry, append
 from portal.errors import InvalidInputError, NotFoundError, PermissionDeniedError, RuleViolationError
 from portal.models import Grant, Recording, ReviewRequest, ReviewStatus
-from portal.party_scope import own_grant, own_recording
+from portal.party_scope import own_recording, require_own_grant
 from portal.principal import Principal
 from portal.staff_scope import require_recording_in_scope
 
@@ -171,12 +171,29 @@ def active_grant(db: Session, party: Principal, grant_id: int, *, now: datetime)
 
     Raises NotFoundError (not the party's grant), PermissionDeniedError (revoked, not yet valid, expired).
     """
-    grant = own_grant(db, party, grant_id)
+    return usable_grant(read_grant(db, grant_id), party, now=now)
+
+
+GrantRecord = tuple[Grant, Recording | None]
+
+
+def read_grant(db: Session, grant_id: int) -> GrantRecord | None:
+    """The grant ``grant_id`` with its recording (None when no longer indexed); None if no such grant."""
+    grant = db.get(Grant, grant_id)
+    return None if grant is None else (grant, db.get(Recording, grant.recording_id))
+
+
+def usable_grant(found: GrantRecord | None, party: Principal, *, now: datetime) -> tuple[Grant, Recording]:
+    """``found`` (from :func:`read_grant`) if it is ``party``'s own grant and usable at ``now``.
+
+    Raises NotFoundError (not the party's grant), PermissionDeniedError (revoked, not yet valid, expired).
+    """
+    grant = require_own_grant(party, found[0] if found is not None else None)
     if not grant.active_at(now):
         raise PermissionDeniedError(
             "this review permission has been revoked, has expired or is not yet valid"
         )
-    recording = db.get(Recording, grant.recording_id)
+    recording = found[1] if found is not None else None
     if recording is None:
         raise PermissionDeniedError("the recording of this permission is no longer indexed")
     return grant, recording

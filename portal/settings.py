@@ -50,6 +50,13 @@ class PortalSettings(BaseSettings):
     portal_segment_url_seconds: int = Field(
         default=MAX_SEGMENT_URL_SECONDS, ge=10, le=MAX_SEGMENT_URL_SECONDS
     )
+    portal_read_cache_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        le=5,
+        description="how long a session or grant read by this process may be reused (0: never);"
+        " writes through this process take effect at once regardless, see portal/read_cache.py",
+    )
     portal_display_timezone: str = "Asia/Shanghai"
     portal_hls_js_path: Path | None = None
     portal_embedded_s3_port: int = Field(default=8333, ge=1024, le=55000)

@@ -24,17 +24,24 @@ class TrackCache:
         self._entries: OrderedDict[str, tuple[float, RecordingTracks]] = OrderedDict()
         self._lock = threading.Lock()
 
+    def peek(self, recording_id: str) -> RecordingTracks | None:
+        """The cached tracks of ``recording_id`` if still current, else None (never blocks)."""
+        with self._lock:
+            cached = self._entries.get(recording_id)
+            if cached is not None and (cached[1].finished or time.monotonic() - cached[0] < self._refresh):
+                self._entries.move_to_end(recording_id)
+                return cached[1]
+        return None
+
     def get(self, recording_id: str) -> RecordingTracks:
         """The tracks of ``recording_id``, from the cache or the bucket.
 
         Raises NotFoundError when the bucket has no such recording, StoreError when it cannot be read
         (or no store is configured).
         """
-        with self._lock:
-            cached = self._entries.get(recording_id)
-            if cached is not None and (cached[1].finished or time.monotonic() - cached[0] < self._refresh):
-                self._entries.move_to_end(recording_id)
-                return cached[1]
+        cached = self.peek(recording_id)
+        if cached is not None:
+            return cached
         tracks = self._load(recording_id)
         with self._lock:
             self._entries[recording_id] = (time.monotonic(), tracks)

@@ -90,10 +90,14 @@ def load_session(db: Session, token: str, *, now: datetime, policy: SessionPolic
 
 def needs_write(stored: WebSession, *, now: datetime, policy: SessionPolicy) -> bool:
     """True when loading ``stored`` would change it (expired: delete; last_seen due: touch)."""
-    return (
-        now - stored.last_seen_at >= min(policy.idle, _TOUCH_INTERVAL)
-        or now - stored.created_at >= policy.absolute
-    )
+    return session_needs_write(stored.created_at, stored.last_seen_at, now=now, policy=policy)
+
+
+def session_needs_write(
+    created_at: datetime, last_seen_at: datetime, *, now: datetime, policy: SessionPolicy
+) -> bool:
+    """:func:`needs_write` for a session known by its creation and last-seen times."""
+    return now - last_seen_at >= min(policy.idle, _TOUCH_INTERVAL) or now - created_at >= policy.absolute
 
 
 def end_session(db: Session, token: str) -> None:

@@ -13,10 +13,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from portal.audit import AuditEntry
 from portal.context import PortalContext
 from portal.deps import ContextDep, CurrentParty, IdPath, client_ip
-from portal.playback import GrantPlayback, choose_track, issue_object_url, open_playback, playlist
+from portal.playback import GrantPlayback, choose_track, issue_object_url, playlist
 from portal.principal import Principal
 from portal.web import render
 
@@ -26,10 +25,11 @@ NO_STORE = {"Cache-Control": "no-store, private", "Referrer-Policy": "no-referre
 StreamQuery = Annotated[str | None, Query(max_length=32, pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")]
 
 
-def _open(context: PortalContext, party: Principal, grant_id: int) -> GrantPlayback:
-    """The grant check (a read-only transaction: these requests change nothing but the audit log)."""
-    with context.readonly_sessions() as db, db.begin():
-        return open_playback(db, party, grant_id, context.tracks, now=context.clock.now())
+async def _playback(context: PortalContext, party: Principal, grant_id: int) -> GrantPlayback:
+    """The grant check: from memory when possible, else in a worker thread (database, bucket)."""
+    gate = context.playback_gate
+    playback = gate.check_from_memory(party, grant_id)
+    return playback if playback is not None else await asyncio.to_thread(gate.check, party, grant_id)
 
 
 @router.get("/review/grants/{grant_id}", response_class=HTMLResponse, summary="Player page")
@@ -37,7 +37,7 @@ async def player_page(
     request: Request, context: ContextDep, party: CurrentParty, grant_id: IdPath, stream: StreamQuery = None
 ) -> HTMLResponse:
     """The player for a grant the party holds (403 when expired or revoked, 404 for others' grants)."""
-    playback = await asyncio.to_thread(_open, context, party, grant_id)
+    playback = await _playback(context, party, grant_id)
     track = choose_track(playback.tracks, stream)
     values = {
         "grant_id": grant_id,
@@ -51,13 +51,6 @@ async def player_page(
     return render(request, "player.html", values, headers=NO_STORE)
 
 
-def _playlist(
-    context: PortalContext, party: Principal, grant_id: int, stream: str | None, ip: str
-) -> tuple[str, AuditEntry]:
-    playback = _open(context, party, grant_id)
-    return playlist(party, playback, choose_track(playback.tracks, stream), ip=ip)
-
-
 @router.get(
     "/review/grants/{grant_id}/playlist.m3u8",
     summary="HLS VOD playlist",
@@ -68,23 +61,10 @@ async def playlist_m3u8(
     request: Request, context: ContextDep, party: CurrentParty, grant_id: IdPath, stream: StreamQuery = None
 ) -> Response:
     """The VOD playlist of the granted recording's stream; its segment URLs are portal paths."""
-    text, entry = await asyncio.to_thread(_playlist, context, party, grant_id, stream, client_ip(request))
+    playback = await _playback(context, party, grant_id)
+    text, entry = playlist(party, playback, choose_track(playback.tracks, stream), ip=client_ip(request))
     await context.audit_batch.record(entry, at=context.clock.now())
     return Response(text, media_type="application/vnd.apple.mpegurl", headers=NO_STORE)
-
-
-def _object_url(
-    context: PortalContext, party: Principal, grant_id: int, *, stream: str, name: str, ip: str
-) -> tuple[str, AuditEntry]:
-    return issue_object_url(
-        party,
-        _open(context, party, grant_id),
-        stream,
-        name,
-        store=context.store,
-        lifetime=context.segment_url_lifetime,
-        ip=ip,
-    )
 
 
 @router.get(
@@ -98,8 +78,15 @@ async def segment(
     request: Request, context: ContextDep, party: CurrentParty, *, grant_id: IdPath, stream: str, name: str
 ) -> RedirectResponse:
     """Redirect to a presigned GET (at most two minutes) of one init or media segment."""
-    url, entry = await asyncio.to_thread(
-        _object_url, context, party, grant_id, stream=stream[:32], name=name[:32], ip=client_ip(request)
+    playback = await _playback(context, party, grant_id)
+    url, entry = issue_object_url(
+        party,
+        playback,
+        stream[:32],
+        name[:32],
+        store=context.store,
+        lifetime=context.segment_url_lifetime,
+        ip=client_ip(request),
     )
     await context.audit_batch.record(entry, at=context.clock.now())
     return RedirectResponse(url, status_code=302, headers=NO_STORE)

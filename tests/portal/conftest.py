@@ -8,6 +8,7 @@ and the FastAPI app built by the factory with production settings (Secure cookie
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import shutil
@@ -228,11 +229,24 @@ def portal(
     template: Template, recording_store: ObjectStore, session_now: datetime, tmp_path: Path
 ) -> Iterator[Portal]:
     """A fresh portal on a copy of the seeded database, clock frozen at the session's start."""
-    clock = FrozenClock(session_now)
+    with open_portal(template, recording_store, session_now, tmp_path) as made:
+        yield made
+
+
+@contextlib.contextmanager
+def open_portal(
+    template: Template, store: ObjectStore, now: datetime, data_dir: Path, **settings: Any
+) -> Iterator[Portal]:
+    """A portal on a fresh copy of ``template``; ``settings`` override the test settings."""
+    clock = FrozenClock(now)
     url = template.make_url()
-    app = create_app(portal_settings(url, tmp_path), store=recording_store, clock=clock)
-    made = Portal(app, clock, template.world, app.state.portal.sessions, recording_store, template.backend)
-    yield made
-    for client in made.clients:
-        client.__exit__(None, None, None)
-    app.state.portal.engine.dispose()
+    configured = portal_settings(url, data_dir).model_copy(update=settings)
+    app = create_app(configured, store=store, clock=clock)
+    made = Portal(app, clock, template.world, app.state.portal.sessions, store, template.backend)
+    try:
+        yield made
+    finally:
+        for client in made.clients:
+            client.__exit__(None, None, None)
+        app.state.portal.audit_batch.close()
+        app.state.portal.engine.dispose()
