@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -31,6 +32,7 @@ from devices import DevicesError, list_devices, parse_source_spec
 from streaming import IcePolicy, LivePublisher, StreamingSettings
 
 logger = logging.getLogger(__name__)
+_SIGNAL_POLL_SECONDS = 0.5  # how soon the main thread notices a signal (see _wait_for_stop)
 
 
 def build_parser(settings: CaptureSettings) -> argparse.ArgumentParser:
@@ -139,7 +141,7 @@ def _record(args: argparse.Namespace, settings: CaptureSettings) -> int:
     recorder.start()
     print(f"recording {recording_id} started; spool {args.spool}", flush=True)
     publishers = _start_live(args, settings, recorder) if args.live else []
-    stop.wait(args.duration)
+    _wait_for_stop(stop, args.duration)
     stop_live(publishers)
     recorder.stop(drain_seconds=args.drain_seconds if store is not None else 0.0)
     counts = recorder.queue_counts
@@ -149,6 +151,21 @@ def _record(args: argparse.Namespace, settings: CaptureSettings) -> int:
         print(f"error: streams failed: {', '.join(failed)}", file=sys.stderr)
         return 1
     return 1 if counts[UploadState.CONFLICT] or counts[UploadState.CORRUPT] else 0
+
+
+def _wait_for_stop(stop: threading.Event, duration: float | None) -> None:
+    """Until ``stop`` is set (by a signal handler) or ``duration`` seconds have passed.
+
+    Waits in short slices: a signal the kernel hands to one of the media threads does not wake a
+    main thread blocked in an untimed wait, and Python runs signal handlers only in the main thread,
+    so Ctrl-C could go unanswered for minutes.
+    """
+    deadline = None if duration is None else time.monotonic() + duration
+    while not stop.is_set():
+        remaining = _SIGNAL_POLL_SECONDS if deadline is None else deadline - time.monotonic()
+        if remaining <= 0:
+            return
+        stop.wait(min(remaining, _SIGNAL_POLL_SECONDS))
 
 
 def _start_live(

@@ -1,0 +1,59 @@
+"""Ctrl-C / SIGTERM stop the agent promptly even when the kernel hands the signal to a media thread.
+
+A process-directed signal goes to any one of the agent's ~20 threads; Python runs the handler only
+in the main thread, and only once that thread wakes up. ``make run`` once waited 98 s for an agent
+whose main thread slept in an untimed wait while the signal had landed elsewhere. Here the signal is
+sent to one particular non-main thread (tgkill), which makes that case certain.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import SMALL_VIDEO, agent_command, store_env
+
+pytestmark = pytest.mark.integration
+
+_SYS_TGKILL = {"x86_64": 234, "aarch64": 131}
+
+
+def _tgkill(pid: int, tid: int, signum: int) -> None:
+    number = _SYS_TGKILL.get(os.uname().machine)
+    if number is None:
+        pytest.skip(f"tgkill's syscall number is not known here ({os.uname().machine})")
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.syscall(number, pid, tid, signum) != 0:
+        raise OSError(ctypes.get_errno(), "tgkill failed")
+
+
+def test_a_signal_landing_on_a_media_thread_stops_the_agent(tmp_path: Path) -> None:
+    agent = subprocess.Popen(
+        agent_command(
+            "record", "--room", "court-9", "--spool", str(tmp_path / "spool"), "--source", SMALL_VIDEO
+        ),
+        env=store_env(None),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert agent.stdout is not None
+        assert "started" in agent.stdout.readline()
+        time.sleep(1.0)  # the media threads are running
+        threads = [int(tid) for tid in os.listdir(f"/proc/{agent.pid}/task") if int(tid) != agent.pid]
+        assert threads, "the agent has no other threads?"
+        _tgkill(agent.pid, threads[-1], signal.SIGTERM)
+        started = time.monotonic()
+        assert agent.wait(timeout=30) == 0
+        assert time.monotonic() - started < 10
+    finally:
+        if agent.poll() is None:
+            agent.kill()
+            agent.wait()
