@@ -89,6 +89,11 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--grant-recording", default=None, help="index this recording and grant it to the demo party"
     )
+    demo.add_argument(
+        "--live-hearing",
+        action="store_true",
+        help="also a public hearing of the demo courtroom starting now (broadcast live by `serve`)",
+    )
     return parser
 
 
@@ -213,7 +218,9 @@ def _seed_demo(settings: PortalSettings, args: argparse.Namespace) -> int:
         if args.grant_recording:
             reconcile_now(context, "demo-seed")
         with transaction(context.sessions) as db:
-            credentials = seed_demo(db, now=context.clock.now(), recording_id=args.grant_recording)
+            credentials = seed_demo(
+                db, now=context.clock.now(), recording_id=args.grant_recording, live_hearing=args.live_hearing
+            )
     print(
         json.dumps({name: getattr(credentials, name) for name in credentials.__slots__}, ensure_ascii=False)
     )

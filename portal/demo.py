@@ -1,5 +1,8 @@
-"""Demo data for ``make run``: a court, a courtroom, staff, a case with two parties, a public hearing
-with its notice, and a granted review of the demo recording, so a newcomer can try every page.
+"""Demo data for ``make run``: a court, a courtroom, staff (clerk, judge, command-centre operator), a
+case with two parties, a public hearing with its notice, and a granted review of the demo recording,
+so a newcomer can try every page. With ``live_hearing`` also a public hearing of the demo courtroom
+that starts seconds later, so the portal broadcasts it at once (its notice is published late under a
+recorded exception, and the compliance report lists it: this is demo data).
 
 Idempotent: run again, it reuses what exists and issues fresh passwords (printed once).
 """
@@ -14,7 +17,20 @@ from sqlalchemy.orm import Session
 
 from portal.accounts import create_user, get_or_create_court, get_or_create_courtroom
 from portal.cases import CaseDraft, add_case_event, add_party, create_case
-from portal.models import Case, Courtroom, Grant, Party, ProcedureKind, Recording, ReviewRequest, Role, User
+from portal.models import (
+    Case,
+    Courtroom,
+    Grant,
+    Hearing,
+    HearingStatus,
+    Notice,
+    Party,
+    ProcedureKind,
+    Recording,
+    ReviewRequest,
+    Role,
+    User,
+)
 from portal.notices import HearingDraft, publish_notice, schedule_hearing
 from portal.passwords import generate_access_password, hash_password
 from portal.principal import Principal
@@ -25,6 +41,9 @@ DEMO_COURT = "demo-court"  # the capture agent's default COURTREC_COURT
 DEMO_ROOM = "demo-courtroom-1"  # scripts/run_system.py's courtroom agent
 DEMO_AGENT_CASE = "2026-demo-civ-0001"
 DEMO_CASE_NUMBER = "（2026）京0101民初1号"
+LIVE_HEARING_LEAD = timedelta(seconds=10)  # the live demo hearing starts this long after seeding
+LIVE_HEARING_LENGTH = timedelta(hours=2)
+LIVE_HEARING_BASIS = "演示数据：为演示庭审直播当场排期，非真实案件（not a real hearing）"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +57,10 @@ class DemoCredentials:
     clerk_password: str
     judge_username: str
     judge_password: str
+    operator_username: str
+    operator_password: str
     granted_recording: str | None
+    live_notice_id: int | None
 
 
 def _staff(
@@ -74,8 +96,11 @@ def _principal(user: User) -> Principal:
     )
 
 
-def seed_demo(db: Session, *, now: datetime, recording_id: str | None) -> DemoCredentials:
-    """Create (or refresh) the demo data; grant the demo party ``recording_id`` if it is indexed."""
+def seed_demo(
+    db: Session, *, now: datetime, recording_id: str | None, live_hearing: bool = False
+) -> DemoCredentials:
+    """Create (or refresh) the demo data; grant the demo party ``recording_id`` if it is indexed; with
+    ``live_hearing`` make sure a public hearing of the demo courtroom runs from now on (see module)."""
     court = get_or_create_court(db, DEMO_COURT, "北京市东城区人民法院（演示）")
     room = get_or_create_courtroom(db, court, DEMO_ROOM, "第一法庭")
     clerk, clerk_password = _staff(
@@ -84,11 +109,15 @@ def seed_demo(db: Session, *, now: datetime, recording_id: str | None) -> DemoCr
     judge, judge_password = _staff(
         db, "judge", "李法官", Role.JUDGE, court_id=court.id, phone="010-6512 3400", now=now
     )
+    _, operator_password = _staff(
+        db, "operator", "赵调度员", Role.OPERATOR, court_id=court.id, phone="010-6512 3499", now=now
+    )
     case = db.scalar(select(Case).where(Case.number == DEMO_CASE_NUMBER))
     if case is None:
         case = _file_demo_case(db, clerk, judge, room, now)
     party, party_password = _demo_party(db, clerk, case, now)
     granted = _grant_demo_recording(db, judge, party, recording_id, now) if recording_id else None
+    live_notice = _live_demo_hearing(db, clerk, case, room, now) if live_hearing else None
     return DemoCredentials(
         case_number=DEMO_CASE_NUMBER,
         party_name=party.name,
@@ -97,7 +126,10 @@ def seed_demo(db: Session, *, now: datetime, recording_id: str | None) -> DemoCr
         clerk_password=clerk_password,
         judge_username="judge",
         judge_password=judge_password,
+        operator_username="operator",
+        operator_password=operator_password,
         granted_recording=granted,
+        live_notice_id=live_notice,
     )
 
 
@@ -134,6 +166,31 @@ def _file_demo_case(db: Session, clerk: User, judge: User, room: Courtroom, now:
     )
     publish_notice(db, as_clerk, hearing.id, now=now)
     return case
+
+
+def _live_demo_hearing(db: Session, clerk: User, case: Case, room: Courtroom, now: datetime) -> int:
+    """The notice id of a public demo hearing in ``room`` whose window covers the next minutes: one
+    left from an earlier run, or a new one starting ``LIVE_HEARING_LEAD`` from ``now``."""
+    soon = now + LIVE_HEARING_LEAD
+    running = db.execute(
+        select(Notice.id)
+        .join(Hearing, Notice.hearing_id == Hearing.id)
+        .where(
+            Hearing.case_id == case.id,
+            Hearing.courtroom_id == room.id,
+            Hearing.is_public.is_(True),
+            Hearing.status == HearingStatus.SCHEDULED,
+            Hearing.starts_at <= soon,
+            Hearing.expected_end_at > soon + timedelta(minutes=30),
+        )
+        .order_by(Hearing.starts_at.desc())
+    ).first()
+    if running is not None:
+        return int(running[0])
+    as_clerk = _principal(clerk)
+    draft = HearingDraft(case.id, room.id, soon, soon + LIVE_HEARING_LENGTH, is_public=True)
+    hearing = schedule_hearing(db, as_clerk, draft, now=now)
+    return publish_notice(db, as_clerk, hearing.id, now=now, exception_basis=LIVE_HEARING_BASIS).id
 
 
 def _demo_party(db: Session, clerk: User, case: Case, now: datetime) -> tuple[Party, str]:

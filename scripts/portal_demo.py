@@ -1,6 +1,7 @@
 """The portal part of ``make run``: a short demo hearing recorded by the capture agent, the database
-migrated and seeded (court, courtroom, clerk, judge, a case with a demo party, a public hearing notice,
-the demo recording indexed and granted to the party), and ``python -m portal serve``.
+migrated and seeded (court, courtroom, clerk, judge, operator, a case with a demo party, a public
+hearing notice, a public hearing running now, the demo recording indexed and granted to the party),
+and ``python -m portal serve`` with the live service mounted at /live (``live_env``).
 
 Composition only: every step is a ``python -m capture`` / ``python -m portal`` command.
 """
@@ -12,9 +13,11 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
 
 PORTAL_PORT = 8000
+PORTAL_URL = f"http://127.0.0.1:{PORTAL_PORT}"
 DEMO_ROOM = "demo-courtroom-1"
 DEMO_CASE_CODE = "2026-demo-civ-0001"
 
@@ -28,31 +31,44 @@ def _run(command: list[str], env: dict[str, str], log: Path) -> str:
     return result.stdout
 
 
-def start_portal(data: Path, env: dict[str, str], stamp: str) -> tuple[subprocess.Popen[bytes], str]:
-    """Record, migrate, seed and serve; returns the portal process and the lines to print."""
+def start_portal(
+    data: Path, env: dict[str, str], stamp: str, live_env: Mapping[str, str]
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Record, migrate, seed and serve (with ``live_env`` on top: COURTREC_PORTAL_LIVE and the live
+    service's COURTREC_STREAMING_*); returns the portal process and the lines to print."""
     log = data / "portal.log"
     portal_data = data / "portal"
     portal_env = {**env, "COURTREC_ENVIRONMENT": "development", "COURTREC_PORTAL_COOKIE_SECURE": "false"}
     recording = _record_demo_hearing(data, env, stamp, log)
     portal = [sys.executable, "-m", "portal"]
     _run([*portal, "migrate", "--data", str(portal_data)], portal_env, log)
-    seeded = _run(
-        [*portal, "seed-demo", "--data", str(portal_data), "--grant-recording", recording], portal_env, log
-    )
-    demo = json.loads(seeded.strip().splitlines()[-1])
+    seed = [
+        *portal,
+        "seed-demo",
+        "--data",
+        str(portal_data),
+        "--grant-recording",
+        recording,
+        "--live-hearing",
+    ]
+    demo = json.loads(_run(seed, portal_env, log).strip().splitlines()[-1])
     server = subprocess.Popen(
         [*portal, "serve", "--port", str(PORTAL_PORT), "--data", str(portal_data), "--reconcile-every", "30"],
-        env=portal_env,
+        env={**portal_env, **live_env},
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
     )
     _wait_until_up(server, log)
-    url = f"http://127.0.0.1:{PORTAL_PORT}"
+    url = PORTAL_URL
     text = f"""  portal (python -m portal serve, log {log}):
       open {url}/notices             public hearing notices (also {url}/notices.ics)
+      public live hearing   {url}/notices/{demo["live_notice_id"]}/live   (on air from its start, delayed)
       party sign-in  {url}/case-login   case number {demo["case_number"]}
                      access password {demo["party_password"]}   ({demo["party_name"]}; demo recording granted)
-      staff sign-in  {url}/login        clerk / {demo["clerk_password"]}   judge / {demo["judge_password"]}"""
+      staff sign-in  {url}/login        clerk / {demo["clerk_password"]}   judge / {demo["judge_password"]}
+                     {url}/staff/broadcasts   the clerk's cut / resume of the public broadcast
+      command-centre wall   {url}/live/wall   sign in first at {url}/login as
+                     operator / {demo["operator_password"]}"""
     return server, text
 
 

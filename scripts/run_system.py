@@ -1,5 +1,7 @@
-"""Start the whole system on its embedded defaults (``make run``): the S3 store, the live server and
-demo agents publishing live (the courtroom's bench camera is broadcast publicly as the open hearing).
+"""Start the whole system on its embedded defaults (``make run``): the S3 store, the portal with the
+live service mounted at /live (command-centre wall behind operator sign-in, public live pages), and
+demo agents publishing live to it. The portal's scheduler broadcasts the courtroom's bench camera
+publicly while the demo's public hearing runs.
 
 Composition only: every part is started through its own ``python -m <package>`` entry point or
 public API; Ctrl-C stops everything and leaves no process behind.
@@ -19,7 +21,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from portal_demo import start_portal
+from portal_demo import PORTAL_URL, start_portal
 
 from archive.embedded_store import EmbeddedStore
 
@@ -49,8 +51,7 @@ DEMO_AGENTS = {
         "31.2304,121.4737",
     ],
 }
-LIVE_PORT = 8001
-PUBLIC_DEMO_FEED = "demo-courtroom-1/bench-cam"
+PUBLIC_DELAY_SECONDS = 10  # shorter than the default 30 s, so the demo shows the public page soon
 # One machine: WebRTC stays on loopback (aioice skips 127.0.0.1 unless told). To show the wall to
 # browsers on other machines, drop these two and set COURTREC_STREAMING_ICE_SERVERS as needed.
 LOOPBACK_ICE = {
@@ -59,32 +60,20 @@ LOOPBACK_ICE = {
 }
 
 
-def _start_live_server(
-    data: Path, env: dict[str, str]
-) -> tuple[subprocess.Popen[bytes], dict[str, str], str]:
-    """``python -m streaming serve`` with a device token per demo agent; returns it, the tokens, the
-    operator token."""
+def _live_settings(data: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """The portal's live service (mounted at /live) with a device token per demo agent; returns its
+    environment and the tokens. The portal's scheduler opens the public broadcast of the demo hearing."""
     tokens = {name: secrets.token_urlsafe(24) for name in DEMO_AGENTS}
-    operator = secrets.token_urlsafe(24)
     live_env = {
-        **env,
         **LOOPBACK_ICE,
+        "COURTREC_PORTAL_LIVE": "true",
         "COURTREC_STREAMING_DEVICE_TOKENS": json.dumps(
             {f"demo-{name}": token for name, token in tokens.items()}
         ),
-        "COURTREC_STREAMING_OPERATOR_TOKEN": operator,
         "COURTREC_STREAMING_PUBLIC_DIR": str(data / "public-live"),
-        "COURTREC_STREAMING_PUBLIC_FEEDS": json.dumps([PUBLIC_DEMO_FEED]),
-        "COURTREC_STREAMING_BROADCAST_DELAY_SECONDS": "10",
+        "COURTREC_PORTAL_BROADCAST_DELAY_SECONDS": str(PUBLIC_DELAY_SECONDS),
     }
-    log = (data / "live-server.log").open("ab")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streaming", "serve", "--port", str(LIVE_PORT)],
-        env=live_env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    return server, tokens, operator
+    return live_env, tokens
 
 
 def main() -> int:
@@ -106,8 +95,8 @@ def main() -> int:
             "COURTREC_S3_BUCKET": config.bucket,
         }
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        live_server, tokens, operator = _start_live_server(data, env)
-        portal, portal_text = start_portal(data, env, stamp)
+        live_env, tokens = _live_settings(data)
+        portal, portal_text = start_portal(data, env, stamp, live_env)
         agents: dict[str, subprocess.Popen[bytes]] = {}
         for name, arguments in DEMO_AGENTS.items():
             spool = data / "spool" / name
@@ -125,7 +114,7 @@ def main() -> int:
                 "--device-id",
                 f"demo-{name}",
                 "--live",
-                f"http://127.0.0.1:{LIVE_PORT}/whip",
+                f"{PORTAL_URL}/live/whip",
                 *arguments,
             ]
             log = (data / f"{name}.log").open("ab")
@@ -142,10 +131,8 @@ courtrec is running (Ctrl-C stops everything).
       export COURTREC_S3_BUCKET={config.bucket}
   demo agents:           {", ".join(f"demo-{n}-{stamp}" for n in agents)}
       spools under {data / "spool"}, logs in {data}/*.log
-  live (python -m streaming serve, log {data / "live-server.log"}):
-      command-centre wall:  http://127.0.0.1:{LIVE_PORT}/wall   operator token: {operator}
-      public open hearing:  http://127.0.0.1:{LIVE_PORT}/public/{PUBLIC_DEMO_FEED}   (10 s broadcast delay)
 {portal_text}
+      (the demo agents publish to {PORTAL_URL}/live/whip; public broadcast delay {PUBLIC_DELAY_SECONDS} s)
   check a recording:     (after Ctrl-C, with the exports above, while `make run` runs again or
                           `python -m archive store --data {data / "store"}` serves the store)
       .venv/bin/python -m archive verify demo-courtroom-{stamp}
@@ -163,8 +150,6 @@ courtrec is running (Ctrl-C stops everything).
         deadline = time.monotonic() + 60
         for agent in agents.values():
             agent.wait(timeout=max(1.0, deadline - time.monotonic()))
-        live_server.send_signal(signal.SIGTERM)
-        live_server.wait(timeout=30)
         portal.send_signal(signal.SIGTERM)
         portal.wait(timeout=60)
         print("agents stopped; their recordings are sealed and uploaded")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 
 from portal.app import create_app
+from portal.broadcast_schedule import due_broadcasts
+from portal.clock import FrozenClock
 from portal.db import transaction
-from portal.demo import seed_demo
+from portal.demo import LIVE_HEARING_LEAD, seed_demo
 from portal.migrate import upgrade
 from tests.portal.conftest import portal_settings
 
@@ -37,4 +40,31 @@ def test_seed_demo_is_idempotent_and_usable(tmp_path: Path) -> None:
             "/api/session/staff", json={"identifier": "clerk", "password": second.clerk_password}
         )
         assert clerk.status_code == 200
+    context.engine.dispose()
+
+
+def test_the_live_demo_hearing_goes_on_air_and_is_reused(tmp_path: Path) -> None:
+    clock = FrozenClock(datetime.now(UTC))
+    app = create_app(
+        portal_settings(f"sqlite:///{tmp_path / 'demo.sqlite3'}", tmp_path), store=None, clock=clock
+    )
+    context = app.state.portal
+    upgrade(context.engine)
+    with transaction(context.sessions) as db:
+        first = seed_demo(db, now=clock.now(), recording_id=None, live_hearing=True)
+    clock.advance(LIVE_HEARING_LEAD)
+    with context.readonly_sessions() as db:
+        due = due_broadcasts(db, now=clock.now(), grace=timedelta(minutes=30), stream="bench-cam")
+    assert [(feed, item.notice_id) for feed, item in due.items()] == [
+        ("demo-courtroom-1/bench-cam", first.live_notice_id)
+    ]
+    clock.advance(timedelta(minutes=5))  # `make run` again while the demo hearing runs: the same one
+    with transaction(context.sessions) as db:
+        second = seed_demo(db, now=clock.now(), recording_id=None, live_hearing=True)
+    assert second.live_notice_id == first.live_notice_id
+    with TestClient(app, base_url="https://testserver") as client:
+        operator = client.post(
+            "/api/session/staff", json={"identifier": "operator", "password": second.operator_password}
+        )
+        assert operator.status_code == 200 and operator.json()["role"] == "operator"
     context.engine.dispose()
