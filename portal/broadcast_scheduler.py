@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from portal.audit import AuditAction, AuditEntry, JsonValue
-from portal.broadcast_control import BroadcastControl, BroadcastStatus
+from portal.broadcast_control import BroadcastControl
 from portal.broadcast_schedule import DueBroadcast, cut_by_clerk, due_broadcasts, hearing_target
 from portal.context import PortalContext
 from portal.errors import NotFoundError, PortalError, RuleViolationError
@@ -68,20 +68,16 @@ class BroadcastScheduler:
         # a snapshot: page rendering reads this from worker threads while a pass may change it
         return next((item for item in tuple(self._on_air.values()) if item.hearing_id == hearing_id), None)
 
-    async def status(self, feed_id: str) -> BroadcastStatus | None:
-        """What the public sees of ``feed_id`` now (None when it is not broadcast)."""
-        return (await self.control.on_air()).get(feed_id)
-
     async def reconcile(self) -> None:
         """One pass: close what is not due, open what is, re-apply a clerk's cut after a restart."""
         async with self._lock:
             now = self._context.clock.now()
             due, cut = await asyncio.to_thread(self._load, now)
             current = await self.control.on_air()
-            for feed_id in [f for f in self._on_air if f not in current]:
-                logger.warning("public %s: closed outside the portal; forgetting it", feed_id)
-                del self._on_air[feed_id]
             changed = False
+            for feed_id in [f for f in self._on_air if f not in current]:  # e.g. the live server restarted
+                await self._close(feed_id, self._on_air[feed_id], reason="ended outside the portal")
+                changed = True
             for feed_id in current:
                 mine, wanted = self._on_air.get(feed_id), due.get(feed_id)
                 if wanted is None or mine is None or mine.hearing_id != wanted.hearing_id:
@@ -116,7 +112,7 @@ class BroadcastScheduler:
 
     def start(self) -> None:
         """Run :meth:`reconcile` now and every ``portal_broadcast_check_seconds`` (on this event loop)."""
-        if self._task is None:
+        if self._task is None or self._task.done():
             self._task = asyncio.ensure_future(self._run())
 
     async def aclose(self) -> None:

@@ -261,3 +261,19 @@ async def test_stopping_closes_what_the_portal_opened(
     await scheduler.aclose()
     assert live.broadcasts == {}
     assert [a for a, _, _ in _audit(portal, f"hearing:{hearing}")] == ["broadcast_opened", "broadcast_closed"]
+
+
+async def test_a_broadcast_ended_elsewhere_is_recorded_and_reopened(
+    portal: Portal, live: FakeLiveServer, scheduler: BroadcastScheduler
+) -> None:
+    hearing = _hearing(portal, starts_in=timedelta(hours=1))
+    portal.clock.advance(timedelta(hours=1))
+    await scheduler.reconcile()
+    live.broadcasts.clear()  # the live server restarted
+    await scheduler.reconcile()
+    assert live.states() == {FEED_A: "live"} and len(live.opened) == 2
+    assert [a for a, _, _ in _audit(portal, f"hearing:{hearing}")] == [
+        "broadcast_opened",
+        "broadcast_closed",
+        "broadcast_opened",
+    ]
