@@ -86,7 +86,7 @@ def create_app(
         agent_token=settings.agent_token(),
         display_zone=ZoneInfo(settings.portal_display_timezone),
         public_cache=PublicCache(seconds=lambda: clock.now().timestamp()),
-        audit_batch=AuditBatcher(sessions),
+        audit_batch=AuditBatcher(engine),
         signed_in=ReadCache(writes, ttl=cache_seconds),
         playback_gate=PlaybackGate(readonly_sessions, ReadCache(writes, ttl=cache_seconds), tracks, clock),
     )

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import Connection, insert, select, text
 from sqlalchemy.orm import Session
 
 from portal.models import AuditRecord
@@ -120,11 +120,12 @@ def append(session: Session, entry: AuditEntry, *, at: datetime) -> int:
     return append_all(session, [(entry, at)])[0]
 
 
-def append_all(session: Session, entries: Sequence[tuple[AuditEntry, datetime]]) -> list[int]:
+def append_all(session: Session | Connection, entries: Sequence[tuple[AuditEntry, datetime]]) -> list[int]:
     """Append several ``(entry, at)`` in order, in one statement; see :func:`append`. Returns the seqs."""
     if not entries:
         return []
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = session.dialect if isinstance(session, Connection) else session.get_bind().dialect
+    if dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _ADVISORY_LOCK_ID})
     last = session.execute(
         select(AuditRecord.seq, AuditRecord.hash).order_by(AuditRecord.seq.desc()).limit(1)

@@ -17,10 +17,10 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Engine
 
 from portal.audit import AuditEntry, append_all
-from portal.db import transaction
+from portal.db import core_transaction
 from portal.errors import AuditUnavailableError
 
 _MAX_BATCH = 512
@@ -37,8 +37,8 @@ class _Pending:
 class AuditBatcher:
     """Appends queued audit entries in shared transactions from one writer thread."""
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
-        self._sessions = sessions
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._guard = threading.Lock()
@@ -90,8 +90,8 @@ class AuditBatcher:
 
     def _commit(self, batch: list[_Pending]) -> list[int] | AuditUnavailableError:
         try:
-            with transaction(self._sessions) as db:
-                return append_all(db, [(pending.entry, pending.at) for pending in batch])
+            with core_transaction(self._engine) as connection:
+                return append_all(connection, [(pending.entry, pending.at) for pending in batch])
         except Exception as exc:
             return AuditUnavailableError(f"the audit log could not be written: {exc}")
 

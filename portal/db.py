@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -99,8 +99,15 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
-def _writer_lock(factory: sessionmaker[Session]) -> AbstractContextManager[object]:
-    bind = factory.kw.get("bind")
+@contextmanager
+def core_transaction(engine: Engine) -> Iterator[Connection]:
+    """:func:`transaction` without the ORM (a Core connection): for the few hot write paths."""
+    with _writer_lock(engine), engine.begin() as connection:
+        yield connection
+
+
+def _writer_lock(factory: sessionmaker[Session] | Engine) -> AbstractContextManager[object]:
+    bind = factory if isinstance(factory, Engine) else factory.kw.get("bind")
     if not isinstance(bind, Engine) or bind.dialect.name != "sqlite":
         return nullcontext()
     if bind.get_execution_options().get("portal_readonly", False):

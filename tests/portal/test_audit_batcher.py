@@ -47,7 +47,7 @@ async def _record_many(batcher: AuditBatcher, count: int) -> list[int]:
 def test_concurrent_records_share_commits_and_keep_the_chain(engine: Engine) -> None:
     commits: list[int] = []
     event.listen(engine, "commit", lambda _connection: commits.append(1))
-    batcher = AuditBatcher(make_sessionmaker(engine))
+    batcher = AuditBatcher(engine)
     try:
         seqs = asyncio.run(_record_many(batcher, 64))
     finally:
@@ -64,7 +64,7 @@ def test_concurrent_records_share_commits_and_keep_the_chain(engine: Engine) -> 
 def test_a_failed_commit_fails_every_waiting_record_and_the_batcher_recovers(engine: Engine) -> None:
     with engine.begin() as connection:
         connection.execute(text(_REFUSE_AUDIT))
-    batcher = AuditBatcher(make_sessionmaker(engine))
+    batcher = AuditBatcher(engine)
     try:
 
         async def attempt() -> list[int | BaseException]:
@@ -87,7 +87,7 @@ def test_a_failed_commit_fails_every_waiting_record_and_the_batcher_recovers(eng
 
 
 def test_records_after_close_are_refused(engine: Engine) -> None:
-    batcher = AuditBatcher(make_sessionmaker(engine))
+    batcher = AuditBatcher(engine)
     assert asyncio.run(_record_many(batcher, 2)) == [1, 2]
     batcher.close()
     with pytest.raises(AuditUnavailableError, match="shutting down"):
