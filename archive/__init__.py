@@ -79,6 +79,7 @@ from archive.recording_manifest import (
     load_manifest,
     recording_ids,
 )
+from archive.recording_summary import RecordingSummary, summarize_journal
 from archive.replication import CopyOutcome, CopyResult, replicate
 from archive.restore import RestoreReport, restore
 from archive.retention import RetentionKeeper
@@ -150,6 +151,7 @@ __all__ = [
     "PutOutcome",
     "RecordingManifest",
     "RecordingSpool",
+    "RecordingSummary",
     "RecordingTracks",
     "RepairOutcome",
     "RestoreReport",
@@ -217,6 +219,7 @@ __all__ = [
     "segment_name",
     "sha256_bytes",
     "sha256_file",
+    "summarize_journal",
     "track_timescales",
     "tracks_from_journal",
     "verify_recording",

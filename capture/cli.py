@@ -25,6 +25,7 @@ from archive import (
 from capture.encoder import VideoEncoderName
 from capture.errors import CaptureError
 from capture.live import LiveTarget, parse_gps, start_live, stop_live
+from capture.portal_report import PortalReporter
 from capture.recorder import Recorder, RecordingPlan
 from capture.settings import CaptureSettings
 from capture.stream_pipeline import StreamSettings
@@ -32,6 +33,7 @@ from devices import DevicesError, list_devices, parse_source_spec
 from streaming import IcePolicy, LivePublisher, StreamingSettings
 
 logger = logging.getLogger(__name__)
+REPORT_WAIT_SECONDS = 10.0  # at stop, how long the final report to the portal may hold the exit
 _SIGNAL_POLL_SECONDS = 0.5  # how soon the main thread notices a signal (see _wait_for_stop)
 
 
@@ -70,6 +72,12 @@ def build_parser(settings: CaptureSettings) -> argparse.ArgumentParser:
         type=float,
         default=settings.upload_drain_seconds,
         help="after stopping, wait this long for uploads to finish",
+    )
+    record.add_argument(
+        "--portal",
+        metavar="URL",
+        default=settings.portal_url,
+        help="report the recording to this portal at start and stop (token: COURTREC_PORTAL_AGENT_TOKEN)",
     )
     live = record.add_argument_group("live", "publish each stream over WebRTC (WHIP) while recording")
     live.add_argument(
@@ -138,12 +146,20 @@ def _record(args: argparse.Namespace, settings: CaptureSettings) -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
+    reporter = _portal_reporter(args.portal, settings)
     recorder.start()
     print(f"recording {recording_id} started; spool {args.spool}", flush=True)
+    if reporter is not None:
+        reporter.report(recorder.summary())
     publishers = _start_live(args, settings, recorder) if args.live else []
     _wait_for_stop(stop, args.duration)
     stop_live(publishers)
     recorder.stop(drain_seconds=args.drain_seconds if store is not None else 0.0)
+    if reporter is not None:
+        reporter.report(recorder.summary())
+        if not reporter.flush(timeout=REPORT_WAIT_SECONDS):
+            print("warning: the portal did not take the final report; its bucket scan will index it")
+        reporter.close()
     counts = recorder.queue_counts
     print(f"recording {recording_id} stopped; uploads: {', '.join(f'{k}={v}' for k, v in counts.items())}")
     failed = [p.name for p in recorder.pipelines if p.failure is not None]
@@ -151,6 +167,19 @@ def _record(args: argparse.Namespace, settings: CaptureSettings) -> int:
         print(f"error: streams failed: {', '.join(failed)}", file=sys.stderr)
         return 1
     return 1 if counts[UploadState.CONFLICT] or counts[UploadState.CORRUPT] else 0
+
+
+def _portal_reporter(portal_url: str | None, settings: CaptureSettings) -> PortalReporter | None:
+    """A reporter when a portal is configured; a missing token is warned about, never fatal: the
+    recording matters more than its report (the portal's bucket scan indexes it anyway)."""
+    if not portal_url:
+        return None
+    if settings.portal_agent_token is None:
+        print(
+            "warning: --portal is set but COURTREC_PORTAL_AGENT_TOKEN is not; not reporting", file=sys.stderr
+        )
+        return None
+    return PortalReporter(portal_url, settings.portal_agent_token.get_secret_value())
 
 
 def _wait_for_stop(stop: threading.Event, duration: float | None) -> None:

@@ -23,6 +23,7 @@ from archive import (
     JournalWriter,
     ObjectStore,
     RecordingSpool,
+    RecordingSummary,
     Uploader,
     UploadItem,
     UploadQueue,
@@ -37,6 +38,7 @@ from archive import (
     recording_prefix,
     sha256_bytes,
     sha256_file,
+    summarize_journal,
     write_file_durably,
 )
 from capture.errors import RecorderError
@@ -183,6 +185,12 @@ class Recorder:
         if self._queue is not None:
             self._final_counts = self._queue.counts(self._plan.recording_id)
             self._queue.close()
+
+    def summary(self) -> RecordingSummary:
+        """What the journal says so far: streams, sealed segments, duration, whether it stopped."""
+        log = self._require_log()
+        events = [line.fields for line in log.journal.history]
+        return summarize_journal(self._plan.recording_id, self._descriptor()["prefix"], events)
 
     def _require_log(self) -> RecordingLog:
         if self._log is None:

@@ -24,3 +24,5 @@ class CaptureSettings(BaseSettings):
     upload_drain_seconds: float = Field(default=30.0, ge=0.0)
     live_url: str | None = None  # WHIP base URL; set to publish live by default
     live_token: SecretStr | None = None  # this device's WHIP bearer token
+    portal_url: str | None = None  # the portal to report recordings to, e.g. http://portal:8000
+    portal_agent_token: SecretStr | None = None  # the portal's agent bearer token

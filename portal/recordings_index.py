@@ -10,10 +10,8 @@ in its courtroom at its start time.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -21,10 +19,11 @@ from sqlalchemy.orm import Session
 from archive import (
     ArchiveError,
     ObjectStore,
+    RecordingSummary,
     VerifyReport,
     find_prefix,
     read_chain,
-    tracks_from_journal,
+    summarize_journal,
     verify_recording,
 )
 from portal.audit import AuditAction, AuditEntry, append
@@ -33,44 +32,6 @@ from portal.models import Case, Court, Courtroom, Hearing, Recording, Verificati
 
 LOCATOR_PREFIX = "recordings-by-id/"
 HEARING_MATCH_SLACK = timedelta(hours=1)
-
-
-@dataclass(frozen=True, slots=True)
-class RecordingSummary:
-    """What is known about one recording, from an agent's report or from its journal in the bucket."""
-
-    recording_id: str
-    court: str
-    room: str
-    case: str
-    streams: tuple[str, ...]
-    segment_count: int
-    duration_seconds: float
-    started_at: datetime | None
-    ended_at: datetime | None
-    complete: bool
-    prefix: str = ""
-
-
-def summarize_journal(recording_id: str, prefix: str, events: list[Mapping[str, Any]]) -> RecordingSummary:
-    """Summarise parsed journal lines: the start event's court/room/case, segments, duration, stop."""
-    start = next((e for e in events if e.get("type") == "start"), {})
-    stop = next((e for e in reversed(events) if e.get("type") == "stop"), None)
-    tracks = tracks_from_journal(events)
-    declared = [str(s.get("name")) for s in start.get("streams", []) if isinstance(s, Mapping)]
-    return RecordingSummary(
-        recording_id=recording_id,
-        court=str(start.get("court", "")),
-        room=str(start.get("room", "")),
-        case=str(start.get("case") or ""),
-        streams=tuple(declared or sorted(tracks)),
-        segment_count=sum(len(t.segments) for t in tracks.values()),
-        duration_seconds=round(max((t.duration for t in tracks.values()), default=0.0), 3),
-        started_at=_parse_time(start.get("at")),
-        ended_at=_parse_time(stop.get("at")) if stop else None,
-        complete=stop is not None,
-        prefix=prefix,
-    )
 
 
 def scan_bucket(store: ObjectStore, *, skip: frozenset[str] = frozenset()) -> list[RecordingSummary]:
@@ -210,13 +171,3 @@ def link_recording(db: Session, recording: Recording) -> None:
     if hearing is not None:
         recording.hearing_id = hearing.id
         recording.case_id = hearing.case_id
-
-
-def _parse_time(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None

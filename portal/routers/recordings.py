@@ -13,6 +13,7 @@ from fastapi import APIRouter, Header, Request
 from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import select
 
+from archive import RecordingSummary
 from portal.audit import AuditAction, AuditEntry, append
 from portal.context import PortalContext
 from portal.db import transaction
@@ -21,7 +22,7 @@ from portal.errors import AuthenticationError, NotFoundError, StoreError
 from portal.models import Recording
 from portal.principal import Principal
 from portal.reconciler import reconcile_now
-from portal.recordings_index import RecordingSummary, apply_summary, record_verification, run_verification
+from portal.recordings_index import apply_summary, record_verification, run_verification
 from portal.staff_scope import require_recording_in_scope
 
 router = APIRouter(tags=["recordings"])
