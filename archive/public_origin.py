@@ -7,8 +7,8 @@ the live playlist changes with every segment. That is why this is its own bucket
 and refuses to be pointed at an evidence bucket (by name, and by S3 Object Lock, which every
 evidence bucket of ours has and a public origin must not).
 
-:class:`PublicOrigin` has the ``put`` / ``delete`` / ``delete_prefix`` methods of streaming's
-``SegmentPublisher`` seam (this package does not import ``streaming``; the composition root joins
+:class:`PublicOrigin` has the ``put`` / ``delete`` / ``delete_prefix`` / ``list_names`` methods of
+streaming's ``SegmentPublisher`` seam (this package does not import ``streaming``; the composition root joins
 the two). Every method blocks; a broadcast calls them from its own thread.
 """
 
@@ -169,25 +169,38 @@ class PublicOrigin:
                     raise
 
     def delete_prefix(self, prefix: str) -> None:
-        """Withdraw every object under ``prefix`` (a ``room/stream`` directory). Raises as :meth:`put`;
-        ValueError for an empty prefix (the whole origin is never withdrawn at once)."""
+        """Withdraw every object under the directory ``prefix`` (e.g. ``room/stream/broadcast``).
+        Raises as :meth:`put` (some objects may then be gone, others not: call again); ValueError for
+        an empty prefix (the whole origin is never withdrawn at once)."""
         directory = self._key(prefix.strip("/")) + "/"
         bucket = self._config.store.bucket
         with self._boundary("withdrawing", directory):
-            keys = [
-                item.object_name
-                for item in self._client.list_objects(bucket, prefix=directory, recursive=True)
-                if not item.is_dir
-            ]
+            keys = self._keys_under(directory)
             for key in keys:
                 self._client.remove_object(bucket, key)
         logger.info("withdrew %d public objects under %s/%s", len(keys), bucket, directory)
+
+    def list_names(self, prefix: str = "") -> list[str]:
+        """The names (as given to :meth:`put`) of every object under the directory ``prefix``, or of the
+        whole origin for ``""``, sorted: what is public now, e.g. to withdraw leftovers at start-up.
+        Raises as :meth:`put`; ValueError for a malformed prefix."""
+        relative = prefix.strip("/")
+        directory = self._key(relative) + "/" if relative else self._config.prefix
+        with self._boundary("listing", directory):
+            keys = self._keys_under(directory)
+        return sorted(key.removeprefix(self._config.prefix) for key in keys)
 
     # -- internals ---------------------------------------------------------------------------------
 
     def _key(self, name: str) -> str:
         _check_relative_name(name, "name")
         return self._config.prefix + name
+
+    def _keys_under(self, directory: str) -> list[str]:
+        listing = self._client.list_objects(
+            self._config.store.bucket, prefix=directory or None, recursive=True
+        )
+        return [item.object_name for item in listing if item.object_name and not item.is_dir]
 
     def _anonymous_read_policy(self) -> dict[str, object]:
         bucket = self._config.store.bucket

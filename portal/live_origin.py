@@ -20,7 +20,7 @@ from streaming.settings import StreamingSettings
 
 class OriginPublisher:
     """A ``SegmentPublisher`` writing into the public origin bucket; failures become HlsError, which a
-    broadcast logs before carrying on with its next segment."""
+    broadcast logs before carrying on with its next segment (and a withdrawal retries until it works)."""
 
     def __init__(self, origin: PublicOrigin) -> None:
         self._origin = origin
@@ -39,6 +39,11 @@ class OriginPublisher:
         """Withdraw everything under ``prefix``. Raises HlsError."""
         with _as_hls_error("withdraw", f"{prefix}/"):
             self._origin.delete_prefix(prefix)
+
+    def list_names(self, prefix: str = "") -> list[str]:
+        """Every published name under ``prefix`` ("" for all), sorted. Raises HlsError."""
+        with _as_hls_error("list", f"{prefix}/" if prefix else "the public files"):
+            return self._origin.list_names(prefix)
 
 
 def open_public_origin(archive: ArchiveSettings, store: ObjectStore | None) -> PublicOrigin | None:

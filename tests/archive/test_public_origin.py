@@ -120,6 +120,8 @@ def test_names_outside_the_origin_are_refused() -> None:
             origin.put(name, b"x", PLAYLIST_TYPE)
     with pytest.raises(ValueError, match="relative"):
         origin.delete_prefix("/")  # never the whole origin
+    with pytest.raises(ValueError, match="relative"):
+        origin.list_names("court-1/../evidence")
 
 
 # -- against the real store ---------------------------------------------------------------------------
@@ -198,23 +200,34 @@ def test_delete_and_delete_prefix_withdraw(public_origin: PublicOrigin) -> None:
     assert anonymous(f"{base}court-1/cam/0001-000001.m4s").status in (403, 404)
     assert anonymous(f"{base}court-1/cam/0001-000002.m4s").status == 200
 
+    assert public_origin.list_names("court-1/cam") == [
+        "court-1/cam/0001-000002.m4s",
+        "court-1/cam/init-0001.mp4",
+        "court-1/cam/live.m3u8",
+        "court-1/cam/status.json",
+    ]
+    assert len(public_origin.list_names()) == 9
+
     public_origin.delete_prefix("court-1/cam")
     store = ObjectStore(public_origin.config.store)
     assert [o.key for o in store.list_objects("court-1/cam/")] == []
     assert anonymous(f"{base}court-1/cam/live.m3u8").status in (403, 404)
     assert len(list(store.list_objects("court-1/cam-2/"))) == 5  # a prefix is a directory, not a stem
     assert anonymous(f"{base}court-1/cam-2/live.m3u8").status == 200
+    assert public_origin.list_names() == public_origin.list_names("court-1/cam-2")
 
 
 @pytest.mark.integration
 def test_a_prefix_scopes_keys_and_the_anonymous_read_policy(store_config: StoreConfig) -> None:
     with _fresh(_origin(store_config, prefix="hls")) as origin:
         origin.put("court-1/cam/live.m3u8", b"#EXTM3U\n", PLAYLIST_TYPE)
+        assert origin.list_names() == ["court-1/cam/live.m3u8"]  # names as published, without the prefix
         config = origin.config
         assert config.direct_url.endswith(f"/{config.store.bucket}/hls/")
         assert anonymous(f"{config.direct_url}court-1/cam/live.m3u8").status == 200
         outside = PublicOrigin(PublicOriginConfig(config.store), evidence_buckets=set())
         outside.put("private/note.txt", b"not under the public prefix", "text/plain")
+        assert origin.list_names() == ["court-1/cam/live.m3u8"]  # nothing outside its prefix
         assert anonymous(f"{config.store.endpoint}/{config.store.bucket}/private/note.txt").status == 403
 
 
