@@ -39,7 +39,8 @@ class BroadcastControl(Protocol):
     """
 
     def media_url(self, feed_id: str) -> str:
-        """The directory URL (ending in ``/``) public players fetch ``live.m3u8`` from."""
+        """The directory URL (ending in ``/``) public players fetch ``live.m3u8`` and ``status.json``
+        of the feed's broadcast now from; each broadcast has its own. NotFoundError when not open."""
         ...
 
     async def on_air(self) -> dict[str, BroadcastStatus]:
@@ -72,11 +73,16 @@ class InProcessBroadcasts:
         self._local_prefix = local_prefix.rstrip("/")
 
     def media_url(self, feed_id: str) -> str:
-        """The CDN/object-store prefix when ``public_base_url`` is set, else the mounted app's files."""
+        """The broadcast's directory under the CDN/object-store prefix when ``public_base_url`` is
+        set, else under the mounted app's files."""
+        try:
+            media = self._service.public.media_path(feed_id)
+        except FeedNotFoundError as exc:
+            raise NotFoundError(str(exc)) from exc
         base = self._service.settings.public_base_url
         if base:
-            return f"{base.rstrip('/')}/{feed_id}/"
-        return f"{self._local_prefix}/public/hls/{feed_id}/"
+            return f"{base.rstrip('/')}/{media}/"
+        return f"{self._local_prefix}/public/hls/{media}/"
 
     async def on_air(self) -> dict[str, BroadcastStatus]:
         """Every open broadcast and its state."""

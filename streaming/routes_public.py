@@ -1,8 +1,10 @@
 """Public live: the page and HLS files of hearings broadcast publicly — and nothing else — plus the
 clerk's controls (open, close, cut, resume) behind the operator check.
 
-Every public URL checks that the feed is broadcast *now*; file names are matched against the
-exact names the packager writes, so no other path under the public directory can be reached.
+Every public URL checks that the feed is broadcast *now* and names its current broadcast (a file of
+an earlier broadcast of the feed is never served, even before its withdrawal has gone through);
+file names are matched against the exact names the packager writes, so no other path under the
+public directory can be reached.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from streaming.http_deps import OperatorDep, ServiceDep
 from streaming.service import LiveService, feed_id_of
 
 STATIC = Path(__file__).parent / "static"
-_PUBLIC_FILE = re.compile(r"(live\.m3u8|status\.json|init-[0-9]{4}\.mp4|[0-9]{4}-[0-9]{6}\.m4s)", re.ASCII)
+_PUBLIC_FILE = re.compile(
+    r"(live\.m3u8|status\.json|init-[0-9]{4,9}\.mp4|[0-9]{4,9}-[0-9]{6,9}\.m4s)", re.ASCII
+)
 _TYPES = {
     ".m3u8": "application/vnd.apple.mpegurl",
     ".json": "application/json",
@@ -55,17 +59,18 @@ async def public_page(room: str, stream: str, service: ServiceDep) -> HTMLRespon
     page = (STATIC / "public.html").read_text()
     title = html.escape(f"{room} — live hearing")
     base = service.settings.public_base_url
-    source = html.escape(f"{base.rstrip('/')}/{feed_id}/" if base else f"../hls/{feed_id}/", quote=True)
+    media = service.public.media_path(feed_id)  # this broadcast's own directory
+    source = html.escape(f"{base.rstrip('/')}/{media}/" if base else f"../hls/{media}/", quote=True)
     return HTMLResponse(page.replace("{{title}}", title).replace("{{source}}", source))
 
 
-@router.get("/public/hls/{room}/{stream}/{name}")
-async def public_file(room: str, stream: str, name: str, service: ServiceDep) -> Response:
-    """A playlist, init segment, media segment or status file of a public broadcast."""
+@router.get("/public/hls/{room}/{stream}/{broadcast}/{name}")
+async def public_file(room: str, stream: str, broadcast: str, name: str, service: ServiceDep) -> Response:
+    """A playlist, init segment, media segment or status file of the feed's current broadcast."""
     feed_id = _public_feed(service, room, stream)
-    if not _PUBLIC_FILE.fullmatch(name):
+    if broadcast != service.public.broadcast_id(feed_id) or not _PUBLIC_FILE.fullmatch(name):
         raise HTTPException(status_code=404, detail="no such public file")
-    path = service.settings.public_dir / feed_id / name
+    path = service.settings.public_dir / feed_id / broadcast / name
     if not path.is_file():
         raise HTTPException(status_code=404, detail="not published (yet)")
     suffix = path.suffix

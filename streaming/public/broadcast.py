@@ -4,6 +4,10 @@ The feed hands packets over without blocking (bounded queue, oldest dropped). Th
 them, holds segments for the broadcast delay, publishes what is due, then the playlist, and
 withdraws segments that slid out of the window. A cut is applied by the caller's thread at once
 (``DelayLine.cut``); this thread then restarts its packager so nothing from before the cut leaks.
+
+Everything is published under the broadcast's own directory ``room/stream/{broadcast id}/``, and
+every packager of the broadcast numbers its init segment afresh: segments are cached as immutable,
+so no name is ever published twice with other bytes (see broadcast_id.py).
 """
 
 from __future__ import annotations
@@ -31,14 +35,16 @@ _QUEUE_LIMIT = 600  # ~10 s of video+audio packets
 _TICK_SECONDS = 0.1
 _KEEP_EXPIRED = 3  # segments kept after leaving the window, for players still fetching them
 _AUDIO_RECENT_SECONDS = 2.0
+_FAILURE_LOG_SECONDS = 60.0  # while the store keeps failing, one log line per minute
 
 
 class PublicBroadcast:
-    """The public rendition of one feed (``room/stream``); a FeedSink."""
+    """The public rendition of one feed (``room/stream``), published under ``prefix``; a FeedSink."""
 
     def __init__(
         self,
         feed_id: str,
+        broadcast_id: str,
         publisher: SegmentPublisher,
         delay: DelayLine,
         *,
@@ -46,6 +52,8 @@ class PublicBroadcast:
         transform_factory: Callable[[], VideoTransform] | None = None,
     ) -> None:
         self.feed_id = feed_id
+        self.broadcast_id = broadcast_id
+        self.prefix = f"{feed_id}/{broadcast_id}"
         self.delay = delay
         self._publisher = publisher
         self._segment_seconds = segment_seconds
@@ -58,7 +66,11 @@ class PublicBroadcast:
         self._expired: list[PublishedSegment] = []
         self._published_init: set[int] = set()
         self._inits: dict[int, bytes] = {}
+        self._init_number = 0
+        self._segment_serial = 0
         self._status_written: BroadcastState | None = None
+        self._playlist_stale = True
+        self._failures = _FailureLog(feed_id)
         self._thread = threading.Thread(target=self._run, name=f"public-{feed_id}", daemon=True)
         self.segments_published = 0
 
@@ -83,7 +95,7 @@ class PublicBroadcast:
         self._thread.join(timeout=10)
         try:
             if withdraw:
-                self._publisher.delete_prefix(self.feed_id)
+                self._publisher.delete_prefix(self.prefix)
             else:
                 self._write_status()
         except HlsError as exc:
@@ -102,19 +114,26 @@ class PublicBroadcast:
                     generation = self.delay.generation
                     packager = self._new_packager(generation)
                 self._feed(packager)
-                self._publish_due()
             except HlsError as exc:
                 logger.error("public %s: %s; restarting the packager", self.feed_id, exc)
                 packager = None
+            try:
+                if self._publish_due():  # a failing store costs the segments due now, not the packager
+                    self._failures.succeeded()
+            except HlsError as exc:
+                self._failures.failed(exc)
         if packager is not None:
             self._close_quietly(packager)
 
     def _new_packager(self, generation: int) -> HlsPackager:
+        self._init_number += 1
+        init_number = self._init_number
+
         def on_init(data: bytes) -> None:
-            self._inits[generation] = data
+            self._inits[init_number] = data
 
         def on_segment(data: bytes, seconds: float) -> None:
-            self.delay.produce(ProducedSegment(generation, data, seconds, time.monotonic()))
+            self.delay.produce(ProducedSegment(generation, data, seconds, time.monotonic(), init_number))
 
         with_audio = time.monotonic() - self._last_audio < _AUDIO_RECENT_SECONDS
         transform = self._transform_factory() if self._transform_factory else None
@@ -133,31 +152,42 @@ class PublicBroadcast:
                 self._skip_to_keyframe = False
             packager.push(packet)
 
-    def _publish_due(self) -> None:
+    def _publish_due(self) -> bool:
+        """Publish what is due (segments, status, playlist); True when anything was written."""
+        wrote = False
         for segment in self.delay.take_due(time.monotonic()):
             if not self.delay.is_current(segment.generation):
                 break
-            init_name = f"init-{segment.generation:04d}.mp4"
-            if segment.generation not in self._published_init:
-                self._publisher.put(
-                    f"{self.feed_id}/{init_name}", self._inits[segment.generation], "video/mp4"
-                )
-                self._published_init.add(segment.generation)
-            name = f"{segment.generation:04d}-{self.segments_published + 1:06d}.m4s"
-            self._publisher.put(f"{self.feed_id}/{name}", segment.data, "video/iso.segment")
+            number = segment.init_number
+            init_name = f"init-{number:04d}.mp4"
+            if number not in self._published_init:
+                self._publisher.put(f"{self.prefix}/{init_name}", self._inits[number], "video/mp4")
+                self._published_init.add(number)
+            # the serial runs on across cuts and packagers, and is used up even when the put fails (the
+            # store may have stored it all the same): a name is never published with other bytes
+            self._segment_serial += 1
+            name = f"{number:04d}-{self._segment_serial:06d}.m4s"
+            self._publisher.put(f"{self.prefix}/{name}", segment.data, "video/iso.segment")
             self.segments_published += 1
             self._expired.extend(self.delay.record(segment, name, init_name))
-            self._publish_playlist()
+            self._playlist_stale = wrote = True
         if self._status_written is not self.delay.state:
             self._write_status()
+            self._playlist_stale = wrote = True
+        if self._playlist_stale:
             self._publish_playlist()
+            wrote = True
         while len(self._expired) > _KEEP_EXPIRED:
-            self._publisher.delete(f"{self.feed_id}/{self._expired.pop(0).name}")
+            self._publisher.delete(f"{self.prefix}/{self._expired[0].name}")
+            self._expired.pop(0)
+            wrote = True
+        return wrote
 
     def _publish_playlist(self) -> None:
         self._publisher.put(
-            f"{self.feed_id}/{PLAYLIST}", self.delay.playlist().encode(), "application/vnd.apple.mpegurl"
+            f"{self.prefix}/{PLAYLIST}", self.delay.playlist().encode(), "application/vnd.apple.mpegurl"
         )
+        self._playlist_stale = False
 
     def _write_status(self) -> None:
         state = self.delay.state
@@ -166,7 +196,7 @@ class PublicBroadcast:
             "delay_seconds": self.delay.delay_seconds,
             "updated": datetime.now(UTC).isoformat(),
         }
-        self._publisher.put(f"{self.feed_id}/{STATUS}", json.dumps(body).encode(), "application/json")
+        self._publisher.put(f"{self.prefix}/{STATUS}", json.dumps(body).encode(), "application/json")
         self._status_written = state
 
     def _close_quietly(self, packager: HlsPackager) -> None:
@@ -174,3 +204,30 @@ class PublicBroadcast:
             packager.close()
         except HlsError as exc:
             logger.info("public %s: last segment not packaged: %s", self.feed_id, exc)
+
+
+class _FailureLog:
+    """Bounded logging of a broadcast's publishing failures: the first at once, then one line a
+    minute with the count while the store keeps failing, and one when it works again."""
+
+    def __init__(self, feed_id: str) -> None:
+        self._feed_id = feed_id
+        self._failures = 0
+        self._logged_at = -float("inf")
+
+    def failed(self, exc: HlsError) -> None:
+        self._failures += 1
+        now = time.monotonic()
+        if now - self._logged_at >= _FAILURE_LOG_SECONDS:
+            self._logged_at = now
+            logger.error(
+                "public %s: publishing failed (%d times so far): %s", self._feed_id, self._failures, exc
+            )
+
+    def succeeded(self) -> None:
+        if self._failures:
+            logger.warning(
+                "public %s: publishing works again after %d failures", self._feed_id, self._failures
+            )
+            self._failures = 0
+            self._logged_at = -float("inf")

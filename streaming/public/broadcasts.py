@@ -2,7 +2,8 @@
 
 Lives on the server's event loop. A feed is public only while a broadcast exists for it; closing
 one withdraws every public file of it, so a hearing that is not (or no longer) public has nothing
-at any public URL.
+at any public URL. Each broadcast publishes under a directory of its own (``room/stream/{id}/``),
+so a feed's next broadcast never reuses a URL of the previous one.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from streaming.errors import FaceMaskingError, FeedNotFoundError
 from streaming.feed import Feed
 from streaming.public.broadcast import PublicBroadcast
+from streaming.public.broadcast_id import new_broadcast_id
 from streaming.public.delay_line import DelayLine
 from streaming.public.face_mask import default_mask_factory
 from streaming.public.packager import VideoTransform
@@ -63,6 +65,18 @@ class PublicBroadcasts:
         """The feeds broadcast publicly now, sorted."""
         return sorted(self._broadcasts)
 
+    def broadcast_id(self, feed_id: str) -> str | None:
+        """The id of ``feed_id``'s broadcast now (None when it is not public)."""
+        broadcast = self._broadcasts.get(feed_id)
+        return broadcast.broadcast_id if broadcast is not None else None
+
+    def media_path(self, feed_id: str) -> str:
+        """The directory (``room/stream/{broadcast id}``) of the files of ``feed_id``'s broadcast now.
+
+        Raises FeedNotFoundError when it is not broadcast publicly.
+        """
+        return self._get(feed_id).prefix
+
     def open(
         self, feed_id: str, feed: Feed | None, *, mask: bool | None = None, delay: float | None = None
     ) -> None:
@@ -79,6 +93,7 @@ class PublicBroadcasts:
             raise FeedNotFoundError(reason) from self._mask_error
         broadcast = PublicBroadcast(
             feed_id,
+            new_broadcast_id(),
             self._publisher,
             DelayLine(
                 self._settings.broadcast_delay_seconds if delay is None else delay,
@@ -90,7 +105,12 @@ class PublicBroadcasts:
         )
         broadcast.start()
         self._broadcasts[feed_id] = broadcast
-        logger.info("public %s: broadcast opened (delay %.0f s)", feed_id, broadcast.delay.delay_seconds)
+        logger.info(
+            "public %s: broadcast %s opened (delay %.0f s)",
+            feed_id,
+            broadcast.broadcast_id,
+            broadcast.delay.delay_seconds,
+        )
         if feed is not None:
             self.attach(feed)
 

@@ -27,12 +27,17 @@ class BroadcastState(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ProducedSegment:
-    """A packaged segment waiting for its publication time (monotonic seconds)."""
+    """A packaged segment waiting for its publication time (monotonic seconds).
+
+    ``init_number`` names the packager (encoder set-up) that made it: each packager of a broadcast
+    has its own init segment, and a new one starts a discontinuity.
+    """
 
     generation: int
     data: bytes
     duration: float
     produced_at: float
+    init_number: int
 
 
 class DelayLine:
@@ -47,7 +52,7 @@ class DelayLine:
         self._published: list[PublishedSegment] = []
         self._next_sequence = 1
         self._discontinuity_sequence = 0
-        self._generations_shown: set[int] = set()
+        self._last_init_name: str | None = None
         self.state = BroadcastState.LIVE
         self.generation = 1
 
@@ -110,17 +115,21 @@ class DelayLine:
             return self.state is BroadcastState.LIVE and generation == self.generation
 
     def record(self, segment: ProducedSegment, name: str, init_name: str) -> list[PublishedSegment]:
-        """Add a just-published segment to the window; returns segments that slid out of it."""
+        """Add a just-published segment to the window; returns segments that slid out of it.
+
+        A segment with another init segment than the one before it starts a discontinuity (a cut and
+        resume, or a restarted packager: new encoder set-up, timestamps from zero again).
+        """
         with self._lock:
-            first_of_generation = segment.generation not in self._generations_shown
-            self._generations_shown.add(segment.generation)
+            new_init = self._last_init_name is not None and init_name != self._last_init_name
+            self._last_init_name = init_name
             self._published.append(
                 PublishedSegment(
                     name=name,
                     init_name=init_name,
                     sequence=self._next_sequence,
                     duration=segment.duration,
-                    discontinuity=first_of_generation and self._next_sequence > 1,
+                    discontinuity=new_init,
                 )
             )
             self._next_sequence += 1

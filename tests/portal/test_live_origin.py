@@ -140,7 +140,8 @@ def test_the_portal_serves_the_page_and_points_it_at_the_bucket(
     try:
         page = TestClient(app, base_url="https://testserver").get("/live/public/court-1/cam")
         assert page.status_code == 200
-        assert f'data-source="{public_origin.config.direct_url}court-1/cam/"' in page.text
+        media = app.state.live_service.public.media_path("court-1/cam")  # court-1/cam/{broadcast id}
+        assert f'data-source="{public_origin.config.direct_url}{media}/"' in page.text
         bucket = origin_of(public_origin.config.store.endpoint)
         policy = dict(
             part.strip().split(" ", 1) for part in page.headers["content-security-policy"].split(";")
@@ -178,7 +179,6 @@ async def test_a_public_broadcast_advances_in_the_bucket_and_a_cut_stops_it(
     public_origin: PublicOrigin, encoded_feed: EncodedTestFeed, tmp_path: Path
 ) -> None:
     async with _live_on(public_origin, tmp_path) as (url, service):
-        base = f"{service.settings.public_base_url}court-1/cam/"
         publishers = [_publisher(url, name, encoded_feed) for name in ("cam", "closed-cam")]
         for publisher in publishers:
             publisher.start()
@@ -189,6 +189,7 @@ async def test_a_public_broadcast_advances_in_the_bucket_and_a_cut_stops_it(
                         break
                     await asyncio.sleep(0.05)
                 assert (await client.post("/api/public/court-1/cam", headers=OPERATOR)).status_code == 200
+                base = f"{service.settings.public_base_url}{service.public.media_path('court-1/cam')}/"
                 page = await client.get("/public/court-1/cam")
                 assert f'data-source="{base}"' in page.text
 

@@ -3,8 +3,8 @@
 from streaming.public.delay_line import BroadcastState, DelayLine, ProducedSegment
 
 
-def _segment(generation: int, at: float) -> ProducedSegment:
-    return ProducedSegment(generation, b"x", 1.0, at)
+def _segment(generation: int, at: float, init_number: int = 1) -> ProducedSegment:
+    return ProducedSegment(generation, b"x", 1.0, at, init_number)
 
 
 def test_segments_wait_for_the_delay() -> None:
@@ -35,7 +35,7 @@ def test_playlist_window_discontinuity_and_end() -> None:
         expired += line.record(_segment(1, 0), f"0001-{index + 1:06d}.m4s", "init-0001.mp4")
     line.cut()
     line.resume()
-    expired += line.record(_segment(2, 0), "0002-000003.m4s", "init-0002.mp4")
+    expired += line.record(_segment(2, 0, 2), "0002-000003.m4s", "init-0002.mp4")
     assert [s.name for s in expired] == ["0001-000001.m4s"]
     playlist = line.playlist()
     assert "#EXT-X-MEDIA-SEQUENCE:2" in playlist
@@ -46,3 +46,14 @@ def test_playlist_window_discontinuity_and_end() -> None:
     assert "#EXT-X-ENDLIST" not in playlist
     line.end()
     assert line.playlist().rstrip().endswith("#EXT-X-ENDLIST")
+
+
+def test_a_restarted_packager_starts_a_discontinuity_within_a_generation() -> None:
+    line = DelayLine(delay_seconds=0, window_segments=5, target_seconds=2)
+    line.record(_segment(1, 0, 1), "0001-000001.m4s", "init-0001.mp4")
+    line.record(_segment(1, 0, 1), "0001-000002.m4s", "init-0001.mp4")
+    line.record(_segment(1, 0, 2), "0002-000003.m4s", "init-0002.mp4")  # no cut: the packager failed
+    playlist = line.playlist()
+    assert playlist.count("#EXT-X-DISCONTINUITY\n") == 1
+    assert playlist.index("0001-000002.m4s") < playlist.index("#EXT-X-DISCONTINUITY\n")
+    assert playlist.index("#EXT-X-DISCONTINUITY\n") < playlist.index('URI="init-0002.mp4"')

@@ -189,7 +189,7 @@ async def test_a_masked_public_broadcast_blurs_the_face_in_its_segments(tmp_path
             try:
                 opened = await client.post("/api/public/court-1/cam?mask=true", headers=OPERATOR)
                 assert opened.status_code == 200, opened.text
-                data = await _first_segments(client, "court-1/cam", 2)
+                data = await _first_segments(client, server.service.public.media_path("court-1/cam"), 2)
             finally:
                 await asyncio.to_thread(publisher.stop)
     finally:
@@ -205,17 +205,18 @@ async def test_a_masked_public_broadcast_blurs_the_face_in_its_segments(tmp_path
         assert np.abs(_luma(picture)[FAR].astype(int) - _luma(original)[FAR].astype(int)).mean() < 6
 
 
-async def _first_segments(client: httpx.AsyncClient, feed_id: str, count: int) -> bytes:
-    """The init segment and the first ``count`` media segments of a public broadcast, concatenated."""
+async def _first_segments(client: httpx.AsyncClient, media: str, count: int) -> bytes:
+    """The init segment and the first ``count`` media segments of the public broadcast whose files are
+    under ``media`` (``room/stream/{broadcast id}``), concatenated."""
     segments: list[str] = []
     deadline = time.monotonic() + 20
     while len(segments) < count:
         assert time.monotonic() < deadline, "no segments were published"
         await asyncio.sleep(0.2)
-        playlist = await client.get(f"/public/hls/{feed_id}/live.m3u8")
+        playlist = await client.get(f"/public/hls/{media}/live.m3u8")
         if playlist.status_code == 200:
             segments = [line for line in playlist.text.splitlines() if line.endswith(".m4s")]
-    data = (await client.get(f"/public/hls/{feed_id}/init-0001.mp4")).content
+    data = (await client.get(f"/public/hls/{media}/init-0001.mp4")).content
     for name in segments[:count]:
-        data += (await client.get(f"/public/hls/{feed_id}/{name}")).content
+        data += (await client.get(f"/public/hls/{media}/{name}")).content
     return data

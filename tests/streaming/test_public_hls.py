@@ -40,8 +40,8 @@ async def hls_server(tmp_path: Path) -> AsyncIterator[LiveServer]:
         yield server
 
 
-async def _segments(client: httpx.AsyncClient) -> list[str]:
-    response = await client.get("/public/hls/court-1/cam/live.m3u8")
+async def _segments(client: httpx.AsyncClient, base: str) -> list[str]:
+    response = await client.get(f"{base}/live.m3u8")
     if response.status_code != 200:
         return []
     return [line for line in response.text.splitlines() if line.endswith(".m4s")]
@@ -73,6 +73,8 @@ async def test_public_playlist_respects_delay_and_cut_and_refuses_private_feeds(
             assert opened.status_code == 200, opened.text
             assert (await client.post("/api/public/court-1/cam")).status_code == 401  # clerks only
             opened_at = time.monotonic()
+            media = hls_server.service.public.media_path("court-1/cam")  # court-1/cam/{broadcast id}
+            base = f"/public/hls/{media}"
 
             # a live feed that is not public is nowhere to be found publicly
             for path in (
@@ -81,6 +83,10 @@ async def test_public_playlist_respects_delay_and_cut_and_refuses_private_feeds(
                 "/public/hls/court-1/closed-cam/status.json",
                 "/public/hls/court-1/cam/..%2F..%2Fsecret",
                 "/public/hls/court-1/cam/../closed-cam/live.m3u8",
+                "/public/hls/court-1/cam/live.m3u8",  # the layout before broadcast ids
+                "/public/hls/court-1/cam/20000101T000000Z-000000/live.m3u8",  # not its broadcast now
+                f"{base}/..%2F..%2Fcam/live.m3u8",
+                f"{base}/live.m3u8%2F..%2Fstatus.json",
                 "/public/nowhere/cam",
             ):
                 assert (await client.get(path)).status_code == 404, path
@@ -88,7 +94,7 @@ async def test_public_playlist_respects_delay_and_cut_and_refuses_private_feeds(
             # nothing is public before the delay has passed since the first segment was made
             first_seen = None
             while first_seen is None:
-                if await _segments(client):
+                if await _segments(client, base):
                     first_seen = time.monotonic()
                 assert time.monotonic() - opened_at < 15
                 await asyncio.sleep(0.1)
@@ -96,45 +102,58 @@ async def test_public_playlist_respects_delay_and_cut_and_refuses_private_feeds(
 
             page = await client.get("/public/court-1/cam")
             assert page.status_code == 200 and "hls.min.js" in page.text
-            segments = await _segments(client)
-            init = (await client.get("/public/hls/court-1/cam/init-0001.mp4")).content
-            media = (await client.get(f"/public/hls/court-1/cam/{segments[0]}")).content
-            with av.open(io.BytesIO(init + media)) as container:
+            assert f'data-source="../hls/{media}/"' in page.text
+            segments = await _segments(client, base)
+            init = (await client.get(f"{base}/init-0001.mp4")).content
+            first_segment = await client.get(f"{base}/{segments[0]}")
+            assert first_segment.headers["cache-control"] == "public, max-age=3600, immutable"
+            with av.open(io.BytesIO(init + first_segment.content)) as container:
                 frames = list(container.decode(video=0))
             assert frames and frames[0].key_frame and (frames[0].width, frames[0].height) == (320, 240)
 
             await asyncio.sleep(2.5)
-            assert len(set(await _segments(client)) - set(segments)) >= 1  # the playlist advances
+            assert len(set(await _segments(client, base)) - set(segments)) >= 1  # the playlist advances
 
             cut = await client.post("/api/public/court-1/cam/cut", headers=OPERATOR)
             assert cut.status_code == 200 and cut.json()["public"]["pending_segments"] == 0
             assert cut.json()["withheld_segments"] >= 1  # the segments still inside the delay
             await asyncio.sleep(0.5)
-            at_cut = set(await _segments(client))
-            status = (await client.get("/public/hls/court-1/cam/status.json")).json()
+            at_cut = set(await _segments(client, base))
+            status = (await client.get(f"{base}/status.json")).json()
             assert status["state"] == "cut"
-            assert (
-                (await client.get("/public/hls/court-1/cam/live.m3u8"))
-                .text.rstrip()
-                .endswith("#EXT-X-ENDLIST")
-            )
+            assert (await client.get(f"{base}/live.m3u8")).text.rstrip().endswith("#EXT-X-ENDLIST")
             await asyncio.sleep(DELAY + 1.5)
-            assert set(await _segments(client)) == at_cut  # nothing more was published
+            assert set(await _segments(client, base)) == at_cut  # nothing more was published
 
             resumed = await client.post("/api/public/court-1/cam/resume", headers=OPERATOR)
             assert resumed.status_code == 200
             deadline = time.monotonic() + DELAY + 8
-            while not [s for s in await _segments(client) if s.startswith("0002-")]:
-                assert time.monotonic() < deadline, await _segments(client)
+            while not [s for s in await _segments(client, base) if s.startswith("0002-")]:
+                assert time.monotonic() < deadline, await _segments(client, base)
                 await asyncio.sleep(0.2)
-            playlist = (await client.get("/public/hls/court-1/cam/live.m3u8")).text
+            playlist = (await client.get(f"{base}/live.m3u8")).text
             assert "#EXT-X-DISCONTINUITY" in playlist and 'URI="init-0002.mp4"' in playlist
             assert "#EXT-X-ENDLIST" not in playlist
+            first_broadcast = set(await _segments(client, base)) | {"init-0001.mp4", "init-0002.mp4"}
 
             closed = await client.delete("/api/public/court-1/cam", headers=OPERATOR)
             assert closed.status_code == 200
-            assert (await client.get("/public/hls/court-1/cam/live.m3u8")).status_code == 404
+            assert (await client.get(f"{base}/live.m3u8")).status_code == 404
             assert not (hls_server.service.settings.public_dir / "court-1" / "cam").exists()
+
+            # the next public hearing in the courtroom: a new broadcast, under URLs never used before
+            assert (await client.post("/api/public/court-1/cam", headers=OPERATOR)).status_code == 200
+            reopened = f"/public/hls/{hls_server.service.public.media_path('court-1/cam')}"
+            assert reopened != base
+            deadline = time.monotonic() + DELAY + 8
+            while not (second := await _segments(client, reopened)):
+                assert time.monotonic() < deadline
+                await asyncio.sleep(0.2)
+            first_urls = {f"{base}/{name}" for name in first_broadcast}
+            assert not first_urls & {f"{reopened}/{name}" for name in [*second, "init-0001.mp4"]}
+            for url in first_urls:
+                assert (await client.get(url)).status_code == 404, url
+            assert (await client.delete("/api/public/court-1/cam", headers=OPERATOR)).status_code == 200
     finally:
         for publisher in publishers:
             await asyncio.to_thread(publisher.stop)

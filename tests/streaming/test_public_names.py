@@ -1,0 +1,89 @@
+"""No public name is ever published twice: segments are cached as immutable for an hour, so a reopened
+feed or a cut and resume must never put other bytes under a name a CDN or browser may still hold."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streaming.feed import FeedSink, RelayedPacket
+from streaming.public.broadcasts import PublicBroadcasts
+from streaming.public.packager import VideoTransform
+from streaming.public.segment_publisher import DirectoryPublisher
+from streaming.settings import StreamingSettings
+
+from .publishers import FlakyPublisher, eventually, relayed_video
+
+FEED = "court-1/cam"
+IMMUTABLE = (".mp4", ".m4s")
+
+
+class _Feed:
+    """What a broadcast uses of a live feed: its sinks (fed by the test) and keyframe requests."""
+
+    def __init__(self, feed_id: str) -> None:
+        self.feed_id = feed_id
+        self.sinks: list[FeedSink] = []
+
+    def add_sink(self, sink: FeedSink) -> None:
+        self.sinks.append(sink)
+
+    def remove_sink(self, sink: FeedSink) -> None:
+        self.sinks.remove(sink)
+
+    def request_keyframe(self) -> None:
+        pass  # every batch the test sends starts with a keyframe
+
+    def send(self, packets: list[RelayedPacket]) -> None:
+        for sink in self.sinks:
+            for packet in packets:
+                sink.accept(packet)
+
+
+def _no_masking() -> VideoTransform:
+    raise AssertionError("not masked")
+
+
+def _segments(store: FlakyPublisher, directory: str) -> list[str]:
+    return [n for n in store.published() if n.startswith(f"{directory}/") and n.endswith(".m4s")]
+
+
+async def test_a_reopened_feed_and_a_cut_within_a_broadcast_never_reuse_a_name(tmp_path: Path) -> None:
+    store = FlakyPublisher(DirectoryPublisher(tmp_path))
+    settings = StreamingSettings(
+        public_dir=tmp_path, broadcast_delay_seconds=0, hls_segment_seconds=1.0, hls_window_segments=3
+    )
+    public = PublicBroadcasts(settings, store, mask_factory=_no_masking)
+    feed = _Feed(FEED)
+    try:
+        public.open(FEED, feed)  # type: ignore[arg-type]  # the part of a Feed a broadcast uses
+        first = public.media_path(FEED)
+        feed.send(relayed_video(4))
+        await eventually(lambda: len(_segments(store, first)) >= 2, "segments of the first broadcast")
+        public.cut(FEED)
+        public.resume(FEED)
+        feed.send(relayed_video(4))  # a new packager after the cut: timestamps from zero again
+        await eventually(lambda: f"{first}/init-0002.mp4" in store.published(), "the second init segment")
+        await eventually(
+            lambda: any("0002-" in n for n in _segments(store, first)), "segments after the resume"
+        )
+        playlist = (tmp_path / first / "live.m3u8").read_text()
+        assert "#EXT-X-DISCONTINUITY\n" in playlist and 'URI="init-0002.mp4"' in playlist
+        await public.close(FEED)
+
+        public.open(FEED, feed)  # type: ignore[arg-type]  # the next public hearing, same courtroom
+        second = public.media_path(FEED)
+        feed.send(relayed_video(4))
+        await eventually(lambda: len(_segments(store, second)) >= 2, "segments of the second broadcast")
+        assert (tmp_path / second / "init-0001.mp4").exists()  # numbering starts afresh, in a new directory
+        await public.close(FEED)
+    finally:
+        await public.aclose()
+
+    published = store.published()
+    of_first = {n for n in published if n.startswith(f"{first}/")}
+    of_second = {n for n in published if n.startswith(f"{second}/")}
+    assert of_first and of_second and not of_first & of_second
+    assert of_first | of_second == set(published)  # nothing published outside the two directories
+    immutable = [n for n in published if n.endswith(IMMUTABLE)]
+    assert len(immutable) == len(set(immutable))  # every init and media segment published exactly once
+    assert store.inner.list_names() == []  # both withdrawn
