@@ -48,7 +48,8 @@ class LiveService:
         segment_publisher: SegmentPublisher | None = None,
         mask_factory: TransformFactory | None = None,
     ) -> None:
-        """``segment_publisher`` receives public HLS files (default: ``settings.public_dir``);
+        """``segment_publisher`` receives public HLS files (default: ``settings.public_dir``), and
+        everything it holds that no broadcast opened here owns is withdrawn at start;
         ``mask_factory`` makes the face-masking transform (default: OpenCV's Haar frontal-face
         cascade, or the YuNet model ``settings.face_model`` when set)."""
         self.settings = settings
@@ -67,6 +68,9 @@ class LiveService:
         )
         for feed_id in settings.public_feeds:
             self.public.open(feed_id, None)
+        # whatever an earlier process left public (it crashed, shut down, or its store was down when a
+        # broadcast closed) goes now, in the background: only broadcasts on air have public files
+        self.public.withdraw_leftovers()
 
     def feed(self, feed_id: str) -> Feed:
         """The feed ``feed_id`` while it is live or recently lost; raises FeedNotFoundError."""

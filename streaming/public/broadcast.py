@@ -87,19 +87,20 @@ class PublicBroadcast:
         self._packets.append(packet)
         self._wake.set()
 
-    def stop(self, *, withdraw: bool) -> None:
-        """End the broadcast; with ``withdraw`` every public file of it is deleted. Blocks briefly."""
+    def stop(self) -> bool:
+        """End the broadcast: nothing more is published. Blocks up to 10 s for the thread to end;
+        False when it had not ended by then (it may still publish one last file)."""
         self.delay.end()
         self._stop.set()
         self._wake.set()
         self._thread.join(timeout=10)
-        try:
-            if withdraw:
-                self._publisher.delete_prefix(self.prefix)
-            else:
-                self._write_status()
-        except HlsError as exc:
-            logger.error("public %s: %s", self.feed_id, exc)
+        return not self._thread.is_alive()
+
+    def publish_ended(self) -> None:
+        """After :meth:`stop`, mark the broadcast ended for viewers (status and an ended playlist).
+        Raises HlsError when the store fails."""
+        self._write_status()
+        self._publish_playlist()
 
     def _run(self) -> None:
         packager: HlsPackager | None = None

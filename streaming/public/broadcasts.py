@@ -3,7 +3,8 @@
 Lives on the server's event loop. A feed is public only while a broadcast exists for it; closing
 one withdraws every public file of it, so a hearing that is not (or no longer) public has nothing
 at any public URL. Each broadcast publishes under a directory of its own (``room/stream/{id}/``),
-so a feed's next broadcast never reuses a URL of the previous one.
+so a feed's next broadcast never reuses a URL of the previous one, and a withdrawal that is still
+being retried (store down) can never touch the files of a broadcast on air.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections.abc import Callable
 
-from streaming.errors import FaceMaskingError, FeedNotFoundError
+from streaming.errors import FaceMaskingError, FeedNotFoundError, HlsError
 from streaming.feed import Feed
 from streaming.public.broadcast import PublicBroadcast
 from streaming.public.broadcast_id import new_broadcast_id
@@ -21,6 +23,7 @@ from streaming.public.delay_line import DelayLine
 from streaming.public.face_mask import default_mask_factory
 from streaming.public.packager import VideoTransform
 from streaming.public.segment_publisher import SegmentPublisher
+from streaming.public.withdrawals import RetryPolicy, Withdrawals
 from streaming.settings import StreamingSettings
 
 logger = logging.getLogger(__name__)
@@ -34,6 +37,7 @@ class PublicBroadcasts:
     ``mask_factory`` makes the face-masking transform of a masked broadcast; by default it is
     built from the settings (face_mask.py), and when that fails (cascade or model file missing
     or bad) masked broadcasts are refused with the reason, while unmasked ones still open.
+    ``retry`` paces the retries of withdrawals the store failed.
     """
 
     def __init__(
@@ -42,9 +46,13 @@ class PublicBroadcasts:
         publisher: SegmentPublisher,
         *,
         mask_factory: TransformFactory | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self._settings = settings
         self._publisher = publisher
+        self._on_air_lock = threading.Lock()
+        self._on_air: set[str] = set()  # the directories of open broadcasts, read by the withdrawals
+        self._withdrawals = Withdrawals(publisher, self._is_on_air, retry=retry)
         self._mask_factory = mask_factory
         self._mask_error: FaceMaskingError | None = None
         if mask_factory is None:
@@ -77,6 +85,16 @@ class PublicBroadcasts:
         """
         return self._get(feed_id).prefix
 
+    @property
+    def pending_withdrawals(self) -> list[str]:
+        """Public files whose withdrawal the store has not confirmed yet (retried in the background)."""
+        return self._withdrawals.pending
+
+    def withdraw_leftovers(self) -> None:
+        """Withdraw, in the background and until the store confirms, every public file that belongs to
+        no broadcast open now (left by a crash, a shutdown or a failed withdrawal). Call at start."""
+        self._withdrawals.sweep()
+
     def open(
         self, feed_id: str, feed: Feed | None, *, mask: bool | None = None, delay: float | None = None
     ) -> None:
@@ -103,8 +121,10 @@ class PublicBroadcasts:
             segment_seconds=self._settings.hls_segment_seconds,
             transform_factory=self._mask_factory if masked else None,
         )
-        broadcast.start()
+        with self._on_air_lock:  # before its first file: a start-up sweep must never take it for a leftover
+            self._on_air.add(broadcast.prefix)
         self._broadcasts[feed_id] = broadcast
+        broadcast.start()
         logger.info(
             "public %s: broadcast %s opened (delay %.0f s)",
             feed_id,
@@ -129,7 +149,10 @@ class PublicBroadcasts:
     async def close(self, feed_id: str) -> None:
         """Stop broadcasting ``feed_id`` and withdraw all its public files.
 
-        Raises FeedNotFoundError when it is not broadcast publicly.
+        When the store fails, the withdrawal goes on in the background until it succeeds (see
+        :attr:`pending_withdrawals`); the feed is no longer public either way, and may be opened
+        again at once (as a new broadcast, under new names). Raises FeedNotFoundError when it is not
+        broadcast publicly.
         """
         broadcast = self._broadcasts.pop(feed_id, None)
         if broadcast is None:
@@ -137,7 +160,13 @@ class PublicBroadcasts:
         feed = self._feeds.pop(feed_id, None)
         if feed is not None:
             feed.remove_sink(broadcast)
-        await asyncio.to_thread(broadcast.stop, withdraw=True)
+        ended = await asyncio.to_thread(broadcast.stop)
+        with self._on_air_lock:
+            self._on_air.discard(broadcast.prefix)
+        await asyncio.to_thread(self._withdrawals.withdraw, broadcast.prefix)
+        if not ended:
+            logger.warning("public %s: broadcast thread still running; withdrawing again later", feed_id)
+            self._withdrawals.withdraw_later(broadcast.prefix)
 
     def cut(self, feed_id: str) -> int:
         """The clerk's cut: withhold everything not yet published, at once; returns segments dropped."""
@@ -166,7 +195,8 @@ class PublicBroadcasts:
         }
 
     async def aclose(self) -> None:
-        """Stop every broadcast, leaving its files with an ended playlist (at shutdown)."""
+        """Stop every broadcast, leaving its files with an ended playlist (at shutdown; the next start
+        withdraws them, see :meth:`withdraw_leftovers`)."""
         if self._keyframes is not None:
             self._keyframes.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -175,8 +205,17 @@ class PublicBroadcasts:
             feed = self._feeds.pop(feed_id, None)
             if feed is not None:
                 feed.remove_sink(broadcast)
-            await asyncio.to_thread(broadcast.stop, withdraw=False)
+            await asyncio.to_thread(broadcast.stop)
+            try:
+                await asyncio.to_thread(broadcast.publish_ended)
+            except HlsError as exc:
+                logger.error("public %s: cannot mark the broadcast ended: %s", feed_id, exc)
         self._broadcasts.clear()
+        await asyncio.to_thread(self._withdrawals.close)
+
+    def _is_on_air(self, directory: str) -> bool:
+        with self._on_air_lock:
+            return directory in self._on_air
 
     def _get(self, feed_id: str) -> PublicBroadcast:
         broadcast = self._broadcasts.get(feed_id)

@@ -30,11 +30,15 @@ from portal.security_headers import SecurityHeadersMiddleware, content_security_
 from streaming.app import create_app as create_live_app
 from streaming.errors import HlsError
 from streaming.live_input import LiveInput
+from streaming.public.broadcast_id import new_broadcast_id
+from streaming.public.broadcasts import PublicBroadcasts
+from streaming.public.packager import VideoTransform
+from streaming.public.withdrawals import RetryPolicy
 from streaming.publisher import LivePublisher
 from streaming.service import LiveService
 from streaming.settings import StreamingSettings
 from streaming.whip_client import WhipClient
-from tests.conftest import empty_and_delete_bucket
+from tests.conftest import MakeEmbeddedStore, empty_and_delete_bucket
 from tests.portal.conftest import portal_settings
 from tests.streaming.browser import chromium
 from tests.streaming.conftest import (
@@ -44,6 +48,7 @@ from tests.streaming.conftest import (
     EncodedTestFeed,
     loopback_settings,
 )
+from tests.streaming.publishers import eventually
 
 DELAY = 2.0
 OPERATOR = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
@@ -262,3 +267,54 @@ async def test_hls_js_in_chromium_plays_from_the_bucket(
             assert refused == []  # the portal's CSP lets hls.js reach the bucket
         finally:
             await asyncio.to_thread(publisher.stop)
+
+
+# -- withdrawal when the store is down -----------------------------------------------------------------
+
+
+def _no_masking() -> VideoTransform:
+    raise AssertionError("not masked")
+
+
+def _directories(origin: PublicOrigin) -> set[str]:
+    return {name.rsplit("/", 1)[0] for name in origin.list_names()}
+
+
+@pytest.mark.integration
+async def test_leftovers_and_a_withdrawal_the_stopped_store_refused_are_withdrawn_once_it_answers(
+    make_embedded_store: MakeEmbeddedStore, tmp_path: Path
+) -> None:
+    site = make_embedded_store()
+    assert site.public_origin is not None
+    origin = PublicOrigin(site.public_origin, evidence_buckets={site.config.bucket})
+    origin.ensure_bucket()
+    publisher = OriginPublisher(origin)
+    crashed = f"court-1/cam/{new_broadcast_id()}"  # an earlier process died while this was on air
+    for name in ("live.m3u8", "status.json", "init-0001.mp4"):
+        publisher.put(f"{crashed}/{name}", b"left behind", "application/octet-stream")
+    publisher.put("court-2/cam/live.m3u8", b"#EXTM3U\n", "application/vnd.apple.mpegurl")  # the older layout
+
+    settings = StreamingSettings(public_dir=tmp_path / "unused", broadcast_delay_seconds=0)
+    retry = RetryPolicy(first_seconds=0.2, cap_seconds=1.0)
+    public = PublicBroadcasts(settings, publisher, mask_factory=_no_masking, retry=retry)
+    try:
+        public.open("court-1/cam", None)
+        on_air = public.media_path("court-1/cam")
+        public.withdraw_leftovers()  # what LiveService does at start
+        await eventually(lambda: _directories(origin) == {on_air}, "only the broadcast on air is public")
+        status = f"{origin.config.direct_url}{on_air}/status.json"
+        async with httpx.AsyncClient() as anonymous:
+            assert (await anonymous.get(status)).status_code == 200
+
+        await asyncio.to_thread(site.stop)
+        await public.close("court-1/cam")  # the store is down: the files stay public for now
+        assert public.pending_withdrawals == [f"{on_air}/"]
+        await asyncio.sleep(2.0)  # retries fail meanwhile
+        assert public.pending_withdrawals == [f"{on_air}/"]
+        await asyncio.to_thread(site.start)
+        await eventually(lambda: not public.pending_withdrawals, "the withdrawal went through", seconds=30)
+        assert origin.list_names() == []
+        async with httpx.AsyncClient() as anonymous:
+            assert (await anonymous.get(status)).status_code in (403, 404)
+    finally:
+        await public.aclose()
