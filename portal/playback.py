@@ -10,6 +10,8 @@ expired grant stops new segment URLs at the very next request, and every issued 
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -19,6 +21,9 @@ from portal.errors import NotFoundError, StoreError
 from portal.models import Grant, Recording
 from portal.principal import Principal
 
+_PLAYLISTS: OrderedDict[tuple[str, str, int, int, int], str] = OrderedDict()
+_PLAYLISTS_LOCK = threading.Lock()
+_PLAYLISTS_KEPT = 256
 _OBJECT_NAME = re.compile(r"^(init\.mp4|[0-9]{8}\.m4s)$")
 
 
@@ -44,6 +49,26 @@ def choose_track(tracks: RecordingTracks, stream: str | None) -> StreamTrack:
     raise NotFoundError("this recording has no playable segments")
 
 
+def _vod_playlist(recording_id: str, grant_id: int, track: StreamTrack) -> str:
+    """The playlist text, built once per grant and track state (a three-hour hearing has ~1800
+    segments, and a player may fetch its playlist many times)."""
+    last = track.segments[-1].segment if track.segments else 0
+    key = (recording_id, track.stream, grant_id, len(track.segments), last)
+    with _PLAYLISTS_LOCK:
+        text = _PLAYLISTS.get(key)
+    if text is None:
+        text = build_vod_playlist(
+            track,
+            segment_url=lambda segment: object_path(grant_id, segment.object),
+            init_url=lambda init: object_path(grant_id, init),
+        )
+        with _PLAYLISTS_LOCK:
+            _PLAYLISTS[key] = text
+            while len(_PLAYLISTS) > _PLAYLISTS_KEPT:
+                _PLAYLISTS.popitem(last=False)
+    return text
+
+
 def object_path(grant_id: int, relative_object: str) -> str:
     """The portal path through which a grant's holder fetches one object of the recording."""
     return f"/review/grants/{grant_id}/objects/{relative_object}"
@@ -57,11 +82,7 @@ def playlist(
     The caller must have the entry committed before it answers (see ``audit_batcher``).
     """
     grant_id = playback.grant.id
-    text = build_vod_playlist(
-        track,
-        segment_url=lambda segment: object_path(grant_id, segment.object),
-        init_url=lambda init: object_path(grant_id, init),
-    )
+    text = _vod_playlist(playback.recording.id, grant_id, track)
     detail: dict[str, str | int] = {
         "recording": playback.recording.id,
         "stream": track.stream,
