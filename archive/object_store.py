@@ -32,9 +32,7 @@ from types import MappingProxyType
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
-import urllib3
-from minio import Minio
-from minio.error import InvalidResponseError, S3Error, ServerError
+from minio.error import S3Error
 
 from archive.errors import (
     ArchiveError,
@@ -45,6 +43,14 @@ from archive.errors import (
     StoreUnavailableError,
 )
 from archive.object_lock import ObjectLock
+from archive.s3_client import (
+    AUTH_CODES,
+    BUCKET_EXISTS_CODES,
+    MINIO_ERRORS,
+    Headers,
+    make_minio_client,
+    transport_error,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -55,16 +61,11 @@ MAX_SINGLE_PUT_BYTES = 5 * 1024**3  # S3's limit for one PUT; we never split evi
 _CONDITIONAL_PUT_PROBE_KEY = "_courtrec/probe/if-none-match"
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 _METADATA_KEY = re.compile(r"[a-z0-9][a-z0-9-]*")  # no "_": proxies drop such headers
-_AUTH_CODES = frozenset({"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied"})
 _DIGEST_CODES = frozenset(
     {"BadDigest", "InvalidDigest", "XAmzContentChecksumMismatch", "XAmzContentSHA256Mismatch"}
 )
 _UNAVAILABLE_CODES = frozenset({"InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeout"})
 _MISSING_CODES = frozenset({"NoSuchKey", "NoSuchBucket"})
-_BUCKET_EXISTS_CODES = frozenset({"BucketAlreadyOwnedByYou", "BucketAlreadyExists"})
-# minio's DictType: header values may repeat
-_Headers = dict[str, str | list[str] | tuple[str]]
-_MINIO_ERRORS = (S3Error, ServerError, InvalidResponseError, urllib3.exceptions.HTTPError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,20 +136,7 @@ class ObjectStore:
             raise ValueError(f"'timeout_seconds' must be > 0 (got {timeout_seconds})")
         self._config = config
         self._conditional_put_checked: bool | None = None
-        # TLS verification uses the system trust store (and SSL_CERT_FILE), where a court's own CA lives.
-        http = urllib3.PoolManager(
-            timeout=urllib3.Timeout(connect=timeout_seconds, read=timeout_seconds),
-            retries=False,
-            maxsize=8,
-        )
-        self._client = Minio(
-            config.netloc,
-            access_key=config.access_key,
-            secret_key=config.secret_key,
-            secure=config.secure,
-            region=config.region,
-            http_client=http,
-        )
+        self._client = make_minio_client(config, timeout_seconds=timeout_seconds, pool_size=8)
 
     @property
     def config(self) -> StoreConfig:
@@ -169,7 +157,7 @@ class ObjectStore:
                     self._client.make_bucket(bucket, object_lock=object_lock)
                     logger.info("created bucket %s on %s", bucket, self._config.endpoint)
                 except S3Error as exc:
-                    if exc.code not in _BUCKET_EXISTS_CODES:
+                    if exc.code not in BUCKET_EXISTS_CODES:
                         raise
             if object_lock:
                 self._require_object_lock()
@@ -373,7 +361,7 @@ class ObjectStore:
             self._conditional_put_checked = honoured
         return self._conditional_put_checked
 
-    def _put_if_absent(self, key: str, data: bytes, headers: _Headers) -> Mapping[str, str] | None:
+    def _put_if_absent(self, key: str, data: bytes, headers: Headers) -> Mapping[str, str] | None:
         """One PUT with ``If-None-Match: *``: the response headers, or None when the server answers
         412 (the key exists).
 
@@ -463,7 +451,7 @@ class ObjectStore:
         """Translate every minio / urllib3 exception raised inside into an ArchiveError."""
         try:
             yield
-        except _MINIO_ERRORS as exc:
+        except MINIO_ERRORS as exc:
             self._raise_translated(exc, action, key)
 
     def _raise_translated(self, exc: Exception, action: str, key: str) -> NoReturn:
@@ -472,7 +460,7 @@ class ObjectStore:
         if isinstance(exc, S3Error):
             code = exc.code or ""
             detail = f"{code}: {exc.message}"
-            if code in _AUTH_CODES:
+            if code in AUTH_CODES:
                 raise StoreAuthError(
                     f"object store {endpoint} refused {action} {where} ({detail});"
                     " check COURTREC_S3_ACCESS_KEY / COURTREC_S3_SECRET_KEY"
@@ -489,11 +477,7 @@ class ObjectStore:
                     f"object store {endpoint} failed {action} {where}: {detail}"
                 ) from exc
             raise ArchiveError(f"object store {endpoint} refused {action} {where}: {detail}") from exc
-        if isinstance(exc, ServerError | InvalidResponseError):
-            raise StoreUnavailableError(f"object store {endpoint} failed {action} {where}: {exc}") from exc
-        raise StoreUnavailableError(
-            f"object store {endpoint} unreachable while {action} {where}: {exc}"
-        ) from exc
+        raise transport_error(exc, service=f"object store {endpoint}", action=action, where=where) from exc
 
 
 def _require_sha256_hex(value: str) -> str:
@@ -503,8 +487,8 @@ def _require_sha256_hex(value: str) -> str:
     return normalized
 
 
-def _put_headers(sha256_hex: str, metadata: Mapping[str, str], content_type: str) -> _Headers:
-    headers: _Headers = {
+def _put_headers(sha256_hex: str, metadata: Mapping[str, str], content_type: str) -> Headers:
+    headers: Headers = {
         "Content-Type": content_type,
         "x-amz-checksum-sha256": base64.b64encode(bytes.fromhex(sha256_hex)).decode("ascii"),
         f"x-amz-meta-{SHA256_METADATA_KEY}": sha256_hex,

@@ -25,12 +25,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import NoReturn
 
-import urllib3
-from minio import Minio
-from minio.error import InvalidResponseError, S3Error, ServerError
+from minio.error import S3Error
 
 from archive.errors import PublicOriginError, StoreAuthError, StoreUnavailableError
 from archive.object_store import StoreConfig
+from archive.s3_client import (
+    AUTH_CODES,
+    BUCKET_EXISTS_CODES,
+    MINIO_ERRORS,
+    Headers,
+    make_minio_client,
+    transport_error,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -42,12 +48,8 @@ IMMUTABLE_CACHE_CONTROL = "public, max-age=3600, immutable"
 IMMUTABLE_CONTENT_TYPES = frozenset({"video/mp4", "video/iso.segment", "audio/mp4", "video/mp2t"})
 
 _NAME_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}", re.ASCII)
-_AUTH_CODES = frozenset({"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied"})
-_BUCKET_EXISTS_CODES = frozenset({"BucketAlreadyOwnedByYou", "BucketAlreadyExists"})
 _NO_LOCK_CODES = frozenset({"ObjectLockConfigurationNotFoundError", "NoSuchObjectLockConfiguration"})
 _MISSING_CODES = frozenset({"NoSuchKey"})
-_Headers = dict[str, str | list[str] | tuple[str]]  # minio's DictType
-_MINIO_ERRORS = (S3Error, ServerError, InvalidResponseError, urllib3.exceptions.HTTPError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,18 +96,7 @@ class PublicOrigin:
                 " (COURTREC_PUBLIC_S3_BUCKET)"
             )
         self._config = config
-        http = urllib3.PoolManager(
-            timeout=urllib3.Timeout(connect=timeout_seconds, read=timeout_seconds), retries=False, maxsize=4
-        )
-        store = config.store
-        self._client = Minio(
-            store.netloc,
-            access_key=store.access_key,
-            secret_key=store.secret_key,
-            secure=store.secure,
-            region=store.region,
-            http_client=http,
-        )
+        self._client = make_minio_client(config.store, timeout_seconds=timeout_seconds, pool_size=4)
 
     @property
     def config(self) -> PublicOriginConfig:
@@ -127,7 +118,7 @@ class PublicOrigin:
                     self._client.make_bucket(bucket)
                     logger.info("created public bucket %s on %s", bucket, self._config.store.endpoint)
                 except S3Error as exc:
-                    if exc.code not in _BUCKET_EXISTS_CODES:
+                    if exc.code not in BUCKET_EXISTS_CODES:
                         raise
             self._refuse_object_lock()
         if anonymous_read:
@@ -144,7 +135,7 @@ class PublicOrigin:
         """
         key = self._key(name)
         checksum = base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")
-        headers: _Headers = {
+        headers: Headers = {
             "Cache-Control": cache_control_for(content_type),
             "x-amz-checksum-sha256": checksum,
         }
@@ -234,7 +225,7 @@ class PublicOrigin:
     def _boundary(self, action: str, key: str) -> Iterator[None]:
         try:
             yield
-        except _MINIO_ERRORS as exc:
+        except MINIO_ERRORS as exc:
             self._raise_translated(exc, action, key)
 
     def _raise_translated(self, exc: Exception, action: str, key: str) -> NoReturn:
@@ -244,7 +235,7 @@ class PublicOrigin:
             code = exc.code or ""
             detail = f"{code}: {exc.message}"
             status = exc.response.status if exc.response is not None else 0
-            if code in _AUTH_CODES:
+            if code in AUTH_CODES:
                 raise StoreAuthError(
                     f"public origin {endpoint} refused {action} {where} ({detail}); check the public"
                     " origin's credentials and that they may write (and set the policy of) the bucket"
@@ -254,11 +245,7 @@ class PublicOrigin:
                     f"public origin {endpoint} failed {action} {where}: {detail}"
                 ) from exc
             raise PublicOriginError(f"public origin {endpoint} refused {action} {where}: {detail}") from exc
-        if isinstance(exc, ServerError | InvalidResponseError):
-            raise StoreUnavailableError(f"public origin {endpoint} failed {action} {where}: {exc}") from exc
-        raise StoreUnavailableError(
-            f"public origin {endpoint} unreachable while {action} {where}: {exc}"
-        ) from exc
+        raise transport_error(exc, service=f"public origin {endpoint}", action=action, where=where) from exc
 
 
 def cache_control_for(content_type: str) -> str:

@@ -1,0 +1,64 @@
+"""What every minio-backed adapter of the archive shares: building the client and naming failures.
+
+The evidence store (``object_store``) and the public live origin (``public_origin``) talk to S3 with
+their own credentials and rules, but build their clients and translate minio's exceptions the same
+way: a bounded pool, explicit timeouts, no urllib3 retries (callers own their retry policy), and an
+ArchiveError subclass whose message names the endpoint, the action and the object.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import urllib3
+from minio import Minio
+from minio.error import InvalidResponseError, S3Error, ServerError
+
+from archive.errors import StoreUnavailableError
+
+AUTH_CODES = frozenset({"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied"})
+BUCKET_EXISTS_CODES = frozenset({"BucketAlreadyOwnedByYou", "BucketAlreadyExists"})
+MINIO_ERRORS = (S3Error, ServerError, InvalidResponseError, urllib3.exceptions.HTTPError)
+# minio's DictType: header values may repeat
+Headers = dict[str, str | list[str] | tuple[str]]
+
+
+class S3Endpoint(Protocol):
+    """Where and as whom to connect (``archive.StoreConfig`` is one)."""
+
+    @property
+    def netloc(self) -> str: ...
+    @property
+    def secure(self) -> bool: ...
+    @property
+    def access_key(self) -> str: ...
+    @property
+    def secret_key(self) -> str: ...
+    @property
+    def region(self) -> str: ...
+
+
+def make_minio_client(endpoint: S3Endpoint, *, timeout_seconds: float, pool_size: int) -> Minio:
+    """A minio client for ``endpoint``; TLS is verified against the system trust store (and
+    SSL_CERT_FILE), where a court's own CA lives."""
+    http = urllib3.PoolManager(
+        timeout=urllib3.Timeout(connect=timeout_seconds, read=timeout_seconds),
+        retries=False,
+        maxsize=pool_size,
+    )
+    return Minio(
+        endpoint.netloc,
+        access_key=endpoint.access_key,
+        secret_key=endpoint.secret_key,
+        secure=endpoint.secure,
+        region=endpoint.region,
+        http_client=http,
+    )
+
+
+def transport_error(exc: Exception, *, service: str, action: str, where: str) -> StoreUnavailableError:
+    """The error for a failure that is not an S3 error answer: a server error without an S3 body,
+    a response minio could not read, or no answer at all."""
+    if isinstance(exc, ServerError | InvalidResponseError):
+        return StoreUnavailableError(f"{service} failed {action} {where}: {exc}")
+    return StoreUnavailableError(f"{service} unreachable while {action} {where}: {exc}")
