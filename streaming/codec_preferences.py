@@ -6,9 +6,22 @@ recorder encodes it once, and an aiortc sender given packets with VP8 negotiated
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from aiortc import RTCRtpSender
 from aiortc.exceptions import InternalError, InvalidAccessError, InvalidStateError, OperationError
 from aiortc.rtcrtpparameters import RTCRtpCodecCapability
+
+MEDIA_KINDS = frozenset({"video", "audio"})
+"""The media kinds a feed may carry: H.264 video and Opus audio, or Opus audio alone."""
+
+
+def checked_kinds(kinds: Iterable[str]) -> frozenset[str]:
+    """``kinds`` as a set; raises ValueError unless it is a non-empty subset of :data:`MEDIA_KINDS`."""
+    result = frozenset(kinds)
+    if not result or not result <= MEDIA_KINDS:
+        raise ValueError(f"kinds must be a non-empty subset of ['audio', 'video'] (got {sorted(result)})")
+    return result
 
 
 def h264_only() -> list[RTCRtpCodecCapability]:

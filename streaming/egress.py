@@ -1,4 +1,8 @@
-"""Server side of one WHEP viewer: a send-only peer connection fed by a :class:`Feed` without decoding."""
+"""Server side of one WHEP viewer: a send-only peer connection fed by a :class:`Feed` without decoding.
+
+The viewer gets the kinds the feed carries: H.264 video and Opus audio, or Opus alone for an
+audio-only feed (both are forwarded as the publisher encoded them).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,13 @@ from collections.abc import Callable
 
 from aiortc import RTCPeerConnection, RTCSessionDescription
 
-from streaming.codec_preferences import NEGOTIATION_ERRORS, h264_only, offered_kinds, opus_only
+from streaming.codec_preferences import (
+    MEDIA_KINDS,
+    NEGOTIATION_ERRORS,
+    h264_only,
+    offered_kinds,
+    opus_only,
+)
 from streaming.errors import SignalingError
 from streaming.feed import Feed
 from streaming.ice import IcePolicy
@@ -31,24 +41,38 @@ class ViewerSession:
         self._pc = RTCPeerConnection(policy.configuration())
         self.video = PacketTrack("video", maxsize=90, need_keyframe=feed.request_keyframe)
         self.audio = PacketTrack("audio", maxsize=100)
+        self._sending: list[PacketTrack] = []
         self._pc.on("connectionstatechange", self._on_state)
 
     def _add_transceivers(self, offer_sdp: str) -> None:
-        kinds = offered_kinds(offer_sdp)
-        if "video" not in kinds:
-            raise SignalingError("the WHEP offer has no video m-line")
-        video = self._pc.addTransceiver(self.video, direction="sendonly")
-        video.setCodecPreferences(h264_only())
-        # a viewer's PLI/FIR goes upstream (rate-limited by the feed): we cannot encode one ourselves
-        observe_sender(video.sender, SenderFeedback(keyframe_requested=self.feed.request_keyframe))
-        if "audio" in kinds:
-            audio = self._pc.addTransceiver(self.audio, direction="sendonly")
-            audio.setCodecPreferences(opus_only())
+        """Send each kind the viewer offers and the feed carries; other offered kinds go inactive.
+
+        The viewer must take the feed's main kind (video, or audio for an audio-only feed).
+        """
+        offered = offered_kinds(offer_sdp)
+        feed = self.feed
+        if feed.main_kind not in offered:
+            raise SignalingError(f"the WHEP offer has no {feed.main_kind} m-line (feed {feed.feed_id})")
+        for kind in sorted(offered & MEDIA_KINDS):
+            if kind not in feed.kinds:
+                # answered inactive: nothing to send, and nothing taken from the viewer either
+                self._pc.addTransceiver(kind, direction="inactive")
+            elif kind == "video":
+                video = self._pc.addTransceiver(self.video, direction="sendonly")
+                video.setCodecPreferences(h264_only())
+                # a viewer's PLI/FIR goes upstream (rate-limited by the feed): we cannot encode one
+                observe_sender(video.sender, SenderFeedback(keyframe_requested=feed.request_keyframe))
+                self._sending.append(self.video)
+            else:
+                audio = self._pc.addTransceiver(self.audio, direction="sendonly")
+                audio.setCodecPreferences(opus_only())
+                self._sending.append(self.audio)
 
     async def answer(self, offer_sdp: str) -> str:
         """Apply the viewer's offer, start forwarding, and return our answer SDP.
 
-        Raises SignalingError when the offer is unusable (e.g. the viewer cannot receive H.264).
+        Raises SignalingError when the offer is unusable (e.g. the viewer cannot receive H.264, or
+        offers no m-line of the feed's main kind).
         """
         self._add_transceivers(offer_sdp)
         try:
@@ -59,8 +83,8 @@ class ViewerSession:
                 await self._pc.setLocalDescription(await self._pc.createAnswer())
         except NEGOTIATION_ERRORS as exc:
             raise SignalingError(f"cannot negotiate the WHEP offer: {exc}") from exc
-        self.feed.add_track(self.video)
-        self.feed.add_track(self.audio)
+        for track in self._sending:
+            self.feed.add_track(track)
         return self._pc.localDescription.sdp
 
     async def close(self) -> None:

@@ -6,6 +6,10 @@ sinks (the public HLS packager). Nothing is decoded or re-encoded here.
 
 When a publisher reconnects (a new ingest replaces the old one), timestamps are rebased so each
 viewer's RTP timeline keeps running forward and viewers simply resume at the next keyframe.
+
+A feed carries the media kinds its publisher offers: video and audio, or audio alone (a courtroom
+microphone). Its *main kind* — video when it has video, otherwise audio — is what freshness and
+viewers are counted by.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Protocol
 
+from streaming.codec_preferences import MEDIA_KINDS, checked_kinds
 from streaming.packet_track import MediaPacket, PacketTrack
 
 logger = logging.getLogger(__name__)
@@ -91,18 +96,26 @@ class Feed:
         self._keyframe_interval = keyframe_interval
         self._last_request = -float("inf")
         self._tasks: set[asyncio.Task[bool]] = set()
-        self.last_frame_at: float | None = None
+        self.kinds = MEDIA_KINDS  # until a publisher says what it sends
+        self.last_frame_at: float | None = None  # of the main kind
         self.ingest_connected = False
         self.disconnected_at: float | None = time.monotonic()
         self.packets = 0
 
     @property
-    def viewer_count(self) -> int:
-        """Live video viewer tracks."""
-        return sum(1 for track in self._tracks["video"] if track.readyState == "live")
+    def main_kind(self) -> str:
+        """``video`` when the feed carries video, else ``audio`` (an audio-only feed)."""
+        return "video" if "video" in self.kinds else "audio"
 
-    def attach_ingest(self, requester: KeyframeRequester) -> None:
-        """A new publisher connection feeds this feed from now on (replacing any earlier one)."""
+    @property
+    def viewer_count(self) -> int:
+        """Live viewer tracks of the main kind (one per viewer)."""
+        return sum(1 for track in self._tracks[self.main_kind] if track.readyState == "live")
+
+    def attach_ingest(self, requester: KeyframeRequester, kinds: frozenset[str] = MEDIA_KINDS) -> None:
+        """A new publisher connection, sending ``kinds``, feeds this feed from now on (replacing any
+        earlier one). Raises ValueError for kinds other than a non-empty subset of video and audio."""
+        self.kinds = checked_kinds(kinds)
         self._requester = requester
         self.ingest_connected = True
         self.disconnected_at = None
@@ -139,7 +152,7 @@ class Feed:
         if packet.pts is None or packet.time_base is None:
             return
         packet.pts = self._timelines[kind].rebase(packet.pts, packet.time_base)
-        if kind == "video":
+        if kind == self.main_kind:
             self.last_frame_at = now
         self.packets += 1
         tracks = self._tracks[kind]

@@ -1,7 +1,8 @@
 """Server side of one WHIP publication: a receive-only peer connection feeding a :class:`Feed`.
 
 Received H.264 and Opus frames are taken before aiortc's decoder (``receiver_hooks``) and handed
-to the feed as packets; the data channel ``telemetry`` goes to the telemetry board.
+to the feed as packets; the data channel ``telemetry`` goes to the telemetry board. A publication
+carries H.264 video with or without Opus audio, or Opus audio alone (a courtroom microphone).
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ from aiortc import (
 )
 from aiortc.mediastreams import MediaStreamError
 
-from streaming.codec_preferences import NEGOTIATION_ERRORS, h264_only, offered_kinds, opus_only
+from streaming.codec_preferences import (
+    MEDIA_KINDS,
+    NEGOTIATION_ERRORS,
+    h264_only,
+    offered_kinds,
+    opus_only,
+)
 from streaming.errors import SignalingError
 from streaming.feed import Feed
 from streaming.ice import IcePolicy
@@ -53,6 +60,7 @@ class IngestSession:
         self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False
         self._video: RTCRtpTransceiver | None = None
+        self._main_kind = "video"
         self._pc.on("track", self._on_track)
         self._pc.on("datachannel", self._on_datachannel)
         self._pc.on("connectionstatechange", self._on_state)
@@ -60,13 +68,17 @@ class IngestSession:
     async def answer(self, offer_sdp: str) -> str:
         """Apply the publisher's offer and return our answer SDP (all candidates included).
 
-        Raises SignalingError when the offer is unusable (no H.264 video, malformed SDP).
+        Raises SignalingError when the offer is unusable (neither video nor audio, no H.264 or Opus
+        in common, malformed SDP).
         """
-        kinds = offered_kinds(offer_sdp)
-        if "video" not in kinds:
-            raise SignalingError("the WHIP offer has no video m-line (the wall and HLS need H.264 video)")
-        self._video = self._pc.addTransceiver("video", direction="recvonly")
-        self._video.setCodecPreferences(h264_only())
+        kinds = MEDIA_KINDS & offered_kinds(offer_sdp)
+        if not kinds:
+            raise SignalingError("the WHIP offer has neither a video nor an audio m-line")
+        if "video" in kinds:
+            self._video = self._pc.addTransceiver("video", direction="recvonly")
+            self._video.setCodecPreferences(h264_only())
+        else:
+            self._main_kind = "audio"
         if "audio" in kinds:
             self._pc.addTransceiver("audio", direction="recvonly").setCodecPreferences(opus_only())
         try:
@@ -77,7 +89,7 @@ class IngestSession:
                 await self._pc.setLocalDescription(await self._pc.createAnswer())
         except NEGOTIATION_ERRORS as exc:
             raise SignalingError(f"cannot negotiate the WHIP offer: {exc}") from exc
-        self.feed.attach_ingest(self._request_keyframe)
+        self.feed.attach_ingest(self._request_keyframe, kinds)
         return self._pc.localDescription.sdp
 
     async def close(self) -> None:
@@ -108,7 +120,7 @@ class IngestSession:
                     self.feed.publish(track.kind, packet)
         except MediaStreamError:
             logger.info("ingest %s (%s): %s track ended", self.session_id, self.feed.feed_id, track.kind)
-            if track.kind == "video":
+            if track.kind == self._main_kind:
                 await self.close()
 
     def _on_datachannel(self, channel: RTCDataChannel) -> None:

@@ -47,9 +47,24 @@ class FrameQueue(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class LiveInput:
-    """Everything one published stream draws on; callables must be thread-safe and never block."""
+    """Everything one published stream draws on; callables must be thread-safe and never block.
+
+    A stream has video, audio or both; an audio-only stream (a courtroom microphone) is published
+    with an Opus track alone. Raises ValueError when neither is given.
+    """
 
     video: PacketQueue | None
     audio: FrameQueue | None
     request_keyframe: Callable[[], None]
     telemetry: Callable[[], TelemetryReport] | None = None
+
+    def __post_init__(self) -> None:
+        if self.video is None and self.audio is None:
+            raise ValueError("a LiveInput needs 'video', 'audio' or both (got neither)")
+
+    @property
+    def kinds(self) -> frozenset[str]:
+        """The media kinds published: ``video`` and/or ``audio``."""
+        return frozenset(
+            kind for kind, source in (("video", self.video), ("audio", self.audio)) if source is not None
+        )

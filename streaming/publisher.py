@@ -1,9 +1,10 @@
 """The agent's live publisher: one stream to a WHIP endpoint, reconnecting by itself, in its own thread.
 
-It never slows the recorder: it reads the recorder's bounded tap queues from two bridge threads
-(video packets as they are; audio encoded to Opus here) and runs aiortc on a private event loop
-in a third. Whatever happens to the link or the server, it logs, waits (backoff up to a few
-seconds) and reconnects until :meth:`LivePublisher.stop`.
+It never slows the recorder: it reads the recorder's bounded tap queues from one bridge thread per
+media kind (video packets as they are; audio encoded to Opus here; an audio-only stream has only
+the audio one) and runs aiortc on a private event loop in another. Whatever happens to the link
+or the server, it logs, waits (backoff up to a few seconds) and reconnects until
+:meth:`LivePublisher.stop`.
 """
 
 from __future__ import annotations
@@ -122,7 +123,9 @@ class LivePublisher:
             await asyncio.wait_for(self._wake.wait(), seconds)
 
     async def _hold_one_session(self) -> None:
-        link = PublisherLink(self._policy, self._client, self._source.request_keyframe, self.quality)
+        link = PublisherLink(
+            self._policy, self._client, self._source.request_keyframe, self.quality, kinds=self._source.kinds
+        )
         try:
             await link.open()
             self.connections += 1
@@ -148,7 +151,7 @@ class LivePublisher:
 
     def _deliver_video(self, packet: MediaPacket) -> None:
         link = self._link
-        if link is None:
+        if link is None or link.video is None:
             return
         mode_before = self.quality.mode
         now = time.monotonic()
@@ -164,7 +167,7 @@ class LivePublisher:
 
     def _deliver_audio(self, packets: list[MediaPacket]) -> None:
         link = self._link
-        if link is not None:
+        if link is not None and link.audio is not None:
             for packet in packets:
                 link.audio.offer(packet)
 

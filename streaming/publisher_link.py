@@ -9,7 +9,13 @@ from collections.abc import Callable
 
 from aiortc import RTCPeerConnection, RTCSessionDescription
 
-from streaming.codec_preferences import NEGOTIATION_ERRORS, h264_only, opus_only
+from streaming.codec_preferences import (
+    MEDIA_KINDS,
+    NEGOTIATION_ERRORS,
+    checked_kinds,
+    h264_only,
+    opus_only,
+)
 from streaming.errors import PublishError
 from streaming.ice import IcePolicy
 from streaming.link_quality import LinkQuality
@@ -26,8 +32,11 @@ CONNECT_TIMEOUT_SECONDS = 10.0
 class PublisherLink:
     """Negotiates over WHIP, then carries ``video``/``audio`` packet tracks until closed.
 
-    Server feedback is wired in: PLI/FIR call ``request_keyframe``; REMB and loss reports feed
-    ``quality``; any RTCP at all counts as a sign of life (see :meth:`check_alive`).
+    ``kinds`` are the media it offers (``video`` and/or ``audio``): a track exists only for
+    those, the other attribute is None. Server feedback is wired in: PLI/FIR call
+    ``request_keyframe``; REMB and loss reports feed ``quality``; any RTCP at all counts as a sign of
+    life (see :meth:`check_alive`) — from the video sender, or from the audio sender of an
+    audio-only stream (the server's receiver reports on every stream it gets).
     """
 
     def __init__(
@@ -36,7 +45,10 @@ class PublisherLink:
         client: WhipClient,
         request_keyframe: Callable[[], None],
         quality: LinkQuality,
+        *,
+        kinds: frozenset[str] = MEDIA_KINDS,
     ) -> None:
+        kinds = checked_kinds(kinds)
         self._policy = policy
         self._client = client
         self._quality = quality
@@ -44,21 +56,27 @@ class PublisherLink:
         self._session: WhipSession | None = None
         self._connected = asyncio.Event()
         self._last_heard = time.monotonic()
-        self.video = PacketTrack("video", maxsize=30, need_keyframe=request_keyframe)
-        self.audio = PacketTrack("audio", maxsize=50)
-        video = self._pc.addTransceiver(self.video, direction="sendonly")
-        video.setCodecPreferences(h264_only())
-        audio = self._pc.addTransceiver(self.audio, direction="sendonly")
-        audio.setCodecPreferences(opus_only())
-        observe_sender(
-            video.sender,
-            SenderFeedback(
-                keyframe_requested=request_keyframe,
-                bitrate_estimated=lambda bps: quality.remb(bps, time.monotonic()),
-                loss_reported=lambda fraction: quality.loss(fraction, time.monotonic()),
-                heard=self._heard,
-            ),
-        )
+        self.video: PacketTrack | None = None
+        self.audio: PacketTrack | None = None
+        if "video" in kinds:
+            self.video = PacketTrack("video", maxsize=30, need_keyframe=request_keyframe)
+            video = self._pc.addTransceiver(self.video, direction="sendonly")
+            video.setCodecPreferences(h264_only())
+            observe_sender(
+                video.sender,
+                SenderFeedback(
+                    keyframe_requested=request_keyframe,
+                    bitrate_estimated=lambda bps: quality.remb(bps, time.monotonic()),
+                    loss_reported=lambda fraction: quality.loss(fraction, time.monotonic()),
+                    heard=self._heard,
+                ),
+            )
+        if "audio" in kinds:
+            self.audio = PacketTrack("audio", maxsize=50)
+            audio = self._pc.addTransceiver(self.audio, direction="sendonly")
+            audio.setCodecPreferences(opus_only())
+            if self.video is None:
+                observe_sender(audio.sender, SenderFeedback(heard=self._heard))
         self._channel = self._pc.createDataChannel(CHANNEL_LABEL, ordered=True)
         self._pc.on("connectionstatechange", self._on_state)
 
@@ -98,8 +116,9 @@ class PublisherLink:
 
     async def close(self, *, end_session: bool) -> None:
         """Stop the tracks and the connection; with ``end_session`` also DELETE the WHIP session."""
-        self.video.stop()
-        self.audio.stop()
+        for track in (self.video, self.audio):
+            if track is not None:
+                track.stop()
         if end_session and self._session is not None:
             try:
                 await self._client.end(self._session)

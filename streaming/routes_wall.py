@@ -43,7 +43,12 @@ async def login(request: Request) -> Response:
 
 @router.get("/api/feeds", dependencies=[OperatorDep])
 async def feeds(service: ServiceDep) -> dict[str, object]:
-    """Every listed feed with its label, telemetry and freshness, for the wall (polled)."""
+    """Every listed feed with its label, media kinds, telemetry and freshness, for the wall (polled).
+
+    ``kinds`` is ``["audio", "video"]``, ``["video"]`` or ``["audio"]`` (an audio-only feed);
+    ``seconds_since_frame`` counts from the last packet of the feed's main kind (video, or audio
+    for an audio-only feed), None before the first.
+    """
     now = time.monotonic()
     telemetry = service.telemetry.snapshot()
     items = []
@@ -55,6 +60,7 @@ async def feeds(service: ServiceDep) -> dict[str, object]:
                 "room": feed.label.room,
                 "stream": feed.label.stream,
                 "device_id": feed.label.device_id,
+                "kinds": sorted(feed.kinds),
                 "connected": feed.ingest_connected,
                 "seconds_since_frame": since_frame,
                 "viewers": feed.viewer_count,

@@ -1,4 +1,4 @@
-"""Live-streaming test kit: an in-process server on loopback, an encoded test feed, an aiortc viewer."""
+"""Live-streaming test kit: an in-process loopback server, test video and tone feeds, an aiortc viewer."""
 
 from __future__ import annotations
 
@@ -7,14 +7,15 @@ import contextlib
 import queue
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Protocol
 
 import av
 import httpx
+import numpy as np
 import pytest
 import uvicorn
 from aiortc import RTCPeerConnection, RTCSessionDescription
@@ -23,6 +24,7 @@ from pydantic import SecretStr
 
 from capture.encoder import VideoEncoderConfig, open_video_encoder
 from capture.packet_tap import EncodedVideoPacket, PacketTap
+from devices import SyntheticSource, parse_source_spec
 from devices.pattern import MovingPattern
 from streaming.app import create_app
 from streaming.ice import IcePolicy
@@ -147,20 +149,68 @@ def test_feed() -> Iterator[EncodedTestFeed]:
     feed.stop()
 
 
+class ToneFeed:
+    """A thread handing the synthetic source's tone to ``tap`` in real time, as the recorder hands an
+    audio-only stream's frames to the live publisher (48 kHz mono fltp, 1024 samples a frame)."""
+
+    def __init__(self, tone_hz: int = 440) -> None:
+        self.tone_hz = tone_hz
+        self.tap: PacketTap[av.AudioFrame] = PacketTap()
+        self._source = SyntheticSource(parse_source_spec(f"synthetic#video=0&tone={tone_hz}"))
+        self._thread = threading.Thread(target=self._run, name="test-tone", daemon=True)
+
+    def start(self) -> ToneFeed:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._source.close()
+        self._thread.join()
+
+    def _run(self) -> None:
+        for frame in self._source.frames():
+            if isinstance(frame, av.AudioFrame):
+                self.tap.publish(frame)
+
+
+@pytest.fixture
+def tone_feed() -> Iterator[ToneFeed]:
+    feed = ToneFeed().start()
+    yield feed
+    feed.stop()
+
+
 @dataclass
 class ViewerResult:
     frames: int
     first_frame_after: float | None
     sizes: set[tuple[int, int]]
+    audio: list[av.AudioFrame] = field(default_factory=list)  # as the viewer decoded them
 
 
-async def watch_with_aiortc(url: str, seconds: float, token: str = OPERATOR_TOKEN) -> ViewerResult:
-    """Watch a WHEP URL with an aiortc peer (which decodes) and count the video frames it gets."""
+def mono_samples(frames: Sequence[av.AudioFrame]) -> np.ndarray:
+    """The first channel of decoded audio frames, as float samples in -1..1."""
+    parts = []
+    for frame in frames:
+        samples = frame.to_ndarray().astype(np.float64)
+        if frame.format.is_packed:  # interleaved channels in one row
+            samples = samples.reshape(-1, len(frame.layout.channels)).T
+        scale = 32768.0 if frame.format.name.startswith("s16") else 1.0
+        parts.append(samples[0] / scale)
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
+async def watch_with_aiortc(
+    url: str, seconds: float, token: str = OPERATOR_TOKEN, kinds: Sequence[str] = ("video", "audio")
+) -> ViewerResult:
+    """Watch a WHEP URL with an aiortc peer (which decodes) offering ``kinds``; count the video frames
+    and keep the audio frames it gets."""
     pc = RTCPeerConnection(LOOPBACK.configuration())
-    pc.addTransceiver("video", direction="recvonly")
-    pc.addTransceiver("audio", direction="recvonly")
+    for kind in kinds:
+        pc.addTransceiver(kind, direction="recvonly")
     frames: list[float] = []
     sizes: set[tuple[int, int]] = set()
+    audio: list[av.AudioFrame] = []
     done = asyncio.Event()
 
     async def consume(track: object) -> None:
@@ -170,12 +220,11 @@ async def watch_with_aiortc(url: str, seconds: float, token: str = OPERATOR_TOKE
                 if isinstance(frame, av.VideoFrame):
                     frames.append(time.monotonic())
                     sizes.add((frame.width, frame.height))
+                elif isinstance(frame, av.AudioFrame):
+                    audio.append(frame)
 
     tasks: list[asyncio.Task[None]] = []
-    pc.on(
-        "track",
-        lambda track: tasks.append(asyncio.ensure_future(consume(track))) if track.kind == "video" else None,
-    )
+    pc.on("track", lambda track: tasks.append(asyncio.ensure_future(consume(track))))
     with LOOPBACK.gathering():
         await pc.setLocalDescription(await pc.createOffer())
     started = time.monotonic()
@@ -194,7 +243,7 @@ async def watch_with_aiortc(url: str, seconds: float, token: str = OPERATOR_TOKE
     await pc.close()
     for task in tasks:
         task.cancel()
-    return ViewerResult(len(frames), frames[0] - started if frames else None, sizes)
+    return ViewerResult(len(frames), frames[0] - started if frames else None, sizes, audio)
 
 
 def drain(q: queue.Queue[object]) -> None:
