@@ -45,19 +45,16 @@ class LiveTarget:
 def start_live(
     pipelines: Sequence[StreamPipeline], target: LiveTarget, policy: IcePolicy
 ) -> list[LivePublisher]:
-    """Start publishing every video pipeline to ``{endpoint}/{room}/{stream}``; returns the publishers.
+    """Start publishing every pipeline to ``{endpoint}/{room}/{stream}``; returns the publishers.
 
-    Audio-only streams (a courtroom's separate microphones) are recorded but not published: a live
-    feed needs video (the wall shows pictures, public HLS needs H.264).
+    A stream with video is published as H.264 (the recorder's own packets) plus Opus when it has
+    sound; an audio-only stream (a courtroom's separate microphone) as Opus alone.
     """
     publishers = []
     for pipeline in pipelines:
-        if not pipeline.has_video:
-            logger.info("stream %s: audio only, not published live", pipeline.name)
-            continue
         url = f"{target.endpoint.rstrip('/')}/{target.room}/{pipeline.name}"
         source = LiveInput(
-            video=pipeline.video_packets.subscribe(_VIDEO_QUEUE),
+            video=pipeline.video_packets.subscribe(_VIDEO_QUEUE) if pipeline.has_video else None,
             audio=pipeline.audio_frames.subscribe(_AUDIO_QUEUE) if pipeline.has_audio else None,
             request_keyframe=pipeline.request_keyframe,
             telemetry=_reporter(pipeline, target),
@@ -65,7 +62,7 @@ def start_live(
         publisher = LivePublisher(pipeline.name, WhipClient(url, target.token), policy, source)
         publisher.start()
         publishers.append(publisher)
-        logger.info("stream %s: publishing live to %s", pipeline.name, url)
+        logger.info("stream %s: publishing %s live to %s", pipeline.name, "+".join(sorted(source.kinds)), url)
     return publishers
 
 

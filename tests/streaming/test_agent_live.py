@@ -17,26 +17,56 @@ from .processes import feeds, free_tcp_port, live_env, start_server, wait_for_fe
 pytestmark = pytest.mark.integration
 
 
+def _start_agent(
+    port: int, env: dict[str, str], spool: Path, room: str, source: str, seconds: float, *extra: str
+) -> subprocess.Popen[str]:
+    """``python -m capture record --live`` of one source for ``seconds``, as recording ``rec-live``."""
+    return subprocess.Popen(
+        [
+            sys.executable, "-m", "capture", "record",
+            "--room", room, "--device-id", "dev-1", "--recording-id", "rec-live",
+            "--spool", str(spool), "--duration", str(seconds), "--segment-seconds", "2",
+            "--source", source, "--live", f"http://127.0.0.1:{port}/whip", *extra,
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )  # fmt: skip
+
+
+def _kill_and_restart_server(
+    server: subprocess.Popen[bytes], port: int, env: dict[str, str], log: Path, feed_id: str
+) -> subprocess.Popen[bytes]:
+    """The server (or the link) dies mid-stream; a new one starts; the agent comes back by itself."""
+    server.send_signal(signal.SIGKILL)
+    server.wait()
+    time.sleep(1.0)
+    server = start_server(port, env, log)
+    wait_for_feed(port, feed_id, timeout=15)
+    return server
+
+
+def _assert_recording_intact(spool: Path, at_least_seconds: float) -> None:
+    """The journal of ``rec-live`` has no gap, no active alarm, and consecutive segments long enough."""
+    events = journal_events(spool, "rec-live")
+    assert not [e for e in events if e["type"] == "gap"], events
+    assert not [e for e in events if e["type"] == "alarm" and e.get("active")], events
+    segments = [e for e in events if e["type"] == "segment"]
+    assert [s["segment"] for s in segments] == list(range(1, len(segments) + 1))
+    total = sum(float(s["duration"]) for s in segments)  # type: ignore[arg-type]
+    assert total >= at_least_seconds, total
+
+
 def test_agent_reconnects_after_server_restart_and_recording_has_no_gap(tmp_path: Path) -> None:
     port = free_tcp_port()
     env = live_env(tmp_path)
     server_log = tmp_path / "server.log"
     server = start_server(port, env, server_log)
     spool = tmp_path / "spool"
-    agent = subprocess.Popen(
-        [
-            sys.executable, "-m", "capture", "record",
-            "--room", "bodycam-7", "--case", "2026-enf-1", "--officer", "Officer Li",
-            "--gps", "31.2304,121.4737",
-            "--device-id", "dev-1", "--recording-id", "rec-live",
-            "--spool", str(spool), "--duration", "22", "--segment-seconds", "2",
-            "--source", "synthetic#size=320x240&fps=15&name=cam",
-            "--live", f"http://127.0.0.1:{port}/whip",
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+    agent = _start_agent(
+        port, env, spool, "bodycam-7", "synthetic#size=320x240&fps=15&name=cam", 22,
+        "--case", "2026-enf-1", "--officer", "Officer Li", "--gps", "31.2304,121.4737",
     )  # fmt: skip
     try:
         feed = wait_for_feed(port, "bodycam-7/cam", timeout=15)
@@ -50,11 +80,7 @@ def test_agent_reconnects_after_server_restart_and_recording_has_no_gap(tmp_path
         assert telemetry["gps"]["lat"] == 31.2304 and telemetry["gps"]["lon"] == 121.4737  # type: ignore[index]
         assert telemetry["recording"] == "recording"
 
-        server.send_signal(signal.SIGKILL)  # the server (or the link) dies mid-stream
-        server.wait()
-        time.sleep(1.0)
-        server = start_server(port, env, server_log)
-        wait_for_feed(port, "bodycam-7/cam", timeout=15)  # the agent came back by itself
+        server = _kill_and_restart_server(server, port, env, server_log, "bodycam-7/cam")
         output, _ = agent.communicate(timeout=60)
     finally:
         if agent.poll() is None:
@@ -63,11 +89,28 @@ def test_agent_reconnects_after_server_restart_and_recording_has_no_gap(tmp_path
         server.wait(timeout=20)
     assert agent.returncode == 0, output
     assert "reconnecting" in output, output
+    _assert_recording_intact(spool, 20)
 
-    events = journal_events(spool, "rec-live")
-    assert not [e for e in events if e["type"] == "gap"], events
-    assert not [e for e in events if e["type"] == "alarm" and e.get("active")], events
-    segments = [e for e in events if e["type"] == "segment"]
-    assert [s["segment"] for s in segments] == list(range(1, len(segments) + 1))
-    total = sum(float(s["duration"]) for s in segments)  # type: ignore[arg-type]
-    assert total >= 20, total
+
+def test_agent_publishes_an_audio_only_source_and_its_recording_survives_a_server_kill(
+    tmp_path: Path,
+) -> None:
+    port = free_tcp_port()
+    env = live_env(tmp_path)
+    server_log = tmp_path / "server.log"
+    server = start_server(port, env, server_log)
+    spool = tmp_path / "spool"
+    agent = _start_agent(port, env, spool, "court-3", "synthetic#video=0&tone=440&name=mic", 18)
+    try:
+        feed = wait_for_feed(port, "court-3/mic", timeout=15)
+        assert feed["kinds"] == ["audio"], feed
+        server = _kill_and_restart_server(server, port, env, server_log, "court-3/mic")
+        output, _ = agent.communicate(timeout=60)
+    finally:
+        if agent.poll() is None:
+            agent.kill()
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=20)
+    assert agent.returncode == 0, output
+    assert "publishing audio live" in output and "reconnecting" in output, output
+    _assert_recording_intact(spool, 16)
