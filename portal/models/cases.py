@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Date, ForeignKey, String, Text
+from sqlalchemy import Date, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base, UTCDateTime
@@ -78,7 +78,12 @@ class Party(Base):
 
 
 class Hearing(Base):
-    """A scheduled hearing in a courtroom; a non-public hearing names its legal reason."""
+    """A scheduled hearing in a courtroom; a non-public hearing names its legal reason.
+
+    ``mask_faces`` asks for the faces of protected participants (minors, victims, witnesses) to be
+    masked on the public broadcast (art. 12). A cancelled hearing keeps its cancellation time and
+    reason. ``revision`` counts the changes made after scheduling (the notice feed's SEQUENCE).
+    """
 
     __tablename__ = "hearings"
 
@@ -92,6 +97,10 @@ class Hearing(Base):
     status: Mapped[HearingStatus] = mapped_column(str_enum(HearingStatus), default=HearingStatus.SCHEDULED)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    mask_faces: Mapped[bool] = mapped_column(default=False, server_default=false())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    cancel_reason: Mapped[str | None] = mapped_column(String(500), default=None)
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class Notice(Base):
