@@ -40,6 +40,10 @@ class AuditAction(StrEnum):
     PARTY_ADDED = "party_added"
     PASSWORD_ROTATED = "password_rotated"  # noqa: S105 - an event name, not a password
     HEARING_SCHEDULED = "hearing_scheduled"
+    HEARING_CANCELLED = "hearing_cancelled"
+    HEARING_RESCHEDULED = "hearing_rescheduled"
+    HEARING_PUBLICITY_CHANGED = "hearing_publicity_changed"
+    HEARING_MASKING_CHANGED = "hearing_masking_changed"
     NOTICE_PUBLISHED = "notice_published"
     NOTICE_REFUSED = "notice_refused"
     RECORDING_REPORTED = "recording_reported"

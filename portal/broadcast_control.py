@@ -47,8 +47,13 @@ class BroadcastControl(Protocol):
         """Every broadcast open now, by feed id."""
         ...
 
-    async def open(self, feed_id: str, *, delay_seconds: float) -> None:
-        """Broadcast ``feed_id`` publicly ``delay_seconds`` behind (idempotent; the feed may come later)."""
+    async def open(self, feed_id: str, *, delay_seconds: float, mask_faces: bool = False) -> None:
+        """Broadcast ``feed_id`` publicly ``delay_seconds`` behind (idempotent; the feed may come later).
+
+        ``mask_faces`` asks for faces to be masked on this broadcast (the hearing's flag); False leaves
+        the live server's own setting, so a hearing can add masking but never remove it. Masking asked
+        for but unavailable is UnavailableError: the broadcast is not opened unmasked.
+        """
         ...
 
     async def close(self, feed_id: str) -> None:
@@ -93,11 +98,12 @@ class InProcessBroadcasts:
                 statuses[feed_id] = _status(feed_id, state)
         return statuses
 
-    async def open(self, feed_id: str, *, delay_seconds: float) -> None:
-        """Open with the live server's face-masking setting; UnavailableError when masking is asked
-        for but not available there."""
+    async def open(self, feed_id: str, *, delay_seconds: float, mask_faces: bool = False) -> None:
+        """Open masked when the hearing asks for it or the live server masks every broadcast
+        (``mask_faces`` setting); UnavailableError when masking is asked for but not available there."""
+        masked = mask_faces or self._service.settings.mask_faces
         try:
-            self._service.open_public(feed_id, mask=self._service.settings.mask_faces, delay=delay_seconds)
+            self._service.open_public(feed_id, mask=masked, delay=delay_seconds)
         except FeedNotFoundError as exc:
             raise UnavailableError(f"the live server cannot broadcast {feed_id}: {exc}") from exc
 

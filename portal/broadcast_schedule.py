@@ -7,7 +7,8 @@ A courtroom's feed (``{courtroom code}/{stream}``) is due while a hearing there
 
 and no non-public hearing of the same courtroom is inside its own window then (a non-public hearing
 always wins: its courtroom is never on air). A courtroom whose code another court also uses is never
-broadcast: live feeds are named by room code only, so the feed could be the other court's.
+broadcast: live feeds are named by room code only, so the feed could be the other court's. A due
+broadcast carries the hearing's face-masking flag (art. 12: minors, victims, witnesses).
 
 Whether the clerk's last word on a hearing was "cut" is read from the audit log, which records every
 cut and resume: a broadcast reopened after a restart stays cut until a clerk resumes it.
@@ -36,6 +37,7 @@ class DueBroadcast:
     notice_id: int
     court_id: int
     feed_id: str
+    mask_faces: bool = False
 
 
 def hearing_target(hearing_id: int) -> str:
@@ -70,7 +72,7 @@ def due_broadcasts(db: Session, *, now: datetime, grace: timedelta, stream: str)
             feed_id = feed_id_of(room.code, stream)
         except FeedNotFoundError:
             continue  # a room code no live feed can carry
-        due[feed_id] = DueBroadcast(hearing.id, notice_id, room.court_id, feed_id)
+        due[feed_id] = DueBroadcast(hearing.id, notice_id, room.court_id, feed_id, hearing.mask_faces)
     return due
 
 

@@ -2,10 +2,12 @@
 hearing schedule says (``broadcast_schedule.due_broadcasts``), and carries the clerk's cut and resume.
 
 Every pass (:meth:`BroadcastScheduler.reconcile`, every ``portal_broadcast_check_seconds`` from the app's
-lifespan) closes each broadcast that is not due — including any the portal did not open itself — and
-opens each due one with the configured delay. Every open, close, cut and resume is written to the audit
-log (by the audit batcher). Ordering follows "withhold first": a close or cut is done before its record
-is written, an open or resume only after its record is committed.
+lifespan, and at once after a clerk cancels or changes a hearing) closes each broadcast that is not
+due — including any the portal did not open itself — and opens each due one with the configured delay,
+masking faces when its hearing asks for it (a change of that flag reopens the broadcast). Every open,
+close, cut and resume is written to the audit log (by the audit batcher). Ordering follows "withhold
+first": a close or cut is done before its record is written, an open or resume only after its record
+is committed.
 
 Runs on the portal's event loop (the live service's loop when it is mounted in this process); database
 reads go to a worker thread.
@@ -41,6 +43,7 @@ class OnAir:
     court_id: int
     feed_id: str
     opened_at: datetime
+    masked: bool = False
 
 
 class BroadcastScheduler:
@@ -83,6 +86,9 @@ class BroadcastScheduler:
                 if wanted is None or mine is None or mine.hearing_id != wanted.hearing_id:
                     await self._close(feed_id, mine)
                     changed = True
+                elif mine.masked != wanted.mask_faces:  # reopened below as a new broadcast, masked or not
+                    await self._close(feed_id, mine, reason="the hearing's face masking changed")
+                    changed = True
             for feed_id, wanted in due.items():
                 fresh = feed_id not in self._on_air
                 if fresh and not await self._open(wanted, now):
@@ -93,6 +99,14 @@ class BroadcastScheduler:
                     await self._cut(self._on_air[feed_id], SCHEDULER_ACTOR, "", restored=True)
             if changed:
                 self._context.public_cache.clear()  # notice pages link to the live page, or stop linking
+
+    async def follow_change(self) -> None:
+        """A pass at once after a clerk changed a hearing (a cancelled one goes off air now, not at the
+        next regular pass). A failure is logged and left to the regular passes, which retry."""
+        try:
+            await self.reconcile()
+        except PortalError as exc:
+            logger.warning("public broadcasts: could not follow a hearing change at once: %s", exc)
 
     async def cut(self, hearing_id: int, *, actor: str, ip: str) -> int:
         """The clerk's cut of ``hearing_id``: applied at once (not waiting for a pass), then audited.
@@ -152,13 +166,19 @@ class BroadcastScheduler:
         failed_at = self._failed.get(key)
         if failed_at is not None and now - failed_at < _RETRY_AFTER:
             return False
-        item = OnAir(wanted.hearing_id, wanted.notice_id, wanted.court_id, wanted.feed_id, now)
-        detail: dict[str, JsonValue] = {"feed": item.feed_id, "delay_seconds": self._delay}
+        item = OnAir(
+            wanted.hearing_id, wanted.notice_id, wanted.court_id, wanted.feed_id, now, wanted.mask_faces
+        )
+        detail: dict[str, JsonValue] = {
+            "feed": item.feed_id,
+            "delay_seconds": self._delay,
+            "mask_faces": item.masked,
+        }
         try:
             await self._audit(
                 AuditAction.BROADCAST_OPENED, _target(item), actor=SCHEDULER_ACTOR, detail=detail
             )
-            await self.control.open(item.feed_id, delay_seconds=self._delay)
+            await self.control.open(item.feed_id, delay_seconds=self._delay, mask_faces=item.masked)
         except PortalError as exc:
             logger.warning("public %s: not opened for hearing %d: %s", item.feed_id, item.hearing_id, exc)
             self._failed[key] = now

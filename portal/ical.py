@@ -48,6 +48,7 @@ def _event(notice: NoticeView, generated_at: datetime, host: str) -> Event:
     if notice.judge_name:
         lines.append(f"承办法官：{notice.judge_name}")
     event.add("description", "\n".join(lines))
+    event.add("sequence", notice.revision)  # bumped by every change, so calendars apply the newest
     event.add("status", "CANCELLED" if notice.cancelled else "CONFIRMED")
     event.add("transp", "OPAQUE")
     return event

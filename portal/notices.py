@@ -1,9 +1,11 @@
 """Hearings and their public notices (SPC 2013 opinion art. 5(6) and 8).
 
-A notice must be published at least three days (72 hours) before its hearing starts. A later
-publication is refused unless the clerk records the legal basis of an exception; such a notice is
-published, marked late, and listed in the compliance report. Notices of non-public hearings are
-published too, without party names (art. 12: no personal information unfit for publication).
+A notice must be published at least three days (72 hours) before its hearing starts (the rules are in
+``hearing_rules``). A later publication is refused unless the clerk records the legal basis of an
+exception; such a notice is published, marked late, and listed in the compliance report. Changes to a
+hearing after scheduling (cancel, reschedule, publicity) are in ``hearing_changes``. Notices of
+non-public hearings are published too, without party names (art. 12: no personal information unfit
+for publication).
 """
 
 from __future__ import annotations
@@ -15,14 +17,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from portal.audit import AuditAction, AuditEntry, append
-from portal.errors import InvalidInputError, NotFoundError, RuleViolationError
+from portal.audit import AuditAction, AuditEntry, JsonValue, append
+from portal.errors import NotFoundError, RuleViolationError
+from portal.hearing_rules import check_times, late_exception, non_public_reason
 from portal.models import Case, Court, Courtroom, Hearing, HearingStatus, Notice, Party, User
 from portal.principal import Principal
-from portal.staff_scope import require_case_in_scope
-
-NOTICE_LEAD_TIME = timedelta(days=3)
-MIN_BASIS_LENGTH = 6
+from portal.staff_scope import require_case_in_scope, require_hearing_in_scope
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +35,7 @@ class HearingDraft:
     expected_end_at: datetime
     is_public: bool
     non_public_reason: str | None = None
+    mask_faces: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,11 +59,7 @@ class NoticeView:
     published_at: datetime
     late_exception_basis: str | None
     cancelled: bool
-
-
-def publication_deadline(starts_at: datetime) -> datetime:
-    """The latest moment a notice of a hearing starting at ``starts_at`` may be published normally."""
-    return starts_at - NOTICE_LEAD_TIME
+    revision: int
 
 
 def schedule_hearing(db: Session, actor: Principal, draft: HearingDraft, *, now: datetime) -> Hearing:
@@ -74,30 +71,26 @@ def schedule_hearing(db: Session, actor: Principal, draft: HearingDraft, *, now:
     room = db.get(Courtroom, draft.courtroom_id)
     if room is None or room.court_id != case.court_id:
         raise NotFoundError("courtroom not found in the case's court")
-    if draft.starts_at.tzinfo is None or draft.expected_end_at.tzinfo is None:
-        raise InvalidInputError("times must carry a time zone (e.g. 2026-05-01T09:00:00+08:00)")
-    if not draft.starts_at < draft.expected_end_at <= draft.starts_at + timedelta(days=2):
-        raise InvalidInputError("the expected end must be after the start and within two days of it")
-    if draft.starts_at <= now:
-        raise InvalidInputError("a hearing can only be scheduled in the future")
-    reason = (draft.non_public_reason or "").strip() or None
-    if not draft.is_public and (reason is None or len(reason) < MIN_BASIS_LENGTH):
-        raise InvalidInputError(
-            "a non-public hearing needs its legal reason (e.g. 涉及个人隐私，依法不公开审理)"
-        )
+    check_times(draft.starts_at, draft.expected_end_at, now=now)
     hearing = Hearing(
         case_id=case.id,
         courtroom_id=room.id,
         starts_at=draft.starts_at,
         expected_end_at=draft.expected_end_at,
         is_public=draft.is_public,
-        non_public_reason=None if draft.is_public else reason,
+        non_public_reason=non_public_reason(draft.is_public, draft.non_public_reason),
+        mask_faces=draft.mask_faces,
         created_by=actor.user_id or 0,
         created_at=now,
     )
     db.add(hearing)
     db.flush()
-    append(db, AuditEntry(actor.actor, AuditAction.HEARING_SCHEDULED, f"hearing:{hearing.id}"), at=now)
+    detail: dict[str, JsonValue] = {"public": hearing.is_public, "mask_faces": hearing.mask_faces}
+    append(
+        db,
+        AuditEntry(actor.actor, AuditAction.HEARING_SCHEDULED, f"hearing:{hearing.id}", detail=detail),
+        at=now,
+    )
     return hearing
 
 
@@ -109,31 +102,18 @@ def publish_notice(
     Raises NotFoundError (hearing unknown or outside the clerk's court), RuleViolationError (already
     published, cancelled, already started, or late without a legal basis of at least 6 characters).
     """
-    hearing = db.get(Hearing, hearing_id)
-    if hearing is None:
-        raise NotFoundError("hearing not found")
-    require_case_in_scope(db, actor, hearing.case_id)
+    hearing = require_hearing_in_scope(db, actor, hearing_id)
     if db.scalar(select(Notice.id).where(Notice.hearing_id == hearing.id)) is not None:
         raise RuleViolationError("the notice of this hearing has already been published")
-    if hearing.status == HearingStatus.CANCELLED or hearing.starts_at <= now:
+    if hearing.status != HearingStatus.SCHEDULED or hearing.starts_at <= now:
         raise RuleViolationError("the hearing has been cancelled or has already started")
-    basis = (exception_basis or "").strip() or None
-    late = now > publication_deadline(hearing.starts_at)
-    if late and (basis is None or len(basis) < MIN_BASIS_LENGTH):
-        raise RuleViolationError(
-            "开庭公告应当在开庭三日前发布（最高人民法院关于推进司法公开三大平台建设的若干意见第八条）。"
-            f" The deadline was {publication_deadline(hearing.starts_at).isoformat()}; to publish later,"
-            " record the legal basis of the exception (exception_basis)."
-        )
+    basis = late_exception(hearing.starts_at, now=now, exception_basis=exception_basis)
     notice = Notice(
-        hearing_id=hearing.id,
-        published_at=now,
-        published_by=actor.user_id or 0,
-        late_exception_basis=basis if late else None,
+        hearing_id=hearing.id, published_at=now, published_by=actor.user_id or 0, late_exception_basis=basis
     )
     db.add(notice)
     db.flush()
-    detail: dict[str, str | bool | None] = {"late": late, "exception_basis": notice.late_exception_basis}
+    detail: dict[str, JsonValue] = {"late": basis is not None, "exception_basis": basis}
     append(
         db,
         AuditEntry(actor.actor, AuditAction.NOTICE_PUBLISHED, f"hearing:{hearing.id}", detail=detail),
@@ -161,11 +141,12 @@ def list_notices(
     on_date: date | None = None,
     limit: int = 200,
 ) -> list[NoticeView]:
-    """Upcoming notices (hearings not yet ended, not cancelled), soonest first.
+    """Upcoming notices (hearings not yet ended), soonest first; the notice of a cancelled hearing stays
+    listed, marked cancelled, until its hearing would have ended (so readers and calendars learn of it).
 
     ``on_date`` is a calendar date in ``zone`` (the court's local time); ``court_code`` filters by court.
     """
-    query = _notice_query().where(Hearing.status != HearingStatus.CANCELLED)
+    query = _notice_query()
     if on_date is not None:
         start = datetime.combine(on_date, time.min, tzinfo=zone)
         query = query.where(Hearing.starts_at >= start, Hearing.starts_at < start + timedelta(days=1))
@@ -210,4 +191,5 @@ def _view(db: Session, row: tuple[Notice, Hearing, Case, Courtroom, Court]) -> N
         published_at=notice.published_at,
         late_exception_basis=notice.late_exception_basis,
         cancelled=hearing.status == HearingStatus.CANCELLED,
+        revision=hearing.revision,
     )

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.errors import NotFoundError, PermissionDeniedError
-from portal.models import Case, Court, Recording, Role
+from portal.models import Case, Court, Hearing, Recording, Role
 from portal.principal import Principal
 
 
@@ -30,6 +30,16 @@ def require_case_in_scope(db: Session, actor: Principal, case_id: int) -> Case:
     if case is None or not in_court_scope(actor, case.court_id):
         raise NotFoundError("case not found")
     return case
+
+
+def require_hearing_in_scope(db: Session, actor: Principal, hearing_id: int) -> Hearing:
+    """The hearing, if ``actor`` is staff of its case's court; else NotFoundError (parties: denied)."""
+    _require_staff(actor)
+    hearing = db.get(Hearing, hearing_id)
+    if hearing is None:
+        raise NotFoundError("hearing not found")
+    require_case_in_scope(db, actor, hearing.case_id)
+    return hearing
 
 
 def require_recording_in_scope(db: Session, actor: Principal, recording_id: str) -> Recording:

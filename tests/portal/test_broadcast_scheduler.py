@@ -1,26 +1,34 @@
 """The public-broadcast scheduler against the hearing schedule, with a moved clock and a fake live server.
 
 The fake is the ``BroadcastControl`` seam (a dict of open broadcasts); everything else — database,
-audit log, clock-driven windows — is the portal's own. The HTTP side with the real live service is
-in test_broadcasts.py.
+audit log, clock-driven windows — is the portal's own. Face masking per hearing is checked also
+against the real in-process live service (``InProcessBroadcasts``). The HTTP side with the real live
+service is in test_broadcasts.py.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from portal.accounts import get_or_create_courtroom
-from portal.broadcast_control import BroadcastStatus
+from portal.broadcast_control import BroadcastStatus, InProcessBroadcasts
 from portal.broadcast_scheduler import BroadcastScheduler
 from portal.context import PortalContext
 from portal.db import transaction
 from portal.errors import NotFoundError
+from portal.hearing_changes import Openness, cancel_hearing, change_openness
 from portal.models import AuditRecord, Court, Hearing, HearingStatus, User
 from portal.notices import HearingDraft, publish_notice, schedule_hearing
+from portal.principal import Principal
+from streaming.service import LiveService
+from streaming.settings import StreamingSettings
 from tests.portal.conftest import Portal
 from tests.portal.world import principal_of
 
@@ -35,6 +43,7 @@ class FakeLiveServer:
     def __init__(self) -> None:
         self.broadcasts: dict[str, BroadcastStatus] = {}
         self.opened: list[tuple[str, float]] = []
+        self.masked: dict[str, bool] = {}
 
     def media_url(self, feed_id: str) -> str:
         return f"/live/public/hls/{feed_id}/"
@@ -42,8 +51,9 @@ class FakeLiveServer:
     async def on_air(self) -> dict[str, BroadcastStatus]:
         return dict(self.broadcasts)
 
-    async def open(self, feed_id: str, *, delay_seconds: float) -> None:
+    async def open(self, feed_id: str, *, delay_seconds: float, mask_faces: bool = False) -> None:
         self.opened.append((feed_id, delay_seconds))
+        self.masked[feed_id] = mask_faces
         self.broadcasts.setdefault(feed_id, BroadcastStatus(feed_id, "live", delay_seconds, 0))
 
     async def close(self, feed_id: str) -> None:
@@ -80,6 +90,7 @@ def _hearing(
     public: bool = True,
     notice: bool = True,
     room_id: int | None = None,
+    mask: bool = False,
 ) -> int:
     """A hearing of case A (in room A unless ``room_id``), scheduled and (by default) noticed now."""
     now = portal.clock.now()
@@ -92,11 +103,17 @@ def _hearing(
             now + starts_in + length,
             is_public=public,
             non_public_reason=None if public else "涉及个人隐私，依法不公开审理",
+            mask_faces=mask,
         )
         hearing = schedule_hearing(db, clerk, draft, now=now)
         if notice:
             publish_notice(db, clerk, hearing.id, now=now, exception_basis=BASIS)
         return hearing.id
+
+
+def _as_clerk(portal: Portal, change: Callable[[Session, Principal], object]) -> None:
+    with transaction(portal.db_factory) as db:
+        change(db, principal_of(db.get_one(User, portal.world.users["clerk-a"])))
 
 
 def _audit(portal: Portal, target: str) -> list[tuple[str, str, str]]:
@@ -277,3 +294,108 @@ async def test_a_broadcast_ended_elsewhere_is_recorded_and_reopened(
         "broadcast_closed",
         "broadcast_opened",
     ]
+
+
+async def test_a_cancelled_hearing_is_never_on_air(
+    portal: Portal, live: FakeLiveServer, scheduler: BroadcastScheduler
+) -> None:
+    hearing = _hearing(portal, starts_in=timedelta(hours=1))
+    _as_clerk(
+        portal, lambda db, clerk: cancel_hearing(db, clerk, hearing, "原告撤诉", now=portal.clock.now())
+    )
+    for _ in range(4):
+        portal.clock.advance(timedelta(minutes=40))
+        await scheduler.reconcile()
+        assert live.broadcasts == {} and live.opened == []
+
+
+async def test_cancelling_takes_the_hearing_off_air_at_once(
+    portal: Portal, live: FakeLiveServer, scheduler: BroadcastScheduler
+) -> None:
+    hearing = _hearing(portal, starts_in=timedelta(hours=1))
+    portal.clock.advance(timedelta(hours=1))
+    await scheduler.reconcile()
+    assert live.states() == {FEED_A: "live"}
+    _as_clerk(
+        portal, lambda db, clerk: cancel_hearing(db, clerk, hearing, "当事人和解", now=portal.clock.now())
+    )
+    await scheduler.follow_change()  # what the cancel endpoints do right after the change is committed
+    assert live.broadcasts == {} and scheduler.of_hearing(hearing) is None
+    assert [a for a, _, _ in _audit(portal, f"hearing:{hearing}")] == ["broadcast_opened", "broadcast_closed"]
+
+
+async def test_the_hearings_mask_flag_goes_with_the_broadcast(
+    portal: Portal, live: FakeLiveServer, scheduler: BroadcastScheduler
+) -> None:
+    hearing = _hearing(portal, starts_in=timedelta(hours=1), mask=True)
+    portal.clock.advance(timedelta(hours=1))
+    await scheduler.reconcile()
+    assert live.masked == {FEED_A: True}
+    unmasked = Openness(is_public=True, mask_faces=False)
+    _as_clerk(portal, lambda db, clerk: change_openness(db, clerk, hearing, unmasked, now=portal.clock.now()))
+    await scheduler.reconcile()  # the next pass: reopened as a new broadcast, without masking
+    assert live.states() == {FEED_A: "live"} and live.masked == {FEED_A: False} and len(live.opened) == 2
+    with portal.db_factory() as db:
+        opened = db.scalars(
+            select(AuditRecord.detail)
+            .where(AuditRecord.target == f"hearing:{hearing}", AuditRecord.action == "broadcast_opened")
+            .order_by(AuditRecord.seq)
+        ).all()
+    assert ['"mask_faces":true' in d for d in opened] == [True, False]
+
+
+class SpyLiveService(LiveService):
+    """The real in-process live service, noting the mask of every public broadcast it is asked to open."""
+
+    def __init__(self, settings: StreamingSettings) -> None:
+        super().__init__(settings)
+        self.opened: list[tuple[str, bool | None]] = []
+
+    def open_public(self, feed_id: str, *, mask: bool | None = None, delay: float | None = None) -> None:
+        self.opened.append((feed_id, mask))
+        super().open_public(feed_id, mask=mask, delay=delay)
+
+
+async def test_the_mask_flag_reaches_the_live_services_open_call(portal: Portal, tmp_path: Path) -> None:
+    service = SpyLiveService(StreamingSettings(public_dir=tmp_path / "public-live"))
+    scheduler = BroadcastScheduler(_context(portal), InProcessBroadcasts(service, local_prefix="/live"))
+    try:
+        masked = _hearing(portal, starts_in=timedelta(hours=1), mask=True)
+        portal.clock.advance(timedelta(hours=1))
+        await scheduler.reconcile()
+        assert service.opened == [(FEED_A, True)] and service.public.feed_ids() == [FEED_A]
+        room_c = _room(portal, "room-c")
+        _hearing(portal, starts_in=timedelta(minutes=30), room_id=room_c)
+        portal.clock.advance(timedelta(minutes=30))
+        await scheduler.reconcile()
+        assert service.opened == [(FEED_A, True), ("room-c/bench-cam", False)]
+        assert scheduler.of_hearing(masked) is not None
+    finally:
+        await scheduler.aclose()
+        await service.aclose()
+
+
+async def test_a_masked_hearing_stays_off_air_where_masking_is_unavailable(
+    portal: Portal, tmp_path: Path
+) -> None:
+    settings = StreamingSettings(public_dir=tmp_path / "public-live", face_model=tmp_path / "missing.onnx")
+    service = LiveService(settings)
+    scheduler = BroadcastScheduler(_context(portal), InProcessBroadcasts(service, local_prefix="/live"))
+    try:
+        hearing = _hearing(portal, starts_in=timedelta(hours=1), mask=True)
+        portal.clock.advance(timedelta(hours=1))
+        await scheduler.reconcile()
+        assert service.public.feed_ids() == [] and scheduler.of_hearing(hearing) is None  # never unmasked
+        assert _audit(portal, f"hearing:{hearing}")[-1] == (
+            "broadcast_opened",
+            "portal:broadcast-scheduler",
+            "failed",
+        )
+    finally:
+        await scheduler.aclose()
+        await service.aclose()
+
+
+def _room(portal: Portal, code: str) -> int:
+    with transaction(portal.db_factory) as db:
+        return get_or_create_courtroom(db, db.get_one(Court, portal.world.court_a), code, "第三法庭").id
