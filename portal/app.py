@@ -35,6 +35,8 @@ from portal.routers import (
     playback,
     recordings,
     reviews,
+    staff_cases,
+    staff_hearings,
 )
 from portal.security_headers import SecurityHeadersMiddleware, content_security_policy, origin_of
 from portal.settings import Environment, PortalSettings
@@ -130,7 +132,20 @@ def create_app(
     app.state.templates.globals["live_wall_url"] = WALL_PATH if live_service is not None else None
     install_error_handlers(app)
     document_errors(app)
-    for module in (notices, auth, party, reviews, playback, cases, hearings, recordings, compliance, assets):
+    for module in (
+        notices,
+        auth,
+        party,
+        reviews,
+        playback,
+        cases,
+        hearings,
+        recordings,
+        compliance,
+        assets,
+        staff_cases,
+        staff_hearings,
+    ):
         app.include_router(module.router)
     app.include_router(broadcasts.router)
     if live_service is not None:

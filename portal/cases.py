@@ -28,6 +28,7 @@ from portal.models import (
     ProcedureKind,
     Recording,
     ReviewRequest,
+    Role,
     User,
 )
 from portal.party_scope import own_recording
@@ -57,8 +58,9 @@ class CaseDraft:
 
 
 def create_case(db: Session, actor: Principal, draft: CaseDraft, *, now: datetime) -> Case:
-    """File a case. Raises InvalidInputError (number format, unknown court/judge/clerk, outside the
-    actor's court) or RuleViolationError (the number or agent code is taken)."""
+    """File a case. Raises InvalidInputError (number format, unknown court, outside the actor's court,
+    a judge or clerk who is not an active judge or clerk of that court) or RuleViolationError (the
+    number or agent code is taken)."""
     number = draft.number.strip()
     if not CASE_NUMBER.match(number):
         raise InvalidInputError("case number must look like （2026）京0105民初1234号")
@@ -66,9 +68,12 @@ def create_case(db: Session, actor: Principal, draft: CaseDraft, *, now: datetim
         raise InvalidInputError("agent_code must be 1-64 letters, digits, '.', '_' or '-'")
     if db.get(Court, draft.court_id) is None or not in_court_scope(actor, draft.court_id):
         raise InvalidInputError("unknown court")
-    for user_id in (draft.judge_id, draft.clerk_id):
-        if user_id is not None and db.get(User, user_id) is None:
-            raise InvalidInputError(f"unknown user {user_id} for judge or clerk")
+    for user_id, role in ((draft.judge_id, Role.JUDGE), (draft.clerk_id, Role.CLERK)):
+        user = db.get(User, user_id) if user_id is not None else None
+        if user_id is not None and (
+            user is None or user.disabled or user.role != role or user.court_id != draft.court_id
+        ):
+            raise InvalidInputError(f"user {user_id} is not an active {role.value} of the case's court")
     case = Case(
         number=number,
         agent_code=draft.agent_code,
@@ -222,8 +227,8 @@ def case_facts(db: Session, party: Principal) -> CaseFacts:
         cause=case.cause,
         filing_date=case.filing_date,
         panel=case.panel,
-        judge=_person(db, case.judge_id),
-        clerk=_person(db, case.clerk_id),
+        judge=person_view(db, case.judge_id),
+        clerk=person_view(db, case.clerk_id),
         events=[(e.occurred_on, e.kind.value, e.description) for e in events],
         hearings=[
             HearingView(h.id, room.name, h.starts_at, h.expected_end_at, h.is_public, h.status.value)
@@ -267,6 +272,7 @@ def _recording_view(db: Session, party: Principal, recording: Recording) -> Reco
     )
 
 
-def _person(db: Session, user_id: int | None) -> PersonView | None:
+def person_view(db: Session, user_id: int | None) -> PersonView | None:
+    """The judge or clerk ``user_id`` as parties see them (None when unset or unknown)."""
     user = db.get(User, user_id) if user_id is not None else None
     return PersonView(user.display_name, user.office_phone) if user else None

@@ -64,7 +64,7 @@ async def _handle(request: Request, exc: PortalError) -> Response:
     if status >= 500:
         logger.warning("%s %s: %s", request.method, request.url.path, exc)
     if status in (403, 404, 409):
-        _audit_denial(request, status, exc)
+        audit_denial(request, exc)
     if machine_readable(request.url.path):
         detail: object = str(exc)
         if status == 422:  # the same shape as FastAPI's own validation errors
@@ -87,9 +87,12 @@ def machine_readable(path: str) -> bool:
     )
 
 
-def _audit_denial(request: Request, status: int, exc: PortalError) -> None:
+def audit_denial(request: Request, exc: PortalError) -> None:
+    """Write a denial (403, 404) or rule refusal (409) of a signed-in caller to the audit log; for
+    handlers that answer the error themselves (a form shown again with the message)."""
     principal: Principal | None = getattr(request.state, "principal", None)
-    if principal is None:
+    status = status_of(exc)
+    if principal is None or status not in (403, 404, 409):
         return
     context: PortalContext = request.app.state.portal
     entry = AuditEntry(

@@ -1,0 +1,233 @@
+"""The staff pages for cases and hearings, driven as a browser would (forms with the session's CSRF
+token): file a case, add parties (each access password shown once), schedule a hearing, publish its
+notice under the three-day rule (a late one is refused and the exception form offered), cancel,
+move, change publicity and masking. Another court's clerk gets 404; judges read only; parties,
+operators and anonymous visitors are refused."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from portal.models import AuditRecord, Case
+from tests.portal.conftest import Browser, Portal
+from tests.portal.world import CASE_A, CASE_B
+
+NEW_CASE = "（2026）京0101民初77号"
+BASIS = "《民事诉讼法》第一百零三条 诉前保全案件，情况紧急"
+REASON = "涉及未成年人，依法不公开审理"
+
+
+def _form(browser: Browser, url: str, **fields: str) -> Any:
+    return browser.http.post(url, data={"csrf_token": browser.csrf, **fields})
+
+
+def _local(portal: Portal, moment: datetime) -> str:
+    return moment.astimezone(portal.app.state.portal.display_zone).strftime("%Y-%m-%dT%H:%M")
+
+
+def _password(page: str) -> str:
+    found = re.search(r'id="access-password">([^<]+)<', page)
+    assert found, page
+    return found.group(1)
+
+
+def _case_fields(portal: Portal, **overrides: str) -> dict[str, str]:
+    users = portal.world.users
+    fields = {
+        "number": NEW_CASE,
+        "name": "甲公司诉乙公司买卖合同纠纷",
+        "cause": "买卖合同纠纷",
+        "filing_date": "2026-02-01",
+        "panel": "审判长 judge-a",
+        "judge_id": str(users["judge-a"]),
+        "clerk_id": str(users["clerk-a"]),
+    }
+    return fields | overrides
+
+
+def _schedule(portal: Portal, clerk: Browser, *, days: float, **overrides: str) -> int:
+    start = portal.clock.now() + timedelta(days=days)
+    fields = {
+        "courtroom_id": str(portal.world.room_a),
+        "starts_at": _local(portal, start),
+        "expected_end_at": _local(portal, start + timedelta(hours=2)),
+        "public": "yes",
+    } | overrides
+    response = _form(clerk, f"/staff/cases/{portal.world.case_a}/hearings", **fields)
+    assert response.status_code == 303, response.text
+    return int(response.headers["location"].rsplit("/", 1)[1])
+
+
+def test_a_clerk_files_a_case_and_hands_out_passwords_once(portal: Portal) -> None:
+    clerk = portal.staff("clerk-a")
+    assert 'href="/staff/cases"' in clerk.get("/staff").text
+    listed = clerk.get("/staff/cases").text
+    assert CASE_A in listed and CASE_B not in listed
+    form = clerk.get("/staff/cases/new")
+    assert form.status_code == 200 and clerk.csrf in form.text and "010-1234 5678" in form.text
+    assert clerk.http.post("/staff/cases", data=_case_fields(portal)).status_code == 403  # no CSRF token
+
+    malformed = _form(clerk, "/staff/cases", **_case_fields(portal, number="2026民初77"))
+    assert malformed.status_code == 422 and "（2026）京0105民初1234号" in malformed.text
+    assert "甲公司诉乙公司买卖合同纠纷" in malformed.text  # what was typed is kept
+    other_judge = _form(
+        clerk, "/staff/cases", **_case_fields(portal, judge_id=str(portal.world.users["clerk-b"]))
+    )
+    assert other_judge.status_code == 422
+    filed = _form(clerk, "/staff/cases", **_case_fields(portal))
+    assert filed.status_code == 303, filed.text
+    case_url = filed.headers["location"]
+    taken = _form(clerk, "/staff/cases", **_case_fields(portal))
+    assert taken.status_code == 409 and "already exists" in taken.text
+
+    page = clerk.get(case_url)
+    assert (
+        page.status_code == 200 and NEW_CASE in page.text and "judge-a（办公电话 010-1234 5678）" in page.text
+    )
+    case_id = int(case_url.rsplit("/", 1)[1])
+    added = _form(clerk, f"/staff/cases/{case_id}/parties", name="甲公司", role="原告")
+    assert added.status_code == 200 and "只显示这一次" in added.text
+    assert added.headers["cache-control"] == "no-store"
+    password = _password(added.text)
+    assert password not in clerk.get(case_url).text
+    assert portal.party(NEW_CASE, password).get("/api/my-case").status_code == 200
+
+    party_id = int(re.findall(r'data-party="(\d+)"', clerk.get(case_url).text)[0])
+    rotated = _form(clerk, f"/staff/parties/{party_id}/password")
+    assert rotated.status_code == 200 and "原密码已失效" in rotated.text
+    fresh = _password(rotated.text)
+    assert fresh != password
+    refused = portal.client().post("/api/session/party", json={"identifier": NEW_CASE, "password": password})
+    assert refused.status_code == 401
+    assert portal.party(NEW_CASE, fresh).get("/api/my-case").status_code == 200
+
+    assert _form(clerk, f"/staff/cases/{case_id}/parties", name=" ", role="原告").status_code == 422
+    event = _form(
+        clerk,
+        f"/staff/cases/{case_id}/events",
+        kind="service",
+        occurred_on="2026-02-03",
+        description="起诉状副本已送达",
+    )
+    assert event.status_code == 303
+    assert "起诉状副本已送达" in clerk.get(case_url).text
+
+
+def test_other_courts_and_other_roles_are_refused(portal: Portal) -> None:
+    world = portal.world
+    case_page, hearing_page = f"/staff/cases/{world.case_a}", f"/staff/hearings/{world.hearing_a}"
+    other = portal.staff("clerk-b")
+    assert CASE_A not in other.get("/staff/cases").text
+    for url in (case_page, hearing_page, f"/staff/cases/{world.case_a}/hearings/new"):
+        assert other.get(url).status_code == 404, url
+    assert _form(other, f"{case_page}/parties", name="丙", role="第三人").status_code == 404
+    assert _form(other, f"/staff/parties/{world.party_a}/password").status_code == 404
+    assert _form(other, f"{hearing_page}/cancel", reason="原告撤诉").status_code == 404
+
+    judge = portal.staff("judge-a")
+    page = judge.get(case_page)
+    assert page.status_code == 200 and "张三" in page.text
+    assert '<form class="stack"' not in page.text and "重置查询密码" not in page.text  # read only
+    assert "取消开庭" not in judge.get(hearing_page).text
+    assert judge.get("/staff/cases/new").status_code == 403
+    assert _form(judge, f"{case_page}/parties", name="丙", role="第三人").status_code == 403
+    assert _form(judge, f"{hearing_page}/notice").status_code == 403
+
+    party = portal.party(CASE_A, world.password_a)
+    assert party.get("/staff/cases").status_code == 403
+    assert party.get(case_page).status_code == 403
+    assert _form(party, f"{hearing_page}/cancel", reason="原告撤诉").status_code == 403
+    assert portal.staff("operator-a").get("/staff/cases").status_code == 403
+    anonymous = portal.client()
+    for url in ("/staff/cases", case_page, hearing_page):
+        redirect = anonymous.get(url)
+        assert redirect.status_code == 303 and redirect.headers["location"] == "/login", url
+
+    admin = portal.staff("admin").get("/staff/cases").text
+    assert CASE_A in admin and CASE_B in admin
+    with portal.db_factory() as db:
+        denials = db.scalars(select(AuditRecord.target).where(AuditRecord.action == "access_denied")).all()
+    assert f"GET {case_page}" in denials
+
+
+def test_a_clerk_schedules_a_hearing_and_publishes_its_notice(portal: Portal) -> None:
+    clerk = portal.staff("clerk-a")
+    form = clerk.get(f"/staff/cases/{portal.world.case_a}/hearings/new")
+    assert form.status_code == 200 and "第一法庭" in form.text
+    start = portal.clock.now() + timedelta(days=5)
+    times = {
+        "starts_at": _local(portal, start),
+        "expected_end_at": _local(portal, start + timedelta(hours=2)),
+    }
+    fields = {"courtroom_id": str(portal.world.room_a), "public": "no", **times}
+    refused = _form(clerk, f"/staff/cases/{portal.world.case_a}/hearings", **fields)
+    assert refused.status_code == 422 and "legal reason" in refused.text
+    hearing = _schedule(portal, clerk, days=6, mask_faces="on")
+    page = clerk.get(f"/staff/hearings/{hearing}").text
+    assert "遮挡受保护人员的面部" in page and "发布公告" in page and "exception_basis" not in page
+    assert clerk.get(f"/api/hearings/{hearing}").json()["mask_faces"] is True
+
+    anonymous = portal.client()
+    assert len(anonymous.get("/api/notices").json()["notices"]) == 1  # cached for visitors
+    published = _form(clerk, f"/staff/hearings/{hearing}/notice")
+    assert published.status_code == 303
+    notices = anonymous.get("/api/notices").json()["notices"]
+    assert [n["hearing_id"] for n in notices] == [portal.world.hearing_a, hearing]
+    assert "已发布" in clerk.get(f"/staff/hearings/{hearing}").text
+
+
+def test_a_late_notice_is_refused_and_the_exception_form_offered(portal: Portal) -> None:
+    clerk = portal.staff("clerk-a")
+    hearing = _schedule(portal, clerk, days=1)
+    page = clerk.get(f"/staff/hearings/{hearing}").text
+    assert 'name="exception_basis"' in page  # already late when the page is shown
+    refused = _form(clerk, f"/staff/hearings/{hearing}/notice")
+    assert refused.status_code == 409
+    assert "开庭公告应当在开庭三日前发布" in refused.text and 'name="exception_basis"' in refused.text
+    assert _form(clerk, f"/staff/hearings/{hearing}/notice", exception_basis="急").status_code == 409
+    assert hearing not in [n["hearing_id"] for n in portal.client().get("/api/notices").json()["notices"]]
+
+    published = _form(clerk, f"/staff/hearings/{hearing}/notice", exception_basis=BASIS)
+    assert published.status_code == 303
+    report = clerk.get("/api/compliance").json()
+    assert [(n["hearing_id"], n["exception_basis"]) for n in report["late_notices"]] == [(hearing, BASIS)]
+    assert BASIS in clerk.get(f"/staff/hearings/{hearing}").text
+    with portal.db_factory() as db:
+        refusals = db.scalars(select(AuditRecord.target).where(AuditRecord.action == "rule_refused")).all()
+    assert refusals.count(f"POST /staff/hearings/{hearing}/notice") == 2
+
+
+def test_cancel_move_and_openness_forms(portal: Portal) -> None:
+    world, clerk = portal.world, portal.staff("clerk-a")
+    url = f"/staff/hearings/{world.hearing_a}"
+    soon = portal.clock.now() + timedelta(days=2)
+    times = {"starts_at": _local(portal, soon), "expected_end_at": _local(portal, soon + timedelta(hours=1))}
+    late = _form(clerk, f"{url}/reschedule", **times)
+    assert late.status_code == 409 and "三日前" in late.text
+    moved = _form(clerk, f"{url}/reschedule", **times, exception_basis=BASIS)
+    assert moved.status_code == 303
+    assert clerk.get("/api/compliance").json()["late_notices"][0]["hearing_id"] == world.hearing_a
+
+    closed = _form(clerk, f"{url}/openness", public="no")
+    assert closed.status_code == 422 and "legal reason" in closed.text
+    assert (
+        _form(clerk, f"{url}/openness", public="no", non_public_reason=REASON, mask_faces="on").status_code
+        == 303
+    )
+    hearing = clerk.get(f"/api/hearings/{world.hearing_a}").json()
+    assert hearing["is_public"] is False and hearing["non_public_reason"] == REASON and hearing["mask_faces"]
+
+    assert _form(clerk, f"{url}/cancel", reason=" ").status_code == 422
+    assert _form(clerk, f"{url}/cancel", reason="原告撤诉").status_code == 303
+    page = clerk.get(url).text
+    assert "本次开庭已取消" in page and "原告撤诉" in page and "取消开庭</button>" not in page
+    notice = portal.client().get(f"/notices/{world.notice_a}").text
+    assert "已取消" in notice
+    assert "已取消" in clerk.get(f"/staff/cases/{world.case_a}").text
+    with portal.db_factory() as db:
+        case = db.get_one(Case, world.case_a)
+        assert case.number == CASE_A
