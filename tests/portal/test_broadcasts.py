@@ -230,3 +230,30 @@ def test_a_non_public_hearing_is_at_no_public_url(live_portal: LivePortal) -> No
     assert live_portal.staff("clerk-a").post(f"/api/broadcasts/{hearing}/cut").status_code == 404
     assert live_portal.audit(f"hearing:{hearing}") == []
     assert not (live_portal.app.state.live_service.settings.public_dir / "room-a").exists()
+
+
+@pytest.mark.parametrize("by", ["api", "form"])
+def test_cancelling_a_hearing_on_air_takes_it_off_at_once(live_portal: LivePortal, by: str) -> None:
+    hearing, notice = _on_air(live_portal)
+    service = live_portal.app.state.live_service
+    assert service.public.feed_ids() == [FEED]
+    public = live_portal.visitor()
+    assert public.get(f"/notices/{notice}/live").status_code == 200
+    clerk = live_portal.staff("clerk-a")
+    if by == "api":
+        cancelled = clerk.post(f"/api/hearings/{hearing}/cancel", {"reason": "当事人和解，撤回起诉"})
+        assert cancelled.status_code == 200, cancelled.text
+    else:
+        form = {"csrf_token": clerk.csrf, "reason": "当事人和解，撤回起诉"}
+        assert clerk.http.post(f"/staff/hearings/{hearing}/cancel", data=form).status_code == 303
+    # no scheduler pass in between: the cancel itself took it off air
+    assert service.public.feed_ids() == [] and live_portal.scheduler.on_air() == []
+    assert public.get(f"/notices/{notice}/live").status_code == 404
+    page = public.get(f"/notices/{notice}").text
+    assert "取消" in page and f"/notices/{notice}/live" not in page
+    assert live_portal.audit(f"hearing:{hearing}") == [
+        ("broadcast_opened", "portal:broadcast-scheduler"),
+        ("broadcast_closed", "portal:broadcast-scheduler"),
+    ]
+    live_portal.reconcile()
+    assert service.public.feed_ids() == []  # and the next pass does not open it again
