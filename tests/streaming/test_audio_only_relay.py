@@ -42,7 +42,7 @@ def _dominant_hz(samples: np.ndarray, rate: int = 48_000) -> float:
 
 def _assert_hears_the_tone(result: ViewerResult, tone_hz: int) -> None:
     assert result.frames == 0  # no picture: the feed has none
-    assert len(result.audio) >= 50, len(result.audio)  # 20 ms frames over ~2 of the 3 s at least
+    assert len(result.audio) >= 200, len(result.audio)  # 20 ms frames over 4 of the 6 s at least
     assert {frame.sample_rate for frame in result.audio} == {48_000}
     last_second = mono_samples(result.audio)[-48_000:]
     rms = float(np.sqrt(np.mean(last_second**2)))
@@ -78,10 +78,12 @@ async def test_audio_only_feed_reaches_viewers_as_opus_without_server_decoding(
         assert feed.kinds == {"audio"} and feed.main_kind == "audio"
 
         whep = f"{live_server.url}/whep/{FEED}"
-        # the wall offers audio only; another WHEP player may offer video too (answered inactive)
+        # the wall offers audio only; another WHEP player may offer video too (answered inactive).
+        # Watching for longer than the publisher's 5 s dead-link limit also shows that the server's
+        # RTCP on the audio sender keeps an audio-only link judged alive.
         audio_only, both = await asyncio.gather(
-            watch_with_aiortc(whep, seconds=3.0, kinds=("audio",)),
-            watch_with_aiortc(whep, seconds=3.0, kinds=("video", "audio")),
+            watch_with_aiortc(whep, seconds=6.0, kinds=("audio",)),
+            watch_with_aiortc(whep, seconds=6.0, kinds=("video", "audio")),
         )
         async with httpx.AsyncClient(base_url=live_server.url, headers=OPERATOR) as client:
             listed = (await client.get("/api/feeds")).json()["feeds"]
@@ -91,13 +93,15 @@ async def test_audio_only_feed_reaches_viewers_as_opus_without_server_decoding(
             )
             await pc.close()
         packets = feed.packets
+        connections = publisher.connections
     finally:
         await asyncio.to_thread(publisher.stop)
     _assert_hears_the_tone(audio_only, tone_feed.tone_hz)
     _assert_hears_the_tone(both, tone_feed.tone_hz)
     # the ingest hands on only av.Packet objects taken before aiortc's decoder: frames counted here
     # were relayed as Opus packets, never decoded on the server (20 ms each)
-    assert packets >= 100, packets
+    assert packets >= 250, packets
+    assert connections == 1
     (item,) = [f for f in listed if f["id"] == FEED]
     assert item["kinds"] == ["audio"] and item["connected"] is True
     assert isinstance(item["seconds_since_frame"], float) and item["seconds_since_frame"] < 1

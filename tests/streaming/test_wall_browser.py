@@ -7,10 +7,12 @@ import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
+from portal.security_headers import content_security_policy
 from streaming.live_input import LiveInput
 from streaming.publisher import LivePublisher
 from streaming.telemetry import GpsFix, TelemetryReport
@@ -24,6 +26,7 @@ from .conftest import (
     OPERATOR_TOKEN,
     EncodedTestFeed,
     LiveServer,
+    ToneFeed,
     loopback_settings,
     serve,
 )
@@ -31,6 +34,7 @@ from .conftest import (
 pytestmark = pytest.mark.integration
 
 TILE = 'figure[data-feed-id="bodycam-7/cam"]'
+MIC_TILE = 'figure[data-feed-id="court-3/mic"]'
 
 
 @pytest.fixture
@@ -114,6 +118,74 @@ async def test_wall_plays_an_aiortc_feed_in_chromium(
             assert time.monotonic() - started < 10
     finally:
         await asyncio.to_thread(publisher.stop)
+
+
+async def _under_the_portal_csp(page: Any, wall_url: str) -> list[str]:
+    """Serve the wall page with the portal's CSP (as at /live/wall); returns the CSP complaints seen."""
+    policy = content_security_policy([])
+
+    async def with_csp(route: Any) -> None:
+        response = await route.fetch()
+        await route.fulfill(
+            response=response, headers={**response.headers, "content-security-policy": policy}
+        )
+
+    await page.route(wall_url, with_csp)
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    return refused
+
+
+async def _media_time(page: Any, tile: str, tag: str) -> float:
+    return float(await page.evaluate(f"document.querySelector('{tile} {tag}').currentTime"))
+
+
+async def test_wall_shows_an_audio_only_feed_with_a_level_and_plays_it(
+    quick_server: LiveServer, tone_feed: ToneFeed
+) -> None:
+    publisher = LivePublisher(
+        "mic",
+        WhipClient(f"{quick_server.url}/whip/court-3/mic", DEVICE_TOKEN),
+        LOOPBACK,
+        LiveInput(video=None, audio=tone_feed.tap.subscribe(100), request_keyframe=lambda: None),
+    )
+    publisher.start()
+    try:
+        async with chromium() as browser:
+            context = await browser.new_context(  # type: ignore[attr-defined]
+                extra_http_headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+            )
+            page = await context.new_page()
+            refused = await _under_the_portal_csp(page, f"{quick_server.url}/wall")
+            await page.goto(f"{quick_server.url}/wall")
+            await page.wait_for_selector(f"{MIC_TILE}.audio-only audio", state="attached", timeout=15_000)
+            assert await page.text_content(f"{MIC_TILE} .audio-badge") == "audio only"
+            assert await page.query_selector(f"{MIC_TILE} video") is None
+            # before any click the level meter shows the tone (-6 dBFS peak, about -12 dBFS RMS once in
+            # stereo Opus), far above its -60 dB floor
+            await page.wait_for_function(
+                f"() => document.querySelector('{MIC_TILE} meter.level').value > -20", timeout=15_000
+            )
+            await page.wait_for_function(
+                f"() => document.querySelector('{MIC_TILE} .label').textContent.includes('since last packet')"
+            )
+            label = await page.text_content(f"{MIC_TILE} .label")
+            assert "court-3 — mic" in label
+
+            await page.click(MIC_TILE)  # enlarge: the click lets it play with sound
+            assert await page.evaluate(f"document.querySelector('{MIC_TILE}').classList.contains('enlarged')")
+            assert await page.evaluate(f"document.querySelector('{MIC_TILE} audio').muted") is False
+            await page.wait_for_function(
+                f"() => document.querySelector('{MIC_TILE} audio').currentTime > 1", timeout=10_000
+            )
+            first = await _media_time(page, MIC_TILE, "audio")
+            await asyncio.sleep(1.0)
+            assert await _media_time(page, MIC_TILE, "audio") > first + 0.5  # it keeps playing
+            assert not await page.evaluate(f"document.querySelector('{MIC_TILE} audio').paused")
+            assert not refused, refused
+    finally:
+        await asyncio.to_thread(publisher.stop)
+    assert publisher.connections == 1
 
 
 async def test_wall_refuses_without_operator_sign_in(quick_server: LiveServer) -> None:
