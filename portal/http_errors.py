@@ -7,6 +7,7 @@ check, 409 rule violation) by a signed-in caller is written to the audit log.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from fastapi import FastAPI, Request
@@ -64,7 +65,7 @@ async def _handle(request: Request, exc: PortalError) -> Response:
     if status >= 500:
         logger.warning("%s %s: %s", request.method, request.url.path, exc)
     if status in (403, 404, 409):
-        audit_denial(request, exc)
+        await asyncio.to_thread(audit_denial, request, exc)  # a write: off the event loop
     if machine_readable(request.url.path):
         detail: object = str(exc)
         if status == 422:  # the same shape as FastAPI's own validation errors
@@ -89,7 +90,8 @@ def machine_readable(path: str) -> bool:
 
 def audit_denial(request: Request, exc: PortalError) -> None:
     """Write a denial (403, 404) or rule refusal (409) of a signed-in caller to the audit log; for
-    handlers that answer the error themselves (a form shown again with the message)."""
+    handlers that answer the error themselves (a form shown again with the message). Blocks: call
+    it from a worker thread."""
     principal: Principal | None = getattr(request.state, "principal", None)
     status = status_of(exc)
     if principal is None or status not in (403, 404, 409):
