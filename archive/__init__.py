@@ -94,6 +94,7 @@ from archive.retention_policy import (
 from archive.sealing import SealedFile, seal_file
 from archive.settings import ArchiveSettings
 from archive.sites import Site
+from archive.stop_request import StopRequest
 from archive.storage_pressure import StorageReading, check_bucket_pressure, check_disk_pressure
 from archive.upload_queue import UploadItem, UploadQueue, UploadState
 from archive.uploader import Backoff, Uploader
@@ -164,6 +165,7 @@ __all__ = [
     "SegmentFlag",
     "Site",
     "SpoolError",
+    "StopRequest",
     "StorageReading",
     "StoreAuthError",
     "StoreConfig",

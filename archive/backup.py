@@ -34,6 +34,7 @@ from archive.hashing import sha256_bytes
 from archive.recording_manifest import load_manifest, recording_ids
 from archive.replication import CopyOutcome, CopyResult, Protect, compliance_log_entries, replicate
 from archive.sites import Site
+from archive.stop_request import StopRequest
 from archive.verify import find_prefix
 
 logger = logging.getLogger(__name__)
@@ -121,7 +122,7 @@ class Backup:
         self,
         *,
         interval_seconds: float,
-        stop: threading.Event,
+        stop: StopRequest | threading.Event,
         max_lag_seconds: float = 3600.0,
         on_pass: Callable[[BackupReport], None] | None = None,
     ) -> None:

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
-import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from archive.alarms import AlarmCondition
@@ -24,6 +21,7 @@ from archive.disposal import dispose_expired
 from archive.fixity_audit import FixityAudit
 from archive.operations import Operations, operations_from_settings
 from archive.restore import restore
+from archive.stop_request import StopRequest
 from archive.storage_pressure import check_bucket_pressure, check_disk_pressure
 
 SubParsers = argparse._SubParsersAction  # the type of ArgumentParser.add_subparsers()'s result
@@ -118,23 +116,15 @@ def _backup(args: argparse.Namespace) -> int:
         report = job.run_once()
         _print_backup(report)
         return _finish(ops, report.ok)
-    stop = threading.Event()
-    previous = {sig: signal.signal(sig, _setter(stop)) for sig in (signal.SIGINT, signal.SIGTERM)}
+    stop = StopRequest()
+    restore_handlers = stop.install()
     try:
         job.watch(
             interval_seconds=args.interval, stop=stop, max_lag_seconds=args.max_lag, on_pass=_print_backup
         )
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        restore_handlers()
     return _finish(ops, True)
-
-
-def _setter(event: threading.Event) -> Any:
-    def handle(signum: int, frame: FrameType | None) -> None:
-        event.set()
-
-    return handle
 
 
 def _print_backup(report: BackupReport) -> None:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import shlex
-import signal
 import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
@@ -13,6 +11,7 @@ from types import FrameType
 from archive.embedded_store import EmbeddedStore
 from archive.errors import ArchiveError
 from archive.object_store import StoreConfig
+from archive.stop_request import StopRequest
 
 _WATCH_INTERVAL_SECONDS = 1.0
 
@@ -26,8 +25,8 @@ def run_store_command(data_dir: Path, port: int) -> int:
     weed. Returns 0 after a clean stop, 1 after printing one line on stderr when the store cannot be
     started or weed dies on its own.
     """
-    stop_requested = threading.Event()
-    previous = _install_stop_handlers(stop_requested)
+    stop_requested = StopRequest()
+    restore_handlers = stop_requested.install()
     store: EmbeddedStore | None = None
     try:
         store = EmbeddedStore(data_dir, port=port)
@@ -42,7 +41,7 @@ def run_store_command(data_dir: Path, port: int) -> int:
     finally:
         if store is not None:
             store.stop()
-        _restore_handlers(previous)
+        restore_handlers()
     return 0
 
 
@@ -57,21 +56,6 @@ def _print_exports(config: StoreConfig, data_dir: Path) -> None:
     for name, value in settings.items():
         print(f"export {name}={shlex.quote(value)}")
     sys.stdout.flush()
-
-
-def _install_stop_handlers(event: threading.Event) -> dict[signal.Signals, _Handler]:
-    def request_stop(signum: int, frame: FrameType | None) -> None:
-        event.set()
-
-    previous: dict[signal.Signals, _Handler] = {}
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        previous[signum] = signal.signal(signum, request_stop)
-    return previous
-
-
-def _restore_handlers(previous: dict[signal.Signals, _Handler]) -> None:
-    for signum, handler in previous.items():
-        signal.signal(signum, handler)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType
 
 from archive import (
     ArchiveError,
     ArchiveSettings,
     ObjectStore,
+    StopRequest,
     StoreAuthError,
     StoreUnavailableError,
     UploadState,
@@ -138,14 +136,8 @@ def _record(args: argparse.Namespace, settings: CaptureSettings) -> int:
     )
     store = _open_store()
     recorder = Recorder(plan, store)
-    stop = threading.Event()
-
-    def request_stop(signum: int, _frame: FrameType | None) -> None:
-        logger.info("signal %d: stopping", signum)
-        stop.set()
-
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
+    stop = StopRequest()
+    stop.install(on_signal=lambda signum: logger.info("signal %d: stopping", signum))
     reporter = _portal_reporter(args.portal, settings)
     recorder.start()
     print(f"recording {recording_id} started; spool {args.spool}", flush=True)
@@ -182,7 +174,7 @@ def _portal_reporter(portal_url: str | None, settings: CaptureSettings) -> Porta
     return PortalReporter(portal_url, settings.portal_agent_token.get_secret_value())
 
 
-def _wait_for_stop(stop: threading.Event, duration: float | None) -> None:
+def _wait_for_stop(stop: StopRequest, duration: float | None) -> None:
     """Until ``stop`` is set (by a signal handler) or ``duration`` seconds have passed.
 
     Waits in short slices: a signal the kernel hands to one of the media threads does not wake a

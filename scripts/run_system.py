@@ -16,14 +16,14 @@ import secrets
 import signal
 import subprocess
 import sys
-import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 from portal_demo import PORTAL_URL, start_portal
 
-from archive.embedded_store import EmbeddedStore
+from archive.embedded_store import DEFAULT_PUBLIC_BUCKET, EmbeddedStore
+from archive.stop_request import StopRequest
 
 DEMO_AGENTS = {
     "courtroom": [
@@ -70,6 +70,8 @@ def _live_settings(data: Path) -> tuple[dict[str, str], dict[str, str]]:
         "COURTREC_STREAMING_DEVICE_TOKENS": json.dumps(
             {f"demo-{name}": token for name, token in tokens.items()}
         ),
+        # public media goes to the embedded store's public bucket (anyone may GET it), not the portal
+        "COURTREC_PUBLIC_S3_BUCKET": DEFAULT_PUBLIC_BUCKET,
         "COURTREC_STREAMING_PUBLIC_DIR": str(data / "public-live"),
         "COURTREC_PORTAL_BROADCAST_DELAY_SECONDS": str(PUBLIC_DELAY_SECONDS),
     }
@@ -82,9 +84,8 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8333)
     args = parser.parse_args()
     data: Path = args.data.resolve()
-    stop = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop = StopRequest()  # not a threading.Event: see archive/stop_request.py
+    stop.install()
     with EmbeddedStore(data / "store", port=args.port) as store:
         config = store.config
         env = {
@@ -148,8 +149,13 @@ courtrec is running (Ctrl-C stops everything).
         for agent in agents.values():
             agent.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + 60
-        for agent in agents.values():
-            agent.wait(timeout=max(1.0, deadline - time.monotonic()))
+        for name, agent in agents.items():
+            try:
+                agent.wait(timeout=max(1.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:  # its spool keeps every sealed segment; upload it later
+                print(f"agent {name} did not stop within 60 s; killing it (see {data / (name + '.log')})")
+                agent.kill()
+                agent.wait()
         portal.send_signal(signal.SIGTERM)
         portal.wait(timeout=60)
         print("agents stopped; their recordings are sealed and uploaded")
