@@ -108,10 +108,19 @@ def view(args: argparse.Namespace) -> None:
         for viewer in viewers:
             await viewer.start()
         while True:
-            await asyncio.to_thread(Path(args.report).write_text, json.dumps([v.frames for v in viewers]))
+            await asyncio.to_thread(
+                _write_atomically, Path(args.report), json.dumps([v.frames for v in viewers])
+            )
             await asyncio.sleep(0.5)
 
     asyncio.run(run())
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """The orchestrator polls the report: it must never see a half-written (or empty) file."""
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(text)
+    temporary.replace(path)
 
 
 def publish(args: argparse.Namespace) -> None:
