@@ -37,16 +37,26 @@
     box.setAttribute("data-state", state);
     if (state === "live") { statusLine.textContent = "直播中（有延时）。"; play(); }
     else if (state === "cut") { statusLine.textContent = "法院已中断公开直播。"; }
-    else { statusLine.textContent = "直播已结束。"; }
+    else {
+      statusLine.textContent = "直播已结束。";
+      if (hls) { hls.destroy(); hls = null; }
+    }
   }
 
   function poll() {
     fetch(base + "status.json", { cache: "no-store" })
       .then(function (response) {
+        /* withdrawn after the broadcast closed (or never there): ended, once it had been seen */
+        if (response.status === 404 || response.status === 403) {
+          return { state: state === null ? null : "ended" };
+        }
         if (!response.ok) { throw new Error(String(response.status)); }
         return response.json();
       })
-      .then(function (status) { show(status.state); })
+      .then(function (status) {
+        if (status.state) { show(status.state); }
+        else if (state === null) { statusLine.textContent = "直播即将开始……"; }
+      })
       .catch(function () { if (state === null) { statusLine.textContent = "直播即将开始……"; } });
   }
 

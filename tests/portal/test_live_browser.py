@@ -151,6 +151,17 @@ def test_wall_and_public_page_play_under_the_portal(
                 clerk.close()
             public.wait_for_function("() => document.getElementById('live').dataset.state === 'cut'")
             assert "中断" in (public.text_content("#live-status") or "")
+
+            clerk = Visitor(server.url).sign_in("staff", "clerk-a", STAFF_PASSWORD)
+            try:  # cancelled: off air at once, its files withdrawn; the open page says it ended
+                cancelled = clerk.post(f"/api/hearings/{hearing}/cancel", {"reason": "当事人和解"})
+                assert cancelled.status_code == 200, cancelled.text
+            finally:
+                clerk.close()
+            public.wait_for_function(
+                "() => document.getElementById('live').dataset.state === 'ended'", timeout=15_000
+            )
+            assert "结束" in (public.text_content("#live-status") or "")
             assert refused == []
         finally:
             browser.close()
