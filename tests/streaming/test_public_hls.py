@@ -84,7 +84,7 @@ async def test_public_playlist_respects_delay_and_cut_and_refuses_private_feeds(
                 "/public/hls/court-1/cam/..%2F..%2Fsecret",
                 "/public/hls/court-1/cam/../closed-cam/live.m3u8",
                 "/public/hls/court-1/cam/live.m3u8",  # the layout before broadcast ids
-                "/public/hls/court-1/cam/20000101T000000Z-000000/live.m3u8",  # not its broadcast now
+                "/public/hls/court-1/cam/20000101T000000Z-000000000000/live.m3u8",  # not its broadcast now
                 f"{base}/..%2F..%2Fcam/live.m3u8",
                 f"{base}/live.m3u8%2F..%2Fstatus.json",
                 "/public/nowhere/cam",

@@ -40,7 +40,8 @@ def test_broadcast_ids_are_fresh_and_strict() -> None:
         "..",
         "20250101T000000Z-abcdef/..",
         "20250101T000000Z-ABCDEF",
-        "x20250101T000000Z-abcdef",
+        "x20250101T000000Z-abcdef012345",
+        "20250101T000000Z-abcdef",
     ):
         assert not is_broadcast_id(bad), bad
 
