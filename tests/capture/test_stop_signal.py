@@ -33,7 +33,8 @@ def _tgkill(pid: int, tid: int, signum: int) -> None:
         raise OSError(ctypes.get_errno(), "tgkill failed")
 
 
-def test_a_signal_landing_on_a_media_thread_stops_the_agent(tmp_path: Path) -> None:
+def _started_agent(tmp_path: Path) -> subprocess.Popen[str]:
+    """An agent recording a small synthetic picture offline, once it says it has started."""
     agent = subprocess.Popen(
         agent_command(
             "record", "--room", "court-9", "--spool", str(tmp_path / "spool"), "--source", SMALL_VIDEO
@@ -43,9 +44,14 @@ def test_a_signal_landing_on_a_media_thread_stops_the_agent(tmp_path: Path) -> N
         stderr=subprocess.DEVNULL,
         text=True,
     )
+    assert agent.stdout is not None
+    assert "started" in agent.stdout.readline()
+    return agent
+
+
+def test_a_signal_landing_on_a_media_thread_stops_the_agent(tmp_path: Path) -> None:
+    agent = _started_agent(tmp_path)
     try:
-        assert agent.stdout is not None
-        assert "started" in agent.stdout.readline()
         time.sleep(1.0)  # the media threads are running
         threads = [int(tid) for tid in os.listdir(f"/proc/{agent.pid}/task") if int(tid) != agent.pid]
         assert threads, "the agent has no other threads?"
@@ -64,18 +70,8 @@ def test_ctrl_c_followed_at_once_by_sigterm_stops_the_agent(tmp_path: Path) -> N
     threading.Event in the handler the agent once hung for ever in ``make run``: the second handler
     ran inside the first one's Event.set and waited for the lock it held. A test cannot time a signal
     into that window (tests/archive/test_stop_request.py covers nesting); this guards the burst."""
-    agent = subprocess.Popen(
-        agent_command(
-            "record", "--room", "court-9", "--spool", str(tmp_path / "spool"), "--source", SMALL_VIDEO
-        ),
-        env=store_env(None),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    agent = _started_agent(tmp_path)
     try:
-        assert agent.stdout is not None
-        assert "started" in agent.stdout.readline()
         time.sleep(1.0)
         for _ in range(20):  # a burst, as a terminal and a supervisor send them
             os.kill(agent.pid, signal.SIGINT)

@@ -44,17 +44,19 @@ AGENT_TOKEN = "test-agent-token-0123456789abcdefghijkl"
 
 
 def run_capture(
-    config: StoreConfig, *arguments: str, court: str = "court-a"
+    config: StoreConfig | None, *arguments: str, court: str = "court-a", **env_extra: str
 ) -> subprocess.CompletedProcess[str]:
-    """``python -m capture ARGS`` against ``config``'s bucket, with COURTREC_COURT=court."""
+    """``python -m capture ARGS`` against ``config``'s bucket (None: no store, the spool keeps it),
+    with COURTREC_COURT=court and ``env_extra`` in its environment."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("COURTREC_")}
-    env |= {
-        "COURTREC_S3_ENDPOINT": config.endpoint,
-        "COURTREC_S3_ACCESS_KEY": config.access_key,
-        "COURTREC_S3_SECRET_KEY": config.secret_key,
-        "COURTREC_S3_BUCKET": config.bucket,
-        "COURTREC_COURT": court,
-    }
+    if config is not None:
+        env |= {
+            "COURTREC_S3_ENDPOINT": config.endpoint,
+            "COURTREC_S3_ACCESS_KEY": config.access_key,
+            "COURTREC_S3_SECRET_KEY": config.secret_key,
+            "COURTREC_S3_BUCKET": config.bucket,
+        }
+    env |= {"COURTREC_COURT": court, **env_extra}
     command = [sys.executable, "-m", "capture", *arguments]
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=180, check=False)
 
