@@ -20,6 +20,7 @@ from portal.http_errors import install_error_handlers
 from portal.live import LIVE_PREFIX, WALL_PATH, gated_live_app
 from portal.live_origin import live_on_origin
 from portal.openapi_errors import document_errors
+from portal.playback import PlaylistTexts
 from portal.playback_gate import PlaybackGate
 from portal.public_cache import PublicCache
 from portal.read_cache import ReadCache, WriteCounter
@@ -91,6 +92,7 @@ def create_app(
         audit_batch=AuditBatcher(engine),
         signed_in=ReadCache(writes, ttl=cache_seconds),
         playback_gate=PlaybackGate(readonly_sessions, ReadCache(writes, ttl=cache_seconds), tracks, clock),
+        playlists=PlaylistTexts(),
     )
     live = live or (StreamingSettings() if settings.portal_live else None)
     live_service = None

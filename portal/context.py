@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from archive import ObjectStore
 from portal.audit_batcher import AuditBatcher
 from portal.clock import Clock
+from portal.playback import PlaylistTexts
 from portal.playback_gate import PlaybackGate
 from portal.principal import SignedInSession
 from portal.public_cache import PublicCache
@@ -39,6 +40,7 @@ class PortalContext:
     audit_batch: AuditBatcher
     signed_in: ReadCache[str, SignedInSession]
     playback_gate: PlaybackGate
+    playlists: PlaylistTexts
 
     @property
     def session_policy(self) -> SessionPolicy:

@@ -21,9 +21,6 @@ from portal.errors import NotFoundError, StoreError
 from portal.models import Grant, Recording
 from portal.principal import Principal
 
-_PLAYLISTS: OrderedDict[tuple[str, str, int, int, int], str] = OrderedDict()
-_PLAYLISTS_LOCK = threading.Lock()
-_PLAYLISTS_KEPT = 256
 _OBJECT_NAME = re.compile(r"^(init\.mp4|[0-9]{8}\.m4s)$")
 
 
@@ -49,24 +46,32 @@ def choose_track(tracks: RecordingTracks, stream: str | None) -> StreamTrack:
     raise NotFoundError("this recording has no playable segments")
 
 
-def _vod_playlist(recording_id: str, grant_id: int, track: StreamTrack) -> str:
-    """The playlist text, built once per grant and track state (a three-hour hearing has ~1800
-    segments, and a player may fetch its playlist many times)."""
-    last = track.segments[-1].segment if track.segments else 0
-    key = (recording_id, track.stream, grant_id, len(track.segments), last)
-    with _PLAYLISTS_LOCK:
-        text = _PLAYLISTS.get(key)
-    if text is None:
-        text = build_vod_playlist(
-            track,
-            segment_url=lambda segment: object_path(grant_id, segment.object),
-            init_url=lambda init: object_path(grant_id, init),
-        )
-        with _PLAYLISTS_LOCK:
-            _PLAYLISTS[key] = text
-            while len(_PLAYLISTS) > _PLAYLISTS_KEPT:
-                _PLAYLISTS.popitem(last=False)
-    return text
+class PlaylistTexts:
+    """VOD playlist texts, each built once per grant and track state (a three-hour hearing has ~1800
+    segments, and a player may fetch its playlist many times). Thread-safe, bounded (LRU)."""
+
+    def __init__(self, max_entries: int = 256) -> None:
+        self._max_entries = max_entries
+        self._texts: OrderedDict[tuple[str, str, int, int, int], str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def text(self, recording_id: str, grant_id: int, track: StreamTrack) -> str:
+        """The playlist of ``track`` whose URLs go through grant ``grant_id``."""
+        last = track.segments[-1].segment if track.segments else 0
+        key = (recording_id, track.stream, grant_id, len(track.segments), last)
+        with self._lock:
+            text = self._texts.get(key)
+        if text is None:
+            text = build_vod_playlist(
+                track,
+                segment_url=lambda segment: object_path(grant_id, segment.object),
+                init_url=lambda init: object_path(grant_id, init),
+            )
+            with self._lock:
+                self._texts[key] = text
+                while len(self._texts) > self._max_entries:
+                    self._texts.popitem(last=False)
+        return text
 
 
 def object_path(grant_id: int, relative_object: str) -> str:
@@ -75,14 +80,14 @@ def object_path(grant_id: int, relative_object: str) -> str:
 
 
 def playlist(
-    party: Principal, playback: GrantPlayback, track: StreamTrack, *, ip: str
+    party: Principal, playback: GrantPlayback, track: StreamTrack, *, texts: PlaylistTexts, ip: str
 ) -> tuple[str, AuditEntry]:
     """The VOD playlist for ``track`` and the audit entry of this playback start.
 
     The caller must have the entry committed before it answers (see ``audit_batcher``).
     """
     grant_id = playback.grant.id
-    text = _vod_playlist(playback.recording.id, grant_id, track)
+    text = texts.text(playback.recording.id, grant_id, track)
     detail: dict[str, str | int] = {
         "recording": playback.recording.id,
         "stream": track.stream,

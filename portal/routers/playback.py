@@ -62,7 +62,8 @@ async def playlist_m3u8(
 ) -> Response:
     """The VOD playlist of the granted recording's stream; its segment URLs are portal paths."""
     playback = await _playback(context, party, grant_id)
-    text, entry = playlist(party, playback, choose_track(playback.tracks, stream), ip=client_ip(request))
+    track = choose_track(playback.tracks, stream)
+    text, entry = playlist(party, playback, track, texts=context.playlists, ip=client_ip(request))
     await context.audit_batch.record(entry, at=context.clock.now())
     return Response(text, media_type="application/vnd.apple.mpegurl", headers=NO_STORE)
 
