@@ -5,22 +5,6 @@ Imports no other courtrec package.
 """
 
 from archive.alarms import Alarm, AlarmCollector, AlarmCondition, AlarmSeverity, AlarmSink, log_alarm
-from archive.audit_report import (
-    AuditFinding,
-    AuditReport,
-    FindingStatus,
-    RepairOutcome,
-    latest_audit_report,
-    render_text,
-    save_report,
-)
-from archive.audit_sampling import SampleWindow, next_window, ring_position
-from archive.backup import Backup, BackupReport
-from archive.bag_export import ExportResult, export_bag
-from archive.compliance_log import ComplianceEvent, ComplianceLog, ComplianceRecord
-from archive.device_key import DeviceKey, load_or_create_device_key, verify_signature
-from archive.disposal import DisposalReport, dispose_expired
-from archive.durable_io import append_durably, fsync_directory, write_file_durably
 from archive.errors import (
     ArchiveError,
     ChecksumMismatchError,
@@ -35,20 +19,67 @@ from archive.errors import (
     StoreAuthError,
     StoreUnavailableError,
 )
-from archive.fixity_audit import FixityAudit
-from archive.fmp4_boxes import (
+from archive.export.bag import ExportResult, export_bag
+from archive.export.mp4_join import StreamParts, join_streams
+from archive.export.playlist import (
+    PlaylistSegment,
+    RecordingTracks,
+    StreamTrack,
+    build_vod_playlist,
+    load_tracks,
+    tracks_from_journal,
+)
+from archive.formats.fmp4_boxes import (
     Box,
     complete_fragments_length,
     fragment_start_seconds,
     iter_boxes,
     track_timescales,
 )
-from archive.hashing import sha256_bytes, sha256_file
-from archive.journal_chain import ChainReport, read_chain
-from archive.journal_format import EventType, JournalLine, SegmentFlag
-from archive.journal_trust import ChainState
-from archive.journal_writer import JournalWriter, list_chunks
-from archive.layout import (
+from archive.journal.chain import ChainReport, read_chain
+from archive.journal.device_key import DeviceKey, load_or_create_device_key, verify_signature
+from archive.journal.format import EventType, JournalLine, SegmentFlag
+from archive.journal.merkle import merkle_root
+from archive.journal.summary import RecordingSummary, summarize_journal
+from archive.journal.trust import ChainState
+from archive.journal.writer import JournalWriter, list_chunks
+from archive.preservation.audit_report import (
+    AuditFinding,
+    AuditReport,
+    FindingStatus,
+    RepairOutcome,
+    latest_audit_report,
+    render_text,
+    save_report,
+)
+from archive.preservation.audit_sampling import SampleWindow, next_window, ring_position
+from archive.preservation.backup import Backup, BackupReport
+from archive.preservation.fixity_audit import FixityAudit
+from archive.preservation.manifest import (
+    EntryKind,
+    ManifestEntry,
+    RecordingManifest,
+    load_manifest,
+    recording_ids,
+)
+from archive.preservation.replication import CopyOutcome, CopyResult, replicate
+from archive.preservation.restore import RestoreReport, restore
+from archive.preservation.verify import VerifyReport, find_prefix, verify_recording
+from archive.retention.compliance_log import ComplianceEvent, ComplianceLog, ComplianceRecord
+from archive.retention.disposal import DisposalReport, dispose_expired
+from archive.retention.keeper import RetentionKeeper
+from archive.retention.policy import (
+    DisposalDecision,
+    RetentionBook,
+    RetentionPolicy,
+    RetentionState,
+    decide_disposal,
+    parse_policies,
+)
+from archive.settings import ArchiveSettings
+from archive.spool.durable_io import append_durably, fsync_directory, write_file_durably
+from archive.spool.hashing import sha256_bytes, sha256_file
+from archive.spool.layout import (
     RecordingSpool,
     check_identifier,
     check_stream_name,
@@ -59,47 +90,16 @@ from archive.layout import (
     recording_prefix,
     segment_name,
 )
-from archive.merkle import merkle_root
-from archive.mp4_join import StreamParts, join_streams
-from archive.object_lock import LockMode, ObjectLock, ObjectRetention, ObjectVersion
-from archive.object_store import ObjectStore, PutOutcome, StoreConfig, StoredObject
-from archive.playlist import (
-    PlaylistSegment,
-    RecordingTracks,
-    StreamTrack,
-    build_vod_playlist,
-    load_tracks,
-    tracks_from_journal,
-)
-from archive.public_origin import PublicOrigin, PublicOriginConfig
-from archive.recording_manifest import (
-    EntryKind,
-    ManifestEntry,
-    RecordingManifest,
-    load_manifest,
-    recording_ids,
-)
-from archive.recording_summary import RecordingSummary, summarize_journal
-from archive.replication import CopyOutcome, CopyResult, replicate
-from archive.restore import RestoreReport, restore
-from archive.retention import RetentionKeeper
-from archive.retention_policy import (
-    DisposalDecision,
-    RetentionBook,
-    RetentionPolicy,
-    RetentionState,
-    decide_disposal,
-    parse_policies,
-)
-from archive.sealing import SealedFile, seal_file
-from archive.settings import ArchiveSettings
-from archive.sites import Site
+from archive.spool.sealing import SealedFile, seal_file
+from archive.spool.upload_queue import UploadItem, UploadQueue, UploadState
+from archive.spool.uploader import Backoff, Uploader
 from archive.stop_request import StopRequest
-from archive.storage_pressure import StorageReading, check_bucket_pressure, check_disk_pressure
-from archive.upload_queue import UploadItem, UploadQueue, UploadState
-from archive.uploader import Backoff, Uploader
-from archive.verify import VerifyReport, find_prefix, verify_recording
-from archive.worm_probe import WormCheck, WormReport, probe_worm
+from archive.store.object_lock import LockMode, ObjectLock, ObjectRetention, ObjectVersion
+from archive.store.object_store import ObjectStore, PutOutcome, StoreConfig, StoredObject
+from archive.store.public_origin import PublicOrigin, PublicOriginConfig
+from archive.store.sites import Site
+from archive.store.storage_pressure import StorageReading, check_bucket_pressure, check_disk_pressure
+from archive.store.worm_probe import WormCheck, WormReport, probe_worm
 
 __all__ = [
     "Alarm",

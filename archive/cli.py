@@ -10,14 +10,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from archive.errors import ArchiveError
-from archive.layout import queue_path
-from archive.object_store import ObjectStore
 from archive.operations_cli import add_operations_commands, run_operation
+from archive.preservation.verify import verify_recording
 from archive.settings import ArchiveSettings
+from archive.spool.layout import queue_path
+from archive.spool.upload_queue import UploadQueue
+from archive.spool.uploader import Uploader
+from archive.store.object_store import ObjectStore
 from archive.store_command import run_store_command
-from archive.upload_queue import UploadQueue
-from archive.uploader import Uploader
-from archive.verify import verify_recording
 
 
 def build_parser() -> argparse.ArgumentParser:

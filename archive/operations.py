@@ -2,7 +2,7 @@
 
 Composition only (the CLI's helper): every rule lives in the module that owns it. The primary site is
 ``COURTREC_S3_*``, the backup site ``COURTREC_BACKUP_S3_*``. Every command that writes or deletes
-evidence probes each site for WORM first (:mod:`archive.worm_probe`) and prints the verdict, so what
+evidence probes each site for WORM first (:mod:`archive.store.worm_probe`) and prints the verdict, so what
 is claimed about protection is what was just observed.
 """
 
@@ -15,15 +15,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from archive.alarms import Alarm, AlarmCollector, AlarmCondition, AlarmSeverity, log_alarm
-from archive.compliance_log import ComplianceEvent, ComplianceLog, ComplianceRecord
 from archive.errors import ArchiveError, StoreUnavailableError
-from archive.object_lock import LockMode
-from archive.object_store import ObjectStore
-from archive.retention import RetentionKeeper
-from archive.retention_policy import RetentionBook, add_years, parse_policies
+from archive.retention.compliance_log import ComplianceEvent, ComplianceLog, ComplianceRecord
+from archive.retention.keeper import RetentionKeeper
+from archive.retention.policy import RetentionBook, add_years, parse_policies
 from archive.settings import ArchiveSettings
-from archive.sites import Site
-from archive.worm_probe import WormReport, probe_worm
+from archive.store.object_lock import LockMode
+from archive.store.object_store import ObjectStore
+from archive.store.sites import Site
+from archive.store.worm_probe import WormReport, probe_worm
 
 logger = logging.getLogger(__name__)
 

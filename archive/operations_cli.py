@@ -14,15 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from archive.alarms import AlarmCondition
-from archive.audit_report import latest_audit_report, render_text
-from archive.backup import Backup, BackupReport
-from archive.bag_export import export_bag
-from archive.disposal import dispose_expired
-from archive.fixity_audit import FixityAudit
+from archive.export.bag import export_bag
 from archive.operations import Operations, operations_from_settings
-from archive.restore import restore
+from archive.preservation.audit_report import latest_audit_report, render_text
+from archive.preservation.backup import Backup, BackupReport
+from archive.preservation.fixity_audit import FixityAudit
+from archive.preservation.restore import restore
+from archive.retention.disposal import dispose_expired
 from archive.stop_request import StopRequest
-from archive.storage_pressure import check_bucket_pressure, check_disk_pressure
+from archive.store.storage_pressure import check_bucket_pressure, check_disk_pressure
 
 SubParsers = argparse._SubParsersAction  # the type of ArgumentParser.add_subparsers()'s result
 

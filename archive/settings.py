@@ -8,9 +8,9 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from archive.errors import ArchiveError, PublicOriginError
-from archive.object_store import StoreConfig
-from archive.public_origin import PublicOriginConfig
-from archive.retention_policy import DEFAULT_POLICIES
+from archive.retention.policy import DEFAULT_POLICIES
+from archive.store.object_store import StoreConfig
+from archive.store.public_origin import PublicOriginConfig
 
 
 class ArchiveSettings(BaseSettings):

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
-from archive.embedded_store import EmbeddedStore
 from archive.errors import ArchiveError
-from archive.object_store import StoreConfig
 from archive.stop_request import StopRequest
+from archive.store.embedded import EmbeddedStore
+from archive.store.object_store import StoreConfig
 
 _WATCH_INTERVAL_SECONDS = 1.0
 

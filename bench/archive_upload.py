@@ -24,11 +24,11 @@ from pathlib import Path
 
 from minio import Minio
 
-from archive.embedded_store import EmbeddedStore
-from archive.hashing import sha256_file
-from archive.object_store import ObjectStore
-from archive.upload_queue import UploadQueue
-from archive.uploader import Uploader
+from archive.spool.hashing import sha256_file
+from archive.spool.upload_queue import UploadQueue
+from archive.spool.uploader import Uploader
+from archive.store.embedded import EmbeddedStore
+from archive.store.object_store import ObjectStore
 
 
 def _make_segments(directory: Path, total_bytes: int, segment_bytes: int) -> list[Path]:

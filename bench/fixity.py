@@ -22,15 +22,15 @@ from pathlib import Path
 
 from minio import Minio
 
-from archive.device_key import load_or_create_device_key
-from archive.embedded_store import EmbeddedStore
-from archive.fixity_audit import FixityAudit
-from archive.hashing import sha256_bytes
-from archive.journal_format import EventType
-from archive.journal_writer import JournalWriter, list_chunks
-from archive.layout import locator_body, locator_key
-from archive.object_store import ObjectStore
-from archive.sites import Site
+from archive.journal.device_key import load_or_create_device_key
+from archive.journal.format import EventType
+from archive.journal.writer import JournalWriter, list_chunks
+from archive.preservation.fixity_audit import FixityAudit
+from archive.spool.hashing import sha256_bytes
+from archive.spool.layout import locator_body, locator_key
+from archive.store.embedded import EmbeddedStore
+from archive.store.object_store import ObjectStore
+from archive.store.sites import Site
 
 PREFIX = "recordings/bench-court/2026/01/01/bench"
 

@@ -28,18 +28,18 @@ import uvicorn
 from fastapi import Response
 from sqlalchemy import select
 
-from archive.embedded_store import EmbeddedStore, weed_ports
-from archive.object_store import ObjectStore, StoreConfig
-from portal.app import create_app
+from archive.store.embedded import EmbeddedStore, weed_ports
+from archive.store.object_store import ObjectStore, StoreConfig
 from portal.db import transaction
 from portal.demo import seed_demo
+from portal.hearings.notices import HearingDraft, publish_notice, schedule_hearing
+from portal.identity.principal import Principal
+from portal.identity.sessions import start_session
 from portal.migrate import upgrade
 from portal.models import Case, Courtroom, Grant, User
-from portal.notices import HearingDraft, publish_notice, schedule_hearing
-from portal.principal import Principal
-from portal.reconciler import reconcile_now
+from portal.records.reconciler import reconcile_now
 from portal.settings import PortalSettings
-from portal.websessions import start_session
+from portal.web.app import create_app
 
 RECORDING = "bench-rec-1"
 BARE_PATHS = {"notices": "/bench/bare-notices", "playlist": "/bench/bare-playlist"}

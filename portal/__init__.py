@@ -3,8 +3,7 @@
 See DESIGN.md. Imports ``archive``; nothing imports ``portal``.
 """
 
-from portal.app import create_app
-from portal.audit import AuditAction, AuditEntry, AuditReport, verify_chain
+from portal.audit.trail import AuditAction, AuditEntry, AuditReport, verify_chain
 from portal.clock import Clock, FrozenClock, SystemClock
 from portal.errors import (
     AuthenticationError,
@@ -18,6 +17,7 @@ from portal.errors import (
 )
 from portal.migrate import upgrade
 from portal.settings import Environment, PortalSettings
+from portal.web.app import create_app
 
 __all__ = [
     "AuditAction",

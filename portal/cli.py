@@ -21,19 +21,19 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from archive import ArchiveError, ArchiveSettings
-from portal.accounts import create_user, get_or_create_court, get_or_create_courtroom
-from portal.app import create_app
-from portal.audit import verify_chain
+from portal.audit.trail import verify_chain
+from portal.broadcasting.live_origin import open_public_origin
 from portal.clock import SystemClock
 from portal.db import make_engine, make_sessionmaker, transaction
 from portal.demo import seed_demo
 from portal.errors import ConfigurationError, PortalError
-from portal.live_origin import open_public_origin
+from portal.identity.accounts import create_user, get_or_create_court, get_or_create_courtroom
 from portal.migrate import current_revision, head_revision, upgrade
 from portal.models import Role
-from portal.reconciler import PeriodicReconciler, reconcile_now
+from portal.records.reconciler import PeriodicReconciler, reconcile_now
+from portal.records.storage import archive_store
 from portal.settings import PortalSettings
-from portal.storage import archive_store
+from portal.web.app import create_app
 
 logger = logging.getLogger(__name__)
 

@@ -15,8 +15,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.accounts import create_user, get_or_create_court, get_or_create_courtroom
-from portal.cases import CaseDraft, add_case_event, add_party, create_case
+from portal.cases.filing import CaseDraft, add_case_event, add_party, create_case
+from portal.hearings.notices import HearingDraft, publish_notice, schedule_hearing
+from portal.identity.accounts import create_user, get_or_create_court, get_or_create_courtroom
+from portal.identity.passwords import generate_access_password, hash_password
+from portal.identity.principal import Principal
 from portal.models import (
     Case,
     Courtroom,
@@ -31,11 +34,8 @@ from portal.models import (
     Role,
     User,
 )
-from portal.notices import HearingDraft, publish_notice, schedule_hearing
-from portal.passwords import generate_access_password, hash_password
-from portal.principal import Principal
-from portal.recordings_index import link_recording
-from portal.review import Window, apply_for_review, approve
+from portal.records.recordings_index import link_recording
+from portal.review.decisions import Window, apply_for_review, approve
 
 DEMO_COURT = "demo-court"  # the capture agent's default COURTREC_COURT
 DEMO_ROOM = "demo-courtroom-1"  # scripts/run_system.py's courtroom agent

@@ -55,7 +55,7 @@ class PortalSettings(BaseSettings):
         ge=0,
         le=5,
         description="how long a session or grant read by this process may be reused (0: never);"
-        " writes through this process take effect at once regardless, see portal/read_cache.py",
+        " writes through this process take effect at once regardless, see portal/identity/read_cache.py",
     )
     portal_display_timezone: str = "Asia/Shanghai"
     portal_hls_js_path: Path | None = None

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from portal_demo import PORTAL_URL, start_portal
 
-from archive.embedded_store import DEFAULT_PUBLIC_BUCKET, EmbeddedStore
 from archive.stop_request import StopRequest
+from archive.store.embedded import DEFAULT_PUBLIC_BUCKET, EmbeddedStore
 
 DEMO_AGENTS = {
     "courtroom": [

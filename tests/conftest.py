@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from archive.embedded_store import EmbeddedStore, weed_ports
 from archive.errors import ArchiveError
-from archive.object_store import ObjectStore, StoreConfig
+from archive.store.embedded import EmbeddedStore, weed_ports
+from archive.store.object_store import ObjectStore, StoreConfig
 
 # Bases up to 22000 keep weed's admin gRPC port (base + 10008) below Linux's ephemeral range (32768+),
 # where outgoing connections could take it between our check and weed's bind.

@@ -13,7 +13,7 @@ from portal.models._types import str_enum
 
 
 class Verification(StrEnum):
-    """The outcome of the last ``archive.verify`` run on a recording."""
+    """The outcome of the last ``archive.preservation.verify`` run on a recording."""
 
     UNVERIFIED = "unverified"
     INTACT = "intact"

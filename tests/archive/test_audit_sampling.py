@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from archive.audit_sampling import SampleWindow, next_window, phase, ring_position
+from archive.preservation.audit_sampling import SampleWindow, next_window, phase, ring_position
 
 PERIOD = timedelta(days=7)
 T0 = datetime(2026, 1, 5, 2, 30, tzinfo=UTC)

@@ -11,13 +11,13 @@ import time
 
 import pytest
 
-from archive.backup import MARK_PREFIX, Backup
 from archive.errors import ArchiveError
-from archive.hashing import sha256_bytes
-from archive.object_store import ObjectStore
-from archive.replication import CopyOutcome
-from archive.sites import Site
-from archive.verify import find_prefix, verify_recording
+from archive.preservation.backup import MARK_PREFIX, Backup
+from archive.preservation.replication import CopyOutcome
+from archive.preservation.verify import find_prefix, verify_recording
+from archive.spool.hashing import sha256_bytes
+from archive.store.object_store import ObjectStore
+from archive.store.sites import Site
 from tests.conftest import MakeEmbeddedStore
 
 from .conftest import Golden, corrupt_in_place, fresh_site, seed, site_env

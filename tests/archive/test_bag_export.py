@@ -9,11 +9,11 @@ import av
 import bagit
 import pytest
 
-from archive.backup import Backup
-from archive.bag_export import export_bag
 from archive.errors import ExportError, IntegrityError
-from archive.sites import Site
-from archive.verify import find_prefix
+from archive.export.bag import export_bag
+from archive.preservation.backup import Backup
+from archive.preservation.verify import find_prefix
+from archive.store.sites import Site
 
 from .conftest import Golden, corrupt_in_place, flip_byte, run_archive, site_env
 

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from archive.embedded_store import EmbeddedStore, weed_ports
 from archive.errors import EmbeddedStoreError, StoreAuthError, StoreUnavailableError
-from archive.object_store import ObjectStore, StoreConfig
+from archive.store.embedded import EmbeddedStore, weed_ports
+from archive.store.object_store import ObjectStore, StoreConfig
 from archive.store_command import run_store_command
 from tests.conftest import MakeEmbeddedStore, free_port
 
@@ -218,7 +218,7 @@ def test_weed_dies_with_its_python_parent(tmp_path: Path) -> None:
         f"""
         import sys, time
         from pathlib import Path
-        from archive.embedded_store import EmbeddedStore
+        from archive.store.embedded import EmbeddedStore
         store = EmbeddedStore(Path({str(tmp_path / "site")!r}), port={port})
         store.start()
         print(store.pid, flush=True)

@@ -10,16 +10,22 @@ from pathlib import Path
 import pytest
 
 from archive.alarms import AlarmCollector, AlarmCondition, AlarmSeverity
-from archive.audit_report import AuditReport, FindingStatus, RepairOutcome, latest_audit_report, render_text
-from archive.audit_sampling import next_window, ring_position
-from archive.backup import Backup
-from archive.compliance_log import ComplianceEvent, ComplianceLog
-from archive.embedded_store import EmbeddedStore
-from archive.fixity_audit import FixityAudit
-from archive.hashing import sha256_bytes
-from archive.object_store import ObjectStore
-from archive.sites import Site
-from archive.verify import find_prefix, verify_recording
+from archive.preservation.audit_report import (
+    AuditReport,
+    FindingStatus,
+    RepairOutcome,
+    latest_audit_report,
+    render_text,
+)
+from archive.preservation.audit_sampling import next_window, ring_position
+from archive.preservation.backup import Backup
+from archive.preservation.fixity_audit import FixityAudit
+from archive.preservation.verify import find_prefix, verify_recording
+from archive.retention.compliance_log import ComplianceEvent, ComplianceLog
+from archive.spool.hashing import sha256_bytes
+from archive.store.embedded import EmbeddedStore
+from archive.store.object_store import ObjectStore
+from archive.store.sites import Site
 
 from .conftest import Golden, corrupt_in_place, flip_byte_on_disk, run_archive, site_env
 

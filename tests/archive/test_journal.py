@@ -4,12 +4,12 @@ from pathlib import Path
 
 import pytest
 
-from archive.device_key import load_or_create_device_key, verify_signature
 from archive.errors import ArchiveError, JournalError
-from archive.journal_chain import read_chain
-from archive.journal_format import EventType, checkpoint_message
-from archive.journal_writer import JournalWriter, list_chunks
-from archive.merkle import merkle_root
+from archive.journal.chain import read_chain
+from archive.journal.device_key import load_or_create_device_key, verify_signature
+from archive.journal.format import EventType, checkpoint_message
+from archive.journal.merkle import merkle_root
+from archive.journal.writer import JournalWriter, list_chunks
 
 DIGEST_A = "aa" * 32
 DIGEST_B = "bb" * 32

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from archive.device_key import DeviceKey, load_or_create_device_key
 from archive.errors import JournalError
-from archive.hashing import sha256_bytes
-from archive.journal_format import EventType
-from archive.journal_trust import ChainState
-from archive.journal_writer import JournalWriter, list_chunks
-from archive.merkle import merkle_root
+from archive.journal.device_key import DeviceKey, load_or_create_device_key
+from archive.journal.format import EventType
+from archive.journal.merkle import merkle_root
+from archive.journal.trust import ChainState
+from archive.journal.writer import JournalWriter, list_chunks
+from archive.spool.hashing import sha256_bytes
 
 DIGEST_A = "aa" * 32
 DIGEST_B = "bb" * 32

@@ -1,4 +1,4 @@
-"""HLS VOD playlists built from journal events (archive.playlist)."""
+"""HLS VOD playlists built from journal events (archive.export.playlist)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from archive.errors import JournalError
-from archive.playlist import PlaylistSegment, StreamTrack, build_vod_playlist, tracks_from_journal
+from archive.export.playlist import PlaylistSegment, StreamTrack, build_vod_playlist, tracks_from_journal
 
 
 def _segment(stream: str, number: int, duration: float = 2.0, init: str = "init.mp4") -> dict[str, Any]:

@@ -14,16 +14,16 @@ from collections.abc import Iterable, Iterator
 import pytest
 from pydantic import SecretStr
 
-from archive.embedded_store import DEFAULT_PUBLIC_BUCKET, EmbeddedStore
 from archive.errors import ArchiveError, PublicOriginError
-from archive.object_store import ObjectStore, StoreConfig
-from archive.public_origin import (
+from archive.settings import ArchiveSettings
+from archive.store.embedded import DEFAULT_PUBLIC_BUCKET, EmbeddedStore
+from archive.store.object_store import ObjectStore, StoreConfig
+from archive.store.public_origin import (
     CHANGING_CACHE_CONTROL,
     IMMUTABLE_CACHE_CONTROL,
     PublicOrigin,
     PublicOriginConfig,
 )
-from archive.settings import ArchiveSettings
 from tests.conftest import empty_and_delete_bucket
 
 PORTAL_ORIGIN = "http://127.0.0.1:8000"

@@ -8,13 +8,13 @@ import uuid
 
 import pytest
 
-from archive.backup import Backup
-from archive.compliance_log import ComplianceEvent, ComplianceLog
-from archive.object_store import ObjectStore
-from archive.replication import CopyOutcome
-from archive.restore import restore
-from archive.sites import Site
-from archive.verify import find_prefix, verify_recording
+from archive.preservation.backup import Backup
+from archive.preservation.replication import CopyOutcome
+from archive.preservation.restore import restore
+from archive.preservation.verify import find_prefix, verify_recording
+from archive.retention.compliance_log import ComplianceEvent, ComplianceLog
+from archive.store.object_store import ObjectStore
+from archive.store.sites import Site
 
 from .conftest import Golden, corrupt_in_place, run_archive, site_env
 

@@ -9,13 +9,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from archive.alarms import AlarmCollector, AlarmCondition
-from archive.backup import Backup
-from archive.compliance_log import ComplianceEvent, ComplianceLog
-from archive.disposal import dispose_expired
 from archive.errors import ArchiveError, IntegrityError, StoreAuthError
-from archive.object_lock import LockMode
-from archive.retention import RetentionKeeper
-from archive.retention_policy import (
+from archive.preservation.backup import Backup
+from archive.preservation.verify import find_prefix, verify_recording
+from archive.retention.compliance_log import ComplianceEvent, ComplianceLog
+from archive.retention.disposal import dispose_expired
+from archive.retention.keeper import RetentionKeeper
+from archive.retention.policy import (
     DEFAULT_POLICIES,
     DisposalDecision,
     RetentionPolicy,
@@ -23,10 +23,10 @@ from archive.retention_policy import (
     decide_disposal,
     parse_policies,
 )
-from archive.sites import Site
-from archive.storage_pressure import check_bucket_pressure
-from archive.verify import find_prefix, verify_recording
-from archive.worm_probe import probe_worm
+from archive.store.object_lock import LockMode
+from archive.store.sites import Site
+from archive.store.storage_pressure import check_bucket_pressure
+from archive.store.worm_probe import probe_worm
 
 from .conftest import Golden, MakeSites, corrupt_in_place, run_archive, seed, site_env
 

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from archive.upload_queue import UploadQueue, UploadState
+from archive.spool.upload_queue import UploadQueue, UploadState
 
 
 def _enqueue(queue: UploadQueue, key: str) -> bool:

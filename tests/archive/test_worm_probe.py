@@ -13,9 +13,9 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from archive.embedded_store import EmbeddedStore
-from archive.object_store import ObjectStore, StoreConfig
-from archive.worm_probe import probe_worm
+from archive.store.embedded import EmbeddedStore
+from archive.store.object_store import ObjectStore, StoreConfig
+from archive.store.worm_probe import probe_worm
 
 from .conftest import fresh_site
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from archive.object_store import ObjectStore
-from archive.verify import verify_recording
+from archive.preservation.verify import verify_recording
+from archive.store.object_store import ObjectStore
 
 from .conftest import SMALL_VIDEO, run_module
 

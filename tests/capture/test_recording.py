@@ -9,8 +9,8 @@ from pathlib import Path
 import av
 import pytest
 
-from archive.object_store import ObjectStore
-from archive.verify import find_prefix, verify_recording
+from archive.preservation.verify import find_prefix, verify_recording
+from archive.store.object_store import ObjectStore
 
 from .conftest import SMALL_VIDEO, RunAgent, journal_events, run_module
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from archive.object_store import ObjectStore
-from archive.upload_queue import UploadQueue, UploadState
-from archive.verify import find_prefix, verify_recording
+from archive.preservation.verify import find_prefix, verify_recording
+from archive.spool.upload_queue import UploadQueue, UploadState
+from archive.store.object_store import ObjectStore
 
 from .conftest import SMALL_VIDEO, agent_command, journal_events, store_env
 

@@ -28,14 +28,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from archive import RecordingSummary
-from archive.embedded_store import EmbeddedStore
-from archive.object_store import ObjectStore, StoreConfig
-from portal.app import create_app
+from archive.store.embedded import EmbeddedStore
+from archive.store.object_store import ObjectStore, StoreConfig
 from portal.clock import FrozenClock
 from portal.db import make_engine, make_sessionmaker, transaction
 from portal.migrate import upgrade
-from portal.recordings_index import scan_bucket
+from portal.records.recordings_index import scan_bucket
 from portal.settings import PortalSettings
+from portal.web.app import create_app
 from tests.portal.pg_cluster import PgCluster, find_pg_bin
 from tests.portal.world import REC_A, STAFF_PASSWORD, World, seed_world
 

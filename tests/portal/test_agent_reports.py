@@ -8,8 +8,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from archive.layout import RecordingSpool
-from archive.object_store import ObjectStore
+from archive.spool.layout import RecordingSpool
+from archive.store.object_store import ObjectStore
 from portal.models import AuditRecord, Recording
 from tests.portal.conftest import AGENT_TOKEN, Template, open_portal, run_capture
 from tests.portal.served import ServedApp

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from portal.audit import verify_chain
+from portal.audit.trail import verify_chain
 from tests.portal.conftest import Portal
 from tests.portal.world import CASE_A
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, event, func, select, text
 
-from archive.object_store import ObjectStore
-from portal.audit import AuditAction, AuditEntry, verify_chain
-from portal.audit_batcher import AuditBatcher
+from archive.store.object_store import ObjectStore
+from portal.audit.batcher import AuditBatcher
+from portal.audit.trail import AuditAction, AuditEntry, verify_chain
 from portal.db import make_engine, make_sessionmaker
 from portal.errors import AuditUnavailableError
 from portal.migrate import upgrade

@@ -8,10 +8,10 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from portal.accounts import disable_user
 from portal.db import transaction
+from portal.identity.accounts import disable_user
+from portal.identity.signin import GENERIC_FAILURE
 from portal.models import AuditRecord
-from portal.signin import GENERIC_FAILURE
 from tests.portal.conftest import Portal
 from tests.portal.world import CASE_A, CASE_B, STAFF_PASSWORD
 

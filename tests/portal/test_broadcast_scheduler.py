@@ -17,16 +17,16 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.accounts import get_or_create_courtroom
-from portal.broadcast_control import BroadcastStatus, InProcessBroadcasts
-from portal.broadcast_scheduler import BroadcastScheduler
-from portal.context import PortalContext
+from portal.broadcasting.control import BroadcastStatus, InProcessBroadcasts
+from portal.broadcasting.scheduler import BroadcastScheduler
 from portal.db import transaction
 from portal.errors import NotFoundError
-from portal.hearing_changes import Openness, cancel_hearing, change_openness
+from portal.hearings.changes import Openness, cancel_hearing, change_openness
+from portal.hearings.notices import HearingDraft, publish_notice, schedule_hearing
+from portal.identity.accounts import get_or_create_courtroom
+from portal.identity.principal import Principal
 from portal.models import AuditRecord, Court, Hearing, HearingStatus, User
-from portal.notices import HearingDraft, publish_notice, schedule_hearing
-from portal.principal import Principal
+from portal.web.context import PortalContext
 from streaming.service import LiveService
 from streaming.settings import StreamingSettings
 from tests.portal.conftest import Portal

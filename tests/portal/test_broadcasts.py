@@ -19,13 +19,13 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from archive.object_store import ObjectStore
-from portal.app import create_app
-from portal.broadcast_scheduler import BroadcastScheduler
+from archive.store.object_store import ObjectStore
+from portal.broadcasting.scheduler import BroadcastScheduler
 from portal.clock import FrozenClock
 from portal.db import make_sessionmaker, transaction
+from portal.hearings.notices import HearingDraft, publish_notice, schedule_hearing
 from portal.models import AuditRecord, User
-from portal.notices import HearingDraft, publish_notice, schedule_hearing
+from portal.web.app import create_app
 from streaming.settings import StreamingSettings
 from tests.portal.conftest import Template, portal_settings
 from tests.portal.served import ServedApp, Visitor

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from archive.object_store import ObjectStore
+from archive.store.object_store import ObjectStore
 from tests.portal.conftest import Template
 from tests.portal.world import CASE_A, STAFF_PASSWORD
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from portal.app import create_app
-from portal.broadcast_schedule import due_broadcasts
+from portal.broadcasting.schedule import due_broadcasts
 from portal.clock import FrozenClock
 from portal.db import transaction
 from portal.demo import LIVE_HEARING_LEAD, seed_demo
 from portal.migrate import upgrade
+from portal.web.app import create_app
 from tests.portal.conftest import portal_settings
 
 

@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from archive.object_store import ObjectStore
-from portal.app import create_app
+from archive.store.object_store import ObjectStore
 from portal.clock import FrozenClock
 from portal.db import make_sessionmaker, transaction
+from portal.hearings.notices import HearingDraft, publish_notice, schedule_hearing
 from portal.models import User
-from portal.notices import HearingDraft, publish_notice, schedule_hearing
+from portal.web.app import create_app
 from streaming.live_input import LiveInput
 from streaming.publisher import LivePublisher
 from streaming.settings import StreamingSettings

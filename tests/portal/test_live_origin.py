@@ -21,12 +21,12 @@ from fastapi.testclient import TestClient
 from starlette.types import ASGIApp
 
 from archive.errors import PublicOriginError
-from archive.object_store import ObjectStore, StoreConfig
-from archive.public_origin import PublicOrigin, PublicOriginConfig
 from archive.settings import ArchiveSettings
-from portal.app import create_app
-from portal.live_origin import OriginPublisher, live_on_origin, open_public_origin
-from portal.security_headers import SecurityHeadersMiddleware, content_security_policy, origin_of
+from archive.store.object_store import ObjectStore, StoreConfig
+from archive.store.public_origin import PublicOrigin, PublicOriginConfig
+from portal.broadcasting.live_origin import OriginPublisher, live_on_origin, open_public_origin
+from portal.web.app import create_app
+from portal.web.security_headers import SecurityHeadersMiddleware, content_security_policy, origin_of
 from streaming.app import create_app as create_live_app
 from streaming.errors import HlsError
 from streaming.live_input import LiveInput

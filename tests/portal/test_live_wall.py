@@ -16,9 +16,9 @@ from aiortc import RTCPeerConnection
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from archive.object_store import ObjectStore
-from portal.app import create_app
+from archive.store.object_store import ObjectStore
 from portal.clock import FrozenClock
+from portal.web.app import create_app
 from streaming.ice import IcePolicy
 from streaming.packet_track import PacketTrack
 from streaming.settings import StreamingSettings

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text, update
 
-from archive.object_store import ObjectStore
+from archive.store.object_store import ObjectStore
 from portal.db import make_engine
+from portal.identity.read_cache import ReadCache, WriteCounter
 from portal.models import Grant
-from portal.read_cache import ReadCache, WriteCounter
 from tests.portal.conftest import Portal, Template, open_portal
 from tests.portal.test_review import _grant, _segment_lines
 from tests.portal.world import CASE_A

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from archive import VerifyReport
 from portal.db import transaction
 from portal.models import Hearing, Recording
-from portal.recordings_index import record_verification
+from portal.records.recordings_index import record_verification
 from tests.portal.conftest import AGENT_TOKEN, Portal
 from tests.portal.world import REC_A, REC_B
 

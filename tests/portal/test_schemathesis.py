@@ -13,13 +13,13 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import positive_data_acceptance
 
-from archive.object_store import ObjectStore
-from portal.app import create_app
+from archive.store.object_store import ObjectStore
 from portal.clock import FrozenClock
 from portal.db import transaction
-from portal.principal import resolve_principal
+from portal.identity.principal import resolve_principal
+from portal.identity.sessions import start_session
 from portal.settings import PortalSettings
-from portal.websessions import start_session
+from portal.web.app import create_app
 from tests.portal.conftest import Template, portal_settings
 
 pytestmark = pytest.mark.integration

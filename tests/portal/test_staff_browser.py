@@ -17,12 +17,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from portal.accounts import create_user, get_or_create_court, get_or_create_courtroom
-from portal.app import create_app
 from portal.clock import FrozenClock
 from portal.db import make_engine, make_sessionmaker, transaction
+from portal.identity.accounts import create_user, get_or_create_court, get_or_create_courtroom
 from portal.migrate import upgrade
 from portal.models import Role
+from portal.web.app import create_app
 from tests.portal.conftest import portal_settings
 from tests.portal.served import ServedApp
 

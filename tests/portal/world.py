@@ -14,12 +14,12 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from archive import RecordingSummary
-from portal.accounts import create_user, get_or_create_court, get_or_create_courtroom
-from portal.cases import CaseDraft, add_case_event, add_party, create_case
+from portal.cases.filing import CaseDraft, add_case_event, add_party, create_case
+from portal.hearings.notices import HearingDraft, publish_notice, schedule_hearing
+from portal.identity.accounts import create_user, get_or_create_court, get_or_create_courtroom
+from portal.identity.principal import Principal
 from portal.models import ProcedureKind, Recording, Role, User, Verification
-from portal.notices import HearingDraft, publish_notice, schedule_hearing
-from portal.principal import Principal
-from portal.recordings_index import apply_summary
+from portal.records.recordings_index import apply_summary
 
 STAFF_PASSWORD = "correct horse battery staple"
 CASE_A = "（2026）京0101民初1号"

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from portal.security_headers import content_security_policy
+from portal.web.security_headers import content_security_policy
 from streaming.live_input import LiveInput
 from streaming.publisher import LivePublisher
 from streaming.telemetry import GpsFix, TelemetryReport

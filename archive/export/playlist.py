@@ -1,0 +1,208 @@
+"""Playback playlists: HLS VOD playlists (RFC 8216, version 7, fMP4) built from a recording's journal.
+
+The journal is the authority on what a recording holds: every sealed ``init`` and ``segment`` line
+names its object (relative to the recording's prefix), its SHA-256 and its duration. The playlist
+lists them in journal order per stream. Where the initialization segment changes (the agent was
+restarted after a crash) or the journal declares a gap, an ``EXT-X-DISCONTINUITY`` is written so a
+player resets its timeline instead of guessing.
+
+URLs are not decided here: the caller passes callbacks that turn an object into a URL (the portal
+routes them through an authorization check, or presigns them), so this module never signs anything.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from archive.errors import JournalError
+from archive.journal.chain import read_chain
+from archive.journal.format import EventType
+from archive.preservation.verify import find_prefix
+from archive.spool.layout import check_identifier
+from archive.store.object_store import ObjectStore
+
+HLS_VERSION = 7
+
+
+@dataclass(frozen=True, slots=True)
+class PlaylistSegment:
+    """One sealed media segment of a stream, as journaled.
+
+    ``object`` is relative to the recording's prefix; ``duration`` is in seconds; ``discontinuity``
+    is True when a player must reset its timeline before this segment (new init, or a declared gap).
+    """
+
+    stream: str
+    segment: int
+    object: str
+    init: str
+    duration: float
+    sha256: str
+    discontinuity: bool = False
+
+    def __post_init__(self) -> None:
+        if not math.isfinite(self.duration) or self.duration < 0:
+            raise ValueError(f"'duration' must be a finite number >= 0 (got {self.duration!r})")
+        if self.segment < 1:
+            raise ValueError(f"'segment' must be >= 1 (got {self.segment})")
+
+
+@dataclass(frozen=True, slots=True)
+class StreamTrack:
+    """Every sealed segment of one stream, in journal order."""
+
+    stream: str
+    segments: tuple[PlaylistSegment, ...]
+
+    @property
+    def duration(self) -> float:
+        """Total duration in seconds."""
+        return sum(segment.duration for segment in self.segments)
+
+    def find(self, object_name: str) -> PlaylistSegment | None:
+        """The segment whose object (relative to the prefix) is ``object_name``, or None."""
+        return next((s for s in self.segments if s.object == object_name), None)
+
+    @property
+    def inits(self) -> frozenset[str]:
+        """The initialization segments (relative object names) this track's segments use."""
+        return frozenset(segment.init for segment in self.segments)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingTracks:
+    """What a recording's journal says can be played: its prefix, tracks per stream, and whether it
+    has ended (a stop event was journaled). ``problems`` lists breaks in the journal's hash chain."""
+
+    recording_id: str
+    prefix: str
+    tracks: Mapping[str, StreamTrack]
+    finished: bool
+    problems: tuple[str, ...] = field(default=())
+
+    def object_key(self, relative: str) -> str:
+        """The full object key of an object named relative to the recording's prefix."""
+        return f"{self.prefix}/{relative}"
+
+
+def tracks_from_journal(events: Iterable[Mapping[str, Any]]) -> dict[str, StreamTrack]:
+    """Group the journal's segment events into one track per stream, in journal order.
+
+    ``events`` are parsed journal lines (their field mappings). Raises JournalError naming the line
+    when a segment event lacks a field or carries an invalid value.
+    """
+    segments: dict[str, list[PlaylistSegment]] = {}
+    last_init: dict[str, str] = {}
+    gap_pending: set[str] = set()
+    for event in events:
+        kind = event.get("type")
+        if kind == EventType.GAP:
+            gap_pending.update(segments)
+            continue
+        if kind != EventType.SEGMENT:
+            continue
+        segment = _segment_from_event(event)
+        stream = segment.stream
+        new_init = stream in last_init and last_init[stream] != segment.init
+        if new_init or stream in gap_pending:
+            segment = _with_discontinuity(segment)
+        gap_pending.discard(stream)
+        last_init[stream] = segment.init
+        segments.setdefault(stream, []).append(segment)
+    return {stream: StreamTrack(stream, tuple(items)) for stream, items in segments.items()}
+
+
+def load_tracks(store: ObjectStore, recording_id: str) -> RecordingTracks:
+    """Read the recording's journal chunks from ``store`` and return its tracks.
+
+    Blocking (several GETs): async callers use ``asyncio.to_thread``. Raises ArchiveError when the
+    recording is not in the bucket or the store cannot be read, JournalError for malformed segment
+    events. Breaks in the hash chain do not raise; they are reported in ``problems``.
+    """
+    check_identifier(recording_id, what="recording id")
+    prefix = find_prefix(store, recording_id)
+    journal_prefix = f"{prefix}/journal/"
+    keys = sorted(stored.key for stored in store.list_objects(journal_prefix))
+    chain = read_chain((key.removeprefix(f"{prefix}/"), store.read_bytes(key)) for key in keys)
+    events = [line.fields for line in chain.lines]
+    return RecordingTracks(
+        recording_id=recording_id,
+        prefix=prefix,
+        tracks=tracks_from_journal(events),
+        finished=any(event.get("type") == EventType.STOP for event in events),
+        problems=tuple(chain.problems),
+    )
+
+
+def build_vod_playlist(
+    track: StreamTrack,
+    *,
+    segment_url: Callable[[PlaylistSegment], str],
+    init_url: Callable[[str], str],
+) -> str:
+    """The HLS VOD media playlist of ``track`` (EXT-X-VERSION 7, EXT-X-MAP, EXTINF, EXT-X-ENDLIST).
+
+    ``segment_url`` maps a segment to the URL the player fetches, ``init_url`` maps an init object
+    name (relative to the prefix) to its URL. Lines end with LF, as RFC 8216 allows. Raises ValueError
+    for a track without segments or a URL containing a quote or a line break.
+    """
+    if not track.segments:
+        raise ValueError(f"stream {track.stream!r} has no sealed segments to play")
+    target = max(1, math.ceil(max(segment.duration for segment in track.segments)))
+    lines = [
+        "#EXTM3U",
+        f"#EXT-X-VERSION:{HLS_VERSION}",
+        f"#EXT-X-TARGETDURATION:{target}",
+        f"#EXT-X-MEDIA-SEQUENCE:{track.segments[0].segment}",
+        "#EXT-X-PLAYLIST-TYPE:VOD",
+        "#EXT-X-INDEPENDENT-SEGMENTS",
+    ]
+    current_init: str | None = None
+    for segment in track.segments:
+        if segment.discontinuity and current_init is not None:
+            lines.append("#EXT-X-DISCONTINUITY")
+        if segment.init != current_init:
+            lines.append(f'#EXT-X-MAP:URI="{_safe_url(init_url(segment.init))}"')
+            current_init = segment.init
+        lines.append(f"#EXTINF:{segment.duration:.6f},")
+        lines.append(_safe_url(segment_url(segment)))
+    lines.append("#EXT-X-ENDLIST")
+    return "\n".join(lines) + "\n"
+
+
+def _segment_from_event(event: Mapping[str, Any]) -> PlaylistSegment:
+    where = f"journal seq {event.get('seq')!r}"
+    try:
+        return PlaylistSegment(
+            stream=str(event["stream"]),
+            segment=int(event["segment"]),
+            object=str(event["object"]),
+            init=str(event["init"]),
+            duration=float(event["duration"]),
+            sha256=str(event["sha256"]),
+        )
+    except KeyError as exc:
+        raise JournalError(f"{where}: segment event without field {exc.args[0]!r}") from exc
+    except (TypeError, ValueError) as exc:
+        raise JournalError(f"{where}: segment event with an invalid value ({exc})") from exc
+
+
+def _with_discontinuity(segment: PlaylistSegment) -> PlaylistSegment:
+    return PlaylistSegment(
+        stream=segment.stream,
+        segment=segment.segment,
+        object=segment.object,
+        init=segment.init,
+        duration=segment.duration,
+        sha256=segment.sha256,
+        discontinuity=True,
+    )
+
+
+def _safe_url(url: str) -> str:
+    if any(char in url for char in '"\r\n'):
+        raise ValueError(f"a playlist URL must not contain quotes or line breaks (got {url!r})")
+    return url

@@ -1,0 +1,224 @@
+"""The uploader: drains the durable queue into the object store, one verified PUT per object.
+
+An upload counts only when the store confirms the SHA-256 the file was sealed with. The local copy
+of media is deleted only after that confirmation. When the store is unreachable the uploader backs
+off exponentially (with jitter, capped) and keeps everything; a key that already holds other bytes
+or a local file that no longer matches its seal is an integrity alarm, never retried blindly.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from archive.errors import (
+    ChecksumMismatchError,
+    ObjectConflictError,
+    ObjectNotFoundError,
+    StoreAuthError,
+    StoreUnavailableError,
+)
+from archive.spool.hashing import sha256_file
+from archive.spool.upload_queue import UploadItem, UploadQueue, UploadState
+from archive.store.object_store import ObjectStore
+
+logger = logging.getLogger(__name__)
+
+# The store kept answering that our bytes do not match the checksum we sent, although the local file
+# still matches its seal: something between us and the disk of the store corrupts data. Stop and ask
+# a person instead of retrying for ever.
+MAX_STORE_MISMATCHES = 5
+
+IntegrityAlarm = Callable[[UploadItem, str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Capped exponential backoff with full jitter (seconds)."""
+
+    first_seconds: float = 0.5
+    cap_seconds: float = 30.0
+
+    def __post_init__(self) -> None:
+        if not 0 < self.first_seconds <= self.cap_seconds:
+            raise ValueError(
+                "backoff needs 0 < first_seconds <= cap_seconds"
+                f" (got {self.first_seconds}, {self.cap_seconds})"
+            )
+
+    def delay(self, attempt: int) -> float:
+        """The delay before retry number ``attempt`` (0-based)."""
+        ceiling = min(self.cap_seconds, self.first_seconds * (2 ** min(attempt, 30)))
+        return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not security
+
+
+class Uploader:
+    """Uploads queued items until stopped, starting them in FIFO order; start() runs ``workers``
+    threads so that our reading and hashing overlap the store's (two PUTs in flight keep a
+    CPU-bound store and the link busy). A journal chunk is not started while an older entry is
+    still in flight: a chunk in the store never names a segment that is not there yet."""
+
+    def __init__(
+        self,
+        queue: UploadQueue,
+        store: ObjectStore,
+        *,
+        backoff: Backoff | None = None,
+        on_integrity_alarm: IntegrityAlarm | None = None,
+        workers: int = 2,
+    ) -> None:
+        if workers < 1:
+            raise ValueError(f"'workers' must be >= 1 (got {workers})")
+        self._queue = queue
+        self._store = store
+        self._backoff = backoff or Backoff()
+        self._on_alarm = on_integrity_alarm
+        self._workers = workers
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._outage_attempts = 0
+        self._claim_lock = threading.Lock()
+        self._in_flight: set[int] = set()
+
+    def start(self) -> None:
+        """Start the upload threads."""
+        self._stop.clear()
+        self._threads = [
+            threading.Thread(target=self._run, name=f"uploader-{n}", daemon=True)
+            for n in range(self._workers)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self, *, drain_seconds: float = 0.0) -> None:
+        """Stop the thread, first letting it drain the queue for up to ``drain_seconds``."""
+        deadline = time.monotonic() + drain_seconds
+        while drain_seconds and time.monotonic() < deadline and self._queue.pending_count():
+            time.sleep(0.1)
+        self._stop.set()
+        for _ in self._threads:
+            self._queue.wake()
+        for thread in self._threads:
+            thread.join()
+        self._threads = []
+
+    def drain(self, *, timeout_seconds: float) -> bool:
+        """Run the upload threads until the queue is empty; True when it emptied in time."""
+        self.start()
+        deadline = time.monotonic() + timeout_seconds
+        try:
+            while time.monotonic() < deadline and self._queue.pending_count():
+                time.sleep(0.05)
+        finally:
+            self.stop()
+        return not self._queue.pending_count()
+
+    def upload_next(self) -> bool:
+        """Try the next item that may start now, once. Returns True when an item was attempted."""
+        item = self._claim()
+        if item is None:
+            return False
+        try:
+            self._attempt(item)
+        finally:
+            with self._claim_lock:
+                self._in_flight.discard(item.id)
+        return True
+
+    def _claim(self) -> UploadItem | None:
+        with self._claim_lock:
+            for item in self._queue.due(limit=len(self._in_flight) + 8):
+                if item.id in self._in_flight:
+                    continue
+                if _is_journal_chunk(item) and any(other < item.id for other in self._in_flight):
+                    continue
+                self._in_flight.add(item.id)
+                return item
+        return None
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                attempted = self.upload_next()
+            except Exception:  # the supervisor of this thread: log and keep the evidence queued
+                logger.exception("uploader: unexpected error; will retry")
+                self._stop.wait(self._backoff.cap_seconds)
+                continue
+            if not attempted:
+                retry_at = self._queue.earliest_retry()
+                wait = 1.0 if retry_at is None else max(0.05, min(1.0, retry_at - time.time()))
+                self._queue.wait_for_work(wait)
+
+    def _attempt(self, item: UploadItem) -> None:
+        """One upload attempt; every outcome is recorded in the queue."""
+        try:
+            if not item.local_path.exists():
+                self._alarm(item, UploadState.CORRUPT, f"local file {item.local_path} is missing")
+                return
+            self._store.put_file(item.object_key, item.local_path, item.sha256)
+        except ObjectNotFoundError as exc:  # the bucket itself is missing: create it, then retry
+            self._postpone_for_outage(item, exc)
+            self._try_create_bucket()
+            return
+        except (StoreUnavailableError, StoreAuthError) as exc:
+            self._postpone_for_outage(item, exc)
+            return
+        except ObjectConflictError as exc:
+            self._alarm(item, UploadState.CONFLICT, str(exc))
+            return
+        except ChecksumMismatchError as exc:
+            self._handle_mismatch(item, exc)
+            return
+        self._outage_attempts = 0
+        self._queue.mark_done(item.id)
+        if item.delete_after_upload:
+            item.local_path.unlink(missing_ok=True)
+        logger.debug("uploaded %s", item.object_key)
+
+    def _postpone_for_outage(self, item: UploadItem, exc: Exception) -> None:
+        delay = self._backoff.delay(self._outage_attempts)
+        self._outage_attempts += 1
+        logger.warning("upload of %s failed (%s); retrying in %.1f s", item.object_key, exc, delay)
+        self._queue.postpone(item.id, delay_seconds=delay, error=str(exc))
+
+    def _try_create_bucket(self) -> None:
+        try:
+            self._store.ensure_bucket()
+        except (StoreUnavailableError, StoreAuthError) as exc:
+            logger.warning("cannot create bucket %s yet: %s", self._store.config.bucket, exc)
+
+    def _handle_mismatch(self, item: UploadItem, exc: ChecksumMismatchError) -> None:
+        actual = sha256_file(item.local_path)
+        if actual != item.sha256:
+            self._alarm(
+                item,
+                UploadState.CORRUPT,
+                f"local file {item.local_path} changed after sealing: sealed sha256 {item.sha256},"
+                f" now {actual}; not uploaded",
+            )
+            return
+        if item.attempts + 1 >= MAX_STORE_MISMATCHES:
+            self._alarm(
+                item,
+                UploadState.CORRUPT,
+                f"the store rejected or misreported {item.object_key} {item.attempts + 1} times although"
+                f" the local file still matches its seal ({exc}); stopped retrying",
+            )
+            return
+        delay = self._backoff.delay(item.attempts)
+        logger.warning("store rejected %s's checksum (%s); retrying in %.1f s", item.object_key, exc, delay)
+        self._queue.postpone(item.id, delay_seconds=delay, error=str(exc))
+
+    def _alarm(self, item: UploadItem, state: UploadState, message: str) -> None:
+        logger.critical("INTEGRITY ALARM %s: %s", item.object_key, message)
+        self._queue.mark_failed(item.id, state, message)
+        if self._on_alarm is not None:
+            self._on_alarm(item, message)
+
+
+def _is_journal_chunk(item: UploadItem) -> bool:
+    return "/journal/" in item.object_key

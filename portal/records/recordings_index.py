@@ -1,0 +1,173 @@
+"""The recordings index: fed by capture agents' reports, reconciled against the bucket, verified.
+
+The bucket is the authority. An agent's report makes a recording visible at once; the next scan of
+``recordings-by-id/`` and the journals confirms or corrects it (segment count, duration, whether the
+recording ended) and marks reported recordings that never reached the bucket. Each recording is
+linked to its case (journaled case = case number or the case's agent code) and to the hearing held
+in its courtroom at its start time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from archive import (
+    ArchiveError,
+    ObjectStore,
+    RecordingSummary,
+    VerifyReport,
+    find_prefix,
+    read_chain,
+    summarize_journal,
+    verify_recording,
+)
+from portal.audit.trail import AuditAction, AuditEntry, append
+from portal.errors import StoreError
+from portal.models import Case, Court, Courtroom, Hearing, Recording, Verification
+
+LOCATOR_PREFIX = "recordings-by-id/"
+HEARING_MATCH_SLACK = timedelta(hours=1)
+
+
+def scan_bucket(store: ObjectStore, *, skip: frozenset[str] = frozenset()) -> list[RecordingSummary]:
+    """Read every recording's locator and journal from the bucket (blocking; many GETs).
+
+    Recordings in ``skip`` (already complete in the index) are not re-read. Raises StoreError when
+    the bucket cannot be listed; a single unreadable recording is left out (and stays as it was).
+    """
+    try:
+        ids = [
+            o.key.removeprefix(LOCATOR_PREFIX).removesuffix(".json")
+            for o in store.list_objects(LOCATOR_PREFIX)
+        ]
+    except ArchiveError as exc:
+        raise StoreError(f"the recording archive could not be listed: {exc}") from exc
+    summaries = []
+    for recording_id in ids:
+        if recording_id in skip:
+            continue
+        try:
+            summaries.append(_scan_one(store, recording_id))
+        except ArchiveError:
+            continue
+    return summaries
+
+
+def _scan_one(store: ObjectStore, recording_id: str) -> RecordingSummary:
+    prefix = find_prefix(store, recording_id)
+    keys = sorted(o.key for o in store.list_objects(f"{prefix}/journal/"))
+    chain = read_chain((key.removeprefix(f"{prefix}/"), store.read_bytes(key)) for key in keys)
+    return summarize_journal(recording_id, prefix, [line.fields for line in chain.lines])
+
+
+def apply_summary(db: Session, summary: RecordingSummary, *, now: datetime, in_bucket: bool) -> Recording:
+    """Insert or update the index row of ``summary`` and link it to its case and hearing."""
+    recording = db.get(Recording, summary.recording_id)
+    if recording is None:
+        recording = Recording(id=summary.recording_id)
+        db.add(recording)
+    recording.court_code = summary.court[:64]
+    recording.room = summary.room[:64]
+    recording.journaled_case = summary.case[:128]
+    recording.streams = json.dumps(list(summary.streams))
+    recording.segment_count = summary.segment_count
+    recording.duration_seconds = summary.duration_seconds
+    recording.started_at = summary.started_at
+    recording.ended_at = summary.ended_at
+    recording.complete = summary.complete
+    if summary.prefix:
+        recording.prefix = summary.prefix
+    if in_bucket:
+        recording.in_bucket, recording.reconciled_at = True, now
+    else:
+        recording.reported_at = now
+    link_recording(db, recording)
+    db.flush()
+    return recording
+
+
+def reconcile(
+    db: Session, scanned: Iterable[RecordingSummary], *, now: datetime, actor: str
+) -> dict[str, int]:
+    """Apply a bucket scan to the index. Returns counts for the caller and the audit log: recordings
+    scanned, and reported recordings still not found in the bucket."""
+    seen = set()
+    for summary in scanned:
+        apply_summary(db, summary, now=now, in_bucket=True)
+        seen.add(summary.recording_id)
+    for unlinked in db.scalars(select(Recording).where(Recording.hearing_id.is_(None))):
+        link_recording(db, unlinked)  # hearings scheduled after the recording was indexed
+    missing = len(list(db.scalars(select(Recording.id).where(Recording.in_bucket.is_(False)))))
+    counts = {"scanned": len(seen), "reported_not_in_bucket": missing}
+    append(
+        db, AuditEntry(actor, AuditAction.RECORDINGS_RECONCILED, "recordings", detail=dict(counts)), at=now
+    )
+    return counts
+
+
+def complete_in_bucket(db: Session) -> frozenset[str]:
+    """Ids of recordings already known complete in the bucket (a scan need not re-read them)."""
+    rows = db.scalars(select(Recording.id).where(Recording.in_bucket.is_(True), Recording.complete.is_(True)))
+    return frozenset(rows)
+
+
+def run_verification(store: ObjectStore, recording_id: str) -> VerifyReport:
+    """``archive.verify_recording`` for one recording (blocking: re-hashes every object).
+
+    Raises StoreError when the recording cannot be found or the store cannot be read.
+    """
+    try:
+        return verify_recording(store, recording_id)
+    except ArchiveError as exc:
+        raise StoreError(f"recording {recording_id} could not be verified: {exc}") from exc
+
+
+def record_verification(db: Session, report: VerifyReport, *, now: datetime, actor: str) -> Recording | None:
+    """Store a verification outcome on the index row (if the recording is indexed) and audit it."""
+    recording = db.get(Recording, report.recording_id)
+    if recording is not None:
+        recording.verification = Verification.INTACT if report.intact else Verification.FAILED
+        recording.verification_problems = "\n".join(report.problems)[:20000]
+        recording.verified_at = now
+    entry = AuditEntry(
+        actor,
+        AuditAction.RECORDING_VERIFIED,
+        f"recording:{report.recording_id}",
+        outcome="intact" if report.intact else "failed",
+        detail={"problems": len(report.problems), "segments": report.segments},
+    )
+    append(db, entry, at=now)
+    return recording
+
+
+def link_recording(db: Session, recording: Recording) -> None:
+    """Link ``recording`` to its case (journaled case number or agent code) and to the hearing held in
+    its courtroom when it started (within an hour of the hearing's times)."""
+    if recording.journaled_case:
+        case = db.scalar(
+            select(Case).where(
+                or_(Case.number == recording.journaled_case, Case.agent_code == recording.journaled_case)
+            )
+        )
+        recording.case_id = case.id if case is not None else recording.case_id
+    if recording.started_at is None or not recording.room:
+        return
+    query = (
+        select(Hearing)
+        .join(Courtroom, Hearing.courtroom_id == Courtroom.id)
+        .join(Court, Courtroom.court_id == Court.id)
+        .where(Courtroom.code == recording.room, Court.code == recording.court_code)
+        .where(Hearing.starts_at <= recording.started_at + HEARING_MATCH_SLACK)
+        .where(Hearing.expected_end_at >= recording.started_at - HEARING_MATCH_SLACK)
+    )
+    if recording.case_id is not None:
+        query = query.where(Hearing.case_id == recording.case_id)
+    hearing = db.scalars(query.order_by(Hearing.starts_at)).first()
+    if hearing is not None:
+        recording.hearing_id = hearing.id
+        recording.case_id = hearing.case_id

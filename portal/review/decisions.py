@@ -1,0 +1,209 @@
+"""Review of recordings: a party applies, a clerk or judge approves with a time window or rejects with
+a reason, and may revoke a grant at any time. Every step is written to the audit log.
+
+A grant is checked on every playlist and segment request (``active_grant``), so revocation or the
+end of the window stops new segment URLs at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.audit.trail import AuditAction, AuditEntry, append
+from portal.errors import InvalidInputError, NotFoundError, PermissionDeniedError, RuleViolationError
+from portal.identity.party_scope import own_recording, require_own_grant
+from portal.identity.principal import Principal
+from portal.identity.staff_scope import require_recording_in_scope
+from portal.models import Grant, Recording, ReviewRequest, ReviewStatus
+
+MAX_GRANT_WINDOW = timedelta(days=30)
+MIN_TEXT_LENGTH = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """When a grant may be used: [not_before, not_after), timezone-aware."""
+
+    not_before: datetime
+    not_after: datetime
+
+
+def apply_for_review(
+    db: Session, party: Principal, recording_id: str, purpose: str, *, now: datetime, ip: str = ""
+) -> ReviewRequest:
+    """Record a party's application to review a recording of its own case.
+
+    Raises NotFoundError (not the party's recording), InvalidInputError (no purpose), RuleViolationError
+    (the recording is not archived yet, or an application for it is already pending).
+    """
+    recording = own_recording(db, party, recording_id)
+    purpose = purpose.strip()
+    if len(purpose) < MIN_TEXT_LENGTH:
+        raise InvalidInputError("please say why you apply to review the recording (purpose)")
+    if not recording.in_bucket or recording.segment_count == 0:
+        raise RuleViolationError("this recording is not archived yet; try again later")
+    pending = db.scalar(
+        select(ReviewRequest.id).where(
+            ReviewRequest.party_id == party.party_id,
+            ReviewRequest.recording_id == recording.id,
+            ReviewRequest.status == ReviewStatus.PENDING,
+        )
+    )
+    if pending is not None:
+        raise RuleViolationError("an application for this recording is already pending")
+    request = ReviewRequest(
+        party_id=party.party_id, recording_id=recording.id, purpose=purpose[:500], created_at=now
+    )
+    db.add(request)
+    db.flush()
+    entry = AuditEntry(
+        party.actor,
+        AuditAction.REVIEW_APPLIED,
+        f"review:{request.id}",
+        ip=ip,
+        detail={"recording": recording.id},
+    )
+    append(db, entry, at=now)
+    return request
+
+
+def approve(
+    db: Session, staff: Principal, request_id: int, window: Window, *, now: datetime, ip: str = ""
+) -> Grant:
+    """Approve a pending application with a time window; returns the new grant.
+
+    Raises NotFoundError (unknown, or outside the decider's court), RuleViolationError (not pending),
+    InvalidInputError (window empty, already over, longer than 30 days, or without time zones).
+    """
+    request = _pending_request(db, staff, request_id)
+    if window.not_before.tzinfo is None or window.not_after.tzinfo is None:
+        raise InvalidInputError("the window's times must carry a time zone")
+    if not window.not_before < window.not_after or window.not_after <= now:
+        raise InvalidInputError("the window must end after it starts, and in the future")
+    if window.not_after - window.not_before > MAX_GRANT_WINDOW:
+        raise InvalidInputError("a review window may last at most 30 days")
+    request.status, request.decided_by, request.decided_at = ReviewStatus.APPROVED, staff.user_id, now
+    grant = Grant(
+        request_id=request.id,
+        party_id=request.party_id,
+        recording_id=request.recording_id,
+        not_before=window.not_before,
+        not_after=window.not_after,
+        granted_by=staff.user_id or 0,
+        granted_at=now,
+    )
+    db.add(grant)
+    db.flush()
+    detail: dict[str, str | int] = {
+        "grant": grant.id,
+        "not_before": window.not_before.isoformat(),
+        "not_after": window.not_after.isoformat(),
+    }
+    append(
+        db,
+        AuditEntry(staff.actor, AuditAction.REVIEW_APPROVED, f"review:{request.id}", ip=ip, detail=detail),
+        at=now,
+    )
+    return grant
+
+
+def reject(
+    db: Session, staff: Principal, request_id: int, reason: str, *, now: datetime, ip: str = ""
+) -> ReviewRequest:
+    """Reject a pending application with a reason the party will see.
+
+    Raises NotFoundError, RuleViolationError (not pending), InvalidInputError (no reason).
+    """
+    reason = reason.strip()
+    if len(reason) < MIN_TEXT_LENGTH:
+        raise InvalidInputError("a rejection needs a reason")
+    request = _pending_request(db, staff, request_id)
+    request.status, request.decided_by, request.decided_at = ReviewStatus.REJECTED, staff.user_id, now
+    request.decision_reason = reason[:500]
+    db.flush()
+    entry = AuditEntry(
+        staff.actor,
+        AuditAction.REVIEW_REJECTED,
+        f"review:{request.id}",
+        ip=ip,
+        detail={"reason": request.decision_reason},
+    )
+    append(db, entry, at=now)
+    return request
+
+
+def revoke(
+    db: Session, staff: Principal, grant_id: int, reason: str, *, now: datetime, ip: str = ""
+) -> Grant:
+    """Revoke a grant now; playlists and segment URLs stop being issued from the next request on.
+
+    Raises NotFoundError (unknown, or outside the staff member's court), RuleViolationError (already
+    revoked), InvalidInputError (no reason).
+    """
+    reason = reason.strip()
+    if len(reason) < MIN_TEXT_LENGTH:
+        raise InvalidInputError("a revocation needs a reason")
+    grant = db.get(Grant, grant_id)
+    if grant is None:
+        raise NotFoundError("grant not found")
+    require_recording_in_scope(db, staff, grant.recording_id)
+    if grant.revoked_at is not None:
+        raise RuleViolationError("this grant has already been revoked")
+    grant.revoked_at, grant.revoked_by, grant.revoke_reason = now, staff.user_id, reason[:500]
+    db.flush()
+    entry = AuditEntry(
+        staff.actor,
+        AuditAction.GRANT_REVOKED,
+        f"grant:{grant.id}",
+        ip=ip,
+        detail={"reason": grant.revoke_reason},
+    )
+    append(db, entry, at=now)
+    return grant
+
+
+def active_grant(db: Session, party: Principal, grant_id: int, *, now: datetime) -> tuple[Grant, Recording]:
+    """The party's own grant and its recording, if usable right now.
+
+    Raises NotFoundError (not the party's grant), PermissionDeniedError (revoked, not yet valid, expired).
+    """
+    return usable_grant(read_grant(db, grant_id), party, now=now)
+
+
+GrantRecord = tuple[Grant, Recording | None]
+
+
+def read_grant(db: Session, grant_id: int) -> GrantRecord | None:
+    """The grant ``grant_id`` with its recording (None when no longer indexed); None if no such grant."""
+    grant = db.get(Grant, grant_id)
+    return None if grant is None else (grant, db.get(Recording, grant.recording_id))
+
+
+def usable_grant(found: GrantRecord | None, party: Principal, *, now: datetime) -> tuple[Grant, Recording]:
+    """``found`` (from :func:`read_grant`) if it is ``party``'s own grant and usable at ``now``.
+
+    Raises NotFoundError (not the party's grant), PermissionDeniedError (revoked, not yet valid, expired).
+    """
+    grant = require_own_grant(party, found[0] if found is not None else None)
+    if not grant.active_at(now):
+        raise PermissionDeniedError(
+            "this review permission has been revoked, has expired or is not yet valid"
+        )
+    recording = found[1] if found is not None else None
+    if recording is None:
+        raise PermissionDeniedError("the recording of this permission is no longer indexed")
+    return grant, recording
+
+
+def _pending_request(db: Session, staff: Principal, request_id: int) -> ReviewRequest:
+    request = db.get(ReviewRequest, request_id)
+    if request is None:
+        raise NotFoundError("review request not found")
+    require_recording_in_scope(db, staff, request.recording_id)
+    if request.status != ReviewStatus.PENDING:
+        raise RuleViolationError(f"this application has already been decided ({request.status.value})")
+    return request

@@ -1,0 +1,163 @@
+"""The app factory: wires settings, database, clock and archive store into a FastAPI app (no logic)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from zoneinfo import ZoneInfo
+
+from fastapi import FastAPI
+
+from archive import ObjectStore, PublicOrigin
+from portal.audit.batcher import AuditBatcher
+from portal.broadcasting.control import InProcessBroadcasts
+from portal.broadcasting.live_origin import live_on_origin
+from portal.broadcasting.scheduler import BroadcastScheduler
+from portal.clock import Clock, SystemClock
+from portal.db import make_engine, make_sessionmaker
+from portal.identity.read_cache import ReadCache, WriteCounter
+from portal.review.gate import PlaybackGate
+from portal.review.playback import PlaylistTexts
+from portal.review.track_cache import TrackCache
+from portal.settings import Environment, PortalSettings
+from portal.web.context import PortalContext
+from portal.web.http_errors import install_error_handlers
+from portal.web.live_wall import LIVE_PREFIX, WALL_PATH, gated_live_app
+from portal.web.openapi_errors import document_errors
+from portal.web.public_cache import PublicCache
+from portal.web.routers import (
+    assets,
+    auth,
+    broadcasts,
+    cases,
+    compliance,
+    hearings,
+    notices,
+    party,
+    playback,
+    recordings,
+    reviews,
+    staff_cases,
+    staff_hearings,
+)
+from portal.web.security_headers import SecurityHeadersMiddleware, content_security_policy, origin_of
+from portal.web.templates import make_environment
+from streaming.service import LiveService
+from streaming.settings import StreamingSettings
+
+
+def create_app(
+    settings: PortalSettings | None = None,
+    *,
+    store: ObjectStore | None = None,
+    clock: Clock | None = None,
+    live: StreamingSettings | None = None,
+    public_origin: PublicOrigin | None = None,
+) -> FastAPI:
+    """The portal application. ``settings`` default to the environment's (COURTREC_*); ``store`` is the
+    recording archive (None: playback and reconciliation answer 503).
+
+    ``live`` mounts the live server under ``/live`` (the command-centre wall at ``/live/wall``, for
+    signed-in operators); with ``settings.portal_live`` and no ``live``, its settings come from the
+    environment (COURTREC_STREAMING_*). Off by default. With it, public hearings are broadcast by the
+    hearing schedule (``broadcast_scheduler``, started and stopped by the app's lifespan).
+
+    ``public_origin`` (a bucket a CDN serves, see ``live_origin``) receives the public live media
+    instead of the live server's directory; public pages then load it from there.
+
+    Raises ConfigurationError for unusable settings (e.g. placeholder secrets outside development).
+    """
+    settings = settings or PortalSettings()
+    settings.check()
+    engine = make_engine(settings.resolved_database_url())
+    clock = clock or SystemClock()
+    sessions = make_sessionmaker(engine)
+    readonly_sessions = make_sessionmaker(engine, readonly=True)
+    tracks = TrackCache(store)
+    writes = WriteCounter(engine, ["web_sessions", "users", "parties", "grants", "recordings"])
+    cache_seconds = settings.portal_read_cache_seconds
+    context = PortalContext(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        readonly_sessions=readonly_sessions,
+        clock=clock,
+        store=store,
+        tracks=tracks,
+        secret_key=settings.secret_key(),
+        agent_token=settings.agent_token(),
+        display_zone=ZoneInfo(settings.portal_display_timezone),
+        public_cache=PublicCache(seconds=lambda: clock.now().timestamp()),
+        audit_batch=AuditBatcher(engine),
+        signed_in=ReadCache(writes, ttl=cache_seconds),
+        playback_gate=PlaybackGate(readonly_sessions, ReadCache(writes, ttl=cache_seconds), tracks, clock),
+        playlists=PlaylistTexts(),
+    )
+    live = live or (StreamingSettings() if settings.portal_live else None)
+    live_service = None
+    if live is not None:
+        live, publisher = live_on_origin(live, public_origin)
+        live_service = LiveService(live, segment_publisher=publisher)
+    scheduler = (
+        BroadcastScheduler(context, InProcessBroadcasts(live_service, local_prefix=LIVE_PREFIX))
+        if live_service is not None
+        else None
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if scheduler is not None:
+            scheduler.start()  # public broadcasts follow the hearing schedule
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                await scheduler.aclose()
+            if live_service is not None:  # Starlette does not run the mounted live app's lifespan
+                await live_service.aclose()
+            await asyncio.to_thread(context.audit_batch.close)
+            engine.dispose()
+
+    app = FastAPI(
+        title="courtrec portal",
+        summary="Hearing notices, party case look-up, review of hearing recordings, audit.",
+        version="1.0",
+        lifespan=lifespan,
+        docs_url="/docs" if settings.environment == Environment.DEVELOPMENT else None,
+        redoc_url=None,
+    )
+    app.state.portal = context
+    app.state.live_service = live_service
+    app.state.broadcasts = scheduler
+    app.state.templates = make_environment(context.display_zone)
+    app.state.templates.globals["live_wall_url"] = WALL_PATH if live_service is not None else None
+    install_error_handlers(app)
+    document_errors(app)
+    for module in (
+        notices,
+        auth,
+        party,
+        reviews,
+        playback,
+        cases,
+        hearings,
+        recordings,
+        compliance,
+        assets,
+        staff_cases,
+        staff_hearings,
+    ):
+        app.include_router(module.router)
+    app.include_router(broadcasts.router)
+    if live_service is not None:
+        app.mount(LIVE_PREFIX, gated_live_app(context, live_service))
+    media_origins = [origin_of(store.config.endpoint)] if store is not None else []
+    if live is not None and live.public_base_url:  # public live media from a CDN / object-store prefix
+        media_origins.append(origin_of(live.public_base_url))
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        csp=content_security_policy(media_origins),
+        hsts=settings.portal_cookie_secure,
+    )
+    return app

@@ -1,0 +1,56 @@
+"""What every request handler needs, built once by the app factory and kept on ``app.state``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from archive import ObjectStore
+from portal.audit.batcher import AuditBatcher
+from portal.clock import Clock
+from portal.identity.principal import SignedInSession
+from portal.identity.read_cache import ReadCache
+from portal.identity.sessions import SessionPolicy
+from portal.review.gate import PlaybackGate
+from portal.review.playback import PlaylistTexts
+from portal.review.track_cache import TrackCache
+from portal.settings import PortalSettings
+from portal.web.public_cache import PublicCache
+
+
+@dataclass(frozen=True, slots=True)
+class PortalContext:
+    """The portal's wiring: settings, database, clock, archive store; no behaviour of its own."""
+
+    settings: PortalSettings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    readonly_sessions: sessionmaker[Session]
+    clock: Clock
+    store: ObjectStore | None
+    tracks: TrackCache
+    secret_key: str
+    agent_token: str | None
+    display_zone: ZoneInfo
+    public_cache: PublicCache
+    audit_batch: AuditBatcher
+    signed_in: ReadCache[str, SignedInSession]
+    playback_gate: PlaybackGate
+    playlists: PlaylistTexts
+
+    @property
+    def session_policy(self) -> SessionPolicy:
+        """Idle and absolute session lifetimes from the settings."""
+        return SessionPolicy(
+            idle=timedelta(minutes=self.settings.portal_session_idle_minutes),
+            absolute=timedelta(hours=self.settings.portal_session_absolute_hours),
+        )
+
+    @property
+    def segment_url_lifetime(self) -> timedelta:
+        """How long a presigned segment URL lives (at most two minutes)."""
+        return timedelta(seconds=self.settings.portal_segment_url_seconds)

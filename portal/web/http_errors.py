@@ -1,0 +1,112 @@
+"""How portal errors become HTTP answers, and the audit of every denial.
+
+API paths (``/api/…``) get JSON ``{"detail": …}``; pages get a short Chinese HTML page, and a
+request that needs sign-in is sent to the sign-in page. A denial (403, 404 from an authorization
+check, 409 rule violation) by a signed-in caller is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import SQLAlchemyError
+
+from portal.audit.trail import AuditAction, AuditEntry, append
+from portal.db import transaction
+from portal.errors import (
+    AuthenticationError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+    PortalError,
+    RuleViolationError,
+    UnavailableError,
+)
+from portal.identity.principal import Principal
+from portal.web.context import PortalContext
+from portal.web.templates import render
+
+logger = logging.getLogger(__name__)
+
+_STATUS: list[tuple[type[PortalError], int]] = [
+    (AuthenticationError, 401),
+    (PermissionDeniedError, 403),
+    (NotFoundError, 404),
+    (RuleViolationError, 409),
+    (InvalidInputError, 422),
+    (UnavailableError, 503),
+]
+STAFF_PAGES = ("/staff", "/live/")  # an anonymous caller is sent to the staff sign-in page
+_TITLES = {
+    401: "请先登录",
+    403: "无权访问",
+    404: "未找到",
+    409: "不符合规定",
+    422: "输入有误",
+    503: "暂时无法访问录像",
+}
+
+
+def status_of(exc: PortalError) -> int:
+    """The HTTP status for a portal error (500 for an unmapped one)."""
+    return next((status for kind, status in _STATUS if isinstance(exc, kind)), 500)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the PortalError handler on ``app``."""
+    app.add_exception_handler(PortalError, _handle)  # type: ignore[arg-type]
+
+
+async def _handle(request: Request, exc: PortalError) -> Response:
+    status = status_of(exc)
+    if status >= 500:
+        logger.warning("%s %s: %s", request.method, request.url.path, exc)
+    if status in (403, 404, 409):
+        await asyncio.to_thread(audit_denial, request, exc)  # a write: off the event loop
+    if machine_readable(request.url.path):
+        detail: object = str(exc)
+        if status == 422:  # the same shape as FastAPI's own validation errors
+            detail = [{"loc": ["body"], "msg": str(exc), "type": "value_error"}]
+        return JSONResponse({"detail": detail}, status_code=status, headers={"Cache-Control": "no-store"})
+    if status == 401:
+        target = "/login" if request.url.path.startswith(STAFF_PAGES) else "/case-login"
+        return RedirectResponse(target, status_code=303)
+    return render(
+        request, "error.html", {"title": _TITLES.get(status, "出错了"), "message": str(exc)}, status=status
+    )
+
+
+def machine_readable(path: str) -> bool:
+    """API calls, playlists, segments and feeds get JSON errors, never a redirect to a page."""
+    return (
+        path.startswith(("/api/", "/live/api/", "/live/whep/"))
+        or path.endswith((".m3u8", ".ics"))
+        or "/objects/" in path
+    )
+
+
+def audit_denial(request: Request, exc: PortalError) -> None:
+    """Write a denial (403, 404) or rule refusal (409) of a signed-in caller to the audit log; for
+    handlers that answer the error themselves (a form shown again with the message). Blocks: call
+    it from a worker thread."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+    status = status_of(exc)
+    if principal is None or status not in (403, 404, 409):
+        return
+    context: PortalContext = request.app.state.portal
+    entry = AuditEntry(
+        actor=principal.actor,
+        action=AuditAction.RULE_REFUSED if status == 409 else AuditAction.ACCESS_DENIED,
+        target=f"{request.method} {request.url.path}"[:200],
+        outcome=str(status),
+        ip=request.client.host if request.client else "",
+        detail={"reason": str(exc)[:300]},
+    )
+    try:
+        with transaction(context.sessions) as db:
+            append(db, entry, at=context.clock.now())
+    except SQLAlchemyError:
+        logger.exception("could not audit a denial of %s", request.url.path)

@@ -1,0 +1,99 @@
+"""The command-centre wall as a portal page: the live app mounted under ``/live`` behind operator sign-in.
+
+Who may watch: a signed-in staff user whose role is ``operator`` — or ``admin``, as everywhere in the
+portal (``deps.require_roles`` always admits admins: court IT must be able to check the wall).
+Parties, other staff roles and anonymous callers are refused.
+
+Two layers, both reading the portal's session cookie server-side:
+
+* :class:`LiveGate` wraps the mounted app and answers for the portal before the live app sees the
+  request: anonymous → the portal's error handling (the wall page redirects to ``/login``, API and
+  WHEP calls get 401 JSON); signed in without the role → 403 (audited like every portal denial).
+  Devices' WHIP ingest, the public pages and HLS files and the static assets are not gated: WHIP
+  keeps its own per-device bearer tokens, public live checks that a hearing is broadcast.
+  The live app's own broadcast controls (``/api/public/…``: open, close, cut, resume) are refused to
+  everyone (403): in the portal, public broadcasts follow the hearing schedule
+  (``broadcast_scheduler``) and clerks cut and resume them on ``/staff/broadcasts``.
+* :func:`operator_authorizer` is the ``authorize`` injected into the live app, so its own operator
+  check (wall, WHEP, operator API) agrees with the gate even if a path were ever left ungated.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import HTTPConnection, Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from portal.errors import AuthenticationError, PermissionDeniedError
+from portal.identity.principal import Principal
+from portal.models import Role
+from portal.web.context import PortalContext
+from portal.web.deps import caller_of
+from streaming.app import create_app as create_live_app
+from streaming.auth import Authorizer
+from streaming.service import LiveService
+
+LIVE_PREFIX = "/live"
+WALL_PATH = f"{LIVE_PREFIX}/wall"
+WATCH_ROLES = frozenset({Role.OPERATOR, Role.ADMIN})
+# Paths of the live app (below the mount) that carry their own access control.
+_UNGATED_PREFIXES = ("/whip/", "/public/", "/static/")
+# Paths of the live app the portal keeps to itself (see the module docstring).
+_PORTAL_DECIDES = "/api/public/"
+
+
+def may_watch(principal: Principal | None) -> bool:
+    """True for a signed-in operator (or admin); False for parties, other roles and anonymous."""
+    return principal is not None and not principal.is_party and principal.role in WATCH_ROLES
+
+
+def operator_authorizer(context: PortalContext) -> Authorizer:
+    """The live app's operator check: the portal session of the request belongs to an operator."""
+
+    async def authorize(connection: HTTPConnection) -> bool:
+        request = Request(connection.scope)
+        return may_watch(await caller_of(request, context))
+
+    return authorize
+
+
+class LiveGate:
+    """ASGI wrapper of the mounted live app: refuses non-operators on every gated path (see module)."""
+
+    def __init__(self, app: ASGIApp, context: PortalContext) -> None:
+        self._app = app
+        self._context = context
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and _gated(scope):
+            principal = await caller_of(Request(scope, receive), self._context)
+            if principal is None:
+                raise AuthenticationError("operator sign-in required")
+            if not may_watch(principal):
+                raise PermissionDeniedError("the command-centre wall is for operators")
+            if _inner_path(scope).startswith(_PORTAL_DECIDES):
+                raise PermissionDeniedError(
+                    "public broadcasts follow the hearing schedule; "
+                    "clerks cut and resume them at /staff/broadcasts"
+                )
+        # The live app is its own root below the mount: its url_for (WHIP/WHEP Location headers)
+        # resolves its own route names (not the host router's) under /live.
+        inner = {key: value for key, value in scope.items() if key != "router"}
+        inner["app_root_path"] = scope.get("root_path", "")
+        await self._app(inner, receive, send)
+
+
+def _inner_path(scope: Scope) -> str:
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path
+
+
+def _gated(scope: Scope) -> bool:
+    return not _inner_path(scope).startswith(_UNGATED_PREFIXES)
+
+
+def gated_live_app(context: PortalContext, service: LiveService) -> ASGIApp:
+    """The live app around ``service`` behind the operator gate, to mount at ``LIVE_PREFIX``.
+
+    The gate raises portal errors, which the host app's handlers answer (it must be the portal)."""
+    return LiveGate(create_live_app(service, authorize=operator_authorizer(context)), context)

@@ -1,0 +1,55 @@
+"""The compliance report for court staff: page and JSON."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel
+
+from portal.db import transaction
+from portal.records.compliance import build_report
+from portal.web.deps import ContextDep, StaffDep
+from portal.web.templates import render
+
+router = APIRouter(tags=["compliance"])
+
+PROBLEM_NAMES = {
+    "no recording": "没有录像",
+    "recording incomplete or not archived": "录像不完整或未归档",
+    "recording not verified": "录像尚未校验",
+    "verification failed": "录像校验失败",
+}
+
+
+class ComplianceOut(BaseModel):
+    """The compliance report."""
+
+    generated_at: datetime
+    hearings_without_verified_recording: list[dict[str, Any]]
+    failed_recordings: list[dict[str, Any]]
+    late_notices: list[dict[str, Any]]
+
+
+@router.get("/api/compliance", response_model=ComplianceOut, summary="Compliance report")
+def api_compliance(context: ContextDep, staff: StaffDep) -> ComplianceOut:
+    """Hearings without a complete verified recording, failed verifications, late notices."""
+    with transaction(context.sessions) as db:
+        report = build_report(db, staff, now=context.clock.now())
+    return ComplianceOut(
+        generated_at=report.generated_at,
+        hearings_without_verified_recording=[asdict(g) for g in report.hearings_without_verified_recording],
+        failed_recordings=[asdict(r) for r in report.failed_recordings],
+        late_notices=[asdict(n) for n in report.late_notices],
+    )
+
+
+@router.get("/staff/compliance", response_class=HTMLResponse, summary="Compliance page")
+def compliance_page(request: Request, context: ContextDep, staff: StaffDep) -> HTMLResponse:
+    """The same report as a page."""
+    with transaction(context.sessions) as db:
+        report = build_report(db, staff, now=context.clock.now())
+    return render(request, "compliance.html", {"report": report, "problems": PROBLEM_NAMES})

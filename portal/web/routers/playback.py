@@ -1,0 +1,93 @@
+"""Playing a granted recording: the player page, its HLS playlist, and the segment redirects.
+
+Every request re-checks the grant (owner, window, revocation) and answers only once its audit record
+is committed (group commit, see ``portal.audit.batcher``). Answers are ``no-store``; the page
+offers no download link and overlays a watermark (party, grant, current time) on the video.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from portal.identity.principal import Principal
+from portal.review.playback import GrantPlayback, choose_track, issue_object_url, playlist
+from portal.web.context import PortalContext
+from portal.web.deps import ContextDep, CurrentParty, IdPath, client_ip
+from portal.web.templates import render
+
+router = APIRouter(tags=["playback"])
+
+NO_STORE = {"Cache-Control": "no-store, private", "Referrer-Policy": "no-referrer"}
+StreamQuery = Annotated[str | None, Query(max_length=32, pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")]
+
+
+async def _playback(context: PortalContext, party: Principal, grant_id: int) -> GrantPlayback:
+    """The grant check: from memory when possible, else in a worker thread (database, bucket)."""
+    gate = context.playback_gate
+    playback = gate.check_from_memory(party, grant_id)
+    return playback if playback is not None else await asyncio.to_thread(gate.check, party, grant_id)
+
+
+@router.get("/review/grants/{grant_id}", response_class=HTMLResponse, summary="Player page")
+async def player_page(
+    request: Request, context: ContextDep, party: CurrentParty, grant_id: IdPath, stream: StreamQuery = None
+) -> HTMLResponse:
+    """The player for a grant the party holds (403 when expired or revoked, 404 for others' grants)."""
+    playback = await _playback(context, party, grant_id)
+    track = choose_track(playback.tracks, stream)
+    values = {
+        "grant_id": grant_id,
+        "stream": track.stream,
+        "streams": sorted(name for name, t in playback.tracks.tracks.items() if t.segments),
+        "party_name": party.display_name,
+        "not_after": playback.grant.not_after,
+        "now": context.clock.now(),
+        "zone": context.settings.portal_display_timezone,
+    }
+    return render(request, "player.html", values, headers=NO_STORE)
+
+
+@router.get(
+    "/review/grants/{grant_id}/playlist.m3u8",
+    summary="HLS VOD playlist",
+    response_class=Response,
+    responses={200: {"content": {"application/vnd.apple.mpegurl": {}}}, 403: {}, 404: {}},
+)
+async def playlist_m3u8(
+    request: Request, context: ContextDep, party: CurrentParty, grant_id: IdPath, stream: StreamQuery = None
+) -> Response:
+    """The VOD playlist of the granted recording's stream; its segment URLs are portal paths."""
+    playback = await _playback(context, party, grant_id)
+    track = choose_track(playback.tracks, stream)
+    text, entry = playlist(party, playback, track, texts=context.playlists, ip=client_ip(request))
+    await context.audit_batch.record(entry, at=context.clock.now())
+    return Response(text, media_type="application/vnd.apple.mpegurl", headers=NO_STORE)
+
+
+@router.get(
+    "/review/grants/{grant_id}/objects/{stream}/{name}",
+    summary="Segment (redirect)",
+    status_code=302,
+    response_class=RedirectResponse,
+    responses={302: {}, 403: {}, 404: {}},
+)
+async def segment(
+    request: Request, context: ContextDep, party: CurrentParty, *, grant_id: IdPath, stream: str, name: str
+) -> RedirectResponse:
+    """Redirect to a presigned GET (at most two minutes) of one init or media segment."""
+    playback = await _playback(context, party, grant_id)
+    url, entry = issue_object_url(
+        party,
+        playback,
+        stream[:32],
+        name[:32],
+        store=context.store,
+        lifetime=context.segment_url_lifetime,
+        ip=client_ip(request),
+    )
+    await context.audit_batch.record(entry, at=context.clock.now())
+    return RedirectResponse(url, status_code=302, headers=NO_STORE)
