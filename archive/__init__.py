@@ -1,10 +1,14 @@
 """archive: checksummed segments and journals in S3, store-and-forward upload, verification,
 backup to a second site, fixity audits with repair, retention and legal hold, restore and export.
 
-Imports no other courtrec package.
+Imports no other courtrec package. This package's own ``__init__`` stays light (errors, alarms, the stop
+request): the capabilities live in subpackages, each exporting what other packages use —
+``archive.formats`` (what streaming may import too), ``archive.journal``, ``archive.spool``,
+``archive.store``,
+``archive.preservation``, ``archive.retention``, ``archive.export``; settings in ``archive.settings``.
 """
 
-from archive.alarms import Alarm, AlarmCollector, AlarmCondition, AlarmSeverity, AlarmSink, log_alarm
+from archive.alarms import Alarm, AlarmSeverity, AlarmSink
 from archive.errors import (
     ArchiveError,
     ChecksumMismatchError,
@@ -19,212 +23,23 @@ from archive.errors import (
     StoreAuthError,
     StoreUnavailableError,
 )
-from archive.export.bag import ExportResult, export_bag
-from archive.export.mp4_join import StreamParts, join_streams
-from archive.export.playlist import (
-    PlaylistSegment,
-    RecordingTracks,
-    StreamTrack,
-    build_vod_playlist,
-    load_tracks,
-    tracks_from_journal,
-)
-from archive.formats.fmp4_boxes import (
-    Box,
-    complete_fragments_length,
-    fragment_start_seconds,
-    iter_boxes,
-    track_timescales,
-)
-from archive.journal.chain import ChainReport, read_chain
-from archive.journal.device_key import DeviceKey, load_or_create_device_key, verify_signature
-from archive.journal.format import EventType, JournalLine, SegmentFlag
-from archive.journal.merkle import merkle_root
-from archive.journal.summary import RecordingSummary, summarize_journal
-from archive.journal.trust import ChainState
-from archive.journal.writer import JournalWriter, list_chunks
-from archive.preservation.audit_report import (
-    AuditFinding,
-    AuditReport,
-    FindingStatus,
-    RepairOutcome,
-    latest_audit_report,
-    render_text,
-    save_report,
-)
-from archive.preservation.audit_sampling import SampleWindow, next_window, ring_position
-from archive.preservation.backup import Backup, BackupReport
-from archive.preservation.fixity_audit import FixityAudit
-from archive.preservation.manifest import (
-    EntryKind,
-    ManifestEntry,
-    RecordingManifest,
-    load_manifest,
-    recording_ids,
-)
-from archive.preservation.replication import CopyOutcome, CopyResult, replicate
-from archive.preservation.restore import RestoreReport, restore
-from archive.preservation.verify import VerifyReport, find_prefix, verify_recording
-from archive.retention.compliance_log import ComplianceEvent, ComplianceLog, ComplianceRecord
-from archive.retention.disposal import DisposalReport, dispose_expired
-from archive.retention.keeper import RetentionKeeper
-from archive.retention.policy import (
-    DisposalDecision,
-    RetentionBook,
-    RetentionPolicy,
-    RetentionState,
-    decide_disposal,
-    parse_policies,
-)
-from archive.settings import ArchiveSettings
-from archive.spool.durable_io import append_durably, fsync_directory, write_file_durably
-from archive.spool.hashing import sha256_bytes, sha256_file
-from archive.spool.layout import (
-    RecordingSpool,
-    check_identifier,
-    check_stream_name,
-    device_key_path,
-    locator_body,
-    locator_key,
-    queue_path,
-    recording_prefix,
-    segment_name,
-)
-from archive.spool.sealing import SealedFile, seal_file
-from archive.spool.upload_queue import UploadItem, UploadQueue, UploadState
-from archive.spool.uploader import Backoff, Uploader
 from archive.stop_request import StopRequest
-from archive.store.object_lock import LockMode, ObjectLock, ObjectRetention, ObjectVersion
-from archive.store.object_store import ObjectStore, PutOutcome, StoreConfig, StoredObject
-from archive.store.public_origin import PublicOrigin, PublicOriginConfig
-from archive.store.sites import Site
-from archive.store.storage_pressure import StorageReading, check_bucket_pressure, check_disk_pressure
-from archive.store.worm_probe import WormCheck, WormReport, probe_worm
 
 __all__ = [
     "Alarm",
-    "AlarmCollector",
-    "AlarmCondition",
     "AlarmSeverity",
     "AlarmSink",
     "ArchiveError",
-    "ArchiveSettings",
-    "AuditFinding",
-    "AuditReport",
-    "Backoff",
-    "Backup",
-    "BackupReport",
-    "Box",
-    "ChainReport",
-    "ChainState",
     "ChecksumMismatchError",
-    "ComplianceEvent",
-    "ComplianceLog",
-    "ComplianceRecord",
-    "CopyOutcome",
-    "CopyResult",
-    "DeviceKey",
-    "DisposalDecision",
-    "DisposalReport",
     "EmbeddedStoreError",
-    "EntryKind",
-    "EventType",
     "ExportError",
-    "ExportResult",
-    "FindingStatus",
-    "FixityAudit",
     "IntegrityError",
     "JournalError",
-    "JournalLine",
-    "JournalWriter",
-    "LockMode",
-    "ManifestEntry",
     "ObjectConflictError",
-    "ObjectLock",
     "ObjectNotFoundError",
-    "ObjectRetention",
-    "ObjectStore",
-    "ObjectVersion",
-    "PlaylistSegment",
-    "PublicOrigin",
-    "PublicOriginConfig",
     "PublicOriginError",
-    "PutOutcome",
-    "RecordingManifest",
-    "RecordingSpool",
-    "RecordingSummary",
-    "RecordingTracks",
-    "RepairOutcome",
-    "RestoreReport",
-    "RetentionBook",
-    "RetentionKeeper",
-    "RetentionPolicy",
-    "RetentionState",
-    "SampleWindow",
-    "SealedFile",
-    "SegmentFlag",
-    "Site",
     "SpoolError",
     "StopRequest",
-    "StorageReading",
     "StoreAuthError",
-    "StoreConfig",
     "StoreUnavailableError",
-    "StoredObject",
-    "StreamParts",
-    "StreamTrack",
-    "UploadItem",
-    "UploadQueue",
-    "UploadState",
-    "Uploader",
-    "VerifyReport",
-    "WormCheck",
-    "WormReport",
-    "append_durably",
-    "build_vod_playlist",
-    "check_bucket_pressure",
-    "check_disk_pressure",
-    "check_identifier",
-    "check_stream_name",
-    "complete_fragments_length",
-    "decide_disposal",
-    "device_key_path",
-    "dispose_expired",
-    "export_bag",
-    "find_prefix",
-    "fragment_start_seconds",
-    "fsync_directory",
-    "iter_boxes",
-    "join_streams",
-    "latest_audit_report",
-    "list_chunks",
-    "load_manifest",
-    "load_or_create_device_key",
-    "load_tracks",
-    "locator_body",
-    "locator_key",
-    "log_alarm",
-    "merkle_root",
-    "next_window",
-    "parse_policies",
-    "probe_worm",
-    "queue_path",
-    "read_chain",
-    "recording_ids",
-    "recording_prefix",
-    "render_text",
-    "replicate",
-    "restore",
-    "ring_position",
-    "save_report",
-    "seal_file",
-    "segment_name",
-    "sha256_bytes",
-    "sha256_file",
-    "summarize_journal",
-    "track_timescales",
-    "tracks_from_journal",
-    "verify_recording",
-    "verify_signature",
-    "write_file_durably",
 ]

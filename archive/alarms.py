@@ -2,7 +2,7 @@
 
 An alarm is a value handed to an :data:`AlarmSink`. The archive's own sink logs it; the portal's
 alarm board plugs in its own sink. Alarms are for people to act on; the legal record of what happened
-is the compliance log (:mod:`archive.retention.compliance_log`), which callers write to as well.
+is the compliance log (:mod:`archive.preservation.compliance_log`), which callers write to as well.
 """
 
 from __future__ import annotations

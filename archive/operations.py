@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from archive.alarms import Alarm, AlarmCollector, AlarmCondition, AlarmSeverity, log_alarm
 from archive.errors import ArchiveError, StoreUnavailableError
-from archive.retention.compliance_log import ComplianceEvent, ComplianceLog, ComplianceRecord
+from archive.preservation.compliance_log import ComplianceEvent, ComplianceLog, ComplianceRecord
 from archive.retention.keeper import RetentionKeeper
 from archive.retention.policy import RetentionBook, add_years, parse_policies
 from archive.settings import ArchiveSettings

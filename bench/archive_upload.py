@@ -24,7 +24,7 @@ from pathlib import Path
 
 from minio import Minio
 
-from archive.spool.hashing import sha256_file
+from archive.formats.hashing import sha256_file
 from archive.spool.upload_queue import UploadQueue
 from archive.spool.uploader import Uploader
 from archive.store.embedded import EmbeddedStore

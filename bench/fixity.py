@@ -22,11 +22,11 @@ from pathlib import Path
 
 from minio import Minio
 
+from archive.formats.hashing import sha256_bytes
 from archive.journal.device_key import load_or_create_device_key
 from archive.journal.format import EventType
 from archive.journal.writer import JournalWriter, list_chunks
 from archive.preservation.fixity_audit import FixityAudit
-from archive.spool.hashing import sha256_bytes
 from archive.spool.layout import locator_body, locator_key
 from archive.store.embedded import EmbeddedStore
 from archive.store.object_store import ObjectStore

@@ -11,15 +11,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from archive import (
-    ArchiveError,
-    ArchiveSettings,
-    ObjectStore,
-    StopRequest,
-    StoreAuthError,
-    StoreUnavailableError,
-    UploadState,
-)
+from archive import ArchiveError, StopRequest, StoreAuthError, StoreUnavailableError
+from archive.settings import ArchiveSettings
+from archive.spool import UploadState
+from archive.store import ObjectStore
 from capture.encoder import VideoEncoderName
 from capture.errors import CaptureError
 from capture.live import LiveTarget, parse_gps, start_live, stop_live

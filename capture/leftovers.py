@@ -12,7 +12,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from archive import EventType, JournalWriter, SealedFile, SegmentFlag, sha256_file
+from archive.formats import sha256_file
+from archive.journal import EventType, JournalWriter, SegmentFlag
+from archive.spool import SealedFile
 from capture.salvage import MediaSpan, probe_span, salvage_torn_segment
 from capture.segmenter import TEMP_SUFFIX
 

@@ -17,7 +17,7 @@ import urllib.request
 from dataclasses import asdict
 from datetime import datetime
 
-from archive import RecordingSummary
+from archive.export import RecordingSummary
 from capture.errors import CaptureError
 
 logger = logging.getLogger(__name__)

@@ -17,30 +17,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from archive import (
-    ArchiveError,
-    EventType,
-    JournalWriter,
-    ObjectStore,
+from archive import ArchiveError
+from archive.export import RecordingSummary, summarize_journal
+from archive.formats import check_identifier, check_stream_name, sha256_bytes, sha256_file, write_file_durably
+from archive.journal import EventType, JournalWriter, load_or_create_device_key
+from archive.spool import (
     RecordingSpool,
-    RecordingSummary,
     Uploader,
     UploadItem,
     UploadQueue,
     UploadState,
-    check_identifier,
-    check_stream_name,
     device_key_path,
-    load_or_create_device_key,
     locator_body,
     locator_key,
     queue_path,
     recording_prefix,
-    sha256_bytes,
-    sha256_file,
-    summarize_journal,
-    write_file_durably,
 )
+from archive.store import ObjectStore
 from capture.errors import RecorderError
 from capture.recording_log import RecordingLog
 from capture.recovery import RecordingHistory, recover_streams, requeue_journaled

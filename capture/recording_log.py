@@ -11,15 +11,9 @@ import threading
 from datetime import datetime
 from pathlib import Path
 
-from archive import (
-    EventType,
-    JournalWriter,
-    RecordingSpool,
-    SealedFile,
-    UploadQueue,
-    sha256_bytes,
-    write_file_durably,
-)
+from archive.formats import sha256_bytes, write_file_durably
+from archive.journal import EventType, JournalWriter
+from archive.spool import RecordingSpool, SealedFile, UploadQueue
 from capture.leftovers import StreamHistory, journal_leftovers
 from capture.segmenter import SegmentInfo
 from devices import HealthCondition

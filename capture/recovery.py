@@ -11,7 +11,9 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from archive import EventType, JournalLine, RecordingSpool, list_chunks, sha256_file
+from archive.formats import sha256_file
+from archive.journal import EventType, JournalLine, list_chunks
+from archive.spool import RecordingSpool
 from capture.leftovers import StreamHistory, journal_leftovers
 from capture.recording_log import RecordingLog
 

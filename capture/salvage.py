@@ -16,7 +16,8 @@ from pathlib import Path
 
 import av
 
-from archive import SealedFile, complete_fragments_length, fsync_directory, seal_file
+from archive.formats import complete_fragments_length, fsync_directory
+from archive.spool import SealedFile, seal_file
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from archive import SealedFile, fragment_start_seconds, iter_boxes, seal_file, segment_name, track_timescales
+from archive.formats import fragment_start_seconds, iter_boxes, track_timescales
+from archive.spool import SealedFile, seal_file, segment_name
 
 logger = logging.getLogger(__name__)
 

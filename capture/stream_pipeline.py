@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 import av
 
-from archive import SealedFile
+from archive.spool import SealedFile
 from capture.encoder import VideoEncoderConfig, VideoEncoderName, open_video_encoder
 from capture.overlay import Overlay
 from capture.packet_tap import EncodedVideoPacket, PacketTap

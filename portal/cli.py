@@ -20,7 +20,8 @@ import uvicorn
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
-from archive import ArchiveError, ArchiveSettings
+from archive import ArchiveError
+from archive.settings import ArchiveSettings
 from portal.audit.trail import verify_chain
 from portal.broadcasting.live_origin import open_public_origin
 from portal.clock import SystemClock

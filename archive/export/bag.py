@@ -32,10 +32,10 @@ import bagit
 
 from archive.errors import ArchiveError, ExportError, IntegrityError, StoreUnavailableError
 from archive.export.mp4_join import StreamParts, join_streams
+from archive.formats.hashing import sha256_file
 from archive.journal.format import EventType
+from archive.preservation.compliance_log import ComplianceRecord
 from archive.preservation.manifest import ManifestEntry, RecordingManifest, load_manifest
-from archive.retention.compliance_log import ComplianceRecord
-from archive.spool.hashing import sha256_file
 from archive.store.sites import Site
 
 logger = logging.getLogger(__name__)

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from archive.errors import JournalError
+from archive.formats.identifiers import check_identifier
 from archive.journal.chain import read_chain
 from archive.journal.format import EventType
 from archive.preservation.verify import find_prefix
-from archive.spool.layout import check_identifier
 from archive.store.object_store import ObjectStore
 
 HLS_VERSION = 7

@@ -1,1 +1,38 @@
-"""archive.formats."""
+"""What archive and streaming both need, and the lowest layer of the archive: fMP4 box reading, the
+identifier grammar, the canonical SHA-256 and the POSIX steps of a durable write. Imports no S3 code.
+"""
+
+from archive.formats.durable_io import append_durably, fsync_directory, write_file_durably
+from archive.formats.fmp4_boxes import (
+    Box,
+    complete_fragments_length,
+    fragment_start_seconds,
+    iter_boxes,
+    track_timescales,
+)
+from archive.formats.hashing import sha256_bytes, sha256_file
+from archive.formats.identifiers import (
+    IDENTIFIER,
+    STREAM_NAME,
+    check_identifier,
+    check_stream_name,
+    is_identifier,
+)
+
+__all__ = [
+    "IDENTIFIER",
+    "STREAM_NAME",
+    "Box",
+    "append_durably",
+    "check_identifier",
+    "check_stream_name",
+    "complete_fragments_length",
+    "fragment_start_seconds",
+    "fsync_directory",
+    "is_identifier",
+    "iter_boxes",
+    "sha256_bytes",
+    "sha256_file",
+    "track_timescales",
+    "write_file_durably",
+]

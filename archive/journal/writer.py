@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any, Self
 
 from archive.errors import JournalError
+from archive.formats.durable_io import append_durably, write_file_durably
+from archive.formats.hashing import sha256_bytes
 from archive.journal.chain import read_chain
 from archive.journal.device_key import DeviceKey
 from archive.journal.format import (
@@ -29,8 +31,6 @@ from archive.journal.format import (
     utc_now_iso,
 )
 from archive.journal.merkle import merkle_root
-from archive.spool.durable_io import append_durably, write_file_durably
-from archive.spool.hashing import sha256_bytes
 
 CHUNK_SUFFIX = ".jsonl"
 _LEAF_EVENTS = frozenset({EventType.INIT, EventType.SEGMENT})

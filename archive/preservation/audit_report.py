@@ -14,7 +14,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from archive.errors import ObjectNotFoundError
-from archive.spool.hashing import sha256_bytes
+from archive.formats.hashing import sha256_bytes
 from archive.store.object_store import ObjectStore
 
 REPORT_PREFIX = "audit-reports/"

@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 
 from archive.alarms import Alarm, AlarmCondition, AlarmSeverity, AlarmSink, log_alarm
 from archive.errors import ArchiveError, ObjectConflictError, StoreAuthError, StoreUnavailableError
+from archive.formats.hashing import sha256_bytes
 from archive.preservation.manifest import load_manifest, recording_ids
 from archive.preservation.replication import (
     CopyOutcome,
@@ -40,7 +41,6 @@ from archive.preservation.replication import (
     replicate,
 )
 from archive.preservation.verify import find_prefix
-from archive.spool.hashing import sha256_bytes
 from archive.stop_request import StopRequest
 from archive.store.sites import Site
 

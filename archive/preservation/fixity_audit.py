@@ -29,9 +29,9 @@ from archive.errors import ArchiveError, ObjectNotFoundError, StoreAuthError, St
 from archive.preservation.audit_report import AuditReport, FindingStatus, RepairOutcome, save_report
 from archive.preservation.audit_sampling import SampleWindow, next_window, ring_position
 from archive.preservation.audit_tally import AuditTally
+from archive.preservation.compliance_log import COMPLIANCE_LOG_PREFIX, ComplianceEvent, ComplianceLog
 from archive.preservation.manifest import ManifestEntry, load_manifest, recording_ids
 from archive.preservation.replication import Protect, compliance_log_entries, repair_copy
-from archive.retention.compliance_log import COMPLIANCE_LOG_PREFIX, ComplianceEvent, ComplianceLog
 from archive.spool.layout import locator_key
 from archive.store.sites import Site
 

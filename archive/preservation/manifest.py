@@ -22,10 +22,11 @@ from archive.errors import (
     ObjectNotFoundError,
     StoreUnavailableError,
 )
+from archive.formats.hashing import sha256_bytes
+from archive.formats.identifiers import check_identifier
 from archive.journal.format import EventType, JournalLine
 from archive.journal.trust import ChainState
-from archive.spool.hashing import sha256_bytes
-from archive.spool.layout import LOCATOR_PREFIX, check_identifier, locator_body, locator_key
+from archive.spool.layout import LOCATOR_PREFIX, locator_body, locator_key
 from archive.store.object_store import ObjectStore
 from archive.store.sites import Site
 

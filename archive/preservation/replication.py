@@ -23,9 +23,9 @@ from archive.errors import (
     ObjectNotFoundError,
     StoreUnavailableError,
 )
+from archive.formats.hashing import sha256_bytes
+from archive.preservation.compliance_log import ComplianceLog
 from archive.preservation.manifest import EntryKind, ManifestEntry
-from archive.retention.compliance_log import ComplianceLog
-from archive.spool.hashing import sha256_bytes
 from archive.store.sites import Site
 
 logger = logging.getLogger(__name__)

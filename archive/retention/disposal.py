@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 
 from archive.alarms import Alarm, AlarmCondition, AlarmSeverity, AlarmSink, log_alarm
 from archive.errors import ArchiveError, StoreUnavailableError
+from archive.preservation.compliance_log import ComplianceEvent
 from archive.preservation.manifest import RecordingManifest, load_manifest, recording_ids
-from archive.retention.compliance_log import ComplianceEvent
 from archive.retention.keeper import RetentionKeeper
 from archive.retention.policy import DisposalDecision, RetentionBook, RetentionState, decide_disposal
 from archive.spool.layout import locator_key

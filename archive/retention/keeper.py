@@ -20,8 +20,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from archive.errors import ArchiveError, ObjectNotFoundError
+from archive.preservation.compliance_log import ComplianceEvent, ComplianceLog
 from archive.preservation.manifest import RecordingManifest, load_manifest, recording_ids
-from archive.retention.compliance_log import ComplianceEvent, ComplianceLog
 from archive.retention.policy import RetentionBook, RetentionPolicy, RetentionState, add_years
 from archive.store.object_lock import LockMode
 from archive.store.sites import Site

@@ -2,7 +2,7 @@
 
 Policies are per case type (a court's records schedule: e.g. ``long-term`` = 30 years, ``permanent``).
 The retention state of every recording and the legal holds on cases are folded from the compliance log
-(:mod:`archive.retention.compliance_log`), so they are as tamper-evident as the log itself.
+(:mod:`archive.preservation.compliance_log`), so they are as tamper-evident as the log itself.
 :func:`decide_disposal` is the only place that says "dispose": it answers DISPOSE only for a recording
 that has an assigned, finite, expired retention, is not disposed yet and whose case is not held.
 Storage pressure is deliberately not an input.
@@ -17,7 +17,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from archive.errors import ArchiveError
-from archive.retention.compliance_log import ComplianceEvent, ComplianceRecord
+from archive.preservation.compliance_log import ComplianceEvent, ComplianceRecord
 
 DEFAULT_POLICIES: Mapping[str, int | None] = {"short-term": 10, "long-term": 30, "permanent": None}
 _CASE_TYPE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")

@@ -9,32 +9,13 @@ Bucket:  recordings/{court}/{yyyy}/{mm}/{dd}/{recording_id}/{stream}/{seq:08d}.m
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from archive.errors import ArchiveError
+from archive.formats.identifiers import check_stream_name
 
-_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 LOCATOR_PREFIX = "recordings-by-id/"
-
-
-def check_identifier(value: str, *, what: str) -> str:
-    """Return ``value`` if it is safe in a path and an object key; raise ArchiveError naming ``what``."""
-    if not _ID_PATTERN.match(value) or ".." in value:
-        raise ArchiveError(
-            f"{what} {value!r} is not accepted: use 1-128 letters, digits, '.', '_' or '-' (no '..')"
-        )
-    return value
-
-
-def check_stream_name(value: str) -> str:
-    """Return ``value`` if it is a valid stream name ([a-z0-9][a-z0-9-]{0,31}); else raise ArchiveError."""
-    if not _NAME_PATTERN.match(value):
-        raise ArchiveError(f"stream name {value!r} is not accepted: use [a-z0-9][a-z0-9-]{{0,31}}")
-    return value
 
 
 def segment_name(seq: int) -> str:

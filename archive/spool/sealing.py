@@ -11,8 +11,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from archive.spool.durable_io import fsync_directory
-from archive.spool.hashing import sha256_file
+from archive.formats.durable_io import fsync_directory
+from archive.formats.hashing import sha256_file
 
 
 @dataclass(frozen=True, slots=True)

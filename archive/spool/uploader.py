@@ -22,7 +22,7 @@ from archive.errors import (
     StoreAuthError,
     StoreUnavailableError,
 )
-from archive.spool.hashing import sha256_file
+from archive.formats.hashing import sha256_file
 from archive.spool.upload_queue import UploadItem, UploadQueue, UploadState
 from archive.store.object_store import ObjectStore
 

@@ -19,7 +19,6 @@ import hashlib
 import io
 import json
 import logging
-import re
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from typing import NoReturn
 from minio.error import S3Error
 
 from archive.errors import PublicOriginError, StoreAuthError, StoreUnavailableError
+from archive.formats.identifiers import IDENTIFIER
 from archive.store.object_store import StoreConfig
 from archive.store.s3_client import (
     AUTH_CODES,
@@ -47,7 +47,6 @@ CHANGING_CACHE_CONTROL = "public, max-age=1"
 IMMUTABLE_CACHE_CONTROL = "public, max-age=3600, immutable"
 IMMUTABLE_CONTENT_TYPES = frozenset({"video/mp4", "video/iso.segment", "audio/mp4", "video/mp2t"})
 
-_NAME_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}", re.ASCII)
 _NO_LOCK_CODES = frozenset({"ObjectLockConfigurationNotFoundError", "NoSuchObjectLockConfiguration"})
 _MISSING_CODES = frozenset({"NoSuchKey"})
 
@@ -257,7 +256,7 @@ def cache_control_for(content_type: str) -> str:
 
 def _check_relative_name(name: str, what: str) -> None:
     parts = name.split("/")
-    if not all(_NAME_PART.fullmatch(part) for part in parts):  # no "", ".", ".." or absolute names
+    if not all(IDENTIFIER.fullmatch(part) for part in parts):  # no "", ".", ".." or absolute names
         raise ValueError(
             f"{what!r} must be relative, parts of [A-Za-z0-9][A-Za-z0-9._-]* joined by '/' (got {name!r})"
         )

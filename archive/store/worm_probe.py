@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from archive.errors import ArchiveError, StoreUnavailableError
-from archive.spool.hashing import sha256_bytes
+from archive.formats.hashing import sha256_bytes
 from archive.store.object_lock import LockMode, ObjectLock
 from archive.store.object_store import ObjectStore
 

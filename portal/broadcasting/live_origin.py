@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from archive import ArchiveError, ArchiveSettings, ObjectStore, PublicOrigin
+from archive import ArchiveError
+from archive.settings import ArchiveSettings
+from archive.store import ObjectStore, PublicOrigin
 from streaming.errors import HlsError
 from streaming.public.segment_publisher import SegmentPublisher
 from streaming.settings import StreamingSettings

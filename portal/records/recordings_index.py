@@ -16,16 +16,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from archive import (
-    ArchiveError,
-    ObjectStore,
-    RecordingSummary,
-    VerifyReport,
-    find_prefix,
-    read_chain,
-    summarize_journal,
-    verify_recording,
-)
+from archive import ArchiveError
+from archive.export import RecordingSummary, summarize_journal
+from archive.journal import read_chain
+from archive.preservation import VerifyReport, find_prefix, verify_recording
+from archive.store import ObjectStore
 from portal.audit.trail import AuditAction, AuditEntry, append
 from portal.errors import StoreError
 from portal.models import Case, Court, Courtroom, Hearing, Recording, Verification

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from archive import ArchiveSettings, ObjectStore
+from archive.settings import ArchiveSettings
+from archive.store import ObjectStore
 from archive.store.embedded import EmbeddedStore
 from portal.settings import PortalSettings
 

@@ -15,7 +15,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import timedelta
 
-from archive import ArchiveError, ObjectStore, RecordingTracks, StreamTrack, build_vod_playlist
+from archive import ArchiveError
+from archive.export import RecordingTracks, StreamTrack, build_vod_playlist
+from archive.store import ObjectStore
 from portal.audit.trail import AuditAction, AuditEntry
 from portal.errors import NotFoundError, StoreError
 from portal.identity.principal import Principal

@@ -10,7 +10,9 @@ import threading
 import time
 from collections import OrderedDict
 
-from archive import ArchiveError, ObjectNotFoundError, ObjectStore, RecordingTracks, load_tracks
+from archive import ArchiveError, ObjectNotFoundError
+from archive.export import RecordingTracks, load_tracks
+from archive.store import ObjectStore
 from portal.errors import NotFoundError, StoreError
 
 

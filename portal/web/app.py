@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 
-from archive import ObjectStore, PublicOrigin
+from archive.store import ObjectStore, PublicOrigin
 from portal.audit.batcher import AuditBatcher
 from portal.broadcasting.control import InProcessBroadcasts
 from portal.broadcasting.live_origin import live_on_origin

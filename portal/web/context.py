@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from archive import ObjectStore
+from archive.store import ObjectStore
 from portal.audit.batcher import AuditBatcher
 from portal.clock import Clock
 from portal.identity.principal import SignedInSession

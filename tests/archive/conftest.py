@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.spool.hashing import sha256_bytes
+from archive.formats.hashing import sha256_bytes
 from archive.store.embedded import EmbeddedStore
 from archive.store.object_store import ObjectStore, StoreConfig
 from archive.store.sites import Site

@@ -12,10 +12,10 @@ import time
 import pytest
 
 from archive.errors import ArchiveError
+from archive.formats.hashing import sha256_bytes
 from archive.preservation.backup import MARK_PREFIX, Backup
 from archive.preservation.replication import CopyOutcome
 from archive.preservation.verify import find_prefix, verify_recording
-from archive.spool.hashing import sha256_bytes
 from archive.store.object_store import ObjectStore
 from archive.store.sites import Site
 from tests.conftest import MakeEmbeddedStore

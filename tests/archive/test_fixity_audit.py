@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from archive.alarms import AlarmCollector, AlarmCondition, AlarmSeverity
+from archive.formats.hashing import sha256_bytes
 from archive.preservation.audit_report import (
     AuditReport,
     FindingStatus,
@@ -19,10 +20,9 @@ from archive.preservation.audit_report import (
 )
 from archive.preservation.audit_sampling import next_window, ring_position
 from archive.preservation.backup import Backup
+from archive.preservation.compliance_log import ComplianceEvent, ComplianceLog
 from archive.preservation.fixity_audit import FixityAudit
 from archive.preservation.verify import find_prefix, verify_recording
-from archive.retention.compliance_log import ComplianceEvent, ComplianceLog
-from archive.spool.hashing import sha256_bytes
 from archive.store.embedded import EmbeddedStore
 from archive.store.object_store import ObjectStore
 from archive.store.sites import Site

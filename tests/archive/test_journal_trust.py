@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from archive.errors import JournalError
+from archive.formats.hashing import sha256_bytes
 from archive.journal.device_key import DeviceKey, load_or_create_device_key
 from archive.journal.format import EventType
 from archive.journal.merkle import merkle_root
 from archive.journal.trust import ChainState
 from archive.journal.writer import JournalWriter, list_chunks
-from archive.spool.hashing import sha256_bytes
 
 DIGEST_A = "aa" * 32
 DIGEST_B = "bb" * 32

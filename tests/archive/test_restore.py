@@ -9,10 +9,10 @@ import uuid
 import pytest
 
 from archive.preservation.backup import Backup
+from archive.preservation.compliance_log import ComplianceEvent, ComplianceLog
 from archive.preservation.replication import CopyOutcome
 from archive.preservation.restore import restore
 from archive.preservation.verify import find_prefix, verify_recording
-from archive.retention.compliance_log import ComplianceEvent, ComplianceLog
 from archive.store.object_store import ObjectStore
 from archive.store.sites import Site
 

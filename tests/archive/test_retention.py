@@ -11,8 +11,8 @@ import pytest
 from archive.alarms import AlarmCollector, AlarmCondition
 from archive.errors import ArchiveError, IntegrityError, StoreAuthError
 from archive.preservation.backup import Backup
+from archive.preservation.compliance_log import ComplianceEvent, ComplianceLog
 from archive.preservation.verify import find_prefix, verify_recording
-from archive.retention.compliance_log import ComplianceEvent, ComplianceLog
 from archive.retention.disposal import dispose_expired
 from archive.retention.keeper import RetentionKeeper
 from archive.retention.policy import (

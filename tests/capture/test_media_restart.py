@@ -8,15 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from archive import (
-    JournalWriter,
-    RecordingSpool,
-    SealedFile,
-    UploadQueue,
-    list_chunks,
-    load_or_create_device_key,
-    read_chain,
-)
+from archive.journal import JournalWriter, list_chunks, load_or_create_device_key, read_chain
+from archive.spool import RecordingSpool, SealedFile, UploadQueue
 from capture.recording_log import RecordingLog
 from capture.segmenter import SegmentInfo
 from capture.stream_pipeline import StreamPipeline, StreamSettings

@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from archive import RecordingSummary
+from archive.export import RecordingSummary
 from capture.errors import CaptureError
 from capture.portal_report import REPORT_PATH, PortalReporter
 

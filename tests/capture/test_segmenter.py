@@ -10,7 +10,8 @@ import av
 import numpy as np
 import pytest
 
-from archive import SealedFile, complete_fragments_length, sha256_file
+from archive.formats import complete_fragments_length, sha256_file
+from archive.spool import SealedFile
 from capture.encoder import VideoEncoderConfig, VideoEncoderName, open_video_encoder
 from capture.segmenter import CmafSegmenter, SegmentInfo
 

@@ -27,7 +27,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from archive import RecordingSummary
+from archive.export import RecordingSummary
 from archive.store.embedded import EmbeddedStore
 from archive.store.object_store import ObjectStore, StoreConfig
 from portal.clock import FrozenClock

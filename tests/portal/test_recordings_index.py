@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from archive import VerifyReport
+from archive.preservation import VerifyReport
 from portal.db import transaction
 from portal.models import Hearing, Recording
 from portal.records.recordings_index import record_verification

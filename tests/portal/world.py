@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from archive import RecordingSummary
+from archive.export import RecordingSummary
 from portal.cases.filing import CaseDraft, add_case_event, add_party, create_case
 from portal.hearings.notices import HearingDraft, publish_notice, schedule_hearing
 from portal.identity.accounts import create_user, get_or_create_court, get_or_create_courtroom

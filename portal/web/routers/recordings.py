@@ -13,7 +13,7 @@ from fastapi import APIRouter, Header, Request
 from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import select
 
-from archive import RecordingSummary
+from archive.export import RecordingSummary
 from portal.audit.trail import AuditAction, AuditEntry, append
 from portal.db import transaction
 from portal.errors import AuthenticationError, NotFoundError, StoreError

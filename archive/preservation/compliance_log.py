@@ -37,9 +37,9 @@ from enum import StrEnum
 from typing import Any
 
 from archive.errors import ArchiveError, IntegrityError, ObjectConflictError
+from archive.formats.hashing import sha256_bytes
 from archive.journal.chain import ChainReport, read_chain
 from archive.journal.format import FORMAT_VERSION, GENESIS_PREV, JournalLine, encode_line, utc_now_iso
-from archive.spool.hashing import sha256_bytes
 from archive.store.object_store import ObjectStore
 
 logger = logging.getLogger(__name__)
