@@ -9,8 +9,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from archive.errors import ArchiveError, PublicOriginError
 from archive.retention.policy import DEFAULT_POLICIES
-from archive.store.object_store import StoreConfig
 from archive.store.public_origin import PublicOriginConfig
+from archive.store.store_config import StoreConfig
 
 
 class ArchiveSettings(BaseSettings):

@@ -28,8 +28,8 @@ import uvicorn
 from fastapi import Response
 from sqlalchemy import select
 
+from archive.store import ObjectStore, StoreConfig
 from archive.store.embedded import EmbeddedStore, weed_ports
-from archive.store.object_store import ObjectStore, StoreConfig
 from portal.db import transaction
 from portal.demo import seed_demo
 from portal.hearings.notices import HearingDraft, publish_notice, schedule_hearing

@@ -20,8 +20,9 @@ from pathlib import Path
 import pytest
 
 from archive.errors import ArchiveError
-from archive.store.embedded import EmbeddedStore, weed_ports
-from archive.store.object_store import ObjectStore, StoreConfig
+from archive.store import ObjectStore, StoreConfig
+from archive.store.embedded import EmbeddedStore
+from archive.store.weed_process import weed_ports
 
 # Bases up to 22000 keep weed's admin gRPC port (base + 10008) below Linux's ephemeral range (32768+),
 # where outgoing connections could take it between our check and weed's bind.

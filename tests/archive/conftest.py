@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from archive.formats.hashing import sha256_bytes
+from archive.store import ObjectStore, StoreConfig
 from archive.store.embedded import EmbeddedStore
-from archive.store.object_store import ObjectStore, StoreConfig
 from archive.store.sites import Site
 from tests.capture.conftest import SMALL_VIDEO, agent_command, store_env
 from tests.conftest import empty_and_delete_bucket, free_port

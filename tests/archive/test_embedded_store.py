@@ -20,8 +20,9 @@ from pathlib import Path
 import pytest
 
 from archive.errors import EmbeddedStoreError, StoreAuthError, StoreUnavailableError
-from archive.store.embedded import EmbeddedStore, weed_ports
-from archive.store.object_store import ObjectStore, StoreConfig
+from archive.store import ObjectStore, StoreConfig
+from archive.store.embedded import EmbeddedStore
+from archive.store.weed_process import weed_ports
 from archive.store_command import run_store_command
 from tests.conftest import MakeEmbeddedStore, free_port
 

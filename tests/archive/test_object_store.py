@@ -24,7 +24,7 @@ from archive.errors import (
     StoreAuthError,
     StoreUnavailableError,
 )
-from archive.store.object_store import ObjectStore, PutOutcome, StoreConfig
+from archive.store import ObjectStore, PutOutcome, StoreConfig
 
 MIB = 1024 * 1024
 

@@ -16,8 +16,8 @@ from pydantic import SecretStr
 
 from archive.errors import ArchiveError, PublicOriginError
 from archive.settings import ArchiveSettings
+from archive.store import ObjectStore, StoreConfig
 from archive.store.embedded import DEFAULT_PUBLIC_BUCKET, EmbeddedStore
-from archive.store.object_store import ObjectStore, StoreConfig
 from archive.store.public_origin import (
     CHANGING_CACHE_CONTROL,
     IMMUTABLE_CACHE_CONTROL,

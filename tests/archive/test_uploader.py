@@ -15,7 +15,7 @@ import pytest
 from archive.errors import ChecksumMismatchError
 from archive.spool.upload_queue import UploadItem, UploadQueue, UploadState
 from archive.spool.uploader import MAX_STORE_MISMATCHES, Backoff, Uploader
-from archive.store.object_store import ObjectStore, StoreConfig
+from archive.store import ObjectStore, StoreConfig
 
 FAST = Backoff(first_seconds=0.01, cap_seconds=0.05)
 

@@ -13,8 +13,8 @@ from urllib.parse import parse_qs
 
 import pytest
 
+from archive.store import ObjectStore, StoreConfig
 from archive.store.embedded import EmbeddedStore
-from archive.store.object_store import ObjectStore, StoreConfig
 from archive.store.worm_probe import probe_worm
 
 from .conftest import fresh_site

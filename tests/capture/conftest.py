@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.store.object_store import ObjectStore, StoreConfig
+from archive.store import ObjectStore, StoreConfig
 
 RunAgent = Callable[..., subprocess.CompletedProcess[str]]
 SMALL_VIDEO = "synthetic#size=320x240&fps=15&audio=0"

@@ -28,8 +28,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from archive.export import RecordingSummary
+from archive.store import ObjectStore, StoreConfig
 from archive.store.embedded import EmbeddedStore
-from archive.store.object_store import ObjectStore, StoreConfig
 from portal.clock import FrozenClock
 from portal.db import make_engine, make_sessionmaker, transaction
 from portal.migrate import upgrade

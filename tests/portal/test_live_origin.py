@@ -22,7 +22,7 @@ from starlette.types import ASGIApp
 
 from archive.errors import PublicOriginError
 from archive.settings import ArchiveSettings
-from archive.store.object_store import ObjectStore, StoreConfig
+from archive.store import ObjectStore, StoreConfig
 from archive.store.public_origin import PublicOrigin, PublicOriginConfig
 from portal.broadcasting.live_origin import OriginPublisher, live_on_origin, open_public_origin
 from portal.web.app import create_app
