@@ -1,7 +1,7 @@
 """Just enough ISO BMFF (MP4) box reading for fragmented MP4: split fragments, read their start times.
 
-Used to cut the muxer's byte stream into CMAF segments, to salvage the complete fragments of a
-segment cut short by a crash, and to time segments for playlists.
+Used to cut the muxer's byte stream into CMAF segments (the recorder's and the public packager's), to
+salvage the complete fragments of a segment cut short by a crash, and to time segments for playlists.
 """
 
 from __future__ import annotations
@@ -32,18 +32,20 @@ class Box:
         return self.offset + self.header_size
 
 
-def box_at(data: bytes | bytearray | memoryview, offset: int) -> Box | None:
-    """The box starting at ``offset`` if its header and whole body are in ``data``; else None."""
-    if offset + _HEADER.size > len(data):
+def box_at(data: bytes | bytearray | memoryview, offset: int, end: int | None = None) -> Box | None:
+    """The box starting at ``offset`` if its header and whole body lie before ``end`` (default: the end
+    of ``data``); else None."""
+    limit = len(data) if end is None else min(end, len(data))
+    if offset + _HEADER.size > limit:
         return None
     size, box_type = _HEADER.unpack_from(data, offset)
     header = _HEADER.size
     if size == 1:
-        if offset + 16 > len(data):
+        if offset + 16 > limit:
             return None
         size = struct.unpack_from(">Q", data, offset + 8)[0]
         header = 16
-    if size < header or offset + size > len(data):
+    if size < header or offset + size > limit:
         return None
     return Box(type=bytes(box_type), offset=offset, size=size, header_size=header)
 
@@ -53,7 +55,7 @@ def iter_boxes(data: bytes | bytearray | memoryview, start: int = 0, end: int | 
     limit = len(data) if end is None else end
     offset = start
     while offset < limit:
-        box = box_at(data[:limit], offset)
+        box = box_at(data, offset, limit)
         if box is None:
             return
         yield box
@@ -111,6 +113,26 @@ def fragment_start_seconds(data: bytes, moof: Box, timescales: dict[int, int]) -
             ticks = struct.unpack_from(">Q" if version == 1 else ">I", data, at)[0]
             starts.append(ticks / timescales[track_id])
     return min(starts) if starts else None
+
+
+def first_track_decode_time(fragment: bytes) -> int | None:
+    """``baseMediaDecodeTime`` of the first ``traf`` of the fragment's ``moof`` (in that track's
+    timescale), or None when the fragment has no ``moof`` or its first ``traf`` no ``tfdt``."""
+    for moof in iter_boxes(fragment):
+        if moof.type != b"moof":
+            continue
+        for traf in iter_boxes(fragment, moof.payload_offset, moof.end):
+            if traf.type != b"traf":
+                continue
+            for leaf in iter_boxes(fragment, traf.payload_offset, traf.end):
+                if leaf.type == b"tfdt":
+                    version = fragment[leaf.payload_offset]
+                    value: int = struct.unpack_from(
+                        ">Q" if version == 1 else ">I", fragment, leaf.payload_offset + 4
+                    )[0]
+                    return value
+            return None
+    return None
 
 
 def _walk(data: bytes, start: int, end: int) -> Iterator[Box]:

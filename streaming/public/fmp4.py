@@ -1,54 +1,13 @@
 """Splitting the fragmented-MP4 byte stream of our packager into the init segment and fragments.
 
-Only what the packager needs: top-level box framing, and the first track's ``tfdt`` (base media
-decode time) of a ``moof``. (The archive has a fuller reader; streaming may not import it.)
+Box reading is the archive's (:mod:`archive.formats.fmp4_boxes`, which streaming may import).
 """
 
 from __future__ import annotations
 
 import io
-import struct
-from collections.abc import Iterator
 
-_HEADER = 8
-
-
-def iter_boxes(
-    data: bytes | bytearray, start: int = 0, end: int | None = None
-) -> Iterator[tuple[bytes, int, int]]:
-    """Complete boxes in ``data[start:end]`` as (type, offset, end offset); stops at an incomplete one."""
-    limit = len(data) if end is None else end
-    offset = start
-    while offset + _HEADER <= limit:
-        size, box_type = struct.unpack_from(">I4s", data, offset)
-        header = _HEADER
-        if size == 1:
-            if offset + 16 > limit:
-                return
-            size = struct.unpack_from(">Q", data, offset + 8)[0]
-            header = 16
-        if size < header or offset + size > limit:
-            return
-        yield box_type, offset, offset + size
-        offset += size
-
-
-def first_track_decode_time(moof: bytes) -> int | None:
-    """``baseMediaDecodeTime`` of the first ``traf`` in ``moof`` (in that track's timescale)."""
-    for box_type, offset, end in iter_boxes(moof):
-        if box_type != b"moof":
-            continue
-        for child, child_offset, child_end in iter_boxes(moof, offset + _HEADER, end):
-            if child != b"traf":
-                continue
-            for leaf, leaf_offset, _ in iter_boxes(moof, child_offset + _HEADER, child_end):
-                if leaf == b"tfdt":
-                    version = moof[leaf_offset + _HEADER]
-                    fmt = ">Q" if version == 1 else ">I"
-                    value: int = struct.unpack_from(fmt, moof, leaf_offset + _HEADER + 4)[0]
-                    return value
-            return None
-    return None
+from archive.formats.fmp4_boxes import iter_boxes
 
 
 class FragmentCollector(io.RawIOBase):
@@ -71,9 +30,9 @@ class FragmentCollector(io.RawIOBase):
     def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
         self._buffer += data
         consumed = 0
-        for box_type, offset, end in iter_boxes(self._buffer):
-            self._take(box_type, bytes(self._buffer[offset:end]))
-            consumed = end
+        for box in iter_boxes(self._buffer):
+            self._take(box.type, bytes(self._buffer[box.offset : box.end]))
+            consumed = box.end
         del self._buffer[:consumed]
         return len(data)
 

@@ -17,9 +17,10 @@ import av
 from av.audio.codeccontext import AudioCodecContext
 from av.video.codeccontext import VideoCodecContext
 
+from archive.formats.fmp4_boxes import first_track_decode_time
 from streaming.errors import HlsError
 from streaming.feed import RelayedPacket
-from streaming.public.fmp4 import FragmentCollector, first_track_decode_time
+from streaming.public.fmp4 import FragmentCollector
 
 logger = logging.getLogger(__name__)
 

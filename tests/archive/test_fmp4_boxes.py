@@ -1,0 +1,69 @@
+"""ISO BMFF box reading shared by the recorder, the archive and the public packager."""
+
+from __future__ import annotations
+
+import struct
+
+from archive.formats.fmp4_boxes import (
+    box_at,
+    complete_fragments_length,
+    first_track_decode_time,
+    iter_boxes,
+)
+
+
+def box(kind: bytes, payload: bytes = b"") -> bytes:
+    return struct.pack(">I4s", 8 + len(payload), kind) + payload
+
+
+def large_box(kind: bytes, payload: bytes) -> bytes:
+    """A box with the 64-bit size header (size field 1, then the real size)."""
+    return struct.pack(">I4sQ", 1, kind, 16 + len(payload)) + payload
+
+
+def tfdt(decode_time: int, *, version: int) -> bytes:
+    value = struct.pack(">Q" if version == 1 else ">I", decode_time)
+    return box(b"tfdt", bytes([version, 0, 0, 0]) + value)
+
+
+def fragment(decode_time: int, *, version: int = 0, media: bytes = b"x" * 10) -> bytes:
+    tfhd = box(b"tfhd", bytes(4) + struct.pack(">I", 1))
+    return box(b"moof", box(b"traf", tfhd + tfdt(decode_time, version=version))) + box(b"mdat", media)
+
+
+def test_boxes_are_read_one_after_another_and_an_incomplete_one_ends_the_walk() -> None:
+    data = box(b"ftyp", b"iso6") + box(b"free") + box(b"mdat", b"abc")
+    kinds = [b.type for b in iter_boxes(data + data[:5])]
+    assert kinds == [b"ftyp", b"free", b"mdat"]
+
+
+def test_a_box_that_runs_past_the_given_end_is_not_complete() -> None:
+    data = box(b"free", b"0123456789")
+    assert box_at(data, 0) is not None
+    assert box_at(data, 0, end=len(data) - 1) is None
+    assert list(iter_boxes(data, 0, len(data) - 1)) == []
+
+
+def test_64_bit_box_sizes_are_read() -> None:
+    data = large_box(b"mdat", b"payload")
+    found = box_at(data, 0)
+    assert found is not None
+    assert (found.type, found.size, found.header_size) == (b"mdat", len(data), 16)
+
+
+def test_first_track_decode_time_reads_32_and_64_bit_tfdt() -> None:
+    assert first_track_decode_time(fragment(90_000)) == 90_000
+    assert first_track_decode_time(fragment(2**40, version=1)) == 2**40
+
+
+def test_first_track_decode_time_is_none_without_moof_or_tfdt() -> None:
+    assert first_track_decode_time(box(b"mdat", b"x")) is None
+    no_tfdt = box(b"moof", box(b"traf", box(b"tfhd", bytes(8)))) + box(b"mdat")
+    assert first_track_decode_time(no_tfdt) is None
+
+
+def test_complete_fragments_length_keeps_whole_moof_mdat_pairs_only() -> None:
+    first, second = fragment(0), fragment(3000)
+    torn = first + second[:-3]
+    assert complete_fragments_length(torn) == len(first)
+    assert complete_fragments_length(first + second) == len(first + second)
