@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import time
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -27,7 +26,6 @@ from streaming import IcePolicy, LivePublisher, StreamingSettings
 
 logger = logging.getLogger(__name__)
 REPORT_WAIT_SECONDS = 10.0  # at stop, how long the final report to the portal may hold the exit
-_SIGNAL_POLL_SECONDS = 0.5  # how soon the main thread notices a signal (see _wait_for_stop)
 
 
 def build_parser(settings: CaptureSettings) -> argparse.ArgumentParser:
@@ -139,7 +137,7 @@ def _record(args: argparse.Namespace, settings: CaptureSettings) -> int:
     if reporter is not None:
         reporter.report(recorder.summary())
     publishers = _start_live(args, settings, recorder) if args.live else []
-    _wait_for_stop(stop, args.duration)
+    stop.wait(args.duration)  # polls in short slices: see archive.stop_request
     stop_live(publishers)
     recorder.stop(drain_seconds=args.drain_seconds if store is not None else 0.0)
     if reporter is not None:
@@ -167,21 +165,6 @@ def _portal_reporter(portal_url: str | None, settings: CaptureSettings) -> Porta
         )
         return None
     return PortalReporter(portal_url, settings.portal_agent_token.get_secret_value())
-
-
-def _wait_for_stop(stop: StopRequest, duration: float | None) -> None:
-    """Until ``stop`` is set (by a signal handler) or ``duration`` seconds have passed.
-
-    Waits in short slices: a signal the kernel hands to one of the media threads does not wake a
-    main thread blocked in an untimed wait, and Python runs signal handlers only in the main thread,
-    so Ctrl-C could go unanswered for minutes.
-    """
-    deadline = None if duration is None else time.monotonic() + duration
-    while not stop.is_set():
-        remaining = _SIGNAL_POLL_SECONDS if deadline is None else deadline - time.monotonic()
-        if remaining <= 0:
-            return
-        stop.wait(min(remaining, _SIGNAL_POLL_SECONDS))
 
 
 def _start_live(
