@@ -128,6 +128,7 @@ def _party_plays(party: Any) -> None:
     party.reload()
     party.click("text=观看录像")
     party.wait_for_selector("#video")
+    party.wait_for_selector("#player[data-engine]")  # set by player.js once it has chosen a player
     assert party.get_attribute("#player", "data-engine") == "hls.js"
     party.evaluate("() => { const v = document.getElementById('video'); v.muted = true; v.play(); }")
     party.wait_for_function("() => document.getElementById('video').currentTime > 3", timeout=45000)
