@@ -18,13 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from archive.errors import JournalError
+from archive.formats.hls import MediaEntry, render_media_playlist, target_duration
 from archive.formats.identifiers import check_identifier
 from archive.journal.chain import read_chain
 from archive.journal.format import EventType
 from archive.preservation.verify import find_prefix
 from archive.store.object_store import ObjectStore
-
-HLS_VERSION = 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,26 +150,21 @@ def build_vod_playlist(
     """
     if not track.segments:
         raise ValueError(f"stream {track.stream!r} has no sealed segments to play")
-    target = max(1, math.ceil(max(segment.duration for segment in track.segments)))
-    lines = [
-        "#EXTM3U",
-        f"#EXT-X-VERSION:{HLS_VERSION}",
-        f"#EXT-X-TARGETDURATION:{target}",
-        f"#EXT-X-MEDIA-SEQUENCE:{track.segments[0].segment}",
-        "#EXT-X-PLAYLIST-TYPE:VOD",
-        "#EXT-X-INDEPENDENT-SEGMENTS",
+    entries = [
+        MediaEntry(
+            uri=segment_url(segment),
+            init_uri=init_url(segment.init),
+            duration=segment.duration,
+            discontinuity=segment.discontinuity and position > 0,
+        )
+        for position, segment in enumerate(track.segments)
     ]
-    current_init: str | None = None
-    for segment in track.segments:
-        if segment.discontinuity and current_init is not None:
-            lines.append("#EXT-X-DISCONTINUITY")
-        if segment.init != current_init:
-            lines.append(f'#EXT-X-MAP:URI="{_safe_url(init_url(segment.init))}"')
-            current_init = segment.init
-        lines.append(f"#EXTINF:{segment.duration:.6f},")
-        lines.append(_safe_url(segment_url(segment)))
-    lines.append("#EXT-X-ENDLIST")
-    return "\n".join(lines) + "\n"
+    return render_media_playlist(
+        entries,
+        media_sequence=track.segments[0].segment,
+        target_seconds=target_duration(entries),
+        vod=True,
+    )
 
 
 def _segment_from_event(event: Mapping[str, Any]) -> PlaylistSegment:
@@ -200,9 +194,3 @@ def _with_discontinuity(segment: PlaylistSegment) -> PlaylistSegment:
         sha256=segment.sha256,
         discontinuity=True,
     )
-
-
-def _safe_url(url: str) -> str:
-    if any(char in url for char in '"\r\n'):
-        raise ValueError(f"a playlist URL must not contain quotes or line breaks (got {url!r})")
-    return url

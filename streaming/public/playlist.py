@@ -1,10 +1,11 @@
-"""Rendering the public live HLS media playlist (fMP4, RFC 8216 version 7)."""
+"""The public live HLS media playlist: what was published, rendered by :mod:`archive.formats.hls`."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from archive.formats.hls import MediaEntry, render_media_playlist, target_duration
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,24 +23,14 @@ def render_playlist(
     segments: Sequence[PublishedSegment], *, discontinuity_sequence: int, target_seconds: float, ended: bool
 ) -> str:
     """The playlist text for ``segments`` (oldest first); ``ended`` appends EXT-X-ENDLIST."""
-    target = max([math.ceil(s.duration) for s in segments] + [math.ceil(target_seconds)])
-    lines = [
-        "#EXTM3U",
-        "#EXT-X-VERSION:7",
-        f"#EXT-X-TARGETDURATION:{target}",
-        f"#EXT-X-MEDIA-SEQUENCE:{segments[0].sequence if segments else 0}",
-        f"#EXT-X-DISCONTINUITY-SEQUENCE:{discontinuity_sequence}",
-        "#EXT-X-INDEPENDENT-SEGMENTS",
+    entries = [
+        MediaEntry(uri=s.name, init_uri=s.init_name, duration=s.duration, discontinuity=s.discontinuity)
+        for s in segments
     ]
-    current_init = None
-    for segment in segments:
-        if segment.discontinuity:
-            lines.append("#EXT-X-DISCONTINUITY")
-        if segment.init_name != current_init:
-            lines.append(f'#EXT-X-MAP:URI="{segment.init_name}"')
-            current_init = segment.init_name
-        lines.append(f"#EXTINF:{segment.duration:.3f},")
-        lines.append(segment.name)
-    if ended:
-        lines.append("#EXT-X-ENDLIST")
-    return "\n".join(lines) + "\n"
+    return render_media_playlist(
+        entries,
+        media_sequence=segments[0].sequence if segments else 0,
+        target_seconds=target_duration(entries, at_least=target_seconds),
+        discontinuity_sequence=discontinuity_sequence,
+        ended=ended,
+    )
