@@ -3,7 +3,7 @@
 Every upload is one PUT carrying the object's SHA-256 twice (see :mod:`archive.store.stored_object`);
 an existing key is never overwritten: the same SHA-256 is reported as already present, other bytes raise
 :class:`ObjectConflictError`. Every ``minio``/``urllib3`` exception is translated into the archive's
-own errors (:func:`archive.store.s3_client.evidence_store_error`). All methods block; async callers use
+own errors (:func:`archive.store.s3_client.s3_failure`). All methods block; async callers use
 ``asyncio.to_thread``. Object Lock and versions: :mod:`archive.store.object_lock`, on the same client.
 """
 
@@ -13,11 +13,11 @@ import hashlib
 import logging
 import os
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, NoReturn
+from typing import Any
 
 from minio.error import S3Error
 
@@ -29,10 +29,10 @@ from archive.errors import (
 from archive.store.object_lock import ObjectLock
 from archive.store.s3_client import (
     BUCKET_EXISTS_CODES,
-    MINIO_ERRORS,
     Headers,
-    evidence_store_error,
     make_minio_client,
+    s3_failure,
+    translated,
 )
 from archive.store.store_config import StoreConfig
 from archive.store.stored_object import (
@@ -382,14 +382,14 @@ class ObjectStore:
             os.fsync(handle.fileno())
         return digest.hexdigest(), expected
 
-    @contextmanager
-    def _boundary(self, action: str, key: str) -> Iterator[None]:
+    def _boundary(self, action: str, key: str) -> AbstractContextManager[None]:
         """Translate every minio / urllib3 exception raised inside into an ArchiveError."""
-        try:
-            yield
-        except MINIO_ERRORS as exc:
-            self._raise_translated(exc, action, key)
-
-    def _raise_translated(self, exc: Exception, action: str, key: str) -> NoReturn:
-        where = f"{self._config.bucket}/{key}"
-        raise evidence_store_error(exc, endpoint=self._config.endpoint, action=action, where=where) from exc
+        return translated(
+            lambda exc: s3_failure(
+                exc,
+                service=f"object store {self._config.endpoint}",
+                action=action,
+                where=f"{self._config.bucket}/{key}",
+                auth_hint="check COURTREC_S3_ACCESS_KEY / COURTREC_S3_SECRET_KEY",
+            )
+        )

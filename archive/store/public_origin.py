@@ -19,22 +19,20 @@ import hashlib
 import io
 import json
 import logging
-from collections.abc import Collection, Iterator
-from contextlib import contextmanager
+from collections.abc import Collection
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import NoReturn
 
 from minio.error import S3Error
 
-from archive.errors import PublicOriginError, StoreAuthError, StoreUnavailableError
+from archive.errors import PublicOriginError
 from archive.formats.identifiers import IDENTIFIER
 from archive.store.s3_client import (
-    AUTH_CODES,
     BUCKET_EXISTS_CODES,
-    MINIO_ERRORS,
     Headers,
     make_minio_client,
-    transport_error,
+    s3_failure,
+    translated,
 )
 from archive.store.store_config import StoreConfig
 
@@ -220,31 +218,18 @@ class PublicOrigin:
             " a separate bucket without it"
         )
 
-    @contextmanager
-    def _boundary(self, action: str, key: str) -> Iterator[None]:
-        try:
-            yield
-        except MINIO_ERRORS as exc:
-            self._raise_translated(exc, action, key)
-
-    def _raise_translated(self, exc: Exception, action: str, key: str) -> NoReturn:
-        where = f"{self._config.store.bucket}/{key}"
-        endpoint = self._config.store.endpoint
-        if isinstance(exc, S3Error):
-            code = exc.code or ""
-            detail = f"{code}: {exc.message}"
-            status = exc.response.status if exc.response is not None else 0
-            if code in AUTH_CODES:
-                raise StoreAuthError(
-                    f"public origin {endpoint} refused {action} {where} ({detail}); check the public"
-                    " origin's credentials and that they may write (and set the policy of) the bucket"
-                ) from exc
-            if status >= 500:
-                raise StoreUnavailableError(
-                    f"public origin {endpoint} failed {action} {where}: {detail}"
-                ) from exc
-            raise PublicOriginError(f"public origin {endpoint} refused {action} {where}: {detail}") from exc
-        raise transport_error(exc, service=f"public origin {endpoint}", action=action, where=where) from exc
+    def _boundary(self, action: str, key: str) -> AbstractContextManager[None]:
+        return translated(
+            lambda exc: s3_failure(
+                exc,
+                service=f"public origin {self._config.store.endpoint}",
+                action=action,
+                where=f"{self._config.store.bucket}/{key}",
+                auth_hint="check the public origin's credentials and that they may write (and set the"
+                " policy of) the bucket",
+                refused=PublicOriginError,
+            )
+        )
 
 
 def cache_control_for(content_type: str) -> str:

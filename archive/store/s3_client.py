@@ -8,6 +8,8 @@ ArchiveError subclass whose message names the endpoint, the action and the objec
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Protocol
 
 import urllib3
@@ -77,25 +79,40 @@ UNAVAILABLE_CODES = frozenset({"InternalError", "ServiceUnavailable", "SlowDown"
 MISSING_CODES = frozenset({"NoSuchKey", "NoSuchBucket"})
 
 
-def evidence_store_error(exc: Exception, *, endpoint: str, action: str, where: str) -> ArchiveError:
-    """The archive error for a minio/urllib3 failure of the evidence store: refused credentials,
-    a rejected checksum, a missing object, an unavailable store, or any other refusal."""
-    if isinstance(exc, S3Error):
-        code = exc.code or ""
-        detail = f"{code}: {exc.message}"
-        if code in AUTH_CODES:
-            return StoreAuthError(
-                f"object store {endpoint} refused {action} {where} ({detail});"
-                " check COURTREC_S3_ACCESS_KEY / COURTREC_S3_SECRET_KEY"
-            )
-        if code in DIGEST_CODES:
-            return ChecksumMismatchError(
-                f"object store {endpoint} rejected our SHA-256 for {where} ({detail})"
-            )
-        if code in MISSING_CODES:
-            return ObjectNotFoundError(f"{where} not found on {endpoint} ({detail})")
-        status = exc.response.status if exc.response is not None else 0
-        if code in UNAVAILABLE_CODES or status >= 500:
-            return StoreUnavailableError(f"object store {endpoint} failed {action} {where}: {detail}")
-        return ArchiveError(f"object store {endpoint} refused {action} {where}: {detail}")
-    return transport_error(exc, service=f"object store {endpoint}", action=action, where=where)
+def s3_failure(
+    exc: Exception,
+    *,
+    service: str,
+    action: str,
+    where: str,
+    auth_hint: str,
+    refused: type[ArchiveError] = ArchiveError,
+) -> ArchiveError:
+    """The archive error for a minio/urllib3 failure, by one table for every adapter: refused
+    credentials (StoreAuthError, with ``auth_hint``), a rejected checksum (ChecksumMismatchError), a
+    missing object (ObjectNotFoundError), a store that failed or is unreachable
+    (StoreUnavailableError), or any other refusal (``refused``). Messages name ``service``, the action
+    and the object."""
+    if not isinstance(exc, S3Error):
+        return transport_error(exc, service=service, action=action, where=where)
+    code = exc.code or ""
+    detail = f"{code}: {exc.message}"
+    status = exc.response.status if exc.response is not None else 0
+    if code in AUTH_CODES:
+        return StoreAuthError(f"{service} refused {action} {where} ({detail}); {auth_hint}")
+    if code in DIGEST_CODES:
+        return ChecksumMismatchError(f"{service} rejected our SHA-256 for {where} ({detail})")
+    if code in MISSING_CODES:
+        return ObjectNotFoundError(f"{where} not found on {service} ({detail})")
+    if code in UNAVAILABLE_CODES or status >= 500:
+        return StoreUnavailableError(f"{service} failed {action} {where}: {detail}")
+    return refused(f"{service} refused {action} {where}: {detail}")
+
+
+@contextmanager
+def translated(to_archive_error: Callable[[Exception], ArchiveError]) -> Iterator[None]:
+    """Re-raise every minio/urllib3 exception raised inside as ``to_archive_error(exc)``."""
+    try:
+        yield
+    except MINIO_ERRORS as exc:
+        raise to_archive_error(exc) from exc
