@@ -7,6 +7,7 @@ import socket
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from archive.formats.identifiers import CODE_PATTERN
 from capture.encoder import VideoEncoderName
 
 
@@ -15,7 +16,7 @@ class CaptureSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="COURTREC_", extra="ignore")
 
-    court: str = Field(default="demo-court", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+    court: str = Field(default="demo-court", pattern=CODE_PATTERN)
     device_id: str = Field(default_factory=socket.gethostname)
     segment_seconds: float = Field(default=6.0, ge=2.0, le=60.0)
     checkpoint_seconds: float = Field(default=60.0, gt=0.0, le=3600.0)

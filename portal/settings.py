@@ -10,6 +10,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from archive.formats.identifiers import CODE_PATTERN
 from portal.errors import ConfigurationError
 
 PLACEHOLDER_SECRETS = frozenset({"changethis", "change-me", "changeme", "secret", "dev", "development"})
@@ -76,7 +77,7 @@ class PortalSettings(BaseSettings):
     )
     portal_broadcast_stream: str = Field(
         default="bench-cam",
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+        pattern=CODE_PATTERN,
         description="the stream of each courtroom that is broadcast publicly (the agent's source name=)",
     )
     portal_broadcast_check_seconds: float = Field(

@@ -2,8 +2,9 @@
 object key and a URL. One place for archive and streaming alike (streaming may import archive.formats).
 
 An identifier is 1-128 ASCII letters, digits, ``.``, ``_`` or ``-``, starting with a letter or digit and
-never containing ``..``; a stream name is 1-32 lower-case letters, digits or ``-``, starting with a letter
-or digit. Both are matched whole (a trailing newline is not accepted).
+never containing ``..``; a code (court, device, room, feed) is the same up to 64 characters; a stream
+name is 1-32 lower-case letters, digits or ``-``, starting with a letter or digit. Both are matched whole
+(a trailing newline is not accepted).
 """
 
 from __future__ import annotations
@@ -12,8 +13,12 @@ import re
 
 from archive.errors import ArchiveError
 
-IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}", re.ASCII)
-STREAM_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,31}", re.ASCII)
+# As anchored patterns for pydantic fields and FastAPI parameters, and compiled for matching whole.
+IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"  # the shorter codes: court, device, room, feed
+STREAM_NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,31}$"
+IDENTIFIER = re.compile(IDENTIFIER_PATTERN, re.ASCII)
+STREAM_NAME = re.compile(STREAM_NAME_PATTERN, re.ASCII)
 
 
 def is_identifier(value: str) -> bool:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from archive.formats.identifiers import CODE_PATTERN
 from portal.audit.trail import AuditAction, AuditEntry, append
 from portal.errors import InvalidInputError, NotFoundError, RuleViolationError
 from portal.identity.party_scope import own_recording
@@ -39,7 +40,7 @@ from portal.models import (
 
 # （2026）京0105民初1234号 — year in full-width (or ASCII) brackets, court code, type, serial, 号.
 CASE_NUMBER = re.compile(r"^[（(]\d{4}[)）][\u4e00-\u9fffA-Za-z0-9]{1,24}\d{1,6}号$")
-AGENT_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+AGENT_CODE = re.compile(CODE_PATTERN, re.ASCII)
 
 
 @dataclass(frozen=True, slots=True)

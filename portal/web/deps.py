@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header, Path, Request
 
+from archive.formats.identifiers import IDENTIFIER_PATTERN
 from portal.db import transaction
 from portal.errors import AuthenticationError, PermissionDeniedError
 from portal.identity.principal import Principal, peek_principal, resolve_principal
@@ -142,6 +143,4 @@ CsrfChecked = Annotated[Principal, Depends(csrf_header)]
 
 
 IdPath = Annotated[int, Path(ge=1, le=2_147_483_647, description="a positive id")]
-RecordingIdPath = Annotated[
-    str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-]
+RecordingIdPath = Annotated[str, Path(min_length=1, max_length=128, pattern=IDENTIFIER_PATTERN)]

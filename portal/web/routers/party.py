@@ -13,6 +13,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
+from archive.formats.identifiers import IDENTIFIER_PATTERN
 from portal.cases.filing import CaseFacts, RecordingView, case_facts, party_recordings
 from portal.db import transaction
 from portal.identity.party_scope import own_request
@@ -119,7 +120,7 @@ class RecordingOut(BaseModel):
 class ApplicationIn(BaseModel):
     """An application to review a recording of the party's case."""
 
-    recording_id: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+    recording_id: str = Field(min_length=1, max_length=128, pattern=IDENTIFIER_PATTERN)
     purpose: str = Field(min_length=2, max_length=500)
 
 

@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from archive.formats.identifiers import STREAM_NAME_PATTERN
 from portal.identity.principal import Principal
 from portal.review.playback import GrantPlayback, choose_track, issue_object_url, playlist
 from portal.web.context import PortalContext
@@ -22,7 +23,7 @@ from portal.web.templates import render
 router = APIRouter(tags=["playback"])
 
 NO_STORE = {"Cache-Control": "no-store, private", "Referrer-Policy": "no-referrer"}
-StreamQuery = Annotated[str | None, Query(max_length=32, pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")]
+StreamQuery = Annotated[str | None, Query(max_length=32, pattern=STREAM_NAME_PATTERN)]
 
 
 async def _playback(context: PortalContext, party: Principal, grant_id: int) -> GrantPlayback:

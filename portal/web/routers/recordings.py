@@ -14,6 +14,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import select
 
 from archive.export import RecordingSummary
+from archive.formats.identifiers import IDENTIFIER_PATTERN
 from portal.audit.trail import AuditAction, AuditEntry, append
 from portal.db import transaction
 from portal.errors import AuthenticationError, NotFoundError, StoreError
@@ -27,7 +28,7 @@ from portal.web.deps import ContextDep, CsrfChecked, OperatorDep, RecordingIdPat
 
 router = APIRouter(tags=["recordings"])
 
-_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
+_ID = IDENTIFIER_PATTERN
 
 
 class AgentReport(BaseModel):
