@@ -18,7 +18,7 @@ from typing import Protocol
 
 from portal.errors import NotFoundError, UnavailableError
 from streaming.errors import FeedNotFoundError
-from streaming.service import LiveService
+from streaming.server.service import LiveService
 
 
 @dataclass(frozen=True, slots=True)

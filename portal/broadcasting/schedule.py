@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from portal.audit.trail import AuditAction
 from portal.models import AuditRecord, Courtroom, Hearing, HearingStatus, Notice
 from streaming.errors import FeedNotFoundError
-from streaming.service import feed_id_of
+from streaming.server.service import feed_id_of
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,7 +43,7 @@ from portal.web.routers import (
 )
 from portal.web.security_headers import SecurityHeadersMiddleware, content_security_policy, origin_of
 from portal.web.templates import make_environment
-from streaming.service import LiveService
+from streaming.server.service import LiveService
 from streaming.settings import StreamingSettings
 
 

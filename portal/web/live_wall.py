@@ -28,9 +28,9 @@ from portal.identity.principal import Principal
 from portal.models import Role
 from portal.web.context import PortalContext
 from portal.web.deps import caller_of
-from streaming.app import create_app as create_live_app
-from streaming.auth import Authorizer
-from streaming.service import LiveService
+from streaming.server.app import create_app as create_live_app
+from streaming.server.auth import Authorizer
+from streaming.server.service import LiveService
 
 LIVE_PREFIX = "/live"
 WALL_PATH = f"{LIVE_PREFIX}/wall"

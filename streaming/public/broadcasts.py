@@ -16,7 +16,6 @@ import threading
 from collections.abc import Callable
 
 from streaming.errors import FaceMaskingError, FeedNotFoundError, HlsError
-from streaming.feed import Feed
 from streaming.public.broadcast import PublicBroadcast
 from streaming.public.broadcast_id import new_broadcast_id
 from streaming.public.delay_line import DelayLine
@@ -24,6 +23,7 @@ from streaming.public.face_mask import default_mask_factory
 from streaming.public.packager import VideoTransform
 from streaming.public.segment_publisher import SegmentPublisher
 from streaming.public.withdrawals import RetryPolicy, Withdrawals
+from streaming.server.feed import Feed
 from streaming.settings import StreamingSettings
 
 logger = logging.getLogger(__name__)

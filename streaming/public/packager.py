@@ -18,8 +18,8 @@ from av.audio.codeccontext import AudioCodecContext
 from av.video.codeccontext import VideoCodecContext
 
 from streaming.errors import HlsError
-from streaming.feed import RelayedPacket
 from streaming.public.fmp4 import FragmentCollector, first_track_decode_time
+from streaming.server.feed import RelayedPacket
 
 logger = logging.getLogger(__name__)
 

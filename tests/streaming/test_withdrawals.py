@@ -14,7 +14,7 @@ from streaming.public.broadcasts import PublicBroadcasts
 from streaming.public.packager import VideoTransform
 from streaming.public.segment_publisher import DirectoryPublisher
 from streaming.public.withdrawals import RetryPolicy, Withdrawals, leftovers
-from streaming.service import LiveService
+from streaming.server.service import LiveService
 from streaming.settings import StreamingSettings
 
 from .publishers import FlakyPublisher, eventually, wait_for

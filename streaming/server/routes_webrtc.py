@@ -11,8 +11,8 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request, Response
 
 from streaming.errors import FeedNotFoundError, FeedTakenError, SessionNotFoundError, SignalingError
-from streaming.http_deps import SDP_TYPE, DeviceDep, OperatorDep, ServiceDep, read_sdp
-from streaming.service import feed_id_of
+from streaming.server.http_deps import SDP_TYPE, DeviceDep, OperatorDep, ServiceDep, read_sdp
+from streaming.server.service import feed_id_of
 
 router = APIRouter()
 

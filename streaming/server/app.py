@@ -14,9 +14,9 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from streaming import routes_public, routes_wall, routes_webrtc
-from streaming.auth import Authorizer, DeviceTokens, TokenAuthorizer, deny_all
-from streaming.service import LiveService
+from streaming.server import routes_public, routes_wall, routes_webrtc
+from streaming.server.auth import Authorizer, DeviceTokens, TokenAuthorizer, deny_all
+from streaming.server.service import LiveService
 from streaming.settings import StreamingSettings
 
 STATIC = Path(__file__).parent / "static"

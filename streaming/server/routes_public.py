@@ -17,8 +17,8 @@ from fastapi import APIRouter, HTTPException, Response
 from fastapi.responses import FileResponse, HTMLResponse
 
 from streaming.errors import FeedNotFoundError
-from streaming.http_deps import OperatorDep, ServiceDep
-from streaming.service import LiveService, feed_id_of
+from streaming.server.http_deps import OperatorDep, ServiceDep
+from streaming.server.service import LiveService, feed_id_of
 
 STATIC = Path(__file__).parent / "static"
 _PUBLIC_FILE = re.compile(

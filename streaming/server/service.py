@@ -14,15 +14,15 @@ import re
 import secrets
 import time
 
-from streaming.egress import ViewerSession
 from streaming.errors import FeedNotFoundError, FeedTakenError, SessionNotFoundError, SignalingError
-from streaming.feed import Feed, FeedLabel
 from streaming.ice import IcePolicy
-from streaming.ingest import IngestSession
 from streaming.public.broadcasts import PublicBroadcasts, TransformFactory
 from streaming.public.segment_publisher import DirectoryPublisher, SegmentPublisher
+from streaming.server.egress import ViewerSession
+from streaming.server.feed import Feed, FeedLabel
+from streaming.server.ingest import IngestSession
+from streaming.server.telemetry_board import TelemetryBoard
 from streaming.settings import StreamingSettings
-from streaming.telemetry import TelemetryBoard
 
 logger = logging.getLogger(__name__)
 

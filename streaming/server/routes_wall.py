@@ -9,8 +9,8 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
-from streaming.auth import OPERATOR_COOKIE, TokenAuthorizer
-from streaming.http_deps import OperatorDep, ServiceDep, require_operator
+from streaming.server.auth import OPERATOR_COOKIE, TokenAuthorizer
+from streaming.server.http_deps import OperatorDep, ServiceDep, require_operator
 
 STATIC = Path(__file__).parent / "static"
 router = APIRouter()
