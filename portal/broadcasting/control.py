@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from portal.errors import NotFoundError, UnavailableError
-from streaming.errors import FeedNotFoundError
+from streaming.errors import FaceMaskingError, FeedNotFoundError
 from streaming.server.service import LiveService
 
 
@@ -104,7 +104,7 @@ class InProcessBroadcasts:
         masked = mask_faces or self._service.settings.mask_faces
         try:
             self._service.open_public(feed_id, mask=masked, delay=delay_seconds)
-        except FeedNotFoundError as exc:
+        except FaceMaskingError as exc:
             raise UnavailableError(f"the live server cannot broadcast {feed_id}: {exc}") from exc
 
     async def close(self, feed_id: str) -> None:

@@ -100,15 +100,15 @@ class PublicBroadcasts:
     ) -> None:
         """Broadcast ``feed_id`` publicly (idempotent); ``feed`` may arrive later via :meth:`attach`.
 
-        Raises FeedNotFoundError (the callers' "refused" signal: 409) naming the reason when the
-        broadcast is to be masked and masking cannot run here.
+        Raises FaceMaskingError naming the reason when the broadcast is to be masked and masking
+        cannot run here (the broadcast is then not opened at all, never unmasked).
         """
         if feed_id in self._broadcasts:
             return
         masked = self._settings.mask_faces if mask is None else mask
         if masked and self._mask_factory is None:
             reason = f"face masking is not available on this server: {self._mask_error}"
-            raise FeedNotFoundError(reason) from self._mask_error
+            raise FaceMaskingError(reason) from self._mask_error
         broadcast = PublicBroadcast(
             feed_id,
             new_broadcast_id(),

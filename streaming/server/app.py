@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 
 from streaming.server import routes_public, routes_wall, routes_webrtc
 from streaming.server.auth import Authorizer, DeviceTokens, TokenAuthorizer, deny_all
+from streaming.server.http_errors import install_error_handlers
 from streaming.server.service import LiveService
 from streaming.settings import StreamingSettings
 
@@ -42,6 +43,7 @@ def create_app(
                 await service.aclose()
 
     app = FastAPI(title="courtrec live", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    install_error_handlers(app)
     app.state.live_service = service
     app.state.authorize = authorize or default_authorizer(settings)
     app.state.device_tokens = DeviceTokens(settings.device_tokens)

@@ -17,8 +17,9 @@ from fastapi import APIRouter, HTTPException, Response
 from fastapi.responses import FileResponse, HTMLResponse
 
 from streaming.errors import FeedNotFoundError
+from streaming.feed_id import feed_id_of
 from streaming.server.http_deps import OperatorDep, ServiceDep
-from streaming.server.service import LiveService, feed_id_of
+from streaming.server.service import LiveService
 
 STATIC = Path(__file__).parent / "static"
 _PUBLIC_FILE = re.compile(
@@ -34,12 +35,10 @@ router = APIRouter()
 
 
 def _public_feed(service: LiveService, room: str, stream: str) -> str:
-    try:
-        feed_id = feed_id_of(room, stream)
-    except FeedNotFoundError as exc:
-        raise HTTPException(status_code=404, detail="no such public broadcast") from exc
+    """The feed id of ``room/stream`` when it is broadcast publicly now; FeedNotFoundError otherwise."""
+    feed_id = feed_id_of(room, stream)
     if not service.public.is_public(feed_id):
-        raise HTTPException(status_code=404, detail="no such public broadcast")
+        raise FeedNotFoundError("no such public broadcast")
     return feed_id
 
 
@@ -84,14 +83,12 @@ async def open_broadcast(
 ) -> dict[str, object]:
     """Start broadcasting a hearing publicly (the portal calls this for hearings marked public).
 
-    ``mask`` defaults to the server's ``mask_faces`` setting; 409 when masking cannot run here."""
+    ``mask`` defaults to the server's ``mask_faces`` setting; 409 (FaceMaskingError) when masking
+    cannot run here, 400 for a malformed name."""
     feed_id = feed_id_of(room, stream)
     if delay is not None and not 0 <= delay <= 600:
         raise HTTPException(status_code=422, detail="delay must be 0..600 seconds")
-    try:
-        service.open_public(feed_id, mask=mask, delay=delay)
-    except FeedNotFoundError as exc:
-        raise HTTPException(status_code=409, detail=str(exc)) from exc
+    service.open_public(feed_id, mask=mask, delay=delay)
     return {"feed": feed_id, "public": service.public_state(feed_id)}
 
 
@@ -99,10 +96,7 @@ async def open_broadcast(
 async def close_broadcast(room: str, stream: str, service: ServiceDep) -> dict[str, object]:
     """Stop broadcasting publicly and withdraw every public file of it."""
     feed_id = feed_id_of(room, stream)
-    try:
-        await service.public.close(feed_id)
-    except FeedNotFoundError as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from exc
+    await service.public.close(feed_id)
     return {"feed": feed_id, "public": None}
 
 
@@ -110,10 +104,7 @@ async def close_broadcast(room: str, stream: str, service: ServiceDep) -> dict[s
 async def cut(room: str, stream: str, service: ServiceDep) -> dict[str, object]:
     """The clerk's cut: withhold everything not yet published, immediately (the record is untouched)."""
     feed_id = feed_id_of(room, stream)
-    try:
-        dropped = service.public.cut(feed_id)
-    except FeedNotFoundError as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from exc
+    dropped = service.public.cut(feed_id)
     return {"feed": feed_id, "withheld_segments": dropped, "public": service.public_state(feed_id)}
 
 
@@ -121,8 +112,5 @@ async def cut(room: str, stream: str, service: ServiceDep) -> dict[str, object]:
 async def resume(room: str, stream: str, service: ServiceDep) -> dict[str, object]:
     """Resume the public broadcast after a cut (after the broadcast delay again)."""
     feed_id = feed_id_of(room, stream)
-    try:
-        service.public.resume(feed_id)
-    except FeedNotFoundError as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from exc
+    service.public.resume(feed_id)
     return {"feed": feed_id, "public": service.public_state(feed_id)}

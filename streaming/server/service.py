@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import secrets
 import time
 
 from streaming.errors import FeedNotFoundError, FeedTakenError, SessionNotFoundError, SignalingError
+from streaming.feed_id import feed_id_of
 from streaming.ice import IcePolicy
 from streaming.public.broadcasts import PublicBroadcasts, TransformFactory
 from streaming.public.segment_publisher import DirectoryPublisher, SegmentPublisher
@@ -26,15 +26,7 @@ from streaming.settings import StreamingSettings
 
 logger = logging.getLogger(__name__)
 
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", re.ASCII)
 _REAP_SECONDS = 1.0
-
-
-def feed_id_of(room: str, stream: str) -> str:
-    """``room/stream`` after checking both names; raises FeedNotFoundError for malformed ones."""
-    if not (_NAME.fullmatch(room) and _NAME.fullmatch(stream)):
-        raise FeedNotFoundError(f"feed names are [A-Za-z0-9][A-Za-z0-9._-]{{0,63}} (got {room!r}/{stream!r})")
-    return f"{room}/{stream}"
 
 
 class LiveService:
@@ -101,7 +93,7 @@ class LiveService:
         """Accept a WHIP offer from ``device_id``; returns (session id, answer SDP).
 
         A newer publication of the same feed by the same device replaces the older one (the
-        publisher reconnected). Raises SignalingError, FeedNotFoundError (bad names),
+        publisher reconnected). Raises SignalingError, InvalidNameError (bad names),
         FeedTakenError (another device publishes that feed now).
         """
         self._start_reaper()
@@ -163,7 +155,7 @@ class LiveService:
 
     def open_public(self, feed_id: str, *, mask: bool | None = None, delay: float | None = None) -> None:
         """Broadcast ``feed_id`` publicly (live or not yet), masked per ``mask`` (default: the
-        ``mask_faces`` setting); raises FeedNotFoundError when masking is asked for but unavailable."""
+        ``mask_faces`` setting); raises FaceMaskingError when masking is asked for but unavailable."""
         self.public.open(feed_id, self._feeds.get(feed_id), mask=mask, delay=delay)
 
     def public_state(self, feed_id: str) -> dict[str, object] | None:
