@@ -1,8 +1,9 @@
 """The live ASGI app: WHIP/WHEP, the wall and its API, public HLS; mountable in the portal.
 
-Standalone (``python -m streaming serve``) the app owns its LiveService through its lifespan. A
-host app that mounts it (``portal_app.mount("/live", live_app)``) must await
-``service.aclose()`` from its own lifespan: Starlette does not run a mounted app's lifespan.
+Standalone (``python -m streaming serve``) the app's lifespan starts its LiveService and, with
+``own_service``, stops it. A host app that mounts it (``portal_app.mount("/live", live_app)``) must
+await ``service.start()`` and ``service.stop()`` from its own lifespan: Starlette does not run a
+mounted app's lifespan.
 """
 
 from __future__ import annotations
@@ -30,17 +31,18 @@ def create_app(
 
     ``authorize`` decides who is a signed-in operator (wall, WHEP, operator API); by default the
     settings' operator token (bearer header or sign-in cookie), and with no token nobody.
-    With ``own_service`` the app's lifespan closes the service at shutdown.
+    The app's lifespan starts the service; with ``own_service`` it also stops it at shutdown.
     """
     settings = service.settings
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await service.start()
         try:
             yield
         finally:
             if own_service:
-                await service.aclose()
+                await service.stop()
 
     app = FastAPI(title="courtrec live", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     install_error_handlers(app)

@@ -24,9 +24,9 @@ async def whip_publish(
 ) -> Response:
     """Start publishing ``room/stream`` (the agent's WHIP POST)."""
     offer = await read_sdp(request)
-    session_id, answer = await service.publish(device, room, stream, offer)
-    location = str(request.url_for("whip_session", session_id=session_id))
-    return Response(answer, status_code=201, media_type=SDP_TYPE, headers={"Location": location})
+    accepted = await service.publish(device, room, stream, offer)
+    location = str(request.url_for("whip_session", session_id=accepted.session_id))
+    return Response(accepted.answer_sdp, status_code=201, media_type=SDP_TYPE, headers={"Location": location})
 
 
 @router.delete("/whip/sessions/{session_id}", name="whip_session")
@@ -47,9 +47,9 @@ async def no_trickle(session_id: str) -> Response:
 async def whep_view(room: str, stream: str, request: Request, service: ServiceDep) -> Response:
     """Start watching ``room/stream`` (a WHEP POST from the wall or any WHEP player)."""
     offer = await read_sdp(request)
-    session_id, answer = await service.watch(feed_id_of(room, stream), offer)
-    location = str(request.url_for("whep_session", session_id=session_id))
-    return Response(answer, status_code=201, media_type=SDP_TYPE, headers={"Location": location})
+    accepted = await service.watch(feed_id_of(room, stream), offer)
+    location = str(request.url_for("whep_session", session_id=accepted.session_id))
+    return Response(accepted.answer_sdp, status_code=201, media_type=SDP_TYPE, headers={"Location": location})
 
 
 @router.delete("/whep/sessions/{session_id}", name="whep_session", dependencies=[OperatorDep])

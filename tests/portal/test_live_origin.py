@@ -142,8 +142,8 @@ def test_the_portal_serves_the_page_and_points_it_at_the_bucket(
         live=live,
         public_origin=public_origin,
     )
-    try:
-        page = TestClient(app, base_url="https://testserver").get("/live/public/court-1/cam")
+    with TestClient(app, base_url="https://testserver") as client:  # its lifespan starts the live service
+        page = client.get("/live/public/court-1/cam")
         assert page.status_code == 200
         media = app.state.live_service.public.media_path("court-1/cam")  # court-1/cam/{broadcast id}
         assert f'data-source="{public_origin.config.direct_url}{media}/"' in page.text
@@ -153,8 +153,6 @@ def test_the_portal_serves_the_page_and_points_it_at_the_bucket(
         )
         assert bucket in policy["connect-src"].split() and bucket in policy["media-src"].split()
         assert isinstance(app.state.live_service.public._publisher, OriginPublisher)
-    finally:
-        asyncio.run(app.state.live_service.aclose())
     assert not (tmp_path / "public-live").exists()  # nothing public is written by the portal
 
 
