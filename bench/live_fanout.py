@@ -38,10 +38,10 @@ from live_kit import DEVICE_TOKEN, LOOPBACK, Viewer, free_port, live_env, proces
 from capture.encoder import VideoEncoderConfig, open_video_encoder
 from devices.pattern import MovingPattern
 from devices.planes import plane_array
-from streaming.link_quality import LinkQuality
-from streaming.live_input import LiveInput
-from streaming.publisher import LivePublisher
-from streaming.whip_client import WhipClient
+from streaming.publisher.link_quality import LinkQuality
+from streaming.publisher.live_input import LiveInput
+from streaming.publisher.live_publisher import LivePublisher
+from streaming.publisher.whip_client import WhipClient
 
 FPS = 30
 

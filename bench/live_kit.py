@@ -19,7 +19,7 @@ from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 
 from streaming.ice import IcePolicy
-from streaming.receiver_hooks import receive_encoded
+from streaming.server.receiver_hooks import receive_encoded
 
 DEVICE_TOKEN = "bench-device-token-0123456789"
 OPERATOR_TOKEN = "bench-operator-token-0123456789"

@@ -1,14 +1,22 @@
 """streaming: WHIP ingest and WHEP egress on aiortc, a decode-free relay, the wall, public HLS.
 
-The agent's side (``LivePublisher``) publishes the recorder's own H.264 packets over WHIP; the
-server (``python -m streaming serve`` or ``create_app`` mounted in the portal) relays them to
-every viewer without decoding. Imports no other courtrec package but ``devices`` (types only).
+Three sides, so that the agent loads only what it runs:
+
+* ``streaming.publisher`` — the agent's side: ``LivePublisher`` publishes the recorder's own H.264
+  packets over WHIP (no FastAPI, no OpenCV);
+* ``streaming.server`` — the live server (``python -m streaming serve``, or ``create_app`` mounted in
+  the portal) that relays every feed to its viewers without decoding;
+* ``streaming.public`` — the server's public HLS packaging (delay, cut, face masking).
+
+The modules at this level (errors, settings, ICE, codec preferences, packet track, sender
+feedback, H.264 helpers, telemetry messages) are shared by both sides. This package re-exports the
+agent's names only: importing it never loads the server. Imports no other courtrec package but
+``devices`` (types only).
 """
 
-from streaming.app import create_app
-from streaming.auth import Authorizer, TokenAuthorizer
 from streaming.errors import (
     AiortcInternalsError,
+    FaceMaskingError,
     FeedNotFoundError,
     FeedTakenError,
     HlsError,
@@ -18,18 +26,14 @@ from streaming.errors import (
     StreamingError,
 )
 from streaming.ice import IcePolicy
-from streaming.link_quality import LinkQuality, LiveMode
-from streaming.live_input import EncodedVideo, LiveInput
-from streaming.publisher import LivePublisher
-from streaming.service import LiveService
+from streaming.publisher import EncodedVideo, LinkQuality, LiveInput, LiveMode, LivePublisher, WhipClient
 from streaming.settings import StreamingSettings
 from streaming.telemetry import GpsFix, RecordingState, TelemetryReport
-from streaming.whip_client import WhipClient
 
 __all__ = [
     "AiortcInternalsError",
-    "Authorizer",
     "EncodedVideo",
+    "FaceMaskingError",
     "FeedNotFoundError",
     "FeedTakenError",
     "GpsFix",
@@ -39,7 +43,6 @@ __all__ = [
     "LiveInput",
     "LiveMode",
     "LivePublisher",
-    "LiveService",
     "PublishError",
     "RecordingState",
     "SessionNotFoundError",
@@ -47,7 +50,5 @@ __all__ = [
     "StreamingError",
     "StreamingSettings",
     "TelemetryReport",
-    "TokenAuthorizer",
     "WhipClient",
-    "create_app",
 ]

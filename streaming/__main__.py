@@ -2,6 +2,6 @@
 
 import sys
 
-from streaming.cli import main
+from streaming.server.cli import main
 
 sys.exit(main())

@@ -9,6 +9,10 @@ class SignalingError(StreamingError):
     """A WHIP/WHEP offer or answer could not be negotiated (bad SDP, no H.264, no usable ICE)."""
 
 
+class InvalidNameError(StreamingError):
+    """A room, stream or feed name does not follow the grammar (``streaming.feed_id``)."""
+
+
 class FeedNotFoundError(StreamingError):
     """No live feed (or no public broadcast) exists under the requested id."""
 

@@ -1,13 +1,13 @@
 """Bodycam and courtroom telemetry sent by agents over the WebRTC data channel ``telemetry``.
 
-One JSON object per message (at most 4 KiB). The server keeps the latest valid report per feed
-and shows it on the wall; reports that do not validate are logged and dropped.
+One JSON object per message (at most 4 KiB). The agent sends these; the server keeps the latest
+valid report per feed (``streaming.server.telemetry_board``) and drops, logged, reports that do not
+validate.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from datetime import datetime
 from enum import StrEnum
 
@@ -64,30 +64,3 @@ def parse_report(message: str | bytes) -> TelemetryReport | None:
     except ValidationError as exc:
         logger.warning("invalid telemetry dropped: %s", exc.errors(include_url=False)[:3])
         return None
-
-
-class TelemetryBoard:
-    """Latest report per feed id, with the monotonic time it arrived."""
-
-    def __init__(self) -> None:
-        self._latest: dict[str, tuple[TelemetryReport, float]] = {}
-
-    def update(self, feed_id: str, report: TelemetryReport) -> None:
-        """Keep ``report`` as the feed's latest."""
-        self._latest[feed_id] = (report, time.monotonic())
-
-    def latest(self, feed_id: str) -> tuple[TelemetryReport, float] | None:
-        """The feed's latest report and when it arrived (monotonic seconds), if any."""
-        return self._latest.get(feed_id)
-
-    def forget(self, feed_id: str) -> None:
-        """Drop what is known about ``feed_id``."""
-        self._latest.pop(feed_id, None)
-
-    def snapshot(self) -> dict[str, dict[str, object]]:
-        """Every feed's latest report as JSON-ready dicts, with ``age_seconds`` added."""
-        now = time.monotonic()
-        return {
-            feed_id: {**report.model_dump(mode="json"), "age_seconds": round(now - received, 1)}
-            for feed_id, (report, received) in self._latest.items()
-        }

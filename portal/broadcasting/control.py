@@ -12,13 +12,12 @@ not offer yet. That client is not built: ``make run`` mounts the live service in
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
 from portal.errors import NotFoundError, UnavailableError
-from streaming.errors import FeedNotFoundError
-from streaming.service import LiveService
+from streaming.errors import FaceMaskingError, FeedNotFoundError
+from streaming.server.service import LiveService
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +69,8 @@ class BroadcastControl(Protocol):
 
 
 class InProcessBroadcasts:
-    """:class:`BroadcastControl` over the LiveService of this process (call on its event loop)."""
+    """:class:`BroadcastControl` over the LiveService of this process (call on its event loop, after
+    the host app's lifespan has started the service)."""
 
     def __init__(self, service: LiveService, *, local_prefix: str) -> None:
         """``local_prefix`` is where the live app is mounted (its public files are below it)."""
@@ -81,7 +81,7 @@ class InProcessBroadcasts:
         """The broadcast's directory under the CDN/object-store prefix when ``public_base_url`` is
         set, else under the mounted app's files."""
         try:
-            media = self._service.public.media_path(feed_id)
+            media = self._service.public_media_path(feed_id)
         except FeedNotFoundError as exc:
             raise NotFoundError(str(exc)) from exc
         base = self._service.settings.public_base_url
@@ -91,12 +91,15 @@ class InProcessBroadcasts:
 
     async def on_air(self) -> dict[str, BroadcastStatus]:
         """Every open broadcast and its state."""
-        statuses = {}
-        for feed_id in self._service.public.feed_ids():
-            state = self._service.public_state(feed_id)
-            if state is not None:
-                statuses[feed_id] = _status(feed_id, state)
-        return statuses
+        return {
+            feed_id: BroadcastStatus(
+                feed_id=feed_id,
+                state=status.state,
+                delay_seconds=status.delay_seconds,
+                published_segments=status.published_segments,
+            )
+            for feed_id, status in self._service.public_broadcasts().items()
+        }
 
     async def open(self, feed_id: str, *, delay_seconds: float, mask_faces: bool = False) -> None:
         """Open masked when the hearing asks for it or the live server masks every broadcast
@@ -104,36 +107,26 @@ class InProcessBroadcasts:
         masked = mask_faces or self._service.settings.mask_faces
         try:
             self._service.open_public(feed_id, mask=masked, delay=delay_seconds)
-        except FeedNotFoundError as exc:
+        except FaceMaskingError as exc:
             raise UnavailableError(f"the live server cannot broadcast {feed_id}: {exc}") from exc
 
     async def close(self, feed_id: str) -> None:
         """Close and withdraw (blocks a worker thread briefly while the broadcast's thread ends)."""
         try:
-            await self._service.public.close(feed_id)
+            await self._service.close_public(feed_id)
         except FeedNotFoundError as exc:
             raise NotFoundError(str(exc)) from exc
 
     async def cut(self, feed_id: str) -> int:
         """Applied before this returns: nothing pending is published afterwards."""
         try:
-            return self._service.public.cut(feed_id)
+            return self._service.cut_public(feed_id)
         except FeedNotFoundError as exc:
             raise NotFoundError(str(exc)) from exc
 
     async def resume(self, feed_id: str) -> None:
         """Resume after a cut."""
         try:
-            self._service.public.resume(feed_id)
+            self._service.resume_public(feed_id)
         except FeedNotFoundError as exc:
             raise NotFoundError(str(exc)) from exc
-
-
-def _status(feed_id: str, state: Mapping[str, object]) -> BroadcastStatus:
-    delay, published = state.get("delay_seconds"), state.get("published_segments")
-    return BroadcastStatus(
-        feed_id=feed_id,
-        state=str(state.get("state")),
-        delay_seconds=float(delay) if isinstance(delay, int | float) else 0.0,
-        published_segments=published if isinstance(published, int) else 0,
-    )

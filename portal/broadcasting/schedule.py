@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 
 from portal.audit.trail import AuditAction
 from portal.models import AuditRecord, Courtroom, Hearing, HearingStatus, Notice
-from streaming.errors import FeedNotFoundError
-from streaming.service import feed_id_of
+from streaming.errors import InvalidNameError
+from streaming.feed_id import feed_id_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +70,7 @@ def due_broadcasts(db: Session, *, now: datetime, grace: timedelta, stream: str)
             continue
         try:
             feed_id = feed_id_of(room.code, stream)
-        except FeedNotFoundError:
+        except InvalidNameError:
             continue  # a room code no live feed can carry
         due[feed_id] = DueBroadcast(hearing.id, notice_id, room.court_id, feed_id, hearing.mask_faces)
     return due

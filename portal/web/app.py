@@ -43,7 +43,7 @@ from portal.web.routers import (
 )
 from portal.web.security_headers import SecurityHeadersMiddleware, content_security_policy, origin_of
 from portal.web.templates import make_environment
-from streaming.service import LiveService
+from streaming.server.service import LiveService
 from streaming.settings import StreamingSettings
 
 
@@ -107,6 +107,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if live_service is not None:  # Starlette does not run the mounted live app's lifespan
+            await live_service.start()
         if scheduler is not None:
             scheduler.start()  # public broadcasts follow the hearing schedule
         try:
@@ -114,8 +116,8 @@ def create_app(
         finally:
             if scheduler is not None:
                 await scheduler.aclose()
-            if live_service is not None:  # Starlette does not run the mounted live app's lifespan
-                await live_service.aclose()
+            if live_service is not None:
+                await live_service.stop()
             await asyncio.to_thread(context.audit_batch.close)
             engine.dispose()
 

@@ -28,9 +28,9 @@ from portal.identity.principal import Principal
 from portal.models import Role
 from portal.web.context import PortalContext
 from portal.web.deps import caller_of
-from streaming.app import create_app as create_live_app
-from streaming.auth import Authorizer
-from streaming.service import LiveService
+from streaming.server.app import create_app as create_live_app
+from streaming.server.auth import Authorizer
+from streaming.server.service import LiveService
 
 LIVE_PREFIX = "/live"
 WALL_PATH = f"{LIVE_PREFIX}/wall"
@@ -95,5 +95,7 @@ def _gated(scope: Scope) -> bool:
 def gated_live_app(context: PortalContext, service: LiveService) -> ASGIApp:
     """The live app around ``service`` behind the operator gate, to mount at ``LIVE_PREFIX``.
 
-    The gate raises portal errors, which the host app's handlers answer (it must be the portal)."""
+    The gate raises portal errors, which the host app's handlers answer (it must be the portal).
+    The host's lifespan must await ``service.start()`` and ``service.stop()``: a mounted app's own
+    lifespan never runs."""
     return LiveGate(create_live_app(service, authorize=operator_authorizer(context)), context)

@@ -21,11 +21,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from streaming.errors import HlsError
-from streaming.feed import RelayedPacket
 from streaming.public.delay_line import BroadcastState, DelayLine, ProducedSegment
 from streaming.public.packager import HlsPackager, VideoTransform
 from streaming.public.playlist import PublishedSegment
 from streaming.public.segment_publisher import SegmentPublisher
+from streaming.server.feed import RelayedPacket
 
 logger = logging.getLogger(__name__)
 

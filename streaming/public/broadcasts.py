@@ -16,7 +16,6 @@ import threading
 from collections.abc import Callable
 
 from streaming.errors import FaceMaskingError, FeedNotFoundError, HlsError
-from streaming.feed import Feed
 from streaming.public.broadcast import PublicBroadcast
 from streaming.public.broadcast_id import new_broadcast_id
 from streaming.public.delay_line import DelayLine
@@ -24,6 +23,8 @@ from streaming.public.face_mask import default_mask_factory
 from streaming.public.packager import VideoTransform
 from streaming.public.segment_publisher import SegmentPublisher
 from streaming.public.withdrawals import RetryPolicy, Withdrawals
+from streaming.server.feed import Feed
+from streaming.server.status import PublicStatus
 from streaming.settings import StreamingSettings
 
 logger = logging.getLogger(__name__)
@@ -35,8 +36,9 @@ class PublicBroadcasts:
     """Every public broadcast of this server, by feed id.
 
     ``mask_factory`` makes the face-masking transform of a masked broadcast; by default it is
-    built from the settings (face_mask.py), and when that fails (cascade or model file missing
-    or bad) masked broadcasts are refused with the reason, while unmasked ones still open.
+    built from the settings (face_mask.py) by :meth:`prepare_masking`, and when that fails
+    (cascade or model file missing or bad) masked broadcasts are refused with the reason, while
+    unmasked ones still open.
     ``retry`` paces the retries of withdrawals the store failed.
     """
 
@@ -55,12 +57,6 @@ class PublicBroadcasts:
         self._withdrawals = Withdrawals(publisher, self._is_on_air, retry=retry)
         self._mask_factory = mask_factory
         self._mask_error: FaceMaskingError | None = None
-        if mask_factory is None:
-            try:
-                self._mask_factory = default_mask_factory(settings)
-            except FaceMaskingError as exc:
-                logger.warning("face masking unavailable: %s", exc)
-                self._mask_error = exc
         self._broadcasts: dict[str, PublicBroadcast] = {}
         self._feeds: dict[str, Feed] = {}
         self._keyframes: asyncio.Task[None] | None = None
@@ -90,6 +86,18 @@ class PublicBroadcasts:
         """Public files whose withdrawal the store has not confirmed yet (retried in the background)."""
         return self._withdrawals.pending
 
+    def prepare_masking(self) -> None:
+        """Build the default masking transform factory from the settings unless one was given (loads
+        the cascade or model file: blocking, call at start off the event loop). When that fails,
+        masked broadcasts are refused with the reason; a masked open before this prepares it then."""
+        if self._mask_factory is not None or self._mask_error is not None:
+            return
+        try:
+            self._mask_factory = default_mask_factory(self._settings)
+        except FaceMaskingError as exc:
+            logger.warning("face masking unavailable: %s", exc)
+            self._mask_error = exc
+
     def withdraw_leftovers(self) -> None:
         """Withdraw, in the background and until the store confirms, every public file that belongs to
         no broadcast open now (left by a crash, a shutdown or a failed withdrawal). Call at start."""
@@ -100,15 +108,17 @@ class PublicBroadcasts:
     ) -> None:
         """Broadcast ``feed_id`` publicly (idempotent); ``feed`` may arrive later via :meth:`attach`.
 
-        Raises FeedNotFoundError (the callers' "refused" signal: 409) naming the reason when the
-        broadcast is to be masked and masking cannot run here.
+        Raises FaceMaskingError naming the reason when the broadcast is to be masked and masking
+        cannot run here (the broadcast is then not opened at all, never unmasked).
         """
         if feed_id in self._broadcasts:
             return
         masked = self._settings.mask_faces if mask is None else mask
+        if masked:
+            self.prepare_masking()
         if masked and self._mask_factory is None:
             reason = f"face masking is not available on this server: {self._mask_error}"
-            raise FeedNotFoundError(reason) from self._mask_error
+            raise FaceMaskingError(reason) from self._mask_error
         broadcast = PublicBroadcast(
             feed_id,
             new_broadcast_id(),
@@ -182,17 +192,17 @@ class PublicBroadcasts:
             feed.request_keyframe()
         logger.warning("public %s: resumed by the clerk", feed_id)
 
-    def state(self, feed_id: str) -> dict[str, object] | None:
+    def state(self, feed_id: str) -> PublicStatus | None:
         """The broadcast's state for the wall and the clerk, or None when not public."""
         broadcast = self._broadcasts.get(feed_id)
         if broadcast is None:
             return None
-        return {
-            "state": str(broadcast.delay.state),
-            "delay_seconds": broadcast.delay.delay_seconds,
-            "pending_segments": broadcast.delay.pending,
-            "published_segments": broadcast.segments_published,
-        }
+        return PublicStatus(
+            state=str(broadcast.delay.state),
+            delay_seconds=broadcast.delay.delay_seconds,
+            pending_segments=broadcast.delay.pending,
+            published_segments=broadcast.segments_published,
+        )
 
     async def aclose(self) -> None:
         """Stop every broadcast, leaving its files with an ended playlist (at shutdown; the next start

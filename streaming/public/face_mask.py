@@ -41,10 +41,10 @@ import numpy as np
 from av.video.codeccontext import VideoCodecContext
 from numpy.typing import NDArray
 
-from streaming.feed import RelayedPacket
 from streaming.public.face_boxes import Box, FaceHold
 from streaming.public.face_detector import Detector, haar_detector_factory, yunet_detector_factory
 from streaming.public.packager import VIDEO_TIME_BASE, VideoTransform
+from streaming.server.feed import RelayedPacket
 from streaming.settings import StreamingSettings
 
 logger = logging.getLogger(__name__)

@@ -19,8 +19,8 @@ from av.video.codeccontext import VideoCodecContext
 
 from archive.formats.fmp4_boxes import first_track_decode_time
 from streaming.errors import HlsError
-from streaming.feed import RelayedPacket
 from streaming.public.fmp4 import FragmentCollector
+from streaming.server.feed import RelayedPacket
 
 logger = logging.getLogger(__name__)
 

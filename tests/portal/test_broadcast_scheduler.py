@@ -27,7 +27,7 @@ from portal.identity.accounts import get_or_create_courtroom
 from portal.identity.principal import Principal
 from portal.models import AuditRecord, Court, Hearing, HearingStatus, User
 from portal.web.context import PortalContext
-from streaming.service import LiveService
+from streaming.server.service import LiveService
 from streaming.settings import StreamingSettings
 from tests.portal.conftest import Portal
 from tests.portal.world import principal_of

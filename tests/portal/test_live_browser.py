@@ -23,10 +23,10 @@ from portal.db import make_sessionmaker, transaction
 from portal.hearings.notices import HearingDraft, publish_notice, schedule_hearing
 from portal.models import User
 from portal.web.app import create_app
-from streaming.live_input import LiveInput
-from streaming.publisher import LivePublisher
+from streaming.publisher.live_input import LiveInput
+from streaming.publisher.live_publisher import LivePublisher
+from streaming.publisher.whip_client import WhipClient
 from streaming.settings import StreamingSettings
-from streaming.whip_client import WhipClient
 from tests.portal.conftest import Template, portal_settings
 from tests.portal.served import ServedApp, Visitor
 from tests.portal.world import STAFF_PASSWORD, principal_of

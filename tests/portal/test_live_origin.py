@@ -27,17 +27,17 @@ from archive.store.public_origin import PublicOrigin, PublicOriginConfig
 from portal.broadcasting.live_origin import OriginPublisher, live_on_origin, open_public_origin
 from portal.web.app import create_app
 from portal.web.security_headers import SecurityHeadersMiddleware, content_security_policy, origin_of
-from streaming.app import create_app as create_live_app
 from streaming.errors import HlsError
-from streaming.live_input import LiveInput
 from streaming.public.broadcast_id import new_broadcast_id
 from streaming.public.broadcasts import PublicBroadcasts
 from streaming.public.packager import VideoTransform
 from streaming.public.withdrawals import RetryPolicy
-from streaming.publisher import LivePublisher
-from streaming.service import LiveService
+from streaming.publisher.live_input import LiveInput
+from streaming.publisher.live_publisher import LivePublisher
+from streaming.publisher.whip_client import WhipClient
+from streaming.server.app import create_app as create_live_app
+from streaming.server.service import LiveService
 from streaming.settings import StreamingSettings
-from streaming.whip_client import WhipClient
 from tests.conftest import MakeEmbeddedStore, empty_and_delete_bucket
 from tests.portal.conftest import portal_settings
 from tests.streaming.browser import chromium
@@ -142,8 +142,8 @@ def test_the_portal_serves_the_page_and_points_it_at_the_bucket(
         live=live,
         public_origin=public_origin,
     )
-    try:
-        page = TestClient(app, base_url="https://testserver").get("/live/public/court-1/cam")
+    with TestClient(app, base_url="https://testserver") as client:  # its lifespan starts the live service
+        page = client.get("/live/public/court-1/cam")
         assert page.status_code == 200
         media = app.state.live_service.public.media_path("court-1/cam")  # court-1/cam/{broadcast id}
         assert f'data-source="{public_origin.config.direct_url}{media}/"' in page.text
@@ -153,8 +153,6 @@ def test_the_portal_serves_the_page_and_points_it_at_the_bucket(
         )
         assert bucket in policy["connect-src"].split() and bucket in policy["media-src"].split()
         assert isinstance(app.state.live_service.public._publisher, OriginPublisher)
-    finally:
-        asyncio.run(app.state.live_service.aclose())
     assert not (tmp_path / "public-live").exists()  # nothing public is written by the portal
 
 

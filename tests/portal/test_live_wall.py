@@ -147,13 +147,13 @@ def test_the_live_service_closes_with_the_portal(
     app = create_app(portal_settings(sqlite_template.make_url(), tmp_path), store=recording_store, live=live)
     closed: list[bool] = []
     service = app.state.live_service
-    original = service.aclose
+    original = service.stop
 
-    async def aclose() -> None:
+    async def stop() -> None:
         closed.append(True)
         await original()
 
-    service.aclose = aclose
+    service.stop = stop
     with TestClient(app, base_url="https://testserver"):
         pass
     assert closed == [True]

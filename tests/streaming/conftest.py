@@ -26,9 +26,9 @@ from capture.encoder import VideoEncoderConfig, open_video_encoder
 from capture.packet_tap import EncodedVideoPacket, PacketTap
 from devices import SyntheticSource, parse_source_spec
 from devices.pattern import MovingPattern
-from streaming.app import create_app
 from streaming.ice import IcePolicy
-from streaming.service import LiveService
+from streaming.server.app import create_app
+from streaming.server.service import LiveService
 from streaming.settings import StreamingSettings
 
 REPO = Path(__file__).resolve().parents[2]

@@ -18,8 +18,8 @@ from fractions import Fraction
 from capture.encoder import VideoEncoderConfig, open_video_encoder
 from devices.pattern import MovingPattern
 from streaming.errors import HlsError
-from streaming.feed import RelayedPacket
 from streaming.public.segment_publisher import DirectoryPublisher
+from streaming.server.feed import RelayedPacket
 
 FPS = 15
 

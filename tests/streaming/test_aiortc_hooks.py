@@ -9,8 +9,8 @@ import aiortc.rtcrtpreceiver
 from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
 
 from streaming.packet_track import PacketTrack
-from streaming.receiver_hooks import install_passthrough_hook
 from streaming.sender_feedback import SenderFeedback, observe_sender
+from streaming.server.receiver_hooks import install_passthrough_hook
 
 
 def test_aiortc_is_the_pinned_version() -> None:

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from aiortc import RTCPeerConnection
 
-from streaming.live_input import LiveInput
-from streaming.publisher import LivePublisher
-from streaming.whip_client import WhipClient
+from streaming.publisher.live_input import LiveInput
+from streaming.publisher.live_publisher import LivePublisher
+from streaming.publisher.whip_client import WhipClient
 
 from .conftest import (
     DEVICE_TOKEN,

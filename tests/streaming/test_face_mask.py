@@ -16,13 +16,13 @@ from numpy.typing import NDArray
 
 from capture.encoder import VideoEncoderConfig, open_video_encoder
 from streaming.errors import FaceMaskingError
-from streaming.feed import RelayedPacket
-from streaming.live_input import LiveInput
 from streaming.public.face_boxes import Box
 from streaming.public.face_detector import Detector, haar_detector_factory, yunet_detector_factory
 from streaming.public.face_mask import FaceMaskTransform, blur_boxes
-from streaming.publisher import LivePublisher
-from streaming.whip_client import WhipClient
+from streaming.publisher.live_input import LiveInput
+from streaming.publisher.live_publisher import LivePublisher
+from streaming.publisher.whip_client import WhipClient
+from streaming.server.feed import RelayedPacket
 
 from .conftest import DEVICE_TOKEN, LOOPBACK, OPERATOR_TOKEN, EncodedTestFeed, loopback_settings, serve
 from .faces import EYES, FACE, FAR, HEIGHT, MOUTH, WIDTH, FacePicture, detail, face_picture, i420

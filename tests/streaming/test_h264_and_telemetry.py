@@ -9,7 +9,8 @@ import av
 from capture.encoder import VideoEncoderConfig, open_video_encoder
 from devices.pattern import MovingPattern
 from streaming.h264 import is_keyframe, starts_with_parameter_sets
-from streaming.telemetry import TelemetryBoard, parse_report
+from streaming.server.telemetry_board import TelemetryBoard
+from streaming.telemetry import parse_report
 
 
 def test_keyframes_of_the_recorder_encoder_are_recognised() -> None:

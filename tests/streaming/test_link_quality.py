@@ -1,6 +1,6 @@
 """The live link's adaptation: keyframes only on loss or a low REMB, back to full after a calm spell."""
 
-from streaming.link_quality import LinkQuality, LiveMode
+from streaming.publisher.link_quality import LinkQuality, LiveMode
 
 
 def _sending(quality: LinkQuality, bits_per_second: int, start: float, seconds: float) -> None:

@@ -10,9 +10,9 @@ import numpy as np
 
 from capture.encoder import VideoEncoderConfig, open_video_encoder
 from devices.pattern import MovingPattern
-from streaming.feed import RelayedPacket
-from streaming.opus_encoder import OpusEncoder
 from streaming.public.packager import HlsPackager
+from streaming.publisher.opus_encoder import OpusEncoder
+from streaming.server.feed import RelayedPacket
 
 FPS = 15
 

@@ -12,9 +12,9 @@ import av
 import httpx
 import pytest
 
-from streaming.live_input import LiveInput
-from streaming.publisher import LivePublisher
-from streaming.whip_client import WhipClient
+from streaming.publisher.live_input import LiveInput
+from streaming.publisher.live_publisher import LivePublisher
+from streaming.publisher.whip_client import WhipClient
 
 from .browser import chromium
 from .conftest import (

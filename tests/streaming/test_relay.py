@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from streaming.live_input import LiveInput
-from streaming.publisher import LivePublisher
-from streaming.whip_client import WhipClient
+from streaming.publisher.live_input import LiveInput
+from streaming.publisher.live_publisher import LivePublisher
+from streaming.publisher.whip_client import WhipClient
 
 from .conftest import DEVICE_TOKEN, LOOPBACK, EncodedTestFeed, LiveServer, watch_with_aiortc
 

@@ -13,10 +13,10 @@ import httpx
 import pytest
 
 from portal.web.security_headers import content_security_policy
-from streaming.live_input import LiveInput
-from streaming.publisher import LivePublisher
+from streaming.publisher.live_input import LiveInput
+from streaming.publisher.live_publisher import LivePublisher
+from streaming.publisher.whip_client import WhipClient
 from streaming.telemetry import GpsFix, TelemetryReport
-from streaming.whip_client import WhipClient
 
 from .browser import chromium
 from .conftest import (

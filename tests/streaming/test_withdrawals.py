@@ -14,7 +14,7 @@ from streaming.public.broadcasts import PublicBroadcasts
 from streaming.public.packager import VideoTransform
 from streaming.public.segment_publisher import DirectoryPublisher
 from streaming.public.withdrawals import RetryPolicy, Withdrawals, leftovers
-from streaming.service import LiveService
+from streaming.server.service import LiveService
 from streaming.settings import StreamingSettings
 
 from .publishers import FlakyPublisher, eventually, wait_for
@@ -165,6 +165,7 @@ async def test_a_starting_service_withdraws_what_an_earlier_process_left_public(
     _broadcast_files(earlier, left)  # a broadcast on air when the earlier process died
     earlier.put(f"{FEED}/status.json", b"{}", "application/json")  # the layout before broadcast ids
     service = LiveService(StreamingSettings(public_dir=tmp_path / "public", public_feeds=[FEED]))
+    await service.start()
     try:
         on_air = service.public.media_path(FEED)
         await eventually(

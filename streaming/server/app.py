@@ -1,8 +1,9 @@
 """The live ASGI app: WHIP/WHEP, the wall and its API, public HLS; mountable in the portal.
 
-Standalone (``python -m streaming serve``) the app owns its LiveService through its lifespan. A
-host app that mounts it (``portal_app.mount("/live", live_app)``) must await
-``service.aclose()`` from its own lifespan: Starlette does not run a mounted app's lifespan.
+Standalone (``python -m streaming serve``) the app's lifespan starts its LiveService and, with
+``own_service``, stops it. A host app that mounts it (``portal_app.mount("/live", live_app)``) must
+await ``service.start()`` and ``service.stop()`` from its own lifespan: Starlette does not run a
+mounted app's lifespan.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from streaming import routes_public, routes_wall, routes_webrtc
-from streaming.auth import Authorizer, DeviceTokens, TokenAuthorizer, deny_all
-from streaming.service import LiveService
+from streaming.server import routes_public, routes_wall, routes_webrtc
+from streaming.server.auth import Authorizer, DeviceTokens, TokenAuthorizer, deny_all
+from streaming.server.http_errors import install_error_handlers
+from streaming.server.service import LiveService
 from streaming.settings import StreamingSettings
 
 STATIC = Path(__file__).parent / "static"
@@ -29,19 +31,21 @@ def create_app(
 
     ``authorize`` decides who is a signed-in operator (wall, WHEP, operator API); by default the
     settings' operator token (bearer header or sign-in cookie), and with no token nobody.
-    With ``own_service`` the app's lifespan closes the service at shutdown.
+    The app's lifespan starts the service; with ``own_service`` it also stops it at shutdown.
     """
     settings = service.settings
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await service.start()
         try:
             yield
         finally:
             if own_service:
-                await service.aclose()
+                await service.stop()
 
     app = FastAPI(title="courtrec live", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    install_error_handlers(app)
     app.state.live_service = service
     app.state.authorize = authorize or default_authorizer(settings)
     app.state.device_tokens = DeviceTokens(settings.device_tokens)

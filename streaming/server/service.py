@@ -1,8 +1,10 @@
-"""The live service: feeds, publisher and viewer sessions, telemetry — one per server process.
+"""The live service: feeds, publisher and viewer sessions, public broadcasts, telemetry — one per
+server process, and the only thing the HTTP routes and the portal call.
 
-It runs on the server's event loop; the HTTP layer (``app.py``) only translates requests into
-these calls. :meth:`LiveService.aclose` must be awaited at shutdown (the standalone app's
-lifespan does it; a host app that mounts ours calls it from its own lifespan).
+It runs on the server's event loop. Construction does no work; :meth:`LiveService.start` (loads
+the face-masking detector, opens the configured public feeds, withdraws leftover public files)
+and :meth:`LiveService.stop` must be awaited by whoever runs it: the standalone app's lifespan,
+or the host app that mounts ours (Starlette does not run a mounted app's lifespan).
 """
 
 from __future__ import annotations
@@ -10,31 +12,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import secrets
 import time
 
-from streaming.egress import ViewerSession
 from streaming.errors import FeedNotFoundError, FeedTakenError, SessionNotFoundError, SignalingError
-from streaming.feed import Feed, FeedLabel
+from streaming.feed_id import feed_id_of
 from streaming.ice import IcePolicy
-from streaming.ingest import IngestSession
 from streaming.public.broadcasts import PublicBroadcasts, TransformFactory
 from streaming.public.segment_publisher import DirectoryPublisher, SegmentPublisher
+from streaming.server.egress import ViewerSession
+from streaming.server.feed import Feed, FeedLabel
+from streaming.server.ingest import IngestSession
+from streaming.server.status import FeedStatus, PublicStatus, SessionAnswer
+from streaming.server.telemetry_board import TelemetryBoard
 from streaming.settings import StreamingSettings
-from streaming.telemetry import TelemetryBoard
 
 logger = logging.getLogger(__name__)
 
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", re.ASCII)
 _REAP_SECONDS = 1.0
-
-
-def feed_id_of(room: str, stream: str) -> str:
-    """``room/stream`` after checking both names; raises FeedNotFoundError for malformed ones."""
-    if not (_NAME.fullmatch(room) and _NAME.fullmatch(stream)):
-        raise FeedNotFoundError(f"feed names are [A-Za-z0-9][A-Za-z0-9._-]{{0,63}} (got {room!r}/{stream!r})")
-    return f"{room}/{stream}"
 
 
 class LiveService:
@@ -49,9 +44,9 @@ class LiveService:
         mask_factory: TransformFactory | None = None,
     ) -> None:
         """``segment_publisher`` receives public HLS files (default: ``settings.public_dir``), and
-        everything it holds that no broadcast opened here owns is withdrawn at start;
+        everything it holds that no broadcast opened here owns is withdrawn at :meth:`start`;
         ``mask_factory`` makes the face-masking transform (default: OpenCV's Haar frontal-face
-        cascade, or the YuNet model ``settings.face_model`` when set)."""
+        cascade, or the YuNet model ``settings.face_model`` when set, loaded at start)."""
         self.settings = settings
         self.policy = policy or IcePolicy.from_lists(
             settings.ice_servers, settings.ice_host_addresses, settings.ice_allowed_networks
@@ -66,7 +61,17 @@ class LiveService:
             segment_publisher or DirectoryPublisher(settings.public_dir),
             mask_factory=mask_factory,
         )
-        for feed_id in settings.public_feeds:
+        self._started = False
+
+    async def start(self) -> None:
+        """Start serving (idempotent): load the masking detector off the loop, open the configured
+        public feeds, withdraw leftovers. Raises FaceMaskingError when a configured public feed is to
+        be masked and masking cannot run here."""
+        if self._started:
+            return
+        self._started = True
+        await asyncio.to_thread(self.public.prepare_masking)
+        for feed_id in self.settings.public_feeds:
             self.public.open(feed_id, None)
         # whatever an earlier process left public (it crashed, shut down, or its store was down when a
         # broadcast closed) goes now, in the background: only broadcasts on air have public files
@@ -84,6 +89,33 @@ class LiveService:
         now = time.monotonic()
         return [feed for _, feed in sorted(self._feeds.items()) if self._listed(feed, now)]
 
+    def feed_statuses(self) -> list[FeedStatus]:
+        """Every listed feed (see :meth:`listed_feeds`) with its label, freshness, telemetry and
+        public broadcast, by id."""
+        now = time.monotonic()
+        telemetry = self.telemetry.snapshot()
+        return [
+            FeedStatus(
+                feed_id=feed.feed_id,
+                room=feed.label.room,
+                stream=feed.label.stream,
+                device_id=feed.label.device_id,
+                kinds=tuple(sorted(feed.kinds)),
+                connected=feed.ingest_connected,
+                seconds_since_frame=None
+                if feed.last_frame_at is None
+                else round(now - feed.last_frame_at, 1),
+                viewers=feed.viewer_count,
+                telemetry=telemetry.get(feed.feed_id),
+                public=self.public_state(feed.feed_id),
+            )
+            for feed in self.listed_feeds()
+        ]
+
+    def telemetry_snapshot(self) -> dict[str, dict[str, object]]:
+        """The latest telemetry report of every feed that sent one, as JSON with ``age_seconds``."""
+        return self.telemetry.snapshot()
+
     def feed_or_create(self, room: str, stream: str, device_id: str) -> Feed:
         """The feed ``room/stream``, created when new; it keeps its viewers across publishers."""
         feed_id = feed_id_of(room, stream)
@@ -97,11 +129,11 @@ class LiveService:
         feed.label.device_id = device_id
         return feed
 
-    async def publish(self, device_id: str, room: str, stream: str, offer_sdp: str) -> tuple[str, str]:
-        """Accept a WHIP offer from ``device_id``; returns (session id, answer SDP).
+    async def publish(self, device_id: str, room: str, stream: str, offer_sdp: str) -> SessionAnswer:
+        """Accept a WHIP offer from ``device_id``; returns the session id and answer SDP.
 
         A newer publication of the same feed by the same device replaces the older one (the
-        publisher reconnected). Raises SignalingError, FeedNotFoundError (bad names),
+        publisher reconnected). Raises SignalingError, InvalidNameError (bad names),
         FeedTakenError (another device publishes that feed now).
         """
         self._start_reaper()
@@ -129,7 +161,7 @@ class LiveService:
         for old in previous:
             logger.info("feed %s: publisher reconnected; closing session %s", feed.feed_id, old.session_id)
             await old.close()
-        return session_id, answer
+        return SessionAnswer(session_id, answer)
 
     async def unpublish(self, session_id: str, device_id: str) -> None:
         """End a publication (WHIP DELETE); raises SessionNotFoundError unless ``device_id`` owns it."""
@@ -138,8 +170,8 @@ class LiveService:
             raise SessionNotFoundError(f"no WHIP session {session_id!r}")
         await session.close()
 
-    async def watch(self, feed_id: str, offer_sdp: str) -> tuple[str, str]:
-        """Accept a WHEP offer for ``feed_id``; returns (session id, answer SDP).
+    async def watch(self, feed_id: str, offer_sdp: str) -> SessionAnswer:
+        """Accept a WHEP offer for ``feed_id``; returns the session id and answer SDP.
 
         Raises FeedNotFoundError, SignalingError.
         """
@@ -152,7 +184,7 @@ class LiveService:
             await session.close()
             raise
         self._viewers[session_id] = session
-        return session_id, answer
+        return SessionAnswer(session_id, answer)
 
     async def stop_watching(self, session_id: str) -> None:
         """End a viewer session (WHEP DELETE); raises SessionNotFoundError."""
@@ -163,15 +195,45 @@ class LiveService:
 
     def open_public(self, feed_id: str, *, mask: bool | None = None, delay: float | None = None) -> None:
         """Broadcast ``feed_id`` publicly (live or not yet), masked per ``mask`` (default: the
-        ``mask_faces`` setting); raises FeedNotFoundError when masking is asked for but unavailable."""
+        ``mask_faces`` setting); raises FaceMaskingError when masking is asked for but unavailable."""
         self.public.open(feed_id, self._feeds.get(feed_id), mask=mask, delay=delay)
 
-    def public_state(self, feed_id: str) -> dict[str, object] | None:
+    def public_state(self, feed_id: str) -> PublicStatus | None:
         """The public broadcast state of ``feed_id`` (None when it is not broadcast)."""
         return self.public.state(feed_id)
 
-    async def aclose(self) -> None:
-        """Close every session (at shutdown)."""
+    def public_broadcasts(self) -> dict[str, PublicStatus]:
+        """Every public broadcast open now, by feed id."""
+        statuses = {feed_id: self.public_state(feed_id) for feed_id in self.public.feed_ids()}
+        return {feed_id: status for feed_id, status in statuses.items() if status is not None}
+
+    def is_public(self, feed_id: str) -> bool:
+        """True while ``feed_id`` is broadcast publicly."""
+        return self.public.is_public(feed_id)
+
+    def public_broadcast_id(self, feed_id: str) -> str | None:
+        """The id of ``feed_id``'s public broadcast now (None when it is not public)."""
+        return self.public.broadcast_id(feed_id)
+
+    def public_media_path(self, feed_id: str) -> str:
+        """The directory (``room/stream/{broadcast id}``) of the broadcast's public files now;
+        raises FeedNotFoundError when it is not broadcast publicly."""
+        return self.public.media_path(feed_id)
+
+    async def close_public(self, feed_id: str) -> None:
+        """End the public broadcast and withdraw its files; raises FeedNotFoundError when not open."""
+        await self.public.close(feed_id)
+
+    def cut_public(self, feed_id: str) -> int:
+        """The clerk's cut; returns the segments withheld. Raises FeedNotFoundError when not open."""
+        return self.public.cut(feed_id)
+
+    def resume_public(self, feed_id: str) -> None:
+        """Publish again after a cut (after the delay); raises FeedNotFoundError when not open."""
+        self.public.resume(feed_id)
+
+    async def stop(self) -> None:
+        """Close every session and public broadcast (at shutdown)."""
         await self.public.aclose()
         if self._reaper is not None:
             self._reaper.cancel()
@@ -184,6 +246,10 @@ class LiveService:
         for feed in self._feeds.values():
             feed.close()
         self._feeds.clear()
+
+    async def aclose(self) -> None:
+        """The same as :meth:`stop`."""
+        await self.stop()
 
     def _ingest_closed(self, session: IngestSession) -> None:
         self._ingests.pop(session.session_id, None)
@@ -213,3 +279,7 @@ class LiveService:
         return feed.ingest_connected or (
             feed.disconnected_at is not None and now - feed.disconnected_at < lost_for
         )
+
+
+def _since(then: float | None, now: float) -> float | None:
+    return None if then is None else round(now - then, 1)

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from streaming.auth import Authorizer, DeviceTokens
-from streaming.service import LiveService
+from streaming.server.auth import Authorizer, DeviceTokens
+from streaming.server.service import LiveService
 
 SDP_TYPE = "application/sdp"
 MAX_SDP_BYTES = 64 * 1024

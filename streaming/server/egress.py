@@ -19,10 +19,10 @@ from streaming.codec_preferences import (
     opus_only,
 )
 from streaming.errors import SignalingError
-from streaming.feed import Feed
 from streaming.ice import IcePolicy
 from streaming.packet_track import PacketTrack
 from streaming.sender_feedback import SenderFeedback, observe_sender
+from streaming.server.feed import Feed
 
 logger = logging.getLogger(__name__)
 

@@ -18,11 +18,11 @@ from streaming.codec_preferences import (
 )
 from streaming.errors import PublishError
 from streaming.ice import IcePolicy
-from streaming.link_quality import LinkQuality
 from streaming.packet_track import PacketTrack
+from streaming.publisher.link_quality import LinkQuality
+from streaming.publisher.whip_client import WhipClient, WhipSession
 from streaming.sender_feedback import SenderFeedback, observe_sender
 from streaming.telemetry import CHANNEL_LABEL, TelemetryReport
-from streaming.whip_client import WhipClient, WhipSession
 
 logger = logging.getLogger(__name__)
 

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import asdict
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Response
 from fastapi.responses import FileResponse, HTMLResponse
 
 from streaming.errors import FeedNotFoundError
-from streaming.http_deps import OperatorDep, ServiceDep
-from streaming.service import LiveService, feed_id_of
+from streaming.feed_id import feed_id_of
+from streaming.server.http_deps import OperatorDep, ServiceDep
+from streaming.server.service import LiveService
 
 STATIC = Path(__file__).parent / "static"
 _PUBLIC_FILE = re.compile(
@@ -34,12 +36,10 @@ router = APIRouter()
 
 
 def _public_feed(service: LiveService, room: str, stream: str) -> str:
-    try:
-        feed_id = feed_id_of(room, stream)
-    except FeedNotFoundError as exc:
-        raise HTTPException(status_code=404, detail="no such public broadcast") from exc
-    if not service.public.is_public(feed_id):
-        raise HTTPException(status_code=404, detail="no such public broadcast")
+    """The feed id of ``room/stream`` when it is broadcast publicly now; FeedNotFoundError otherwise."""
+    feed_id = feed_id_of(room, stream)
+    if not service.is_public(feed_id):
+        raise FeedNotFoundError("no such public broadcast")
     return feed_id
 
 
@@ -59,7 +59,7 @@ async def public_page(room: str, stream: str, service: ServiceDep) -> HTMLRespon
     page = (STATIC / "public.html").read_text()
     title = html.escape(f"{room} — live hearing")
     base = service.settings.public_base_url
-    media = service.public.media_path(feed_id)  # this broadcast's own directory
+    media = service.public_media_path(feed_id)  # this broadcast's own directory
     source = html.escape(f"{base.rstrip('/')}/{media}/" if base else f"../hls/{media}/", quote=True)
     return HTMLResponse(page.replace("{{title}}", title).replace("{{source}}", source))
 
@@ -68,7 +68,7 @@ async def public_page(room: str, stream: str, service: ServiceDep) -> HTMLRespon
 async def public_file(room: str, stream: str, broadcast: str, name: str, service: ServiceDep) -> Response:
     """A playlist, init segment, media segment or status file of the feed's current broadcast."""
     feed_id = _public_feed(service, room, stream)
-    if broadcast != service.public.broadcast_id(feed_id) or not _PUBLIC_FILE.fullmatch(name):
+    if broadcast != service.public_broadcast_id(feed_id) or not _PUBLIC_FILE.fullmatch(name):
         raise HTTPException(status_code=404, detail="no such public file")
     path = service.settings.public_dir / feed_id / broadcast / name
     if not path.is_file():
@@ -84,25 +84,20 @@ async def open_broadcast(
 ) -> dict[str, object]:
     """Start broadcasting a hearing publicly (the portal calls this for hearings marked public).
 
-    ``mask`` defaults to the server's ``mask_faces`` setting; 409 when masking cannot run here."""
+    ``mask`` defaults to the server's ``mask_faces`` setting; 409 (FaceMaskingError) when masking
+    cannot run here, 400 for a malformed name."""
     feed_id = feed_id_of(room, stream)
     if delay is not None and not 0 <= delay <= 600:
         raise HTTPException(status_code=422, detail="delay must be 0..600 seconds")
-    try:
-        service.open_public(feed_id, mask=mask, delay=delay)
-    except FeedNotFoundError as exc:
-        raise HTTPException(status_code=409, detail=str(exc)) from exc
-    return {"feed": feed_id, "public": service.public_state(feed_id)}
+    service.open_public(feed_id, mask=mask, delay=delay)
+    return {"feed": feed_id, "public": _public_json(service, feed_id)}
 
 
 @router.delete("/api/public/{room}/{stream}", dependencies=[OperatorDep])
 async def close_broadcast(room: str, stream: str, service: ServiceDep) -> dict[str, object]:
     """Stop broadcasting publicly and withdraw every public file of it."""
     feed_id = feed_id_of(room, stream)
-    try:
-        await service.public.close(feed_id)
-    except FeedNotFoundError as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from exc
+    await service.close_public(feed_id)
     return {"feed": feed_id, "public": None}
 
 
@@ -110,19 +105,18 @@ async def close_broadcast(room: str, stream: str, service: ServiceDep) -> dict[s
 async def cut(room: str, stream: str, service: ServiceDep) -> dict[str, object]:
     """The clerk's cut: withhold everything not yet published, immediately (the record is untouched)."""
     feed_id = feed_id_of(room, stream)
-    try:
-        dropped = service.public.cut(feed_id)
-    except FeedNotFoundError as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from exc
-    return {"feed": feed_id, "withheld_segments": dropped, "public": service.public_state(feed_id)}
+    dropped = service.cut_public(feed_id)
+    return {"feed": feed_id, "withheld_segments": dropped, "public": _public_json(service, feed_id)}
 
 
 @router.post("/api/public/{room}/{stream}/resume", dependencies=[OperatorDep])
 async def resume(room: str, stream: str, service: ServiceDep) -> dict[str, object]:
     """Resume the public broadcast after a cut (after the broadcast delay again)."""
     feed_id = feed_id_of(room, stream)
-    try:
-        service.public.resume(feed_id)
-    except FeedNotFoundError as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from exc
-    return {"feed": feed_id, "public": service.public_state(feed_id)}
+    service.resume_public(feed_id)
+    return {"feed": feed_id, "public": _public_json(service, feed_id)}
+
+
+def _public_json(service: LiveService, feed_id: str) -> dict[str, object] | None:
+    status = service.public_state(feed_id)
+    return None if status is None else asdict(status)

@@ -9,9 +9,9 @@ from collections.abc import Sequence
 import uvicorn
 from pydantic import ValidationError
 
-from streaming.app import create_app
 from streaming.errors import StreamingError
-from streaming.service import LiveService
+from streaming.server.app import create_app
+from streaming.server.service import LiveService
 from streaming.settings import StreamingSettings
 
 logger = logging.getLogger(__name__)

@@ -29,10 +29,11 @@ from streaming.codec_preferences import (
     opus_only,
 )
 from streaming.errors import SignalingError
-from streaming.feed import Feed
 from streaming.ice import IcePolicy
-from streaming.receiver_hooks import receive_encoded, request_keyframe
-from streaming.telemetry import CHANNEL_LABEL, TelemetryBoard, parse_report
+from streaming.server.feed import Feed
+from streaming.server.receiver_hooks import receive_encoded, request_keyframe
+from streaming.server.telemetry_board import TelemetryBoard
+from streaming.telemetry import CHANNEL_LABEL, parse_report
 
 logger = logging.getLogger(__name__)
 

@@ -4,15 +4,16 @@
 with the SDP answer and the session URL in ``Location``; ``DELETE`` on that URL ends the session.
 Trickle ICE is not supported (``PATCH`` answers 405): our answers carry every candidate.
 ``/whep/{room}/{stream}`` works the same way for viewers, behind the operator check.
+Errors are answered by ``http_errors`` (bad names and offers 400, unknown feeds and sessions 404,
+a feed another device publishes 409).
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Request, Response
 
-from streaming.errors import FeedNotFoundError, FeedTakenError, SessionNotFoundError, SignalingError
-from streaming.http_deps import SDP_TYPE, DeviceDep, OperatorDep, ServiceDep, read_sdp
-from streaming.service import feed_id_of
+from streaming.feed_id import feed_id_of
+from streaming.server.http_deps import SDP_TYPE, DeviceDep, OperatorDep, ServiceDep, read_sdp
 
 router = APIRouter()
 
@@ -23,23 +24,15 @@ async def whip_publish(
 ) -> Response:
     """Start publishing ``room/stream`` (the agent's WHIP POST)."""
     offer = await read_sdp(request)
-    try:
-        session_id, answer = await service.publish(device, room, stream, offer)
-    except (FeedNotFoundError, SignalingError) as exc:
-        raise HTTPException(status_code=400, detail=str(exc)) from exc
-    except FeedTakenError as exc:
-        raise HTTPException(status_code=409, detail=str(exc)) from exc
-    location = str(request.url_for("whip_session", session_id=session_id))
-    return Response(answer, status_code=201, media_type=SDP_TYPE, headers={"Location": location})
+    accepted = await service.publish(device, room, stream, offer)
+    location = str(request.url_for("whip_session", session_id=accepted.session_id))
+    return Response(accepted.answer_sdp, status_code=201, media_type=SDP_TYPE, headers={"Location": location})
 
 
 @router.delete("/whip/sessions/{session_id}", name="whip_session")
 async def whip_end(session_id: str, service: ServiceDep, device: DeviceDep) -> Response:
     """End a publication."""
-    try:
-        await service.unpublish(session_id, device)
-    except SessionNotFoundError as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from exc
+    await service.unpublish(session_id, device)
     return Response(status_code=200)
 
 
@@ -54,21 +47,13 @@ async def no_trickle(session_id: str) -> Response:
 async def whep_view(room: str, stream: str, request: Request, service: ServiceDep) -> Response:
     """Start watching ``room/stream`` (a WHEP POST from the wall or any WHEP player)."""
     offer = await read_sdp(request)
-    try:
-        session_id, answer = await service.watch(feed_id_of(room, stream), offer)
-    except FeedNotFoundError as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from exc
-    except SignalingError as exc:
-        raise HTTPException(status_code=400, detail=str(exc)) from exc
-    location = str(request.url_for("whep_session", session_id=session_id))
-    return Response(answer, status_code=201, media_type=SDP_TYPE, headers={"Location": location})
+    accepted = await service.watch(feed_id_of(room, stream), offer)
+    location = str(request.url_for("whep_session", session_id=accepted.session_id))
+    return Response(accepted.answer_sdp, status_code=201, media_type=SDP_TYPE, headers={"Location": location})
 
 
 @router.delete("/whep/sessions/{session_id}", name="whep_session", dependencies=[OperatorDep])
 async def whep_end(session_id: str, service: ServiceDep) -> Response:
     """Stop watching."""
-    try:
-        await service.stop_watching(session_id)
-    except SessionNotFoundError as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from exc
+    await service.stop_watching(session_id)
     return Response(status_code=200)

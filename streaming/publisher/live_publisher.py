@@ -21,12 +21,12 @@ import av
 
 from streaming.errors import PublishError
 from streaming.ice import IcePolicy
-from streaming.link_quality import LinkQuality, LiveMode
-from streaming.live_input import LiveInput
-from streaming.opus_encoder import OpusEncoder
 from streaming.packet_track import MediaPacket
-from streaming.publisher_link import PublisherLink
-from streaming.whip_client import WhipClient
+from streaming.publisher.link import PublisherLink
+from streaming.publisher.link_quality import LinkQuality, LiveMode
+from streaming.publisher.live_input import LiveInput
+from streaming.publisher.opus_encoder import OpusEncoder
+from streaming.publisher.whip_client import WhipClient
 
 logger = logging.getLogger(__name__)
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import time
+from dataclasses import asdict
 from pathlib import Path
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
-from streaming.auth import OPERATOR_COOKIE, TokenAuthorizer
-from streaming.http_deps import OperatorDep, ServiceDep, require_operator
+from streaming.server.auth import OPERATOR_COOKIE, TokenAuthorizer
+from streaming.server.http_deps import OperatorDep, ServiceDep, require_operator
 
 STATIC = Path(__file__).parent / "static"
 router = APIRouter()
@@ -49,25 +49,21 @@ async def feeds(service: ServiceDep) -> dict[str, object]:
     ``seconds_since_frame`` counts from the last packet of the feed's main kind (video, or audio
     for an audio-only feed), None before the first.
     """
-    now = time.monotonic()
-    telemetry = service.telemetry.snapshot()
-    items = []
-    for feed in service.listed_feeds():
-        since_frame = None if feed.last_frame_at is None else round(now - feed.last_frame_at, 1)
-        items.append(
-            {
-                "id": feed.feed_id,
-                "room": feed.label.room,
-                "stream": feed.label.stream,
-                "device_id": feed.label.device_id,
-                "kinds": sorted(feed.kinds),
-                "connected": feed.ingest_connected,
-                "seconds_since_frame": since_frame,
-                "viewers": feed.viewer_count,
-                "telemetry": telemetry.get(feed.feed_id),
-                "public": service.public_state(feed.feed_id),
-            }
-        )
+    items = [
+        {
+            "id": feed.feed_id,
+            "room": feed.room,
+            "stream": feed.stream,
+            "device_id": feed.device_id,
+            "kinds": list(feed.kinds),
+            "connected": feed.connected,
+            "seconds_since_frame": feed.seconds_since_frame,
+            "viewers": feed.viewers,
+            "telemetry": feed.telemetry,
+            "public": None if feed.public is None else asdict(feed.public),
+        }
+        for feed in service.feed_statuses()
+    ]
     return {"feeds": items}
 
 
@@ -81,4 +77,4 @@ async def config(service: ServiceDep) -> dict[str, object]:
 @router.get("/api/telemetry", dependencies=[OperatorDep])
 async def telemetry(service: ServiceDep) -> dict[str, dict[str, object]]:
     """The latest telemetry report of every feed that sent one."""
-    return service.telemetry.snapshot()
+    return service.telemetry_snapshot()

@@ -1,0 +1,18 @@
+"""Feed ids: ``room/stream``, each name ASCII letters, digits, ``.``, ``_`` or ``-`` (1-64 characters)."""
+
+from __future__ import annotations
+
+import re
+
+from streaming.errors import InvalidNameError
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", re.ASCII)
+
+
+def feed_id_of(room: str, stream: str) -> str:
+    """``room/stream`` after checking both names; raises InvalidNameError naming the grammar."""
+    if not (_NAME.fullmatch(room) and _NAME.fullmatch(stream)):
+        raise InvalidNameError(
+            f"room and stream names are [A-Za-z0-9][A-Za-z0-9._-]{{0,63}} (got {room!r}/{stream!r})"
+        )
+    return f"{room}/{stream}"

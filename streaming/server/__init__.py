@@ -1,0 +1,11 @@
+"""The live server: WHIP ingest, WHEP egress, the decode-free relay, the wall and its HTTP API.
+
+``create_app`` builds the ASGI app around a ``LiveService`` (standalone, or mounted in the portal);
+the service is the only thing the routes and the portal call.
+"""
+
+from streaming.server.app import create_app
+from streaming.server.auth import Authorizer, TokenAuthorizer
+from streaming.server.service import LiveService
+
+__all__ = ["Authorizer", "LiveService", "TokenAuthorizer", "create_app"]

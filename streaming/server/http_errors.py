@@ -1,0 +1,57 @@
+"""The live server's one mapping from streaming errors to HTTP answers, registered once per app.
+
+Routes raise (or let through) the service's errors; nothing maps them route by route. Each answer
+is JSON ``{"detail": message}`` with the message naming what was wrong.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from streaming.errors import (
+    FaceMaskingError,
+    FeedNotFoundError,
+    FeedTakenError,
+    HlsError,
+    InvalidNameError,
+    SessionNotFoundError,
+    SignalingError,
+    StreamingError,
+)
+
+logger = logging.getLogger(__name__)
+
+# First match wins: most specific first.
+_STATUS_BY_ERROR: tuple[tuple[type[StreamingError], int], ...] = (
+    (InvalidNameError, 400),  # a malformed room/stream name: the request can never succeed
+    (SignalingError, 400),  # the offer cannot be negotiated (bad SDP, no H.264, no usable ICE)
+    (FeedNotFoundError, 404),
+    (SessionNotFoundError, 404),
+    (FeedTakenError, 409),  # another device publishes the feed now
+    (FaceMaskingError, 409),  # masking asked for, not available here: never opened unmasked
+    (HlsError, 503),  # the public store failed; retried in the background
+)
+
+
+def status_of(error: StreamingError) -> int:
+    """The HTTP status for ``error``: its class's entry in the table, else 500."""
+    for error_type, status in _STATUS_BY_ERROR:
+        if isinstance(error, error_type):
+            return status
+    return 500
+
+
+async def _answer(_request: Request, error: Exception) -> JSONResponse:
+    status = status_of(error) if isinstance(error, StreamingError) else 500
+    if status >= 500:
+        logger.error("live server error: %s", error, exc_info=error)
+    detail = str(error) if status < 500 or status == 503 else "internal error in the live server"
+    return JSONResponse({"detail": detail}, status_code=status)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Answer every StreamingError a route lets through per :func:`status_of`."""
+    app.add_exception_handler(StreamingError, _answer)

@@ -1,0 +1,44 @@
+"""What the live service reports: typed, immutable snapshots for routes and the portal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class SessionAnswer:
+    """An accepted WHIP or WHEP offer: the new session's id and the SDP answer."""
+
+    session_id: str
+    answer_sdp: str
+
+
+@dataclass(frozen=True, slots=True)
+class PublicStatus:
+    """A public broadcast now: ``state`` is ``live``, ``cut`` or ``ended``; delay in seconds."""
+
+    state: str
+    delay_seconds: float
+    pending_segments: int
+    published_segments: int
+
+
+@dataclass(frozen=True, slots=True)
+class FeedStatus:
+    """One listed feed, for the wall.
+
+    ``kinds`` is sorted (``("audio", "video")``, ``("video",)`` or ``("audio",)``);
+    ``seconds_since_frame`` counts from the last packet of the main kind (None before the first);
+    ``telemetry`` is the latest report as JSON with ``age_seconds``, None when none came.
+    """
+
+    feed_id: str
+    room: str
+    stream: str
+    device_id: str
+    kinds: tuple[str, ...]
+    connected: bool
+    seconds_since_frame: float | None
+    viewers: int
+    telemetry: dict[str, object] | None
+    public: PublicStatus | None

@@ -1,0 +1,85 @@
+"""The live server answers every streaming error through one mapping: clear 4xx, never a 500."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from streaming.errors import (
+    AiortcInternalsError,
+    FaceMaskingError,
+    FeedNotFoundError,
+    FeedTakenError,
+    HlsError,
+    InvalidNameError,
+    SessionNotFoundError,
+    SignalingError,
+)
+from streaming.server.http_errors import status_of
+from tests.streaming.conftest import OPERATOR_TOKEN, LiveServer
+
+OPERATOR = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (InvalidNameError("bad"), 400),
+        (SignalingError("no H.264"), 400),
+        (FeedNotFoundError("none"), 404),
+        (SessionNotFoundError("none"), 404),
+        (FeedTakenError("taken"), 409),
+        (FaceMaskingError("no cascade"), 409),
+        (HlsError("store down"), 503),
+        (AiortcInternalsError("hook moved"), 500),
+    ],
+)
+def test_each_error_type_has_one_status(error: Exception, status: int) -> None:
+    assert status_of(error) == status  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/api/public/-bad/cam"),
+        ("DELETE", "/api/public/court-1/-cam"),
+        ("POST", "/api/public/court-1/ca%20m/cut"),
+        ("POST", "/api/public/court.1/ca$m/resume"),
+        ("GET", "/public/court%201/cam"),
+    ],
+)
+async def test_a_bad_name_is_a_400_naming_the_grammar(
+    live_server: LiveServer, method: str, path: str
+) -> None:
+    async with httpx.AsyncClient(base_url=live_server.url, headers=OPERATOR) as client:
+        response = await client.request(method, path)
+    assert response.status_code == 400, response.text
+    assert "[A-Za-z0-9][A-Za-z0-9._-]" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("DELETE", "/api/public/court-1/cam"),
+        ("POST", "/api/public/court-1/cam/cut"),
+        ("POST", "/api/public/court-1/cam/resume"),
+        ("GET", "/public/court-1/cam"),
+        ("GET", "/public/hls/court-1/cam/20000101T000000Z-000000000000/live.m3u8"),
+        ("DELETE", "/whep/sessions/no-such-session"),
+    ],
+)
+async def test_an_unknown_feed_or_session_is_a_404(live_server: LiveServer, method: str, path: str) -> None:
+    async with httpx.AsyncClient(base_url=live_server.url, headers=OPERATOR) as client:
+        response = await client.request(method, path)
+    assert response.status_code == 404, response.text
+    assert response.json()["detail"]
+
+
+async def test_opening_a_broadcast_answers_its_state(live_server: LiveServer) -> None:
+    async with httpx.AsyncClient(base_url=live_server.url, headers=OPERATOR) as client:
+        opened = await client.post("/api/public/court-1/cam?mask=false&delay=5")
+        assert opened.status_code == 200, opened.text
+        assert opened.json()["public"]["state"] == "live"
+        assert (await client.post("/api/public/court-1/cam?delay=601")).status_code == 422
+        assert (await client.delete("/api/public/court-1/cam")).status_code == 200
+        assert (await client.delete("/api/public/court-1/cam")).status_code == 404
