@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import dataclasses
 import io
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -291,7 +292,7 @@ def _directories(origin: PublicOrigin) -> set[str]:
 
 @pytest.mark.integration
 async def test_leftovers_and_a_withdrawal_the_stopped_store_refused_are_withdrawn_once_it_answers(
-    make_embedded_store: MakeEmbeddedStore, tmp_path: Path
+    make_embedded_store: MakeEmbeddedStore, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     site = make_embedded_store()
     assert site.public_origin is not None
@@ -318,7 +319,12 @@ async def test_leftovers_and_a_withdrawal_the_stopped_store_refused_are_withdraw
         await asyncio.to_thread(site.stop)
         await public.close("court-1/cam")  # the store is down: the files stay public for now
         assert public.pending_withdrawals == [f"{on_air}/"]
-        await asyncio.sleep(2.0)  # retries fail meanwhile
+        caplog.set_level(logging.ERROR, logger="streaming.public.withdrawals")
+
+        def failed_attempts() -> int:
+            return sum("public withdrawal of" in r.getMessage() for r in caplog.records)
+
+        await eventually(lambda: failed_attempts() >= 2, "a retry failing too (logged on the 1st and 2nd)")
         assert public.pending_withdrawals == [f"{on_air}/"]
         await asyncio.to_thread(site.start)
         await eventually(lambda: not public.pending_withdrawals, "the withdrawal went through", seconds=30)
