@@ -14,7 +14,6 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 from archive import ArchiveError
@@ -39,6 +38,7 @@ from capture.recording_log import RecordingLog
 from capture.recovery import RecordingHistory, recover_streams, requeue_journaled
 from capture.stream_pipeline import StreamPipeline, StreamSettings
 from devices import Source, SourceSpec, open_source
+from timebase import Clock, SystemClock
 
 logger = logging.getLogger(__name__)
 
@@ -83,9 +83,13 @@ def stream_names(sources: Sequence[SourceSpec]) -> list[str]:
 
 
 class Recorder:
-    """Start with start(), stop with stop(); pause()/resume() journal a recess with its reason."""
+    """Start with start(), stop with stop(); pause()/resume() journal a recess with its reason.
 
-    def __init__(self, plan: RecordingPlan, store: ObjectStore | None) -> None:
+    ``clock`` is handed to the streams and the upload queue (wall time for what is recorded,
+    monotonic time for back-offs and checkpoints)."""
+
+    def __init__(self, plan: RecordingPlan, store: ObjectStore | None, *, clock: Clock | None = None) -> None:
+        self._clock: Clock = clock or SystemClock()
         self._plan = plan
         self._store = store
         self._names = stream_names(plan.sources)
@@ -128,7 +132,7 @@ class Recorder:
                 source.close()
             raise
         self._log = log
-        now = datetime.now(UTC)
+        now = self._clock.now()
         next_seq = recover_streams(self._spool, log, history, now)
         requeue_journaled(self._spool, log, log.journal.history)
         log.journal.append(
@@ -210,7 +214,7 @@ class Recorder:
         except OSError as exc:
             raise RecorderError(f"spool {self._plan.spool} is not writable: {exc.strerror or exc}") from exc
         if not self._spool.descriptor_path.exists():
-            started = datetime.now(UTC)
+            started = self._clock.now()
             prefix = recording_prefix(self._plan.court, started, self._plan.recording_id)
             descriptor = {
                 "recording_id": self._plan.recording_id,
@@ -232,7 +236,7 @@ class Recorder:
         except ArchiveError as exc:
             raise RecorderError(str(exc)) from exc
         self._key_b64 = key.public_key_b64
-        self._queue = UploadQueue(queue_path(self._plan.spool))
+        self._queue = UploadQueue(queue_path(self._plan.spool), clock=self._clock)
 
         try:
             journal = JournalWriter.open(
@@ -278,6 +282,7 @@ class Recorder:
                 log,
                 first_seq=next_seq.get(name, 1),
                 settings=settings,
+                clock=self._clock,
             )
             pipeline.start()
             self._pipelines.append(pipeline)
@@ -298,7 +303,7 @@ class Recorder:
 
     def _checkpoints(self) -> None:
         log = self._require_log()
-        while not self._checkpoint_stop.wait(self._plan.checkpoint_seconds):
+        while not self._clock.wait(self._checkpoint_stop, self._plan.checkpoint_seconds):
             log.journal.checkpoint()
 
 

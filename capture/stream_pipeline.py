@@ -10,10 +10,9 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Protocol
@@ -26,6 +25,7 @@ from capture.overlay import Overlay
 from capture.packet_tap import EncodedVideoPacket, PacketTap
 from capture.segmenter import CmafSegmenter, SegmentInfo
 from devices import DevicesError, HealthCondition, HealthEvent, HealthMonitor, HealthThresholds, Source
+from timebase import Clock, SystemClock
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,8 @@ class StreamSettings:
 
 
 class StreamPipeline:
-    """Records one source into sealed CMAF segments in ``stream_dir``."""
+    """Records one source into sealed CMAF segments in ``stream_dir``; times (segment and health
+    stamps: wall; restart back-off and health timing: monotonic) come from ``clock``."""
 
     def __init__(
         self,
@@ -87,7 +88,9 @@ class StreamPipeline:
         *,
         first_seq: int,
         settings: StreamSettings,
+        clock: Clock | None = None,
     ) -> None:
+        self._clock: Clock = clock or SystemClock()
         self.name = name
         self._open_source = open_source
         self._source = open_source()
@@ -162,7 +165,7 @@ class StreamPipeline:
                     return
 
     def _reopen(self) -> Source | None:
-        while not self._stop.wait(_REOPEN_DELAY_SECONDS):
+        while not self._clock.wait(self._stop, _REOPEN_DELAY_SECONDS):
             try:
                 return self._open_source()
             except DevicesError as exc:
@@ -176,7 +179,7 @@ class StreamPipeline:
         failures = 0
         while True:
             worker: _MediaWorker | None = None
-            started = time.monotonic()
+            started = self._clock.monotonic()
             try:
                 worker = _MediaWorker(self, first_seq)
                 worker.run()
@@ -186,11 +189,11 @@ class StreamPipeline:
                 self.failure = exc
                 if worker is not None:
                     worker.abandon()
-                at = datetime.now(UTC)
+                at = self._clock.now()
                 first_seq = self._events.stream_failed(self.name, f"{type(exc).__name__}: {exc}", at)
-                failures = 1 if time.monotonic() - started > _HEALTHY_RUN_SECONDS else failures + 1
+                failures = 1 if self._clock.monotonic() - started > _HEALTHY_RUN_SECONDS else failures + 1
                 delay = min(_MAX_RESTART_DELAY_SECONDS, _RESTART_DELAY_SECONDS * 2 ** (failures - 1))
-                if (worker is not None and worker.saw_end) or self._stop.wait(delay):
+                if (worker is not None and worker.saw_end) or self._clock.wait(self._stop, delay):
                     return
 
 
@@ -215,13 +218,13 @@ class _MediaWorker:
             has_video=pipeline.has_video,
             has_audio=pipeline.has_audio,
             thresholds=settings.thresholds,
-            now=time.monotonic(),
+            now=self._p._clock.monotonic(),
         )
         self.saw_end = False
         self._last_video_check = -_VIDEO_CHECK_INTERVAL_SECONDS
         self._origin_seconds: float | None = None
-        self._origin_utc = datetime.now(UTC)
-        self._origin_mono = time.monotonic()
+        self._origin_utc = self._p._clock.now()
+        self._origin_mono = self._p._clock.monotonic()
         self._last_frame_utc = self._origin_utc
         self._end_seconds = 0.0
         self._video_setup(settings)
@@ -268,7 +271,7 @@ class _MediaWorker:
             try:
                 item = frames.get(timeout=0.25)
             except queue.Empty:
-                self._health_events(self._health.tick(time.monotonic()))
+                self._health_events(self._health.tick(self._p._clock.monotonic()))
                 continue
             if item is _END:
                 self.saw_end = True
@@ -277,15 +280,15 @@ class _MediaWorker:
                 self._observe_video(item)
                 self._video(item)
             elif isinstance(item, av.AudioFrame) and self._audio_stream is not None:
-                self._health_events(self._health.observe_audio(item, time.monotonic()))
+                self._health_events(self._health.observe_audio(item, self._p._clock.monotonic()))
                 self._audio(item)
-            self._last_frame_utc = datetime.now(UTC)
+            self._last_frame_utc = self._p._clock.now()
         self._flush()
 
     def _observe_video(self, frame: av.VideoFrame) -> None:
         """Health-check at most ~10 pictures a second: black and frozen pictures are judged over
         seconds, so looking at every picture of a 30 fps camera only costs CPU."""
-        now = time.monotonic()
+        now = self._p._clock.monotonic()
         if now - self._last_video_check >= _VIDEO_CHECK_INTERVAL_SECONDS:
             self._last_video_check = now
             self._health_events(self._health.observe_video(frame, now))
@@ -299,7 +302,7 @@ class _MediaWorker:
         seconds = float(frame.pts * frame.time_base) if frame.pts is not None and frame.time_base else 0.0
         if self._origin_seconds is None:
             self._origin_seconds = seconds
-            self._origin_utc = datetime.now(UTC)
+            self._origin_utc = self._p._clock.now()
         return seconds - self._origin_seconds
 
     def _video(self, frame: av.VideoFrame) -> None:
@@ -314,7 +317,7 @@ class _MediaWorker:
         stamped.time_base = Fraction(1) / self._fps
         if self._p._keyframe_wanted.is_set():
             self._p._keyframe_wanted.clear()
-            now = time.monotonic()
+            now = self._p._clock.monotonic()
             if now - self._last_forced_keyframe >= KEYFRAME_REQUEST_SECONDS:
                 self._last_forced_keyframe = now
                 stamped.pict_type = av.video.frame.PictureType.I
@@ -371,8 +374,8 @@ class _MediaWorker:
         self._p._events.segment_sealed(self._p.name, sealed, info, start, end)
 
     def _health_events(self, events: list[HealthEvent]) -> None:
-        now_mono = time.monotonic()
-        now_utc = datetime.now(UTC)
+        now_mono = self._p._clock.monotonic()
+        now_utc = self._p._clock.now()
         for event in events:
             at = now_utc - timedelta(seconds=max(0.0, now_mono - event.at))
             self._p._events.health_changed(self._p.name, event.condition, event.active, at)

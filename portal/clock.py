@@ -1,9 +1,16 @@
-"""The portal's clock: timezone-aware UTC wall time, injectable so tests can move time."""
+"""The portal's clock: timezone-aware UTC wall time, injectable so tests can move time.
+
+The portal only needs wall time, so its ``Clock`` asks for ``now()`` alone; any ``timebase.Clock``
+(the seam the other packages use, which also has monotonic time and waits) fits it, and the
+portal's ``SystemClock`` is that one.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
+
+import timebase
 
 
 class Clock(Protocol):
@@ -14,12 +21,7 @@ class Clock(Protocol):
         ...
 
 
-class SystemClock:
-    """The machine's clock."""
-
-    def now(self) -> datetime:
-        """The current time, timezone-aware UTC."""
-        return datetime.now(UTC)
+SystemClock = timebase.SystemClock
 
 
 class FrozenClock:

@@ -24,7 +24,6 @@ import contextlib
 import json
 import logging
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -43,6 +42,7 @@ from archive.preservation.replication import (
 from archive.preservation.verify import find_prefix
 from archive.stop_request import StopRequest
 from archive.store.sites import Site
+from timebase import Clock, SystemClock
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +93,9 @@ class Backup:
         workers: int = 4,
         protect: Protect | None = None,
         alarm: AlarmSink = log_alarm,
+        clock: Clock | None = None,
     ) -> None:
+        self._clock: Clock = clock or SystemClock()
         self._primary = primary
         self._backup = backup
         self._workers = workers
@@ -106,7 +108,7 @@ class Backup:
         Raises StoreUnavailableError / StoreAuthError when a site cannot be used (the pass stops; the
         next one resumes); problems with single recordings are reported, not raised.
         """
-        report = BackupReport()
+        report = BackupReport(started_at=self._clock.now())
         if not self._backup.store.bucket_exists():  # replication targets must be lock-enabled too (R7)
             self._backup.store.ensure_bucket(object_lock=True)
         for rid in recording_ids(self._primary.store):
@@ -133,8 +135,10 @@ class Backup:
         max_lag_seconds: float = 3600.0,
         on_pass: Callable[[BackupReport], None] | None = None,
     ) -> None:
-        """Run passes every ``interval_seconds`` until ``stop`` is set; outages are retried."""
-        last_good = time.monotonic()
+        """Run passes every ``interval_seconds`` until ``stop`` is set; outages are retried. A critical
+        alarm is raised once no pass has been complete and verified for ``max_lag_seconds``
+        (monotonic time, from the clock)."""
+        last_good = self._clock.monotonic()
         lag_alarmed = False
         while not stop.is_set():
             try:
@@ -143,17 +147,20 @@ class Backup:
                 logger.warning("backup pass failed (%s); retrying in %.0f s", exc, interval_seconds)
             else:
                 if report.ok:
-                    last_good, lag_alarmed = time.monotonic(), False
+                    last_good, lag_alarmed = self._clock.monotonic(), False
                 if on_pass is not None:
                     on_pass(report)
-            behind = time.monotonic() - last_good
+            behind = self._clock.monotonic() - last_good
             if behind > max_lag_seconds and not lag_alarmed:
                 lag_alarmed = True
                 detail = f"no complete verified pass for {behind:.0f} s (limit {max_lag_seconds:.0f} s)"
                 self._alarm(
                     Alarm(AlarmSeverity.CRITICAL, AlarmCondition.BACKUP_LAG, str(self._backup), detail)
                 )
-            stop.wait(interval_seconds)
+            if isinstance(stop, threading.Event):
+                self._clock.wait(stop, interval_seconds)
+            else:  # a signal-safe flag polls in real time
+                stop.wait(interval_seconds)
 
     def _backup_recording(self, rid: str, report: BackupReport) -> None:
         prefix = find_prefix(self._primary.store, rid)
@@ -183,7 +190,7 @@ class Backup:
                 "recording_id": rid,
                 "merkle_root": root,
                 "objects": objects,
-                "verified_at": datetime.now(UTC).isoformat(),
+                "verified_at": self._clock.now().isoformat(),
             },
             sort_keys=True,
         ).encode()

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Self
 
 from archive.errors import SpoolError
+from timebase import Clock, SystemClock
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS uploads (
@@ -63,9 +63,14 @@ class UploadItem:
 
 
 class UploadQueue:
-    """A FIFO of sealed files; safe to use from several threads of one process."""
+    """A FIFO of sealed files; safe to use from several threads of one process.
 
-    def __init__(self, path: Path) -> None:
+    Its times (enqueued, next attempt, finished) are stored as wall-clock epoch seconds read from
+    ``clock``: a retry schedule must survive a restart of the process, which monotonic time does not.
+    """
+
+    def __init__(self, path: Path, *, clock: Clock | None = None) -> None:
+        self.clock: Clock = clock or SystemClock()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -111,7 +116,7 @@ class UploadQueue:
                     recording_id,
                     int(delete_after_upload),
                     UploadState.PENDING,
-                    time.time(),
+                    self._epoch(),
                 ),
             )
             added = cursor.rowcount == 1
@@ -126,7 +131,7 @@ class UploadQueue:
 
     def due(self, *, limit: int, now: float | None = None) -> list[UploadItem]:
         """Up to ``limit`` pending entries whose retry time has come, oldest first."""
-        moment = time.time() if now is None else now
+        moment = self._epoch() if now is None else now
         with self._lock:
             rows = self._db.execute(
                 "SELECT id, object_key, local_path, sha256, size, recording_id, delete_after_upload,"
@@ -148,7 +153,7 @@ class UploadQueue:
         with self._lock:
             self._db.execute(
                 "UPDATE uploads SET attempts = attempts + 1, next_attempt = ?, last_error = ? WHERE id = ?",
-                (time.time() + delay_seconds, error, item_id),
+                (self._epoch() + delay_seconds, error, item_id),
             )
 
     def counts(self, recording_id: str | None = None) -> dict[UploadState, int]:
@@ -179,18 +184,25 @@ class UploadQueue:
 
     def wait_for_work(self, timeout: float) -> None:
         """Block until something is enqueued or ``timeout`` seconds pass."""
-        self._wakeup.wait(timeout)
+        self.clock.wait(self._wakeup, timeout)
         self._wakeup.clear()
 
     def wake(self) -> None:
         """Wake a thread blocked in wait_for_work (used to stop it)."""
         self._wakeup.set()
 
+    def now(self) -> float:
+        """The queue's current time, in the epoch seconds it schedules retries in."""
+        return self._epoch()
+
+    def _epoch(self) -> float:
+        return self.clock.now().timestamp()
+
     def _finish(self, item_id: int, state: UploadState, error: str | None) -> None:
         with self._lock:
             self._db.execute(
                 "UPDATE uploads SET state = ?, last_error = ?, finished_at = ? WHERE id = ?",
-                (state, error, time.time(), item_id),
+                (state, error, self._epoch(), item_id),
             )
 
 

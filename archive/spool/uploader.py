@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import random
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -25,6 +24,7 @@ from archive.errors import (
 from archive.formats.hashing import sha256_file
 from archive.spool.upload_queue import UploadItem, UploadQueue, UploadState
 from archive.store.object_store import ObjectStore
+from timebase import Clock
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,9 @@ class Uploader:
     """Uploads queued items until stopped, starting them in FIFO order; start() runs ``workers``
     threads so that our reading and hashing overlap the store's (two PUTs in flight keep a
     CPU-bound store and the link busy). A journal chunk is not started while an older entry is
-    still in flight: a chunk in the store never names a segment that is not there yet."""
+    still in flight: a chunk in the store never names a segment that is not there yet.
+
+    Retry schedules and waits follow ``clock`` (by default the queue's)."""
 
     def __init__(
         self,
@@ -70,6 +72,7 @@ class Uploader:
         backoff: Backoff | None = None,
         on_integrity_alarm: IntegrityAlarm | None = None,
         workers: int = 2,
+        clock: Clock | None = None,
     ) -> None:
         if workers < 1:
             raise ValueError(f"'workers' must be >= 1 (got {workers})")
@@ -78,6 +81,7 @@ class Uploader:
         self._backoff = backoff or Backoff()
         self._on_alarm = on_integrity_alarm
         self._workers = workers
+        self._clock = clock or queue.clock
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._outage_attempts = 0
@@ -96,9 +100,9 @@ class Uploader:
 
     def stop(self, *, drain_seconds: float = 0.0) -> None:
         """Stop the thread, first letting it drain the queue for up to ``drain_seconds``."""
-        deadline = time.monotonic() + drain_seconds
-        while drain_seconds and time.monotonic() < deadline and self._queue.pending_count():
-            time.sleep(0.1)
+        deadline = self._clock.monotonic() + drain_seconds
+        while drain_seconds and self._clock.monotonic() < deadline and self._queue.pending_count():
+            self._clock.sleep(0.1)
         self._stop.set()
         for _ in self._threads:
             self._queue.wake()
@@ -109,10 +113,10 @@ class Uploader:
     def drain(self, *, timeout_seconds: float) -> bool:
         """Run the upload threads until the queue is empty; True when it emptied in time."""
         self.start()
-        deadline = time.monotonic() + timeout_seconds
+        deadline = self._clock.monotonic() + timeout_seconds
         try:
-            while time.monotonic() < deadline and self._queue.pending_count():
-                time.sleep(0.05)
+            while self._clock.monotonic() < deadline and self._queue.pending_count():
+                self._clock.sleep(0.05)
         finally:
             self.stop()
         return not self._queue.pending_count()
@@ -146,11 +150,11 @@ class Uploader:
                 attempted = self.upload_next()
             except Exception:  # the supervisor of this thread: log and keep the evidence queued
                 logger.exception("uploader: unexpected error; will retry")
-                self._stop.wait(self._backoff.cap_seconds)
+                self._clock.wait(self._stop, self._backoff.cap_seconds)
                 continue
             if not attempted:
                 retry_at = self._queue.earliest_retry()
-                wait = 1.0 if retry_at is None else max(0.05, min(1.0, retry_at - time.time()))
+                wait = 1.0 if retry_at is None else max(0.05, min(1.0, retry_at - self._queue.now()))
                 self._queue.wait_for_work(wait)
 
     def _attempt(self, item: UploadItem) -> None:

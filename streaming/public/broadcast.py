@@ -16,9 +16,7 @@ import collections
 import json
 import logging
 import threading
-import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from streaming.errors import HlsError
 from streaming.public.delay_line import BroadcastState, DelayLine, ProducedSegment
@@ -26,6 +24,7 @@ from streaming.public.packager import HlsPackager, VideoTransform
 from streaming.public.playlist import PublishedSegment
 from streaming.public.segment_publisher import SegmentPublisher
 from streaming.server.feed import RelayedPacket
+from timebase import Clock
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +38,9 @@ _FAILURE_LOG_SECONDS = 60.0  # while the store keeps failing, one log line per m
 
 
 class PublicBroadcast:
-    """The public rendition of one feed (``room/stream``), published under ``prefix``; a FeedSink."""
+    """The public rendition of one feed (``room/stream``), published under ``prefix``; a FeedSink.
+
+    Its times come from the delay line's clock."""
 
     def __init__(
         self,
@@ -55,6 +56,7 @@ class PublicBroadcast:
         self.broadcast_id = broadcast_id
         self.prefix = f"{feed_id}/{broadcast_id}"
         self.delay = delay
+        self._clock = delay.clock
         self._publisher = publisher
         self._segment_seconds = segment_seconds
         self._transform_factory = transform_factory
@@ -70,7 +72,7 @@ class PublicBroadcast:
         self._segment_serial = 0
         self._status_written: BroadcastState | None = None
         self._playlist_stale = True
-        self._failures = _FailureLog(feed_id)
+        self._failures = _FailureLog(feed_id, self._clock)
         self._thread = threading.Thread(target=self._run, name=f"public-{feed_id}", daemon=True)
         self.segments_published = 0
 
@@ -106,7 +108,7 @@ class PublicBroadcast:
         packager: HlsPackager | None = None
         generation = 0
         while not self._stop.is_set():
-            self._wake.wait(_TICK_SECONDS)
+            self._clock.wait(self._wake, _TICK_SECONDS)
             self._wake.clear()
             try:
                 if packager is not None and not self.delay.is_current(generation):
@@ -134,9 +136,11 @@ class PublicBroadcast:
             self._inits[init_number] = data
 
         def on_segment(data: bytes, seconds: float) -> None:
-            self.delay.produce(ProducedSegment(generation, data, seconds, time.monotonic(), init_number))
+            self.delay.produce(
+                ProducedSegment(generation, data, seconds, self._clock.monotonic(), init_number)
+            )
 
-        with_audio = time.monotonic() - self._last_audio < _AUDIO_RECENT_SECONDS
+        with_audio = self._clock.monotonic() - self._last_audio < _AUDIO_RECENT_SECONDS
         transform = self._transform_factory() if self._transform_factory else None
         return HlsPackager(
             self._segment_seconds, on_init, on_segment, with_audio=with_audio, transform=transform
@@ -156,7 +160,7 @@ class PublicBroadcast:
     def _publish_due(self) -> bool:
         """Publish what is due (segments, status, playlist); True when anything was written."""
         wrote = False
-        for segment in self.delay.take_due(time.monotonic()):
+        for segment in self.delay.take_due():
             if not self.delay.is_current(segment.generation):
                 break
             number = segment.init_number
@@ -195,7 +199,7 @@ class PublicBroadcast:
         body = {
             "state": str(state),
             "delay_seconds": self.delay.delay_seconds,
-            "updated": datetime.now(UTC).isoformat(),
+            "updated": self._clock.now().isoformat(),
         }
         self._publisher.put(f"{self.prefix}/{STATUS}", json.dumps(body).encode(), "application/json")
         self._status_written = state
@@ -211,14 +215,15 @@ class _FailureLog:
     """Bounded logging of a broadcast's publishing failures: the first at once, then one line a
     minute with the count while the store keeps failing, and one when it works again."""
 
-    def __init__(self, feed_id: str) -> None:
+    def __init__(self, feed_id: str, clock: Clock) -> None:
         self._feed_id = feed_id
+        self._clock = clock
         self._failures = 0
         self._logged_at = -float("inf")
 
     def failed(self, exc: HlsError) -> None:
         self._failures += 1
-        now = time.monotonic()
+        now = self._clock.monotonic()
         if now - self._logged_at >= _FAILURE_LOG_SECONDS:
             self._logged_at = now
             logger.error(

@@ -26,6 +26,7 @@ from streaming.public.withdrawals import RetryPolicy, Withdrawals
 from streaming.server.feed import Feed
 from streaming.server.status import PublicStatus
 from streaming.settings import StreamingSettings
+from timebase import Clock, SystemClock
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +40,8 @@ class PublicBroadcasts:
     built from the settings (face_mask.py) by :meth:`prepare_masking`, and when that fails
     (cascade or model file missing or bad) masked broadcasts are refused with the reason, while
     unmasked ones still open.
-    ``retry`` paces the retries of withdrawals the store failed.
+    ``retry`` paces the retries of withdrawals the store failed; ``clock`` times the broadcasts'
+    delays and the withdrawals' retries.
     """
 
     def __init__(
@@ -49,12 +51,14 @@ class PublicBroadcasts:
         *,
         mask_factory: TransformFactory | None = None,
         retry: RetryPolicy | None = None,
+        clock: Clock | None = None,
     ) -> None:
+        self._clock: Clock = clock or SystemClock()
         self._settings = settings
         self._publisher = publisher
         self._on_air_lock = threading.Lock()
         self._on_air: set[str] = set()  # the directories of open broadcasts, read by the withdrawals
-        self._withdrawals = Withdrawals(publisher, self._is_on_air, retry=retry)
+        self._withdrawals = Withdrawals(publisher, self._is_on_air, retry=retry, clock=self._clock)
         self._mask_factory = mask_factory
         self._mask_error: FaceMaskingError | None = None
         self._broadcasts: dict[str, PublicBroadcast] = {}
@@ -121,12 +125,13 @@ class PublicBroadcasts:
             raise FaceMaskingError(reason) from self._mask_error
         broadcast = PublicBroadcast(
             feed_id,
-            new_broadcast_id(),
+            new_broadcast_id(self._clock.now()),
             self._publisher,
             DelayLine(
                 self._settings.broadcast_delay_seconds if delay is None else delay,
                 self._settings.hls_window_segments,
                 self._settings.hls_segment_seconds,
+                clock=self._clock,
             ),
             segment_seconds=self._settings.hls_segment_seconds,
             transform_factory=self._mask_factory if masked else None,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from streaming.public.playlist import PublishedSegment, render_playlist
+from timebase import Clock, SystemClock
 
 
 class BroadcastState(StrEnum):
@@ -41,9 +42,19 @@ class ProducedSegment:
 
 
 class DelayLine:
-    """Holds produced segments for the delay; tracks the published sliding window."""
+    """Holds produced segments for the delay; tracks the published sliding window.
 
-    def __init__(self, delay_seconds: float, window_segments: int, target_seconds: float) -> None:
+    Production and publication times are monotonic seconds of ``clock``."""
+
+    def __init__(
+        self,
+        delay_seconds: float,
+        window_segments: int,
+        target_seconds: float,
+        *,
+        clock: Clock | None = None,
+    ) -> None:
+        self.clock: Clock = clock or SystemClock()
         self._lock = threading.Lock()
         self._delay = delay_seconds
         self._window = window_segments
@@ -97,8 +108,11 @@ class DelayLine:
             self.state = BroadcastState.ENDED
             self.generation += 1
 
-    def take_due(self, now: float) -> list[ProducedSegment]:
-        """Segments whose delay has passed, oldest first (none while cut or ended)."""
+    def take_due(self, now: float | None = None) -> list[ProducedSegment]:
+        """Segments whose delay has passed by ``now`` (monotonic seconds; default: the clock's),
+        oldest first (none while cut or ended)."""
+        if now is None:
+            now = self.clock.monotonic()
         with self._lock:
             due: list[ProducedSegment] = []
             while (

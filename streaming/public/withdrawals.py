@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import random
 import threading
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -25,6 +24,7 @@ from enum import StrEnum
 from streaming.errors import HlsError
 from streaming.public.broadcast_id import is_broadcast_id
 from streaming.public.segment_publisher import SegmentPublisher
+from timebase import Clock, SystemClock
 
 logger = logging.getLogger(__name__)
 
@@ -69,11 +69,18 @@ class Withdrawals:
     """Withdrawals of public files that are retried until the publisher confirms them.
 
     ``on_air`` must be safe to call from another thread; a directory on air is never withdrawn.
+    Retries are scheduled in monotonic seconds of ``clock``.
     """
 
     def __init__(
-        self, publisher: SegmentPublisher, on_air: OnAir, *, retry: RetryPolicy | None = None
+        self,
+        publisher: SegmentPublisher,
+        on_air: OnAir,
+        *,
+        retry: RetryPolicy | None = None,
+        clock: Clock | None = None,
     ) -> None:
+        self._clock: Clock = clock or SystemClock()
         self._publisher = publisher
         self._on_air = on_air
         self._retry = retry or RetryPolicy()
@@ -94,7 +101,7 @@ class Withdrawals:
         True when it is gone; False when the store failed, and the withdrawal then goes on in the
         background until it succeeds.
         """
-        job = _Job(_Kind.DIRECTORY, directory, due=time.monotonic())
+        job = _Job(_Kind.DIRECTORY, directory, due=self._clock.monotonic())
         if self._attempt(job):
             return True
         self._queue(job)
@@ -103,11 +110,11 @@ class Withdrawals:
     def withdraw_later(self, directory: str) -> None:
         """Withdraw ``directory`` (again) after the longest backoff: for a broadcast whose thread was
         still running when it was withdrawn, and so may have published one last file since."""
-        self._queue(_Job(_Kind.DIRECTORY, directory, due=time.monotonic() + self._retry.cap_seconds))
+        self._queue(_Job(_Kind.DIRECTORY, directory, due=self._clock.monotonic() + self._retry.cap_seconds))
 
     def sweep(self) -> None:
         """Withdraw, in the background, everything published that belongs to no broadcast on air."""
-        self._queue(_Job(_Kind.SWEEP, "", due=time.monotonic()))
+        self._queue(_Job(_Kind.SWEEP, "", due=self._clock.monotonic()))
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop retrying (at shutdown); what is still pending is left to the next start's sweep."""
@@ -151,10 +158,10 @@ class Withdrawals:
         with self._wake:
             while not self._closed and self._jobs:
                 job = min(self._jobs.values(), key=lambda j: j.due)
-                wait = job.due - time.monotonic()
+                wait = job.due - self._clock.monotonic()
                 if wait <= 0:
                     return job
-                self._wake.wait(wait)
+                self._clock.wait_notified(self._wake, wait)
             self._thread = None
             return None
 
@@ -179,9 +186,9 @@ class Withdrawals:
         if job.kind is _Kind.SWEEP:
             directories, files = leftovers(self._publisher.list_names(), self._on_air)
             for directory in directories:
-                self._queue(_Job(_Kind.DIRECTORY, directory, due=time.monotonic()))
+                self._queue(_Job(_Kind.DIRECTORY, directory, due=self._clock.monotonic()))
             for name in files:
-                self._queue(_Job(_Kind.FILE, name, due=time.monotonic()))
+                self._queue(_Job(_Kind.FILE, name, due=self._clock.monotonic()))
             if directories or files:
                 logger.info(
                     "withdrawing %d leftover public broadcasts and %d stray files",
@@ -197,7 +204,7 @@ class Withdrawals:
         with self._wake:
             job.failures += 1
             delay = self._retry.delay(job.failures)
-            job.due = time.monotonic() + delay
+            job.due = self._clock.monotonic() + delay
         if job.failures & (job.failures - 1) == 0:  # the 1st, 2nd, 4th, 8th … failure
             logger.error(
                 "public withdrawal of %s failed (%d in a row; the files stay public until it succeeds),"

@@ -7,7 +7,8 @@ import dataclasses
 import signal
 import subprocess
 import sys
-import time
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +20,7 @@ from archive.preservation.verify import find_prefix, verify_recording
 from archive.store.object_store import ObjectStore
 from archive.store.sites import Site
 from tests.conftest import MakeEmbeddedStore
+from tests.waiting import wait_until
 
 from .conftest import Golden, corrupt_in_place, fresh_site, seed, site_env
 
@@ -75,30 +77,37 @@ def test_backup_command_watch_catches_up_after_the_backup_site_was_down(
     make_embedded_store: MakeEmbeddedStore,
     embedded_store,
     golden: Golden,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
 ) -> None:
     primary = fresh_site("primary", embedded_store.config)
     seed(primary, golden, "rec-a")
     backup_server = make_embedded_store()
     backup = Site("backup", ObjectStore(dataclasses.replace(backup_server.config, bucket="courtrec-backup")))
     env = site_env(primary, backup)
+    log = tmp_path / "watch.log"
+    errors = log.open("w")
     watcher = subprocess.Popen(
         [sys.executable, "-m", "archive", "backup", "--watch", "--interval", "0.5"],
         env=env,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=errors,
         text=True,
     )
     try:
         _wait_until(lambda: _intact(backup, "rec-a"), 60, "the first recording reaches the backup")
         backup_server.stop(grace_seconds=5)
         seed(primary, golden, "rec-b")  # a recording arrives while the backup site is down
-        time.sleep(2)  # several passes fail meanwhile
+        _wait_until(  # several passes fail meanwhile
+            lambda: log.read_text().count("backup pass failed") >= 2, 60, "two failed passes"
+        )
         assert watcher.poll() is None, "backup --watch must survive the outage"
         backup_server.start()
         _wait_until(lambda: _intact(backup, "rec-b"), 60, "the backup catches up")
     finally:
         watcher.send_signal(signal.SIGTERM)
-        stdout, stderr = watcher.communicate(timeout=30)
+        stdout, _ = watcher.communicate(timeout=30)
+        errors.close()
+    stderr = log.read_text()
     assert watcher.returncode == 0, stderr
     assert "backup pass failed" in stderr  # the outage was seen and retried
     for rid in golden:
@@ -115,10 +124,5 @@ def _intact(site: Site, recording_id: str) -> bool:
         return False
 
 
-def _wait_until(condition, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting until {what}")
+def _wait_until(condition: Callable[[], object], timeout: float, what: str) -> None:
+    wait_until(condition, timeout, what, poll=0.3)

@@ -5,17 +5,18 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import threading
-import time
 import uuid
 from pathlib import Path
 from typing import cast
 
 import pytest
 
-from archive.errors import ChecksumMismatchError
+from archive.errors import ChecksumMismatchError, StoreUnavailableError
 from archive.spool.upload_queue import UploadItem, UploadQueue, UploadState
 from archive.spool.uploader import MAX_STORE_MISMATCHES, Backoff, Uploader
 from archive.store import ObjectStore, StoreConfig
+from tests.waiting import wait_until
+from timebase import ManualClock
 
 FAST = Backoff(first_seconds=0.01, cap_seconds=0.05)
 
@@ -110,29 +111,34 @@ def test_a_store_that_keeps_mismatching_is_given_up_on(tmp_path: Path) -> None:
 
 
 class _SlowStore:
-    """Records when each PUT starts and ends; segment PUTs take a while (a slow link)."""
+    """Records when each PUT starts and ends. Segment 1's PUT lasts until segment 2's has started, and
+    segment 2's until segment 3's has ended (a slow link), so that a journal chunk wrongly let through
+    would start while segment 2 is still in flight."""
 
-    def __init__(self) -> None:
+    def __init__(self, keys: list[str]) -> None:
         self.events: list[tuple[str, str]] = []
-        self._lock = threading.Lock()
+        self._keys = keys
+        self._changed = threading.Condition()
 
     def put_file(self, key: str, path: Path, sha256_hex: str) -> None:
-        with self._lock:
+        with self._changed:
             self.events.append(("start", key))
-        if key.endswith(".m4s"):
-            time.sleep(0.8 if key.endswith("00000002.m4s") else 0.3)
-        with self._lock:
+            self._changed.notify_all()
+            waits_for = {self._keys[0]: ("start", self._keys[1]), self._keys[1]: ("end", self._keys[3])}
+            if key in waits_for:  # bounded: when the awaited PUT never comes the assertions say why
+                self._changed.wait_for(lambda: waits_for[key] in self.events, timeout=5)
             self.events.append(("end", key))
+            self._changed.notify_all()
 
 
 def test_two_uploads_in_flight_but_a_journal_chunk_waits_for_what_it_names(tmp_path: Path) -> None:
-    store = _SlowStore()
     keys = [
         "rec/cam/00000001.m4s",
         "rec/cam/00000002.m4s",
         "rec/journal/000001.jsonl",
         "rec/cam/00000003.m4s",
     ]
+    store = _SlowStore(keys)
     with UploadQueue(tmp_path / "q.sqlite") as queue:
         for number, key in enumerate(keys):
             path, digest = _sealed(tmp_path, f"f{number}", key.encode())
@@ -144,3 +150,73 @@ def test_two_uploads_in_flight_but_a_journal_chunk_waits_for_what_it_names(tmp_p
     assert position[("start", keys[1])] < position[("end", keys[0])]
     # the chunk starts only after every older entry has ended (segment 3 may go first meanwhile)
     assert position[("start", keys[2])] > max(position[("end", keys[0])], position[("end", keys[1])])
+
+
+class _StoreDownFor:
+    """A store that is unreachable for its first ``failures`` PUTs, then accepts everything."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.calls = 0
+        self.stored: list[str] = []
+
+    def put_file(self, key: str, path: Path, sha256_hex: str) -> None:
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise StoreUnavailableError("connection refused")
+        self.stored.append(key)
+
+
+def test_outage_retries_follow_the_capped_backoff_on_the_clock(tmp_path: Path) -> None:
+    clock = ManualClock()
+    store = _StoreDownFor(failures=5)
+    path, digest = _sealed(tmp_path, "a.m4s", b"segment bytes")
+    with UploadQueue(tmp_path / "q.sqlite", clock=clock) as queue:
+        _enqueue(queue, "rec/a.m4s", path, digest)
+        uploader = Uploader(
+            queue, cast(ObjectStore, store), backoff=Backoff(first_seconds=10, cap_seconds=40)
+        )
+        for attempt in range(5):
+            assert uploader.upload_next()  # fails: store down
+            retry_at = queue.earliest_retry()
+            assert retry_at is not None
+            delay = retry_at - queue.now()
+            ceiling = min(40.0, 10.0 * 2**attempt)
+            assert ceiling / 2 <= delay <= ceiling
+            clock.advance(delay - 0.01)
+            assert not uploader.upload_next()  # not due yet: nothing is attempted early
+            assert store.calls == attempt + 1
+            clock.advance(0.02)  # just past it (wall time is kept to the microsecond)
+        assert uploader.upload_next()
+        assert store.stored == ["rec/a.m4s"] and queue.counts()[UploadState.DONE] == 1
+    assert not path.exists()
+
+
+def test_the_upload_thread_waits_for_the_retry_time_on_its_clock(tmp_path: Path) -> None:
+    clock = ManualClock()
+    store = _StoreDownFor(failures=2)
+    path, digest = _sealed(tmp_path, "a.m4s", b"segment bytes")
+    with UploadQueue(tmp_path / "q.sqlite", clock=clock) as queue:
+        _enqueue(queue, "rec/a.m4s", path, digest)
+        uploader = Uploader(
+            queue, cast(ObjectStore, store), backoff=Backoff(first_seconds=10, cap_seconds=20), workers=1
+        )
+        start = clock.monotonic()
+        uploader.start()
+        try:
+            wait_until(lambda: store.calls == 1, 10, "the first attempt")
+            retry_at = queue.earliest_retry()
+            assert retry_at is not None
+            # without the clock moving, the thread only waits: no retry happens however long it takes
+            wait_until(lambda: clock.waiters == 1, 10, "the upload thread to wait")
+            assert store.calls == 1
+
+            def advanced_and_done() -> bool:
+                clock.advance(0.5)
+                return queue.pending_count() == 0
+
+            wait_until(advanced_and_done, 20, "the upload after two retries")
+        finally:
+            uploader.stop()
+    assert store.calls == 3 and store.stored == ["rec/a.m4s"]
+    assert clock.monotonic() - start >= 5 + 10  # at least the two shortest backoffs passed

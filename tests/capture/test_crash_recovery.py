@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -12,19 +11,18 @@ import pytest
 from archive.preservation.verify import find_prefix, verify_recording
 from archive.spool.upload_queue import UploadQueue, UploadState
 from archive.store.object_store import ObjectStore
+from tests.waiting import wait_until
 
 from .conftest import SMALL_VIDEO, RunAgent, agent_command, journal_events, store_env
 
 pytestmark = pytest.mark.integration
 
 
-def _wait_for(condition, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
 
 
 def test_kill_9_mid_segment_then_restart(
@@ -52,13 +50,11 @@ def test_kill_9_mid_segment_then_restart(
         stderr=subprocess.DEVNULL,
     )
     try:
-        # two sealed segments, and the third holding at least one whole fragment: kill mid-segment
-        def mid_segment() -> bool:
-            torn = stream_dir / "00000003.m4s.tmp"
-            return torn.exists() and torn.stat().st_size > 0
-
-        _wait_for(mid_segment, 30, "the third segment to be half written")
-        time.sleep(0.6)
+        # two sealed segments, and the third holding more than its first chunk: kill mid-segment
+        torn = stream_dir / "00000003.m4s.tmp"
+        wait_until(lambda: _size(torn) > 0, 30, "the third segment to be started", poll=0.1)
+        first_chunk = _size(torn)
+        wait_until(lambda: _size(torn) > first_chunk, 30, "the third segment to grow by a chunk", poll=0.05)
     finally:
         agent.send_signal(signal.SIGKILL)
         agent.wait()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from capture.recording_log import RecordingLog
 from capture.segmenter import SegmentInfo
 from capture.stream_pipeline import StreamPipeline, StreamSettings
 from devices import open_source, parse_source_spec
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -49,7 +49,11 @@ def test_failed_media_worker_is_journaled_salvaged_and_restarted(tmp_path: Path)
             settings=StreamSettings(segment_seconds=2),
         )
         pipeline.start()
-        time.sleep(10)
+        wait_until(
+            lambda: sum(1 for line in journal.history if line.type == "segment") >= 4,
+            60,
+            "four journaled segments, the failure among them",
+        )
         pipeline.stop()
         lines = journal.history
     assert read_chain([(p.name, p.read_bytes()) for p in list_chunks(spool.journal_dir)]).intact

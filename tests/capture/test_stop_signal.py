@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.waiting import wait_until
+
 from .conftest import SMALL_VIDEO, agent_command, store_env
 
 pytestmark = pytest.mark.integration
@@ -49,10 +51,18 @@ def _started_agent(tmp_path: Path) -> subprocess.Popen[str]:
     return agent
 
 
+def _wait_for_media(tmp_path: Path) -> None:
+    """Until the media threads are running: the stream's init segment is on the spool."""
+    spool = tmp_path / "spool"
+    wait_until(
+        lambda: any(spool.rglob("init*.mp4")), 30, "the agent's media threads to write an init segment"
+    )
+
+
 def test_a_signal_landing_on_a_media_thread_stops_the_agent(tmp_path: Path) -> None:
     agent = _started_agent(tmp_path)
     try:
-        time.sleep(1.0)  # the media threads are running
+        _wait_for_media(tmp_path)
         threads = [int(tid) for tid in os.listdir(f"/proc/{agent.pid}/task") if int(tid) != agent.pid]
         assert threads, "the agent has no other threads?"
         _tgkill(agent.pid, threads[-1], signal.SIGTERM)
@@ -72,7 +82,7 @@ def test_ctrl_c_followed_at_once_by_sigterm_stops_the_agent(tmp_path: Path) -> N
     into that window (tests/archive/test_stop_request.py covers nesting); this guards the burst."""
     agent = _started_agent(tmp_path)
     try:
-        time.sleep(1.0)
+        _wait_for_media(tmp_path)
         for _ in range(20):  # a burst, as a terminal and a supervisor send them
             os.kill(agent.pid, signal.SIGINT)
             os.kill(agent.pid, signal.SIGTERM)

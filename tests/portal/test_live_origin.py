@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import dataclasses
 import io
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -49,6 +50,7 @@ from tests.streaming.conftest import (
     loopback_settings,
 )
 from tests.streaming.publishers import eventually
+from tests.waiting import wait_until_async
 
 DELAY = 2.0
 OPERATOR = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
@@ -207,16 +209,24 @@ async def test_a_public_broadcast_advances_in_the_bucket_and_a_cut_stops_it(
                 with av.open(io.BytesIO(init + media)) as container:
                     frames = list(container.decode(video=0))
                 assert frames and frames[0].key_frame and frames[0].width == 320
-                await asyncio.sleep(2.5)
-                assert set(_segments(await _bucket_playlist(base))) - set(first)  # it advances
+
+                async def advanced() -> bool:
+                    return bool(set(_segments(await _bucket_playlist(base))) - set(first))
+
+                await wait_until_async(advanced, 10, "the bucket playlist to advance", poll=0.1)
                 assert _keys(public_origin, "court-1/closed-cam/") == set()  # not public: nothing there
                 assert not (tmp_path / "public").exists()  # the media is not on the live server
 
                 cut = await client.post("/api/public/court-1/cam/cut", headers=OPERATOR)
                 assert cut.status_code == 200 and cut.json()["withheld_segments"] >= 1
-                await asyncio.sleep(0.5)
+
+                async def ended() -> bool:
+                    return (await _bucket_playlist(base) or "").rstrip().endswith("#EXT-X-ENDLIST")
+
+                await wait_until_async(ended, 5, "the ended playlist in the bucket", poll=0.05)
                 at_cut = {k for k in _keys(public_origin, "court-1/cam/") if k.endswith(".m4s")}
-                assert (await _bucket_playlist(base) or "").rstrip().endswith("#EXT-X-ENDLIST")
+                # a real protocol timer under test: nothing may appear once the broadcast delay (and a
+                # segment) has passed, and an absence can only be seen by waiting that long
                 await asyncio.sleep(DELAY + 1.5)
                 after = {k for k in _keys(public_origin, "court-1/cam/") if k.endswith(".m4s")}
                 assert after == at_cut  # nothing was published after the cut
@@ -280,7 +290,7 @@ def _directories(origin: PublicOrigin) -> set[str]:
 
 @pytest.mark.integration
 async def test_leftovers_and_a_withdrawal_the_stopped_store_refused_are_withdrawn_once_it_answers(
-    make_embedded_store: MakeEmbeddedStore, tmp_path: Path
+    make_embedded_store: MakeEmbeddedStore, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     site = make_embedded_store()
     assert site.public_origin is not None
@@ -307,7 +317,12 @@ async def test_leftovers_and_a_withdrawal_the_stopped_store_refused_are_withdraw
         await asyncio.to_thread(site.stop)
         await public.close("court-1/cam")  # the store is down: the files stay public for now
         assert public.pending_withdrawals == [f"{on_air}/"]
-        await asyncio.sleep(2.0)  # retries fail meanwhile
+        caplog.set_level(logging.ERROR, logger="streaming.public.withdrawals")
+
+        def failed_attempts() -> int:
+            return sum("public withdrawal of" in r.getMessage() for r in caplog.records)
+
+        await eventually(lambda: failed_attempts() >= 2, "a retry failing too (logged on the 1st and 2nd)")
         assert public.pending_withdrawals == [f"{on_air}/"]
         await asyncio.to_thread(site.start)
         await eventually(lambda: not public.pending_withdrawals, "the withdrawal went through", seconds=30)

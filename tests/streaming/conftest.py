@@ -201,10 +201,16 @@ def mono_samples(frames: Sequence[av.AudioFrame]) -> np.ndarray:
 
 
 async def watch_with_aiortc(
-    url: str, seconds: float, token: str = OPERATOR_TOKEN, kinds: Sequence[str] = ("video", "audio")
+    url: str,
+    seconds: float,
+    token: str = OPERATOR_TOKEN,
+    kinds: Sequence[str] = ("video", "audio"),
+    *,
+    until_frames: int | None = None,
 ) -> ViewerResult:
     """Watch a WHEP URL with an aiortc peer (which decodes) offering ``kinds``; count the video frames
-    and keep the audio frames it gets."""
+    and keep the audio frames it gets. Watches for ``seconds``, or only until ``until_frames`` video
+    frames have arrived when that is given (``seconds`` is then the limit)."""
     pc = RTCPeerConnection(LOOPBACK.configuration())
     for kind in kinds:
         pc.addTransceiver(kind, direction="recvonly")
@@ -212,6 +218,7 @@ async def watch_with_aiortc(
     sizes: set[tuple[int, int]] = set()
     audio: list[av.AudioFrame] = []
     done = asyncio.Event()
+    enough = asyncio.Event()
 
     async def consume(track: object) -> None:
         with contextlib.suppress(MediaStreamError):
@@ -220,6 +227,8 @@ async def watch_with_aiortc(
                 if isinstance(frame, av.VideoFrame):
                     frames.append(time.monotonic())
                     sizes.add((frame.width, frame.height))
+                    if until_frames is not None and len(frames) >= until_frames:
+                        enough.set()
                 elif isinstance(frame, av.AudioFrame):
                     audio.append(frame)
 
@@ -236,7 +245,8 @@ async def watch_with_aiortc(
         )
         assert response.status_code == 201, response.text
         await pc.setRemoteDescription(RTCSessionDescription(LOOPBACK.filter_sdp(response.text), "answer"))
-        await asyncio.sleep(seconds)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(enough.wait(), seconds)
         done.set()
         location = response.headers["location"]
         await client.delete(location, headers={"Authorization": f"Bearer {token}"})

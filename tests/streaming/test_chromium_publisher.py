@@ -43,7 +43,9 @@ async def test_chromium_publishes_over_whip_and_an_aiortc_viewer_gets_its_frames
         result = await page.evaluate(PUBLISH, [f"{live_server.url}/whip/court-2/browser-cam", DEVICE_TOKEN])
         assert result["codec"] == "H264" and "/whip/sessions/" in result["location"]
         await page.wait_for_function("window.publisher.connectionState === 'connected'", timeout=10_000)
-        viewer = await watch_with_aiortc(f"{live_server.url}/whep/court-2/browser-cam", seconds=3.0)
+        viewer = await watch_with_aiortc(
+            f"{live_server.url}/whep/court-2/browser-cam", seconds=10.0, until_frames=15
+        )
         assert viewer.frames >= 15, viewer
         assert viewer.sizes and all(width > 0 for width, _ in viewer.sizes)
         feed = live_server.service.feed("court-2/browser-cam")

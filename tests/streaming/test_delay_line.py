@@ -1,6 +1,7 @@
 """The broadcast delay and the cut, without any media."""
 
 from streaming.public.delay_line import BroadcastState, DelayLine, ProducedSegment
+from timebase import ManualClock
 
 
 def _segment(generation: int, at: float, init_number: int = 1) -> ProducedSegment:
@@ -57,3 +58,13 @@ def test_a_restarted_packager_starts_a_discontinuity_within_a_generation() -> No
     assert playlist.count("#EXT-X-DISCONTINUITY\n") == 1
     assert playlist.index("0001-000002.m4s") < playlist.index("#EXT-X-DISCONTINUITY\n")
     assert playlist.index("#EXT-X-DISCONTINUITY\n") < playlist.index('URI="init-0002.mp4"')
+
+
+def test_without_a_time_given_segments_are_due_by_the_line_s_clock() -> None:
+    clock = ManualClock()
+    line = DelayLine(delay_seconds=30, window_segments=3, target_seconds=2, clock=clock)
+    assert line.produce(_segment(1, clock.monotonic()))
+    clock.advance(29.9)
+    assert line.take_due() == []
+    clock.advance(0.1)
+    assert len(line.take_due()) == 1

@@ -36,7 +36,7 @@ async def test_published_feed_reaches_a_viewer_without_server_decoding(
     publisher.start()
     try:
         await _wait_for(lambda: publisher.connected, 15)
-        result = await watch_with_aiortc(f"{live_server.url}/whep/court-1/cam", seconds=3.0)
+        result = await watch_with_aiortc(f"{live_server.url}/whep/court-1/cam", seconds=10.0, until_frames=20)
     finally:
         await asyncio.to_thread(publisher.stop)
     assert result.frames >= 20, result

@@ -94,8 +94,9 @@ async def test_wall_plays_an_aiortc_feed_in_chromium(
                 f"document.querySelector('{TILE} video').currentTime > 1", timeout=15_000
             )
             first = await _video_time(page)
-            await asyncio.sleep(1.5)
-            assert await _video_time(page) > first + 0.5  # the picture keeps advancing
+            await page.wait_for_function(  # the picture keeps advancing
+                f"document.querySelector('{TILE} video').currentTime > {first + 0.5}", timeout=10_000
+            )
             size = await page.evaluate(
                 f"[document.querySelector('{TILE} video').videoWidth, "
                 f"document.querySelector('{TILE} video').videoHeight]"
@@ -179,8 +180,10 @@ async def test_wall_shows_an_audio_only_feed_with_a_level_and_plays_it(
                 f"() => document.querySelector('{MIC_TILE} audio').currentTime > 1", timeout=10_000
             )
             first = await _media_time(page, MIC_TILE, "audio")
-            await asyncio.sleep(1.0)
-            assert await _media_time(page, MIC_TILE, "audio") > first + 0.5  # it keeps playing
+            await page.wait_for_function(  # it keeps playing
+                f"() => document.querySelector('{MIC_TILE} audio').currentTime > {first + 0.5}",
+                timeout=10_000,
+            )
             assert not await page.evaluate(f"document.querySelector('{MIC_TILE} audio').paused")
             assert not refused, refused
     finally:

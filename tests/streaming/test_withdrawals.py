@@ -16,6 +16,8 @@ from streaming.public.segment_publisher import DirectoryPublisher
 from streaming.public.withdrawals import RetryPolicy, Withdrawals, leftovers
 from streaming.server.service import LiveService
 from streaming.settings import StreamingSettings
+from tests.waiting import wait_until
+from timebase import ManualClock
 
 from .publishers import FlakyPublisher, eventually, wait_for
 
@@ -65,6 +67,28 @@ def test_a_failed_withdrawal_is_retried_until_it_succeeds_with_bounded_logging(
     assert len(failures) == 4  # the 1st, 2nd, 4th and 8th failure: not one line per attempt
     assert "the files stay public" in failures[0].getMessage()
     assert any("succeeded after 9 failures" in r.getMessage() for r in caplog.records)
+    withdrawals.close()
+
+
+def test_retries_wait_for_the_backoff_on_the_clock(tmp_path: Path) -> None:
+    clock = ManualClock()
+    store = FlakyPublisher(DirectoryPublisher(tmp_path))
+    directory = f"{FEED}/{new_broadcast_id()}"
+    _broadcast_files(store.inner, directory)
+    store.fail_next["delete_prefix"] = 3
+    retry = RetryPolicy(first_seconds=10, cap_seconds=40)
+    withdrawals = Withdrawals(store, lambda _directory: False, retry=retry, clock=clock)
+    assert withdrawals.withdraw(directory) is False
+    for failures in range(1, 4):
+        wait_until(lambda: clock.waiters == 1, 5, "the retry thread to wait for its backoff")
+        assert store.count("delete_prefix") == failures  # no retry before the clock moves
+        clock.advance(min(40.0, 10.0 * 2 ** (failures - 1)) / 2 - 0.01)  # short of the shortest backoff
+        wait_until(lambda: clock.waiters == 1, 5, "the retry thread to wait again")
+        assert store.count("delete_prefix") == failures
+        clock.advance(40.0)  # past the longest backoff
+        wait_until(lambda f=failures: store.count("delete_prefix") == f + 1, 5, "the next retry")
+    wait_until(lambda: not withdrawals.pending, 5, "the withdrawal to go through")
+    assert not (tmp_path / "court-1").exists()
     withdrawals.close()
 
 
