@@ -13,10 +13,9 @@ from archive.spool.layout import (
 )
 from archive.spool.sealing import SealedFile, seal_file
 from archive.spool.upload_queue import UploadItem, UploadQueue, UploadState
-from archive.spool.uploader import Backoff, Uploader
+from archive.spool.uploader import Uploader
 
 __all__ = [
-    "Backoff",
     "RecordingSpool",
     "SealedFile",
     "UploadItem",

@@ -9,10 +9,8 @@ or a local file that no longer matches its seal is an integrity alarm, never ret
 from __future__ import annotations
 
 import logging
-import random
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from archive.errors import (
     ChecksumMismatchError,
@@ -25,6 +23,7 @@ from archive.formats.hashing import sha256_file
 from archive.spool.upload_queue import UploadItem, UploadQueue, UploadState
 from archive.store.object_store import ObjectStore
 from timebase import Clock
+from timebase.backoff import Backoff
 
 logger = logging.getLogger(__name__)
 
@@ -34,26 +33,6 @@ logger = logging.getLogger(__name__)
 MAX_STORE_MISMATCHES = 5
 
 IntegrityAlarm = Callable[[UploadItem, str], None]
-
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Capped exponential backoff with full jitter (seconds)."""
-
-    first_seconds: float = 0.5
-    cap_seconds: float = 30.0
-
-    def __post_init__(self) -> None:
-        if not 0 < self.first_seconds <= self.cap_seconds:
-            raise ValueError(
-                "backoff needs 0 < first_seconds <= cap_seconds"
-                f" (got {self.first_seconds}, {self.cap_seconds})"
-            )
-
-    def delay(self, attempt: int) -> float:
-        """The delay before retry number ``attempt`` (0-based)."""
-        ceiling = min(self.cap_seconds, self.first_seconds * (2 ** min(attempt, 30)))
-        return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not security
 
 
 class Uploader:

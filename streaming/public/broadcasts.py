@@ -22,11 +22,12 @@ from streaming.public.delay_line import DelayLine
 from streaming.public.face_mask import default_mask_factory
 from streaming.public.packager import VideoTransform
 from streaming.public.segment_publisher import SegmentPublisher
-from streaming.public.withdrawals import RetryPolicy, Withdrawals
+from streaming.public.withdrawals import Withdrawals
 from streaming.server.feed import Feed
 from streaming.server.status import PublicStatus
 from streaming.settings import StreamingSettings
 from timebase import Clock, SystemClock
+from timebase.backoff import Backoff
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ class PublicBroadcasts:
         publisher: SegmentPublisher,
         *,
         mask_factory: TransformFactory | None = None,
-        retry: RetryPolicy | None = None,
+        retry: Backoff | None = None,
         clock: Clock | None = None,
     ) -> None:
         self._clock: Clock = clock or SystemClock()

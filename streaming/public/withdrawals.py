@@ -15,7 +15,6 @@ finds their files again.
 from __future__ import annotations
 
 import logging
-import random
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -24,31 +23,11 @@ from enum import StrEnum
 from streaming.errors import HlsError
 from streaming.public.broadcast_id import is_broadcast_id
 from streaming.public.segment_publisher import SegmentPublisher
-from timebase import Clock, SystemClock
+from timebase import Backoff, Clock, SystemClock
 
 logger = logging.getLogger(__name__)
 
 OnAir = Callable[[str], bool]  # is this broadcast directory (``room/stream/id``) on air now?
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """Capped exponential backoff with jitter between attempts (seconds)."""
-
-    first_seconds: float = 1.0
-    cap_seconds: float = 60.0
-
-    def __post_init__(self) -> None:
-        if not 0 < self.first_seconds <= self.cap_seconds:
-            raise ValueError(
-                "'first_seconds' and 'cap_seconds' must satisfy 0 < first <= cap"
-                f" (got {self.first_seconds}, {self.cap_seconds})"
-            )
-
-    def delay(self, failures: int) -> float:
-        """The wait after the ``failures``-th failure in a row (1-based)."""
-        ceiling = min(self.cap_seconds, self.first_seconds * 2 ** min(failures - 1, 30))
-        return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not security
 
 
 class _Kind(StrEnum):
@@ -77,13 +56,13 @@ class Withdrawals:
         publisher: SegmentPublisher,
         on_air: OnAir,
         *,
-        retry: RetryPolicy | None = None,
+        retry: Backoff | None = None,
         clock: Clock | None = None,
     ) -> None:
         self._clock: Clock = clock or SystemClock()
         self._publisher = publisher
         self._on_air = on_air
-        self._retry = retry or RetryPolicy()
+        self._retry = retry or Backoff(first_seconds=1.0, cap_seconds=60.0)
         self._jobs: dict[tuple[_Kind, str], _Job] = {}
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
@@ -203,7 +182,7 @@ class Withdrawals:
     def _failed(self, job: _Job, reason: str) -> None:
         with self._wake:
             job.failures += 1
-            delay = self._retry.delay(job.failures)
+            delay = self._retry.delay(job.failures - 1)  # retry 0 follows the 1st failure
             job.due = self._clock.monotonic() + delay
         if job.failures & (job.failures - 1) == 0:  # the 1st, 2nd, 4th, 8th … failure
             logger.error(

@@ -13,10 +13,11 @@ import pytest
 
 from archive.errors import ChecksumMismatchError, StoreUnavailableError
 from archive.spool.upload_queue import UploadItem, UploadQueue, UploadState
-from archive.spool.uploader import MAX_STORE_MISMATCHES, Backoff, Uploader
+from archive.spool.uploader import MAX_STORE_MISMATCHES, Uploader
 from archive.store import ObjectStore, StoreConfig
 from tests.waiting import wait_until
 from timebase import ManualClock
+from timebase.backoff import Backoff
 
 FAST = Backoff(first_seconds=0.01, cap_seconds=0.05)
 

@@ -32,7 +32,6 @@ from streaming.errors import HlsError
 from streaming.public.broadcast_id import new_broadcast_id
 from streaming.public.broadcasts import PublicBroadcasts
 from streaming.public.packager import VideoTransform
-from streaming.public.withdrawals import RetryPolicy
 from streaming.publisher.live_input import LiveInput
 from streaming.publisher.live_publisher import LivePublisher
 from streaming.publisher.whip_client import WhipClient
@@ -51,6 +50,7 @@ from tests.streaming.conftest import (
 )
 from tests.streaming.publishers import eventually
 from tests.waiting import wait_until_async
+from timebase.backoff import Backoff
 
 DELAY = 2.0
 OPERATOR = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
@@ -303,7 +303,7 @@ async def test_leftovers_and_a_withdrawal_the_stopped_store_refused_are_withdraw
     publisher.put("court-2/cam/live.m3u8", b"#EXTM3U\n", "application/vnd.apple.mpegurl")  # the older layout
 
     settings = StreamingSettings(public_dir=tmp_path / "unused", broadcast_delay_seconds=0)
-    retry = RetryPolicy(first_seconds=0.2, cap_seconds=1.0)
+    retry = Backoff(first_seconds=0.2, cap_seconds=1.0)
     public = PublicBroadcasts(settings, publisher, mask_factory=_no_masking, retry=retry)
     try:
         public.open("court-1/cam", None)

@@ -13,15 +13,16 @@ from streaming.public.broadcast_id import is_broadcast_id, new_broadcast_id
 from streaming.public.broadcasts import PublicBroadcasts
 from streaming.public.packager import VideoTransform
 from streaming.public.segment_publisher import DirectoryPublisher
-from streaming.public.withdrawals import RetryPolicy, Withdrawals, leftovers
+from streaming.public.withdrawals import Withdrawals, leftovers
 from streaming.server.service import LiveService
 from streaming.settings import StreamingSettings
 from tests.waiting import wait_until
 from timebase import ManualClock
+from timebase.backoff import Backoff
 
 from .publishers import FlakyPublisher, eventually, wait_for
 
-FAST = RetryPolicy(first_seconds=0.005, cap_seconds=0.02)
+FAST = Backoff(first_seconds=0.005, cap_seconds=0.02)
 FEED = "court-1/cam"
 
 
@@ -76,7 +77,7 @@ def test_retries_wait_for_the_backoff_on_the_clock(tmp_path: Path) -> None:
     directory = f"{FEED}/{new_broadcast_id()}"
     _broadcast_files(store.inner, directory)
     store.fail_next["delete_prefix"] = 3
-    retry = RetryPolicy(first_seconds=10, cap_seconds=40)
+    retry = Backoff(first_seconds=10, cap_seconds=40)
     withdrawals = Withdrawals(store, lambda _directory: False, retry=retry, clock=clock)
     assert withdrawals.withdraw(directory) is False
     for failures in range(1, 4):
@@ -159,7 +160,7 @@ async def test_a_feed_reopened_while_its_old_withdrawal_is_retried_keeps_its_new
     store = FlakyPublisher(DirectoryPublisher(tmp_path))
     settings = StreamingSettings(public_dir=tmp_path, broadcast_delay_seconds=0)
     public = PublicBroadcasts(
-        settings, store, mask_factory=_no_masking, retry=RetryPolicy(first_seconds=0.3, cap_seconds=0.3)
+        settings, store, mask_factory=_no_masking, retry=Backoff(first_seconds=0.3, cap_seconds=0.3)
     )
     public.open(FEED, None)
     first = public.media_path(FEED)
