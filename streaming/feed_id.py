@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
+from archive.formats.identifiers import CODE_PATTERN
 from streaming.errors import InvalidNameError
 
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", re.ASCII)
+_NAME = re.compile(CODE_PATTERN, re.ASCII)  # the archive's grammar for codes
 
 
 def feed_id_of(room: str, stream: str) -> str:

@@ -13,7 +13,9 @@ from pathlib import Path
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-_IDENTIFIER = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+from archive.formats.identifiers import CODE_PATTERN
+
+_IDENTIFIER = CODE_PATTERN
 
 
 class IceServerConfig(BaseModel):
