@@ -36,7 +36,7 @@ from aiortc.codecs.h264 import H264Encoder
 from live_kit import DEVICE_TOKEN, LOOPBACK, Viewer, free_port, live_env, process_cpu_seconds, start_server
 
 from capture.encoder import VideoEncoderConfig, open_video_encoder
-from devices.pattern import MovingPattern
+from devices.generated.pattern import MovingPattern
 from devices.planes import plane_array
 from streaming.publisher.link_quality import LinkQuality
 from streaming.publisher.live_input import LiveInput

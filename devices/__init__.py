@@ -7,17 +7,17 @@ into a :class:`Source` whose blocking ``frames()`` generator yields PyAV frames 
 courtrec package.
 """
 
-from devices.av_input import LiveAvSource
-from devices.clock_stamp import read_clock_stamp, stamp_clock
-from devices.discovery import DeviceInfo, list_devices
 from devices.errors import DeviceNotFoundError, DevicesError, SourceOpenError, SourceSpecError
-from devices.file_source import FileSource
 from devices.formats import AudioFormat, VideoFormat
-from devices.health import HealthCondition, HealthEvent, HealthMonitor, HealthThresholds
-from devices.pulse import PulseSource
+from devices.generated.clock_stamp import read_clock_stamp, stamp_clock
+from devices.generated.file_source import FileSource
+from devices.generated.synthetic import SyntheticSettings, SyntheticSource
+from devices.hardware.av_input import LiveAvSource
+from devices.hardware.discovery import DeviceInfo, list_devices
+from devices.hardware.pulse import PulseSource
+from devices.monitoring.health import HealthCondition, HealthEvent, HealthMonitor, HealthThresholds
 from devices.source import Source, open_source
 from devices.spec import ACCEPTED_FORMS, SourceKind, SourceSpec, parse_source_spec
-from devices.synthetic import SyntheticSettings, SyntheticSource
 
 __all__ = [
     "ACCEPTED_FORMS",

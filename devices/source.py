@@ -7,14 +7,14 @@ from typing import Protocol, runtime_checkable
 
 import av
 
-from devices.alsa import open_alsa
-from devices.file_source import FileSource
 from devices.formats import AudioFormat, VideoFormat
-from devices.network_camera import open_network_camera
-from devices.pulse import PulseSource
+from devices.generated.file_source import FileSource
+from devices.generated.synthetic import SyntheticSource
+from devices.hardware.alsa import open_alsa
+from devices.hardware.network_camera import open_network_camera
+from devices.hardware.pulse import PulseSource
+from devices.hardware.v4l2 import open_v4l2
 from devices.spec import SourceKind, SourceSpec
-from devices.synthetic import SyntheticSource
-from devices.v4l2 import open_v4l2
 
 __all__ = ["Source", "open_source"]
 

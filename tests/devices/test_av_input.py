@@ -8,7 +8,7 @@ import av
 import pytest
 
 from devices import LiveAvSource, SourceOpenError, parse_source_spec
-from devices.av_input import ContainerReader, open_container
+from devices.hardware.av_input import ContainerReader, open_container
 
 
 def test_live_source_that_ends_raises_source_open_error(make_media) -> None:

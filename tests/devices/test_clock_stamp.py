@@ -8,7 +8,7 @@ from fractions import Fraction
 import av
 
 from devices import parse_source_spec, read_clock_stamp
-from devices.synthetic import SyntheticSource
+from devices.generated.synthetic import SyntheticSource
 
 
 def test_stamped_frames_decode_back_to_their_delivery_time() -> None:

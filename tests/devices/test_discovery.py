@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from devices import DeviceInfo, SourceKind, list_devices, parse_source_spec
-from devices.discovery import pulse_sources
+from devices.hardware.discovery import pulse_sources
 
 CARDS = """\
  0 [PCH            ]: HDA-Intel - HDA Intel PCH

@@ -6,7 +6,7 @@ import av
 import numpy as np
 import pytest
 
-from devices.frame_metrics import audio_rms_dbfs, luma_thumbnail
+from devices.monitoring.frame_metrics import audio_rms_dbfs, luma_thumbnail
 
 
 def _gradient(width: int = 64, height: int = 48) -> np.ndarray:

@@ -27,8 +27,8 @@ from devices import (
     open_source,
     parse_source_spec,
 )
-from devices.alsa import open_alsa
-from devices.v4l2 import open_v4l2
+from devices.hardware.alsa import open_alsa
+from devices.hardware.v4l2 import open_v4l2
 
 
 def _free_port() -> int:

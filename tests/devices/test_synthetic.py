@@ -20,7 +20,7 @@ from devices import (
     open_source,
     parse_source_spec,
 )
-from devices.frame_metrics import audio_rms_dbfs
+from devices.monitoring.frame_metrics import audio_rms_dbfs
 from devices.planes import plane_array
 
 

@@ -25,7 +25,7 @@ from pydantic import SecretStr
 from capture.encoder import VideoEncoderConfig, open_video_encoder
 from capture.packet_tap import EncodedVideoPacket, PacketTap
 from devices import SyntheticSource, parse_source_spec
-from devices.pattern import MovingPattern
+from devices.generated.pattern import MovingPattern
 from streaming.ice import IcePolicy
 from streaming.server.app import create_app
 from streaming.server.service import LiveService

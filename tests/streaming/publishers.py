@@ -16,7 +16,7 @@ from collections.abc import Callable
 from fractions import Fraction
 
 from capture.encoder import VideoEncoderConfig, open_video_encoder
-from devices.pattern import MovingPattern
+from devices.generated.pattern import MovingPattern
 from streaming.errors import HlsError
 from streaming.public.segment_publisher import DirectoryPublisher
 from streaming.server.feed import RelayedPacket

@@ -9,7 +9,7 @@ import av
 import numpy as np
 
 from capture.encoder import VideoEncoderConfig, open_video_encoder
-from devices.pattern import MovingPattern
+from devices.generated.pattern import MovingPattern
 from streaming.public.packager import HlsPackager
 from streaming.publisher.opus_encoder import OpusEncoder
 from streaming.server.feed import RelayedPacket

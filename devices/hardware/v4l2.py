@@ -12,9 +12,9 @@ import os
 from pathlib import Path
 
 from devices import options as opt
-from devices.av_input import LiveAvSource, open_container
-from devices.discovery import LIST_DEVICES_HINT, video_devices
 from devices.errors import DeviceNotFoundError
+from devices.hardware.av_input import LiveAvSource, open_container
+from devices.hardware.discovery import LIST_DEVICES_HINT, video_devices
 from devices.spec import SourceKind, SourceSpec
 
 __all__ = ["open_v4l2"]

@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from devices.av_input import LiveAvSource, open_container
-from devices.discovery import LIST_DEVICES_HINT, alsa_capture_devices
 from devices.errors import DeviceNotFoundError, SourceOpenError
+from devices.hardware.av_input import LiveAvSource, open_container
+from devices.hardware.discovery import LIST_DEVICES_HINT, alsa_capture_devices
 from devices.spec import SourceKind, SourceSpec
 
 __all__ = ["open_alsa"]

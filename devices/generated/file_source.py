@@ -14,9 +14,9 @@ from pathlib import Path
 import av
 
 from devices import options as opt
-from devices.av_input import ContainerReader, describe_av_error, open_container
 from devices.errors import DeviceNotFoundError, SourceOpenError
 from devices.formats import AudioFormat, VideoFormat
+from devices.hardware.av_input import ContainerReader, describe_av_error, open_container
 from devices.pacer import Pacer
 from devices.spec import SourceKind, SourceSpec
 

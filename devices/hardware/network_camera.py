@@ -11,7 +11,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from devices import options as opt
-from devices.av_input import LiveAvSource, open_container
+from devices.hardware.av_input import LiveAvSource, open_container
 from devices.spec import SourceKind, SourceSpec
 
 __all__ = ["DEFAULT_TIMEOUT_SECONDS", "open_network_camera"]

@@ -18,10 +18,10 @@ import av
 import numpy as np
 
 from devices import options as opt
-from devices.clock_stamp import stamp_clock
 from devices.formats import AudioFormat, VideoFormat
+from devices.generated.clock_stamp import stamp_clock
+from devices.generated.pattern import MovingPattern
 from devices.pacer import Pacer
-from devices.pattern import MovingPattern
 from devices.planes import plane_array
 from devices.spec import SourceKind, SourceSpec
 
@@ -94,7 +94,7 @@ class SyntheticSource:
     stall_for)``, so ``pts`` jumps over the stall; the generator ends before ``end_after``.
 
     ``clock=1`` stamps each picture with the wall-clock time it is delivered (see
-    :mod:`devices.clock_stamp`), for latency benchmarks; stamped pictures never look frozen.
+    :mod:`devices.generated.clock_stamp`), for latency benchmarks; stamped pictures never look frozen.
     """
 
     def __init__(self, spec: SourceSpec) -> None:

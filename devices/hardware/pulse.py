@@ -20,9 +20,9 @@ import av
 import numpy as np
 
 from devices import options as opt
-from devices.discovery import LIST_DEVICES_HINT, pulse_sources
 from devices.errors import DeviceNotFoundError, SourceOpenError
 from devices.formats import AudioFormat, VideoFormat
+from devices.hardware.discovery import LIST_DEVICES_HINT, pulse_sources
 from devices.spec import SourceKind, SourceSpec
 
 __all__ = ["PulseSource"]

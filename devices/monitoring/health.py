@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from devices.frame_metrics import audio_rms_dbfs, luma_thumbnail
+from devices.monitoring.frame_metrics import audio_rms_dbfs, luma_thumbnail
 
 __all__ = ["HealthCondition", "HealthEvent", "HealthMonitor", "HealthThresholds"]
 
