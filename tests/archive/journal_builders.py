@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 
-from archive.journal.events import SegmentEvent, StartEvent
-from archive.journal.format import SegmentFlag
+from archive.journal.events import JournalEvent, SegmentEvent, StartEvent, line_fields
+from archive.journal.format import GENESIS_PREV, JournalLine, SegmentFlag, encode_line, parse_line
 from archive.journal.stream_declaration import AudioDeclaration, StreamDeclaration, VideoDeclaration
 
 _T0 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
@@ -60,3 +61,19 @@ def segment_event(
         t_end_utc=None if duration is None else (_T0 + timedelta(seconds=start + duration)).isoformat(),
         flags=flags,
     )
+
+
+def journal_lines(events: Iterable[JournalEvent], recording_id: str = "rec-1") -> list[JournalLine]:
+    """The chained lines a writer would write for ``events`` (seq from 0), one second apart."""
+    lines: list[JournalLine] = []
+    prev = GENESIS_PREV
+    for seq, event in enumerate(events):
+        at = (_T0 + timedelta(seconds=seq)).isoformat(timespec="microseconds")
+        lines.append(line_of(line_fields(event, seq=seq, prev=prev, at=at, recording_id=recording_id)))
+        prev = lines[-1].digest
+    return lines
+
+
+def line_of(fields: Mapping[str, object]) -> JournalLine:
+    """The journal line encoding ``fields`` as they are (for lines no valid event would give)."""
+    return parse_line(encode_line(fields), where="test line")
