@@ -82,7 +82,20 @@ from archive.preservation.manifest import (
 from archive.preservation.replication import CopyOutcome, CopyResult, replicate
 from archive.preservation.restore import RestoreReport, restore
 from archive.preservation.verify import VerifyReport, find_prefix, verify_recording
-from archive.retention.compliance_log import ComplianceEvent, ComplianceLog, ComplianceRecord
+from archive.retention.compliance_log import ComplianceLog, ComplianceRecord
+from archive.retention.compliance_records import (
+    ComplianceAlarm,
+    ComplianceEvent,
+    ComplianceRecordEvent,
+    DisposalFailed,
+    Disposed,
+    FixityAudited,
+    LegalHoldCleared,
+    LegalHoldSet,
+    Repaired,
+    RetentionAssigned,
+    parse_record,
+)
 from archive.retention.disposal import DisposalReport, dispose_expired
 from archive.retention.keeper import RetentionKeeper
 from archive.retention.policy import (
@@ -138,14 +151,18 @@ __all__ = [
     "ChainState",
     "CheckpointEvent",
     "ChecksumMismatchError",
+    "ComplianceAlarm",
     "ComplianceEvent",
     "ComplianceLog",
     "ComplianceRecord",
+    "ComplianceRecordEvent",
     "CopyOutcome",
     "CopyResult",
     "DeviceKey",
     "DisposalDecision",
+    "DisposalFailed",
     "DisposalReport",
+    "Disposed",
     "EmbeddedStoreError",
     "EntryKind",
     "EventType",
@@ -153,6 +170,7 @@ __all__ = [
     "ExportResult",
     "FindingStatus",
     "FixityAudit",
+    "FixityAudited",
     "GapEvent",
     "InitEvent",
     "IntegrityError",
@@ -161,6 +179,8 @@ __all__ = [
     "JournalLine",
     "JournalWriter",
     "LeafEvent",
+    "LegalHoldCleared",
+    "LegalHoldSet",
     "LockMode",
     "ManifestEntry",
     "ObjectConflictError",
@@ -182,8 +202,10 @@ __all__ = [
     "RecordingTracks",
     "RepairEvent",
     "RepairOutcome",
+    "Repaired",
     "RestoreReport",
     "ResumeEvent",
+    "RetentionAssigned",
     "RetentionBook",
     "RetentionKeeper",
     "RetentionPolicy",
@@ -241,6 +263,7 @@ __all__ = [
     "next_window",
     "parse_event",
     "parse_policies",
+    "parse_record",
     "probe_worm",
     "queue_path",
     "read_chain",

@@ -35,6 +35,7 @@ from archive.export.mp4_join import StreamParts, join_streams
 from archive.journal.events import CheckpointEvent, SegmentEvent, StopEvent
 from archive.preservation.manifest import ManifestEntry, RecordingManifest, load_manifest
 from archive.retention.compliance_log import ComplianceRecord
+from archive.retention.compliance_records import concerns
 from archive.spool.hashing import sha256_file
 from archive.store.sites import Site
 
@@ -216,10 +217,9 @@ def _custody(
     compliance_records: Sequence[ComplianceRecord],
 ) -> dict[str, Any]:
     related = [
-        dict(record.fields)
+        dict(record.line.fields)
         for record in compliance_records
-        if record.fields.get("recording_id") == manifest.recording_id
-        or (manifest.case is not None and record.fields.get("case") == manifest.case)
+        if concerns(record.event, manifest.recording_id, manifest.case)
     ]
     objects = {
         rel: {"sha256": e.sha256, "from_site": origins[rel]} for rel, e in _by_relative(manifest).items()

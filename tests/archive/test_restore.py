@@ -13,6 +13,7 @@ from archive.preservation.replication import CopyOutcome
 from archive.preservation.restore import restore
 from archive.preservation.verify import find_prefix, verify_recording
 from archive.retention.compliance_log import ComplianceEvent, ComplianceLog
+from archive.retention.compliance_records import LegalHoldSet
 from archive.store.object_store import ObjectStore
 from archive.store.sites import Site
 
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.integration
 def backed_up(sites: tuple[Site, Site]) -> tuple[Site, Site]:
     primary, backup = sites
     ComplianceLog(primary.store).append(
-        ComplianceEvent.LEGAL_HOLD_SET, actor="clerk", case="2026-civ-100", reason="appeal"
+        LegalHoldSet(case="2026-civ-100", reason="appeal", recordings=(), locked_sites=()), actor="clerk"
     )
     assert Backup(primary, backup).run_once().ok
     return primary, backup
