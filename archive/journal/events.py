@@ -13,28 +13,41 @@ stream's media worker failed and is restarted) and :class:`AlarmEvent` (every ot
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar, Self, TypeAlias
 
 from archive.errors import JournalError
+from archive.journal.event_checks import check_not_negative, check_sha256
 from archive.journal.fields import FieldReader, JsonObject, without_none
 from archive.journal.format import FORMAT_VERSION, EventType, JournalLine, SegmentFlag
+from archive.journal.incident_events import (
+    RECORDING_FAILED,
+    AlarmEvent,
+    GapEvent,
+    RecordingFailedEvent,
+    RepairEvent,
+)
 from archive.journal.stream_declaration import StreamDeclaration
 
-_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
-RECORDING_FAILED = "recording_failed"
-
-
-def _check_sha256(value: str, name: str = "sha256") -> None:
-    if not _SHA256_HEX.fullmatch(value):
-        raise ValueError(f"'{name}' must be 64 lowercase hex digits (got {value!r})")
-
-
-def _check_not_negative(value: int | float | None, name: str) -> None:
-    if value is not None and value < 0:
-        raise ValueError(f"'{name}' must be >= 0 (got {value!r})")
+__all__ = [
+    "RECORDING_FAILED",
+    "AlarmEvent",
+    "CheckpointEvent",
+    "GapEvent",
+    "InitEvent",
+    "JournalEvent",
+    "LeafEvent",
+    "PauseEvent",
+    "RecordingFailedEvent",
+    "RepairEvent",
+    "ResumeEvent",
+    "SegmentEvent",
+    "StartEvent",
+    "StopEvent",
+    "line_fields",
+    "parse_event",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,8 +158,8 @@ class InitEvent:
     size: int
 
     def __post_init__(self) -> None:
-        _check_sha256(self.sha256)
-        _check_not_negative(self.size, "size")
+        check_sha256(self.sha256)
+        check_not_negative(self.size, "size")
 
     @classmethod
     def from_fields(cls, fields: FieldReader) -> Self:
@@ -189,12 +202,12 @@ class SegmentEvent:
     raw_kept_as: str | None = None
 
     def __post_init__(self) -> None:
-        _check_sha256(self.sha256)
+        check_sha256(self.sha256)
         if self.segment < 1:
             raise ValueError(f"'segment' must be >= 1 (got {self.segment})")
-        _check_not_negative(self.size, "size")
-        _check_not_negative(self.duration, "duration")
-        _check_not_negative(self.raw_size, "raw_size")
+        check_not_negative(self.size, "size")
+        check_not_negative(self.duration, "duration")
+        check_not_negative(self.raw_size, "raw_size")
 
     @classmethod
     def from_fields(cls, fields: FieldReader) -> Self:
@@ -240,94 +253,6 @@ class SegmentEvent:
 
 
 @dataclass(frozen=True, slots=True)
-class GapEvent:
-    """Nothing was recorded on ``stream`` from ``start`` to ``end`` (ISO 8601 UTC; on disk ``from``
-    and ``to``), ``seconds`` long, for ``reason``."""
-
-    TYPE: ClassVar[EventType] = EventType.GAP
-    stream: str
-    start: str
-    end: str
-    reason: str
-    seconds: float
-
-    @classmethod
-    def from_fields(cls, fields: FieldReader) -> Self:
-        return cls(
-            stream=fields.string("stream"),
-            start=fields.string("from"),
-            end=fields.string("to"),
-            reason=fields.string("reason"),
-            seconds=fields.number("seconds"),
-        )
-
-    def to_fields(self) -> JsonObject:
-        return {
-            "stream": self.stream,
-            "from": self.start,
-            "to": self.end,
-            "reason": self.reason,
-            "seconds": self.seconds,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class AlarmEvent:
-    """An alarm is raised (``active``) or cleared: a stream's health ``condition`` (no frames,
-    frozen, silence …), or ``integrity`` for an ``object`` the store rejected, with ``detail``.
-    Absent fields are None and are omitted on disk."""
-
-    TYPE: ClassVar[EventType] = EventType.ALARM
-    condition: str
-    active: bool
-    stream: str | None = None
-    object: str | None = None
-    detail: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.condition == RECORDING_FAILED:
-            raise ValueError("a recording failure is a RecordingFailedEvent, not an AlarmEvent")
-
-    @classmethod
-    def from_fields(cls, fields: FieldReader) -> Self:
-        return cls(
-            condition=fields.string("condition"),
-            active=fields.boolean("active"),
-            stream=fields.opt_string("stream"),
-            object=fields.opt_string("object"),
-            detail=fields.opt_string("detail"),
-        )
-
-    def to_fields(self) -> JsonObject:
-        fields: JsonObject = {
-            "stream": self.stream,
-            "condition": self.condition,
-            "active": self.active,
-            "object": self.object,
-            "detail": self.detail,
-        }
-        return without_none(fields, "stream", "object", "detail")
-
-
-@dataclass(frozen=True, slots=True)
-class RecordingFailedEvent:
-    """A stream's recording failed with ``detail`` and is being restarted (an active alarm)."""
-
-    TYPE: ClassVar[EventType] = EventType.ALARM
-    stream: str
-    detail: str
-
-    @classmethod
-    def from_fields(cls, fields: FieldReader) -> Self:
-        if fields.boolean("active") is not True:
-            raise fields.fail("a recording_failed alarm must be active")
-        return cls(stream=fields.string("stream"), detail=fields.string("detail"))
-
-    def to_fields(self) -> JsonObject:
-        return {"stream": self.stream, "condition": RECORDING_FAILED, "active": True, "detail": self.detail}
-
-
-@dataclass(frozen=True, slots=True)
 class CheckpointEvent:
     """Closes a journal chunk: the Merkle ``root`` (hex) over the first ``tree_size`` sealed objects,
     signed (Ed25519, base64 ``signature``) by the device key ``public_key``."""
@@ -339,8 +264,8 @@ class CheckpointEvent:
     signature: str
 
     def __post_init__(self) -> None:
-        _check_not_negative(self.tree_size, "tree_size")
-        _check_sha256(self.root, "root")
+        check_not_negative(self.tree_size, "tree_size")
+        check_sha256(self.root, "root")
 
     @classmethod
     def from_fields(cls, fields: FieldReader) -> Self:
@@ -358,52 +283,6 @@ class CheckpointEvent:
             "public_key": self.public_key,
             "signature": self.signature,
         }
-
-
-@dataclass(frozen=True, slots=True)
-class RepairEvent:
-    """Something torn by a crash was cut and kept: a journal line (``torn_bytes``, ``torn_sha256``,
-    ``kept_as``) or a segment of ``stream`` with nothing decodable (``raw_size``, ``raw_kept_as``).
-    Absent fields are None and are omitted on disk."""
-
-    TYPE: ClassVar[EventType] = EventType.REPAIR
-    reason: str
-    stream: str | None = None
-    torn_bytes: int | None = None
-    torn_sha256: str | None = None
-    kept_as: str | None = None
-    raw_size: int | None = None
-    raw_kept_as: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.torn_sha256 is not None:
-            _check_sha256(self.torn_sha256, "torn_sha256")
-        _check_not_negative(self.torn_bytes, "torn_bytes")
-        _check_not_negative(self.raw_size, "raw_size")
-
-    @classmethod
-    def from_fields(cls, fields: FieldReader) -> Self:
-        return cls(
-            reason=fields.string("reason"),
-            stream=fields.opt_string("stream"),
-            torn_bytes=fields.opt_integer("torn_bytes"),
-            torn_sha256=fields.opt_string("torn_sha256"),
-            kept_as=fields.opt_string("kept_as"),
-            raw_size=fields.opt_integer("raw_size"),
-            raw_kept_as=fields.opt_string("raw_kept_as"),
-        )
-
-    def to_fields(self) -> JsonObject:
-        fields: JsonObject = {
-            "reason": self.reason,
-            "stream": self.stream,
-            "torn_bytes": self.torn_bytes,
-            "torn_sha256": self.torn_sha256,
-            "kept_as": self.kept_as,
-            "raw_size": self.raw_size,
-            "raw_kept_as": self.raw_kept_as,
-        }
-        return without_none(fields, *(name for name in fields if name != "reason"))
 
 
 JournalEvent: TypeAlias = (
