@@ -21,7 +21,8 @@ from archive.preservation.audit_sampling import next_window, ring_position
 from archive.preservation.backup import Backup
 from archive.preservation.fixity_audit import FixityAudit
 from archive.preservation.verify import find_prefix, verify_recording
-from archive.retention.compliance_log import ComplianceEvent, ComplianceLog
+from archive.retention.compliance_log import ComplianceLog
+from archive.retention.compliance_records import ComplianceEvent
 from archive.spool.hashing import sha256_bytes
 from archive.store.embedded import EmbeddedStore
 from archive.store.object_store import ObjectStore

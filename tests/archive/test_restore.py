@@ -12,8 +12,8 @@ from archive.preservation.backup import Backup
 from archive.preservation.replication import CopyOutcome
 from archive.preservation.restore import restore
 from archive.preservation.verify import find_prefix, verify_recording
-from archive.retention.compliance_log import ComplianceEvent, ComplianceLog
-from archive.retention.compliance_records import LegalHoldSet
+from archive.retention.compliance_log import ComplianceLog
+from archive.retention.compliance_records import ComplianceEvent, LegalHoldSet
 from archive.store.object_store import ObjectStore
 from archive.store.sites import Site
 
