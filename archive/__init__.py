@@ -4,8 +4,8 @@ backup to a second site, fixity audits with repair, retention and legal hold, re
 Imports no other courtrec package. This package's own ``__init__`` stays light (errors, alarms, the stop
 request): the capabilities live in subpackages, each exporting what other packages use —
 ``archive.formats`` (what streaming may import too), ``archive.journal``, ``archive.spool``,
-``archive.store``,
-``archive.preservation``, ``archive.retention``, ``archive.export``; settings in ``archive.settings``.
+``archive.store``, ``archive.preservation``, ``archive.retention``, ``archive.export``; settings in
+``archive.settings``.
 """
 
 from archive.alarms import Alarm, AlarmSeverity, AlarmSink

@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 
 from archive.alarms import Alarm, AlarmCollector, AlarmCondition, AlarmSeverity, log_alarm
 from archive.errors import ArchiveError, StoreUnavailableError
-from archive.preservation.compliance_log import ComplianceEvent, ComplianceLog, ComplianceRecord
+from archive.preservation.compliance_log import ComplianceLog, ComplianceRecord
+from archive.preservation.compliance_records import ComplianceAlarm
 from archive.retention.keeper import RetentionKeeper
 from archive.retention.policy import RetentionBook, add_years, parse_policies
 from archive.settings import ArchiveSettings
@@ -108,12 +109,13 @@ class Operations:
         """Alarm sink: append the alarm to the compliance log at once (best effort: the log may be down)."""
         try:
             self.log().append(
-                ComplianceEvent.ALARM,
+                ComplianceAlarm(
+                    severity=str(alarm.severity),
+                    condition=str(alarm.condition),
+                    subject=alarm.subject,
+                    detail=alarm.detail,
+                ),
                 actor=self.actor,
-                severity=str(alarm.severity),
-                condition=str(alarm.condition),
-                subject=alarm.subject,
-                detail=alarm.detail,
             )
         except ArchiveError as exc:
             logger.error("alarm not recorded in the compliance log (%s): %s", exc, alarm.line())

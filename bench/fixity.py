@@ -24,7 +24,7 @@ from minio import Minio
 
 from archive.formats.hashing import sha256_bytes
 from archive.journal.device_key import load_or_create_device_key
-from archive.journal.format import EventType
+from archive.journal.events import SegmentEvent, StartEvent, StopEvent
 from archive.journal.writer import JournalWriter, list_chunks
 from archive.preservation.fixity_audit import FixityAudit
 from archive.spool.layout import locator_body, locator_key
@@ -40,24 +40,43 @@ def _write_recording(store: ObjectStore, work: Path, total_bytes: int, segment_b
     key = load_or_create_device_key(work / "device.pem")
     keys = []
     with JournalWriter.open(work / "journal", "bench", key) as journal:
-        journal.append(EventType.START, public_key=key.public_key_b64, object_prefix=PREFIX, case="bench")
+        journal.append(
+            StartEvent(
+                device_id="bench",
+                public_key=key.public_key_b64,
+                court="bench-court",
+                room="bench",
+                case="bench",
+                run=1,
+                reason="bench",
+                object_prefix=PREFIX,
+                streams=(),
+            )
+        )
         for number in range(1, total_bytes // segment_bytes + 1):
             data = os.urandom(segment_bytes)
             digest = sha256_bytes(data)
             relative = f"cam/{number:08d}.m4s"
             store.put_bytes(f"{PREFIX}/{relative}", data, digest)
             journal.append(
-                EventType.SEGMENT,
-                stream="cam",
-                segment=number,
-                object=relative,
-                sha256=digest,
-                size=len(data),
+                SegmentEvent(
+                    stream="cam",
+                    segment=number,
+                    object=relative,
+                    sha256=digest,
+                    size=len(data),
+                    init=None,
+                    start_seconds=None,
+                    end_seconds=None,
+                    duration=None,
+                    t_start_utc=None,
+                    t_end_utc=None,
+                )
             )
             keys.append(f"{PREFIX}/{relative}")
             if number % 60 == 0:
                 journal.checkpoint()
-        journal.append(EventType.STOP, reason="bench")
+        journal.append(StopEvent(reason="bench"))
         journal.checkpoint()
     for chunk in list_chunks(work / "journal"):
         data = chunk.read_bytes()

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Protocol
 
 from archive.formats import sha256_file
-from archive.journal import EventType, JournalWriter, SegmentFlag
+from archive.journal import JournalWriter, RepairEvent, SegmentFlag
 from archive.spool import SealedFile
 from capture.salvage import MediaSpan, probe_span, salvage_torn_segment
 from capture.segmenter import TEMP_SUFFIX
@@ -48,8 +48,9 @@ class LeftoverLog(Protocol):
         end_seconds: float | None,
         start_utc: datetime | None,
         end_utc: datetime | None,
-        flags: list[str],
-        extra: dict[str, object] | None = None,
+        flags: tuple[SegmentFlag, ...],
+        raw_size: int | None = None,
+        raw_kept_as: str | None = None,
     ) -> None: ...
 
 
@@ -68,12 +69,17 @@ def journal_leftovers(
 
 def _salvage(log: LeftoverLog, stream: str, temporary: Path, init: bytes | None, past: StreamHistory) -> None:
     result = salvage_torn_segment(temporary, init)
-    extra: dict[str, object] = {"raw_size": result.raw_size, "raw_kept_as": log.spool_relative(result.raw)}
+    raw_kept_as = log.spool_relative(result.raw)
     if result.sealed is None:
         # nothing decodable: the number is reused by the next segment; the raw bytes stay declared
         logger.warning("stream %s: torn segment %d had nothing decodable", stream, result.seq)
         log.journal.append(
-            EventType.REPAIR, stream=stream, reason="torn segment without a complete fragment", **extra
+            RepairEvent(
+                reason="torn segment without a complete fragment",
+                stream=stream,
+                raw_size=result.raw_size,
+                raw_kept_as=raw_kept_as,
+            )
         )
         return
     _journal_with_span(
@@ -83,8 +89,8 @@ def _salvage(log: LeftoverLog, stream: str, temporary: Path, init: bytes | None,
         seq=result.seq,
         span=result.span,
         past=past,
-        flags=[SegmentFlag.PARTIAL],
-        extra=extra,
+        flags=(SegmentFlag.PARTIAL,),
+        raw=(result.raw_size, raw_kept_as),
     )
 
 
@@ -94,7 +100,7 @@ def _journal_recovered(
     sealed = SealedFile(path=path, sha256=sha256_file(path), size=path.stat().st_size)
     span = probe_span(init, path.read_bytes()) if init else None
     _journal_with_span(
-        log, stream, sealed, seq=seq, span=span, past=past, flags=[SegmentFlag.RECOVERED], extra=None
+        log, stream, sealed, seq=seq, span=span, past=past, flags=(SegmentFlag.RECOVERED,), raw=None
     )
 
 
@@ -106,8 +112,8 @@ def _journal_with_span(
     seq: int,
     span: MediaSpan | None,
     past: StreamHistory,
-    flags: list[SegmentFlag],
-    extra: dict[str, object] | None,
+    flags: tuple[SegmentFlag, ...],
+    raw: tuple[int, str] | None,
 ) -> None:
     start_utc = past.last_end_utc
     end_utc = None
@@ -124,8 +130,9 @@ def _journal_with_span(
         end_seconds=end_s,
         start_utc=start_utc,
         end_utc=end_utc,
-        flags=[str(flag) for flag in flags],
-        extra=extra,
+        flags=flags,
+        raw_size=None if raw is None else raw[0],
+        raw_kept_as=None if raw is None else raw[1],
     )
     past.last_segment = max(past.last_segment, seq)
     if end_utc is not None:

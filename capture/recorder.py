@@ -19,7 +19,18 @@ from pathlib import Path
 from archive import ArchiveError
 from archive.export import RecordingSummary, summarize_journal
 from archive.formats import check_identifier, check_stream_name, sha256_bytes, sha256_file, write_file_durably
-from archive.journal import EventType, JournalWriter, load_or_create_device_key
+from archive.journal import (
+    AlarmEvent,
+    AudioDeclaration,
+    JournalWriter,
+    PauseEvent,
+    ResumeEvent,
+    StartEvent,
+    StopEvent,
+    StreamDeclaration,
+    VideoDeclaration,
+    load_or_create_device_key,
+)
 from archive.spool import (
     RecordingSpool,
     Uploader,
@@ -136,18 +147,21 @@ class Recorder:
         next_seq = recover_streams(self._spool, log, history, now)
         requeue_journaled(self._spool, log, log.journal.history)
         log.journal.append(
-            EventType.START,
-            device_id=self._plan.device_id,
-            public_key=self._key_b64,
-            court=self._plan.court,
-            room=self._plan.room,
-            case=self._plan.case,
-            run=history.runs + 1,
-            reason="hearing opened"
-            if history.runs == 0
-            else ("resumed after a stop" if history.clean_stop else "restarted after an unclean stop"),
-            object_prefix=self._descriptor()["prefix"],
-            streams=[_describe(name, source) for name, source in zip(self._names, sources, strict=True)],
+            StartEvent(
+                device_id=self._plan.device_id,
+                public_key=self._key_b64,
+                court=self._plan.court,
+                room=self._plan.room,
+                case=self._plan.case,
+                run=history.runs + 1,
+                reason="hearing opened"
+                if history.runs == 0
+                else ("resumed after a stop" if history.clean_stop else "restarted after an unclean stop"),
+                object_prefix=self._descriptor()["prefix"],
+                streams=tuple(
+                    _describe(name, source) for name, source in zip(self._names, sources, strict=True)
+                ),
+            )
         )
         self._start_pipelines(sources, log, next_seq)
         self._start_uploader()
@@ -158,11 +172,11 @@ class Recorder:
         """Journal a pause (2017 rules art. 3: recess, non-public evidence, mediation) with its reason."""
         if not reason.strip():
             raise RecorderError("a pause needs a reason")
-        self._require_log().journal.append(EventType.PAUSE, reason=reason)
+        self._require_log().journal.append(PauseEvent(reason=reason))
 
     def resume(self, reason: str = "hearing resumed") -> None:
         """Journal the end of a pause."""
-        self._require_log().journal.append(EventType.RESUME, reason=reason)
+        self._require_log().journal.append(ResumeEvent(reason=reason))
 
     def stop(self, reason: str = "hearing closed", *, drain_seconds: float = 0.0) -> None:
         """Stop every stream, seal the last segments, journal the stop and a final checkpoint, and
@@ -171,7 +185,7 @@ class Recorder:
         for pipeline in self._pipelines:
             pipeline.stop()
         failures = [f"{p.name}: {p.failure}" for p in self._pipelines if p.failure is not None]
-        log.journal.append(EventType.STOP, reason=reason, failures=failures)
+        log.journal.append(StopEvent(reason=reason, failures=tuple(failures)))
         self._checkpoint_stop.set()
         if self._checkpoint_thread is not None:
             self._checkpoint_thread.join()
@@ -186,8 +200,7 @@ class Recorder:
     def summary(self) -> RecordingSummary:
         """What the journal says so far: streams, sealed segments, duration, whether it stopped."""
         log = self._require_log()
-        events = [line.fields for line in log.journal.history]
-        return summarize_journal(self._plan.recording_id, self._descriptor()["prefix"], events)
+        return summarize_journal(self._plan.recording_id, self._descriptor()["prefix"], log.journal.history)
 
     def _require_log(self) -> RecordingLog:
         if self._log is None:
@@ -295,7 +308,7 @@ class Recorder:
 
         def alarm(item: UploadItem, message: str) -> None:
             log.journal.append(
-                EventType.ALARM, condition="integrity", active=True, object=item.object_key, detail=message
+                AlarmEvent(condition="integrity", active=True, object=item.object_key, detail=message)
             )
 
         self._uploader = Uploader(self.queue, self._store, on_integrity_alarm=alarm)
@@ -317,16 +330,16 @@ def _reopener(spec: SourceSpec, first: Source) -> Callable[[], Source]:
     return open_again
 
 
-def _describe(name: str, source: Source) -> dict[str, object]:
+def _describe(name: str, source: Source) -> StreamDeclaration:
     video = source.video
     audio = source.audio
-    return {
-        "name": name,
-        "source": source.spec.redacted(),
-        "video": None
+    return StreamDeclaration(
+        name=name,
+        source=source.spec.redacted(),
+        video=None
         if video is None
-        else {"width": video.width, "height": video.height, "fps": str(video.fps), "codec": "h264"},
-        "audio": None
+        else VideoDeclaration(width=video.width, height=video.height, fps=str(video.fps), codec="h264"),
+        audio=None
         if audio is None
-        else {"sample_rate": 48000, "channels": audio.channels, "codec": "aac"},
-    }
+        else AudioDeclaration(sample_rate=48000, channels=audio.channels, codec="aac"),
+    )

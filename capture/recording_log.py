@@ -12,7 +12,15 @@ from datetime import datetime
 from pathlib import Path
 
 from archive.formats import sha256_bytes, write_file_durably
-from archive.journal import EventType, JournalWriter
+from archive.journal import (
+    AlarmEvent,
+    GapEvent,
+    InitEvent,
+    JournalWriter,
+    RecordingFailedEvent,
+    SegmentEvent,
+    SegmentFlag,
+)
 from archive.spool import RecordingSpool, SealedFile, UploadQueue
 from capture.leftovers import StreamHistory, journal_leftovers
 from capture.segmenter import SegmentInfo
@@ -74,7 +82,7 @@ class RecordingLog:
             write_file_durably(path, init_segment)
             relative = self._spool.relative(path)
             self._journal.append(
-                EventType.INIT, stream=stream, object=relative, sha256=digest, size=len(init_segment)
+                InitEvent(stream=stream, object=relative, sha256=digest, size=len(init_segment))
             )
             self._stream(stream).init = (relative, digest)
         # init segments stay on the spool: salvaging a torn segment after a crash needs them
@@ -91,7 +99,7 @@ class RecordingLog:
             end_seconds=info.end_seconds,
             start_utc=start_utc,
             end_utc=end_utc,
-            flags=[],
+            flags=(),
         )
 
     def journal_segment(
@@ -104,29 +112,33 @@ class RecordingLog:
         end_seconds: float | None,
         start_utc: datetime | None,
         end_utc: datetime | None,
-        flags: list[str],
-        extra: dict[str, object] | None = None,
+        flags: tuple[SegmentFlag, ...],
+        raw_size: int | None = None,
+        raw_kept_as: str | None = None,
     ) -> None:
-        """Journal a sealed segment, then queue it for upload."""
+        """Journal a sealed segment, then queue it for upload. ``raw_size``/``raw_kept_as`` describe
+        the raw bytes of the torn segment it was salvaged from, if it was."""
         past = self._stream(stream)
         init = past.init
         self._journal.append(
-            EventType.SEGMENT,
-            stream=stream,
-            segment=segment,
-            object=self._spool.relative(sealed.path),
-            sha256=sealed.sha256,
-            size=sealed.size,
-            init=init[0] if init else None,
-            start_seconds=start_seconds,
-            end_seconds=end_seconds,
-            duration=None
-            if start_seconds is None or end_seconds is None
-            else round(end_seconds - start_seconds, 6),
-            t_start_utc=start_utc.isoformat() if start_utc else None,
-            t_end_utc=end_utc.isoformat() if end_utc else None,
-            flags=flags,
-            **(extra or {}),
+            SegmentEvent(
+                stream=stream,
+                segment=segment,
+                object=self._spool.relative(sealed.path),
+                sha256=sealed.sha256,
+                size=sealed.size,
+                init=init[0] if init else None,
+                start_seconds=start_seconds,
+                end_seconds=end_seconds,
+                duration=None
+                if start_seconds is None or end_seconds is None
+                else round(end_seconds - start_seconds, 6),
+                t_start_utc=start_utc.isoformat() if start_utc else None,
+                t_end_utc=end_utc.isoformat() if end_utc else None,
+                flags=flags,
+                raw_size=raw_size,
+                raw_kept_as=raw_kept_as,
+            )
         )
         past.last_segment = max(past.last_segment, segment)
         if end_utc is not None:
@@ -138,14 +150,7 @@ class RecordingLog:
         decodable prefix, a sealed but unjournaled segment), and return the segment number the
         restarted stream continues with."""
         logger.error("stream %s: recording failed (%s); restarting it", stream, message)
-        self._journal.append(
-            EventType.ALARM,
-            stream=stream,
-            condition="recording_failed",
-            active=True,
-            at=at.isoformat(),
-            detail=message,
-        )
+        self._journal.append(RecordingFailedEvent(stream=stream, detail=message), at=at)
         past = self._stream(stream)
         init = self._spool.root / past.init[0] if past.init else None
         init_bytes = init.read_bytes() if init is not None and init.exists() else None
@@ -157,16 +162,16 @@ class RecordingLog:
 
     def health_changed(self, stream: str, condition: HealthCondition, active: bool, at: datetime) -> None:
         logger.warning("stream %s: %s %s", stream, condition, "ALARM" if active else "cleared")
-        self._journal.append(
-            EventType.ALARM, stream=stream, condition=str(condition), active=active, at=at.isoformat()
-        )
+        self._journal.append(AlarmEvent(stream=stream, condition=str(condition), active=active), at=at)
 
     def gap(self, stream: str, start: datetime, end: datetime, reason: str) -> None:
         logger.warning("stream %s: gap %s .. %s (%s)", stream, start, end, reason)
         self._journal.append(
-            EventType.GAP,
-            stream=stream,
-            **{"from": start.isoformat(), "to": end.isoformat()},
-            reason=reason,
-            seconds=round((end - start).total_seconds(), 3),
+            GapEvent(
+                stream=stream,
+                start=start.isoformat(),
+                end=end.isoformat(),
+                reason=reason,
+                seconds=round((end - start).total_seconds(), 3),
+            )
         )

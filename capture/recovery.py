@@ -12,7 +12,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from archive.formats import sha256_file
-from archive.journal import EventType, JournalLine, list_chunks
+from archive.journal import (
+    CheckpointEvent,
+    InitEvent,
+    JournalLine,
+    SegmentEvent,
+    StartEvent,
+    StopEvent,
+    list_chunks,
+    parse_event,
+)
 from archive.spool import RecordingSpool
 from capture.leftovers import StreamHistory, journal_leftovers
 from capture.recording_log import RecordingLog
@@ -31,23 +40,25 @@ class RecordingHistory:
 
     @classmethod
     def from_lines(cls, lines: list[JournalLine]) -> RecordingHistory:
+        """Fold the journal's lines, in order, into what they say. Raises JournalError for a line
+        that is not a valid event."""
         history = cls()
         for line in lines:
-            fields = line.fields
-            history.last_at = datetime.fromisoformat(str(fields["at"]))
-            if line.type == EventType.START:
+            event = parse_event(line)
+            history.last_at = datetime.fromisoformat(line.at)
+            if isinstance(event, StartEvent):
                 history.runs += 1
                 history.clean_stop = False
-            elif line.type == EventType.STOP:
+            elif isinstance(event, StopEvent):
                 history.clean_stop = True
-            elif line.type in (EventType.INIT, EventType.SEGMENT):
-                stream = history.streams.setdefault(str(fields["stream"]), StreamHistory())
-                if line.type == EventType.INIT:
-                    stream.init = (str(fields["object"]), str(fields["sha256"]))
-                else:
-                    stream.last_segment = max(stream.last_segment, int(fields["segment"]))
-                    if fields.get("t_end_utc"):
-                        stream.last_end_utc = datetime.fromisoformat(str(fields["t_end_utc"]))
+            elif isinstance(event, InitEvent):
+                stream = history.streams.setdefault(event.stream, StreamHistory())
+                stream.init = (event.object, event.sha256)
+            elif isinstance(event, SegmentEvent):
+                stream = history.streams.setdefault(event.stream, StreamHistory())
+                stream.last_segment = max(stream.last_segment, event.segment)
+                if event.t_end_utc:
+                    stream.last_end_utc = datetime.fromisoformat(event.t_end_utc)
         return history
 
 
@@ -69,19 +80,15 @@ def recover_streams(
 
 def requeue_journaled(spool: RecordingSpool, log: RecordingLog, lines: list[JournalLine]) -> None:
     """Make sure every journaled object still on the spool, and every closed chunk, is queued."""
-    for line in lines:
-        if line.type not in (EventType.INIT, EventType.SEGMENT):
+    events = [parse_event(line) for line in lines]
+    for event in events:
+        if not isinstance(event, InitEvent | SegmentEvent):
             continue
-        path = spool.root / str(line.fields["object"])
+        path = spool.root / event.object
         if path.exists():
-            log.enqueue(
-                path,
-                str(line.fields["sha256"]),
-                int(line.fields["size"]),
-                delete_after_upload=line.type == EventType.SEGMENT,
-            )
+            log.enqueue(path, event.sha256, event.size, delete_after_upload=isinstance(event, SegmentEvent))
     chunks = list_chunks(spool.journal_dir)
-    closed = chunks if lines and lines[-1].type == EventType.CHECKPOINT else chunks[:-1]
+    closed = chunks if events and isinstance(events[-1], CheckpointEvent) else chunks[:-1]
     for chunk in closed:
         log.enqueue(chunk, sha256_file(chunk), chunk.stat().st_size, delete_after_upload=False)
 

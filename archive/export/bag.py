@@ -33,8 +33,9 @@ import bagit
 from archive.errors import ArchiveError, ExportError, IntegrityError, StoreUnavailableError
 from archive.export.mp4_join import StreamParts, join_streams
 from archive.formats.hashing import sha256_file
-from archive.journal.format import EventType
+from archive.journal.events import CheckpointEvent, SegmentEvent, StopEvent
 from archive.preservation.compliance_log import ComplianceRecord
+from archive.preservation.compliance_records import concerns
 from archive.preservation.manifest import ManifestEntry, RecordingManifest, load_manifest
 from archive.store.sites import Site
 
@@ -152,17 +153,17 @@ def _stream_parts(manifest: RecordingManifest, segments_dir: Path) -> list[Strea
     runs: dict[str, list[list[Path]]] = {}
     current_init: dict[str, str] = {}
     starts: dict[str, datetime] = {}
-    for line in manifest.lines:
-        if line.type != EventType.SEGMENT:
+    for event in manifest.events:
+        if not isinstance(event, SegmentEvent):
             continue
-        fields = line.fields
-        stream, init = str(fields["stream"]), str(fields.get("init", f"{fields['stream']}/init.mp4"))
+        # a segment journaled before any init decodes with the stream's first one
+        stream, init = event.stream, event.init or f"{event.stream}/init.mp4"
         if current_init.get(stream) != init:
             runs.setdefault(stream, []).append([segments_dir / init])
             current_init[stream] = init
-        runs[stream][-1].append(segments_dir / str(fields["object"]))
-        if "t_start_utc" in fields and stream not in starts:
-            starts[stream] = datetime.fromisoformat(str(fields["t_start_utc"]))
+        runs[stream][-1].append(segments_dir / event.object)
+        if event.t_start_utc is not None and stream not in starts:
+            starts[stream] = datetime.fromisoformat(event.t_start_utc)
     earliest = min(starts.values(), default=None)
     return [
         StreamParts(
@@ -177,13 +178,12 @@ def _stream_parts(manifest: RecordingManifest, segments_dir: Path) -> list[Strea
 def _bag_info(
     manifest: RecordingManifest, sources: Sequence[Site], now: datetime, exported_by: str
 ) -> dict[str, str]:
-    stop = next(
-        (str(line.fields["at"]) for line in reversed(manifest.lines) if line.type == EventType.STOP),
-        "not stopped",
-    )
-    checkpoints = sum(1 for line in manifest.lines if line.type == EventType.CHECKPOINT)
-    device = manifest.start_field("device_id") or "unknown"
-    room, court = manifest.start_field("room"), manifest.start_field("court")
+    journal = list(zip(manifest.lines, manifest.events, strict=True))
+    stop = next((line.at for line, event in reversed(journal) if isinstance(event, StopEvent)), "not stopped")
+    checkpoints = sum(1 for event in manifest.events if isinstance(event, CheckpointEvent))
+    start = manifest.start
+    device = (start.device_id if start else "") or "unknown"
+    room, court = (start.room, start.court) if start else (None, None)
     custody = (
         f"Recorded by device {device} in room {room} of {court}"
         f" from {manifest.started_at} to {stop}; {len(manifest.media)} objects sealed with SHA-256 into a"
@@ -192,17 +192,17 @@ def _bag_info(
         f" every object re-verified against the journal on export at {now.isoformat()} by {exported_by}."
     )
     return {
-        "Source-Organization": manifest.start_field("court") or "unknown",
+        "Source-Organization": court or "unknown",
         "External-Identifier": manifest.recording_id,
         "External-Description": f"Audio-video recording of a hearing, case {manifest.case or 'none'}",
         "Bag-Software-Agent": exported_by,
         "Bagging-Date": now.date().isoformat(),
         "Courtrec-Recording-Id": manifest.recording_id,
         "Courtrec-Case": manifest.case or "none",
-        "Courtrec-Court": manifest.start_field("court") or "unknown",
-        "Courtrec-Room": manifest.start_field("room") or "unknown",
+        "Courtrec-Court": court or "unknown",
+        "Courtrec-Room": room or "unknown",
         "Courtrec-Device-Id": device,
-        "Courtrec-Device-Public-Key": manifest.start_field("public_key") or "unknown",
+        "Courtrec-Device-Public-Key": start.public_key if start else "unknown",
         "Courtrec-Merkle-Root": manifest.root,
         "Courtrec-Journal-Head": manifest.lines[-1].digest,
         "Courtrec-Chain-Of-Custody": custody,
@@ -217,10 +217,9 @@ def _custody(
     compliance_records: Sequence[ComplianceRecord],
 ) -> dict[str, Any]:
     related = [
-        dict(record.fields)
+        dict(record.line.fields)
         for record in compliance_records
-        if record.fields.get("recording_id") == manifest.recording_id
-        or (manifest.case is not None and record.fields.get("case") == manifest.case)
+        if concerns(record.event, manifest.recording_id, manifest.case)
     ]
     objects = {
         rel: {"sha256": e.sha256, "from_site": origins[rel]} for rel, e in _by_relative(manifest).items()

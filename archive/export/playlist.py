@@ -15,13 +15,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from archive.errors import JournalError
 from archive.formats.hls import MediaEntry, render_media_playlist, target_duration
 from archive.formats.identifiers import check_identifier
 from archive.journal.chain import read_chain
-from archive.journal.format import EventType
+from archive.journal.events import GapEvent, SegmentEvent, StopEvent, parse_event
+from archive.journal.format import JournalLine
 from archive.preservation.verify import find_prefix
 from archive.store.object_store import ObjectStore
 
@@ -87,23 +87,23 @@ class RecordingTracks:
         return f"{self.prefix}/{relative}"
 
 
-def tracks_from_journal(events: Iterable[Mapping[str, Any]]) -> dict[str, StreamTrack]:
+def tracks_from_journal(lines: Iterable[JournalLine]) -> dict[str, StreamTrack]:
     """Group the journal's segment events into one track per stream, in journal order.
 
-    ``events`` are parsed journal lines (their field mappings). Raises JournalError naming the line
-    when a segment event lacks a field or carries an invalid value.
+    Raises JournalError naming the line's seq when a line is not a valid event, or a segment has
+    no init or duration to play it with.
     """
     segments: dict[str, list[PlaylistSegment]] = {}
     last_init: dict[str, str] = {}
     gap_pending: set[str] = set()
-    for event in events:
-        kind = event.get("type")
-        if kind == EventType.GAP:
+    for line in lines:
+        event = parse_event(line)
+        if isinstance(event, GapEvent):
             gap_pending.update(segments)
             continue
-        if kind != EventType.SEGMENT:
+        if not isinstance(event, SegmentEvent):
             continue
-        segment = _segment_from_event(event)
+        segment = _playlist_segment(event, line.seq)
         stream = segment.stream
         new_init = stream in last_init and last_init[stream] != segment.init
         if new_init or stream in gap_pending:
@@ -126,12 +126,11 @@ def load_tracks(store: ObjectStore, recording_id: str) -> RecordingTracks:
     journal_prefix = f"{prefix}/journal/"
     keys = sorted(stored.key for stored in store.list_objects(journal_prefix))
     chain = read_chain((key.removeprefix(f"{prefix}/"), store.read_bytes(key)) for key in keys)
-    events = [line.fields for line in chain.lines]
     return RecordingTracks(
         recording_id=recording_id,
         prefix=prefix,
-        tracks=tracks_from_journal(events),
-        finished=any(event.get("type") == EventType.STOP for event in events),
+        tracks=tracks_from_journal(chain.lines),
+        finished=any(isinstance(parse_event(line), StopEvent) for line in chain.lines),
         problems=tuple(chain.problems),
     )
 
@@ -167,21 +166,23 @@ def build_vod_playlist(
     )
 
 
-def _segment_from_event(event: Mapping[str, Any]) -> PlaylistSegment:
-    where = f"journal seq {event.get('seq')!r}"
+def _playlist_segment(event: SegmentEvent, seq: int) -> PlaylistSegment:
+    # a segment journaled without an init or a duration (recovered, not probed) cannot be played
+    if event.init is None:
+        raise JournalError(f"journal seq {seq}: segment without an init segment to play it with")
+    if event.duration is None:
+        raise JournalError(f"journal seq {seq}: segment without a duration")
     try:
         return PlaylistSegment(
-            stream=str(event["stream"]),
-            segment=int(event["segment"]),
-            object=str(event["object"]),
-            init=str(event["init"]),
-            duration=float(event["duration"]),
-            sha256=str(event["sha256"]),
+            stream=event.stream,
+            segment=event.segment,
+            object=event.object,
+            init=event.init,
+            duration=float(event.duration),
+            sha256=event.sha256,
         )
-    except KeyError as exc:
-        raise JournalError(f"{where}: segment event without field {exc.args[0]!r}") from exc
-    except (TypeError, ValueError) as exc:
-        raise JournalError(f"{where}: segment event with an invalid value ({exc})") from exc
+    except ValueError as exc:
+        raise JournalError(f"journal seq {seq}: segment with an invalid value ({exc})") from exc
 
 
 def _with_discontinuity(segment: PlaylistSegment) -> PlaylistSegment:

@@ -3,12 +3,13 @@ recording to the portal and in which the portal's bucket scan finds it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from archive.export.playlist import tracks_from_journal
+from archive.journal.events import StartEvent, StopEvent, parse_event
+from archive.journal.format import JournalLine
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,30 +29,31 @@ class RecordingSummary:
     prefix: str = ""
 
 
-def summarize_journal(recording_id: str, prefix: str, events: list[Mapping[str, Any]]) -> RecordingSummary:
-    """Summarise parsed journal lines: the start event's court/room/case, segments, duration, stop."""
-    start = next((e for e in events if e.get("type") == "start"), {})
-    stop = next((e for e in reversed(events) if e.get("type") == "stop"), None)
-    tracks = tracks_from_journal(events)
-    declared = [str(s.get("name")) for s in start.get("streams", []) if isinstance(s, Mapping)]
+def summarize_journal(recording_id: str, prefix: str, lines: Sequence[JournalLine]) -> RecordingSummary:
+    """Summarise a journal's lines: the first start event's court/room/case and streams, the
+    segments and duration per stream, and the last stop. Raises JournalError for a line that is not
+    a valid event."""
+    events = [(line, parse_event(line)) for line in lines]
+    start = next(((line, e) for line, e in events if isinstance(e, StartEvent)), None)
+    stop = next((line for line, e in reversed(events) if isinstance(e, StopEvent)), None)
+    tracks = tracks_from_journal(lines)
+    declared = [s.name for s in start[1].streams] if start else []
     return RecordingSummary(
         recording_id=recording_id,
-        court=str(start.get("court", "")),
-        room=str(start.get("room", "")),
-        case=str(start.get("case") or ""),
+        court=start[1].court if start else "",
+        room=start[1].room if start else "",
+        case=(start[1].case or "") if start else "",
         streams=tuple(declared or sorted(tracks)),
         segment_count=sum(len(t.segments) for t in tracks.values()),
         duration_seconds=round(max((t.duration for t in tracks.values()), default=0.0), 3),
-        started_at=_parse_time(start.get("at")),
-        ended_at=_parse_time(stop.get("at")) if stop else None,
+        started_at=_parse_time(start[0].at) if start else None,
+        ended_at=_parse_time(stop.at) if stop else None,
         complete=stop is not None,
         prefix=prefix,
     )
 
 
-def _parse_time(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
+def _parse_time(value: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:

@@ -4,22 +4,56 @@ reading and trusting chains, the device signing key.
 
 from archive.journal.chain import ChainReport, read_chain
 from archive.journal.device_key import DeviceKey, load_or_create_device_key, verify_signature
+from archive.journal.events import (
+    AlarmEvent,
+    CheckpointEvent,
+    GapEvent,
+    InitEvent,
+    JournalEvent,
+    LeafEvent,
+    PauseEvent,
+    RecordingFailedEvent,
+    RepairEvent,
+    ResumeEvent,
+    SegmentEvent,
+    StartEvent,
+    StopEvent,
+    parse_event,
+)
 from archive.journal.format import EventType, JournalLine, SegmentFlag
 from archive.journal.merkle import merkle_root
+from archive.journal.stream_declaration import AudioDeclaration, StreamDeclaration, VideoDeclaration
 from archive.journal.trust import ChainState
 from archive.journal.writer import JournalWriter, list_chunks
 
 __all__ = [
+    "AlarmEvent",
+    "AudioDeclaration",
     "ChainReport",
     "ChainState",
+    "CheckpointEvent",
     "DeviceKey",
     "EventType",
+    "GapEvent",
+    "InitEvent",
+    "JournalEvent",
     "JournalLine",
     "JournalWriter",
+    "LeafEvent",
+    "PauseEvent",
+    "RecordingFailedEvent",
+    "RepairEvent",
+    "ResumeEvent",
+    "SegmentEvent",
     "SegmentFlag",
+    "StartEvent",
+    "StopEvent",
+    "StreamDeclaration",
+    "VideoDeclaration",
     "list_chunks",
     "load_or_create_device_key",
     "merkle_root",
+    "parse_event",
     "read_chain",
     "verify_signature",
 ]

@@ -65,6 +65,18 @@ class JournalLine:
         return str(self.fields["type"])
 
     @property
+    def recording_id(self) -> str | None:
+        """The recording the line says it belongs to (None on lines that do not say, e.g. the
+        compliance log's)."""
+        value = self.fields.get("recording_id")
+        return None if value is None else str(value)
+
+    @property
+    def at(self) -> str:
+        """When the line was written (UTC, ISO 8601)."""
+        return str(self.fields["at"])
+
+    @property
     def digest(self) -> str:
         """The hex SHA-256 of this line's bytes: the next line's ``prev``."""
         return hashlib.sha256(self.raw).hexdigest()

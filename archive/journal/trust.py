@@ -14,23 +14,20 @@ any other that passes.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 
 from archive.errors import JournalError
 from archive.journal.device_key import verify_signature
-from archive.journal.format import (
-    GENESIS_PREV,
-    EventType,
-    JournalLine,
-    checkpoint_message,
-    parse_line,
-    split_lines,
+from archive.journal.events import (
+    CheckpointEvent,
+    InitEvent,
+    JournalEvent,
+    SegmentEvent,
+    StartEvent,
+    parse_event,
 )
+from archive.journal.format import GENESIS_PREV, JournalLine, checkpoint_message, parse_line, split_lines
 from archive.journal.merkle import merkle_root
-
-_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
-_LEAF_TYPES = frozenset({EventType.INIT, EventType.SEGMENT})
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +40,7 @@ class ChainState:
     leaves: tuple[bytes, ...] = ()
     public_key: str | None = None
     lines: tuple[JournalLine, ...] = field(default=(), repr=False)
+    events: tuple[JournalEvent, ...] = field(default=(), repr=False)
 
     def advance(self, name: str, data: bytes) -> ChainState:
         """The state after accepting chunk ``name`` with bytes ``data``.
@@ -58,7 +56,7 @@ class ChainState:
         for number, raw in enumerate(complete, start=1):
             where = f"{name} line {number}"
             walk.take(parse_line(raw, where=where), where)
-        if walk.lines[-1].type != EventType.CHECKPOINT:
+        if not isinstance(walk.events[-1], CheckpointEvent):
             raise JournalError(f"{name}: does not end with a signed checkpoint")
         return replace(
             self,
@@ -67,6 +65,7 @@ class ChainState:
             leaves=(*self.leaves, *walk.leaves),
             public_key=walk.public_key,
             lines=(*self.lines, *walk.lines),
+            events=(*self.events, *walk.events),
         )
 
     @property
@@ -86,43 +85,42 @@ class _Walk:
         self.all_leaves = list(start.leaves)
         self.leaves: list[bytes] = []
         self.lines: list[JournalLine] = []
+        self.events: list[JournalEvent] = []
 
     def take(self, line: JournalLine, where: str) -> None:
         if line.seq != self.next_seq:
             raise JournalError(f"{where}: seq {line.seq} where {self.next_seq} was expected")
         if line.prev != self.prev:
             raise JournalError(f"{where}: hash chain broken (prev does not match the line before)")
-        if line.fields.get("recording_id", self.recording_id) != self.recording_id:
-            raise JournalError(f"{where}: belongs to recording {line.fields.get('recording_id')!r}")
-        if line.type == EventType.START:
-            self._take_key(line, where)
-        elif line.type in _LEAF_TYPES:
-            digest = str(line.fields.get("sha256", ""))
-            if not _SHA256_HEX.fullmatch(digest) or not isinstance(line.fields.get("object"), str):
-                raise JournalError(f"{where}: {line.type} line without a valid 'object' and 'sha256'")
-            self.leaves.append(bytes.fromhex(digest))
-            self.all_leaves.append(bytes.fromhex(digest))
-        elif line.type == EventType.CHECKPOINT:
-            self._check_checkpoint(line, where)
+        if line.recording_id not in (None, self.recording_id):
+            raise JournalError(f"{where}: belongs to recording {line.recording_id!r}")
+        try:
+            event = parse_event(line)
+        except JournalError as exc:
+            raise JournalError(f"{where}: {exc}") from exc
+        if isinstance(event, StartEvent):
+            self._take_key(event, where)
+        elif isinstance(event, InitEvent | SegmentEvent):
+            self.leaves.append(bytes.fromhex(event.sha256))
+            self.all_leaves.append(bytes.fromhex(event.sha256))
+        elif isinstance(event, CheckpointEvent):
+            self._check_checkpoint(line, event, where)
         self.lines.append(line)
+        self.events.append(event)
         self.next_seq = line.seq + 1
         self.prev = line.digest
 
-    def _take_key(self, line: JournalLine, where: str) -> None:
-        announced = line.fields.get("public_key")
-        if not isinstance(announced, str) or not announced:
-            raise JournalError(f"{where}: start line announces no device key")
-        if self.public_key is not None and announced != self.public_key:
+    def _take_key(self, start: StartEvent, where: str) -> None:
+        if self.public_key is not None and start.public_key != self.public_key:
             raise JournalError(f"{where}: device key changed within the recording")
-        self.public_key = announced
+        self.public_key = start.public_key
 
-    def _check_checkpoint(self, line: JournalLine, where: str) -> None:
+    def _check_checkpoint(self, line: JournalLine, checkpoint: CheckpointEvent, where: str) -> None:
         root = merkle_root(self.all_leaves).hex()
-        if line.fields.get("tree_size") != len(self.all_leaves) or line.fields.get("root") != root:
+        if checkpoint.tree_size != len(self.all_leaves) or checkpoint.root != root:
             raise JournalError(f"{where}: checkpoint Merkle root does not match the sealed objects")
         message = checkpoint_message(
             recording_id=self.recording_id, tree_size=len(self.all_leaves), root_hex=root, prev=line.prev
         )
-        signature = str(line.fields.get("signature", ""))
-        if self.public_key is None or not verify_signature(self.public_key, message, signature):
+        if self.public_key is None or not verify_signature(self.public_key, message, checkpoint.signature):
             raise JournalError(f"{where}: checkpoint signature is not valid")

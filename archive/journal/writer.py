@@ -11,20 +11,28 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Self
+from typing import Self
 
 from archive.errors import JournalError
 from archive.formats.durable_io import append_durably, write_file_durably
 from archive.formats.hashing import sha256_bytes
 from archive.journal.chain import read_chain
 from archive.journal.device_key import DeviceKey
+from archive.journal.events import (
+    CheckpointEvent,
+    InitEvent,
+    JournalEvent,
+    RepairEvent,
+    SegmentEvent,
+    line_fields,
+    parse_event,
+)
 from archive.journal.format import (
-    FORMAT_VERSION,
     GENESIS_PREV,
-    EventType,
     JournalLine,
     checkpoint_message,
     encode_line,
@@ -33,7 +41,6 @@ from archive.journal.format import (
 from archive.journal.merkle import merkle_root
 
 CHUNK_SUFFIX = ".jsonl"
-_LEAF_EVENTS = frozenset({EventType.INIT, EventType.SEGMENT})
 
 
 def chunk_name(number: int) -> str:
@@ -108,10 +115,13 @@ class JournalWriter:
         with self._lock:
             return list(self._history)
 
-    def append(self, event: EventType, **fields: Any) -> JournalLine:
-        """Append one event and fsync it. Returns the line written."""
+    def append(self, event: JournalEvent, *, at: datetime | None = None) -> JournalLine:
+        """Append ``event`` and fsync it; ``at`` (timezone-aware) is when it happened, now when None.
+
+        Returns the line written. Raises JournalError when the line cannot be written.
+        """
         with self._lock:
-            return self._append_locked(event, fields)
+            return self._append_locked(event, None if at is None else at.isoformat())
 
     def checkpoint(self) -> Path | None:
         """Write a signed checkpoint and close the current chunk; return the closed chunk's path,
@@ -155,14 +165,15 @@ class JournalWriter:
         if not report.intact:
             raise JournalError(f"journal {self._dir} is damaged: " + "; ".join(report.problems))
         self._history = list(report.lines)
-        for line in report.lines:
-            if line.type in _LEAF_EVENTS:
-                self._state.leaves.append(bytes.fromhex(str(line.fields["sha256"])))
+        events = [parse_event(line) for line in report.lines]
+        for event in events:
+            if isinstance(event, InitEvent | SegmentEvent):
+                self._state.leaves.append(bytes.fromhex(event.sha256))
         if report.lines:
             self._state.next_seq = report.lines[-1].seq + 1
             self._state.prev = report.lines[-1].digest
         if chunks:
-            last_closed = bool(report.lines) and report.lines[-1].type == EventType.CHECKPOINT
+            last_closed = bool(events) and isinstance(events[-1], CheckpointEvent)
             number = int(chunks[-1].stem)
             self._state.chunk_number = number + 1 if last_closed and torn is None else number
             self._state.chunk_has_lines = not last_closed or torn is not None
@@ -177,35 +188,33 @@ class JournalWriter:
             handle.truncate(chunk.stat().st_size - len(tail))
             os.fsync(handle.fileno())
         self._append_locked(
-            EventType.REPAIR,
-            {
-                "reason": "torn journal line cut after a crash",
-                "torn_bytes": len(tail),
-                "torn_sha256": sha256_bytes(tail),
-                "kept_as": keep.name,
-            },
+            RepairEvent(
+                reason="torn journal line cut after a crash",
+                torn_bytes=len(tail),
+                torn_sha256=sha256_bytes(tail),
+                kept_as=keep.name,
+            ),
+            None,
         )
 
-    def _append_locked(self, event: EventType, fields: Mapping[str, Any]) -> JournalLine:
-        line_fields: dict[str, Any] = {
-            **fields,
-            "v": FORMAT_VERSION,
-            "seq": self._state.next_seq,
-            "prev": self._state.prev,
-            "type": str(event),
-            "at": fields.get("at", utc_now_iso()),
-            "recording_id": self._recording_id,
-        }
-        raw = encode_line(line_fields)
+    def _append_locked(self, event: JournalEvent, at: str | None) -> JournalLine:
+        fields = line_fields(
+            event,
+            seq=self._state.next_seq,
+            prev=self._state.prev,
+            at=utc_now_iso() if at is None else at,
+            recording_id=self._recording_id,
+        )
+        raw = encode_line(fields)
         if b"\n" in raw:
             raise JournalError("a journal line must not contain a newline")
         append_durably(self._dir / chunk_name(self._state.chunk_number), raw + b"\n")
-        line = JournalLine(raw=raw, fields=line_fields)
+        line = JournalLine(raw=raw, fields=fields)
         self._state.next_seq += 1
         self._state.prev = line.digest
         self._state.chunk_has_lines = True
-        if event in _LEAF_EVENTS:
-            self._state.leaves.append(bytes.fromhex(str(fields["sha256"])))
+        if isinstance(event, InitEvent | SegmentEvent):
+            self._state.leaves.append(bytes.fromhex(event.sha256))
         self._history.append(line)
         return line
 
@@ -216,13 +225,13 @@ class JournalWriter:
             recording_id=self._recording_id, tree_size=size, root_hex=root, prev=self._state.prev
         )
         self._append_locked(
-            EventType.CHECKPOINT,
-            {
-                "tree_size": size,
-                "root": root,
-                "public_key": self._key.public_key_b64,
-                "signature": self._key.sign(message),
-            },
+            CheckpointEvent(
+                tree_size=size,
+                root=root,
+                public_key=self._key.public_key_b64,
+                signature=self._key.sign(message),
+            ),
+            None,
         )
         closed = self._dir / chunk_name(self._state.chunk_number)
         self._state.chunk_number += 1

@@ -13,7 +13,20 @@ from archive.preservation.audit_report import (
 )
 from archive.preservation.audit_sampling import SampleWindow, next_window, ring_position
 from archive.preservation.backup import Backup, BackupReport
-from archive.preservation.compliance_log import ComplianceEvent, ComplianceLog, ComplianceRecord
+from archive.preservation.compliance_log import ComplianceLog, ComplianceRecord
+from archive.preservation.compliance_records import (
+    ComplianceAlarm,
+    ComplianceEvent,
+    ComplianceRecordEvent,
+    DisposalFailed,
+    Disposed,
+    FixityAudited,
+    LegalHoldCleared,
+    LegalHoldSet,
+    Repaired,
+    RetentionAssigned,
+    parse_record,
+)
 from archive.preservation.fixity_audit import FixityAudit
 from archive.preservation.manifest import (
     EntryKind,
@@ -31,24 +44,34 @@ __all__ = [
     "AuditReport",
     "Backup",
     "BackupReport",
+    "ComplianceAlarm",
     "ComplianceEvent",
     "ComplianceLog",
     "ComplianceRecord",
+    "ComplianceRecordEvent",
     "CopyOutcome",
     "CopyResult",
+    "DisposalFailed",
+    "Disposed",
     "EntryKind",
     "FindingStatus",
     "FixityAudit",
+    "FixityAudited",
+    "LegalHoldCleared",
+    "LegalHoldSet",
     "ManifestEntry",
     "RecordingManifest",
     "RepairOutcome",
+    "Repaired",
     "RestoreReport",
+    "RetentionAssigned",
     "SampleWindow",
     "VerifyReport",
     "find_prefix",
     "latest_audit_report",
     "load_manifest",
     "next_window",
+    "parse_record",
     "recording_ids",
     "render_text",
     "replicate",

@@ -31,34 +31,21 @@ Record types and their fields:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
-from typing import Any
 
 from archive.errors import ArchiveError, IntegrityError, ObjectConflictError
 from archive.formats.hashing import sha256_bytes
 from archive.journal.chain import ChainReport, read_chain
+from archive.journal.fields import JsonObject
 from archive.journal.format import FORMAT_VERSION, GENESIS_PREV, JournalLine, encode_line, utc_now_iso
+from archive.preservation.compliance_records import ComplianceRecordEvent, parse_record
 from archive.store.object_store import ObjectStore
 
 logger = logging.getLogger(__name__)
 
 COMPLIANCE_LOG_PREFIX = "compliance-log/"
 _MAX_APPEND_ATTEMPTS = 8
-
-
-class ComplianceEvent(StrEnum):
-    """What a compliance record records (fields per type in the module docstring)."""
-
-    RETENTION_ASSIGNED = "retention_assigned"
-    LEGAL_HOLD_SET = "legal_hold_set"
-    LEGAL_HOLD_CLEARED = "legal_hold_cleared"
-    DISPOSED = "disposed"
-    DISPOSAL_FAILED = "disposal_failed"
-    FIXITY_AUDIT = "fixity_audit"
-    REPAIRED = "repaired"
-    ALARM = "alarm"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +64,14 @@ class ComplianceRecord:
         return self.line.type
 
     @property
-    def fields(self) -> Mapping[str, Any]:
-        return self.line.fields
+    def actor(self) -> str:
+        """Who caused the record (a person's account or ``courtrec-<command>``)."""
+        return str(self.line.fields["actor"])
+
+    @property
+    def event(self) -> ComplianceRecordEvent:
+        """What the record says, typed. Raises JournalError (naming its seq) when it is malformed."""
+        return parse_record(self.line)
 
     @property
     def digest(self) -> str:
@@ -114,8 +107,8 @@ class ComplianceLog:
     def store(self) -> ObjectStore:
         return self._store
 
-    def append(self, event: ComplianceEvent, *, actor: str, **fields: Any) -> ComplianceRecord:
-        """Append one record and return it.
+    def append(self, event: ComplianceRecordEvent, *, actor: str) -> ComplianceRecord:
+        """Append a record of ``event`` caused by ``actor`` and return it.
 
         Raises ArchiveError when ``actor`` is empty or the append keeps losing races, IntegrityError
         when the log's last record is unreadable, StoreUnavailableError / StoreAuthError.
@@ -124,17 +117,19 @@ class ComplianceLog:
             raise ArchiveError("a compliance record needs an actor (who did this)")
         for _ in range(_MAX_APPEND_ATTEMPTS):
             tail = self._tail if self._tail is not None else self._read_tail()
-            line_fields = {
-                **fields,
+            line_fields: JsonObject = {
+                **event.to_fields(),
                 "v": FORMAT_VERSION,
                 "seq": 0 if tail is None else tail.seq + 1,
                 "prev": GENESIS_PREV if tail is None else tail.digest,
-                "type": str(event),
+                "type": str(event.TYPE),
                 "at": utc_now_iso(),
                 "actor": actor,
             }
             raw = encode_line(line_fields)
-            record = ComplianceRecord(record_key(int(line_fields["seq"])), JournalLine(raw, line_fields))
+            record = ComplianceRecord(
+                record_key(0 if tail is None else tail.seq + 1), JournalLine(raw, line_fields)
+            )
             try:
                 self._store.put_bytes(record.key, raw + b"\n", sha256_bytes(raw + b"\n"))
             except ObjectConflictError:

@@ -29,7 +29,8 @@ from archive.errors import ArchiveError, ObjectNotFoundError, StoreAuthError, St
 from archive.preservation.audit_report import AuditReport, FindingStatus, RepairOutcome, save_report
 from archive.preservation.audit_sampling import SampleWindow, next_window, ring_position
 from archive.preservation.audit_tally import AuditTally
-from archive.preservation.compliance_log import COMPLIANCE_LOG_PREFIX, ComplianceEvent, ComplianceLog
+from archive.preservation.compliance_log import COMPLIANCE_LOG_PREFIX, ComplianceLog
+from archive.preservation.compliance_records import FixityAudited, Repaired
 from archive.preservation.manifest import ManifestEntry, load_manifest, recording_ids
 from archive.preservation.replication import Protect, compliance_log_entries, repair_copy
 from archive.spool.layout import locator_key
@@ -278,14 +279,15 @@ class FixityAudit:
             self._protect(bad.site, plan.recording_id, [entry.key], plan.case)
         if self._log is not None:
             self._log.append(
-                ComplianceEvent.REPAIRED,
+                Repaired(
+                    site=bad.site.name,
+                    key=entry.key,
+                    recording_id=plan.recording_id,
+                    source_site=good.site.name,
+                    sha256=entry.sha256,
+                    finding=str(bad.status),
+                ),
                 actor=self._actor,
-                site=bad.site.name,
-                key=entry.key,
-                recording_id=plan.recording_id,
-                source_site=good.site.name,
-                sha256=entry.sha256,
-                finding=str(bad.status),
             )
 
     def _bad_finding(
@@ -311,13 +313,14 @@ class FixityAudit:
             if self._log is not None:
                 window = None if report.sample is None else report.sample.model_dump()
                 self._log.append(
-                    ComplianceEvent.FIXITY_AUDIT,
+                    FixityAudited(
+                        report_key=key,
+                        report_sha256=digest,
+                        counts=dict(report.counts()),
+                        clean=report.clean,
+                        window=window,
+                    ),
                     actor=self._actor,
-                    report_key=key,
-                    report_sha256=digest,
-                    counts=report.counts(),
-                    clean=report.clean,
-                    window=window,
                 )
         except _SITE_ERRORS as exc:
             logger.error("the audit report could not be stored: %s", exc)

@@ -22,9 +22,9 @@ from archive.errors import (
     ObjectNotFoundError,
     StoreUnavailableError,
 )
-from archive.formats.hashing import sha256_bytes
-from archive.formats.identifiers import check_identifier
-from archive.journal.format import EventType, JournalLine
+from archive.formats import check_identifier, sha256_bytes
+from archive.journal.events import InitEvent, JournalEvent, SegmentEvent, StartEvent, StopEvent
+from archive.journal.format import JournalLine
 from archive.journal.trust import ChainState
 from archive.spool.layout import LOCATOR_PREFIX, locator_body, locator_key
 from archive.store.object_store import ObjectStore
@@ -64,33 +64,31 @@ class RecordingManifest:
     prefix: str
     entries: tuple[ManifestEntry, ...]
     lines: tuple[JournalLine, ...]
+    events: tuple[JournalEvent, ...]
     chunks: Mapping[str, bytes]
     root: str
     problems: tuple[str, ...] = ()
     lost_chunks: tuple[str, ...] = ()
 
-    def start_field(self, name: str) -> str | None:
-        """A field of the first start line (``case``, ``court``, ``room``, ``device_id`` …), or None."""
-        for line in self.lines:
-            if line.type == EventType.START:
-                value = line.fields.get(name)
-                return None if value is None else str(value)
-        return None
+    @property
+    def start(self) -> StartEvent | None:
+        """The first start event (court, room, case, device), or None when the journal has none."""
+        return next((event for event in self.events if isinstance(event, StartEvent)), None)
 
     @property
     def case(self) -> str | None:
         """The case number the recording was made for, as journaled at its start."""
-        return self.start_field("case")
+        return None if self.start is None else self.start.case
 
     @property
     def started_at(self) -> str | None:
         """UTC ISO time of the first journal line."""
-        return str(self.lines[0].fields["at"]) if self.lines else None
+        return self.lines[0].at if self.lines else None
 
     @property
     def stopped(self) -> bool:
         """True when the journal records a stop (the hearing closed; more runs may still follow)."""
-        return any(line.type == EventType.STOP for line in self.lines)
+        return any(isinstance(event, StopEvent) for event in self.events)
 
     @property
     def media(self) -> list[ManifestEntry]:
@@ -189,17 +187,19 @@ def _assemble(
         raise JournalError(
             f"{journal_prefix}: no trusted first chunk ({'; '.join(problems) or 'none stored'})"
         )
-    announced = state.lines[0].fields.get("object_prefix", prefix)
+    first = state.events[0]
+    announced = first.object_prefix if isinstance(first, StartEvent) else prefix
     if announced != prefix:
         raise JournalError(
             f"{journal_prefix}: the journal names prefix {announced!r}, the locator {prefix!r}"
         )
-    entries = _entries(recording_id, prefix, state.lines, chunks, problems)
+    entries = _entries(recording_id, prefix, state, chunks, problems)
     return RecordingManifest(
         recording_id=recording_id,
         prefix=prefix,
         entries=tuple(entries),
         lines=state.lines,
+        events=state.events,
         chunks=chunks,
         root=state.root,
         problems=tuple(problems),
@@ -235,19 +235,16 @@ def _accept_chunk(
 def _entries(
     recording_id: str,
     prefix: str,
-    lines: Sequence[JournalLine],
+    state: ChainState,
     chunks: Mapping[str, bytes],
     problems: list[str],
 ) -> list[ManifestEntry]:
     entries: dict[str, ManifestEntry] = {}
-    for line in lines:
-        if line.type not in (EventType.INIT, EventType.SEGMENT):
+    for line, event in zip(state.lines, state.events, strict=True):
+        if not isinstance(event, InitEvent | SegmentEvent):
             continue
-        key = f"{prefix}/{line.fields['object']}"
-        size = line.fields.get("size")
-        entry = ManifestEntry(
-            key, str(line.fields["sha256"]), EntryKind(line.type), size if isinstance(size, int) else None
-        )
+        key = f"{prefix}/{event.object}"
+        entry = ManifestEntry(key, event.sha256, EntryKind(event.TYPE), event.size)
         known = entries.setdefault(key, entry)
         if known.sha256 != entry.sha256:
             problems.append(f"{key}: journaled twice with different SHA-256 (seq {line.seq}); first kept")

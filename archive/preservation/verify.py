@@ -11,14 +11,26 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
-from archive.errors import ArchiveError, ObjectNotFoundError
+from archive.errors import ArchiveError, JournalError, ObjectNotFoundError
 from archive.journal.chain import read_chain
 from archive.journal.device_key import verify_signature
-from archive.journal.format import EventType, JournalLine, checkpoint_message
+from archive.journal.events import (
+    CheckpointEvent,
+    InitEvent,
+    JournalEvent,
+    SegmentEvent,
+    StartEvent,
+    StopEvent,
+    parse_event,
+)
+from archive.journal.format import JournalLine, checkpoint_message
 from archive.journal.merkle import merkle_root
 from archive.spool.layout import locator_key
 from archive.store.object_store import ObjectStore
+
+_ParsedLines: TypeAlias = list[tuple[JournalLine, JournalEvent | None]]
 
 
 @dataclass(slots=True)
@@ -76,9 +88,10 @@ def verify_recording(store: ObjectStore, recording_id: str, *, public_key: str |
     report.problems.extend(chain.problems)
     _check_chunk_numbering(report, chunk_keys, journal_prefix)
     referenced = set(chunk_keys) | {locator_key(recording_id)}
-    _check_objects(store, report, chain.lines, referenced)
-    _check_checkpoints(report, chain.lines, public_key)
-    _check_ending(report, chain.lines)
+    events = _parse_events(report, chain.lines)
+    _check_objects(store, report, events, referenced)
+    _check_checkpoints(report, chain.lines, events, public_key)
+    _check_ending(report, events)
     for stored in store.list_objects(f"{report.prefix}/"):
         if stored.key not in referenced:
             report.problems.append(f"{stored.key}: object not accounted for by the journal")
@@ -93,29 +106,43 @@ def _check_chunk_numbering(report: VerifyReport, chunk_keys: list[str], journal_
             return
 
 
+def _parse_events(report: VerifyReport, lines: list[JournalLine]) -> _ParsedLines:
+    """Each line with its event; a line that is not a valid event is reported and paired with None."""
+    parsed: _ParsedLines = []
+    for line in lines:
+        try:
+            parsed.append((line, parse_event(line)))
+        except JournalError as exc:
+            report.problems.append(str(exc))
+            parsed.append((line, None))
+    return parsed
+
+
 def _check_objects(
-    store: ObjectStore, report: VerifyReport, lines: list[JournalLine], referenced: set[str]
+    store: ObjectStore,
+    report: VerifyReport,
+    events: _ParsedLines,
+    referenced: set[str],
 ) -> None:
     last_seq: dict[str, int] = {}
-    for line in lines:
-        if line.type not in (EventType.INIT, EventType.SEGMENT):
+    for line, event in events:
+        if not isinstance(event, InitEvent | SegmentEvent):
             continue
-        fields = line.fields
-        key = f"{report.prefix}/{fields['object']}"
+        key = f"{report.prefix}/{event.object}"
         referenced.add(key)
         label = f"{key} (journal seq {line.seq})"
-        _check_one_object(store, report, key, str(fields["sha256"]), label)
-        if line.type == EventType.SEGMENT:
-            stream = str(fields["stream"])
+        _check_one_object(store, report, key, event.sha256, label)
+        if isinstance(event, SegmentEvent):
+            stream = event.stream
             report.streams.add(stream)
             report.segments += 1
             expected = last_seq.get(stream, 0) + 1
-            if int(fields["segment"]) != expected:
-                missing = ", ".join(str(n) for n in range(expected, int(fields["segment"])))
+            if event.segment != expected:
+                missing = ", ".join(str(n) for n in range(expected, event.segment))
                 report.problems.append(
                     f"{stream}: segment seq {missing or expected} missing from the journal"
                 )
-            last_seq[stream] = max(last_seq.get(stream, 0), int(fields["segment"]))
+            last_seq[stream] = max(last_seq.get(stream, 0), event.segment)
 
 
 def _check_one_object(store: ObjectStore, report: VerifyReport, key: str, expected: str, label: str) -> None:
@@ -129,22 +156,24 @@ def _check_one_object(store: ObjectStore, report: VerifyReport, key: str, expect
         report.problems.append(f"{label}: SHA-256 mismatch (journal {expected}, object {actual})")
 
 
-def _check_checkpoints(report: VerifyReport, lines: list[JournalLine], pinned_key: str | None) -> None:
-    announced = next(
-        (str(line.fields.get("public_key")) for line in lines if line.type == EventType.START), None
-    )
+def _check_checkpoints(
+    report: VerifyReport,
+    lines: list[JournalLine],
+    events: _ParsedLines,
+    pinned_key: str | None,
+) -> None:
+    announced = next((event.public_key for _, event in events if isinstance(event, StartEvent)), None)
     key = pinned_key or announced
     leaves: list[bytes] = []
-    for index, line in enumerate(lines):
-        fields = line.fields
-        if line.type in (EventType.INIT, EventType.SEGMENT):
-            leaves.append(bytes.fromhex(str(fields["sha256"])))
-        elif line.type == EventType.START and pinned_key is None and fields.get("public_key") != announced:
+    for index, (line, event) in enumerate(events):
+        if isinstance(event, InitEvent | SegmentEvent):
+            leaves.append(bytes.fromhex(event.sha256))
+        elif isinstance(event, StartEvent) and pinned_key is None and event.public_key != announced:
             report.problems.append(f"journal seq {line.seq}: device key changed within the recording")
-        elif line.type == EventType.CHECKPOINT:
+        elif isinstance(event, CheckpointEvent):
             root = merkle_root(leaves).hex()
             report.root = root
-            if fields.get("tree_size") != len(leaves) or fields.get("root") != root:
+            if event.tree_size != len(leaves) or event.root != root:
                 report.problems.append(
                     f"journal seq {line.seq}: checkpoint Merkle root does not match the segments"
                 )
@@ -152,16 +181,16 @@ def _check_checkpoints(report: VerifyReport, lines: list[JournalLine], pinned_ke
             message = checkpoint_message(
                 recording_id=report.recording_id, tree_size=len(leaves), root_hex=root, prev=prev
             )
-            if key is None or not verify_signature(key, message, str(fields.get("signature"))):
+            if key is None or not verify_signature(key, message, event.signature):
                 report.problems.append(f"journal seq {line.seq}: checkpoint signature is not valid")
 
 
-def _check_ending(report: VerifyReport, lines: list[JournalLine]) -> None:
-    if not lines:
+def _check_ending(report: VerifyReport, events: _ParsedLines) -> None:
+    if not events:
         return
-    if lines[-1].type != EventType.CHECKPOINT:
+    if not isinstance(events[-1][1], CheckpointEvent):
         report.problems.append(
             "journal does not end with a signed checkpoint (truncated, or still recording)"
         )
-    if not any(line.type == EventType.STOP for line in lines):
+    if not any(isinstance(event, StopEvent) for _, event in events):
         report.problems.append("journal has no stop event (recording not finished, or its end is missing)")

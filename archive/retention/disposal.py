@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 from archive.alarms import Alarm, AlarmCondition, AlarmSeverity, AlarmSink, log_alarm
 from archive.errors import ArchiveError, StoreUnavailableError
-from archive.preservation.compliance_log import ComplianceEvent
+from archive.preservation.compliance_records import DisposalFailed, Disposed
 from archive.preservation.manifest import RecordingManifest, load_manifest, recording_ids
 from archive.retention.keeper import RetentionKeeper
 from archive.retention.policy import DisposalDecision, RetentionBook, RetentionState, decide_disposal
@@ -132,23 +132,22 @@ def _dispose_one(
     except (ArchiveError, ValueError) as exc:
         detail = f"deletion refused or failed: {exc}"
         report.failures.append(f"{rid}: {detail}")
-        keeper.log.append(
-            ComplianceEvent.DISPOSAL_FAILED, actor=actor, recording_id=rid, case=state.case, detail=detail
-        )
+        keeper.log.append(DisposalFailed(recording_id=rid, case=state.case, detail=detail), actor=actor)
         alarm(Alarm(AlarmSeverity.CRITICAL, AlarmCondition.DISPOSAL_FAILED, rid, detail))
         return
     keeper.log.append(
-        ComplianceEvent.DISPOSED,
+        Disposed(
+            recording_id=rid,
+            case=state.case,
+            case_type=state.case_type,
+            retain_until=None if state.retain_until is None else state.retain_until.isoformat(),
+            objects=objects,
+            versions_deleted=versions,
+            merkle_root=None if manifest is None else manifest.root,
+            journal_head=None if manifest is None or not manifest.lines else manifest.lines[-1].digest,
+            sites=tuple(site.name for site in keeper.sites),
+        ),
         actor=actor,
-        recording_id=rid,
-        case=state.case,
-        case_type=state.case_type,
-        retain_until=None if state.retain_until is None else state.retain_until.isoformat(),
-        objects=objects,
-        versions_deleted=versions,
-        merkle_root=None if manifest is None else manifest.root,
-        journal_head=None if manifest is None or not manifest.lines else manifest.lines[-1].digest,
-        sites=[site.name for site in keeper.sites],
     )
     report.disposed.append(rid)
     logger.info("disposed of recording %s (%d objects, %d versions)", rid, objects, versions)

@@ -20,7 +20,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from archive.errors import ArchiveError, ObjectNotFoundError
-from archive.preservation.compliance_log import ComplianceEvent, ComplianceLog
+from archive.preservation.compliance_log import ComplianceLog
+from archive.preservation.compliance_records import LegalHoldCleared, LegalHoldSet, RetentionAssigned
 from archive.preservation.manifest import RecordingManifest, load_manifest, recording_ids
 from archive.retention.policy import RetentionBook, RetentionPolicy, RetentionState, add_years
 from archive.store.object_lock import LockMode
@@ -98,16 +99,17 @@ class RetentionKeeper:
                 f" retention can be extended, never shortened (asked: {_until_text(state.retain_until)})"
             )
         self._log.append(
-            ComplianceEvent.RETENTION_ASSIGNED,
+            RetentionAssigned(
+                recording_id=recording_id,
+                prefix=manifest.prefix,
+                case=manifest.case,
+                case_type=case_type,
+                policy_years=policy.years,
+                start=begin.isoformat(),
+                retain_until=None if state.retain_until is None else state.retain_until.isoformat(),
+                locked_sites=tuple(site.name for site in self.worm_sites()),
+            ),
             actor=actor,
-            recording_id=recording_id,
-            prefix=manifest.prefix,
-            case=manifest.case,
-            case_type=case_type,
-            policy_years=policy.years,
-            start=begin.isoformat(),
-            retain_until=None if state.retain_until is None else state.retain_until.isoformat(),
-            locked_sites=[site.name for site in self.worm_sites()],
         )
         for site in self.worm_sites():
             self._lock_retention(site, [e.key for e in manifest.entries], state.retain_until)
@@ -120,12 +122,13 @@ class RetentionKeeper:
             raise ArchiveError("a legal hold needs a reason")
         manifests = self._manifests_of_case(case)
         self._log.append(
-            ComplianceEvent.LEGAL_HOLD_SET,
+            LegalHoldSet(
+                case=case,
+                reason=reason,
+                recordings=tuple(m.recording_id for m in manifests),
+                locked_sites=tuple(site.name for site in self.worm_sites()),
+            ),
             actor=actor,
-            case=case,
-            reason=reason,
-            recordings=[m.recording_id for m in manifests],
-            locked_sites=[site.name for site in self.worm_sites()],
         )
         for site in self.worm_sites():
             for manifest in manifests:
@@ -144,11 +147,8 @@ class RetentionKeeper:
             for manifest in manifests:
                 self._set_holds(site, [e.key for e in manifest.entries], on=False)
         self._log.append(
-            ComplianceEvent.LEGAL_HOLD_CLEARED,
+            LegalHoldCleared(case=case, reason=reason, recordings=tuple(m.recording_id for m in manifests)),
             actor=actor,
-            case=case,
-            reason=reason,
-            recordings=[m.recording_id for m in manifests],
         )
         return [m.recording_id for m in manifests]
 

@@ -17,7 +17,13 @@ from datetime import datetime
 from enum import StrEnum
 
 from archive.errors import ArchiveError
-from archive.preservation.compliance_log import ComplianceEvent, ComplianceRecord
+from archive.preservation.compliance_log import ComplianceRecord
+from archive.preservation.compliance_records import (
+    Disposed,
+    LegalHoldCleared,
+    LegalHoldSet,
+    RetentionAssigned,
+)
 
 DEFAULT_POLICIES: Mapping[str, int | None] = {"short-term": 10, "long-term": 30, "permanent": None}
 _CASE_TYPE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -95,22 +101,22 @@ class RetentionBook:
         """Fold the log's records, in order, into the current state."""
         book = cls()
         for record in records:
-            fields = record.fields
-            if record.type == ComplianceEvent.RETENTION_ASSIGNED:
-                until = fields.get("retain_until")
-                book.retention[str(fields["recording_id"])] = RetentionState(
-                    recording_id=str(fields["recording_id"]),
-                    prefix=str(fields["prefix"]),
-                    case=None if fields.get("case") is None else str(fields["case"]),
-                    case_type=str(fields["case_type"]),
-                    retain_until=None if until is None else datetime.fromisoformat(str(until)),
+            event = record.event
+            if isinstance(event, RetentionAssigned):
+                until = event.retain_until
+                book.retention[event.recording_id] = RetentionState(
+                    recording_id=event.recording_id,
+                    prefix=event.prefix,
+                    case=event.case,
+                    case_type=event.case_type,
+                    retain_until=None if until is None else datetime.fromisoformat(until),
                 )
-            elif record.type == ComplianceEvent.LEGAL_HOLD_SET:
-                book.holds[str(fields["case"])] = str(fields.get("reason", ""))
-            elif record.type == ComplianceEvent.LEGAL_HOLD_CLEARED:
-                book.holds.pop(str(fields["case"]), None)
-            elif record.type == ComplianceEvent.DISPOSED:
-                book.disposed.add(str(fields["recording_id"]))
+            elif isinstance(event, LegalHoldSet):
+                book.holds[event.case] = event.reason
+            elif isinstance(event, LegalHoldCleared):
+                book.holds.pop(event.case, None)
+            elif isinstance(event, Disposed):
+                book.disposed.add(event.recording_id)
         return book
 
     def is_held(self, *cases: str | None) -> bool:

@@ -57,7 +57,7 @@ def _scan_one(store: ObjectStore, recording_id: str) -> RecordingSummary:
     prefix = find_prefix(store, recording_id)
     keys = sorted(o.key for o in store.list_objects(f"{prefix}/journal/"))
     chain = read_chain((key.removeprefix(f"{prefix}/"), store.read_bytes(key)) for key in keys)
-    return summarize_journal(recording_id, prefix, [line.fields for line in chain.lines])
+    return summarize_journal(recording_id, prefix, chain.lines)
 
 
 def apply_summary(db: Session, summary: RecordingSummary, *, now: datetime, in_bucket: bool) -> Recording:

@@ -20,7 +20,8 @@ from archive.preservation.audit_report import (
 )
 from archive.preservation.audit_sampling import next_window, ring_position
 from archive.preservation.backup import Backup
-from archive.preservation.compliance_log import ComplianceEvent, ComplianceLog
+from archive.preservation.compliance_log import ComplianceLog
+from archive.preservation.compliance_records import ComplianceEvent
 from archive.preservation.fixity_audit import FixityAudit
 from archive.preservation.verify import find_prefix, verify_recording
 from archive.store.embedded import EmbeddedStore

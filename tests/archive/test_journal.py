@@ -7,9 +7,11 @@ import pytest
 from archive.errors import ArchiveError, JournalError
 from archive.journal.chain import read_chain
 from archive.journal.device_key import load_or_create_device_key, verify_signature
-from archive.journal.format import EventType, checkpoint_message
+from archive.journal.events import CheckpointEvent, RepairEvent, StopEvent, parse_event
+from archive.journal.format import checkpoint_message
 from archive.journal.merkle import merkle_root
 from archive.journal.writer import JournalWriter, list_chunks
+from tests.archive.journal_builders import segment_event, start_event
 
 DIGEST_A = "aa" * 32
 DIGEST_B = "bb" * 32
@@ -37,31 +39,32 @@ def test_device_key_is_owner_only_and_reloads(tmp_path: Path) -> None:
 def test_chain_checkpoints_and_chunks(tmp_path: Path, key) -> None:
     closed: list[Path] = []
     with JournalWriter.open(tmp_path, "rec-1", key, on_chunk_closed=closed.append) as journal:
-        journal.append(EventType.START, reason="hearing opened")
-        journal.append(EventType.SEGMENT, stream="cam", segment=1, sha256=DIGEST_A)
+        journal.append(start_event(key.public_key_b64, reason="hearing opened"))
+        journal.append(segment_event("cam", 1, DIGEST_A))
         first = journal.checkpoint()
-        journal.append(EventType.SEGMENT, stream="cam", segment=2, sha256=DIGEST_B)
-        journal.append(EventType.STOP, reason="hearing closed")
+        journal.append(segment_event("cam", 2, DIGEST_B))
+        journal.append(StopEvent(reason="hearing closed"))
         second = journal.checkpoint()
         assert journal.checkpoint() is None  # nothing new since the last checkpoint
     assert closed == [first, second] == list_chunks(tmp_path)
     report = read_chain(_chunks(tmp_path))
     assert report.intact, report.problems
     assert [line.seq for line in report.lines] == list(range(6))
-    last = report.lines[-1].fields
+    last = parse_event(report.lines[-1])
+    assert isinstance(last, CheckpointEvent)
     root = merkle_root([bytes.fromhex(DIGEST_A), bytes.fromhex(DIGEST_B)]).hex()
-    assert last["root"] == root and last["tree_size"] == 2
+    assert last.root == root and last.tree_size == 2
     message = checkpoint_message(
         recording_id="rec-1", tree_size=2, root_hex=root, prev=report.lines[-2].digest
     )
-    assert verify_signature(key.public_key_b64, message, last["signature"])
-    assert not verify_signature(key.public_key_b64, message + b"x", last["signature"])
+    assert verify_signature(key.public_key_b64, message, last.signature)
+    assert not verify_signature(key.public_key_b64, message + b"x", last.signature)
 
 
 def _write_three_lines(directory: Path, key) -> None:
     with JournalWriter.open(directory, "rec-1", key) as journal:
         for number in range(3):
-            journal.append(EventType.SEGMENT, stream="cam", segment=number + 1, sha256=DIGEST_A)
+            journal.append(segment_event("cam", number + 1, DIGEST_A))
 
 
 def test_edited_line_breaks_the_chain(tmp_path: Path, key) -> None:
@@ -89,10 +92,10 @@ def test_torn_tail_is_cut_kept_and_journaled(tmp_path: Path, key) -> None:
     with chunk.open("ab") as handle:
         handle.write(b'{"seq":3,"prev":"half a li')
     with JournalWriter.open(tmp_path, "rec-1", key) as journal:
-        repair = journal.history[-1]
-        assert repair.type == EventType.REPAIR and repair.seq == 3
-        assert repair.fields["torn_bytes"] == len(b'{"seq":3,"prev":"half a li')
-        journal.append(EventType.STOP, reason="hearing closed")
+        repair = parse_event(journal.history[-1])
+        assert isinstance(repair, RepairEvent) and journal.history[-1].seq == 3
+        assert repair.torn_bytes == len(b'{"seq":3,"prev":"half a li')
+        journal.append(StopEvent(reason="hearing closed"))
     kept = list(tmp_path.glob("torn-*.bin"))
     assert len(kept) == 1 and kept[0].read_bytes() == b'{"seq":3,"prev":"half a li'
     assert read_chain(_chunks(tmp_path)).intact
@@ -102,8 +105,8 @@ def test_reopening_continues_the_chain_and_leaves(tmp_path: Path, key) -> None:
     _write_three_lines(tmp_path, key)
     with JournalWriter.open(tmp_path, "rec-1", key) as journal:
         journal.checkpoint()
-        checkpoint = journal.history[-1].fields
-    assert checkpoint["tree_size"] == 3
+        checkpoint = parse_event(journal.history[-1])
+    assert isinstance(checkpoint, CheckpointEvent) and checkpoint.tree_size == 3
     report = read_chain(_chunks(tmp_path))
     assert report.intact and len(report.lines) == 4
 

@@ -10,10 +10,11 @@ import pytest
 from archive.errors import JournalError
 from archive.formats.hashing import sha256_bytes
 from archive.journal.device_key import DeviceKey, load_or_create_device_key
-from archive.journal.format import EventType
+from archive.journal.events import CheckpointEvent, StopEvent
 from archive.journal.merkle import merkle_root
 from archive.journal.trust import ChainState
 from archive.journal.writer import JournalWriter, list_chunks
+from tests.archive.journal_builders import segment_event, start_event
 
 DIGEST_A = "aa" * 32
 DIGEST_B = "bb" * 32
@@ -26,11 +27,11 @@ def key(tmp_path: Path) -> DeviceKey:
 
 def _journal(directory: Path, key: DeviceKey, recording_id: str = "rec-1") -> list[bytes]:
     with JournalWriter.open(directory, recording_id, key) as journal:
-        journal.append(EventType.START, public_key=key.public_key_b64, reason="hearing opened")
-        journal.append(EventType.SEGMENT, stream="cam", segment=1, object="cam/00000001.m4s", sha256=DIGEST_A)
+        journal.append(start_event(key.public_key_b64, reason="hearing opened"))
+        journal.append(segment_event("cam", 1, DIGEST_A))
         journal.checkpoint()
-        journal.append(EventType.SEGMENT, stream="cam", segment=2, object="cam/00000002.m4s", sha256=DIGEST_B)
-        journal.append(EventType.STOP, reason="hearing closed")
+        journal.append(segment_event("cam", 2, DIGEST_B))
+        journal.append(StopEvent(reason="hearing closed"))
         journal.checkpoint()
     return [path.read_bytes() for path in list_chunks(directory)]
 
@@ -40,7 +41,8 @@ def test_a_genuine_journal_is_accepted_chunk_by_chunk(tmp_path: Path, key: Devic
     state = ChainState("rec-1").advance("000001.jsonl", first).advance("000002.jsonl", second)
     assert [line.seq for line in state.lines] == list(range(6))
     assert len(state.leaves) == 2 and state.public_key == key.public_key_b64
-    assert state.root == state.lines[-1].fields["root"]
+    checkpoint = state.events[-1]
+    assert isinstance(checkpoint, CheckpointEvent) and state.root == checkpoint.root
 
 
 def test_broken_or_foreign_chunks_are_refused(tmp_path: Path, key: DeviceKey) -> None:
@@ -81,8 +83,8 @@ def test_a_consistently_rechained_but_unsigned_edit_is_refused(tmp_path: Path, k
 def test_a_checkpoint_signed_by_another_key_is_refused(tmp_path: Path, key: DeviceKey) -> None:
     other = load_or_create_device_key(tmp_path / "other.pem")
     with JournalWriter.open(tmp_path / "j", "rec-1", other) as journal:
-        journal.append(EventType.START, public_key=key.public_key_b64, reason="claims another device's key")
-        journal.append(EventType.SEGMENT, stream="cam", segment=1, object="cam/00000001.m4s", sha256=DIGEST_A)
+        journal.append(start_event(key.public_key_b64, reason="claims another device's key"))
+        journal.append(segment_event("cam", 1, DIGEST_A))
         journal.checkpoint()
     chunk = list_chunks(tmp_path / "j")[0].read_bytes()
     with pytest.raises(JournalError, match="signature is not valid"):

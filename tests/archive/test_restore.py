@@ -9,7 +9,8 @@ import uuid
 import pytest
 
 from archive.preservation.backup import Backup
-from archive.preservation.compliance_log import ComplianceEvent, ComplianceLog
+from archive.preservation.compliance_log import ComplianceLog
+from archive.preservation.compliance_records import ComplianceEvent, LegalHoldSet
 from archive.preservation.replication import CopyOutcome
 from archive.preservation.restore import restore
 from archive.preservation.verify import find_prefix, verify_recording
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.integration
 def backed_up(sites: tuple[Site, Site]) -> tuple[Site, Site]:
     primary, backup = sites
     ComplianceLog(primary.store).append(
-        ComplianceEvent.LEGAL_HOLD_SET, actor="clerk", case="2026-civ-100", reason="appeal"
+        LegalHoldSet(case="2026-civ-100", reason="appeal", recordings=(), locked_sites=()), actor="clerk"
     )
     assert Backup(primary, backup).run_once().ok
     return primary, backup

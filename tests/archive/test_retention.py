@@ -11,7 +11,14 @@ import pytest
 from archive.alarms import AlarmCollector, AlarmCondition
 from archive.errors import ArchiveError, IntegrityError, StoreAuthError
 from archive.preservation.backup import Backup
-from archive.preservation.compliance_log import ComplianceEvent, ComplianceLog
+from archive.preservation.compliance_log import ComplianceLog
+from archive.preservation.compliance_records import (
+    ComplianceAlarm,
+    ComplianceEvent,
+    Disposed,
+    LegalHoldSet,
+    RetentionAssigned,
+)
 from archive.preservation.verify import find_prefix, verify_recording
 from archive.retention.disposal import dispose_expired
 from archive.retention.keeper import RetentionKeeper
@@ -104,7 +111,8 @@ def test_retention_locks_every_copy_in_compliance_mode_and_cannot_be_shortened(
     )  # extending is fine
     records = keeper.log.records()
     assert [r.type for r in records] == [ComplianceEvent.RETENTION_ASSIGNED] * 2
-    assert records[0].fields["locked_sites"] == ["primary", "backup"]
+    first = records[0].event
+    assert isinstance(first, RetentionAssigned) and first.locked_sites == ("primary", "backup")
 
 
 @pytest.mark.integration
@@ -136,9 +144,10 @@ def test_a_legal_hold_blocks_disposal_until_released_and_disposal_is_audited(
         assert verify_recording(site.store, "rec-b").intact  # never given a retention: kept
     assert done.kept["rec-b"] is DisposalDecision.KEEP_NO_RETENTION
     disposal = keeper.log.records()[-1]
-    assert disposal.type == ComplianceEvent.DISPOSED and disposal.fields["recording_id"] == "rec-a"
-    assert disposal.fields["actor"] == "courtrec-dispose" and len(disposal.fields["merkle_root"]) == 64
-    assert disposal.fields["objects"] == 10 and disposal.fields["sites"] == ["primary", "backup"]
+    disposed = disposal.event
+    assert isinstance(disposed, Disposed) and disposed.recording_id == "rec-a"
+    assert disposal.actor == "courtrec-dispose" and len(disposed.merkle_root or "") == 64
+    assert disposed.objects == 10 and disposed.sites == ("primary", "backup")
     assert [r.type for r in keeper.log.records()] == [
         ComplianceEvent.RETENTION_ASSIGNED,
         ComplianceEvent.LEGAL_HOLD_SET,
@@ -228,7 +237,9 @@ def test_retention_and_disposal_commands_and_storage_pressure(sites: tuple[Site,
     shown = json.loads(run_archive(env, "retention", "show").stdout)
     assert shown["disposed"] == ["rec-b"] and shown["legal_holds"] == {}
     alarms = [r for r in ComplianceLog(primary.store).records() if r.type == ComplianceEvent.ALARM]
-    assert [r.fields["condition"] for r in alarms] == [AlarmCondition.STORAGE_PRESSURE]
+    assert [r.event.condition for r in alarms if isinstance(r.event, ComplianceAlarm)] == [
+        AlarmCondition.STORAGE_PRESSURE
+    ]
 
 
 @pytest.mark.integration
@@ -243,12 +254,16 @@ def test_bucket_pressure_is_measured_with_every_version(sites: tuple[Site, Site]
     assert [a.condition for a in collector.raised] == [AlarmCondition.STORAGE_PRESSURE]
 
 
+def _hold(case: str, reason: str) -> LegalHoldSet:
+    return LegalHoldSet(case=case, reason=reason, recordings=(), locked_sites=())
+
+
 @pytest.mark.integration
 def test_a_tampered_compliance_log_is_refused(sites: tuple[Site, Site]) -> None:
     primary, _ = sites
     log = ComplianceLog(primary.store)
     for case in ("c-1", "c-2", "c-3"):
-        log.append(ComplianceEvent.LEGAL_HOLD_SET, actor="judge", case=case, reason="appeal")
+        log.append(_hold(case, "appeal"), actor="judge")
     assert len(log.records()) == 3
     corrupt_in_place(primary, "compliance-log/0000000001.jsonl")
     with pytest.raises(IntegrityError, match="compliance log is damaged"):
@@ -256,4 +271,4 @@ def test_a_tampered_compliance_log_is_refused(sites: tuple[Site, Site]) -> None:
     with pytest.raises(IntegrityError):
         _keeper([primary], probe=False).book()  # so nothing is disposed on a damaged log
     with pytest.raises(ArchiveError, match="actor"):
-        log.append(ComplianceEvent.LEGAL_HOLD_SET, actor=" ", case="c-4", reason="x")
+        log.append(_hold("c-4", "x"), actor=" ")

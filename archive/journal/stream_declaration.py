@@ -1,0 +1,90 @@
+"""What a start event declares about each stream it records: its source and encoded formats."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Self
+
+from archive.journal.fields import FieldReader, JsonObject
+
+
+@dataclass(frozen=True, slots=True)
+class VideoDeclaration:
+    """The encoded video of a stream: pixel size, frame rate (a fraction as text, e.g. ``30000/1001``)."""
+
+    width: int
+    height: int
+    fps: str
+    codec: str
+
+    def __post_init__(self) -> None:
+        if self.width < 1 or self.height < 1:
+            raise ValueError(f"video size must be positive (got {self.width}x{self.height})")
+
+    @classmethod
+    def from_fields(cls, fields: FieldReader) -> Self:
+        return cls(
+            width=fields.integer("width"),
+            height=fields.integer("height"),
+            fps=fields.string("fps"),
+            codec=fields.string("codec"),
+        )
+
+    def to_fields(self) -> JsonObject:
+        return {"width": self.width, "height": self.height, "fps": self.fps, "codec": self.codec}
+
+
+@dataclass(frozen=True, slots=True)
+class AudioDeclaration:
+    """The encoded audio of a stream: sample rate in Hz and channel count."""
+
+    sample_rate: int
+    channels: int
+    codec: str
+
+    def __post_init__(self) -> None:
+        if self.sample_rate < 1 or self.channels < 1:
+            raise ValueError(
+                f"audio needs a positive rate and channels (got {self.sample_rate} Hz, {self.channels})"
+            )
+
+    @classmethod
+    def from_fields(cls, fields: FieldReader) -> Self:
+        return cls(
+            sample_rate=fields.integer("sample_rate"),
+            channels=fields.integer("channels"),
+            codec=fields.string("codec"),
+        )
+
+    def to_fields(self) -> JsonObject:
+        return {"sample_rate": self.sample_rate, "channels": self.channels, "codec": self.codec}
+
+
+@dataclass(frozen=True, slots=True)
+class StreamDeclaration:
+    """One stream of a recording: its ``name``, its source spec (passwords redacted), and the video
+    and audio it encodes (None when the source has none)."""
+
+    name: str
+    source: str
+    video: VideoDeclaration | None
+    audio: AudioDeclaration | None
+
+    @classmethod
+    def from_fields(cls, fields: FieldReader) -> Self:
+        video = fields.opt_object("video")
+        audio = fields.opt_object("audio")
+        return cls(
+            name=fields.string("name"),
+            source=fields.string("source"),
+            video=None if video is None else VideoDeclaration.from_fields(video),
+            audio=None if audio is None else AudioDeclaration.from_fields(audio),
+        )
+
+    def to_fields(self) -> JsonObject:
+        return {
+            "name": self.name,
+            "source": self.source,
+            "video": None if self.video is None else self.video.to_fields(),
+            "audio": None if self.audio is None else self.audio.to_fields(),
+        }
