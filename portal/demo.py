@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from portal.cases.filing import CaseDraft, add_case_event, add_party, create_case
 from portal.hearings.notices import HearingDraft, publish_notice, schedule_hearing
 from portal.identity.accounts import create_user, get_or_create_court, get_or_create_courtroom
+from portal.identity.actor import Actor
 from portal.identity.passwords import generate_access_password, hash_password
-from portal.identity.principal import Principal
 from portal.models import (
     Case,
     Courtroom,
@@ -85,15 +85,8 @@ def _staff(
     return user, password
 
 
-def _principal(user: User) -> Principal:
-    return Principal(
-        token_hash="",
-        csrf_token="",
-        role=user.role,
-        display_name=user.display_name,
-        user_id=user.id,
-        court_id=user.court_id,
-    )
+def _actor(user: User) -> Actor:
+    return Actor(role=user.role, display_name=user.display_name, user_id=user.id, court_id=user.court_id)
 
 
 def seed_demo(
@@ -146,7 +139,7 @@ def _file_demo_case(db: Session, clerk: User, judge: User, room: Courtroom, now:
         clerk_id=clerk.id,
         agent_code=DEMO_AGENT_CASE,
     )
-    as_clerk = _principal(clerk)
+    as_clerk = _actor(clerk)
     case = create_case(db, as_clerk, draft, now=now)
     add_party(db, as_clerk, case.id, "李四", "被告", now=now)
     add_case_event(
@@ -187,7 +180,7 @@ def _live_demo_hearing(db: Session, clerk: User, case: Case, room: Courtroom, no
     ).first()
     if running is not None:
         return int(running[0])
-    as_clerk = _principal(clerk)
+    as_clerk = _actor(clerk)
     draft = HearingDraft(case.id, room.id, soon, soon + LIVE_HEARING_LENGTH, is_public=True)
     hearing = schedule_hearing(db, as_clerk, draft, now=now)
     return publish_notice(db, as_clerk, hearing.id, now=now, exception_basis=LIVE_HEARING_BASIS).id
@@ -196,7 +189,7 @@ def _live_demo_hearing(db: Session, clerk: User, case: Case, room: Courtroom, no
 def _demo_party(db: Session, clerk: User, case: Case, now: datetime) -> tuple[Party, str]:
     party = db.scalar(select(Party).where(Party.case_id == case.id, Party.name == "张三"))
     if party is None:
-        return add_party(db, _principal(clerk), case.id, "张三", "原告", now=now)
+        return add_party(db, _actor(clerk), case.id, "张三", "原告", now=now)
     password = generate_access_password()
     party.access_password_hash, party.password_set_at = hash_password(password), now
     return party, password
@@ -213,14 +206,7 @@ def _grant_demo_recording(
     existing = db.scalar(select(Grant).where(Grant.party_id == party.id, Grant.recording_id == recording_id))
     if existing is not None and existing.active_at(now):
         return recording_id
-    as_party = Principal(
-        token_hash="",
-        csrf_token="",
-        role=Role.PARTY,
-        display_name=party.name,
-        party_id=party.id,
-        case_id=party.case_id,
-    )
+    as_party = Actor(role=Role.PARTY, display_name=party.name, party_id=party.id, case_id=party.case_id)
     pending = db.scalar(
         select(ReviewRequest).where(
             ReviewRequest.party_id == party.id,
@@ -231,7 +217,7 @@ def _grant_demo_recording(
     request = pending or apply_for_review(db, as_party, recording_id, "核对庭审笔录（演示）", now=now)
     approve(
         db,
-        _principal(judge),
+        _actor(judge),
         request.id,
         Window(now - timedelta(minutes=1), now + timedelta(days=7)),
         now=now,

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from archive.formats.identifiers import CODE_PATTERN
 from portal.audit.trail import AuditAction, AuditEntry, append
 from portal.errors import InvalidInputError, NotFoundError, RuleViolationError
+from portal.identity.actor import Actor
 from portal.identity.party_scope import own_recording
 from portal.identity.passwords import generate_access_password, hash_password
-from portal.identity.principal import Principal
 from portal.identity.sessions import end_sessions_of_party
 from portal.identity.staff_scope import in_court_scope, require_case_in_scope
 from portal.models import (
@@ -58,7 +58,7 @@ class CaseDraft:
     agent_code: str | None = None
 
 
-def create_case(db: Session, actor: Principal, draft: CaseDraft, *, now: datetime) -> Case:
+def create_case(db: Session, actor: Actor, draft: CaseDraft, *, now: datetime) -> Case:
     """File a case. Raises InvalidInputError (number format, unknown court, outside the actor's court,
     a judge or clerk who is not an active judge or clerk of that court) or RuleViolationError (the
     number or agent code is taken)."""
@@ -95,14 +95,14 @@ def create_case(db: Session, actor: Principal, draft: CaseDraft, *, now: datetim
         raise RuleViolationError("a case with this number or agent code already exists") from exc
     append(
         db,
-        AuditEntry(actor.actor, AuditAction.CASE_CREATED, f"case:{case.id}", detail={"number": number}),
+        AuditEntry(actor.audit_name, AuditAction.CASE_CREATED, f"case:{case.id}", detail={"number": number}),
         at=now,
     )
     return case
 
 
 def add_party(
-    db: Session, actor: Principal, case_id: int, name: str, role: str, *, now: datetime
+    db: Session, actor: Actor, case_id: int, name: str, role: str, *, now: datetime
 ) -> tuple[Party, str]:
     """Add a party to a case; returns it with its access password (to hand over once, never stored)."""
     case = require_case_in_scope(db, actor, case_id)
@@ -120,13 +120,13 @@ def add_party(
     db.flush()
     append(
         db,
-        AuditEntry(actor.actor, AuditAction.PARTY_ADDED, f"party:{party.id}", detail={"case": case.id}),
+        AuditEntry(actor.audit_name, AuditAction.PARTY_ADDED, f"party:{party.id}", detail={"case": case.id}),
         at=now,
     )
     return party, password
 
 
-def rotate_party_password(db: Session, actor: Principal, party_id: int, *, now: datetime) -> str:
+def rotate_party_password(db: Session, actor: Actor, party_id: int, *, now: datetime) -> str:
     """Issue a new access password for a party, end its sessions, and return the password."""
     party = db.get(Party, party_id)
     if party is None:
@@ -136,12 +136,12 @@ def rotate_party_password(db: Session, actor: Principal, party_id: int, *, now: 
     party.access_password_hash, party.password_set_at = hash_password(password), now
     end_sessions_of_party(db, party.id)
     db.flush()
-    append(db, AuditEntry(actor.actor, AuditAction.PASSWORD_ROTATED, f"party:{party.id}"), at=now)
+    append(db, AuditEntry(actor.audit_name, AuditAction.PASSWORD_ROTATED, f"party:{party.id}"), at=now)
     return password
 
 
 def add_case_event(
-    db: Session, actor: Principal, case_id: int, *, kind: ProcedureKind, occurred_on: date, description: str
+    db: Session, actor: Actor, case_id: int, *, kind: ProcedureKind, occurred_on: date, description: str
 ) -> CaseEvent:
     """Record a procedure fact (service, jurisdiction, preservation, time limit, change …)."""
     case = require_case_in_scope(db, actor, case_id)
@@ -208,7 +208,7 @@ class CaseFacts:
     party_name: str
 
 
-def case_facts(db: Session, party: Principal) -> CaseFacts:
+def case_facts(db: Session, party: Actor) -> CaseFacts:
     """The party's own case: facts, procedure events and hearings (NotFoundError if it vanished)."""
     case = db.get(Case, party.case_id) if party.case_id is not None else None
     if case is None or party.party_id is None:
@@ -239,7 +239,7 @@ def case_facts(db: Session, party: Principal) -> CaseFacts:
     )
 
 
-def party_recordings(db: Session, party: Principal) -> list[RecordingView]:
+def party_recordings(db: Session, party: Actor) -> list[RecordingView]:
     """The recordings of the party's case, each with the party's latest application and grant."""
     if party.case_id is None:
         raise NotFoundError("case not found")
@@ -249,7 +249,7 @@ def party_recordings(db: Session, party: Principal) -> list[RecordingView]:
     return [_recording_view(db, party, own_recording(db, party, r.id)) for r in recordings]
 
 
-def _recording_view(db: Session, party: Principal, recording: Recording) -> RecordingView:
+def _recording_view(db: Session, party: Actor, recording: Recording) -> RecordingView:
     request = db.scalars(
         select(ReviewRequest)
         .where(ReviewRequest.party_id == party.party_id, ReviewRequest.recording_id == recording.id)

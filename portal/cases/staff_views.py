@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from portal.cases.filing import PersonView, person_view
 from portal.hearings.rules import publication_deadline
-from portal.identity.principal import Principal
+from portal.identity.actor import Actor
 from portal.identity.staff_scope import in_court_scope, require_case_in_scope, require_hearing_in_scope
 from portal.models import (
     Case,
@@ -122,7 +122,7 @@ class FilingChoices:
     clerks: list[StaffChoice]
 
 
-def list_cases(db: Session, staff: Principal, *, search: str = "") -> list[CaseSummary]:
+def list_cases(db: Session, staff: Actor, *, search: str = "") -> list[CaseSummary]:
     """The cases of the caller's courts, newest filing first (at most 200), optionally those whose
     number or name contains ``search``."""
     courts = {c.id: c.name for c in db.scalars(select(Court)) if in_court_scope(staff, c.id)}
@@ -148,7 +148,7 @@ def list_cases(db: Session, staff: Principal, *, search: str = "") -> list[CaseS
     ]
 
 
-def case_detail(db: Session, staff: Principal, case_id: int) -> CaseDetail:
+def case_detail(db: Session, staff: Actor, case_id: int) -> CaseDetail:
     """The case page's content; NotFoundError outside the caller's courts."""
     case = require_case_in_scope(db, staff, case_id)
     court = db.get_one(Court, case.court_id)
@@ -173,7 +173,7 @@ def case_detail(db: Session, staff: Principal, case_id: int) -> CaseDetail:
     )
 
 
-def hearing_detail(db: Session, staff: Principal, hearing_id: int) -> HearingSummary:
+def hearing_detail(db: Session, staff: Actor, hearing_id: int) -> HearingSummary:
     """One hearing with its notice; NotFoundError outside the caller's courts."""
     hearing = require_hearing_in_scope(db, staff, hearing_id)
     [summary] = _hearings(db, Hearing.id == hearing.id)
@@ -185,7 +185,7 @@ def courtrooms_of(db: Session, court_id: int) -> list[Courtroom]:
     return list(db.scalars(select(Courtroom).where(Courtroom.court_id == court_id).order_by(Courtroom.name)))
 
 
-def filing_choices(db: Session, staff: Principal) -> FilingChoices:
+def filing_choices(db: Session, staff: Actor) -> FilingChoices:
     """The courts the caller may file in, and the enabled judges and clerks of those courts."""
     courts = [c for c in db.scalars(select(Court).order_by(Court.name)) if in_court_scope(staff, c.id)]
     users = db.scalars(

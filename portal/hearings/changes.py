@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from portal.audit.trail import AuditAction, AuditEntry, JsonValue, append
 from portal.errors import InvalidInputError, RuleViolationError
 from portal.hearings.rules import check_times, late_exception, non_public_reason
-from portal.identity.principal import Principal
+from portal.identity.actor import Actor
 from portal.identity.staff_scope import require_hearing_in_scope
 from portal.models import Hearing, HearingStatus, Notice
 
@@ -38,7 +38,7 @@ class Openness:
     mask_faces: bool = False
 
 
-def cancel_hearing(db: Session, actor: Principal, hearing_id: int, reason: str, *, now: datetime) -> Hearing:
+def cancel_hearing(db: Session, actor: Actor, hearing_id: int, reason: str, *, now: datetime) -> Hearing:
     """Cancel a hearing for ``reason`` (at least 2 characters).
 
     Raises NotFoundError (unknown or another court's), InvalidInputError (no reason),
@@ -59,7 +59,7 @@ def cancel_hearing(db: Session, actor: Principal, hearing_id: int, reason: str, 
 
 def reschedule_hearing(
     db: Session,
-    actor: Principal,
+    actor: Actor,
     hearing_id: int,
     starts_at: datetime,
     expected_end_at: datetime,
@@ -96,7 +96,7 @@ def reschedule_hearing(
 
 
 def change_openness(
-    db: Session, actor: Principal, hearing_id: int, openness: Openness, *, now: datetime
+    db: Session, actor: Actor, hearing_id: int, openness: Openness, *, now: datetime
 ) -> Hearing:
     """Make a hearing public or not (a non-public one names its legal reason) and set face masking.
 
@@ -119,7 +119,7 @@ def change_openness(
     return hearing
 
 
-def _changeable(db: Session, actor: Principal, hearing_id: int, *, now: datetime) -> Hearing:
+def _changeable(db: Session, actor: Actor, hearing_id: int, *, now: datetime) -> Hearing:
     hearing = require_hearing_in_scope(db, actor, hearing_id)
     if hearing.status != HearingStatus.SCHEDULED:
         raise RuleViolationError(f"this hearing can no longer be changed (it is {hearing.status.value})")
@@ -134,11 +134,11 @@ def _notice_of(db: Session, hearing: Hearing) -> Notice | None:
 
 def _audit(
     db: Session,
-    actor: Principal,
+    actor: Actor,
     action: AuditAction,
     hearing: Hearing,
     detail: dict[str, JsonValue],
     *,
     now: datetime,
 ) -> None:
-    append(db, AuditEntry(actor.actor, action, f"hearing:{hearing.id}", detail=detail), at=now)
+    append(db, AuditEntry(actor.audit_name, action, f"hearing:{hearing.id}", detail=detail), at=now)

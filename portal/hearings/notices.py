@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from portal.audit.trail import AuditAction, AuditEntry, JsonValue, append
 from portal.errors import NotFoundError, RuleViolationError
 from portal.hearings.rules import check_times, late_exception, non_public_reason
-from portal.identity.principal import Principal
+from portal.identity.actor import Actor
 from portal.identity.staff_scope import require_case_in_scope, require_hearing_in_scope
 from portal.models import Case, Court, Courtroom, Hearing, HearingStatus, Notice, Party, User
 
@@ -62,7 +62,7 @@ class NoticeView:
     revision: int
 
 
-def schedule_hearing(db: Session, actor: Principal, draft: HearingDraft, *, now: datetime) -> Hearing:
+def schedule_hearing(db: Session, actor: Actor, draft: HearingDraft, *, now: datetime) -> Hearing:
     """Create a hearing after checking the case, courtroom, times and the non-public reason.
 
     Raises NotFoundError (case or courtroom unknown or outside the clerk's court), InvalidInputError.
@@ -88,14 +88,14 @@ def schedule_hearing(db: Session, actor: Principal, draft: HearingDraft, *, now:
     detail: dict[str, JsonValue] = {"public": hearing.is_public, "mask_faces": hearing.mask_faces}
     append(
         db,
-        AuditEntry(actor.actor, AuditAction.HEARING_SCHEDULED, f"hearing:{hearing.id}", detail=detail),
+        AuditEntry(actor.audit_name, AuditAction.HEARING_SCHEDULED, f"hearing:{hearing.id}", detail=detail),
         at=now,
     )
     return hearing
 
 
 def publish_notice(
-    db: Session, actor: Principal, hearing_id: int, *, now: datetime, exception_basis: str | None = None
+    db: Session, actor: Actor, hearing_id: int, *, now: datetime, exception_basis: str | None = None
 ) -> Notice:
     """Publish the notice of a hearing, enforcing the three-day rule.
 
@@ -116,7 +116,7 @@ def publish_notice(
     detail: dict[str, JsonValue] = {"late": basis is not None, "exception_basis": basis}
     append(
         db,
-        AuditEntry(actor.actor, AuditAction.NOTICE_PUBLISHED, f"hearing:{hearing.id}", detail=detail),
+        AuditEntry(actor.audit_name, AuditAction.NOTICE_PUBLISHED, f"hearing:{hearing.id}", detail=detail),
         at=now,
     )
     return notice

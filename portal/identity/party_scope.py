@@ -6,17 +6,17 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from portal.errors import NotFoundError, PermissionDeniedError
-from portal.identity.principal import Principal
+from portal.identity.actor import Actor
 from portal.models import Grant, Recording, ReviewRequest
 
 
-def _require_party(actor: Principal) -> tuple[int, int]:
+def _require_party(actor: Actor) -> tuple[int, int]:
     if actor.party_id is None or actor.case_id is None:
         raise PermissionDeniedError("this is for parties signed in with their case number")
     return actor.party_id, actor.case_id
 
 
-def own_recording(db: Session, actor: Principal, recording_id: str) -> Recording:
+def own_recording(db: Session, actor: Actor, recording_id: str) -> Recording:
     """A recording of the party's own case; NotFoundError otherwise."""
     _party_id, case_id = _require_party(actor)
     recording = db.get(Recording, recording_id)
@@ -25,7 +25,7 @@ def own_recording(db: Session, actor: Principal, recording_id: str) -> Recording
     return recording
 
 
-def own_request(db: Session, actor: Principal, request_id: int) -> ReviewRequest:
+def own_request(db: Session, actor: Actor, request_id: int) -> ReviewRequest:
     """A review request the party made itself; NotFoundError otherwise."""
     party_id, _case_id = _require_party(actor)
     request = db.get(ReviewRequest, request_id)
@@ -34,7 +34,7 @@ def own_request(db: Session, actor: Principal, request_id: int) -> ReviewRequest
     return request
 
 
-def require_own_grant(actor: Principal, grant: Grant | None) -> Grant:
+def require_own_grant(actor: Actor, grant: Grant | None) -> Grant:
     """``grant`` if it was made to the party ``actor``; NotFoundError otherwise."""
     party_id, _case_id = _require_party(actor)
     if grant is None or grant.party_id != party_id:

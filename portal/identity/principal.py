@@ -1,4 +1,8 @@
-"""Who is making a request: a signed-in staff member or party, resolved from the session cookie."""
+"""Who is making a request: a signed-in staff member or party, resolved from the session cookie.
+
+A :class:`Principal` is the web layer's view of the caller (its session's token hash and CSRF token);
+domain functions take only its :class:`~portal.identity.actor.Actor`.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from portal.identity.actor import Actor
 from portal.identity.sessions import (
     SessionPolicy,
     load_session,
@@ -19,27 +24,12 @@ from portal.models import Party, Role, User, WebSession
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """A signed-in caller. Parties carry their ``case_id``; staff their ``court_id`` (None: all courts)."""
+    """A signed-in caller: the session (its token hash and CSRF token) and the :class:`Actor` it
+    signed in as. Only the web layer sees this; it passes ``actor`` to domain functions."""
 
     token_hash: str
     csrf_token: str
-    role: Role
-    display_name: str
-    user_id: int | None = None
-    party_id: int | None = None
-    case_id: int | None = None
-    court_id: int | None = None
-
-    @property
-    def is_party(self) -> bool:
-        return self.party_id is not None
-
-    @property
-    def actor(self) -> str:
-        """How the audit log names this caller."""
-        if self.party_id is not None:
-            return f"party:{self.party_id}:{self.display_name}"
-        return f"user:{self.user_id}:{self.display_name}"
+    actor: Actor
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,10 +99,7 @@ def _party_principal(stored: WebSession, party: Party) -> Principal:
     return Principal(
         token_hash=stored.token_hash,
         csrf_token=stored.csrf_token,
-        role=Role.PARTY,
-        display_name=party.name,
-        party_id=party.id,
-        case_id=party.case_id,
+        actor=Actor(role=Role.PARTY, display_name=party.name, party_id=party.id, case_id=party.case_id),
     )
 
 
@@ -120,8 +107,5 @@ def _staff_principal(stored: WebSession, user: User) -> Principal:
     return Principal(
         token_hash=stored.token_hash,
         csrf_token=stored.csrf_token,
-        role=user.role,
-        display_name=user.display_name,
-        user_id=user.id,
-        court_id=user.court_id,
+        actor=Actor(role=user.role, display_name=user.display_name, user_id=user.id, court_id=user.court_id),
     )

@@ -9,21 +9,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.errors import NotFoundError, PermissionDeniedError
-from portal.identity.principal import Principal
+from portal.identity.actor import Actor
 from portal.models import Case, Court, Hearing, Recording, Role
 
 
-def _require_staff(actor: Principal) -> None:
+def _require_staff(actor: Actor) -> None:
     if actor.is_party or actor.role == Role.PARTY:
         raise PermissionDeniedError("this action is for court staff")
 
 
-def in_court_scope(actor: Principal, court_id: int | None) -> bool:
+def in_court_scope(actor: Actor, court_id: int | None) -> bool:
     """True when ``actor`` may act on objects of ``court_id``."""
     return actor.role == Role.ADMIN or (actor.court_id is not None and actor.court_id == court_id)
 
 
-def require_case_in_scope(db: Session, actor: Principal, case_id: int) -> Case:
+def require_case_in_scope(db: Session, actor: Actor, case_id: int) -> Case:
     """The case, if ``actor`` is staff of its court; else NotFoundError (parties: PermissionDeniedError)."""
     _require_staff(actor)
     case = db.get(Case, case_id)
@@ -32,7 +32,7 @@ def require_case_in_scope(db: Session, actor: Principal, case_id: int) -> Case:
     return case
 
 
-def require_hearing_in_scope(db: Session, actor: Principal, hearing_id: int) -> Hearing:
+def require_hearing_in_scope(db: Session, actor: Actor, hearing_id: int) -> Hearing:
     """The hearing, if ``actor`` is staff of its case's court; else NotFoundError (parties: denied)."""
     _require_staff(actor)
     hearing = db.get(Hearing, hearing_id)
@@ -42,7 +42,7 @@ def require_hearing_in_scope(db: Session, actor: Principal, hearing_id: int) -> 
     return hearing
 
 
-def require_recording_in_scope(db: Session, actor: Principal, recording_id: str) -> Recording:
+def require_recording_in_scope(db: Session, actor: Actor, recording_id: str) -> Recording:
     """The recording, if ``actor`` is staff of its court (by case, else by journaled court code)."""
     _require_staff(actor)
     recording = db.get(Recording, recording_id)

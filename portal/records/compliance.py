@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.identity.principal import Principal
+from portal.identity.actor import Actor
 from portal.identity.staff_scope import in_court_scope
 from portal.models import Case, Court, Hearing, HearingStatus, Notice, Recording, Verification
 
@@ -58,7 +58,7 @@ class ComplianceReport:
     late_notices: list[LateNotice] = field(default_factory=list)
 
 
-def build_report(db: Session, staff: Principal, *, now: datetime) -> ComplianceReport:
+def build_report(db: Session, staff: Actor, *, now: datetime) -> ComplianceReport:
     """The report over every court within ``staff``'s scope, as of ``now``."""
     report = ComplianceReport(generated_at=now)
     courts = {c.id for c in db.scalars(select(Court)) if in_court_scope(staff, c.id)}

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from portal.audit.trail import AuditAction, AuditEntry, append
 from portal.errors import InvalidInputError, NotFoundError, PermissionDeniedError, RuleViolationError
+from portal.identity.actor import Actor
 from portal.identity.party_scope import own_recording, require_own_grant
-from portal.identity.principal import Principal
 from portal.identity.staff_scope import require_recording_in_scope
 from portal.models import Grant, Recording, ReviewRequest, ReviewStatus
 
@@ -33,7 +33,7 @@ class Window:
 
 
 def apply_for_review(
-    db: Session, party: Principal, recording_id: str, purpose: str, *, now: datetime, ip: str = ""
+    db: Session, party: Actor, recording_id: str, purpose: str, *, now: datetime, ip: str = ""
 ) -> ReviewRequest:
     """Record a party's application to review a recording of its own case.
 
@@ -61,7 +61,7 @@ def apply_for_review(
     db.add(request)
     db.flush()
     entry = AuditEntry(
-        party.actor,
+        party.audit_name,
         AuditAction.REVIEW_APPLIED,
         f"review:{request.id}",
         ip=ip,
@@ -72,7 +72,7 @@ def apply_for_review(
 
 
 def approve(
-    db: Session, staff: Principal, request_id: int, window: Window, *, now: datetime, ip: str = ""
+    db: Session, staff: Actor, request_id: int, window: Window, *, now: datetime, ip: str = ""
 ) -> Grant:
     """Approve a pending application with a time window; returns the new grant.
 
@@ -105,14 +105,16 @@ def approve(
     }
     append(
         db,
-        AuditEntry(staff.actor, AuditAction.REVIEW_APPROVED, f"review:{request.id}", ip=ip, detail=detail),
+        AuditEntry(
+            staff.audit_name, AuditAction.REVIEW_APPROVED, f"review:{request.id}", ip=ip, detail=detail
+        ),
         at=now,
     )
     return grant
 
 
 def reject(
-    db: Session, staff: Principal, request_id: int, reason: str, *, now: datetime, ip: str = ""
+    db: Session, staff: Actor, request_id: int, reason: str, *, now: datetime, ip: str = ""
 ) -> ReviewRequest:
     """Reject a pending application with a reason the party will see.
 
@@ -126,7 +128,7 @@ def reject(
     request.decision_reason = reason[:500]
     db.flush()
     entry = AuditEntry(
-        staff.actor,
+        staff.audit_name,
         AuditAction.REVIEW_REJECTED,
         f"review:{request.id}",
         ip=ip,
@@ -136,9 +138,7 @@ def reject(
     return request
 
 
-def revoke(
-    db: Session, staff: Principal, grant_id: int, reason: str, *, now: datetime, ip: str = ""
-) -> Grant:
+def revoke(db: Session, staff: Actor, grant_id: int, reason: str, *, now: datetime, ip: str = "") -> Grant:
     """Revoke a grant now; playlists and segment URLs stop being issued from the next request on.
 
     Raises NotFoundError (unknown, or outside the staff member's court), RuleViolationError (already
@@ -156,7 +156,7 @@ def revoke(
     grant.revoked_at, grant.revoked_by, grant.revoke_reason = now, staff.user_id, reason[:500]
     db.flush()
     entry = AuditEntry(
-        staff.actor,
+        staff.audit_name,
         AuditAction.GRANT_REVOKED,
         f"grant:{grant.id}",
         ip=ip,
@@ -166,7 +166,7 @@ def revoke(
     return grant
 
 
-def active_grant(db: Session, party: Principal, grant_id: int, *, now: datetime) -> tuple[Grant, Recording]:
+def active_grant(db: Session, party: Actor, grant_id: int, *, now: datetime) -> tuple[Grant, Recording]:
     """The party's own grant and its recording, if usable right now.
 
     Raises NotFoundError (not the party's grant), PermissionDeniedError (revoked, not yet valid, expired).
@@ -183,7 +183,7 @@ def read_grant(db: Session, grant_id: int) -> GrantRecord | None:
     return None if grant is None else (grant, db.get(Recording, grant.recording_id))
 
 
-def usable_grant(found: GrantRecord | None, party: Principal, *, now: datetime) -> tuple[Grant, Recording]:
+def usable_grant(found: GrantRecord | None, party: Actor, *, now: datetime) -> tuple[Grant, Recording]:
     """``found`` (from :func:`read_grant`) if it is ``party``'s own grant and usable at ``now``.
 
     Raises NotFoundError (not the party's grant), PermissionDeniedError (revoked, not yet valid, expired).
@@ -199,7 +199,7 @@ def usable_grant(found: GrantRecord | None, party: Principal, *, now: datetime) 
     return grant, recording
 
 
-def _pending_request(db: Session, staff: Principal, request_id: int) -> ReviewRequest:
+def _pending_request(db: Session, staff: Actor, request_id: int) -> ReviewRequest:
     request = db.get(ReviewRequest, request_id)
     if request is None:
         raise NotFoundError("review request not found")

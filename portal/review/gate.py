@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session, sessionmaker
 
 from portal.clock import Clock
-from portal.identity.principal import Principal
+from portal.identity.actor import Actor
 from portal.identity.read_cache import ReadCache
 from portal.review.decisions import GrantRecord, read_grant, usable_grant
 from portal.review.playback import GrantPlayback
@@ -28,7 +28,7 @@ class PlaybackGate:
         self._tracks = tracks
         self._clock = clock
 
-    def check_from_memory(self, party: Principal, grant_id: int) -> GrantPlayback | None:
+    def check_from_memory(self, party: Actor, grant_id: int) -> GrantPlayback | None:
         """The playback if grant and tracks are in memory (no I/O), else None: call :meth:`check`.
 
         Raises NotFoundError, PermissionDeniedError as :meth:`check` does.
@@ -42,7 +42,7 @@ class PlaybackGate:
         grant, recording = usable_grant(found, party, now=self._clock.now())
         return GrantPlayback(grant, recording, tracks)
 
-    def check(self, party: Principal, grant_id: int) -> GrantPlayback:
+    def check(self, party: Actor, grant_id: int) -> GrantPlayback:
         """Read the grant and load the tracks (blocking: database, and the bucket on a cache miss).
 
         Raises NotFoundError (not the party's grant or recording), PermissionDeniedError (revoked,

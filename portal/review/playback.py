@@ -20,7 +20,7 @@ from archive.export import RecordingTracks, StreamTrack, build_vod_playlist
 from archive.store import ObjectStore
 from portal.audit.trail import AuditAction, AuditEntry
 from portal.errors import NotFoundError, StoreError
-from portal.identity.principal import Principal
+from portal.identity.actor import Actor
 from portal.models import Grant, Recording
 
 _OBJECT_NAME = re.compile(r"^(init\.mp4|[0-9]{8}\.m4s)$")
@@ -82,7 +82,7 @@ def object_path(grant_id: int, relative_object: str) -> str:
 
 
 def playlist(
-    party: Principal, playback: GrantPlayback, track: StreamTrack, *, texts: PlaylistTexts, ip: str
+    party: Actor, playback: GrantPlayback, track: StreamTrack, *, texts: PlaylistTexts, ip: str
 ) -> tuple[str, AuditEntry]:
     """The VOD playlist for ``track`` and the audit entry of this playback start.
 
@@ -96,12 +96,12 @@ def playlist(
         "segments": len(track.segments),
     }
     return text, AuditEntry(
-        party.actor, AuditAction.PLAYBACK_STARTED, f"grant:{grant_id}", ip=ip, detail=detail
+        party.audit_name, AuditAction.PLAYBACK_STARTED, f"grant:{grant_id}", ip=ip, detail=detail
     )
 
 
 def issue_object_url(
-    party: Principal,
+    party: Actor,
     playback: GrantPlayback,
     stream: str,
     name: str,
@@ -128,6 +128,6 @@ def issue_object_url(
         raise StoreError(f"the segment URL could not be signed: {exc}") from exc
     detail: dict[str, str | int] = {"object": relative, "expires_seconds": int(lifetime.total_seconds())}
     entry = AuditEntry(
-        party.actor, AuditAction.SEGMENT_ISSUED, f"grant:{playback.grant.id}", ip=ip, detail=detail
+        party.audit_name, AuditAction.SEGMENT_ISSUED, f"grant:{playback.grant.id}", ip=ip, detail=detail
     )
     return url, entry

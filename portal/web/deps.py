@@ -103,7 +103,7 @@ async def get_party(request: Request) -> Principal:
     endpoints, the portal's busiest, and each level of dependency costs every request.)
     """
     principal = await get_principal(request)
-    if not principal.is_party:
+    if not principal.actor.is_party:
         raise PermissionDeniedError("this page is for parties signed in with their case number")
     return principal
 
@@ -116,7 +116,7 @@ def require_roles(*roles: Role) -> Callable[[Principal], Coroutine[Any, Any, Pri
     allowed = frozenset(roles) | {Role.ADMIN}
 
     async def dependency(principal: CurrentPrincipal) -> Principal:
-        if principal.is_party or principal.role not in allowed:
+        if principal.actor.is_party or principal.actor.role not in allowed:
             raise PermissionDeniedError("your role does not allow this")
         return principal
 

@@ -98,7 +98,7 @@ def audit_denial(request: Request, exc: PortalError) -> None:
         return
     context: PortalContext = request.app.state.portal
     entry = AuditEntry(
-        actor=principal.actor,
+        actor=principal.actor.audit_name,
         action=AuditAction.RULE_REFUSED if status == 409 else AuditAction.ACCESS_DENIED,
         target=f"{request.method} {request.url.path}"[:200],
         outcome=str(status),

@@ -43,7 +43,7 @@ _PORTAL_DECIDES = "/api/public/"
 
 def may_watch(principal: Principal | None) -> bool:
     """True for a signed-in operator (or admin); False for parties, other roles and anonymous."""
-    return principal is not None and not principal.is_party and principal.role in WATCH_ROLES
+    return principal is not None and not principal.actor.is_party and principal.actor.role in WATCH_ROLES
 
 
 def operator_authorizer(context: PortalContext) -> Authorizer:

@@ -24,13 +24,13 @@ from portal.errors import NotFoundError
 from portal.hearings.changes import Openness, cancel_hearing, change_openness
 from portal.hearings.notices import HearingDraft, publish_notice, schedule_hearing
 from portal.identity.accounts import get_or_create_courtroom
-from portal.identity.principal import Principal
+from portal.identity.actor import Actor
 from portal.models import AuditRecord, Court, Hearing, HearingStatus, User
 from portal.web.context import PortalContext
 from streaming.server.service import LiveService
 from streaming.settings import StreamingSettings
 from tests.portal.conftest import Portal
-from tests.portal.world import principal_of
+from tests.portal.world import actor_of
 
 FEED_A = "room-a/bench-cam"
 BASIS = "依法当日开庭（测试）"
@@ -95,7 +95,7 @@ def _hearing(
     """A hearing of case A (in room A unless ``room_id``), scheduled and (by default) noticed now."""
     now = portal.clock.now()
     with transaction(portal.db_factory) as db:
-        clerk = principal_of(db.get_one(User, portal.world.users["clerk-a"]))
+        clerk = actor_of(db.get_one(User, portal.world.users["clerk-a"]))
         draft = HearingDraft(
             portal.world.case_a,
             room_id or portal.world.room_a,
@@ -111,9 +111,9 @@ def _hearing(
         return hearing.id
 
 
-def _as_clerk(portal: Portal, change: Callable[[Session, Principal], object]) -> None:
+def _as_clerk(portal: Portal, change: Callable[[Session, Actor], object]) -> None:
     with transaction(portal.db_factory) as db:
-        change(db, principal_of(db.get_one(User, portal.world.users["clerk-a"])))
+        change(db, actor_of(db.get_one(User, portal.world.users["clerk-a"])))
 
 
 def _audit(portal: Portal, target: str) -> list[tuple[str, str, str]]:

@@ -29,7 +29,7 @@ from portal.web.app import create_app
 from streaming.settings import StreamingSettings
 from tests.portal.conftest import Template, portal_settings
 from tests.portal.served import ServedApp, Visitor
-from tests.portal.world import CASE_A, STAFF_PASSWORD, World, principal_of
+from tests.portal.world import CASE_A, STAFF_PASSWORD, World, actor_of
 
 FEED = "room-a/bench-cam"
 HLS = f"/live/public/hls/{FEED}"
@@ -70,7 +70,7 @@ class LivePortal:
         """A hearing of case A in room A with its notice published now: (hearing id, notice id)."""
         now = self.clock.now()
         with transaction(self.sessions) as db:
-            clerk = principal_of(db.get_one(User, self.world.users["clerk-a"]))
+            clerk = actor_of(db.get_one(User, self.world.users["clerk-a"]))
             draft = HearingDraft(
                 self.world.case_a,
                 self.world.room_a,

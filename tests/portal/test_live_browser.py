@@ -29,7 +29,7 @@ from streaming.publisher.whip_client import WhipClient
 from streaming.settings import StreamingSettings
 from tests.portal.conftest import Template, portal_settings
 from tests.portal.served import ServedApp, Visitor
-from tests.portal.world import STAFF_PASSWORD, principal_of
+from tests.portal.world import STAFF_PASSWORD, actor_of
 from tests.streaming.browser import BASE_ARGS, CHROMIUM
 from tests.streaming.conftest import LOOPBACK, EncodedTestFeed
 
@@ -87,7 +87,7 @@ def _public_hearing_on_air(served: tuple[ServedApp, FrozenClock, Any], world: An
     sessions = make_sessionmaker(app.state.portal.engine)
     now = clock.now()
     with transaction(sessions) as db:
-        clerk = principal_of(db.get_one(User, world.users["clerk-a"]))
+        clerk = actor_of(db.get_one(User, world.users["clerk-a"]))
         draft = HearingDraft(
             world.case_a, world.room_a, now + timedelta(hours=1), now + timedelta(hours=3), is_public=True
         )

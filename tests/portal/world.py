@@ -17,7 +17,7 @@ from archive.export import RecordingSummary
 from portal.cases.filing import CaseDraft, add_case_event, add_party, create_case
 from portal.hearings.notices import HearingDraft, publish_notice, schedule_hearing
 from portal.identity.accounts import create_user, get_or_create_court, get_or_create_courtroom
-from portal.identity.principal import Principal
+from portal.identity.actor import Actor
 from portal.models import ProcedureKind, Recording, Role, User, Verification
 from portal.records.recordings_index import apply_summary
 
@@ -56,15 +56,8 @@ class World:
         return cls(**json.loads(text))
 
 
-def principal_of(user: User) -> Principal:
-    return Principal(
-        token_hash="",
-        csrf_token="",
-        role=user.role,
-        display_name=user.display_name,
-        user_id=user.id,
-        court_id=user.court_id,
-    )
+def actor_of(user: User) -> Actor:
+    return Actor(role=user.role, display_name=user.display_name, user_id=user.id, court_id=user.court_id)
 
 
 def _user(db: Session, name: str, role: Role, court_id: int | None, now: datetime) -> User:
@@ -94,7 +87,7 @@ def seed_world(db: Session, *, now: datetime, recording_a: RecordingSummary | No
         "operator-a": _user(db, "operator-a", Role.OPERATOR, court_a.id, now),
         "clerk-b": _user(db, "clerk-b", Role.CLERK, court_b.id, now),
     }
-    clerk_a, clerk_b = principal_of(users["clerk-a"]), principal_of(users["clerk-b"])
+    clerk_a, clerk_b = actor_of(users["clerk-a"]), actor_of(users["clerk-b"])
     case_a = create_case(
         db,
         clerk_a,

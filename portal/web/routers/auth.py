@@ -214,7 +214,9 @@ def logout(
             end_session(db, token)
             append(
                 db,
-                AuditEntry(principal.actor, AuditAction.SIGN_OUT, "session", ip=client_ip(request)),
+                AuditEntry(
+                    principal.actor.audit_name, AuditAction.SIGN_OUT, "session", ip=client_ip(request)
+                ),
                 at=context.clock.now(),
             )
     response.delete_cookie(
@@ -242,7 +244,10 @@ def api_sign_in(
     if principal is None:
         raise AuthenticationError(GENERIC_FAILURE)
     body = SessionOut(
-        kind=kind, name=principal.display_name, role=principal.role.value, csrf_token=principal.csrf_token
+        kind=kind,
+        name=principal.actor.display_name,
+        role=principal.actor.role.value,
+        csrf_token=principal.csrf_token,
     )
     response = Response(body.model_dump_json(), media_type="application/json")
     set_session_cookie(response, context, result.token)
@@ -254,9 +259,12 @@ def api_whoami(principal: OptionalPrincipal) -> SessionOut:
     """The signed-in caller; 401 when not signed in."""
     if principal is None:
         raise AuthenticationError("not signed in")
-    kind: Literal["staff", "party"] = "party" if principal.is_party else "staff"
+    kind: Literal["staff", "party"] = "party" if principal.actor.is_party else "staff"
     return SessionOut(
-        kind=kind, name=principal.display_name, role=principal.role.value, csrf_token=principal.csrf_token
+        kind=kind,
+        name=principal.actor.display_name,
+        role=principal.actor.role.value,
+        csrf_token=principal.csrf_token,
     )
 
 
@@ -268,7 +276,7 @@ def api_sign_out(request: Request, context: ContextDep, principal: CsrfChecked) 
         end_session(db, token)
         append(
             db,
-            AuditEntry(principal.actor, AuditAction.SIGN_OUT, "session", ip=client_ip(request)),
+            AuditEntry(principal.actor.audit_name, AuditAction.SIGN_OUT, "session", ip=client_ip(request)),
             at=context.clock.now(),
         )
     response = Response(status_code=204)

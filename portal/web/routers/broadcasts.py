@@ -66,7 +66,7 @@ class CutOut(BaseModel):
 def _in_scope(scheduler: BroadcastScheduler | None, staff: Principal) -> list[OnAir]:
     if scheduler is None:
         return []
-    return [item for item in scheduler.on_air() if in_court_scope(staff, item.court_id)]
+    return [item for item in scheduler.on_air() if in_court_scope(staff.actor, item.court_id)]
 
 
 def _require(
@@ -74,7 +74,7 @@ def _require(
 ) -> tuple[BroadcastScheduler, OnAir]:
     """The hearing's broadcast if it is on air and in the caller's court; NotFoundError otherwise."""
     item = scheduler.of_hearing(hearing_id) if scheduler is not None else None
-    if scheduler is None or item is None or not in_court_scope(staff, item.court_id):
+    if scheduler is None or item is None or not in_court_scope(staff.actor, item.court_id):
         raise NotFoundError("no public broadcast of this hearing in your court")
     return scheduler, item
 
@@ -139,7 +139,7 @@ async def api_cut(
 ) -> CutOut:
     """Withhold at once everything of this hearing not yet published (the recording is untouched)."""
     on_air, item = _require(scheduler, staff, hearing_id)
-    withheld = await on_air.cut(item.hearing_id, actor=staff.actor, ip=client_ip(request))
+    withheld = await on_air.cut(item.hearing_id, actor=staff.actor.audit_name, ip=client_ip(request))
     [described] = await _describe(context, on_air, [item])
     return CutOut(broadcast=described, withheld_segments=withheld)
 
@@ -155,7 +155,7 @@ async def api_resume(
 ) -> BroadcastOut:
     """Publish again after a cut (after the broadcast delay)."""
     on_air, item = _require(scheduler, staff, hearing_id)
-    await on_air.resume(item.hearing_id, actor=staff.actor, ip=client_ip(request))
+    await on_air.resume(item.hearing_id, actor=staff.actor.audit_name, ip=client_ip(request))
     [described] = await _describe(context, on_air, [item])
     return described
 
@@ -177,7 +177,7 @@ async def cut_form(
     """Cut, then back to the page."""
     check_session_token(staff.csrf_token, csrf_token)
     on_air, item = _require(scheduler, staff, hearing_id)
-    await on_air.cut(item.hearing_id, actor=staff.actor, ip=client_ip(request))
+    await on_air.cut(item.hearing_id, actor=staff.actor.audit_name, ip=client_ip(request))
     return RedirectResponse("/staff/broadcasts", status_code=303)
 
 
@@ -188,7 +188,7 @@ async def resume_form(
     """Resume, then back to the page."""
     check_session_token(staff.csrf_token, csrf_token)
     on_air, item = _require(scheduler, staff, hearing_id)
-    await on_air.resume(item.hearing_id, actor=staff.actor, ip=client_ip(request))
+    await on_air.resume(item.hearing_id, actor=staff.actor.audit_name, ip=client_ip(request))
     return RedirectResponse("/staff/broadcasts", status_code=303)
 
 

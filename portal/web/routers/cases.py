@@ -107,7 +107,7 @@ def _case_out(case: Case, parties: list[Party]) -> CaseOut:
 def api_create_case(context: ContextDep, clerk: ClerkDep, _csrf: CsrfChecked, body: CaseIn) -> CaseOut:
     """File a case in the clerk's court (409 when the number is taken)."""
     with transaction(context.sessions) as db:
-        case = create_case(db, clerk, CaseDraft(**body.model_dump()), now=context.clock.now())
+        case = create_case(db, clerk.actor, CaseDraft(**body.model_dump()), now=context.clock.now())
         return _case_out(case, [])
 
 
@@ -115,7 +115,7 @@ def api_create_case(context: ContextDep, clerk: ClerkDep, _csrf: CsrfChecked, bo
 def api_case(context: ContextDep, staff: StaffDep, case_id: IdPath) -> CaseOut:
     """A case of the caller's court with its parties."""
     with transaction(context.sessions) as db:
-        case = require_case_in_scope(db, staff, case_id)
+        case = require_case_in_scope(db, staff.actor, case_id)
         parties = list(db.scalars(select(Party).where(Party.case_id == case.id).order_by(Party.id)))
         return _case_out(case, parties)
 
@@ -128,7 +128,7 @@ def api_add_party(
 ) -> IssuedPassword:
     """Add a party; the answer carries its access password, which is shown only this once."""
     with transaction(context.sessions) as db:
-        party, password = add_party(db, clerk, case_id, body.name, body.role, now=context.clock.now())
+        party, password = add_party(db, clerk.actor, case_id, body.name, body.role, now=context.clock.now())
     return IssuedPassword(party_id=party.id, access_password=password)
 
 
@@ -138,7 +138,7 @@ def api_add_party(
 def api_rotate(context: ContextDep, clerk: ClerkDep, _csrf: CsrfChecked, party_id: IdPath) -> IssuedPassword:
     """Issue a new access password for a party; its open sessions end at once."""
     with transaction(context.sessions) as db:
-        password = rotate_party_password(db, clerk, party_id, now=context.clock.now())
+        password = rotate_party_password(db, clerk.actor, party_id, now=context.clock.now())
     return IssuedPassword(party_id=party_id, access_password=password)
 
 
@@ -151,7 +151,12 @@ def api_add_event(
     """Record a procedure fact the parties will see (service, jurisdiction, preservation, …)."""
     with transaction(context.sessions) as db:
         event = add_case_event(
-            db, clerk, case_id, kind=body.kind, occurred_on=body.occurred_on, description=body.description
+            db,
+            clerk.actor,
+            case_id,
+            kind=body.kind,
+            occurred_on=body.occurred_on,
+            description=body.description,
         )
         return EventOut(
             id=event.id, kind=event.kind, occurred_on=event.occurred_on, description=event.description
@@ -162,7 +167,7 @@ def api_add_event(
 def api_events(context: ContextDep, staff: StaffDep, case_id: IdPath) -> list[EventOut]:
     """The procedure events of a case of the caller's court."""
     with transaction(context.sessions) as db:
-        case = require_case_in_scope(db, staff, case_id)
+        case = require_case_in_scope(db, staff.actor, case_id)
         rows = db.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id))
         return [
             EventOut(id=e.id, kind=e.kind, occurred_on=e.occurred_on, description=e.description) for e in rows

@@ -38,7 +38,7 @@ class ComplianceOut(BaseModel):
 def api_compliance(context: ContextDep, staff: StaffDep) -> ComplianceOut:
     """Hearings without a complete verified recording, failed verifications, late notices."""
     with transaction(context.sessions) as db:
-        report = build_report(db, staff, now=context.clock.now())
+        report = build_report(db, staff.actor, now=context.clock.now())
     return ComplianceOut(
         generated_at=report.generated_at,
         hearings_without_verified_recording=[asdict(g) for g in report.hearings_without_verified_recording],
@@ -51,5 +51,5 @@ def api_compliance(context: ContextDep, staff: StaffDep) -> ComplianceOut:
 def compliance_page(request: Request, context: ContextDep, staff: StaffDep) -> HTMLResponse:
     """The same report as a page."""
     with transaction(context.sessions) as db:
-        report = build_report(db, staff, now=context.clock.now())
+        report = build_report(db, staff.actor, now=context.clock.now())
     return render(request, "compliance.html", {"report": report, "problems": PROBLEM_NAMES})

@@ -117,7 +117,9 @@ def api_schedule(context: ContextDep, clerk: ClerkDep, _csrf: CsrfChecked, body:
     """Schedule a hearing; a non-public hearing needs its legal reason; ``mask_faces`` masks the faces
     of protected participants on its public broadcast."""
     with transaction(context.sessions) as db:
-        hearing = schedule_hearing(db, clerk, HearingDraft(**body.model_dump()), now=context.clock.now())
+        hearing = schedule_hearing(
+            db, clerk.actor, HearingDraft(**body.model_dump()), now=context.clock.now()
+        )
         return _out(hearing, None)
 
 
@@ -131,7 +133,9 @@ def api_hearings(context: ContextDep, staff: StaffDep) -> list[HearingOut]:
             .outerjoin(Notice, Notice.hearing_id == Hearing.id)
             .order_by(Hearing.starts_at)
         )
-        return [_out(h, notice_id) for h, court_id, notice_id in rows if in_court_scope(staff, court_id)]
+        return [
+            _out(h, notice_id) for h, court_id, notice_id in rows if in_court_scope(staff.actor, court_id)
+        ]
 
 
 @router.post(
@@ -148,7 +152,7 @@ def api_publish(
     ``exception_basis`` records the legal basis (the notice is then flagged in the compliance report)."""
     with transaction(context.sessions) as db:
         notice = publish_notice(
-            db, clerk, hearing_id, now=context.clock.now(), exception_basis=body.exception_basis
+            db, clerk.actor, hearing_id, now=context.clock.now(), exception_basis=body.exception_basis
         )
     context.public_cache.clear()
     return NoticePublished(
@@ -177,7 +181,7 @@ async def followed(request: Request, context: PortalContext) -> None:
 def api_hearing(context: ContextDep, staff: StaffDep, hearing_id: IdPath) -> HearingOut:
     """A hearing of the caller's courts with its notice id."""
     with transaction(context.sessions) as db:
-        hearing = require_hearing_in_scope(db, staff, hearing_id)
+        hearing = require_hearing_in_scope(db, staff.actor, hearing_id)
         return _out(hearing, db.scalar(select(Notice.id).where(Notice.hearing_id == hearing.id)))
 
 
@@ -195,7 +199,7 @@ async def api_cancel(
 
     def cancel() -> Hearing:
         with transaction(context.sessions) as db:
-            return cancel_hearing(db, clerk, hearing_id, body.reason, now=context.clock.now())
+            return cancel_hearing(db, clerk.actor, hearing_id, body.reason, now=context.clock.now())
 
     hearing = await asyncio.to_thread(cancel)
     await followed(request, context)
@@ -223,7 +227,7 @@ async def api_reschedule(
         with transaction(context.sessions) as db:
             return reschedule_hearing(
                 db,
-                clerk,
+                clerk.actor,
                 hearing_id,
                 body.starts_at,
                 body.expected_end_at,
@@ -253,7 +257,7 @@ async def api_openness(
     def change() -> Hearing:
         openness = Openness(body.is_public, body.non_public_reason, body.mask_faces)
         with transaction(context.sessions) as db:
-            return change_openness(db, clerk, hearing_id, openness, now=context.clock.now())
+            return change_openness(db, clerk.actor, hearing_id, openness, now=context.clock.now())
 
     hearing = await asyncio.to_thread(change)
     await followed(request, context)

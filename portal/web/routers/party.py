@@ -138,8 +138,8 @@ class ApplicationOut(BaseModel):
 def my_case_page(request: Request, context: ContextDep, party: CurrentParty) -> HTMLResponse:
     """The party's case, hearings and recordings, with forms to apply for review."""
     with transaction(context.sessions) as db:
-        facts = case_facts(db, party)
-        recordings = party_recordings(db, party)
+        facts = case_facts(db, party.actor)
+        recordings = party_recordings(db, party.actor)
     values = {"facts": facts, "recordings": recordings, "kinds": PROCEDURE_NAMES, "now": context.clock.now()}
     return render(request, "my_case.html", values)
 
@@ -148,14 +148,14 @@ def my_case_page(request: Request, context: ContextDep, party: CurrentParty) -> 
 def api_my_case(context: ContextDep, party: CurrentParty) -> CaseOut:
     """Facts, procedure events and hearings of the signed-in party's case."""
     with transaction(context.sessions) as db:
-        return CaseOut.of(case_facts(db, party))
+        return CaseOut.of(case_facts(db, party.actor))
 
 
 @router.get("/api/my-case/recordings", response_model=list[RecordingOut], summary="My case's recordings")
 def api_my_recordings(context: ContextDep, party: CurrentParty) -> list[RecordingOut]:
     """The recordings of the party's case, with the party's applications and grants."""
     with transaction(context.sessions) as db:
-        return [RecordingOut.of(r) for r in party_recordings(db, party)]
+        return [RecordingOut.of(r) for r in party_recordings(db, party.actor)]
 
 
 @router.post(
@@ -167,7 +167,7 @@ def api_apply(
     """Apply to review a recording of the party's own case (needs ``X-CSRF-Token``)."""
     with transaction(context.sessions) as db:
         created = apply_for_review(
-            db, party, body.recording_id, body.purpose, now=context.clock.now(), ip=client_ip(request)
+            db, party.actor, body.recording_id, body.purpose, now=context.clock.now(), ip=client_ip(request)
         )
     return ApplicationOut(
         id=created.id,
@@ -184,7 +184,7 @@ def api_apply(
 def api_application(context: ContextDep, party: CurrentParty, request_id: IdPath) -> ApplicationOut:
     """An application the party made; 404 for anyone else's."""
     with transaction(context.sessions) as db:
-        found = own_request(db, party, request_id)
+        found = own_request(db, party.actor, request_id)
     return ApplicationOut(
         id=found.id,
         recording_id=found.recording_id,
@@ -209,5 +209,7 @@ def apply_form(
     """The form variant of applying; returns to the case page."""
     check_session_token(party.csrf_token, csrf_token)
     with transaction(context.sessions) as db:
-        apply_for_review(db, party, recording_id, purpose, now=context.clock.now(), ip=client_ip(request))
+        apply_for_review(
+            db, party.actor, recording_id, purpose, now=context.clock.now(), ip=client_ip(request)
+        )
     return RedirectResponse("/my-case", status_code=303)

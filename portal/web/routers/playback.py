@@ -29,8 +29,8 @@ StreamQuery = Annotated[str | None, Query(max_length=32, pattern=STREAM_NAME_PAT
 async def _playback(context: PortalContext, party: Principal, grant_id: int) -> GrantPlayback:
     """The grant check: from memory when possible, else in a worker thread (database, bucket)."""
     gate = context.playback_gate
-    playback = gate.check_from_memory(party, grant_id)
-    return playback if playback is not None else await asyncio.to_thread(gate.check, party, grant_id)
+    playback = gate.check_from_memory(party.actor, grant_id)
+    return playback if playback is not None else await asyncio.to_thread(gate.check, party.actor, grant_id)
 
 
 @router.get("/review/grants/{grant_id}", response_class=HTMLResponse, summary="Player page")
@@ -44,7 +44,7 @@ async def player_page(
         "grant_id": grant_id,
         "stream": track.stream,
         "streams": sorted(name for name, t in playback.tracks.tracks.items() if t.segments),
-        "party_name": party.display_name,
+        "party_name": party.actor.display_name,
         "not_after": playback.grant.not_after,
         "now": context.clock.now(),
         "zone": context.settings.portal_display_timezone,
@@ -64,7 +64,7 @@ async def playlist_m3u8(
     """The VOD playlist of the granted recording's stream; its segment URLs are portal paths."""
     playback = await _playback(context, party, grant_id)
     track = choose_track(playback.tracks, stream)
-    text, entry = playlist(party, playback, track, texts=context.playlists, ip=client_ip(request))
+    text, entry = playlist(party.actor, playback, track, texts=context.playlists, ip=client_ip(request))
     await context.audit_batch.record(entry, at=context.clock.now())
     return Response(text, media_type="application/vnd.apple.mpegurl", headers=NO_STORE)
 
@@ -82,7 +82,7 @@ async def segment(
     """Redirect to a presigned GET (at most two minutes) of one init or media segment."""
     playback = await _playback(context, party, grant_id)
     url, entry = issue_object_url(
-        party,
+        party.actor,
         playback,
         stream[:32],
         name[:32],

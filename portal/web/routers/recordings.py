@@ -128,18 +128,18 @@ def api_agent_report(
 @router.post("/api/recordings/reconcile", response_model=ReconcileOut, summary="Reconcile with the bucket")
 async def api_reconcile(context: ContextDep, operator: OperatorDep, _csrf: CsrfChecked) -> ReconcileOut:
     """Scan ``recordings-by-id/`` and the journals, and upsert the index (operator)."""
-    counts = await asyncio.to_thread(reconcile_now, context, operator.actor)
+    counts = await asyncio.to_thread(reconcile_now, context, operator.actor.audit_name)
     return ReconcileOut(**counts)
 
 
 def _verify(context: PortalContext, operator: Principal, recording_id: str) -> Recording:
     with transaction(context.sessions) as db:
-        require_recording_in_scope(db, operator, recording_id)
+        require_recording_in_scope(db, operator.actor, recording_id)
     if context.store is None:
         raise StoreError("no recording archive is configured")
     report = run_verification(context.store, recording_id)
     with transaction(context.sessions) as db:
-        recording = record_verification(db, report, now=context.clock.now(), actor=operator.actor)
+        recording = record_verification(db, report, now=context.clock.now(), actor=operator.actor.audit_name)
         if recording is None:
             raise StoreError("the recording vanished from the index")
         return recording
@@ -163,7 +163,7 @@ def api_recordings(context: ContextDep, staff: StaffDep) -> list[RecordingOut]:
         visible = []
         for recording in rows:
             try:
-                visible.append(require_recording_in_scope(db, staff, recording.id))
+                visible.append(require_recording_in_scope(db, staff.actor, recording.id))
             except NotFoundError:  # another court's recording
                 continue
         return [_out(r) for r in visible]
@@ -173,4 +173,4 @@ def api_recordings(context: ContextDep, staff: StaffDep) -> list[RecordingOut]:
 def api_recording(context: ContextDep, staff: StaffDep, recording_id: RecordingIdPath) -> RecordingOut:
     """One recording of the caller's courts."""
     with transaction(context.sessions) as db:
-        return _out(require_recording_in_scope(db, staff, recording_id))
+        return _out(require_recording_in_scope(db, staff.actor, recording_id))

@@ -86,7 +86,7 @@ def _requests(db: Session, staff: Principal, status: ReviewStatus | None) -> lis
             decision_reason=r.decision_reason,
         )
         for r, p, c in db.execute(query)
-        if in_court_scope(staff, c.court_id)
+        if in_court_scope(staff.actor, c.court_id)
     ]
 
 
@@ -110,7 +110,7 @@ def _grants(db: Session, staff: Principal, now: datetime) -> list[GrantOut]:
             revoked_at=g.revoked_at,
         )
         for g, p, c in db.execute(query)
-        if in_court_scope(staff, c.court_id)
+        if in_court_scope(staff.actor, c.court_id)
     ]
 
 
@@ -150,7 +150,7 @@ def api_approve(
     with transaction(context.sessions) as db:
         grant = approve(
             db,
-            staff,
+            staff.actor,
             request_id,
             Window(body.not_before, body.not_after),
             now=context.clock.now(),
@@ -170,7 +170,7 @@ def api_reject(
 ) -> ReviewOut:
     """Reject a pending application with a reason (clerk or judge)."""
     with transaction(context.sessions) as db:
-        reject(db, staff, request_id, body.reason, now=context.clock.now(), ip=client_ip(request))
+        reject(db, staff.actor, request_id, body.reason, now=context.clock.now(), ip=client_ip(request))
         return next(r for r in _requests(db, staff, None) if r.id == request_id)
 
 
@@ -192,7 +192,7 @@ def api_revoke(
 ) -> GrantOut:
     """Revoke a grant now: no new playlist or segment URL is issued for it from the next request on."""
     with transaction(context.sessions) as db:
-        grant = revoke(db, staff, grant_id, body.reason, now=context.clock.now(), ip=client_ip(request))
+        grant = revoke(db, staff.actor, grant_id, body.reason, now=context.clock.now(), ip=client_ip(request))
         return _grant_out(db, grant)
 
 
@@ -229,7 +229,12 @@ def approve_form(
     now = context.clock.now()
     with transaction(context.sessions) as db:
         approve(
-            db, staff, request_id, Window(now, now + timedelta(hours=hours)), now=now, ip=client_ip(request)
+            db,
+            staff.actor,
+            request_id,
+            Window(now, now + timedelta(hours=hours)),
+            now=now,
+            ip=client_ip(request),
         )
     return RedirectResponse("/staff/reviews", status_code=303)
 
@@ -247,7 +252,7 @@ def reject_form(
     """Reject with the reason given."""
     check_session_token(staff.csrf_token, csrf_token)
     with transaction(context.sessions) as db:
-        reject(db, staff, request_id, reason, now=context.clock.now(), ip=client_ip(request))
+        reject(db, staff.actor, request_id, reason, now=context.clock.now(), ip=client_ip(request))
     return RedirectResponse("/staff/reviews", status_code=303)
 
 
@@ -264,5 +269,5 @@ def revoke_form(
     """Revoke with the reason given."""
     check_session_token(staff.csrf_token, csrf_token)
     with transaction(context.sessions) as db:
-        revoke(db, staff, grant_id, reason, now=context.clock.now(), ip=client_ip(request))
+        revoke(db, staff.actor, grant_id, reason, now=context.clock.now(), ip=client_ip(request))
     return RedirectResponse("/staff/reviews", status_code=303)

@@ -37,7 +37,7 @@ def cases_page(
     """The cases of the caller's court (administrators: every court), newest first; ``q`` searches the
     case number and name."""
     with context.readonly_sessions() as db:
-        cases = list_cases(db, staff, search=search)
+        cases = list_cases(db, staff.actor, search=search)
     return render(request, "staff_cases.html", {"cases": cases, "search": search})
 
 
@@ -82,7 +82,7 @@ def file_case_form(
             agent_code=text(form.agent_code, "设备案件代码", max_length=64, required=False) or None,
         )
         with transaction(context.sessions) as db:
-            case = create_case(db, clerk, draft, now=context.clock.now())
+            case = create_case(db, clerk.actor, draft, now=context.clock.now())
     except (InvalidInputError, RuleViolationError) as exc:
         audit_denial(request, exc)
         submitted = form.model_dump(exclude={"csrf_token"})
@@ -113,7 +113,7 @@ def add_party_form(
         with transaction(context.sessions) as db:
             party, password = add_party(
                 db,
-                clerk,
+                clerk.actor,
                 case_id,
                 text(name, "当事人姓名或名称", max_length=200),
                 text(role, "诉讼地位", max_length=64),
@@ -132,7 +132,7 @@ def rotate_password_form(
     """Issue a new access password (the party's open sessions end) and show it, once."""
     check_session_token(clerk.csrf_token, csrf_token)
     with transaction(context.sessions) as db:
-        password = rotate_party_password(db, clerk, party_id, now=context.clock.now())
+        password = rotate_party_password(db, clerk.actor, party_id, now=context.clock.now())
         party = db.get_one(Party, party_id)
         number = db.get_one(Case, party.case_id).number
     return _password_page(request, party, number, password, rotated=True)
@@ -158,7 +158,7 @@ def add_event_form(
         with transaction(context.sessions) as db:
             add_case_event(
                 db,
-                clerk,
+                clerk.actor,
                 case_id,
                 kind=ProcedureKind(kind),
                 occurred_on=day(occurred_on, "发生日期"),
@@ -171,13 +171,13 @@ def add_event_form(
 
 def _filing_court(clerk: Principal, court_id: str) -> int:
     """A clerk files in their own court; an administrator chooses one."""
-    if clerk.role == Role.ADMIN:
-        chosen = record_id(court_id, "法院", required=clerk.court_id is None)
+    if clerk.actor.role == Role.ADMIN:
+        chosen = record_id(court_id, "法院", required=clerk.actor.court_id is None)
         if chosen is not None:
             return chosen
-    if clerk.court_id is None:
+    if clerk.actor.court_id is None:
         raise InvalidInputError("请选择法院")
-    return clerk.court_id
+    return clerk.actor.court_id
 
 
 def _filing_form(
@@ -190,7 +190,7 @@ def _filing_form(
     status: int = 200,
 ) -> Response:
     with context.readonly_sessions() as db:
-        choices = filing_choices(db, clerk)
+        choices = filing_choices(db, clerk.actor)
     values: dict[str, Any] = {"choices": choices, "form": submitted, "error": error}
     return render(request, "staff_case_new.html", values, status=status)
 
@@ -205,7 +205,7 @@ def _case_page(
     status: int = 200,
 ) -> Response:
     with context.readonly_sessions() as db:
-        case = case_detail(db, staff, case_id)
+        case = case_detail(db, staff.actor, case_id)
     values = {"case": case, "kinds": PROCEDURE_NAMES, "error": error, "now": context.clock.now()}
     return render(request, "staff_case.html", values, status=status)
 

@@ -79,7 +79,7 @@ def schedule_form(
             mask_faces=checked(form.mask_faces),
         )
         with transaction(context.sessions) as db:
-            hearing = schedule_hearing(db, clerk, draft, now=context.clock.now())
+            hearing = schedule_hearing(db, clerk.actor, draft, now=context.clock.now())
     except _REFUSED as exc:
         audit_denial(request, exc)
         submitted = form.model_dump(exclude={"csrf_token"})
@@ -110,7 +110,7 @@ async def publish_form(
 
     def publish(db: Session) -> None:
         basis = text(exception_basis, "例外的法律依据", required=False) or None
-        publish_notice(db, clerk, hearing_id, now=context.clock.now(), exception_basis=basis)
+        publish_notice(db, clerk.actor, hearing_id, now=context.clock.now(), exception_basis=basis)
 
     return await _change(
         request, context, clerk, hearing_id, csrf_token=csrf_token, form="notice", apply=publish
@@ -130,7 +130,7 @@ async def cancel_form(
     """Cancel with the reason given; a broadcast of it ends at once."""
 
     def cancel(db: Session) -> None:
-        cancel_hearing(db, clerk, hearing_id, text(reason, "取消理由"), now=context.clock.now())
+        cancel_hearing(db, clerk.actor, hearing_id, text(reason, "取消理由"), now=context.clock.now())
 
     return await _change(
         request, context, clerk, hearing_id, csrf_token=csrf_token, form="cancel", apply=cancel
@@ -155,7 +155,7 @@ async def reschedule_form(
     def move(db: Session) -> None:
         reschedule_hearing(
             db,
-            clerk,
+            clerk.actor,
             hearing_id,
             local_time(starts_at, "开庭时间", zone),
             local_time(expected_end_at, "预计结束时间", zone),
@@ -190,7 +190,7 @@ async def openness_form(
             text(non_public_reason, "不公开理由", required=False),
             checked(mask_faces),
         )
-        change_openness(db, clerk, hearing_id, openness, now=context.clock.now())
+        change_openness(db, clerk.actor, hearing_id, openness, now=context.clock.now())
 
     return await _change(
         request, context, clerk, hearing_id, csrf_token=csrf_token, form="openness", apply=change
@@ -240,7 +240,7 @@ def _schedule_form(
     status: int = 200,
 ) -> Response:
     with context.readonly_sessions() as db:
-        case = case_detail(db, clerk, case_id)
+        case = case_detail(db, clerk.actor, case_id)
         rooms = courtrooms_of(db, case.court_id)
     values: dict[str, Any] = {"case": case, "rooms": rooms, "form": submitted, "error": error}
     return render(request, "staff_hearing_new.html", values, status=status)
@@ -255,7 +255,7 @@ def _hearing_page(
     error: tuple[str, str] | None = None,
 ) -> Response:
     with context.readonly_sessions() as db:
-        hearing = hearing_detail(db, staff, hearing_id)
+        hearing = hearing_detail(db, staff.actor, hearing_id)
     now = context.clock.now()
     values = {
         "h": hearing,
