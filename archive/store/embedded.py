@@ -40,13 +40,15 @@ from archive.store.weed_process import (
     remove_unix_sockets,
     weed_ports,
 )
+from archive.store.weed_security import write_security_config
 
 logger = logging.getLogger(__name__)
 
 _LOG_TAIL_BYTES = 4000
 _READY_PROBE_KEY = "_courtrec/probe/ready"
 _READY_PROBE_BODY = b"courtrec: the embedded store is ready when this object can be written and read\n"
-_STRIPPED_ENV_PREFIXES = ("AWS_", "S3_")  # weed would add identities/buckets from these
+# weed would add identities/buckets from AWS_/S3_, and WEED_ variables override security.toml
+_STRIPPED_ENV_PREFIXES = ("AWS_", "S3_", "WEED_")
 DEFAULT_PUBLIC_BUCKET = "courtrec-public"
 
 
@@ -194,6 +196,7 @@ class EmbeddedStore:
             ]
         }
         write_private(self._data_dir / "s3-identities.json", json.dumps(identities, indent=2))
+        write_security_config(self._data_dir, self._host)
 
     def _command(self, weed: Path) -> list[str]:
         flags = {
@@ -226,13 +229,14 @@ class EmbeddedStore:
         env = {
             name: value for name, value in os.environ.items() if not name.startswith(_STRIPPED_ENV_PREFIXES)
         }
+        env["HOME"] = str(self._data_dir)  # never a ~/.seaweedfs/*.toml of the user's
         with self._output_log.open("ab") as output:
             return subprocess.Popen(
                 self._command(weed),
                 stdin=subprocess.DEVNULL,
                 stdout=output,
                 stderr=subprocess.STDOUT,
-                cwd=self._data_dir,  # weed reads master.toml / security.toml from its working directory
+                cwd=self._data_dir,  # weed reads ./security.toml (and master.toml) before ~ and /etc
                 env=env,
                 start_new_session=True,  # a terminal's Ctrl-C reaches us, and we stop weed in order
                 preexec_fn=parent_death_signal(),  # noqa: PLW1509 - only prctl, no locks taken
