@@ -5,10 +5,13 @@ one process and answers S3 within about a second. Every TCP port it opens is der
 port (see :func:`weed_ports`), so several instances (primary and backup site) run side by side.
 WebDAV, the admin UI, Iceberg and Lance endpoints are off, master and filer answer gRPC only (their
 HTTP APIs would let any local process rewrite objects behind S3's back), telemetry is off, and every
-listener binds to the given host only. Layout under the data directory::
+listener binds to the given host only. Only S3 is open to other local processes: weed runs in the data
+directory with a generated ``security.toml`` (see :mod:`archive.store.weed_security`), so its gRPC ports
+demand our certificate (mutual TLS) and its volume server a signed JWT. Layout under the data directory::
 
     credentials.json     generated access/secret key (0600), reused on every start
     s3-identities.json   weed's -s3.config, rewritten from credentials.json on start (0600)
+    security.toml, tls/  weed's gRPC certificates (reused) and JWT keys (fresh on every start), 0600
     logs/                weed -logdir, plus weed.out (its stdout/stderr)
     weed/                weed -dir: volumes, filer metadata, mini.options
 
