@@ -25,7 +25,7 @@ import secrets
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
@@ -44,6 +44,8 @@ _VALIDITY = datetime.timedelta(days=3650)
 _RENEW_BEFORE = datetime.timedelta(days=60)
 # every gRPC section weed mini reads, server and client side
 _GRPC_SECTIONS = ("master", "volume", "filer", "s3", "admin", "worker", "msg_broker", "msg_agent", "mq")
+# what reading, parsing or checking a damaged certificate set raises
+_UNUSABLE = (OSError, ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm, x509.ExtensionNotFound)
 _JWT_SECTIONS = ("jwt.signing", "jwt.signing.read", "jwt.filer_signing", "jwt.filer_signing.read")
 
 
@@ -91,7 +93,7 @@ def _certificates_usable(tls: Path, host: str) -> bool:
         node.verify_directly_issued_by(ca)
         addresses = node.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
         ip_addresses = addresses.get_values_for_type(x509.IPAddress)
-    except (OSError, ValueError, TypeError, InvalidSignature, x509.ExtensionNotFound) as exc:
+    except _UNUSABLE as exc:
         if (tls / _NODE_CERT).exists():
             logger.warning("weed's certificate set in %s is unusable (%s); issuing a new one", tls, exc)
         return False
@@ -102,7 +104,10 @@ def _certificates_usable(tls: Path, host: str) -> bool:
         expiry = node.not_valid_after_utc
         logger.info("weed's certificate in %s expires on %s; issuing a new one", tls, expiry)
         return False
-    return _host_address(host) in ip_addresses
+    if _host_address(host) not in ip_addresses:
+        logger.info("weed's certificate in %s does not name %s; issuing a new one", tls, host)
+        return False
+    return True
 
 
 def _issue_certificates(tls: Path, host: str) -> None:
