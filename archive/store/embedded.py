@@ -5,10 +5,13 @@ one process and answers S3 within about a second. Every TCP port it opens is der
 port (see :func:`weed_ports`), so several instances (primary and backup site) run side by side.
 WebDAV, the admin UI, Iceberg and Lance endpoints are off, master and filer answer gRPC only (their
 HTTP APIs would let any local process rewrite objects behind S3's back), telemetry is off, and every
-listener binds to the given host only. Layout under the data directory::
+listener binds to the given host only. Only S3 is open to other local processes: weed runs in the data
+directory with a generated ``security.toml`` (see :mod:`archive.store.weed_security`), so its gRPC ports
+demand our certificate (mutual TLS) and its volume server a signed JWT. Layout under the data directory::
 
     credentials.json     generated access/secret key (0600), reused on every start
     s3-identities.json   weed's -s3.config, rewritten from credentials.json on start (0600)
+    security.toml, tls/  weed's gRPC certificates (reused) and JWT keys (fresh on every start), 0600
     logs/                weed -logdir, plus weed.out (its stdout/stderr)
     weed/                weed -dir: volumes, filer metadata, mini.options
 
@@ -40,13 +43,15 @@ from archive.store.weed_process import (
     remove_unix_sockets,
     weed_ports,
 )
+from archive.store.weed_security import write_security_config
 
 logger = logging.getLogger(__name__)
 
 _LOG_TAIL_BYTES = 4000
 _READY_PROBE_KEY = "_courtrec/probe/ready"
 _READY_PROBE_BODY = b"courtrec: the embedded store is ready when this object can be written and read\n"
-_STRIPPED_ENV_PREFIXES = ("AWS_", "S3_")  # weed would add identities/buckets from these
+# weed would add identities/buckets from AWS_/S3_, and WEED_ variables override security.toml
+_STRIPPED_ENV_PREFIXES = ("AWS_", "S3_", "WEED_")
 DEFAULT_PUBLIC_BUCKET = "courtrec-public"
 
 
@@ -194,6 +199,7 @@ class EmbeddedStore:
             ]
         }
         write_private(self._data_dir / "s3-identities.json", json.dumps(identities, indent=2))
+        write_security_config(self._data_dir, self._host)
 
     def _command(self, weed: Path) -> list[str]:
         flags = {
@@ -226,13 +232,14 @@ class EmbeddedStore:
         env = {
             name: value for name, value in os.environ.items() if not name.startswith(_STRIPPED_ENV_PREFIXES)
         }
+        env["HOME"] = str(self._data_dir)  # never a ~/.seaweedfs/*.toml of the user's
         with self._output_log.open("ab") as output:
             return subprocess.Popen(
                 self._command(weed),
                 stdin=subprocess.DEVNULL,
                 stdout=output,
                 stderr=subprocess.STDOUT,
-                cwd=self._data_dir,  # weed reads master.toml / security.toml from its working directory
+                cwd=self._data_dir,  # weed reads ./security.toml (and master.toml) before ~ and /etc
                 env=env,
                 start_new_session=True,  # a terminal's Ctrl-C reaches us, and we stop weed in order
                 preexec_fn=parent_death_signal(),  # noqa: PLW1509 - only prctl, no locks taken
