@@ -125,7 +125,17 @@ def _serve(settings: PortalSettings, args: argparse.Namespace) -> int:
         with contextlib.ExitStack() as stack:
             if args.reconcile_every > 0:
                 stack.enter_context(PeriodicReconciler(app.state.portal, args.reconcile_every))
-            uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=False)
+            uvicorn.run(
+                app,
+                host=args.host,
+                port=args.port,
+                log_level="info",
+                proxy_headers=False,
+                http="h11",  # the parser whose header-size cap we set
+                h11_max_incomplete_event_size=settings.portal_max_header_bytes,
+                timeout_keep_alive=settings.portal_keep_alive_seconds,
+                limit_concurrency=settings.portal_max_connections,
+            )
     return 0
 
 

@@ -123,6 +123,21 @@ class StreamingSettings(BaseSettings):
         le=16 * 1024 * 1024,
         description="largest body of any other request to the live server (operator forms and JSON)",
     )
+    keep_alive_seconds: int = Field(
+        default=5, ge=1, le=120, description="an idle keep-alive connection is closed after this long"
+    )
+    max_header_bytes: int = Field(
+        default=16 * 1024,
+        ge=4 * 1024,
+        le=256 * 1024,
+        description="request line and headers larger than this are refused while being read",
+    )
+    max_connections: int = Field(
+        default=500,
+        ge=10,
+        le=100_000,
+        description="open connections and requests in progress at most; beyond, uvicorn answers 503",
+    )
     keyframe_request_seconds: float = Field(
         default=2.0, ge=0.5, le=30.0, description="at most one keyframe request upstream per feed this often"
     )

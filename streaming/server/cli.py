@@ -47,5 +47,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         logger.warning("COURTREC_STREAMING_OPERATOR_TOKEN is not set: the wall and WHEP refuse everyone")
     if not settings.device_tokens:
         logger.warning("COURTREC_STREAMING_DEVICE_TOKENS is not set: no device can publish")
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        http="h11",  # the parser whose header-size cap we set
+        h11_max_incomplete_event_size=settings.max_header_bytes,
+        timeout_keep_alive=settings.keep_alive_seconds,
+        limit_concurrency=settings.max_connections,
+    )
     return 0
