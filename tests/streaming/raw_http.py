@@ -3,6 +3,7 @@ sent, and how much the sender managed to send; plus this process's resident memo
 
 from __future__ import annotations
 
+import contextlib
 import select
 import socket
 from dataclasses import dataclass
@@ -47,6 +48,9 @@ def post_oversized(
             except (BrokenPipeError, ConnectionResetError):
                 break
             sent += len(piece)
+        if chunked and sent == size:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                sock.sendall(b"0\r\n\r\n")  # the last chunk: the body is complete
         return RawAnswer(*_read_answer(sock), sent=sent)
 
 
