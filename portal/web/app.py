@@ -21,6 +21,7 @@ from portal.review.gate import PlaybackGate
 from portal.review.playback import PlaylistTexts
 from portal.review.track_cache import TrackCache
 from portal.settings import Environment, PortalSettings
+from portal.web.agent_gate import AgentTokenGate
 from portal.web.body_limits import portal_body_limits, too_large
 from portal.web.context import PortalContext
 from portal.web.http_errors import install_error_handlers
@@ -161,6 +162,7 @@ def create_app(
         media_origins.append(origin_of(live.public_base_url))
     # an oversized body is refused before any route, form or JSON parser reads it (inside the
     # security headers, so the 413 page carries them too)
+    app.add_middleware(AgentTokenGate, agent_token=context.agent_token)  # before its body is read
     app.add_middleware(BodyLimitMiddleware, limits=portal_body_limits(settings), too_large=too_large)
     app.add_middleware(
         SecurityHeadersMiddleware,

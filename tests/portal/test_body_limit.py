@@ -13,7 +13,7 @@ import pytest
 from portal.db import make_engine
 from portal.migrate import upgrade
 from portal.web.app import create_app
-from tests.portal.conftest import portal_settings
+from tests.portal.conftest import AGENT_TOKEN, portal_settings
 from tests.portal.served import ServedApp
 from tests.streaming.raw_http import post_oversized, resident_bytes
 
@@ -70,3 +70,18 @@ def test_streaming_50_mib_does_not_grow_the_portal(served: ServedApp) -> None:
     assert chunked.status == 413 and declared.status == 413
     print(f"RSS growth {growth / MIB:.2f} MiB; sent {chunked.sent} B chunked, {declared.sent} B declared")
     assert growth < 3 * MIB, f"the portal grew by {growth / MIB:.1f} MiB"
+
+
+def test_the_agent_api_checks_its_token_before_reading_a_body(served: ServedApp) -> None:
+    refused = post_oversized(served.url, "/api/agent/recordings", 32 * 1024, chunked=False, send_body=False)
+    assert refused.status == 401 and refused.sent == 0  # answered with the body still unsent
+    assert refused.headers["www-authenticate"] == "Bearer"
+    wrong = {"Authorization": "Bearer not-the-token"}
+    assert (
+        post_oversized(served.url, "/api/agent/recordings", 100, chunked=False, headers=wrong).status == 401
+    )
+    with httpx.Client(base_url=served.url) as client:
+        admitted = client.post(
+            "/api/agent/recordings", json={"court": "c"}, headers={"Authorization": f"Bearer {AGENT_TOKEN}"}
+        )
+        assert admitted.status_code == 422  # through the gate: the route parsed the (bad) report
