@@ -126,6 +126,12 @@ class StreamingSettings(BaseSettings):
     keep_alive_seconds: int = Field(
         default=5, ge=1, le=120, description="an idle keep-alive connection is closed after this long"
     )
+    header_timeout_seconds: float = Field(
+        default=10.0,
+        ge=0.5,
+        le=120.0,
+        description="a connection whose request line and headers are not complete this long is closed",
+    )
     max_header_bytes: int = Field(
         default=16 * 1024,
         ge=4 * 1024,
