@@ -35,6 +35,7 @@ from portal.records.reconciler import PeriodicReconciler, reconcile_now
 from portal.records.storage import archive_store
 from portal.settings import PortalSettings
 from portal.web.app import create_app
+from streaming.server.http_protocol import h11_with_header_timeout
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +126,17 @@ def _serve(settings: PortalSettings, args: argparse.Namespace) -> int:
         with contextlib.ExitStack() as stack:
             if args.reconcile_every > 0:
                 stack.enter_context(PeriodicReconciler(app.state.portal, args.reconcile_every))
-            uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=False)
+            uvicorn.run(
+                app,
+                host=args.host,
+                port=args.port,
+                log_level="info",
+                proxy_headers=False,
+                http=h11_with_header_timeout(settings.portal_header_timeout_seconds),
+                h11_max_incomplete_event_size=settings.portal_max_header_bytes,
+                timeout_keep_alive=settings.portal_keep_alive_seconds,
+                limit_concurrency=settings.portal_max_connections,
+            )
     return 0
 
 

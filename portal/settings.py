@@ -83,6 +83,40 @@ class PortalSettings(BaseSettings):
     portal_broadcast_check_seconds: float = Field(
         default=5.0, ge=0.5, le=60.0, description="how often the portal reconciles public broadcasts"
     )
+    portal_max_body_bytes: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        le=16 * 1024 * 1024,
+        description="largest request body (forms, JSON) any route accepts; larger is refused with 413 "
+        "before it is read",
+    )
+    portal_max_sdp_bytes: int = Field(
+        default=128 * 1024,
+        ge=4 * 1024,
+        le=1024 * 1024,
+        description="largest WHIP/WHEP offer accepted under /live",
+    )
+    portal_keep_alive_seconds: int = Field(
+        default=5, ge=1, le=120, description="an idle keep-alive connection is closed after this long"
+    )
+    portal_header_timeout_seconds: float = Field(
+        default=10.0,
+        ge=0.5,
+        le=120.0,
+        description="a connection whose request line and headers are not complete this long is closed",
+    )
+    portal_max_header_bytes: int = Field(
+        default=16 * 1024,
+        ge=4 * 1024,
+        le=256 * 1024,
+        description="request line and headers larger than this are refused (431/400) while being read",
+    )
+    portal_max_connections: int = Field(
+        default=500,
+        ge=10,
+        le=100_000,
+        description="open connections and requests in progress at most; beyond, uvicorn answers 503",
+    )
 
     def resolved_database_url(self) -> str:
         """The SQLAlchemy URL to use: ``database_url`` or the default SQLite file under ``data_dir``."""

@@ -21,6 +21,10 @@ class FeedTakenError(StreamingError):
     """Another device is publishing this feed right now."""
 
 
+class SessionLimitError(StreamingError):
+    """A device already holds as many WHIP sessions as it may (``max_sessions_per_device``)."""
+
+
 class SessionNotFoundError(StreamingError):
     """No WHIP/WHEP session exists under the requested id."""
 

@@ -92,9 +92,57 @@ class StreamingSettings(BaseSettings):
     node_modules: Path = Field(default=Path("node_modules"), description="where npm installed hls.js")
     lost_feed_seconds: float = Field(
         default=20.0,
-        ge=0.0,
+        ge=0.5,
         le=3600.0,
-        description="a feed whose publisher left stays listed (as lost) this long",
+        description="a feed whose publisher left stays listed (as lost) this long; a publisher that "
+        "sends no media this long is disconnected",
+    )
+    ingest_connect_seconds: float = Field(
+        default=15.0,
+        ge=0.2,
+        le=120.0,
+        description="a WHIP session whose peer connection is not up this long after its answer is "
+        "closed and its feed freed (a publisher that never completes ICE)",
+    )
+    max_sessions_per_device: int = Field(
+        default=8,
+        ge=1,
+        le=64,
+        description="WHIP sessions one device may hold at once (connecting or live); one more is "
+        "refused with 429",
+    )
+    max_sdp_bytes: int = Field(
+        default=128 * 1024,
+        ge=4 * 1024,
+        le=1024 * 1024,
+        description="largest WHIP/WHEP offer body accepted (413 beyond, refused before it is read)",
+    )
+    max_body_bytes: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        le=16 * 1024 * 1024,
+        description="largest body of any other request to the live server (operator forms and JSON)",
+    )
+    keep_alive_seconds: int = Field(
+        default=5, ge=1, le=120, description="an idle keep-alive connection is closed after this long"
+    )
+    header_timeout_seconds: float = Field(
+        default=10.0,
+        ge=0.5,
+        le=120.0,
+        description="a connection whose request line and headers are not complete this long is closed",
+    )
+    max_header_bytes: int = Field(
+        default=16 * 1024,
+        ge=4 * 1024,
+        le=256 * 1024,
+        description="request line and headers larger than this are refused while being read",
+    )
+    max_connections: int = Field(
+        default=500,
+        ge=10,
+        le=100_000,
+        description="open connections and requests in progress at most; beyond, uvicorn answers 503",
     )
     keyframe_request_seconds: float = Field(
         default=2.0, ge=0.5, le=30.0, description="at most one keyframe request upstream per feed this often"

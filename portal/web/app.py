@@ -21,6 +21,8 @@ from portal.review.gate import PlaybackGate
 from portal.review.playback import PlaylistTexts
 from portal.review.track_cache import TrackCache
 from portal.settings import Environment, PortalSettings
+from portal.web.agent_gate import AgentTokenGate
+from portal.web.body_limits import portal_body_limits, too_large
 from portal.web.context import PortalContext
 from portal.web.http_errors import install_error_handlers
 from portal.web.live_wall import LIVE_PREFIX, WALL_PATH, gated_live_app
@@ -43,6 +45,7 @@ from portal.web.routers import (
 )
 from portal.web.security_headers import SecurityHeadersMiddleware, content_security_policy, origin_of
 from portal.web.templates import make_environment
+from streaming.server.body_limit import BodyLimitMiddleware
 from streaming.server.service import LiveService
 from streaming.settings import StreamingSettings
 
@@ -157,6 +160,10 @@ def create_app(
     media_origins = [origin_of(store.config.endpoint)] if store is not None else []
     if live is not None and live.public_base_url:  # public live media from a CDN / object-store prefix
         media_origins.append(origin_of(live.public_base_url))
+    # an oversized body is refused before any route, form or JSON parser reads it (inside the
+    # security headers, so the 413 page carries them too)
+    app.add_middleware(AgentTokenGate, agent_token=context.agent_token)  # before its body is read
+    app.add_middleware(BodyLimitMiddleware, limits=portal_body_limits(settings), too_large=too_large)
     app.add_middleware(
         SecurityHeadersMiddleware,
         csp=content_security_policy(media_origins),

@@ -13,10 +13,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Scope
 
 from streaming.server import routes_public, routes_wall, routes_webrtc
 from streaming.server.auth import Authorizer, DeviceTokens, TokenAuthorizer, deny_all
+from streaming.server.body_limit import CLOSE_HEADERS, BodyLimitMiddleware, BodyLimits
 from streaming.server.http_errors import install_error_handlers
 from streaming.server.service import LiveService
 from streaming.settings import StreamingSettings
@@ -53,7 +56,20 @@ def create_app(
     app.include_router(routes_wall.router)
     app.include_router(routes_public.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(BodyLimitMiddleware, limits=body_limits(settings), too_large=too_large)
     return app
+
+
+def body_limits(settings: StreamingSettings) -> BodyLimits:
+    """Offers (WHIP, WHEP) up to ``max_sdp_bytes``; every other body up to ``max_body_bytes``."""
+    sdp = settings.max_sdp_bytes
+    return BodyLimits(settings.max_body_bytes, (("/whip/", sdp), ("/whep/", sdp)))
+
+
+def too_large(_scope: Scope, limit: int) -> ASGIApp:
+    """The live server's 413: JSON ``{"detail": …}`` like its other errors."""
+    detail = f"the request body is larger than {limit} bytes"
+    return JSONResponse({"detail": detail}, status_code=413, headers=CLOSE_HEADERS)
 
 
 def default_authorizer(settings: StreamingSettings) -> Authorizer:

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from streaming.errors import StreamingError
 from streaming.server.app import create_app
+from streaming.server.http_protocol import h11_with_header_timeout
 from streaming.server.service import LiveService
 from streaming.settings import StreamingSettings
 
@@ -47,5 +48,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         logger.warning("COURTREC_STREAMING_OPERATOR_TOKEN is not set: the wall and WHEP refuse everyone")
     if not settings.device_tokens:
         logger.warning("COURTREC_STREAMING_DEVICE_TOKENS is not set: no device can publish")
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        http=h11_with_header_timeout(settings.header_timeout_seconds),
+        h11_max_incomplete_event_size=settings.max_header_bytes,
+        timeout_keep_alive=settings.keep_alive_seconds,
+        limit_concurrency=settings.max_connections,
+    )
     return 0

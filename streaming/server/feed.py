@@ -98,7 +98,8 @@ class Feed:
         self._tasks: set[asyncio.Task[bool]] = set()
         self.kinds = MEDIA_KINDS  # until a publisher says what it sends
         self.last_frame_at: float | None = None  # of the main kind
-        self.ingest_connected = False
+        self.ingest_attached = False  # a publisher session holds the feed (connecting or live)
+        self.ingest_connected = False  # ... and its media has arrived: only then is the feed live
         self.disconnected_at: float | None = time.monotonic()
         self.packets = 0
 
@@ -114,10 +115,13 @@ class Feed:
 
     def attach_ingest(self, requester: KeyframeRequester, kinds: frozenset[str] = MEDIA_KINDS) -> None:
         """A new publisher connection, sending ``kinds``, feeds this feed from now on (replacing any
-        earlier one). Raises ValueError for kinds other than a non-empty subset of video and audio."""
+        earlier one). The feed counts as connected from its first packet on (:meth:`publish`), not
+        from here: a publisher that never completes ICE never makes it live. Raises ValueError for
+        kinds other than a non-empty subset of video and audio."""
         self.kinds = checked_kinds(kinds)
         self._requester = requester
-        self.ingest_connected = True
+        self.ingest_attached = True
+        self.ingest_connected = False
         self.disconnected_at = None
         for timeline in self._timelines.values():
             timeline.restart()
@@ -127,6 +131,7 @@ class Feed:
         """The publisher connection that used ``requester`` ended (a newer one may have replaced it)."""
         if self._requester == requester:  # bound methods are equal, never identical
             self._requester = None
+            self.ingest_attached = False
             self.ingest_connected = False
             self.disconnected_at = time.monotonic()
 
@@ -152,6 +157,8 @@ class Feed:
         if packet.pts is None or packet.time_base is None:
             return
         packet.pts = self._timelines[kind].rebase(packet.pts, packet.time_base)
+        if self.ingest_attached:
+            self.ingest_connected = True  # media flows from the current publisher
         if kind == self.main_kind:
             self.last_frame_at = now
         self.packets += 1

@@ -17,6 +17,7 @@ from streaming.errors import (
     FeedTakenError,
     HlsError,
     InvalidNameError,
+    SessionLimitError,
     SessionNotFoundError,
     SignalingError,
     StreamingError,
@@ -31,6 +32,7 @@ _STATUS_BY_ERROR: tuple[tuple[type[StreamingError], int], ...] = (
     (FeedNotFoundError, 404),
     (SessionNotFoundError, 404),
     (FeedTakenError, 409),  # another device publishes the feed now
+    (SessionLimitError, 429),  # the device holds its maximum of sessions: end one first
     (FaceMaskingError, 409),  # masking asked for, not available here: never opened unmasked
     (HlsError, 503),  # the public store failed; retried in the background
 )

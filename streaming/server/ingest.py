@@ -3,12 +3,17 @@
 Received H.264 and Opus frames are taken before aiortc's decoder (``receiver_hooks``) and handed
 to the feed as packets; the data channel ``telemetry`` goes to the telemetry board. A publication
 carries H.264 video with or without Opus audio, or Opus audio alone (a courtroom microphone).
+
+A session that is not connected ``connect_seconds`` after its answer (the publisher never completed
+ICE), or that sends no media for ``idle_seconds`` once connected, is closed by its watchdog, which
+frees its feed for the next publisher.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 
 import av
@@ -50,7 +55,11 @@ class IngestSession:
         policy: IcePolicy,
         telemetry: TelemetryBoard,
         on_closed: Callable[[IngestSession], None],
+        connect_seconds: float = 15.0,
+        idle_seconds: float = 20.0,
     ) -> None:
+        """``connect_seconds`` and ``idle_seconds`` bound how long the session may stay without a
+        connection, and without media once connected, before its watchdog closes it."""
         self.session_id = session_id
         self.device_id = device_id
         self.feed = feed
@@ -65,6 +74,11 @@ class IngestSession:
         self._pc.on("track", self._on_track)
         self._pc.on("datachannel", self._on_datachannel)
         self._pc.on("connectionstatechange", self._on_state)
+        self._connect_seconds = connect_seconds
+        self._idle_seconds = idle_seconds
+        self._connected = asyncio.Event()
+        self._last_media_at = time.monotonic()
+        self._watchdog: asyncio.Task[None] | None = None
 
     async def answer(self, offer_sdp: str) -> str:
         """Apply the publisher's offer and return our answer SDP (all candidates included).
@@ -91,6 +105,7 @@ class IngestSession:
         except NEGOTIATION_ERRORS as exc:
             raise SignalingError(f"cannot negotiate the WHIP offer: {exc}") from exc
         self.feed.attach_ingest(self._request_keyframe, kinds)
+        self._watchdog = asyncio.ensure_future(self._watch())
         return self._pc.localDescription.sdp
 
     async def close(self) -> None:
@@ -101,6 +116,8 @@ class IngestSession:
         self.feed.detach_ingest(self._request_keyframe)
         for task in list(self._tasks):
             task.cancel()
+        if self._watchdog is not None and self._watchdog is not asyncio.current_task():
+            self._watchdog.cancel()
         await self._pc.close()
         self._on_closed(self)
 
@@ -117,6 +134,7 @@ class IngestSession:
         try:
             while True:
                 packet = await track.recv()
+                self._last_media_at = time.monotonic()
                 if isinstance(packet, av.Packet):
                     self.feed.publish(track.kind, packet)
         except MediaStreamError:
@@ -148,5 +166,34 @@ class IngestSession:
     async def _on_state(self) -> None:
         state = self._pc.connectionState
         logger.info("ingest %s (%s): connection %s", self.session_id, self.feed.feed_id, state)
+        if state == "connected":
+            self._connected.set()
         if state in ("failed", "closed"):
             await self.close()
+
+    async def _watch(self) -> None:
+        """Close the session when it does not connect in time, or its media stops."""
+        try:
+            await asyncio.wait_for(self._connected.wait(), self._connect_seconds)
+        except TimeoutError:
+            logger.warning(
+                "ingest %s (%s): not connected after %.1f s; closing it",
+                self.session_id,
+                self.feed.feed_id,
+                self._connect_seconds,
+            )
+            await self.close()
+            return
+        self._last_media_at = max(self._last_media_at, time.monotonic())
+        while not self._closed:
+            silent_for = time.monotonic() - self._last_media_at
+            if silent_for >= self._idle_seconds:
+                logger.warning(
+                    "ingest %s (%s): no media for %.1f s; closing it",
+                    self.session_id,
+                    self.feed.feed_id,
+                    silent_for,
+                )
+                await self.close()
+                return
+            await asyncio.sleep(self._idle_seconds - silent_for)

@@ -15,7 +15,13 @@ import logging
 import secrets
 import time
 
-from streaming.errors import FeedNotFoundError, FeedTakenError, SessionNotFoundError, SignalingError
+from streaming.errors import (
+    FeedNotFoundError,
+    FeedTakenError,
+    SessionLimitError,
+    SessionNotFoundError,
+    SignalingError,
+)
 from streaming.feed_id import feed_id_of
 from streaming.ice import IcePolicy
 from streaming.public.broadcasts import PublicBroadcasts, TransformFactory
@@ -85,7 +91,8 @@ class LiveService:
         return feed
 
     def listed_feeds(self) -> list[Feed]:
-        """Feeds with a publisher now, or lost less than ``lost_feed_seconds`` ago, by id."""
+        """Feeds with a publisher now (connecting or live), or lost less than ``lost_feed_seconds``
+        ago, by id."""
         now = time.monotonic()
         return [feed for _, feed in sorted(self._feeds.items()) if self._listed(feed, now)]
 
@@ -133,14 +140,23 @@ class LiveService:
         """Accept a WHIP offer from ``device_id``; returns the session id and answer SDP.
 
         A newer publication of the same feed by the same device replaces the older one (the
-        publisher reconnected). Raises SignalingError, InvalidNameError (bad names),
-        FeedTakenError (another device publishes that feed now).
+        publisher reconnected). The session counts against the device's cap from this call on,
+        while it connects. Raises SignalingError, InvalidNameError (bad names), FeedTakenError
+        (another device publishes that feed now), SessionLimitError (the device holds
+        ``max_sessions_per_device`` sessions of other feeds).
         """
         self._start_reaper()
         feed_id = feed_id_of(room, stream)
         holders = {s.device_id for s in self._ingests.values() if s.feed.feed_id == feed_id}
         if holders - {device_id}:
             raise FeedTakenError(f"feed {feed_id} is being published by another device")
+        others = [s for s in self._ingests.values() if s.device_id == device_id and s.feed.feed_id != feed_id]
+        cap = self.settings.max_sessions_per_device
+        if len(others) >= cap:
+            raise SessionLimitError(
+                f"device {device_id} already holds {len(others)} WHIP sessions (at most {cap}); "
+                "end one (DELETE its session URL) before publishing another feed"
+            )
         feed = self.feed_or_create(room, stream, device_id)
         session_id = secrets.token_urlsafe(16)
         session = IngestSession(
@@ -150,18 +166,24 @@ class LiveService:
             policy=self.policy,
             telemetry=self.telemetry,
             on_closed=self._ingest_closed,
+            connect_seconds=self.settings.ingest_connect_seconds,
+            idle_seconds=self.settings.lost_feed_seconds,
         )
+        previous = [s for s in self._ingests.values() if s.feed is feed]
+        self._ingests[session_id] = session  # held while it negotiates: the cap and feed see it
         try:
             answer = await session.answer(offer_sdp)
         except SignalingError:
             await session.close()
             raise
-        previous = [s for s in self._ingests.values() if s.feed is feed]
-        self._ingests[session_id] = session
         for old in previous:
             logger.info("feed %s: publisher reconnected; closing session %s", feed.feed_id, old.session_id)
             await old.close()
         return SessionAnswer(session_id, answer)
+
+    def session_count(self, device_id: str) -> int:
+        """The WHIP sessions ``device_id`` holds now (connecting or live)."""
+        return sum(1 for s in self._ingests.values() if s.device_id == device_id)
 
     async def unpublish(self, session_id: str, device_id: str) -> None:
         """End a publication (WHIP DELETE); raises SessionNotFoundError unless ``device_id`` owns it."""
@@ -276,7 +298,7 @@ class LiveService:
 
     def _listed(self, feed: Feed, now: float) -> bool:
         lost_for = self.settings.lost_feed_seconds
-        return feed.ingest_connected or (
+        return feed.ingest_attached or (
             feed.disconnected_at is not None and now - feed.disconnected_at < lost_for
         )
 

@@ -27,6 +27,8 @@ class PublicStatus:
 class FeedStatus:
     """One listed feed, for the wall.
 
+    ``connected`` is True once media from the current publisher has arrived (a publisher still
+    negotiating, or one that never completed ICE, is listed but not connected);
     ``kinds`` is sorted (``("audio", "video")``, ``("video",)`` or ``("audio",)``);
     ``seconds_since_frame`` counts from the last packet of the main kind (None before the first);
     ``telemetry`` is the latest report as JSON with ``age_seconds``, None when none came.
