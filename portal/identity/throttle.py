@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal.models import LoginThrottle
@@ -165,12 +166,26 @@ def _until(state: LoginThrottle) -> datetime:
 
 def _current(db: Session, key: str, now: datetime, *, done: Callable[[LoginThrottle], bool]) -> LoginThrottle:
     """The row of ``key``, started afresh when its window has passed or its lock (``done``) ran out."""
-    state = db.get(LoginThrottle, key)
-    if state is None:
-        state = LoginThrottle(key=key, failures=0, window_started_at=now)
-        db.add(state)
-    elif now - state.window_started_at >= WINDOW or (done(state) and not _held(state, now)):
+    state = _row(db, key, now)
+    if now - state.window_started_at >= WINDOW or (done(state) and not _held(state, now)):
         state.failures, state.window_started_at, state.locked_until = 0, now, None
+    return state
+
+
+def _row(db: Session, key: str, now: datetime) -> LoginThrottle:
+    """The row of ``key``, created when missing, and locked for this transaction (on PostgreSQL;
+    SQLite writers are serialised already) so that concurrent failures all count."""
+    state = db.get(LoginThrottle, key, with_for_update=True)
+    if state is not None:
+        return state
+    try:
+        with db.begin_nested():
+            state = LoginThrottle(key=key, failures=0, window_started_at=now)
+            db.add(state)
+    except IntegrityError:  # a concurrent failure created it first
+        state = db.get(LoginThrottle, key, with_for_update=True, populate_existing=True)
+        if state is None:
+            raise
     return state
 
 
@@ -186,11 +201,7 @@ def _count_addresses(db: Session, identifier: str, now: datetime) -> None:
     )
     if (addresses or 0) < ACCOUNT_MAX_ADDRESSES:
         return
-    key = _account_key(identifier)
-    account = db.get(LoginThrottle, key)
-    if account is None:
-        account = LoginThrottle(key=key, failures=0, window_started_at=now)
-        db.add(account)
+    account = _row(db, _account_key(identifier), now)
     account.failures, account.window_started_at = addresses or 0, now
     account.locked_until = now + ACCOUNT_LOCK
     db.flush()
