@@ -22,10 +22,16 @@ DEMO_ROOM = "demo-courtroom-1"
 DEMO_CASE_CODE = "2026-demo-civ-0001"
 
 
-def _run(command: list[str], env: dict[str, str], log: Path) -> str:
+def _run(command: list[str], env: dict[str, str], log: Path, *, secret_output: bool = False) -> str:
+    """Run ``command``, appending its stderr (and its stdout unless ``secret_output``) to ``log``;
+    returns its stdout."""
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
     with log.open("a") as handle:
-        handle.write(result.stdout + result.stderr)
+        if secret_output:
+            handle.write(f"{' '.join(command[1:4])}: output (demo credentials) shown on the terminal only\n")
+        else:
+            handle.write(result.stdout)
+        handle.write(result.stderr)
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(command[1:4])} failed; see {log}")
     return result.stdout
@@ -51,7 +57,8 @@ def start_portal(
         recording,
         "--live-hearing",
     ]
-    demo = json.loads(_run(seed, portal_env, log).strip().splitlines()[-1])
+    # the seed prints the demo passwords: they go to the terminal (run_system prints them), never a log
+    demo = json.loads(_run(seed, portal_env, log, secret_output=True).strip().splitlines()[-1])
     server = subprocess.Popen(
         [*portal, "serve", "--port", str(PORTAL_PORT), "--data", str(portal_data), "--reconcile-every", "30"],
         env={**portal_env, **live_env},

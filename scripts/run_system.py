@@ -79,11 +79,16 @@ def _live_settings(data: Path) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def main() -> int:
+    # Owner only, as in every ``python -m`` entry point: the store, spools, database and logs under
+    # --data are 0700 directories and 0600 files (the children inherit the umask).
+    os.umask(0o077)
     parser = argparse.ArgumentParser(description="run courtrec on its embedded defaults")
     parser.add_argument("--data", type=Path, default=Path(".run"))
     parser.add_argument("--port", type=int, default=8333)
     args = parser.parse_args()
     data: Path = args.data.resolve()
+    data.mkdir(parents=True, exist_ok=True)
+    data.chmod(0o700)  # a --data left by a run before the umask was set is closed as well
     stop = StopRequest()  # not a threading.Event: see archive/stop_request.py
     stop.install()
     with EmbeddedStore(data / "store", port=args.port) as store:

@@ -180,9 +180,11 @@ class Portal:
     backend: str
     clients: list[TestClient] = dataclasses.field(default_factory=list)
 
-    def client(self) -> TestClient:
-        """A new browser: its own cookie jar, https (Secure cookies work)."""
-        client = TestClient(self.app, base_url="https://testserver", follow_redirects=False)
+    def client(self, address: str = "testclient") -> TestClient:
+        """A new browser at the client ``address``: its own cookie jar, https (Secure cookies work)."""
+        client = TestClient(
+            self.app, base_url="https://testserver", follow_redirects=False, client=(address, 50000)
+        )
         client.__enter__()
         self.clients.append(client)
         return client

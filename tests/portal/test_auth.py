@@ -68,48 +68,67 @@ def test_sign_in_form_without_csrf_token_is_refused(portal: Portal) -> None:
     assert response.status_code == 403
 
 
-def test_five_failures_lock_the_account_for_ten_minutes_with_a_generic_error(portal: Portal) -> None:
-    client = portal.client()
-    answers = []
-    for _ in range(5):
-        response = client.post(
-            "/api/session/staff", json={"identifier": "clerk-a", "password": "wrong password"}
-        )
-        answers.append((response.status_code, response.json()))
-    locked = client.post("/api/session/staff", json={"identifier": "clerk-a", "password": STAFF_PASSWORD})
-    unknown = client.post("/api/session/staff", json={"identifier": "nobody-here", "password": "whatever1"})
-    assert {a for a, _ in answers} == {401}
-    assert locked.status_code == 401 and unknown.status_code == 401
-    assert locked.json() == unknown.json() == answers[0][1] == {"detail": GENERIC_FAILURE}
+def _fail_patiently(portal: Portal, client: TestClient, identifier: str, times: int) -> list[str]:
+    """Fail ``times`` sign-ins, waiting out each progressive delay; returns the answers' messages."""
+    messages = []
+    for _ in range(times):
+        response = client.post("/api/session/staff", json={"identifier": identifier, "password": "wrong pw"})
+        assert response.status_code == 401
+        messages.append(response.json()["detail"])
+        if "秒后再试" in messages[-1]:
+            portal.clock.advance(timedelta(seconds=int(messages[-1].split("请在 ")[1].split(" 秒")[0])))
+    return messages
+
+
+def test_five_failures_lock_the_address_out_of_the_account_for_ten_minutes(portal: Portal) -> None:
+    attacker = portal.client(address="203.0.113.66")
+    messages = _fail_patiently(portal, attacker, "clerk-a", 5)
+    assert messages[0].startswith(GENERIC_FAILURE) and "还可尝试 4 次" in messages[0]
+    assert "请在 10 分钟后再试" in messages[-1]
+    locked = attacker.post("/api/session/staff", json={"identifier": "clerk-a", "password": STAFF_PASSWORD})
+    assert locked.status_code == 401 and "分钟后再试" in locked.json()["detail"]
+    owner = portal.client(address="198.51.100.7")  # the clerk's own address is not held back
+    assert (
+        owner.post(
+            "/api/session/staff", json={"identifier": "clerk-a", "password": STAFF_PASSWORD}
+        ).status_code
+        == 200
+    )
     portal.clock.advance(timedelta(minutes=9, seconds=59))
     assert (
-        client.post(
+        attacker.post(
             "/api/session/staff", json={"identifier": "clerk-a", "password": STAFF_PASSWORD}
         ).status_code
         == 401
     )
     portal.clock.advance(timedelta(seconds=2))
     assert (
-        client.post(
+        attacker.post(
             "/api/session/staff", json={"identifier": "clerk-a", "password": STAFF_PASSWORD}
         ).status_code
         == 200
     )
+    unknown = _fail_patiently(portal, portal.client(address="203.0.113.67"), "nobody-here", 5)
+    assert messages == unknown  # the same answers whether or not the account exists
 
 
-def test_party_sign_in_is_throttled_per_case_number(portal: Portal) -> None:
+def test_party_sign_in_is_throttled_per_case_number_and_address(portal: Portal) -> None:
     client = portal.client()
-    for _ in range(5):
+    for attempt in range(5):
         response = _form_login(client, "/case-login", CASE_A, "not-the-password")
         assert response.status_code == 401
         assert GENERIC_FAILURE in response.text
+        if attempt >= 2:  # progressive delays before the lock
+            portal.clock.advance(timedelta(seconds=2 ** (attempt + 1)))
     response = _form_login(client, "/case-login", CASE_A, portal.world.password_a)
     assert response.status_code == 401  # locked even with the right password
+    assert "分钟后再试" in response.text
     other = portal.party(CASE_B, portal.world.password_b)  # other cases are not affected
     assert other.get("/api/my-case").status_code == 200
     with portal.db_factory() as db:
         failures = db.scalars(select(AuditRecord).where(AuditRecord.action == "sign_in_failed")).all()
     assert len(failures) == 6 and {f.outcome for f in failures} == {"denied"}
+    assert "throttled: pair_lock" in max(failures, key=lambda f: f.seq).detail
 
 
 def test_unknown_case_number_and_wrong_password_look_the_same(portal: Portal) -> None:
@@ -126,6 +145,7 @@ def test_address_throttling_stops_password_spraying(portal: Portal) -> None:
         client.post("/api/session/staff", json={"identifier": f"user-{number}", "password": "Spring2026!"})
     response = client.post("/api/session/staff", json={"identifier": "clerk-a", "password": STAFF_PASSWORD})
     assert response.status_code == 401  # the address is locked for ten minutes
+    assert "网络地址" in response.json()["detail"]
 
 
 def test_idle_timeout(portal: Portal) -> None:

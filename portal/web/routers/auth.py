@@ -143,7 +143,7 @@ def _form_sign_in(
         _attempt(request, context, Credentials.model_construct(identifier=identifier, password=password)),
     )
     if result.token is None:
-        return _form_page(request, context, kind, error=GENERIC_FAILURE, identifier=identifier, status=401)
+        return _form_page(request, context, kind, error=result.message, identifier=identifier, status=401)
     response = RedirectResponse(str(_FORMS[kind]["next"]), status_code=303)
     set_session_cookie(response, context, result.token)
     response.delete_cookie(
@@ -236,7 +236,7 @@ def api_sign_in(
     """Sign in as staff or as a party; sets the session cookie and returns the CSRF token."""
     result = _sign_in(context, kind, _attempt(request, context, credentials))
     if result.token is None:
-        raise AuthenticationError(GENERIC_FAILURE)
+        raise AuthenticationError(result.message)
     with transaction(context.sessions) as db:
         principal = resolve_principal(
             db, result.token, now=context.clock.now(), policy=context.session_policy
