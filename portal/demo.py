@@ -200,7 +200,7 @@ def _grant_demo_recording(
 ) -> str | None:
     recording = db.get(Recording, recording_id)
     if recording is not None and recording.case_id is None:
-        link_recording(db, recording)  # indexed before the demo case existed
+        link_recording(db, recording, now=now)  # indexed before the demo case existed
     if recording is None or recording.case_id != party.case_id or not recording.in_bucket:
         return None
     existing = db.scalar(select(Grant).where(Grant.party_id == party.id, Grant.recording_id == recording_id))

@@ -49,6 +49,7 @@ class AuditAction(StrEnum):
     RECORDING_REPORTED = "recording_reported"
     RECORDINGS_RECONCILED = "recordings_reconciled"
     RECORDING_VERIFIED = "recording_verified"
+    RECORDING_LINK_ALARM = "recording_link_alarm"
     REVIEW_APPLIED = "review_applied"
     REVIEW_APPROVED = "review_approved"
     REVIEW_REJECTED = "review_rejected"

@@ -3,7 +3,7 @@
 from portal.models.audit import AuditRecord
 from portal.models.cases import Case, CaseEvent, Hearing, HearingStatus, Notice, Party, ProcedureKind
 from portal.models.org import STAFF_ROLES, Court, Courtroom, Role, User
-from portal.models.recordings import Recording, Verification
+from portal.models.recordings import LinkAlarm, Recording, Verification
 from portal.models.review import Grant, ReviewRequest, ReviewStatus
 from portal.models.security import LoginThrottle, WebSession
 
@@ -17,6 +17,7 @@ __all__ = [
     "Grant",
     "Hearing",
     "HearingStatus",
+    "LinkAlarm",
     "LoginThrottle",
     "Notice",
     "Party",

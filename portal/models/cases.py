@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Date, ForeignKey, String, Text, false
+from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base, UTCDateTime
@@ -35,13 +35,19 @@ class HearingStatus(StrEnum):
 
 
 class Case(Base):
-    """A case, e.g. number （2026）京0105民初1234号; ``agent_code`` is the ASCII id agents may journal."""
+    """A case, e.g. number （2026）京0105民初1234号; ``agent_code`` is the ASCII id agents may journal.
+
+    The number is unique across courts (it is the party's sign-in name and names its court); the
+    agent code only within the case's court: two courts may code their cases alike, and a recording
+    links only to a case of its own court.
+    """
 
     __tablename__ = "cases"
+    __table_args__ = (UniqueConstraint("court_id", "agent_code", name="uq_cases_court_id_agent_code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(64), unique=True)
-    agent_code: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    agent_code: Mapped[str | None] = mapped_column(String(64), default=None)
     court_id: Mapped[int] = mapped_column(ForeignKey("courts.id"), index=True)
     name: Mapped[str] = mapped_column(String(300))
     cause: Mapped[str] = mapped_column(String(200))

@@ -20,18 +20,30 @@ class Verification(StrEnum):
     FAILED = "failed"
 
 
+class LinkAlarm(StrEnum):
+    """Why a recording was left for a person to link instead of being linked by the index."""
+
+    UNKNOWN_COURT = "unknown_court"  # the journaled court is not a court of the portal
+    COURT_MISMATCH = "court_mismatch"  # the object keys name another court than the journal
+    AMBIGUOUS = "ambiguous"  # more than one case or hearing of its court could be its own
+    CONFLICTING_REPORT = "conflicting_report"  # a later report or scan names another court/room/case
+    CROSS_COURT_LINK = "cross_court_link"  # linked to another court's case before migration 0003
+
+
 class Recording(Base):
     """One recording (``recording_id`` as the agent named it) and where it belongs.
 
-    ``case_id`` / ``hearing_id`` are resolved from the journaled case and room; ``complete`` means the
-    journal holds a stop event; ``source`` says whether the row came from an agent report or from a
-    bucket scan (a report is confirmed by the next scan).
+    ``court_id`` is the court of the device that made it (its journaled court code); ``case_id`` /
+    ``hearing_id`` are resolved within that court from the journaled case and room, once: a link,
+    when made, never moves. ``link_alarm`` says why a recording was left unlinked (or why a later
+    report was not applied) for a person to decide. ``complete`` means the journal holds a stop event.
     """
 
     __tablename__ = "recordings"
 
     id: Mapped[str] = mapped_column(String(128), primary_key=True)
     court_code: Mapped[str] = mapped_column(String(64), default="")
+    court_id: Mapped[int | None] = mapped_column(ForeignKey("courts.id"), index=True, default=None)
     room: Mapped[str] = mapped_column(String(64), default="")
     journaled_case: Mapped[str] = mapped_column(String(128), default="")
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True, default=None)
@@ -51,3 +63,6 @@ class Recording(Base):
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     reconciled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    link_alarm: Mapped[LinkAlarm | None] = mapped_column(str_enum(LinkAlarm), default=None)
+    link_alarm_detail: Mapped[str] = mapped_column(Text(), default="", server_default="")
+    link_alarm_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

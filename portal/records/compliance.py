@@ -1,6 +1,7 @@
 """The compliance report for court staff: hearings without a complete, verified recording (art. 9,
-"every hearing recorded in full"), recordings whose verification failed, and notices published late
-under an exception (art. 8), each listed with what a clerk needs to follow it up."""
+"every hearing recorded in full"), recordings whose verification failed, recordings the index left
+for a person to link (link alarms), and notices published late under an exception (art. 8), each
+listed with what a clerk needs to follow it up."""
 
 from __future__ import annotations
 
@@ -37,6 +38,18 @@ class FailedRecording:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordingAlarm:
+    """A recording with a link alarm: why the index did not link it (or did not apply a report)."""
+
+    recording_id: str
+    court_code: str
+    case_number: str | None
+    alarm: str
+    detail: str
+    raised_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class LateNotice:
     """A notice published less than three days ahead under a recorded exception."""
 
@@ -55,6 +68,7 @@ class ComplianceReport:
     generated_at: datetime
     hearings_without_verified_recording: list[HearingGap] = field(default_factory=list)
     failed_recordings: list[FailedRecording] = field(default_factory=list)
+    recording_alarms: list[RecordingAlarm] = field(default_factory=list)
     late_notices: list[LateNotice] = field(default_factory=list)
 
 
@@ -75,8 +89,8 @@ def build_report(db: Session, staff: Actor, *, now: datetime) -> ComplianceRepor
         if gap is not None:
             report.hearings_without_verified_recording.append(gap)
     for recording in db.scalars(select(Recording).where(Recording.verification == Verification.FAILED)):
-        case = cases.get(recording.case_id) if recording.case_id is not None else None
-        if case is None and recording.case_id is not None:
+        case = _case_of(recording, cases)
+        if case is None and (recording.case_id is not None or not in_court_scope(staff, recording.court_id)):
             continue  # another court's recording
         report.failed_recordings.append(
             FailedRecording(
@@ -84,6 +98,23 @@ def build_report(db: Session, staff: Actor, *, now: datetime) -> ComplianceRepor
                 case.number if case else None,
                 recording.verified_at,
                 recording.verification_problems,
+            )
+        )
+    alarmed = db.scalars(
+        select(Recording).where(Recording.link_alarm.is_not(None)).order_by(Recording.link_alarm_at)
+    )
+    for recording in alarmed:
+        case = _case_of(recording, cases)
+        if case is None and not in_court_scope(staff, recording.court_id):
+            continue  # another court's (an unknown court's: administrators only)
+        report.recording_alarms.append(
+            RecordingAlarm(
+                recording.id,
+                recording.court_code,
+                case.number if case else None,
+                recording.link_alarm.value if recording.link_alarm else "",
+                recording.link_alarm_detail,
+                recording.link_alarm_at,
             )
         )
     rows = db.execute(
@@ -104,6 +135,11 @@ def build_report(db: Session, staff: Actor, *, now: datetime) -> ComplianceRepor
             )
         )
     return report
+
+
+def _case_of(recording: Recording, cases: dict[int, Case]) -> Case | None:
+    """The recording's case if it is one of ``cases`` (those of the staff member's courts)."""
+    return cases.get(recording.case_id) if recording.case_id is not None else None
 
 
 def _hearing_gap(db: Session, hearing: Hearing, case_number: str) -> HearingGap | None:

@@ -2,18 +2,18 @@
 
 The bucket is the authority. An agent's report makes a recording visible at once; the next scan of
 ``recordings-by-id/`` and the journals confirms or corrects it (segment count, duration, whether the
-recording ended) and marks reported recordings that never reached the bucket. Each recording is
-linked to its case (journaled case = case number or the case's agent code) and to the hearing held
-in its courtroom at its start time.
+recording ended) and marks reported recordings that never reached the bucket. Each recording
+belongs to the court its device journaled and is linked, within that court, to its case and hearing
+(see ``recording_links``); a link never moves, and what cannot be decided is a link alarm.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive import ArchiveError
@@ -23,10 +23,21 @@ from archive.preservation import VerifyReport, find_prefix, verify_recording
 from archive.store import ObjectStore
 from portal.audit.trail import AuditAction, AuditEntry, append
 from portal.errors import StoreError
-from portal.models import Case, Court, Courtroom, Hearing, Recording, Verification
+from portal.models import LinkAlarm, Recording, Verification
+from portal.records.recording_links import claim_court, conflict_with, link_recording, raise_alarm
+
+__all__ = [
+    "LOCATOR_PREFIX",
+    "apply_summary",
+    "complete_in_bucket",
+    "link_recording",
+    "reconcile",
+    "record_verification",
+    "run_verification",
+    "scan_bucket",
+]
 
 LOCATOR_PREFIX = "recordings-by-id/"
-HEARING_MATCH_SLACK = timedelta(hours=1)
 
 
 def scan_bucket(store: ObjectStore, *, skip: frozenset[str] = frozenset()) -> list[RecordingSummary]:
@@ -61,14 +72,20 @@ def _scan_one(store: ObjectStore, recording_id: str) -> RecordingSummary:
 
 
 def apply_summary(db: Session, summary: RecordingSummary, *, now: datetime, in_bucket: bool) -> Recording:
-    """Insert or update the index row of ``summary`` and link it to its case and hearing."""
+    """Insert or update the index row of ``summary`` and link it to its case and hearing.
+
+    A summary naming another court, room or case than the recording was first indexed with changes
+    nothing but raises a CONFLICTING_REPORT alarm on the recording.
+    """
     recording = db.get(Recording, summary.recording_id)
     if recording is None:
         recording = Recording(id=summary.recording_id)
         db.add(recording)
-    recording.court_code = summary.court[:64]
-    recording.room = summary.room[:64]
-    recording.journaled_case = summary.case[:128]
+        claim_court(db, recording, summary, now=now)
+    elif (conflict := conflict_with(recording, summary)) is not None:
+        raise_alarm(db, recording, LinkAlarm.CONFLICTING_REPORT, conflict, now=now)
+        db.flush()
+        return recording
     recording.streams = json.dumps(list(summary.streams))
     recording.segment_count = summary.segment_count
     recording.duration_seconds = summary.duration_seconds
@@ -81,7 +98,7 @@ def apply_summary(db: Session, summary: RecordingSummary, *, now: datetime, in_b
         recording.in_bucket, recording.reconciled_at = True, now
     else:
         recording.reported_at = now
-    link_recording(db, recording)
+    link_recording(db, recording, now=now)
     db.flush()
     return recording
 
@@ -96,7 +113,7 @@ def reconcile(
         apply_summary(db, summary, now=now, in_bucket=True)
         seen.add(summary.recording_id)
     for unlinked in db.scalars(select(Recording).where(Recording.hearing_id.is_(None))):
-        link_recording(db, unlinked)  # hearings scheduled after the recording was indexed
+        link_recording(db, unlinked, now=now)  # hearings scheduled after the recording was indexed
     missing = len(list(db.scalars(select(Recording.id).where(Recording.in_bucket.is_(False)))))
     counts = {"scanned": len(seen), "reported_not_in_bucket": missing}
     append(
@@ -138,31 +155,3 @@ def record_verification(db: Session, report: VerifyReport, *, now: datetime, act
     )
     append(db, entry, at=now)
     return recording
-
-
-def link_recording(db: Session, recording: Recording) -> None:
-    """Link ``recording`` to its case (journaled case number or agent code) and to the hearing held in
-    its courtroom when it started (within an hour of the hearing's times)."""
-    if recording.journaled_case:
-        case = db.scalar(
-            select(Case).where(
-                or_(Case.number == recording.journaled_case, Case.agent_code == recording.journaled_case)
-            )
-        )
-        recording.case_id = case.id if case is not None else recording.case_id
-    if recording.started_at is None or not recording.room:
-        return
-    query = (
-        select(Hearing)
-        .join(Courtroom, Hearing.courtroom_id == Courtroom.id)
-        .join(Court, Courtroom.court_id == Court.id)
-        .where(Courtroom.code == recording.room, Court.code == recording.court_code)
-        .where(Hearing.starts_at <= recording.started_at + HEARING_MATCH_SLACK)
-        .where(Hearing.expected_end_at >= recording.started_at - HEARING_MATCH_SLACK)
-    )
-    if recording.case_id is not None:
-        query = query.where(Hearing.case_id == recording.case_id)
-    hearing = db.scalars(query.order_by(Hearing.starts_at)).first()
-    if hearing is not None:
-        recording.hearing_id = hearing.id
-        recording.case_id = hearing.case_id

@@ -23,6 +23,13 @@ PROBLEM_NAMES = {
     "recording not verified": "录像尚未校验",
     "verification failed": "录像校验失败",
 }
+ALARM_NAMES = {
+    "unknown_court": "录像所属法院不明",
+    "court_mismatch": "录像日志与存储位置的法院不一致",
+    "ambiguous": "录像可能属于多个案件或庭审，需人工关联",
+    "conflicting_report": "后续上报与已登记的法院、法庭或案件不一致，未予采纳",
+    "cross_court_link": "录像曾被关联到其他法院的案件",
+}
 
 
 class ComplianceOut(BaseModel):
@@ -31,6 +38,7 @@ class ComplianceOut(BaseModel):
     generated_at: datetime
     hearings_without_verified_recording: list[dict[str, Any]]
     failed_recordings: list[dict[str, Any]]
+    recording_alarms: list[dict[str, Any]]
     late_notices: list[dict[str, Any]]
 
 
@@ -43,6 +51,7 @@ def api_compliance(context: ContextDep, staff: StaffDep) -> ComplianceOut:
         generated_at=report.generated_at,
         hearings_without_verified_recording=[asdict(g) for g in report.hearings_without_verified_recording],
         failed_recordings=[asdict(r) for r in report.failed_recordings],
+        recording_alarms=[asdict(a) for a in report.recording_alarms],
         late_notices=[asdict(n) for n in report.late_notices],
     )
 
@@ -52,4 +61,5 @@ def compliance_page(request: Request, context: ContextDep, staff: StaffDep) -> H
     """The same report as a page."""
     with transaction(context.sessions) as db:
         report = build_report(db, staff.actor, now=context.clock.now())
-    return render(request, "compliance.html", {"report": report, "problems": PROBLEM_NAMES})
+    values = {"report": report, "problems": PROBLEM_NAMES, "alarms": ALARM_NAMES}
+    return render(request, "compliance.html", values)

@@ -64,6 +64,7 @@ class RecordingOut(BaseModel):
     in_bucket: bool
     verification: str
     verified_at: datetime | None
+    link_alarm: str | None = None
 
 
 class ReconcileOut(BaseModel):
@@ -90,6 +91,7 @@ def _out(r: Recording) -> RecordingOut:
         in_bucket=r.in_bucket,
         verification=r.verification.value,
         verified_at=r.verified_at,
+        link_alarm=r.link_alarm.value if r.link_alarm else None,
     )
 
 

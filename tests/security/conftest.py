@@ -1,0 +1,21 @@
+"""Security tests run on the portal test world (two courts, SQLite and PostgreSQL) of ``tests/portal``."""
+
+from tests.portal.conftest import (
+    pg_cluster,
+    portal,
+    postgresql_template,
+    recording_store,
+    session_now,
+    sqlite_template,
+    template,
+)
+
+__all__ = [
+    "pg_cluster",
+    "portal",
+    "postgresql_template",
+    "recording_store",
+    "session_now",
+    "sqlite_template",
+    "template",
+]
