@@ -41,6 +41,7 @@ def live_portal(
         ice_host_addresses=["127.0.0.1"],
         ice_allowed_networks=["127.0.0.0/8"],
         device_tokens={DEVICE_ID: SecretStr(DEVICE_TOKEN)},
+        device_rooms={DEVICE_ID: ["room-a/*"]},
         public_dir=tmp_path / "public-live",
     )
     clock = FrozenClock(session_now)
