@@ -2,7 +2,7 @@
 
 from portal.models.audit import AuditRecord
 from portal.models.cases import Case, CaseEvent, Hearing, HearingStatus, Notice, Party, ProcedureKind
-from portal.models.org import STAFF_ROLES, Court, Courtroom, Role, User
+from portal.models.org import STAFF_ROLES, Court, Courtroom, OperatorCourt, Role, User
 from portal.models.recordings import Recording, Verification
 from portal.models.review import Grant, ReviewRequest, ReviewStatus
 from portal.models.security import LoginThrottle, WebSession
@@ -19,6 +19,7 @@ __all__ = [
     "HearingStatus",
     "LoginThrottle",
     "Notice",
+    "OperatorCourt",
     "Party",
     "ProcedureKind",
     "Recording",
