@@ -7,6 +7,7 @@ anonymous callers are refused. Devices still publish (WHIP) with their own beare
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -194,12 +195,23 @@ def _operator(portal: Portal, name: str, court_id: int | None, granted: tuple[in
     return portal.staff(name)
 
 
-def _publish_both_courts(portal: Portal) -> TestClient:
-    device = portal.client()
+@contextlib.contextmanager
+def _both_courts_live(device: TestClient) -> Iterator[None]:
+    """``device`` publishes room-a/cam (court A) and room-b/cam (court B) while the block runs.
+
+    (Each TestClient runs the app on its own event loop, and the first one's lifespan stops the live
+    service: ``device`` must be the test's first client, and each WebRTC session is ended from the
+    client that made it.)"""
+    locations = []
     for feed in ("room-a/cam", "room-b/cam"):
         created = device.post(f"/live/whip/{feed}", content=_offer(), headers=DEVICE)
         assert created.status_code == 201, created.text
-    return device
+        locations.append(created.headers["location"])
+    try:
+        yield
+    finally:
+        for location in locations:
+            device.delete(location, headers={"Authorization": f"Bearer {DEVICE_TOKEN}"})
 
 
 def _feed_ids(browser: Browser) -> list[str]:
@@ -209,33 +221,42 @@ def _feed_ids(browser: Browser) -> list[str]:
 
 
 def _watch(browser: Browser, feed: str) -> int:
-    return browser.http.post(f"/live/whep/{feed}", content=_offer("recvonly"), headers=SDP).status_code
+    """The status of a WHEP request for ``feed`` (a session it opens is ended at once)."""
+    response = browser.http.post(f"/live/whep/{feed}", content=_offer("recvonly"), headers=SDP)
+    if response.status_code == 201:
+        assert browser.http.delete(response.headers["location"]).status_code == 200
+    return response.status_code
 
 
 def test_an_operator_sees_only_its_courts_feeds(live_portal: Portal) -> None:
-    _publish_both_courts(live_portal)
+    device = live_portal.client()
     operator_a = live_portal.staff("operator-a")
+    operator_b = _operator(live_portal, "operator-b", live_portal.world.court_b)
+    nowhere = _operator(live_portal, "operator-none", None)
+    with _both_courts_live(device):
+        _see_own_court_only(operator_a, operator_b, nowhere)
+
+
+def _see_own_court_only(operator_a: Browser, operator_b: Browser, nowhere: Browser) -> None:
     assert _feed_ids(operator_a) == ["room-a/cam"]
     assert operator_a.get("/live/api/telemetry").json() == {}
     assert _watch(operator_a, "room-b/cam") == 404  # as if it did not exist
     assert _watch(operator_a, "room-a/cam") == 201
-    operator_b = _operator(live_portal, "operator-b", live_portal.world.court_b)
     assert _feed_ids(operator_b) == ["room-b/cam"]
     assert _watch(operator_b, "room-a/cam") == 404
-    nowhere = _operator(live_portal, "operator-none", None)
     assert _feed_ids(nowhere) == []
     assert _watch(nowhere, "room-a/cam") == 404
 
 
 def test_a_provincial_operator_granted_both_courts_and_an_admin_see_both(live_portal: Portal) -> None:
-    _publish_both_courts(live_portal)
+    device = live_portal.client()
     world = live_portal.world
     provincial = _operator(live_portal, "operator-province", world.court_a, granted=(world.court_b,))
-    assert _feed_ids(provincial) == ["room-a/cam", "room-b/cam"]
-    assert _watch(provincial, "room-b/cam") == 201
     admin = live_portal.staff("admin")
-    assert _feed_ids(admin) == ["room-a/cam", "room-b/cam"]
-    assert _watch(admin, "room-b/cam") == 201
+    with _both_courts_live(device):
+        for browser in (provincial, admin):
+            assert _feed_ids(browser) == ["room-a/cam", "room-b/cam"]
+            assert _watch(browser, "room-b/cam") == 201
 
 
 def test_a_room_code_two_courts_share_is_seen_only_with_both(live_portal: Portal) -> None:
