@@ -40,6 +40,7 @@ def live_env(public_dir: Path) -> dict[str, str]:
         "COURTREC_STREAMING_ICE_HOST_ADDRESSES": '["127.0.0.1"]',
         "COURTREC_STREAMING_ICE_ALLOWED_NETWORKS": '["127.0.0.0/8"]',
         "COURTREC_STREAMING_DEVICE_TOKENS": json.dumps({"bench": DEVICE_TOKEN}),
+        "COURTREC_STREAMING_DEVICE_ROOMS": json.dumps({"bench": ["bench/*"]}),
         "COURTREC_STREAMING_OPERATOR_TOKEN": OPERATOR_TOKEN,
         "COURTREC_STREAMING_PUBLIC_DIR": str(public_dir),
         "COURTREC_LIVE_TOKEN": DEVICE_TOKEN,

@@ -39,6 +39,7 @@ from portal.review.decisions import Window, apply_for_review, approve
 
 DEMO_COURT = "demo-court"  # the capture agent's default COURTREC_COURT
 DEMO_ROOM = "demo-courtroom-1"  # scripts/run_system.py's courtroom agent
+DEMO_BODYCAM_ROOM = "bodycam-007"  # scripts/run_system.py's bodycam agent
 DEMO_AGENT_CASE = "2026-demo-civ-0001"
 DEMO_CASE_NUMBER = "（2026）京0101民初1号"
 LIVE_HEARING_LEAD = timedelta(seconds=10)  # the live demo hearing starts this long after seeding
@@ -96,6 +97,8 @@ def seed_demo(
     ``live_hearing`` make sure a public hearing of the demo courtroom runs from now on (see module)."""
     court = get_or_create_court(db, DEMO_COURT, "北京市东城区人民法院（演示）")
     room = get_or_create_courtroom(db, court, DEMO_ROOM, "第一法庭")
+    # the demo bodycam's live "room": the operator watches the feeds of its court's rooms only
+    get_or_create_courtroom(db, court, DEMO_BODYCAM_ROOM, "执法记录仪 007（演示）")
     clerk, clerk_password = _staff(
         db, "clerk", "王书记员", Role.CLERK, court_id=court.id, phone="010-6512 3456", now=now
     )

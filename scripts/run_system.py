@@ -60,8 +60,14 @@ LOOPBACK_ICE = {
 }
 
 
+def _room_of(arguments: list[str]) -> str:
+    """The ``--room`` an agent's arguments name."""
+    return arguments[arguments.index("--room") + 1]
+
+
 def _live_settings(data: Path) -> tuple[dict[str, str], dict[str, str]]:
-    """The portal's live service (mounted at /live) with a device token per demo agent; returns its
+    """The portal's live service (mounted at /live) with a device token per demo agent, each bound to
+    its room; returns its
     environment and the tokens. The portal's scheduler opens the public broadcast of the demo hearing."""
     tokens = {name: secrets.token_urlsafe(24) for name in DEMO_AGENTS}
     live_env = {
@@ -69,6 +75,10 @@ def _live_settings(data: Path) -> tuple[dict[str, str], dict[str, str]]:
         "COURTREC_PORTAL_LIVE": "true",
         "COURTREC_STREAMING_DEVICE_TOKENS": json.dumps(
             {f"demo-{name}": token for name, token in tokens.items()}
+        ),
+        # each demo agent may publish only its own room's streams (deny by default)
+        "COURTREC_STREAMING_DEVICE_ROOMS": json.dumps(
+            {f"demo-{name}": [f"{_room_of(arguments)}/*"] for name, arguments in DEMO_AGENTS.items()}
         ),
         # public media goes to the embedded store's public bucket (anyone may GET it), not the portal
         "COURTREC_PUBLIC_S3_BUCKET": DEFAULT_PUBLIC_BUCKET,

@@ -21,6 +21,11 @@ class FeedTakenError(StreamingError):
     """Another device is publishing this feed right now."""
 
 
+class PublishRefusedError(StreamingError):
+    """A device may not publish this feed: it is not bound to it, or the feed is on public air from
+    another device (take-over protection)."""
+
+
 class SessionLimitError(StreamingError):
     """A device already holds as many WHIP sessions as it may (``max_sessions_per_device``)."""
 

@@ -1,6 +1,7 @@
 """The streaming server's settings, from COURTREC_STREAMING_* environment variables (built on demand).
 
-Complex values are JSON, e.g. ``COURTREC_STREAMING_DEVICE_TOKENS='{"bodycam-007": "s3cret"}'`` or
+Complex values are JSON, e.g. ``COURTREC_STREAMING_DEVICE_TOKENS='{"bodycam-007": "s3cret"}'``,
+``COURTREC_STREAMING_DEVICE_ROOMS='{"bodycam-007": ["bodycam-007/*"]}'`` or
 ``COURTREC_STREAMING_ICE_SERVERS='[{"urls": ["turn:turn.court.example:3478"], "username": "u",
 "credential": "p"}]'``.
 """
@@ -8,6 +9,7 @@ Complex values are JSON, e.g. ``COURTREC_STREAMING_DEVICE_TOKENS='{"bodycam-007"
 from __future__ import annotations
 
 import ipaddress
+import re
 from pathlib import Path
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
@@ -16,6 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from archive.formats.identifiers import CODE_PATTERN
 
 _IDENTIFIER = CODE_PATTERN
+_NAME = re.compile(CODE_PATTERN, re.ASCII)
 
 
 class IceServerConfig(BaseModel):
@@ -59,6 +62,11 @@ class StreamingSettings(BaseSettings):
     )
     device_tokens: dict[str, SecretStr] = Field(
         default_factory=dict, description="device id -> bearer token allowed to publish (WHIP)"
+    )
+    device_rooms: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="device id -> the feeds it may publish: room/stream, or room/* for every stream "
+        "of the room; a device without bindings may publish nothing (deny by default)",
     )
     operator_token: SecretStr | None = Field(
         default=None,
@@ -161,6 +169,19 @@ class StreamingSettings(BaseSettings):
         for network in networks:
             ipaddress.ip_network(network, strict=False)
         return networks
+
+    @field_validator("device_rooms")
+    @classmethod
+    def _check_bindings(cls, bindings: dict[str, list[str]]) -> dict[str, list[str]]:
+        for device, patterns in bindings.items():
+            for pattern in patterns:
+                room, _, stream = pattern.partition("/")
+                if not (_NAME.fullmatch(room) and (stream == "*" or _NAME.fullmatch(stream))):
+                    raise ValueError(
+                        f"device {device!r}: a binding is room/stream or room/* with names "
+                        f"{CODE_PATTERN} (got {pattern!r})"
+                    )
+        return bindings
 
     @field_validator("public_feeds")
     @classmethod

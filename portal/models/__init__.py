@@ -2,7 +2,7 @@
 
 from portal.models.audit import AuditRecord
 from portal.models.cases import Case, CaseEvent, Hearing, HearingStatus, Notice, Party, ProcedureKind
-from portal.models.org import STAFF_ROLES, Court, Courtroom, Role, User
+from portal.models.org import STAFF_ROLES, Court, Courtroom, OperatorCourt, Role, User
 from portal.models.recordings import LinkAlarm, Recording, Verification
 from portal.models.review import Grant, ReviewRequest, ReviewStatus
 from portal.models.security import LoginThrottle, WebSession
@@ -20,6 +20,7 @@ __all__ = [
     "LinkAlarm",
     "LoginThrottle",
     "Notice",
+    "OperatorCourt",
     "Party",
     "ProcedureKind",
     "Recording",

@@ -61,3 +61,12 @@ class User(Base):
     office_phone: Mapped[str | None] = mapped_column(String(64), default=None)
     disabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OperatorCourt(Base):
+    """A court an operator may watch besides its own (a provincial command centre is granted several)."""
+
+    __tablename__ = "operator_courts"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    court_id: Mapped[int] = mapped_column(ForeignKey("courts.id"), primary_key=True, index=True)

@@ -15,21 +15,34 @@ Two layers, both reading the portal's session cookie server-side:
   everyone (403): in the portal, public broadcasts follow the hearing schedule
   (``broadcast_scheduler``) and clerks cut and resume them on ``/staff/broadcasts``.
 * :func:`operator_authorizer` is the ``authorize`` injected into the live app, so its own operator
-  check (wall, WHEP, operator API) agrees with the gate even if a path were ever left ungated.
+  check (wall, WHEP, operator API) agrees with the gate even if a path were ever left ungated. It
+  also answers which feeds the caller may watch: an operator sees only the rooms of its courts (its
+  own and those granted in ``operator_courts``, see ``live_scope``); an administrator sees all.
+  The wall's feed list, the feed API and WHEP answer only those (a feed outside them is 404).
+
+Devices publish only the feeds they are bound to (``COURTREC_STREAMING_DEVICE_ROOMS`` until the
+device registry holds bindings); every refused publication is written to the audit log
+(:func:`audit_publish_refusals`).
 """
 
 from __future__ import annotations
 
+import asyncio
+
 from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from portal.audit.trail import AuditAction, AuditEntry
 from portal.errors import AuthenticationError, PermissionDeniedError
+from portal.identity.actor import Actor
 from portal.identity.principal import Principal
 from portal.models import Role
 from portal.web.context import PortalContext
 from portal.web.deps import caller_of
+from portal.web.live_scope import feed_scope_of
 from streaming.server.app import create_app as create_live_app
-from streaming.server.auth import Authorizer
+from streaming.server.auth import Authorizer, FeedScope
+from streaming.server.bindings import PublishRefusal, RefusalSink
 from streaming.server.service import LiveService
 
 LIVE_PREFIX = "/live"
@@ -47,13 +60,38 @@ def may_watch(principal: Principal | None) -> bool:
 
 
 def operator_authorizer(context: PortalContext) -> Authorizer:
-    """The live app's operator check: the portal session of the request belongs to an operator."""
+    """The live app's operator check: None unless the portal session of the request belongs to an
+    operator (or admin); else the feeds it may watch (read from the database off the loop)."""
 
-    async def authorize(connection: HTTPConnection) -> bool:
-        request = Request(connection.scope)
-        return may_watch(await caller_of(request, context))
+    async def authorize(connection: HTTPConnection) -> FeedScope | None:
+        principal = await caller_of(Request(connection.scope), context)
+        if principal is None or not may_watch(principal):
+            return None
+        return await asyncio.to_thread(_scope_of, context, principal.actor)
 
     return authorize
+
+
+def _scope_of(context: PortalContext, actor: Actor) -> FeedScope:
+    with context.readonly_sessions() as db:
+        return feed_scope_of(db, actor)
+
+
+def audit_publish_refusals(context: PortalContext) -> RefusalSink:
+    """Appends each refused WHIP publication to the audit log (``access_denied``, actor the device)."""
+
+    async def record(refusal: PublishRefusal) -> None:
+        entry = AuditEntry(
+            actor=f"device:{refusal.device_id}"[:200],
+            action=AuditAction.ACCESS_DENIED,
+            target=f"POST /live/whip/{refusal.feed_id}"[:200],
+            outcome="403",
+            ip=refusal.client,
+            detail={"reason": refusal.reason[:300]},
+        )
+        await context.audit_batch.record(entry, at=context.clock.now())
+
+    return record
 
 
 class LiveGate:
@@ -98,4 +136,7 @@ def gated_live_app(context: PortalContext, service: LiveService) -> ASGIApp:
     The gate raises portal errors, which the host app's handlers answer (it must be the portal).
     The host's lifespan must await ``service.start()`` and ``service.stop()``: a mounted app's own
     lifespan never runs."""
-    return LiveGate(create_live_app(service, authorize=operator_authorizer(context)), context)
+    live_app = create_live_app(
+        service, authorize=operator_authorizer(context), publish_refused=audit_publish_refusals(context)
+    )
+    return LiveGate(live_app, context)

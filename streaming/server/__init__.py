@@ -5,7 +5,18 @@ the service is the only thing the routes and the portal call.
 """
 
 from streaming.server.app import create_app
-from streaming.server.auth import Authorizer, TokenAuthorizer
+from streaming.server.auth import Authorizer, FeedScope, TokenAuthorizer
+from streaming.server.bindings import DeviceBindings, PublishRefusal, RefusalSink, SettingsBindings
 from streaming.server.service import LiveService
 
-__all__ = ["Authorizer", "LiveService", "TokenAuthorizer", "create_app"]
+__all__ = [
+    "Authorizer",
+    "DeviceBindings",
+    "FeedScope",
+    "LiveService",
+    "PublishRefusal",
+    "RefusalSink",
+    "SettingsBindings",
+    "TokenAuthorizer",
+    "create_app",
+]

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Scope
 
 from streaming.server import routes_public, routes_wall, routes_webrtc
 from streaming.server.auth import Authorizer, DeviceTokens, TokenAuthorizer, deny_all
+from streaming.server.bindings import RefusalSink
 from streaming.server.body_limit import CLOSE_HEADERS, BodyLimitMiddleware, BodyLimits
 from streaming.server.http_errors import install_error_handlers
 from streaming.server.service import LiveService
@@ -28,12 +29,18 @@ STATIC = Path(__file__).parent / "static"
 
 
 def create_app(
-    service: LiveService, *, authorize: Authorizer | None = None, own_service: bool = False
+    service: LiveService,
+    *,
+    authorize: Authorizer | None = None,
+    own_service: bool = False,
+    publish_refused: RefusalSink | None = None,
 ) -> FastAPI:
     """The live app around ``service``.
 
-    ``authorize`` decides who is a signed-in operator (wall, WHEP, operator API); by default the
-    settings' operator token (bearer header or sign-in cookie), and with no token nobody.
+    ``authorize`` decides who is a signed-in operator (wall, WHEP, operator API) and which feeds it
+    may watch; by default the settings' operator token (bearer header or sign-in cookie, every
+    feed), and with no token nobody. ``publish_refused`` receives every refused WHIP publication
+    (besides the security log), e.g. to audit it.
     The app's lifespan starts the service; with ``own_service`` it also stops it at shutdown.
     """
     settings = service.settings
@@ -52,6 +59,7 @@ def create_app(
     app.state.live_service = service
     app.state.authorize = authorize or default_authorizer(settings)
     app.state.device_tokens = DeviceTokens(settings.device_tokens)
+    app.state.publish_refused = publish_refused
     app.include_router(routes_webrtc.router)
     app.include_router(routes_wall.router)
     app.include_router(routes_public.router)

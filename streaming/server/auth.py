@@ -1,21 +1,54 @@
-"""Who may publish (devices, by bearer token) and who may watch (operators, by an injected check).
+"""Who may publish (devices, by bearer token) and who may watch what (operators, by an injected check).
 
-The operator check is a seam: the composition root passes any ``authorize(request) -> bool``
-(the portal passes its operator-session check). Standalone, :class:`TokenAuthorizer` accepts one
-operator token as a bearer header or as the cookie the wall's sign-in form sets. With no token
-configured everything is refused: deny by default.
+The operator check is a seam: the composition root passes any ``authorize(request) -> FeedScope |
+None`` — None for a caller who is no operator, else the feeds (by room) the operator may watch (the
+portal passes its operator-session check, scoped to the operator's courts). Standalone,
+:class:`TokenAuthorizer` accepts one operator token as a bearer header or as the cookie the wall's
+sign-in form sets, and sees every feed. With no token configured everything is refused: deny by
+default. Which feeds a device may publish is decided by ``bindings``.
 """
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
 
 from pydantic import SecretStr
 from starlette.requests import HTTPConnection
 
-Authorizer = Callable[[HTTPConnection], bool | Awaitable[bool]]
-"""Decides whether a request comes from a signed-in operator (sync or async)."""
+from streaming.errors import FeedNotFoundError
+
+
+@dataclass(frozen=True, slots=True)
+class FeedScope:
+    """The feeds an operator may watch: those of ``rooms``, or every feed when ``rooms`` is None."""
+
+    rooms: frozenset[str] | None
+
+    @classmethod
+    def everything(cls) -> FeedScope:
+        """Every feed (an administrator, the standalone operator token)."""
+        return cls(None)
+
+    @classmethod
+    def of_rooms(cls, rooms: Iterable[str]) -> FeedScope:
+        """The feeds of ``rooms`` only (none when empty)."""
+        return cls(frozenset(rooms))
+
+    def allows(self, feed_id: str) -> bool:
+        """True when the feed ``room/stream`` is in scope."""
+        return self.rooms is None or feed_id.partition("/")[0] in self.rooms
+
+    def require(self, feed_id: str) -> str:
+        """``feed_id`` when in scope; FeedNotFoundError otherwise (its existence is not revealed)."""
+        if not self.allows(feed_id):
+            raise FeedNotFoundError(f"no live feed {feed_id!r}")
+        return feed_id
+
+
+Authorizer = Callable[[HTTPConnection], FeedScope | Awaitable[FeedScope | None] | None]
+"""What a request may watch: None unless it comes from a signed-in operator (sync or async)."""
 
 OPERATOR_COOKIE = "courtrec_live_operator"
 
@@ -28,13 +61,13 @@ def bearer_token(connection: HTTPConnection) -> str | None:
     return token.strip()
 
 
-def deny_all(_connection: HTTPConnection) -> bool:
-    """The authorizer used when nothing else is configured."""
-    return False
+def deny_all(_connection: HTTPConnection) -> FeedScope | None:
+    """The authorizer used when nothing else is configured: nobody is an operator."""
+    return None
 
 
 class TokenAuthorizer:
-    """Accepts requests carrying ``token`` as a bearer header or in the operator cookie."""
+    """Accepts requests carrying ``token`` as a bearer header or in the operator cookie (every feed)."""
 
     def __init__(self, token: SecretStr) -> None:
         secret = token.get_secret_value()
@@ -42,9 +75,9 @@ class TokenAuthorizer:
             raise ValueError("the operator token must be at least 16 characters")
         self._token = secret.encode()
 
-    def __call__(self, connection: HTTPConnection) -> bool:
+    def __call__(self, connection: HTTPConnection) -> FeedScope | None:
         offered = bearer_token(connection) or connection.cookies.get(OPERATOR_COOKIE)
-        return offered is not None and self.matches(offered)
+        return FeedScope.everything() if offered is not None and self.matches(offered) else None
 
     def matches(self, offered: str) -> bool:
         """Constant-time comparison with the configured token."""

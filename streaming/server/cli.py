@@ -48,6 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         logger.warning("COURTREC_STREAMING_OPERATOR_TOKEN is not set: the wall and WHEP refuse everyone")
     if not settings.device_tokens:
         logger.warning("COURTREC_STREAMING_DEVICE_TOKENS is not set: no device can publish")
+    unbound = sorted(set(settings.device_tokens) - set(settings.device_rooms))
+    if unbound:
+        logger.warning("devices with no COURTREC_STREAMING_DEVICE_ROOMS binding publish nothing: %s", unbound)
     uvicorn.run(
         app,
         host=settings.host,

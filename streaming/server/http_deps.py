@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from streaming.server.auth import Authorizer, DeviceTokens
+from streaming.server.auth import Authorizer, DeviceTokens, FeedScope
 from streaming.server.service import LiveService
 
 SDP_TYPE = "application/sdp"
@@ -19,14 +19,15 @@ def get_service(request: Request) -> LiveService:
     return service
 
 
-async def require_operator(request: Request) -> None:
-    """Refuse (401) unless the injected authorizer accepts the request."""
+async def require_operator(request: Request) -> FeedScope:
+    """The feeds the caller may watch; 401 unless the injected authorizer accepts the request."""
     authorize: Authorizer = request.app.state.authorize
-    allowed = authorize(request)
-    if inspect.isawaitable(allowed):
-        allowed = await allowed
-    if not allowed:
+    scope = authorize(request)
+    if inspect.isawaitable(scope):
+        scope = await scope
+    if scope is None:
         raise HTTPException(status_code=401, detail="operator sign-in required")
+    return scope
 
 
 def require_device(request: Request) -> str:
@@ -60,3 +61,4 @@ async def read_sdp(request: Request) -> str:
 ServiceDep = Annotated[LiveService, Depends(get_service)]
 DeviceDep = Annotated[str, Depends(require_device)]
 OperatorDep = Depends(require_operator)
+OperatorScopeDep = Annotated[FeedScope, Depends(require_operator)]

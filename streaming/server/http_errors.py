@@ -17,6 +17,7 @@ from streaming.errors import (
     FeedTakenError,
     HlsError,
     InvalidNameError,
+    PublishRefusedError,
     SessionLimitError,
     SessionNotFoundError,
     SignalingError,
@@ -31,6 +32,7 @@ _STATUS_BY_ERROR: tuple[tuple[type[StreamingError], int], ...] = (
     (SignalingError, 400),  # the offer cannot be negotiated (bad SDP, no H.264, no usable ICE)
     (FeedNotFoundError, 404),
     (SessionNotFoundError, 404),
+    (PublishRefusedError, 403),  # the device is not bound to the feed, or it is on air from another
     (FeedTakenError, 409),  # another device publishes the feed now
     (SessionLimitError, 429),  # the device holds its maximum of sessions: end one first
     (FaceMaskingError, 409),  # masking asked for, not available here: never opened unmasked

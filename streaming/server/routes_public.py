@@ -1,5 +1,5 @@
 """Public live: the page and HLS files of hearings broadcast publicly — and nothing else — plus the
-clerk's controls (open, close, cut, resume) behind the operator check.
+clerk's controls (open, close, cut, resume) behind the operator check, for feeds in its scope.
 
 Every public URL checks that the feed is broadcast *now* and names its current broadcast (a file of
 an earlier broadcast of the feed is never served, even before its withdrawal has gone through);
@@ -19,7 +19,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 
 from streaming.errors import FeedNotFoundError
 from streaming.feed_id import feed_id_of
-from streaming.server.http_deps import OperatorDep, ServiceDep
+from streaming.server.http_deps import OperatorScopeDep, ServiceDep
 from streaming.server.service import LiveService
 
 STATIC = Path(__file__).parent / "static"
@@ -78,41 +78,49 @@ async def public_file(room: str, stream: str, broadcast: str, name: str, service
     return FileResponse(path, media_type=_TYPES[suffix], headers={"Cache-Control": caching})
 
 
-@router.post("/api/public/{room}/{stream}", dependencies=[OperatorDep])
+@router.post("/api/public/{room}/{stream}")
 async def open_broadcast(
-    room: str, stream: str, service: ServiceDep, mask: bool | None = None, delay: float | None = None
+    room: str,
+    stream: str,
+    *,
+    service: ServiceDep,
+    scope: OperatorScopeDep,
+    mask: bool | None = None,
+    delay: float | None = None,
 ) -> dict[str, object]:
     """Start broadcasting a hearing publicly (the portal calls this for hearings marked public).
 
     ``mask`` defaults to the server's ``mask_faces`` setting; 409 (FaceMaskingError) when masking
     cannot run here, 400 for a malformed name."""
-    feed_id = feed_id_of(room, stream)
+    feed_id = scope.require(feed_id_of(room, stream))
     if delay is not None and not 0 <= delay <= 600:
         raise HTTPException(status_code=422, detail="delay must be 0..600 seconds")
     service.open_public(feed_id, mask=mask, delay=delay)
     return {"feed": feed_id, "public": _public_json(service, feed_id)}
 
 
-@router.delete("/api/public/{room}/{stream}", dependencies=[OperatorDep])
-async def close_broadcast(room: str, stream: str, service: ServiceDep) -> dict[str, object]:
+@router.delete("/api/public/{room}/{stream}")
+async def close_broadcast(
+    room: str, stream: str, service: ServiceDep, scope: OperatorScopeDep
+) -> dict[str, object]:
     """Stop broadcasting publicly and withdraw every public file of it."""
-    feed_id = feed_id_of(room, stream)
+    feed_id = scope.require(feed_id_of(room, stream))
     await service.close_public(feed_id)
     return {"feed": feed_id, "public": None}
 
 
-@router.post("/api/public/{room}/{stream}/cut", dependencies=[OperatorDep])
-async def cut(room: str, stream: str, service: ServiceDep) -> dict[str, object]:
+@router.post("/api/public/{room}/{stream}/cut")
+async def cut(room: str, stream: str, service: ServiceDep, scope: OperatorScopeDep) -> dict[str, object]:
     """The clerk's cut: withhold everything not yet published, immediately (the record is untouched)."""
-    feed_id = feed_id_of(room, stream)
+    feed_id = scope.require(feed_id_of(room, stream))
     dropped = service.cut_public(feed_id)
     return {"feed": feed_id, "withheld_segments": dropped, "public": _public_json(service, feed_id)}
 
 
-@router.post("/api/public/{room}/{stream}/resume", dependencies=[OperatorDep])
-async def resume(room: str, stream: str, service: ServiceDep) -> dict[str, object]:
+@router.post("/api/public/{room}/{stream}/resume")
+async def resume(room: str, stream: str, service: ServiceDep, scope: OperatorScopeDep) -> dict[str, object]:
     """Resume the public broadcast after a cut (after the broadcast delay again)."""
-    feed_id = feed_id_of(room, stream)
+    feed_id = scope.require(feed_id_of(room, stream))
     service.resume_public(feed_id)
     return {"feed": feed_id, "public": _public_json(service, feed_id)}
 

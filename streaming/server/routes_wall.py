@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
 from streaming.server.auth import OPERATOR_COOKIE, TokenAuthorizer
-from streaming.server.http_deps import OperatorDep, ServiceDep, require_operator
+from streaming.server.http_deps import OperatorDep, OperatorScopeDep, ServiceDep, require_operator
 
 STATIC = Path(__file__).parent / "static"
 router = APIRouter()
@@ -41,9 +41,10 @@ async def login(request: Request) -> Response:
     return response
 
 
-@router.get("/api/feeds", dependencies=[OperatorDep])
-async def feeds(service: ServiceDep) -> dict[str, object]:
-    """Every listed feed with its label, media kinds, telemetry and freshness, for the wall (polled).
+@router.get("/api/feeds")
+async def feeds(service: ServiceDep, scope: OperatorScopeDep) -> dict[str, object]:
+    """Every listed feed in the caller's scope with its label, media kinds, telemetry and freshness,
+    for the wall (polled).
 
     ``kinds`` is ``["audio", "video"]``, ``["video"]`` or ``["audio"]`` (an audio-only feed);
     ``seconds_since_frame`` counts from the last packet of the feed's main kind (video, or audio
@@ -63,6 +64,7 @@ async def feeds(service: ServiceDep) -> dict[str, object]:
             "public": None if feed.public is None else asdict(feed.public),
         }
         for feed in service.feed_statuses()
+        if scope.allows(feed.feed_id)
     ]
     return {"feeds": items}
 
@@ -74,7 +76,8 @@ async def config(service: ServiceDep) -> dict[str, object]:
     return {"iceServers": servers}
 
 
-@router.get("/api/telemetry", dependencies=[OperatorDep])
-async def telemetry(service: ServiceDep) -> dict[str, dict[str, object]]:
-    """The latest telemetry report of every feed that sent one."""
-    return service.telemetry_snapshot()
+@router.get("/api/telemetry")
+async def telemetry(service: ServiceDep, scope: OperatorScopeDep) -> dict[str, dict[str, object]]:
+    """The latest telemetry report of every feed in the caller's scope that sent one."""
+    reports = service.telemetry_snapshot()
+    return {feed_id: report for feed_id, report in reports.items() if scope.allows(feed_id)}

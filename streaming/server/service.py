@@ -18,6 +18,7 @@ import time
 from streaming.errors import (
     FeedNotFoundError,
     FeedTakenError,
+    PublishRefusedError,
     SessionLimitError,
     SessionNotFoundError,
     SignalingError,
@@ -26,6 +27,7 @@ from streaming.feed_id import feed_id_of
 from streaming.ice import IcePolicy
 from streaming.public.broadcasts import PublicBroadcasts, TransformFactory
 from streaming.public.segment_publisher import DirectoryPublisher, SegmentPublisher
+from streaming.server.bindings import DeviceBindings, SettingsBindings
 from streaming.server.egress import ViewerSession
 from streaming.server.feed import Feed, FeedLabel
 from streaming.server.ingest import IngestSession
@@ -48,12 +50,17 @@ class LiveService:
         policy: IcePolicy | None = None,
         segment_publisher: SegmentPublisher | None = None,
         mask_factory: TransformFactory | None = None,
+        bindings: DeviceBindings | None = None,
     ) -> None:
         """``segment_publisher`` receives public HLS files (default: ``settings.public_dir``), and
         everything it holds that no broadcast opened here owns is withdrawn at :meth:`start`;
         ``mask_factory`` makes the face-masking transform (default: OpenCV's Haar frontal-face
-        cascade, or the YuNet model ``settings.face_model`` when set, loaded at start)."""
+        cascade, or the YuNet model ``settings.face_model`` when set, loaded at start);
+        ``bindings`` decide which device may publish which feed (default: ``settings.device_rooms``)."""
         self.settings = settings
+        self.bindings: DeviceBindings = bindings or SettingsBindings(settings.device_rooms)
+        # feed id -> (public broadcast id, device): who publishes a feed on public air
+        self._on_air: dict[str, tuple[str, str]] = {}
         self.policy = policy or IcePolicy.from_lists(
             settings.ice_servers, settings.ice_host_addresses, settings.ice_allowed_networks
         )
@@ -136,17 +143,34 @@ class LiveService:
         feed.label.device_id = device_id
         return feed
 
+    def check_publish(self, device_id: str, room: str, stream: str) -> str:
+        """The feed id of ``room/stream`` if ``device_id`` may publish it now.
+
+        Raises InvalidNameError (bad names), PublishRefusedError when the device is not bound to the
+        feed, or when the feed is on public air from another device: a broadcast keeps its device
+        until it is closed, even if that device drops out (take-over protection)."""
+        feed_id = feed_id_of(room, stream)
+        if not self.bindings.may_publish(device_id, room, stream):
+            raise PublishRefusedError(f"device {device_id} is not bound to feed {feed_id}")
+        on_air = self._on_air_device(feed_id)
+        if on_air is not None and on_air != device_id:
+            raise PublishRefusedError(
+                f"feed {feed_id} is on public air from device {on_air}; another device may publish it "
+                "only after its public broadcast is closed"
+            )
+        return feed_id
+
     async def publish(self, device_id: str, room: str, stream: str, offer_sdp: str) -> SessionAnswer:
         """Accept a WHIP offer from ``device_id``; returns the session id and answer SDP.
 
         A newer publication of the same feed by the same device replaces the older one (the
         publisher reconnected). The session counts against the device's cap from this call on,
-        while it connects. Raises SignalingError, InvalidNameError (bad names), FeedTakenError
-        (another device publishes that feed now), SessionLimitError (the device holds
-        ``max_sessions_per_device`` sessions of other feeds).
+        while it connects. Raises SignalingError, InvalidNameError (bad names), PublishRefusedError
+        (see :meth:`check_publish`), FeedTakenError (another device publishes that feed now),
+        SessionLimitError (the device holds ``max_sessions_per_device`` sessions of other feeds).
         """
         self._start_reaper()
-        feed_id = feed_id_of(room, stream)
+        feed_id = self.check_publish(device_id, room, stream)
         holders = {s.device_id for s in self._ingests.values() if s.feed.feed_id == feed_id}
         if holders - {device_id}:
             raise FeedTakenError(f"feed {feed_id} is being published by another device")
@@ -179,6 +203,7 @@ class LiveService:
         for old in previous:
             logger.info("feed %s: publisher reconnected; closing session %s", feed.feed_id, old.session_id)
             await old.close()
+        self._pin_on_air(feed_id, device_id)
         return SessionAnswer(session_id, answer)
 
     def session_count(self, device_id: str) -> int:
@@ -218,7 +243,10 @@ class LiveService:
     def open_public(self, feed_id: str, *, mask: bool | None = None, delay: float | None = None) -> None:
         """Broadcast ``feed_id`` publicly (live or not yet), masked per ``mask`` (default: the
         ``mask_faces`` setting); raises FaceMaskingError when masking is asked for but unavailable."""
-        self.public.open(feed_id, self._feeds.get(feed_id), mask=mask, delay=delay)
+        feed = self._feeds.get(feed_id)
+        self.public.open(feed_id, feed, mask=mask, delay=delay)
+        if feed is not None and self._listed(feed, time.monotonic()):
+            self._pin_on_air(feed_id, feed.label.device_id)
 
     def public_state(self, feed_id: str) -> PublicStatus | None:
         """The public broadcast state of ``feed_id`` (None when it is not broadcast)."""
@@ -272,6 +300,28 @@ class LiveService:
     async def aclose(self) -> None:
         """The same as :meth:`stop`."""
         await self.stop()
+
+    def _on_air_device(self, feed_id: str) -> str | None:
+        """The device that publishes ``feed_id``'s public broadcast now (None: not public, or no
+        device has published it since the broadcast opened)."""
+        broadcast = self.public_broadcast_id(feed_id)
+        if broadcast is None:
+            self._on_air.pop(feed_id, None)
+            return None
+        pinned = self._on_air.get(feed_id)
+        if pinned is not None and pinned[0] == broadcast:
+            return pinned[1]
+        feed = self._feeds.get(feed_id)
+        if feed is not None and self._listed(feed, time.monotonic()):
+            return feed.label.device_id
+        return None
+
+    def _pin_on_air(self, feed_id: str, device_id: str) -> None:
+        broadcast = self.public_broadcast_id(feed_id)
+        if broadcast is None:
+            self._on_air.pop(feed_id, None)
+        else:
+            self._on_air[feed_id] = (broadcast, device_id)
 
     def _ingest_closed(self, session: IngestSession) -> None:
         self._ingests.pop(session.session_id, None)

@@ -58,6 +58,7 @@ def served(
         ice_host_addresses=["127.0.0.1"],
         ice_allowed_networks=["127.0.0.0/8"],
         device_tokens={DEVICE_ID: SecretStr(DEVICE_TOKEN)},
+        device_rooms={DEVICE_ID: ["room-a/bench-cam"]},
         public_dir=tmp_path / "public-live",
         hls_segment_seconds=1.0,
         node_modules=REPO / "node_modules",

@@ -7,23 +7,32 @@ anonymous callers are refused. Devices still publish (WHIP) with their own beare
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from aiortc import RTCPeerConnection
+from alembic import command
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
+from sqlalchemy import inspect, select
 
 from archive.store.object_store import ObjectStore
+from portal.audit.trail import AuditAction
 from portal.clock import FrozenClock
+from portal.db import make_engine, transaction
+from portal.identity.accounts import create_user
+from portal.migrate import alembic_config, upgrade
+from portal.models import AuditRecord, Courtroom, OperatorCourt, Role, User
 from portal.web.app import create_app
+from portal.web.live_scope import feed_scope_of
 from streaming.ice import IcePolicy
 from streaming.packet_track import PacketTrack
 from streaming.settings import StreamingSettings
 from tests.portal.conftest import Browser, Portal, Template, portal_settings
-from tests.portal.world import CASE_A
+from tests.portal.world import CASE_A, STAFF_PASSWORD, actor_of
 
 DEVICE_ID = "bodycam-007"
 DEVICE_TOKEN = "bodycam-007-token-0123456789abcdef"
@@ -41,6 +50,7 @@ def live_portal(
         ice_host_addresses=["127.0.0.1"],
         ice_allowed_networks=["127.0.0.0/8"],
         device_tokens={DEVICE_ID: SecretStr(DEVICE_TOKEN)},
+        device_rooms={DEVICE_ID: ["room-a/*", "room-b/*"]},
         public_dir=tmp_path / "public-live",
     )
     clock = FrozenClock(session_now)
@@ -54,10 +64,13 @@ def live_portal(
     app.state.portal.engine.dispose()
 
 
-def _offer() -> str:
+def _offer(direction: str = "sendonly") -> str:
     async def make() -> str:
         pc = RTCPeerConnection(LOOPBACK.configuration())
-        pc.addTransceiver(PacketTrack("video"), direction="sendonly")
+        if direction == "sendonly":
+            pc.addTransceiver(PacketTrack("video"), direction="sendonly")
+        else:
+            pc.addTransceiver("video", direction="recvonly")
         with LOOPBACK.gathering():
             await pc.setLocalDescription(await pc.createOffer())
         sdp: str = pc.localDescription.sdp
@@ -158,3 +171,135 @@ def test_the_live_service_closes_with_the_portal(
         pass
     assert closed == [True]
     app.state.portal.engine.dispose()
+
+
+# -- each operator sees the feeds of its own courts (issue 10, item 9) ---------------------------------
+
+DEVICE = {"Authorization": f"Bearer {DEVICE_TOKEN}", **SDP}
+
+
+def _operator(portal: Portal, name: str, court_id: int | None, granted: tuple[int, ...] = ()) -> Browser:
+    """A new operator of ``court_id`` granted ``granted`` courts besides, signed in."""
+    with transaction(portal.db_factory) as db:
+        user = create_user(
+            db,
+            username=name,
+            display_name=name,
+            role=Role.OPERATOR,
+            password=STAFF_PASSWORD,
+            now=portal.clock.now(),
+            actor="test",
+            court_id=court_id,
+        )
+        db.add_all(OperatorCourt(user_id=user.id, court_id=court) for court in granted)
+    return portal.staff(name)
+
+
+@contextlib.contextmanager
+def _both_courts_live(device: TestClient) -> Iterator[None]:
+    """``device`` publishes room-a/cam (court A) and room-b/cam (court B) while the block runs.
+
+    (Each TestClient runs the app on its own event loop, and the first one's lifespan stops the live
+    service: ``device`` must be the test's first client, and each WebRTC session is ended from the
+    client that made it.)"""
+    locations = []
+    for feed in ("room-a/cam", "room-b/cam"):
+        created = device.post(f"/live/whip/{feed}", content=_offer(), headers=DEVICE)
+        assert created.status_code == 201, created.text
+        locations.append(created.headers["location"])
+    try:
+        yield
+    finally:
+        for location in locations:
+            device.delete(location, headers={"Authorization": f"Bearer {DEVICE_TOKEN}"})
+
+
+def _feed_ids(browser: Browser) -> list[str]:
+    response = browser.get("/live/api/feeds")
+    assert response.status_code == 200
+    return [feed["id"] for feed in response.json()["feeds"]]
+
+
+def _watch(browser: Browser, feed: str) -> int:
+    """The status of a WHEP request for ``feed`` (a session it opens is ended at once)."""
+    response = browser.http.post(f"/live/whep/{feed}", content=_offer("recvonly"), headers=SDP)
+    if response.status_code == 201:
+        assert browser.http.delete(response.headers["location"]).status_code == 200
+    return response.status_code
+
+
+def test_an_operator_sees_only_its_courts_feeds(live_portal: Portal) -> None:
+    device = live_portal.client()
+    operator_a = live_portal.staff("operator-a")
+    operator_b = _operator(live_portal, "operator-b", live_portal.world.court_b)
+    nowhere = _operator(live_portal, "operator-none", None)
+    with _both_courts_live(device):
+        _see_own_court_only(operator_a, operator_b, nowhere)
+
+
+def _see_own_court_only(operator_a: Browser, operator_b: Browser, nowhere: Browser) -> None:
+    assert _feed_ids(operator_a) == ["room-a/cam"]
+    assert operator_a.get("/live/api/telemetry").json() == {}
+    assert _watch(operator_a, "room-b/cam") == 404  # as if it did not exist
+    assert _watch(operator_a, "room-a/cam") == 201
+    assert _feed_ids(operator_b) == ["room-b/cam"]
+    assert _watch(operator_b, "room-a/cam") == 404
+    assert _feed_ids(nowhere) == []
+    assert _watch(nowhere, "room-a/cam") == 404
+
+
+def test_a_provincial_operator_granted_both_courts_and_an_admin_see_both(live_portal: Portal) -> None:
+    device = live_portal.client()
+    world = live_portal.world
+    provincial = _operator(live_portal, "operator-province", world.court_a, granted=(world.court_b,))
+    admin = live_portal.staff("admin")
+    with _both_courts_live(device):
+        for browser in (provincial, admin):
+            assert _feed_ids(browser) == ["room-a/cam", "room-b/cam"]
+            assert _watch(browser, "room-b/cam") == 201
+
+
+def test_a_room_code_two_courts_share_is_seen_only_with_both(live_portal: Portal) -> None:
+    world = live_portal.world
+    with transaction(live_portal.db_factory) as db:
+        db.add(Courtroom(court_id=world.court_b, code="room-a", name="B 的 room-a"))
+    with live_portal.db_factory() as db:
+        user = db.scalar(select(User).where(User.username == "operator-a"))
+        assert user is not None
+        operator_a = actor_of(user)
+        assert feed_scope_of(db, operator_a).rooms == frozenset()  # court B also has a room-a
+        db.add(OperatorCourt(user_id=user.id, court_id=world.court_b))
+        db.flush()
+        assert feed_scope_of(db, operator_a).rooms == frozenset({"room-a", "room-b"})
+        db.rollback()
+
+
+def test_a_refused_publication_is_audited(live_portal: Portal) -> None:
+    device = live_portal.client()
+    refused = device.post("/live/whip/room-c/cam", content=_offer(), headers=DEVICE)
+    assert refused.status_code == 403
+    with live_portal.db_factory() as db:
+        record = db.scalars(select(AuditRecord).order_by(AuditRecord.seq.desc())).first()
+    assert record is not None
+    assert (record.actor, record.action, record.target, record.outcome) == (
+        f"device:{DEVICE_ID}",
+        AuditAction.ACCESS_DENIED,
+        "POST /live/whip/room-c/cam",
+        "403",
+    )
+    assert "not bound to feed room-c/cam" in record.detail
+
+
+def test_the_operator_courts_migration_goes_down_and_up(template: Template) -> None:
+    engine = make_engine(template.make_url())
+    try:
+        assert "operator_courts" in inspect(engine).get_table_names()
+        config = alembic_config(engine)
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0003")
+        assert "operator_courts" not in inspect(engine).get_table_names()
+        upgrade(engine)
+        assert "operator_courts" in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()

@@ -35,11 +35,14 @@ REPO = Path(__file__).resolve().parents[2]
 DEVICE_ID = "dev-1"
 DEVICE_TOKEN = "device-token-0123456789"
 OPERATOR_TOKEN = "operator-token-0123456789"
+# every room the streaming tests publish to: each test device is bound to all of them
+TEST_BINDINGS = ("court-1/*", "court-2/*", "court-3/*", "bodycam-7/*")
 LOOPBACK = IcePolicy.loopback()
 
 
 def loopback_settings(tmp_path: Path, **overrides: object) -> StreamingSettings:
-    """Server settings for tests: loopback ICE only, one device, one operator token."""
+    """Server settings for tests: loopback ICE only, one device, one operator token; every device of
+    ``device_tokens`` is bound to ``TEST_BINDINGS`` unless ``device_rooms`` is given."""
     values: dict[str, object] = {
         "ice_host_addresses": ["127.0.0.1"],
         "ice_allowed_networks": ["127.0.0.0/8"],
@@ -49,6 +52,9 @@ def loopback_settings(tmp_path: Path, **overrides: object) -> StreamingSettings:
         "node_modules": REPO / "node_modules",
     }
     values.update(overrides)
+    devices = values["device_tokens"]
+    assert isinstance(devices, dict)
+    values.setdefault("device_rooms", {device: list(TEST_BINDINGS) for device in devices})
     return StreamingSettings.model_validate(values)
 
 

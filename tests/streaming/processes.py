@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from .conftest import DEVICE_ID, DEVICE_TOKEN, OPERATOR_TOKEN
+from .conftest import DEVICE_ID, DEVICE_TOKEN, OPERATOR_TOKEN, TEST_BINDINGS
 
 
 def free_tcp_port() -> int:
@@ -29,6 +29,7 @@ def live_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         "COURTREC_STREAMING_ICE_HOST_ADDRESSES": '["127.0.0.1"]',
         "COURTREC_STREAMING_ICE_ALLOWED_NETWORKS": '["127.0.0.0/8"]',
         "COURTREC_STREAMING_DEVICE_TOKENS": json.dumps({DEVICE_ID: DEVICE_TOKEN}),
+        "COURTREC_STREAMING_DEVICE_ROOMS": json.dumps({DEVICE_ID: list(TEST_BINDINGS)}),
         "COURTREC_STREAMING_OPERATOR_TOKEN": OPERATOR_TOKEN,
         "COURTREC_STREAMING_PUBLIC_DIR": str(tmp_path / "public"),
         "COURTREC_LIVE_TOKEN": DEVICE_TOKEN,

@@ -1,0 +1,43 @@
+"""Which live feeds an operator may watch: the rooms of its courts (its own court and the courts it is
+granted in ``operator_courts``); an administrator watches every feed.
+
+Feeds are named ``room/stream`` by courtroom code, and a courtroom code is unique only within its
+court. A room code that several courts use is therefore in scope only when every court using it is:
+an operator never sees another court's feed because the two courts named a room alike (deny by
+default).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.identity.actor import Actor
+from portal.models import Courtroom, OperatorCourt, Role
+from streaming.server.auth import FeedScope
+
+
+def operator_court_ids(db: Session, actor: Actor) -> frozenset[int]:
+    """The courts ``actor`` watches: its own court and those granted to it (none for parties)."""
+    if actor.is_party or actor.user_id is None:
+        return frozenset()
+    granted = db.scalars(select(OperatorCourt.court_id).where(OperatorCourt.user_id == actor.user_id))
+    own = {actor.court_id} if actor.court_id is not None else set()
+    return frozenset(own | set(granted))
+
+
+def feed_scope_of(db: Session, actor: Actor) -> FeedScope:
+    """The feeds ``actor`` may watch: every feed for an administrator, else the feeds of the rooms of
+    its courts (see the module docstring for room codes several courts use)."""
+    if actor.role == Role.ADMIN and not actor.is_party:
+        return FeedScope.everything()
+    courts = operator_court_ids(db, actor)
+    if not courts:
+        return FeedScope.of_rooms(())
+    codes = select(Courtroom.code).where(Courtroom.court_id.in_(courts))
+    holders: dict[str, set[int]] = {}
+    for code, court_id in db.execute(
+        select(Courtroom.code, Courtroom.court_id).where(Courtroom.code.in_(codes))
+    ):
+        holders.setdefault(code, set()).add(court_id)
+    return FeedScope.of_rooms(code for code, held_by in holders.items() if held_by <= courts)
