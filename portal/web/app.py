@@ -38,7 +38,6 @@ from portal.web.routers import (
     playback,
     recordings,
     reviews,
-    staff_cases,
     staff_hearings,
 )
 from portal.web.security_headers import SecurityHeadersMiddleware, content_security_policy, origin_of
@@ -147,7 +146,6 @@ def create_app(
         recordings,
         compliance,
         assets,
-        staff_cases,
         staff_hearings,
     ):
         app.include_router(module.router)
