@@ -32,13 +32,13 @@ from portal.web.routers import (
     broadcasts,
     cases,
     compliance,
+    hearing_changes,
     hearings,
     notices,
     party,
     playback,
     recordings,
     reviews,
-    staff_hearings,
 )
 from portal.web.security_headers import SecurityHeadersMiddleware, content_security_policy, origin_of
 from portal.web.templates import make_environment
@@ -143,10 +143,10 @@ def create_app(
         playback,
         cases,
         hearings,
+        hearing_changes,
         recordings,
         compliance,
         assets,
-        staff_hearings,
     ):
         app.include_router(module.router)
     app.include_router(broadcasts.router)
