@@ -34,14 +34,13 @@ from portal.web.routers import (
     broadcasts,
     cases,
     compliance,
+    hearing_changes,
     hearings,
     notices,
     party,
     playback,
     recordings,
     reviews,
-    staff_cases,
-    staff_hearings,
 )
 from portal.web.security_headers import SecurityHeadersMiddleware, content_security_policy, origin_of
 from portal.web.templates import make_environment
@@ -147,11 +146,10 @@ def create_app(
         playback,
         cases,
         hearings,
+        hearing_changes,
         recordings,
         compliance,
         assets,
-        staff_cases,
-        staff_hearings,
     ):
         app.include_router(module.router)
     app.include_router(broadcasts.router)

@@ -36,6 +36,9 @@ from portal.web.templates import render
 router = APIRouter(tags=["session"])
 
 SignIn = Callable[[Session, SignInAttempt], SignInResult]
+IdentifierForm = Annotated[str, Form(min_length=1, max_length=64)]
+PasswordForm = Annotated[str, Form(min_length=1, max_length=128)]
+CsrfForm = Annotated[str, Form(max_length=128)]
 _FORMS = {
     "staff": {
         "heading": "法院工作人员登录",
@@ -70,6 +73,135 @@ class SessionOut(BaseModel):
     name: str
     role: str
     csrf_token: str
+
+
+@router.post("/api/session/{kind}", response_model=SessionOut, summary="Sign in (JSON)", responses={401: {}})
+def api_sign_in(
+    request: Request, context: ContextDep, kind: Literal["staff", "party"], credentials: Credentials
+) -> Response:
+    """Sign in as staff or as a party; sets the session cookie and returns the CSRF token."""
+    result = _sign_in(context, kind, _attempt(request, context, credentials))
+    if result.token is None:
+        raise AuthenticationError(result.message)
+    with transaction(context.sessions) as db:
+        principal = resolve_principal(
+            db, result.token, now=context.clock.now(), policy=context.session_policy
+        )
+    if principal is None:
+        raise AuthenticationError(GENERIC_FAILURE)
+    body = SessionOut(
+        kind=kind,
+        name=principal.actor.display_name,
+        role=principal.actor.role.value,
+        csrf_token=principal.csrf_token,
+    )
+    response = Response(body.model_dump_json(), media_type="application/json")
+    set_session_cookie(response, context, result.token)
+    return response
+
+
+@router.get("/api/session", response_model=SessionOut, summary="Who am I", responses={401: {}})
+def api_whoami(principal: OptionalPrincipal) -> SessionOut:
+    """The signed-in caller; 401 when not signed in."""
+    if principal is None:
+        raise AuthenticationError("not signed in")
+    kind: Literal["staff", "party"] = "party" if principal.actor.is_party else "staff"
+    return SessionOut(
+        kind=kind,
+        name=principal.actor.display_name,
+        role=principal.actor.role.value,
+        csrf_token=principal.csrf_token,
+    )
+
+
+@router.delete("/api/session", status_code=204, summary="Sign out (JSON)", responses={401: {}, 403: {}})
+def api_sign_out(request: Request, context: ContextDep, principal: CsrfChecked) -> Response:
+    """End the caller's session (needs ``X-CSRF-Token``)."""
+    token = request.cookies.get(session_cookie_name(context)) or ""
+    with transaction(context.sessions) as db:
+        end_session(db, token)
+        append(
+            db,
+            AuditEntry(principal.actor.audit_name, AuditAction.SIGN_OUT, "session", ip=client_ip(request)),
+            at=context.clock.now(),
+        )
+    response = Response(status_code=204)
+    response.delete_cookie(
+        session_cookie_name(context),
+        path="/",
+        secure=context.settings.portal_cookie_secure,
+        httponly=True,
+        samesite="strict",
+    )
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse, summary="Staff sign-in page")
+def staff_login_page(request: Request, context: ContextDep) -> HTMLResponse:
+    """The staff sign-in form."""
+    return _form_page(request, context, "staff")
+
+
+@router.post("/login", summary="Staff sign-in (form)", responses={303: {}, 401: {}, 403: {}})
+def staff_login(
+    request: Request,
+    context: ContextDep,
+    identifier: IdentifierForm,
+    password: PasswordForm,
+    csrf_token: CsrfForm,
+) -> Response:
+    """Check the form's CSRF token and the credentials; on success set the session cookie."""
+    return _form_sign_in(
+        request, context, "staff", identifier=identifier, password=password, csrf_token=csrf_token
+    )
+
+
+@router.get("/case-login", response_class=HTMLResponse, summary="Party sign-in page")
+def party_login_page(request: Request, context: ContextDep) -> HTMLResponse:
+    """The party sign-in form (case number + access password)."""
+    return _form_page(request, context, "party")
+
+
+@router.post("/case-login", summary="Party sign-in (form)", responses={303: {}, 401: {}, 403: {}})
+def party_login(
+    request: Request,
+    context: ContextDep,
+    identifier: IdentifierForm,
+    password: PasswordForm,
+    csrf_token: CsrfForm,
+) -> Response:
+    """Check the form's CSRF token and the case number + access password."""
+    return _form_sign_in(
+        request, context, "party", identifier=identifier, password=password, csrf_token=csrf_token
+    )
+
+
+@router.post("/logout", summary="Sign out (form)", responses={303: {}})
+def logout(
+    request: Request, context: ContextDep, principal: OptionalPrincipal, csrf_token: CsrfForm = ""
+) -> Response:
+    """End the session (its token becomes worthless) and clear the cookie."""
+    response = RedirectResponse("/", status_code=303)
+    token = request.cookies.get(session_cookie_name(context))
+    if principal is not None and token:
+        check_session_token(principal.csrf_token, csrf_token)
+        with transaction(context.sessions) as db:
+            end_session(db, token)
+            append(
+                db,
+                AuditEntry(
+                    principal.actor.audit_name, AuditAction.SIGN_OUT, "session", ip=client_ip(request)
+                ),
+                at=context.clock.now(),
+            )
+    response.delete_cookie(
+        session_cookie_name(context),
+        path="/",
+        secure=context.settings.portal_cookie_secure,
+        httponly=True,
+        samesite="strict",
+    )
+    return response
 
 
 def _attempt(request: Request, context: PortalContext, credentials: Credentials) -> SignInAttempt:
@@ -148,140 +280,6 @@ def _form_sign_in(
     set_session_cookie(response, context, result.token)
     response.delete_cookie(
         f"{context.settings.cookie_prefix}{PRE_SESSION_COOKIE}",
-        path="/",
-        secure=context.settings.portal_cookie_secure,
-        httponly=True,
-        samesite="strict",
-    )
-    return response
-
-
-IdentifierForm = Annotated[str, Form(min_length=1, max_length=64)]
-PasswordForm = Annotated[str, Form(min_length=1, max_length=128)]
-CsrfForm = Annotated[str, Form(max_length=128)]
-
-
-@router.get("/login", response_class=HTMLResponse, summary="Staff sign-in page")
-def staff_login_page(request: Request, context: ContextDep) -> HTMLResponse:
-    """The staff sign-in form."""
-    return _form_page(request, context, "staff")
-
-
-@router.post("/login", summary="Staff sign-in (form)", responses={303: {}, 401: {}, 403: {}})
-def staff_login(
-    request: Request,
-    context: ContextDep,
-    identifier: IdentifierForm,
-    password: PasswordForm,
-    csrf_token: CsrfForm,
-) -> Response:
-    """Check the form's CSRF token and the credentials; on success set the session cookie."""
-    return _form_sign_in(
-        request, context, "staff", identifier=identifier, password=password, csrf_token=csrf_token
-    )
-
-
-@router.get("/case-login", response_class=HTMLResponse, summary="Party sign-in page")
-def party_login_page(request: Request, context: ContextDep) -> HTMLResponse:
-    """The party sign-in form (case number + access password)."""
-    return _form_page(request, context, "party")
-
-
-@router.post("/case-login", summary="Party sign-in (form)", responses={303: {}, 401: {}, 403: {}})
-def party_login(
-    request: Request,
-    context: ContextDep,
-    identifier: IdentifierForm,
-    password: PasswordForm,
-    csrf_token: CsrfForm,
-) -> Response:
-    """Check the form's CSRF token and the case number + access password."""
-    return _form_sign_in(
-        request, context, "party", identifier=identifier, password=password, csrf_token=csrf_token
-    )
-
-
-@router.post("/logout", summary="Sign out (form)", responses={303: {}})
-def logout(
-    request: Request, context: ContextDep, principal: OptionalPrincipal, csrf_token: CsrfForm = ""
-) -> Response:
-    """End the session (its token becomes worthless) and clear the cookie."""
-    response = RedirectResponse("/", status_code=303)
-    token = request.cookies.get(session_cookie_name(context))
-    if principal is not None and token:
-        check_session_token(principal.csrf_token, csrf_token)
-        with transaction(context.sessions) as db:
-            end_session(db, token)
-            append(
-                db,
-                AuditEntry(
-                    principal.actor.audit_name, AuditAction.SIGN_OUT, "session", ip=client_ip(request)
-                ),
-                at=context.clock.now(),
-            )
-    response.delete_cookie(
-        session_cookie_name(context),
-        path="/",
-        secure=context.settings.portal_cookie_secure,
-        httponly=True,
-        samesite="strict",
-    )
-    return response
-
-
-@router.post("/api/session/{kind}", response_model=SessionOut, summary="Sign in (JSON)", responses={401: {}})
-def api_sign_in(
-    request: Request, context: ContextDep, kind: Literal["staff", "party"], credentials: Credentials
-) -> Response:
-    """Sign in as staff or as a party; sets the session cookie and returns the CSRF token."""
-    result = _sign_in(context, kind, _attempt(request, context, credentials))
-    if result.token is None:
-        raise AuthenticationError(result.message)
-    with transaction(context.sessions) as db:
-        principal = resolve_principal(
-            db, result.token, now=context.clock.now(), policy=context.session_policy
-        )
-    if principal is None:
-        raise AuthenticationError(GENERIC_FAILURE)
-    body = SessionOut(
-        kind=kind,
-        name=principal.actor.display_name,
-        role=principal.actor.role.value,
-        csrf_token=principal.csrf_token,
-    )
-    response = Response(body.model_dump_json(), media_type="application/json")
-    set_session_cookie(response, context, result.token)
-    return response
-
-
-@router.get("/api/session", response_model=SessionOut, summary="Who am I", responses={401: {}})
-def api_whoami(principal: OptionalPrincipal) -> SessionOut:
-    """The signed-in caller; 401 when not signed in."""
-    if principal is None:
-        raise AuthenticationError("not signed in")
-    kind: Literal["staff", "party"] = "party" if principal.actor.is_party else "staff"
-    return SessionOut(
-        kind=kind,
-        name=principal.actor.display_name,
-        role=principal.actor.role.value,
-        csrf_token=principal.csrf_token,
-    )
-
-
-@router.delete("/api/session", status_code=204, summary="Sign out (JSON)", responses={401: {}, 403: {}})
-def api_sign_out(request: Request, context: ContextDep, principal: CsrfChecked) -> Response:
-    """End the caller's session (needs ``X-CSRF-Token``)."""
-    token = request.cookies.get(session_cookie_name(context)) or ""
-    with transaction(context.sessions) as db:
-        end_session(db, token)
-        append(
-            db,
-            AuditEntry(principal.actor.audit_name, AuditAction.SIGN_OUT, "session", ip=client_ip(request)),
-            at=context.clock.now(),
-        )
-    response = Response(status_code=204)
-    response.delete_cookie(
-        session_cookie_name(context),
         path="/",
         secure=context.settings.portal_cookie_secure,
         httponly=True,

@@ -63,61 +63,6 @@ class CutOut(BaseModel):
     withheld_segments: int
 
 
-def _in_scope(scheduler: BroadcastScheduler | None, staff: Principal) -> list[OnAir]:
-    if scheduler is None:
-        return []
-    return [item for item in scheduler.on_air() if in_court_scope(staff.actor, item.court_id)]
-
-
-def _require(
-    scheduler: BroadcastScheduler | None, staff: Principal, hearing_id: int
-) -> tuple[BroadcastScheduler, OnAir]:
-    """The hearing's broadcast if it is on air and in the caller's court; NotFoundError otherwise."""
-    item = scheduler.of_hearing(hearing_id) if scheduler is not None else None
-    if scheduler is None or item is None or not in_court_scope(staff.actor, item.court_id):
-        raise NotFoundError("no public broadcast of this hearing in your court")
-    return scheduler, item
-
-
-def _names(context: PortalContext, hearing_ids: list[int]) -> dict[int, tuple[str, str]]:
-    with context.readonly_sessions() as db:
-        rows = db.execute(
-            select(Hearing.id, Case.number, Courtroom.name)
-            .join(Case, Hearing.case_id == Case.id)
-            .join(Courtroom, Hearing.courtroom_id == Courtroom.id)
-            .where(Hearing.id.in_(hearing_ids))
-        ).all()
-    return {hearing_id: (number, room) for hearing_id, number, room in rows}
-
-
-async def _describe(
-    context: PortalContext, scheduler: BroadcastScheduler, items: list[OnAir]
-) -> list[BroadcastOut]:
-    if not items:
-        return []
-    statuses = await scheduler.control.on_air()
-    names = await asyncio.to_thread(_names, context, [item.hearing_id for item in items])
-    described = []
-    for item in items:
-        status = statuses.get(item.feed_id)
-        number, room = names.get(item.hearing_id, ("", ""))
-        described.append(
-            BroadcastOut(
-                hearing_id=item.hearing_id,
-                notice_id=item.notice_id,
-                case_number=number,
-                courtroom=room,
-                feed=item.feed_id,
-                state=status.state if status is not None else "ended",
-                delay_seconds=status.delay_seconds if status is not None else 0.0,
-                published_segments=status.published_segments if status is not None else 0,
-                opened_at=item.opened_at,
-                public_page=f"/notices/{item.notice_id}/live",
-            )
-        )
-    return described
-
-
 @router.get("/api/broadcasts", response_model=list[BroadcastOut], summary="Public hearings on air (staff)")
 async def api_broadcasts(
     context: ContextDep, staff: DeciderDep, scheduler: SchedulerDep
@@ -192,14 +137,6 @@ async def resume_form(
     return RedirectResponse("/staff/broadcasts", status_code=303)
 
 
-def _public_notice(context: PortalContext, notice_id: int) -> NoticeView | None:
-    with context.readonly_sessions() as db:
-        try:
-            return get_notice(db, notice_id)
-        except NotFoundError:
-            return None
-
-
 @router.get("/notices/{notice_id}/live", response_class=HTMLResponse, summary="Public live page")
 async def public_live_page(
     request: Request, context: ContextDep, scheduler: SchedulerDep, notice_id: IdPath
@@ -211,3 +148,66 @@ async def public_live_page(
         raise NotFoundError("this hearing is not being broadcast publicly now")
     values = {"n": notice, "source": scheduler.control.media_url(item.feed_id)}
     return render(request, "public_live.html", values, headers={"Cache-Control": "no-cache"})
+
+
+def _in_scope(scheduler: BroadcastScheduler | None, staff: Principal) -> list[OnAir]:
+    if scheduler is None:
+        return []
+    return [item for item in scheduler.on_air() if in_court_scope(staff.actor, item.court_id)]
+
+
+def _require(
+    scheduler: BroadcastScheduler | None, staff: Principal, hearing_id: int
+) -> tuple[BroadcastScheduler, OnAir]:
+    """The hearing's broadcast if it is on air and in the caller's court; NotFoundError otherwise."""
+    item = scheduler.of_hearing(hearing_id) if scheduler is not None else None
+    if scheduler is None or item is None or not in_court_scope(staff.actor, item.court_id):
+        raise NotFoundError("no public broadcast of this hearing in your court")
+    return scheduler, item
+
+
+def _names(context: PortalContext, hearing_ids: list[int]) -> dict[int, tuple[str, str]]:
+    with context.readonly_sessions() as db:
+        rows = db.execute(
+            select(Hearing.id, Case.number, Courtroom.name)
+            .join(Case, Hearing.case_id == Case.id)
+            .join(Courtroom, Hearing.courtroom_id == Courtroom.id)
+            .where(Hearing.id.in_(hearing_ids))
+        ).all()
+    return {hearing_id: (number, room) for hearing_id, number, room in rows}
+
+
+async def _describe(
+    context: PortalContext, scheduler: BroadcastScheduler, items: list[OnAir]
+) -> list[BroadcastOut]:
+    if not items:
+        return []
+    statuses = await scheduler.control.on_air()
+    names = await asyncio.to_thread(_names, context, [item.hearing_id for item in items])
+    described = []
+    for item in items:
+        status = statuses.get(item.feed_id)
+        number, room = names.get(item.hearing_id, ("", ""))
+        described.append(
+            BroadcastOut(
+                hearing_id=item.hearing_id,
+                notice_id=item.notice_id,
+                case_number=number,
+                courtroom=room,
+                feed=item.feed_id,
+                state=status.state if status is not None else "ended",
+                delay_seconds=status.delay_seconds if status is not None else 0.0,
+                published_segments=status.published_segments if status is not None else 0,
+                opened_at=item.opened_at,
+                public_page=f"/notices/{item.notice_id}/live",
+            )
+        )
+    return described
+
+
+def _public_notice(context: PortalContext, notice_id: int) -> NoticeView | None:
+    with context.readonly_sessions() as db:
+        try:
+            return get_notice(db, notice_id)
+        except NotFoundError:
+            return None

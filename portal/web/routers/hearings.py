@@ -1,26 +1,49 @@
-"""Court staff schedule hearings, publish their notices (three-day rule, art. 8), and cancel, move or
-change them; each change is followed at once by the public-broadcast scheduler when it runs here."""
+"""Hearings, for court staff: schedule a hearing (courtroom of the case's court, times, public or not
+with the legal reason, face masking on the broadcast), list and show hearings, and publish a hearing's
+notice under the three-day rule (art. 8; a late one needs the legal basis of the exception). JSON API
+under ``/api`` (``X-CSRF-Token``), then the staff pages under ``/staff``. Clerks change; judges read.
+
+Cancelling, moving and changing publicity are in ``hearing_changes``; the rules live in
+``portal.hearings``. A form refused by a rule is shown again with the reason next to it (409 rule,
+422 value); each change is followed at once by the public pages and the broadcast scheduler.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import datetime
+from enum import Enum
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from portal.cases.staff_views import case_detail, courtrooms_of, hearing_detail
 from portal.db import transaction
-from portal.hearings.changes import Openness, cancel_hearing, change_openness, reschedule_hearing
+from portal.errors import InvalidInputError, RuleViolationError
 from portal.hearings.notices import HearingDraft, publish_notice, schedule_hearing
 from portal.hearings.rules import publication_deadline
+from portal.identity.principal import Principal
 from portal.identity.staff_scope import in_court_scope, require_hearing_in_scope
 from portal.models import Case, Hearing, Notice
 from portal.web.context import PortalContext
-from portal.web.deps import ClerkDep, ContextDep, CsrfChecked, IdPath, StaffDep
+from portal.web.csrf import check_session_token
+from portal.web.deps import ClerkDep, ContextDep, CsrfChecked, DeciderDep, IdPath, StaffDep
+from portal.web.form_values import checked, local_time, record_id, text, yes_no
+from portal.web.http_errors import audit_denial, status_of
 from portal.web.routers.broadcasts import get_scheduler
+from portal.web.templates import render
 
-router = APIRouter(tags=["hearings"])
+router = APIRouter()
+API: list[str | Enum] = ["hearings"]  # the OpenAPI tags of the JSON routes
+PAGES: list[str | Enum] = ["staff pages"]  # and of the page routes, shared with the case pages
+
+FormText = Annotated[str, Form(max_length=2000)]
+_REFUSED = (InvalidInputError, RuleViolationError)
 
 
 class HearingIn(BaseModel):
@@ -55,28 +78,6 @@ class HearingOut(BaseModel):
     notice_id: int | None
 
 
-class CancelIn(BaseModel):
-    """Why the hearing is cancelled (kept in the audit log and shown to staff)."""
-
-    reason: str = Field(min_length=2, max_length=500, examples=["原告撤诉"])
-
-
-class RescheduleIn(BaseModel):
-    """The new times; ``exception_basis`` when the republished notice is less than three days ahead."""
-
-    starts_at: AwareDatetime
-    expected_end_at: AwareDatetime
-    exception_basis: str | None = Field(default=None, max_length=500)
-
-
-class OpennessIn(BaseModel):
-    """Whether the hearing is public (a non-public one names its legal reason) and masks faces on air."""
-
-    is_public: bool
-    non_public_reason: str | None = Field(default=None, max_length=500)
-    mask_faces: bool = False
-
-
 class PublishIn(BaseModel):
     """Publication of a notice; ``exception_basis`` only for late publication."""
 
@@ -94,25 +95,21 @@ class NoticePublished(BaseModel):
     late_exception_basis: str | None
 
 
-def _out(hearing: Hearing, notice_id: int | None) -> HearingOut:
-    return HearingOut(
-        id=hearing.id,
-        case_id=hearing.case_id,
-        courtroom_id=hearing.courtroom_id,
-        starts_at=hearing.starts_at,
-        expected_end_at=hearing.expected_end_at,
-        is_public=hearing.is_public,
-        non_public_reason=hearing.non_public_reason,
-        mask_faces=hearing.mask_faces,
-        status=hearing.status.value,
-        cancelled_at=hearing.cancelled_at,
-        cancel_reason=hearing.cancel_reason,
-        notice_deadline=publication_deadline(hearing.starts_at),
-        notice_id=notice_id,
-    )
+class HearingForm(BaseModel):
+    """The scheduling form as typed (checked by the domain, so a refusal shows the form again)."""
+
+    csrf_token: str = Field(default="", max_length=128)
+    courtroom_id: str = Field(default="", max_length=16)
+    starts_at: str = Field(default="", max_length=32)
+    expected_end_at: str = Field(default="", max_length=32)
+    public: str = Field(default="", max_length=8)
+    non_public_reason: str = Field(default="", max_length=1000)
+    mask_faces: str = Field(default="", max_length=8)
 
 
-@router.post("/api/hearings", response_model=HearingOut, status_code=201, summary="Schedule a hearing")
+@router.post(
+    "/api/hearings", response_model=HearingOut, status_code=201, summary="Schedule a hearing", tags=API
+)
 def api_schedule(context: ContextDep, clerk: ClerkDep, _csrf: CsrfChecked, body: HearingIn) -> HearingOut:
     """Schedule a hearing; a non-public hearing needs its legal reason; ``mask_faces`` masks the faces
     of protected participants on its public broadcast."""
@@ -120,10 +117,10 @@ def api_schedule(context: ContextDep, clerk: ClerkDep, _csrf: CsrfChecked, body:
         hearing = schedule_hearing(
             db, clerk.actor, HearingDraft(**body.model_dump()), now=context.clock.now()
         )
-        return _out(hearing, None)
+        return hearing_out(hearing, None)
 
 
-@router.get("/api/hearings", response_model=list[HearingOut], summary="Hearings (staff)")
+@router.get("/api/hearings", response_model=list[HearingOut], summary="Hearings (staff)", tags=API)
 def api_hearings(context: ContextDep, staff: StaffDep) -> list[HearingOut]:
     """Hearings of the caller's courts, soonest first."""
     with transaction(context.sessions) as db:
@@ -134,7 +131,9 @@ def api_hearings(context: ContextDep, staff: StaffDep) -> list[HearingOut]:
             .order_by(Hearing.starts_at)
         )
         return [
-            _out(h, notice_id) for h, court_id, notice_id in rows if in_court_scope(staff.actor, court_id)
+            hearing_out(h, notice_id)
+            for h, court_id, notice_id in rows
+            if in_court_scope(staff.actor, court_id)
         ]
 
 
@@ -144,6 +143,7 @@ def api_hearings(context: ContextDep, staff: StaffDep) -> list[HearingOut]:
     status_code=201,
     summary="Publish the hearing notice",
     responses={409: {"description": "late without exception"}},
+    tags=API,
 )
 def api_publish(
     context: ContextDep, clerk: ClerkDep, _csrf: CsrfChecked, hearing_id: IdPath, body: PublishIn
@@ -163,9 +163,108 @@ def api_publish(
     )
 
 
-def _notice_id(context: PortalContext, hearing_id: int) -> int | None:
-    with context.readonly_sessions() as db:
-        return db.scalar(select(Notice.id).where(Notice.hearing_id == hearing_id))
+@router.get(
+    "/api/hearings/{hearing_id}", response_model=HearingOut, summary="Get a hearing (staff)", tags=API
+)
+def api_hearing(context: ContextDep, staff: StaffDep, hearing_id: IdPath) -> HearingOut:
+    """A hearing of the caller's courts with its notice id."""
+    with transaction(context.sessions) as db:
+        hearing = require_hearing_in_scope(db, staff.actor, hearing_id)
+        return hearing_out(hearing, db.scalar(select(Notice.id).where(Notice.hearing_id == hearing.id)))
+
+
+@router.get(
+    "/staff/cases/{case_id}/hearings/new", response_class=HTMLResponse, summary="Schedule page", tags=PAGES
+)
+def new_hearing_page(request: Request, context: ContextDep, clerk: ClerkDep, case_id: IdPath) -> Response:
+    """The scheduling form of a hearing of this case (404 for another court's case)."""
+    return _schedule_form(request, context, clerk, case_id, {})
+
+
+@router.post(
+    "/staff/cases/{case_id}/hearings", summary="Schedule a hearing (form)", responses={303: {}}, tags=PAGES
+)
+def schedule_form(
+    request: Request,
+    context: ContextDep,
+    clerk: ClerkDep,
+    case_id: IdPath,
+    form: Annotated[HearingForm, Form()],
+) -> Response:
+    """Schedule, then the hearing page (where its notice is published)."""
+    check_session_token(clerk.csrf_token, form.csrf_token)
+    zone = context.display_zone
+    try:
+        draft = HearingDraft(
+            case_id=case_id,
+            courtroom_id=record_id(form.courtroom_id, "法庭") or 0,
+            starts_at=local_time(form.starts_at, "开庭时间", zone),
+            expected_end_at=local_time(form.expected_end_at, "预计结束时间", zone),
+            is_public=yes_no(form.public, "是否公开审理"),
+            non_public_reason=text(form.non_public_reason, "不公开理由", required=False),
+            mask_faces=checked(form.mask_faces),
+        )
+        with transaction(context.sessions) as db:
+            hearing = schedule_hearing(db, clerk.actor, draft, now=context.clock.now())
+    except _REFUSED as exc:
+        audit_denial(request, exc)
+        submitted = form.model_dump(exclude={"csrf_token"})
+        return _schedule_form(
+            request, context, clerk, case_id, submitted, error=str(exc), status=status_of(exc)
+        )
+    return RedirectResponse(f"/staff/hearings/{hearing.id}", status_code=303)
+
+
+@router.get("/staff/hearings/{hearing_id}", response_class=HTMLResponse, summary="Hearing page", tags=PAGES)
+def hearing_page(request: Request, context: ContextDep, staff: DeciderDep, hearing_id: IdPath) -> Response:
+    """A hearing of the caller's court with its notice, and the clerk's forms (404 for others)."""
+    return _hearing_page(request, context, staff, hearing_id)
+
+
+@router.post(
+    "/staff/hearings/{hearing_id}/notice",
+    summary="Publish the notice (form)",
+    responses={303: {}},
+    tags=PAGES,
+)
+async def publish_form(
+    request: Request,
+    *,
+    context: ContextDep,
+    clerk: ClerkDep,
+    hearing_id: IdPath,
+    csrf_token: FormText = "",
+    exception_basis: FormText = "",
+) -> Response:
+    """Publish; later than three days before the hearing it is refused with the rule, and the page
+    offers the exception form (the legal basis is recorded and the notice flagged)."""
+
+    def publish(db: Session) -> None:
+        basis = text(exception_basis, "例外的法律依据", required=False) or None
+        publish_notice(db, clerk.actor, hearing_id, now=context.clock.now(), exception_basis=basis)
+
+    return await change_from_form(
+        request, context, clerk, hearing_id, csrf_token=csrf_token, form="notice", apply=publish
+    )
+
+
+def hearing_out(hearing: Hearing, notice_id: int | None) -> HearingOut:
+    """The API's view of ``hearing`` and the id of its notice (None: not published)."""
+    return HearingOut(
+        id=hearing.id,
+        case_id=hearing.case_id,
+        courtroom_id=hearing.courtroom_id,
+        starts_at=hearing.starts_at,
+        expected_end_at=hearing.expected_end_at,
+        is_public=hearing.is_public,
+        non_public_reason=hearing.non_public_reason,
+        mask_faces=hearing.mask_faces,
+        status=hearing.status.value,
+        cancelled_at=hearing.cancelled_at,
+        cancel_reason=hearing.cancel_reason,
+        notice_deadline=publication_deadline(hearing.starts_at),
+        notice_id=notice_id,
+    )
 
 
 async def followed(request: Request, context: PortalContext) -> None:
@@ -177,88 +276,71 @@ async def followed(request: Request, context: PortalContext) -> None:
         await scheduler.follow_change()
 
 
-@router.get("/api/hearings/{hearing_id}", response_model=HearingOut, summary="Get a hearing (staff)")
-def api_hearing(context: ContextDep, staff: StaffDep, hearing_id: IdPath) -> HearingOut:
-    """A hearing of the caller's courts with its notice id."""
-    with transaction(context.sessions) as db:
-        hearing = require_hearing_in_scope(db, staff.actor, hearing_id)
-        return _out(hearing, db.scalar(select(Notice.id).where(Notice.hearing_id == hearing.id)))
-
-
-@router.post("/api/hearings/{hearing_id}/cancel", response_model=HearingOut, summary="Cancel a hearing")
-async def api_cancel(
+async def change_from_form(
     request: Request,
-    context: ContextDep,
-    clerk: ClerkDep,
-    _csrf: CsrfChecked,
-    hearing_id: IdPath,
-    body: CancelIn,
-) -> HearingOut:
-    """Cancel with a reason: a published notice shows as cancelled (取消) on the public pages and in the
-    feed (STATUS:CANCELLED), and the hearing is taken off air at once if it is broadcast."""
+    context: PortalContext,
+    clerk: Principal,
+    hearing_id: int,
+    *,
+    csrf_token: str,
+    form: str,
+    apply: Callable[[Session], None],
+) -> Response:
+    """Apply one hearing change in a transaction, then follow it (caches, broadcasts) and go back to
+    the hearing page; a refused change shows the page again with the reason under ``form``."""
+    check_session_token(clerk.csrf_token, csrf_token)
 
-    def cancel() -> Hearing:
-        with transaction(context.sessions) as db:
-            return cancel_hearing(db, clerk.actor, hearing_id, body.reason, now=context.clock.now())
+    def run() -> Response | None:
+        try:
+            with transaction(context.sessions) as db:
+                apply(db)
+        except _REFUSED as exc:
+            audit_denial(request, exc)
+            page = _hearing_page(request, context, clerk, hearing_id, error=(form, str(exc)))
+            page.status_code = status_of(exc)
+            return page
+        return None
 
-    hearing = await asyncio.to_thread(cancel)
+    refused = await asyncio.to_thread(run)
+    if refused is not None:
+        return refused
     await followed(request, context)
-    return _out(hearing, await asyncio.to_thread(_notice_id, context, hearing.id))
+    return RedirectResponse(f"/staff/hearings/{hearing_id}", status_code=303)
 
 
-@router.post(
-    "/api/hearings/{hearing_id}/reschedule",
-    response_model=HearingOut,
-    summary="Move a hearing",
-    responses={409: {"description": "started, or the republished notice is late without exception"}},
-)
-async def api_reschedule(
+def _schedule_form(
     request: Request,
-    context: ContextDep,
-    clerk: ClerkDep,
-    _csrf: CsrfChecked,
-    hearing_id: IdPath,
-    body: RescheduleIn,
-) -> HearingOut:
-    """Move a hearing that has not started. A published notice is republished now under the three-day
-    rule: refused (409) less than three days ahead unless ``exception_basis`` gives the legal basis."""
-
-    def move() -> Hearing:
-        with transaction(context.sessions) as db:
-            return reschedule_hearing(
-                db,
-                clerk.actor,
-                hearing_id,
-                body.starts_at,
-                body.expected_end_at,
-                now=context.clock.now(),
-                exception_basis=body.exception_basis,
-            )
-
-    hearing = await asyncio.to_thread(move)
-    await followed(request, context)
-    return _out(hearing, await asyncio.to_thread(_notice_id, context, hearing.id))
+    context: PortalContext,
+    clerk: Principal,
+    case_id: int,
+    submitted: dict[str, str],
+    *,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    with context.readonly_sessions() as db:
+        case = case_detail(db, clerk.actor, case_id)
+        rooms = courtrooms_of(db, case.court_id)
+    values: dict[str, Any] = {"case": case, "rooms": rooms, "form": submitted, "error": error}
+    return render(request, "staff_hearing_new.html", values, status=status)
 
 
-@router.post(
-    "/api/hearings/{hearing_id}/openness", response_model=HearingOut, summary="Public or not; face masking"
-)
-async def api_openness(
+def _hearing_page(
     request: Request,
-    context: ContextDep,
-    clerk: ClerkDep,
-    _csrf: CsrfChecked,
-    hearing_id: IdPath,
-    body: OpennessIn,
-) -> HearingOut:
-    """Make a hearing public or not (a non-public hearing needs its legal reason) and set whether
-    faces of protected participants are masked on its broadcast; the scheduler follows at once."""
-
-    def change() -> Hearing:
-        openness = Openness(body.is_public, body.non_public_reason, body.mask_faces)
-        with transaction(context.sessions) as db:
-            return change_openness(db, clerk.actor, hearing_id, openness, now=context.clock.now())
-
-    hearing = await asyncio.to_thread(change)
-    await followed(request, context)
-    return _out(hearing, await asyncio.to_thread(_notice_id, context, hearing.id))
+    context: PortalContext,
+    staff: Principal,
+    hearing_id: int,
+    *,
+    error: tuple[str, str] | None = None,
+) -> Response:
+    with context.readonly_sessions() as db:
+        hearing = hearing_detail(db, staff.actor, hearing_id)
+    now = context.clock.now()
+    values = {
+        "h": hearing,
+        "now": now,
+        "late": now > hearing.notice_deadline,
+        "error_form": error[0] if error else None,
+        "error": error[1] if error else None,
+    }
+    return render(request, "staff_hearing.html", values)

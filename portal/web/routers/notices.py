@@ -78,23 +78,28 @@ class NoticeList(BaseModel):
     notices: list[NoticeOut] = Field(description="upcoming notices, soonest first")
 
 
-def _load(context: PortalContext, court: str | None, on_date: date | None) -> list[NoticeView]:
-    with context.readonly_sessions() as db:
-        return list_notices(
-            db, now=context.clock.now(), zone=context.display_zone, court_code=court, on_date=on_date
-        )
+@router.get("/api/notices", response_model=NoticeList, summary="List notices")
+async def api_notices(context: ContextDep, court: CourtQuery = None, on_date: DateQuery = None) -> Response:
+    """Upcoming notices, optionally of one court (``court``=code) or on one local date (``date``)."""
+
+    def build() -> bytes:
+        notices = NoticeList(notices=[NoticeOut.of(n) for n in _load(context, court, on_date)])
+        return notices.model_dump_json().encode()
+
+    body = await _cached(context, None, f"api:{court}:{on_date}", build)
+    return Response(body, media_type="application/json", headers={"Cache-Control": PUBLIC_CACHE})
 
 
-async def _cached(
-    context: PortalContext, principal: Principal | None, key: str, build: Callable[[], bytes]
-) -> bytes:
-    """``build()`` in a worker thread, or its cached bytes for visitors who are not signed in."""
-    if principal is None and (body := context.public_cache.get(key)) is not None:
-        return body
-    body = await asyncio.to_thread(build)
-    if principal is None:
-        context.public_cache.put(key, body)
-    return body
+@router.get("/api/notices/{notice_id}", response_model=NoticeOut, summary="Get one notice")
+async def api_notice(context: ContextDep, notice_id: IdPath) -> Response:
+    """One notice; 404 when there is none with this id."""
+
+    def build() -> bytes:
+        with context.readonly_sessions() as db:
+            return NoticeOut.of(get_notice(db, notice_id)).model_dump_json().encode()
+
+    body = await _cached(context, None, f"api-notice:{notice_id}", build)
+    return Response(body, media_type="application/json", headers={"Cache-Control": PUBLIC_CACHE})
 
 
 @router.get("/", include_in_schema=False)
@@ -158,25 +163,20 @@ async def notice_page(
     return HTMLResponse(body, headers={"Cache-Control": PUBLIC_CACHE})
 
 
-@router.get("/api/notices", response_model=NoticeList, summary="List notices")
-async def api_notices(context: ContextDep, court: CourtQuery = None, on_date: DateQuery = None) -> Response:
-    """Upcoming notices, optionally of one court (``court``=code) or on one local date (``date``)."""
-
-    def build() -> bytes:
-        notices = NoticeList(notices=[NoticeOut.of(n) for n in _load(context, court, on_date)])
-        return notices.model_dump_json().encode()
-
-    body = await _cached(context, None, f"api:{court}:{on_date}", build)
-    return Response(body, media_type="application/json", headers={"Cache-Control": PUBLIC_CACHE})
+def _load(context: PortalContext, court: str | None, on_date: date | None) -> list[NoticeView]:
+    with context.readonly_sessions() as db:
+        return list_notices(
+            db, now=context.clock.now(), zone=context.display_zone, court_code=court, on_date=on_date
+        )
 
 
-@router.get("/api/notices/{notice_id}", response_model=NoticeOut, summary="Get one notice")
-async def api_notice(context: ContextDep, notice_id: IdPath) -> Response:
-    """One notice; 404 when there is none with this id."""
-
-    def build() -> bytes:
-        with context.readonly_sessions() as db:
-            return NoticeOut.of(get_notice(db, notice_id)).model_dump_json().encode()
-
-    body = await _cached(context, None, f"api-notice:{notice_id}", build)
-    return Response(body, media_type="application/json", headers={"Cache-Control": PUBLIC_CACHE})
+async def _cached(
+    context: PortalContext, principal: Principal | None, key: str, build: Callable[[], bytes]
+) -> bytes:
+    """``build()`` in a worker thread, or its cached bytes for visitors who are not signed in."""
+    if principal is None and (body := context.public_cache.get(key)) is not None:
+        return body
+    body = await asyncio.to_thread(build)
+    if principal is None:
+        context.public_cache.put(key, body)
+    return body

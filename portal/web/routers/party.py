@@ -134,16 +134,6 @@ class ApplicationOut(BaseModel):
     created_at: datetime
 
 
-@router.get("/my-case", response_class=HTMLResponse, summary="My case page")
-def my_case_page(request: Request, context: ContextDep, party: CurrentParty) -> HTMLResponse:
-    """The party's case, hearings and recordings, with forms to apply for review."""
-    with transaction(context.sessions) as db:
-        facts = case_facts(db, party.actor)
-        recordings = party_recordings(db, party.actor)
-    values = {"facts": facts, "recordings": recordings, "kinds": PROCEDURE_NAMES, "now": context.clock.now()}
-    return render(request, "my_case.html", values)
-
-
 @router.get("/api/my-case", response_model=CaseOut, summary="My case")
 def api_my_case(context: ContextDep, party: CurrentParty) -> CaseOut:
     """Facts, procedure events and hearings of the signed-in party's case."""
@@ -192,6 +182,16 @@ def api_application(context: ContextDep, party: CurrentParty, request_id: IdPath
         decision_reason=found.decision_reason,
         created_at=found.created_at,
     )
+
+
+@router.get("/my-case", response_class=HTMLResponse, summary="My case page")
+def my_case_page(request: Request, context: ContextDep, party: CurrentParty) -> HTMLResponse:
+    """The party's case, hearings and recordings, with forms to apply for review."""
+    with transaction(context.sessions) as db:
+        facts = case_facts(db, party.actor)
+        recordings = party_recordings(db, party.actor)
+    values = {"facts": facts, "recordings": recordings, "kinds": PROCEDURE_NAMES, "now": context.clock.now()}
+    return render(request, "my_case.html", values)
 
 
 @router.post(

@@ -26,13 +26,6 @@ NO_STORE = {"Cache-Control": "no-store, private", "Referrer-Policy": "no-referre
 StreamQuery = Annotated[str | None, Query(max_length=32, pattern=STREAM_NAME_PATTERN)]
 
 
-async def _playback(context: PortalContext, party: Principal, grant_id: int) -> GrantPlayback:
-    """The grant check: from memory when possible, else in a worker thread (database, bucket)."""
-    gate = context.playback_gate
-    playback = gate.check_from_memory(party.actor, grant_id)
-    return playback if playback is not None else await asyncio.to_thread(gate.check, party.actor, grant_id)
-
-
 @router.get("/review/grants/{grant_id}", response_class=HTMLResponse, summary="Player page")
 async def player_page(
     request: Request, context: ContextDep, party: CurrentParty, grant_id: IdPath, stream: StreamQuery = None
@@ -92,3 +85,10 @@ async def segment(
     )
     await context.audit_batch.record(entry, at=context.clock.now())
     return RedirectResponse(url, status_code=302, headers=NO_STORE)
+
+
+async def _playback(context: PortalContext, party: Principal, grant_id: int) -> GrantPlayback:
+    """The grant check: from memory when possible, else in a worker thread (database, bucket)."""
+    gate = context.playback_gate
+    playback = gate.check_from_memory(party.actor, grant_id)
+    return playback if playback is not None else await asyncio.to_thread(gate.check, party.actor, grant_id)

@@ -74,34 +74,6 @@ class ReconcileOut(BaseModel):
     reported_not_in_bucket: int
 
 
-def _out(r: Recording) -> RecordingOut:
-    return RecordingOut(
-        id=r.id,
-        court_code=r.court_code,
-        room=r.room,
-        journaled_case=r.journaled_case,
-        case_id=r.case_id,
-        hearing_id=r.hearing_id,
-        streams=json.loads(r.streams),
-        segment_count=r.segment_count,
-        duration_seconds=r.duration_seconds,
-        started_at=r.started_at,
-        ended_at=r.ended_at,
-        complete=r.complete,
-        in_bucket=r.in_bucket,
-        verification=r.verification.value,
-        verified_at=r.verified_at,
-        link_alarm=r.link_alarm.value if r.link_alarm else None,
-    )
-
-
-def _require_agent(context: PortalContext, authorization: str | None) -> None:
-    expected = context.agent_token
-    presented = (authorization or "").removeprefix("Bearer ").strip()
-    if expected is None or not presented or not hmac.compare_digest(presented.encode(), expected.encode()):
-        raise AuthenticationError("a capture agent must present its bearer token")
-
-
 @router.post(
     "/api/agent/recordings", response_model=RecordingOut, summary="Agent report", responses={401: {}}
 )
@@ -134,19 +106,6 @@ async def api_reconcile(context: ContextDep, operator: OperatorDep, _csrf: CsrfC
     return ReconcileOut(**counts)
 
 
-def _verify(context: PortalContext, operator: Principal, recording_id: str) -> Recording:
-    with transaction(context.sessions) as db:
-        require_recording_in_scope(db, operator.actor, recording_id)
-    if context.store is None:
-        raise StoreError("no recording archive is configured")
-    report = run_verification(context.store, recording_id)
-    with transaction(context.sessions) as db:
-        recording = record_verification(db, report, now=context.clock.now(), actor=operator.actor.audit_name)
-        if recording is None:
-            raise StoreError("the recording vanished from the index")
-        return recording
-
-
 @router.post(
     "/api/recordings/{recording_id}/verify", response_model=RecordingOut, summary="Verify a recording"
 )
@@ -176,3 +135,44 @@ def api_recording(context: ContextDep, staff: StaffDep, recording_id: RecordingI
     """One recording of the caller's courts."""
     with transaction(context.sessions) as db:
         return _out(require_recording_in_scope(db, staff.actor, recording_id))
+
+
+def _out(r: Recording) -> RecordingOut:
+    return RecordingOut(
+        id=r.id,
+        court_code=r.court_code,
+        room=r.room,
+        journaled_case=r.journaled_case,
+        case_id=r.case_id,
+        hearing_id=r.hearing_id,
+        streams=json.loads(r.streams),
+        segment_count=r.segment_count,
+        duration_seconds=r.duration_seconds,
+        started_at=r.started_at,
+        ended_at=r.ended_at,
+        complete=r.complete,
+        in_bucket=r.in_bucket,
+        verification=r.verification.value,
+        verified_at=r.verified_at,
+        link_alarm=r.link_alarm.value if r.link_alarm else None,
+    )
+
+
+def _require_agent(context: PortalContext, authorization: str | None) -> None:
+    expected = context.agent_token
+    presented = (authorization or "").removeprefix("Bearer ").strip()
+    if expected is None or not presented or not hmac.compare_digest(presented.encode(), expected.encode()):
+        raise AuthenticationError("a capture agent must present its bearer token")
+
+
+def _verify(context: PortalContext, operator: Principal, recording_id: str) -> Recording:
+    with transaction(context.sessions) as db:
+        require_recording_in_scope(db, operator.actor, recording_id)
+    if context.store is None:
+        raise StoreError("no recording archive is configured")
+    report = run_verification(context.store, recording_id)
+    with transaction(context.sessions) as db:
+        recording = record_verification(db, report, now=context.clock.now(), actor=operator.actor.audit_name)
+        if recording is None:
+            raise StoreError("the recording vanished from the index")
+        return recording

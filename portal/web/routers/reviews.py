@@ -23,6 +23,8 @@ from portal.web.templates import render
 
 router = APIRouter(tags=["reviews"])
 
+CsrfForm = Annotated[str, Form(max_length=128)]
+
 
 class ApproveIn(BaseModel):
     """The review window [not_before, not_after), times with a time zone."""
@@ -62,70 +64,6 @@ class GrantOut(BaseModel):
     not_before: datetime
     not_after: datetime
     revoked_at: datetime | None
-
-
-def _requests(db: Session, staff: Principal, status: ReviewStatus | None) -> list[ReviewOut]:
-    query = (
-        select(ReviewRequest, Party, Case)
-        .join(Party, ReviewRequest.party_id == Party.id)
-        .join(Case, Party.case_id == Case.id)
-        .order_by(ReviewRequest.id)
-    )
-    if status is not None:
-        query = query.where(ReviewRequest.status == status)
-    return [
-        ReviewOut(
-            id=r.id,
-            party_id=p.id,
-            party_name=p.name,
-            case_number=c.number,
-            recording_id=r.recording_id,
-            purpose=r.purpose,
-            status=r.status.value,
-            created_at=r.created_at,
-            decision_reason=r.decision_reason,
-        )
-        for r, p, c in db.execute(query)
-        if in_court_scope(staff.actor, c.court_id)
-    ]
-
-
-def _grants(db: Session, staff: Principal, now: datetime) -> list[GrantOut]:
-    query = (
-        select(Grant, Party, Case)
-        .join(Party, Grant.party_id == Party.id)
-        .join(Case, Party.case_id == Case.id)
-        .where(Grant.revoked_at.is_(None), Grant.not_after > now)
-        .order_by(Grant.id)
-    )
-    return [
-        GrantOut(
-            id=g.id,
-            request_id=g.request_id,
-            party_id=p.id,
-            party_name=p.name,
-            recording_id=g.recording_id,
-            not_before=g.not_before,
-            not_after=g.not_after,
-            revoked_at=g.revoked_at,
-        )
-        for g, p, c in db.execute(query)
-        if in_court_scope(staff.actor, c.court_id)
-    ]
-
-
-def _grant_out(db: Session, grant: Grant) -> GrantOut:
-    party = db.get(Party, grant.party_id)
-    return GrantOut(
-        id=grant.id,
-        request_id=grant.request_id,
-        party_id=grant.party_id,
-        party_name=party.name if party else "",
-        recording_id=grant.recording_id,
-        not_before=grant.not_before,
-        not_after=grant.not_after,
-        revoked_at=grant.revoked_at,
-    )
 
 
 @router.get("/api/reviews", response_model=list[ReviewOut], summary="Applications (staff)")
@@ -211,9 +149,6 @@ def staff_reviews_page(request: Request, context: ContextDep, staff: StaffDep) -
     return render(request, "staff_reviews.html", {"pending": pending, "grants": grants})
 
 
-CsrfForm = Annotated[str, Form(max_length=128)]
-
-
 @router.post("/staff/reviews/{request_id}/approve", summary="Approve (form)", responses={303: {}})
 def approve_form(
     request: Request,
@@ -271,3 +206,67 @@ def revoke_form(
     with transaction(context.sessions) as db:
         revoke(db, staff.actor, grant_id, reason, now=context.clock.now(), ip=client_ip(request))
     return RedirectResponse("/staff/reviews", status_code=303)
+
+
+def _requests(db: Session, staff: Principal, status: ReviewStatus | None) -> list[ReviewOut]:
+    query = (
+        select(ReviewRequest, Party, Case)
+        .join(Party, ReviewRequest.party_id == Party.id)
+        .join(Case, Party.case_id == Case.id)
+        .order_by(ReviewRequest.id)
+    )
+    if status is not None:
+        query = query.where(ReviewRequest.status == status)
+    return [
+        ReviewOut(
+            id=r.id,
+            party_id=p.id,
+            party_name=p.name,
+            case_number=c.number,
+            recording_id=r.recording_id,
+            purpose=r.purpose,
+            status=r.status.value,
+            created_at=r.created_at,
+            decision_reason=r.decision_reason,
+        )
+        for r, p, c in db.execute(query)
+        if in_court_scope(staff.actor, c.court_id)
+    ]
+
+
+def _grants(db: Session, staff: Principal, now: datetime) -> list[GrantOut]:
+    query = (
+        select(Grant, Party, Case)
+        .join(Party, Grant.party_id == Party.id)
+        .join(Case, Party.case_id == Case.id)
+        .where(Grant.revoked_at.is_(None), Grant.not_after > now)
+        .order_by(Grant.id)
+    )
+    return [
+        GrantOut(
+            id=g.id,
+            request_id=g.request_id,
+            party_id=p.id,
+            party_name=p.name,
+            recording_id=g.recording_id,
+            not_before=g.not_before,
+            not_after=g.not_after,
+            revoked_at=g.revoked_at,
+        )
+        for g, p, c in db.execute(query)
+        if in_court_scope(staff.actor, c.court_id)
+    ]
+
+
+def _grant_out(db: Session, grant: Grant) -> GrantOut:
+    party = db.get(Party, grant.party_id)
+    return GrantOut(
+        id=grant.id,
+        request_id=grant.request_id,
+        party_id=grant.party_id,
+        party_name=party.name if party else "",
+        recording_id=grant.recording_id,
+        not_before=grant.not_before,
+        not_after=grant.not_after,
+        revoked_at=grant.revoked_at,
+    )
