@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from archive.formats.identifiers import CODE_PATTERN
 from portal.errors import ConfigurationError
+from streaming.http_limits import HeaderTimeoutSeconds, KeepAliveSeconds, MaxConnections, MaxHeaderBytes
 
 PLACEHOLDER_SECRETS = frozenset({"changethis", "change-me", "changeme", "secret", "dev", "development"})
 MAX_SEGMENT_URL_SECONDS = 120  # 2017 rules art. 15: presigned URLs live at most two minutes
@@ -96,27 +97,10 @@ class PortalSettings(BaseSettings):
         le=1024 * 1024,
         description="largest WHIP/WHEP offer accepted under /live",
     )
-    portal_keep_alive_seconds: int = Field(
-        default=5, ge=1, le=120, description="an idle keep-alive connection is closed after this long"
-    )
-    portal_header_timeout_seconds: float = Field(
-        default=10.0,
-        ge=0.5,
-        le=120.0,
-        description="a connection whose request line and headers are not complete this long is closed",
-    )
-    portal_max_header_bytes: int = Field(
-        default=16 * 1024,
-        ge=4 * 1024,
-        le=256 * 1024,
-        description="request line and headers larger than this are refused (431/400) while being read",
-    )
-    portal_max_connections: int = Field(
-        default=500,
-        ge=10,
-        le=100_000,
-        description="open connections and requests in progress at most; beyond, uvicorn answers 503",
-    )
+    portal_keep_alive_seconds: KeepAliveSeconds = 5
+    portal_header_timeout_seconds: HeaderTimeoutSeconds = 10.0
+    portal_max_header_bytes: MaxHeaderBytes = 16 * 1024
+    portal_max_connections: MaxConnections = 500
 
     def resolved_database_url(self) -> str:
         """The SQLAlchemy URL to use: ``database_url`` or the default SQLite file under ``data_dir``."""

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from archive.formats.identifiers import CODE_PATTERN
+from streaming.http_limits import HeaderTimeoutSeconds, KeepAliveSeconds, MaxConnections, MaxHeaderBytes
 
 _IDENTIFIER = CODE_PATTERN
 _NAME = re.compile(CODE_PATTERN, re.ASCII)
@@ -131,27 +132,10 @@ class StreamingSettings(BaseSettings):
         le=16 * 1024 * 1024,
         description="largest body of any other request to the live server (operator forms and JSON)",
     )
-    keep_alive_seconds: int = Field(
-        default=5, ge=1, le=120, description="an idle keep-alive connection is closed after this long"
-    )
-    header_timeout_seconds: float = Field(
-        default=10.0,
-        ge=0.5,
-        le=120.0,
-        description="a connection whose request line and headers are not complete this long is closed",
-    )
-    max_header_bytes: int = Field(
-        default=16 * 1024,
-        ge=4 * 1024,
-        le=256 * 1024,
-        description="request line and headers larger than this are refused while being read",
-    )
-    max_connections: int = Field(
-        default=500,
-        ge=10,
-        le=100_000,
-        description="open connections and requests in progress at most; beyond, uvicorn answers 503",
-    )
+    keep_alive_seconds: KeepAliveSeconds = 5
+    header_timeout_seconds: HeaderTimeoutSeconds = 10.0
+    max_header_bytes: MaxHeaderBytes = 16 * 1024
+    max_connections: MaxConnections = 500
     keyframe_request_seconds: float = Field(
         default=2.0, ge=0.5, le=30.0, description="at most one keyframe request upstream per feed this often"
     )
