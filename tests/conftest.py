@@ -23,9 +23,47 @@ from archive.errors import ArchiveError
 from archive.store.embedded import EmbeddedStore, weed_ports
 from archive.store.object_store import ObjectStore, StoreConfig
 
-# Bases up to 22000 keep weed's admin gRPC port (base + 10008) below Linux's ephemeral range (32768+),
-# where outgoing connections could take it between our check and weed's bind.
-_PORT_RANGE = (10000, 22000)
+# Bases from 10000 to 20000 keep weed's admin gRPC port (base + 10008) in 20008..30008: below Linux's
+# ephemeral range (32768+), where outgoing connections could take it between our check and weed's bind,
+# and above every base, so that the slices below never overlap.
+_PORT_RANGE = (10000, 20000)
+_PORT_SPAN = 9  # a weed port set is base .. base + 8 (and base + 10008)
+
+# Fixtures that start a real server, encoder or recording; a test needing any of them is an
+# integration test (``make check`` leaves those out). store_config and template reach their servers
+# through request.getfixturevalue, so they are named here themselves.
+INTEGRATION_FIXTURES = frozenset(
+    {
+        "embedded_store",
+        "store_config",
+        "make_embedded_store",
+        "backup_embedded_store",
+        "pg_cluster",
+        "template",
+        "live_server",
+        "test_feed",
+        "tone_feed",
+    }
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that uses one of INTEGRATION_FIXTURES as ``integration``."""
+    for item in items:
+        if INTEGRATION_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
+
+
+def _worker_port_range() -> tuple[int, int]:
+    """This pytest-xdist worker's own slice of _PORT_RANGE (all of it without xdist), so parallel
+    workers never pick overlapping weed port sets."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    index = int(worker.removeprefix("gw")) if worker.startswith("gw") else 0
+    low, high = _PORT_RANGE
+    width = (high - low) // max(1, count)
+    return low + index * width, low + (index + 1) * width - _PORT_SPAN
+
 
 MakeEmbeddedStore = Callable[..., EmbeddedStore]
 
@@ -43,11 +81,12 @@ def _port_is_free(port: int) -> bool:
 def free_port() -> int:
     """A loopback S3 port for EmbeddedStore whose whole derived weed port set is free right now."""
     rng = random.Random()
+    port_range = _worker_port_range()
     for _ in range(500):
-        base = rng.randrange(*_PORT_RANGE)
+        base = rng.randrange(*port_range)
         if all(_port_is_free(port) for port in weed_ports(base).values()):
             return base
-    raise RuntimeError(f"no free weed port set found in {_PORT_RANGE}")
+    raise RuntimeError(f"no free weed port set found in {port_range}")
 
 
 def _external_config() -> StoreConfig | None:
