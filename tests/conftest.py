@@ -47,11 +47,36 @@ INTEGRATION_FIXTURES = frozenset(
 )
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test that uses one of INTEGRATION_FIXTURES as ``integration``."""
+# The files holding the longest tests (measured: tens of seconds each, mostly waiting on real time),
+# longest first. Under pytest-xdist they are handed out first, so that no worker starts one of them
+# near the end while the others sit idle.
+LONGEST_FIRST = (
+    "tests/portal/test_cli.py",
+    "tests/capture/test_store_outage.py",
+    "tests/streaming/test_agent_live.py",
+    "tests/capture/test_recording.py",
+    "tests/streaming/test_public_hls.py",
+    "tests/capture/test_crash_recovery.py",
+    "tests/portal/test_live_origin.py",
+    "tests/capture/test_health_alarms.py",
+    "tests/portal/test_live_browser.py",
+    "tests/portal/test_browser.py",
+    "tests/portal/test_staff_browser.py",
+    "tests/capture/test_media_restart.py",
+    "tests/archive/test_retention.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test that uses one of INTEGRATION_FIXTURES as ``integration``; under pytest-xdist,
+    move the tests of LONGEST_FIRST to the front (every worker sorts alike, as xdist requires)."""
     for item in items:
         if INTEGRATION_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.integration)
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        rank = {path: index for index, path in enumerate(LONGEST_FIRST)}
+        root = config.rootpath
+        items.sort(key=lambda item: rank.get(item.path.relative_to(root).as_posix(), len(rank)))
 
 
 def _worker_port_range() -> tuple[int, int]:
