@@ -48,12 +48,13 @@ typecheck: setup
 importlint: setup
 	$(BIN)/lint-imports
 
-# The whole suite in parallel (pytest-xdist). Most integration tests wait on real time (recordings,
-# retries, browsers), so more workers than cores still pays; every server fixture picks its own
-# ports and directories per worker. PYTEST_WORKERS=0 runs it in one process.
-PYTEST_WORKERS ?= 4
+# The whole suite in parallel (pytest-xdist), one worker per core by default: most integration tests
+# wait on real time (recordings, retries, browsers), but their deadlines are real time too, so more
+# workers than cores made them flaky. Every server fixture picks its own ports and directories per
+# worker; the longest tests are handed out first (tests/conftest.py). PYTEST_WORKERS=0: one process.
+PYTEST_WORKERS ?= auto
 unit: setup postgres-and-fonts
-	$(BIN)/pytest -n $(PYTEST_WORKERS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist load
 
 # The tests not marked integration: no server, encoder, browser or subprocess; seconds, not minutes.
 fast: setup
