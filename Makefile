@@ -10,7 +10,7 @@ NODE_STAMP := node_modules/.installed
 CHROMIUM := /usr/bin/chromium
 RUN_DIR ?= .run
 
-.PHONY: run test setup lint typecheck importlint unit clean bench postgres-and-fonts
+.PHONY: run test check setup lint typecheck importlint unit fast clean bench postgres-and-fonts
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,8 +48,20 @@ typecheck: setup
 importlint: setup
 	$(BIN)/lint-imports
 
+# The whole suite in parallel (pytest-xdist), one worker per core by default: most integration tests
+# wait on real time (recordings, retries, browsers), but their deadlines are real time too, so more
+# workers than cores made them flaky. Every server fixture picks its own ports and directories per
+# worker; the longest tests are handed out first (tests/conftest.py). PYTEST_WORKERS=0: one process.
+PYTEST_WORKERS ?= auto
 unit: setup postgres-and-fonts
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist load
+
+# The tests not marked integration: no server, encoder, browser or subprocess; seconds, not minutes.
+fast: setup
+	$(BIN)/pytest -m "not integration"
+
+# The quick loop while working: lint, types, import contracts and the fast tests.
+check: lint typecheck importlint fast
 
 test: lint typecheck importlint unit
 

@@ -24,9 +24,72 @@ from archive.store import ObjectStore, StoreConfig
 from archive.store.embedded import EmbeddedStore
 from archive.store.weed_process import weed_ports
 
-# Bases up to 22000 keep weed's admin gRPC port (base + 10008) below Linux's ephemeral range (32768+),
-# where outgoing connections could take it between our check and weed's bind.
-_PORT_RANGE = (10000, 22000)
+# Bases from 10000 to 20000 keep weed's admin gRPC port (base + 10008) in 20008..30008: below Linux's
+# ephemeral range (32768+), where outgoing connections could take it between our check and weed's bind,
+# and above every base, so that the slices below never overlap.
+_PORT_RANGE = (10000, 20000)
+_PORT_SPAN = 9  # a weed port set is base .. base + 8 (and base + 10008)
+
+# Fixtures that start a real server, encoder or recording; a test needing any of them is an
+# integration test (``make check`` leaves those out). store_config and template reach their servers
+# through request.getfixturevalue, so they are named here themselves.
+INTEGRATION_FIXTURES = frozenset(
+    {
+        "embedded_store",
+        "store_config",
+        "make_embedded_store",
+        "backup_embedded_store",
+        "pg_cluster",
+        "template",
+        "live_server",
+        "test_feed",
+        "tone_feed",
+    }
+)
+
+
+# The files holding the longest tests (measured: tens of seconds each, mostly waiting on real time),
+# longest first. Under pytest-xdist they are handed out first, so that no worker starts one of them
+# near the end while the others sit idle.
+LONGEST_FIRST = (
+    "tests/portal/test_cli.py",
+    "tests/capture/test_store_outage.py",
+    "tests/streaming/test_agent_live.py",
+    "tests/capture/test_recording.py",
+    "tests/streaming/test_public_hls.py",
+    "tests/capture/test_crash_recovery.py",
+    "tests/portal/test_live_origin.py",
+    "tests/capture/test_health_alarms.py",
+    "tests/portal/test_live_browser.py",
+    "tests/portal/test_browser.py",
+    "tests/portal/test_staff_browser.py",
+    "tests/capture/test_media_restart.py",
+    "tests/archive/test_retention.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test that uses one of INTEGRATION_FIXTURES as ``integration``; under pytest-xdist,
+    move the tests of LONGEST_FIRST to the front (every worker sorts alike, as xdist requires)."""
+    for item in items:
+        if INTEGRATION_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        rank = {path: index for index, path in enumerate(LONGEST_FIRST)}
+        root = config.rootpath
+        items.sort(key=lambda item: rank.get(item.path.relative_to(root).as_posix(), len(rank)))
+
+
+def _worker_port_range() -> tuple[int, int]:
+    """This pytest-xdist worker's own slice of _PORT_RANGE (all of it without xdist), so parallel
+    workers never pick overlapping weed port sets."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    index = int(worker.removeprefix("gw")) if worker.startswith("gw") else 0
+    low, high = _PORT_RANGE
+    width = (high - low) // max(1, count)
+    return low + index * width, low + (index + 1) * width - _PORT_SPAN
+
 
 MakeEmbeddedStore = Callable[..., EmbeddedStore]
 
@@ -44,11 +107,12 @@ def _port_is_free(port: int) -> bool:
 def free_port() -> int:
     """A loopback S3 port for EmbeddedStore whose whole derived weed port set is free right now."""
     rng = random.Random()
+    port_range = _worker_port_range()
     for _ in range(500):
-        base = rng.randrange(*_PORT_RANGE)
+        base = rng.randrange(*port_range)
         if all(_port_is_free(port) for port in weed_ports(base).values()):
             return base
-    raise RuntimeError(f"no free weed port set found in {_PORT_RANGE}")
+    raise RuntimeError(f"no free weed port set found in {port_range}")
 
 
 def _external_config() -> StoreConfig | None:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from .conftest import run_module
+
+pytestmark = pytest.mark.integration  # each test runs the agent in a subprocess
 
 
 def test_devices_lists_what_is_present() -> None:

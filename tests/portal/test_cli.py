@@ -14,6 +14,8 @@ import pytest
 
 from tests.conftest import free_port
 
+pytestmark = pytest.mark.integration  # each test runs ``python -m portal`` in subprocesses
+
 
 def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COURTREC_")}
@@ -94,7 +96,6 @@ def test_serve_refuses_an_old_schema_and_placeholder_secrets(tmp_path: Path) -> 
     assert placeholder.returncode == 1 and "COURTREC_PORTAL_SECRET_KEY" in placeholder.stderr
 
 
-@pytest.mark.integration
 def test_serve_without_s3_settings_starts_the_embedded_store(tmp_path: Path) -> None:
     assert _portal(tmp_path, "migrate").returncode == 0
     port, s3_port = free_port(), free_port()

@@ -14,6 +14,8 @@ from streaming.packet_track import PacketTrack
 
 from .conftest import DEVICE_ID, DEVICE_TOKEN, LOOPBACK, OPERATOR_TOKEN, LiveServer, loopback_settings, serve
 
+pytestmark = pytest.mark.integration  # a real uvicorn server on loopback
+
 OTHER_TOKEN = "other-device-token-0123456789"
 SDP = {"Content-Type": "application/sdp"}
 
