@@ -9,6 +9,7 @@ public directory can be reached.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 from dataclasses import asdict
@@ -71,11 +72,15 @@ async def public_file(room: str, stream: str, broadcast: str, name: str, service
     if broadcast != service.public_broadcast_id(feed_id) or not _PUBLIC_FILE.fullmatch(name):
         raise HTTPException(status_code=404, detail="no such public file")
     path = service.settings.public_dir / feed_id / broadcast / name
-    if not path.is_file():
-        raise HTTPException(status_code=404, detail="not published (yet)")
+    try:
+        # Read whole, once: the playlist and status are replaced by rename while being served, and a
+        # size taken before opening could announce another version's length (Content-Length race).
+        data = await asyncio.to_thread(path.read_bytes)
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        raise HTTPException(status_code=404, detail="not published (yet)") from None
     suffix = path.suffix
     caching = "no-cache" if suffix in (".m3u8", ".json") else "public, max-age=3600, immutable"
-    return FileResponse(path, media_type=_TYPES[suffix], headers={"Cache-Control": caching})
+    return Response(data, media_type=_TYPES[suffix], headers={"Cache-Control": caching})
 
 
 @router.post("/api/public/{room}/{stream}")
