@@ -1,10 +1,10 @@
 """portal: the FastAPI web portal — hearing notices, party case look-up, review of recordings, audit.
 
-See DESIGN.md. Imports ``archive``; nothing imports ``portal``.
+See DESIGN.md. Imports ``archive``; nothing imports ``portal``. The package root stays light (its
+errors): a command-line call does not load the web app unless it serves or needs it
+(``portal.web.app.create_app``).
 """
 
-from portal.audit.trail import AuditAction, AuditEntry, AuditReport, verify_chain
-from portal.clock import Clock, FrozenClock, SystemClock
 from portal.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -15,28 +15,14 @@ from portal.errors import (
     RuleViolationError,
     StoreError,
 )
-from portal.migrate import upgrade
-from portal.settings import Environment, PortalSettings
-from portal.web.app import create_app
 
 __all__ = [
-    "AuditAction",
-    "AuditEntry",
-    "AuditReport",
     "AuthenticationError",
-    "Clock",
     "ConfigurationError",
-    "Environment",
-    "FrozenClock",
     "InvalidInputError",
     "NotFoundError",
     "PermissionDeniedError",
     "PortalError",
-    "PortalSettings",
     "RuleViolationError",
     "StoreError",
-    "SystemClock",
-    "create_app",
-    "upgrade",
-    "verify_chain",
 ]
