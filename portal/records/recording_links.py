@@ -34,6 +34,8 @@ def journaled_identity(summary: RecordingSummary) -> tuple[str, str, str]:
 def claim_court(db: Session, recording: Recording, summary: RecordingSummary, *, now: datetime) -> None:
     """Set a new index row's journaled identity and its court; raise an alarm when none can be set."""
     recording.court_code, recording.room, recording.journaled_case = journaled_identity(summary)
+    if not recording.court_code:
+        return  # the journal names no court yet (an agent's first report): a later summary claims it
     filed_under = _court_of_prefix(summary.prefix)
     if filed_under is not None and filed_under != summary.court:
         detail = f"the journal names court {summary.court!r}, its objects are under court {filed_under!r}"
@@ -51,6 +53,8 @@ def conflict_with(recording: Recording, summary: RecordingSummary) -> str | None
     """Why ``summary`` cannot be applied to the existing ``recording`` (None when it can)."""
     stored = (recording.court_code, recording.room, recording.journaled_case)
     named = journaled_identity(summary)
+    if not named[0]:
+        return None  # a summary whose journal names nothing yet contradicts nothing
     if named != stored:
         return f"a report names court/room/case {named!r}, the recording was indexed as {stored!r}"
     filed_under = _court_of_prefix(summary.prefix)
@@ -81,6 +85,8 @@ def link_recording(db: Session, recording: Recording, *, now: datetime) -> None:
     case code matching several cases of the court, or hearings of several cases in its courtroom at
     its start time (within an hour of their times), raise an AMBIGUOUS alarm instead of a link.
     """
+    if recording.link_alarm == LinkAlarm.UNKNOWN_COURT:
+        _claim_court_created_since(db, recording, now=now)
     if recording.court_id is None or recording.link_alarm is not None:
         return
     if recording.case_id is None and recording.journaled_case:
@@ -99,6 +105,25 @@ def link_recording(db: Session, recording: Recording, *, now: datetime) -> None:
             recording.case_id = cases[0]
     if recording.hearing_id is None:
         _link_hearing(db, recording, now=now)
+
+
+def _claim_court_created_since(db: Session, recording: Recording, *, now: datetime) -> None:
+    """A recording of a court unknown when it was indexed belongs to that court once the court is
+    created (a court set up after its devices started recording): this fills a missing court, it
+    moves nothing. The alarm is cleared and the resolution audited."""
+    court = db.scalar(select(Court).where(Court.code == recording.court_code))
+    if court is None or recording.court_id is not None:
+        return
+    recording.court_id = court.id
+    recording.link_alarm, recording.link_alarm_detail, recording.link_alarm_at = None, "", None
+    entry = AuditEntry(
+        ALARM_ACTOR,
+        AuditAction.RECORDING_LINK_ALARM,
+        f"recording:{recording.id}",
+        outcome="resolved",
+        detail={"detail": f"court {court.code!r} now exists", "court": court.code},
+    )
+    append(db, entry, at=now)
 
 
 def _link_hearing(db: Session, recording: Recording, *, now: datetime) -> None:

@@ -82,6 +82,8 @@ def apply_summary(db: Session, summary: RecordingSummary, *, now: datetime, in_b
         recording = Recording(id=summary.recording_id)
         db.add(recording)
         claim_court(db, recording, summary, now=now)
+    elif not recording.court_code and recording.court_id is None:
+        claim_court(db, recording, summary, now=now)  # indexed before its journal named a court
     elif (conflict := conflict_with(recording, summary)) is not None:
         raise_alarm(db, recording, LinkAlarm.CONFLICTING_REPORT, conflict, now=now)
         db.flush()

@@ -14,7 +14,9 @@ from typing import Any
 from sqlalchemy import select
 
 from archive.export import RecordingSummary
+from portal.audit.trail import AuditAction
 from portal.db import transaction
+from portal.identity.accounts import get_or_create_court
 from portal.models import AuditRecord, Case, Hearing, Recording
 from portal.records.recordings_index import apply_summary
 from tests.portal.conftest import AGENT_TOKEN, Browser, Portal
@@ -197,3 +199,33 @@ def test_an_ambiguous_case_code_is_an_alarm_not_a_link(portal: Portal) -> None:
         recording = apply_summary(db, summary, now=portal.clock.now(), in_bucket=False)
         assert recording.case_id is None
         assert recording.link_alarm == "ambiguous"
+
+
+def test_a_first_report_that_names_no_court_yet_is_claimed_by_the_next(portal: Portal) -> None:
+    """An agent reports at start, before its journal has a start line: nothing to apply, no alarm."""
+    early = _report(portal, court="", room="", case="", segment_count=0, complete=False)
+    assert early["case_id"] is None and early["link_alarm"] is None
+    assert _file_case(portal.staff("clerk-a"), NUMBER_OF_A, CODE_OF_A).status_code == 303
+    named = _report(portal)
+    assert named["link_alarm"] is None and named["case_id"] == _case_id(portal, NUMBER_OF_A)
+    later_blank = _report(portal, court="", room="", case="")  # a scan before its journal chunk arrived
+    assert later_blank["link_alarm"] is None and later_blank["case_id"] == named["case_id"]
+
+
+def test_a_recording_of_a_court_created_later_joins_that_court(portal: Portal) -> None:
+    reported = _report(portal, court="court-z", room="room-z", case="")
+    assert reported["link_alarm"] == "unknown_court"
+    with transaction(portal.db_factory) as db:
+        get_or_create_court(db, "court-z", "后设法院")
+    again = _report(portal, court="court-z", room="room-z", case="")
+    assert again["link_alarm"] is None
+    with portal.db_factory() as db:
+        recording = db.get(Recording, "rec-a-new")
+        assert recording is not None and recording.court_id is not None
+        outcomes = db.scalars(
+            select(AuditRecord.outcome)
+            .where(AuditRecord.target == "recording:rec-a-new")
+            .where(AuditRecord.action == AuditAction.RECORDING_LINK_ALARM)
+            .order_by(AuditRecord.seq)
+        )
+        assert list(outcomes) == ["unknown_court", "resolved"]
