@@ -16,7 +16,7 @@ from tests.portal.conftest import AGENT_TOKEN, Browser, Portal
 from tests.portal.world import CASE_A, REC_A
 
 EXTREME_DAYS = ["0001-01-01", "9999-12-31"]
-EXTREME_MOMENTS = ["0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59-08:00"]
+EXTREME_MOMENTS = ["0001-01-01T00:00:00+08:00", "9999-12-31T20:00:00-08:00"]
 INVISIBLE = "\u200b\u202e\u2066\ufeff"  # zero-width space, right-to-left override, isolate, BOM
 
 
@@ -59,19 +59,16 @@ def test_extreme_hearing_times_are_422(portal: Portal, moment: str) -> None:
     clerk = portal.staff("clerk-a")
     world = portal.world
     body = {"case_id": world.case_a, "courtroom_id": world.room_a}
-    scheduled = clerk.post("/api/hearings", body | {"starts_at": moment, "expected_end_at": moment})
+    times = {"starts_at": moment, "expected_end_at": moment.replace("T00:00", "T02:00").replace("T20", "T22")}
+    scheduled = clerk.post("/api/hearings", body | times)
     assert scheduled.status_code == 422, scheduled.text
-    moved = clerk.post(
-        f"/api/hearings/{world.hearing_a}/reschedule", {"starts_at": moment, "expected_end_at": moment}
-    )
+    moved = clerk.post(f"/api/hearings/{world.hearing_a}/reschedule", times)
     assert moved.status_code == 422, moved.text
-    local = moment[:16]
+    local = {name: value[:16] for name, value in times.items()}
     form = {"csrf_token": clerk.csrf, "courtroom_id": str(world.room_a), "public": "yes"}
-    page = clerk.http.post(
-        f"/staff/cases/{world.case_a}/hearings", data=form | {"starts_at": local, "expected_end_at": local}
-    )
+    page = clerk.http.post(f"/staff/cases/{world.case_a}/hearings", data=form | local)
     assert page.status_code == 422, page.text
-    move_form = {"csrf_token": clerk.csrf, "starts_at": local, "expected_end_at": local}
+    move_form = {"csrf_token": clerk.csrf, **local}
     page = clerk.http.post(f"/staff/hearings/{world.hearing_a}/reschedule", data=move_form)
     assert page.status_code == 422, page.text
 
@@ -83,7 +80,7 @@ def test_extreme_grant_windows_and_agent_reports_are_422(portal: Portal, moment:
     assert applied.status_code == 201, applied.text
     request_id = applied.json()["id"]
     judge = portal.staff("judge-a")
-    window = {"not_before": moment, "not_after": moment}
+    window = {"not_before": moment, "not_after": moment.replace("T00:00", "T02:00").replace("T20", "T22")}
     approved = judge.post(f"/api/reviews/{request_id}/approve", window)
     assert approved.status_code == 422, approved.text
     report = {
@@ -123,7 +120,8 @@ def test_invisible_only_text_is_refused(portal: Portal) -> None:
 def test_text_is_stored_normalised(portal: Portal) -> None:
     clerk = portal.staff("clerk-a")
     case_id = portal.world.case_a
-    added = clerk.post(f"/api/cases/{case_id}/parties", {"name": "王\u202e\u200b小明ＡＢ", "role": "第三人"})
+    name = "王\u202e\u200b小明\uff21\uff22"  # bidi override, zero-width space, full-width A and B
+    added = clerk.post(f"/api/cases/{case_id}/parties", {"name": name, "role": "第三人"})
     assert added.status_code == 201, added.text
     assert "王小明AB" in _case_parties(clerk, case_id)
     form = {"csrf_token": clerk.csrf, "name": "赵\u2066六\u2069", "role": "第三人"}
