@@ -74,7 +74,7 @@ def _operations(portal: Portal) -> list[tuple[str, str, str | None]]:
     ]
 
 
-def _bodies(portal: Portal, ids: dict[str, Any], csrf: str) -> dict[str, dict[str, Any]]:
+def _bodies(portal: Portal, ids: dict[str, Any], csrf: str) -> dict[str, Any]:
     """A valid body per operation, naming court A's objects (forms carry the caller's CSRF token)."""
     world, now = portal.world, portal.clock.now()
     start = now + timedelta(days=10)
@@ -185,14 +185,11 @@ def _client(portal: Portal, role: str) -> tuple[TestClient, str]:
     if role == "anonymous":
         return client, ""
     world = portal.world
-    who: dict[str, int] = (
-        {"party_id": world.party_a if role == "party-a" else world.party_b}
-        if role.startswith("party")
-        else {"user_id": world.users[role]}
-    )
+    party_id = (world.party_a if role == "party-a" else world.party_b) if role.startswith("party") else None
+    user_id = None if role.startswith("party") else world.users[role]
     context = portal.app.state.portal
     with transaction(context.sessions) as db:
-        token = start_session(db, now=context.clock.now(), ip="matrix", **who)
+        token = start_session(db, now=context.clock.now(), ip="matrix", user_id=user_id, party_id=party_id)
         principal = resolve_principal(db, token, now=context.clock.now(), policy=context.session_policy)
     assert principal is not None
     client.cookies.set("__Host-session", token)
