@@ -13,8 +13,19 @@ class ConfigurationError(PortalError):
     """The portal's settings cannot be used (e.g. a placeholder secret outside development)."""
 
 
+NOT_FOUND_MESSAGE = "未找到，或您无权查看"
+
+
 class NotFoundError(PortalError):
-    """The object does not exist, or the caller may not know that it exists (answered as 404)."""
+    """The object does not exist, or the caller may not know that it exists (answered as 404).
+
+    Scoped objects (cases, hearings, recordings, applications, grants, parties) are refused with the
+    one default message, whatever the kind and whether the object is missing or another court's or
+    party's, so that the answer reveals nothing.
+    """
+
+    def __init__(self, message: str = NOT_FOUND_MESSAGE) -> None:
+        super().__init__(message)
 
 
 class AuthenticationError(PortalError):

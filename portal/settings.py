@@ -11,10 +11,10 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from archive.formats.identifiers import CODE_PATTERN
+from archive.formats.secret_strength import SECRET_HINT, secret_weakness
 from portal.errors import ConfigurationError
 from streaming.http_limits import HeaderTimeoutSeconds, KeepAliveSeconds, MaxConnections, MaxHeaderBytes
 
-PLACEHOLDER_SECRETS = frozenset({"changethis", "change-me", "changeme", "secret", "dev", "development"})
 MAX_SEGMENT_URL_SECONDS = 120  # 2017 rules art. 15: presigned URLs live at most two minutes
 
 
@@ -47,6 +47,11 @@ class PortalSettings(BaseSettings):
     portal_secret_key: SecretStr | None = None
     portal_agent_token: SecretStr | None = None
     portal_cookie_secure: bool = True
+    portal_openapi: bool | None = Field(
+        default=None,
+        description="serve the API's schema at /openapi.json and its docs at /docs (unset: only in "
+        "development); off in production unless enabled",
+    )
     portal_session_idle_minutes: int = Field(default=30, ge=1, le=30)
     portal_session_absolute_hours: int = Field(default=8, ge=1, le=12)
     portal_segment_url_seconds: int = Field(
@@ -111,7 +116,8 @@ class PortalSettings(BaseSettings):
     def secret_key(self) -> str:
         """The key that signs pre-sign-in CSRF tokens.
 
-        Outside development it must be set and not a placeholder (ConfigurationError); in development
+        Outside development it must be set and strong (ConfigurationError, see
+        ``archive.formats.secret_strength``); in development
         an unset key is generated per process.
         """
         value = self.portal_secret_key.get_secret_value() if self.portal_secret_key else None
@@ -120,7 +126,8 @@ class PortalSettings(BaseSettings):
     def agent_token(self) -> str | None:
         """The bearer token capture agents present to report recordings; None disables reports.
 
-        ConfigurationError for a placeholder or short token outside development.
+        ConfigurationError for a weak token (see ``archive.formats.secret_strength``) outside
+        development.
         """
         value = self.portal_agent_token.get_secret_value() if self.portal_agent_token else None
         if value is None:
@@ -137,6 +144,13 @@ class PortalSettings(BaseSettings):
             )
 
     @property
+    def serves_openapi(self) -> bool:
+        """Whether /openapi.json and /docs are served: as ``portal_openapi`` says, else in development."""
+        if self.portal_openapi is not None:
+            return self.portal_openapi
+        return self.environment == Environment.DEVELOPMENT
+
+    @property
     def cookie_prefix(self) -> str:
         """``__Host-`` when cookies are Secure (browsers then pin them to this host and path /)."""
         return "__Host-" if self.portal_cookie_secure else ""
@@ -145,9 +159,8 @@ class PortalSettings(BaseSettings):
         if self.environment == Environment.DEVELOPMENT:
             return value
         if value is None:
-            raise ConfigurationError(f"{name} must be set outside development (32+ random characters)")
-        if value.lower() in PLACEHOLDER_SECRETS or len(value) < 24:
-            raise ConfigurationError(
-                f"{name} is a placeholder or shorter than 24 characters; set a random value"
-            )
+            raise ConfigurationError(f"{name} must be set outside development; {SECRET_HINT}")
+        weakness = secret_weakness(value)
+        if weakness is not None:
+            raise ConfigurationError(f"{name} {weakness}; {SECRET_HINT}")
         return value

@@ -130,7 +130,7 @@ def rotate_party_password(db: Session, actor: Actor, party_id: int, *, now: date
     """Issue a new access password for a party, end its sessions, and return the password."""
     party = db.get(Party, party_id)
     if party is None:
-        raise NotFoundError("party not found")
+        raise NotFoundError()
     require_case_in_scope(db, actor, party.case_id)
     password = generate_access_password()
     party.access_password_hash, party.password_set_at = hash_password(password), now
@@ -212,7 +212,7 @@ def case_facts(db: Session, party: Actor) -> CaseFacts:
     """The party's own case: facts, procedure events and hearings (NotFoundError if it vanished)."""
     case = db.get(Case, party.case_id) if party.case_id is not None else None
     if case is None or party.party_id is None:
-        raise NotFoundError("case not found")
+        raise NotFoundError()
     events = db.scalars(
         select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.occurred_on, CaseEvent.id)
     )
@@ -242,7 +242,7 @@ def case_facts(db: Session, party: Actor) -> CaseFacts:
 def party_recordings(db: Session, party: Actor) -> list[RecordingView]:
     """The recordings of the party's case, each with the party's latest application and grant."""
     if party.case_id is None:
-        raise NotFoundError("case not found")
+        raise NotFoundError()
     recordings = db.scalars(
         select(Recording).where(Recording.case_id == party.case_id).order_by(Recording.started_at)
     )

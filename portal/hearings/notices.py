@@ -70,7 +70,7 @@ def schedule_hearing(db: Session, actor: Actor, draft: HearingDraft, *, now: dat
     case = require_case_in_scope(db, actor, draft.case_id)
     room = db.get(Courtroom, draft.courtroom_id)
     if room is None or room.court_id != case.court_id:
-        raise NotFoundError("courtroom not found in the case's court")
+        raise NotFoundError()
     check_times(draft.starts_at, draft.expected_end_at, now=now)
     hearing = Hearing(
         case_id=case.id,
@@ -162,7 +162,7 @@ def get_notice(db: Session, notice_id: int) -> NoticeView:
     """One published notice; NotFoundError when there is none with this id."""
     row = db.execute(_notice_query().where(Notice.id == notice_id)).first()
     if row is None:
-        raise NotFoundError("notice not found")
+        raise NotFoundError()
     return _view(db, row)
 
 

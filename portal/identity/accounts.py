@@ -67,7 +67,7 @@ def disable_user(db: Session, user_id: int) -> None:
     """Disable an account and end all its sessions at once. NotFoundError if unknown."""
     user = db.get(User, user_id)
     if user is None:
-        raise NotFoundError("user not found")
+        raise NotFoundError()
     user.disabled = True
     end_sessions_of_user(db, user.id)
     db.flush()

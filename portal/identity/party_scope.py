@@ -21,7 +21,7 @@ def own_recording(db: Session, actor: Actor, recording_id: str) -> Recording:
     _party_id, case_id = _require_party(actor)
     recording = db.get(Recording, recording_id)
     if recording is None or recording.case_id != case_id:
-        raise NotFoundError("recording not found")
+        raise NotFoundError()
     return recording
 
 
@@ -30,7 +30,7 @@ def own_request(db: Session, actor: Actor, request_id: int) -> ReviewRequest:
     party_id, _case_id = _require_party(actor)
     request = db.get(ReviewRequest, request_id)
     if request is None or request.party_id != party_id:
-        raise NotFoundError("review request not found")
+        raise NotFoundError()
     return request
 
 
@@ -38,5 +38,5 @@ def require_own_grant(actor: Actor, grant: Grant | None) -> Grant:
     """``grant`` if it was made to the party ``actor``; NotFoundError otherwise."""
     party_id, _case_id = _require_party(actor)
     if grant is None or grant.party_id != party_id:
-        raise NotFoundError("grant not found")
+        raise NotFoundError()
     return grant

@@ -28,7 +28,7 @@ def require_case_in_scope(db: Session, actor: Actor, case_id: int) -> Case:
     _require_staff(actor)
     case = db.get(Case, case_id)
     if case is None or not in_court_scope(actor, case.court_id):
-        raise NotFoundError("case not found")
+        raise NotFoundError()
     return case
 
 
@@ -37,7 +37,7 @@ def require_hearing_in_scope(db: Session, actor: Actor, hearing_id: int) -> Hear
     _require_staff(actor)
     hearing = db.get(Hearing, hearing_id)
     if hearing is None:
-        raise NotFoundError("hearing not found")
+        raise NotFoundError()
     require_case_in_scope(db, actor, hearing.case_id)
     return hearing
 
@@ -47,11 +47,11 @@ def require_recording_in_scope(db: Session, actor: Actor, recording_id: str) -> 
     _require_staff(actor)
     recording = db.get(Recording, recording_id)
     if recording is None:
-        raise NotFoundError("recording not found")
+        raise NotFoundError()
     if recording.case_id is not None:
         require_case_in_scope(db, actor, recording.case_id)
         return recording
     court = db.scalar(select(Court).where(Court.code == recording.court_code))
     if not in_court_scope(actor, court.id if court else None):
-        raise NotFoundError("recording not found")
+        raise NotFoundError()
     return recording

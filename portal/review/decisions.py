@@ -149,7 +149,7 @@ def revoke(db: Session, staff: Actor, grant_id: int, reason: str, *, now: dateti
         raise InvalidInputError("a revocation needs a reason")
     grant = db.get(Grant, grant_id)
     if grant is None:
-        raise NotFoundError("grant not found")
+        raise NotFoundError()
     require_recording_in_scope(db, staff, grant.recording_id)
     if grant.revoked_at is not None:
         raise RuleViolationError("this grant has already been revoked")
@@ -202,7 +202,7 @@ def usable_grant(found: GrantRecord | None, party: Actor, *, now: datetime) -> t
 def _pending_request(db: Session, staff: Actor, request_id: int) -> ReviewRequest:
     request = db.get(ReviewRequest, request_id)
     if request is None:
-        raise NotFoundError("review request not found")
+        raise NotFoundError()
     require_recording_in_scope(db, staff, request.recording_id)
     if request.status != ReviewStatus.PENDING:
         raise RuleViolationError(f"this application has already been decided ({request.status.value})")

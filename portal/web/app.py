@@ -20,7 +20,7 @@ from portal.identity.read_cache import ReadCache, WriteCounter
 from portal.review.gate import PlaybackGate
 from portal.review.playback import PlaylistTexts
 from portal.review.track_cache import TrackCache
-from portal.settings import Environment, PortalSettings
+from portal.settings import PortalSettings
 from portal.web.agent_gate import AgentTokenGate
 from portal.web.body_limits import portal_body_limits, too_large
 from portal.web.context import PortalContext
@@ -128,7 +128,8 @@ def create_app(
         summary="Hearing notices, party case look-up, review of hearing recordings, audit.",
         version="1.0",
         lifespan=lifespan,
-        docs_url="/docs" if settings.environment == Environment.DEVELOPMENT else None,
+        openapi_url="/openapi.json" if settings.serves_openapi else None,
+        docs_url="/docs" if settings.serves_openapi else None,
         redoc_url=None,
     )
     app.state.portal = context

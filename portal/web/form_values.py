@@ -3,7 +3,8 @@
 Form fields arrive as text (so a wrong value re-shows the form with a message instead of a bare
 validation error); each parser raises InvalidInputError naming the field and what it accepts.
 Times are entered in the court's local time (``<input type="datetime-local">``) and become
-timezone-aware UTC.
+timezone-aware UTC. Free text is normalised (``portal.free_text``) and dates bounded
+(``portal.date_range``).
 """
 
 from __future__ import annotations
@@ -11,11 +12,25 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from portal.date_range import OUT_OF_RANGE_MESSAGE, in_range
 from portal.errors import InvalidInputError
+from portal.free_text import normalised
 
 
 def text(value: str, label: str, *, max_length: int = 500, required: bool = True) -> str:
-    """``value`` stripped; InvalidInputError when required and empty, or longer than ``max_length``."""
+    """Free text ``value`` normalised (``portal.free_text``); InvalidInputError when required and
+    empty, when what was typed was only invisible characters, or when longer than ``max_length``."""
+    cleaned = normalised(value)
+    if not cleaned and (required or value.strip()):
+        raise InvalidInputError(f"请填写{label}（不能只含不可见字符）" if value.strip() else f"请填写{label}")
+    if len(cleaned) > max_length:
+        raise InvalidInputError(f"{label}不能超过 {max_length} 个字")
+    return cleaned
+
+
+def identifier(value: str, label: str, *, max_length: int = 64, required: bool = True) -> str:
+    """An identifier with its own grammar (a case number, a device code) stripped, not normalised:
+    the domain checks its form. InvalidInputError when required and empty, or too long."""
     stripped = value.strip()
     if required and not stripped:
         raise InvalidInputError(f"请填写{label}")
@@ -30,17 +45,22 @@ def local_time(value: str, label: str, zone: ZoneInfo) -> datetime:
         moment = datetime.fromisoformat(value.strip())
     except ValueError:
         raise InvalidInputError(f"{label}应为日期和时间，例如 2026-05-01T09:00") from None
+    if not in_range(moment):
+        raise InvalidInputError(f"{label}：{OUT_OF_RANGE_MESSAGE}")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
     return moment.astimezone(UTC)
 
 
 def day(value: str, label: str) -> date:
-    """``YYYY-MM-DD``."""
+    """``YYYY-MM-DD`` within the accepted years (``portal.date_range``)."""
     try:
-        return date.fromisoformat(value.strip())
+        chosen = date.fromisoformat(value.strip())
     except ValueError:
         raise InvalidInputError(f"{label}应为日期，例如 2026-01-05") from None
+    if not in_range(chosen):
+        raise InvalidInputError(f"{label}：{OUT_OF_RANGE_MESSAGE}")
+    return chosen
 
 
 def record_id(value: str, label: str, *, required: bool = True) -> int | None:

@@ -37,8 +37,11 @@ def fuzzed_app(
     sqlite_template: Template, recording_store: ObjectStore, session_now: Any, tmp_path: Path, caller: str
 ) -> Iterator[dict[str, Any]]:
     """The app on a fresh copy of the seeded database, and the cookie + CSRF header of ``caller``."""
+    settings = portal_settings(sqlite_template.make_url(), tmp_path).model_copy(
+        update={"portal_openapi": True}
+    )
     app = create_app(
-        portal_settings(sqlite_template.make_url(), tmp_path),
+        settings,
         store=recording_store,
         clock=FrozenClock(session_now),
     )

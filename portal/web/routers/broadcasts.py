@@ -162,7 +162,7 @@ def _require(
     """The hearing's broadcast if it is on air and in the caller's court; NotFoundError otherwise."""
     item = scheduler.of_hearing(hearing_id) if scheduler is not None else None
     if scheduler is None or item is None or not in_court_scope(staff.actor, item.court_id):
-        raise NotFoundError("no public broadcast of this hearing in your court")
+        raise NotFoundError()
     return scheduler, item
 
 

@@ -16,15 +16,17 @@ from sqlalchemy import select
 
 from portal.cases.filing import CaseDraft, add_case_event, add_party, create_case, rotate_party_password
 from portal.cases.staff_views import case_detail, filing_choices, list_cases
+from portal.date_range import BoundedDate
 from portal.db import transaction
 from portal.errors import InvalidInputError, RuleViolationError
+from portal.free_text import FreeText
 from portal.identity.principal import Principal
 from portal.identity.staff_scope import require_case_in_scope
 from portal.models import Case, CaseEvent, Party, ProcedureKind, Role
 from portal.web.context import PortalContext
 from portal.web.csrf import check_session_token
 from portal.web.deps import ClerkDep, ContextDep, CsrfChecked, DeciderDep, IdPath, StaffDep
-from portal.web.form_values import day, record_id, text
+from portal.web.form_values import day, identifier, record_id, text
 from portal.web.http_errors import audit_denial, status_of
 from portal.web.routers.party import PROCEDURE_NAMES
 from portal.web.templates import render
@@ -42,10 +44,10 @@ class CaseIn(BaseModel):
 
     number: str = Field(min_length=5, max_length=64, examples=["（2026）京0105民初1234号"])
     court_id: int = Field(ge=1, le=2_147_483_647)
-    name: str = Field(min_length=1, max_length=300)
-    cause: str = Field(min_length=1, max_length=200)
-    filing_date: date
-    panel: str = Field(default="", max_length=300)
+    name: FreeText = Field(min_length=1, max_length=300)
+    cause: FreeText = Field(min_length=1, max_length=200)
+    filing_date: BoundedDate
+    panel: FreeText = Field(default="", max_length=300)
     judge_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
     clerk_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
     agent_code: str | None = Field(default=None, max_length=64)
@@ -78,8 +80,8 @@ class CaseOut(BaseModel):
 class PartyIn(BaseModel):
     """A party to add to a case."""
 
-    name: str = Field(min_length=1, max_length=200)
-    role: str = Field(min_length=1, max_length=64, examples=["原告"])
+    name: FreeText = Field(min_length=1, max_length=200)
+    role: FreeText = Field(min_length=1, max_length=64, examples=["原告"])
 
 
 class IssuedPassword(BaseModel):
@@ -93,8 +95,8 @@ class EventIn(BaseModel):
     """A procedure event to record."""
 
     kind: ProcedureKind
-    occurred_on: date
-    description: str = Field(min_length=1, max_length=2000)
+    occurred_on: BoundedDate
+    description: FreeText = Field(min_length=1, max_length=2000)
 
 
 class EventOut(BaseModel):
@@ -222,7 +224,7 @@ def file_case_form(
     check_session_token(clerk.csrf_token, form.csrf_token)
     try:
         draft = CaseDraft(
-            number=text(form.number, "案号", max_length=64),
+            number=identifier(form.number, "案号", max_length=64),
             court_id=_filing_court(clerk, form.court_id),
             name=text(form.name, "案件名称", max_length=300),
             cause=text(form.cause, "案由", max_length=200),
@@ -230,7 +232,7 @@ def file_case_form(
             panel=text(form.panel, "合议庭", max_length=300, required=False),
             judge_id=record_id(form.judge_id, "承办法官", required=False),
             clerk_id=record_id(form.clerk_id, "书记员", required=False),
-            agent_code=text(form.agent_code, "设备案件代码", max_length=64, required=False) or None,
+            agent_code=identifier(form.agent_code, "设备案件代码", max_length=64, required=False) or None,
         )
         with transaction(context.sessions) as db:
             case = create_case(db, clerk.actor, draft, now=context.clock.now())

@@ -14,11 +14,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.date_range import BoundedDatetime
 from portal.db import transaction
+from portal.free_text import FreeText
 from portal.hearings.changes import Openness, cancel_hearing, change_openness, reschedule_hearing
 from portal.models import Hearing, Notice
 from portal.web.context import PortalContext
@@ -36,22 +38,22 @@ FormText = Annotated[str, Form(max_length=2000)]
 class CancelIn(BaseModel):
     """Why the hearing is cancelled (kept in the audit log and shown to staff)."""
 
-    reason: str = Field(min_length=2, max_length=500, examples=["原告撤诉"])
+    reason: FreeText = Field(min_length=2, max_length=500, examples=["原告撤诉"])
 
 
 class RescheduleIn(BaseModel):
     """The new times; ``exception_basis`` when the republished notice is less than three days ahead."""
 
-    starts_at: AwareDatetime
-    expected_end_at: AwareDatetime
-    exception_basis: str | None = Field(default=None, max_length=500)
+    starts_at: BoundedDatetime
+    expected_end_at: BoundedDatetime
+    exception_basis: FreeText | None = Field(default=None, max_length=500)
 
 
 class OpennessIn(BaseModel):
     """Whether the hearing is public (a non-public one names its legal reason) and masks faces on air."""
 
     is_public: bool
-    non_public_reason: str | None = Field(default=None, max_length=500)
+    non_public_reason: FreeText | None = Field(default=None, max_length=500)
     mask_faces: bool = False
 
 

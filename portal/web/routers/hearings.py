@@ -18,13 +18,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.cases.staff_views import case_detail, courtrooms_of, hearing_detail
+from portal.date_range import BoundedDatetime
 from portal.db import transaction
 from portal.errors import InvalidInputError, RuleViolationError
+from portal.free_text import FreeText
 from portal.hearings.notices import HearingDraft, publish_notice, schedule_hearing
 from portal.hearings.rules import publication_deadline
 from portal.identity.principal import Principal
@@ -51,10 +53,10 @@ class HearingIn(BaseModel):
 
     case_id: int = Field(ge=1, le=2_147_483_647)
     courtroom_id: int = Field(ge=1, le=2_147_483_647)
-    starts_at: AwareDatetime
-    expected_end_at: AwareDatetime
+    starts_at: BoundedDatetime
+    expected_end_at: BoundedDatetime
     is_public: bool = True
-    non_public_reason: str | None = Field(default=None, max_length=500)
+    non_public_reason: FreeText | None = Field(default=None, max_length=500)
     mask_faces: bool = Field(
         default=False, description="mask faces of protected participants (minors, witnesses) on air"
     )
@@ -81,7 +83,7 @@ class HearingOut(BaseModel):
 class PublishIn(BaseModel):
     """Publication of a notice; ``exception_basis`` only for late publication."""
 
-    exception_basis: str | None = Field(
+    exception_basis: FreeText | None = Field(
         default=None, max_length=500, description="legal basis when publishing less than three days ahead"
     )
 

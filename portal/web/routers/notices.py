@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from portal.date_range import BoundedDate
 from portal.hearings.ical import notices_calendar
 from portal.hearings.notices import NoticeView, get_notice, list_notices
 from portal.identity.principal import Principal
@@ -25,7 +26,7 @@ router = APIRouter(tags=["notices"])
 
 PUBLIC_CACHE = "public, max-age=30"
 CourtQuery = Annotated[str | None, Query(alias="court", max_length=64, pattern=r"^[a-z0-9-]*$")]
-DateQuery = Annotated[date | None, Query(alias="date")]
+DateQuery = Annotated[BoundedDate | None, Query(alias="date")]
 
 
 class NoticeOut(BaseModel):

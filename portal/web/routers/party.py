@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from archive.formats.identifiers import IDENTIFIER_PATTERN
 from portal.cases.filing import CaseFacts, RecordingView, case_facts, party_recordings
 from portal.db import transaction
+from portal.free_text import FreeText
 from portal.identity.party_scope import own_request
 from portal.models import ProcedureKind
 from portal.review.decisions import apply_for_review
@@ -121,7 +122,7 @@ class ApplicationIn(BaseModel):
     """An application to review a recording of the party's case."""
 
     recording_id: str = Field(min_length=1, max_length=128, pattern=IDENTIFIER_PATTERN)
-    purpose: str = Field(min_length=2, max_length=500)
+    purpose: FreeText = Field(min_length=2, max_length=500)
 
 
 class ApplicationOut(BaseModel):
@@ -203,7 +204,7 @@ def apply_form(
     context: ContextDep,
     party: CurrentParty,
     recording_id: RecordingIdPath,
-    purpose: Annotated[str, Form(min_length=2, max_length=500)],
+    purpose: Annotated[FreeText, Form(min_length=2, max_length=500)],
     csrf_token: Annotated[str, Form(max_length=128)],
 ) -> RedirectResponse:
     """The form variant of applying; returns to the case page."""

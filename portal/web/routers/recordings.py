@@ -10,12 +10,13 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from archive.export import RecordingSummary
 from archive.formats.identifiers import IDENTIFIER_PATTERN
 from portal.audit.trail import AuditAction, AuditEntry, append
+from portal.date_range import BoundedDatetime
 from portal.db import transaction
 from portal.errors import AuthenticationError, NotFoundError, StoreError
 from portal.identity.principal import Principal
@@ -41,8 +42,8 @@ class AgentReport(BaseModel):
     streams: list[Annotated[str, Field(max_length=32)]] = Field(default_factory=list, max_length=16)
     segment_count: int = Field(ge=0, le=10_000_000)
     duration_seconds: float = Field(ge=0, le=10_000_000)
-    started_at: AwareDatetime | None = None
-    ended_at: AwareDatetime | None = None
+    started_at: BoundedDatetime | None = None
+    ended_at: BoundedDatetime | None = None
     complete: bool = False
 
 

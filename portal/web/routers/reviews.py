@@ -8,11 +8,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.date_range import BoundedDatetime
 from portal.db import transaction
+from portal.free_text import FreeText
 from portal.identity.principal import Principal
 from portal.identity.staff_scope import in_court_scope
 from portal.models import Case, Grant, Party, ReviewRequest, ReviewStatus
@@ -24,19 +26,20 @@ from portal.web.templates import render
 router = APIRouter(tags=["reviews"])
 
 CsrfForm = Annotated[str, Form(max_length=128)]
+ReasonForm = Annotated[FreeText, Form(min_length=2, max_length=500)]
 
 
 class ApproveIn(BaseModel):
     """The review window [not_before, not_after), times with a time zone."""
 
-    not_before: AwareDatetime
-    not_after: AwareDatetime
+    not_before: BoundedDatetime
+    not_after: BoundedDatetime
 
 
 class ReasonIn(BaseModel):
     """The reason of a rejection or revocation, shown to the party."""
 
-    reason: str = Field(min_length=2, max_length=500)
+    reason: FreeText = Field(min_length=2, max_length=500)
 
 
 class ReviewOut(BaseModel):
@@ -181,7 +184,7 @@ def reject_form(
     context: ContextDep,
     staff: DeciderDep,
     request_id: IdPath,
-    reason: Annotated[str, Form(min_length=2, max_length=500)],
+    reason: ReasonForm,
     csrf_token: CsrfForm,
 ) -> RedirectResponse:
     """Reject with the reason given."""
@@ -198,7 +201,7 @@ def revoke_form(
     context: ContextDep,
     staff: DeciderDep,
     grant_id: IdPath,
-    reason: Annotated[str, Form(min_length=2, max_length=500)],
+    reason: ReasonForm,
     csrf_token: CsrfForm,
 ) -> RedirectResponse:
     """Revoke with the reason given."""

@@ -1,0 +1,232 @@
+"""Issue 10: every endpoint x every role x court A's ids, generated from the OpenAPI schema.
+
+For each operation of ``app.openapi()`` and each caller outside court A (anonymous, the party of
+court B's case, a clerk, judge and operator of court B) plus a party of case A (inside only for its
+own case's endpoints), the operation is called with court A's object ids in its path parameters and
+bodies. Nobody outside gets a 2xx for court A's objects (401/403/404/405/422, or a redirect to
+sign-in), no answer is a 5xx, and no 2xx answer carries court A's data. Administrators reach every
+court by design and are not in the matrix. Intentionally public operations are listed in ``PUBLIC``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from archive.store import ObjectStore
+from portal.db import transaction
+from portal.identity.accounts import create_user
+from portal.identity.principal import resolve_principal
+from portal.identity.sessions import start_session
+from portal.models import Role
+from tests.portal.conftest import Portal, Template, open_portal
+from tests.portal.world import CASE_A, REC_A, STAFF_PASSWORD
+
+PUBLIC = {  # anyone may call these; they show only what is public (notices) or the caller's own session
+    "GET /api/notices",
+    "GET /api/notices/{notice_id}",
+    "GET /notices",
+    "GET /notices.ics",
+    "GET /notices/{notice_id}",
+    "GET /notices/{notice_id}/live",
+    "POST /api/session/{kind}",
+    "GET /api/session",
+    "DELETE /api/session",
+    "GET /login",
+    "POST /login",
+    "GET /case-login",
+    "POST /case-login",
+    "POST /logout",
+}
+PARTY_OWN = {  # a party of case A reaches these for its own case (and nobody else does)
+    "GET /api/my-case",
+    "GET /api/my-case/recordings",
+    "POST /api/my-case/reviews",
+    "GET /api/my-case/reviews/{request_id}",
+    "GET /my-case",
+    "POST /my-case/recordings/{recording_id}/apply",
+    "GET /review/grants/{grant_id}",
+    "GET /review/grants/{grant_id}/playlist.m3u8",
+    "GET /review/grants/{grant_id}/objects/{stream}/{name}",
+}
+BODY_TARGETS = {  # no path parameter, but the body names court A's objects
+    "POST /api/cases",
+    "POST /api/hearings",
+    "POST /api/my-case/reviews",
+}
+ROLES = ["anonymous", "party-a", "party-b", "clerk-b", "judge-b", "operator-b"]
+REFUSED = {401, 403, 404, 405, 422}
+SIGN_IN = re.compile(r"^(https://testserver)?/(login|case-login)$")
+
+
+def _operations(portal: Portal) -> list[tuple[str, str, str | None]]:
+    spec = portal.app.openapi()
+    return [
+        (method.upper(), path, next(iter(operation.get("requestBody", {}).get("content", {})), None))
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+    ]
+
+
+def _bodies(portal: Portal, ids: dict[str, Any], csrf: str) -> dict[str, Any]:
+    """A valid body per operation, naming court A's objects (forms carry the caller's CSRF token)."""
+    world, now = portal.world, portal.clock.now()
+    start = now + timedelta(days=10)
+    times = {"starts_at": start.isoformat(), "expected_end_at": (start + timedelta(hours=2)).isoformat()}
+    local = {"starts_at": start.strftime("%Y-%m-%dT%H:%M"), "expected_end_at": "2100-01-01T10:00"}
+    window = {"not_before": now.isoformat(), "not_after": (now + timedelta(days=1)).isoformat()}
+    case = {"number": "（2026）京0101民初99号", "name": "某诉某纠纷", "cause": "合同纠纷"}
+    json_bodies = {
+        "POST /api/my-case/reviews": {"recording_id": REC_A, "purpose": "核对庭审笔录"},
+        "POST /api/reviews/{request_id}/approve": window,
+        "POST /api/reviews/{request_id}/reject": {"reason": "理由不充分"},
+        "POST /api/grants/{grant_id}/revoke": {"reason": "撤回许可"},
+        "POST /api/cases": case | {"court_id": world.court_a, "filing_date": "2026-02-01"},
+        "POST /api/cases/{case_id}/parties": {"name": "某人", "role": "原告"},
+        "POST /api/cases/{case_id}/events": {
+            "kind": "service",
+            "occurred_on": "2026-02-01",
+            "description": "送达",
+        },
+        "POST /api/hearings": {"case_id": world.case_a, "courtroom_id": world.room_a} | times,
+        "POST /api/hearings/{hearing_id}/notice": {},
+        "POST /api/hearings/{hearing_id}/cancel": {"reason": "原告撤诉"},
+        "POST /api/hearings/{hearing_id}/reschedule": times,
+        "POST /api/hearings/{hearing_id}/openness": {"is_public": True},
+        "POST /api/agent/recordings": {
+            "recording_id": "rec-matrix",
+            "court": "court-a",
+            "room": "room-a",
+            "segment_count": 1,
+            "duration_seconds": 2.0,
+        },
+    }
+    forms = {
+        "POST /my-case/recordings/{recording_id}/apply": {"purpose": "核对庭审笔录"},
+        "POST /staff/reviews/{request_id}/approve": {"hours": "24"},
+        "POST /staff/reviews/{request_id}/reject": {"reason": "理由不充分"},
+        "POST /staff/grants/{grant_id}/revoke": {"reason": "撤回许可"},
+        "POST /staff/cases": case | {"court_id": str(world.court_a), "filing_date": "2026-02-01"},
+        "POST /staff/cases/{case_id}/parties": {"name": "某人", "role": "原告"},
+        "POST /staff/cases/{case_id}/events": {
+            "kind": "service",
+            "occurred_on": "2026-02-01",
+            "description": "送达",
+        },
+        "POST /staff/cases/{case_id}/hearings": {"courtroom_id": str(world.room_a), "public": "yes"} | local,
+        "POST /staff/hearings/{hearing_id}/notice": {"exception_basis": ""},
+        "POST /staff/hearings/{hearing_id}/cancel": {"reason": "原告撤诉"},
+        "POST /staff/hearings/{hearing_id}/reschedule": local,
+        "POST /staff/hearings/{hearing_id}/openness": {"public": "yes"},
+    }
+    return {"json": json_bodies, "form": {k: v | {"csrf_token": csrf} for k, v in forms.items()}} | {
+        "csrf": {"csrf_token": csrf}
+    }
+
+
+def _court_a_markers(portal: Portal) -> list[str]:
+    """Texts only court A's data contains (case A's number, panel and procedure event, its recording;
+    not its parties' names, which the filing form shows as a placeholder)."""
+    return [CASE_A, REC_A, "起诉状副本已送达", "审判长 judge-a"]
+
+
+@pytest.fixture
+def matrix_portal(
+    sqlite_template: Template, recording_store: ObjectStore, session_now: datetime, tmp_path: Path
+) -> Iterator[tuple[Portal, dict[str, Any]]]:
+    """The SQLite world with the schema on, judge-b and operator-b, and one grant of court A's
+    recording to party A (its application and grant ids)."""
+    with open_portal(sqlite_template, recording_store, session_now, tmp_path, portal_openapi=True) as portal:
+        now = portal.clock.now()
+        with transaction(portal.db_factory) as db:
+            for name, role in (("judge-b", Role.JUDGE), ("operator-b", Role.OPERATOR)):
+                user = create_user(
+                    db,
+                    username=name,
+                    display_name=name,
+                    role=role,
+                    password=STAFF_PASSWORD,
+                    now=now,
+                    actor="test",
+                    court_id=portal.world.court_b,
+                )
+                portal.world.users[name] = user.id
+        party = portal.party(CASE_A, portal.world.password_a)
+        applied = party.post("/api/my-case/reviews", {"recording_id": REC_A, "purpose": "核对庭审笔录"})
+        assert applied.status_code == 201, applied.text
+        request_id = applied.json()["id"]
+        window = {"not_before": now.isoformat(), "not_after": (now + timedelta(days=1)).isoformat()}
+        granted = portal.staff("judge-a").post(f"/api/reviews/{request_id}/approve", window)
+        assert granted.status_code == 201, granted.text
+        ids = {
+            "case_id": portal.world.case_a,
+            "hearing_id": portal.world.hearing_a,
+            "notice_id": portal.world.notice_a,
+            "party_id": portal.world.party_a,
+            "recording_id": REC_A,
+            "request_id": request_id,
+            "grant_id": granted.json()["id"],
+            "kind": "party",
+            "stream": "cam",
+            "name": "init.mp4",
+        }
+        yield portal, ids
+
+
+def _client(portal: Portal, role: str) -> tuple[TestClient, str]:
+    """A client signed in as ``role`` (a session started directly: no password hashing) and its CSRF."""
+    client = portal.client()
+    if role == "anonymous":
+        return client, ""
+    world = portal.world
+    party_id = (world.party_a if role == "party-a" else world.party_b) if role.startswith("party") else None
+    user_id = None if role.startswith("party") else world.users[role]
+    context = portal.app.state.portal
+    with transaction(context.sessions) as db:
+        token = start_session(db, now=context.clock.now(), ip="matrix", user_id=user_id, party_id=party_id)
+        principal = resolve_principal(db, token, now=context.clock.now(), policy=context.session_policy)
+    assert principal is not None
+    client.cookies.set("__Host-session", token)
+    return client, principal.csrf_token
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_nobody_outside_court_a_reaches_its_objects(
+    matrix_portal: tuple[Portal, dict[str, Any]], role: str
+) -> None:
+    portal, ids = matrix_portal
+    client, csrf = _client(portal, role)
+    bodies = _bodies(portal, ids, csrf)
+    markers = _court_a_markers(portal)
+    operations = _operations(portal)
+    assert len(operations) > 50  # the schema was read
+    failures: list[str] = []
+    for method, template, content in operations:
+        key = f"{method} {template}"
+        if key in PUBLIC:
+            continue
+        path = template.format(**{name: ids[name] for name in re.findall(r"{(\w+)}", template)})
+        kwargs: dict[str, Any] = {"headers": {"X-CSRF-Token": csrf}}
+        if content == "application/json":
+            kwargs["json"] = bodies["json"].get(key, {})
+        elif content is not None:
+            kwargs["data"] = bodies["form"].get(key, bodies["csrf"])
+        response = client.request(method, path, **kwargs)
+        status, text = response.status_code, response.text
+        own = role == "party-a" and key in PARTY_OWN
+        targeted = "{" in template or key in BODY_TARGETS
+        if status >= 500:
+            failures.append(f"{key}: {status} {text[:200]}")
+        elif own:
+            continue
+        elif targeted and not (status in REFUSED or SIGN_IN.match(response.headers.get("location", ""))):
+            failures.append(f"{key}: {status} for court A's object {text[:200]}")
+        elif 200 <= status < 400 and (leaked := [m for m in markers if m in text]):
+            failures.append(f"{key}: {status} shows court A's data {leaked}")
+    assert not failures, "\n".join(failures)
