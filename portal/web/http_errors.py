@@ -11,6 +11,8 @@ import asyncio
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -56,8 +58,28 @@ def status_of(exc: PortalError) -> int:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Register the PortalError handler on ``app``."""
+    """Register the PortalError handler, and the page variant of request validation errors, on ``app``."""
     app.add_exception_handler(PortalError, _handle)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _handle_invalid_request)  # type: ignore[arg-type]
+
+
+async def _handle_invalid_request(request: Request, exc: RequestValidationError) -> Response:
+    """API paths keep FastAPI's JSON 422; a page gets the Chinese error page naming what was wrong."""
+    if machine_readable(request.url.path):
+        return await request_validation_exception_handler(request, exc)
+    message = "；".join(_explain(error) for error in exc.errors()) or "请求的格式不正确"
+    return render(request, "error.html", {"title": _TITLES[422], "message": message}, status=422)
+
+
+def _explain(error: object) -> str:
+    """One validation error in Chinese: the field, and our own (Chinese) reason where there is one."""
+    details = error if isinstance(error, dict) else {}
+    location = details.get("loc", ())
+    field = str(location[-1]) if location else "请求"
+    reason = str(details.get("msg", ""))
+    if not any("\u4e00" <= char <= "\u9fff" for char in reason):
+        reason = "格式不正确或超出允许的范围"
+    return f"{field}：{reason.removeprefix('Value error, ')}"
 
 
 async def _handle(request: Request, exc: PortalError) -> Response:

@@ -32,6 +32,16 @@ def test_extreme_dates_in_query_strings_are_422(portal: Portal, day: str) -> Non
     assert "2000" in _detail(api)
     page = anonymous.get("/notices", params={"date": day})
     assert page.status_code == 422, page.text
+    assert page.headers["content-type"].startswith("text/html")  # a page, in Chinese, naming the field
+    assert "输入有误" in page.text and "date" in page.text and "2000" in page.text
+
+
+def test_a_malformed_query_on_a_page_gets_a_chinese_page_and_json_on_the_api(portal: Portal) -> None:
+    anonymous = portal.client()
+    page = anonymous.get("/notices", params={"date": "not-a-date"})
+    assert page.status_code == 422 and "格式不正确" in page.text and "detail" not in page.text
+    api = anonymous.get("/api/notices", params={"date": "not-a-date"})
+    assert api.status_code == 422 and api.json()["detail"][0]["loc"][-1] == "date"
 
 
 @pytest.mark.parametrize("day", EXTREME_DAYS)
