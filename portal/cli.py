@@ -117,7 +117,7 @@ def _serve(settings: PortalSettings, args: argparse.Namespace) -> int:
     from portal.broadcasting.live_origin import open_public_origin  # noqa: PLC0415
     from portal.records.reconciler import PeriodicReconciler  # noqa: PLC0415
     from portal.web.app import create_app  # noqa: PLC0415
-    from streaming.server.http_protocol import h11_with_header_timeout  # noqa: PLC0415
+    from streaming.server.web.http_protocol import h11_with_header_timeout  # noqa: PLC0415
 
     settings.check()  # refuse placeholder secrets before starting anything
     engine = make_engine(settings.resolved_database_url())

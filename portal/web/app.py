@@ -44,8 +44,8 @@ from portal.web.routers import (
 )
 from portal.web.security_headers import SecurityHeadersMiddleware, content_security_policy, origin_of
 from portal.web.templates import make_environment
-from streaming.server.body_limit import BodyLimitMiddleware
 from streaming.server.service import LiveService
+from streaming.server.web.body_limit import BodyLimitMiddleware
 from streaming.settings import StreamingSettings
 
 

@@ -16,7 +16,7 @@ from portal.settings import PortalSettings
 from portal.web.http_errors import machine_readable
 from portal.web.live_wall import LIVE_PREFIX
 from portal.web.templates import render
-from streaming.server.body_limit import CLOSE_HEADERS, BodyLimits
+from streaming.server.web.body_limit import CLOSE_HEADERS, BodyLimits
 
 
 def portal_body_limits(settings: PortalSettings) -> BodyLimits:

@@ -40,10 +40,10 @@ from portal.models import Role
 from portal.web.context import PortalContext
 from portal.web.deps import caller_of
 from portal.web.live_scope import feed_scope_of
-from streaming.server.app import create_app as create_live_app
 from streaming.server.auth import Authorizer, FeedScope
 from streaming.server.bindings import PublishRefusal, RefusalSink
 from streaming.server.service import LiveService
+from streaming.server.web.app import create_app as create_live_app
 
 LIVE_PREFIX = "/live"
 WALL_PATH = f"{LIVE_PREFIX}/wall"

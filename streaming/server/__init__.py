@@ -4,10 +4,10 @@
 the service is the only thing the routes and the portal call.
 """
 
-from streaming.server.app import create_app
 from streaming.server.auth import Authorizer, FeedScope, TokenAuthorizer
 from streaming.server.bindings import DeviceBindings, PublishRefusal, RefusalSink, SettingsBindings
 from streaming.server.service import LiveService
+from streaming.server.web.app import create_app
 
 __all__ = [
     "Authorizer",

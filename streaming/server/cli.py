@@ -10,9 +10,9 @@ import uvicorn
 from pydantic import ValidationError
 
 from streaming.errors import StreamingError
-from streaming.server.app import create_app
-from streaming.server.http_protocol import h11_with_header_timeout
 from streaming.server.service import LiveService
+from streaming.server.web.app import create_app
+from streaming.server.web.http_protocol import h11_with_header_timeout
 from streaming.settings import StreamingSettings
 
 logger = logging.getLogger(__name__)

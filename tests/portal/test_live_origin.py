@@ -35,8 +35,8 @@ from streaming.public.packager import VideoTransform
 from streaming.publisher.live_input import LiveInput
 from streaming.publisher.live_publisher import LivePublisher
 from streaming.publisher.whip_client import WhipClient
-from streaming.server.app import create_app as create_live_app
 from streaming.server.service import LiveService
+from streaming.server.web.app import create_app as create_live_app
 from streaming.settings import StreamingSettings
 from tests.conftest import MakeEmbeddedStore, empty_and_delete_bucket
 from tests.portal.conftest import portal_settings

@@ -14,9 +14,9 @@ from aiortc import RTCPeerConnection
 from pydantic import SecretStr, ValidationError
 
 from streaming.packet_track import PacketTrack
-from streaming.server.app import create_app
 from streaming.server.bindings import PublishRefusal, SettingsBindings
 from streaming.server.service import LiveService
+from streaming.server.web.app import create_app
 from streaming.settings import StreamingSettings
 from tests.streaming.conftest import (
     DEVICE_ID,

@@ -27,8 +27,8 @@ from capture.packet_tap import EncodedVideoPacket, PacketTap
 from devices import SyntheticSource, parse_source_spec
 from devices.generated.pattern import MovingPattern
 from streaming.ice import IcePolicy
-from streaming.server.app import create_app
 from streaming.server.service import LiveService
+from streaming.server.web.app import create_app
 from streaming.settings import StreamingSettings
 
 REPO = Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from streaming.server.body_limit import BodyLimits
+from streaming.server.web.body_limit import BodyLimits
 
 from .conftest import DEVICE_TOKEN, LiveServer, loopback_settings, serve
 from .raw_http import post_oversized

@@ -15,7 +15,7 @@ from streaming.errors import (
     SessionNotFoundError,
     SignalingError,
 )
-from streaming.server.http_errors import status_of
+from streaming.server.web.http_errors import status_of
 from tests.streaming.conftest import OPERATOR_TOKEN, LiveServer
 
 OPERATOR = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}

@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from streaming.server.http_protocol import h11_with_header_timeout
+from streaming.server.web.http_protocol import h11_with_header_timeout
 
 HEAD_SECONDS = 0.5
 

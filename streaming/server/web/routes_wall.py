@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
 from streaming.server.auth import OPERATOR_COOKIE, TokenAuthorizer
-from streaming.server.http_deps import OperatorDep, OperatorScopeDep, ServiceDep, require_operator
+from streaming.server.web.http_deps import OperatorDep, OperatorScopeDep, ServiceDep, require_operator
 
 STATIC = Path(__file__).parent / "static"
 router = APIRouter()

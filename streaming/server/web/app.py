@@ -17,12 +17,12 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Scope
 
-from streaming.server import routes_public, routes_wall, routes_webrtc
 from streaming.server.auth import Authorizer, DeviceTokens, TokenAuthorizer, deny_all
 from streaming.server.bindings import RefusalSink
-from streaming.server.body_limit import CLOSE_HEADERS, BodyLimitMiddleware, BodyLimits
-from streaming.server.http_errors import install_error_handlers
 from streaming.server.service import LiveService
+from streaming.server.web import routes_public, routes_wall, routes_webrtc
+from streaming.server.web.body_limit import CLOSE_HEADERS, BodyLimitMiddleware, BodyLimits
+from streaming.server.web.http_errors import install_error_handlers
 from streaming.settings import StreamingSettings
 
 STATIC = Path(__file__).parent / "static"

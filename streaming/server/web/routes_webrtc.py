@@ -17,7 +17,7 @@ from fastapi import APIRouter, Request, Response
 from streaming.errors import PublishRefusedError
 from streaming.feed_id import feed_id_of
 from streaming.server.bindings import PublishRefusal, RefusalSink, report_refusal
-from streaming.server.http_deps import (
+from streaming.server.web.http_deps import (
     SDP_TYPE,
     DeviceDep,
     OperatorDep,

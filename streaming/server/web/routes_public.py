@@ -20,8 +20,8 @@ from fastapi.responses import FileResponse, HTMLResponse
 
 from streaming.errors import FeedNotFoundError
 from streaming.feed_id import feed_id_of
-from streaming.server.http_deps import OperatorScopeDep, ServiceDep
 from streaming.server.service import LiveService
+from streaming.server.web.http_deps import OperatorScopeDep, ServiceDep
 
 STATIC = Path(__file__).parent / "static"
 _PUBLIC_FILE = re.compile(
