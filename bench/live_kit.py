@@ -21,8 +21,8 @@ from aiortc.mediastreams import MediaStreamError
 from streaming.ice import IcePolicy
 from streaming.server.receiver_hooks import receive_encoded
 
-DEVICE_TOKEN = "bench-device-token-0123456789"
-OPERATOR_TOKEN = "bench-operator-token-0123456789"
+DEVICE_TOKEN = "bench-device-token-0123456789-abcdef"
+OPERATOR_TOKEN = "bench-operator-token-0123456789-abcd"
 LOOPBACK = IcePolicy.loopback()
 _TICKS = os.sysconf("SC_CLK_TCK")
 

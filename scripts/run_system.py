@@ -69,7 +69,7 @@ def _live_settings(data: Path) -> tuple[dict[str, str], dict[str, str]]:
     """The portal's live service (mounted at /live) with a device token per demo agent, each bound to
     its room; returns its
     environment and the tokens. The portal's scheduler opens the public broadcast of the demo hearing."""
-    tokens = {name: secrets.token_urlsafe(24) for name in DEMO_AGENTS}
+    tokens = {name: secrets.token_urlsafe(32) for name in DEMO_AGENTS}
     live_env = {
         **LOOPBACK_ICE,
         "COURTREC_PORTAL_LIVE": "true",

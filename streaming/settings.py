@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from archive.formats.identifiers import CODE_PATTERN
+from archive.formats.secret_strength import SECRET_HINT, secret_weakness
 from streaming.http_limits import HeaderTimeoutSeconds, KeepAliveSeconds, MaxConnections, MaxHeaderBytes
 
 _IDENTIFIER = CODE_PATTERN
@@ -140,6 +141,20 @@ class StreamingSettings(BaseSettings):
         default=2.0, ge=0.5, le=30.0, description="at most one keyframe request upstream per feed this often"
     )
 
+    @field_validator("device_tokens")
+    @classmethod
+    def _check_device_tokens(cls, tokens: dict[str, SecretStr]) -> dict[str, SecretStr]:
+        for device, token in tokens.items():
+            _require_strong(f"the token of device {device!r}", token)
+        return tokens
+
+    @field_validator("operator_token")
+    @classmethod
+    def _check_operator_token(cls, token: SecretStr | None) -> SecretStr | None:
+        if token is not None:
+            _require_strong("the operator token", token)
+        return token
+
     @field_validator("ice_host_addresses")
     @classmethod
     def _check_addresses(cls, addresses: list[str]) -> list[str]:
@@ -175,3 +190,10 @@ class StreamingSettings(BaseSettings):
             if not (room and stream):
                 raise ValueError(f"public feeds are room/stream (got {feed!r})")
         return feeds
+
+
+def _require_strong(what: str, token: SecretStr) -> None:
+    """ValueError naming ``what`` when the token is too weak to guard publishing or the wall."""
+    weakness = secret_weakness(token.get_secret_value())
+    if weakness is not None:
+        raise ValueError(f"{what} {weakness}: {SECRET_HINT}")

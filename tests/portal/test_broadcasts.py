@@ -108,7 +108,7 @@ def live_portal(
     live = StreamingSettings(
         ice_host_addresses=["127.0.0.1"],
         ice_allowed_networks=["127.0.0.0/8"],
-        device_tokens={"dev-1": SecretStr("device-token-0123456789")},
+        device_tokens={"dev-1": SecretStr("device-token-0123456789-abcdefghij")},
         device_rooms={"dev-1": ["room-a/*"]},
         public_dir=tmp_path / "public-live",
         node_modules=REPO / "node_modules",

@@ -37,7 +37,7 @@ pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
-DEVICE_ID, DEVICE_TOKEN = "courtroom-a", "courtroom-a-token-0123456789"
+DEVICE_ID, DEVICE_TOKEN = "courtroom-a", "courtroom-a-token-0123456789-abcdef"
 TILE = 'figure[data-feed-id="room-a/bench-cam"]'
 
 

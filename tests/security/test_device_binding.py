@@ -27,7 +27,7 @@ from tests.streaming.conftest import (
     serve,
 )
 
-OTHER_ID, OTHER_TOKEN = "dev-2", "other-device-token-0123456789"
+OTHER_ID, OTHER_TOKEN = "dev-2", "other-device-token-0123456789-abcdef"
 SDP = {"Content-Type": "application/sdp"}
 ON_AIR = "court-1/cam"
 

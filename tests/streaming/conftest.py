@@ -33,8 +33,8 @@ from streaming.settings import StreamingSettings
 
 REPO = Path(__file__).resolve().parents[2]
 DEVICE_ID = "dev-1"
-DEVICE_TOKEN = "device-token-0123456789"
-OPERATOR_TOKEN = "operator-token-0123456789"
+DEVICE_TOKEN = "device-token-0123456789-abcdefghij"
+OPERATOR_TOKEN = "operator-token-0123456789-abcdefgh"
 # every room the streaming tests publish to: each test device is bound to all of them
 TEST_BINDINGS = ("court-1/*", "court-2/*", "court-3/*", "bodycam-7/*")
 LOOPBACK = IcePolicy.loopback()

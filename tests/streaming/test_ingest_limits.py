@@ -32,7 +32,7 @@ from .conftest import (
 pytestmark = pytest.mark.integration
 
 OTHER_ID = "dev-2"
-OTHER_TOKEN = "other-device-token-0123456789"
+OTHER_TOKEN = "other-device-token-0123456789-abcdef"
 CONNECT_SECONDS = 1.0
 IDLE_SECONDS = 1.5
 

@@ -16,7 +16,7 @@ from .conftest import DEVICE_ID, DEVICE_TOKEN, LOOPBACK, OPERATOR_TOKEN, LiveSer
 
 pytestmark = pytest.mark.integration  # a real uvicorn server on loopback
 
-OTHER_TOKEN = "other-device-token-0123456789"
+OTHER_TOKEN = "other-device-token-0123456789-abcdef"
 SDP = {"Content-Type": "application/sdp"}
 
 
