@@ -1,9 +1,9 @@
 """Documents the error answers every operation can give, so the OpenAPI schema tells the truth.
 
 API operations (JSON) may answer 401, 403, 404, 409 and 503 with ``{"detail": "…"}``; pages answer
-303 (to the sign-in page, or after a form) and 403, 404, 409, 503 as HTML, and a form whose values
-are refused is shown again as HTML with 422. Validation errors (422) are otherwise FastAPI's own,
-documented by FastAPI.
+303 (to the sign-in page, or after a form) and 403, 404, 409, 503 as HTML, and refused values with
+422 as HTML too (a form shown again, or the error page naming the field). An API operation's
+validation errors (422) are FastAPI's own JSON, documented by FastAPI.
 """
 
 from __future__ import annotations
@@ -55,9 +55,9 @@ def document_errors(app: FastAPI) -> None:
                 else:
                     errors = {code: _html_error(text) for code, text in _PAGE.items()}
                     errors["303"] = {"description": "redirect: to the sign-in page, or after a form"}
-                    if "requestBody" in operation:  # a form refused by value is shown again, as HTML
-                        refused = responses.setdefault("422", {"description": "values not accepted"})
-                        refused.setdefault("content", {})["text/html"] = {"schema": {"type": "string"}}
+                    if "requestBody" in operation or operation.get("parameters"):
+                        # refused values: the form shown again, or the error page naming the field
+                        errors["422"] = _html_error("values not accepted")
                 for code, answer in errors.items():
                     responses[code] = answer
         app.openapi_schema = schema
