@@ -38,12 +38,12 @@ def claim_court(db: Session, recording: Recording, summary: RecordingSummary, *,
         return  # the journal names no court yet (an agent's first report): a later summary claims it
     filed_under = _court_of_prefix(summary.prefix)
     if filed_under is not None and filed_under != summary.court:
-        detail = f"the journal names court {summary.court!r}, its objects are under court {filed_under!r}"
+        detail = f"日志记载法院代码 {summary.court}，对象却存放在法院代码 {filed_under} 之下"
         raise_alarm(db, recording, LinkAlarm.COURT_MISMATCH, detail, now=now)
         return
     court = db.scalar(select(Court).where(Court.code == recording.court_code))
     if court is None:
-        detail = f"the journaled court {recording.court_code!r} is not a court of this portal"
+        detail = f"日志记载的法院代码 {recording.court_code} 不是本平台的法院"
         raise_alarm(db, recording, LinkAlarm.UNKNOWN_COURT, detail, now=now)
         return
     recording.court_id = court.id
@@ -56,10 +56,10 @@ def conflict_with(recording: Recording, summary: RecordingSummary) -> str | None
     if not named[0]:
         return None  # a summary whose journal names nothing yet contradicts nothing
     if named != stored:
-        return f"a report names court/room/case {named!r}, the recording was indexed as {stored!r}"
+        return f"报告所载法院/法庭/案件为 {'/'.join(named)}，录像已登记为 {'/'.join(stored)}"
     filed_under = _court_of_prefix(summary.prefix)
     if filed_under is not None and filed_under != recording.court_code:
-        return f"its objects are under court {filed_under!r}, the recording is of {recording.court_code!r}"
+        return f"对象存放在法院代码 {filed_under} 之下，录像属于法院代码 {recording.court_code}"
     return None
 
 
@@ -98,7 +98,7 @@ def link_recording(db: Session, recording: Recording, *, now: datetime) -> None:
             .order_by(Case.id)
         ).all()
         if len(cases) > 1:
-            detail = f"the case code {code!r} matches cases {list(cases)} of the recording's court"
+            detail = f"案件代码 {code} 对应本院多个案件（{'、'.join(str(c) for c in cases)}）"
             raise_alarm(db, recording, LinkAlarm.AMBIGUOUS, detail, now=now)
             return
         if cases:
@@ -121,7 +121,7 @@ def _claim_court_created_since(db: Session, recording: Recording, *, now: dateti
         AuditAction.RECORDING_LINK_ALARM,
         f"recording:{recording.id}",
         outcome="resolved",
-        detail={"detail": f"court {court.code!r} now exists", "court": court.code},
+        detail={"detail": f"法院代码 {court.code} 已建立，录像归入该院", "court": court.code},
     )
     append(db, entry, at=now)
 
@@ -142,8 +142,7 @@ def _link_hearing(db: Session, recording: Recording, *, now: datetime) -> None:
     hearings = db.scalars(query.order_by(Hearing.starts_at, Hearing.id)).all()
     if len({h.case_id for h in hearings}) > 1:
         detail = (
-            f"hearings {[h.id for h in hearings]} of different cases were held in room"
-            f" {recording.room!r} when the recording started"
+            f"录像开始时法庭 {recording.room} 有不同案件的庭审（{'、'.join(str(h.id) for h in hearings)}）"
         )
         raise_alarm(db, recording, LinkAlarm.AMBIGUOUS, detail, now=now)
         return
