@@ -75,11 +75,29 @@ def _explain(error: object) -> str:
     """One validation error in Chinese: the field, and our own (Chinese) reason where there is one."""
     details = error if isinstance(error, dict) else {}
     location = details.get("loc", ())
-    field = str(location[-1]) if location else "请求"
+    name = str(location[-1]) if location else ""
+    field = _FIELD_LABELS.get(name, name or "请求")
     reason = str(details.get("msg", ""))
     if not any("\u4e00" <= char <= "\u9fff" for char in reason):
         reason = "格式不正确或超出允许的范围"
     return f"{field}：{reason.removeprefix('Value error, ')}"
+
+
+# What a person calls the query and form fields of the pages (the names in URLs are English).
+_FIELD_LABELS = {
+    "date": "日期",
+    "court": "法院",
+    "q": "搜索内容",
+    "stream": "画面",
+    "status": "状态",
+    "starts_at": "开庭时间",
+    "expected_end_at": "预计结束时间",
+    "filing_date": "立案日期",
+    "occurred_on": "日期",
+    "not_before": "许可开始时间",
+    "not_after": "许可结束时间",
+    "csrf_token": "表单校验码",
+}
 
 
 async def _handle(request: Request, exc: PortalError) -> Response:

@@ -33,7 +33,7 @@ def test_extreme_dates_in_query_strings_are_422(portal: Portal, day: str) -> Non
     page = anonymous.get("/notices", params={"date": day})
     assert page.status_code == 422, page.text
     assert page.headers["content-type"].startswith("text/html")  # a page, in Chinese, naming the field
-    assert "输入有误" in page.text and "date" in page.text and "2000" in page.text
+    assert "输入有误" in page.text and "日期" in page.text and "2000" in page.text
 
 
 def test_a_malformed_query_on_a_page_gets_a_chinese_page_and_json_on_the_api(portal: Portal) -> None:
