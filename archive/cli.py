@@ -14,6 +14,7 @@ from archive.operations_cli import add_operations_commands, run_operation
 from archive.preservation.verify import verify_recording
 from archive.settings import ArchiveSettings
 from archive.spool.layout import queue_path
+from archive.spool.requeue import requeue_failed_entries
 from archive.spool.upload_queue import UploadQueue
 from archive.spool.uploader import Uploader
 from archive.store.object_store import ObjectStore
@@ -33,6 +34,11 @@ def build_parser() -> argparse.ArgumentParser:
     upload = commands.add_parser("upload", help="upload what a spool's queue still holds, then exit")
     upload.add_argument("--spool", type=Path, required=True)
     upload.add_argument("--timeout", type=float, default=300.0, help="give up after this many seconds")
+    upload.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="first put every conflict/corrupt entry back in the queue (printing each), then upload",
+    )
     add_operations_commands(commands)
     return parser
 
@@ -48,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_store_command(args.data, args.port)
         if args.command == "verify":
             return _verify(args.recording_id, args.public_key)
-        return _upload(args.spool, args.timeout)
+        return _upload(args.spool, args.timeout, retry_failed=args.retry_failed)
     except ArchiveError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -71,10 +77,15 @@ def _verify(recording_id: str, public_key: str | None) -> int:
     return 0 if report.intact else 1
 
 
-def _upload(spool: Path, timeout: float) -> int:
+def _upload(spool: Path, timeout: float, *, retry_failed: bool = False) -> int:
     if not queue_path(spool).exists():
         raise ArchiveError(f"{spool} holds no upload queue")
+    settings = ArchiveSettings()
+    store = _primary_store()
     with UploadQueue(queue_path(spool)) as queue:
-        drained = Uploader(queue, _primary_store()).drain(timeout_seconds=timeout)
+        if retry_failed:
+            requeue_failed_entries(queue, out=sys.stdout)
+        uploader = Uploader(queue, store, mismatch_window_seconds=settings.upload_mismatch_window_seconds())
+        drained = uploader.drain(timeout_seconds=timeout)
         print(", ".join(f"{state}={count}" for state, count in queue.counts().items()))
     return 0 if drained else 1

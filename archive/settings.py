@@ -48,6 +48,12 @@ class ArchiveSettings(BaseSettings):
     retention_policies: dict[str, int | None] = Field(default_factory=lambda: dict(DEFAULT_POLICIES))
     storage_quota_bytes: int | None = Field(default=None, gt=0)  # primary bucket; alarm at 90 %
     backup_storage_quota_bytes: int | None = Field(default=None, gt=0)
+    # how long the uploader retries an object whose bytes the store keeps seeing corrupted
+    upload_mismatch_window_hours: float = Field(default=6.0, gt=0, le=24 * 30)
+
+    def upload_mismatch_window_seconds(self) -> float:
+        """COURTREC_UPLOAD_MISMATCH_WINDOW_HOURS in seconds."""
+        return self.upload_mismatch_window_hours * 3600.0
 
     def primary_store(self) -> StoreConfig | None:
         """The configured primary store, or None when COURTREC_S3_ENDPOINT is unset.

@@ -43,6 +43,7 @@ from archive.spool import (
     queue_path,
     recording_prefix,
 )
+from archive.spool.uploader import DEFAULT_MISMATCH_WINDOW_SECONDS
 from archive.store import ObjectStore
 from capture.errors import RecorderError
 from capture.recording_log import RecordingLog
@@ -68,6 +69,7 @@ class RecordingPlan:
     checkpoint_seconds: float = 60.0
     key_path: Path | None = None
     stream: StreamSettings = field(default_factory=StreamSettings)
+    upload_mismatch_window_seconds: float = DEFAULT_MISMATCH_WINDOW_SECONDS
 
     def __post_init__(self) -> None:
         try:
@@ -311,7 +313,18 @@ class Recorder:
                 AlarmEvent(condition="integrity", active=True, object=item.object_key, detail=message)
             )
 
-        self._uploader = Uploader(self.queue, self._store, on_integrity_alarm=alarm)
+        def mismatch(item: UploadItem, active: bool, message: str) -> None:
+            log.journal.append(
+                AlarmEvent(condition="upload_mismatch", active=active, object=item.object_key, detail=message)
+            )
+
+        self._uploader = Uploader(
+            self.queue,
+            self._store,
+            on_integrity_alarm=alarm,
+            on_mismatch_alarm=mismatch,
+            mismatch_window_seconds=self._plan.upload_mismatch_window_seconds,
+        )
         self._uploader.start()
 
     def _checkpoints(self) -> None:

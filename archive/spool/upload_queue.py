@@ -4,17 +4,24 @@ SQLite in WAL mode with ``synchronous=FULL``: an enqueued file survives kill -9 
 Keys are unique, so enqueueing the same object twice (e.g. when reconciling after a crash) is a no-op.
 Entries leave the ``pending`` state only when the store confirmed the object's SHA-256 (``done``) or
 when something needs a person (``conflict``: the key holds other bytes; ``corrupt``: the local file
-no longer matches its sealed hash).
+no longer matches its sealed hash, or the store kept mismatching for the whole retry window). A person
+puts such entries back with :meth:`UploadQueue.requeue_failed` (``python -m archive upload
+--retry-failed``); the local file is never deleted before the store confirmed it.
+
+Failed attempts are counted apart by cause: ``outage_attempts`` (store unreachable, refused, bucket
+missing) and ``mismatch_attempts`` (the store saw other bytes than we sealed), with the time of the
+first mismatch, so an outage never uses up the patience reserved for a corrupting link and vice versa.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 from archive.errors import SpoolError
 from timebase import Clock, SystemClock
@@ -38,6 +45,17 @@ CREATE TABLE IF NOT EXISTS uploads (
 CREATE INDEX IF NOT EXISTS uploads_pending ON uploads (state, id);
 """
 
+# Columns added after the first release; a queue made by an older agent gets them on open.
+_ADDED_COLUMNS = {
+    "outage_attempts": "INTEGER NOT NULL DEFAULT 0",
+    "mismatch_attempts": "INTEGER NOT NULL DEFAULT 0",
+    "first_mismatch_at": "REAL",
+}
+_ITEM_COLUMNS = (
+    "id, object_key, local_path, sha256, size, recording_id, delete_after_upload, attempts,"
+    " outage_attempts, mismatch_attempts, first_mismatch_at"
+)
+
 
 class UploadState(StrEnum):
     """Where an entry is in its life."""
@@ -60,6 +78,9 @@ class UploadItem:
     recording_id: str
     delete_after_upload: bool
     attempts: int
+    outage_attempts: int = 0
+    mismatch_attempts: int = 0
+    first_mismatch_at: float | None = None  # epoch seconds of the first mismatch since last requeue
 
 
 class UploadQueue:
@@ -77,10 +98,17 @@ class UploadQueue:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(_SCHEMA)
+            self._add_missing_columns()
         except (sqlite3.Error, OSError) as exc:
             raise SpoolError(f"cannot open the upload queue {path}: {exc}") from exc
         self._lock = threading.Lock()
         self._wakeup = threading.Event()
+
+    def _add_missing_columns(self) -> None:
+        present = {row[1] for row in self._db.execute("PRAGMA table_info(uploads)")}
+        for name, declaration in _ADDED_COLUMNS.items():
+            if name not in present:
+                self._db.execute(f"ALTER TABLE uploads ADD COLUMN {name} {declaration}")
 
     def close(self) -> None:
         """Close the database."""
@@ -129,16 +157,44 @@ class UploadQueue:
         due = self.due(limit=1, now=now)
         return due[0] if due else None
 
-    def due(self, *, limit: int, now: float | None = None) -> list[UploadItem]:
-        """Up to ``limit`` pending entries whose retry time has come, oldest first."""
+    def due(self, *, limit: int, now: float | None = None, skip: Collection[int] = ()) -> list[UploadItem]:
+        """Up to ``limit`` pending entries whose retry time has come, oldest first, leaving out the
+        ids in ``skip``."""
         moment = self._epoch() if now is None else now
+        skipped = ",".join(str(int(item_id)) for item_id in skip)
+        leave_out = f" AND id NOT IN ({skipped})" if skipped else ""
         with self._lock:
             rows = self._db.execute(
-                "SELECT id, object_key, local_path, sha256, size, recording_id, delete_after_upload,"
-                " attempts FROM uploads WHERE state = ? AND next_attempt <= ? ORDER BY id LIMIT ?",
+                f"SELECT {_ITEM_COLUMNS} FROM uploads WHERE state = ? AND next_attempt <= ?{leave_out}"  # noqa: S608 - ids are ints
+                " ORDER BY id LIMIT ?",
                 (UploadState.PENDING, moment, limit),
             ).fetchall()
         return [_item(row) for row in rows]
+
+    def states(self, keys: Iterable[str]) -> dict[str, UploadState]:
+        """The state of each of ``keys`` that is in the queue (keys never queued are left out)."""
+        wanted = list(keys)
+        found: dict[str, UploadState] = {}
+        with self._lock:
+            for start in range(0, len(wanted), 500):
+                batch = wanted[start : start + 500]
+                marks = ",".join("?" * len(batch))
+                rows = self._db.execute(
+                    f"SELECT object_key, state FROM uploads WHERE object_key IN ({marks})",  # noqa: S608
+                    batch,
+                ).fetchall()
+                found.update({key: UploadState(state) for key, state in rows})
+        return found
+
+    def older_pending(self, item: UploadItem) -> int:
+        """How many entries of ``item``'s recording, queued before it, are still pending (uploading
+        now or waiting to retry)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT COUNT(*) FROM uploads WHERE recording_id = ? AND id < ? AND state = ?",
+                (item.recording_id, item.id, UploadState.PENDING),
+            ).fetchone()
+        return int(row[0])
 
     def mark_done(self, item_id: int) -> None:
         """The store confirmed the object."""
@@ -149,12 +205,57 @@ class UploadQueue:
         self._finish(item_id, state, error)
 
     def postpone(self, item_id: int, *, delay_seconds: float, error: str) -> None:
-        """Count a failed attempt and retry the entry after ``delay_seconds``."""
+        """Count a failed attempt (the store was unreachable or refused us: an outage) and retry the
+        entry after ``delay_seconds``."""
         with self._lock:
             self._db.execute(
-                "UPDATE uploads SET attempts = attempts + 1, next_attempt = ?, last_error = ? WHERE id = ?",
+                "UPDATE uploads SET attempts = attempts + 1, outage_attempts = outage_attempts + 1,"
+                " next_attempt = ?, last_error = ? WHERE id = ?",
                 (self._epoch() + delay_seconds, error, item_id),
             )
+
+    def postpone_mismatch(self, item_id: int, *, delay_seconds: float, error: str) -> None:
+        """Count a checksum mismatch (the store saw other bytes than ours), remember when the first
+        one happened, and retry the entry after ``delay_seconds``."""
+        now = self._epoch()
+        with self._lock:
+            self._db.execute(
+                "UPDATE uploads SET attempts = attempts + 1, mismatch_attempts = mismatch_attempts + 1,"
+                " first_mismatch_at = COALESCE(first_mismatch_at, ?), next_attempt = ?, last_error = ?"
+                " WHERE id = ?",
+                (now, now + delay_seconds, error, item_id),
+            )
+
+    def requeue_failed(self, recording_id: str | None = None) -> list[UploadItem]:
+        """Put every ``conflict`` and ``corrupt`` entry (of one recording, or all) back to pending, due
+        now, with its mismatch count and window reset; returns the entries as they were."""
+        query = f"SELECT {_ITEM_COLUMNS} FROM uploads WHERE state IN (?, ?)"  # noqa: S608 - constant columns
+        args: tuple[str, ...] = (UploadState.CONFLICT, UploadState.CORRUPT)
+        if recording_id is not None:
+            query += " AND recording_id = ?"
+            args += (recording_id,)
+        with self._lock:
+            rows = self._db.execute(query + " ORDER BY id", args).fetchall()
+            for row in rows:
+                self._db.execute(
+                    "UPDATE uploads SET state = ?, next_attempt = 0, mismatch_attempts = 0,"
+                    " first_mismatch_at = NULL, finished_at = NULL WHERE id = ?",
+                    (UploadState.PENDING, row[0]),
+                )
+        if rows:
+            self._wakeup.set()
+        return [_item(row) for row in rows]
+
+    def failed(self, recording_id: str | None = None) -> list[tuple[UploadItem, UploadState, str]]:
+        """Every entry that waits for a person (``conflict``/``corrupt``), with its state and error."""
+        query = f"SELECT {_ITEM_COLUMNS}, state, last_error FROM uploads WHERE state IN (?, ?)"  # noqa: S608
+        args: tuple[str, ...] = (UploadState.CONFLICT, UploadState.CORRUPT)
+        if recording_id is not None:
+            query += " AND recording_id = ?"
+            args += (recording_id,)
+        with self._lock:
+            rows = self._db.execute(query + " ORDER BY id", args).fetchall()
+        return [(_item(row[:11]), UploadState(row[11]), str(row[12] or "")) for row in rows]
 
     def counts(self, recording_id: str | None = None) -> dict[UploadState, int]:
         """How many entries are in each state (for one recording, or all)."""
@@ -206,7 +307,7 @@ class UploadQueue:
             )
 
 
-def _item(row: tuple[int, str, str, str, int, str, int, int]) -> UploadItem:
+def _item(row: Sequence[Any]) -> UploadItem:
     return UploadItem(
         id=row[0],
         object_key=row[1],
@@ -216,4 +317,7 @@ def _item(row: tuple[int, str, str, str, int, str, int, int]) -> UploadItem:
         recording_id=row[5],
         delete_after_upload=bool(row[6]),
         attempts=row[7],
+        outage_attempts=row[8],
+        mismatch_attempts=row[9],
+        first_mismatch_at=row[10],
     )

@@ -4,6 +4,14 @@ An upload counts only when the store confirms the SHA-256 the file was sealed wi
 of media is deleted only after that confirmation. When the store is unreachable the uploader backs
 off exponentially (with jitter, capped) and keeps everything; a key that already holds other bytes
 or a local file that no longer matches its seal is an integrity alarm, never retried blindly.
+
+When the store sees other bytes than we sealed although the local file still matches its seal (a
+link or a proxy that corrupts bodies), the upload is retried with its own backoff for a long window
+(hours), with an alarm raised at the first mismatch and cleared when the object is stored. Only when
+the window passes does the entry wait for a person (``corrupt``; ``python -m archive upload
+--retry-failed`` puts it back); its local file stays.
+
+A journal chunk starts only once every object it names is stored (:mod:`archive.spool.upload_order`).
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ import threading
 from collections.abc import Callable
 
 from archive.errors import (
+    ArchiveError,
     ChecksumMismatchError,
     ObjectConflictError,
     ObjectNotFoundError,
@@ -20,6 +29,7 @@ from archive.errors import (
     StoreUnavailableError,
 )
 from archive.formats.hashing import sha256_file
+from archive.spool.upload_order import ChunkGate
 from archive.spool.upload_queue import UploadItem, UploadQueue, UploadState
 from archive.store.object_store import ObjectStore
 from timebase import Clock
@@ -27,21 +37,24 @@ from timebase.backoff import Backoff
 
 logger = logging.getLogger(__name__)
 
-# The store kept answering that our bytes do not match the checksum we sent, although the local file
-# still matches its seal: something between us and the disk of the store corrupts data. Stop and ask
-# a person instead of retrying for ever.
-MAX_STORE_MISMATCHES = 5
+DEFAULT_MISMATCH_WINDOW_SECONDS = 6 * 3600.0
+"""How long checksum mismatches of one object are retried before it waits for a person."""
+DEFAULT_MISMATCH_BACKOFF = Backoff(first_seconds=2.0, cap_seconds=300.0)
 
 IntegrityAlarm = Callable[[UploadItem, str], None]
+MismatchAlarm = Callable[[UploadItem, bool, str], None]
+"""Called with ``active=True`` at an object's first checksum mismatch, ``False`` once it is stored."""
 
 
 class Uploader:
     """Uploads queued items until stopped, starting them in FIFO order; start() runs ``workers``
     threads so that our reading and hashing overlap the store's (two PUTs in flight keep a
-    CPU-bound store and the link busy). A journal chunk is not started while an older entry is
-    still in flight: a chunk in the store never names a segment that is not there yet.
+    CPU-bound store and the link busy). A journal chunk is not started before every object it names
+    is stored: a chunk in the store never names a segment that is not there yet.
 
-    Retry schedules and waits follow ``clock`` (by default the queue's)."""
+    ``backoff`` paces retries during an outage, ``mismatch_backoff`` retries of checksum mismatches,
+    for up to ``mismatch_window_seconds`` after an object's first mismatch. Retry schedules and waits
+    follow ``clock`` (by default the queue's)."""
 
     def __init__(
         self,
@@ -50,15 +63,24 @@ class Uploader:
         *,
         backoff: Backoff | None = None,
         on_integrity_alarm: IntegrityAlarm | None = None,
+        on_mismatch_alarm: MismatchAlarm | None = None,
+        mismatch_backoff: Backoff = DEFAULT_MISMATCH_BACKOFF,
+        mismatch_window_seconds: float = DEFAULT_MISMATCH_WINDOW_SECONDS,
         workers: int = 2,
         clock: Clock | None = None,
     ) -> None:
         if workers < 1:
             raise ValueError(f"'workers' must be >= 1 (got {workers})")
+        if mismatch_window_seconds < 0:
+            raise ValueError(f"'mismatch_window_seconds' must be >= 0 (got {mismatch_window_seconds})")
         self._queue = queue
         self._store = store
         self._backoff = backoff or Backoff()
         self._on_alarm = on_integrity_alarm
+        self._on_mismatch = on_mismatch_alarm
+        self._mismatch_backoff = mismatch_backoff
+        self._mismatch_window = mismatch_window_seconds
+        self._gate = ChunkGate(queue, self._stored)
         self._workers = workers
         self._clock = clock or queue.clock
         self._stop = threading.Event()
@@ -113,15 +135,23 @@ class Uploader:
         return True
 
     def _claim(self) -> UploadItem | None:
+        """The oldest due item that may start now (journal chunks wait for what they name)."""
         with self._claim_lock:
-            for item in self._queue.due(limit=len(self._in_flight) + 8):
-                if item.id in self._in_flight:
-                    continue
-                if _is_journal_chunk(item) and any(other < item.id for other in self._in_flight):
-                    continue
-                self._in_flight.add(item.id)
-                return item
+            skip = set(self._in_flight)
+            while batch := self._queue.due(limit=16, skip=skip):
+                for item in batch:
+                    if self._gate.may_start(item):
+                        self._in_flight.add(item.id)
+                        return item
+                    skip.add(item.id)
         return None
+
+    def _stored(self, key: str) -> bool:
+        try:
+            return self._store.stat(key) is not None
+        except ArchiveError as exc:
+            logger.debug("cannot check whether %s is stored: %s", key, exc)
+            return False
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -158,6 +188,9 @@ class Uploader:
             return
         self._outage_attempts = 0
         self._queue.mark_done(item.id)
+        self._gate.forget(item)
+        if item.mismatch_attempts and self._on_mismatch is not None:
+            self._on_mismatch(item, False, f"stored after {item.mismatch_attempts} checksum mismatches")
         if item.delete_after_upload:
             item.local_path.unlink(missing_ok=True)
         logger.debug("uploaded %s", item.object_key)
@@ -184,24 +217,40 @@ class Uploader:
                 f" now {actual}; not uploaded",
             )
             return
-        if item.attempts + 1 >= MAX_STORE_MISMATCHES:
+        now = self._queue.now()
+        first = item.first_mismatch_at if item.first_mismatch_at is not None else now
+        if now - first >= self._mismatch_window:
             self._alarm(
                 item,
                 UploadState.CORRUPT,
-                f"the store rejected or misreported {item.object_key} {item.attempts + 1} times although"
-                f" the local file still matches its seal ({exc}); stopped retrying",
+                f"the store saw other bytes than ours for {item.object_key} {item.mismatch_attempts + 1}"
+                f" times over {now - first:.0f} s although the local file still matches its seal ({exc});"
+                " the local file is kept: check the link and the store, then run"
+                " 'python -m archive upload --retry-failed'",
             )
             return
-        delay = self._backoff.delay(item.attempts)
-        logger.warning("store rejected %s's checksum (%s); retrying in %.1f s", item.object_key, exc, delay)
-        self._queue.postpone(item.id, delay_seconds=delay, error=str(exc))
+        delay = self._mismatch_backoff.delay(item.mismatch_attempts)
+        if item.mismatch_attempts == 0:
+            message = (
+                f"the store saw other bytes than ours ({exc}); retrying with backoff for up to"
+                f" {self._mismatch_window:.0f} s"
+            )
+            logger.error("UPLOAD MISMATCH ALARM %s: %s", item.object_key, message)
+            if self._on_mismatch is not None:
+                self._on_mismatch(item, True, message)
+        else:
+            logger.warning(
+                "store rejected %s's checksum again (%s, mismatch %d); retrying in %.1f s",
+                item.object_key,
+                exc,
+                item.mismatch_attempts + 1,
+                delay,
+            )
+        self._queue.postpone_mismatch(item.id, delay_seconds=delay, error=str(exc))
 
     def _alarm(self, item: UploadItem, state: UploadState, message: str) -> None:
         logger.critical("INTEGRITY ALARM %s: %s", item.object_key, message)
         self._queue.mark_failed(item.id, state, message)
+        self._gate.forget(item)
         if self._on_alarm is not None:
             self._on_alarm(item, message)
-
-
-def _is_journal_chunk(item: UploadItem) -> bool:
-    return "/journal/" in item.object_key

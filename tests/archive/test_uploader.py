@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import threading
 import uuid
 from pathlib import Path
@@ -12,9 +13,11 @@ from typing import cast
 import pytest
 
 from archive.errors import ChecksumMismatchError, StoreUnavailableError
+from archive.spool.requeue import requeue_failed_entries
 from archive.spool.upload_queue import UploadItem, UploadQueue, UploadState
-from archive.spool.uploader import MAX_STORE_MISMATCHES, Uploader
+from archive.spool.uploader import Uploader
 from archive.store import ObjectStore, StoreConfig
+from tests.archive.journal_builders import journal_lines, segment_event
 from tests.waiting import wait_until
 from timebase import ManualClock
 from timebase.backoff import Backoff
@@ -93,22 +96,101 @@ class _StoreThatAlwaysMismatches:
         raise ChecksumMismatchError(f"{key}: server reports another sha256")
 
 
-def test_a_store_that_keeps_mismatching_is_given_up_on(tmp_path: Path) -> None:
+def test_mismatches_are_retried_for_the_whole_window_then_wait_for_a_person(tmp_path: Path) -> None:
+    clock = ManualClock()
     path, digest = _sealed(tmp_path, "a.m4s", b"sealed bytes")
     store = _StoreThatAlwaysMismatches()
-    alarms: list[UploadItem] = []
-    with UploadQueue(tmp_path / "q.sqlite") as queue:
+    integrity: list[UploadItem] = []
+    mismatch: list[tuple[str, bool]] = []
+    with UploadQueue(tmp_path / "q.sqlite", clock=clock) as queue:
+        _enqueue(queue, "rec/a.m4s", path, digest)
+        uploader = Uploader(
+            queue,
+            cast(ObjectStore, store),
+            mismatch_backoff=Backoff(first_seconds=60, cap_seconds=600),
+            mismatch_window_seconds=3 * 3600,
+            on_integrity_alarm=lambda item, _m: integrity.append(item),
+            on_mismatch_alarm=lambda item, active, _m: mismatch.append((item.object_key, active)),
+        )
+        while queue.pending_count():
+            assert uploader.upload_next()
+            retry_at = queue.earliest_retry()
+            if retry_at is not None:
+                clock.advance(retry_at - queue.now() + 0.01)
+        # far more than five tries, spread over the window, one alarm raised at the first mismatch
+        assert store.calls > 15
+        assert clock.monotonic() >= 3 * 3600
+        assert mismatch == [("rec/a.m4s", True)]
+        assert queue.counts()[UploadState.CORRUPT] == 1 and len(integrity) == 1
+        ((item, state, error),) = queue.failed()
+        assert state is UploadState.CORRUPT
+        assert item.mismatch_attempts == store.calls - 1 and item.outage_attempts == 0
+        assert "--retry-failed" in error
+    assert path.exists()
+
+
+class _StoreThatMismatchesThenHeals:
+    """Unreachable for its first ``outages`` PUTs, then mismatching for ``mismatches``, then fine."""
+
+    def __init__(self, outages: int, mismatches: int) -> None:
+        self.outages = outages
+        self.mismatches = mismatches
+        self.calls = 0
+        self.stored: list[str] = []
+
+    def put_file(self, key: str, path: Path, sha256_hex: str) -> None:
+        self.calls += 1
+        if self.calls <= self.outages:
+            raise StoreUnavailableError("connection refused")
+        if self.calls <= self.outages + self.mismatches:
+            raise ChecksumMismatchError(f"{key}: server reports another sha256")
+        self.stored.append(key)
+
+
+def test_outages_and_mismatches_are_counted_apart_and_the_alarm_clears(tmp_path: Path) -> None:
+    clock = ManualClock()
+    path, digest = _sealed(tmp_path, "a.m4s", b"sealed bytes")
+    store = _StoreThatMismatchesThenHeals(outages=8, mismatches=7)
+    mismatch: list[bool] = []
+    with UploadQueue(tmp_path / "q.sqlite", clock=clock) as queue:
         _enqueue(queue, "rec/a.m4s", path, digest)
         uploader = Uploader(
             queue,
             cast(ObjectStore, store),
             backoff=FAST,
-            on_integrity_alarm=lambda item, _m: alarms.append(item),
+            mismatch_backoff=FAST,
+            on_mismatch_alarm=lambda _item, active, _m: mismatch.append(active),
         )
-        assert uploader.drain(timeout_seconds=10)
-        assert queue.counts()[UploadState.CORRUPT] == 1
-    assert store.calls == MAX_STORE_MISMATCHES
-    assert len(alarms) == 1 and path.exists()
+        for _ in range(8 + 6):
+            assert uploader.upload_next()
+            (item,) = queue.due(limit=1, now=queue.now() + 10)
+            clock.advance(10)
+        assert (item.outage_attempts, item.mismatch_attempts) == (8, 6)
+        assert uploader.upload_next()  # the 7th mismatch: still retried (the old limit was 5 in all)
+        clock.advance(10)
+        assert uploader.upload_next()
+        assert store.stored == ["rec/a.m4s"] and queue.counts()[UploadState.DONE] == 1
+    assert mismatch == [True, False]
+
+
+def test_retry_failed_requeues_conflict_and_corrupt_entries(tmp_path: Path) -> None:
+    with UploadQueue(tmp_path / "q.sqlite") as queue:
+        for name in ("a", "b", "c"):
+            path, digest = _sealed(tmp_path, name, name.encode())
+            _enqueue(queue, f"rec/{name}.m4s", path, digest)
+        a, b, _c = queue.due(limit=3)
+        queue.postpone_mismatch(a.id, delay_seconds=0, error="mismatch")
+        queue.mark_failed(a.id, UploadState.CORRUPT, "the store saw other bytes")
+        queue.mark_failed(b.id, UploadState.CONFLICT, "the key holds other bytes")
+        out = io.StringIO()
+        requeued = requeue_failed_entries(queue, out=out)
+        assert sorted(item.object_key for item in requeued) == ["rec/a.m4s", "rec/b.m4s"]
+        assert queue.counts()[UploadState.PENDING] == 3
+        (again,) = [item for item in queue.due(limit=3) if item.id == a.id]
+        assert again.mismatch_attempts == 0 and again.first_mismatch_at is None
+    printed = out.getvalue()
+    assert "requeued corrupt rec/a.m4s" in printed and "the store saw other bytes" in printed
+    assert "requeued conflict rec/b.m4s" in printed and "2 failed uploads requeued" in printed
 
 
 class _SlowStore:
@@ -221,3 +303,63 @@ def test_the_upload_thread_waits_for_the_retry_time_on_its_clock(tmp_path: Path)
             uploader.stop()
     assert store.calls == 3 and store.stored == ["rec/a.m4s"]
     assert clock.monotonic() - start >= 5 + 10  # at least the two shortest backoffs passed
+
+
+class _StoreDownForKey:
+    """Refuses PUTs of one key for its first ``failures`` tries (a reset mid-body), stores the rest;
+    records the order of stored keys and answers HEADs for them."""
+
+    def __init__(self, key: str, failures: int) -> None:
+        self.key = key
+        self.failures = failures
+        self.stored: list[str] = []
+
+    def put_file(self, key: str, path: Path, sha256_hex: str) -> None:
+        if key == self.key and self.failures:
+            self.failures -= 1
+            raise StoreUnavailableError("connection reset by peer")
+        self.stored.append(key)
+
+    def stat(self, key: str) -> object | None:
+        return key if key in self.stored else None
+
+
+def _chunk(tmp_path: Path, name: str, segments: list[int]) -> tuple[Path, str]:
+    events = [segment_event("cam", n, hashlib.sha256(str(n).encode()).hexdigest()) for n in segments]
+    data = b"".join(line.raw + b"\n" for line in journal_lines(events))
+    return _sealed(tmp_path, name, data)
+
+
+def test_a_journal_chunk_waits_for_a_segment_that_waits_to_retry(tmp_path: Path) -> None:
+    """Finding 5 of issue 11: the chunk was let through while the segment it names was not in flight
+    but waiting for its retry time."""
+    clock = ManualClock()
+    store = _StoreDownForKey("rec/cam/00000001.m4s", failures=3)
+    with UploadQueue(tmp_path / "q.sqlite", clock=clock) as queue:
+        for n in (1, 2):
+            path, digest = _sealed(tmp_path, f"s{n}", str(n).encode())
+            _enqueue(queue, f"rec/cam/{n:08d}.m4s", path, digest)
+        path, digest = _chunk(tmp_path, "j1", [1, 2])
+        _enqueue(queue, "rec/journal/000001.jsonl", path, digest)
+        path, digest = _sealed(tmp_path, "s3", b"3")
+        _enqueue(queue, "rec/cam/00000003.m4s", path, digest)
+        uploader = Uploader(queue, cast(ObjectStore, store), backoff=Backoff(first_seconds=5, cap_seconds=5))
+        while queue.pending_count():
+            if not uploader.upload_next():
+                clock.advance(5)
+    assert store.stored.index("rec/journal/000001.jsonl") > store.stored.index("rec/cam/00000001.m4s")
+    assert store.stored[:2] == ["rec/cam/00000002.m4s", "rec/cam/00000003.m4s"]  # the rest went on
+
+
+def test_a_chunk_naming_a_segment_not_yet_queued_waits_for_the_store(tmp_path: Path) -> None:
+    """A checkpoint can close a chunk between a segment's journal line and its queue entry."""
+    store = _StoreDownForKey("none", failures=0)
+    with UploadQueue(tmp_path / "q.sqlite") as queue:
+        path, digest = _chunk(tmp_path, "j1", [1])
+        _enqueue(queue, "rec/journal/000001.jsonl", path, digest)
+        uploader = Uploader(queue, cast(ObjectStore, store), backoff=FAST)
+        assert not uploader.upload_next()  # names cam/00000001.m4s, which is nowhere yet
+        seg, seg_digest = _sealed(tmp_path, "s1", b"1")
+        _enqueue(queue, "rec/cam/00000001.m4s", seg, seg_digest)
+        assert uploader.upload_next() and uploader.upload_next()
+    assert store.stored == ["rec/cam/00000001.m4s", "rec/journal/000001.jsonl"]
