@@ -14,6 +14,7 @@ from archive import ArchiveError, StopRequest, StoreAuthError, StoreUnavailableE
 from archive.settings import ArchiveSettings
 from archive.spool import UploadState
 from archive.store import ObjectStore
+from capture.alarm_paths import active_alarm_lines, report_space_alarms
 from capture.encoder import VideoEncoderName
 from capture.errors import CaptureError
 from capture.live import LiveTarget, parse_gps, start_live, stop_live
@@ -54,6 +55,12 @@ def build_parser(settings: CaptureSettings) -> argparse.ArgumentParser:
         "--encoder", type=VideoEncoderName, choices=list(VideoEncoderName), default=settings.video_encoder
     )
     record.add_argument("--preset", default=settings.video_preset)
+    record.add_argument(
+        "--disk-alarm-hours",
+        type=float,
+        default=settings.disk_alarm_hours,
+        help="alarm when the spool's free space lasts less than this many hours of recording",
+    )
     record.add_argument("--video-bitrate", type=int, default=None, help="bits per second (default: CRF)")
     record.add_argument(
         "--key-file", type=Path, default=None, help="device Ed25519 key (default: in the spool)"
@@ -119,6 +126,8 @@ def _record(args: argparse.Namespace, settings: CaptureSettings) -> int:
         case=args.case,
         checkpoint_seconds=args.checkpoint_seconds,
         key_path=args.key_file,
+        disk_alarm_hours=args.disk_alarm_hours,
+        upload_mismatch_window_seconds=ArchiveSettings().upload_mismatch_window_seconds(),
         stream=StreamSettings(
             segment_seconds=args.segment_seconds,
             encoder=args.encoder,
@@ -132,6 +141,8 @@ def _record(args: argparse.Namespace, settings: CaptureSettings) -> int:
     stop = StopRequest()
     stop.install(on_signal=lambda signum: logger.info("signal %d: stopping", signum))
     reporter = _portal_reporter(args.portal, settings)
+    if reporter is not None:
+        report_space_alarms(recorder, reporter)
     recorder.start()
     print(f"recording {recording_id} started; spool {args.spool}", flush=True)
     if reporter is not None:
@@ -187,7 +198,7 @@ def _start_live(
     )
     ice = StreamingSettings()
     policy = IcePolicy.from_lists(ice.ice_servers, ice.ice_host_addresses, ice.ice_allowed_networks)
-    return start_live(recorder.pipelines, target, policy)
+    return start_live(recorder.pipelines, target, policy, alarms=lambda: active_alarm_lines(recorder))
 
 
 def _open_store() -> ObjectStore | None:

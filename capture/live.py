@@ -14,6 +14,8 @@ from pathlib import Path
 
 from capture.stream_pipeline import StreamPipeline
 from streaming import (
+    MAX_ALARM_CHARS,
+    MAX_ALARMS,
     GpsFix,
     IcePolicy,
     LiveInput,
@@ -43,12 +45,17 @@ class LiveTarget:
 
 
 def start_live(
-    pipelines: Sequence[StreamPipeline], target: LiveTarget, policy: IcePolicy
+    pipelines: Sequence[StreamPipeline],
+    target: LiveTarget,
+    policy: IcePolicy,
+    *,
+    alarms: Callable[[], Sequence[str]] = lambda: (),
 ) -> list[LivePublisher]:
     """Start publishing every pipeline to ``{endpoint}/{room}/{stream}``; returns the publishers.
 
     A stream with video is published as H.264 (the recorder's own packets) plus Opus when it has
-    sound; an audio-only stream (a courtroom's separate microphone) as Opus alone.
+    sound; an audio-only stream (a courtroom's separate microphone) as Opus alone. ``alarms`` gives
+    the agent's active alarms (e.g. a full spool) for each telemetry report.
     """
     publishers = []
     for pipeline in pipelines:
@@ -57,7 +64,7 @@ def start_live(
             video=pipeline.video_packets.subscribe(_VIDEO_QUEUE) if pipeline.has_video else None,
             audio=pipeline.audio_frames.subscribe(_AUDIO_QUEUE) if pipeline.has_audio else None,
             request_keyframe=pipeline.request_keyframe,
-            telemetry=_reporter(pipeline, target),
+            telemetry=_reporter(pipeline, target, alarms),
         )
         publisher = LivePublisher(pipeline.name, WhipClient(url, target.token), policy, source)
         publisher.start()
@@ -72,8 +79,12 @@ def stop_live(publishers: Sequence[LivePublisher]) -> None:
         publisher.stop()
 
 
-def _reporter(pipeline: StreamPipeline, target: LiveTarget) -> Callable[[], TelemetryReport]:
+def _reporter(
+    pipeline: StreamPipeline, target: LiveTarget, alarms: Callable[[], Sequence[str]]
+) -> Callable[[], TelemetryReport]:
     def report() -> TelemetryReport:
+        active = [line[:MAX_ALARM_CHARS] for line in alarms()][:MAX_ALARMS]
+        state = RecordingState.DEGRADED if active else RecordingState.RECORDING
         return TelemetryReport(
             device_id=target.device_id,
             room=target.room,
@@ -81,7 +92,8 @@ def _reporter(pipeline: StreamPipeline, target: LiveTarget) -> Callable[[], Tele
             case=target.case,
             gps=target.gps,
             battery_percent=battery_percent(),
-            recording=RecordingState.FAILED if pipeline.failure is not None else RecordingState.RECORDING,
+            recording=RecordingState.FAILED if pipeline.failure is not None else state,
+            alarms=active,
             at=datetime.now(UTC),
         )
 

@@ -1,4 +1,6 @@
-"""Telling the portal about a recording: a report when it starts and when it stops.
+"""Telling the portal about a recording: a report when it starts and when it stops, and whenever an
+alarm that needs no disk to be told (the spool filling up) is raised or cleared: then the report
+carries ``alarms``, one line each, the active ones (an empty list once they cleared).
 
 Best effort and never in the recording's way: reports go from a background thread, a newer report
 replaces one still waiting, a portal that is down is retried with capped backoff for a while, and a
@@ -14,7 +16,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from dataclasses import asdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from archive.export import RecordingSummary
@@ -38,17 +41,18 @@ class PortalReporter:
         self._token = token
         self._retry_for = retry_for
         self._timeout = timeout
-        self._pending: RecordingSummary | None = None
+        self._pending: _Report | None = None
         self._busy = False
         self._closed = False
         self._changed = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="portal-report", daemon=True)
         self._thread.start()
 
-    def report(self, summary: RecordingSummary) -> None:
-        """Queue ``summary`` (replacing any report not yet sent); returns at once."""
+    def report(self, summary: RecordingSummary, *, alarms: Sequence[str] | None = None) -> None:
+        """Queue ``summary`` (replacing any report not yet sent); returns at once. ``alarms``: the
+        active alarms to tell the portal (None: the report says nothing about alarms)."""
         with self._changed:
-            self._pending = summary
+            self._pending = _Report(summary, None if alarms is None else tuple(alarms))
             self._changed.notify_all()
 
     def flush(self, timeout: float) -> bool:
@@ -76,21 +80,22 @@ class PortalReporter:
                     self._changed.wait()
                 if self._closed:
                     return
-                summary = self._pending
-                if summary is None:
+                report = self._pending
+                if report is None:
                     continue
                 self._pending, self._busy = None, True
             try:
-                self._deliver(summary)
+                self._deliver(report)
             finally:
                 with self._changed:
                     self._busy = False
                     self._changed.notify_all()
 
-    def _deliver(self, summary: RecordingSummary) -> None:
+    def _deliver(self, report: _Report) -> None:
+        summary = report.summary
         give_up_at, delay = time.monotonic() + self._retry_for, 1.0
         while True:
-            outcome = self._send_once(summary)
+            outcome = self._send_once(report)
             if outcome is None:
                 return
             if time.monotonic() + delay > give_up_at:
@@ -106,11 +111,15 @@ class PortalReporter:
                     return
             delay = min(delay * 2, _BACKOFF_CAP)
 
-    def _send_once(self, summary: RecordingSummary) -> str | None:
+    def _send_once(self, report: _Report) -> str | None:
         """None when delivered or refused for good; else why a retry may help."""
+        summary = report.summary
+        body = _body(summary)
+        if report.alarms is not None:
+            body["alarms"] = list(report.alarms)
         request = urllib.request.Request(  # noqa: S310 - scheme checked in __init__
             self._url,
-            data=json.dumps(_body(summary)).encode("utf-8"),
+            data=json.dumps(body).encode("utf-8"),
             headers={"Content-Type": "application/json", "Authorization": f"Bearer {self._token}"},
             method="POST",
         )
@@ -131,6 +140,12 @@ class PortalReporter:
             return None
         except (urllib.error.URLError, OSError) as exc:
             return str(getattr(exc, "reason", exc))
+
+
+@dataclass(frozen=True, slots=True)
+class _Report:
+    summary: RecordingSummary
+    alarms: tuple[str, ...] | None
 
 
 def _body(summary: RecordingSummary) -> dict[str, object]:

@@ -45,9 +45,11 @@ from archive.spool import (
 )
 from archive.spool.uploader import DEFAULT_MISMATCH_WINDOW_SECONDS
 from archive.store import ObjectStore
+from capture.disk_full import DiskFullRecovery, MeteredEvents
 from capture.errors import RecorderError
 from capture.recording_log import RecordingLog
 from capture.recovery import RecordingHistory, recover_streams, requeue_journaled
+from capture.spool_space import SpoolSpace, is_disk_full, journal_space_alarm
 from capture.stream_pipeline import StreamPipeline, StreamSettings
 from devices import Source, SourceSpec, open_source
 from timebase import Clock, SystemClock
@@ -70,6 +72,7 @@ class RecordingPlan:
     key_path: Path | None = None
     stream: StreamSettings = field(default_factory=StreamSettings)
     upload_mismatch_window_seconds: float = DEFAULT_MISMATCH_WINDOW_SECONDS
+    disk_alarm_hours: float = 2.0  # the disk_low alarm: less than this much recording left on the spool
 
     def __post_init__(self) -> None:
         try:
@@ -115,6 +118,8 @@ class Recorder:
         self._checkpoint_thread: threading.Thread | None = None
         self._key_b64 = ""
         self._final_counts: dict[UploadState, int] = {}
+        self.space = SpoolSpace(plan.spool, alarm_hours=plan.disk_alarm_hours, clock=self._clock)
+        """The spool's free space and its alarms (add sinks that need no disk: console, portal, live)."""
 
     @property
     def pipelines(self) -> list[StreamPipeline]:
@@ -165,7 +170,9 @@ class Recorder:
                 ),
             )
         )
+        self.space.add_sink(lambda alarm: journal_space_alarm(log, alarm))
         self._start_pipelines(sources, log, next_seq)
+        self.space.start()
         self._start_uploader()
         self._checkpoint_thread = threading.Thread(target=self._checkpoints, name="checkpoints", daemon=True)
         self._checkpoint_thread.start()
@@ -191,6 +198,7 @@ class Recorder:
         self._checkpoint_stop.set()
         if self._checkpoint_thread is not None:
             self._checkpoint_thread.join()
+        self.space.stop()
         log.journal.checkpoint()
         if self._uploader is not None:
             self._uploader.stop(drain_seconds=drain_seconds)
@@ -287,6 +295,7 @@ class Recorder:
         self._require_log().enqueue(path, sha256_file(path), path.stat().st_size, delete_after_upload=False)
 
     def _start_pipelines(self, sources: list[Source], log: RecordingLog, next_seq: dict[str, int]) -> None:
+        on_disk_full = DiskFullRecovery(self.space, log, self._spool, self._clock)
         for name, spec, source in zip(self._names, self._plan.sources, sources, strict=True):
             caption = f"{self._plan.room} {self._plan.case or ''} {name}".strip()
             settings = dataclasses.replace(self._plan.stream, caption=caption)
@@ -294,10 +303,11 @@ class Recorder:
                 name,
                 _reopener(spec, source),
                 self._spool.stream_dir(name),
-                log,
+                MeteredEvents(log, self.space),
                 first_seq=next_seq.get(name, 1),
                 settings=settings,
                 clock=self._clock,
+                on_disk_full=on_disk_full,
             )
             pipeline.start()
             self._pipelines.append(pipeline)
@@ -330,7 +340,12 @@ class Recorder:
     def _checkpoints(self) -> None:
         log = self._require_log()
         while not self._clock.wait(self._checkpoint_stop, self._plan.checkpoint_seconds):
-            log.journal.checkpoint()
+            try:
+                log.journal.checkpoint()
+            except Exception as exc:  # a full disk skips this checkpoint; the next one covers it
+                if not is_disk_full(exc):
+                    raise
+                self.space.full("journal checkpoint", exc)
 
 
 def _reopener(spec: SourceSpec, first: Source) -> Callable[[], Source]:

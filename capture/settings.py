@@ -23,6 +23,7 @@ class CaptureSettings(BaseSettings):
     video_encoder: VideoEncoderName = VideoEncoderName.LIBX264
     video_preset: str = "veryfast"
     upload_drain_seconds: float = Field(default=30.0, ge=0.0)
+    disk_alarm_hours: float = Field(default=2.0, gt=0.0, le=1000.0)  # spool headroom alarm
     live_url: str | None = None  # WHIP base URL; set to publish live by default
     live_token: SecretStr | None = None  # this device's WHIP bearer token
     portal_url: str | None = None  # the portal to report recordings to, e.g. http://portal:8000

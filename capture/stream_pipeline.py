@@ -7,6 +7,7 @@ here touches the asyncio loop.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
@@ -24,6 +25,7 @@ from capture.encoder import VideoEncoderConfig, VideoEncoderName, open_video_enc
 from capture.overlay import Overlay
 from capture.packet_tap import EncodedVideoPacket, PacketTap
 from capture.segmenter import CmafSegmenter, SegmentInfo
+from capture.spool_space import is_disk_full
 from devices import DevicesError, HealthCondition, HealthEvent, HealthMonitor, HealthThresholds, Source
 from timebase import Clock, SystemClock
 
@@ -61,6 +63,12 @@ class StreamEvents(Protocol):
         ...
 
 
+DiskFullHandler = Callable[[str, BaseException, datetime, threading.Event, Callable[[], bool]], int | None]
+"""Called by a stream whose media work failed on a full disk, with (stream, error, when, stop, idle):
+waits for space (calling ``idle()`` to drop frames; True from it means the source ended), journals the
+episode and returns the segment number to go on with, or None to end the stream."""
+
+
 @dataclass(frozen=True, slots=True)
 class StreamSettings:
     """How one stream is encoded and cut."""
@@ -89,8 +97,10 @@ class StreamPipeline:
         first_seq: int,
         settings: StreamSettings,
         clock: Clock | None = None,
+        on_disk_full: DiskFullHandler | None = None,
     ) -> None:
         self._clock: Clock = clock or SystemClock()
+        self._on_disk_full = on_disk_full
         self.name = name
         self._open_source = open_source
         self._source = open_source()
@@ -185,16 +195,38 @@ class StreamPipeline:
                 worker.run()
                 return
             except Exception as exc:  # the media thread's supervisor: journal, salvage, restart
-                logger.exception("stream %s: recording failed", self.name)
+                disk_full = self._on_disk_full is not None and is_disk_full(exc)
+                if disk_full:  # expected and alarmed: no traceback
+                    logger.critical("stream %s: recording failed: the spool is full (%s)", self.name, exc)
+                else:
+                    logger.exception("stream %s: recording failed", self.name)
                 self.failure = exc
                 if worker is not None:
-                    worker.abandon()
+                    with contextlib.suppress(OSError):  # closing the torn file fails too on a full disk
+                        worker.abandon()
                 at = self._clock.now()
+                if disk_full and self._on_disk_full is not None:
+                    resumed = self._on_disk_full(self.name, exc, at, self._stop, self._drop_frames)
+                    if resumed is None:
+                        return
+                    first_seq, failures = resumed, 0
+                    continue
                 first_seq = self._events.stream_failed(self.name, f"{type(exc).__name__}: {exc}", at)
                 failures = 1 if self._clock.monotonic() - started > _HEALTHY_RUN_SECONDS else failures + 1
                 delay = min(_MAX_RESTART_DELAY_SECONDS, _RESTART_DELAY_SECONDS * 2 ** (failures - 1))
                 if (worker is not None and worker.saw_end) or self._clock.wait(self._stop, delay):
                     return
+
+    def _drop_frames(self) -> bool:
+        """Drop the frames waiting for a media thread that cannot record them; True when the source
+        ended (or the stream is stopping)."""
+        while True:
+            try:
+                item = self._frames.get_nowait()
+            except queue.Empty:
+                return self._stop.is_set()
+            if item is _END:
+                return True
 
 
 class _MediaWorker:

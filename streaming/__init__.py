@@ -28,9 +28,11 @@ from streaming.errors import (
 from streaming.ice import IcePolicy
 from streaming.publisher import EncodedVideo, LinkQuality, LiveInput, LiveMode, LivePublisher, WhipClient
 from streaming.settings import StreamingSettings
-from streaming.telemetry import GpsFix, RecordingState, TelemetryReport
+from streaming.telemetry import MAX_ALARM_CHARS, MAX_ALARMS, GpsFix, RecordingState, TelemetryReport
 
 __all__ = [
+    "MAX_ALARMS",
+    "MAX_ALARM_CHARS",
     "AiortcInternalsError",
     "EncodedVideo",
     "FaceMaskingError",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -17,6 +18,8 @@ logger = logging.getLogger(__name__)
 
 CHANNEL_LABEL = "telemetry"
 MAX_MESSAGE_BYTES = 4096
+MAX_ALARMS = 4
+MAX_ALARM_CHARS = 400
 
 
 class RecordingState(StrEnum):
@@ -51,6 +54,9 @@ class TelemetryReport(BaseModel):
     gps: GpsFix | None = None
     battery_percent: float | None = Field(default=None, ge=0, le=100)
     recording: RecordingState = RecordingState.RECORDING
+    alarms: list[Annotated[str, Field(max_length=MAX_ALARM_CHARS)]] = Field(
+        default_factory=list, max_length=MAX_ALARMS
+    )  # the agent's active alarms that need no disk to be told (a full spool), one line each
     at: datetime
 
 

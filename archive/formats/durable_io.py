@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -34,11 +35,27 @@ def write_file_durably(path: Path, data: bytes) -> None:
 
 def append_durably(path: Path, data: bytes) -> None:
     """Append ``data`` to ``path`` and fsync before returning; creates the file (and fsyncs its
-    directory) when it does not exist yet."""
+    directory) when it does not exist yet.
+
+    All or nothing: when the append fails (a full disk writes only part of it, or the fsync fails),
+    the file is cut back to its old length before the OSError is raised, so a journal never keeps
+    half a line that the next append would run into.
+    """
     created = not path.exists()
-    with path.open("ab") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    try:
+        old_size = os.fstat(descriptor).st_size
+        try:
+            view = memoryview(data)
+            written = 0
+            while written < len(view):
+                written += os.write(descriptor, view[written:])
+            os.fsync(descriptor)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.ftruncate(descriptor, old_size)
+            raise
+    finally:
+        os.close(descriptor)
     if created:
         fsync_directory(path.parent)

@@ -1,0 +1,280 @@
+"""A full spool (issue 11, finding 3): the agent records on a small tmpfs that a ballast file fills.
+
+It must stay alive, raise the CRITICAL disk_full alarm through a path that needs no disk (here: the
+portal heartbeat, to a tiny local HTTP listener, and the console), resume by itself when the ballast
+goes, journal the hole with its real start and end, and leave a recording that verifies. The
+headroom alarm (disk_low) comes hours of recording ahead of a full disk, from the recent write rate.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from archive.formats import append_durably
+from archive.store import ObjectStore
+from capture.spool_space import SpaceCondition, SpoolSpace
+from tests.capture.conftest import SMALL_VIDEO, agent_command, journal_events, run_module, store_env
+from tests.waiting import wait_until
+from timebase import ManualClock
+
+
+def _mount_tmpfs(directory: Path, megabytes: int) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={megabytes}M", "tmpfs", str(directory)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except FileNotFoundError:
+        pytest.skip("no mount command here: a full spool needs a small file system of its own")
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs for the spool (needs root): {done.stderr.strip()}")
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 24 MB tmpfs of the test's own (unmounted at teardown)."""
+    mount = tmp_path / "small-disk"
+    _mount_tmpfs(mount, 24)
+    try:
+        yield mount
+    finally:
+        if subprocess.run(["umount", str(mount)], capture_output=True, check=False).returncode:
+            subprocess.run(["umount", "-l", str(mount)], capture_output=True, check=False)
+
+
+class _Heartbeats:
+    """A tiny portal: keeps every JSON report POSTed to it."""
+
+    def __init__(self) -> None:
+        self.reports: list[dict[str, object]] = []
+        reports = self.reports
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                reports.append(json.loads(body))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, *_: object) -> None:
+                return
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def alarms(self) -> list[list[str]]:
+        return [list(r["alarms"]) for r in list(self.reports) if isinstance(r.get("alarms"), list)]
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture
+def heartbeats() -> Iterator[_Heartbeats]:
+    listener = _Heartbeats()
+    yield listener
+    listener.close()
+
+
+def _start_agent(spool: Path, recording_id: str, portal: str, *extra: str) -> subprocess.Popen[str]:
+    env = store_env(None) | {"COURTREC_PORTAL_AGENT_TOKEN": "test-token"}
+    return subprocess.Popen(
+        agent_command(
+            "record",
+            "--room",
+            "court-9",
+            "--recording-id",
+            recording_id,
+            "--spool",
+            str(spool),
+            "--segment-seconds",
+            "2",
+            "--checkpoint-seconds",
+            "3",
+            "--portal",
+            portal,
+            "--source",
+            f"{SMALL_VIDEO}&name=cam",
+            *extra,
+        ),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _stop(agent: subprocess.Popen[str]) -> tuple[int, str, str]:
+    agent.send_signal(signal.SIGTERM)
+    out, err = agent.communicate(timeout=60)
+    return agent.returncode, out, err
+
+
+def _fill(path: Path) -> int:
+    """Write zeros to ``path`` until the disk is full; returns the bytes written."""
+    written = 0
+    block = b"\0" * (256 << 10)
+    with path.open("wb", buffering=0) as ballast:
+        while True:
+            try:
+                written += ballast.write(block)
+            except OSError as exc:
+                if exc.errno != errno.ENOSPC:
+                    raise
+                block = block[: len(block) // 2]
+                if len(block) < 512:
+                    return written
+
+
+def _segments(events: list[dict[str, object]]) -> list[dict[str, object]]:
+    return [e for e in events if e["type"] == "segment"]
+
+
+@pytest.mark.integration
+def test_a_full_spool_alarms_waits_resumes_and_journals_the_gap(
+    small_disk: Path, heartbeats: _Heartbeats, object_store: ObjectStore
+) -> None:
+    spool = small_disk / "spool"
+    recording = "rec-disk-full"
+    agent = _start_agent(spool, recording, heartbeats.url)
+    try:
+        wait_until(lambda: len(_segments(journal_events(spool, recording))) >= 2, 60, "two sealed segments")
+        filled_at = datetime.now(UTC)
+        _fill(small_disk / "ballast")
+        wait_until(
+            lambda: any(
+                SpaceCondition.DISK_FULL in line for alarms in heartbeats.alarms() for line in alarms
+            ),
+            30,
+            "the disk_full alarm in a portal heartbeat",
+        )
+        assert agent.poll() is None, "the agent died on the full disk"
+        before = len(_segments(journal_events(spool, recording)))
+        time.sleep(3)  # the hole to journal: seconds during which nothing can be written
+        assert agent.poll() is None
+        freed_at = datetime.now(UTC)
+        (small_disk / "ballast").unlink()
+
+        def resumed() -> bool:
+            events = journal_events(spool, recording)
+            gaps = [e for e in events if e["type"] == "gap"]
+            return bool(gaps) and len(_segments(events)) >= before + 3
+
+        wait_until(resumed, 60, "the gap to be journaled and three more segments")
+        wait_until(
+            lambda: not any(SpaceCondition.DISK_FULL in line for line in heartbeats.alarms()[-1]),
+            20,
+            "a heartbeat with the disk_full alarm cleared",
+        )
+    finally:
+        code, out, err = _stop(agent) if agent.poll() is None else (agent.returncode, *agent.communicate())
+    assert "Traceback" not in err, err[-3000:]
+    assert "CRITICAL" in err and "disk_full ALARM" in err  # the console, which needs no disk
+    assert code in (0, 1) and "stopped" in out, (code, out, err[-2000:])
+
+    events = journal_events(spool, recording)
+    (gap,) = [e for e in events if e["type"] == "gap"]
+    assert "disk full" in str(gap["reason"])
+    start, end = datetime.fromisoformat(str(gap["from"])), datetime.fromisoformat(str(gap["to"]))
+    # the hole starts where the recorded media ends (at most a fragment or two before the disk filled)
+    # and ends when recording resumed, after the ballast went
+    assert abs((start - filled_at).total_seconds()) < 4, (start, filled_at)
+    assert freed_at <= end and (end - freed_at).total_seconds() < 5, (end, freed_at)
+    index = events.index(gap)
+    recorded_before = [e for e in _segments(events[:index]) if e.get("t_end_utc")]
+    after = _segments(events[index:])
+    assert recorded_before and after
+    assert abs((datetime.fromisoformat(str(recorded_before[-1]["t_end_utc"])) - start).total_seconds()) < 0.01
+    assert datetime.fromisoformat(str(after[0]["t_start_utc"])) >= end
+    alarms = [e for e in events if e["type"] == "alarm" and e.get("condition") == "disk_full"]
+    assert [a["active"] for a in alarms] == [True, False]
+    assert not list(spool.rglob("*.m4s.tmp"))  # the torn segment was salvaged, nothing left behind
+
+    uploaded = run_module(
+        "archive", ["upload", "--spool", str(spool), "--timeout", "60"], object_store.config
+    )
+    assert uploaded.returncode == 0, uploaded.stdout + uploaded.stderr
+    verified = run_module("archive", ["verify", recording], object_store.config)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+@pytest.mark.integration
+def test_the_headroom_alarm_comes_before_the_disk_is_full(small_disk: Path, heartbeats: _Heartbeats) -> None:
+    """24 MB at a few tens of kB/s lasts minutes: an alarm threshold of one hour raises disk_low
+    at once, long before anything fails; it is in the heartbeat and in the journal."""
+    spool = small_disk / "spool"
+    agent = _start_agent(spool, "rec-headroom", heartbeats.url, "--disk-alarm-hours", "1")
+    try:
+        wait_until(
+            lambda: any(SpaceCondition.DISK_LOW in line for alarms in heartbeats.alarms() for line in alarms),
+            40,
+            "the disk_low alarm in a portal heartbeat",
+        )
+    finally:
+        code, _out, err = _stop(agent)
+    assert code == 0, err[-2000:]
+    assert not any(SpaceCondition.DISK_FULL in line for alarms in heartbeats.alarms() for line in alarms)
+    alarms = [e for e in journal_events(spool, "rec-headroom") if e["type"] == "alarm"]
+    assert any(a["condition"] == "disk_low" and a["active"] for a in alarms)
+    assert "h of recording left" in err
+
+
+def test_headroom_is_judged_by_the_recent_write_rate(tmp_path: Path) -> None:
+    clock = ManualClock()
+    raised: list[tuple[str, bool]] = []
+    space = SpoolSpace(tmp_path, alarm_hours=1.0, clock=clock)
+    space.add_sink(lambda alarm: raised.append((alarm.condition, alarm.active)))
+    space.check()
+    assert raised == []  # nothing written yet: no rate, no estimate
+    clock.advance(60)
+    space.wrote(1000)  # ~17 bytes/s: the free space of any real disk lasts far more than an hour
+    space.check()
+    assert raised == []
+    space.wrote(space.free_bytes())  # the free space again within a minute: gone in about a minute
+    space.check()
+    assert raised == [(SpaceCondition.DISK_LOW, True)]
+    left = space.seconds_left()
+    assert left is not None and left < 3600
+    clock.advance(600)  # nothing more written for ten minutes: the rate window has passed
+    space.wrote(1)
+    space.check()
+    assert raised[-1] == (SpaceCondition.DISK_LOW, False)
+
+
+def test_an_append_cut_short_by_a_full_disk_leaves_no_half_line(small_disk: Path) -> None:
+    journal = small_disk / "000001.jsonl"
+    append_durably(journal, b'{"seq":0}\n')
+    _fill(small_disk / "ballast")
+    line = b'{"seq":1,"pad":"' + b"x" * (64 << 10) + b'"}\n'
+    with pytest.raises(OSError) as failure:
+        append_durably(journal, line)
+    assert failure.value.errno == errno.ENOSPC
+    assert journal.read_bytes() == b'{"seq":0}\n'
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(small_disk / "ballast")
+    append_durably(journal, line)
+    assert journal.read_bytes() == b'{"seq":0}\n' + line
+
+
+__all__ = ["store_env"]
