@@ -66,7 +66,7 @@ class _Heartbeats:
         reports = self.reports
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 reports.append(json.loads(body))
                 self.send_response(200)
