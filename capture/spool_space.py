@@ -242,8 +242,11 @@ def _emit(alarm: SpaceAlarm, sinks: list[SpaceSink]) -> None:
     for sink in sinks:
         try:
             sink(alarm)
-        except Exception:  # a sink must never take the recorder down
-            logger.exception("space alarm sink failed")
+        except Exception as exc:  # a sink must never take the recorder down
+            if is_disk_full(exc):  # e.g. journaling it: the console and the portal have it already
+                logger.error("space alarm not recorded by %r: the disk is full (%s)", sink, exc)
+            else:
+                logger.exception("space alarm sink failed")
 
 
 class _AlarmJournal(Protocol):

@@ -170,6 +170,9 @@ class Uploader:
         """One upload attempt; every outcome is recorded in the queue."""
         try:
             if not item.local_path.exists():
+                if self._already_stored(item):  # deleted once stored, before the queue could record it
+                    self._finish(item)
+                    return
                 self._alarm(item, UploadState.CORRUPT, f"local file {item.local_path} is missing")
                 return
             self._store.put_file(item.object_key, item.local_path, item.sha256)
@@ -187,12 +190,21 @@ class Uploader:
             self._handle_mismatch(item, exc)
             return
         self._outage_attempts = 0
+        if item.delete_after_upload:
+            # The store confirmed it: free the spool before recording that in the queue, whose write a
+            # full disk may refuse; the retry then finds the object stored and the file gone.
+            item.local_path.unlink(missing_ok=True)
+        self._finish(item)
+
+    def _already_stored(self, item: UploadItem) -> bool:
+        stored = self._store.stat(item.object_key)
+        return stored is not None and stored.sha256 == item.sha256
+
+    def _finish(self, item: UploadItem) -> None:
         self._queue.mark_done(item.id)
         self._gate.forget(item)
         if item.mismatch_attempts and self._on_mismatch is not None:
             self._on_mismatch(item, False, f"stored after {item.mismatch_attempts} checksum mismatches")
-        if item.delete_after_upload:
-            item.local_path.unlink(missing_ok=True)
         logger.debug("uploaded %s", item.object_key)
 
     def _postpone_for_outage(self, item: UploadItem, exc: Exception) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
+import sqlite3
 import threading
 import uuid
 from pathlib import Path
@@ -363,3 +364,33 @@ def test_a_chunk_naming_a_segment_not_yet_queued_waits_for_the_store(tmp_path: P
         _enqueue(queue, "rec/cam/00000001.m4s", seg, seg_digest)
         assert uploader.upload_next() and uploader.upload_next()
     assert store.stored == ["rec/cam/00000001.m4s", "rec/journal/000001.jsonl"]
+
+
+class _QueueThatCannotWriteOnce(UploadQueue):
+    """A queue on a disk that is full for its first mark_done (SQLite: "database or disk is full")."""
+
+    refusals = 1
+
+    def mark_done(self, item_id: int) -> None:
+        if self.refusals:
+            self.refusals -= 1
+            raise sqlite3.OperationalError("database or disk is full")
+        super().mark_done(item_id)
+
+
+@pytest.mark.integration
+def test_a_full_disk_that_refuses_the_queue_write_still_gets_space_back(
+    tmp_path: Path, object_store: ObjectStore
+) -> None:
+    """Once the store confirmed a segment its local copy goes first, so the spool gets space back even
+    when the queue cannot record the upload; the next try finds it stored and finishes the entry."""
+    path, digest = _sealed(tmp_path, "a.m4s", b"segment bytes")
+    with _QueueThatCannotWriteOnce(tmp_path / "q.sqlite") as queue:
+        _enqueue(queue, "rec/a.m4s", path, digest)
+        uploader = Uploader(queue, object_store, backoff=FAST)
+        with pytest.raises(sqlite3.OperationalError):
+            uploader.upload_next()
+        assert not path.exists() and queue.pending_count() == 1
+        assert uploader.upload_next()
+        assert queue.counts()[UploadState.DONE] == 1 and queue.counts()[UploadState.CORRUPT] == 0
+    assert object_store.sha256_of("rec/a.m4s") == digest

@@ -275,6 +275,3 @@ def test_an_append_cut_short_by_a_full_disk_leaves_no_half_line(small_disk: Path
         os.remove(small_disk / "ballast")
     append_durably(journal, line)
     assert journal.read_bytes() == b'{"seq":0}\n' + line
-
-
-__all__ = ["store_env"]
