@@ -20,12 +20,18 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 
 from archive.formats import append_durably
 from archive.store import ObjectStore
+from capture.live import LiveTarget, _reporter
 from capture.spool_space import SpaceCondition, SpoolSpace
+from capture.stream_pipeline import StreamPipeline
+from streaming import MAX_ALARM_CHARS, RecordingState
+from streaming.telemetry import parse_report
 from tests.capture.conftest import SMALL_VIDEO, agent_command, journal_events, run_module, store_env
 from tests.waiting import wait_until
 from timebase import ManualClock
@@ -275,3 +281,17 @@ def test_an_append_cut_short_by_a_full_disk_leaves_no_half_line(small_disk: Path
         os.remove(small_disk / "ballast")
     append_durably(journal, line)
     assert journal.read_bytes() == b'{"seq":0}\n' + line
+
+
+def test_live_telemetry_carries_the_space_alarms() -> None:
+    """While live, every telemetry report shows the agent degraded with its active alarm lines, and
+    the server's parser accepts it."""
+    target = LiveTarget(endpoint="http://127.0.0.1:1/whip", token=None, device_id="dev-1", room="court-9")
+    pipeline = cast(StreamPipeline, SimpleNamespace(failure=None))
+    active: list[str] = []
+    report = _reporter(pipeline, target, lambda: active)
+    assert report().recording is RecordingState.RECORDING and report().alarms == []
+    active.append("CRITICAL disk_full ALARM: spool /spool is full (" + "x" * 1000 + ")")
+    sent = parse_report(report().model_dump_json())
+    assert sent is not None and sent.recording is RecordingState.DEGRADED
+    assert sent.alarms[0].startswith("CRITICAL disk_full ALARM") and len(sent.alarms[0]) <= MAX_ALARM_CHARS
