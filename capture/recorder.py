@@ -83,6 +83,8 @@ class RecordingPlan:
             raise RecorderError(str(exc)) from exc
         if not self.sources:
             raise RecorderError("at least one --source is needed")
+        if not self.disk_alarm_hours > 0:
+            raise RecorderError(f"--disk-alarm-hours must be more than 0 (got {self.disk_alarm_hours})")
 
 
 def stream_names(sources: Sequence[SourceSpec]) -> list[str]:
