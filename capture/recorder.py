@@ -196,12 +196,17 @@ class Recorder:
         for pipeline in self._pipelines:
             pipeline.stop()
         failures = [f"{p.name}: {p.failure}" for p in self._pipelines if p.failure is not None]
-        log.journal.append(StopEvent(reason=reason, failures=tuple(failures)))
         self._checkpoint_stop.set()
         if self._checkpoint_thread is not None:
             self._checkpoint_thread.join()
         self.space.stop()
-        log.journal.checkpoint()
+        try:
+            log.journal.append(StopEvent(reason=reason, failures=tuple(failures)))
+            log.journal.checkpoint()
+        except Exception as exc:  # the next start of this recording journals the unclean stop's gap
+            if not is_disk_full(exc):
+                raise
+            self.space.full("journaling the stop", exc)
         if self._uploader is not None:
             self._uploader.stop(drain_seconds=drain_seconds)
         log.journal.close()

@@ -295,3 +295,43 @@ def test_live_telemetry_carries_the_space_alarms() -> None:
     sent = parse_report(report().model_dump_json())
     assert sent is not None and sent.recording is RecordingState.DEGRADED
     assert sent.alarms[0].startswith("CRITICAL disk_full ALARM") and len(sent.alarms[0]) <= MAX_ALARM_CHARS
+
+
+@pytest.mark.integration
+def test_stopped_while_the_spool_is_full_the_next_start_journals_the_gap(
+    small_disk: Path, heartbeats: _Heartbeats
+) -> None:
+    """Stopped before space came back: the agent still exits cleanly (no traceback, nothing deleted),
+    and the next start of the recording journals the hole as an unclean stop."""
+    spool = small_disk / "spool"
+    recording = "rec-full-stop"
+    agent = _start_agent(spool, recording, heartbeats.url)
+    try:
+        wait_until(lambda: len(_segments(journal_events(spool, recording))) >= 2, 60, "two sealed segments")
+        _fill(small_disk / "ballast")
+        wait_until(
+            lambda: any(
+                SpaceCondition.DISK_FULL in line for alarms in heartbeats.alarms() for line in alarms
+            ),
+            30,
+            "the disk_full alarm in a portal heartbeat",
+        )
+    finally:
+        code, out, err = _stop(agent)
+    assert "Traceback" not in err and code in (0, 1) and "stopped" in out, (code, out, err[-3000:])
+    sealed_before = _segments(journal_events(spool, recording))
+    (small_disk / "ballast").unlink()
+    again = _start_agent(spool, recording, heartbeats.url)
+    try:
+        wait_until(
+            lambda: len(_segments(journal_events(spool, recording))) >= len(sealed_before) + 2,
+            60,
+            "recording to go on",
+        )
+    finally:
+        _stop(again)
+    events = journal_events(spool, recording)
+    gaps = [e for e in events if e["type"] == "gap"]
+    assert gaps and "unclean stop" in str(gaps[-1]["reason"])
+    # no store here: every sealed segment is still on the spool, none deleted to make room
+    assert all((spool / "recordings" / recording / str(s["object"])).exists() for s in sealed_before)
