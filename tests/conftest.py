@@ -58,6 +58,7 @@ LONGEST_FIRST = (
     "tests/capture/test_recording.py",
     "tests/streaming/test_public_hls.py",
     "tests/capture/test_crash_recovery.py",
+    "tests/faults/test_disk_full.py",
     "tests/portal/test_live_origin.py",
     "tests/capture/test_health_alarms.py",
     "tests/portal/test_live_browser.py",
