@@ -14,6 +14,7 @@ import dataclasses
 import itertools
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from archive.store.embedded import EmbeddedStore
 from archive.store.object_store import ObjectStore
 from tests.conftest import free_port
 from tests.faults.s3_fault_proxy import Fault, FaultRule, S3FaultProxy
-from tests.faults.s3_scenario import Outcome, outcome, queue_recording, unfinished
+from tests.faults.s3_scenario import Outcome, QueuedRecording, outcome, queue_recording, unfinished
 from timebase.backoff import Backoff
 
 _PUTS = frozenset({"PUT"})
@@ -48,7 +49,15 @@ def fault_s3(*, minutes: float = 3.0, segments: int = 300, flap_seconds: float =
             direct.ensure_bucket()
             port = int(store.config.endpoint.rsplit(":", 1)[1])
             with S3FaultProxy(port) as proxy, UploadQueue(root / "q.sqlite") as queue:
-                queued = queue_recording(queue, root / "spool", segments=segments, per_chunk=10)
+                queued = QueuedRecording()
+                pace = minutes * 60 / segments  # the recording goes on while the faults come and go
+                feeder = threading.Thread(
+                    target=queue_recording,
+                    args=(queue, root / "spool"),
+                    kwargs={"segments": segments, "per_chunk": 10, "pace_seconds": pace, "queued": queued},
+                    daemon=True,
+                )
+                feeder.start()
                 via_proxy = ObjectStore(
                     dataclasses.replace(direct.config, endpoint=proxy.endpoint), timeout_seconds=5
                 )
@@ -71,6 +80,7 @@ def fault_s3(*, minutes: float = 3.0, segments: int = 300, flap_seconds: float =
                         proxy.heal()
                         time.sleep(flap_seconds / 2)
                     proxy.heal()
+                    feeder.join()
                     drain_until = time.monotonic() + 300
                     while unfinished(queue) and time.monotonic() < drain_until:
                         time.sleep(0.5)

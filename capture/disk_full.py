@@ -27,6 +27,7 @@ from timebase import Clock
 logger = logging.getLogger(__name__)
 
 GAP_REASON = "spool disk full: nothing could be written"
+_MIN_WAIT_SECONDS = 1.0  # a quota that df does not show must not make a stream spin
 
 
 class DiskFullRecovery:
@@ -52,7 +53,7 @@ class DiskFullRecovery:
         Raises what the journaling raises, unless it is the disk filling up again (then it waits again)."""
         self._space.full(f"stream {stream}", error)
         while True:
-            if not self._space.wait_for_space(stop, idle):
+            if self._clock.wait(stop, _MIN_WAIT_SECONDS) or not self._space.wait_for_space(stop, idle):
                 logger.critical(
                     "stream %s: stopped while the spool was full; the gap is not journaled", stream
                 )

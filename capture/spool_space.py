@@ -202,7 +202,11 @@ class SpoolSpace:
                 logger.error("cannot measure the spool's free space: %s", exc)
 
     def check(self) -> None:
-        """Measure once: raise or clear the headroom alarm."""
+        """Measure once: raise or clear the headroom alarm; clear the disk_full alarm when space is
+        back (a stream waiting for space clears it as well, and then journals its gap)."""
+        free = self.free_bytes()
+        if free >= self._resume_free:
+            self._clear(SpaceCondition.DISK_FULL, f"spool {self._spool} has {free} bytes free again")
         left = self.seconds_left()
         if left is None:
             return

@@ -9,6 +9,7 @@ from __future__ import annotations
 import collections
 import hashlib
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,15 +32,25 @@ class QueuedRecording:
 
 
 def queue_recording(
-    queue: UploadQueue, directory: Path, *, segments: int, per_chunk: int, segment_bytes: int = 20_000
+    queue: UploadQueue,
+    directory: Path,
+    *,
+    segments: int,
+    per_chunk: int,
+    segment_bytes: int = 20_000,
+    pace_seconds: float = 0.0,
+    queued: QueuedRecording | None = None,
 ) -> QueuedRecording:
     """Queue ``segments`` media segments of stream ``cam`` and, after every ``per_chunk`` of them, a
-    journal chunk naming them (as the recorder's checkpoints close chunks between segments)."""
+    journal chunk naming them (as the recorder's checkpoints close chunks between segments), one
+    segment every ``pace_seconds`` (0: all at once), recording into ``queued`` when given."""
     directory.mkdir(parents=True, exist_ok=True)
-    queued = QueuedRecording()
+    queued = QueuedRecording() if queued is None else queued
     pending_events = []
     chunk_number = 0
     for number in range(1, segments + 1):
+        if pace_seconds:
+            time.sleep(pace_seconds)
         data = os.urandom(segment_bytes)
         digest = hashlib.sha256(data).hexdigest()
         _queue_file(queue, directory, f"cam/{number:08d}.m4s", data, queued)

@@ -335,3 +335,15 @@ def test_stopped_while_the_spool_is_full_the_next_start_journals_the_gap(
     assert gaps and "unclean stop" in str(gaps[-1]["reason"])
     # no store here: every sealed segment is still on the spool, none deleted to make room
     assert all((spool / "recordings" / recording / str(s["object"])).exists() for s in sealed_before)
+
+
+def test_the_disk_full_alarm_clears_when_space_is_back(tmp_path: Path) -> None:
+    raised: list[tuple[str, bool, bool]] = []
+    space = SpoolSpace(tmp_path, resume_free_bytes=0, clock=ManualClock())
+    space.add_sink(lambda alarm: raised.append((alarm.condition, alarm.active, alarm.critical)))
+    space.full("journal checkpoint", OSError(errno.ENOSPC, "No space left on device"))
+    space.full("stream cam", OSError(errno.ENOSPC, "No space left on device"))  # one alarm per episode
+    assert [a.condition for a in space.active] == [SpaceCondition.DISK_FULL]
+    space.check()
+    assert raised == [(SpaceCondition.DISK_FULL, True, True), (SpaceCondition.DISK_FULL, False, True)]
+    assert space.active == []
