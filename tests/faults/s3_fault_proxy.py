@@ -187,6 +187,8 @@ class S3FaultProxy:
                     return
         except (ConnectionError, asyncio.IncompleteReadError, OSError):
             return
+        except asyncio.CancelledError:  # stop(): end quietly (asyncio's server callback would log it)
+            return
         finally:
             for writer in (client_out, upstream_out):
                 if writer is not None:
