@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from portal.date_range import BoundedDate
 from portal.hearings.ical import notices_calendar
+from portal.hearings.notice_search import MAX_QUERY_LENGTH, notice_matches
 from portal.hearings.notices import NoticeView, get_notice, list_notices
 from portal.identity.principal import Principal
 from portal.models import Court
@@ -27,6 +28,8 @@ router = APIRouter(tags=["notices"])
 PUBLIC_CACHE = "public, max-age=30"
 CourtQuery = Annotated[str | None, Query(alias="court", max_length=64, pattern=r"^[a-z0-9-]*$")]
 DateQuery = Annotated[BoundedDate | None, Query(alias="date")]
+SearchQuery = Annotated[str | None, Query(alias="q", max_length=MAX_QUERY_LENGTH)]
+SOON_SECONDS = 2 * 3600  # "即将开庭": starting within two hours
 
 
 class NoticeOut(BaseModel):
@@ -112,25 +115,44 @@ async def home() -> RedirectResponse:
 @router.get("/notices", response_class=HTMLResponse, summary="Notice list page")
 async def notices_page(
     request: Request,
+    *,
     context: ContextDep,
     principal: OptionalPrincipal,
     court: CourtQuery = None,
     on_date: DateQuery = None,
+    query: SearchQuery = None,
 ) -> Response:
-    """Upcoming hearing notices by court and date (Chinese, readable on a phone)."""
+    """Upcoming hearing notices by court, date and words (Chinese, readable on a phone), with the
+    public hearings on air now (直播中) and those starting soon (即将开庭) first."""
+    words = (query or "").strip()
 
     def build() -> bytes:
         with context.readonly_sessions() as db:
             courts = list(db.scalars(select(Court).order_by(Court.name)))
+        notices = [n for n in _load(context, court, on_date) if not words or notice_matches(n, words)]
+        scheduler = get_scheduler(request)
+        on_air = {item.notice_id for item in scheduler.on_air()} if scheduler is not None else set()
+        now = context.clock.now()
+        soon = [
+            n
+            for n in notices
+            if n.id not in on_air
+            and not n.cancelled
+            and 0 <= (n.starts_at - now).total_seconds() <= SOON_SECONDS
+        ]
         values = {
-            "notices": _load(context, court, on_date),
+            "notices": notices,
+            "on_air_ids": on_air,
+            "on_air": [n for n in notices if n.id in on_air],
+            "soon": soon,
             "courts": courts,
             "court_code": court,
             "on_date": on_date,
+            "query": words,
         }
         return bytes(render(request, "notices.html", values).body)
 
-    body = await _cached(context, principal, f"page:{court}:{on_date}", build)
+    body = await _cached(context, principal, f"page:{court}:{on_date}:{words}", build)
     return HTMLResponse(body, headers={"Cache-Control": PUBLIC_CACHE})
 
 
