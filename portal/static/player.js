@@ -49,3 +49,12 @@
     stopped("此浏览器不能播放录像，请换用新版浏览器。");
   }
 })();
+
+/* The timeline bar (staff player): each run as wide as its share of the recording (set from script:
+   the CSP allows no inline style attributes). */
+(function () {
+  "use strict";
+  document.querySelectorAll(".timeline .run[data-percent]").forEach(function (run) {
+    run.style.width = run.getAttribute("data-percent") + "%";
+  });
+})();

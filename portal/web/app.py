@@ -42,6 +42,7 @@ from portal.web.routers import (
     playback,
     recordings,
     reviews,
+    staff_recordings,
 )
 from portal.web.security_headers import SecurityHeadersMiddleware, content_security_policy, origin_of
 from portal.web.templates import make_environment
@@ -171,6 +172,7 @@ def _include_routers(app: FastAPI, settings: PortalSettings) -> None:
         hearing_changes,
         recordings,
         compliance,
+        staff_recordings,
         assets,
     ):
         app.include_router(module.router)

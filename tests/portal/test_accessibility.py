@@ -15,7 +15,7 @@ import pytest
 from archive.store.object_store import ObjectStore
 from tests.portal.conftest import Template, open_portal
 from tests.portal.served import ServedApp
-from tests.portal.world import CASE_A, STAFF_PASSWORD
+from tests.portal.world import CASE_A, REC_A, STAFF_PASSWORD
 
 pytestmark = pytest.mark.integration
 
@@ -111,6 +111,8 @@ def test_staff_pages_pass_axe(site: tuple[str, Template], browser: Any) -> None:
         "/staff/reviews",
         "/staff/compliance",
         "/staff/broadcasts",
+        "/staff/recordings",
+        f"/staff/recordings/{REC_A}",
     ]
     assert check_pages(page, base, staff) == {}
 

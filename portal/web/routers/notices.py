@@ -12,7 +12,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from portal.date_range import BoundedDate
 from portal.hearings.ical import notices_calendar
 from portal.hearings.notice_search import MAX_QUERY_LENGTH, notice_matches
 from portal.hearings.notices import NoticeView, get_notice, list_notices
@@ -20,6 +19,7 @@ from portal.identity.principal import Principal
 from portal.models import Court
 from portal.web.context import PortalContext
 from portal.web.deps import ContextDep, IdPath, OptionalPrincipal
+from portal.web.query_params import DateFilter
 from portal.web.routers.broadcasts import get_scheduler
 from portal.web.templates import render
 
@@ -27,7 +27,6 @@ router = APIRouter(tags=["notices"])
 
 PUBLIC_CACHE = "public, max-age=30"
 CourtQuery = Annotated[str | None, Query(alias="court", max_length=64, pattern=r"^[a-z0-9-]*$")]
-DateQuery = Annotated[BoundedDate | None, Query(alias="date")]
 SearchQuery = Annotated[str | None, Query(alias="q", max_length=MAX_QUERY_LENGTH)]
 SOON_SECONDS = 2 * 3600  # "即将开庭": starting within two hours
 
@@ -83,7 +82,7 @@ class NoticeList(BaseModel):
 
 
 @router.get("/api/notices", response_model=NoticeList, summary="List notices")
-async def api_notices(context: ContextDep, court: CourtQuery = None, on_date: DateQuery = None) -> Response:
+async def api_notices(context: ContextDep, court: CourtQuery = None, on_date: DateFilter = None) -> Response:
     """Upcoming notices, optionally of one court (``court``=code) or on one local date (``date``)."""
 
     def build() -> bytes:
@@ -119,7 +118,7 @@ async def notices_page(
     context: ContextDep,
     principal: OptionalPrincipal,
     court: CourtQuery = None,
-    on_date: DateQuery = None,
+    on_date: DateFilter = None,
     query: SearchQuery = None,
 ) -> Response:
     """Upcoming hearing notices by court, date and words (Chinese, readable on a phone), with the
