@@ -8,6 +8,7 @@ gst-plugins-rs, which Debian does not ship):
     gst_peer.py publish URL TOKEN SECONDS   H.264 (x264enc) + Opus test signals for SECONDS once connected
     gst_peer.py view URL TOKEN SECONDS      decode what arrives for SECONDS once connected (or until
                                             30 video frames and 1 s of audio arrived)
+    gst_peer.py check                       print the elements this machine lacks (exit 1 if any)
 
 It prints one JSON line when done: the connection states it went through, the decoded video frames
 (and their sizes) and audio samples, and the error and warning messages GStreamer posted (DTLS
@@ -30,7 +31,9 @@ gi.require_version("GstWebRTC", "1.0")
 from gi.repository import GLib, Gst, GstSdp, GstWebRTC  # noqa: E402
 
 VIDEO_CAPS = "application/x-rtp,media=video,encoding-name=H264,payload=102,clock-rate=90000"
-AUDIO_CAPS = "application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000,encoding-params=(string)2"
+AUDIO_CAPS = (
+    "application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000,encoding-params=(string)2"
+)
 PUBLISH = f"""
 webrtcbin name=peer bundle-policy=max-bundle
 videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=15/1 ! videoconvert
@@ -40,6 +43,21 @@ videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framer
 audiotestsrc is-live=true wave=sine freq=440 ! audioconvert ! audioresample ! opusenc ! rtpopuspay
   ! {AUDIO_CAPS} ! peer.
 """
+NEEDED = (
+    "webrtcbin",  # gstreamer1.0-plugins-bad
+    "nicesrc",  # gstreamer1.0-nice
+    "dtlsdec",  # gstreamer1.0-plugins-bad
+    "srtpdec",  # gstreamer1.0-plugins-bad
+    "videotestsrc",  # gstreamer1.0-plugins-base
+    "audiotestsrc",
+    "opusenc",
+    "x264enc",  # gstreamer1.0-plugins-ugly
+    "rtph264pay",  # gstreamer1.0-plugins-good
+    "rtpopuspay",
+    "decodebin",
+    "avdec_h264",  # gstreamer1.0-libav
+    "opusdec",
+)
 ENOUGH_VIDEO_FRAMES = 30
 ENOUGH_AUDIO_SAMPLES = 48_000
 
@@ -67,7 +85,9 @@ class Peer:
         if mode == "view":
             for caps in (VIDEO_CAPS + ",packetization-mode=(string)1", AUDIO_CAPS):
                 self.webrtc.emit(
-                    "add-transceiver", GstWebRTC.WebRTCRTPTransceiverDirection.RECVONLY, Gst.Caps.from_string(caps)
+                    "add-transceiver",
+                    GstWebRTC.WebRTCRTPTransceiverDirection.RECVONLY,
+                    Gst.Caps.from_string(caps),
                 )
             self.webrtc.connect("pad-added", self.on_pad_added)
         self.webrtc.connect("on-negotiation-needed", self.on_negotiation_needed)
@@ -207,18 +227,29 @@ class Peer:
     def delete_session(self) -> None:
         assert self.location is not None
         url = urllib.parse.urljoin(self.url, self.location)
-        request = urllib.request.Request(url, method="DELETE", headers={"Authorization": f"Bearer {self.token}"})
+        request = urllib.request.Request(
+            url, method="DELETE", headers={"Authorization": f"Bearer {self.token}"}
+        )
         try:
             urllib.request.urlopen(request, timeout=5).close()
         except (urllib.error.URLError, OSError) as exc:
             self.messages.append(f"DELETE {url} failed: {exc}")
 
 
+def missing_elements() -> list[str]:
+    """The GStreamer elements these peers need that this machine lacks."""
+    return [name for name in NEEDED if Gst.ElementFactory.find(name) is None]
+
+
 def main(argv: list[str]) -> int:
+    Gst.init(None)
+    if argv[1:] == ["check"]:
+        missing = missing_elements()
+        print(json.dumps({"missing": missing}), flush=True)
+        return 1 if missing else 0
     mode, url, token, seconds = argv[1], argv[2], argv[3], float(argv[4])
     if mode not in ("publish", "view"):
         raise SystemExit(f"mode must be publish or view, not {mode!r}")
-    Gst.init(None)
     report = Peer(mode, url, token, seconds).run()
     print(json.dumps(report), flush=True)
     return 0 if report["connected"] else 1
