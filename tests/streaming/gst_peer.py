@@ -6,6 +6,7 @@ encoders and players do. It does the WHIP/WHEP HTTP exchange itself (the whip/wh
 gst-plugins-rs, which Debian does not ship):
 
     gst_peer.py publish URL TOKEN SECONDS   H.264 (x264enc) + Opus test signals for SECONDS once connected
+                                            (or until SIGTERM)
     gst_peer.py view URL TOKEN SECONDS      decode what arrives for SECONDS once connected (or until
                                             30 video frames and 1 s of audio arrived)
     gst_peer.py check                       print the elements this machine lacks (exit 1 if any)
@@ -18,6 +19,7 @@ failures such as "no shared cipher" among them). Exit status 0 when the peer con
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import urllib.error
 import urllib.parse
@@ -205,6 +207,7 @@ class Peer:
 
     def run(self) -> dict[str, object]:
         GLib.timeout_add(int((self.seconds + 15) * 1000), self.on_deadline)
+        GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGTERM, self.on_terminate)
         self.pipeline.set_state(Gst.State.PLAYING)
         self.loop.run()
         self.pipeline.set_state(Gst.State.NULL)
@@ -219,6 +222,10 @@ class Peer:
             "failure": self.failure,
             "messages": self.messages,
         }
+
+    def on_terminate(self) -> bool:
+        self.loop.quit()  # asked to stop early: report what happened so far
+        return False
 
     def on_deadline(self) -> bool:
         self.fail("no connection before the deadline")

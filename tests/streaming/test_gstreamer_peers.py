@@ -93,14 +93,24 @@ async def server(tmp_path: Path, host: PeerHost) -> AsyncIterator[LiveServer]:
         yield live
 
 
-async def run_gst_peer(host: PeerHost, mode: str, url: str, token: str, seconds: float) -> GstPeerReport:
+async def run_gst_peer(
+    host: PeerHost, mode: str, url: str, token: str, seconds: float, stop: asyncio.Event | None = None
+) -> GstPeerReport:
+    """Run the GStreamer peer for ``seconds`` once connected (less when ``stop`` is set); its report."""
     process = await asyncio.create_subprocess_exec(
         *host.command(SYSTEM_PYTHON, str(GST_PEER), mode, url, token, str(seconds)),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+    communicating = asyncio.ensure_future(process.communicate())
     try:
-        stdout, stderr = await asyncio.wait_for(process.communicate(), seconds + 40)
+        if stop is not None:
+            stopping = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({communicating, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            if not communicating.done():
+                process.terminate()  # the peer quits and reports
+        stdout, stderr = await asyncio.wait_for(communicating, seconds + 40)
     finally:
         if process.returncode is None:
             process.kill()
@@ -118,11 +128,9 @@ def dominant_hz(samples: np.ndarray, rate: int = 48_000) -> float:
 async def test_gstreamer_publishes_h264_and_opus_over_whip_and_an_aiortc_viewer_decodes_both(
     gstreamer: None, host: PeerHost, server: LiveServer
 ) -> None:
-    publishing = asyncio.ensure_future(
-        run_gst_peer(
-            host, "publish", f"{server.url_on(host.host_address)}/whip/court-3/gst-cam", DEVICE_TOKEN, 8
-        )
-    )
+    url = f"{server.url_on(host.host_address)}/whip/court-3/gst-cam"
+    viewed = asyncio.Event()
+    publishing = asyncio.ensure_future(run_gst_peer(host, "publish", url, DEVICE_TOKEN, 20, stop=viewed))
     try:
         await eventually(
             lambda: publishing.done() or _has_packets(server, "court-3/gst-cam"), "GStreamer's feed", 20
@@ -130,6 +138,7 @@ async def test_gstreamer_publishes_h264_and_opus_over_whip_and_an_aiortc_viewer_
         assert not publishing.done(), publishing.result()
         viewer = await watch_with_aiortc(f"{server.url}/whep/court-3/gst-cam", seconds=10.0, until_frames=30)
     finally:
+        viewed.set()
         report = await publishing
     assert report.connected and report.failure is None, report
     assert viewer.frames >= 30, viewer
