@@ -23,7 +23,7 @@ from archive.retention.policy import RetentionBook, add_years, parse_policies
 from archive.settings import ArchiveSettings
 from archive.store.object_lock import LockMode
 from archive.store.object_store import ObjectStore
-from archive.store.sites import Site
+from archive.store.sites import Site, require_second_site
 from archive.store.worm_probe import WormReport, probe_worm
 
 logger = logging.getLogger(__name__)
@@ -50,12 +50,14 @@ class Operations:
         return [self.primary] if self.backup is None else [self.primary, self.backup]
 
     def backup_site(self) -> Site:
-        """The backup site; ArchiveError when COURTREC_BACKUP_S3_ENDPOINT is not set."""
+        """The backup site; ArchiveError when COURTREC_BACKUP_S3_ENDPOINT is not set or names the
+        primary's own server."""
         if self.backup is None:
             raise ArchiveError(
                 "no backup site configured: set COURTREC_BACKUP_S3_ENDPOINT, _ACCESS_KEY, _SECRET_KEY"
                 " and _BUCKET"
             )
+        require_second_site(self.primary, self.backup)
         return self.backup
 
     def probe(self, out: Callable[[str], None] = print) -> None:
