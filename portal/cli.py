@@ -10,6 +10,7 @@ import contextlib
 import getpass
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Iterator, Sequence
@@ -17,6 +18,7 @@ from pathlib import Path
 from types import FrameType
 
 from pydantic import ValidationError
+from sqlalchemy import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from archive import ArchiveError
@@ -103,10 +105,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = PortalSettings(data_dir=data) if data is not None else PortalSettings()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        print(f"portal: {where_data_is(settings, from_flag=data is not None)}", file=sys.stderr)
         return _COMMANDS[args.command](settings, args)
     except (PortalError, ArchiveError, SQLAlchemyError, ValidationError, OSError) as exc:
         print(f"portal: {_first_line(exc)}", file=sys.stderr)
         return 1
+
+
+def where_data_is(settings: PortalSettings, *, from_flag: bool) -> str:
+    """Which data directory and database this command uses, and why (court IT must never wonder
+    whether ``serve`` and a maintenance command looked at the same place)."""
+    if from_flag:
+        source = "--data"
+    elif "COURTREC_DATA_DIR" in os.environ:
+        source = "COURTREC_DATA_DIR"
+    else:
+        source = "default; set COURTREC_DATA_DIR or --data to change"
+    database = make_url(settings.resolved_database_url()).render_as_string(hide_password=True)
+    return f"data directory {settings.data_dir.resolve()} ({source}); database {database}"
 
 
 def _serve(settings: PortalSettings, args: argparse.Namespace) -> int:
