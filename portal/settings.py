@@ -15,6 +15,10 @@ from archive.formats.secret_strength import SECRET_HINT, secret_weakness
 from portal.errors import ConfigurationError
 from streaming.http_limits import HeaderTimeoutSeconds, KeepAliveSeconds, MaxConnections, MaxHeaderBytes
 
+DEFAULT_PORTAL_DOMAIN = "courtrec.invalid"  # RFC 2606: never a real host, so never someone else's UIDs
+_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+DOMAIN_PATTERN = rf"^{_LABEL}(\.{_LABEL})*$"
+"""A DNS name (RFC 1123 labels, dot-separated); its length is capped at 253 by the field."""
 MAX_SEGMENT_URL_SECONDS = 120  # 2017 rules art. 15: presigned URLs live at most two minutes
 
 
@@ -65,6 +69,14 @@ class PortalSettings(BaseSettings):
         " writes through this process take effect at once regardless, see portal/identity/read_cache.py",
     )
     portal_display_timezone: str = "Asia/Shanghai"
+    portal_domain: str = Field(
+        default=DEFAULT_PORTAL_DOMAIN,
+        pattern=DOMAIN_PATTERN,
+        max_length=253,
+        description="the court's DNS domain (e.g. court.example.gov.cn), the portal's identity in the "
+        "iCalendar UIDs of notices (notice-7@<domain>); never taken from a request's Host, so a "
+        "notice keeps its UID behind any proxy or host name. Set it once and keep it",
+    )
     portal_hls_js_path: Path | None = None
     portal_embedded_s3_port: int = Field(default=8333, ge=1024, le=55000)
     portal_live: bool = Field(
