@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from archive.errors import ArchiveError, PublicOriginError
 from archive.retention.policy import DEFAULT_POLICIES
 from archive.store.public_origin import PublicOriginConfig
+from archive.store.readiness import DEFAULT_START_SECONDS
 from archive.store.store_config import StoreConfig
 
 
@@ -48,6 +49,13 @@ class ArchiveSettings(BaseSettings):
     retention_policies: dict[str, int | None] = Field(default_factory=lambda: dict(DEFAULT_POLICIES))
     storage_quota_bytes: int | None = Field(default=None, gt=0)  # primary bucket; alarm at 90 %
     backup_storage_quota_bytes: int | None = Field(default=None, gt=0)
+    store_start_seconds: float = Field(
+        default=DEFAULT_START_SECONDS,
+        ge=0.1,
+        le=3600.0,
+        description="how long the embedded store may take to answer S3 when it starts (python -m "
+        "archive store, the portal's embedded store, make run); a loaded machine needs more than idle",
+    )
 
     def primary_store(self) -> StoreConfig | None:
         """The configured primary store, or None when COURTREC_S3_ENDPOINT is unset.

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from portal_demo import PORTAL_URL, start_portal
 
+from archive.settings import ArchiveSettings
 from archive.stop_request import StopRequest
 from archive.store.embedded import DEFAULT_PUBLIC_BUCKET, EmbeddedStore
 
@@ -101,7 +102,9 @@ def main() -> int:
     data.chmod(0o700)  # a --data left by a run before the umask was set is closed as well
     stop = StopRequest()  # not a threading.Event: see archive/stop_request.py
     stop.install()
-    with EmbeddedStore(data / "store", port=args.port) as store:
+    # a loaded machine may need longer than idle: COURTREC_STORE_START_SECONDS (default 120 s)
+    start_seconds = ArchiveSettings().store_start_seconds
+    with EmbeddedStore(data / "store", port=args.port, start_seconds=start_seconds) as store:
         config = store.config
         env = {
             **os.environ,
