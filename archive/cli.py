@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from archive.errors import ArchiveError
+from archive.formats.settings_errors import RefusedSettingError, load_settings
 from archive.operations_cli import add_operations_commands, run_operation
 from archive.preservation.verify import verify_recording
 from archive.settings import ArchiveSettings
@@ -50,6 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     try:
+        load_settings(ArchiveSettings)  # every COURTREC_ setting checked before any work
         if hasattr(args, "handler"):
             return run_operation(args)
         if args.command == "store":
@@ -60,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "verify":
             return _verify(args.recording_id, args.public_key)
         return _upload(args.spool, args.timeout)
-    except ArchiveError as exc:
+    except (ArchiveError, RefusedSettingError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

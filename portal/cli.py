@@ -1,6 +1,7 @@
 """``python -m portal``: serve, migrate, create-user, create-court, reconcile, audit verify/head, seed-demo.
 
-Exit codes: 0 success, 1 a failure explained on stderr in one line, 2 bad usage (argparse).
+Exit codes: 0 success, 1 a failure explained on stderr in one line, 2 bad usage (argparse) or a
+refused COURTREC_ setting (one line naming it and what it accepts, before anything starts).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from archive import ArchiveError
+from archive.formats.settings_errors import RefusedSettingError, load_settings
 from archive.settings import ArchiveSettings
 from portal.audit.trail import verify_chain
 from portal.clock import SystemClock
@@ -32,6 +34,7 @@ from portal.models import Role
 from portal.records.reconciler import reconcile_now
 from portal.records.storage import archive_store
 from portal.settings import PortalSettings
+from streaming.settings import StreamingSettings
 
 logger = logging.getLogger(__name__)
 
@@ -101,12 +104,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     data: Path | None = args.data
     try:
-        settings = PortalSettings(data_dir=data) if data is not None else PortalSettings()
+        settings = _checked_settings(data)
+    except RefusedSettingError as exc:
+        print(f"portal: {exc}", file=sys.stderr)
+        return 2
+    try:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         return _COMMANDS[args.command](settings, args)
     except (PortalError, ArchiveError, SQLAlchemyError, ValidationError, OSError) as exc:
         print(f"portal: {_first_line(exc)}", file=sys.stderr)
         return 1
+
+
+def _checked_settings(data: Path | None) -> PortalSettings:
+    """The portal's settings, and those of the archive and (when mounted) the live server it reads,
+    all checked up front; RefusedSettingError names the first refused one."""
+    settings = load_settings(PortalSettings)
+    if data is not None:
+        settings = settings.model_copy(update={"data_dir": data})
+    load_settings(ArchiveSettings)
+    if settings.portal_live:
+        load_settings(StreamingSettings)
+    return settings
 
 
 def _serve(settings: PortalSettings, args: argparse.Namespace) -> int:
