@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import socket
-from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from archive.formats.http_url import http_url_problem
 from archive.formats.identifiers import CODE_PATTERN
 from archive.formats.settings_errors import load_settings
 from archive.settings import ArchiveSettings
@@ -52,22 +52,6 @@ class CaptureSettings(BaseSettings):
             if problem is not None:
                 raise ValueError(f"must be an http:// or https:// URL with a host: {problem} (got {url!r})")
         return url
-
-
-def http_url_problem(url: str) -> str | None:
-    """Why ``url`` is not an http(s) URL naming a host (and a valid port), or None."""
-    parts = urlsplit(url)
-    try:
-        port = parts.port
-    except ValueError:
-        return "the port must be in 1..65535"
-    if parts.scheme not in ("http", "https"):
-        return "the scheme is not http or https"
-    if not parts.hostname:
-        return "there is no host"
-    if port == 0:
-        return "the port must be in 1..65535"
-    return None
 
 
 def check_agent_settings(*, live: bool) -> None:

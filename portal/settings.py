@@ -6,8 +6,9 @@ import os
 import secrets
 from enum import StrEnum
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from archive.formats.identifiers import CODE_PATTERN
@@ -118,6 +119,15 @@ class PortalSettings(BaseSettings):
     portal_header_timeout_seconds: HeaderTimeoutSeconds = 10.0
     portal_max_header_bytes: MaxHeaderBytes = 16 * 1024
     portal_max_connections: MaxConnections = 500
+
+    @field_validator("portal_display_timezone")
+    @classmethod
+    def _check_timezone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"must be an IANA time zone such as Asia/Shanghai (got {name!r})") from exc
+        return name
 
     def resolved_database_url(self) -> str:
         """The SQLAlchemy URL to use: ``database_url`` or the default SQLite file under ``data_dir``."""

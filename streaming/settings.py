@@ -15,6 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from archive.formats.http_url import http_url_problem
 from archive.formats.identifiers import CODE_PATTERN
 from archive.formats.secret_strength import SECRET_HINT, secret_weakness
 from streaming.cors_origin import origin_problem
@@ -170,6 +171,15 @@ class StreamingSettings(BaseSettings):
             if problem is not None:
                 raise ValueError(f"a CORS origin {problem} (got {origin!r})")
         return origins
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _check_public_base_url(cls, url: str | None) -> str | None:
+        if url is not None:
+            problem = http_url_problem(url)
+            if problem is not None:
+                raise ValueError(f"must be an http:// or https:// URL with a host: {problem} (got {url!r})")
+        return url
 
     @field_validator("ice_host_addresses")
     @classmethod

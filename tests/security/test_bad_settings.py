@@ -77,6 +77,8 @@ CASES = [
     (("streaming", "portal"), "COURTREC_STREAMING_CORS_ORIGINS", '["*"]', ["'*'"]),
     (("streaming",), "COURTREC_STREAMING_ICE_SERVERS", "stun:x", ["must be JSON"]),
     (("portal",), "COURTREC_PORTAL_DOMAIN", "court_a.example", ["should match pattern"]),
+    (("portal",), "COURTREC_PORTAL_DISPLAY_TIMEZONE", "Beijing", ["IANA time zone", "'Beijing'"]),
+    (("streaming",), "COURTREC_STREAMING_PUBLIC_BASE_URL", "cdn.court.example/live", ["http:// or https://"]),
     (("portal",), "COURTREC_PORTAL_EMBEDDED_S3_PORT", "80", ["greater than or equal to 1024"]),
 ]
 
