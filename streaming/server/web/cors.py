@@ -14,6 +14,9 @@ ride on a sign-in cookie and sends its bearer token in ``Authorization`` instead
   ``Access-Control-Expose-Headers: Location, Link, ETag`` on whatever it is answered, errors too;
   one from another origin gets no CORS header, so a browser will not let the page read it.
 * ``OPTIONS`` without a preflight is answered 204 with ``Allow``.
+
+Mounted in the portal, WHEP sits behind the portal's operator session (a cookie), which no
+cross-origin caller can send; there cross-origin WHEP needs the standalone server's bearer token.
 """
 
 from __future__ import annotations
