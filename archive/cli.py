@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from archive.errors import ArchiveError
+from archive.formats.settings_errors import RefusedSettingError, load_settings
 from archive.operations_cli import add_operations_commands, run_operation
 from archive.preservation.verify import verify_recording
 from archive.settings import ArchiveSettings
@@ -17,6 +18,7 @@ from archive.spool.layout import queue_path
 from archive.spool.upload_queue import UploadQueue
 from archive.spool.uploader import Uploader
 from archive.store.object_store import ObjectStore
+from archive.store.readiness import START_SECONDS_FLAG, START_SECONDS_SETTING
 from archive.store_command import run_store_command
 
 
@@ -27,6 +29,13 @@ def build_parser() -> argparse.ArgumentParser:
     store = commands.add_parser("store", help="run the embedded SeaweedFS S3 server on loopback")
     store.add_argument("--data", type=Path, required=True, help="data directory of the store")
     store.add_argument("--port", type=int, default=8333, help="S3 port (default 8333)")
+    store.add_argument(
+        START_SECONDS_FLAG,
+        dest="start_seconds",
+        type=_start_seconds,
+        default=None,
+        help=f"seconds weed may take to answer S3 (default {START_SECONDS_SETTING}, else 120)",
+    )
     verify = commands.add_parser("verify", help="check every hash, the chain and signatures of a recording")
     verify.add_argument("recording_id")
     verify.add_argument("--public-key", default=None, help="pin the device's base64 Ed25519 public key")
@@ -42,16 +51,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     try:
+        load_settings(ArchiveSettings)  # every COURTREC_ setting checked before any work
         if hasattr(args, "handler"):
             return run_operation(args)
         if args.command == "store":
-            return run_store_command(args.data, args.port)
+            start = args.start_seconds
+            if start is None:
+                start = ArchiveSettings().store_start_seconds
+            return run_store_command(args.data, args.port, start_seconds=start)
         if args.command == "verify":
             return _verify(args.recording_id, args.public_key)
         return _upload(args.spool, args.timeout)
-    except ArchiveError as exc:
+    except (ArchiveError, RefusedSettingError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+def _start_seconds(text: str) -> float:
+    """``--start-timeout``: a number of seconds in 0.1..3600."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0.1 <= seconds <= 3600:  # the bounds of ArchiveSettings.store_start_seconds
+        raise argparse.ArgumentTypeError(f"must be a number of seconds in 0.1..3600 (got {text!r})")
+    return seconds
 
 
 def _primary_store() -> ObjectStore:

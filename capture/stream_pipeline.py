@@ -22,6 +22,7 @@ import av
 from archive.spool import SealedFile
 from capture.encoder import VideoEncoderConfig, VideoEncoderName, open_video_encoder
 from capture.overlay import Overlay
+from capture.overload import JournaledOverload, OverloadWatch, utc_after
 from capture.packet_tap import EncodedVideoPacket, PacketTap
 from capture.segmenter import CmafSegmenter, SegmentInfo
 from devices import DevicesError, HealthCondition, HealthEvent, HealthMonitor, HealthThresholds, Source
@@ -227,6 +228,12 @@ class _MediaWorker:
         self._origin_mono = self._p._clock.monotonic()
         self._last_frame_utc = self._origin_utc
         self._end_seconds = 0.0
+        self._overload = OverloadWatch(
+            JournaledOverload(
+                pipeline.name, pipeline._events, utc_after(lambda: self._origin_utc), pipeline._clock.now
+            ),
+            stall_seconds=settings.thresholds.no_frames_seconds,
+        )
         self._video_setup(settings)
         self._audio_setup(settings)
 
@@ -308,9 +315,11 @@ class _MediaWorker:
     def _video(self, frame: av.VideoFrame) -> None:
         assert self._encoder is not None
         seconds = self._media_seconds(frame)
+        now = self._p._clock.monotonic()
+        self._overload.frame(seconds, now, self._p._frames.qsize())
         pts = round(seconds * self._fps)
-        if pts <= self._last_video_pts:
-            return  # a duplicate or late frame: the encoder needs strictly increasing timestamps
+        if not self._overload.video_frame(pts, self._last_video_pts, float(self._fps), now):
+            return  # a duplicate or late frame (journaled): the encoder needs increasing timestamps
         self._last_video_pts = pts
         stamped = self._overlay.apply(frame, self._origin_utc + timedelta(seconds=seconds))
         stamped.pts = pts
@@ -340,6 +349,7 @@ class _MediaWorker:
     def _audio(self, frame: av.AudioFrame) -> None:
         assert self._audio_stream is not None
         seconds = self._media_seconds(frame)
+        self._overload.frame(seconds, self._p._clock.monotonic(), self._p._frames.qsize())
         arrival = round(seconds * _AUDIO_RATE)
         if arrival > self._audio_next + _AUDIO_RATE // 5:
             self._audio_next = arrival  # the source stalled: leave the gap in the timeline
@@ -359,6 +369,7 @@ class _MediaWorker:
             self._container.mux(packet)
 
     def _flush(self) -> None:
+        self._overload.flush()
         if self._encoder is not None:
             self._mux_video(self._encoder.encode(None))
         if self._audio_stream is not None:

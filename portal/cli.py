@@ -1,6 +1,7 @@
 """``python -m portal``: serve, migrate, create-user, create-court, reconcile, audit verify/head, seed-demo.
 
-Exit codes: 0 success, 1 a failure explained on stderr in one line, 2 bad usage (argparse).
+Exit codes: 0 success, 1 a failure explained on stderr in one line, 2 bad usage (argparse) or a
+refused COURTREC_ setting (one line naming it and what it accepts, before anything starts).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from archive import ArchiveError
+from archive.formats.settings_errors import RefusedSettingError, load_settings
 from archive.settings import ArchiveSettings
 from portal.audit.trail import verify_chain
 from portal.clock import SystemClock
@@ -34,6 +36,7 @@ from portal.models import Role
 from portal.records.reconciler import reconcile_now
 from portal.records.storage import archive_store
 from portal.settings import PortalSettings
+from streaming.settings import StreamingSettings
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +106,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     data: Path | None = args.data
     try:
-        settings = PortalSettings(data_dir=data) if data is not None else PortalSettings()
+        settings = _checked_settings(data)
+    except RefusedSettingError as exc:
+        print(f"portal: {exc}", file=sys.stderr)
+        return 2
+    try:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         print(f"portal: {where_data_is(settings, from_flag=data is not None)}", file=sys.stderr)
         return _COMMANDS[args.command](settings, args)
@@ -123,6 +130,18 @@ def where_data_is(settings: PortalSettings, *, from_flag: bool) -> str:
         source = "default; set COURTREC_DATA_DIR or --data to change"
     database = make_url(settings.resolved_database_url()).render_as_string(hide_password=True)
     return f"data directory {settings.data_dir.resolve()} ({source}); database {database}"
+
+
+def _checked_settings(data: Path | None) -> PortalSettings:
+    """The portal's settings, and those of the archive and (when mounted) the live server it reads,
+    all checked up front; RefusedSettingError names the first refused one."""
+    settings = load_settings(PortalSettings)
+    if data is not None:
+        settings = settings.model_copy(update={"data_dir": data})
+    load_settings(ArchiveSettings)
+    if settings.portal_live:
+        load_settings(StreamingSettings)
+    return settings
 
 
 def _serve(settings: PortalSettings, args: argparse.Namespace) -> int:

@@ -156,14 +156,14 @@ async def notices_page(
 
 
 @router.get("/notices.ics", summary="iCalendar feed of notices", response_class=Response)
-async def notices_ics(request: Request, context: ContextDep, court: CourtQuery = None) -> Response:
+async def notices_ics(context: ContextDep, court: CourtQuery = None) -> Response:
     """The upcoming notices as an RFC 5545 calendar (subscribe in any calendar program)."""
-    host = request.url.hostname or "courtrec"
+    domain = context.settings.portal_domain  # never the request's Host: UIDs stay the same behind proxies
 
     def build() -> bytes:
-        return notices_calendar(_load(context, court, None), generated_at=context.clock.now(), host=host)
+        return notices_calendar(_load(context, court, None), generated_at=context.clock.now(), domain=domain)
 
-    body = await _cached(context, None, f"ics:{court}:{host}", build)
+    body = await _cached(context, None, f"ics:{court}", build)
     headers = {"Cache-Control": PUBLIC_CACHE, "Content-Disposition": 'inline; filename="notices.ics"'}
     return Response(body, media_type="text/calendar; charset=utf-8", headers=headers)
 
