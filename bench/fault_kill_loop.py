@@ -91,7 +91,8 @@ def kill_loop(
     )
     result = KillLoopResult()
     if final.returncode != 0:
-        result.problems.append(f"the run after the last kill failed ({final.returncode}): {final.stderr[-2000:]}")
+        detail = final.stderr[-2000:]
+        result.problems.append(f"the run after the last kill failed ({final.returncode}): {detail}")
     events = journal_events(spool, RECORDING_ID)
     result.losses = losses_per_kill(events, kill_times)
     result.problems.extend(check_spool(spool, events, restarts=kills))
@@ -149,7 +150,8 @@ def check_spool(spool: Path, events: list[dict[str, object]], *, restarts: int) 
     for number, run in enumerate(runs_of(events), start=1):
         starts = [_utc(e["t_start_utc"]) for e in run if e["type"] == "segment" and e.get("t_start_utc")]
         if previous_end is not None and starts and min(starts) < previous_end - 1e-3:
-            problems.append(f"run {number} starts {previous_end - min(starts):.3f} s before the previous run ends")
+            overlap = previous_end - min(starts)
+            problems.append(f"run {number} starts {overlap:.3f} s before the previous run ends")
         ends = [_utc(e["t_end_utc"]) for e in run if e["type"] == "segment" and e.get("t_end_utc")]
         previous_end = max(ends) if ends else previous_end
     gaps = [e for e in events if e["type"] == "gap"]
