@@ -1,9 +1,10 @@
 """After a crash: keep every byte, salvage what still decodes.
 
 A segment that was being written when the recorder died is a ``NNNNNNNN.m4s.tmp`` holding whole
-fragments and perhaps a torn last one. Its raw bytes are moved to ``quarantine/`` untouched (never
-deleted), and the longest prefix of whole fragments is sealed under the segment's own name and
-flagged ``partial``. It decodes on its own with the stream's init segment.
+fragments (CMAF chunks) and perhaps a torn last one. The longest prefix of whole fragments is sealed
+under the segment's own name and flagged ``partial`` (it decodes on its own with the stream's init
+segment), then the raw bytes are moved to ``quarantine/`` untouched (never deleted). Each step can
+be cut by another crash and is picked up again on the next start.
 """
 
 from __future__ import annotations
