@@ -38,6 +38,7 @@ class KillLoopResult:
     losses: list[float] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    lags: list[float] = field(default_factory=list)  # per run: worst (journaled at - media end) of a seal
 
     def summary(self) -> str:
         """min/median/max loss per kill, as one line."""
@@ -46,8 +47,15 @@ class KillLoopResult:
         return (
             f"loss per kill over {len(self.losses)} kills: min {min(self.losses):.3f} s,"
             f" median {statistics.median(self.losses):.3f} s, max {max(self.losses):.3f} s"
-            f" ({self.seconds:.0f} s wall)"
+            f" ({self.seconds:.0f} s wall); worst seal lag behind real time per run: median"
+            f" {statistics.median(self.lags or [0.0]):.3f} s, max {max(self.lags or [0.0]):.3f} s"
         )
+
+    def worst(self, count: int = 3) -> str:
+        """The ``count`` largest losses with their kill number and that run's worst seal lag."""
+        ranked = sorted(range(len(self.losses)), key=lambda i: self.losses[i], reverse=True)[:count]
+        lags = self.lags + [0.0] * len(self.losses)
+        return ", ".join(f"kill {i + 1}: {self.losses[i]:.3f} s (lag {lags[i]:.3f} s)" for i in ranked)
 
 
 def kill_loop(
@@ -95,6 +103,7 @@ def kill_loop(
         result.problems.append(f"the run after the last kill failed ({final.returncode}): {detail}")
     events = journal_events(spool, RECORDING_ID)
     result.losses = losses_per_kill(events, kill_times)
+    result.lags = seal_lags(events)
     result.problems.extend(check_spool(spool, events, restarts=kills))
     result.seconds = time.monotonic() - began
     return result
@@ -130,6 +139,16 @@ def losses_per_kill(events: list[dict[str, object]], kill_times: list[float]) ->
         kept_until = max(ends) if ends else (origins[0] if origins else killed_at)
         losses.append(killed_at - kept_until)
     return losses
+
+
+def seal_lags(events: list[dict[str, object]]) -> list[float]:
+    """Per run, the most any segment sealed while recording was journaled after its media ended:
+    encoder delay plus any backlog (a pipeline behind real time loses that much more on a crash)."""
+    lags: list[float] = []
+    for run in runs_of(events):
+        sealed = [e for e in run if e["type"] == "segment" and not e.get("flags") and e.get("t_end_utc")]
+        lags.append(max((_utc(e["at"]) - _utc(e["t_end_utc"]) for e in sealed), default=0.0))
+    return lags
 
 
 def check_spool(spool: Path, events: list[dict[str, object]], *, restarts: int) -> list[str]:

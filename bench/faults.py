@@ -22,6 +22,7 @@ def _kill_loop_section(arguments: argparse.Namespace) -> bool:
             Path(work), kills=arguments.kills, size=arguments.size, fps=arguments.fps, seed=arguments.seed
         )
     print(f"kill -9 loop ({arguments.size}@{arguments.fps}): {result.summary()}")
+    print(f"  largest losses: {result.worst()}")
     for problem in result.problems:
         print(f"  PROBLEM: {problem}")
     return (

@@ -21,7 +21,7 @@ MAX_LOSS_SECONDS = 1.0
 
 def test_ten_kills_lose_at_most_a_second_each(tmp_path: Path) -> None:
     result = kill_loop(tmp_path, kills=KILLS, size="320x240", fps=15)
-    print(result.summary())
+    print(result.summary(), result.worst(), sep="\n")
     assert not result.problems, result.problems
     assert len(result.losses) == KILLS
     assert all(loss >= 0 for loss in result.losses), result.losses  # no media stamped after its kill
