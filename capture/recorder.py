@@ -18,7 +18,16 @@ from pathlib import Path
 
 from archive import ArchiveError
 from archive.export import RecordingSummary, summarize_journal
-from archive.formats import check_identifier, check_stream_name, sha256_bytes, sha256_file, write_file_durably
+from archive.formats import (
+    check_identifier,
+    check_stream_name,
+    crash_point,
+    durable_temporary,
+    finish_interrupted_link,
+    sha256_bytes,
+    sha256_file,
+    write_file_durably,
+)
 from archive.journal import (
     AlarmEvent,
     AudioDeclaration,
@@ -226,6 +235,8 @@ class Recorder:
             probe.unlink()
         except OSError as exc:
             raise RecorderError(f"spool {self._plan.spool} is not writable: {exc.strerror or exc}") from exc
+        for written in (self._spool.descriptor_path, self._spool.locator_path):
+            finish_interrupted_link(durable_temporary(written), written)  # a crash cut its write short
         if not self._spool.descriptor_path.exists():
             started = self._clock.now()
             prefix = recording_prefix(self._plan.court, started, self._plan.recording_id)
@@ -282,6 +293,7 @@ class Recorder:
 
     def _journal_chunk_closed(self, path: Path) -> None:
         """A checkpoint closed a journal chunk: it never changes again, so queue it for upload."""
+        crash_point("checkpoint.written", path.name)  # a crash here: requeue_journaled queues it
         self._require_log().enqueue(path, sha256_file(path), path.stat().st_size, delete_after_upload=False)
 
     def _start_pipelines(self, sources: list[Source], log: RecordingLog, next_seq: dict[str, int]) -> None:

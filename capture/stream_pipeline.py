@@ -32,7 +32,9 @@ logger = logging.getLogger(__name__)
 
 _MOVFLAGS = "frag_keyframe+empty_moov+default_base_moof+delay_moov+skip_trailer"
 _AUDIO_RATE = 48000
-_AUDIO_FRAG_US = "1000000"  # audio-only streams: one fragment per second
+_CHUNK_US = "200000"
+"""CMAF chunk length (µs): bytes reach the disk every ~200 ms, so a crash loses little (keyframes,
+and so segment starts, stay one GOP apart: ``frag_keyframe`` also starts a chunk at each)."""
 _END = object()
 _VIDEO_CHECK_INTERVAL_SECONDS = 0.095
 _REOPEN_DELAY_SECONDS = 1.0
@@ -56,6 +58,10 @@ class StreamEvents(Protocol):
     def health_changed(self, stream: str, condition: HealthCondition, active: bool, at: datetime) -> None: ...
 
     def gap(self, stream: str, start: datetime, end: datetime, reason: str) -> None: ...
+
+    def origin(self, stream: str, origin_utc: datetime) -> None:
+        """A run's media time 0 is ``origin_utc``; called before any of its media is written."""
+        ...
 
     def stream_failed(self, stream: str, message: str, at: datetime) -> int:
         """Record a failure of the stream's media work; returns the segment number to go on with."""
@@ -211,9 +217,7 @@ class _MediaWorker:
             on_init=lambda data: pipeline._events.init_ready(pipeline.name, data),
             on_segment=self._segment_sealed,
         )
-        options = {"movflags": _MOVFLAGS, "flush_packets": "1"}
-        if not pipeline.has_video:
-            options["frag_duration"] = _AUDIO_FRAG_US
+        options = {"movflags": _MOVFLAGS, "flush_packets": "1", "frag_duration": _CHUNK_US}
         self._container = av.open(self._segmenter, "w", format="mp4", options=options)
         self._health = HealthMonitor(
             has_video=pipeline.has_video,
@@ -310,6 +314,7 @@ class _MediaWorker:
         if self._origin_seconds is None:
             self._origin_seconds = seconds
             self._origin_utc = self._p._clock.now()
+            self._p._events.origin(self._p.name, self._origin_utc)
         return seconds - self._origin_seconds
 
     def _video(self, frame: av.VideoFrame) -> None:

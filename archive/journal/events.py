@@ -38,6 +38,7 @@ __all__ = [
     "InitEvent",
     "JournalEvent",
     "LeafEvent",
+    "OriginEvent",
     "PauseEvent",
     "RecordingFailedEvent",
     "RepairEvent",
@@ -175,6 +176,24 @@ class InitEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class OriginEvent:
+    """A run of ``stream`` took its first picture or sound: media time 0 of the segments it writes
+    is ``t_origin_utc`` (ISO 8601 UTC). Journaled before any of that run's media is written, so a
+    segment salvaged after a crash is timed from its own run, not from the run before."""
+
+    TYPE: ClassVar[EventType] = EventType.ORIGIN
+    stream: str
+    t_origin_utc: str
+
+    @classmethod
+    def from_fields(cls, fields: FieldReader) -> Self:
+        return cls(stream=fields.string("stream"), t_origin_utc=fields.string("t_origin_utc"))
+
+    def to_fields(self) -> JsonObject:
+        return {"stream": self.stream, "t_origin_utc": self.t_origin_utc}
+
+
+@dataclass(frozen=True, slots=True)
 class SegmentEvent:
     """A media segment is sealed. A Merkle leaf.
 
@@ -297,6 +316,7 @@ JournalEvent: TypeAlias = (
     | RecordingFailedEvent
     | CheckpointEvent
     | RepairEvent
+    | OriginEvent
 )
 LeafEvent: TypeAlias = InitEvent | SegmentEvent
 """The events that seal an object: the leaves of the checkpoints' Merkle tree, in journal order."""
@@ -319,6 +339,7 @@ _PARSERS: dict[str, Callable[[FieldReader], JournalEvent]] = {
     EventType.ALARM: _parse_alarm,
     EventType.CHECKPOINT: CheckpointEvent.from_fields,
     EventType.REPAIR: RepairEvent.from_fields,
+    EventType.ORIGIN: OriginEvent.from_fields,
 }
 
 

@@ -36,6 +36,7 @@ class EventType(StrEnum):
     ALARM = "alarm"
     CHECKPOINT = "checkpoint"
     REPAIR = "repair"
+    ORIGIN = "origin"
 
 
 class SegmentFlag(StrEnum):
