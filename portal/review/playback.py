@@ -174,3 +174,40 @@ def issue_object_url(
         viewer.audit_name, AuditAction.SEGMENT_ISSUED, playback.audit_target, ip=ip, detail=detail
     )
     return url, entry
+
+
+NOMINAL_BANDWIDTH = 2_000_000  # bits/s: one variant only, so players never choose by it
+
+
+def cameras(tracks: RecordingTracks) -> list[str]:
+    """The streams a viewer switches between: those with pictures (the microphones when there are none)."""
+    playable = {name: track for name, track in tracks.tracks.items() if track.segments}
+    pictures = sorted(name for name, track in playable.items() if not track.audio_only)
+    return pictures or sorted(playable)
+
+
+def sound_for(tracks: RecordingTracks, picture: StreamTrack) -> list[StreamTrack]:
+    """The microphones that play with ``picture`` when it has pictures and no sound of its own."""
+    declaration = picture.declaration
+    if declaration is None or declaration.video is None or declaration.audio is not None:
+        return []
+    return [tracks.tracks[name] for name in sorted(tracks.tracks) if tracks.tracks[name].audio_only]
+
+
+def multivariant_playlist(route: str, picture: StreamTrack, sound: list[StreamTrack]) -> str:
+    """An HLS multivariant playlist: ``picture``'s media playlist with ``sound`` as its audio group
+    (the first microphone by default; a player may switch to another), all through ``route``."""
+    lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
+    for position, microphone in enumerate(sound):
+        default = "YES" if position == 0 else "NO"
+        lines.append(
+            f'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="sound",NAME="{microphone.stream}",LANGUAGE="zh",'
+            f"DEFAULT={default},AUTOSELECT={default},"
+            f'URI="{route}/playlist.m3u8?stream={microphone.stream}"'
+        )
+    video = picture.declaration.video if picture.declaration is not None else None
+    resolution = f",RESOLUTION={video.width}x{video.height}" if video is not None else ""
+    group = ',AUDIO="sound"' if sound else ""
+    lines.append(f"#EXT-X-STREAM-INF:BANDWIDTH={NOMINAL_BANDWIDTH}{resolution}{group}")
+    lines.append(f"{route}/playlist.m3u8?stream={picture.stream}")
+    return "\n".join(lines) + "\n"

@@ -17,12 +17,12 @@ from portal.review.staff_access import staff_playback
 from portal.review.timeline import track_timeline
 from portal.web.context import PortalContext
 from portal.web.deps import ContextDep, DeciderDep, client_ip
+from portal.web.player_page import NO_STORE, multivariant_response, player_values
 from portal.web.query_params import CourtroomFilter, DateFilter
 from portal.web.templates import render
 
 router = APIRouter(tags=["staff recordings"])
 
-NO_STORE = {"Cache-Control": "no-store, private", "Referrer-Policy": "no-referrer"}
 StreamQuery = Annotated[str | None, Query(max_length=32, pattern=STREAM_NAME_PATTERN)]
 CaseQuery = Annotated[str | None, Query(alias="case", max_length=64)]
 
@@ -53,18 +53,29 @@ async def staff_player_page(
 ) -> HTMLResponse:
     """The player of one of the court's recordings, with its timeline of segments and gaps."""
     playback = await _playback(context, staff, recording_id)
-    track = choose_track(playback.tracks, stream)
+    player = player_values(playback, stream)
     values = {
+        **player,
         "recording": playback.recording,
-        "route": playback.route,
-        "stream": track.stream,
-        "streams": sorted(name for name, t in playback.tracks.tracks.items() if t.segments),
-        "timeline": track_timeline(track),
+        "timeline": track_timeline(playback.tracks.tracks[player["stream"]]),
         "viewer": staff.actor.display_name,
         "now": context.clock.now(),
         "zone": context.settings.portal_display_timezone,
     }
     return render(request, "staff_player.html", values, headers=NO_STORE)
+
+
+@router.get(
+    "/staff/recordings/{recording_id}/master.m3u8",
+    summary="HLS multivariant playlist (staff)",
+    response_class=Response,
+    responses={200: {"content": {"application/vnd.apple.mpegurl": {}}}, 404: {}},
+)
+async def staff_master(
+    context: ContextDep, staff: DeciderDep, recording_id: str, stream: StreamQuery = None
+) -> Response:
+    """A camera with the microphones' sound: its playlist and theirs."""
+    return multivariant_response(await _playback(context, staff, recording_id), stream)
 
 
 @router.get(
