@@ -48,3 +48,7 @@ class HlsError(StreamingError):
 
 class FaceMaskingError(StreamingError):
     """Face masking cannot run: its detector (cascade or model file) is missing or unreadable."""
+
+
+class TimelineRestartError(HlsError):
+    """The feed's timestamps started again (a new publication): its packager must start afresh."""
