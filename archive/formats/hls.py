@@ -95,7 +95,9 @@ class Variant:
             raise ValueError(f"'bandwidth' must be > 0 bits/s (got {self.bandwidth!r})")
         for value in (self.uri, self.codecs):
             if not value or any(char in value for char in '"\r\n'):
-                raise ValueError(f"a variant's URI and codecs must be non-empty, without quotes (got {value!r})")
+                raise ValueError(
+                    f"a variant's URI and codecs must be non-empty, without quotes (got {value!r})"
+                )
 
 
 def render_multivariant_playlist(variants: Sequence[Variant]) -> str:

@@ -204,7 +204,9 @@ class PublicBroadcast:
             name = f"{number:04d}-{self._segment_serial:06d}.m4s"
             self._publisher.put(f"{self.prefix}/{name}", segment.data, "video/iso.segment")
             self.segments_published += 1
-            self._peak_rate = max(self._peak_rate, len(segment.data) * 8 / max(segment.duration, _MIN_RATE_SECONDS))
+            self._peak_rate = max(
+                self._peak_rate, len(segment.data) * 8 / max(segment.duration, _MIN_RATE_SECONDS)
+            )
             self._publish_multivariant(info)
             self._expired.extend(self.delay.record(segment, name, init_name))
             self._playlist_stale = wrote = True

@@ -176,6 +176,7 @@ class DelayLine:
         with self._lock:
             return render_playlist(
                 self._published,
+                next_sequence=self._next_sequence,
                 discontinuity_sequence=self._discontinuity_sequence,
                 target_seconds=self._target,
                 ended=self.state is BroadcastState.ENDED,

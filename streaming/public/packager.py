@@ -175,7 +175,9 @@ class HlsPackager:
         cut_at_keyframes = keyframe is not None
         options = {
             "movflags": "empty_moov+default_base_moof" + ("+frag_keyframe" if cut_at_keyframes else ""),
-            "frag_duration": str(int((self._max_seconds if cut_at_keyframes else self._segment_seconds) * 1e6)),
+            "frag_duration": str(
+                int((self._max_seconds if cut_at_keyframes else self._segment_seconds) * 1e6)
+            ),
             "flush_packets": "1",
         }
         if cut_at_keyframes:

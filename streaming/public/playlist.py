@@ -27,11 +27,17 @@ class PublishedSegment:
 
 
 def render_playlist(
-    segments: Sequence[PublishedSegment], *, discontinuity_sequence: int, target_seconds: int, ended: bool
+    segments: Sequence[PublishedSegment],
+    *,
+    next_sequence: int,
+    discontinuity_sequence: int,
+    target_seconds: int,
+    ended: bool,
 ) -> str:
     """The live playlist text for ``segments`` (oldest first); ``ended`` appends EXT-X-ENDLIST.
 
-    The target duration is the same in every revision (RFC 8216 forbids changing it): segments are
+    An empty playlist states ``next_sequence``, the number its first segment will have (a player that
+    saw it must not take that segment for a renumbered one). The target duration is the same in every revision (RFC 8216 forbids changing it): segments are
     made to fit it (see packager.py). Segments are not declared independent, since one may be cut
     between keyframes when a source's keyframes come too seldom.
     """
@@ -41,7 +47,7 @@ def render_playlist(
     ]
     return render_media_playlist(
         entries,
-        media_sequence=segments[0].sequence if segments else 0,
+        media_sequence=segments[0].sequence if segments else next_sequence,
         target_seconds=target_seconds,
         discontinuity_sequence=discontinuity_sequence,
         ended=ended,
