@@ -37,9 +37,10 @@ def render_playlist(
     """The live playlist text for ``segments`` (oldest first); ``ended`` appends EXT-X-ENDLIST.
 
     An empty playlist states ``next_sequence``, the number its first segment will have (a player that
-    saw it must not take that segment for a renumbered one). The target duration is the same in every revision (RFC 8216 forbids changing it): segments are
-    made to fit it (see packager.py). Segments are not declared independent, since one may be cut
-    between keyframes when a source's keyframes come too seldom.
+    saw it must not take that segment for a renumbered one). The target duration is the same in every
+    revision (RFC 8216 forbids changing it): segments are made to fit it (see packager.py). Segments
+    are not declared independent, since one may be cut between keyframes when a source's keyframes
+    come too seldom.
     """
     entries = [
         MediaEntry(uri=s.name, init_uri=s.init_name, duration=s.duration, discontinuity=s.discontinuity)

@@ -94,9 +94,8 @@ class LivePlaylistHistory:
         if len({s.uri for s in listed}) != len(listed):
             raise PlaylistRuleError(f"{label}: a segment URI is listed twice")
         self._check_against_previous(label, media_sequence, discontinuity_sequence, listed)
-        if self._removed_any and listed and not self.ended:
-            if sum(s.duration for s in listed) < 3 * target:
-                raise PlaylistRuleError(f"{label}: holds less than three target durations after a removal")
+        if self._removed_any and listed and not self.ended and sum(s.duration for s in listed) < 3 * target:
+            raise PlaylistRuleError(f"{label}: holds less than three target durations after a removal")
         self._media_sequence = media_sequence
         self._discontinuity_sequence = discontinuity_sequence
         self._listed = listed

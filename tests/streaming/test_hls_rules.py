@@ -82,7 +82,11 @@ def test_our_delay_line_playlists_pass_through_a_cut_and_resume() -> None:
 
 
 def test_a_multivariant_playlist_needs_codecs_and_resolution() -> None:
-    good = '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=90000,CODECS="avc1.42c00d,mp4a.40.2",RESOLUTION=320x240\nlive.m3u8\n'
+    good = (
+        "#EXTM3U\n"
+        '#EXT-X-STREAM-INF:BANDWIDTH=90000,CODECS="avc1.42c00d,mp4a.40.2",RESOLUTION=320x240\n'
+        "live.m3u8\n"
+    )
     (variant,) = check_multivariant(good)
     assert variant.codecs == ["avc1.42c00d", "mp4a.40.2"] and variant.resolution == (320, 240)
     with pytest.raises(PlaylistRuleError, match="without RESOLUTION"):
