@@ -42,7 +42,6 @@ STATUS = "status.json"
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 _QUEUE_LIMIT = 600  # ~10 s of video+audio packets
 _TICK_SECONDS = 0.1
-_MIN_RATE_SECONDS = 0.5  # a shorter (last) segment's bit rate is taken over this long
 _BANDWIDTH_HEADROOM = 1.25
 _FAILURE_LOG_SECONDS = 60.0  # while the store keeps failing, one log line per minute
 
@@ -204,9 +203,7 @@ class PublicBroadcast:
             name = f"{number:04d}-{self._segment_serial:06d}.m4s"
             self._publisher.put(f"{self.prefix}/{name}", segment.data, "video/iso.segment")
             self.segments_published += 1
-            self._peak_rate = max(
-                self._peak_rate, len(segment.data) * 8 / max(segment.duration, _MIN_RATE_SECONDS)
-            )
+            self._peak_rate = max(self._peak_rate, len(segment.data) * 8 / max(segment.duration, 0.001))
             self._publish_multivariant(info)
             self._expired.extend(self.delay.record(segment, name, init_name))
             self._playlist_stale = wrote = True

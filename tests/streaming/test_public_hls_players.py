@@ -16,6 +16,7 @@ from pathlib import Path
 import av
 import httpx
 import imageio_ffmpeg
+import m3u8
 import numpy as np
 import pytest
 
@@ -189,6 +190,15 @@ async def test_hls_js_plays_with_sound_on_by_itself_across_a_cut_and_resume(
             await asyncio.to_thread(publisher.stop)
 
 
+async def _assert_bandwidth_covers_every_segment(client: httpx.AsyncClient, base: str) -> None:
+    """The multivariant playlist's BANDWIDTH is at least every listed segment's bit rate."""
+    listed = m3u8.loads((await client.get(f"{base}/live.m3u8")).text).segments
+    (variant,) = check_multivariant((await client.get(f"{base}/index.m3u8")).text)
+    for segment in listed:
+        size = len((await client.get(f"{base}/{segment.uri}")).content)
+        assert size * 8 / segment.duration <= variant.bandwidth, (segment.uri, size, segment.duration)
+
+
 async def _true(value: bool) -> bool:
     return value
 
@@ -235,6 +245,7 @@ async def test_a_restarted_publisher_continues_the_playlist_and_ffmpeg_reads_it(
 
                 log = await asyncio.to_thread(_ffmpeg_reads, f"{server.url}{base}/index.m3u8", 2.0)
                 assert "Video: h264" in log and "320x240" in log and "Audio: aac" in log, log[-2000:]
+                await _assert_bandwidth_covers_every_segment(client, base)
             finally:
                 await asyncio.to_thread(second.stop)
 
@@ -256,6 +267,15 @@ async def test_public_hls_of_an_audio_only_hearing(tmp_path: Path, tone_feed: To
                 segment = (await client.get(f"{base}/{watcher.segments()[-1]}")).content
                 log = await asyncio.to_thread(_ffmpeg_reads, f"{server.url}{base}/index.m3u8", 1.0)
                 assert "Audio: aac" in log and "Video:" not in log, log[-2000:]
+                async with chromium() as browser:  # the public page plays it with hls.js
+                    page = await browser.new_page()  # type: ignore[attr-defined]
+                    await page.goto(f"{server.url}/public/court-1/mic")
+                    await page.wait_for_function(
+                        "document.getElementById('player').currentTime > 1", timeout=25_000
+                    )
+                    await page.wait_for_function(
+                        "document.getElementById('player').webkitAudioDecodedByteCount > 0", timeout=10_000
+                    )
         finally:
             await asyncio.to_thread(publisher.stop)
     with av.open(io.BytesIO(init + segment)) as container:
