@@ -50,5 +50,7 @@ class FaceMaskingError(StreamingError):
     """Face masking cannot run: its detector (cascade or model file) is missing or unreadable."""
 
 
-class TimelineRestartError(HlsError):
-    """The feed's timestamps started again (a new publication): its packager must start afresh."""
+class StreamRestartError(HlsError):
+    """The feed started again (timestamps from zero: a new publication) or changed its H.264 set-up
+    (another SPS: a new encoder or picture size): a new packager, with its own init segment, must
+    take over after a discontinuity."""

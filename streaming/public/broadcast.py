@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable
 
 from archive.formats.hls import Variant, render_multivariant_playlist
-from streaming.errors import HlsError, TimelineRestartError
+from streaming.errors import HlsError, StreamRestartError
 from streaming.public.delay_line import BroadcastState, DelayLine, ProducedSegment
 from streaming.public.packager import HlsPackager, MediaInfo, VideoTransform
 from streaming.public.playlist import PublishedSegment
@@ -148,7 +148,7 @@ class PublicBroadcast:
                 packager = self._replace_packager(packet.feed_kinds)
             try:
                 packager.push(packet)
-            except TimelineRestartError as exc:
+            except StreamRestartError as exc:
                 logger.info("public %s: %s; the playlist goes on after a discontinuity", self.feed_id, exc)
                 self._replace_packager(packet.feed_kinds).push(packet)
 

@@ -15,11 +15,19 @@ def h264_codec_string(annexb: bytes) -> str:
 
     Raises ValueError when there is no SPS.
     """
+    sps = sequence_parameter_set(annexb)
+    if sps is None or len(sps) < 4:
+        raise ValueError("the keyframe carries no H.264 sequence parameter set (SPS)")
+    profile, constraints, level = sps[1], sps[2], sps[3]
+    return f"avc1.{profile:02x}{constraints:02x}{level:02x}"
+
+
+def sequence_parameter_set(annexb: bytes) -> bytes | None:
+    """The first SPS NAL unit in Annex-B ``annexb`` (None when it carries none)."""
     for nal in _nal_units(annexb):
-        if nal and nal[0] & 0x1F == _SPS and len(nal) >= 4:
-            profile, constraints, level = nal[1], nal[2], nal[3]
-            return f"avc1.{profile:02x}{constraints:02x}{level:02x}"
-    raise ValueError("the keyframe carries no H.264 sequence parameter set (SPS)")
+        if nal and nal[0] & 0x1F == _SPS:
+            return nal
+    return None
 
 
 def _nal_units(annexb: bytes) -> list[bytes]:

@@ -27,8 +27,8 @@ from av.audio.codeccontext import AudioCodecContext
 from av.video.codeccontext import VideoCodecContext
 
 from archive.formats.fmp4_boxes import first_track_decode_time
-from streaming.errors import HlsError, TimelineRestartError
-from streaming.public.codec_strings import AAC_LC, h264_codec_string
+from streaming.errors import HlsError, StreamRestartError
+from streaming.public.codec_strings import AAC_LC, h264_codec_string, sequence_parameter_set
 from streaming.public.fmp4 import FragmentCollector
 from streaming.server.feed import RelayedPacket
 
@@ -70,8 +70,8 @@ class HlsPackager:
 
     With video, nothing is written before the first video keyframe; an audio-only packager starts
     at the first audio packet. Raises HlsError when the stream cannot be muxed, and
-    TimelineRestartError when the feed's timestamps start again (both: the broadcast starts a new
-    packager).
+    StreamRestartError when the feed's timestamps start again or a keyframe brings another SPS than
+    the init segment's (both: the broadcast starts a new packager).
     """
 
     def __init__(
@@ -101,6 +101,7 @@ class HlsPackager:
         self._video: Any = None
         self._audio: Any = None
         self._info: MediaInfo | None = None
+        self._sps: bytes | None = None  # the SPS the init segment was made with
         self._opus: AudioCodecContext | None = None
         self._to_stereo = av.AudioResampler(format="fltp", layout="stereo", rate=AUDIO_RATE)
         self._origin_pts: int | None = None
@@ -161,11 +162,11 @@ class HlsPackager:
             self._pending = None
 
     def _check_timeline(self, packet: RelayedPacket) -> None:
-        """Raise TimelineRestartError when ``packet`` lies well before its kind's last packet."""
+        """Raise StreamRestartError when ``packet`` lies well before its kind's last packet."""
         source = round(packet.pts * packet.time_base * AUDIO_RATE)
         last = self._last_source.get(packet.kind)
         if last is not None and source < last - _RESTART_SECONDS * AUDIO_RATE:
-            raise TimelineRestartError(
+            raise StreamRestartError(
                 f"the feed's {packet.kind} timestamps went back {(last - source) / AUDIO_RATE:.1f} s "
                 "(a new publication)"
             )
@@ -188,6 +189,7 @@ class HlsPackager:
         if keyframe is not None:
             resolution = _picture_size(keyframe.data)
             codecs.append(h264_codec_string(keyframe.data))
+            self._sps = sequence_parameter_set(keyframe.data)
             self._video = self._container.add_mux_stream(
                 "h264", width=resolution[0], height=resolution[1], time_base=VIDEO_TIME_BASE
             )
@@ -207,6 +209,10 @@ class HlsPackager:
             if not packet.keyframe:
                 return
             self._open(packet, packet)
+        elif packet.keyframe:
+            sps = sequence_parameter_set(packet.data)
+            if sps is not None and sps != self._sps:
+                raise StreamRestartError("the feed's H.264 set-up changed (another SPS)")
         assert self._origin_pts is not None
         pts = round(packet.pts * packet.time_base / VIDEO_TIME_BASE) - self._origin_pts
         if pts <= self._last_video:

@@ -14,7 +14,7 @@ import pytest
 
 from capture.encoder import VideoEncoderConfig, open_video_encoder
 from devices.generated.pattern import MovingPattern
-from streaming.errors import TimelineRestartError
+from streaming.errors import StreamRestartError
 from streaming.public.packager import HlsPackager, MediaInfo
 from streaming.publisher.opus_encoder import OpusEncoder
 from streaming.server.feed import RelayedPacket
@@ -23,16 +23,21 @@ FPS = 15
 
 
 def _relayed_media(
-    seconds: int, *, gop_seconds: int = 1, video: bool = True, audio: bool = True
+    seconds: int,
+    *,
+    gop_seconds: int = 1,
+    video: bool = True,
+    audio: bool = True,
+    size: tuple[int, int] = (320, 240),
 ) -> list[RelayedPacket]:
     """Video and Opus packets as the relay would hand them over, in arrival order."""
     encoder = open_video_encoder(
         VideoEncoderConfig(
-            width=320, height=240, fps=Fraction(FPS), preset="ultrafast", gop_seconds=gop_seconds
+            width=size[0], height=size[1], fps=Fraction(FPS), preset="ultrafast", gop_seconds=gop_seconds
         )
     )
     opus = OpusEncoder()
-    pattern = MovingPattern(320, 240)
+    pattern = MovingPattern(*size)
     packets: list[RelayedPacket] = []
     samples = 48_000 // FPS
     for index in range(seconds * FPS):
@@ -138,7 +143,25 @@ def test_timestamps_starting_again_ask_for_a_new_packager() -> None:
     for packet in first:
         packager.push(packet)
     again = replace(first[0], arrival=first[-1].arrival + 0.1)  # a new publication: pts from zero
-    with pytest.raises(TimelineRestartError):
+    with pytest.raises(StreamRestartError):
         packager.push(again)
     packager.close()
     assert out.segments  # what was packaged before still comes out
+
+
+def test_another_sps_with_running_timestamps_asks_for_a_new_packager() -> None:
+    out = _Output()
+    packager = out.packager(1.0, with_audio=False)
+    for packet in _relayed_media(2, audio=False):
+        packager.push(packet)
+    smaller = [  # the same feed, timestamps running on, from an encoder at another picture size
+        replace(p, pts=p.pts + round(2 / p.time_base), arrival=p.arrival + 2)
+        for p in _relayed_media(2, audio=False, size=(240, 160))
+    ]
+    with pytest.raises(StreamRestartError, match="another SPS"):
+        packager.push(smaller[0])
+    fresh = out.packager(1.0, with_audio=False)
+    for packet in smaller:
+        fresh.push(packet)
+    fresh.close()
+    assert out.inits[-1][1].resolution == (240, 160)
