@@ -234,9 +234,12 @@ def resign_with_new_key(a: Archived) -> Objects:
                 if isinstance(event, CheckpointEvent):
                     journal.checkpoint()
                     continue
-                if isinstance(event, StartEvent):
-                    event = replace(event, public_key=forger.public_key_b64, case="(2026)京0105民初999号")
-                journal.append(event, at=datetime.fromisoformat(at))
+                forged = (
+                    replace(event, public_key=forger.public_key_b64, case="(2026)京0105民初999号")
+                    if isinstance(event, StartEvent)
+                    else event
+                )
+                journal.append(forged, at=datetime.fromisoformat(at))
         for chunk in list_chunks(Path(scratch)):
             objects[f"{PREFIX}/journal/{chunk.name}"] = chunk.read_bytes()
     return objects
