@@ -97,10 +97,19 @@ class Recorder:
     """Start with start(), stop with stop(); pause()/resume() journal a recess with its reason.
 
     ``clock`` is handed to the streams and the upload queue (wall time for what is recorded,
-    monotonic time for back-offs and checkpoints)."""
+    monotonic time for back-offs and checkpoints). ``on_checkpoint`` is called after each periodic
+    checkpoint (from the checkpoint thread; it must not block)."""
 
-    def __init__(self, plan: RecordingPlan, store: ObjectStore | None, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        plan: RecordingPlan,
+        store: ObjectStore | None,
+        *,
+        clock: Clock | None = None,
+        on_checkpoint: Callable[[], None] | None = None,
+    ) -> None:
         self._clock: Clock = clock or SystemClock()
+        self._on_checkpoint = on_checkpoint
         self._plan = plan
         self._store = store
         self._names = stream_names(plan.sources)
@@ -317,7 +326,8 @@ class Recorder:
     def _checkpoints(self) -> None:
         log = self._require_log()
         while not self._clock.wait(self._checkpoint_stop, self._plan.checkpoint_seconds):
-            log.journal.checkpoint()
+            if log.journal.checkpoint() is not None and self._on_checkpoint is not None:
+                self._on_checkpoint()  # e.g. report the new head to the portal (it returns at once)
 
 
 def _reopener(spec: SourceSpec, first: Source) -> Callable[[], Source]:

@@ -41,6 +41,7 @@ from portal.web.routers import (
     playback,
     recordings,
     reviews,
+    trust,
 )
 from portal.web.security_headers import SecurityHeadersMiddleware, content_security_policy, origin_of
 from portal.web.templates import make_environment
@@ -150,6 +151,7 @@ def create_app(
         hearing_changes,
         recordings,
         compliance,
+        trust,
         assets,
     ):
         app.include_router(module.router)
