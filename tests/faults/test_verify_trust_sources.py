@@ -5,6 +5,7 @@ when it has none."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import subprocess
 import sys
 import uuid
@@ -21,6 +22,8 @@ from archive.preservation.backup import Backup
 from archive.store.embedded import EmbeddedStore
 from archive.store.object_store import ObjectStore
 from archive.store.sites import Site
+from portal.db import make_engine, make_sessionmaker, transaction
+from portal.devices.registry import record_head
 from tests.capture.conftest import store_env
 from tests.conftest import empty_and_delete_bucket
 from tests.faults.tamper_kit import (
@@ -133,3 +136,54 @@ def test_offline_key_list_and_anchors_files(
     forged_list.write_bytes(sign_key_list(listed, new_key(), issued_at=ISSUED))  # not the portal's key
     forged = _verify(_env(primary), "--key-list", str(forged_list), "--portal-public-key", portal_key)
     assert forged.returncode == 2 and "not by the portal key" in forged.stderr, forged.stderr
+
+
+def _portal_cli(data: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COURTREC_")}
+    return subprocess.run(
+        [sys.executable, "-m", "portal", *arguments, "--data", str(data)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_portal_approves_and_exports_what_offline_verification_trusts(
+    archived: Archived, two_sites: tuple[Site, Site], tmp_path: Path
+) -> None:
+    """The whole offline flow: the agent's heads reach the portal, an administrator approves the key
+    (`python -m portal devices approve-key`), the exports verify the recording, and the same exports
+    refuse the recording once its last session is cut off."""
+    data = tmp_path / "portal"
+    assert _portal_cli(data, "migrate").returncode == 0
+    engine = make_engine(f"sqlite:///{data / 'portal.sqlite3'}")
+    with transaction(make_sessionmaker(engine)) as db:
+        for head in archived.heads:  # what the agent reported after each checkpoint
+            record_head(db, head, DEVICE_ID, now=ISSUED)
+    engine.dispose()
+    listed = _portal_cli(data, "devices", "list")
+    assert f"{DEVICE_ID}\tseen\t{archived.device_key.public_key_b64}" in listed.stdout, listed.stderr
+    unknown = _portal_cli(data, "devices", "approve-key", "bm90LWEta2V5", "--actor", "admin")
+    assert unknown.returncode == 1 and "no agent has reported" in unknown.stderr
+    approved = _portal_cli(
+        data, "devices", "approve-key", archived.device_key.public_key_b64, "--actor", "admin"
+    )
+    assert approved.returncode == 0, approved.stderr
+    keys, anchors = tmp_path / "keys.json", tmp_path / "anchors.json"
+    exported = _portal_cli(data, "devices", "export-keys", "--out", str(keys))
+    assert exported.returncode == 0, exported.stderr
+    portal_key = exported.stdout.split("--portal-public-key ")[1].split()[0]
+    assert _portal_cli(data, "devices", "export-anchors", "--out", str(anchors)).returncode == 0
+    offline = ["--key-list", str(keys), "--portal-public-key", portal_key, "--anchors", str(anchors)]
+
+    primary, _backup = two_sites
+    upload(primary.store, archived.objects)
+    intact = _verify(_env(primary), *offline)
+    assert intact.returncode == 0, intact.stdout + intact.stderr
+    assert "warning" not in intact.stdout and f"anchored at anchors file {anchors}" in intact.stdout
+    for key in set(archived.objects) - set(roll_back_session(archived)):
+        primary.store.delete(key)
+    caught = _verify(_env(primary), *offline)
+    assert caught.returncode == 1 and "the journal was cut back" in caught.stdout, caught.stdout
