@@ -44,6 +44,7 @@ from archive.spool import (
     recording_prefix,
 )
 from archive.store import ObjectStore
+from capture.clock_watch import ClockWatch
 from capture.errors import RecorderError
 from capture.recording_log import RecordingLog
 from capture.recovery import RecordingHistory, recover_streams, requeue_journaled
@@ -121,6 +122,7 @@ class Recorder:
         self._checkpoint_stop = threading.Event()
         self._checkpoint_thread: threading.Thread | None = None
         self._key_b64 = ""
+        self._clock_watch: ClockWatch | None = None
         self._final_counts: dict[UploadState, int] = {}
 
     @property
@@ -172,6 +174,8 @@ class Recorder:
                 ),
             )
         )
+        self._clock_watch = ClockWatch(log.journal, self._clock)
+        self._clock_watch.start()
         self._start_pipelines(sources, log, next_seq)
         self._start_uploader()
         self._checkpoint_thread = threading.Thread(target=self._checkpoints, name="checkpoints", daemon=True)
@@ -194,6 +198,8 @@ class Recorder:
         for pipeline in self._pipelines:
             pipeline.stop()
         failures = [f"{p.name}: {p.failure}" for p in self._pipelines if p.failure is not None]
+        if self._clock_watch is not None:
+            self._clock_watch.stop()
         log.journal.append(StopEvent(reason=reason, failures=tuple(failures)))
         self._checkpoint_stop.set()
         if self._checkpoint_thread is not None:
