@@ -100,8 +100,8 @@ def gather_trust(request: VerifyRequest, settings: ArchiveSettings) -> TrustAnch
 
 def _portal(request: VerifyRequest, settings: ArchiveSettings) -> PortalTrust | None:
     url = request.portal_url or settings.portal_url
-    if not url:
-        return None
+    if not url or (request.portal_url is None and settings.portal_verify_token is None):
+        return None  # COURTREC_PORTAL_URL alone (an agent's setting) does not ask the portal
     if settings.portal_verify_token is None:
         raise ArchiveError(f"--portal {url}: set COURTREC_PORTAL_VERIFY_TOKEN to ask the portal")
     return PortalTrust(url, settings.portal_verify_token.get_secret_value())

@@ -6,6 +6,8 @@ Runs on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import base64
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,9 @@ from portal.db import transaction
 from portal.devices.exports import portal_signing_key
 from portal.devices.registry import approve_key, note_key
 from portal.models import CheckpointAnchor, DeviceKey, KeyStatus, Recording
+from tests.capture.conftest import store_env
 from tests.portal.conftest import AGENT_TOKEN, Portal, Template, open_portal
+from tests.portal.served import ServedApp
 from tests.portal.world import REC_A
 
 VERIFY_TOKEN = "test-verify-token-0123456789abcdefghijkl"
@@ -133,3 +137,31 @@ def test_the_trust_api_needs_its_token_and_serves_signed_keys_and_heads(
         anchors = portal.client().get(anchors_url, headers=verifier)
         assert anchors.status_code == 200, anchors.text
         assert decode_heads(anchors.content, where="api") == [head]
+
+
+def test_archive_verify_asks_the_portal(
+    template: Template, recording_store: ObjectStore, session_now: datetime, tmp_path: Path
+) -> None:
+    with (
+        open_portal(
+            template, recording_store, session_now, tmp_path, portal_verify_token=SecretStr(VERIFY_TOKEN)
+        ) as portal,
+        ServedApp(portal.app) as served,
+    ):
+        head, device_id = _journal_head(portal.store)
+        portal.client().post("/api/agent/recordings", json=_report(head, device_id), headers=AGENT)
+        env = store_env(recording_store.config) | {"COURTREC_PORTAL_VERIFY_TOKEN": VERIFY_TOKEN}
+        command = [sys.executable, "-m", "archive", "verify", REC_A, "--portal", served.url]
+        unapproved = subprocess.run(
+            command, env=env, capture_output=True, text=True, timeout=120, check=False
+        )
+        assert unapproved.returncode == 1, unapproved.stdout + unapproved.stderr
+        assert "is not an approved device key" in unapproved.stdout
+        with transaction(portal.db_factory) as db:
+            approve_key(db, head.public_key, actor="admin-a", now=portal.clock.now())
+        approved = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
+        assert approved.returncode == 0, approved.stdout + approved.stderr
+        assert f"anchored at portal {served.url}" in approved.stdout and "warning" not in approved.stdout
+        wrong = env | {"COURTREC_PORTAL_VERIFY_TOKEN": AGENT_TOKEN}
+        refused = subprocess.run(command, env=wrong, capture_output=True, text=True, timeout=120, check=False)
+        assert refused.returncode == 2 and "COURTREC_PORTAL_VERIFY_TOKEN" in refused.stderr
