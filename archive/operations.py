@@ -18,6 +18,7 @@ from archive.alarms import Alarm, AlarmCollector, AlarmCondition, AlarmSeverity,
 from archive.errors import ArchiveError, StoreUnavailableError
 from archive.preservation.compliance_log import ComplianceLog, ComplianceRecord
 from archive.preservation.compliance_records import ComplianceAlarm
+from archive.preservation.replication import mirror_compliance_records
 from archive.retention.keeper import RetentionKeeper
 from archive.retention.policy import RetentionBook, add_years, parse_policies
 from archive.settings import ArchiveSettings
@@ -110,7 +111,7 @@ class Operations:
     def record_alarm(self, alarm: Alarm) -> None:
         """Alarm sink: append the alarm to the compliance log at once (best effort: the log may be down)."""
         try:
-            self.log().append(
+            record = self.log().append(
                 ComplianceAlarm(
                     severity=str(alarm.severity),
                     condition=str(alarm.condition),
@@ -121,6 +122,9 @@ class Operations:
             )
         except ArchiveError as exc:
             logger.error("alarm not recorded in the compliance log (%s): %s", exc, alarm.line())
+            return
+        if self.backup is not None:  # at once, so the next audit does not find it missing there
+            mirror_compliance_records(self.primary, [self.backup], [record])
 
     def _lock_log_record(self, key: str) -> None:
         report = self.worm.get(self.primary.name)

@@ -49,6 +49,10 @@ class ArchiveSettings(BaseSettings):
 
     # {case type: years, or null for permanent}, e.g. '{"long-term": 30, "permanent": null}'
     retention_policies: dict[str, int | None] = Field(default_factory=lambda: dict(DEFAULT_POLICIES))
+    # what `archive verify` trusts from outside a recording (see archive.verify_command)
+    portal_url: str | None = None
+    portal_verify_token: SecretStr | None = None
+    portal_public_key: str | None = None
     storage_quota_bytes: int | None = Field(default=None, gt=0)  # primary bucket; alarm at 90 %
     backup_storage_quota_bytes: int | None = Field(default=None, gt=0)
     store_start_seconds: float = Field(

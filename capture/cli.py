@@ -130,10 +130,15 @@ def _record(args: argparse.Namespace, settings: CaptureSettings) -> int:
         ),
     )
     store = _open_store()
-    recorder = Recorder(plan, store)
+    reporter = _portal_reporter(args.portal, settings)
+
+    def report_checkpoint() -> None:
+        if reporter is not None:
+            reporter.report(recorder.summary())
+
+    recorder = Recorder(plan, store, on_checkpoint=report_checkpoint)
     stop = StopRequest()
     stop.install(on_signal=lambda signum: logger.info("signal %d: stopping", signum))
-    reporter = _portal_reporter(args.portal, settings)
     recorder.start()
     print(f"recording {recording_id} started; spool {args.spool}", flush=True)
     if reporter is not None:

@@ -53,6 +53,7 @@ from archive.spool import (
     recording_prefix,
 )
 from archive.store import ObjectStore
+from capture.clock_watch import ClockWatch
 from capture.errors import RecorderError
 from capture.recording_log import RecordingLog
 from capture.recovery import RecordingHistory, recover_streams, requeue_journaled
@@ -106,10 +107,19 @@ class Recorder:
     """Start with start(), stop with stop(); pause()/resume() journal a recess with its reason.
 
     ``clock`` is handed to the streams and the upload queue (wall time for what is recorded,
-    monotonic time for back-offs and checkpoints)."""
+    monotonic time for back-offs and checkpoints). ``on_checkpoint`` is called after each periodic
+    checkpoint (from the checkpoint thread; it must not block)."""
 
-    def __init__(self, plan: RecordingPlan, store: ObjectStore | None, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        plan: RecordingPlan,
+        store: ObjectStore | None,
+        *,
+        clock: Clock | None = None,
+        on_checkpoint: Callable[[], None] | None = None,
+    ) -> None:
         self._clock: Clock = clock or SystemClock()
+        self._on_checkpoint = on_checkpoint
         self._plan = plan
         self._store = store
         self._names = stream_names(plan.sources)
@@ -121,6 +131,7 @@ class Recorder:
         self._checkpoint_stop = threading.Event()
         self._checkpoint_thread: threading.Thread | None = None
         self._key_b64 = ""
+        self._clock_watch: ClockWatch | None = None
         self._final_counts: dict[UploadState, int] = {}
 
     @property
@@ -172,6 +183,8 @@ class Recorder:
                 ),
             )
         )
+        self._clock_watch = ClockWatch(log.journal, self._clock)
+        self._clock_watch.start()
         self._start_pipelines(sources, log, next_seq)
         self._start_uploader()
         self._checkpoint_thread = threading.Thread(target=self._checkpoints, name="checkpoints", daemon=True)
@@ -194,6 +207,8 @@ class Recorder:
         for pipeline in self._pipelines:
             pipeline.stop()
         failures = [f"{p.name}: {p.failure}" for p in self._pipelines if p.failure is not None]
+        if self._clock_watch is not None:
+            self._clock_watch.stop()
         log.journal.append(StopEvent(reason=reason, failures=tuple(failures)))
         self._checkpoint_stop.set()
         if self._checkpoint_thread is not None:
@@ -329,7 +344,8 @@ class Recorder:
     def _checkpoints(self) -> None:
         log = self._require_log()
         while not self._clock.wait(self._checkpoint_stop, self._plan.checkpoint_seconds):
-            log.journal.checkpoint()
+            if log.journal.checkpoint() is not None and self._on_checkpoint is not None:
+                self._on_checkpoint()  # e.g. report the new head to the portal (it returns at once)
 
 
 def _reopener(spec: SourceSpec, first: Source) -> Callable[[], Source]:

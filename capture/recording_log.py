@@ -21,6 +21,7 @@ from archive.formats import (
 )
 from archive.journal import (
     AlarmEvent,
+    ClockStepEvent,
     GapEvent,
     InitEvent,
     JournalWriter,
@@ -181,6 +182,24 @@ class RecordingLog:
         self._stream(stream).origin_utc = origin_utc
 
     def gap(self, stream: str, start: datetime, end: datetime, reason: str) -> None:
+        """Journal that nothing was recorded on ``stream`` from ``start`` to ``end`` (wall times).
+
+        Never a negative gap: when ``end`` is before ``start`` the wall clock went back between the
+        two readings (e.g. across a restart), which is journaled as a clock step; the gap is then
+        journaled as starting and ending at ``start`` with its length unknown."""
+        if end < start:
+            back = (start - end).total_seconds()
+            self._journal.append(
+                ClockStepEvent(
+                    step_seconds=-round(back, 6),
+                    expected=start.isoformat(),
+                    observed=end.isoformat(),
+                    reason=f"wall clock went back at least {back:.3f} s: a gap of {stream} would end"
+                    " before it starts",
+                ),
+                at=end,
+            )
+            end, reason = start, f"{reason} (length unknown: the wall clock went back)"
         logger.warning("stream %s: gap %s .. %s (%s)", stream, start, end, reason)
         self._stream(stream).covered_until(end)
         self._journal.append(

@@ -231,6 +231,7 @@ class _MediaWorker:
         self._origin_utc = self._p._clock.now()
         self._origin_mono = self._p._clock.monotonic()
         self._last_frame_utc = self._origin_utc
+        self._last_frame_mono = self._origin_mono
         self._end_seconds = 0.0
         self._overload = OverloadWatch(
             JournaledOverload(
@@ -294,6 +295,7 @@ class _MediaWorker:
                 self._health_events(self._health.observe_audio(item, self._p._clock.monotonic()))
                 self._audio(item)
             self._last_frame_utc = self._p._clock.now()
+            self._last_frame_mono = self._p._clock.monotonic()
         self._flush()
 
     def _observe_video(self, frame: av.VideoFrame) -> None:
@@ -396,4 +398,6 @@ class _MediaWorker:
             at = now_utc - timedelta(seconds=max(0.0, now_mono - event.at))
             self._p._events.health_changed(self._p.name, event.condition, event.active, at)
             if event.condition == HealthCondition.NO_FRAMES and not event.active:
-                self._p._events.gap(self._p.name, self._last_frame_utc, at, "source gave no frames")
+                # the gap's length is monotonic time: a wall-clock step inside it changes nothing
+                since = now_utc - timedelta(seconds=max(0.0, now_mono - self._last_frame_mono))
+                self._p._events.gap(self._p.name, since, at, "source gave no frames")

@@ -1,4 +1,5 @@
-"""``python -m portal``: serve, migrate, create-user, create-court, reconcile, audit verify/head, seed-demo.
+"""``python -m portal``: serve, migrate, create-user, create-court, reconcile, audit verify/head, devices
+(list, approve-key, export-keys, export-anchors), seed-demo.
 
 Exit codes: 0 success, 1 a failure explained on stderr in one line, 2 bad usage (argparse) or a
 refused COURTREC_ setting (one line naming it and what it accepts, before anything starts).
@@ -29,6 +30,7 @@ from portal.audit.trail import verify_chain
 from portal.clock import SystemClock
 from portal.db import make_engine, make_sessionmaker, transaction
 from portal.demo import seed_demo
+from portal.devices.cli import add_devices_command, run_devices_command
 from portal.errors import ConfigurationError, PortalError
 from portal.identity.accounts import create_user, get_or_create_court, get_or_create_courtroom
 from portal.migrate import current_revision, head_revision, upgrade
@@ -86,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     audit_commands.add_parser(
         "head", help="print the chain's head (SEQ:HASH) to keep elsewhere", parents=[common]
     )
+    add_devices_command(commands, common)
     demo = commands.add_parser(
         "seed-demo", help="create demo data and print demo credentials (JSON)", parents=[common]
     )
@@ -291,6 +294,7 @@ _COMMANDS = {
     "reconcile": _reconcile,
     "audit": _audit,
     "seed-demo": _seed_demo,
+    "devices": run_devices_command,
 }
 
 

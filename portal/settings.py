@@ -51,6 +51,16 @@ class PortalSettings(BaseSettings):
     database_url: str | None = None
     portal_secret_key: SecretStr | None = None
     portal_agent_token: SecretStr | None = None
+    portal_verify_token: SecretStr | None = Field(
+        default=None,
+        description="bearer token for /api/trust/ (the signed device key list and anchored checkpoint "
+        "heads `archive verify --portal` reads); unset: that API refuses everyone",
+    )
+    portal_signing_key_path: Path | None = Field(
+        default=None,
+        description="the portal's Ed25519 key that signs exported key lists (default: "
+        "DATA_DIR/portal-signing-key.pem, generated on first use, mode 0600)",
+    )
     portal_cookie_secure: bool = True
     portal_openapi: bool | None = Field(
         default=None,
@@ -156,10 +166,24 @@ class PortalSettings(BaseSettings):
             return None
         return self._checked_secret("COURTREC_PORTAL_AGENT_TOKEN", value)
 
+    def verify_token(self) -> str | None:
+        """The bearer token of the trust API (``/api/trust/``); None refuses every caller.
+
+        ConfigurationError for a weak token outside development."""
+        value = self.portal_verify_token.get_secret_value() if self.portal_verify_token else None
+        if value is None:
+            return None
+        return self._checked_secret("COURTREC_PORTAL_VERIFY_TOKEN", value)
+
+    def signing_key_path(self) -> Path:
+        """Where the portal's key-list signing key is kept."""
+        return self.portal_signing_key_path or self.data_dir / "portal-signing-key.pem"
+
     def check(self) -> None:
         """Validate the whole configuration up front (the app factory calls this)."""
         self.secret_key()
         self.agent_token()
+        self.verify_token()
         if self.environment != Environment.DEVELOPMENT and not self.portal_cookie_secure:
             raise ConfigurationError(
                 "COURTREC_PORTAL_COOKIE_SECURE=false is accepted only with COURTREC_ENVIRONMENT=development"

@@ -7,6 +7,7 @@ from archive.journal.device_key import DeviceKey, load_or_create_device_key, ver
 from archive.journal.events import (
     AlarmEvent,
     CheckpointEvent,
+    ClockStepEvent,
     GapEvent,
     InitEvent,
     JournalEvent,
@@ -33,6 +34,7 @@ __all__ = [
     "ChainReport",
     "ChainState",
     "CheckpointEvent",
+    "ClockStepEvent",
     "DeviceKey",
     "EventType",
     "GapEvent",

@@ -24,6 +24,7 @@ from archive.journal.format import FORMAT_VERSION, EventType, JournalLine, Segme
 from archive.journal.incident_events import (
     RECORDING_FAILED,
     AlarmEvent,
+    ClockStepEvent,
     GapEvent,
     RecordingFailedEvent,
     RepairEvent,
@@ -34,6 +35,7 @@ __all__ = [
     "RECORDING_FAILED",
     "AlarmEvent",
     "CheckpointEvent",
+    "ClockStepEvent",
     "GapEvent",
     "InitEvent",
     "JournalEvent",
@@ -312,6 +314,7 @@ JournalEvent: TypeAlias = (
     | InitEvent
     | SegmentEvent
     | GapEvent
+    | ClockStepEvent
     | AlarmEvent
     | RecordingFailedEvent
     | CheckpointEvent
@@ -336,6 +339,7 @@ _PARSERS: dict[str, Callable[[FieldReader], JournalEvent]] = {
     EventType.INIT: InitEvent.from_fields,
     EventType.SEGMENT: SegmentEvent.from_fields,
     EventType.GAP: GapEvent.from_fields,
+    EventType.CLOCK_STEP: ClockStepEvent.from_fields,
     EventType.ALARM: _parse_alarm,
     EventType.CHECKPOINT: CheckpointEvent.from_fields,
     EventType.REPAIR: RepairEvent.from_fields,

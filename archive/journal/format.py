@@ -33,6 +33,7 @@ class EventType(StrEnum):
     INIT = "init"
     SEGMENT = "segment"
     GAP = "gap"
+    CLOCK_STEP = "clock_step"
     ALARM = "alarm"
     CHECKPOINT = "checkpoint"
     REPAIR = "repair"

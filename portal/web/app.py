@@ -43,6 +43,7 @@ from portal.web.routers import (
     recordings,
     reviews,
     staff_recordings,
+    trust,
 )
 from portal.web.security_headers import SecurityHeadersMiddleware, content_security_policy, origin_of
 from portal.web.templates import make_environment
@@ -173,6 +174,7 @@ def _include_routers(app: FastAPI, settings: PortalSettings) -> None:
         recordings,
         compliance,
         staff_recordings,
+        trust,
         assets,
     ):
         app.include_router(module.router)
