@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from archive import ArchiveError, StopRequest, StoreAuthError, StoreUnavailableError
+from archive.formats.settings_errors import RefusedSettingError, load_settings
 from archive.settings import ArchiveSettings
 from archive.spool import UploadState
 from archive.store import ObjectStore
@@ -20,7 +21,7 @@ from capture.errors import CaptureError
 from capture.live import LiveTarget, parse_gps, start_live, stop_live
 from capture.portal_report import PortalReporter
 from capture.recorder import Recorder, RecordingPlan
-from capture.settings import CaptureSettings
+from capture.settings import CaptureSettings, check_agent_settings
 from capture.stream_pipeline import StreamSettings
 from devices import DevicesError, list_devices, parse_source_spec
 from streaming import IcePolicy, LivePublisher, StreamingSettings
@@ -92,12 +93,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; returns the process exit code."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        settings = CaptureSettings()
+        settings = load_settings(CaptureSettings)
         args = build_parser(settings).parse_args(argv)
         if args.command == "devices":
             return _list_devices()
+        check_agent_settings(live=bool(args.live))
         return _record(args, settings)
-    except (CaptureError, DevicesError, ArchiveError) as exc:
+    except (CaptureError, DevicesError, ArchiveError, RefusedSettingError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
@@ -137,10 +139,15 @@ def _record(args: argparse.Namespace, settings: CaptureSettings) -> int:
         ),
     )
     store = _open_store()
-    recorder = Recorder(plan, store)
+    reporter = _portal_reporter(args.portal, settings)
+
+    def report_checkpoint() -> None:
+        if reporter is not None:
+            reporter.report(recorder.summary(), alarms=active_alarm_lines(recorder))
+
+    recorder = Recorder(plan, store, on_checkpoint=report_checkpoint)
     stop = StopRequest()
     stop.install(on_signal=lambda signum: logger.info("signal %d: stopping", signum))
-    reporter = _portal_reporter(args.portal, settings)
     if reporter is not None:
         report_space_alarms(recorder, reporter)
     recorder.start()

@@ -113,5 +113,8 @@ class MeteredEvents:
     def gap(self, stream: str, start: datetime, end: datetime, reason: str) -> None:
         self._log.gap(stream, start, end, reason)
 
+    def origin(self, stream: str, origin_utc: datetime) -> None:
+        self._log.origin(stream, origin_utc)
+
     def stream_failed(self, stream: str, message: str, at: datetime) -> int:
         return self._log.stream_failed(stream, message, at)

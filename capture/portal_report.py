@@ -1,6 +1,8 @@
-"""Telling the portal about a recording: a report when it starts and when it stops, and whenever an
-alarm that needs no disk to be told (the spool filling up) is raised or cleared: then the report
-carries ``alarms``, one line each, the active ones (an empty list once they cleared).
+"""Telling the portal about a recording: a report when it starts, after each checkpoint, and when it
+stops; each carries the device id and the journal's latest signed checkpoint head, which the portal
+keeps as the recording's anchor (``archive verify`` then refuses a journal cut back behind it). A
+report is also sent whenever an alarm that needs no disk to be told (the spool filling up) is raised
+or cleared: reports then carry ``alarms``, the active ones one line each (an empty list once cleared).
 
 Best effort and never in the recording's way: reports go from a background thread, a newer report
 replaces one still waiting, a portal that is down is retried with capped backoff for a while, and a
@@ -151,6 +153,10 @@ class _Report:
 def _body(summary: RecordingSummary) -> dict[str, object]:
     body = asdict(summary)
     body.pop("prefix", None)
+    if summary.checkpoint is None or not summary.device_id:
+        body.pop("checkpoint", None)  # the head is anchored only with the device that signed it
+    else:
+        body["checkpoint"].pop("recording_id", None)
     body["streams"] = list(summary.streams)
     for key in ("started_at", "ended_at"):
         value = body[key]

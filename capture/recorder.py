@@ -18,7 +18,16 @@ from pathlib import Path
 
 from archive import ArchiveError
 from archive.export import RecordingSummary, summarize_journal
-from archive.formats import check_identifier, check_stream_name, sha256_bytes, sha256_file, write_file_durably
+from archive.formats import (
+    check_identifier,
+    check_stream_name,
+    crash_point,
+    durable_temporary,
+    finish_interrupted_link,
+    sha256_bytes,
+    sha256_file,
+    write_file_durably,
+)
 from archive.journal import (
     AlarmEvent,
     AudioDeclaration,
@@ -45,6 +54,7 @@ from archive.spool import (
 )
 from archive.spool.uploader import DEFAULT_MISMATCH_WINDOW_SECONDS
 from archive.store import ObjectStore
+from capture.clock_watch import ClockWatch
 from capture.disk_full import DiskFullRecovery, MeteredEvents
 from capture.errors import RecorderError
 from capture.recording_log import RecordingLog
@@ -104,10 +114,19 @@ class Recorder:
     """Start with start(), stop with stop(); pause()/resume() journal a recess with its reason.
 
     ``clock`` is handed to the streams and the upload queue (wall time for what is recorded,
-    monotonic time for back-offs and checkpoints)."""
+    monotonic time for back-offs and checkpoints). ``on_checkpoint`` is called after each periodic
+    checkpoint (from the checkpoint thread; it must not block)."""
 
-    def __init__(self, plan: RecordingPlan, store: ObjectStore | None, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        plan: RecordingPlan,
+        store: ObjectStore | None,
+        *,
+        clock: Clock | None = None,
+        on_checkpoint: Callable[[], None] | None = None,
+    ) -> None:
         self._clock: Clock = clock or SystemClock()
+        self._on_checkpoint = on_checkpoint
         self._plan = plan
         self._store = store
         self._names = stream_names(plan.sources)
@@ -119,6 +138,7 @@ class Recorder:
         self._checkpoint_stop = threading.Event()
         self._checkpoint_thread: threading.Thread | None = None
         self._key_b64 = ""
+        self._clock_watch: ClockWatch | None = None
         self._final_counts: dict[UploadState, int] = {}
         self.space = SpoolSpace(plan.spool, alarm_hours=plan.disk_alarm_hours, clock=self._clock)
         """The spool's free space and its alarms (add sinks that need no disk: console, portal, live)."""
@@ -172,6 +192,8 @@ class Recorder:
                 ),
             )
         )
+        self._clock_watch = ClockWatch(log.journal, self._clock)
+        self._clock_watch.start()
         self.space.add_sink(lambda alarm: journal_space_alarm(log, alarm))
         self._start_pipelines(sources, log, next_seq)
         self.space.start()
@@ -196,6 +218,8 @@ class Recorder:
         for pipeline in self._pipelines:
             pipeline.stop()
         failures = [f"{p.name}: {p.failure}" for p in self._pipelines if p.failure is not None]
+        if self._clock_watch is not None:
+            self._clock_watch.stop()
         self._checkpoint_stop.set()
         if self._checkpoint_thread is not None:
             self._checkpoint_thread.join()
@@ -243,6 +267,8 @@ class Recorder:
             probe.unlink()
         except OSError as exc:
             raise RecorderError(f"spool {self._plan.spool} is not writable: {exc.strerror or exc}") from exc
+        for written in (self._spool.descriptor_path, self._spool.locator_path):
+            finish_interrupted_link(durable_temporary(written), written)  # a crash cut its write short
         if not self._spool.descriptor_path.exists():
             started = self._clock.now()
             prefix = recording_prefix(self._plan.court, started, self._plan.recording_id)
@@ -299,6 +325,7 @@ class Recorder:
 
     def _journal_chunk_closed(self, path: Path) -> None:
         """A checkpoint closed a journal chunk: it never changes again, so queue it for upload."""
+        crash_point("checkpoint.written", path.name)  # a crash here: requeue_journaled queues it
         self._require_log().enqueue(path, sha256_file(path), path.stat().st_size, delete_after_upload=False)
 
     def _start_pipelines(self, sources: list[Source], log: RecordingLog, next_seq: dict[str, int]) -> None:
@@ -348,11 +375,14 @@ class Recorder:
         log = self._require_log()
         while not self._clock.wait(self._checkpoint_stop, self._plan.checkpoint_seconds):
             try:
-                log.journal.checkpoint()
+                closed = log.journal.checkpoint()
             except Exception as exc:  # a full disk skips this checkpoint; the next one covers it
                 if not is_disk_full(exc):
                     raise
                 self.space.full("journal checkpoint", exc)
+                continue
+            if closed is not None and self._on_checkpoint is not None:
+                self._on_checkpoint()  # e.g. report the new head to the portal (it returns at once)
 
 
 def _reopener(spec: SourceSpec, first: Source) -> Callable[[], Source]:

@@ -24,6 +24,7 @@ from archive.journal.format import FORMAT_VERSION, EventType, JournalLine, Segme
 from archive.journal.incident_events import (
     RECORDING_FAILED,
     AlarmEvent,
+    ClockStepEvent,
     GapEvent,
     RecordingFailedEvent,
     RepairEvent,
@@ -34,10 +35,12 @@ __all__ = [
     "RECORDING_FAILED",
     "AlarmEvent",
     "CheckpointEvent",
+    "ClockStepEvent",
     "GapEvent",
     "InitEvent",
     "JournalEvent",
     "LeafEvent",
+    "OriginEvent",
     "PauseEvent",
     "RecordingFailedEvent",
     "RepairEvent",
@@ -175,6 +178,24 @@ class InitEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class OriginEvent:
+    """A run of ``stream`` took its first picture or sound: media time 0 of the segments it writes
+    is ``t_origin_utc`` (ISO 8601 UTC). Journaled before any of that run's media is written, so a
+    segment salvaged after a crash is timed from its own run, not from the run before."""
+
+    TYPE: ClassVar[EventType] = EventType.ORIGIN
+    stream: str
+    t_origin_utc: str
+
+    @classmethod
+    def from_fields(cls, fields: FieldReader) -> Self:
+        return cls(stream=fields.string("stream"), t_origin_utc=fields.string("t_origin_utc"))
+
+    def to_fields(self) -> JsonObject:
+        return {"stream": self.stream, "t_origin_utc": self.t_origin_utc}
+
+
+@dataclass(frozen=True, slots=True)
 class SegmentEvent:
     """A media segment is sealed. A Merkle leaf.
 
@@ -293,10 +314,12 @@ JournalEvent: TypeAlias = (
     | InitEvent
     | SegmentEvent
     | GapEvent
+    | ClockStepEvent
     | AlarmEvent
     | RecordingFailedEvent
     | CheckpointEvent
     | RepairEvent
+    | OriginEvent
 )
 LeafEvent: TypeAlias = InitEvent | SegmentEvent
 """The events that seal an object: the leaves of the checkpoints' Merkle tree, in journal order."""
@@ -316,9 +339,11 @@ _PARSERS: dict[str, Callable[[FieldReader], JournalEvent]] = {
     EventType.INIT: InitEvent.from_fields,
     EventType.SEGMENT: SegmentEvent.from_fields,
     EventType.GAP: GapEvent.from_fields,
+    EventType.CLOCK_STEP: ClockStepEvent.from_fields,
     EventType.ALARM: _parse_alarm,
     EventType.CHECKPOINT: CheckpointEvent.from_fields,
     EventType.REPAIR: RepairEvent.from_fields,
+    EventType.ORIGIN: OriginEvent.from_fields,
 }
 
 

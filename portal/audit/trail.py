@@ -60,6 +60,7 @@ class AuditAction(StrEnum):
     BROADCAST_CLOSED = "broadcast_closed"
     BROADCAST_CUT = "broadcast_cut"
     BROADCAST_RESUMED = "broadcast_resumed"
+    DEVICE_KEY_APPROVED = "device_key_approved"
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from portal.models.audit import AuditRecord
 from portal.models.cases import Case, CaseEvent, Hearing, HearingStatus, Notice, Party, ProcedureKind
+from portal.models.devices import CheckpointAnchor, DeviceKey, KeyStatus
 from portal.models.org import STAFF_ROLES, Court, Courtroom, OperatorCourt, Role, User
 from portal.models.recordings import LinkAlarm, Recording, Verification
 from portal.models.review import Grant, ReviewRequest, ReviewStatus
@@ -12,11 +13,14 @@ __all__ = [
     "AuditRecord",
     "Case",
     "CaseEvent",
+    "CheckpointAnchor",
     "Court",
     "Courtroom",
+    "DeviceKey",
     "Grant",
     "Hearing",
     "HearingStatus",
+    "KeyStatus",
     "LinkAlarm",
     "LoginThrottle",
     "Notice",

@@ -29,6 +29,7 @@ from portal.web.live_wall import LIVE_PREFIX, WALL_PATH, gated_live_app
 from portal.web.openapi_errors import document_errors
 from portal.web.public_cache import PublicCache
 from portal.web.routers import (
+    api_docs,
     assets,
     auth,
     broadcasts,
@@ -41,6 +42,8 @@ from portal.web.routers import (
     playback,
     recordings,
     reviews,
+    staff_recordings,
+    trust,
 )
 from portal.web.security_headers import SecurityHeadersMiddleware, content_security_policy, origin_of
 from portal.web.templates import make_environment
@@ -129,7 +132,7 @@ def create_app(
         version="1.0",
         lifespan=lifespan,
         openapi_url="/openapi.json" if settings.serves_openapi else None,
-        docs_url="/docs" if settings.serves_openapi else None,
+        docs_url=None,  # our own /docs (api_docs): Swagger UI from npm, under the CSP
         redoc_url=None,
     )
     app.state.portal = context
@@ -139,21 +142,7 @@ def create_app(
     app.state.templates.globals["live_wall_url"] = WALL_PATH if live_service is not None else None
     install_error_handlers(app)
     document_errors(app)
-    for module in (
-        notices,
-        auth,
-        party,
-        reviews,
-        playback,
-        cases,
-        hearings,
-        hearing_changes,
-        recordings,
-        compliance,
-        assets,
-    ):
-        app.include_router(module.router)
-    app.include_router(broadcasts.router)
+    _include_routers(app, settings)
     if live_service is not None:
         app.mount(LIVE_PREFIX, gated_live_app(context, live_service))
     media_origins = [origin_of(store.config.endpoint)] if store is not None else []
@@ -169,3 +158,26 @@ def create_app(
         hsts=settings.portal_cookie_secure,
     )
     return app
+
+
+def _include_routers(app: FastAPI, settings: PortalSettings) -> None:
+    """Every resource's routes (API and pages), and the API docs where the schema is served."""
+    for module in (
+        notices,
+        auth,
+        party,
+        reviews,
+        playback,
+        cases,
+        hearings,
+        hearing_changes,
+        recordings,
+        compliance,
+        staff_recordings,
+        trust,
+        assets,
+    ):
+        app.include_router(module.router)
+    app.include_router(broadcasts.router)
+    if settings.serves_openapi:
+        app.include_router(api_docs.router)
