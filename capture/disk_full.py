@@ -39,6 +39,14 @@ class DiskFullRecovery:
         self._spool = spool
         self._clock = clock
         self._journal_lock = threading.Lock()  # one stream at a time re-queues after an episode
+        self._unjournaled: set[str] = set()
+
+    @property
+    def unjournaled(self) -> set[str]:
+        """Streams whose full-disk hole is not journaled yet (the recorder must not journal a clean
+        stop then: the next start journals the hole as an unclean stop's gap)."""
+        with self._journal_lock:
+            return set(self._unjournaled)
 
     def __call__(
         self,
@@ -52,20 +60,31 @@ class DiskFullRecovery:
         journal the episode; returns the segment number to go on with, None when stopping instead.
         Raises what the journaling raises, unless it is the disk filling up again (then it waits again)."""
         self._space.full(f"stream {stream}", error)
+        with self._journal_lock:
+            self._unjournaled.add(stream)
         while True:
             if self._clock.wait(stop, _MIN_WAIT_SECONDS) or not self._space.wait_for_space(stop, idle):
-                logger.critical(
-                    "stream %s: stopped while the spool was full; the gap is not journaled", stream
-                )
+                self._journal_at_stop(stream, error, failed_at)
                 return None
             try:
-                return self._journal_episode(stream, error, failed_at)
+                return self._journal_episode(stream, error, failed_at, "space is back; recording resumed")
             except Exception as again:
                 if not is_disk_full(again):
                     raise
                 self._space.full(f"stream {stream} journaling its gap", again)
 
-    def _journal_episode(self, stream: str, error: BaseException, failed_at: datetime) -> int:
+    def _journal_at_stop(self, stream: str, error: BaseException, failed_at: datetime) -> None:
+        """Stopped before space came back: journal the hole up to now if the disk takes a few lines."""
+        try:
+            self._journal_episode(stream, error, failed_at, "recording stopped while the spool was full")
+        except Exception as again:
+            if not is_disk_full(again):
+                raise
+            logger.critical(
+                "stream %s: stopped while the spool was full; its gap is journaled at the next start", stream
+            )
+
+    def _journal_episode(self, stream: str, error: BaseException, failed_at: datetime, outcome: str) -> int:
         detail = f"{type(error).__name__}: {error}"
         journal = self._log.journal
         journal.append(
@@ -83,11 +102,13 @@ class DiskFullRecovery:
                 condition=str(SpaceCondition.DISK_FULL),
                 active=False,
                 stream=stream,
-                detail="space is back; recording resumed",
+                detail=outcome,
             ),
             at=resumed,
         )
-        logger.warning("stream %s: space is back; recording resumes with segment %d", stream, next_seq)
+        with self._journal_lock:
+            self._unjournaled.discard(stream)
+        logger.warning("stream %s: %s (next segment %d)", stream, outcome, next_seq)
         return next_seq
 
 

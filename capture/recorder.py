@@ -8,6 +8,7 @@ trying while the store is away.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
 import logging
 import os
@@ -140,6 +141,7 @@ class Recorder:
         self._key_b64 = ""
         self._clock_watch: ClockWatch | None = None
         self._final_counts: dict[UploadState, int] = {}
+        self._disk_full: DiskFullRecovery | None = None
         self.space = SpoolSpace(plan.spool, alarm_hours=plan.disk_alarm_hours, clock=self._clock)
         """The spool's free space and its alarms (add sinks that need no disk: console, portal, live)."""
 
@@ -224,13 +226,19 @@ class Recorder:
         if self._checkpoint_thread is not None:
             self._checkpoint_thread.join()
         self.space.stop()
+        holes = self._disk_full.unjournaled if self._disk_full is not None else set()
         try:
+            if holes:  # a clean stop would hide them: the next start journals the gap of an unclean stop
+                raise OSError(
+                    errno.ENOSPC, f"the full-disk gaps of {', '.join(sorted(holes))} are not journaled"
+                )
             log.journal.append(StopEvent(reason=reason, failures=tuple(failures)))
             log.journal.checkpoint()
         except Exception as exc:  # the next start of this recording journals the unclean stop's gap
             if not is_disk_full(exc):
                 raise
             self.space.full("journaling the stop", exc)
+            logger.critical("the stop is not journaled (%s); the next start journals the gap", exc)
         if self._uploader is not None:
             self._uploader.stop(drain_seconds=drain_seconds)
         log.journal.close()
@@ -329,7 +337,7 @@ class Recorder:
         self._require_log().enqueue(path, sha256_file(path), path.stat().st_size, delete_after_upload=False)
 
     def _start_pipelines(self, sources: list[Source], log: RecordingLog, next_seq: dict[str, int]) -> None:
-        on_disk_full = DiskFullRecovery(self.space, log, self._spool, self._clock)
+        on_disk_full = self._disk_full = DiskFullRecovery(self.space, log, self._spool, self._clock)
         for name, spec, source in zip(self._names, self._plan.sources, sources, strict=True):
             caption = f"{self._plan.room} {self._plan.case or ''} {name}".strip()
             settings = dataclasses.replace(self._plan.stream, caption=caption)
