@@ -17,13 +17,14 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from archive import ArchiveError
 from archive.export import RecordingSummary
 from archive.spool import UploadQueue, queue_path
 from archive.store import ObjectStore
 from capture.errors import CaptureError
-from capture.recorder import Recorder, RecordingPlan, stream_names
+from capture.recorder import Recorder, RecorderHealth, RecordingPlan, stream_names
 from capture.service.planner import Decision, Planner, StopReason
 from capture.service.portal_client import AgentPortalClient
 from capture.service.room_state import HeadroomGauge, RecorderState, RoomStatus, SourceHealth
@@ -38,7 +39,19 @@ from timebase import Clock, SystemClock
 
 logger = logging.getLogger(__name__)
 
-RecorderFactory = Callable[[RecordingPlan], Recorder]
+class RecordingSession(Protocol):
+    """What the service needs of a recording (:class:`~capture.recorder.Recorder` is one)."""
+
+    def start(self) -> None: ...
+
+    def stop(self, reason: str = ..., *, drain_seconds: float = ...) -> None: ...
+
+    def summary(self) -> RecordingSummary: ...
+
+    def health(self) -> RecorderHealth: ...
+
+
+RecorderFactory = Callable[[RecordingPlan], RecordingSession]
 START_RETRY_SECONDS = 5.0  # after a recording failed to start (a source missing), try again this soon
 
 
@@ -97,7 +110,7 @@ class CourtroomService:
             )
         )
         self._lock = threading.RLock()
-        self._recorder: Recorder | None = None
+        self._recorder: RecordingSession | None = None
         self._fault = ""
         self._retry_at = 0.0
         self._unreported: dict[str, RecordingSummary] = {}
@@ -230,7 +243,7 @@ class CourtroomService:
             self._finish_recorder(recorder, f"closed after a restart: {reason.value}", 0.0)
         self._finish_hearing(active.hearing, reason)
 
-    def _start(self, hearing: ScheduledHearing, *, resume: str | None) -> Recorder | None:
+    def _start(self, hearing: ScheduledHearing, *, resume: str | None) -> RecordingSession | None:
         if self._clock.monotonic() < self._retry_at:
             return None
         recording_id = (
@@ -255,7 +268,7 @@ class CourtroomService:
             self._wake_reporter()
         return recorder
 
-    def _open_recorder(self, hearing: ScheduledHearing, recording_id: str) -> Recorder | None:
+    def _open_recorder(self, hearing: ScheduledHearing, recording_id: str) -> RecordingSession | None:
         config = self._config
         plan = RecordingPlan(
             recording_id=recording_id,
@@ -313,7 +326,7 @@ class CourtroomService:
             self._save_state()
         logger.info("hearing %d: recording stops (%s)", hearing.hearing_id, reason.value)
 
-    def _finish_recorder(self, recorder: Recorder, reason: str, drain_seconds: float) -> None:
+    def _finish_recorder(self, recorder: RecordingSession, reason: str, drain_seconds: float) -> None:
         recorder.stop(reason, drain_seconds=drain_seconds if self._store is not None else 0.0)
         summary = recorder.summary()
         with self._lock:

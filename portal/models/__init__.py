@@ -5,6 +5,7 @@ from portal.models.cases import Case, CaseEvent, Hearing, HearingStatus, Notice,
 from portal.models.org import STAFF_ROLES, Court, Courtroom, OperatorCourt, Role, User
 from portal.models.recordings import LinkAlarm, Recording, Verification
 from portal.models.review import Grant, ReviewRequest, ReviewStatus
+from portal.models.room_state import RecorderState, RoomState
 from portal.models.security import LoginThrottle, WebSession
 
 __all__ = [
@@ -23,10 +24,12 @@ __all__ = [
     "OperatorCourt",
     "Party",
     "ProcedureKind",
+    "RecorderState",
     "Recording",
     "ReviewRequest",
     "ReviewStatus",
     "Role",
+    "RoomState",
     "User",
     "Verification",
     "WebSession",

@@ -29,11 +29,13 @@ from portal.web.live_wall import LIVE_PREFIX, WALL_PATH, gated_live_app
 from portal.web.openapi_errors import document_errors
 from portal.web.public_cache import PublicCache
 from portal.web.routers import (
+    agent_schedule,
     assets,
     auth,
     broadcasts,
     cases,
     compliance,
+    courtrooms,
     hearing_changes,
     hearings,
     notices,
@@ -150,6 +152,8 @@ def create_app(
         hearing_changes,
         recordings,
         compliance,
+        agent_schedule,
+        courtrooms,
         assets,
     ):
         app.include_router(module.router)
