@@ -27,7 +27,13 @@ from capture.errors import CaptureError
 from capture.recorder import Recorder, RecorderHealth, RecordingPlan, stream_names
 from capture.service.planner import Decision, Planner, StopReason
 from capture.service.portal_client import AgentPortalClient
-from capture.service.room_state import HeadroomGauge, RecorderState, RoomStatus, SourceHealth
+from capture.service.room_state import (
+    HeadroomGauge,
+    RecorderState,
+    ReportedRecording,
+    RoomStatus,
+    SourceHealth,
+)
 from capture.service.schedule import ScheduledHearing
 from capture.service.schedule_cache import ScheduleCache
 from capture.service.schedule_refresher import ScheduleRefresher
@@ -38,6 +44,7 @@ from devices import DevicesError, SourceSpec
 from timebase import Clock, SystemClock
 
 logger = logging.getLogger(__name__)
+
 
 class RecordingSession(Protocol):
     """What the service needs of a recording (:class:`~capture.recorder.Recorder` is one)."""
@@ -113,7 +120,7 @@ class CourtroomService:
         self._recorder: RecordingSession | None = None
         self._fault = ""
         self._retry_at = 0.0
-        self._unreported: dict[str, RecordingSummary] = {}
+        self._unreported: dict[str, ReportedRecording] = {}
         self._gauge = HeadroomGauge(config.spool, len(config.sources))
         self._queue = UploadQueue(queue_path(config.spool), clock=self._clock)
         self._stop = threading.Event()
@@ -151,10 +158,10 @@ class CourtroomService:
             raise
         finally:
             with self._lock:
-                if self._recorder is not None:
-                    self._finish_recorder(
-                        self._recorder, "recorder service stopped", self._config.drain_seconds
-                    )
+                active = self._state.active
+                if self._recorder is not None and active is not None:
+                    drain = self._config.drain_seconds
+                    self._finish_recorder(self._recorder, active.hearing, "recorder service stopped", drain)
                     self._recorder = None
 
     def step(self) -> None:
@@ -215,9 +222,9 @@ class CourtroomService:
 
     def _delivered(self, status: RoomStatus) -> None:
         with self._lock:
-            for summary in status.recordings:
-                if self._unreported.get(summary.recording_id) == summary:
-                    del self._unreported[summary.recording_id]
+            for sent in status.recordings:
+                if self._unreported.get(sent.summary.recording_id) == sent:
+                    del self._unreported[sent.summary.recording_id]
 
     def _resume(self) -> None:
         """A recording left in progress by the last run: resume it if its hearing is still due, else
@@ -240,7 +247,7 @@ class CourtroomService:
         logger.info("closing recording %s left by the last run: %s", active.recording_id, reason.value)
         recorder = self._open_recorder(active.hearing, active.recording_id)
         if recorder is not None:
-            self._finish_recorder(recorder, f"closed after a restart: {reason.value}", 0.0)
+            self._finish_recorder(recorder, active.hearing, f"closed after a restart: {reason.value}", 0.0)
         self._finish_hearing(active.hearing, reason)
 
     def _start(self, hearing: ScheduledHearing, *, resume: str | None) -> RecordingSession | None:
@@ -264,7 +271,7 @@ class CourtroomService:
             )
             summary = recorder.summary()
             with self._lock:
-                self._unreported[recording_id] = summary
+                self._unreported[recording_id] = ReportedRecording(summary, hearing.hearing_id)
             self._wake_reporter()
         return recorder
 
@@ -307,7 +314,7 @@ class CourtroomService:
             self._finish_hearing(active.hearing, reason)  # the state now names the successor
             started = self._start(successor, resume=None)
             if started is None and old is not None:  # e.g. a camera that opens once: stop, then start
-                self._finish_recorder(old, reason.value, 0.0)
+                self._finish_recorder(old, active.hearing, reason.value, 0.0)
                 old = None
                 self._retry_at = 0.0
                 self._start(successor, resume=None)
@@ -316,7 +323,7 @@ class CourtroomService:
                 self._recorder = None
             self._finish_hearing(active.hearing, reason)
         if old is not None:
-            self._finish_recorder(old, reason.value, 0.0)
+            self._finish_recorder(old, active.hearing, reason.value, 0.0)
 
     def _finish_hearing(self, hearing: ScheduledHearing, reason: StopReason) -> None:
         with self._lock:
@@ -326,11 +333,13 @@ class CourtroomService:
             self._save_state()
         logger.info("hearing %d: recording stops (%s)", hearing.hearing_id, reason.value)
 
-    def _finish_recorder(self, recorder: RecordingSession, reason: str, drain_seconds: float) -> None:
+    def _finish_recorder(
+        self, recorder: RecordingSession, hearing: ScheduledHearing, reason: str, drain_seconds: float
+    ) -> None:
         recorder.stop(reason, drain_seconds=drain_seconds if self._store is not None else 0.0)
         summary = recorder.summary()
         with self._lock:
-            self._unreported[summary.recording_id] = summary
+            self._unreported[summary.recording_id] = ReportedRecording(summary, hearing.hearing_id)
         self._wake_reporter()
 
     def _wake_reporter(self) -> None:

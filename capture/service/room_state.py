@@ -34,6 +34,14 @@ class SourceHealth:
 
 
 @dataclass(frozen=True, slots=True)
+class ReportedRecording:
+    """A recording's summary for the portal, with the hearing the service recorded it for."""
+
+    summary: RecordingSummary
+    hearing_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RoomStatus:
     """One state report."""
 
@@ -49,7 +57,7 @@ class RoomStatus:
     storage_headroom_hours: float | None = None
     upload_backlog: int = 0
     schedule_fetched_at: datetime | None = None
-    recordings: tuple[RecordingSummary, ...] = field(default=())
+    recordings: tuple[ReportedRecording, ...] = field(default=())
 
     def to_body(self) -> dict[str, object]:
         """The JSON body of ``POST /api/agent/room-state``."""
@@ -68,7 +76,7 @@ class RoomStatus:
             "schedule_fetched_at": None
             if self.schedule_fetched_at is None
             else self.schedule_fetched_at.isoformat(),
-            "recordings": [summary_body(s) for s in self.recordings],
+            "recordings": [summary_body(r.summary) | {"hearing_id": r.hearing_id} for r in self.recordings],
         }
 
 

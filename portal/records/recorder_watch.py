@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.models import Case, Courtroom, Hearing, HearingStatus, RecorderState, RoomState
+from portal.models import Case, Courtroom, Hearing, HearingStatus, RecorderState, Recording, RoomState
 
 ALARM_AFTER = timedelta(seconds=30)  # a hearing not recording this long after its start is an alarm
 FRESH_FOR = timedelta(seconds=20)  # a room state older than this says nothing about now
@@ -81,6 +81,17 @@ def store_room_state(db: Session, room: Courtroom, report: RoomReport, *, now: d
     state.reported_at = now
     db.flush()
     return state
+
+
+def claim_hearing(db: Session, recording_id: str, hearing_id: int, room: Courtroom) -> None:
+    """A recording the room's service made for ``hearing_id`` is filed under that hearing when it is
+    first indexed (so back-to-back hearings of one case are not confused). Only a new recording, and
+    only a hearing of the reporting room; anything else is left to the index's own linking."""
+    hearing = db.get(Hearing, hearing_id)
+    if db.get(Recording, recording_id) is not None or hearing is None or hearing.courtroom_id != room.id:
+        return
+    db.add(Recording(id=recording_id, hearing_id=hearing.id, case_id=hearing.case_id))
+    db.flush()
 
 
 def is_fresh(state: RoomState | None, now: datetime) -> bool:

@@ -133,7 +133,7 @@ def test_migration_0003_up_and_down(engine: Engine) -> None:
     upgrade(engine, "0002")
     _seed_at_0002(engine)
     upgrade(engine)
-    assert current_revision(engine) == "0004"  # the head: 0003 and the operator courts of 0004
+    assert current_revision(engine) == "0006"  # the head: 0003, operator courts (0004), room states (0006)
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
         rows = connection.execute(
@@ -164,4 +164,4 @@ def test_migration_0003_up_and_down(engine: Engine) -> None:
     with pytest.raises(IntegrityError):
         _add_case(engine, 5, 2, "x")  # unique across courts again
     upgrade(engine)
-    assert current_revision(engine) == "0004"  # the head: 0003 and the operator courts of 0004
+    assert current_revision(engine) == "0006"  # the head: 0003, operator courts (0004), room states (0006)

@@ -63,6 +63,12 @@ class SourceIn(BaseModel):
     problems: list[Annotated[str, Field(max_length=32)]] = Field(default_factory=list, max_length=16)
 
 
+class ServiceRecordingIn(AgentReport):
+    """A recording the service made, with the hearing it made it for (its journal names it too)."""
+
+    hearing_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+
+
 class RoomStateIn(BaseModel):
     """What the room's recorder reports every few seconds."""
 
@@ -78,7 +84,7 @@ class RoomStateIn(BaseModel):
     storage_headroom_hours: float | None = Field(default=None, ge=0, le=1_000_000)
     upload_backlog: int = Field(default=0, ge=0, le=100_000_000)
     schedule_fetched_at: BoundedDatetime | None = None
-    recordings: list[AgentReport] = Field(default_factory=list, max_length=16)
+    recordings: list[ServiceRecordingIn] = Field(default_factory=list, max_length=16)
 
 
 class RoomStateOut(BaseModel):
