@@ -24,7 +24,7 @@ from portal.db import transaction
 from portal.errors import AuthenticationError, InvalidInputError
 from portal.hearings.room_schedule import MAX_DAYS, find_courtroom, room_schedule
 from portal.models import RecorderState
-from portal.records.recorder_watch import RoomReport, store_room_state
+from portal.records.recorder_watch import RoomReport, claim_hearing, store_room_state
 from portal.records.recordings_index import apply_summary
 from portal.web.context import PortalContext
 from portal.web.deps import ContextDep, client_ip
@@ -136,9 +136,10 @@ def api_room_state(
         room = find_courtroom(db, body.court, body.room)
         state = store_room_state(db, room, _room_report(body), now=now)
         for report in body.recordings:
-            summary = RecordingSummary(
-                **report.model_dump(exclude={"streams"}), streams=tuple(report.streams)
-            )
+            if report.hearing_id is not None:
+                claim_hearing(db, report.recording_id, report.hearing_id, room)
+            fields = report.model_dump(exclude={"streams", "hearing_id"})
+            summary = RecordingSummary(**fields, streams=tuple(report.streams))
             recording = apply_summary(db, summary, now=now, in_bucket=False)
             entry = AuditEntry(
                 "agent", AuditAction.RECORDING_REPORTED, f"recording:{recording.id}", ip=client_ip(request)
