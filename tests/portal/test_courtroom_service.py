@@ -42,7 +42,9 @@ class LivePortal:
     on the same port and database (an outage)."""
 
     def __init__(self, url: str, data_dir: Path) -> None:
-        self.settings = portal_settings(url, data_dir).model_copy(update={"portal_cookie_secure": False, "environment": "development"})
+        self.settings = portal_settings(url, data_dir).model_copy(
+            update={"portal_cookie_secure": False, "environment": "development"}
+        )
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._server: uvicorn.Server | None = None
@@ -275,3 +277,89 @@ def _wait_indexed(portal: LivePortal, recording_id: str) -> Recording:
 
     wait_until(indexed, 15, f"the portal to index {recording_id} as complete", poll=0.2)
     return found[0]
+
+
+def test_a_portal_outage_during_the_whole_hearing_does_not_stop_its_recording(
+    live_portal: LivePortal,
+    clerk: Visitor,
+    sqlite_template: Template,
+    object_store: ObjectStore,
+    tmp_path: Path,
+) -> None:
+    world = sqlite_template.world
+    serve = Serve(live_portal.url, tmp_path / "spool", object_store, tmp_path / "serve.log")
+    try:
+        _serve_up(live_portal, world.room_a, datetime.now(UTC) - timedelta(seconds=60))
+        start = datetime.now(UTC) + timedelta(seconds=4)
+        hearing = _schedule(clerk, world.room_a, world.case_a, start, start + timedelta(seconds=4))
+        _serve_up(live_portal, world.room_a, datetime.now(UTC))  # it has the hearing in its cache
+        live_portal.stop()  # down before the lead time, back only after expected end plus grace
+
+        def recorded() -> bool:
+            keyed = _by_hearing(serve.spool)
+            return str(hearing) in keyed and _stopped(keyed[str(hearing)][1])
+
+        wait_until(recorded, 40, "the hearing to be recorded while the portal is down", poll=0.2)
+        assert serve.process.poll() is None
+        recording_id, events = _by_hearing(serve.spool)[str(hearing)]
+        assert len(_segments(events)) >= 3  # about 8 s at 2-s segments: lead, hearing and grace
+        live_portal.start()
+        row = _wait_indexed(live_portal, recording_id)  # reported as soon as the portal is back
+        assert row.hearing_id == hearing and row.case_id == world.case_a
+        wait_until(
+            lambda: (
+                (state := _room_state(live_portal, world.room_a)) is not None and state.state.value == "idle"
+            ),
+            10,
+            "the room to report idle again",
+            poll=0.2,
+        )
+    finally:
+        log = serve.stop()
+    assert "not delivered to the portal" in log and "takes the room's state reports again" in log
+
+
+def test_a_killed_service_resumes_the_same_recording_with_the_gap_journaled(
+    live_portal: LivePortal,
+    clerk: Visitor,
+    sqlite_template: Template,
+    object_store: ObjectStore,
+    tmp_path: Path,
+) -> None:
+    world = sqlite_template.world
+    spool = tmp_path / "spool"
+    serve = Serve(live_portal.url, spool, object_store, tmp_path / "serve.log")
+    try:
+        _serve_up(live_portal, world.room_a, datetime.now(UTC) - timedelta(seconds=60))
+        start = datetime.now(UTC) + timedelta(seconds=3)  # long enough for a restart on a busy machine
+        hearing = _schedule(clerk, world.room_a, world.case_a, start, start + timedelta(seconds=20))
+
+        def recording() -> bool:
+            keyed = _by_hearing(spool)
+            return str(hearing) in keyed and len(_segments(keyed[str(hearing)][1])) >= 2
+
+        wait_until(recording, 30, "the hearing's recording to seal two segments", poll=0.2)
+        serve.kill()  # kill -9 mid-hearing
+        killed_at = datetime.now(UTC)
+        serve = Serve(live_portal.url, spool, object_store, tmp_path / "serve.log")
+
+        def ended() -> bool:
+            keyed = _by_hearing(spool)
+            return _stopped(keyed[str(hearing)][1])
+
+        wait_until(ended, 40, "the resumed recording to end", poll=0.2)
+    finally:
+        log = serve.stop()
+    recordings = _recordings(spool)
+    assert len(recordings) == 1  # the same recording, resumed
+    [(recording_id, events)] = recordings.items()
+    starts = [e for e in events if e["type"] == "start"]
+    assert [s["run"] for s in starts] == [1, 2] and all(s["hearing"] == str(hearing) for s in starts)
+    assert starts[1]["reason"] == "restarted after an unclean stop"
+    gaps = [e for e in events if e["type"] == "gap"]
+    assert gaps and gaps[0]["reason"] == "recorder restarted after an unclean stop"
+    assert datetime.fromisoformat(gaps[0]["from"]) <= killed_at <= datetime.fromisoformat(gaps[0]["to"])
+    assert [e["reason"] for e in events if e["type"] == "stop"] == [
+        "expected end plus grace passed without the clerk's close"
+    ], log
+    assert _wait_indexed(live_portal, recording_id).hearing_id == hearing
