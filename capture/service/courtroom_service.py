@@ -149,7 +149,7 @@ class CourtroomService:
 
     def _run(self) -> None:
         try:
-            self._resume()
+            self.resume_left_recording()
             while not self._stop.is_set():
                 self.step()
                 self._clock.wait(self._stop, self._config.tick_seconds)
@@ -226,7 +226,7 @@ class CourtroomService:
                 if self._unreported.get(sent.summary.recording_id) == sent:
                     del self._unreported[sent.summary.recording_id]
 
-    def _resume(self) -> None:
+    def resume_left_recording(self) -> None:
         """A recording left in progress by the last run: resume it if its hearing is still due, else
         close it (resumed and stopped at once, so its journal ends with the reason)."""
         active = self._state.active
