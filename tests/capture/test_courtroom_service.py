@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from archive.export import RecordingSummary
+from capture.cli import main
 from capture.errors import RecorderError
 from capture.recorder import RecorderHealth, RecordingPlan
 from capture.service import HearingState, Planner, RoomSchedule, ScheduledHearing
@@ -153,3 +154,28 @@ def test_a_recording_left_by_a_run_long_ago_is_closed_with_the_reason(room: Room
     )
     later.step()
     assert len(room.log) == 3 and later.status().state is RecorderState.IDLE
+
+
+def test_serve_without_the_agent_token_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("COURTREC_PORTAL_AGENT_TOKEN", raising=False)
+    arguments = ["serve", "--room", "room-a", "--portal", "http://127.0.0.1:9", "--spool", str(tmp_path)]
+    assert main([*arguments, "--source", "synthetic"]) == 2
+    assert "COURTREC_PORTAL_AGENT_TOKEN" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--lead-minutes", "-1", "--lead-minutes and --grace-minutes must be >= 0"),
+        ("--segment-seconds", "1", "--segment-seconds must be between 2 and 60"),
+        ("--schedule-days", "90", "--schedule-days must be between 1 and 31"),
+    ],
+)
+def test_serve_refuses_bad_options_naming_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str, value: str, message: str
+) -> None:
+    arguments = ["serve", "--room", "room-a", "--portal", "http://127.0.0.1:9", "--spool", str(tmp_path)]
+    assert main([*arguments, "--source", "synthetic", option, value]) == 2
+    assert message in capsys.readouterr().err

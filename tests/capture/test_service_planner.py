@@ -115,11 +115,14 @@ def test_negative_lead_or_grace_is_refused() -> None:
     ("document", "message"),
     [
         ("[]", "expected a JSON object"),
-        ('{"court": "c", "room": "r", "generated_at": "2026-12-03T01:00:00+00:00"}', "'hearings' must be a list"),
+        (
+            '{"court": "c", "room": "r", "generated_at": "2026-12-03T01:00:00+00:00"}',
+            "'hearings' must be a list",
+        ),
         ('{"court": "c", "room": "r", "generated_at": "2026-12-03T01:00:00", "hearings": []}', "time zone"),
         (
-            '{"court": "c", "room": "r", "generated_at": "2026-12-03T01:00:00Z", "hearings": [{"hearing_id": 1,'
-            ' "case_number": "x", "courtroom": "r", "starts_at": "2026-12-03T01:00:00Z",'
+            '{"court": "c", "room": "r", "generated_at": "2026-12-03T01:00:00Z",'
+            ' "hearings": [{"hearing_id": 1, "case_number": "x", "courtroom": "r", "starts_at": "2026-12-03T01:00:00Z",'
             ' "expected_end_at": "2026-12-03T02:00:00Z", "status": "postponed"}]}',
             "hearing #1: 'status' must be one of scheduled, held, cancelled",
         ),
