@@ -122,7 +122,8 @@ def test_negative_lead_or_grace_is_refused() -> None:
         ('{"court": "c", "room": "r", "generated_at": "2026-12-03T01:00:00", "hearings": []}', "time zone"),
         (
             '{"court": "c", "room": "r", "generated_at": "2026-12-03T01:00:00Z",'
-            ' "hearings": [{"hearing_id": 1, "case_number": "x", "courtroom": "r", "starts_at": "2026-12-03T01:00:00Z",'
+            ' "hearings": [{"hearing_id": 1, "case_number": "x", "courtroom": "r",'
+            ' "starts_at": "2026-12-03T01:00:00Z",'
             ' "expected_end_at": "2026-12-03T02:00:00Z", "status": "postponed"}]}',
             "hearing #1: 'status' must be one of scheduled, held, cancelled",
         ),
