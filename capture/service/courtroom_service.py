@@ -200,7 +200,7 @@ class CourtroomService:
                 agent_time=self._clock.now(),
                 hearing_id=active.hearing.hearing_id if active else None,
                 detail=self._fault,
-                sources=tuple(SourceHealth(name) for name in stream_names(self._config.sources)),
+                sources=(),  # known only while recording (the recorder opens the sources)
                 upload_backlog=self._queue.pending_count(),
                 schedule_fetched_at=schedule.fetched_at if schedule else None,
                 recordings=tuple(self._unreported.values()),
