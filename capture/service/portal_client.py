@@ -66,8 +66,17 @@ class AgentPortalClient:
                 answer: bytes = response.read()
                 return answer
         except urllib.error.HTTPError as exc:
-            hint = " (check COURTREC_PORTAL_AGENT_TOKEN)" if exc.code in {401, 403} else ""
+            hint = " (check COURTREC_PORTAL_AGENT_TOKEN)" if exc.code in {401, 403} else _detail(exc)
             raise PortalUnavailableError(f"{method} {path}: HTTP {exc.code} {exc.reason}{hint}") from exc
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise PortalUnavailableError(f"{method} {path}: portal unreachable ({reason})") from exc
+
+
+def _detail(exc: urllib.error.HTTPError) -> str:
+    """The portal's own explanation (``{"detail": …}``), e.g. which room it does not know."""
+    try:
+        detail = json.loads(exc.read(2000)).get("detail")
+    except (OSError, ValueError, AttributeError):
+        return ""
+    return f": {detail}" if isinstance(detail, str) else ""
