@@ -5,7 +5,8 @@ record, and starts, switches or stops the :class:`~capture.recorder.Recorder` ac
 recording per hearing (its id, case number and courtroom in the journal's start event). The recording
 in progress is written to the service state before it starts, so a restart (a kill -9 included)
 resumes the same recording, its gap journaled by the recorder. A new hearing is started before the
-previous one is stopped, so back-to-back hearings leave no gap between their recordings.
+previous one is stopped (once the new one has sealed its first segment), so back-to-back hearings
+leave no gap between their recordings.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class RecordingSession(Protocol):
 
 
 RecorderFactory = Callable[[RecordingPlan], RecordingSession]
+HANDOVER_SLACK_SECONDS = 10.0  # beyond two segments, how long a hand-over waits for the next recording
 START_RETRY_SECONDS = 5.0  # after a recording failed to start (a source missing), try again this soon
 
 
@@ -318,12 +320,25 @@ class CourtroomService:
                 old = None
                 self._retry_at = 0.0
                 self._start(successor, resume=None)
+            elif started is not None and old is not None:
+                self._await_first_segment(started)
         else:
             with self._lock:
                 self._recorder = None
             self._finish_hearing(active.hearing, reason)
         if old is not None:
             self._finish_recorder(old, active.hearing, reason.value, 0.0)
+
+    def _await_first_segment(self, recording: RecordingSession) -> None:
+        """Hold the hand-over until the new recording has sealed a segment (so its pictures overlap
+        the old one's: no gap), it failed, the service stops, or a bounded time passed."""
+        deadline = self._clock.monotonic() + 2 * self._config.stream.segment_seconds + HANDOVER_SLACK_SECONDS
+        while self._clock.monotonic() < deadline and not self._stop.is_set():
+            health = recording.health()
+            if health.sealed_bytes > 0 or any("failed" in p for p in health.problems.values()):
+                return
+            self._clock.wait(self._stop, 0.1)
+        logger.warning("the next hearing's recording sealed nothing yet; the previous one stops anyway")
 
     def _finish_hearing(self, hearing: ScheduledHearing, reason: StopReason) -> None:
         with self._lock:
