@@ -111,8 +111,16 @@ class Recorder:
     ``clock`` is handed to the streams and the upload queue (wall time for what is recorded,
     monotonic time for back-offs and checkpoints)."""
 
-    def __init__(self, plan: RecordingPlan, store: ObjectStore | None, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        plan: RecordingPlan,
+        store: ObjectStore | None,
+        *,
+        clock: Clock | None = None,
+        uploads_elsewhere: bool = False,
+    ) -> None:
         self._clock: Clock = clock or SystemClock()
+        self._uploads_elsewhere = uploads_elsewhere  # one uploader serves the spool (capture serve)
         self._plan = plan
         self._store = store
         self._names = stream_names(plan.sources)
@@ -332,7 +340,14 @@ class Recorder:
             pipeline.start()
             self._pipelines.append(pipeline)
 
+    def journal_alarm(self, event: AlarmEvent) -> None:
+        """Journal an alarm raised outside the recorder (an upload integrity alarm of the spool's
+        shared uploader, when ``uploads_elsewhere``)."""
+        self._require_log().journal.append(event)
+
     def _start_uploader(self) -> None:
+        if self._uploads_elsewhere:
+            return
         if self._store is None:
             logger.warning("no object store configured: sealed segments stay on the spool until one is")
             return

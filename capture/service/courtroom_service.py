@@ -22,7 +22,8 @@ from typing import Protocol
 
 from archive import ArchiveError
 from archive.export import RecordingSummary
-from archive.spool import UploadQueue, queue_path
+from archive.journal import AlarmEvent
+from archive.spool import Uploader, UploadItem, UploadQueue, queue_path
 from archive.store import ObjectStore
 from capture.errors import CaptureError
 from capture.recorder import Recorder, RecorderHealth, RecordingPlan, stream_names
@@ -57,6 +58,8 @@ class RecordingSession(Protocol):
     def summary(self) -> RecordingSummary: ...
 
     def health(self) -> RecorderHealth: ...
+
+    def journal_alarm(self, event: AlarmEvent) -> None: ...
 
 
 RecorderFactory = Callable[[RecordingPlan], RecordingSession]
@@ -101,7 +104,7 @@ class CourtroomService:
         self._store = store
         self._clock: Clock = clock or SystemClock()
         self._make_recorder: RecorderFactory = make_recorder or (
-            lambda plan: Recorder(plan, store, clock=clock)
+            lambda plan: Recorder(plan, store, clock=clock, uploads_elsewhere=True)
         )
         self._state = ServiceState.load(config.spool)
         self._schedule = ScheduleRefresher(
@@ -121,10 +124,16 @@ class CourtroomService:
         self._lock = threading.RLock()
         self._recorder: RecordingSession | None = None
         self._fault = ""
+        self._integrity = ""
         self._retry_at = 0.0
         self._unreported: dict[str, ReportedRecording] = {}
         self._gauge = HeadroomGauge(config.spool, len(config.sources))
         self._queue = UploadQueue(queue_path(config.spool), clock=self._clock)
+        # one uploader for the spool, for the service's whole life: it drains between hearings too, and
+        # two recordings overlapping at a hand-over never race for the same queue entries
+        self._uploader = (
+            None if store is None else Uploader(self._queue, store, on_integrity_alarm=self._integrity_alarm)
+        )
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="courtroom-service", daemon=True)
 
@@ -132,6 +141,8 @@ class CourtroomService:
         """Fetch the schedule once (without waiting for a portal that is down), then run."""
         self._schedule.refresh_once()
         self._schedule.start()
+        if self._uploader is not None:
+            self._uploader.start()
         if self._reporter is not None:
             self._reporter.start()
         self._thread.start()
@@ -141,6 +152,8 @@ class CourtroomService:
         self._stop.set()
         self._thread.join()
         self._schedule.stop()
+        if self._uploader is not None:
+            self._uploader.stop(drain_seconds=self._config.drain_seconds)
         if self._reporter is not None:
             self._reporter.stop()
         self._queue.close()
@@ -201,7 +214,7 @@ class CourtroomService:
                 state=RecorderState.FAULT if self._fault else RecorderState.IDLE,
                 agent_time=self._clock.now(),
                 hearing_id=active.hearing.hearing_id if active else None,
-                detail=self._fault,
+                detail=self._fault or self._integrity,
                 sources=(),  # known only while recording (the recorder opens the sources)
                 upload_backlog=self._queue.pending_count(),
                 schedule_fetched_at=schedule.fetched_at if schedule else None,
@@ -216,11 +229,21 @@ class CourtroomService:
         return dataclasses.replace(
             base,
             state=RecorderState.FAULT if failed else RecorderState.RECORDING,
-            detail=f"streams failed: {', '.join(failed)}" if failed else "",
+            detail=f"streams failed: {', '.join(failed)}" if failed else base.detail,
             recording_id=active.recording_id,
             sources=tuple(SourceHealth(name, problems) for name, problems in health.problems.items()),
             storage_headroom_hours=self._gauge.hours(),
         )
+
+    def _integrity_alarm(self, item: UploadItem, message: str) -> None:
+        """An upload integrity alarm (the uploader has logged it): journaled in the recording in
+        progress, as the recorder's own uploader would, and shown in the state reports."""
+        with self._lock:
+            recorder = self._recorder
+            self._integrity = f"上传完整性告警：{item.object_key}：{message}"
+        if recorder is not None:
+            event = AlarmEvent(condition="integrity", active=True, object=item.object_key, detail=message)
+            recorder.journal_alarm(event)
 
     def _delivered(self, status: RoomStatus) -> None:
         with self._lock:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from archive.export import RecordingSummary
+from archive.journal import AlarmEvent
 from capture.cli import main
 from capture.errors import RecorderError
 from capture.recorder import RecorderHealth, RecordingPlan
@@ -45,6 +46,9 @@ class NotedRecording:
             self.plan.recording_id, "court-a", "room-a", self.plan.case or "", ("synthetic-1",), 0, 0.0,
             START, None, self.stop_reason is not None,
         )  # fmt: skip
+
+    def journal_alarm(self, event: AlarmEvent) -> None:
+        self._log.append(f"alarm {self.plan.hearing} {event.condition}")
 
     def health(self) -> RecorderHealth:
         started = f"start {self.plan.hearing} {self.plan.recording_id}" in self._log
