@@ -240,6 +240,15 @@ def test_the_service_records_the_schedule_by_itself(
 
         wait_until(done, 70, "the moved hearing's recording to end and the unattended alarm", poll=0.5)
         page = clerk.get("/staff/courtrooms").text
+
+        def uploaded() -> bool:  # the service's uploader sends every recording to the bucket
+            keys = [o.key for o in object_store.list_objects("recordings")]
+            ids = [recording_id for recording_id, _events in _by_hearing(serve.spool).values()]
+            return all(f"recordings-by-id/{i}.json" in keys for i in ids) and all(
+                any(f"/{i}/" in k and k.endswith(".m4s") for k in keys) for i in ids
+            )
+
+        wait_until(uploaded, 30, "the recordings to reach the bucket", poll=0.5)
     finally:
         log = serve.stop()
     keyed = _by_hearing(serve.spool)
