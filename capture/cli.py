@@ -1,4 +1,4 @@
-"""``python -m capture``: record a room, list capture devices."""
+"""``python -m capture``: record a room, serve a room by its schedule, list capture devices."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from capture.errors import CaptureError
 from capture.live import LiveTarget, parse_gps, start_live, stop_live
 from capture.portal_report import PortalReporter
 from capture.recorder import Recorder, RecordingPlan
+from capture.service.command import add_serve_parser, run_serve
 from capture.settings import CaptureSettings, check_agent_settings
 from capture.stream_pipeline import StreamSettings
 from devices import DevicesError, list_devices, parse_source_spec
@@ -86,6 +87,7 @@ def build_parser(settings: CaptureSettings) -> argparse.ArgumentParser:
     live.add_argument("--officer", default=None, help="officer shown on the command-centre wall (bodycams)")
     live.add_argument("--gps", default=None, metavar="LAT,LON", help="fixed position reported with telemetry")
     commands.add_parser("devices", help="list the capture devices on this machine")
+    add_serve_parser(commands, settings)
     return parser
 
 
@@ -97,7 +99,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser(settings).parse_args(argv)
         if args.command == "devices":
             return _list_devices()
-        check_agent_settings(live=bool(args.live))
+        check_agent_settings(live=bool(getattr(args, "live", None)))
+        if args.command == "serve":
+            return run_serve(args, settings, _open_store)
         return _record(args, settings)
     except (CaptureError, DevicesError, ArchiveError, RefusedSettingError) as exc:
         print(f"error: {exc}", file=sys.stderr)

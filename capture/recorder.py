@@ -32,14 +32,17 @@ from archive.formats import (
 from archive.journal import (
     AlarmEvent,
     AudioDeclaration,
+    EventType,
     JournalWriter,
     PauseEvent,
     ResumeEvent,
+    SegmentEvent,
     StartEvent,
     StopEvent,
     StreamDeclaration,
     VideoDeclaration,
     load_or_create_device_key,
+    parse_event,
 )
 from archive.spool import (
     RecordingSpool,
@@ -79,6 +82,7 @@ class RecordingPlan:
     spool: Path
     sources: Sequence[SourceSpec]
     case: str | None = None
+    hearing: str | None = None  # the portal's hearing id, when the courtroom service records by schedule
     checkpoint_seconds: float = 60.0
     key_path: Path | None = None
     stream: StreamSettings = field(default_factory=StreamSettings)
@@ -96,6 +100,14 @@ class RecordingPlan:
             raise RecorderError("at least one --source is needed")
         if not self.disk_alarm_hours > 0:
             raise RecorderError(f"--disk-alarm-hours must be more than 0 (got {self.disk_alarm_hours})")
+
+
+@dataclass(frozen=True, slots=True)
+class RecorderHealth:
+    """A recording's health now: each stream's active problems, and the bytes sealed so far."""
+
+    problems: dict[str, tuple[str, ...]]
+    sealed_bytes: int
 
 
 def stream_names(sources: Sequence[SourceSpec]) -> list[str]:
@@ -125,9 +137,11 @@ class Recorder:
         *,
         clock: Clock | None = None,
         on_checkpoint: Callable[[], None] | None = None,
+        uploads_elsewhere: bool = False,
     ) -> None:
         self._clock: Clock = clock or SystemClock()
         self._on_checkpoint = on_checkpoint
+        self._uploads_elsewhere = uploads_elsewhere  # one uploader serves the spool (capture serve)
         self._plan = plan
         self._store = store
         self._names = stream_names(plan.sources)
@@ -184,6 +198,7 @@ class Recorder:
                 court=self._plan.court,
                 room=self._plan.room,
                 case=self._plan.case,
+                hearing=self._plan.hearing,
                 run=history.runs + 1,
                 reason="hearing opened"
                 if history.runs == 0
@@ -250,6 +265,25 @@ class Recorder:
         """What the journal says so far: streams, sealed segments, duration, whether it stopped."""
         log = self._require_log()
         return summarize_journal(self._plan.recording_id, self._descriptor()["prefix"], log.journal.history)
+
+    def health(self) -> RecorderHealth:
+        """Each stream's problems now (its active alarm conditions from the journal: no frames,
+        black, frozen, silence …; ``failed`` when its media work failed) and the bytes sealed."""
+        active: dict[str, set[str]] = {name: set() for name in self._names}
+        sealed = 0
+        for line in self._require_log().journal.history:
+            if line.type not in {EventType.ALARM, EventType.SEGMENT}:
+                continue
+            event = parse_event(line)
+            if isinstance(event, SegmentEvent):
+                sealed += event.size
+            elif isinstance(event, AlarmEvent) and event.stream in active:
+                (active[event.stream].add if event.active else active[event.stream].discard)(event.condition)
+        for pipeline in self._pipelines:
+            if pipeline.failure is not None:
+                active.setdefault(pipeline.name, set()).add("failed")
+        problems = {name: tuple(sorted(conditions)) for name, conditions in active.items()}
+        return RecorderHealth(problems=problems, sealed_bytes=sealed)
 
     def _require_log(self) -> RecordingLog:
         if self._log is None:
@@ -354,7 +388,14 @@ class Recorder:
             pipeline.start()
             self._pipelines.append(pipeline)
 
+    def journal_alarm(self, event: AlarmEvent) -> None:
+        """Journal an alarm raised outside the recorder (an upload integrity alarm of the spool's
+        shared uploader, when ``uploads_elsewhere``)."""
+        self._require_log().journal.append(event)
+
     def _start_uploader(self) -> None:
+        if self._uploads_elsewhere:
+            return
         if self._store is None:
             logger.warning("no object store configured: sealed segments stay on the spool until one is")
             return

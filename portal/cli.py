@@ -37,7 +37,7 @@ from portal.migrate import current_revision, head_revision, upgrade
 from portal.models import Role
 from portal.records.reconciler import reconcile_now
 from portal.records.storage import archive_store
-from portal.settings import PortalSettings
+from portal.settings import DEFAULT_PORTAL_DOMAIN, Environment, PortalSettings
 from streaming.settings import StreamingSettings
 
 logger = logging.getLogger(__name__)
@@ -158,6 +158,11 @@ def _serve(settings: PortalSettings, args: argparse.Namespace) -> int:
     from streaming.server.web.http_protocol import h11_with_header_timeout  # noqa: PLC0415
 
     settings.check()  # refuse placeholder secrets before starting anything
+    if settings.portal_domain == DEFAULT_PORTAL_DOMAIN and settings.environment != Environment.DEVELOPMENT:
+        logger.warning(
+            "COURTREC_PORTAL_DOMAIN is not set: notice UIDs end in @%s; set the court's domain, once",
+            DEFAULT_PORTAL_DOMAIN,
+        )
     engine = make_engine(settings.resolved_database_url())
     if current_revision(engine) != head_revision():
         raise ConfigurationError("the database schema is not current: run `python -m portal migrate` first")

@@ -56,7 +56,8 @@ __all__ = [
 @dataclass(frozen=True, slots=True)
 class StartEvent:
     """A run of the recording starts: where, on which device (its public key signs checkpoints),
-    which streams, and why (``run`` counts the starts, 1 for the first)."""
+    which streams, and why (``run`` counts the starts, 1 for the first). ``hearing`` is the portal's
+    hearing id when the courtroom service started it by the schedule (absent on older lines)."""
 
     TYPE: ClassVar[EventType] = EventType.START
     device_id: str
@@ -68,6 +69,7 @@ class StartEvent:
     reason: str
     object_prefix: str
     streams: tuple[StreamDeclaration, ...]
+    hearing: str | None = None
 
     def __post_init__(self) -> None:
         if not self.public_key:
@@ -87,6 +89,7 @@ class StartEvent:
             reason=fields.string("reason"),
             object_prefix=fields.string("object_prefix"),
             streams=tuple(StreamDeclaration.from_fields(s) for s in fields.objects("streams")),
+            hearing=fields.opt_string("hearing"),
         )
 
     def to_fields(self) -> JsonObject:
@@ -100,6 +103,7 @@ class StartEvent:
             "reason": self.reason,
             "object_prefix": self.object_prefix,
             "streams": [stream.to_fields() for stream in self.streams],
+            **({} if self.hearing is None else {"hearing": self.hearing}),  # old lines re-encode unchanged
         }
 
 

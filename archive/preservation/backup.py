@@ -45,7 +45,7 @@ from archive.preservation.replication import (
 )
 from archive.preservation.verify import find_prefix
 from archive.stop_request import StopRequest
-from archive.store.sites import Site, require_second_site
+from archive.store.sites import Site
 from timebase import Clock, SystemClock
 
 logger = logging.getLogger(__name__)
@@ -99,7 +99,6 @@ class Backup:
         alarm: AlarmSink = log_alarm,
         clock: Clock | None = None,
     ) -> None:
-        require_second_site(primary, backup)
         self._clock: Clock = clock or SystemClock()
         self._primary = primary
         self._backup = backup

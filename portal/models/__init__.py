@@ -6,6 +6,7 @@ from portal.models.devices import CheckpointAnchor, DeviceKey, KeyStatus
 from portal.models.org import STAFF_ROLES, Court, Courtroom, OperatorCourt, Role, User
 from portal.models.recordings import LinkAlarm, Recording, Verification
 from portal.models.review import Grant, ReviewRequest, ReviewStatus
+from portal.models.room_state import RecorderState, RoomState
 from portal.models.security import LoginThrottle, WebSession
 
 __all__ = [
@@ -27,10 +28,12 @@ __all__ = [
     "OperatorCourt",
     "Party",
     "ProcedureKind",
+    "RecorderState",
     "Recording",
     "ReviewRequest",
     "ReviewStatus",
     "Role",
+    "RoomState",
     "User",
     "Verification",
     "WebSession",

@@ -29,12 +29,14 @@ from portal.web.live_wall import LIVE_PREFIX, WALL_PATH, gated_live_app
 from portal.web.openapi_errors import document_errors
 from portal.web.public_cache import PublicCache
 from portal.web.routers import (
+    agent_schedule,
     api_docs,
     assets,
     auth,
     broadcasts,
     cases,
     compliance,
+    courtrooms,
     hearing_changes,
     hearings,
     notices,
@@ -175,6 +177,8 @@ def _include_routers(app: FastAPI, settings: PortalSettings) -> None:
         compliance,
         staff_recordings,
         trust,
+        agent_schedule,
+        courtrooms,
         assets,
     ):
         app.include_router(module.router)

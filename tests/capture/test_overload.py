@@ -131,6 +131,9 @@ class _Events:
     def gap(self, stream: str, start: datetime, end: datetime, reason: str) -> None:
         self.gaps.append((start, end, reason))
 
+    def origin(self, stream: str, origin_utc: datetime) -> None:
+        pass
+
     def stream_failed(self, stream: str, message: str, at: datetime) -> int:
         raise AssertionError(f"the stream failed: {message}")
 

@@ -48,13 +48,13 @@ def archived(tmp_path_factory: pytest.TempPathFactory) -> Archived:
 
 
 @pytest.fixture
-def two_sites(embedded_store: EmbeddedStore) -> Iterator[tuple[Site, Site]]:
+def two_sites(
+    embedded_store: EmbeddedStore, backup_embedded_store: EmbeddedStore
+) -> Iterator[tuple[Site, Site]]:
+    """A primary and a backup on two servers (a backup on the primary's own server is refused)."""
     made = [
-        Site(
-            name,
-            ObjectStore(dataclasses.replace(embedded_store.config, bucket=f"{name}-{uuid.uuid4().hex[:10]}")),
-        )
-        for name in ("primary", "backup")
+        Site(name, ObjectStore(dataclasses.replace(server.config, bucket=f"{name}-{uuid.uuid4().hex[:10]}")))
+        for name, server in (("primary", embedded_store), ("backup", backup_embedded_store))
     ]
     for site in made:
         site.store.ensure_bucket(object_lock=True)
