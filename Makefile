@@ -81,7 +81,7 @@ bench: setup
 	$(BIN)/python bench/portal_load.py
 	$(BIN)/python bench/live_latency.py
 	$(BIN)/python bench/live_fanout.py
-	$(BIN)/python bench/faults.py
+	PYTHONPATH=. $(BIN)/python bench/faults.py
 
 clean:
 	rm -rf $(VENV) $(RUN_DIR) .mypy_cache .pytest_cache .ruff_cache

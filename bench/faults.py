@@ -1,8 +1,13 @@
 """Fault runs against the recorder and the archive, long versions (not in CI); each section prints
 its own figures. The short versions are in ``tests/faults/``.
 
-Sections: kill -9 loop (media lost per kill, min/median/max; goal <= 1 s, median <= 0.5 s).
-Run: ``python bench/faults.py [--kills N] [--size WxH] [--fps N]``.
+Sections:
+- ``kill``: kill -9 loop (media lost per kill, min/median/max; goal <= 1 s, median <= 0.5 s);
+- ``s3``: the S3 fault proxy cycle (drop mid-body, stall, reset, slow, outage, corrupt bodies): objects
+  lost / duplicated (goal 0 and 0), journal chunks stored before their segments;
+- ``tamper``: the tamper table against ``archive verify`` (goal: every tampering detected).
+Run: ``PYTHONPATH=$PWD .venv/bin/python bench/faults.py [--only kill,s3,tamper] [--kills N] [--size WxH]
+[--fps N] [--minutes M]``.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import fault_s3
+import fault_tamper
 from fault_kill_loop import kill_loop
 
 
@@ -39,9 +46,20 @@ def main() -> int:
     parser.add_argument("--size", default="1280x720")
     parser.add_argument("--fps", type=int, default=25)
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--minutes", type=float, default=3.0, help="length of the S3 fault cycle")
+    parser.add_argument("--only", default="kill,s3,tamper", help="comma-separated sections to run")
     arguments = parser.parse_args()
-    ok = _kill_loop_section(arguments)
-    return 0 if ok else 1
+    sections = {name.strip() for name in arguments.only.split(",")}
+    results: list[bool] = []
+    if "kill" in sections:
+        results.append(_kill_loop_section(arguments))
+    if "s3" in sections:
+        print("S3 fault cycle:")
+        results.append(fault_s3.main(["--minutes", str(arguments.minutes)]) == 0)
+    if "tamper" in sections:
+        print("tamper table:")
+        results.append(fault_tamper.main([]) == 0)
+    return 0 if results and all(results) else 1
 
 
 if __name__ == "__main__":
