@@ -51,7 +51,13 @@ def _other_party_objects(portal: Portal) -> dict[str, str]:
     }
 
 
-PUBLIC = {"/notices/{notice_id}", "/api/notices/{notice_id}", "/api/session/{kind}"}
+# public pages: a notice, and its live page (which says 未开始 / 已结束 when the hearing is not on air)
+PUBLIC = {
+    "/notices/{notice_id}",
+    "/notices/{notice_id}/live",
+    "/api/notices/{notice_id}",
+    "/api/session/{kind}",
+}
 
 
 def _call(party: Browser, method: str, path: str) -> int:
