@@ -67,11 +67,12 @@ class LiveServer:
 
 
 @contextlib.asynccontextmanager
-async def serve(settings: StreamingSettings) -> AsyncIterator[LiveServer]:
-    """Run the live app with uvicorn on a free loopback port of the current event loop."""
+async def serve(settings: StreamingSettings, host: str = "127.0.0.1") -> AsyncIterator[LiveServer]:
+    """Run the live app with uvicorn on a free port of ``host`` (loopback by default) on the current
+    event loop; the URL it returns is on loopback."""
     service = LiveService(settings)
     app = create_app(service, own_service=True)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=0, log_level="warning"))
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     task = asyncio.ensure_future(server.serve())
     while not server.started:
