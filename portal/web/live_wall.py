@@ -107,13 +107,12 @@ class LiveGate:
         if scope["type"] == "http" and _gated(scope):
             principal = await caller_of(Request(scope, receive), self._context)
             if principal is None:
-                raise AuthenticationError("operator sign-in required")
+                raise AuthenticationError("请值班员先登录")
             if not may_watch(principal):
-                raise PermissionDeniedError("the command-centre wall is for operators")
+                raise PermissionDeniedError("指挥中心视频墙仅供值班员使用")
             if _inner_path(scope).startswith(_PORTAL_DECIDES):
                 raise PermissionDeniedError(
-                    "public broadcasts follow the hearing schedule; "
-                    "clerks cut and resume them at /staff/broadcasts"
+                    "公开直播按庭审排期自动开始和结束；书记员可在“直播管理”页面中断或恢复直播"
                 )
         # The live app is its own root below the mount: its url_for (WHIP/WHEP Location headers)
         # resolves its own route names (not the host router's) under /live.
