@@ -29,6 +29,7 @@ from portal.web.live_wall import LIVE_PREFIX, WALL_PATH, gated_live_app
 from portal.web.openapi_errors import document_errors
 from portal.web.public_cache import PublicCache
 from portal.web.routers import (
+    access_passwords,
     assets,
     auth,
     broadcasts,
@@ -146,6 +147,7 @@ def create_app(
         reviews,
         playback,
         cases,
+        access_passwords,
         hearings,
         hearing_changes,
         recordings,

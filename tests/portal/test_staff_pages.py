@@ -90,14 +90,23 @@ def test_a_clerk_files_a_case_and_hands_out_passwords_once(portal: Portal) -> No
     )
     case_id = int(case_url.rsplit("/", 1)[1])
     added = _form(clerk, f"/staff/cases/{case_id}/parties", name="甲公司", role="原告")
-    assert added.status_code == 200 and "只显示这一次" in added.text
-    assert added.headers["cache-control"] == "no-store"
-    password = _password(added.text)
+    assert added.status_code == 303 and added.headers["location"].startswith("/staff/password-slips/")
+    slip = clerk.get(added.headers["location"])
+    assert slip.status_code == 200 and "刷新不会再次生成" in slip.text and "甲公司" in slip.text
+    assert slip.headers["cache-control"] == "no-store"
+    password = _password(slip.text)
     assert password not in clerk.get(case_url).text
     assert portal.party(NEW_CASE, password).get("/api/my-case").status_code == 200
 
     party_id = int(re.findall(r'data-party="(\d+)"', clerk.get(case_url).text)[0])
-    rotated = _form(clerk, f"/staff/parties/{party_id}/password")
+    asked = _form(clerk, f"/staff/parties/{party_id}/password")  # not confirmed: the question first
+    assert asked.status_code == 303 and asked.headers["location"] == f"/staff/parties/{party_id}/password"
+    question = clerk.get(asked.headers["location"])
+    assert question.status_code == 200 and "确认重置" in question.text
+    assert portal.party(NEW_CASE, password).get("/api/my-case").status_code == 200  # nothing changed yet
+    rotated = _form(clerk, f"/staff/parties/{party_id}/password", confirmed="yes")
+    assert rotated.status_code == 303
+    rotated = clerk.get(rotated.headers["location"])
     assert rotated.status_code == 200 and "原密码已失效" in rotated.text
     fresh = _password(rotated.text)
     assert fresh != password
@@ -231,3 +240,55 @@ def test_cancel_move_and_openness_forms(portal: Portal) -> None:
     with portal.db_factory() as db:
         case = db.get_one(Case, world.case_a)
         assert case.number == CASE_A
+
+
+def _party_ids(clerk: Browser, case_url: str) -> list[str]:
+    return re.findall(r'data-party="(\d+)"', clerk.get(case_url).text)
+
+
+def test_reloading_a_form_result_changes_nothing(portal: Portal) -> None:
+    """PRG: each form that changes something answers 303; reloading where it lands is a GET."""
+    clerk = portal.staff("clerk-a")
+    case_url = f"/staff/cases/{portal.world.case_a}"
+    before = _party_ids(clerk, case_url)
+    added = _form(clerk, f"{case_url}/parties", name="丙公司", role="第三人")
+    assert added.status_code == 303
+    slip_url = added.headers["location"]
+    first = clerk.get(slip_url)
+    for _ in range(2):  # the browser reloads the slip page
+        again = clerk.get(slip_url)
+        assert again.status_code == 200 and _password(again.text) == _password(first.text)
+    assert len(_party_ids(clerk, case_url)) == len(before) + 1  # one party, however often reloaded
+    with portal.db_factory() as db:
+        rotations = db.scalars(select(AuditRecord).where(AuditRecord.action == "password_rotated")).all()
+    party_id = int(_party_ids(clerk, case_url)[-1])
+    reset = _form(clerk, f"/staff/parties/{party_id}/password", confirmed="yes")
+    assert reset.status_code == 303
+    for _ in range(2):
+        assert clerk.get(reset.headers["location"]).status_code == 200
+    with portal.db_factory() as db:
+        after = db.scalars(select(AuditRecord).where(AuditRecord.action == "password_rotated")).all()
+    assert len(after) == len(rotations) + 1  # one reset, however often reloaded
+
+    event = _form(clerk, f"{case_url}/events", kind="service", occurred_on="2026-02-03", description="送达")
+    assert event.status_code == 303
+    assert clerk.get(event.headers["location"]).status_code == 200
+
+
+def test_a_slip_is_only_for_the_session_that_made_it(portal: Portal) -> None:
+    clerk = portal.staff("clerk-a")
+    added = _form(clerk, f"/staff/cases/{portal.world.case_a}/parties", name="丁", role="第三人")
+    other = portal.staff("clerk-a")  # the same clerk signed in elsewhere
+    refused = other.get(added.headers["location"])
+    assert refused.status_code == 404 and "重置查询密码" in refused.text
+    assert clerk.get(added.headers["location"]).status_code == 200
+
+
+def test_a_refused_party_form_keeps_what_was_typed(portal: Portal) -> None:
+    clerk = portal.staff("clerk-a")
+    case_url = f"/staff/cases/{portal.world.case_a}"
+    before = _party_ids(clerk, case_url)
+    refused = _form(clerk, f"{case_url}/parties", name="戊有限公司", role="\u200b")
+    assert refused.status_code == 422 and "诉讼地位" in refused.text
+    assert 'value="戊有限公司"' in refused.text
+    assert _party_ids(clerk, case_url) == before
