@@ -292,3 +292,50 @@ def test_a_refused_party_form_keeps_what_was_typed(portal: Portal) -> None:
     assert refused.status_code == 422 and "诉讼地位" in refused.text
     assert 'value="戊有限公司"' in refused.text
     assert _party_ids(clerk, case_url) == before
+
+
+def test_a_courtroom_is_not_double_booked_without_a_reason(portal: Portal) -> None:
+    clerk = portal.staff("clerk-a")
+    start = portal.clock.now() + timedelta(days=5, hours=1)  # hearing_a holds room_a days+5, 2 h
+    fields = {
+        "courtroom_id": str(portal.world.room_a),
+        "starts_at": _local(portal, start),
+        "expected_end_at": _local(portal, start + timedelta(hours=2)),
+        "public": "yes",
+    }
+    url = f"/staff/cases/{portal.world.case_a}/hearings"
+    refused = _form(clerk, url, **fields)
+    assert refused.status_code == 409 and "该法庭在这段时间已安排其他开庭" in refused.text
+    assert CASE_A in refused.text and fields["starts_at"] in refused.text  # what was typed is kept
+    short = _form(clerk, url, **fields, double_booking_reason="合并")
+    assert short.status_code == 409 and "open>" in short.text and ">合并</textarea>" in short.text
+
+    reason = "关联案件合并开庭，共用法庭"
+    booked = _form(clerk, url, **fields, double_booking_reason=reason)
+    assert booked.status_code == 303, booked.text
+    hearing = int(booked.headers["location"].rsplit("/", 1)[1])
+    with portal.db_factory() as db:
+        audited = db.scalars(
+            select(AuditRecord).where(
+                AuditRecord.action == "hearing_scheduled", AuditRecord.target == f"hearing:{hearing}"
+            )
+        ).one()
+    assert reason in audited.detail and str(portal.world.hearing_a) in audited.detail
+
+    elsewhere = start + timedelta(days=1)  # free time: no reason needed
+    free = _form(
+        clerk,
+        url,
+        **(fields | {"starts_at": _local(portal, elsewhere)})
+        | {"expected_end_at": _local(portal, elsewhere + timedelta(hours=1))},
+    )
+    assert free.status_code == 303
+    moved_onto = _form(
+        clerk,
+        f"/staff/hearings/{portal.world.hearing_a}/reschedule",
+        starts_at=_local(portal, elsewhere),
+        expected_end_at=_local(portal, elsewhere + timedelta(hours=2)),
+        exception_basis="",
+    )
+    assert moved_onto.status_code == 409 and "该法庭在这段时间已安排其他开庭" in moved_onto.text
+    assert f'value="{_local(portal, elsewhere)}"' in moved_onto.text  # the typed times are kept
