@@ -307,6 +307,7 @@ def test_a_courtroom_is_not_double_booked_without_a_reason(portal: Portal) -> No
     refused = _form(clerk, url, **fields)
     assert refused.status_code == 409 and "该法庭在这段时间已安排其他开庭" in refused.text
     assert CASE_A in refused.text and fields["starts_at"] in refused.text  # what was typed is kept
+    assert '<details class="override" open>' in refused.text  # the override field is offered
     short = _form(clerk, url, **fields, double_booking_reason="合并")
     assert short.status_code == 409 and "open>" in short.text and ">合并</textarea>" in short.text
 
@@ -339,3 +340,4 @@ def test_a_courtroom_is_not_double_booked_without_a_reason(portal: Portal) -> No
     )
     assert moved_onto.status_code == 409 and "该法庭在这段时间已安排其他开庭" in moved_onto.text
     assert f'value="{_local(portal, elsewhere)}"' in moved_onto.text  # the typed times are kept
+    assert '<details class="override" open>' in moved_onto.text

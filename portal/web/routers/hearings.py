@@ -28,6 +28,7 @@ from portal.db import transaction
 from portal.errors import InvalidInputError, RuleViolationError
 from portal.free_text import FreeText
 from portal.hearings.notices import HearingDraft, publish_notice, schedule_hearing
+from portal.hearings.room_booking import RoomDoubleBookedError
 from portal.hearings.rules import publication_deadline
 from portal.identity.principal import Principal
 from portal.identity.staff_scope import in_court_scope, require_hearing_in_scope
@@ -220,6 +221,7 @@ def schedule_form(
     except _REFUSED as exc:
         audit_denial(request, exc)
         submitted = form.model_dump(exclude={"csrf_token"})
+        submitted["double_booked"] = "yes" if isinstance(exc, RoomDoubleBookedError) else ""
         return _schedule_form(
             request, context, clerk, case_id, submitted, error=str(exc), status=status_of(exc)
         )
@@ -309,9 +311,9 @@ async def change_from_form(
                 apply(db)
         except _REFUSED as exc:
             audit_denial(request, exc)
-            page = _hearing_page(
-                request, context, clerk, hearing_id, error=(form, str(exc)), submitted=submitted
-            )
+            typed = dict(submitted or {})
+            typed["double_booked"] = "yes" if isinstance(exc, RoomDoubleBookedError) else ""
+            page = _hearing_page(request, context, clerk, hearing_id, error=(form, str(exc)), submitted=typed)
             page.status_code = status_of(exc)
             return page
         return None
