@@ -187,7 +187,11 @@ function applyFilter() {
       && (!filter.kind || feedCategory(feed) === filter.kind);
     tile.element.classList.toggle("hidden", !shown);
   }
-  return layout();
+  const visible = layout();
+  const total = tiles.size;
+  document.getElementById("status").textContent =
+    visible === total ? `实时画面 ${total} 路` : `实时画面 ${total} 路，显示 ${visible} 路`;
+  return visible;
 }
 
 function updateCourtChoices(feeds) {
@@ -225,10 +229,7 @@ async function poll() {
     }
     for (const id of [...tiles.keys()]) if (!seen.has(id)) removeTile(id);
     updateCourtChoices(feeds);
-    const visible = applyFilter();
-    const total = feeds.length;
-    document.getElementById("status").textContent =
-      visible === total ? `实时画面 ${total} 路` : `实时画面 ${total} 路，显示 ${visible} 路`;
+    applyFilter();
   } catch (error) {
     document.getElementById("status").textContent = `无法连接服务器（${error.message}），正在重试`;
   }
