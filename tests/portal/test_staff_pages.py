@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from portal.models import AuditRecord, Case
+from portal.models import AuditRecord, Case, CaseEvent
 from tests.portal.conftest import Browser, Portal
 from tests.portal.world import CASE_A, CASE_B
 
@@ -341,3 +341,66 @@ def test_a_courtroom_is_not_double_booked_without_a_reason(portal: Portal) -> No
     assert moved_onto.status_code == 409 and "该法庭在这段时间已安排其他开庭" in moved_onto.text
     assert f'value="{_local(portal, elsewhere)}"' in moved_onto.text  # the typed times are kept
     assert '<details class="override" open>' in moved_onto.text
+
+
+def _audit_count(portal: Portal) -> int:
+    with portal.db_factory() as db:
+        return len(db.scalars(select(AuditRecord.seq)).all())
+
+
+def test_every_staff_form_redirects_and_its_page_reloads_without_change(portal: Portal) -> None:
+    """Each form that changes something answers 303 (one audit entry per change); loading the page it
+    lands on again and again changes nothing: no new record, no new audit entry."""
+    clerk = portal.staff("clerk-a")
+    start = portal.clock.now() + timedelta(days=9)
+    moved = start + timedelta(days=1)
+
+    def submit(url: str, *, audited: bool = True, **fields: str) -> str:
+        before = _audit_count(portal)
+        response = _form(clerk, url, **fields)
+        assert response.status_code == 303, (url, response.text[:300])
+        assert not audited or _audit_count(portal) > before, url  # it did change something
+        return str(response.headers["location"])
+
+    filed = submit("/staff/cases", **_case_fields(portal, number="(2026) 京0101民初88号"))
+    case_id = int(filed.rsplit("/", 1)[1])
+    landings = [
+        filed,
+        submit(f"/staff/cases/{case_id}/parties", name="甲公司", role="原告"),
+        submit(  # procedure events are not audited (they are the case file's own record)
+            f"/staff/cases/{case_id}/events",
+            audited=False,
+            kind="service",
+            occurred_on="2026-02-03",
+            description="送达",
+        ),
+    ]
+    hearing = submit(
+        f"/staff/cases/{case_id}/hearings",
+        courtroom_id=str(portal.world.room_a),
+        starts_at=_local(portal, start),
+        expected_end_at=_local(portal, start + timedelta(hours=2)),
+        public="yes",
+    )
+    hearing_id = hearing.rsplit("/", 1)[1]
+    landings += [
+        hearing,
+        submit(f"/staff/hearings/{hearing_id}/notice"),
+        submit(
+            f"/staff/hearings/{hearing_id}/reschedule",
+            starts_at=_local(portal, moved),
+            expected_end_at=_local(portal, moved + timedelta(hours=2)),
+        ),
+        submit(f"/staff/hearings/{hearing_id}/cancel", reason="原告撤诉"),
+    ]
+    with portal.db_factory() as db:
+        stored = db.scalars(select(Case.number).where(Case.id == case_id)).one()
+    assert stored == "（2026）京0101民初88号"  # filed in the official spelling
+    settled = _audit_count(portal)
+    for landing in landings:
+        for _ in range(2):  # the browser reloads the page the form landed on
+            assert clerk.get(landing).status_code == 200, landing
+    assert _audit_count(portal) == settled
+    assert len(_party_ids(clerk, filed)) == 1
+    with portal.db_factory() as db:
+        assert len(db.scalars(select(CaseEvent.id).where(CaseEvent.case_id == case_id)).all()) == 1
