@@ -75,6 +75,7 @@ def schedule_hearing(db: Session, actor: Actor, draft: HearingDraft, *, now: dat
     if room is None or room.court_id != case.court_id:
         raise NotFoundError()
     check_times(draft.starts_at, draft.expected_end_at, now=now)
+    reason = non_public_reason(draft.is_public, draft.non_public_reason)  # what was typed first
     overridden, override = check_room_free(
         db, room.id, draft.starts_at, draft.expected_end_at, override_reason=draft.double_booking_reason
     )
@@ -84,7 +85,7 @@ def schedule_hearing(db: Session, actor: Actor, draft: HearingDraft, *, now: dat
         starts_at=draft.starts_at,
         expected_end_at=draft.expected_end_at,
         is_public=draft.is_public,
-        non_public_reason=non_public_reason(draft.is_public, draft.non_public_reason),
+        non_public_reason=reason,
         mask_faces=draft.mask_faces,
         created_by=actor.user_id or 0,
         created_at=now,
