@@ -10,7 +10,7 @@ NODE_STAMP := node_modules/.installed
 CHROMIUM := /usr/bin/chromium
 RUN_DIR ?= .run
 
-.PHONY: run test check setup lint typecheck importlint unit fast clean bench postgres-and-fonts
+.PHONY: run test check setup lint typecheck importlint unit fast clean bench postgres-and-fonts gstreamer-webrtc
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,15 @@ postgres-and-fonts:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && dpkg -s fonts-wqy-zenhei >/dev/null 2>&1 || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql fonts-wqy-zenhei)
 
+# GStreamer's webrtcbin (RSA certificate, libnice ICE) as a third-party WHIP publisher and WHEP viewer,
+# driven from Debian's own Python through PyGObject; iproute2 makes the test's network namespace
+GST_PACKAGES := gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \
+	gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice gir1.2-gst-plugins-bad-1.0 python3-gi \
+	python3-gst-1.0 iproute2
+gstreamer-webrtc:
+	@dpkg -s $(GST_PACKAGES) >/dev/null 2>&1 || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(GST_PACKAGES))
+
 run: setup
 	$(BIN)/python scripts/run_system.py --data $(RUN_DIR)
 
@@ -53,7 +62,7 @@ importlint: setup
 # workers than cores made them flaky. Every server fixture picks its own ports and directories per
 # worker; the longest tests are handed out first (tests/conftest.py). PYTEST_WORKERS=0: one process.
 PYTEST_WORKERS ?= auto
-unit: setup postgres-and-fonts
+unit: setup postgres-and-fonts gstreamer-webrtc
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist load
 
 # The tests not marked integration: no server, encoder, browser or subprocess; seconds, not minutes.
@@ -72,6 +81,7 @@ bench: setup
 	$(BIN)/python bench/portal_load.py
 	$(BIN)/python bench/live_latency.py
 	$(BIN)/python bench/live_fanout.py
+	$(BIN)/python bench/faults.py
 
 clean:
 	rm -rf $(VENV) $(RUN_DIR) .mypy_cache .pytest_cache .ruff_cache

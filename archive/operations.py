@@ -18,12 +18,13 @@ from archive.alarms import Alarm, AlarmCollector, AlarmCondition, AlarmSeverity,
 from archive.errors import ArchiveError, StoreUnavailableError
 from archive.preservation.compliance_log import ComplianceLog, ComplianceRecord
 from archive.preservation.compliance_records import ComplianceAlarm
+from archive.preservation.replication import mirror_compliance_records
 from archive.retention.keeper import RetentionKeeper
 from archive.retention.policy import RetentionBook, add_years, parse_policies
 from archive.settings import ArchiveSettings
 from archive.store.object_lock import LockMode
 from archive.store.object_store import ObjectStore
-from archive.store.sites import Site
+from archive.store.sites import Site, require_second_site
 from archive.store.worm_probe import WormReport, probe_worm
 
 logger = logging.getLogger(__name__)
@@ -50,12 +51,14 @@ class Operations:
         return [self.primary] if self.backup is None else [self.primary, self.backup]
 
     def backup_site(self) -> Site:
-        """The backup site; ArchiveError when COURTREC_BACKUP_S3_ENDPOINT is not set."""
+        """The backup site; ArchiveError when COURTREC_BACKUP_S3_ENDPOINT is not set or names the
+        primary's own server."""
         if self.backup is None:
             raise ArchiveError(
                 "no backup site configured: set COURTREC_BACKUP_S3_ENDPOINT, _ACCESS_KEY, _SECRET_KEY"
                 " and _BUCKET"
             )
+        require_second_site(self.primary, self.backup)
         return self.backup
 
     def probe(self, out: Callable[[str], None] = print) -> None:
@@ -108,7 +111,7 @@ class Operations:
     def record_alarm(self, alarm: Alarm) -> None:
         """Alarm sink: append the alarm to the compliance log at once (best effort: the log may be down)."""
         try:
-            self.log().append(
+            record = self.log().append(
                 ComplianceAlarm(
                     severity=str(alarm.severity),
                     condition=str(alarm.condition),
@@ -119,6 +122,9 @@ class Operations:
             )
         except ArchiveError as exc:
             logger.error("alarm not recorded in the compliance log (%s): %s", exc, alarm.line())
+            return
+        if self.backup is not None:  # at once, so the next audit does not find it missing there
+            mirror_compliance_records(self.primary, [self.backup], [record])
 
     def _lock_log_record(self, key: str) -> None:
         report = self.worm.get(self.primary.name)

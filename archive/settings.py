@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from archive.errors import ArchiveError, PublicOriginError
 from archive.retention.policy import DEFAULT_POLICIES
+from archive.store.bucket_name import bucket_name_problem
 from archive.store.public_origin import PublicOriginConfig
+from archive.store.readiness import DEFAULT_START_SECONDS
 from archive.store.store_config import StoreConfig
 
 
@@ -22,7 +25,7 @@ class ArchiveSettings(BaseSettings):
     s3_access_key: str | None = None
     s3_secret_key: SecretStr | None = None
     s3_bucket: str = "courtrec"
-    s3_region: str = "us-east-1"
+    s3_region: str = Field(default="us-east-1", pattern=r"^[a-z0-9-]{1,32}$")
 
     backup_s3_endpoint: str | None = None
     backup_s3_access_key: str | None = None
@@ -46,8 +49,37 @@ class ArchiveSettings(BaseSettings):
 
     # {case type: years, or null for permanent}, e.g. '{"long-term": 30, "permanent": null}'
     retention_policies: dict[str, int | None] = Field(default_factory=lambda: dict(DEFAULT_POLICIES))
+    # what `archive verify` trusts from outside a recording (see archive.verify_command)
+    portal_url: str | None = None
+    portal_verify_token: SecretStr | None = None
+    portal_public_key: str | None = None
     storage_quota_bytes: int | None = Field(default=None, gt=0)  # primary bucket; alarm at 90 %
     backup_storage_quota_bytes: int | None = Field(default=None, gt=0)
+    store_start_seconds: float = Field(
+        default=DEFAULT_START_SECONDS,
+        ge=0.1,
+        le=3600.0,
+        description="how long the embedded store may take to answer S3 when it starts (python -m "
+        "archive store, the portal's embedded store, make run); a loaded machine needs more than idle",
+    )
+
+    @field_validator("s3_bucket", "backup_s3_bucket", "public_s3_bucket")
+    @classmethod
+    def _check_bucket(cls, name: str | None) -> str | None:
+        if name is not None and name != "":
+            problem = bucket_name_problem(name)
+            if problem is not None:
+                raise ValueError(f"an S3 bucket name {problem} (got {name!r})")
+        return name
+
+    @field_validator("s3_endpoint", "backup_s3_endpoint", "public_s3_endpoint")
+    @classmethod
+    def _check_endpoint(cls, endpoint: str | None) -> str | None:
+        if endpoint:
+            problem = endpoint_problem(endpoint)
+            if problem is not None:
+                raise ValueError(f"an S3 endpoint {problem} (got {endpoint!r})")
+        return endpoint
 
     def primary_store(self) -> StoreConfig | None:
         """The configured primary store, or None when COURTREC_S3_ENDPOINT is unset.
@@ -114,6 +146,24 @@ class ArchiveSettings(BaseSettings):
             return PublicOriginConfig(store, prefix=self.public_s3_prefix)
         except ValueError as exc:
             raise ArchiveError(f"COURTREC_PUBLIC_S3_PREFIX: {exc}") from exc
+
+
+def endpoint_problem(endpoint: str) -> str | None:
+    """Why ``endpoint`` is not ``http(s)://host[:port]`` (or ``host:port``, taken as http), or None."""
+    parts = urlsplit(endpoint if "://" in endpoint else f"http://{endpoint}")
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        return "needs a port in 1..65535"
+    if parts.scheme not in ("http", "https"):
+        return "must start with http:// or https://"
+    if not parts.hostname or parts.username is not None:
+        return "must name a host (and no user)"
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        return "is http(s)://host[:port] only, without a path"
+    return None
 
 
 def _store_config(

@@ -11,6 +11,7 @@ from types import FrameType
 from archive.errors import ArchiveError
 from archive.stop_request import StopRequest
 from archive.store.embedded import EmbeddedStore
+from archive.store.readiness import DEFAULT_START_SECONDS
 from archive.store.store_config import StoreConfig
 
 _WATCH_INTERVAL_SECONDS = 1.0
@@ -18,8 +19,11 @@ _WATCH_INTERVAL_SECONDS = 1.0
 _Handler = Callable[[int, FrameType | None], object] | int | None
 
 
-def run_store_command(data_dir: Path, port: int) -> int:
+def run_store_command(data_dir: Path, port: int, *, start_seconds: float = DEFAULT_START_SECONDS) -> int:
     """Start the embedded store, print its settings as shell ``export`` lines, serve until signalled.
+
+    The start may take ``start_seconds``; a line on stderr says what it waits for, and more follow
+    every few seconds while it waits.
 
     Blocks until SIGINT or SIGTERM (installed on the main thread, restored afterwards), then stops
     weed. Returns 0 after a clean stop, 1 after printing one line on stderr when the store cannot be
@@ -29,7 +33,13 @@ def run_store_command(data_dir: Path, port: int) -> int:
     restore_handlers = stop_requested.install()
     store: EmbeddedStore | None = None
     try:
-        store = EmbeddedStore(data_dir, port=port)
+        store = EmbeddedStore(data_dir, port=port, start_seconds=start_seconds)
+        print(
+            f"courtrec store: starting SeaweedFS in {data_dir}; waiting up to {start_seconds:g} s for S3"
+            f" on 127.0.0.1:{port}",
+            file=sys.stderr,
+            flush=True,
+        )
         store.start()
         _print_exports(store.config, data_dir)
         while not stop_requested.wait(_WATCH_INTERVAL_SECONDS):

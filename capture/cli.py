@@ -1,4 +1,4 @@
-"""``python -m capture``: record a room, list capture devices."""
+"""``python -m capture``: record a room, serve a room by its schedule, list capture devices."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from archive import ArchiveError, StopRequest, StoreAuthError, StoreUnavailableError
+from archive.formats.settings_errors import RefusedSettingError, load_settings
 from archive.settings import ArchiveSettings
 from archive.spool import UploadState
 from archive.store import ObjectStore
@@ -19,7 +20,8 @@ from capture.errors import CaptureError
 from capture.live import LiveTarget, parse_gps, start_live, stop_live
 from capture.portal_report import PortalReporter
 from capture.recorder import Recorder, RecordingPlan
-from capture.settings import CaptureSettings
+from capture.service.command import add_serve_parser, run_serve
+from capture.settings import CaptureSettings, check_agent_settings
 from capture.stream_pipeline import StreamSettings
 from devices import DevicesError, list_devices, parse_source_spec
 from streaming import IcePolicy, LivePublisher, StreamingSettings
@@ -78,6 +80,7 @@ def build_parser(settings: CaptureSettings) -> argparse.ArgumentParser:
     live.add_argument("--officer", default=None, help="officer shown on the command-centre wall (bodycams)")
     live.add_argument("--gps", default=None, metavar="LAT,LON", help="fixed position reported with telemetry")
     commands.add_parser("devices", help="list the capture devices on this machine")
+    add_serve_parser(commands, settings)
     return parser
 
 
@@ -85,12 +88,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; returns the process exit code."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        settings = CaptureSettings()
+        settings = load_settings(CaptureSettings)
         args = build_parser(settings).parse_args(argv)
         if args.command == "devices":
             return _list_devices()
+        check_agent_settings(live=bool(getattr(args, "live", None)))
+        if args.command == "serve":
+            return run_serve(args, settings, _open_store)
         return _record(args, settings)
-    except (CaptureError, DevicesError, ArchiveError) as exc:
+    except (CaptureError, DevicesError, ArchiveError, RefusedSettingError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
@@ -128,10 +134,15 @@ def _record(args: argparse.Namespace, settings: CaptureSettings) -> int:
         ),
     )
     store = _open_store()
-    recorder = Recorder(plan, store)
+    reporter = _portal_reporter(args.portal, settings)
+
+    def report_checkpoint() -> None:
+        if reporter is not None:
+            reporter.report(recorder.summary())
+
+    recorder = Recorder(plan, store, on_checkpoint=report_checkpoint)
     stop = StopRequest()
     stop.install(on_signal=lambda signum: logger.info("signal %d: stopping", signum))
-    reporter = _portal_reporter(args.portal, settings)
     recorder.start()
     print(f"recording {recording_id} started; spool {args.spool}", flush=True)
     if reporter is not None:

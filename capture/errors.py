@@ -11,3 +11,7 @@ class EncoderError(CaptureError):
 
 class RecorderError(CaptureError):
     """The recorder cannot start or go on (spool, journal, sources)."""
+
+
+class SalvageError(CaptureError):
+    """A torn segment cannot be salvaged without replacing a file that is not its prefix."""

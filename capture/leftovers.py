@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from archive.formats import sha256_file
+from archive.formats import finish_interrupted_link, sha256_file
 from archive.journal import JournalWriter, RepairEvent, SegmentFlag
 from archive.spool import SealedFile
-from capture.salvage import MediaSpan, probe_span, salvage_torn_segment
+from capture.salvage import MediaSpan, probe_span, quarantined_raws, salvage_torn_segment
 from capture.segmenter import TEMP_SUFFIX
 
 logger = logging.getLogger(__name__)
@@ -26,8 +26,14 @@ class StreamHistory:
     """What the journal says about one stream so far."""
 
     last_segment: int = 0
-    last_end_utc: datetime | None = None
+    last_end_utc: datetime | None = None  # where the journal's account of the stream ends (segment or gap)
     init: tuple[str, str] | None = None  # (object relative path, sha256)
+    origin_utc: datetime | None = None  # media time 0 of the current run (its OriginEvent)
+
+    def covered_until(self, end_utc: datetime | None) -> None:
+        """Note that the journal accounts for the stream up to ``end_utc`` (a segment or a gap)."""
+        if end_utc is not None and (self.last_end_utc is None or end_utc > self.last_end_utc):
+            self.last_end_utc = end_utc
 
 
 class LeftoverLog(Protocol):
@@ -60,6 +66,9 @@ def journal_leftovers(
     """Salvage torn segments in ``directory`` and journal sealed segments the journal does not have
     yet (numbers above ``past.last_segment``); ``past`` is updated as they are journaled."""
     for temporary in sorted(directory.glob(f"*.m4s{TEMP_SUFFIX}")):
+        final = temporary.with_name(temporary.name.removesuffix(TEMP_SUFFIX))
+        if finish_interrupted_link(temporary, final):
+            continue  # sealed whole, but the crash came before its temporary name was dropped
         _salvage(log, stream, temporary, init, past)
     for sealed_path in sorted(directory.glob("*.m4s")):
         seq = int(sealed_path.name.split(".")[0])
@@ -97,11 +106,24 @@ def _salvage(log: LeftoverLog, stream: str, temporary: Path, init: bytes | None,
 def _journal_recovered(
     log: LeftoverLog, stream: str, path: Path, *, seq: int, init: bytes | None, past: StreamHistory
 ) -> None:
-    sealed = SealedFile(path=path, sha256=sha256_file(path), size=path.stat().st_size)
-    span = probe_span(init, path.read_bytes()) if init else None
+    data = path.read_bytes()
+    sealed = SealedFile(path=path, sha256=sha256_file(path), size=len(data))
+    span = probe_span(init, data) if init else None
+    raw = next((r for r in quarantined_raws(path.parent, path.name) if _starts_with(r, data)), None)
+    if raw is not None:  # a salvaged prefix whose journal line the crash prevented
+        kept = (raw.stat().st_size, log.spool_relative(raw))
+        _journal_with_span(
+            log, stream, sealed, seq=seq, span=span, past=past, flags=(SegmentFlag.PARTIAL,), raw=kept
+        )
+        return
     _journal_with_span(
         log, stream, sealed, seq=seq, span=span, past=past, flags=(SegmentFlag.RECOVERED,), raw=None
     )
+
+
+def _starts_with(path: Path, prefix: bytes) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(len(prefix)) == prefix
 
 
 def _journal_with_span(
@@ -120,7 +142,10 @@ def _journal_with_span(
     start_s = end_s = None
     if span is not None:
         start_s, end_s = span.start_seconds, span.end_seconds
-        if start_utc is not None:
+        if past.origin_utc is not None:  # timed from its own run, like the segments sealed in it
+            start_utc = past.origin_utc + timedelta(seconds=span.start_seconds)
+            end_utc = past.origin_utc + timedelta(seconds=span.end_seconds)
+        elif start_utc is not None:  # a journal from before origins were journaled
             end_utc = start_utc + timedelta(seconds=span.end_seconds - span.start_seconds)
     log.journal_segment(
         stream,
@@ -135,5 +160,4 @@ def _journal_with_span(
         raw_kept_as=None if raw is None else raw[1],
     )
     past.last_segment = max(past.last_segment, seq)
-    if end_utc is not None:
-        past.last_end_utc = end_utc
+    past.covered_until(end_utc)

@@ -1,4 +1,6 @@
-"""Telling the portal about a recording: a report when it starts and when it stops.
+"""Telling the portal about a recording: a report when it starts, after each checkpoint, and when it
+stops; each carries the device id and the journal's latest signed checkpoint head, which the portal
+keeps as the recording's anchor (``archive verify`` then refuses a journal cut back behind it).
 
 Best effort and never in the recording's way: reports go from a background thread, a newer report
 replaces one still waiting, a portal that is down is retried with capped backoff for a while, and a
@@ -136,6 +138,10 @@ class PortalReporter:
 def _body(summary: RecordingSummary) -> dict[str, object]:
     body = asdict(summary)
     body.pop("prefix", None)
+    if summary.checkpoint is None or not summary.device_id:
+        body.pop("checkpoint", None)  # the head is anchored only with the device that signed it
+    else:
+        body["checkpoint"].pop("recording_id", None)
     body["streams"] = list(summary.streams)
     for key in ("started_at", "ended_at"):
         value = body[key]

@@ -18,18 +18,30 @@ from pathlib import Path
 
 from archive import ArchiveError
 from archive.export import RecordingSummary, summarize_journal
-from archive.formats import check_identifier, check_stream_name, sha256_bytes, sha256_file, write_file_durably
+from archive.formats import (
+    check_identifier,
+    check_stream_name,
+    crash_point,
+    durable_temporary,
+    finish_interrupted_link,
+    sha256_bytes,
+    sha256_file,
+    write_file_durably,
+)
 from archive.journal import (
     AlarmEvent,
     AudioDeclaration,
+    EventType,
     JournalWriter,
     PauseEvent,
     ResumeEvent,
+    SegmentEvent,
     StartEvent,
     StopEvent,
     StreamDeclaration,
     VideoDeclaration,
     load_or_create_device_key,
+    parse_event,
 )
 from archive.spool import (
     RecordingSpool,
@@ -44,6 +56,7 @@ from archive.spool import (
     recording_prefix,
 )
 from archive.store import ObjectStore
+from capture.clock_watch import ClockWatch
 from capture.errors import RecorderError
 from capture.recording_log import RecordingLog
 from capture.recovery import RecordingHistory, recover_streams, requeue_journaled
@@ -65,6 +78,7 @@ class RecordingPlan:
     spool: Path
     sources: Sequence[SourceSpec]
     case: str | None = None
+    hearing: str | None = None  # the portal's hearing id, when the courtroom service records by schedule
     checkpoint_seconds: float = 60.0
     key_path: Path | None = None
     stream: StreamSettings = field(default_factory=StreamSettings)
@@ -78,6 +92,14 @@ class RecordingPlan:
             raise RecorderError(str(exc)) from exc
         if not self.sources:
             raise RecorderError("at least one --source is needed")
+
+
+@dataclass(frozen=True, slots=True)
+class RecorderHealth:
+    """A recording's health now: each stream's active problems, and the bytes sealed so far."""
+
+    problems: dict[str, tuple[str, ...]]
+    sealed_bytes: int
 
 
 def stream_names(sources: Sequence[SourceSpec]) -> list[str]:
@@ -97,10 +119,21 @@ class Recorder:
     """Start with start(), stop with stop(); pause()/resume() journal a recess with its reason.
 
     ``clock`` is handed to the streams and the upload queue (wall time for what is recorded,
-    monotonic time for back-offs and checkpoints)."""
+    monotonic time for back-offs and checkpoints). ``on_checkpoint`` is called after each periodic
+    checkpoint (from the checkpoint thread; it must not block)."""
 
-    def __init__(self, plan: RecordingPlan, store: ObjectStore | None, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        plan: RecordingPlan,
+        store: ObjectStore | None,
+        *,
+        clock: Clock | None = None,
+        on_checkpoint: Callable[[], None] | None = None,
+        uploads_elsewhere: bool = False,
+    ) -> None:
         self._clock: Clock = clock or SystemClock()
+        self._on_checkpoint = on_checkpoint
+        self._uploads_elsewhere = uploads_elsewhere  # one uploader serves the spool (capture serve)
         self._plan = plan
         self._store = store
         self._names = stream_names(plan.sources)
@@ -112,6 +145,7 @@ class Recorder:
         self._checkpoint_stop = threading.Event()
         self._checkpoint_thread: threading.Thread | None = None
         self._key_b64 = ""
+        self._clock_watch: ClockWatch | None = None
         self._final_counts: dict[UploadState, int] = {}
 
     @property
@@ -153,6 +187,7 @@ class Recorder:
                 court=self._plan.court,
                 room=self._plan.room,
                 case=self._plan.case,
+                hearing=self._plan.hearing,
                 run=history.runs + 1,
                 reason="hearing opened"
                 if history.runs == 0
@@ -163,6 +198,8 @@ class Recorder:
                 ),
             )
         )
+        self._clock_watch = ClockWatch(log.journal, self._clock)
+        self._clock_watch.start()
         self._start_pipelines(sources, log, next_seq)
         self._start_uploader()
         self._checkpoint_thread = threading.Thread(target=self._checkpoints, name="checkpoints", daemon=True)
@@ -185,6 +222,8 @@ class Recorder:
         for pipeline in self._pipelines:
             pipeline.stop()
         failures = [f"{p.name}: {p.failure}" for p in self._pipelines if p.failure is not None]
+        if self._clock_watch is not None:
+            self._clock_watch.stop()
         log.journal.append(StopEvent(reason=reason, failures=tuple(failures)))
         self._checkpoint_stop.set()
         if self._checkpoint_thread is not None:
@@ -201,6 +240,25 @@ class Recorder:
         """What the journal says so far: streams, sealed segments, duration, whether it stopped."""
         log = self._require_log()
         return summarize_journal(self._plan.recording_id, self._descriptor()["prefix"], log.journal.history)
+
+    def health(self) -> RecorderHealth:
+        """Each stream's problems now (its active alarm conditions from the journal: no frames,
+        black, frozen, silence …; ``failed`` when its media work failed) and the bytes sealed."""
+        active: dict[str, set[str]] = {name: set() for name in self._names}
+        sealed = 0
+        for line in self._require_log().journal.history:
+            if line.type not in {EventType.ALARM, EventType.SEGMENT}:
+                continue
+            event = parse_event(line)
+            if isinstance(event, SegmentEvent):
+                sealed += event.size
+            elif isinstance(event, AlarmEvent) and event.stream in active:
+                (active[event.stream].add if event.active else active[event.stream].discard)(event.condition)
+        for pipeline in self._pipelines:
+            if pipeline.failure is not None:
+                active.setdefault(pipeline.name, set()).add("failed")
+        problems = {name: tuple(sorted(conditions)) for name, conditions in active.items()}
+        return RecorderHealth(problems=problems, sealed_bytes=sealed)
 
     def _require_log(self) -> RecordingLog:
         if self._log is None:
@@ -226,6 +284,8 @@ class Recorder:
             probe.unlink()
         except OSError as exc:
             raise RecorderError(f"spool {self._plan.spool} is not writable: {exc.strerror or exc}") from exc
+        for written in (self._spool.descriptor_path, self._spool.locator_path):
+            finish_interrupted_link(durable_temporary(written), written)  # a crash cut its write short
         if not self._spool.descriptor_path.exists():
             started = self._clock.now()
             prefix = recording_prefix(self._plan.court, started, self._plan.recording_id)
@@ -282,6 +342,7 @@ class Recorder:
 
     def _journal_chunk_closed(self, path: Path) -> None:
         """A checkpoint closed a journal chunk: it never changes again, so queue it for upload."""
+        crash_point("checkpoint.written", path.name)  # a crash here: requeue_journaled queues it
         self._require_log().enqueue(path, sha256_file(path), path.stat().st_size, delete_after_upload=False)
 
     def _start_pipelines(self, sources: list[Source], log: RecordingLog, next_seq: dict[str, int]) -> None:
@@ -300,7 +361,14 @@ class Recorder:
             pipeline.start()
             self._pipelines.append(pipeline)
 
+    def journal_alarm(self, event: AlarmEvent) -> None:
+        """Journal an alarm raised outside the recorder (an upload integrity alarm of the spool's
+        shared uploader, when ``uploads_elsewhere``)."""
+        self._require_log().journal.append(event)
+
     def _start_uploader(self) -> None:
+        if self._uploads_elsewhere:
+            return
         if self._store is None:
             logger.warning("no object store configured: sealed segments stay on the spool until one is")
             return
@@ -317,7 +385,8 @@ class Recorder:
     def _checkpoints(self) -> None:
         log = self._require_log()
         while not self._clock.wait(self._checkpoint_stop, self._plan.checkpoint_seconds):
-            log.journal.checkpoint()
+            if log.journal.checkpoint() is not None and self._on_checkpoint is not None:
+                self._on_checkpoint()  # e.g. report the new head to the portal (it returns at once)
 
 
 def _reopener(spec: SourceSpec, first: Source) -> Callable[[], Source]:

@@ -11,12 +11,21 @@ import threading
 from datetime import datetime
 from pathlib import Path
 
-from archive.formats import sha256_bytes, write_file_durably
+from archive.formats import (
+    crash_point,
+    durable_temporary,
+    finish_interrupted_link,
+    sha256_bytes,
+    sha256_file,
+    write_file_durably,
+)
 from archive.journal import (
     AlarmEvent,
+    ClockStepEvent,
     GapEvent,
     InitEvent,
     JournalWriter,
+    OriginEvent,
     RecordingFailedEvent,
     SegmentEvent,
     SegmentFlag,
@@ -77,13 +86,14 @@ class RecordingLog:
             if known is not None and known[1] == digest:
                 return  # the same codec set-up as before: segments keep using the archived init
             directory = self._spool.stream_dir(stream)
-            name = "init.mp4" if known is None else f"init-run{self._run:03d}.mp4"
-            path = directory / name
-            write_file_durably(path, init_segment)
+            stem = "init" if known is None else f"init-run{self._run:03d}"
+            path = _place_init(directory, stem, init_segment, digest)
+            crash_point("init.written", path.name)
             relative = self._spool.relative(path)
             self._journal.append(
                 InitEvent(stream=stream, object=relative, sha256=digest, size=len(init_segment))
             )
+            crash_point("init.journaled", path.name)
             self._stream(stream).init = (relative, digest)
         # init segments stay on the spool: salvaging a torn segment after a crash needs them
         self.enqueue(path, digest, len(init_segment), delete_after_upload=False)
@@ -118,6 +128,7 @@ class RecordingLog:
     ) -> None:
         """Journal a sealed segment, then queue it for upload. ``raw_size``/``raw_kept_as`` describe
         the raw bytes of the torn segment it was salvaged from, if it was."""
+        crash_point("segment.sealed", sealed.path.name)
         past = self._stream(stream)
         init = past.init
         self._journal.append(
@@ -140,9 +151,9 @@ class RecordingLog:
                 raw_kept_as=raw_kept_as,
             )
         )
+        crash_point("segment.journaled", sealed.path.name)
         past.last_segment = max(past.last_segment, segment)
-        if end_utc is not None:
-            past.last_end_utc = end_utc
+        past.covered_until(end_utc)
         self.enqueue(sealed.path, sealed.sha256, sealed.size, delete_after_upload=True)
 
     def stream_failed(self, stream: str, message: str, at: datetime) -> int:
@@ -164,8 +175,33 @@ class RecordingLog:
         logger.warning("stream %s: %s %s", stream, condition, "ALARM" if active else "cleared")
         self._journal.append(AlarmEvent(stream=stream, condition=str(condition), active=active), at=at)
 
+    def origin(self, stream: str, origin_utc: datetime) -> None:
+        """Journal a run's media origin (before any of its media is written; see OriginEvent)."""
+        self._journal.append(OriginEvent(stream=stream, t_origin_utc=origin_utc.isoformat()))
+        crash_point("origin.journaled", stream)
+        self._stream(stream).origin_utc = origin_utc
+
     def gap(self, stream: str, start: datetime, end: datetime, reason: str) -> None:
+        """Journal that nothing was recorded on ``stream`` from ``start`` to ``end`` (wall times).
+
+        Never a negative gap: when ``end`` is before ``start`` the wall clock went back between the
+        two readings (e.g. across a restart), which is journaled as a clock step; the gap is then
+        journaled as starting and ending at ``start`` with its length unknown."""
+        if end < start:
+            back = (start - end).total_seconds()
+            self._journal.append(
+                ClockStepEvent(
+                    step_seconds=-round(back, 6),
+                    expected=start.isoformat(),
+                    observed=end.isoformat(),
+                    reason=f"wall clock went back at least {back:.3f} s: a gap of {stream} would end"
+                    " before it starts",
+                ),
+                at=end,
+            )
+            end, reason = start, f"{reason} (length unknown: the wall clock went back)"
         logger.warning("stream %s: gap %s .. %s (%s)", stream, start, end, reason)
+        self._stream(stream).covered_until(end)
         self._journal.append(
             GapEvent(
                 stream=stream,
@@ -175,3 +211,25 @@ class RecordingLog:
                 seconds=round((end - start).total_seconds(), 3),
             )
         )
+
+
+def _place_init(directory: Path, stem: str, data: bytes, digest: str) -> Path:
+    """Write an init segment durably as ``<stem>.mp4`` and return where it is.
+
+    Restartable: a write cut between its link and dropping the temporary name is finished; a file
+    of that name left unjournaled by a run that died before journaling it is adopted when it holds
+    the same bytes, and otherwise kept untouched (never delete evidence) while the next free name,
+    ``<stem>-2.mp4`` …, is used.
+    """
+    attempt = 1
+    while True:
+        path = directory / (f"{stem}.mp4" if attempt == 1 else f"{stem}-{attempt}.mp4")
+        finish_interrupted_link(durable_temporary(path), path)
+        if not path.exists():
+            write_file_durably(path, data)
+            return path
+        if sha256_file(path) == digest:
+            logger.warning("adopting %s, written before a crash but never journaled", path)
+            return path
+        logger.warning("%s holds another init segment nobody journaled; kept, not reused", path)
+        attempt += 1

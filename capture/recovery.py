@@ -14,8 +14,10 @@ from datetime import datetime
 from archive.formats import sha256_file
 from archive.journal import (
     CheckpointEvent,
+    GapEvent,
     InitEvent,
     JournalLine,
+    OriginEvent,
     SegmentEvent,
     StartEvent,
     StopEvent,
@@ -49,6 +51,8 @@ class RecordingHistory:
             if isinstance(event, StartEvent):
                 history.runs += 1
                 history.clean_stop = False
+                for stream in history.streams.values():
+                    stream.origin_utc = None  # a run without an origin line wrote no media
             elif isinstance(event, StopEvent):
                 history.clean_stop = True
             elif isinstance(event, InitEvent):
@@ -58,7 +62,14 @@ class RecordingHistory:
                 stream = history.streams.setdefault(event.stream, StreamHistory())
                 stream.last_segment = max(stream.last_segment, event.segment)
                 if event.t_end_utc:
-                    stream.last_end_utc = datetime.fromisoformat(event.t_end_utc)
+                    stream.covered_until(datetime.fromisoformat(event.t_end_utc))
+            elif isinstance(event, GapEvent):
+                history.streams.setdefault(event.stream, StreamHistory()).covered_until(
+                    datetime.fromisoformat(event.end)
+                )
+            elif isinstance(event, OriginEvent):
+                stream = history.streams.setdefault(event.stream, StreamHistory())
+                stream.origin_utc = datetime.fromisoformat(event.t_origin_utc)
         return history
 
 

@@ -1,9 +1,11 @@
 """Cutting the fragmented-MP4 byte stream of one stream into CMAF segments on the spool.
 
-The muxer writes ``ftyp``+``moov`` (the init segment) and then one ``moof``+``mdat`` pair per
-~1 s fragment, each starting on a keyframe. We append every complete fragment to the open segment's
-temporary file and fdatasync it, so a crash loses at most the fragment being written; when a
-fragment starts at or past the segment length, the open segment is sealed and a new one begins.
+The muxer writes ``ftyp``+``moov`` (the init segment) and then one ``moof``+``mdat`` pair per CMAF
+chunk of a few frames (~200 ms; a new one also starts at every keyframe). We append every complete
+chunk to the open segment's temporary file and fdatasync it, so a crash loses at most the chunk
+being written (plus what the encoder still holds); when a chunk that starts on a keyframe starts at
+or past the segment length, the open segment is sealed and a new one begins. Recordings made with
+one fragment per GOP cut the same way: each of their fragments starts on a keyframe.
 """
 
 from __future__ import annotations
@@ -16,7 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from archive.formats import fragment_start_seconds, iter_boxes, track_timescales
+from archive.formats import (
+    fragment_start_seconds,
+    fragment_starts_with_sync_sample,
+    iter_boxes,
+    track_timescales,
+)
 from archive.spool import SealedFile, seal_file, segment_name
 
 logger = logging.getLogger(__name__)
@@ -116,7 +123,11 @@ class CmafSegmenter(io.RawIOBase):
         start = fragment_start_seconds(moof, moof_box, self._timescales or {})
         if start is None:  # no decode time in the fragment: continue from the previous one
             start = self.last_fragment_start or 0.0
-        if self._open is not None and start >= self._open[1] + self._segment_seconds - _CUT_TOLERANCE_SECONDS:
+        if (
+            self._open is not None
+            and start >= self._open[1] + self._segment_seconds - _CUT_TOLERANCE_SECONDS
+            and fragment_starts_with_sync_sample(moof, moof_box) is not False
+        ):
             self._seal_open(start)
         if self._open is None:
             self._start_segment(start)

@@ -22,6 +22,7 @@ import av
 from archive.spool import SealedFile
 from capture.encoder import VideoEncoderConfig, VideoEncoderName, open_video_encoder
 from capture.overlay import Overlay
+from capture.overload import JournaledOverload, OverloadWatch, utc_after
 from capture.packet_tap import EncodedVideoPacket, PacketTap
 from capture.segmenter import CmafSegmenter, SegmentInfo
 from devices import DevicesError, HealthCondition, HealthEvent, HealthMonitor, HealthThresholds, Source
@@ -31,7 +32,9 @@ logger = logging.getLogger(__name__)
 
 _MOVFLAGS = "frag_keyframe+empty_moov+default_base_moof+delay_moov+skip_trailer"
 _AUDIO_RATE = 48000
-_AUDIO_FRAG_US = "1000000"  # audio-only streams: one fragment per second
+_CHUNK_US = "200000"
+"""CMAF chunk length (µs): bytes reach the disk every ~200 ms, so a crash loses little (keyframes,
+and so segment starts, stay one GOP apart: ``frag_keyframe`` also starts a chunk at each)."""
 _END = object()
 _VIDEO_CHECK_INTERVAL_SECONDS = 0.095
 _REOPEN_DELAY_SECONDS = 1.0
@@ -55,6 +58,10 @@ class StreamEvents(Protocol):
     def health_changed(self, stream: str, condition: HealthCondition, active: bool, at: datetime) -> None: ...
 
     def gap(self, stream: str, start: datetime, end: datetime, reason: str) -> None: ...
+
+    def origin(self, stream: str, origin_utc: datetime) -> None:
+        """A run's media time 0 is ``origin_utc``; called before any of its media is written."""
+        ...
 
     def stream_failed(self, stream: str, message: str, at: datetime) -> int:
         """Record a failure of the stream's media work; returns the segment number to go on with."""
@@ -210,9 +217,7 @@ class _MediaWorker:
             on_init=lambda data: pipeline._events.init_ready(pipeline.name, data),
             on_segment=self._segment_sealed,
         )
-        options = {"movflags": _MOVFLAGS, "flush_packets": "1"}
-        if not pipeline.has_video:
-            options["frag_duration"] = _AUDIO_FRAG_US
+        options = {"movflags": _MOVFLAGS, "flush_packets": "1", "frag_duration": _CHUNK_US}
         self._container = av.open(self._segmenter, "w", format="mp4", options=options)
         self._health = HealthMonitor(
             has_video=pipeline.has_video,
@@ -226,7 +231,14 @@ class _MediaWorker:
         self._origin_utc = self._p._clock.now()
         self._origin_mono = self._p._clock.monotonic()
         self._last_frame_utc = self._origin_utc
+        self._last_frame_mono = self._origin_mono
         self._end_seconds = 0.0
+        self._overload = OverloadWatch(
+            JournaledOverload(
+                pipeline.name, pipeline._events, utc_after(lambda: self._origin_utc), pipeline._clock.now
+            ),
+            stall_seconds=settings.thresholds.no_frames_seconds,
+        )
         self._video_setup(settings)
         self._audio_setup(settings)
 
@@ -283,6 +295,7 @@ class _MediaWorker:
                 self._health_events(self._health.observe_audio(item, self._p._clock.monotonic()))
                 self._audio(item)
             self._last_frame_utc = self._p._clock.now()
+            self._last_frame_mono = self._p._clock.monotonic()
         self._flush()
 
     def _observe_video(self, frame: av.VideoFrame) -> None:
@@ -303,14 +316,17 @@ class _MediaWorker:
         if self._origin_seconds is None:
             self._origin_seconds = seconds
             self._origin_utc = self._p._clock.now()
+            self._p._events.origin(self._p.name, self._origin_utc)
         return seconds - self._origin_seconds
 
     def _video(self, frame: av.VideoFrame) -> None:
         assert self._encoder is not None
         seconds = self._media_seconds(frame)
+        now = self._p._clock.monotonic()
+        self._overload.frame(seconds, now, self._p._frames.qsize())
         pts = round(seconds * self._fps)
-        if pts <= self._last_video_pts:
-            return  # a duplicate or late frame: the encoder needs strictly increasing timestamps
+        if not self._overload.video_frame(pts, self._last_video_pts, float(self._fps), now):
+            return  # a duplicate or late frame (journaled): the encoder needs increasing timestamps
         self._last_video_pts = pts
         stamped = self._overlay.apply(frame, self._origin_utc + timedelta(seconds=seconds))
         stamped.pts = pts
@@ -340,6 +356,7 @@ class _MediaWorker:
     def _audio(self, frame: av.AudioFrame) -> None:
         assert self._audio_stream is not None
         seconds = self._media_seconds(frame)
+        self._overload.frame(seconds, self._p._clock.monotonic(), self._p._frames.qsize())
         arrival = round(seconds * _AUDIO_RATE)
         if arrival > self._audio_next + _AUDIO_RATE // 5:
             self._audio_next = arrival  # the source stalled: leave the gap in the timeline
@@ -359,6 +376,7 @@ class _MediaWorker:
             self._container.mux(packet)
 
     def _flush(self) -> None:
+        self._overload.flush()
         if self._encoder is not None:
             self._mux_video(self._encoder.encode(None))
         if self._audio_stream is not None:
@@ -380,4 +398,6 @@ class _MediaWorker:
             at = now_utc - timedelta(seconds=max(0.0, now_mono - event.at))
             self._p._events.health_changed(self._p.name, event.condition, event.active, at)
             if event.condition == HealthCondition.NO_FRAMES and not event.active:
-                self._p._events.gap(self._p.name, self._last_frame_utc, at, "source gave no frames")
+                # the gap's length is monotonic time: a wall-clock step inside it changes nothing
+                since = now_utc - timedelta(seconds=max(0.0, now_mono - self._last_frame_mono))
+                self._p._events.gap(self._p.name, since, at, "source gave no frames")

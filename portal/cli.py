@@ -1,6 +1,8 @@
-"""``python -m portal``: serve, migrate, create-user, create-court, reconcile, audit verify/head, seed-demo.
+"""``python -m portal``: serve, migrate, create-user, create-court, reconcile, audit verify/head, devices
+(list, approve-key, export-keys, export-anchors), seed-demo.
 
-Exit codes: 0 success, 1 a failure explained on stderr in one line, 2 bad usage (argparse).
+Exit codes: 0 success, 1 a failure explained on stderr in one line, 2 bad usage (argparse) or a
+refused COURTREC_ setting (one line naming it and what it accepts, before anything starts).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import contextlib
 import getpass
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Iterator, Sequence
@@ -17,21 +20,25 @@ from pathlib import Path
 from types import FrameType
 
 from pydantic import ValidationError
+from sqlalchemy import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from archive import ArchiveError
+from archive.formats.settings_errors import RefusedSettingError, load_settings
 from archive.settings import ArchiveSettings
 from portal.audit.trail import verify_chain
 from portal.clock import SystemClock
 from portal.db import make_engine, make_sessionmaker, transaction
 from portal.demo import seed_demo
+from portal.devices.cli import add_devices_command, run_devices_command
 from portal.errors import ConfigurationError, PortalError
 from portal.identity.accounts import create_user, get_or_create_court, get_or_create_courtroom
 from portal.migrate import current_revision, head_revision, upgrade
 from portal.models import Role
 from portal.records.reconciler import reconcile_now
 from portal.records.storage import archive_store
-from portal.settings import PortalSettings
+from portal.settings import DEFAULT_PORTAL_DOMAIN, Environment, PortalSettings
+from streaming.settings import StreamingSettings
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     audit_commands.add_parser(
         "head", help="print the chain's head (SEQ:HASH) to keep elsewhere", parents=[common]
     )
+    add_devices_command(commands, common)
     demo = commands.add_parser(
         "seed-demo", help="create demo data and print demo credentials (JSON)", parents=[common]
     )
@@ -101,12 +109,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     data: Path | None = args.data
     try:
-        settings = PortalSettings(data_dir=data) if data is not None else PortalSettings()
+        settings = _checked_settings(data)
+    except RefusedSettingError as exc:
+        print(f"portal: {exc}", file=sys.stderr)
+        return 2
+    try:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        print(f"portal: {where_data_is(settings, from_flag=data is not None)}", file=sys.stderr)
         return _COMMANDS[args.command](settings, args)
     except (PortalError, ArchiveError, SQLAlchemyError, ValidationError, OSError) as exc:
         print(f"portal: {_first_line(exc)}", file=sys.stderr)
         return 1
+
+
+def where_data_is(settings: PortalSettings, *, from_flag: bool) -> str:
+    """Which data directory and database this command uses, and why (court IT must never wonder
+    whether ``serve`` and a maintenance command looked at the same place)."""
+    if from_flag:
+        source = "--data"
+    elif "COURTREC_DATA_DIR" in os.environ:
+        source = "COURTREC_DATA_DIR"
+    else:
+        source = "default; set COURTREC_DATA_DIR or --data to change"
+    database = make_url(settings.resolved_database_url()).render_as_string(hide_password=True)
+    return f"data directory {settings.data_dir.resolve()} ({source}); database {database}"
+
+
+def _checked_settings(data: Path | None) -> PortalSettings:
+    """The portal's settings, and those of the archive and (when mounted) the live server it reads,
+    all checked up front; RefusedSettingError names the first refused one."""
+    settings = load_settings(PortalSettings)
+    if data is not None:
+        settings = settings.model_copy(update={"data_dir": data})
+    load_settings(ArchiveSettings)
+    if settings.portal_live:
+        load_settings(StreamingSettings)
+    return settings
 
 
 def _serve(settings: PortalSettings, args: argparse.Namespace) -> int:
@@ -120,6 +158,11 @@ def _serve(settings: PortalSettings, args: argparse.Namespace) -> int:
     from streaming.server.web.http_protocol import h11_with_header_timeout  # noqa: PLC0415
 
     settings.check()  # refuse placeholder secrets before starting anything
+    if settings.portal_domain == DEFAULT_PORTAL_DOMAIN and settings.environment != Environment.DEVELOPMENT:
+        logger.warning(
+            "COURTREC_PORTAL_DOMAIN is not set: notice UIDs end in @%s; set the court's domain, once",
+            DEFAULT_PORTAL_DOMAIN,
+        )
     engine = make_engine(settings.resolved_database_url())
     if current_revision(engine) != head_revision():
         raise ConfigurationError("the database schema is not current: run `python -m portal migrate` first")
@@ -256,6 +299,7 @@ _COMMANDS = {
     "reconcile": _reconcile,
     "audit": _audit,
     "seed-demo": _seed_demo,
+    "devices": run_devices_command,
 }
 
 

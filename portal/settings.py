@@ -6,8 +6,9 @@ import os
 import secrets
 from enum import StrEnum
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from archive.formats.identifiers import CODE_PATTERN
@@ -15,6 +16,10 @@ from archive.formats.secret_strength import SECRET_HINT, secret_weakness
 from portal.errors import ConfigurationError
 from streaming.http_limits import HeaderTimeoutSeconds, KeepAliveSeconds, MaxConnections, MaxHeaderBytes
 
+DEFAULT_PORTAL_DOMAIN = "courtrec.invalid"  # RFC 2606: never a real host, so never someone else's UIDs
+_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+DOMAIN_PATTERN = rf"^{_LABEL}(\.{_LABEL})*$"
+"""A DNS name (RFC 1123 labels, dot-separated); its length is capped at 253 by the field."""
 MAX_SEGMENT_URL_SECONDS = 120  # 2017 rules art. 15: presigned URLs live at most two minutes
 
 
@@ -46,6 +51,16 @@ class PortalSettings(BaseSettings):
     database_url: str | None = None
     portal_secret_key: SecretStr | None = None
     portal_agent_token: SecretStr | None = None
+    portal_verify_token: SecretStr | None = Field(
+        default=None,
+        description="bearer token for /api/trust/ (the signed device key list and anchored checkpoint "
+        "heads `archive verify --portal` reads); unset: that API refuses everyone",
+    )
+    portal_signing_key_path: Path | None = Field(
+        default=None,
+        description="the portal's Ed25519 key that signs exported key lists (default: "
+        "DATA_DIR/portal-signing-key.pem, generated on first use, mode 0600)",
+    )
     portal_cookie_secure: bool = True
     portal_openapi: bool | None = Field(
         default=None,
@@ -65,6 +80,14 @@ class PortalSettings(BaseSettings):
         " writes through this process take effect at once regardless, see portal/identity/read_cache.py",
     )
     portal_display_timezone: str = "Asia/Shanghai"
+    portal_domain: str = Field(
+        default=DEFAULT_PORTAL_DOMAIN,
+        pattern=DOMAIN_PATTERN,
+        max_length=253,
+        description="the court's DNS domain (e.g. court.example.gov.cn), the portal's identity in the "
+        "iCalendar UIDs of notices (notice-7@<domain>); never taken from a request's Host, so a "
+        "notice keeps its UID behind any proxy or host name. Set it once and keep it",
+    )
     portal_hls_js_path: Path | None = None
     portal_embedded_s3_port: int = Field(default=8333, ge=1024, le=55000)
     portal_live: bool = Field(
@@ -107,6 +130,15 @@ class PortalSettings(BaseSettings):
     portal_max_header_bytes: MaxHeaderBytes = 16 * 1024
     portal_max_connections: MaxConnections = 500
 
+    @field_validator("portal_display_timezone")
+    @classmethod
+    def _check_timezone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"must be an IANA time zone such as Asia/Shanghai (got {name!r})") from exc
+        return name
+
     def resolved_database_url(self) -> str:
         """The SQLAlchemy URL to use: ``database_url`` or the default SQLite file under ``data_dir``."""
         if self.database_url:
@@ -134,10 +166,24 @@ class PortalSettings(BaseSettings):
             return None
         return self._checked_secret("COURTREC_PORTAL_AGENT_TOKEN", value)
 
+    def verify_token(self) -> str | None:
+        """The bearer token of the trust API (``/api/trust/``); None refuses every caller.
+
+        ConfigurationError for a weak token outside development."""
+        value = self.portal_verify_token.get_secret_value() if self.portal_verify_token else None
+        if value is None:
+            return None
+        return self._checked_secret("COURTREC_PORTAL_VERIFY_TOKEN", value)
+
+    def signing_key_path(self) -> Path:
+        """Where the portal's key-list signing key is kept."""
+        return self.portal_signing_key_path or self.data_dir / "portal-signing-key.pem"
+
     def check(self) -> None:
         """Validate the whole configuration up front (the app factory calls this)."""
         self.secret_key()
         self.agent_token()
+        self.verify_token()
         if self.environment != Environment.DEVELOPMENT and not self.portal_cookie_secure:
             raise ConfigurationError(
                 "COURTREC_PORTAL_COOKIE_SECURE=false is accepted only with COURTREC_ENVIRONMENT=development"

@@ -22,6 +22,8 @@ from pathlib import Path
 
 from portal_demo import PORTAL_URL, start_portal
 
+from archive.formats.settings_errors import RefusedSettingError, load_settings
+from archive.settings import ArchiveSettings
 from archive.stop_request import StopRequest
 from archive.store.embedded import DEFAULT_PUBLIC_BUCKET, EmbeddedStore
 
@@ -100,12 +102,20 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=Path(".run"))
     parser.add_argument("--port", type=int, default=8333)
     args = parser.parse_args()
+    try:
+        archive_settings = load_settings(ArchiveSettings)
+    except RefusedSettingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     data: Path = args.data.resolve()
     data.mkdir(parents=True, exist_ok=True)
     data.chmod(0o700)  # a --data left by a run before the umask was set is closed as well
     stop = StopRequest()  # not a threading.Event: see archive/stop_request.py
     stop.install()
-    with EmbeddedStore(data / "store", port=args.port) as store:
+    # a loaded machine may need longer than idle: COURTREC_STORE_START_SECONDS (default 120 s)
+    start_seconds = archive_settings.store_start_seconds
+    print(f"starting the embedded S3 store (up to {start_seconds:g} s) …", file=sys.stderr, flush=True)
+    with EmbeddedStore(data / "store", port=args.port, start_seconds=start_seconds) as store:
         config = store.config
         env = {
             **os.environ,

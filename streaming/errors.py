@@ -48,3 +48,9 @@ class HlsError(StreamingError):
 
 class FaceMaskingError(StreamingError):
     """Face masking cannot run: its detector (cascade or model file) is missing or unreadable."""
+
+
+class StreamRestartError(HlsError):
+    """The feed started again (timestamps from zero: a new publication) or changed its H.264 set-up
+    (another SPS: a new encoder or picture size): a new packager, with its own init segment, must
+    take over after a discontinuity."""

@@ -15,8 +15,10 @@ from pathlib import Path
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from archive.formats.http_url import http_url_problem
 from archive.formats.identifiers import CODE_PATTERN
 from archive.formats.secret_strength import SECRET_HINT, secret_weakness
+from streaming.cors_origin import origin_problem
 from streaming.http_limits import HeaderTimeoutSeconds, KeepAliveSeconds, MaxConnections, MaxHeaderBytes
 
 _IDENTIFIER = CODE_PATTERN
@@ -142,6 +144,12 @@ class StreamingSettings(BaseSettings):
     header_timeout_seconds: HeaderTimeoutSeconds = 10.0
     max_header_bytes: MaxHeaderBytes = 16 * 1024
     max_connections: MaxConnections = 500
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="browser origins (scheme://host[:port]) allowed to call WHIP and WHEP from another "
+        "origin, e.g. a player on https://player.court.example; empty: same-origin only. Never with "
+        "credentials: a cross-origin caller sends its bearer token in Authorization",
+    )
     keyframe_request_seconds: float = Field(
         default=2.0, ge=0.5, le=30.0, description="at most one keyframe request upstream per feed this often"
     )
@@ -159,6 +167,24 @@ class StreamingSettings(BaseSettings):
         if token is not None:
             _require_strong("the operator token", token)
         return token
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _check_origins(cls, origins: list[str]) -> list[str]:
+        for origin in origins:
+            problem = origin_problem(origin)
+            if problem is not None:
+                raise ValueError(f"a CORS origin {problem} (got {origin!r})")
+        return origins
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _check_public_base_url(cls, url: str | None) -> str | None:
+        if url is not None:
+            problem = http_url_problem(url)
+            if problem is not None:
+                raise ValueError(f"must be an http:// or https:// URL with a host: {problem} (got {url!r})")
+        return url
 
     @field_validator("ice_host_addresses")
     @classmethod

@@ -168,6 +168,17 @@ def object_store(store_config: StoreConfig) -> Iterator[ObjectStore]:
     empty_and_delete_bucket(store)
 
 
+@pytest.fixture(scope="session")
+def backup_embedded_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStore]:
+    """A second real SeaweedFS server (the backup site) for the whole session."""
+    store = EmbeddedStore(tmp_path_factory.mktemp("backup-store"), port=free_port())
+    store.start()
+    try:
+        yield store
+    finally:
+        store.stop(grace_seconds=5)  # weed can take 4-28 s on SIGTERM; this data is thrown away
+
+
 @pytest.fixture
 def make_embedded_store(tmp_path: Path) -> Iterator[MakeEmbeddedStore]:
     """Factory: ``make_embedded_store(data_dir=None, port=None)`` returns a started EmbeddedStore.

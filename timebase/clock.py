@@ -70,7 +70,8 @@ _ORIGIN = datetime(2024, 1, 1, 9, 0, tzinfo=UTC)
 class ManualClock:
     """A clock that moves only when :meth:`advance` is called (tests).
 
-    Wall and monotonic time move together. Threads blocked in :meth:`wait` or :meth:`sleep` are
+    Wall and monotonic time move together (:meth:`step_wall` steps the wall clock alone). Threads
+    blocked in :meth:`wait` or :meth:`sleep` are
     released as soon as their deadline is passed by :meth:`advance` (or their event is set), without
     any real waiting for the time itself.
     """
@@ -110,6 +111,13 @@ class ManualClock:
             self._monotonic += step
             self._now += timedelta(seconds=step)
             self._changed.notify_all()
+
+    def step_wall(self, seconds: float | timedelta) -> None:
+        """Step the wall clock alone by ``seconds`` (either sign), as NTP or an operator setting the
+        time does; monotonic time does not move."""
+        step = seconds.total_seconds() if isinstance(seconds, timedelta) else float(seconds)
+        with self._changed:
+            self._now += timedelta(seconds=step)
 
     def wait(self, event: threading.Event, timeout: float | None = None) -> bool:
         """Block until ``event`` is set or the clock is advanced ``timeout`` seconds past now."""

@@ -20,8 +20,9 @@ from archive.errors import JournalError
 from archive.formats.hls import MediaEntry, render_media_playlist, target_duration
 from archive.formats.identifiers import check_identifier
 from archive.journal.chain import read_chain
-from archive.journal.events import GapEvent, SegmentEvent, StopEvent, parse_event
+from archive.journal.events import GapEvent, SegmentEvent, StartEvent, StopEvent, parse_event
 from archive.journal.format import JournalLine
+from archive.journal.stream_declaration import StreamDeclaration
 from archive.preservation.verify import find_prefix
 from archive.store.object_store import ObjectStore
 
@@ -51,10 +52,26 @@ class PlaylistSegment:
 
 @dataclass(frozen=True, slots=True)
 class StreamTrack:
-    """Every sealed segment of one stream, in journal order."""
+    """Every sealed segment of one stream, in journal order, and what the stream encodes (as its
+    last start event declared it; None when no start event declared it)."""
 
     stream: str
     segments: tuple[PlaylistSegment, ...]
+    declaration: StreamDeclaration | None = None
+
+    @property
+    def has_video(self) -> bool:
+        """Whether the stream carries pictures (assumed when undeclared)."""
+        return self.declaration is None or self.declaration.video is not None
+
+    @property
+    def audio_only(self) -> bool:
+        """Whether the stream carries sound and no pictures (a microphone)."""
+        return (
+            self.declaration is not None
+            and self.declaration.video is None
+            and (self.declaration.audio is not None)
+        )
 
     @property
     def duration(self) -> float:
@@ -94,10 +111,14 @@ def tracks_from_journal(lines: Iterable[JournalLine]) -> dict[str, StreamTrack]:
     no init or duration to play it with.
     """
     segments: dict[str, list[PlaylistSegment]] = {}
+    declared: dict[str, StreamDeclaration] = {}
     last_init: dict[str, str] = {}
     gap_pending: set[str] = set()
     for line in lines:
         event = parse_event(line)
+        if isinstance(event, StartEvent):
+            declared.update((stream.name, stream) for stream in event.streams)
+            continue
         if isinstance(event, GapEvent):
             gap_pending.update(segments)
             continue
@@ -111,7 +132,9 @@ def tracks_from_journal(lines: Iterable[JournalLine]) -> dict[str, StreamTrack]:
         gap_pending.discard(stream)
         last_init[stream] = segment.init
         segments.setdefault(stream, []).append(segment)
-    return {stream: StreamTrack(stream, tuple(items)) for stream, items in segments.items()}
+    return {
+        stream: StreamTrack(stream, tuple(items), declared.get(stream)) for stream, items in segments.items()
+    }
 
 
 def load_tracks(store: ObjectStore, recording_id: str) -> RecordingTracks:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from archive.export.playlist import tracks_from_journal
+from archive.journal.anchor import CheckpointHead, last_head
 from archive.journal.events import StartEvent, StopEvent, parse_event
 from archive.journal.format import JournalLine
 
@@ -27,6 +28,8 @@ class RecordingSummary:
     ended_at: datetime | None
     complete: bool
     prefix: str = ""
+    device_id: str = ""
+    checkpoint: CheckpointHead | None = None  # the latest signed checkpoint: the portal anchors it
 
 
 def summarize_journal(recording_id: str, prefix: str, lines: Sequence[JournalLine]) -> RecordingSummary:
@@ -50,6 +53,8 @@ def summarize_journal(recording_id: str, prefix: str, lines: Sequence[JournalLin
         ended_at=_parse_time(stop.at) if stop else None,
         complete=stop is not None,
         prefix=prefix,
+        device_id=start[1].device_id if start else "",
+        checkpoint=last_head(recording_id, lines),
     )
 
 

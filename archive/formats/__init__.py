@@ -2,11 +2,19 @@
 identifier grammar, the canonical SHA-256 and the POSIX steps of a durable write. Imports no S3 code.
 """
 
-from archive.formats.durable_io import append_durably, fsync_directory, write_file_durably
+from archive.formats.crash_points import CRASH_AT_ENV, CRASH_STEPS, crash_point
+from archive.formats.durable_io import (
+    append_durably,
+    durable_temporary,
+    finish_interrupted_link,
+    fsync_directory,
+    write_file_durably,
+)
 from archive.formats.fmp4_boxes import (
     Box,
     complete_fragments_length,
     fragment_start_seconds,
+    fragment_starts_with_sync_sample,
     iter_boxes,
     track_timescales,
 )
@@ -20,6 +28,8 @@ from archive.formats.identifiers import (
 )
 
 __all__ = [
+    "CRASH_AT_ENV",
+    "CRASH_STEPS",
     "IDENTIFIER",
     "STREAM_NAME",
     "Box",
@@ -27,7 +37,11 @@ __all__ = [
     "check_identifier",
     "check_stream_name",
     "complete_fragments_length",
+    "crash_point",
+    "durable_temporary",
+    "finish_interrupted_link",
     "fragment_start_seconds",
+    "fragment_starts_with_sync_sample",
     "fsync_directory",
     "is_identifier",
     "iter_boxes",

@@ -115,6 +115,60 @@ def fragment_start_seconds(data: bytes, moof: Box, timescales: dict[int, int]) -
     return min(starts) if starts else None
 
 
+_NON_SYNC_SAMPLE = 0x0001_0000  # sample_is_non_sync_sample in ISO/IEC 14496-12 sample flags
+_TFHD_OPTIONAL = ((0x01, 8), (0x02, 4), (0x08, 4), (0x10, 4))  # base offset, description, duration, size
+_TRUN_SAMPLE_FIELDS = (0x100, 0x200, 0x400, 0x800)  # duration, size, flags, composition offset
+
+
+def fragment_starts_with_sync_sample(data: bytes, moof: Box) -> bool | None:
+    """Whether the first sample of every track in the fragment is a sync sample (a keyframe), read
+    from ``trun``/``tfhd`` sample flags; None when the fragment does not say (flags left to ``trex``).
+
+    A fragment of a few frames (a CMAF chunk) usually starts mid-GOP: only one that starts on a
+    keyframe may begin a segment.
+    """
+    verdicts: list[bool] = []
+    for traf in iter_boxes(data, moof.payload_offset, moof.end):
+        if traf.type != b"traf":
+            continue
+        default_flags: int | None = None
+        first_flags: int | None = None
+        for leaf in iter_boxes(data, traf.payload_offset, traf.end):
+            flags = int.from_bytes(data[leaf.payload_offset + 1 : leaf.payload_offset + 4], "big")
+            if leaf.type == b"tfhd":
+                default_flags = _tfhd_default_sample_flags(data, leaf, flags)
+            elif leaf.type == b"trun" and first_flags is None:
+                first_flags = _trun_first_sample_flags(data, leaf, flags)
+        sample_flags = first_flags if first_flags is not None else default_flags
+        if sample_flags is None:
+            return None
+        verdicts.append(not sample_flags & _NON_SYNC_SAMPLE)
+    return all(verdicts) if verdicts else None
+
+
+def _tfhd_default_sample_flags(data: bytes, tfhd: Box, flags: int) -> int | None:
+    if not flags & 0x20:
+        return None
+    at = tfhd.payload_offset + 8  # version/flags, track_ID
+    at += sum(size for bit, size in _TFHD_OPTIONAL if flags & bit)
+    value: int = struct.unpack_from(">I", data, at)[0]
+    return value
+
+
+def _trun_first_sample_flags(data: bytes, trun: Box, flags: int) -> int | None:
+    at = trun.payload_offset + 4
+    sample_count: int = struct.unpack_from(">I", data, at)[0]
+    at += 4 + (4 if flags & 0x01 else 0)  # sample_count, data_offset
+    if flags & 0x04:  # first_sample_flags
+        value: int = struct.unpack_from(">I", data, at)[0]
+        return value
+    if flags & 0x400 and sample_count:
+        at += 4 * sum(1 for bit in _TRUN_SAMPLE_FIELDS[:2] if flags & bit)
+        first: int = struct.unpack_from(">I", data, at)[0]
+        return first
+    return None
+
+
 def first_track_decode_time(fragment: bytes) -> int | None:
     """``baseMediaDecodeTime`` of the first ``traf`` of the fragment's ``moof`` (in that track's
     timescale), or None when the fragment has no ``moof`` or its first ``traf`` no ``tfdt``."""

@@ -45,12 +45,14 @@ def render_media_playlist(
     discontinuity_sequence: int | None = None,
     vod: bool = False,
     ended: bool = False,
+    independent_segments: bool = True,
 ) -> str:
     """The media playlist text for ``entries`` (oldest first), lines ending with LF.
 
     ``discontinuity_sequence`` adds EXT-X-DISCONTINUITY-SEQUENCE (live playlists); ``vod`` adds
     EXT-X-PLAYLIST-TYPE:VOD; ``ended`` (always, for VOD) appends EXT-X-ENDLIST. EXT-X-MAP is written
-    whenever the init segment changes.
+    whenever the init segment changes. ``independent_segments`` declares that every segment starts
+    with a keyframe (EXT-X-INDEPENDENT-SEGMENTS); leave it out when a segment may not.
     """
     lines = [
         "#EXTM3U",
@@ -62,7 +64,8 @@ def render_media_playlist(
         lines.append(f"#EXT-X-DISCONTINUITY-SEQUENCE:{discontinuity_sequence}")
     if vod:
         lines.append("#EXT-X-PLAYLIST-TYPE:VOD")
-    lines.append("#EXT-X-INDEPENDENT-SEGMENTS")
+    if independent_segments:
+        lines.append("#EXT-X-INDEPENDENT-SEGMENTS")
     current_init: str | None = None
     for entry in entries:
         if entry.discontinuity:
@@ -74,4 +77,38 @@ def render_media_playlist(
         lines.append(entry.uri)
     if ended or vod:
         lines.append("#EXT-X-ENDLIST")
+    return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """One variant stream of a multivariant playlist: its media playlist's URI, its peak bit rate
+    (bits/s), its RFC 6381 codecs (e.g. ``avc1.42c01e,mp4a.40.2``) and its picture size, if any."""
+
+    uri: str
+    bandwidth: int
+    codecs: str
+    resolution: tuple[int, int] | None = None
+
+    def __post_init__(self) -> None:
+        if self.bandwidth <= 0:
+            raise ValueError(f"'bandwidth' must be > 0 bits/s (got {self.bandwidth!r})")
+        for value in (self.uri, self.codecs):
+            if not value or any(char in value for char in '"\r\n'):
+                raise ValueError(
+                    f"a variant's URI and codecs must be non-empty, without quotes (got {value!r})"
+                )
+
+
+def render_multivariant_playlist(variants: Sequence[Variant]) -> str:
+    """The multivariant (master) playlist listing ``variants``, lines ending with LF: BANDWIDTH,
+    CODECS and, for video, RESOLUTION on every EXT-X-STREAM-INF, so a player or CDN can choose
+    before downloading any media."""
+    lines = ["#EXTM3U", f"#EXT-X-VERSION:{HLS_VERSION}"]
+    for variant in variants:
+        attributes = [f"BANDWIDTH={variant.bandwidth}", f'CODECS="{variant.codecs}"']
+        if variant.resolution is not None:
+            attributes.append(f"RESOLUTION={variant.resolution[0]}x{variant.resolution[1]}")
+        lines.append(f"#EXT-X-STREAM-INF:{','.join(attributes)}")
+        lines.append(variant.uri)
     return "\n".join(lines) + "\n"

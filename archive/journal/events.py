@@ -24,6 +24,7 @@ from archive.journal.format import FORMAT_VERSION, EventType, JournalLine, Segme
 from archive.journal.incident_events import (
     RECORDING_FAILED,
     AlarmEvent,
+    ClockStepEvent,
     GapEvent,
     RecordingFailedEvent,
     RepairEvent,
@@ -34,10 +35,12 @@ __all__ = [
     "RECORDING_FAILED",
     "AlarmEvent",
     "CheckpointEvent",
+    "ClockStepEvent",
     "GapEvent",
     "InitEvent",
     "JournalEvent",
     "LeafEvent",
+    "OriginEvent",
     "PauseEvent",
     "RecordingFailedEvent",
     "RepairEvent",
@@ -53,7 +56,8 @@ __all__ = [
 @dataclass(frozen=True, slots=True)
 class StartEvent:
     """A run of the recording starts: where, on which device (its public key signs checkpoints),
-    which streams, and why (``run`` counts the starts, 1 for the first)."""
+    which streams, and why (``run`` counts the starts, 1 for the first). ``hearing`` is the portal's
+    hearing id when the courtroom service started it by the schedule (absent on older lines)."""
 
     TYPE: ClassVar[EventType] = EventType.START
     device_id: str
@@ -65,6 +69,7 @@ class StartEvent:
     reason: str
     object_prefix: str
     streams: tuple[StreamDeclaration, ...]
+    hearing: str | None = None
 
     def __post_init__(self) -> None:
         if not self.public_key:
@@ -84,6 +89,7 @@ class StartEvent:
             reason=fields.string("reason"),
             object_prefix=fields.string("object_prefix"),
             streams=tuple(StreamDeclaration.from_fields(s) for s in fields.objects("streams")),
+            hearing=fields.opt_string("hearing"),
         )
 
     def to_fields(self) -> JsonObject:
@@ -97,6 +103,7 @@ class StartEvent:
             "reason": self.reason,
             "object_prefix": self.object_prefix,
             "streams": [stream.to_fields() for stream in self.streams],
+            **({} if self.hearing is None else {"hearing": self.hearing}),  # old lines re-encode unchanged
         }
 
 
@@ -172,6 +179,24 @@ class InitEvent:
 
     def to_fields(self) -> JsonObject:
         return {"stream": self.stream, "object": self.object, "sha256": self.sha256, "size": self.size}
+
+
+@dataclass(frozen=True, slots=True)
+class OriginEvent:
+    """A run of ``stream`` took its first picture or sound: media time 0 of the segments it writes
+    is ``t_origin_utc`` (ISO 8601 UTC). Journaled before any of that run's media is written, so a
+    segment salvaged after a crash is timed from its own run, not from the run before."""
+
+    TYPE: ClassVar[EventType] = EventType.ORIGIN
+    stream: str
+    t_origin_utc: str
+
+    @classmethod
+    def from_fields(cls, fields: FieldReader) -> Self:
+        return cls(stream=fields.string("stream"), t_origin_utc=fields.string("t_origin_utc"))
+
+    def to_fields(self) -> JsonObject:
+        return {"stream": self.stream, "t_origin_utc": self.t_origin_utc}
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,10 +318,12 @@ JournalEvent: TypeAlias = (
     | InitEvent
     | SegmentEvent
     | GapEvent
+    | ClockStepEvent
     | AlarmEvent
     | RecordingFailedEvent
     | CheckpointEvent
     | RepairEvent
+    | OriginEvent
 )
 LeafEvent: TypeAlias = InitEvent | SegmentEvent
 """The events that seal an object: the leaves of the checkpoints' Merkle tree, in journal order."""
@@ -316,9 +343,11 @@ _PARSERS: dict[str, Callable[[FieldReader], JournalEvent]] = {
     EventType.INIT: InitEvent.from_fields,
     EventType.SEGMENT: SegmentEvent.from_fields,
     EventType.GAP: GapEvent.from_fields,
+    EventType.CLOCK_STEP: ClockStepEvent.from_fields,
     EventType.ALARM: _parse_alarm,
     EventType.CHECKPOINT: CheckpointEvent.from_fields,
     EventType.REPAIR: RepairEvent.from_fields,
+    EventType.ORIGIN: OriginEvent.from_fields,
 }
 
 

@@ -33,9 +33,11 @@ class EventType(StrEnum):
     INIT = "init"
     SEGMENT = "segment"
     GAP = "gap"
+    CLOCK_STEP = "clock_step"
     ALARM = "alarm"
     CHECKPOINT = "checkpoint"
     REPAIR = "repair"
+    ORIGIN = "origin"
 
 
 class SegmentFlag(StrEnum):

@@ -1,4 +1,5 @@
-"""Journal events for what went wrong during a recording: gaps, alarms, stream failures, repairs.
+"""Journal events for what went wrong during a recording: gaps, clock steps, alarms, stream failures,
+repairs.
 
 Part of :mod:`archive.journal.events`, which parses them; field names are those on disk.
 """
@@ -44,6 +45,37 @@ class GapEvent:
             "to": self.end,
             "reason": self.reason,
             "seconds": self.seconds,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ClockStepEvent:
+    """The device's wall clock stepped by ``step_seconds`` (positive: ahead) against its monotonic
+    clock: at wall time ``observed`` the monotonic clock put it at ``expected`` (ISO 8601 UTC). Wall
+    times journaled before and after the step are on different timelines; durations (gaps, segment
+    lengths) never come from the wall clock. ``reason`` says how it was noticed."""
+
+    TYPE: ClassVar[EventType] = EventType.CLOCK_STEP
+    step_seconds: float
+    expected: str
+    observed: str
+    reason: str
+
+    @classmethod
+    def from_fields(cls, fields: FieldReader) -> Self:
+        return cls(
+            step_seconds=fields.number("step_seconds"),
+            expected=fields.string("expected"),
+            observed=fields.string("observed"),
+            reason=fields.string("reason"),
+        )
+
+    def to_fields(self) -> JsonObject:
+        return {
+            "step_seconds": self.step_seconds,
+            "expected": self.expected,
+            "observed": self.observed,
+            "reason": self.reason,
         }
 
 

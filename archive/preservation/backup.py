@@ -9,7 +9,9 @@ never copied, and is reported (the audit repairs it from the backup).
 
 Incremental and resumable: journal chunks are immutable and numbered, so once every object named by
 chunks 1..n of a recording is verified at the backup, a mark ``_courtrec/backup-marks/{id}/{n}.json``
-is written there, and later passes skip the recording until a chunk n+1 appears. An interrupted pass
+is written there (with the journal's last checkpoint head under ``_courtrec/anchors/``, which
+``archive verify`` compares the primary's journal with), and later passes skip the recording until a
+chunk n+1 appears. An interrupted pass
 leaves no mark, and the next one re-checks each object (present ones by HEAD, without copying).
 
 :meth:`Backup.watch` repeats passes every ``interval_seconds``, so the backup lags the primary by at
@@ -31,6 +33,8 @@ from datetime import UTC, datetime
 from archive.alarms import Alarm, AlarmCondition, AlarmSeverity, AlarmSink, log_alarm
 from archive.errors import ArchiveError, ObjectConflictError, StoreAuthError, StoreUnavailableError
 from archive.formats.hashing import sha256_bytes
+from archive.journal.anchor import last_head
+from archive.preservation.anchor_store import write_head
 from archive.preservation.manifest import load_manifest, recording_ids
 from archive.preservation.replication import (
     CopyOutcome,
@@ -41,7 +45,7 @@ from archive.preservation.replication import (
 )
 from archive.preservation.verify import find_prefix
 from archive.stop_request import StopRequest
-from archive.store.sites import Site
+from archive.store.sites import Site, require_second_site
 from timebase import Clock, SystemClock
 
 logger = logging.getLogger(__name__)
@@ -95,6 +99,7 @@ class Backup:
         alarm: AlarmSink = log_alarm,
         clock: Clock | None = None,
     ) -> None:
+        require_second_site(primary, backup)
         self._clock: Clock = clock or SystemClock()
         self._primary = primary
         self._backup = backup
@@ -182,6 +187,9 @@ class Backup:
         for lost in manifest.lost_chunks:
             report.problems.append(f"recording {rid}: journal chunk {lost} has no trusted copy on any site")
         if all(r.outcome.ok for r in results) and not manifest.lost_chunks and len(manifest.chunks) == chunks:
+            head = last_head(rid, manifest.lines)
+            if head is not None:  # the head the backup saw, kept there: the primary cannot be cut back
+                write_head(self._backup.store, head)
             self._write_mark(mark, rid, manifest.root, len(results))
 
     def _write_mark(self, key: str, rid: str, root: str, objects: int) -> None:

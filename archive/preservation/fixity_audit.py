@@ -12,8 +12,10 @@ then re-read and re-verified (:func:`archive.preservation.replication.repair_cop
 passes on no site, raises a CRITICAL alarm. The compliance log itself is audited the same way.
 
 The report (:mod:`archive.preservation.audit_report`) is stored in the bucket for the portal and
-summarised in a
-``fixity_audit`` compliance record.
+summarised in a ``fixity_audit`` compliance record. The records a run appends (``repaired``,
+``fixity_audit``) are copied to every other reachable site at once, verified, so that an unchanged
+archive audits clean on the next run too (they are not left for the next backup pass to bring over,
+and are never reported missing by the audit that follows).
 """
 
 from __future__ import annotations
@@ -29,10 +31,15 @@ from archive.errors import ArchiveError, ObjectNotFoundError, StoreAuthError, St
 from archive.preservation.audit_report import AuditReport, FindingStatus, RepairOutcome, save_report
 from archive.preservation.audit_sampling import SampleWindow, next_window, ring_position
 from archive.preservation.audit_tally import AuditTally
-from archive.preservation.compliance_log import COMPLIANCE_LOG_PREFIX, ComplianceLog
+from archive.preservation.compliance_log import COMPLIANCE_LOG_PREFIX, ComplianceLog, ComplianceRecord
 from archive.preservation.compliance_records import FixityAudited, Repaired
 from archive.preservation.manifest import ManifestEntry, load_manifest, recording_ids
-from archive.preservation.replication import Protect, compliance_log_entries, repair_copy
+from archive.preservation.replication import (
+    Protect,
+    compliance_log_entries,
+    mirror_compliance_records,
+    repair_copy,
+)
 from archive.spool.layout import locator_key
 from archive.store.sites import Site
 
@@ -90,6 +97,7 @@ class FixityAudit:
         self._actor = actor
         self._batch = max(1, batch_recordings)
         self._tally = AuditTally(alarm)
+        self._appended: list[ComplianceRecord] = []
 
     def run(
         self,
@@ -106,6 +114,7 @@ class FixityAudit:
         started = now or datetime.now(UTC)
         window = next_window(sample_period, started, previous_run_at) if sample_period else None
         self._tally = AuditTally(self._alarm_sink)
+        self._appended = []
         live, ids = self._reachable_sites()
         # the log as it stands now: records this run appends are not yet due at the backup
         log_plan = self._plan_compliance_log(live, window) if live else None
@@ -278,7 +287,7 @@ class FixityAudit:
         if self._protect is not None and plan.recording_id != LOG_SUBJECT:
             self._protect(bad.site, plan.recording_id, [entry.key], plan.case)
         if self._log is not None:
-            self._log.append(
+            self._append_record(
                 Repaired(
                     site=bad.site.name,
                     key=entry.key,
@@ -286,8 +295,7 @@ class FixityAudit:
                     source_site=good.site.name,
                     sha256=entry.sha256,
                     finding=str(bad.status),
-                ),
-                actor=self._actor,
+                )
             )
 
     def _bad_finding(
@@ -312,19 +320,32 @@ class FixityAudit:
             key, digest = save_report(live[0].store, report)
             if self._log is not None:
                 window = None if report.sample is None else report.sample.model_dump()
-                self._log.append(
+                self._append_record(
                     FixityAudited(
                         report_key=key,
                         report_sha256=digest,
                         counts=dict(report.counts()),
                         clean=report.clean,
                         window=window,
-                    ),
-                    actor=self._actor,
+                    )
                 )
         except _SITE_ERRORS as exc:
             logger.error("the audit report could not be stored: %s", exc)
+        self._mirror_own_records(live)
         return report
+
+    def _append_record(self, event: Repaired | FixityAudited) -> None:
+        if self._log is not None:
+            self._appended.append(self._log.append(event, actor=self._actor))
+
+    def _mirror_own_records(self, live: list[Site]) -> None:
+        """Copy the records this run appended to every other reachable site (see the module docstring);
+        a site that fails gets them from the next backup pass (and the next audit reports them)."""
+        if self._log is None or not self._appended:
+            return
+        home = next((site for site in live if site.store is self._log.store), None)
+        if home is not None:
+            mirror_compliance_records(home, [site for site in live if site is not home], self._appended)
 
 
 def _hash(copy: _Copy) -> None:

@@ -21,10 +21,11 @@ from archive.errors import (
     IntegrityError,
     ObjectConflictError,
     ObjectNotFoundError,
+    StoreAuthError,
     StoreUnavailableError,
 )
 from archive.formats.hashing import sha256_bytes
-from archive.preservation.compliance_log import ComplianceLog
+from archive.preservation.compliance_log import ComplianceLog, ComplianceRecord
 from archive.preservation.manifest import EntryKind, ManifestEntry
 from archive.store.sites import Site
 
@@ -175,11 +176,30 @@ def replicate(
 def compliance_log_entries(site: Site) -> list[ManifestEntry]:
     """The compliance log's records on ``site`` as entries (expected hash: the bytes that passed the
     chain). Raises IntegrityError when the log's chain is broken there."""
-    records = ComplianceLog(site.store).records()
-    return [
-        ManifestEntry(r.key, sha256_bytes(r.line.raw + b"\n"), EntryKind.JOURNAL, len(r.line.raw) + 1)
-        for r in records
-    ]
+    return [_record_entry(r) for r in ComplianceLog(site.store).records()]
+
+
+def _record_entry(record: ComplianceRecord) -> ManifestEntry:
+    raw = record.line.raw + b"\n"
+    return ManifestEntry(record.key, sha256_bytes(raw), EntryKind.JOURNAL, len(raw))
+
+
+def mirror_compliance_records(
+    home: Site, others: Sequence[Site], records: Sequence[ComplianceRecord]
+) -> None:
+    """Copy ``records`` just appended to the log on ``home`` to every site of ``others`` (write-once,
+    verified). Best effort: a site that cannot take them now gets them from the next backup pass, and
+    a copy that fails is logged (the next audit reports it)."""
+    entries = [_record_entry(record) for record in records]
+    for site in others if entries else ():
+        try:
+            results = replicate(home, site, entries, replace_bad=False, workers=1)
+        except (StoreUnavailableError, StoreAuthError) as exc:
+            logger.warning("compliance records not copied to %s: %s", site, exc)
+            continue
+        for result in results:
+            if not result.outcome.ok:
+                logger.warning("compliance record not copied: %s", result.line(home, site))
 
 
 Protect = Callable[[Site, str, list[str], str | None], None]

@@ -5,6 +5,14 @@ chunks, every journaled object's presence and SHA-256 (re-read from the store, n
 metadata), gap-free segment numbering per stream, every checkpoint's Merkle root and Ed25519
 signature, that the journal ends with a signed checkpoint after the stop event (so a cut tail is
 caught), and that the prefix holds nothing the journal does not account for.
+
+Then what the journal cannot prove about itself (:mod:`archive.preservation.verify_trust`): that its
+signing key is an approved device key, and that it reaches the latest checkpoint head anchored outside
+the recording. Without a registry or an anchor these are warnings, never silently "intact".
+
+An object the store lists but cannot return (bit rot under S3: the store's own CRC check fails, or
+the read times out) is a problem named for that object, and verification goes on; only a store that
+cannot be reached at all (even a HEAD fails) stops it with StoreUnavailableError.
 """
 
 from __future__ import annotations
@@ -13,7 +21,13 @@ import json
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
-from archive.errors import ArchiveError, JournalError, ObjectNotFoundError
+from archive.errors import (
+    ArchiveError,
+    IntegrityError,
+    JournalError,
+    ObjectNotFoundError,
+    StoreUnavailableError,
+)
 from archive.journal.chain import read_chain
 from archive.journal.device_key import verify_signature
 from archive.journal.events import (
@@ -27,6 +41,7 @@ from archive.journal.events import (
 )
 from archive.journal.format import JournalLine, checkpoint_message
 from archive.journal.merkle import merkle_root
+from archive.preservation.verify_trust import TrustAnchors, check_trust
 from archive.spool.layout import locator_key
 from archive.store.object_store import ObjectStore
 
@@ -40,6 +55,8 @@ class VerifyReport:
     recording_id: str
     prefix: str = ""
     problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     objects_checked: int = 0
     segments: int = 0
     streams: set[str] = field(default_factory=set)
@@ -52,8 +69,9 @@ class VerifyReport:
     def summary(self) -> str:
         """One line describing the outcome."""
         if self.intact:
+            caveat = f" ({len(self.warnings)} warning(s): see above)" if self.warnings else ""
             return (
-                f"recording {self.recording_id} intact: {self.segments} segments in"
+                f"recording {self.recording_id} intact{caveat}: {self.segments} segments in"
                 f" {len(self.streams)} streams, {self.objects_checked} objects checked,"
                 f" Merkle root {self.root}"
             )
@@ -71,31 +89,72 @@ def find_prefix(store: ObjectStore, recording_id: str) -> str:
     return str(body["prefix"])
 
 
-def verify_recording(store: ObjectStore, recording_id: str, *, public_key: str | None = None) -> VerifyReport:
+def verify_recording(
+    store: ObjectStore,
+    recording_id: str,
+    *,
+    public_key: str | None = None,
+    trust: TrustAnchors | None = None,
+) -> VerifyReport:
     """Check everything archived for ``recording_id``; see the module docstring for what.
 
     ``public_key`` pins the device key (base64 Ed25519) the checkpoints must be signed with; without
-    it the key announced in the journal's first line is used.
-    Raises ArchiveError only when the recording cannot be found or the store cannot be read.
+    it the key announced in the journal's first start line is used, and checked against
+    ``trust.keys``. ``trust.heads`` are the checkpoint heads anchored outside the recording.
+    Raises ArchiveError only when the recording cannot be found or the store cannot be reached.
     """
+    trust = trust or TrustAnchors()
     report = VerifyReport(recording_id=recording_id, prefix=find_prefix(store, recording_id))
     journal_prefix = f"{report.prefix}/journal/"
     chunk_keys = sorted(o.key for o in store.list_objects(journal_prefix))
     if not chunk_keys:
         report.problems.append(f"{journal_prefix}: no journal chunks in the bucket")
         return report
-    chain = read_chain((key.removeprefix(f"{report.prefix}/"), store.read_bytes(key)) for key in chunk_keys)
+    chain = read_chain(_read_chunks(store, report, chunk_keys))
     report.problems.extend(chain.problems)
     _check_chunk_numbering(report, chunk_keys, journal_prefix)
     referenced = set(chunk_keys) | {locator_key(recording_id)}
     events = _parse_events(report, chain.lines)
     _check_objects(store, report, events, referenced)
-    _check_checkpoints(report, chain.lines, events, public_key)
+    key, device_id = _check_checkpoints(report, chain.lines, events, public_key)
     _check_ending(report, events)
     for stored in store.list_objects(f"{report.prefix}/"):
         if stored.key not in referenced:
             report.problems.append(f"{stored.key}: object not accounted for by the journal")
+    found = check_trust(recording_id, chain.lines, key, device_id, pinned=public_key is not None, trust=trust)
+    report.problems.extend(found.problems)
+    report.warnings.extend(found.warnings)
+    report.notes.extend(found.notes)
     return report
+
+
+def _read_chunks(store: ObjectStore, report: VerifyReport, keys: list[str]) -> list[tuple[str, bytes]]:
+    """Each readable chunk as (name relative to the prefix, bytes); an unreadable one is a problem
+    (and the chain then breaks at the chunk after it)."""
+    chunks: list[tuple[str, bytes]] = []
+    for key in keys:
+        try:
+            chunks.append((key.removeprefix(f"{report.prefix}/"), store.read_bytes(key)))
+        except ObjectNotFoundError:
+            report.problems.append(f"{key}: listed, then missing from the bucket")
+        except IntegrityError as exc:
+            report.problems.append(f"{key}: stored bytes do not match their own SHA-256 ({exc})")
+        except StoreUnavailableError as exc:
+            _unreadable(store, report, key, key, exc)
+    return chunks
+
+
+def _unreadable(store: ObjectStore, report: VerifyReport, key: str, label: str, exc: Exception) -> None:
+    """Report ``key`` as unreadable when the store still answers for it (a HEAD); re-raise ``exc``
+    when even that fails: then the store is unreachable, not the object."""
+    try:
+        present = store.stat(key)
+    except StoreUnavailableError:
+        raise exc from None
+    state = "listed" if present is not None else "listed earlier, now gone,"
+    report.problems.append(
+        f"{label}: unreadable: the store has it {state} but could not return its bytes ({exc})"
+    )
 
 
 def _check_chunk_numbering(report: VerifyReport, chunk_keys: list[str], journal_prefix: str) -> None:
@@ -151,6 +210,9 @@ def _check_one_object(store: ObjectStore, report: VerifyReport, key: str, expect
     except ObjectNotFoundError:
         report.problems.append(f"{label}: missing from the bucket")
         return
+    except StoreUnavailableError as exc:
+        _unreadable(store, report, key, label, exc)
+        return
     report.objects_checked += 1
     if actual != expected:
         report.problems.append(f"{label}: SHA-256 mismatch (journal {expected}, object {actual})")
@@ -161,8 +223,10 @@ def _check_checkpoints(
     lines: list[JournalLine],
     events: _ParsedLines,
     pinned_key: str | None,
-) -> None:
-    announced = next((event.public_key for _, event in events if isinstance(event, StartEvent)), None)
+) -> tuple[str | None, str | None]:
+    """Check every checkpoint; return the key they were checked with and the journaled device id."""
+    start = next((event for _, event in events if isinstance(event, StartEvent)), None)
+    announced = None if start is None else start.public_key
     key = pinned_key or announced
     leaves: list[bytes] = []
     for index, (line, event) in enumerate(events):
@@ -183,6 +247,7 @@ def _check_checkpoints(
             )
             if key is None or not verify_signature(key, message, event.signature):
                 report.problems.append(f"journal seq {line.seq}: checkpoint signature is not valid")
+    return key, None if start is None else start.device_id
 
 
 def _check_ending(report: VerifyReport, events: _ParsedLines) -> None:

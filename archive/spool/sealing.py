@@ -11,7 +11,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from archive.formats.durable_io import fsync_directory
+from archive.formats.crash_points import crash_point
+from archive.formats.durable_io import finish_interrupted_link, fsync_directory
 from archive.formats.hashing import sha256_file
 
 
@@ -27,11 +28,16 @@ class SealedFile:
 def seal_file(temporary: Path, final: Path) -> SealedFile:
     """Make ``temporary`` durable as ``final`` and hash it.
 
-    Raises FileExistsError when ``final`` exists (evidence is never replaced) and OSError on I/O errors.
+    Restartable: when a crash cut an earlier call between the link and dropping the temporary name
+    (both names are the same file), that call is finished instead. Raises FileExistsError when
+    ``final`` is another file (evidence is never replaced) and OSError on I/O errors.
     """
+    if finish_interrupted_link(temporary, final):
+        return SealedFile(path=final, sha256=sha256_file(final), size=final.stat().st_size)
     with temporary.open("rb+") as handle:
         os.fsync(handle.fileno())
     os.link(temporary, final)
+    crash_point("seal.linked", final.name)
     temporary.unlink()
     fsync_directory(final.parent)
     return SealedFile(path=final, sha256=sha256_file(final), size=final.stat().st_size)

@@ -65,8 +65,10 @@ class UploadItem:
 class UploadQueue:
     """A FIFO of sealed files; safe to use from several threads of one process.
 
-    Its times (enqueued, next attempt, finished) are stored as wall-clock epoch seconds read from
-    ``clock``: a retry schedule must survive a restart of the process, which monotonic time does not.
+    Its times (enqueued, next attempt, finished) are stored as epoch seconds, because a retry
+    schedule must survive a restart of the process, which monotonic time does not. They run on a
+    steady timeline: the wall clock read once when the queue opens, moved on by the monotonic clock,
+    so a wall-clock step while running neither delays nor hurries a retry.
     """
 
     def __init__(self, path: Path, *, clock: Clock | None = None) -> None:
@@ -81,6 +83,7 @@ class UploadQueue:
             raise SpoolError(f"cannot open the upload queue {path}: {exc}") from exc
         self._lock = threading.Lock()
         self._wakeup = threading.Event()
+        self._wall_origin, self._mono_origin = self.clock.now().timestamp(), self.clock.monotonic()
 
     def close(self) -> None:
         """Close the database."""
@@ -196,7 +199,7 @@ class UploadQueue:
         return self._epoch()
 
     def _epoch(self) -> float:
-        return self.clock.now().timestamp()
+        return self._wall_origin + (self.clock.monotonic() - self._mono_origin)
 
     def _finish(self, item_id: int, state: UploadState, error: str | None) -> None:
         with self._lock:

@@ -35,6 +35,7 @@ from archive.errors import ArchiveError, EmbeddedStoreError
 from archive.store.embedded_credentials import StoreCredentials, load_or_create_credentials, write_private
 from archive.store.object_store import ObjectStore
 from archive.store.public_origin import PublicOrigin, PublicOriginConfig
+from archive.store.readiness import DEFAULT_START_SECONDS, ReadinessWait
 from archive.store.store_config import StoreConfig
 from archive.store.weed_process import (
     check_ports_free,
@@ -73,6 +74,7 @@ class EmbeddedStore:
         host: str = "127.0.0.1",
         bucket: str = "courtrec",
         public_bucket: str | None = DEFAULT_PUBLIC_BUCKET,
+        start_seconds: float = DEFAULT_START_SECONDS,
     ) -> None:
         if public_bucket == bucket:
             raise ValueError(f"'public_bucket' must differ from the evidence bucket (got {bucket!r} twice)")
@@ -82,6 +84,7 @@ class EmbeddedStore:
         self._host = host
         self._bucket = bucket
         self._public_bucket = public_bucket
+        self._start_seconds = start_seconds
         self._process: subprocess.Popen[bytes] | None = None
         self._credentials: StoreCredentials | None = None
 
@@ -120,12 +123,14 @@ class EmbeddedStore:
         """True while the weed process we started is alive."""
         return self._process is not None and self._process.poll() is None
 
-    def start(self, *, timeout_seconds: float = 30.0) -> None:
+    def start(self, *, timeout_seconds: float | None = None) -> None:
         """Spawn weed and return once it answers an authenticated S3 request and the bucket exists.
 
-        No-op when already running. Raises EmbeddedStoreError (binary missing, a port taken, weed
-        exited or did not answer within ``timeout_seconds``; with the tail of weed's output); OSError
-        when the data directory cannot be written.
+        Waits at most ``timeout_seconds`` (default: the constructor's ``start_seconds``), logging
+        every few seconds what it waits for (see :mod:`archive.store.readiness`). No-op when already
+        running. Raises EmbeddedStoreError (binary missing, a port taken, weed exited or did not
+        answer in time: the first line names the setting that allows more; then the tail of weed's
+        output); OSError when the data directory cannot be written.
         """
         if self.is_running:
             return
@@ -138,7 +143,7 @@ class EmbeddedStore:
             "started weed (pid %d) for %s on %s:%d", self._process.pid, self._data_dir, self._host, self._port
         )
         try:
-            self._wait_until_ready(timeout_seconds)
+            self._wait_until_ready(self._start_seconds if timeout_seconds is None else timeout_seconds)
         except BaseException:
             self.stop()
             raise
@@ -247,9 +252,10 @@ class EmbeddedStore:
 
     def _wait_until_ready(self, timeout_seconds: float) -> None:
         probe = ObjectStore(self.config, timeout_seconds=1.0)
-        deadline = time.monotonic() + timeout_seconds
-        last_error: ArchiveError | None = None
-        while time.monotonic() < deadline:
+        what = f"weed's S3 at {self.config.endpoint} (bucket {self._bucket!r} writable and readable)"
+        wait = ReadinessWait(what, timeout_seconds)
+        last_error: str | None = None
+        while not wait.expired:
             if self._process is None or self._process.poll() is not None:
                 code = None if self._process is None else self._process.returncode
                 raise EmbeddedStoreError(f"weed exited with code {code} while starting; {self._log_tail()}")
@@ -269,14 +275,13 @@ class EmbeddedStore:
                 if public is not None:
                     PublicOrigin(public, evidence_buckets={self._bucket}).ensure_bucket(anonymous_read=True)
             except ArchiveError as exc:
-                last_error = exc
+                last_error = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+                wait.note(last_error)
                 time.sleep(0.1)
                 continue
+            logger.info("weed answered S3 on %s after %.1f s", self.config.endpoint, wait.elapsed)
             return
-        raise EmbeddedStoreError(
-            f"weed did not answer S3 on {self._host}:{self._port} within {timeout_seconds:.0f} s"
-            f" (last error: {last_error}); {self._log_tail()}"
-        )
+        raise EmbeddedStoreError(f"{wait.timeout_message(last_error)}\n{self._log_tail()}")
 
     def _log_tail(self) -> str:
         try:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from archive.store.bucket_name import bucket_name_problem
+
 
 @dataclass(frozen=True, slots=True)
 class StoreConfig:
@@ -27,6 +29,9 @@ class StoreConfig:
         for name in ("access_key", "secret_key", "bucket", "region"):
             if not getattr(self, name):
                 raise ValueError(f"'{name}' must not be empty")
+        problem = bucket_name_problem(self.bucket)
+        if problem is not None:
+            raise ValueError(f"'bucket' {problem} (got {self.bucket!r})")
 
     @property
     def secure(self) -> bool:

@@ -27,6 +27,9 @@ class HealthCondition(StrEnum):
     VIDEO_BLACK = "video_black"
     VIDEO_FROZEN = "video_frozen"
     AUDIO_SILENT = "audio_silent"
+    PIPELINE_BEHIND = (
+        "pipeline_behind"  # raised by the capture pipeline: it cannot keep up (not by HealthMonitor)
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,6 +44,7 @@ class AuditAction(StrEnum):
     HEARING_RESCHEDULED = "hearing_rescheduled"
     HEARING_PUBLICITY_CHANGED = "hearing_publicity_changed"
     HEARING_MASKING_CHANGED = "hearing_masking_changed"
+    HEARING_CLOSED = "hearing_closed"
     NOTICE_PUBLISHED = "notice_published"
     NOTICE_REFUSED = "notice_refused"
     RECORDING_REPORTED = "recording_reported"
@@ -60,6 +61,7 @@ class AuditAction(StrEnum):
     BROADCAST_CLOSED = "broadcast_closed"
     BROADCAST_CUT = "broadcast_cut"
     BROADCAST_RESUMED = "broadcast_resumed"
+    DEVICE_KEY_APPROVED = "device_key_approved"
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,8 +38,9 @@ class BroadcastControl(Protocol):
     """
 
     def media_url(self, feed_id: str) -> str:
-        """The directory URL (ending in ``/``) public players fetch ``live.m3u8`` and ``status.json``
-        of the feed's broadcast now from; each broadcast has its own. NotFoundError when not open."""
+        """The directory URL (ending in ``/``) public players fetch ``index.m3u8`` (listing ``live.m3u8``)
+        and ``status.json`` of the feed's broadcast now from; each broadcast has its own. NotFoundError
+        when not open."""
         ...
 
     async def on_air(self) -> dict[str, BroadcastStatus]:

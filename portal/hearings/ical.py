@@ -1,8 +1,11 @@
 """The iCalendar feed of hearing notices (RFC 5545), written with the ``icalendar`` package.
 
 One VEVENT per notice, times in UTC, a stable UID per notice (so calendar programs update events in
-place), CRLF line ends and 75-octet line folding as the RFC requires. A cancelled hearing keeps its
-event with STATUS:CANCELLED so subscribers learn of the cancellation.
+place): ``notice-<id>@<domain>`` with the portal's configured domain (COURTREC_PORTAL_DOMAIN), never
+the request's Host, so the same notice has the same UID whichever name or proxy it is fetched through;
+SEQUENCE is the hearing's revision, bumped by every change. CRLF line ends and 75-octet line folding
+as the RFC requires. A cancelled hearing keeps its event with STATUS:CANCELLED so subscribers learn of
+the cancellation.
 """
 
 from __future__ import annotations
@@ -17,8 +20,9 @@ from portal.hearings.notices import NoticeView
 PRODUCT_ID = "-//courtrec//hearing notices//ZH"
 
 
-def notices_calendar(notices: Iterable[NoticeView], *, generated_at: datetime, host: str) -> bytes:
-    """The VCALENDAR document (UTF-8 bytes) for ``notices``; ``host`` makes the UIDs globally unique."""
+def notices_calendar(notices: Iterable[NoticeView], *, generated_at: datetime, domain: str) -> bytes:
+    """The VCALENDAR document (UTF-8 bytes) for ``notices``; ``domain`` (the court's, from settings)
+    makes the UIDs globally unique."""
     calendar = Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")
@@ -26,13 +30,18 @@ def notices_calendar(notices: Iterable[NoticeView], *, generated_at: datetime, h
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", "开庭公告")
     for notice in notices:
-        calendar.add_component(_event(notice, generated_at, host))
+        calendar.add_component(_event(notice, generated_at, domain))
     return bytes(calendar.to_ical())
 
 
-def _event(notice: NoticeView, generated_at: datetime, host: str) -> Event:
+def notice_uid(notice_id: int, domain: str) -> str:
+    """The notice's iCalendar UID: the same for every fetch, host name and proxy."""
+    return f"notice-{notice_id}@{domain}"
+
+
+def _event(notice: NoticeView, generated_at: datetime, domain: str) -> Event:
     event = Event()
-    event.add("uid", f"notice-{notice.id}@{host}")
+    event.add("uid", notice_uid(notice.id, domain))
     event.add("dtstamp", generated_at)
     event.add("created", notice.published_at)
     event.add("dtstart", notice.starts_at)

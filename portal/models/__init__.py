@@ -2,9 +2,11 @@
 
 from portal.models.audit import AuditRecord
 from portal.models.cases import Case, CaseEvent, Hearing, HearingStatus, Notice, Party, ProcedureKind
+from portal.models.devices import CheckpointAnchor, DeviceKey, KeyStatus
 from portal.models.org import STAFF_ROLES, Court, Courtroom, OperatorCourt, Role, User
 from portal.models.recordings import LinkAlarm, Recording, Verification
 from portal.models.review import Grant, ReviewRequest, ReviewStatus
+from portal.models.room_state import RecorderState, RoomState
 from portal.models.security import LoginThrottle, WebSession
 
 __all__ = [
@@ -12,21 +14,26 @@ __all__ = [
     "AuditRecord",
     "Case",
     "CaseEvent",
+    "CheckpointAnchor",
     "Court",
     "Courtroom",
+    "DeviceKey",
     "Grant",
     "Hearing",
     "HearingStatus",
+    "KeyStatus",
     "LinkAlarm",
     "LoginThrottle",
     "Notice",
     "OperatorCourt",
     "Party",
     "ProcedureKind",
+    "RecorderState",
     "Recording",
     "ReviewRequest",
     "ReviewStatus",
     "Role",
+    "RoomState",
     "User",
     "Verification",
     "WebSession",

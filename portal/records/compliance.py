@@ -1,5 +1,6 @@
 """The compliance report for court staff: hearings without a complete, verified recording (art. 9,
-"every hearing recorded in full"), recordings whose verification failed, recordings the index left
+"every hearing recorded in full"), hearings that should be recording now and are not (the
+courtroom recorders' alarm), recordings whose verification failed, recordings the index left
 for a person to link (link alarms), and notices published late under an exception (art. 8), each
 listed with what a clerk needs to follow it up."""
 
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from portal.identity.actor import Actor
 from portal.identity.staff_scope import in_court_scope
 from portal.models import Case, Court, Hearing, HearingStatus, Notice, Recording, Verification
+from portal.records.recorder_watch import UnrecordedHearing, unrecorded_hearings
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,12 +72,14 @@ class ComplianceReport:
     failed_recordings: list[FailedRecording] = field(default_factory=list)
     recording_alarms: list[RecordingAlarm] = field(default_factory=list)
     late_notices: list[LateNotice] = field(default_factory=list)
+    hearings_not_recording: list[UnrecordedHearing] = field(default_factory=list)
 
 
 def build_report(db: Session, staff: Actor, *, now: datetime) -> ComplianceReport:
     """The report over every court within ``staff``'s scope, as of ``now``."""
     report = ComplianceReport(generated_at=now)
     courts = {c.id for c in db.scalars(select(Court)) if in_court_scope(staff, c.id)}
+    report.hearings_not_recording = unrecorded_hearings(db, courts, now=now)
     cases = {c.id: c for c in db.scalars(select(Case).where(Case.court_id.in_(courts)))}
     hearings = db.scalars(
         select(Hearing)

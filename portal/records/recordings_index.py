@@ -20,6 +20,7 @@ from archive import ArchiveError
 from archive.export import RecordingSummary, summarize_journal
 from archive.journal import read_chain
 from archive.preservation import VerifyReport, find_prefix, verify_recording
+from archive.preservation.verify_trust import TrustAnchors
 from archive.store import ObjectStore
 from portal.audit.trail import AuditAction, AuditEntry, append
 from portal.errors import StoreError
@@ -130,13 +131,16 @@ def complete_in_bucket(db: Session) -> frozenset[str]:
     return frozenset(rows)
 
 
-def run_verification(store: ObjectStore, recording_id: str) -> VerifyReport:
-    """``archive.verify_recording`` for one recording (blocking: re-hashes every object).
+def run_verification(
+    store: ObjectStore, recording_id: str, *, trust: TrustAnchors | None = None
+) -> VerifyReport:
+    """``archive.verify_recording`` for one recording (blocking: re-hashes every object), against the
+    portal's approved device keys and anchored heads (``trust``: ``portal.devices.registry.trust_for``).
 
     Raises StoreError when the recording cannot be found or the store cannot be read.
     """
     try:
-        return verify_recording(store, recording_id)
+        return verify_recording(store, recording_id, trust=trust)
     except ArchiveError as exc:
         raise StoreError(f"recording {recording_id} could not be verified: {exc}") from exc
 
@@ -146,7 +150,8 @@ def record_verification(db: Session, report: VerifyReport, *, now: datetime, act
     recording = db.get(Recording, report.recording_id)
     if recording is not None:
         recording.verification = Verification.INTACT if report.intact else Verification.FAILED
-        recording.verification_problems = "\n".join(report.problems)[:20000]
+        lines = [*report.problems, *(f"warning: {w}" for w in report.warnings)]
+        recording.verification_problems = "\n".join(lines)[:20000]
         recording.verified_at = now
     entry = AuditEntry(
         actor,

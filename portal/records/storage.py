@@ -22,5 +22,10 @@ def archive_store(settings: PortalSettings, archive: ArchiveSettings) -> Iterato
     if config is not None:
         yield ObjectStore(config)
         return
-    with EmbeddedStore(settings.data_dir / "store", port=settings.portal_embedded_s3_port) as embedded:
+    embedded_store = EmbeddedStore(
+        settings.data_dir / "store",
+        port=settings.portal_embedded_s3_port,
+        start_seconds=archive.store_start_seconds,
+    )
+    with embedded_store as embedded:
         yield ObjectStore(embedded.config)

@@ -1,10 +1,12 @@
-"""Playback of a granted recording: the HLS VOD playlist and the segment URLs behind it.
+"""Playback of a recording: the HLS VOD playlist and the segment URLs behind it — for a party
+through a grant, and for the staff of the recording's court.
 
 The playlist (built by ``archive.export.playlist`` from the journal) lists portal URLs, not storage URLs:
-``/review/grants/{grant}/objects/{stream}/{file}``. Each such request checks the grant again and
-only then answers with a redirect to a presigned GET that lives at most two minutes. So a revoked or
-expired grant stops new segment URLs at the very next request, and every issued URL is audited
-(the URL itself is never logged: it is a bearer token until it expires).
+``/review/grants/{grant}/objects/{stream}/{file}`` (``/staff/recordings/{id}/objects/…`` for staff).
+Each such request checks the access again and only then answers with a redirect to a presigned GET
+that lives at most two minutes. So a revoked or expired grant stops new segment URLs at the very next
+request, and every issued URL is audited (the URL itself is never logged: it is a bearer token until
+it expires).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol
 
 from archive import ArchiveError
 from archive.export import RecordingTracks, StreamTrack, build_vod_playlist
@@ -26,6 +29,23 @@ from portal.models import Grant, Recording
 _OBJECT_NAME = re.compile(r"^(init\.mp4|[0-9]{8}\.m4s)$")
 
 
+class Playback(Protocol):
+    """A recording the caller may play now: its tracks, the portal route its playlist and segment
+    URLs go through, and the audit target of what is played."""
+
+    @property
+    def recording(self) -> Recording: ...
+
+    @property
+    def tracks(self) -> RecordingTracks: ...
+
+    @property
+    def route(self) -> str: ...
+
+    @property
+    def audit_target(self) -> str: ...
+
+
 @dataclass(frozen=True, slots=True)
 class GrantPlayback:
     """A usable grant with its recording and the recording's tracks."""
@@ -33,6 +53,30 @@ class GrantPlayback:
     grant: Grant
     recording: Recording
     tracks: RecordingTracks
+
+    @property
+    def route(self) -> str:
+        return f"/review/grants/{self.grant.id}"
+
+    @property
+    def audit_target(self) -> str:
+        return f"grant:{self.grant.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class StaffPlayback:
+    """A recording of a court, played by that court's staff."""
+
+    recording: Recording
+    tracks: RecordingTracks
+
+    @property
+    def route(self) -> str:
+        return f"/staff/recordings/{self.recording.id}"
+
+    @property
+    def audit_target(self) -> str:
+        return f"recording:{self.recording.id}"
 
 
 def choose_track(tracks: RecordingTracks, stream: str | None) -> StreamTrack:
@@ -49,25 +93,25 @@ def choose_track(tracks: RecordingTracks, stream: str | None) -> StreamTrack:
 
 
 class PlaylistTexts:
-    """VOD playlist texts, each built once per grant and track state (a three-hour hearing has ~1800
+    """VOD playlist texts, each built once per route and track state (a three-hour hearing has ~1800
     segments, and a player may fetch its playlist many times). Thread-safe, bounded (LRU)."""
 
     def __init__(self, max_entries: int = 256) -> None:
         self._max_entries = max_entries
-        self._texts: OrderedDict[tuple[str, str, int, int, int], str] = OrderedDict()
+        self._texts: OrderedDict[tuple[str, str, str, int, int], str] = OrderedDict()
         self._lock = threading.Lock()
 
-    def text(self, recording_id: str, grant_id: int, track: StreamTrack) -> str:
-        """The playlist of ``track`` whose URLs go through grant ``grant_id``."""
+    def text(self, recording_id: str, route: str, track: StreamTrack) -> str:
+        """The playlist of ``track`` whose URLs go through the portal route ``route``."""
         last = track.segments[-1].segment if track.segments else 0
-        key = (recording_id, track.stream, grant_id, len(track.segments), last)
+        key = (recording_id, track.stream, route, len(track.segments), last)
         with self._lock:
             text = self._texts.get(key)
         if text is None:
             text = build_vod_playlist(
                 track,
-                segment_url=lambda segment: object_path(grant_id, segment.object),
-                init_url=lambda init: object_path(grant_id, init),
+                segment_url=lambda segment: object_path(route, segment.object),
+                init_url=lambda init: object_path(route, init),
             )
             with self._lock:
                 self._texts[key] = text
@@ -76,33 +120,32 @@ class PlaylistTexts:
         return text
 
 
-def object_path(grant_id: int, relative_object: str) -> str:
-    """The portal path through which a grant's holder fetches one object of the recording."""
-    return f"/review/grants/{grant_id}/objects/{relative_object}"
+def object_path(route: str, relative_object: str) -> str:
+    """The portal path (under a playback's ``route``) through which one object of the recording is fetched."""
+    return f"{route}/objects/{relative_object}"
 
 
 def playlist(
-    party: Actor, playback: GrantPlayback, track: StreamTrack, *, texts: PlaylistTexts, ip: str
+    viewer: Actor, playback: Playback, track: StreamTrack, *, texts: PlaylistTexts, ip: str
 ) -> tuple[str, AuditEntry]:
     """The VOD playlist for ``track`` and the audit entry of this playback start.
 
     The caller must have the entry committed before it answers (see ``audit_batcher``).
     """
-    grant_id = playback.grant.id
-    text = texts.text(playback.recording.id, grant_id, track)
+    text = texts.text(playback.recording.id, playback.route, track)
     detail: dict[str, str | int] = {
         "recording": playback.recording.id,
         "stream": track.stream,
         "segments": len(track.segments),
     }
     return text, AuditEntry(
-        party.audit_name, AuditAction.PLAYBACK_STARTED, f"grant:{grant_id}", ip=ip, detail=detail
+        viewer.audit_name, AuditAction.PLAYBACK_STARTED, playback.audit_target, ip=ip, detail=detail
     )
 
 
 def issue_object_url(
-    party: Actor,
-    playback: GrantPlayback,
+    viewer: Actor,
+    playback: Playback,
     stream: str,
     name: str,
     *,
@@ -110,9 +153,9 @@ def issue_object_url(
     lifetime: timedelta,
     ip: str,
 ) -> tuple[str, AuditEntry]:
-    """A presigned GET (``lifetime`` <= 2 minutes) for one init or media segment of the granted
-    recording, and the audit entry of its issuance, which the caller must have committed before it
-    answers. Raises NotFoundError (not part of the recording) or StoreError.
+    """A presigned GET (``lifetime`` <= 2 minutes) for one init or media segment of the recording,
+    and the audit entry of its issuance, which the caller must have committed before it answers.
+    Raises NotFoundError (not part of the recording) or StoreError.
     """
     relative = f"{stream}/{name}"
     track = playback.tracks.tracks.get(stream)
@@ -128,6 +171,43 @@ def issue_object_url(
         raise StoreError(f"the segment URL could not be signed: {exc}") from exc
     detail: dict[str, str | int] = {"object": relative, "expires_seconds": int(lifetime.total_seconds())}
     entry = AuditEntry(
-        party.audit_name, AuditAction.SEGMENT_ISSUED, f"grant:{playback.grant.id}", ip=ip, detail=detail
+        viewer.audit_name, AuditAction.SEGMENT_ISSUED, playback.audit_target, ip=ip, detail=detail
     )
     return url, entry
+
+
+NOMINAL_BANDWIDTH = 2_000_000  # bits/s: one variant only, so players never choose by it
+
+
+def cameras(tracks: RecordingTracks) -> list[str]:
+    """The streams a viewer switches between: those with pictures (the microphones when there are none)."""
+    playable = {name: track for name, track in tracks.tracks.items() if track.segments}
+    pictures = sorted(name for name, track in playable.items() if not track.audio_only)
+    return pictures or sorted(playable)
+
+
+def sound_for(tracks: RecordingTracks, picture: StreamTrack) -> list[StreamTrack]:
+    """The microphones that play with ``picture`` when it has pictures and no sound of its own."""
+    declaration = picture.declaration
+    if declaration is None or declaration.video is None or declaration.audio is not None:
+        return []
+    return [tracks.tracks[name] for name in sorted(tracks.tracks) if tracks.tracks[name].audio_only]
+
+
+def multivariant_playlist(route: str, picture: StreamTrack, sound: list[StreamTrack]) -> str:
+    """An HLS multivariant playlist: ``picture``'s media playlist with ``sound`` as its audio group
+    (the first microphone by default; a player may switch to another), all through ``route``."""
+    lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
+    for position, microphone in enumerate(sound):
+        default = "YES" if position == 0 else "NO"
+        lines.append(
+            f'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="sound",NAME="{microphone.stream}",LANGUAGE="zh",'
+            f"DEFAULT={default},AUTOSELECT={default},"
+            f'URI="{route}/playlist.m3u8?stream={microphone.stream}"'
+        )
+    video = picture.declaration.video if picture.declaration is not None else None
+    resolution = f",RESOLUTION={video.width}x{video.height}" if video is not None else ""
+    group = ',AUDIO="sound"' if sound else ""
+    lines.append(f"#EXT-X-STREAM-INF:BANDWIDTH={NOMINAL_BANDWIDTH}{resolution}{group}")
+    lines.append(f"{route}/playlist.m3u8?stream={picture.stream}")
+    return "\n".join(lines) + "\n"

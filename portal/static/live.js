@@ -1,17 +1,18 @@
-/* Public live player: hls.js on the broadcast's delayed playlist; follows its status.json
-   (live / cut / ended) so a cut shows a notice at once and a resume plays again. */
+/* Public live player: hls.js on the broadcast's delayed multivariant playlist; follows its status.json
+   (live / cut / ended) so a cut shows a notice at once. The playlist stays live through a cut, so the
+   same player keeps reloading it and plays on by itself after a resume, never replaying what was shown. */
 (function () {
   "use strict";
   var box = document.getElementById("live");
   var video = document.getElementById("video");
   var statusLine = document.getElementById("live-status");
-  var base = box.getAttribute("data-source"); /* the directory of live.m3u8 (ours, or a CDN) */
+  var base = box.getAttribute("data-source"); /* the directory of index.m3u8 (ours, or a CDN) */
   var hls = null;
   var state = null;
 
   function play() {
-    if (hls) { hls.destroy(); hls = null; }
-    var url = base + "live.m3u8";
+    if (hls) { return; }
+    var url = base + "index.m3u8";
     if (window.Hls && window.Hls.isSupported()) {
       hls = new window.Hls({ liveSyncDurationCount: 3 });
       hls.on(window.Hls.Events.ERROR, function (_event, data) {
@@ -19,13 +20,14 @@
         if (!data.fatal) { return; }
         hls.destroy();
         hls = null;
-        window.setTimeout(function () { if (state === "live" && !hls) { play(); } }, 2000);
+        window.setTimeout(function () { if (state !== "ended" && !hls) { play(); } }, 2000);
       });
       hls.loadSource(url);
       hls.attachMedia(video);
       box.setAttribute("data-engine", "hls.js");
     } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
       video.src = url; /* Safari plays HLS natively */
+      hls = { destroy: function () { video.removeAttribute("src"); video.load(); } };
       box.setAttribute("data-engine", "native");
     }
     video.play().catch(function () {});
@@ -35,8 +37,12 @@
     if (next === state) { return; }
     state = next;
     box.setAttribute("data-state", state);
-    if (state === "live") { statusLine.textContent = "直播中（有延时）。"; play(); }
-    else if (state === "cut") { statusLine.textContent = "法院已中断公开直播。"; }
+    if (state === "live") {
+      statusLine.textContent = "直播中（有延时）。";
+      play();
+      video.play().catch(function () {});
+    }
+    else if (state === "cut") { statusLine.textContent = "法院已中断公开直播，恢复后将自动继续播放。"; }
     else {
       statusLine.textContent = "直播已结束。";
       if (hls) { hls.destroy(); hls = null; }

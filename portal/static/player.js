@@ -31,8 +31,32 @@
 
   var source = box.getAttribute("data-playlist");
   function stopped(text) { statusLine.textContent = text; }
+
+  /* a camera switch keeps the position: the link carries the current time, the new page seeks there */
+  var resumeAt = parseFloat(new URLSearchParams(window.location.search).get("t") || "");
+  if (resumeAt > 0) {
+    video.addEventListener("loadedmetadata", function () { video.currentTime = resumeAt; }, { once: true });
+  }
+  document.querySelectorAll(".streams a").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      var target = new URL(link.href, window.location.href);
+      target.searchParams.set("t", video.currentTime.toFixed(1));
+      window.location.href = target.toString();
+    });
+  });
+
+  var hls = null;
+  var soundChoice = document.getElementById("sound");
+  if (soundChoice) {  /* several microphones: listen to one at a time (the audio group's renditions) */
+    soundChoice.addEventListener("change", function () {
+      if (hls) { hls.audioTrack = parseInt(soundChoice.value, 10); }
+    });
+  }
+  if (box.classList.contains("audio-only")) { showLevel(); }
+
   if (window.Hls && window.Hls.isSupported()) {
-    var hls = new window.Hls({ enableWorker: true, lowLatencyMode: false });
+    hls = new window.Hls({ enableWorker: true, lowLatencyMode: false });
     hls.on(window.Hls.Events.ERROR, function (_event, data) {
       if (data.fatal) {
         stopped("播放已停止：查阅许可可能已到期或被撤销，或网络中断。");
@@ -48,4 +72,40 @@
   } else {
     stopped("此浏览器不能播放录像，请换用新版浏览器。");
   }
+})();
+
+/* The level of a recording that has only sound: a bar that moves with it (Web Audio analyser). */
+function showLevel() {
+  "use strict";
+  var video = document.getElementById("video");
+  var bar = document.getElementById("level-bar");
+  var analyser = null;
+  var samples = null;
+  video.addEventListener("play", function () {
+    if (analyser) { return; }
+    var context = new (window.AudioContext || window.webkitAudioContext)();
+    var input = context.createMediaElementSource(video);
+    analyser = context.createAnalyser();
+    analyser.fftSize = 1024;
+    samples = new Float32Array(analyser.fftSize);
+    input.connect(analyser);
+    analyser.connect(context.destination);
+    (function draw() {
+      analyser.getFloatTimeDomainData(samples);
+      var peak = 0;
+      for (var i = 0; i < samples.length; i++) { peak = Math.max(peak, Math.abs(samples[i])); }
+      bar.style.width = Math.min(100, peak * 100).toFixed(1) + "%";
+      bar.parentNode.setAttribute("data-level", peak.toFixed(3));
+      window.requestAnimationFrame(draw);
+    })();
+  });
+}
+
+/* The timeline bar (staff player): each run as wide as its share of the recording (set from script:
+   the CSP allows no inline style attributes). */
+(function () {
+  "use strict";
+  document.querySelectorAll(".timeline .run[data-percent]").forEach(function (run) {
+    run.style.width = run.getAttribute("data-percent") + "%";
+  });
 })();

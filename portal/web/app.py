@@ -30,11 +30,14 @@ from portal.web.openapi_errors import document_errors
 from portal.web.public_cache import PublicCache
 from portal.web.routers import (
     access_passwords,
+    agent_schedule,
+    api_docs,
     assets,
     auth,
     broadcasts,
     cases,
     compliance,
+    courtrooms,
     hearing_changes,
     hearings,
     notices,
@@ -42,6 +45,8 @@ from portal.web.routers import (
     playback,
     recordings,
     reviews,
+    staff_recordings,
+    trust,
 )
 from portal.web.security_headers import SecurityHeadersMiddleware, content_security_policy, origin_of
 from portal.web.templates import make_environment
@@ -130,7 +135,7 @@ def create_app(
         version="1.0",
         lifespan=lifespan,
         openapi_url="/openapi.json" if settings.serves_openapi else None,
-        docs_url="/docs" if settings.serves_openapi else None,
+        docs_url=None,  # our own /docs (api_docs): Swagger UI from npm, under the CSP
         redoc_url=None,
     )
     app.state.portal = context
@@ -140,22 +145,7 @@ def create_app(
     app.state.templates.globals["live_wall_url"] = WALL_PATH if live_service is not None else None
     install_error_handlers(app)
     document_errors(app)
-    for module in (
-        notices,
-        auth,
-        party,
-        reviews,
-        playback,
-        cases,
-        access_passwords,
-        hearings,
-        hearing_changes,
-        recordings,
-        compliance,
-        assets,
-    ):
-        app.include_router(module.router)
-    app.include_router(broadcasts.router)
+    _include_routers(app, settings)
     if live_service is not None:
         app.mount(LIVE_PREFIX, gated_live_app(context, live_service))
     media_origins = [origin_of(store.config.endpoint)] if store is not None else []
@@ -171,3 +161,29 @@ def create_app(
         hsts=settings.portal_cookie_secure,
     )
     return app
+
+
+def _include_routers(app: FastAPI, settings: PortalSettings) -> None:
+    """Every resource's routes (API and pages), and the API docs where the schema is served."""
+    for module in (
+        notices,
+        auth,
+        party,
+        reviews,
+        playback,
+        cases,
+        access_passwords,
+        hearings,
+        hearing_changes,
+        recordings,
+        compliance,
+        staff_recordings,
+        trust,
+        agent_schedule,
+        courtrooms,
+        assets,
+    ):
+        app.include_router(module.router)
+    app.include_router(broadcasts.router)
+    if settings.serves_openapi:
+        app.include_router(api_docs.router)

@@ -146,6 +146,8 @@ def _explain(error: object) -> str:
 _FIELD_LABELS = {
     "date": "日期",
     "court": "法院",
+    "room": "法庭",
+    "case": "案号",
     "q": "搜索内容",
     "stream": "画面",
     "status": "状态",

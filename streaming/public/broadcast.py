@@ -5,6 +5,12 @@ them, holds segments for the broadcast delay, publishes what is due, then the pl
 withdraws segments that slid out of the window. A cut is applied by the caller's thread at once
 (``DelayLine.cut``); this thread then restarts its packager so nothing from before the cut leaks.
 
+A packager is made at the first packet it is to package, for the media kinds the feed declares (so a
+broadcast opened before its publisher connected still carries sound, and an audio-only feed is
+packaged as audio). A publication that starts its timestamps again, or declares other kinds, gets a
+new packager: the playlist goes on after a discontinuity. Next to the media playlist, a multivariant
+playlist (``index.m3u8``) names its codecs, picture size and peak bit rate.
+
 Everything is published under the broadcast's own directory ``room/stream/{broadcast id}/``, and
 every packager of the broadcast numbers its init segment afresh: segments are cached as immutable,
 so no name is ever published twice with other bytes (see broadcast_id.py).
@@ -15,12 +21,14 @@ from __future__ import annotations
 import collections
 import json
 import logging
+import math
 import threading
 from collections.abc import Callable
 
-from streaming.errors import HlsError
+from archive.formats.hls import Variant, render_multivariant_playlist
+from streaming.errors import HlsError, StreamRestartError
 from streaming.public.delay_line import BroadcastState, DelayLine, ProducedSegment
-from streaming.public.packager import HlsPackager, VideoTransform
+from streaming.public.packager import HlsPackager, MediaInfo, VideoTransform
 from streaming.public.playlist import PublishedSegment
 from streaming.public.segment_publisher import SegmentPublisher
 from streaming.server.feed import RelayedPacket
@@ -29,11 +37,12 @@ from timebase import Clock
 logger = logging.getLogger(__name__)
 
 PLAYLIST = "live.m3u8"
+MULTIVARIANT = "index.m3u8"
 STATUS = "status.json"
+PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 _QUEUE_LIMIT = 600  # ~10 s of video+audio packets
 _TICK_SECONDS = 0.1
-_KEEP_EXPIRED = 3  # segments kept after leaving the window, for players still fetching them
-_AUDIO_RECENT_SECONDS = 2.0
+_BANDWIDTH_HEADROOM = 1.25
 _FAILURE_LOG_SECONDS = 60.0  # while the store keeps failing, one log line per minute
 
 
@@ -64,10 +73,14 @@ class PublicBroadcast:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._skip_to_keyframe = False
-        self._last_audio = -float("inf")
+        self._packager: HlsPackager | None = None
+        self._packager_kinds: frozenset[str] = frozenset()
+        self._generation = 0
         self._expired: list[PublishedSegment] = []
         self._published_init: set[int] = set()
-        self._inits: dict[int, bytes] = {}
+        self._inits: dict[int, tuple[bytes, MediaInfo]] = {}
+        self._declared: Variant | None = None  # what index.m3u8 says now
+        self._peak_rate = 0.0
         self._init_number = 0
         self._segment_serial = 0
         self._status_written: BroadcastState | None = None
@@ -82,8 +95,6 @@ class PublicBroadcast:
 
     def accept(self, packet: RelayedPacket) -> None:
         """FeedSink: take a relayed packet; never blocks (drops the oldest when far behind)."""
-        if packet.kind == "audio":
-            self._last_audio = packet.arrival
         if len(self._packets) == self._packets.maxlen:
             self._skip_to_keyframe = True  # a dropped video packet would corrupt pictures
         self._packets.append(packet)
@@ -105,57 +116,74 @@ class PublicBroadcast:
         self._publish_playlist()
 
     def _run(self) -> None:
-        packager: HlsPackager | None = None
-        generation = 0
         while not self._stop.is_set():
             self._clock.wait(self._wake, _TICK_SECONDS)
             self._wake.clear()
             try:
-                if packager is not None and not self.delay.is_current(generation):
-                    packager = None  # cut: whatever it held is never published
-                if packager is None and self.delay.state is BroadcastState.LIVE:
-                    generation = self.delay.generation
-                    packager = self._new_packager(generation)
-                self._feed(packager)
+                if self._packager is not None and not self.delay.is_current(self._generation):
+                    self._packager = None  # cut: whatever it held is never published
+                self._feed()
             except HlsError as exc:
                 logger.error("public %s: %s; restarting the packager", self.feed_id, exc)
-                packager = None
+                self._packager = None
             try:
                 if self._publish_due():  # a failing store costs the segments due now, not the packager
                     self._failures.succeeded()
             except HlsError as exc:
                 self._failures.failed(exc)
-        if packager is not None:
-            self._close_quietly(packager)
+        if self._packager is not None:
+            self._close_quietly(self._packager)
 
-    def _new_packager(self, generation: int) -> HlsPackager:
+    def _feed(self) -> None:
+        while self._packets:
+            packet = self._packets.popleft()
+            if packet.kind == "video" and self._skip_to_keyframe:
+                if not packet.keyframe:
+                    continue
+                self._skip_to_keyframe = False
+            packager = self._packager
+            if packager is None or packet.feed_kinds != self._packager_kinds:
+                if self.delay.state is not BroadcastState.LIVE:
+                    continue
+                packager = self._replace_packager(packet.feed_kinds)
+            try:
+                packager.push(packet)
+            except StreamRestartError as exc:
+                logger.info("public %s: %s; the playlist goes on after a discontinuity", self.feed_id, exc)
+                self._replace_packager(packet.feed_kinds).push(packet)
+
+    def _replace_packager(self, kinds: frozenset[str]) -> HlsPackager:
+        """Close the current packager (its last segment is published) and start one for ``kinds``."""
+        if self._packager is not None:
+            self._close_quietly(self._packager)
+        self._generation = self.delay.generation
+        self._packager = self._new_packager(self._generation, kinds)
+        self._packager_kinds = kinds
+        return self._packager
+
+    def _new_packager(self, generation: int, kinds: frozenset[str]) -> HlsPackager:
         self._init_number += 1
         init_number = self._init_number
 
-        def on_init(data: bytes) -> None:
-            self._inits[init_number] = data
+        def on_init(data: bytes, info: MediaInfo) -> None:
+            self._inits[init_number] = (data, info)
 
         def on_segment(data: bytes, seconds: float) -> None:
             self.delay.produce(
                 ProducedSegment(generation, data, seconds, self._clock.monotonic(), init_number)
             )
 
-        with_audio = self._clock.monotonic() - self._last_audio < _AUDIO_RECENT_SECONDS
-        transform = self._transform_factory() if self._transform_factory else None
+        with_video = "video" in kinds
+        transform = self._transform_factory() if self._transform_factory and with_video else None
         return HlsPackager(
-            self._segment_seconds, on_init, on_segment, with_audio=with_audio, transform=transform
+            self._segment_seconds,
+            on_init,
+            on_segment,
+            with_audio="audio" in kinds,
+            with_video=with_video,
+            max_segment_seconds=self.delay.target_seconds,
+            transform=transform,
         )
-
-    def _feed(self, packager: HlsPackager | None) -> None:
-        while self._packets:
-            packet = self._packets.popleft()
-            if packager is None:
-                continue
-            if packet.kind == "video" and self._skip_to_keyframe:
-                if not packet.keyframe:
-                    continue
-                self._skip_to_keyframe = False
-            packager.push(packet)
 
     def _publish_due(self) -> bool:
         """Publish what is due (segments, status, playlist); True when anything was written."""
@@ -165,8 +193,9 @@ class PublicBroadcast:
                 break
             number = segment.init_number
             init_name = f"init-{number:04d}.mp4"
+            init, info = self._inits[number]
             if number not in self._published_init:
-                self._publisher.put(f"{self.prefix}/{init_name}", self._inits[number], "video/mp4")
+                self._publisher.put(f"{self.prefix}/{init_name}", init, "video/mp4")
                 self._published_init.add(number)
             # the serial runs on across cuts and packagers, and is used up even when the put fails (the
             # store may have stored it all the same): a name is never published with other bytes
@@ -174,6 +203,8 @@ class PublicBroadcast:
             name = f"{number:04d}-{self._segment_serial:06d}.m4s"
             self._publisher.put(f"{self.prefix}/{name}", segment.data, "video/iso.segment")
             self.segments_published += 1
+            self._peak_rate = max(self._peak_rate, len(segment.data) * 8 / max(segment.duration, 0.001))
+            self._publish_multivariant(info)
             self._expired.extend(self.delay.record(segment, name, init_name))
             self._playlist_stale = wrote = True
         if self._status_written is not self.delay.state:
@@ -182,17 +213,34 @@ class PublicBroadcast:
         if self._playlist_stale:
             self._publish_playlist()
             wrote = True
-        while len(self._expired) > _KEEP_EXPIRED:
+        # a segment that left the window stays for as long as a player may still hold a playlist
+        # listing it (RFC 8216 section 6.2.2): about one window more
+        while len(self._expired) > self.delay.listed_segments + 1:
             self._publisher.delete(f"{self.prefix}/{self._expired[0].name}")
             self._expired.pop(0)
             wrote = True
         return wrote
 
     def _publish_playlist(self) -> None:
-        self._publisher.put(
-            f"{self.prefix}/{PLAYLIST}", self.delay.playlist().encode(), "application/vnd.apple.mpegurl"
-        )
+        self._publisher.put(f"{self.prefix}/{PLAYLIST}", self.delay.playlist().encode(), PLAYLIST_TYPE)
         self._playlist_stale = False
+
+    def _publish_multivariant(self, info: MediaInfo) -> None:
+        """(Re)write index.m3u8 when the codecs or picture size changed, or the peak bit rate outgrew
+        what it declares."""
+        declared = self._declared
+        if (
+            declared is not None
+            and (declared.codecs, declared.resolution) == (info.codecs, info.resolution)
+            and self._peak_rate <= declared.bandwidth
+        ):
+            return
+        variant = Variant(
+            PLAYLIST, math.ceil(self._peak_rate * _BANDWIDTH_HEADROOM), info.codecs, info.resolution
+        )
+        text = render_multivariant_playlist([variant])
+        self._publisher.put(f"{self.prefix}/{MULTIVARIANT}", text.encode(), PLAYLIST_TYPE)
+        self._declared = variant
 
     def _write_status(self) -> None:
         state = self.delay.state

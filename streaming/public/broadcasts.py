@@ -21,6 +21,7 @@ from streaming.public.broadcast_id import new_broadcast_id
 from streaming.public.delay_line import DelayLine
 from streaming.public.face_mask import default_mask_factory
 from streaming.public.packager import VideoTransform
+from streaming.public.playlist import live_target_duration
 from streaming.public.segment_publisher import SegmentPublisher
 from streaming.public.withdrawals import Withdrawals
 from streaming.server.feed import Feed
@@ -131,7 +132,7 @@ class PublicBroadcasts:
             DelayLine(
                 self._settings.broadcast_delay_seconds if delay is None else delay,
                 self._settings.hls_window_segments,
-                self._settings.hls_segment_seconds,
+                live_target_duration(self._settings.hls_segment_seconds),
                 clock=self._clock,
             ),
             segment_seconds=self._settings.hls_segment_seconds,

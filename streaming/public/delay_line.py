@@ -5,6 +5,10 @@ drops everything still waiting *at once* (under the lock, before returning) and 
 generation, so even a segment still being packaged when the cut came is refused later. Resume
 lets new segments (of the new generation, after the delay again) through, after a discontinuity.
 A segment whose upload had already begun when the cut came still completes: it was due.
+
+The playlist stays live through a cut (no EXT-X-ENDLIST: players would stop reloading it and never
+see the resume); only the end of the broadcast ends it. Its window keeps ``window_segments``
+segments, and never less than three target durations (RFC 8216 section 6.2.2).
 """
 
 from __future__ import annotations
@@ -50,7 +54,7 @@ class DelayLine:
         self,
         delay_seconds: float,
         window_segments: int,
-        target_seconds: float,
+        target_seconds: int,
         *,
         clock: Clock | None = None,
     ) -> None:
@@ -70,6 +74,17 @@ class DelayLine:
     @property
     def delay_seconds(self) -> float:
         return self._delay
+
+    @property
+    def target_seconds(self) -> int:
+        """The playlist's EXT-X-TARGETDURATION, the same in every revision; no segment is longer."""
+        return self._target
+
+    @property
+    def listed_segments(self) -> int:
+        """Segments the playlist lists now."""
+        with self._lock:
+            return len(self._published)
 
     @property
     def pending(self) -> int:
@@ -147,17 +162,22 @@ class DelayLine:
                 )
             )
             self._next_sequence += 1
-            expired = self._published[: -self._window]
-            self._published = self._published[-self._window :]
+            expired: list[PublishedSegment] = []
+            while len(self._published) > self._window and self._duration_without_oldest() >= 3 * self._target:
+                expired.append(self._published.pop(0))
             self._discontinuity_sequence += sum(1 for s in expired if s.discontinuity)
             return expired
 
+    def _duration_without_oldest(self) -> float:
+        return sum(segment.duration for segment in self._published[1:])
+
     def playlist(self) -> str:
-        """The current media playlist (ended while cut or ended)."""
+        """The current media playlist (live while cut: the broadcast may resume; ended once ended)."""
         with self._lock:
             return render_playlist(
                 self._published,
+                next_sequence=self._next_sequence,
                 discontinuity_sequence=self._discontinuity_sequence,
                 target_seconds=self._target,
-                ended=self.state is not BroadcastState.LIVE,
+                ended=self.state is BroadcastState.ENDED,
             )

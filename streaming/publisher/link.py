@@ -16,6 +16,7 @@ from streaming.codec_preferences import (
     h264_only,
     opus_only,
 )
+from streaming.dtls import accept_rsa_dtls_servers
 from streaming.errors import PublishError
 from streaming.ice import IcePolicy
 from streaming.packet_track import PacketTrack
@@ -52,6 +53,7 @@ class PublisherLink:
         self._policy = policy
         self._client = client
         self._quality = quality
+        accept_rsa_dtls_servers()  # a vendor's WHIP server may answer passive with an RSA certificate
         self._pc = RTCPeerConnection(policy.configuration())
         self._session: WhipSession | None = None
         self._connected = asyncio.Event()

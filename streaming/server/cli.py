@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from collections.abc import Sequence
 
 import uvicorn
-from pydantic import ValidationError
 
+from archive.formats.settings_errors import RefusedSettingError, load_settings
 from streaming.errors import StreamingError
 from streaming.server.service import LiveService
 from streaming.server.web.app import create_app
@@ -32,9 +33,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; returns the process exit code."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        settings = StreamingSettings()
-    except ValidationError as exc:
-        print(f"error: bad COURTREC_STREAMING_* setting: {exc}")
+        settings = load_settings(StreamingSettings)
+    except RefusedSettingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     args = build_parser(settings).parse_args(argv)
     settings = settings.model_copy(update={"host": args.host, "port": args.port})

@@ -18,6 +18,7 @@ from streaming.codec_preferences import (
     offered_kinds,
     opus_only,
 )
+from streaming.dtls import accept_rsa_dtls_servers
 from streaming.errors import SignalingError
 from streaming.ice import IcePolicy
 from streaming.packet_track import PacketTrack
@@ -38,6 +39,7 @@ class ViewerSession:
         self._policy = policy
         self._on_closed = on_closed
         self._closed = False
+        accept_rsa_dtls_servers()  # we answer as the DTLS client: RSA peers must be able to serve
         self._pc = RTCPeerConnection(policy.configuration())
         self.video = PacketTrack("video", maxsize=90, need_keyframe=feed.request_keyframe)
         self.audio = PacketTrack("audio", maxsize=100)

@@ -42,6 +42,7 @@ class RelayedPacket:
     time_base: Fraction
     keyframe: bool
     arrival: float  # time.monotonic() when it reached the relay
+    feed_kinds: frozenset[str] = MEDIA_KINDS  # what the feed's publisher sends (declared in its offer)
 
 
 class FeedSink(Protocol):
@@ -168,7 +169,9 @@ class Feed:
         for track in tracks:
             track.offer(packet)
         if self._sinks:
-            copy = RelayedPacket(kind, bytes(packet), packet.pts, packet.time_base, packet.is_keyframe, now)
+            copy = RelayedPacket(
+                kind, bytes(packet), packet.pts, packet.time_base, packet.is_keyframe, now, self.kinds
+            )
             for sink in self._sinks:
                 sink.accept(copy)
 

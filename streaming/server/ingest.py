@@ -33,6 +33,7 @@ from streaming.codec_preferences import (
     offered_kinds,
     opus_only,
 )
+from streaming.dtls import accept_rsa_dtls_servers
 from streaming.errors import SignalingError
 from streaming.ice import IcePolicy
 from streaming.server.feed import Feed
@@ -66,6 +67,7 @@ class IngestSession:
         self._policy = policy
         self._telemetry = telemetry
         self._on_closed = on_closed
+        accept_rsa_dtls_servers()  # we answer as the DTLS client: RSA peers must be able to serve
         self._pc = RTCPeerConnection(policy.configuration())
         self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False

@@ -184,6 +184,11 @@ class LiveService:
                 f"device {device_id} already holds {len(others)} WHIP sessions (at most {cap}); "
                 "end one (DELETE its session URL) before publishing another feed"
             )
+        stale = self._feeds.get(feed_id)
+        if stale is not None and not self._listed(stale, time.monotonic()):
+            # lost for longer than lost_feed_seconds: the reaper would remove it under the new
+            # publication; the new publication starts a new feed (a new timeline) instead
+            await self._remove_feed(feed_id, stale)
         feed = self.feed_or_create(room, stream, device_id)
         session_id = secrets.token_urlsafe(16)
         session = IngestSession(
@@ -342,12 +347,18 @@ class LiveService:
             now = time.monotonic()
             for feed_id, feed in list(self._feeds.items()):
                 if not self._listed(feed, now):
-                    logger.info("feed %s: publisher gone; removing it", feed_id)
-                    for session in [s for s in self._viewers.values() if s.feed is feed]:
-                        await session.close()
-                    feed.close()
-                    del self._feeds[feed_id]
-                    self.telemetry.forget(feed_id)
+                    await self._remove_feed(feed_id, feed)
+
+    async def _remove_feed(self, feed_id: str, feed: Feed) -> None:
+        """Remove a feed whose publisher has been gone too long (its viewers' sessions end)."""
+        if self._feeds.get(feed_id) is not feed:
+            return  # removed already
+        logger.info("feed %s: publisher gone; removing it", feed_id)
+        del self._feeds[feed_id]
+        self.telemetry.forget(feed_id)
+        for session in [s for s in self._viewers.values() if s.feed is feed]:
+            await session.close()
+        feed.close()
 
     def _listed(self, feed: Feed, now: float) -> bool:
         lost_for = self.settings.lost_feed_seconds

@@ -21,7 +21,7 @@ from archive.store import ObjectStore, StoreConfig
 from archive.store.embedded import EmbeddedStore
 from archive.store.sites import Site
 from tests.capture.conftest import SMALL_VIDEO, agent_command, store_env
-from tests.conftest import empty_and_delete_bucket, free_port
+from tests.conftest import empty_and_delete_bucket
 
 Golden = dict[str, dict[str, bytes]]  # recording id -> {key: bytes}
 MakeSites = Callable[..., tuple[Site, Site]]
@@ -31,17 +31,6 @@ RECORDINGS = (
     ("rec-a", "2026-civ-100", [f"{SMALL_VIDEO}&name=cam", "synthetic#video=0&name=mic"]),
     ("rec-b", "2026-crim-200", [f"{SMALL_VIDEO}&name=cam"]),
 )
-
-
-@pytest.fixture(scope="session")
-def backup_embedded_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStore]:
-    """A second real SeaweedFS server (the backup site) for the whole session."""
-    store = EmbeddedStore(tmp_path_factory.mktemp("backup-store"), port=free_port())
-    store.start()
-    try:
-        yield store
-    finally:
-        store.stop(grace_seconds=5)  # weed can take 4-28 s on SIGTERM; this data is thrown away
 
 
 @pytest.fixture(scope="session")

@@ -126,3 +126,28 @@ def _intact(site: Site, recording_id: str) -> bool:
 
 def _wait_until(condition: Callable[[], object], timeout: float, what: str) -> None:
     wait_until(condition, timeout, what, poll=0.3)
+
+
+@pytest.mark.parametrize("bucket", ["same", "other"])
+def test_a_backup_on_the_primarys_own_server_is_refused(embedded_store, bucket: str) -> None:  # type: ignore[no-untyped-def]
+    """Court IT pointed COURTREC_BACKUP_S3_* at the primary (or another bucket of it): refused with a
+    message naming both, before anything is copied."""
+    primary = fresh_site("primary", embedded_store.config)
+    config = primary.store.config
+    endpoint = config.endpoint.replace("127.0.0.1", "localhost")  # another name for the same server
+    twin = dataclasses.replace(
+        config, endpoint=endpoint, bucket=config.bucket if bucket == "same" else "elsewhere"
+    )
+    env = site_env(primary, Site("backup", ObjectStore(twin)))
+    done = subprocess.run(
+        [sys.executable, "-m", "archive", "backup"],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "same S3 server as the primary" in done.stderr and "COURTREC_BACKUP_S3_ENDPOINT" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert list(primary.store.list_objects("")) == []  # nothing written anywhere

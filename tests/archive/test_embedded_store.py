@@ -128,9 +128,9 @@ def test_store_command_reports_a_start_failure_in_one_line(
 
         assert run_store_command(tmp_path, port) == 1
 
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1
-    assert f"port {port}" in err
+    starting, failure = capsys.readouterr().err.splitlines()  # what it waits for, then why it failed
+    assert starting.startswith("courtrec store: starting SeaweedFS")
+    assert f"port {port}" in failure
 
 
 # -- with the real weed ---------------------------------------------------------------------------------

@@ -206,3 +206,18 @@ def test_audit_command_fails_when_evidence_is_lost(backed_up: tuple[Site, Site])
     result = run_archive(site_env(primary, backup), "audit")
     assert result.returncode == 1
     assert "LOST EVIDENCE" in result.stdout and "no_good_copy" in result.stderr
+
+
+def test_the_audit_is_clean_twice_in_a_row_on_an_unchanged_archive(backed_up: tuple[Site, Site]) -> None:
+    """Issue 11 finding 9: the audit's own compliance records (its report record, WORM probe alarms)
+    must not show up as missing at the backup on the next run."""
+    primary, backup = backed_up
+    env = site_env(primary, backup)
+    first = run_archive(env, "audit")
+    assert first.returncode == 0, first.stdout + first.stderr
+    second = run_archive(env, "audit")
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "CLEAN" in second.stdout and "missing" not in second.stdout.lower(), second.stdout
+    log = ComplianceLog(primary.store)
+    last = [r for r in log.records() if r.type == ComplianceEvent.FIXITY_AUDIT][-1]
+    assert last.line.fields["clean"] is True and last.line.fields["counts"] == {}, last.line.fields

@@ -5,9 +5,11 @@ from __future__ import annotations
 import struct
 
 from archive.formats.fmp4_boxes import (
+    Box,
     box_at,
     complete_fragments_length,
     first_track_decode_time,
+    fragment_starts_with_sync_sample,
     iter_boxes,
 )
 
@@ -67,3 +69,30 @@ def test_complete_fragments_length_keeps_whole_moof_mdat_pairs_only() -> None:
     torn = first + second[:-3]
     assert complete_fragments_length(torn) == len(first)
     assert complete_fragments_length(first + second) == len(first + second)
+
+
+def _chunk(*, first_flags: int | None, default_flags: int | None) -> tuple[bytes, Box]:
+    """A one-track fragment whose first sample's flags come from trun or tfhd (or nowhere)."""
+    tfhd_flags = 0x020000 | (0x20 if default_flags is not None else 0)  # default-base-is-moof
+    tfhd_payload = struct.pack(">I", tfhd_flags) + struct.pack(">I", 1)
+    if default_flags is not None:
+        tfhd_payload += struct.pack(">I", default_flags)
+    trun_flags = 0x201 | (0x04 if first_flags is not None else 0)  # data offset, sample sizes
+    trun_payload = struct.pack(">II", trun_flags, 2) + struct.pack(">i", 0)
+    if first_flags is not None:
+        trun_payload += struct.pack(">I", first_flags)
+    trun_payload += struct.pack(">II", 5, 5)
+    data = box(b"moof", box(b"traf", box(b"tfhd", tfhd_payload) + box(b"trun", trun_payload)))
+    moof = box_at(data, 0)
+    assert moof is not None
+    return data, moof
+
+
+SYNC, NON_SYNC = 0x0200_0000, 0x0101_0000  # as FFmpeg's mp4 muxer writes them
+
+
+def test_a_chunk_starts_with_a_keyframe_only_when_its_first_sample_is_a_sync_sample() -> None:
+    assert fragment_starts_with_sync_sample(*_chunk(first_flags=SYNC, default_flags=NON_SYNC)) is True
+    assert fragment_starts_with_sync_sample(*_chunk(first_flags=None, default_flags=NON_SYNC)) is False
+    assert fragment_starts_with_sync_sample(*_chunk(first_flags=None, default_flags=SYNC)) is True
+    assert fragment_starts_with_sync_sample(*_chunk(first_flags=None, default_flags=None)) is None

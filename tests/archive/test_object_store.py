@@ -43,7 +43,9 @@ def offline_config(port: int = 9) -> StoreConfig:
 
 
 def test_config_repr_hides_the_secret_key() -> None:
-    config = StoreConfig(endpoint="https://s3.example:9000", access_key="AK", secret_key="s3cr3t", bucket="b")
+    config = StoreConfig(
+        endpoint="https://s3.example:9000", access_key="AK", secret_key="s3cr3t", bucket="bkt"
+    )
 
     assert "s3cr3t" not in repr(config)
     assert config.secure
@@ -55,7 +57,7 @@ def test_config_repr_hides_the_secret_key() -> None:
 )
 def test_config_rejects_malformed_endpoints(endpoint: str) -> None:
     with pytest.raises(ValueError, match="'endpoint'"):
-        StoreConfig(endpoint=endpoint, access_key="AK", secret_key="SK", bucket="b")
+        StoreConfig(endpoint=endpoint, access_key="AK", secret_key="SK", bucket="bkt")
 
 
 @pytest.mark.parametrize("expires", [timedelta(minutes=10, seconds=1), timedelta(days=7), timedelta(0)])

@@ -10,7 +10,7 @@ import av
 import numpy as np
 import pytest
 
-from archive.formats import complete_fragments_length, sha256_file
+from archive.formats import complete_fragments_length, iter_boxes, sha256_file
 from archive.spool import SealedFile
 from capture.encoder import VideoEncoderConfig, VideoEncoderName, open_video_encoder
 from capture.segmenter import CmafSegmenter, SegmentInfo
@@ -19,7 +19,7 @@ FPS = 15
 
 
 def _record(
-    directory: Path, seconds: int, segment_seconds: float
+    directory: Path, seconds: int, segment_seconds: float, chunk_us: str | None = None
 ) -> tuple[bytes, list[tuple[SealedFile, SegmentInfo]]]:
     inits: list[bytes] = []
     sealed: list[tuple[SealedFile, SegmentInfo]] = []
@@ -35,6 +35,8 @@ def _record(
         "movflags": "frag_keyframe+empty_moov+default_base_moof+delay_moov+skip_trailer",
         "flush_packets": "1",
     }
+    if chunk_us is not None:
+        options["frag_duration"] = chunk_us
     with av.open(segmenter, "w", format="mp4", options=options) as container:
         stream = container.add_mux_stream("h264", rate=FPS, width=320, height=240, time_base=Fraction(1, FPS))
         for index in range(seconds * FPS + 1):
@@ -51,10 +53,20 @@ def _record(
     return inits[0], sealed
 
 
-def test_segments_cut_on_the_boundary_and_decode_alone(tmp_path: Path) -> None:
-    init, sealed = _record(tmp_path, seconds=14, segment_seconds=6)
+@pytest.mark.parametrize(
+    ("chunk_us", "fragments_per_second"),
+    [(None, 1), ("200000", 5)],  # one fragment per GOP (older recordings); ~200 ms CMAF chunks
+    ids=["gop-fragments", "cmaf-chunks"],
+)
+def test_segments_cut_on_the_boundary_and_decode_alone(
+    tmp_path: Path, chunk_us: str | None, fragments_per_second: int
+) -> None:
+    # 5.9 s: a chunk starts at 5.8 s, inside the cut tolerance but mid-GOP; the cut waits for 6.0
+    init, sealed = _record(tmp_path, seconds=14, segment_seconds=5.9, chunk_us=chunk_us)
     spans = [(info.seq, info.start_seconds, info.end_seconds) for _, info in sealed]
     assert spans == [(1, 0.0, 6.0), (2, 6.0, 12.0), (3, 12.0, 14.0)]
+    first = sealed[0][0].path.read_bytes()
+    assert sum(1 for b in iter_boxes(first) if b.type == b"moof") == 6 * fragments_per_second
     assert not list(tmp_path.glob("*.tmp"))
     for file, info in sealed:
         assert file.path.name == f"{info.seq:08d}.m4s"

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from archive.spool.layout import RecordingSpool
 from archive.store.object_store import ObjectStore
-from portal.models import AuditRecord, Recording
+from portal.models import AuditRecord, CheckpointAnchor, DeviceKey, Recording
 from tests.portal.conftest import AGENT_TOKEN, Template, open_portal, run_capture
 from tests.portal.served import ServedApp
 
@@ -45,3 +45,8 @@ def test_an_agent_reports_start_and_stop_to_the_portal(
         assert recording.segment_count == sealed >= 2
         assert json.loads(recording.streams) == ["synthetic-1"]
         assert [r.target for r in reports] == ["recording:rec-reported"] * 2  # at start and at stop
+        with portal.db_factory() as db:  # the final report anchored the journal's last checkpoint
+            anchored = db.scalars(select(CheckpointAnchor.seq)).all()
+            keys = db.scalars(select(DeviceKey.device_id)).all()
+        assert anchored == [journal[-1]["seq"]] and journal[-1]["type"] == "checkpoint"
+        assert keys == [journal[0]["device_id"]]

@@ -147,6 +147,9 @@ def test_a_clerk_cuts_and_resumes_the_public_broadcast(live_portal: LivePortal) 
     assert media is not None
     status, playlist = f"{media[1]}status.json", f"{media[1]}live.m3u8"
     assert f'href="/notices/{notice}/live"' in public.get(f"/notices/{notice}").text
+    assert "直播延时约 30 秒" in page.text
+    listing = public.get("/notices").text  # on air: listed first, with its badge and player link
+    assert "正在直播的庭审" in listing and f'href="/notices/{notice}/live"' in listing
     _wait_for(lambda: public.get(status).status_code == 200, "status.json published")
     assert public.get(status).json()["state"] == "live"
 
@@ -160,9 +163,8 @@ def test_a_clerk_cuts_and_resumes_the_public_broadcast(live_portal: LivePortal) 
     assert cut.status_code == 200, cut.text
     assert cut.json()["broadcast"]["state"] == "cut"
     _wait_for(lambda: public.get(status).json()["state"] == "cut", "the public sees the cut")
-    _wait_for(  # status and playlist are two files, written one after the other
-        lambda: public.get(playlist).text.rstrip().endswith("#EXT-X-ENDLIST"), "the playlist ends at the cut"
-    )
+    # the playlist stays live through a cut: players keep reloading it and see the resume
+    assert "#EXT-X-ENDLIST" not in public.get(playlist).text
 
     staff_page = clerk.get("/staff/broadcasts")
     assert staff_page.status_code == 200 and f"/staff/broadcasts/{hearing}/resume" in staff_page.text
@@ -210,6 +212,37 @@ def test_only_the_courts_clerks_and_judges_may_cut(live_portal: LivePortal) -> N
     assert [action for action, _ in live_portal.audit(f"hearing:{hearing}")] == ["broadcast_opened"]
 
 
+def test_a_public_hearing_not_yet_on_air_has_a_page_saying_when(live_portal: LivePortal) -> None:
+    _hearing, notice = live_portal.hearing(public=True)
+    visitor = live_portal.visitor()
+    waiting = visitor.get(f"/notices/{notice}/live")
+    assert waiting.status_code == 200, waiting.text
+    assert "未开始" in waiting.text and "data-source" not in waiting.text
+    starts = re.search(r"<strong>(\d{4}年\d\d月\d\d日 \d\d:\d\d)", waiting.text)
+    assert starts is not None and starts[1] in visitor.get(f"/notices/{notice}").text  # the same time
+    listing = visitor.get("/notices").text
+    assert "正在直播的庭审" not in listing
+    assert "即将开庭" in listing and f'href="/notices/{notice}"' in listing.split("全部公告")[0]
+
+
+@pytest.mark.parametrize(
+    ("words", "found"),
+    [
+        ("(2026)京0101民初1号", True),  # half-width brackets
+        ("（ 2026 ）京0101 民初1号", True),  # stray spaces
+        ("张三", True),  # a party of a public hearing
+        ("第二法院", False),
+        ("（2026）京0102民初2号", False),
+    ],
+)
+def test_visitors_search_notices_however_they_type(live_portal: LivePortal, words: str, found: bool) -> None:
+    _hearing, notice = live_portal.hearing(public=True)
+    listing = live_portal.visitor().get("/notices", params={"q": words})
+    assert listing.status_code == 200
+    assert (f'href="/notices/{notice}"' in listing.text) is found
+    assert ("没有找到" in listing.text) is not found
+
+
 def test_a_non_public_hearing_is_at_no_public_url(live_portal: LivePortal) -> None:
     hearing, notice = _on_air(live_portal, public=False)
     assert live_portal.scheduler.on_air() == []
@@ -251,7 +284,8 @@ def test_cancelling_a_hearing_on_air_takes_it_off_at_once(live_portal: LivePorta
         assert clerk.http.post(f"/staff/hearings/{hearing}/cancel", data=form).status_code == 303
     # no scheduler pass in between: the cancel itself took it off air
     assert service.public.feed_ids() == [] and live_portal.scheduler.on_air() == []
-    assert public.get(f"/notices/{notice}/live").status_code == 404
+    off_air = public.get(f"/notices/{notice}/live")  # says so, with no player
+    assert off_air.status_code == 200 and "已取消" in off_air.text and "data-source" not in off_air.text
     page = public.get(f"/notices/{notice}").text
     assert "取消" in page and f"/notices/{notice}/live" not in page
     assert live_portal.audit(f"hearing:{hearing}") == [

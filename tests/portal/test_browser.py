@@ -103,6 +103,38 @@ def test_party_plays_a_granted_recording_with_a_watermark(
             browser.close()
 
 
+def test_a_clerk_finds_and_plays_a_recording_with_its_timeline(served_portal: str) -> None:
+    if shutil.which(CHROMIUM) is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        clerk = browser.new_page(viewport={"width": 1366, "height": 900})
+        try:
+            clerk.goto(f"{served_portal}/login")
+            clerk.fill("input[name=identifier]", "clerk-a")
+            clerk.fill("input[name=password]", STAFF_PASSWORD)
+            clerk.click("button[type=submit]")
+            clerk.wait_for_url(f"{served_portal}/staff")
+            clerk.click("text=庭审录像")
+            clerk.fill("input[name=case]", "(2026)京0101民初1号")  # typed with half-width brackets
+            clerk.click("text=查找")
+            clerk.click(f"text={CASE_A}")
+            clerk.wait_for_selector("#player[data-engine]")
+            clerk.evaluate("() => { const v = document.getElementById('video'); v.muted = true; v.play(); }")
+            clerk.wait_for_function("() => document.getElementById('video').currentTime > 2", timeout=45000)
+            width = clerk.evaluate("() => document.querySelector('.timeline .run').offsetWidth")
+            assert width > 100  # the run is drawn (its width set from script under the CSP)
+            ARTIFACTS.mkdir(exist_ok=True)
+            clerk.screenshot(path=str(ARTIFACTS / "portal-staff-player.png"), full_page=True)
+        except (AssertionError, sync_api.Error):
+            ARTIFACTS.mkdir(exist_ok=True)
+            clerk.screenshot(path=str(ARTIFACTS / "portal-staff-player-FAILED.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+
+
 def _party_applies(party: Any, base: str, password: str) -> None:
     party.goto(f"{base}/case-login")
     party.fill("input[name=identifier]", CASE_A)

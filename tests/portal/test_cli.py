@@ -32,7 +32,8 @@ def _portal(data: Path, *arguments: str, stdin: str = "", **env: str) -> subproc
 def test_migrate_create_user_and_audit_verify(tmp_path: Path) -> None:
     migrated = _portal(tmp_path, "migrate")
     assert migrated.returncode == 0, migrated.stderr
-    assert "database at revision 0004" in migrated.stdout
+    assert "database at revision 0006" in migrated.stdout
+    assert f"data directory {tmp_path.resolve()} (--data); database sqlite:///" in migrated.stderr
     assert _portal(tmp_path, "migrate").returncode == 0  # idempotent
     court = _portal(
         tmp_path, "create-court", "--code", "bj-dc", "--name", "东城法院", "--room", "room-1=第一法庭"
@@ -78,6 +79,28 @@ def test_migrate_create_user_and_audit_verify(tmp_path: Path) -> None:
     broken = _portal(tmp_path, "audit", "verify", "--expect-head", head)
     assert broken.returncode == 1
     assert "record 1: content does not match its hash (edited)" in broken.stdout
+
+
+def test_every_command_says_which_data_directory_it_used(tmp_path: Path) -> None:
+    """Without --data, the same place ``serve`` would use: COURTREC_DATA_DIR, else the default."""
+    command = [sys.executable, "-m", "portal", "migrate"]
+    chosen = subprocess.run(
+        command,
+        env=_env(COURTREC_DATA_DIR=str(tmp_path / "chosen")),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert chosen.returncode == 0, chosen.stderr
+    assert f"data directory {(tmp_path / 'chosen').resolve()} (COURTREC_DATA_DIR)" in chosen.stderr
+    assert (tmp_path / "chosen" / "portal.sqlite3").is_file()
+    home = _env(XDG_DATA_HOME=str(tmp_path / "xdg"))
+    default = subprocess.run(command, env=home, capture_output=True, text=True, timeout=120, check=False)
+    assert default.returncode == 0, default.stderr
+    assert (
+        f"data directory {(tmp_path / 'xdg' / 'courtrec' / 'portal').resolve()} (default;" in default.stderr
+    )
 
 
 def test_serve_refuses_an_old_schema_and_placeholder_secrets(tmp_path: Path) -> None:

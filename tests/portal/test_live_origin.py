@@ -220,10 +220,14 @@ async def test_a_public_broadcast_advances_in_the_bucket_and_a_cut_stops_it(
                 cut = await client.post("/api/public/court-1/cam/cut", headers=OPERATOR)
                 assert cut.status_code == 200 and cut.json()["withheld_segments"] >= 1
 
-                async def ended() -> bool:
-                    return (await _bucket_playlist(base) or "").rstrip().endswith("#EXT-X-ENDLIST")
+                async def cut_shown() -> bool:
+                    async with httpx.AsyncClient() as anonymous:
+                        response = await anonymous.get(f"{base}status.json")
+                    return response.status_code == 200 and response.json()["state"] == "cut"
 
-                await wait_until_async(ended, 5, "the ended playlist in the bucket", poll=0.05)
+                await wait_until_async(cut_shown, 5, "the cut status in the bucket", poll=0.05)
+                # the playlist stays live through a cut: players keep reloading it and see the resume
+                assert "#EXT-X-ENDLIST" not in (await _bucket_playlist(base) or "")
                 at_cut = {k for k in _keys(public_origin, "court-1/cam/") if k.endswith(".m4s")}
                 # a real protocol timer under test: nothing may appear once the broadcast delay (and a
                 # segment) has passed, and an absence can only be seen by waiting that long

@@ -11,7 +11,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from portal.db import Base, make_engine
@@ -133,7 +133,7 @@ def test_migration_0003_up_and_down(engine: Engine) -> None:
     upgrade(engine, "0002")
     _seed_at_0002(engine)
     upgrade(engine)
-    assert current_revision(engine) == "0004"  # the head: 0003 and the operator courts of 0004
+    assert current_revision(engine) == "0006"  # head: operator courts 0004, device trust 0005, rooms 0006
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
         rows = connection.execute(
@@ -164,4 +164,35 @@ def test_migration_0003_up_and_down(engine: Engine) -> None:
     with pytest.raises(IntegrityError):
         _add_case(engine, 5, 2, "x")  # unique across courts again
     upgrade(engine)
-    assert current_revision(engine) == "0004"  # the head: 0003 and the operator courts of 0004
+    assert current_revision(engine) == "0006"
+
+
+def test_migration_0005_device_trust_up_and_down(engine: Engine) -> None:
+    upgrade(engine)
+    assert current_revision(engine) == "0006"
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    with engine.begin() as db:
+        db.execute(
+            text(
+                "INSERT INTO device_keys (public_key, device_id, status, first_seen_at, last_seen_at)"
+                " VALUES ('k1', 'dev-1', 'seen', :now, :now)"
+            ),
+            {"now": NOW},
+        )
+        anchor = (
+            "INSERT INTO checkpoint_anchors (recording_id, seq, prev, tree_size, root, public_key,"
+            " signature, line_sha256, written_at, received_at)"
+            " VALUES ('rec', 5, 'p', 2, 'r', 'k1', 's', :digest, 'w', :now)"
+        )
+        db.execute(text(anchor), {"now": NOW, "digest": "d1"})
+    with pytest.raises(IntegrityError), engine.begin() as db:  # the same head is kept once
+        db.execute(text(anchor), {"now": NOW, "digest": "d1"})
+    with engine.begin() as db:  # a different line at the same seq is kept too (it is evidence of a fork)
+        db.execute(text(anchor), {"now": NOW, "digest": "d2"})
+    _downgrade(engine, "0004")
+    with engine.connect() as connection:
+        tables = set(inspect(connection).get_table_names())
+    assert "device_keys" not in tables and "checkpoint_anchors" not in tables
+    upgrade(engine)
+    assert current_revision(engine) == "0006"

@@ -143,3 +143,13 @@ def test_icalendar_feed_is_rfc5545(portal: Portal) -> None:
     assert CASE_A in str(event["SUMMARY"])
     assert event.decoded("DTSTART") == portal.clock.now() + timedelta(days=5)
     assert "第一法庭" in str(event["LOCATION"])
+
+
+def test_the_filter_form_submitted_with_empty_fields_lists_every_notice(portal: Portal) -> None:
+    """A browser sends every field of the GET form (``court=&date=&q=``): empty means "any"."""
+    visitor = portal.client()
+    page = visitor.get("/notices", params={"court": "", "date": "", "q": ""})
+    assert page.status_code == 200, page.text
+    assert f'href="/notices/{portal.world.notice_a}"' in page.text
+    refused = visitor.get("/notices", params={"date": "2026-13-01"})  # a wrong date is still refused
+    assert refused.status_code == 422 and "日期" in refused.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import queue
+import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
@@ -65,16 +66,21 @@ class LiveServer:
     url: str
     service: LiveService
 
+    def url_on(self, address: str) -> str:
+        """The server's URL on another address it listens on (``serve``'s ``also_on``)."""
+        return self.url.replace("127.0.0.1", address, 1)
+
 
 @contextlib.asynccontextmanager
-async def serve(settings: StreamingSettings, host: str = "127.0.0.1") -> AsyncIterator[LiveServer]:
-    """Run the live app with uvicorn on a free port of ``host`` (loopback by default) on the current
-    event loop; the URL it returns is on loopback."""
+async def serve(settings: StreamingSettings, also_on: Sequence[str] = ()) -> AsyncIterator[LiveServer]:
+    """Run the live app with uvicorn on a free loopback port of the current event loop (and on the
+    same port of each address of ``also_on``)."""
     service = LiveService(settings)
     app = create_app(service, own_service=True)
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=0, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-    task = asyncio.ensure_future(server.serve())
+    sockets = _listening_sockets(("127.0.0.1", *also_on)) if also_on else None
+    task = asyncio.ensure_future(server.serve(sockets=sockets))
     while not server.started:
         if task.done():
             task.result()
@@ -85,6 +91,21 @@ async def serve(settings: StreamingSettings, host: str = "127.0.0.1") -> AsyncIt
     finally:
         server.should_exit = True
         await task
+        for sock in sockets or ():
+            sock.close()
+
+
+def _listening_sockets(addresses: Sequence[str]) -> list[socket.socket]:
+    """Bound TCP sockets, one per address, all on one free port (the first address picks it)."""
+    sockets: list[socket.socket] = []
+    port = 0
+    for address in addresses:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((address, port))
+        port = sock.getsockname()[1]
+        sockets.append(sock)
+    return sockets
 
 
 @pytest.fixture

@@ -30,16 +30,17 @@ def test_cut_withholds_everything_pending_and_later_segments_of_that_generation(
 
 
 def test_playlist_window_discontinuity_and_end() -> None:
-    line = DelayLine(delay_seconds=0, window_segments=2, target_seconds=2)
+    line = DelayLine(delay_seconds=0, window_segments=2, target_seconds=1)
     expired = []
-    for index in range(2):
+    for index in range(3):
         expired += line.record(_segment(1, 0), f"0001-{index + 1:06d}.m4s", "init-0001.mp4")
     line.cut()
+    assert "#EXT-X-ENDLIST" not in line.playlist()  # a cut playlist stays live: it may resume
     line.resume()
-    expired += line.record(_segment(2, 0, 2), "0002-000003.m4s", "init-0002.mp4")
+    expired += line.record(_segment(2, 0, 2), "0002-000004.m4s", "init-0002.mp4")
     assert [s.name for s in expired] == ["0001-000001.m4s"]
     playlist = line.playlist()
-    assert "#EXT-X-MEDIA-SEQUENCE:2" in playlist
+    assert "#EXT-X-MEDIA-SEQUENCE:2\n" in playlist and "#EXT-X-TARGETDURATION:1\n" in playlist
     marker = "\n#EXT-X-DISCONTINUITY\n"
     assert (
         playlist.index('URI="init-0001.mp4"') < playlist.index(marker) < playlist.index('URI="init-0002.mp4"')
@@ -47,6 +48,15 @@ def test_playlist_window_discontinuity_and_end() -> None:
     assert "#EXT-X-ENDLIST" not in playlist
     line.end()
     assert line.playlist().rstrip().endswith("#EXT-X-ENDLIST")
+
+
+def test_the_window_never_holds_less_than_three_target_durations() -> None:
+    line = DelayLine(delay_seconds=0, window_segments=3, target_seconds=2)  # 3 x 1 s < 3 x 2 s
+    expired = []
+    for index in range(8):
+        expired += line.record(_segment(1, 0), f"0001-{index + 1:06d}.m4s", "init-0001.mp4")
+    assert len(expired) == 2  # six 1 s segments stay listed
+    assert line.playlist().count("#EXTINF:") == 6
 
 
 def test_a_restarted_packager_starts_a_discontinuity_within_a_generation() -> None:

@@ -39,11 +39,12 @@ def _lan_address() -> str | None:
 @contextlib.asynccontextmanager
 async def _make_run_server(tmp_path: Path) -> AsyncIterator[LiveServer]:
     """The live server with ``make run``'s ICE set-up (every interface plus loopback, every candidate
-    kept), listening on all addresses."""
+    kept), listening on loopback and on the LAN address."""
     settings = loopback_settings(
         tmp_path, ice_host_addresses=[], ice_allowed_networks=[], ice_gather_loopback=True
     )
-    async with serve(settings, host="0.0.0.0") as server:
+    lan = _lan_address()
+    async with serve(settings, also_on=(lan,) if lan else ()) as server:
         yield server
 
 
@@ -101,7 +102,7 @@ async def test_stock_chromium_plays_the_wall_here_and_over_the_lan(tmp_path: Pat
     lan = _lan_address()
     async with _make_run_server(tmp_path) as server, _stock_chromium() as browser:
         with _publisher_process(server):
-            urls = [server.url] + ([server.url.replace("127.0.0.1", lan)] if lan else [])
+            urls = [server.url] + ([server.url_on(lan)] if lan else [])
             for url in urls:
                 page = await _wall(browser, url)
                 assert await page.get_attribute("html", "lang") == "zh-CN"

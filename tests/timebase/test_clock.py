@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.waiting import wait_until
-from timebase import Clock, ManualClock, SystemClock
+from timebase import Clock, ClockStepDetector, ManualClock, SystemClock
 
 
 def test_system_clock_is_aware_utc_and_monotonic() -> None:
@@ -80,3 +80,21 @@ def test_manual_wait_notified_ends_on_notify_or_advance() -> None:
     clock.advance(10.0)
     second.join(5)
     assert results == [True, False]
+
+
+def test_a_wall_clock_step_is_noticed_once_and_small_drift_is_not() -> None:
+    clock = ManualClock(datetime(2026, 1, 1, 9, 0, tzinfo=UTC))
+    detector = ClockStepDetector(clock)
+    clock.advance(30)
+    clock.step_wall(0.6)  # NTP slewing, not a step
+    assert detector.check() is None
+    clock.step_wall(-3600)  # someone set the clock back an hour
+    step = detector.check()
+    assert step is not None and step.seconds == pytest.approx(-3599.4)
+    assert step.observed == clock.now() and step.expected == datetime(2026, 1, 1, 9, 0, 30, tzinfo=UTC)
+    assert clock.monotonic() == 1030.0  # the monotonic clock did not move with the wall
+    clock.advance(5)
+    assert detector.check() is None  # reported once: the new wall time is the reference
+    clock.step_wall(2)
+    forward = detector.check()
+    assert forward is not None and forward.seconds == pytest.approx(2.0)

@@ -31,6 +31,13 @@ def hls_js(context: ContextDep) -> FileResponse:
     return FileResponse(path, media_type="text/javascript; charset=utf-8", headers=_CACHE)
 
 
+@router.get("/favicon.svg")
+@router.get("/favicon.ico")
+def favicon() -> FileResponse:
+    """The portal's icon (an SVG, which browsers take at either address)."""
+    return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml", headers=_CACHE)
+
+
 @router.get("/static/{name}")
 def own_asset(name: str) -> FileResponse:
     """One of the portal's own static files."""

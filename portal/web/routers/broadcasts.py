@@ -141,13 +141,33 @@ async def resume_form(
 async def public_live_page(
     request: Request, context: ContextDep, scheduler: SchedulerDep, notice_id: IdPath
 ) -> HTMLResponse:
-    """The live player of a public hearing while it is on air; 404 otherwise (whatever the hearing)."""
+    """The live player of a public hearing while it is on air, with its real delay; before it starts
+    (or after it ends) a page saying so with its time; 404 for a hearing that is not public."""
     notice = await asyncio.to_thread(_public_notice, context, notice_id)
-    item = scheduler.of_hearing(notice.hearing_id) if scheduler is not None and notice is not None else None
-    if scheduler is None or notice is None or item is None or not notice.is_public:
-        raise NotFoundError("this hearing is not being broadcast publicly now")
-    values = {"n": notice, "source": scheduler.control.media_url(item.feed_id)}
+    if notice is None or not notice.is_public:
+        raise NotFoundError("this hearing is not broadcast publicly")
+    item = scheduler.of_hearing(notice.hearing_id) if scheduler is not None else None
+    if scheduler is None or item is None:
+        values = {"n": notice, "phase": _off_air_phase(notice, context.clock.now())}
+        return render(request, "public_live_off_air.html", values, headers={"Cache-Control": "no-cache"})
+    status = (await scheduler.control.on_air()).get(item.feed_id)
+    values = {
+        "n": notice,
+        "source": scheduler.control.media_url(item.feed_id),
+        "delay_seconds": round(status.delay_seconds) if status is not None else None,
+    }
     return render(request, "public_live.html", values, headers={"Cache-Control": "no-cache"})
+
+
+def _off_air_phase(notice: NoticeView, now: datetime) -> str:
+    """Why a public hearing is not on air: ``cancelled``, ``not_started``, ``ended`` or ``not_live``."""
+    if notice.cancelled:
+        return "cancelled"
+    if now < notice.starts_at:
+        return "not_started"
+    if now >= notice.expected_end_at:
+        return "ended"
+    return "not_live"
 
 
 def _in_scope(scheduler: BroadcastScheduler | None, staff: Principal) -> list[OnAir]:

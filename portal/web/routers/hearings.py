@@ -33,6 +33,7 @@ from portal.hearings.rules import publication_deadline
 from portal.identity.principal import Principal
 from portal.identity.staff_scope import in_court_scope, require_hearing_in_scope
 from portal.models import Case, Hearing, Notice
+from portal.records.room_views import hearing_recorder
 from portal.web.context import PortalContext
 from portal.web.csrf import check_session_token
 from portal.web.deps import ClerkDep, ContextDep, CsrfChecked, DeciderDep, IdPath, StaffDep
@@ -351,10 +352,12 @@ def _hearing_page(
     error: tuple[str, str] | None = None,
     submitted: dict[str, str] | None = None,
 ) -> Response:
+    now = context.clock.now()
     with context.readonly_sessions() as db:
         hearing = hearing_detail(db, staff.actor, hearing_id)
-    now = context.clock.now()
+        recorder = hearing_recorder(db, require_hearing_in_scope(db, staff.actor, hearing_id), now=now)
     values = {
+        "recorder": recorder,
         "h": hearing,
         "now": now,
         "late": now > hearing.notice_deadline,

@@ -12,13 +12,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from portal.date_range import BoundedDate
 from portal.hearings.ical import notices_calendar
+from portal.hearings.notice_search import MAX_QUERY_LENGTH, notice_matches
 from portal.hearings.notices import NoticeView, get_notice, list_notices
 from portal.identity.principal import Principal
 from portal.models import Court
 from portal.web.context import PortalContext
 from portal.web.deps import ContextDep, IdPath, OptionalPrincipal
+from portal.web.query_params import DateFilter
 from portal.web.routers.broadcasts import get_scheduler
 from portal.web.templates import render
 
@@ -26,7 +27,8 @@ router = APIRouter(tags=["notices"])
 
 PUBLIC_CACHE = "public, max-age=30"
 CourtQuery = Annotated[str | None, Query(alias="court", max_length=64, pattern=r"^[a-z0-9-]*$")]
-DateQuery = Annotated[BoundedDate | None, Query(alias="date")]
+SearchQuery = Annotated[str | None, Query(alias="q", max_length=MAX_QUERY_LENGTH)]
+SOON_SECONDS = 2 * 3600  # "即将开庭": starting within two hours
 
 
 class NoticeOut(BaseModel):
@@ -80,7 +82,7 @@ class NoticeList(BaseModel):
 
 
 @router.get("/api/notices", response_model=NoticeList, summary="List notices")
-async def api_notices(context: ContextDep, court: CourtQuery = None, on_date: DateQuery = None) -> Response:
+async def api_notices(context: ContextDep, court: CourtQuery = None, on_date: DateFilter = None) -> Response:
     """Upcoming notices, optionally of one court (``court``=code) or on one local date (``date``)."""
 
     def build() -> bytes:
@@ -112,37 +114,56 @@ async def home() -> RedirectResponse:
 @router.get("/notices", response_class=HTMLResponse, summary="Notice list page")
 async def notices_page(
     request: Request,
+    *,
     context: ContextDep,
     principal: OptionalPrincipal,
     court: CourtQuery = None,
-    on_date: DateQuery = None,
+    on_date: DateFilter = None,
+    query: SearchQuery = None,
 ) -> Response:
-    """Upcoming hearing notices by court and date (Chinese, readable on a phone)."""
+    """Upcoming hearing notices by court, date and words (Chinese, readable on a phone), with the
+    public hearings on air now (直播中) and those starting soon (即将开庭) first."""
+    words = (query or "").strip()
 
     def build() -> bytes:
         with context.readonly_sessions() as db:
             courts = list(db.scalars(select(Court).order_by(Court.name)))
+        notices = [n for n in _load(context, court, on_date) if not words or notice_matches(n, words)]
+        scheduler = get_scheduler(request)
+        on_air = {item.notice_id for item in scheduler.on_air()} if scheduler is not None else set()
+        now = context.clock.now()
+        soon = [
+            n
+            for n in notices
+            if n.id not in on_air
+            and not n.cancelled
+            and 0 <= (n.starts_at - now).total_seconds() <= SOON_SECONDS
+        ]
         values = {
-            "notices": _load(context, court, on_date),
+            "notices": notices,
+            "on_air_ids": on_air,
+            "on_air": [n for n in notices if n.id in on_air],
+            "soon": soon,
             "courts": courts,
             "court_code": court,
             "on_date": on_date,
+            "query": words,
         }
         return bytes(render(request, "notices.html", values).body)
 
-    body = await _cached(context, principal, f"page:{court}:{on_date}", build)
+    body = await _cached(context, principal, f"page:{court}:{on_date}:{words}", build)
     return HTMLResponse(body, headers={"Cache-Control": PUBLIC_CACHE})
 
 
 @router.get("/notices.ics", summary="iCalendar feed of notices", response_class=Response)
-async def notices_ics(request: Request, context: ContextDep, court: CourtQuery = None) -> Response:
+async def notices_ics(context: ContextDep, court: CourtQuery = None) -> Response:
     """The upcoming notices as an RFC 5545 calendar (subscribe in any calendar program)."""
-    host = request.url.hostname or "courtrec"
+    domain = context.settings.portal_domain  # never the request's Host: UIDs stay the same behind proxies
 
     def build() -> bytes:
-        return notices_calendar(_load(context, court, None), generated_at=context.clock.now(), host=host)
+        return notices_calendar(_load(context, court, None), generated_at=context.clock.now(), domain=domain)
 
-    body = await _cached(context, None, f"ics:{court}:{host}", build)
+    body = await _cached(context, None, f"ics:{court}", build)
     headers = {"Cache-Control": PUBLIC_CACHE, "Content-Disposition": 'inline; filename="notices.ics"'}
     return Response(body, media_type="text/calendar; charset=utf-8", headers=headers)
 

@@ -18,11 +18,11 @@ from portal.identity.principal import Principal
 from portal.review.playback import GrantPlayback, choose_track, issue_object_url, playlist
 from portal.web.context import PortalContext
 from portal.web.deps import ContextDep, CurrentParty, IdPath, client_ip
+from portal.web.player_page import NO_STORE, multivariant_response, player_values
 from portal.web.templates import render
 
 router = APIRouter(tags=["playback"])
 
-NO_STORE = {"Cache-Control": "no-store, private", "Referrer-Policy": "no-referrer"}
 StreamQuery = Annotated[str | None, Query(max_length=32, pattern=STREAM_NAME_PATTERN)]
 
 
@@ -32,17 +32,28 @@ async def player_page(
 ) -> HTMLResponse:
     """The player for a grant the party holds (403 when expired or revoked, 404 for others' grants)."""
     playback = await _playback(context, party, grant_id)
-    track = choose_track(playback.tracks, stream)
     values = {
+        **player_values(playback, stream),
         "grant_id": grant_id,
-        "stream": track.stream,
-        "streams": sorted(name for name, t in playback.tracks.tracks.items() if t.segments),
         "party_name": party.actor.display_name,
         "not_after": playback.grant.not_after,
         "now": context.clock.now(),
         "zone": context.settings.portal_display_timezone,
     }
     return render(request, "player.html", values, headers=NO_STORE)
+
+
+@router.get(
+    "/review/grants/{grant_id}/master.m3u8",
+    summary="HLS multivariant playlist",
+    response_class=Response,
+    responses={200: {"content": {"application/vnd.apple.mpegurl": {}}}, 403: {}, 404: {}},
+)
+async def master_m3u8(
+    context: ContextDep, party: CurrentParty, grant_id: IdPath, stream: StreamQuery = None
+) -> Response:
+    """A camera with the microphones' sound: its playlist and theirs, all through the grant."""
+    return multivariant_response(await _playback(context, party, grant_id), stream)
 
 
 @router.get(

@@ -15,10 +15,12 @@ from sqlalchemy import select
 
 from archive.export import RecordingSummary
 from archive.formats.identifiers import IDENTIFIER_PATTERN
+from archive.journal.anchor import CheckpointHead
 from portal.audit.trail import AuditAction, AuditEntry, append
 from portal.date_range import BoundedDatetime
 from portal.db import transaction
-from portal.errors import AuthenticationError, NotFoundError, StoreError
+from portal.devices.registry import record_head, trust_for
+from portal.errors import AuthenticationError, InvalidInputError, NotFoundError, StoreError
 from portal.identity.principal import Principal
 from portal.identity.staff_scope import require_recording_in_scope
 from portal.models import Recording
@@ -30,10 +32,25 @@ from portal.web.deps import ContextDep, CsrfChecked, OperatorDep, RecordingIdPat
 router = APIRouter(tags=["recordings"])
 
 _ID = IDENTIFIER_PATTERN
+_HEX64 = r"^[0-9a-f]{64}$"
+
+
+class CheckpointHeadIn(BaseModel):
+    """The latest signed checkpoint of the recording (``archive.journal.anchor.CheckpointHead``)."""
+
+    seq: int = Field(ge=0, le=10**12)
+    prev: str = Field(pattern=_HEX64)
+    tree_size: int = Field(ge=0, le=10**12)
+    root: str = Field(pattern=_HEX64)
+    public_key: str = Field(min_length=1, max_length=64)
+    signature: str = Field(min_length=1, max_length=128)
+    line_sha256: str = Field(pattern=_HEX64)
+    at: str = Field(max_length=64)
 
 
 class AgentReport(BaseModel):
-    """What a capture agent reports about a recording it made (the bucket scan confirms it later)."""
+    """What a capture agent reports about a recording it made (the bucket scan confirms it later),
+    with the device that made it and its latest signed checkpoint (anchored here: issue 11)."""
 
     recording_id: str = Field(pattern=_ID, max_length=128)
     court: str = Field(max_length=64)
@@ -45,6 +62,8 @@ class AgentReport(BaseModel):
     started_at: BoundedDatetime | None = None
     ended_at: BoundedDatetime | None = None
     complete: bool = False
+    device_id: str | None = Field(default=None, pattern=_ID, max_length=64)
+    checkpoint: CheckpointHeadIn | None = None
 
 
 class RecordingOut(BaseModel):
@@ -86,9 +105,14 @@ def api_agent_report(
 ) -> RecordingOut:
     """A capture agent reports a recording (``Authorization: Bearer`` COURTREC_PORTAL_AGENT_TOKEN)."""
     _require_agent(context, authorization)
-    summary = RecordingSummary(**body.model_dump(exclude={"streams"}), streams=tuple(body.streams))
+    summary = RecordingSummary(
+        **body.model_dump(exclude={"streams", "device_id", "checkpoint"}), streams=tuple(body.streams)
+    )
+    head = _head(body)
     now = context.clock.now()
     with transaction(context.sessions) as db:
+        if head is not None:
+            record_head(db, head, body.device_id or "", now=now)
         recording = apply_summary(db, summary, now=now, in_bucket=False)
         append(
             db,
@@ -159,6 +183,17 @@ def _out(r: Recording) -> RecordingOut:
     )
 
 
+def _head(body: AgentReport) -> CheckpointHead | None:
+    if body.checkpoint is None:
+        return None
+    if not body.device_id:
+        raise InvalidInputError("a report with a checkpoint must name its device_id")
+    try:
+        return CheckpointHead(recording_id=body.recording_id, **body.checkpoint.model_dump())
+    except ValueError as exc:
+        raise InvalidInputError(f"checkpoint: {exc}") from exc
+
+
 def _require_agent(context: PortalContext, authorization: str | None) -> None:
     expected = context.agent_token
     presented = (authorization or "").removeprefix("Bearer ").strip()
@@ -171,7 +206,9 @@ def _verify(context: PortalContext, operator: Principal, recording_id: str) -> R
         require_recording_in_scope(db, operator.actor, recording_id)
     if context.store is None:
         raise StoreError("no recording archive is configured")
-    report = run_verification(context.store, recording_id)
+    with context.readonly_sessions() as db:
+        trust = trust_for(db, recording_id)
+    report = run_verification(context.store, recording_id, trust=trust)
     with transaction(context.sessions) as db:
         recording = record_verification(db, report, now=context.clock.now(), actor=operator.actor.audit_name)
         if recording is None:

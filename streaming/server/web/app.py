@@ -22,6 +22,7 @@ from streaming.server.bindings import RefusalSink
 from streaming.server.service import LiveService
 from streaming.server.web import routes_public, routes_wall, routes_webrtc
 from streaming.server.web.body_limit import CLOSE_HEADERS, BodyLimitMiddleware, BodyLimits
+from streaming.server.web.cors import CorsMiddleware
 from streaming.server.web.http_errors import install_error_handlers
 from streaming.server.web.wall_links import WallLinks
 from streaming.settings import StreamingSettings
@@ -69,6 +70,8 @@ def create_app(
     app.include_router(routes_public.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(BodyLimitMiddleware, limits=body_limits(settings), too_large=too_large)
+    # outermost, so that every answer to an allowed origin (a 413 or 401 too) is readable by its page
+    app.add_middleware(CorsMiddleware, allowed_origins=settings.cors_origins)
     return app
 
 

@@ -25,7 +25,7 @@ from streaming.server.web.http_deps import OperatorScopeDep, ServiceDep
 
 STATIC = Path(__file__).parent / "static"
 _PUBLIC_FILE = re.compile(
-    r"(live\.m3u8|status\.json|init-[0-9]{4,9}\.mp4|[0-9]{4,9}-[0-9]{6,9}\.m4s)", re.ASCII
+    r"((live|index)\.m3u8|status\.json|init-[0-9]{4,9}\.mp4|[0-9]{4,9}-[0-9]{6,9}\.m4s)", re.ASCII
 )
 _TYPES = {
     ".m3u8": "application/vnd.apple.mpegurl",
@@ -58,7 +58,7 @@ async def public_page(room: str, stream: str, service: ServiceDep) -> HTMLRespon
     """The public player page of a hearing broadcast publicly (404 for anything else)."""
     feed_id = _public_feed(service, room, stream)
     page = (STATIC / "public.html").read_text()
-    title = html.escape(f"{room} — live hearing")
+    title = html.escape(f"{room} 庭审直播")
     base = service.settings.public_base_url
     media = service.public_media_path(feed_id)  # this broadcast's own directory
     source = html.escape(f"{base.rstrip('/')}/{media}/" if base else f"../hls/{media}/", quote=True)

@@ -1,0 +1,131 @@
+"""``python -m capture serve``: the courtroom recorder as a service (options and the run)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from archive import StopRequest
+from archive.store import ObjectStore
+from capture.encoder import VideoEncoderName
+from capture.errors import CaptureError
+from capture.service.courtroom_service import CourtroomService, ServiceConfig
+from capture.service.planner import Planner
+from capture.service.portal_client import AgentPortalClient
+from capture.settings import CaptureSettings
+from capture.stream_pipeline import StreamSettings
+from devices import parse_source_spec
+
+logger = logging.getLogger(__name__)
+
+
+def add_serve_parser(commands: Any, settings: CaptureSettings) -> None:
+    """Add the ``serve`` subcommand to ``commands`` (an argparse subparsers object)."""
+    serve = commands.add_parser(
+        "serve", help="record the room's hearings by the portal's schedule, unattended (a service)"
+    )
+    serve.add_argument("--room", required=True, help="the courtroom's code in the portal, e.g. room-1")
+    serve.add_argument(
+        "--portal",
+        metavar="URL",
+        default=settings.portal_url,
+        required=settings.portal_url is None,
+        help="the portal giving the schedule and taking state reports (token: COURTREC_PORTAL_AGENT_TOKEN)",
+    )
+    serve.add_argument(
+        "--spool", type=Path, required=True, help="local directory for recordings and the cache"
+    )
+    serve.add_argument(
+        "--source", action="append", required=True, metavar="SPEC", help="a source spec (repeat for several)"
+    )
+    serve.add_argument(
+        "--lead-minutes",
+        type=float,
+        default=5.0,
+        help="start recording this long before a hearing (default 5)",
+    )
+    serve.add_argument(
+        "--grace-minutes",
+        type=float,
+        default=60.0,
+        help="without the clerk's close, stop this long after the expected end (default 60)",
+    )
+    serve.add_argument("--schedule-days", type=int, default=3, help="days of schedule fetched and cached")
+    serve.add_argument(
+        "--refresh-seconds", type=float, default=30.0, help="how often the schedule is fetched"
+    )
+    serve.add_argument("--report-seconds", type=float, default=3.0, help="how often the state is reported")
+    serve.add_argument("--segment-seconds", type=float, default=settings.segment_seconds)
+    serve.add_argument("--checkpoint-seconds", type=float, default=settings.checkpoint_seconds)
+    serve.add_argument("--court", default=settings.court)
+    serve.add_argument("--device-id", default=settings.device_id)
+    serve.add_argument(
+        "--encoder", type=VideoEncoderName, choices=list(VideoEncoderName), default=settings.video_encoder
+    )
+    serve.add_argument("--preset", default=settings.video_preset)
+    serve.add_argument(
+        "--key-file", type=Path, default=None, help="device Ed25519 key (default: in the spool)"
+    )
+    serve.add_argument(
+        "--drain-seconds",
+        type=float,
+        default=settings.upload_drain_seconds,
+        help="when the service stops, wait this long for uploads to finish",
+    )
+
+
+def run_serve(
+    args: argparse.Namespace, settings: CaptureSettings, open_store: Callable[[], ObjectStore | None]
+) -> int:
+    """Run the service until SIGTERM/SIGINT; returns the exit code."""
+    config = service_config(args)
+    if settings.portal_agent_token is None:
+        raise CaptureError("serve needs the portal's agent token in COURTREC_PORTAL_AGENT_TOKEN")
+    portal = AgentPortalClient(
+        args.portal, settings.portal_agent_token.get_secret_value(), court=args.court, room=args.room
+    )
+    service = CourtroomService(config, portal=portal, store=open_store())
+    stop = StopRequest()
+    stop.install(on_signal=lambda signum: logger.info("signal %d: stopping the service", signum))
+    service.start()
+    print(f"serving room {args.room} of {args.court}; spool {args.spool}; portal {args.portal}", flush=True)
+    while not stop.is_set() and service.alive:
+        stop.wait(1.0)
+    service.stop()
+    print("service stopped", flush=True)
+    return 0 if stop.is_set() else 1  # the service thread ended by itself: it failed
+
+
+def service_config(args: argparse.Namespace) -> ServiceConfig:
+    """The service's configuration from the command line; raises CaptureError naming a bad option."""
+    if not 2 <= args.segment_seconds <= 60:
+        raise CaptureError(f"--segment-seconds must be between 2 and 60 (got {args.segment_seconds})")
+    if args.lead_minutes < 0 or args.grace_minutes < 0:
+        raise CaptureError(
+            f"--lead-minutes and --grace-minutes must be >= 0 (got {args.lead_minutes}, {args.grace_minutes})"
+        )
+    if not 1 <= args.schedule_days <= 31:
+        raise CaptureError(f"--schedule-days must be between 1 and 31 (got {args.schedule_days})")
+    if args.refresh_seconds <= 0 or args.report_seconds <= 0:
+        raise CaptureError("--refresh-seconds and --report-seconds must be > 0")
+    return ServiceConfig(
+        court=args.court,
+        room=args.room,
+        device_id=args.device_id,
+        spool=args.spool,
+        sources=[parse_source_spec(text) for text in args.source],
+        planner=Planner(
+            lead=timedelta(minutes=args.lead_minutes), grace=timedelta(minutes=args.grace_minutes)
+        ),
+        stream=StreamSettings(segment_seconds=args.segment_seconds, encoder=args.encoder, preset=args.preset),
+        checkpoint_seconds=args.checkpoint_seconds,
+        key_path=args.key_file,
+        schedule_days=args.schedule_days,
+        refresh_seconds=args.refresh_seconds,
+        report_seconds=args.report_seconds,
+        drain_seconds=args.drain_seconds,
+    )

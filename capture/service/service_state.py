@@ -1,0 +1,68 @@
+"""What the service must remember across a restart (a kill -9 included): the hearing it is
+recording and that recording's id (so a restart resumes the same recording, the gap journaled by
+the recorder), and the hearings it has finished (so none is recorded twice)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from capture.service.durable_file import replace_durably
+from capture.service.schedule import ScheduledHearing, ScheduleError, hearing_fields, parse_hearing
+
+logger = logging.getLogger(__name__)
+
+STATE_NAME = "service-state.json"
+_KEEP_FINISHED = 500  # hearing ids remembered as finished (weeks of hearings in one room)
+
+
+@dataclass(slots=True)
+class ActiveRecording:
+    """The recording in progress: which hearing, which recording id."""
+
+    hearing: ScheduledHearing
+    recording_id: str
+
+
+@dataclass(slots=True)
+class ServiceState:
+    """The recording in progress (if any) and the finished hearing ids, in ``directory``."""
+
+    directory: Path
+    active: ActiveRecording | None = None
+    finished: list[int] = field(default_factory=list)
+
+    @property
+    def path(self) -> Path:
+        return self.directory / STATE_NAME
+
+    @classmethod
+    def load(cls, directory: Path) -> ServiceState:
+        """The saved state, or an empty one (a damaged file is logged and kept as ``.bad``)."""
+        state = cls(directory)
+        try:
+            document = json.loads(state.path.read_bytes())
+            state.finished = [int(h) for h in document.get("finished", [])]
+            active = document.get("active")
+            if active is not None:
+                hearing = parse_hearing(active["hearing"], where=str(state.path))
+                state.active = ActiveRecording(hearing, str(active["recording_id"]))
+        except FileNotFoundError:
+            pass
+        except (ValueError, KeyError, TypeError, ScheduleError) as exc:
+            logger.error("service state %s is damaged (%s); kept as .bad, starting afresh", state.path, exc)
+            state.path.replace(state.path.with_suffix(".bad"))
+        return state
+
+    def save(self) -> None:
+        """Write the state durably (raises OSError when the disk refuses)."""
+        active = None
+        if self.active is not None:
+            active = {
+                "hearing": hearing_fields(self.active.hearing),
+                "recording_id": self.active.recording_id,
+            }
+        document = {"active": active, "finished": self.finished[-_KEEP_FINISHED:]}
+        replace_durably(self.path, json.dumps(document, ensure_ascii=False, sort_keys=True).encode("utf-8"))

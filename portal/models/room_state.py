@@ -1,0 +1,43 @@
+"""The latest state each courtroom's recorder service reported (``python -m capture serve``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Float, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.db import Base, UTCDateTime
+from portal.models._types import str_enum
+
+
+class RecorderState(StrEnum):
+    """What a courtroom's recorder said it was doing."""
+
+    RECORDING = "recording"
+    PAUSED = "paused"
+    IDLE = "idle"
+    FAULT = "fault"
+
+
+class RoomState(Base):
+    """One row per courtroom: its recorder's latest report (``reported_at`` is the portal's time).
+
+    ``sources`` is a JSON list of ``{"name", "problems"}``; ``agent_time`` is the recorder's own clock
+    (a large difference to ``reported_at`` means a wrong clock on the courtroom PC)."""
+
+    __tablename__ = "room_states"
+
+    courtroom_id: Mapped[int] = mapped_column(ForeignKey("courtrooms.id"), primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(128))
+    state: Mapped[RecorderState] = mapped_column(str_enum(RecorderState))
+    hearing_id: Mapped[int | None] = mapped_column(default=None)
+    recording_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    sources: Mapped[str] = mapped_column(Text(), default="[]")
+    storage_headroom_hours: Mapped[float | None] = mapped_column(Float(), default=None)
+    upload_backlog: Mapped[int] = mapped_column(default=0)
+    agent_time: Mapped[datetime] = mapped_column(UTCDateTime())
+    schedule_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime())

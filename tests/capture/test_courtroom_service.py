@@ -1,0 +1,186 @@
+"""The courtroom service's loop, one step at a time with a hand-moved clock and recordings that only
+note what is asked of them (the real recorder is exercised end to end in
+tests/portal/test_courtroom_service.py): resume after a crash, hand-over order between back-to-back
+hearings, a recording that cannot start, and a recording left by a run that ended long ago."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from archive.export import RecordingSummary
+from archive.journal import AlarmEvent
+from capture.cli import main
+from capture.errors import RecorderError
+from capture.recorder import RecorderHealth, RecordingPlan
+from capture.service import HearingState, Planner, RoomSchedule, ScheduledHearing
+from capture.service.courtroom_service import START_RETRY_SECONDS, CourtroomService, ServiceConfig
+from capture.service.room_state import RecorderState
+from capture.service.schedule_cache import ScheduleCache
+from devices import parse_source_spec
+from timebase import ManualClock
+
+START = datetime.fromisoformat("2026-12-03T01:00:00+00:00")
+
+
+class NotedRecording:
+    """A recording that notes its start and stop in ``log`` (shared by all of a test's recordings)."""
+
+    def __init__(self, plan: RecordingPlan, log: list[str], fail: bool) -> None:
+        self.plan, self._log, self._fail = plan, log, fail
+        self.stop_reason: str | None = None
+
+    def start(self) -> None:
+        if self._fail:
+            raise RecorderError("source synthetic-1 cannot be opened")
+        self._log.append(f"start {self.plan.hearing} {self.plan.recording_id}")
+
+    def stop(self, reason: str = "hearing closed", *, drain_seconds: float = 0.0) -> None:
+        self.stop_reason = reason
+        self._log.append(f"stop {self.plan.hearing} {reason}")
+
+    def summary(self) -> RecordingSummary:
+        return RecordingSummary(
+            self.plan.recording_id, "court-a", "room-a", self.plan.case or "", ("synthetic-1",), 0, 0.0,
+            START, None, self.stop_reason is not None,
+        )  # fmt: skip
+
+    def journal_alarm(self, event: AlarmEvent) -> None:
+        self._log.append(f"alarm {self.plan.hearing} {event.condition}")
+
+    def health(self) -> RecorderHealth:
+        started = f"start {self.plan.hearing} {self.plan.recording_id}" in self._log
+        return RecorderHealth(problems={"synthetic-1": ()}, sealed_bytes=1000 if started else 0)
+
+
+class Room:
+    """A spool, a cached schedule, a clock, and services made on them (one per 'process')."""
+
+    def __init__(self, spool: Path) -> None:
+        self.spool = spool
+        self.clock = ManualClock(START - timedelta(minutes=10))
+        self.log: list[str] = []
+        self.failing = False
+
+    def schedule(self, *hearings: ScheduledHearing) -> None:
+        ScheduleCache(self.spool).save(RoomSchedule("court-a", "room-a", self.clock.now(), hearings))
+
+    def service(self) -> CourtroomService:
+        planner = Planner(timedelta(minutes=5), timedelta(minutes=60))
+        config = ServiceConfig(
+            court="court-a", room="room-a", device_id="pc-1", spool=self.spool,
+            sources=[parse_source_spec("synthetic")], planner=planner,
+        )  # fmt: skip
+        return CourtroomService(
+            config,
+            portal=None,
+            store=None,
+            clock=self.clock,
+            make_recorder=lambda plan: NotedRecording(plan, self.log, self.failing),
+        )
+
+
+def _hearing(hearing_id: int, start: datetime, minutes: int = 60) -> ScheduledHearing:
+    end = start + timedelta(minutes=minutes)
+    return ScheduledHearing(hearing_id, f"case-{hearing_id}", "room-a", start, end, HearingState.SCHEDULED)
+
+
+@pytest.fixture
+def room(tmp_path: Path) -> Room:
+    return Room(tmp_path / "spool")
+
+
+def test_a_restarted_service_resumes_the_same_recording(room: Room) -> None:
+    room.schedule(_hearing(1, START))
+    room.clock.advance(timedelta(minutes=6))
+    first = room.service()
+    first.step()
+    [started] = room.log
+    recording_id = started.split()[2]
+    assert started == f"start 1 {recording_id}"
+    second = room.service()  # the first "process" died without stopping anything
+    second.resume_left_recording()
+    assert room.log[-1] == f"start 1 {recording_id}"
+    second.step()
+    assert len(room.log) == 2  # nothing else: the hearing goes on being recorded
+    assert second.status().state is RecorderState.RECORDING
+    assert second.status().recording_id == recording_id
+
+
+def test_the_next_hearing_starts_before_the_previous_stops(room: Room) -> None:
+    room.schedule(_hearing(1, START), _hearing(2, START + timedelta(hours=1)))
+    service = room.service()
+    room.clock.advance(timedelta(minutes=6))
+    service.step()
+    room.clock.advance(timedelta(minutes=61))  # 3 minutes before the second: the first goes on
+    service.step()
+    assert len(room.log) == 1
+    room.clock.advance(timedelta(minutes=3))
+    service.step()
+    assert [line.split()[:2] for line in room.log] == [["start", "1"], ["start", "2"], ["stop", "1"]]
+    assert room.log[-1] == "stop 1 the next hearing in this courtroom started"
+    room.clock.advance(timedelta(hours=3))
+    service.step()
+    assert room.log[-1] == "stop 2 expected end plus grace passed without the clerk's close"
+    service.step()
+    assert len(room.log) == 4  # neither hearing starts again
+
+
+def test_a_recording_that_cannot_start_is_a_fault_and_is_retried(room: Room) -> None:
+    room.schedule(_hearing(1, START))
+    room.clock.advance(timedelta(minutes=6))
+    room.failing = True
+    service = room.service()
+    service.step()
+    status = service.status()
+    assert status.state is RecorderState.FAULT and "cannot be opened" in status.detail
+    assert status.hearing_id == 1 and room.log == []
+    room.failing = False
+    service.step()
+    assert room.log == []  # not before the retry time
+    room.clock.advance(START_RETRY_SECONDS)
+    service.step()
+    assert [line.split()[:2] for line in room.log] == [["start", "1"]]
+    assert service.status().state is RecorderState.RECORDING
+
+
+def test_a_recording_left_by_a_run_long_ago_is_closed_with_the_reason(room: Room) -> None:
+    room.schedule(_hearing(1, START))
+    room.clock.advance(timedelta(minutes=6))
+    room.service().step()
+    room.clock.advance(timedelta(hours=3))  # the PC was off until long after the hearing
+    later = room.service()
+    later.resume_left_recording()
+    assert (
+        room.log[-1]
+        == "stop 1 closed after a restart: expected end plus grace passed without the clerk's close"
+    )
+    later.step()
+    assert len(room.log) == 3 and later.status().state is RecorderState.IDLE
+
+
+def test_serve_without_the_agent_token_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("COURTREC_PORTAL_AGENT_TOKEN", raising=False)
+    arguments = ["serve", "--room", "room-a", "--portal", "http://127.0.0.1:9", "--spool", str(tmp_path)]
+    assert main([*arguments, "--source", "synthetic"]) == 2
+    assert "COURTREC_PORTAL_AGENT_TOKEN" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--lead-minutes", "-1", "--lead-minutes and --grace-minutes must be >= 0"),
+        ("--segment-seconds", "1", "--segment-seconds must be between 2 and 60"),
+        ("--schedule-days", "90", "--schedule-days must be between 1 and 31"),
+    ],
+)
+def test_serve_refuses_bad_options_naming_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str, value: str, message: str
+) -> None:
+    arguments = ["serve", "--room", "room-a", "--portal", "http://127.0.0.1:9", "--spool", str(tmp_path)]
+    assert main([*arguments, "--source", "synthetic", option, value]) == 2
+    assert message in capsys.readouterr().err

@@ -1,0 +1,79 @@
+"""A crash at any step of sealing or journaling never stops a stream for good.
+
+For each named step (archive.formats.crash_points), the recorder kills itself there
+(COURTREC_FAULT_CRASH_AT), is restarted, and must: record again, journal the hole as a gap with
+times that overlap nothing before them, leave no stray file on the spool, and archive a recording
+that `archive verify` finds intact. Salvage steps run in the restart after a kill mid-segment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from archive.preservation.verify import verify_recording
+from archive.store.object_store import ObjectStore
+
+from .crash_helpers import RECORDING_ID, CrashSpool, overlaps
+
+pytestmark = pytest.mark.integration
+
+RECORDING_STEPS = [
+    "durable_write.linked@recording.json",
+    "durable_write.linked@init.mp4",
+    "init.written",
+    "init.journaled",
+    "origin.journaled",
+    "seal.linked",
+    "segment.sealed",
+    "segment.journaled",
+    "checkpoint.written",
+]
+SALVAGE_STEPS = ["salvage.written", "seal.linked", "salvage.sealed", "salvage.quarantined"]
+
+
+def _assert_resumed_intact(spool: CrashSpool, store: ObjectStore, runs: int) -> None:
+    """Record a few seconds more, stop cleanly: ``runs`` runs in all, each crash a journaled gap."""
+    result = spool.record(4)
+    assert result.returncode == 0, result.stderr[-3000:]
+    events = spool.events()
+    assert sum(1 for e in events if e["type"] == "start") == runs
+    last_start = max(i for i, e in enumerate(events) if e["type"] == "start")
+    assert any(e["type"] == "segment" for e in events[last_start:]), "the restarted run sealed nothing"
+    timeline = spool.timeline()
+    gaps = sum(1 for i in timeline if i.kind == "gap")
+    assert gaps == runs - 1, f"{runs - 1} crashed runs but {gaps} gaps journaled"
+    assert not overlaps(timeline), overlaps(timeline)
+    assert not spool.leftovers(), spool.leftovers()
+    report = verify_recording(store, RECORDING_ID)
+    assert report.intact, report.problems
+
+
+@pytest.mark.parametrize("step", RECORDING_STEPS)
+def test_crash_while_recording_then_restart(step: str, tmp_path: Path, object_store: ObjectStore) -> None:
+    spool = CrashSpool(tmp_path, object_store.config)
+    spool.crash_at(step)
+    journaled_before_crash = step != "durable_write.linked@recording.json"  # died before its start line
+    _assert_resumed_intact(spool, object_store, runs=2 if journaled_before_crash else 1)
+
+
+@pytest.mark.parametrize("step", SALVAGE_STEPS)
+def test_crash_while_salvaging_then_restart(step: str, tmp_path: Path, object_store: ObjectStore) -> None:
+    spool = CrashSpool(tmp_path, object_store.config)
+    spool.kill_mid_segment(2)
+    spool.crash_at(step)  # the restart dies while salvaging segment 2
+    _assert_resumed_intact(spool, object_store, runs=2)
+    partial = [e for e in spool.events() if e["type"] == "segment" and e["segment"] == 2]
+    assert partial and partial[0]["flags"] == ["partial"], partial
+
+
+def test_salvaged_first_segment_of_a_run_is_timed_from_its_own_run(
+    tmp_path: Path, object_store: ObjectStore
+) -> None:
+    spool = CrashSpool(tmp_path, object_store.config)
+    spool.kill_mid_segment(2)  # run 1: segment 1 sealed, segment 2 torn
+    spool.kill_mid_segment(3)  # run 2: salvages 2, then its own first segment (3) torn
+    _assert_resumed_intact(spool, object_store, runs=3)
+    segments = {e["segment"]: e for e in spool.events() if e["type"] == "segment"}
+    assert segments[3]["flags"] == ["partial"]

@@ -1,0 +1,141 @@
+"""Picture and sound together: a courtroom's cameras record pictures only and its microphone records
+the sound, as separate streams. Review playback (party and staff) plays a camera with the microphone's
+sound through a multivariant playlist; switching camera keeps the position; a recording with only
+sound plays as sound with a moving level. Real recordings, real Chromium."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from archive.store.embedded import EmbeddedStore
+from archive.store.object_store import ObjectStore
+from portal.records.reconciler import reconcile_now
+from tests.portal.conftest import Portal, Template, open_portal, run_capture
+from tests.portal.served import ServedApp
+from tests.portal.world import STAFF_PASSWORD
+
+pytestmark = pytest.mark.integration
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]
+COURTROOM = "rec-room"
+MICROPHONE_ONLY = "rec-mic"
+CAMERAS = ("bench", "wide")
+
+
+@pytest.fixture(scope="module")
+def courtroom_store(embedded_store: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> ObjectStore:
+    """Two recordings of room-a, case-a: two picture-only cameras and a microphone; a microphone alone."""
+    config = dataclasses.replace(embedded_store.config, bucket=f"sound-{uuid.uuid4().hex[:12]}")
+    store = ObjectStore(config)
+    store.ensure_bucket()
+    video = "synthetic#size=320x240&fps=15&audio=0"
+    recordings = {
+        COURTROOM: [f"{video}&name={CAMERAS[0]}", f"{video}&name={CAMERAS[1]}", "synthetic#video=0&name=mic"],
+        MICROPHONE_ONLY: ["synthetic#video=0&name=mic"],
+    }
+    for recording_id, sources in recordings.items():
+        arguments = ["record", "--room", "room-a", "--case", "case-a", "--recording-id", recording_id]
+        arguments += ["--spool", str(tmp_path_factory.mktemp("spool")), "--duration", "6"]
+        arguments += ["--segment-seconds", "2"]
+        for source in sources:
+            arguments += ["--source", source]
+        done = run_capture(config, *arguments)
+        assert done.returncode == 0, done.stderr[-3000:]
+    return store
+
+
+@pytest.fixture
+def courtroom_portal(
+    sqlite_template: Template, courtroom_store: ObjectStore, session_now: datetime, tmp_path: Path
+) -> Iterator[Portal]:
+    overrides = {"environment": "development", "portal_cookie_secure": False}
+    with open_portal(sqlite_template, courtroom_store, session_now, tmp_path, **overrides) as portal:
+        reconcile_now(portal.app.state.portal, "test")
+        yield portal
+
+
+def test_a_camera_plays_with_the_microphones_sound(courtroom_portal: Portal) -> None:
+    judge = courtroom_portal.staff("judge-a")
+    page = judge.get(f"/staff/recordings/{COURTROOM}")
+    assert page.status_code == 200, page.text
+    assert f'data-playlist="/staff/recordings/{COURTROOM}/master.m3u8?stream={CAMERAS[0]}"' in page.text
+    assert "声音：mic" in page.text
+    assert all(f"?stream={camera}" in page.text for camera in CAMERAS)
+    assert 'href="/staff/recordings/rec-room?stream=mic"' not in page.text  # the microphone is no camera
+    master = judge.get(f"/staff/recordings/{COURTROOM}/master.m3u8", params={"stream": CAMERAS[1]})
+    assert master.status_code == 200
+    lines = master.text.splitlines()
+    assert any(
+        line.startswith('#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="sound",NAME="mic"') and "DEFAULT=YES" in line
+        for line in lines
+    )
+    assert any("RESOLUTION=320x240" in line and 'AUDIO="sound"' in line for line in lines)
+    assert lines[-1] == f"/staff/recordings/{COURTROOM}/playlist.m3u8?stream={CAMERAS[1]}"
+    assert (
+        judge.get(f"/staff/recordings/{COURTROOM}/playlist.m3u8", params={"stream": "mic"}).status_code == 200
+    )
+    solo = judge.get(f"/staff/recordings/{MICROPHONE_ONLY}")  # sound only: its own playlist, a level
+    assert f"/staff/recordings/{MICROPHONE_ONLY}/playlist.m3u8?stream=mic" in solo.text
+    assert "只有声音" in solo.text and 'class="level"' in solo.text
+    other = courtroom_portal.staff("clerk-b")
+    assert other.get(f"/staff/recordings/{COURTROOM}/master.m3u8").status_code == 404
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    if shutil.which(CHROMIUM) is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield launched
+        launched.close()
+
+
+def test_chromium_plays_picture_and_sound_and_a_switch_keeps_the_position(
+    courtroom_portal: Portal, browser: Any
+) -> None:
+    with ServedApp(courtroom_portal.app) as server:
+        page = browser.new_page()
+        page.goto(f"{server.url}/login")
+        page.fill("input[name=identifier]", "judge-a")
+        page.fill("input[name=password]", STAFF_PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{server.url}/staff")
+        page.goto(f"{server.url}/staff/recordings/{COURTROOM}")
+        page.evaluate("() => document.getElementById('video').play()")
+        page.wait_for_function("() => document.getElementById('video').currentTime > 3", timeout=45000)
+        decoded = page.evaluate(
+            "() => { const v = document.getElementById('video');"
+            " return [v.webkitAudioDecodedByteCount, v.webkitVideoDecodedByteCount, v.videoWidth]; }"
+        )
+        assert decoded[0] > 0 and decoded[1] > 0 and decoded[2] == 320  # sound and pictures together
+        page.evaluate("() => document.getElementById('video').pause()")
+        position = page.evaluate("() => document.getElementById('video').currentTime")
+        page.click(f"nav.streams a:has-text('{CAMERAS[1]}')")
+        page.wait_for_url(f"**stream={CAMERAS[1]}**")
+        page.wait_for_function(
+            f"() => Math.abs(document.getElementById('video').currentTime - {position}) < 0.6", timeout=30000
+        )
+
+        page.goto(f"{server.url}/staff/recordings/{MICROPHONE_ONLY}")
+        page.evaluate("() => document.getElementById('video').play()")
+        page.wait_for_function(
+            "() => parseFloat(document.querySelector('.level').dataset.level || '0') > 0.05", timeout=45000
+        )
