@@ -107,7 +107,7 @@ def _seed(database_url: str, config: StoreConfig, data: Path) -> dict[str, str]:
         case = db.scalars(select(Case)).one()
         room = db.scalars(select(Courtroom)).one()
         for day in range(30):
-            start = now + timedelta(days=4 + day, hours=1)
+            start = now + timedelta(days=4 + day, hours=3)  # after the demo's hearing: one room
             draft = HearingDraft(case.id, room.id, start, start + timedelta(hours=2), is_public=True)
             publish_notice(db, clerk, schedule_hearing(db, clerk, draft, now=now).id, now=now)
         token = start_session(db, now=now, ip="bench", party_id=grant.party_id)

@@ -184,7 +184,16 @@ def _live_demo_hearing(db: Session, clerk: User, case: Case, room: Courtroom, no
     if running is not None:
         return int(running[0])
     as_clerk = _actor(clerk)
-    draft = HearingDraft(case.id, room.id, soon, soon + LIVE_HEARING_LENGTH, is_public=True)
+    # an earlier demo's live hearing may still hold the room (ending within half an hour): the demo
+    # shares it, with its reason on record, rather than fail to start
+    draft = HearingDraft(
+        case.id,
+        room.id,
+        soon,
+        soon + LIVE_HEARING_LENGTH,
+        is_public=True,
+        double_booking_reason=LIVE_HEARING_BASIS,
+    )
     hearing = schedule_hearing(db, as_clerk, draft, now=now)
     return publish_notice(db, as_clerk, hearing.id, now=now, exception_basis=LIVE_HEARING_BASIS).id
 

@@ -54,12 +54,16 @@ DEMO_AGENTS = {
     ],
 }
 PUBLIC_DELAY_SECONDS = 10  # shorter than the default 30 s, so the demo shows the public page soon
-# One machine: WebRTC stays on loopback (aioice skips 127.0.0.1 unless told). To show the wall to
-# browsers on other machines, drop these two and set COURTREC_STREAMING_ICE_SERVERS as needed.
+# The demo agents publish over loopback (aioice skips 127.0.0.1 unless told).
 LOOPBACK_ICE = {
     "COURTREC_STREAMING_ICE_HOST_ADDRESSES": '["127.0.0.1"]',
     "COURTREC_STREAMING_ICE_ALLOWED_NETWORKS": '["127.0.0.0/8", "::1/128"]',
 }
+# The live server answers browsers on this machine and on the LAN: it gathers on every interface and
+# on 127.0.0.1 and keeps every candidate a browser offers. A stock browser hides its addresses behind
+# mDNS names (``….local``), which a loopback-only filter drops: the server then had no candidate to
+# check and the wall stayed black unless the browser's own check happened to arrive first.
+SERVER_ICE = {"COURTREC_STREAMING_ICE_GATHER_LOOPBACK": "true"}
 
 
 def _room_of(arguments: list[str]) -> str:
@@ -73,7 +77,7 @@ def _live_settings(data: Path) -> tuple[dict[str, str], dict[str, str]]:
     environment and the tokens. The portal's scheduler opens the public broadcast of the demo hearing."""
     tokens = {name: secrets.token_urlsafe(32) for name in DEMO_AGENTS}
     live_env = {
-        **LOOPBACK_ICE,
+        **SERVER_ICE,
         "COURTREC_PORTAL_LIVE": "true",
         "COURTREC_STREAMING_DEVICE_TOKENS": json.dumps(
             {f"demo-{name}": token for name, token in tokens.items()}

@@ -4,7 +4,9 @@ aiortc falls back to a public STUN server when it is given no ICE servers, and a
 candidates on every interface *except* loopback. Neither suits a court network or a loopback test:
 
 * ICE servers always come from settings (an empty list means host candidates only);
-* ``host_addresses`` picks the local addresses to gather on (``127.0.0.1`` for loopback). aioice
+* ``host_addresses`` picks the local addresses to gather on (``127.0.0.1`` for loopback), and
+  ``gather_loopback`` adds ``127.0.0.1`` to aioice's own choice (every interface): a server that
+  browsers reach both on its own machine and from the LAN (``make run``). aioice
   has no option for it: it calls its module-level ``aioice.ice.get_host_addresses()`` while
   gathering. We wrap that function once, and the wrapper answers from a context variable that is
   set only around our own ``setLocalDescription`` calls (asyncio tasks inherit it), so other peer
@@ -31,7 +33,8 @@ from streaming.settings import IceServerConfig
 
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
-_host_addresses: contextvars.ContextVar[tuple[str, ...] | None] = contextvars.ContextVar(
+# (addresses to gather on, whether aioice's own choice comes first)
+_host_addresses: contextvars.ContextVar[tuple[tuple[str, ...], bool] | None] = contextvars.ContextVar(
     "courtrec_ice_host_addresses", default=None
 )
 _install_lock = threading.Lock()
@@ -44,16 +47,23 @@ class IcePolicy:
     servers: tuple[IceServerConfig, ...] = ()
     host_addresses: tuple[str, ...] = ()
     allowed_networks: tuple[IpNetwork, ...] = ()
+    gather_loopback: bool = False
 
     @classmethod
     def from_lists(
-        cls, servers: Sequence[IceServerConfig], host_addresses: Sequence[str], allowed: Sequence[str]
+        cls,
+        servers: Sequence[IceServerConfig],
+        host_addresses: Sequence[str],
+        allowed: Sequence[str],
+        *,
+        gather_loopback: bool = False,
     ) -> IcePolicy:
         """Build a policy from settings-style lists (addresses and networks as text)."""
         return cls(
             servers=tuple(servers),
             host_addresses=tuple(host_addresses),
             allowed_networks=tuple(ipaddress.ip_network(text, strict=False) for text in allowed),
+            gather_loopback=gather_loopback,
         )
 
     @classmethod
@@ -72,12 +82,14 @@ class IcePolicy:
 
     @contextlib.contextmanager
     def gathering(self) -> Iterator[None]:
-        """Within this block (and tasks started from it) aioice gathers on ``host_addresses``."""
-        if not self.host_addresses:
+        """Within this block (and tasks started from it) aioice gathers on ``host_addresses`` (or on
+        its own choice of interfaces when that is empty), plus ``127.0.0.1`` with ``gather_loopback``."""
+        if not self.host_addresses and not self.gather_loopback:
             yield
             return
         install_host_address_hook()
-        token = _host_addresses.set(self.host_addresses)
+        loopback = ("127.0.0.1",) if self.gather_loopback and "127.0.0.1" not in self.host_addresses else ()
+        token = _host_addresses.set((self.host_addresses + loopback, not self.host_addresses))
         try:
             yield
         finally:
@@ -123,10 +135,13 @@ def install_host_address_hook() -> None:
 
 def _selecting(original: Callable[[bool, bool], list[str]]) -> Callable[[bool, bool], list[str]]:
     def get_host_addresses(use_ipv4: bool, use_ipv6: bool) -> list[str]:
-        chosen = _host_addresses.get()
-        if chosen is None:
+        selection = _host_addresses.get()
+        if selection is None:
             return original(use_ipv4, use_ipv6)
-        return [a for a in chosen if (":" in a and use_ipv6) or (":" not in a and use_ipv4)]
+        chosen, with_defaults = selection
+        defaults = original(use_ipv4, use_ipv6) if with_defaults else []
+        picked = [a for a in chosen if (":" in a and use_ipv6) or (":" not in a and use_ipv4)]
+        return [*defaults, *(a for a in picked if a not in defaults)]
 
     get_host_addresses._courtrec_hook = True  # type: ignore[attr-defined]
     return get_host_addresses

@@ -60,6 +60,11 @@ class StreamingSettings(BaseSettings):
         description="gather host candidates on exactly these local addresses (e.g. 127.0.0.1); "
         "empty: every non-loopback interface, aioice's default",
     )
+    ice_gather_loopback: bool = Field(
+        default=False,
+        description="also gather on 127.0.0.1 (besides ice_host_addresses, or every interface when that "
+        "is empty): browsers on this machine and on the LAN both reach the server (make run)",
+    )
     ice_allowed_networks: list[str] = Field(
         default_factory=list,
         description="drop remote candidates outside these networks (e.g. 127.0.0.0/8); empty: keep all",

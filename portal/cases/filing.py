@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from archive.formats.identifiers import CODE_PATTERN
 from portal.audit.trail import AuditAction, AuditEntry, append
+from portal.case_number import canonical_case_number, stored_spellings
 from portal.errors import InvalidInputError, NotFoundError, RuleViolationError
 from portal.identity.actor import Actor
 from portal.identity.party_scope import own_recording
@@ -62,7 +63,7 @@ def create_case(db: Session, actor: Actor, draft: CaseDraft, *, now: datetime) -
     """File a case. Raises InvalidInputError (number format, unknown court, outside the actor's court,
     a judge or clerk who is not an active judge or clerk of that court) or RuleViolationError (the
     number or agent code is taken)."""
-    number = draft.number.strip()
+    number = canonical_case_number(draft.number)
     if not CASE_NUMBER.match(number):
         raise InvalidInputError("case number must look like （2026）京0105民初1234号")
     if draft.agent_code is not None and not AGENT_CODE.match(draft.agent_code):
@@ -75,6 +76,9 @@ def create_case(db: Session, actor: Actor, draft: CaseDraft, *, now: datetime) -
             user is None or user.disabled or user.role != role or user.court_id != draft.court_id
         ):
             raise InvalidInputError(f"user {user_id} is not an active {role.value} of the case's court")
+    if db.scalar(select(Case.id).where(Case.number.in_(stored_spellings(number)))) is not None:
+        # also the same number stored with half-width brackets (before spellings were made one)
+        raise RuleViolationError("a case with this number or agent code already exists")
     case = Case(
         number=number,
         agent_code=draft.agent_code,

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from portal.case_number import stored_spellings
 from portal.cases.filing import PersonView, person_view
 from portal.hearings.rules import publication_deadline
 from portal.identity.actor import Actor
@@ -140,8 +141,13 @@ def list_cases(db: Session, staff: Actor, *, search: str = "") -> list[CaseSumma
         .limit(CASE_LIST_LIMIT)
     )
     if search.strip():
-        pattern = f"%{search.strip()}%"
-        query = query.where(Case.number.like(pattern) | Case.name.like(pattern))
+        # a case number in any spelling (portal.case_number); names as typed
+        official, older = stored_spellings(search)
+        query = query.where(
+            Case.number.like(f"%{official}%")
+            | Case.number.like(f"%{older}%")
+            | Case.name.like(f"%{search.strip()}%")
+        )
     return [
         CaseSummary(c.id, c.number, c.name, c.cause, c.filing_date, courts[c.court_id], next_at)
         for c, next_at in db.execute(query)

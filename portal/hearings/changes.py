@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from portal.audit.trail import AuditAction, AuditEntry, JsonValue, append
 from portal.errors import InvalidInputError, RuleViolationError
+from portal.hearings.room_booking import check_room_free
 from portal.hearings.rules import check_times, late_exception, non_public_reason
 from portal.identity.actor import Actor
 from portal.identity.staff_scope import require_hearing_in_scope
@@ -66,16 +67,26 @@ def reschedule_hearing(
     *,
     now: datetime,
     exception_basis: str | None = None,
+    double_booking_reason: str | None = None,
 ) -> Hearing:
     """Move a hearing that has not started; a published notice is republished now (three-day rule).
 
     Raises NotFoundError, InvalidInputError (times), RuleViolationError (started, not scheduled, or
-    the republished notice would be late without a legal basis of at least 6 characters).
+    the republished notice would be late without a legal basis of at least 6 characters),
+    RoomDoubleBookedError (its courtroom is taken then, and no override reason was given).
     """
     hearing = _changeable(db, actor, hearing_id, now=now)
     if hearing.starts_at <= now:
         raise RuleViolationError("a hearing that has started cannot be moved; cancel it and schedule anew")
     check_times(starts_at, expected_end_at, now=now)
+    overridden, override = check_room_free(
+        db,
+        hearing.courtroom_id,
+        starts_at,
+        expected_end_at,
+        override_reason=double_booking_reason,
+        ignore=hearing.id,
+    )
     notice = _notice_of(db, hearing)
     basis = late_exception(starts_at, now=now, exception_basis=exception_basis) if notice else None
     detail: dict[str, JsonValue] = {
@@ -86,6 +97,8 @@ def reschedule_hearing(
         "late": basis is not None,
         "exception_basis": basis,
     }
+    if override is not None:
+        detail |= {"double_booked_with": list(overridden), "double_booking_reason": override}
     hearing.starts_at, hearing.expected_end_at = starts_at, expected_end_at
     hearing.revision += 1
     if notice is not None:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from portal.audit.trail import AuditAction, AuditEntry, JsonValue, append
 from portal.errors import NotFoundError, RuleViolationError
+from portal.hearings.room_booking import check_room_free
 from portal.hearings.rules import check_times, late_exception, non_public_reason
 from portal.identity.actor import Actor
 from portal.identity.staff_scope import require_case_in_scope, require_hearing_in_scope
@@ -36,6 +37,7 @@ class HearingDraft:
     is_public: bool
     non_public_reason: str | None = None
     mask_faces: bool = False
+    double_booking_reason: str | None = None  # the override when the courtroom is taken (room_booking)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,20 +67,25 @@ class NoticeView:
 def schedule_hearing(db: Session, actor: Actor, draft: HearingDraft, *, now: datetime) -> Hearing:
     """Create a hearing after checking the case, courtroom, times and the non-public reason.
 
-    Raises NotFoundError (case or courtroom unknown or outside the clerk's court), InvalidInputError.
+    Raises NotFoundError (case or courtroom unknown or outside the clerk's court), InvalidInputError,
+    RoomDoubleBookedError (the courtroom is taken then, and no override reason was given).
     """
     case = require_case_in_scope(db, actor, draft.case_id)
     room = db.get(Courtroom, draft.courtroom_id)
     if room is None or room.court_id != case.court_id:
         raise NotFoundError()
     check_times(draft.starts_at, draft.expected_end_at, now=now)
+    reason = non_public_reason(draft.is_public, draft.non_public_reason)  # what was typed first
+    overridden, override = check_room_free(
+        db, room.id, draft.starts_at, draft.expected_end_at, override_reason=draft.double_booking_reason
+    )
     hearing = Hearing(
         case_id=case.id,
         courtroom_id=room.id,
         starts_at=draft.starts_at,
         expected_end_at=draft.expected_end_at,
         is_public=draft.is_public,
-        non_public_reason=non_public_reason(draft.is_public, draft.non_public_reason),
+        non_public_reason=reason,
         mask_faces=draft.mask_faces,
         created_by=actor.user_id or 0,
         created_at=now,
@@ -86,6 +93,8 @@ def schedule_hearing(db: Session, actor: Actor, draft: HearingDraft, *, now: dat
     db.add(hearing)
     db.flush()
     detail: dict[str, JsonValue] = {"public": hearing.is_public, "mask_faces": hearing.mask_faces}
+    if override is not None:
+        detail |= {"double_booked_with": list(overridden), "double_booking_reason": override}
     append(
         db,
         AuditEntry(actor.audit_name, AuditAction.HEARING_SCHEDULED, f"hearing:{hearing.id}", detail=detail),

@@ -10,13 +10,14 @@ checked, counts nowhere, and is told how long to wait.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.audit.trail import AuditAction, AuditEntry, append
+from portal.case_number import canonical_case_number, stored_spellings
 from portal.identity import throttle
 from portal.identity.passwords import MAX_PASSWORD_LENGTH, verify_password
 from portal.identity.sessions import start_session
@@ -76,11 +77,16 @@ def sign_in_party(db: Session, attempt: SignInAttempt, *, now: datetime) -> Sign
 
     The password picks out which party of the case signs in (each has its own, so the watermark and
     the audit log name the person). A throttled attempt is refused unchecked and counts nowhere.
+    The case number may be typed in any spelling (``portal.case_number``): every spelling is the same
+    case, and the same account for throttling.
     """
+    attempt = replace(attempt, identifier=canonical_case_number(attempt.identifier))
     refusal = throttle.check(db, attempt.identifier, attempt.ip, now=now)
     if refusal is not None:
         return _refuse(db, attempt, now, refusal)
-    case = db.scalar(select(Case).where(Case.number == attempt.identifier.strip()))
+    case = db.scalar(
+        select(Case).where(Case.number.in_(stored_spellings(attempt.identifier))).order_by(Case.id).limit(1)
+    )
     parties = list(db.scalars(select(Party).where(Party.case_id == case.id))) if case else []
     password = attempt.password[:MAX_PASSWORD_LENGTH]
     party, checked = None, 0

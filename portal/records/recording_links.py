@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from archive.export import RecordingSummary
 from portal.audit.trail import AuditAction, AuditEntry, append
+from portal.case_number import stored_spellings
 from portal.models import Case, Court, Courtroom, Hearing, HearingStatus, LinkAlarm, Recording
 
 HEARING_MATCH_SLACK = timedelta(hours=1)
@@ -94,7 +95,7 @@ def link_recording(db: Session, recording: Recording, *, now: datetime) -> None:
         cases = db.scalars(
             select(Case.id)
             .where(Case.court_id == recording.court_id)
-            .where(or_(Case.number == code, Case.agent_code == code))
+            .where(or_(Case.number.in_(stored_spellings(code)), Case.agent_code == code))
             .order_by(Case.id)
         ).all()
         if len(cases) > 1:

@@ -29,6 +29,7 @@ from portal.web.live_wall import LIVE_PREFIX, WALL_PATH, gated_live_app
 from portal.web.openapi_errors import document_errors
 from portal.web.public_cache import PublicCache
 from portal.web.routers import (
+    access_passwords,
     agent_schedule,
     api_docs,
     assets,
@@ -171,6 +172,7 @@ def _include_routers(app: FastAPI, settings: PortalSettings) -> None:
         reviews,
         playback,
         cases,
+        access_passwords,
         hearings,
         hearing_changes,
         recordings,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,7 @@ from portal.review.gate import PlaybackGate
 from portal.review.playback import PlaylistTexts
 from portal.review.track_cache import TrackCache
 from portal.settings import PortalSettings
+from portal.web.password_slips import PasswordSlips
 from portal.web.public_cache import PublicCache
 
 
@@ -41,6 +42,7 @@ class PortalContext:
     signed_in: ReadCache[str, SignedInSession]
     playback_gate: PlaybackGate
     playlists: PlaylistTexts
+    password_slips: PasswordSlips = field(default_factory=PasswordSlips)
 
     @property
     def session_policy(self) -> SessionPolicy:

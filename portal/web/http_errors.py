@@ -3,6 +3,11 @@
 API paths (``/api/…``) get JSON ``{"detail": …}``; pages get a short Chinese HTML page, and a
 request that needs sign-in is sent to the sign-in page. A denial (403, 404 from an authorization
 check, 409 rule violation) by a signed-in caller is written to the audit log.
+
+Errors no portal code raised are answered the same way: Starlette's own (an unknown address is
+404, a wrong method 405) and any unexpected exception (500, logged, its details never shown). An
+address outside the API gets the HTML page when the caller is a browser (``Accept: text/html``),
+else JSON.
 """
 
 from __future__ import annotations
@@ -11,10 +16,11 @@ import asyncio
 import logging
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from portal.audit.trail import AuditAction, AuditEntry, append
 from portal.db import transaction
@@ -43,12 +49,27 @@ _STATUS: list[tuple[type[PortalError], int]] = [
 ]
 STAFF_PAGES = ("/staff", "/live/")  # an anonymous caller is sent to the staff sign-in page
 _TITLES = {
+    400: "请求有误",
     401: "请先登录",
     403: "无权访问",
     404: "未找到",
+    405: "不支持该操作",
     409: "不符合规定",
+    413: "提交的内容过大",
     422: "输入有误",
+    429: "操作过于频繁",
+    500: "服务器内部错误",
     503: "暂时无法访问录像",
+}
+# What a page says for errors that carry no Chinese message of our own.
+_MESSAGES = {
+    400: "请求的格式不正确。",
+    403: "您没有访问此页面的权限。",
+    404: "您要找的页面不存在，可能已被删除或地址有误。",
+    405: "此页面不支持这种操作，请从页面上的按钮或链接进入。",
+    413: "提交的内容超过了允许的大小。",
+    429: "请稍后再试。",
+    500: "服务器处理请求时出错，已记录此问题。请稍后重试；如仍不能解决，请联系法院技术人员。",
 }
 
 
@@ -61,6 +82,44 @@ def install_error_handlers(app: FastAPI) -> None:
     """Register the PortalError handler, and the page variant of request validation errors, on ``app``."""
     app.add_exception_handler(PortalError, _handle)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _handle_invalid_request)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _handle_http)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _handle_unexpected)
+
+
+def wants_page(request: Request) -> bool:
+    """True for a browser asking for a page: an address outside the API that accepts text/html."""
+    accept = request.headers.get("accept", "")
+    return not machine_readable(request.url.path) and "text/html" in accept
+
+
+def error_page(request: Request, status: int, message: str | None = None) -> Response:
+    """The Chinese error page for ``status`` (``message``, or what that status means)."""
+    title = _TITLES.get(status, "出错了")
+    text = message or _MESSAGES.get(status, "请求未能完成。")
+    return render(request, "error.html", {"title": title, "message": text, "status": status}, status=status)
+
+
+async def _handle_http(request: Request, exc: StarletteHTTPException) -> Response:
+    """Starlette's own errors (unknown address, wrong method, …): the page for a browser, else JSON."""
+    if not wants_page(request):
+        return await http_exception_handler(request, exc)
+    if exc.status_code == 401:
+        target = "/login" if request.url.path.startswith(STAFF_PAGES) else "/case-login"
+        return RedirectResponse(target, status_code=303)
+    detail = exc.detail if isinstance(exc.detail, str) and _is_chinese(exc.detail) else None
+    return error_page(request, exc.status_code, detail)
+
+
+async def _handle_unexpected(request: Request, exc: Exception) -> Response:
+    """Any exception no handler took: logged with its traceback, answered 500 without its details."""
+    logger.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+    if wants_page(request):
+        return error_page(request, 500)
+    return JSONResponse({"detail": "internal server error"}, status_code=500)
+
+
+def _is_chinese(text: str) -> bool:
+    return any("\u4e00" <= char <= "\u9fff" for char in text)
 
 
 async def _handle_invalid_request(request: Request, exc: RequestValidationError) -> Response:
@@ -78,7 +137,7 @@ def _explain(error: object) -> str:
     name = str(location[-1]) if location else ""
     field = _FIELD_LABELS.get(name, name or "请求")
     reason = str(details.get("msg", ""))
-    if not any("\u4e00" <= char <= "\u9fff" for char in reason):
+    if not _is_chinese(reason):
         reason = "格式不正确或超出允许的范围"
     return f"{field}：{reason.removeprefix('Value error, ')}"
 
@@ -116,9 +175,7 @@ async def _handle(request: Request, exc: PortalError) -> Response:
     if status == 401:
         target = "/login" if request.url.path.startswith(STAFF_PAGES) else "/case-login"
         return RedirectResponse(target, status_code=303)
-    return render(
-        request, "error.html", {"title": _TITLES.get(status, "出错了"), "message": str(exc)}, status=status
-    )
+    return error_page(request, status, str(exc) if _is_chinese(str(exc)) else None)
 
 
 def machine_readable(path: str) -> bool:

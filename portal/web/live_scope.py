@@ -13,8 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.identity.actor import Actor
-from portal.models import Courtroom, OperatorCourt, Role
-from streaming.server.auth import FeedScope
+from portal.models import Court, Courtroom, OperatorCourt, Role
+from streaming.server.auth import FeedScope, RoomPlace
+
+SEVERAL_COURTS = "多个法院"
 
 
 def operator_court_ids(db: Session, actor: Actor) -> frozenset[int]:
@@ -41,3 +43,17 @@ def feed_scope_of(db: Session, actor: Actor) -> FeedScope:
     ):
         holders.setdefault(code, set()).add(court_id)
     return FeedScope.of_rooms(code for code, held_by in holders.items() if held_by <= courts)
+
+
+def room_places(db: Session, scope: FeedScope) -> dict[str, RoomPlace]:
+    """The courtrooms of ``scope`` by code, named as people name them (court and courtroom), for the
+    wall. A code several courts use is named by the first courtroom and ``SEVERAL_COURTS``."""
+    query = select(Courtroom.code, Courtroom.name, Court.name).join(Court, Court.id == Courtroom.court_id)
+    if scope.rooms is not None:
+        query = query.where(Courtroom.code.in_(scope.rooms))
+    places: dict[str, RoomPlace] = {}
+    for code, room_name, court_name in db.execute(query.order_by(Courtroom.id)):
+        known = places.get(code)
+        court = court_name if known is None or known.court == court_name else SEVERAL_COURTS
+        places[code] = RoomPlace(court=court, name=known.name if known else room_name)
+    return places

@@ -34,16 +34,16 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from portal.audit.trail import AuditAction, AuditEntry
 from portal.errors import AuthenticationError, PermissionDeniedError
-from portal.identity.actor import Actor
 from portal.identity.principal import Principal
 from portal.models import Role
 from portal.web.context import PortalContext
 from portal.web.deps import caller_of
-from portal.web.live_scope import feed_scope_of
+from portal.web.live_scope import feed_scope_of, room_places
 from streaming.server.auth import Authorizer, FeedScope
 from streaming.server.bindings import PublishRefusal, RefusalSink
 from streaming.server.service import LiveService
 from streaming.server.web.app import create_app as create_live_app
+from streaming.server.web.wall_links import WallLinks
 
 LIVE_PREFIX = "/live"
 WALL_PATH = f"{LIVE_PREFIX}/wall"
@@ -67,14 +67,16 @@ def operator_authorizer(context: PortalContext) -> Authorizer:
         principal = await caller_of(Request(connection.scope), context)
         if principal is None or not may_watch(principal):
             return None
-        return await asyncio.to_thread(_scope_of, context, principal.actor)
+        return await asyncio.to_thread(_scope_of, context, principal)
 
     return authorize
 
 
-def _scope_of(context: PortalContext, actor: Actor) -> FeedScope:
+def _scope_of(context: PortalContext, principal: Principal) -> FeedScope:
     with context.readonly_sessions() as db:
-        return feed_scope_of(db, actor)
+        scope = feed_scope_of(db, principal.actor)
+        places = room_places(db, scope)
+    return FeedScope(scope.rooms, places=places, sign_out_token=principal.csrf_token)
 
 
 def audit_publish_refusals(context: PortalContext) -> RefusalSink:
@@ -105,13 +107,12 @@ class LiveGate:
         if scope["type"] == "http" and _gated(scope):
             principal = await caller_of(Request(scope, receive), self._context)
             if principal is None:
-                raise AuthenticationError("operator sign-in required")
+                raise AuthenticationError("请值班员先登录")
             if not may_watch(principal):
-                raise PermissionDeniedError("the command-centre wall is for operators")
+                raise PermissionDeniedError("指挥中心视频墙仅供值班员使用")
             if _inner_path(scope).startswith(_PORTAL_DECIDES):
                 raise PermissionDeniedError(
-                    "public broadcasts follow the hearing schedule; "
-                    "clerks cut and resume them at /staff/broadcasts"
+                    "公开直播按庭审排期自动开始和结束；书记员可在“直播管理”页面中断或恢复直播"
                 )
         # The live app is its own root below the mount: its url_for (WHIP/WHEP Location headers)
         # resolves its own route names (not the host router's) under /live.
@@ -137,6 +138,9 @@ def gated_live_app(context: PortalContext, service: LiveService) -> ASGIApp:
     The host's lifespan must await ``service.start()`` and ``service.stop()``: a mounted app's own
     lifespan never runs."""
     live_app = create_live_app(
-        service, authorize=operator_authorizer(context), publish_refused=audit_publish_refusals(context)
+        service,
+        authorize=operator_authorizer(context),
+        publish_refused=audit_publish_refusals(context),
+        wall_links=WallLinks(portal="/staff", sign_out="/logout"),
     )
     return LiveGate(live_app, context)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import SecretStr
 from starlette.requests import HTTPConnection
@@ -21,10 +21,25 @@ from streaming.errors import FeedNotFoundError
 
 
 @dataclass(frozen=True, slots=True)
+class RoomPlace:
+    """Where a room is, as people name it: its court and its own name (a courtroom's, e.g. 第一法庭)."""
+
+    court: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class FeedScope:
-    """The feeds an operator may watch: those of ``rooms``, or every feed when ``rooms`` is None."""
+    """The feeds an operator may watch: those of ``rooms``, or every feed when ``rooms`` is None.
+
+    ``places`` names the rooms the host knows (courtrooms by court, for the wall's labels and its
+    court filter); ``sign_out_token`` is what the host's sign-out form needs (the portal's CSRF
+    token), if anything.
+    """
 
     rooms: frozenset[str] | None
+    places: Mapping[str, RoomPlace] = field(default_factory=dict)
+    sign_out_token: str | None = None
 
     @classmethod
     def everything(cls) -> FeedScope:

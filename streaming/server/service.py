@@ -62,7 +62,10 @@ class LiveService:
         # feed id -> (public broadcast id, device): who publishes a feed on public air
         self._on_air: dict[str, tuple[str, str]] = {}
         self.policy = policy or IcePolicy.from_lists(
-            settings.ice_servers, settings.ice_host_addresses, settings.ice_allowed_networks
+            settings.ice_servers,
+            settings.ice_host_addresses,
+            settings.ice_allowed_networks,
+            gather_loopback=settings.ice_gather_loopback,
         )
         self.telemetry = TelemetryBoard()
         self._feeds: dict[str, Feed] = {}

@@ -107,6 +107,7 @@ def test_staff_pages_pass_axe(site: tuple[str, Template], browser: Any) -> None:
         "/staff/cases/new",
         f"/staff/cases/{world.case_a}",
         f"/staff/cases/{world.case_a}/hearings/new",
+        f"/staff/parties/{world.party_a}/password",  # the reset's confirmation
         f"/staff/hearings/{world.hearing_a}",
         "/staff/reviews",
         "/staff/compliance",

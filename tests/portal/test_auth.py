@@ -248,3 +248,40 @@ def test_json_sign_in_needs_a_json_content_type(portal: Portal) -> None:
     )
     assert response.status_code == 422
     assert "set-cookie" not in response.headers
+
+
+CASE_A_SPELLINGS = [
+    "(2026)京0101民初1号",  # half-width brackets
+    " （2026） 京0101 民初1号 ",  # stray spaces
+    "（2026）\u3000京0101民初1号",  # an ideographic space
+    "(\uff12\uff10\uff12\uff16)京0101民初\uff11号",  # full-width digits
+]
+
+
+def test_half_width_and_spaced_case_numbers_sign_in(portal: Portal) -> None:
+    for spelling in CASE_A_SPELLINGS:
+        response = _form_login(portal.client(), "/case-login", spelling, portal.world.password_a)
+        assert response.status_code == 303 and response.headers["location"] == "/my-case", spelling
+        api = portal.client().post(
+            "/api/session/party", json={"identifier": spelling, "password": portal.world.password_a}
+        )
+        assert api.status_code == 200, spelling
+
+
+def test_spellings_of_one_case_number_share_one_throttle(portal: Portal) -> None:
+    client = portal.client()
+    for attempt, spelling in enumerate([*CASE_A_SPELLINGS, CASE_A]):
+        response = _form_login(client, "/case-login", spelling, "not-the-password")
+        assert response.status_code == 401
+        if attempt >= 2:
+            portal.clock.advance(timedelta(seconds=2 ** (attempt + 1)))
+    locked = _form_login(client, "/case-login", "(2026)京0101民初1号", portal.world.password_a)
+    assert locked.status_code == 401 and "分钟后再试" in locked.text
+
+
+def test_a_refused_sign_in_keeps_what_was_typed_and_counts_down(portal: Portal) -> None:
+    typed = "(2026)京0101民初1号"
+    response = _form_login(portal.client(), "/case-login", typed, "not-the-password")
+    assert response.status_code == 401
+    assert f'value="{typed}"' in response.text
+    assert "还可尝试 4 次" in response.text

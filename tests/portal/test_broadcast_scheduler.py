@@ -91,6 +91,7 @@ def _hearing(
     notice: bool = True,
     room_id: int | None = None,
     mask: bool = False,
+    double_booking_reason: str | None = None,
 ) -> int:
     """A hearing of case A (in room A unless ``room_id``), scheduled and (by default) noticed now."""
     now = portal.clock.now()
@@ -104,6 +105,7 @@ def _hearing(
             is_public=public,
             non_public_reason=None if public else "涉及个人隐私，依法不公开审理",
             mask_faces=mask,
+            double_booking_reason=double_booking_reason,
         )
         hearing = schedule_hearing(db, clerk, draft, now=now)
         if notice:
@@ -177,7 +179,12 @@ async def test_a_non_public_hearing_takes_the_courtroom_off_air(
     portal: Portal, live: FakeLiveServer, scheduler: BroadcastScheduler
 ) -> None:
     public = _hearing(portal, starts_in=timedelta(hours=1))
-    _hearing(portal, starts_in=timedelta(hours=2, minutes=10), public=False)  # while `public` may overrun
+    _hearing(  # while `public` is still expected to run: the room is double-booked on purpose
+        portal,
+        starts_in=timedelta(hours=2, minutes=10),
+        public=False,
+        double_booking_reason="前案可能超时，本案证人当日须返程",
+    )
     portal.clock.advance(timedelta(hours=1))
     await scheduler.reconcile()
     assert live.states() == {FEED_A: "live"}

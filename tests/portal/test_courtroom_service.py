@@ -154,12 +154,20 @@ def _segments(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [e for e in events if e["type"] == "segment"]
 
 
-def _schedule(clerk: Visitor, room_id: int, case_id: int, start: datetime, end: datetime) -> int:
+def _schedule(
+    clerk: Visitor,
+    room_id: int,
+    case_id: int,
+    start: datetime,
+    end: datetime,
+    double_booking_reason: str | None = None,
+) -> int:
     body = {
         "case_id": case_id,
         "courtroom_id": room_id,
         "starts_at": start.isoformat(),
         "expected_end_at": end.isoformat(),
+        "double_booking_reason": double_booking_reason,
     }
     response = clerk.post("/api/hearings", json=body)
     assert response.status_code == 201, response.text
@@ -217,7 +225,9 @@ def test_the_service_records_the_schedule_by_itself(
         first = _schedule(clerk, world.room_a, world.case_a, at(4), at(9))
         second = _schedule(clerk, world.room_a, world.case_a, at(9), at(14))  # back to back
         cancelled = _schedule(clerk, world.room_a, world.case_a, at(15), at(18))
-        moved = _schedule(clerk, world.room_a, world.case_a, at(16), at(19))
+        moved = _schedule(  # overlaps `cancelled` until that one is cancelled below
+            clerk, world.room_a, world.case_a, at(16), at(19), "前一庭将取消，本庭改在此时"
+        )
         nobody = _schedule(clerk, unattended, world.case_a, at(2), at(90))
         assert clerk.post(f"/api/hearings/{cancelled}/cancel", json={"reason": "原告撤诉"}).status_code == 200
         new = {"starts_at": at(21).isoformat(), "expected_end_at": at(25).isoformat()}

@@ -303,3 +303,17 @@ def test_the_operator_courts_migration_goes_down_and_up(template: Template) -> N
         assert "operator_courts" in inspect(engine).get_table_names()
     finally:
         engine.dispose()
+
+
+def test_the_wall_names_courtrooms_and_links_back_to_the_portal(live_portal: Portal) -> None:
+    device = live_portal.client()
+    operator = live_portal.staff("operator-a")
+    with _both_courts_live(device):
+        feeds = operator.get("/live/api/feeds").json()["feeds"]
+        assert [(f["court"], f["place"]) for f in feeds] == [("北京市第一法院", "第一法庭")]
+    config = operator.get("/live/api/config").json()
+    token = config["links"]["signOutToken"]
+    assert config["links"]["portal"] == "/staff" and config["links"]["signOut"] == "/logout" and token
+    signed_out = operator.http.post("/logout", data={"csrf_token": token}, follow_redirects=False)
+    assert signed_out.status_code == 303
+    assert operator.get("/live/api/feeds").status_code == 401  # the wall's sign-out ends the session

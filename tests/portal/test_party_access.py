@@ -37,7 +37,14 @@ def _other_party_objects(portal: Portal) -> dict[str, str]:
     window = {"not_before": now.isoformat(), "not_after": (now + timedelta(days=1)).isoformat()}
     granted = portal.staff("clerk-b").post(f"/api/reviews/{applied.json()['id']}/approve", window)
     assert granted.status_code == 201, granted.text
+    clerk_b = portal.staff("clerk-b")  # a password slip of party B's court
+    added = clerk_b.http.post(
+        f"/staff/cases/{portal.world.case_b}/parties",
+        data={"csrf_token": clerk_b.csrf, "name": "某人", "role": "第三人"},
+    )
+    assert added.status_code == 303, added.text
     return {
+        "slip_id": added.headers["location"].rsplit("/", 1)[1],
         "request_id": str(applied.json()["id"]),
         "grant_id": str(granted.json()["id"]),
         "recording_id": REC_B,

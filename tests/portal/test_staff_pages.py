@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from portal.models import AuditRecord, Case
+from portal.models import AuditRecord, Case, CaseEvent
 from tests.portal.conftest import Browser, Portal
 from tests.portal.world import CASE_A, CASE_B
 
@@ -90,14 +90,23 @@ def test_a_clerk_files_a_case_and_hands_out_passwords_once(portal: Portal) -> No
     )
     case_id = int(case_url.rsplit("/", 1)[1])
     added = _form(clerk, f"/staff/cases/{case_id}/parties", name="甲公司", role="原告")
-    assert added.status_code == 200 and "只显示这一次" in added.text
-    assert added.headers["cache-control"] == "no-store"
-    password = _password(added.text)
+    assert added.status_code == 303 and added.headers["location"].startswith("/staff/password-slips/")
+    slip = clerk.get(added.headers["location"])
+    assert slip.status_code == 200 and "刷新不会再次生成" in slip.text and "甲公司" in slip.text
+    assert slip.headers["cache-control"] == "no-store"
+    password = _password(slip.text)
     assert password not in clerk.get(case_url).text
     assert portal.party(NEW_CASE, password).get("/api/my-case").status_code == 200
 
     party_id = int(re.findall(r'data-party="(\d+)"', clerk.get(case_url).text)[0])
-    rotated = _form(clerk, f"/staff/parties/{party_id}/password")
+    asked = _form(clerk, f"/staff/parties/{party_id}/password")  # not confirmed: the question first
+    assert asked.status_code == 303 and asked.headers["location"] == f"/staff/parties/{party_id}/password"
+    question = clerk.get(asked.headers["location"])
+    assert question.status_code == 200 and "确认重置" in question.text
+    assert portal.party(NEW_CASE, password).get("/api/my-case").status_code == 200  # nothing changed yet
+    rotated = _form(clerk, f"/staff/parties/{party_id}/password", confirmed="yes")
+    assert rotated.status_code == 303
+    rotated = clerk.get(rotated.headers["location"])
     assert rotated.status_code == 200 and "原密码已失效" in rotated.text
     fresh = _password(rotated.text)
     assert fresh != password
@@ -231,3 +240,167 @@ def test_cancel_move_and_openness_forms(portal: Portal) -> None:
     with portal.db_factory() as db:
         case = db.get_one(Case, world.case_a)
         assert case.number == CASE_A
+
+
+def _party_ids(clerk: Browser, case_url: str) -> list[str]:
+    return re.findall(r'data-party="(\d+)"', clerk.get(case_url).text)
+
+
+def test_reloading_a_form_result_changes_nothing(portal: Portal) -> None:
+    """PRG: each form that changes something answers 303; reloading where it lands is a GET."""
+    clerk = portal.staff("clerk-a")
+    case_url = f"/staff/cases/{portal.world.case_a}"
+    before = _party_ids(clerk, case_url)
+    added = _form(clerk, f"{case_url}/parties", name="丙公司", role="第三人")
+    assert added.status_code == 303
+    slip_url = added.headers["location"]
+    first = clerk.get(slip_url)
+    for _ in range(2):  # the browser reloads the slip page
+        again = clerk.get(slip_url)
+        assert again.status_code == 200 and _password(again.text) == _password(first.text)
+    assert len(_party_ids(clerk, case_url)) == len(before) + 1  # one party, however often reloaded
+    with portal.db_factory() as db:
+        rotations = db.scalars(select(AuditRecord).where(AuditRecord.action == "password_rotated")).all()
+    party_id = int(_party_ids(clerk, case_url)[-1])
+    reset = _form(clerk, f"/staff/parties/{party_id}/password", confirmed="yes")
+    assert reset.status_code == 303
+    for _ in range(2):
+        assert clerk.get(reset.headers["location"]).status_code == 200
+    with portal.db_factory() as db:
+        after = db.scalars(select(AuditRecord).where(AuditRecord.action == "password_rotated")).all()
+    assert len(after) == len(rotations) + 1  # one reset, however often reloaded
+
+    event = _form(clerk, f"{case_url}/events", kind="service", occurred_on="2026-02-03", description="送达")
+    assert event.status_code == 303
+    assert clerk.get(event.headers["location"]).status_code == 200
+
+
+def test_a_slip_is_only_for_the_session_that_made_it(portal: Portal) -> None:
+    clerk = portal.staff("clerk-a")
+    added = _form(clerk, f"/staff/cases/{portal.world.case_a}/parties", name="丁", role="第三人")
+    other = portal.staff("clerk-a")  # the same clerk signed in elsewhere
+    refused = other.get(added.headers["location"])
+    assert refused.status_code == 404 and "重置查询密码" in refused.text
+    assert clerk.get(added.headers["location"]).status_code == 200
+
+
+def test_a_refused_party_form_keeps_what_was_typed(portal: Portal) -> None:
+    clerk = portal.staff("clerk-a")
+    case_url = f"/staff/cases/{portal.world.case_a}"
+    before = _party_ids(clerk, case_url)
+    refused = _form(clerk, f"{case_url}/parties", name="戊有限公司", role="\u200b")
+    assert refused.status_code == 422 and "诉讼地位" in refused.text
+    assert 'value="戊有限公司"' in refused.text
+    assert _party_ids(clerk, case_url) == before
+
+
+def test_a_courtroom_is_not_double_booked_without_a_reason(portal: Portal) -> None:
+    clerk = portal.staff("clerk-a")
+    start = portal.clock.now() + timedelta(days=5, hours=1)  # hearing_a holds room_a days+5, 2 h
+    fields = {
+        "courtroom_id": str(portal.world.room_a),
+        "starts_at": _local(portal, start),
+        "expected_end_at": _local(portal, start + timedelta(hours=2)),
+        "public": "yes",
+    }
+    url = f"/staff/cases/{portal.world.case_a}/hearings"
+    refused = _form(clerk, url, **fields)
+    assert refused.status_code == 409 and "该法庭在这段时间已安排其他开庭" in refused.text
+    assert CASE_A in refused.text and fields["starts_at"] in refused.text  # what was typed is kept
+    assert '<details class="override" open>' in refused.text  # the override field is offered
+    short = _form(clerk, url, **fields, double_booking_reason="合并")
+    assert short.status_code == 409 and "open>" in short.text and ">合并</textarea>" in short.text
+
+    reason = "关联案件合并开庭，共用法庭"
+    booked = _form(clerk, url, **fields, double_booking_reason=reason)
+    assert booked.status_code == 303, booked.text
+    hearing = int(booked.headers["location"].rsplit("/", 1)[1])
+    with portal.db_factory() as db:
+        audited = db.scalars(
+            select(AuditRecord).where(
+                AuditRecord.action == "hearing_scheduled", AuditRecord.target == f"hearing:{hearing}"
+            )
+        ).one()
+    assert reason in audited.detail and str(portal.world.hearing_a) in audited.detail
+
+    elsewhere = start + timedelta(days=1)  # free time: no reason needed
+    free = _form(
+        clerk,
+        url,
+        **(fields | {"starts_at": _local(portal, elsewhere)})
+        | {"expected_end_at": _local(portal, elsewhere + timedelta(hours=1))},
+    )
+    assert free.status_code == 303
+    moved_onto = _form(
+        clerk,
+        f"/staff/hearings/{portal.world.hearing_a}/reschedule",
+        starts_at=_local(portal, elsewhere),
+        expected_end_at=_local(portal, elsewhere + timedelta(hours=2)),
+        exception_basis="",
+    )
+    assert moved_onto.status_code == 409 and "该法庭在这段时间已安排其他开庭" in moved_onto.text
+    assert f'value="{_local(portal, elsewhere)}"' in moved_onto.text  # the typed times are kept
+    assert '<details class="override" open>' in moved_onto.text
+
+
+def _audit_count(portal: Portal) -> int:
+    with portal.db_factory() as db:
+        return len(db.scalars(select(AuditRecord.seq)).all())
+
+
+def test_every_staff_form_redirects_and_its_page_reloads_without_change(portal: Portal) -> None:
+    """Each form that changes something answers 303 (one audit entry per change); loading the page it
+    lands on again and again changes nothing: no new record, no new audit entry."""
+    clerk = portal.staff("clerk-a")
+    start = portal.clock.now() + timedelta(days=9)
+    moved = start + timedelta(days=1)
+
+    def submit(url: str, *, audited: bool = True, **fields: str) -> str:
+        before = _audit_count(portal)
+        response = _form(clerk, url, **fields)
+        assert response.status_code == 303, (url, response.text[:300])
+        assert not audited or _audit_count(portal) > before, url  # it did change something
+        return str(response.headers["location"])
+
+    filed = submit("/staff/cases", **_case_fields(portal, number="(2026) 京0101民初88号"))
+    case_id = int(filed.rsplit("/", 1)[1])
+    landings = [
+        filed,
+        submit(f"/staff/cases/{case_id}/parties", name="甲公司", role="原告"),
+        submit(  # procedure events are not audited (they are the case file's own record)
+            f"/staff/cases/{case_id}/events",
+            audited=False,
+            kind="service",
+            occurred_on="2026-02-03",
+            description="送达",
+        ),
+    ]
+    hearing = submit(
+        f"/staff/cases/{case_id}/hearings",
+        courtroom_id=str(portal.world.room_a),
+        starts_at=_local(portal, start),
+        expected_end_at=_local(portal, start + timedelta(hours=2)),
+        public="yes",
+    )
+    hearing_id = hearing.rsplit("/", 1)[1]
+    landings += [
+        hearing,
+        submit(f"/staff/hearings/{hearing_id}/notice"),
+        submit(
+            f"/staff/hearings/{hearing_id}/reschedule",
+            starts_at=_local(portal, moved),
+            expected_end_at=_local(portal, moved + timedelta(hours=2)),
+        ),
+        submit(f"/staff/hearings/{hearing_id}/cancel", reason="原告撤诉"),
+    ]
+    with portal.db_factory() as db:
+        stored = db.scalars(select(Case.number).where(Case.id == case_id)).one()
+    assert stored == "（2026）京0101民初88号"  # filed in the official spelling
+    settled = _audit_count(portal)
+    for landing in landings:
+        for _ in range(2):  # the browser reloads the page the form landed on
+            assert clerk.get(landing).status_code == 200, landing
+    assert _audit_count(portal) == settled
+    assert len(_party_ids(clerk, filed)) == 1
+    with portal.db_factory() as db:
+        assert len(db.scalars(select(CaseEvent.id).where(CaseEvent.case_id == case_id)).all()) == 1

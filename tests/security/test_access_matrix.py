@@ -164,7 +164,14 @@ def matrix_portal(
         window = {"not_before": now.isoformat(), "not_after": (now + timedelta(days=1)).isoformat()}
         granted = portal.staff("judge-a").post(f"/api/reviews/{request_id}/approve", window)
         assert granted.status_code == 201, granted.text
+        clerk = portal.staff("clerk-a")  # a password slip of court A (only its session may read it)
+        added = clerk.http.post(
+            f"/staff/cases/{portal.world.case_a}/parties",
+            data={"csrf_token": clerk.csrf, "name": "某人", "role": "第三人"},
+        )
+        assert added.status_code == 303, added.text
         ids = {
+            "slip_id": added.headers["location"].rsplit("/", 1)[1],
             "case_id": portal.world.case_a,
             "hearing_id": portal.world.hearing_a,
             "notice_id": portal.world.notice_a,

@@ -49,6 +49,22 @@ async def test_loopback_policy_gathers_on_127_0_0_1_only_and_leaves_others_alone
     )  # outside the block
 
 
+async def test_gather_loopback_adds_127_0_0_1_to_every_interface() -> None:
+    """``make run``'s server: browsers on this machine and on the LAN both find a candidate."""
+    interfaces = aioice.ice.get_host_addresses(use_ipv4=True, use_ipv6=False)
+    policy = IcePolicy(gather_loopback=True)
+    ours = RTCPeerConnection(policy.configuration())
+    ours.addTransceiver("video", direction="recvonly")
+    with policy.gathering():
+        await ours.setLocalDescription(await ours.createOffer())
+    candidates = {
+        line.split()[4] for line in ours.localDescription.sdp.splitlines() if line.startswith("a=candidate")
+    }
+    await ours.close()
+    assert "127.0.0.1" in candidates and set(interfaces) <= candidates
+    assert "127.0.0.1" not in interfaces  # aioice alone leaves loopback out
+
+
 def test_remote_candidates_outside_the_allowed_networks_are_dropped() -> None:
     filtered = IcePolicy.loopback().filter_sdp(OFFER)
     assert "127.0.0.1 50000" in filtered

@@ -106,8 +106,8 @@ async def test_wall_plays_an_aiortc_feed_in_chromium(
                 f"document.querySelector('{TILE} .label').textContent.includes('Officer Li')"
             )
             label = await page.text_content(f"{TILE} .label")
-            assert "2026-enf-0042" in label and "31.23040, 121.47370" in label and "recording" in label
-            assert "since last frame" in label
+            assert "案号 2026-enf-0042" in label and "位置 31.23040, 121.47370" in label
+            assert "录制中" in label and "电量 81%" in label
 
             await page.click(TILE)  # enlarge with sound
             assert await page.evaluate(f"document.querySelector('{TILE}').classList.contains('enlarged')")
@@ -160,7 +160,7 @@ async def test_wall_shows_an_audio_only_feed_with_a_level_and_plays_it(
             refused = await _under_the_portal_csp(page, f"{quick_server.url}/wall")
             await page.goto(f"{quick_server.url}/wall")
             await page.wait_for_selector(f"{MIC_TILE}.audio-only audio", state="attached", timeout=15_000)
-            assert await page.text_content(f"{MIC_TILE} .audio-badge") == "audio only"
+            assert await page.text_content(f"{MIC_TILE} .audio-badge") == "仅音频"
             assert await page.query_selector(f"{MIC_TILE} video") is None
             # before any click the level meter shows the tone (-6 dBFS peak, about -12 dBFS RMS once in
             # stereo Opus), far above its -60 dB floor
@@ -168,10 +168,9 @@ async def test_wall_shows_an_audio_only_feed_with_a_level_and_plays_it(
                 f"() => document.querySelector('{MIC_TILE} meter.level').value > -20", timeout=15_000
             )
             await page.wait_for_function(
-                f"() => document.querySelector('{MIC_TILE} .label').textContent.includes('since last packet')"
+                f"() => document.querySelector('{MIC_TILE} .label').textContent.includes('court-3 · mic')"
             )
-            label = await page.text_content(f"{MIC_TILE} .label")
-            assert "court-3 — mic" in label
+            assert await page.get_attribute(MIC_TILE, "data-outage") == ""
 
             await page.click(MIC_TILE)  # enlarge: the click lets it play with sound
             assert await page.evaluate(f"document.querySelector('{MIC_TILE}').classList.contains('enlarged')")
@@ -194,7 +193,7 @@ async def test_wall_shows_an_audio_only_feed_with_a_level_and_plays_it(
 async def test_wall_refuses_without_operator_sign_in(quick_server: LiveServer) -> None:
     async with httpx.AsyncClient(base_url=quick_server.url) as client:
         page = await client.get("/wall")
-        assert page.status_code == 401 and "sign-in" in page.text.lower()
+        assert page.status_code == 401 and "值班员口令" in page.text and 'lang="zh-CN"' in page.text
         assert (await client.get("/api/feeds")).status_code == 401
         assert (
             await client.get("/api/feeds", headers={"Authorization": "Bearer wrong-token-0123456789"})
@@ -203,6 +202,15 @@ async def test_wall_refuses_without_operator_sign_in(quick_server: LiveServer) -
             "/whep/bodycam-7/cam", content="v=0\r\n", headers={"Content-Type": "application/sdp"}
         )
         assert offer.status_code == 401
+        refused = await client.post(
+            "/wall/login",
+            content="token=wrong-token-0123456789",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert refused.status_code == 303 and refused.headers["location"].endswith("/wall?signin=refused")
+        again = await client.get(refused.headers["location"])
+        assert again.status_code == 401 and "口令不正确" in again.text
+        assert (await client.get("/api/feeds")).status_code == 401
         login = await client.post(
             "/wall/login",
             content=f"token={OPERATOR_TOKEN}",
@@ -212,3 +220,8 @@ async def test_wall_refuses_without_operator_sign_in(quick_server: LiveServer) -
         assert (
             await client.get("/api/feeds")
         ).status_code == 200  # the HttpOnly cookie now signs requests in
+        config = (await client.get("/api/config")).json()
+        assert config["links"] == {"portal": None, "signOut": "wall/logout", "signOutToken": None}
+        signed_out = await client.post("/wall/logout")
+        assert signed_out.status_code == 303
+        assert (await client.get("/api/feeds")).status_code == 401

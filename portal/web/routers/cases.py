@@ -249,48 +249,6 @@ def case_page(request: Request, context: ContextDep, staff: DeciderDep, case_id:
     return _case_page(request, context, staff, case_id)
 
 
-@router.post("/staff/cases/{case_id}/parties", summary="Add a party (form)", tags=PAGES)
-def add_party_form(
-    request: Request,
-    *,
-    context: ContextDep,
-    clerk: ClerkDep,
-    case_id: IdPath,
-    csrf_token: FormText = "",
-    name: FormText = "",
-    role: FormText = "",
-) -> Response:
-    """Add a party and show its access password, once: it is stored only as a hash."""
-    check_session_token(clerk.csrf_token, csrf_token)
-    try:
-        with transaction(context.sessions) as db:
-            party, password = add_party(
-                db,
-                clerk.actor,
-                case_id,
-                text(name, "当事人姓名或名称", max_length=200),
-                text(role, "诉讼地位", max_length=64),
-                now=context.clock.now(),
-            )
-            number = db.get_one(Case, case_id).number
-    except InvalidInputError as exc:
-        return _case_page(request, context, clerk, case_id, error=str(exc), status=422)
-    return _password_page(request, party, number, password, rotated=False)
-
-
-@router.post("/staff/parties/{party_id}/password", summary="Rotate a party's password (form)", tags=PAGES)
-def rotate_password_form(
-    request: Request, context: ContextDep, clerk: ClerkDep, party_id: IdPath, csrf_token: FormText = ""
-) -> Response:
-    """Issue a new access password (the party's open sessions end) and show it, once."""
-    check_session_token(clerk.csrf_token, csrf_token)
-    with transaction(context.sessions) as db:
-        password = rotate_party_password(db, clerk.actor, party_id, now=context.clock.now())
-        party = db.get_one(Party, party_id)
-        number = db.get_one(Case, party.case_id).number
-    return _password_page(request, party, number, password, rotated=True)
-
-
 @router.post(
     "/staff/cases/{case_id}/events",
     summary="Add a procedure event (form)",
@@ -388,8 +346,3 @@ def _case_page(
         case = case_detail(db, staff.actor, case_id)
     values = {"case": case, "kinds": PROCEDURE_NAMES, "error": error, "now": context.clock.now()}
     return render(request, "staff_case.html", values, status=status)
-
-
-def _password_page(request: Request, party: Party, number: str, password: str, *, rotated: bool) -> Response:
-    values = {"party": party, "case_number": number, "password": password, "rotated": rotated}
-    return render(request, "staff_password.html", values)

@@ -47,6 +47,9 @@ class RescheduleIn(BaseModel):
     starts_at: BoundedDatetime
     expected_end_at: BoundedDatetime
     exception_basis: FreeText | None = Field(default=None, max_length=500)
+    double_booking_reason: FreeText | None = Field(
+        default=None, max_length=500, description="why the courtroom may be shared at the new time (audited)"
+    )
 
 
 class OpennessIn(BaseModel):
@@ -107,6 +110,7 @@ async def api_reschedule(
                 body.expected_end_at,
                 now=context.clock.now(),
                 exception_basis=body.exception_basis,
+                double_booking_reason=body.double_booking_reason,
             )
 
     hearing = await asyncio.to_thread(move)
@@ -177,6 +181,7 @@ async def reschedule_form(
     starts_at: FormText = "",
     expected_end_at: FormText = "",
     exception_basis: FormText = "",
+    double_booking_reason: FormText = "",
 ) -> Response:
     """Move the hearing; its published notice is republished under the three-day rule."""
     zone = context.display_zone
@@ -190,10 +195,23 @@ async def reschedule_form(
             local_time(expected_end_at, "预计结束时间", zone),
             now=context.clock.now(),
             exception_basis=text(exception_basis, "例外的法律依据", required=False) or None,
+            double_booking_reason=text(double_booking_reason, "同时使用法庭的理由", required=False) or None,
         )
 
     return await change_from_form(
-        request, context, clerk, hearing_id, csrf_token=csrf_token, form="reschedule", apply=move
+        request,
+        context,
+        clerk,
+        hearing_id,
+        csrf_token=csrf_token,
+        form="reschedule",
+        apply=move,
+        submitted={
+            "starts_at": starts_at,
+            "expected_end_at": expected_end_at,
+            "exception_basis": exception_basis,
+            "double_booking_reason": double_booking_reason,
+        },
     )
 
 

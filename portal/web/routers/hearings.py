@@ -28,6 +28,7 @@ from portal.db import transaction
 from portal.errors import InvalidInputError, RuleViolationError
 from portal.free_text import FreeText
 from portal.hearings.notices import HearingDraft, publish_notice, schedule_hearing
+from portal.hearings.room_booking import RoomDoubleBookedError
 from portal.hearings.rules import publication_deadline
 from portal.identity.principal import Principal
 from portal.identity.staff_scope import in_court_scope, require_hearing_in_scope
@@ -60,6 +61,12 @@ class HearingIn(BaseModel):
     non_public_reason: FreeText | None = Field(default=None, max_length=500)
     mask_faces: bool = Field(
         default=False, description="mask faces of protected participants (minors, witnesses) on air"
+    )
+    double_booking_reason: FreeText | None = Field(
+        default=None,
+        max_length=500,
+        description="why the courtroom is used by another hearing at the same time (audited); without "
+        "it such a hearing is refused (409)",
     )
 
 
@@ -108,6 +115,7 @@ class HearingForm(BaseModel):
     public: str = Field(default="", max_length=8)
     non_public_reason: str = Field(default="", max_length=1000)
     mask_faces: str = Field(default="", max_length=8)
+    double_booking_reason: str = Field(default="", max_length=1000)
 
 
 @router.post(
@@ -206,12 +214,15 @@ def schedule_form(
             is_public=yes_no(form.public, "是否公开审理"),
             non_public_reason=text(form.non_public_reason, "不公开理由", required=False),
             mask_faces=checked(form.mask_faces),
+            double_booking_reason=text(form.double_booking_reason, "同时使用法庭的理由", required=False)
+            or None,
         )
         with transaction(context.sessions) as db:
             hearing = schedule_hearing(db, clerk.actor, draft, now=context.clock.now())
     except _REFUSED as exc:
         audit_denial(request, exc)
         submitted = form.model_dump(exclude={"csrf_token"})
+        submitted["double_booked"] = "yes" if isinstance(exc, RoomDoubleBookedError) else ""
         return _schedule_form(
             request, context, clerk, case_id, submitted, error=str(exc), status=status_of(exc)
         )
@@ -288,9 +299,11 @@ async def change_from_form(
     csrf_token: str,
     form: str,
     apply: Callable[[Session], None],
+    submitted: dict[str, str] | None = None,
 ) -> Response:
     """Apply one hearing change in a transaction, then follow it (caches, broadcasts) and go back to
-    the hearing page; a refused change shows the page again with the reason under ``form``."""
+    the hearing page; a refused change shows the page again with the reason under ``form`` and what
+    was typed (``submitted``)."""
     check_session_token(clerk.csrf_token, csrf_token)
 
     def run() -> Response | None:
@@ -299,7 +312,9 @@ async def change_from_form(
                 apply(db)
         except _REFUSED as exc:
             audit_denial(request, exc)
-            page = _hearing_page(request, context, clerk, hearing_id, error=(form, str(exc)))
+            typed = dict(submitted or {})
+            typed["double_booked"] = "yes" if isinstance(exc, RoomDoubleBookedError) else ""
+            page = _hearing_page(request, context, clerk, hearing_id, error=(form, str(exc)), submitted=typed)
             page.status_code = status_of(exc)
             return page
         return None
@@ -335,6 +350,7 @@ def _hearing_page(
     hearing_id: int,
     *,
     error: tuple[str, str] | None = None,
+    submitted: dict[str, str] | None = None,
 ) -> Response:
     now = context.clock.now()
     with context.readonly_sessions() as db:
@@ -347,5 +363,6 @@ def _hearing_page(
         "late": now > hearing.notice_deadline,
         "error_form": error[0] if error else None,
         "error": error[1] if error else None,
+        "submitted": submitted or {},
     }
     return render(request, "staff_hearing.html", values)

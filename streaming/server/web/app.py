@@ -24,6 +24,7 @@ from streaming.server.web import routes_public, routes_wall, routes_webrtc
 from streaming.server.web.body_limit import CLOSE_HEADERS, BodyLimitMiddleware, BodyLimits
 from streaming.server.web.cors import CorsMiddleware
 from streaming.server.web.http_errors import install_error_handlers
+from streaming.server.web.wall_links import WallLinks
 from streaming.settings import StreamingSettings
 
 STATIC = Path(__file__).parent / "static"
@@ -35,13 +36,15 @@ def create_app(
     authorize: Authorizer | None = None,
     own_service: bool = False,
     publish_refused: RefusalSink | None = None,
+    wall_links: WallLinks | None = None,
 ) -> FastAPI:
     """The live app around ``service``.
 
     ``authorize`` decides who is a signed-in operator (wall, WHEP, operator API) and which feeds it
     may watch; by default the settings' operator token (bearer header or sign-in cookie, every
     feed), and with no token nobody. ``publish_refused`` receives every refused WHIP publication
-    (besides the security log), e.g. to audit it.
+    (besides the security log), e.g. to audit it. ``wall_links`` are the wall's header links (by
+    default its own sign-out and no portal).
     The app's lifespan starts the service; with ``own_service`` it also stops it at shutdown.
     """
     settings = service.settings
@@ -61,6 +64,7 @@ def create_app(
     app.state.authorize = authorize or default_authorizer(settings)
     app.state.device_tokens = DeviceTokens(settings.device_tokens)
     app.state.publish_refused = publish_refused
+    app.state.wall_links = wall_links or WallLinks()
     app.include_router(routes_webrtc.router)
     app.include_router(routes_wall.router)
     app.include_router(routes_public.router)

@@ -1,7 +1,9 @@
 """The live server's one mapping from streaming errors to HTTP answers, registered once per app.
 
 Routes raise (or let through) the service's errors; nothing maps them route by route. Each answer
-is JSON ``{"detail": message}`` with the message naming what was wrong.
+is JSON ``{"detail": message}`` with the message naming what was wrong, except for a browser asking
+for a page, which gets the Chinese error page (``error_pages``); the same holds for Starlette's own
+errors (unknown address, wrong method) and for an unexpected exception (500, logged).
 """
 
 from __future__ import annotations
@@ -9,7 +11,9 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from streaming.errors import (
     FaceMaskingError,
@@ -23,6 +27,7 @@ from streaming.errors import (
     SignalingError,
     StreamingError,
 )
+from streaming.server.web.error_pages import error_page, wants_page
 
 logger = logging.getLogger(__name__)
 
@@ -48,14 +53,25 @@ def status_of(error: StreamingError) -> int:
     return 500
 
 
-async def _answer(_request: Request, error: Exception) -> JSONResponse:
+async def _answer(request: Request, error: Exception) -> Response:
     status = status_of(error) if isinstance(error, StreamingError) else 500
     if status >= 500:
         logger.error("live server error: %s", error, exc_info=error)
+    if wants_page(request):
+        return error_page(request, status)
     detail = str(error) if status < 500 or status == 503 else "internal error in the live server"
     return JSONResponse({"detail": detail}, status_code=status)
 
 
+async def _answer_http(request: Request, error: StarletteHTTPException) -> Response:
+    if wants_page(request):
+        return error_page(request, error.status_code)
+    return await http_exception_handler(request, error)
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Answer every StreamingError a route lets through per :func:`status_of`."""
+    """Answer every StreamingError a route lets through per :func:`status_of`, Starlette's own
+    errors, and any unexpected exception (500)."""
     app.add_exception_handler(StreamingError, _answer)
+    app.add_exception_handler(StarletteHTTPException, _answer_http)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _answer)

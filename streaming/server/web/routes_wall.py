@@ -7,10 +7,11 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, HTTPException, Request, Response
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from fastapi.responses import FileResponse, RedirectResponse
 
-from streaming.server.auth import OPERATOR_COOKIE, TokenAuthorizer
-from streaming.server.web.http_deps import OperatorDep, OperatorScopeDep, ServiceDep, require_operator
+from streaming.server.auth import OPERATOR_COOKIE, FeedScope, TokenAuthorizer
+from streaming.server.web.http_deps import OperatorScopeDep, ServiceDep, require_operator
+from streaming.server.web.wall_links import WallLinks
 
 STATIC = Path(__file__).parent / "static"
 router = APIRouter()
@@ -22,22 +23,33 @@ async def wall(request: Request) -> Response:
     try:
         await require_operator(request)
     except HTTPException:
-        return FileResponse(STATIC / "login.html", status_code=401, media_type="text/html")
+        page = "login_refused.html" if request.query_params.get("signin") == "refused" else "login.html"
+        return FileResponse(STATIC / page, status_code=401, media_type="text/html")
     return FileResponse(STATIC / "wall.html", media_type="text/html", headers={"Cache-Control": "no-store"})
 
 
 @router.post("/wall/login", response_model=None)
 async def login(request: Request) -> Response:
-    """Standalone sign-in: a correct operator token sets an HttpOnly cookie and returns to the wall."""
+    """Standalone sign-in: a correct operator token sets an HttpOnly cookie and returns to the wall;
+    a wrong one returns to the sign-in form, which then says so."""
     checker = request.app.state.authorize
     body = (await request.body())[:1024].decode("utf-8", "replace")
     token = (parse_qs(body).get("token") or [""])[0]
     if not isinstance(checker, TokenAuthorizer) or not token or not checker.matches(token):
-        return HTMLResponse("<p>Sign-in refused. <a href='wall'>Try again</a></p>", status_code=401)
+        # back to the form with the refusal shown (a reload does not post the token again)
+        return RedirectResponse(f"{request.url_for('wall')}?signin=refused", status_code=303)
     response = RedirectResponse(str(request.url_for("wall")), status_code=303)
     response.set_cookie(
         OPERATOR_COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https"
     )
+    return response
+
+
+@router.post("/wall/logout", response_model=None)
+async def logout(request: Request) -> Response:
+    """Standalone sign-out: clears the operator cookie and returns to the (sign-in) wall page."""
+    response = RedirectResponse(str(request.url_for("wall")), status_code=303)
+    response.delete_cookie(OPERATOR_COOKIE, httponly=True, samesite="strict")
     return response
 
 
@@ -48,12 +60,15 @@ async def feeds(service: ServiceDep, scope: OperatorScopeDep) -> dict[str, objec
 
     ``kinds`` is ``["audio", "video"]``, ``["video"]`` or ``["audio"]`` (an audio-only feed);
     ``seconds_since_frame`` counts from the last packet of the feed's main kind (video, or audio
-    for an audio-only feed), None before the first.
+    for an audio-only feed), None before the first; ``court`` and ``place`` name the room when the
+    host knows it (a courtroom), else None.
     """
     items = [
         {
             "id": feed.feed_id,
             "room": feed.room,
+            "court": _place(scope, feed.room, "court"),
+            "place": _place(scope, feed.room, "name"),
             "stream": feed.stream,
             "device_id": feed.device_id,
             "kinds": list(feed.kinds),
@@ -69,11 +84,21 @@ async def feeds(service: ServiceDep, scope: OperatorScopeDep) -> dict[str, objec
     return {"feeds": items}
 
 
-@router.get("/api/config", dependencies=[OperatorDep])
-async def config(service: ServiceDep) -> dict[str, object]:
-    """What the wall's browser needs to connect: the configured ICE servers."""
+def _place(scope: FeedScope, room: str, part: str) -> str | None:
+    place = scope.places.get(room)
+    return None if place is None else str(getattr(place, part))
+
+
+@router.get("/api/config")
+async def config(request: Request, service: ServiceDep, scope: OperatorScopeDep) -> dict[str, object]:
+    """What the wall's browser needs: the configured ICE servers, and its links (back to the portal,
+    sign-out with the token its form needs)."""
     servers = [server.model_dump(exclude_none=True) for server in service.settings.ice_servers]
-    return {"iceServers": servers}
+    links: WallLinks = request.app.state.wall_links
+    return {
+        "iceServers": servers,
+        "links": {"portal": links.portal, "signOut": links.sign_out, "signOutToken": scope.sign_out_token},
+    }
 
 
 @router.get("/api/telemetry")

@@ -1,16 +1,15 @@
-// The command-centre wall: one tile per live feed, polled from api/feeds; click a tile to enlarge it with sound.
-// A feed without video (a courtroom microphone) gets an "audio only" tile with a level meter.
+// The command-centre wall: one tile per live feed, polled from api/feeds; click a tile to enlarge it
+// with sound. A feed without video (a courtroom microphone) gets an "仅音频" tile with a level meter.
+// A tile whose picture stops for more than STALE_SECONDS (wall_labels.js) turns red with
+// "信号中断 N 秒" and recovers by itself when the picture comes back.
 "use strict";
 
-const POLL_MS = 2000;
+const POLL_MS = 1000;
+const TICK_MS = 250;
 const LEVEL_MS = 250;
-const STALE_SECONDS = 3;
-const tiles = new Map(); // feed id -> {element, media, meter, level, label, player, audioOnly}
+const tiles = new Map(); // feed id -> tile state (see addTile)
+const filter = { court: "", kind: "" };
 let iceServers = [];
-
-function isAudioOnly(feed) {
-  return Array.isArray(feed.kinds) && !feed.kinds.includes("video");
-}
 
 function text(tag, className, value) {
   const element = document.createElement(tag);
@@ -19,33 +18,35 @@ function text(tag, className, value) {
   return element;
 }
 
-function describe(feed) {
-  const t = feed.telemetry || {};
-  const who = t.officer ? `${feed.room} · ${t.officer}` : feed.room;
-  const where = t.gps ? `${t.gps.lat.toFixed(5)}, ${t.gps.lon.toFixed(5)}` : "location unknown";
-  const unit = isAudioOnly(feed) ? "packet" : "frame";
-  const since = feed.seconds_since_frame === null ? `no ${unit} yet` : `${feed.seconds_since_frame.toFixed(1)} s since last ${unit}`;
-  const battery = t.battery_percent === undefined || t.battery_percent === null ? "" : ` · battery ${Math.round(t.battery_percent)}%`;
-  return {
-    title: `${who} — ${feed.stream}`,
-    caseLine: t.case ? `case ${t.case}` : "no case",
-    where,
-    state: t.recording || "unknown",
-    since: (feed.connected ? "" : "LINK LOST · ") + since + battery,
-  };
+// Seconds since the browser last saw a frame of this tile (video: a painted frame; audio: none), or null.
+function localGap(tile) {
+  if (tile.audioOnly || tile.lastFrameAt === null) return null;
+  return (performance.now() - tile.lastFrameAt) / 1000;
 }
 
-function renderLabel(tile, feed) {
-  const d = describe(feed);
-  tile.label.replaceChildren(
-    text("div", "title", d.title),
-    text("div", "case", d.caseLine),
-    text("div", "where", d.where),
-    text("span", `state state-${d.state}`, d.state),
-    text("span", "since", " · " + d.since),
-  );
-  tile.element.classList.toggle("lost", !feed.connected);
-  tile.element.classList.toggle("stale", feed.connected && (feed.seconds_since_frame === null || feed.seconds_since_frame > STALE_SECONDS));
+function serverAge(tile) {
+  const feed = tile.feed;
+  if (feed.seconds_since_frame === null || feed.seconds_since_frame === undefined) return null;
+  return feed.seconds_since_frame + (performance.now() - tile.polledAt) / 1000;
+}
+
+function render(tile) {
+  const feed = tile.feed;
+  const outage = outageOf(feed, serverAge(tile), localGap(tile));
+  const d = describeFeed(feed);
+  const state = stateWord(d.recording, outage);
+  const parts = [text("div", "title", d.title), text("span", "case", d.caseLine)];
+  if (d.where) parts.push(text("span", "where", d.where));
+  if (d.battery) parts.push(text("span", "battery", d.battery));
+  parts.push(text("span", `state ${state.className}`, state.word));
+  tile.label.replaceChildren(...parts);
+  tile.element.classList.toggle("lost", outage.kind === "lost");
+  tile.element.classList.toggle("stale", outage.kind === "stale");
+  tile.element.classList.toggle("waiting", outage.kind === "waiting");
+  tile.element.dataset.outage = outage.kind || "";
+  const words = outageText(outage, tile.audioOnly);
+  if (words) tile.outage.replaceChildren(text("strong", "", words.headline), text("span", "", words.detail));
+  else tile.outage.replaceChildren();
 }
 
 function toggleEnlarged(tile) {
@@ -73,10 +74,21 @@ function audioPanel() {
   meter.high = -6;
   meter.optimum = -20;
   meter.value = LEVEL_FLOOR_DB;
-  meter.title = "audio level (dBFS)";
-  meter.setAttribute("aria-label", "audio level");
-  panel.append(text("span", "audio-badge", "audio only"), meter);
+  meter.title = "音量（dBFS）";
+  meter.setAttribute("aria-label", "音量");
+  panel.append(text("span", "audio-badge", "仅音频"), meter);
   return { panel, meter };
+}
+
+// Counts painted frames: the browser's own evidence that the picture moves.
+function watchFrames(tile) {
+  const video = tile.media;
+  if (typeof video.requestVideoFrameCallback !== "function") return;
+  const onFrame = () => {
+    tile.lastFrameAt = performance.now();
+    if (tiles.get(tile.feed.id) === tile) video.requestVideoFrameCallback(onFrame);
+  };
+  video.requestVideoFrameCallback(onFrame);
 }
 
 function addTile(feed) {
@@ -100,11 +112,18 @@ function addTile(feed) {
   }
   const label = document.createElement("figcaption");
   label.className = "label";
-  element.append(media, label);
+  const outage = document.createElement("div");
+  outage.className = "outage";
+  outage.setAttribute("role", "status");
+  element.append(media, outage, label);
   document.getElementById("grid").append(element);
-  const tile = { element, media, meter, level: null, label, player: null, audioOnly };
+  const tile = {
+    element, media, meter, label, outage, feed, audioOnly,
+    level: null, player: null, lastFrameAt: null, polledAt: performance.now(),
+  };
   element.addEventListener("click", () => toggleEnlarged(tile));
   tiles.set(feed.id, tile);
+  if (!audioOnly) watchFrames(tile);
   return tile;
 }
 
@@ -149,10 +168,50 @@ function removeTile(id) {
   tiles.delete(id);
 }
 
+// Columns and rows for the visible tiles: 1, 2x2, 3x3, 4x4 (16 feeds fill the screen), then more rows.
+function layout() {
+  const visible = [...tiles.values()].filter((tile) => !tile.element.classList.contains("hidden")).length;
+  const cols = visible <= 1 ? 1 : visible <= 4 ? 2 : visible <= 9 ? 3 : 4;
+  const rows = Math.max(1, Math.ceil(visible / cols));
+  const grid = document.getElementById("grid");
+  grid.style.setProperty("--cols", String(cols));
+  grid.style.setProperty("--rows", String(rows));
+  document.getElementById("empty").classList.toggle("hidden", visible > 0);
+  return visible;
+}
+
+function applyFilter() {
+  for (const tile of tiles.values()) {
+    const feed = tile.feed;
+    const shown = (!filter.court || (feed.court || "") === filter.court)
+      && (!filter.kind || feedCategory(feed) === filter.kind);
+    tile.element.classList.toggle("hidden", !shown);
+  }
+  const visible = layout();
+  const total = tiles.size;
+  document.getElementById("status").textContent =
+    visible === total ? `实时画面 ${total} 路` : `实时画面 ${total} 路，显示 ${visible} 路`;
+  return visible;
+}
+
+function updateCourtChoices(feeds) {
+  const select = document.getElementById("court-filter");
+  const courts = [...new Set(feeds.map((feed) => feed.court).filter(Boolean))].sort();
+  const known = [...select.options].slice(1).map((option) => option.value);
+  if (courts.join("\n") === known.join("\n")) return;
+  select.replaceChildren(new Option("全部法院", ""), ...courts.map((court) => new Option(court, court)));
+  select.value = courts.includes(filter.court) ? filter.court : "";
+  filter.court = select.value;
+}
+
 async function poll() {
   try {
     const response = await fetch("api/feeds", { credentials: "same-origin", cache: "no-store" });
-    if (!response.ok) throw new Error(`feeds: ${response.status}`);
+    if (response.status === 401 || response.status === 403) {
+      location.reload(); // signed out elsewhere: show the sign-in page
+      return;
+    }
+    if (!response.ok) throw new Error(`${response.status}`);
     const { feeds } = await response.json();
     const seen = new Set();
     for (const feed of feeds) {
@@ -163,15 +222,22 @@ async function poll() {
         tile = undefined;
       }
       if (!tile) tile = addTile(feed);
-      renderLabel(tile, feed);
+      tile.feed = feed;
+      tile.polledAt = performance.now();
+      render(tile);
       if (!tile.player && feed.connected) connect(tile, feed);
     }
     for (const id of [...tiles.keys()]) if (!seen.has(id)) removeTile(id);
-    document.getElementById("empty").classList.toggle("hidden", feeds.length > 0);
-    document.getElementById("status").textContent = `${feeds.length} live · updated ${new Date().toLocaleTimeString()}`;
+    updateCourtChoices(feeds);
+    applyFilter();
   } catch (error) {
-    document.getElementById("status").textContent = `cannot reach the server (${error.message})`;
+    document.getElementById("status").textContent = `无法连接服务器（${error.message}），正在重试`;
   }
+}
+
+function tick() {
+  document.getElementById("clock").textContent = `北京时间 ${beijingTime(new Date())}`;
+  for (const tile of tiles.values()) render(tile);
 }
 
 let showingLevels = false;
@@ -192,10 +258,58 @@ async function showLevels() {
   }
 }
 
+function showLinks(links) {
+  const nav = document.getElementById("links");
+  const items = [];
+  if (links.portal) {
+    const back = text("a", "", "返回门户");
+    back.href = links.portal;
+    items.push(back);
+  }
+  const form = document.createElement("form");
+  form.method = "post";
+  form.action = links.signOut;
+  if (links.signOutToken) {
+    const token = document.createElement("input");
+    token.type = "hidden";
+    token.name = "csrf_token";
+    token.value = links.signOutToken;
+    form.append(token);
+  }
+  const button = text("button", "", "退出登录");
+  button.type = "submit";
+  form.append(button);
+  items.push(form);
+  nav.replaceChildren(...items);
+}
+
+function setUpFilters() {
+  document.getElementById("court-filter").addEventListener("change", (event) => {
+    filter.court = event.target.value;
+    applyFilter();
+  });
+  for (const button of document.querySelectorAll(".kinds button")) {
+    button.addEventListener("click", () => {
+      filter.kind = button.dataset.kind;
+      for (const other of document.querySelectorAll(".kinds button")) {
+        other.setAttribute("aria-pressed", String(other === button));
+      }
+      applyFilter();
+    });
+  }
+}
+
 async function main() {
+  setUpFilters();
+  tick();
+  setInterval(tick, TICK_MS);
   try {
     const response = await fetch("api/config", { credentials: "same-origin" });
-    if (response.ok) iceServers = (await response.json()).iceServers;
+    if (response.ok) {
+      const config = await response.json();
+      iceServers = config.iceServers;
+      showLinks(config.links);
+    }
   } catch (error) { /* keep host candidates only */ }
   await poll();
   setInterval(poll, POLL_MS);

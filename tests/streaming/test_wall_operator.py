@@ -1,0 +1,159 @@
+"""The wall as an operator meets it, in Chromium with its default flags (headless, and no sandbox as
+root): it plays on the server's own machine and over the LAN address with the ICE set-up ``make run``
+uses, speaks Chinese with Beijing time, and a frozen publisher (SIGSTOP) turns its tile to
+"信号中断 N 秒" within 4 s, never "录制中" while stale, and back by itself after SIGCONT."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import aioice.ice
+import pytest
+
+from .browser import CHROMIUM
+from .conftest import DEVICE_TOKEN, OPERATOR_TOKEN, REPO, LiveServer, loopback_settings, serve
+
+pytestmark = pytest.mark.integration
+
+STOCK_ARGS = ["--headless", "--no-sandbox"]  # --no-sandbox only because tests run as root
+TILE = 'figure[data-feed-id="bodycam-7/cam"]'
+ARTIFACTS = REPO / "test-artifacts"
+
+
+def _lan_address() -> str | None:
+    """A non-loopback IPv4 address of this machine (what another machine on the LAN would use)."""
+    addresses = aioice.ice.get_host_addresses(use_ipv4=True, use_ipv6=False)  # outside our hook: all
+    return next((a for a in addresses if not a.startswith("127.")), None)
+
+
+@contextlib.asynccontextmanager
+async def _make_run_server(tmp_path: Path) -> AsyncIterator[LiveServer]:
+    """The live server with ``make run``'s ICE set-up (every interface plus loopback, every candidate
+    kept), listening on loopback and on the LAN address."""
+    settings = loopback_settings(
+        tmp_path, ice_host_addresses=[], ice_allowed_networks=[], ice_gather_loopback=True
+    )
+    lan = _lan_address()
+    async with serve(settings, also_on=(lan,) if lan else ()) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def _publisher_process(server: LiveServer) -> Iterator[subprocess.Popen[str]]:
+    command = [
+        sys.executable,
+        "-m",
+        "tests.streaming.publisher_process",
+        f"{server.url}/whip/bodycam-7/cam",
+        DEVICE_TOKEN,
+        "cam",
+    ]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True, cwd=REPO)
+    try:
+        assert process.stdout is not None and process.stdout.readline().strip() == "publishing"
+        yield process
+    finally:
+        process.send_signal(signal.SIGCONT)
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextlib.asynccontextmanager
+async def _stock_chromium() -> AsyncIterator[Any]:
+    if shutil.which(CHROMIUM) is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    playwright_api = pytest.importorskip("playwright.async_api")
+    async with playwright_api.async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=STOCK_ARGS)
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+async def _wall(browser: Any, url: str) -> Any:
+    context = await browser.new_context(
+        extra_http_headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"},
+        viewport={"width": 1280, "height": 720},
+    )
+    page = await context.new_page()
+    await page.goto(f"{url}/wall")
+    await page.wait_for_selector(f"{TILE} video", timeout=15_000)
+    await page.wait_for_function(f"document.querySelector('{TILE} video').currentTime > 1", timeout=20_000)
+    return page
+
+
+async def test_stock_chromium_plays_the_wall_here_and_over_the_lan(tmp_path: Path) -> None:
+    lan = _lan_address()
+    async with _make_run_server(tmp_path) as server, _stock_chromium() as browser:
+        with _publisher_process(server):
+            urls = [server.url] + ([server.url_on(lan)] if lan else [])
+            for url in urls:
+                page = await _wall(browser, url)
+                assert await page.get_attribute("html", "lang") == "zh-CN"
+                await page.wait_for_function(
+                    f"document.querySelector('{TILE} .label').textContent.includes('录制中')"
+                )
+                label = await page.text_content(f"{TILE} .label")
+                assert "执法记录仪 bodycam-7" in label and "案号 （2026）沪0101民初123号" in label
+                clock = await page.text_content("#clock")
+                assert clock is not None and clock.startswith("北京时间 20")
+                ARTIFACTS.mkdir(exist_ok=True)
+                await page.screenshot(path=str(ARTIFACTS / "wall-stock-chromium.png"))
+                await page.context.close()
+    if lan is None:
+        pytest.skip("no LAN address on this machine: played on loopback only")
+
+
+async def _outage(page: Any) -> str:
+    return str(await page.get_attribute(TILE, "data-outage"))
+
+
+async def test_a_frozen_publisher_shows_signal_lost_within_4_s_and_recovers(tmp_path: Path) -> None:
+    async with _make_run_server(tmp_path) as server, _stock_chromium() as browser:
+        with _publisher_process(server) as publisher:
+            page = await _wall(browser, server.url)
+            await page.wait_for_function(
+                f"document.querySelector('{TILE} .label').textContent.includes('录制中')"
+            )
+            assert await _outage(page) == ""
+
+            publisher.send_signal(signal.SIGSTOP)
+            frozen = time.monotonic()
+            await page.wait_for_function(
+                f"document.querySelector('{TILE}').dataset.outage === 'stale'", timeout=6_000, polling=100
+            )
+            assert time.monotonic() - frozen <= 4.0
+            await page.wait_for_function(  # the count goes on: "信号中断 5 秒"
+                f"/信号中断 [5-9] 秒/.test(document.querySelector('{TILE} .outage').textContent)",
+                timeout=6_000,
+            )
+            label = await page.text_content(f"{TILE} .label")
+            assert "信号中断" in label and "录制中" not in label
+            ARTIFACTS.mkdir(exist_ok=True)
+            await page.screenshot(path=str(ARTIFACTS / "wall-signal-lost.png"))
+
+            publisher.send_signal(signal.SIGCONT)
+            await page.wait_for_function(
+                f"document.querySelector('{TILE}').dataset.outage === ''", timeout=15_000, polling=100
+            )
+            await page.wait_for_function(
+                f"document.querySelector('{TILE} .label').textContent.includes('录制中')"
+            )
+            assert await page.text_content(f"{TILE} .outage") == ""
+            await asyncio.sleep(0)
