@@ -1,20 +1,16 @@
 """Finding notices by what a visitor types: case number, court, courtroom, party, cause.
 
-A case number is matched however it was typed: half-width or full-width brackets, stray spaces.
+A case number is matched however it was typed (brackets, widths, stray spaces: every text is compared
+in the one spelling of :func:`portal.case_number.canonical_case_number`).
 Party names are searched only where the notice shows them (public hearings).
 """
 
 from __future__ import annotations
 
+from portal.case_number import canonical_case_number as searchable
 from portal.hearings.notices import NoticeView
 
-_SAME_CHARACTERS = str.maketrans({"(": "（", ")": "）", "[": "（", "]": "）", "\u3014": "（", "\u3015": "）"})
 MAX_QUERY_LENGTH = 100
-
-
-def searchable(text: str) -> str:
-    """``text`` in one form for comparing: full-width brackets, no spaces of any width."""
-    return "".join(text.translate(_SAME_CHARACTERS).split())
 
 
 def notice_matches(notice: NoticeView, query: str) -> bool:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from portal.hearings.notice_search import searchable
+from portal.case_number import canonical_case_number as searchable
 from portal.identity.actor import Actor
 from portal.models import Case, Courtroom, Recording, Role, Verification
 from portal.review.staff_access import PLAYING_ROLES
