@@ -6,9 +6,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi.responses import Response
+from fastapi import Request
+from fastapi.responses import RedirectResponse, Response
 
-from portal.review.playback import Playback, cameras, choose_track, multivariant_playlist, sound_for
+from portal.identity.principal import Principal
+from portal.review.playback import (
+    Playback,
+    cameras,
+    choose_track,
+    issue_object_url,
+    multivariant_playlist,
+    playlist,
+    sound_for,
+)
+from portal.web.context import PortalContext
+from portal.web.deps import client_ip
 
 NO_STORE = {"Cache-Control": "no-store, private", "Referrer-Policy": "no-referrer"}
 
@@ -34,3 +46,31 @@ def multivariant_response(playback: Playback, stream: str | None) -> Response:
     track = choose_track(playback.tracks, stream)
     text = multivariant_playlist(playback.route, track, sound_for(playback.tracks, track))
     return Response(text, media_type="application/vnd.apple.mpegurl", headers=NO_STORE)
+
+
+async def playlist_response(
+    request: Request, context: PortalContext, viewer: Principal, playback: Playback, stream: str | None
+) -> Response:
+    """One stream's VOD playlist (segment URLs are portal paths), once its playback start is audited."""
+    track = choose_track(playback.tracks, stream)
+    text, entry = playlist(viewer.actor, playback, track, texts=context.playlists, ip=client_ip(request))
+    await context.audit_batch.record(entry, at=context.clock.now())
+    return Response(text, media_type="application/vnd.apple.mpegurl", headers=NO_STORE)
+
+
+async def segment_redirect(
+    request: Request, context: PortalContext, viewer: Principal, playback: Playback, *, stream: str, name: str
+) -> RedirectResponse:
+    """A redirect to a presigned GET (at most two minutes) of one init or media segment, once its
+    issuance is audited."""
+    url, entry = issue_object_url(
+        viewer.actor,
+        playback,
+        stream[:32],
+        name[:32],
+        store=context.store,
+        lifetime=context.segment_url_lifetime,
+        ip=client_ip(request),
+    )
+    await context.audit_batch.record(entry, at=context.clock.now())
+    return RedirectResponse(url, status_code=302, headers=NO_STORE)

@@ -15,10 +15,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from archive.formats.identifiers import STREAM_NAME_PATTERN
 from portal.identity.principal import Principal
-from portal.review.playback import GrantPlayback, choose_track, issue_object_url, playlist
+from portal.review.playback import GrantPlayback
 from portal.web.context import PortalContext
-from portal.web.deps import ContextDep, CurrentParty, IdPath, client_ip
-from portal.web.player_page import NO_STORE, multivariant_response, player_values
+from portal.web.deps import ContextDep, CurrentParty, IdPath
+from portal.web.player_page import (
+    NO_STORE,
+    multivariant_response,
+    player_values,
+    playlist_response,
+    segment_redirect,
+)
 from portal.web.templates import render
 
 router = APIRouter(tags=["playback"])
@@ -67,10 +73,7 @@ async def playlist_m3u8(
 ) -> Response:
     """The VOD playlist of the granted recording's stream; its segment URLs are portal paths."""
     playback = await _playback(context, party, grant_id)
-    track = choose_track(playback.tracks, stream)
-    text, entry = playlist(party.actor, playback, track, texts=context.playlists, ip=client_ip(request))
-    await context.audit_batch.record(entry, at=context.clock.now())
-    return Response(text, media_type="application/vnd.apple.mpegurl", headers=NO_STORE)
+    return await playlist_response(request, context, party, playback, stream)
 
 
 @router.get(
@@ -85,17 +88,7 @@ async def segment(
 ) -> RedirectResponse:
     """Redirect to a presigned GET (at most two minutes) of one init or media segment."""
     playback = await _playback(context, party, grant_id)
-    url, entry = issue_object_url(
-        party.actor,
-        playback,
-        stream[:32],
-        name[:32],
-        store=context.store,
-        lifetime=context.segment_url_lifetime,
-        ip=client_ip(request),
-    )
-    await context.audit_batch.record(entry, at=context.clock.now())
-    return RedirectResponse(url, status_code=302, headers=NO_STORE)
+    return await segment_redirect(request, context, party, playback, stream=stream, name=name)
 
 
 async def _playback(context: PortalContext, party: Principal, grant_id: int) -> GrantPlayback:

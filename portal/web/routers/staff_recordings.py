@@ -12,12 +12,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from archive.formats.identifiers import STREAM_NAME_PATTERN
 from portal.identity.principal import Principal
 from portal.records.recording_search import court_rooms, search_recordings
-from portal.review.playback import StaffPlayback, choose_track, issue_object_url, playlist
+from portal.review.playback import StaffPlayback
 from portal.review.staff_access import staff_playback
 from portal.review.timeline import track_timeline
 from portal.web.context import PortalContext
-from portal.web.deps import ContextDep, DeciderDep, client_ip
-from portal.web.player_page import NO_STORE, multivariant_response, player_values
+from portal.web.deps import ContextDep, DeciderDep
+from portal.web.player_page import (
+    NO_STORE,
+    multivariant_response,
+    player_values,
+    playlist_response,
+    segment_redirect,
+)
 from portal.web.query_params import CourtroomFilter, DateFilter
 from portal.web.templates import render
 
@@ -89,10 +95,7 @@ async def staff_playlist(
 ) -> Response:
     """The VOD playlist of one stream; its segment URLs are portal paths (audited playback start)."""
     playback = await _playback(context, staff, recording_id)
-    track = choose_track(playback.tracks, stream)
-    text, entry = playlist(staff.actor, playback, track, texts=context.playlists, ip=client_ip(request))
-    await context.audit_batch.record(entry, at=context.clock.now())
-    return Response(text, media_type="application/vnd.apple.mpegurl", headers=NO_STORE)
+    return await playlist_response(request, context, staff, playback, stream)
 
 
 @router.get(
@@ -107,17 +110,7 @@ async def staff_segment(
 ) -> RedirectResponse:
     """Redirect to a presigned GET (at most two minutes) of one init or media segment (audited)."""
     playback = await _playback(context, staff, recording_id)
-    url, entry = issue_object_url(
-        staff.actor,
-        playback,
-        stream[:32],
-        name[:32],
-        store=context.store,
-        lifetime=context.segment_url_lifetime,
-        ip=client_ip(request),
-    )
-    await context.audit_batch.record(entry, at=context.clock.now())
-    return RedirectResponse(url, status_code=302, headers=NO_STORE)
+    return await segment_redirect(request, context, staff, playback, stream=stream, name=name)
 
 
 async def _playback(context: PortalContext, staff: Principal, recording_id: str) -> StaffPlayback:
