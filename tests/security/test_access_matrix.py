@@ -52,6 +52,7 @@ PARTY_OWN = {  # a party of case A reaches these for its own case (and nobody el
     "GET /my-case",
     "POST /my-case/recordings/{recording_id}/apply",
     "GET /review/grants/{grant_id}",
+    "GET /review/grants/{grant_id}/master.m3u8",
     "GET /review/grants/{grant_id}/playlist.m3u8",
     "GET /review/grants/{grant_id}/objects/{stream}/{name}",
 }
