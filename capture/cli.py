@@ -16,11 +16,11 @@ from archive.settings import ArchiveSettings
 from archive.spool import UploadState
 from archive.store import ObjectStore
 from capture.alarm_paths import active_alarm_lines, report_space_alarms
-from capture.encoder import VideoEncoderName
 from capture.errors import CaptureError
 from capture.live import LiveTarget, parse_gps, start_live, stop_live
 from capture.portal_report import PortalReporter
 from capture.recorder import Recorder, RecordingPlan
+from capture.recording_options import add_recording_options
 from capture.service.command import add_serve_parser, run_serve
 from capture.settings import CaptureSettings, check_agent_settings
 from capture.stream_pipeline import StreamSettings
@@ -49,14 +49,7 @@ def build_parser(settings: CaptureSettings) -> argparse.ArgumentParser:
     record.add_argument("--case", default=None, help="case number shown in the caption and journal")
     record.add_argument("--recording-id", default=None, help="resume this recording (default: a new id)")
     record.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
-    record.add_argument("--segment-seconds", type=float, default=settings.segment_seconds)
-    record.add_argument("--checkpoint-seconds", type=float, default=settings.checkpoint_seconds)
-    record.add_argument("--court", default=settings.court)
-    record.add_argument("--device-id", default=settings.device_id)
-    record.add_argument(
-        "--encoder", type=VideoEncoderName, choices=list(VideoEncoderName), default=settings.video_encoder
-    )
-    record.add_argument("--preset", default=settings.video_preset)
+    add_recording_options(record, settings)
     record.add_argument(
         "--disk-alarm-hours",
         type=float,
@@ -64,9 +57,6 @@ def build_parser(settings: CaptureSettings) -> argparse.ArgumentParser:
         help="alarm when the spool's free space lasts less than this many hours of recording",
     )
     record.add_argument("--video-bitrate", type=int, default=None, help="bits per second (default: CRF)")
-    record.add_argument(
-        "--key-file", type=Path, default=None, help="device Ed25519 key (default: in the spool)"
-    )
     record.add_argument(
         "--drain-seconds",
         type=float,

@@ -11,8 +11,8 @@ from typing import Any
 
 from archive import StopRequest
 from archive.store import ObjectStore
-from capture.encoder import VideoEncoderName
 from capture.errors import CaptureError
+from capture.recording_options import add_recording_options
 from capture.service.courtroom_service import CourtroomService, ServiceConfig
 from capture.service.planner import Planner
 from capture.service.portal_client import AgentPortalClient
@@ -59,17 +59,7 @@ def add_serve_parser(commands: Any, settings: CaptureSettings) -> None:
         "--refresh-seconds", type=float, default=30.0, help="how often the schedule is fetched"
     )
     serve.add_argument("--report-seconds", type=float, default=3.0, help="how often the state is reported")
-    serve.add_argument("--segment-seconds", type=float, default=settings.segment_seconds)
-    serve.add_argument("--checkpoint-seconds", type=float, default=settings.checkpoint_seconds)
-    serve.add_argument("--court", default=settings.court)
-    serve.add_argument("--device-id", default=settings.device_id)
-    serve.add_argument(
-        "--encoder", type=VideoEncoderName, choices=list(VideoEncoderName), default=settings.video_encoder
-    )
-    serve.add_argument("--preset", default=settings.video_preset)
-    serve.add_argument(
-        "--key-file", type=Path, default=None, help="device Ed25519 key (default: in the spool)"
-    )
+    add_recording_options(serve, settings)
     serve.add_argument(
         "--drain-seconds",
         type=float,

@@ -255,3 +255,28 @@ def open_portal(
             client.__exit__(None, None, None)
         app.state.portal.audit_batch.close()
         app.state.portal.engine.dispose()
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+
+@pytest.fixture
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium launched by Playwright (sync API); the test is skipped without either."""
+    if shutil.which(CHROMIUM) is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()

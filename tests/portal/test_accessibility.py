@@ -4,7 +4,6 @@ keyboard's skip link, the favicon, and the API docs (Swagger UI from npm) workin
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -19,8 +18,6 @@ from tests.portal.world import CASE_A, REC_A, STAFF_PASSWORD
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-sync"]
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING = {"serious", "critical"}
@@ -40,16 +37,10 @@ def site(
 
 
 @pytest.fixture
-def browser() -> Iterator[Any]:
-    if shutil.which(CHROMIUM) is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+def browser(chromium: Any) -> Any:
     if not AXE.is_file():
         pytest.skip("axe-core is not installed: run `make setup` (npm ci)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield launched
-        launched.close()
+    return chromium
 
 
 def violations(page: Any) -> list[str]:

@@ -6,7 +6,6 @@ sound plays as sound with a moving level. Real recordings, real Chromium."""
 from __future__ import annotations
 
 import dataclasses
-import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -24,15 +23,6 @@ from tests.portal.world import STAFF_PASSWORD
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-]
 COURTROOM = "rec-room"
 MICROPHONE_ONLY = "rec-mic"
 CAMERAS = ("bench", "wide")
@@ -97,22 +87,11 @@ def test_a_camera_plays_with_the_microphones_sound(courtroom_portal: Portal) -> 
     assert other.get(f"/staff/recordings/{COURTROOM}/master.m3u8").status_code == 404
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    if shutil.which(CHROMIUM) is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield launched
-        launched.close()
-
-
 def test_chromium_plays_picture_and_sound_and_a_switch_keeps_the_position(
-    courtroom_portal: Portal, browser: Any
+    courtroom_portal: Portal, chromium: Any
 ) -> None:
     with ServedApp(courtroom_portal.app) as server:
-        page = browser.new_page()
+        page = chromium.new_page()
         page.goto(f"{server.url}/login")
         page.fill("input[name=identifier]", "judge-a")
         page.fill("input[name=password]", STAFF_PASSWORD)
