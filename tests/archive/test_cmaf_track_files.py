@@ -66,7 +66,7 @@ def _upload_old_format(store: ObjectStore) -> str:
 def _gst_decodes(media: bytes, tmp_path: Path, pipeline_tail: str) -> None:
     """GStreamer's qtdemux (not our code, not FFmpeg) demuxes and decodes ``media`` to the end."""
     if GST is None:
-        pytest.skip("gst-launch-1.0 is not installed (Makefile: gstreamer-webrtc)")
+        pytest.skip("gst-launch-1.0 is not installed (Makefile: cmaf-checkers)")
     path = tmp_path / "probe.mp4"
     path.write_bytes(media)
     done = subprocess.run(
