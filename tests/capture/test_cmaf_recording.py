@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 
@@ -15,8 +16,9 @@ import pytest
 from archive.formats import SEGMENT_TYPE_BOX, header_problems, segment_problems, track_count
 from archive.preservation.verify import find_prefix, verify_recording
 from archive.store.object_store import ObjectStore
+from tests.waiting import wait_until
 
-from .conftest import RunAgent, journal_events
+from .conftest import RunAgent, agent_command, journal_events, store_env
 
 pytestmark = pytest.mark.integration
 
@@ -124,3 +126,44 @@ def test_a_camera_with_sound_is_two_cmaf_track_files_that_play_and_verify(
     report = verify_recording(object_store, "rec-cmaf")
     assert report.intact, report.problems
     assert report.streams == {"cam", "cam.audio"}
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def test_kill_9_mid_segment_salvages_both_track_files_with_their_styp(
+    tmp_path: Path, run_agent: RunAgent, object_store: ObjectStore
+) -> None:
+    spool = tmp_path / "spool"
+    recording = spool / "recordings" / "rec-cmaf-crash"
+    arguments = ["record", "--room", "court-2", "--recording-id", "rec-cmaf-crash", "--spool", str(spool)]
+    arguments += ["--segment-seconds", "2", "--source", "synthetic#size=320x240&fps=15&name=cam"]
+    agent = subprocess.Popen(
+        agent_command(*arguments),
+        env=store_env(object_store.config),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        torn = [recording / stream / "00000002.m4s.tmp" for stream in ("cam", "cam.audio")]
+        wait_until(
+            lambda: all(_size(path) > 0 for path in torn), 30, "both second segments to start", poll=0.05
+        )
+    finally:
+        agent.send_signal(signal.SIGKILL)
+        agent.wait()
+    result = run_agent(*arguments, "--duration", "3")
+    assert result.returncode == 0, result.stderr
+
+    segments = [e for e in journal_events(spool, "rec-cmaf-crash") if e["type"] == "segment"]
+    for stream in ("cam", "cam.audio"):
+        salvaged = next(e for e in segments if e["stream"] == stream and e["segment"] == 2)
+        assert salvaged["flags"] == ["partial"], salvaged
+        data = object_store.read_bytes(f"{find_prefix(object_store, 'rec-cmaf-crash')}/{salvaged['object']}")
+        assert data.startswith(SEGMENT_TYPE_BOX)  # the salvaged prefix is still a CMAF segment
+    report = verify_recording(object_store, "rec-cmaf-crash")
+    assert report.intact, report.problems
