@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from archive.export import RecordingSummary
+from archive.formats import STREAM_NAME_MAX_LENGTH
 from archive.formats.identifiers import IDENTIFIER_PATTERN
 from archive.journal.anchor import CheckpointHead
 from portal.audit.trail import AuditAction, AuditEntry, append
@@ -57,7 +58,9 @@ class AgentReport(BaseModel):
     court: str = Field(max_length=64)
     room: str = Field(max_length=64)
     case: str = Field(default="", max_length=128)
-    streams: list[Annotated[str, Field(max_length=32)]] = Field(default_factory=list, max_length=16)
+    streams: list[Annotated[str, Field(max_length=STREAM_NAME_MAX_LENGTH)]] = Field(
+        default_factory=list, max_length=32
+    )
     segment_count: int = Field(ge=0, le=10_000_000)
     duration_seconds: float = Field(ge=0, le=10_000_000)
     started_at: BoundedDatetime | None = None
