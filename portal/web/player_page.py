@@ -4,6 +4,7 @@ cameras to switch between and the microphones to listen to."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import Request
@@ -11,6 +12,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from archive.formats import STREAM_NAME_MAX_LENGTH, source_of
 from portal.identity.principal import Principal
+from portal.models import Recording
+from portal.records.recording_names import courtroom_name, recording_title
 from portal.review.playback import (
     Playback,
     cameras,
@@ -22,6 +25,17 @@ from portal.review.playback import (
 )
 from portal.web.context import PortalContext
 from portal.web.deps import client_ip
+
+
+async def recording_heading(context: PortalContext, recording: Recording, stream: str) -> str:
+    """What the player page calls the recording: ``2026年12月3日 第一法庭 审判席摄像机``."""
+
+    def name() -> str:
+        with context.readonly_sessions() as db:
+            return courtroom_name(db, recording)
+
+    return recording_title(recording.started_at, await asyncio.to_thread(name), context.display_zone, stream)
+
 
 NO_STORE = {"Cache-Control": "no-store, private", "Referrer-Policy": "no-referrer"}
 
