@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
-from archive.formats import STREAM_NAME_MAX_LENGTH, source_of
+from archive.formats import STREAM_NAME_MAX_LENGTH
 from portal.identity.principal import Principal
 from portal.models import Recording
 from portal.records.recording_names import courtroom_name, recording_title
@@ -50,16 +50,10 @@ def player_values(playback: Playback, stream: str | None) -> dict[str, Any]:
         "route": playback.route,
         "stream": track.stream,
         "streams": streams,
-        "microphones": [_sound_label(microphone.stream) for microphone in sound],
+        "microphones": [microphone.stream for microphone in sound],  # labelled by the template
         "audio_only": track.audio_only,
         "playlist_url": f"{playback.route}/{playlist}?stream={track.stream}",
     }
-
-
-def _sound_label(stream: str) -> str:
-    """How the player names a sound track: a microphone by its name, a camera's sound as such."""
-    source = source_of(stream)
-    return stream if source == stream else f"{source} 摄像机的声音"
 
 
 def multivariant_response(playback: Playback, stream: str | None) -> Response:
