@@ -105,6 +105,11 @@ class PublicBroadcast:
         """Start the broadcast's thread."""
         self._thread.start()
 
+    @property
+    def queued_packets(self) -> int:
+        """Packets handed over and not yet taken by the broadcast's thread."""
+        return len(self._packets)
+
     def accept(self, packet: RelayedPacket) -> None:
         """FeedSink: take a relayed packet of the camera feed; never blocks (drops the oldest when
         far behind)."""
