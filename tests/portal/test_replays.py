@@ -31,6 +31,7 @@ from portal.records.reconciler import reconcile_now
 from tests.portal.conftest import Portal, Template, open_portal, run_capture
 from tests.portal.served import ServedApp
 from tests.portal.test_accessibility import AXE, violations
+from tests.portal.world import STAFF_PASSWORD
 
 pytestmark = pytest.mark.integration
 
@@ -314,6 +315,14 @@ def test_notice_pages_link_the_replay(replay: Replay) -> None:
     assert 'href="/replays"' in listing.text
 
 
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def _screenshot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+
 _LEVEL = """async () => {
   const video = document.getElementById('video');
   video.muted = false;
@@ -335,9 +344,7 @@ _LEVEL = """async () => {
 }"""
 
 
-def test_chromium_plays_the_replay_with_sound_on_a_phone(
-    replay: Replay, chromium: Any, tmp_path: Path
-) -> None:
+def test_chromium_plays_the_replay_with_sound_on_a_phone(replay: Replay, chromium: Any) -> None:
     if not AXE.is_file():
         pytest.skip("axe-core is not installed: run `make setup` (npm ci)")
     with ServedApp(replay.portal.app) as server:
@@ -353,9 +360,25 @@ def test_chromium_plays_the_replay_with_sound_on_a_phone(
         )
         assert decoded[0] > 0 and decoded[1] > 0 and decoded[2] == 320  # sound and pictures together
         assert level > 0.01, f"the replay plays silence (RMS {level})"
-        page.screenshot(path=str(tmp_path / "replay-phone.png"), full_page=True)
+        _screenshot(page, "public-replay-phone.png")
         problems = {}
         for path in (f"/notices/{replay.notice_id}/replay", "/replays", "/replays?q=张三"):
+            page.goto(f"{server.url}{path}")
+            page.wait_for_load_state("networkidle")
+            if found := violations(page):
+                problems[path] = found
+        _screenshot(page, "public-replays-phone.png")
+        page.goto(f"{server.url}/login")
+        page.fill("input[name=identifier]", "clerk-a")
+        page.fill("input[name=password]", STAFF_PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{server.url}/staff")
+        page.goto(f"{server.url}/staff/replays")
+        page.fill("input[name=reason]", "测")  # too short: refused, the page keeps what was typed
+        page.click("form[action$='/withdraw'] button")
+        assert page.input_value("input[name=reason]") == "测" and "撤回理由" in page.text_content("[role=alert]")
+        _screenshot(page, "staff-replays-phone.png")
+        for path in ("/staff/replays", "/staff/broadcasts"):
             page.goto(f"{server.url}{path}")
             page.wait_for_load_state("networkidle")
             if found := violations(page):
