@@ -5,8 +5,9 @@ A replay shows what the public broadcast could show, and nothing more:
 * only a public hearing with a published notice, not cancelled, and after it ended (the clerk closed
   it, or its expected end plus the broadcast grace period passed); a hearing made non-public
   afterwards (sealed) has none;
-* never of a hearing whose faces are to be masked (art. 12): the archive holds the unmasked picture,
-  and a masked replay is not made (the live broadcast masks as it goes);
+* never of a hearing whose faces are to be masked (art. 12), nor of any hearing while the live server
+  masks every broadcast: the archive holds the unmasked picture, and a masked replay is not made
+  (the live broadcast masks as it goes);
 * never once a clerk or judge of the court withdrew it (until they restore it) — read from the audit
   log, whose last withdraw-or-restore record of the hearing decides;
 * only the part of the recordings inside the hearing's broadcast window, and none of what the clerk
@@ -83,13 +84,19 @@ class ReplayDecision:
 
 
 def decide_replay(
-    db: Session, hearing_id: int, *, now: datetime, grace: timedelta, delay_seconds: float
+    db: Session,
+    hearing_id: int,
+    *,
+    now: datetime,
+    grace: timedelta,
+    delay_seconds: float,
+    mask_all: bool = False,
 ) -> ReplayDecision:
     """The replay of ``hearing_id`` at ``now`` (see the module docstring). ``grace`` and
-    ``delay_seconds`` are the broadcast settings; a larger delay journaled when a broadcast of the
-    hearing opened is used instead."""
+    ``delay_seconds`` are the broadcast settings (a larger delay journaled when a broadcast of the
+    hearing opened is used instead); ``mask_all`` says the live server masks every broadcast."""
     hearing = db.get(Hearing, hearing_id)
-    refusal = _refusal(db, hearing, now=now, grace=grace)
+    refusal = _refusal(db, hearing, now=now, grace=grace, mask_all=mask_all)
     if hearing is None or refusal is not None:
         return ReplayDecision(None, refusal or ReplayRefusal.NOT_PUBLIC)
     court_id = _court_of(db, hearing)
@@ -112,7 +119,7 @@ def decide_replay(
 
 
 def _refusal(
-    db: Session, hearing: Hearing | None, *, now: datetime, grace: timedelta
+    db: Session, hearing: Hearing | None, *, now: datetime, grace: timedelta, mask_all: bool
 ) -> ReplayRefusal | None:
     """Why ``hearing`` has no replay now, whatever its recordings (None: it may have one)."""
     noticed = hearing is not None and db.scalar(select(Notice.id).where(Notice.hearing_id == hearing.id))
@@ -123,7 +130,7 @@ def _refusal(
     ended_at = _ended_at(db, hearing, grace)
     if ended_at is None or now < ended_at:
         return ReplayRefusal.NOT_ENDED
-    if hearing.mask_faces:
+    if hearing.mask_faces or mask_all:
         return ReplayRefusal.MASKED
     if hearing.id in withdrawn_replays(db, [hearing.id]):
         return ReplayRefusal.WITHDRAWN
@@ -171,13 +178,14 @@ def withheld_spans(db: Session, hearing_id: int, delay: timedelta) -> list[Span]
 
 
 def hearings_with_replays(
-    db: Session, hearing_ids: Collection[int], *, now: datetime, grace: timedelta
+    db: Session, hearing_ids: Collection[int], *, now: datetime, grace: timedelta, mask_all: bool = False
 ) -> set[int]:
     """The hearings among ``hearing_ids`` that have a replay now (for lists: one query per need)."""
     return {
         hearing_id
         for hearing_id in hearing_ids
-        if decide_replay(db, hearing_id, now=now, grace=grace, delay_seconds=0.0).window is not None
+        if decide_replay(db, hearing_id, now=now, grace=grace, delay_seconds=0.0, mask_all=mask_all).window
+        is not None
     }
 
 

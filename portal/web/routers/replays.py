@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -40,6 +40,7 @@ from portal.web.csrf import check_session_token
 from portal.web.deps import ContextDep, DeciderDep, IdPath, client_ip
 from portal.web.query_params import DateFilter
 from portal.web.templates import render
+from streaming.server.service import LiveService
 
 router = APIRouter(tags=["replays"])
 
@@ -51,6 +52,16 @@ StreamQuery = Annotated[str, Query(max_length=32, pattern=STREAM_NAME_PATTERN)]
 PartPath = Annotated[int, IdPath]
 FormText = Annotated[str, Form(max_length=2000)]
 STAFF_LIST_DAYS = 90
+
+
+def masks_every_broadcast(request: Request) -> bool:
+    """Whether the live server mounted in this portal masks faces on every broadcast (then no replay
+    is shown: the archive's picture is unmasked)."""
+    service: LiveService | None = getattr(request.app.state, "live_service", None)
+    return service is not None and service.settings.mask_faces
+
+
+MaskAllDep = Annotated[bool, Depends(masks_every_broadcast)]
 # the refusals a visitor is told about (a hearing that is not public is "not found", as everywhere)
 REFUSAL_STATUS = {
     ReplayRefusal.WITHDRAWN: 410,
@@ -64,7 +75,9 @@ REFUSAL_STATUS = {
 @router.get("/replays", response_class=HTMLResponse, summary="Replays page")
 async def replays_page(
     request: Request,
+    *,
     context: ContextDep,
+    mask_all: MaskAllDep,
     court: CourtQuery = None,
     on_date: DateFilter = None,
     query: SearchQuery = None,
@@ -82,7 +95,7 @@ async def replays_page(
             )
             notices = [n for n in notices if not words or notice_matches(n, words)]
             with_replay = hearings_with_replays(
-                db, [n.hearing_id for n in notices], now=now, grace=_grace(context)
+                db, [n.hearing_id for n in notices], now=now, grace=_grace(context), mask_all=mask_all
             )
         return {
             "replays": [n for n in notices if n.hearing_id in with_replay],
@@ -98,12 +111,12 @@ async def replays_page(
 
 @router.get("/notices/{notice_id}/replay", response_class=HTMLResponse, summary="Replay page")
 async def replay_page(
-    request: Request, context: ContextDep, notice_id: IdPath, part: int = 1
+    request: Request, context: ContextDep, mask_all: MaskAllDep, notice_id: IdPath, part: int = 1
 ) -> HTMLResponse:
     """The replay of an ended public hearing (its recording parts, one at a time), or a page saying
     why there is none: withdrawn (410, 已撤回), faces to be masked (403), not ended yet; 404 for a
     hearing that is not public."""
-    notice, decision = await asyncio.to_thread(_decide, context, notice_id)
+    notice, decision = await asyncio.to_thread(_decide, context, notice_id, mask_all)
     if decision.window is None:
         assert decision.refusal is not None
         if decision.refusal is ReplayRefusal.NOT_PUBLIC:
@@ -137,9 +150,11 @@ async def replay_page(
     response_class=Response,
     responses={200: {"content": {PLAYLIST_TYPE: {}}}, 404: {}},
 )
-async def replay_master(context: ContextDep, notice_id: IdPath, part: PartPath) -> Response:
+async def replay_master(
+    context: ContextDep, mask_all: MaskAllDep, notice_id: IdPath, part: PartPath
+) -> Response:
     """The picture with the courtroom's sound (or the one track of the replay)."""
-    replay = await _allowed_replay(context, notice_id, part)
+    replay = await _allowed_replay(context, notice_id, part, mask_all)
     text = multivariant_playlist(_route(notice_id, part), replay)
     return Response(text, media_type=PLAYLIST_TYPE, headers=NO_STORE)
 
@@ -151,10 +166,10 @@ async def replay_master(context: ContextDep, notice_id: IdPath, part: PartPath) 
     responses={200: {"content": {PLAYLIST_TYPE: {}}}, 404: {}},
 )
 async def replay_playlist(
-    context: ContextDep, notice_id: IdPath, part: PartPath, stream: StreamQuery
+    context: ContextDep, mask_all: MaskAllDep, notice_id: IdPath, part: PartPath, stream: StreamQuery
 ) -> Response:
     """One track's VOD playlist (only the segments the replay may show; its URLs are portal paths)."""
-    replay = await _allowed_replay(context, notice_id, part)
+    replay = await _allowed_replay(context, notice_id, part, mask_all)
     track = replay.track(stream)
     if track is None:
         raise NotFoundError("no such stream in this replay")
@@ -170,10 +185,10 @@ async def replay_playlist(
     responses={302: {}, 404: {}},
 )
 async def replay_object(
-    context: ContextDep, notice_id: IdPath, part: PartPath, stream: str, name: str
+    *, context: ContextDep, mask_all: MaskAllDep, notice_id: IdPath, part: PartPath, stream: str, name: str
 ) -> RedirectResponse:
     """A redirect to a presigned GET (at most two minutes) of one allowed segment of the replay."""
-    replay = await _allowed_replay(context, notice_id, part)
+    replay = await _allowed_replay(context, notice_id, part, mask_all)
     key = replay.object_key(stream[:32], name[:32])
     if key is None:
         raise NotFoundError("no such segment in this replay")
@@ -199,9 +214,11 @@ class StaffReplay:
 
 
 @router.get("/staff/replays", response_class=HTMLResponse, summary="Replays (staff)")
-async def staff_replays_page(request: Request, context: ContextDep, staff: DeciderDep) -> HTMLResponse:
+async def staff_replays_page(
+    request: Request, context: ContextDep, staff: DeciderDep, mask_all: MaskAllDep
+) -> HTMLResponse:
     """The replays of the court's public hearings of the last 90 days, each with withdraw or restore."""
-    values = await asyncio.to_thread(_staff_values, context, staff.actor)
+    values = await asyncio.to_thread(_staff_values, context, staff.actor, mask_all)
     return render(request, "staff_replays.html", values, headers=NO_STORE)
 
 
@@ -265,7 +282,7 @@ async def _change(
     try:
         await asyncio.to_thread(run)
     except (InvalidInputError, RuleViolationError) as exc:
-        values = await asyncio.to_thread(_staff_values, context, staff.actor)
+        values = await asyncio.to_thread(_staff_values, context, staff.actor, masks_every_broadcast(request))
         values |= {"error": str(exc), "error_hearing": hearing_id, "typed": typed}
         status = 422 if isinstance(exc, InvalidInputError) else 409
         return render(request, "staff_replays.html", values, status=status, headers=NO_STORE)
@@ -273,7 +290,7 @@ async def _change(
     return RedirectResponse("/staff/replays", status_code=303)
 
 
-def _staff_values(context: PortalContext, actor: Actor) -> dict[str, object]:
+def _staff_values(context: PortalContext, actor: Actor, mask_all: bool) -> dict[str, object]:
     now = context.clock.now()
     grace = _grace(context)
     with context.readonly_sessions() as db:
@@ -287,7 +304,9 @@ def _staff_values(context: PortalContext, actor: Actor) -> dict[str, object]:
         for notice in notices:
             if not in_court_scope(actor, courts.get(notice.court_code, -1)):
                 continue
-            decision = decide_replay(db, notice.hearing_id, now=now, grace=grace, delay_seconds=0.0)
+            decision = decide_replay(
+                db, notice.hearing_id, now=now, grace=grace, delay_seconds=0.0, mask_all=mask_all
+            )
             if decision.refusal is ReplayRefusal.NOT_ENDED:
                 continue
             state = "available" if decision.window is not None else str(decision.refusal)
@@ -311,7 +330,7 @@ def _grace(context: PortalContext) -> timedelta:
     return timedelta(minutes=context.settings.portal_broadcast_grace_minutes)
 
 
-def _decide(context: PortalContext, notice_id: int) -> tuple[NoticeView, ReplayDecision]:
+def _decide(context: PortalContext, notice_id: int, mask_all: bool) -> tuple[NoticeView, ReplayDecision]:
     """The notice and its hearing's replay now; NotFoundError when there is no such notice."""
     with context.readonly_sessions() as db:
         notice = get_notice(db, notice_id)
@@ -321,6 +340,7 @@ def _decide(context: PortalContext, notice_id: int) -> tuple[NoticeView, ReplayD
             now=context.clock.now(),
             grace=_grace(context),
             delay_seconds=context.settings.portal_broadcast_delay_seconds,
+            mask_all=mask_all,
         )
     return notice, decision
 
@@ -343,10 +363,10 @@ async def _replay(context: PortalContext, decision: ReplayDecision, part: int) -
     return replay if replay.playable else None
 
 
-async def _allowed_replay(context: PortalContext, notice_id: int, part: int) -> ReplayTracks:
+async def _allowed_replay(context: PortalContext, notice_id: int, part: int, mask_all: bool) -> ReplayTracks:
     """The replay of ``part``, decided again now; NotFoundError when it may not be shown."""
     try:
-        _notice, decision = await asyncio.to_thread(_decide, context, notice_id)
+        _notice, decision = await asyncio.to_thread(_decide, context, notice_id, mask_all)
     except PortalError as exc:
         raise NotFoundError("no such replay") from exc
     if decision.window is None or not 1 <= part <= len(decision.window.recording_ids):
