@@ -4,7 +4,10 @@ to the segments the replay window allows, and the HLS playlists listing them.
 The public only ever sees these two streams, and of them only the allowed segments: the playlists
 list portal URLs (``/notices/{id}/replay/{part}/objects/{stream}/{file}``), and each such request
 checks the replay again before it redirects to a presigned GET that lives at most two minutes.
-Where segments were left out (a cut), the playlist marks a discontinuity.
+Where segments were left out (a cut), the playlist marks a discontinuity. Picture and sound are cut
+into segments at different moments, so each leaves out every segment of its own that touches a cut:
+around a cut the sound's gap may begin earlier or end later than the picture's by up to a segment
+(players place both by their timestamps, which come from one clock in the recording).
 """
 
 from __future__ import annotations
