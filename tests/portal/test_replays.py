@@ -373,6 +373,11 @@ def test_chromium_plays_the_replay_with_sound_on_a_phone(replay: Replay, chromiu
         )
         assert decoded[0] > 0 and decoded[1] > 0 and decoded[2] == 320  # sound and pictures together
         assert level > 0.01, f"the replay plays silence (RMS {level})"
+        # on across the cut (a discontinuity, picture and sound gaps of their own) to the end, by itself
+        page.wait_for_function(
+            "() => { const v = document.getElementById('video'); return v.ended || v.currentTime > 3.5; }",
+            timeout=30000,
+        )
         _screenshot(page, "public-replay-phone.png")
         problems = {}
         for path in (f"/notices/{replay.notice_id}/replay", "/replays", "/replays?q=张三"):
