@@ -15,8 +15,9 @@ A courtroom's sound may come from another feed than its picture: a broadcast ope
 ``sound_feed_id`` (the room's microphone, e.g. ``room/mic-1``) takes its audio from that feed while the
 feed is attached (:meth:`PublicBroadcast.sound_attached`; its packets come in through
 :attr:`PublicBroadcast.sound_input`) and drops the camera's own audio then; without it (no microphone
-publishing) the camera's own sound, if any, is used. A change of source starts a new packager, as
-above (a discontinuity): one packager never mixes two sources' timelines.
+publishing) the camera's own sound is used, or silence. Such a broadcast always carries audio. A
+change of source starts a new packager, as above (a discontinuity): one packager never mixes two
+sources' timelines.
 
 Everything is published under the broadcast's own directory ``room/stream/{broadcast id}/``, and
 every packager of the broadcast numbers its init segment afresh: segments are cached as immutable,
@@ -190,12 +191,14 @@ class PublicBroadcast:
 
     def _kinds_for(self, packet: RelayedPacket, from_sound: bool) -> frozenset[str] | None:
         """The media kinds the broadcast carries while ``packet`` is packaged; None to drop it (the
-        camera's audio while the sound feed is attached, the sound feed's while it is not)."""
-        if not self._sound_attached:
+        camera's audio while the sound feed is attached, the sound feed's while it is not). A
+        broadcast with a sound feed always carries audio (silence while neither source sends any),
+        so players see the same tracks whichever source sounds."""
+        if self.sound_feed_id is None:
             return None if from_sound else packet.feed_kinds
         if from_sound:
-            return self._picture_kinds | {"audio"}
-        if packet.kind == "audio":
+            return self._picture_kinds | {"audio"} if self._sound_attached else None
+        if packet.kind == "audio" and self._sound_attached:
             return None
         self._picture_kinds = packet.feed_kinds - {"audio"}
         return self._picture_kinds | {"audio"}
