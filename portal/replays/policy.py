@@ -122,8 +122,8 @@ def _refusal(
     db: Session, hearing: Hearing | None, *, now: datetime, grace: timedelta, mask_all: bool
 ) -> ReplayRefusal | None:
     """Why ``hearing`` has no replay now, whatever its recordings (None: it may have one)."""
-    noticed = hearing is not None and db.scalar(select(Notice.id).where(Notice.hearing_id == hearing.id))
-    if hearing is None or not hearing.is_public or noticed is None:
+    notice = db.scalar(select(Notice.id).where(Notice.hearing_id == hearing.id)) if hearing else None
+    if hearing is None or not hearing.is_public or notice is None:
         return ReplayRefusal.NOT_PUBLIC
     if hearing.status == HearingStatus.CANCELLED:
         return ReplayRefusal.CANCELLED

@@ -50,6 +50,7 @@ CourtQuery = Annotated[str | None, Query(alias="court", max_length=64, pattern=r
 SearchQuery = Annotated[str | None, Query(alias="q", max_length=MAX_QUERY_LENGTH)]
 StreamQuery = Annotated[str, Query(max_length=32, pattern=STREAM_NAME_PATTERN)]
 PartPath = Annotated[int, IdPath]
+PartQuery = Annotated[int, Query(ge=1, le=1000, description="which recording of the hearing (1: the first)")]
 FormText = Annotated[str, Form(max_length=2000)]
 STAFF_LIST_DAYS = 90
 
@@ -111,7 +112,7 @@ async def replays_page(
 
 @router.get("/notices/{notice_id}/replay", response_class=HTMLResponse, summary="Replay page")
 async def replay_page(
-    request: Request, context: ContextDep, mask_all: MaskAllDep, notice_id: IdPath, part: int = 1
+    request: Request, context: ContextDep, mask_all: MaskAllDep, notice_id: IdPath, part: PartQuery = 1
 ) -> HTMLResponse:
     """The replay of an ended public hearing (its recording parts, one at a time), or a page saying
     why there is none: withdrawn (410, 已撤回), faces to be masked (403), not ended yet; 404 for a
