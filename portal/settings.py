@@ -109,6 +109,13 @@ class PortalSettings(BaseSettings):
         pattern=CODE_PATTERN,
         description="the stream of each courtroom that is broadcast publicly (the agent's source name=)",
     )
+    portal_broadcast_sound_stream: str = Field(
+        default="mic-1",
+        pattern=f"^$|{CODE_PATTERN}",
+        description="the stream of each courtroom whose sound the public broadcast carries (the room's "
+        "microphone, recorded as its own stream); while it is not published the broadcast camera's own "
+        "sound is used. Empty: always the camera's own sound",
+    )
     portal_broadcast_check_seconds: float = Field(
         default=5.0, ge=0.5, le=60.0, description="how often the portal reconciles public broadcasts"
     )

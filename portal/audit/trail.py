@@ -61,6 +61,8 @@ class AuditAction(StrEnum):
     BROADCAST_CLOSED = "broadcast_closed"
     BROADCAST_CUT = "broadcast_cut"
     BROADCAST_RESUMED = "broadcast_resumed"
+    REPLAY_WITHDRAWN = "replay_withdrawn"
+    REPLAY_RESTORED = "replay_restored"
     DEVICE_KEY_APPROVED = "device_key_approved"
 
 
