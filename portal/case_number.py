@@ -13,6 +13,7 @@ everywhere. Numbers stored before it existed may still carry half-width brackets
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 _OPENING = "([\u3014\u3010"  # ( [ and the tortoise-shell and lenticular brackets
@@ -33,3 +34,12 @@ def stored_spellings(number: str) -> tuple[str, str]:
     """The official spelling of ``number`` and its half-width-bracket variant (older rows)."""
     official = canonical_case_number(number)
     return official, official.replace("（", "(").replace("）", ")")
+
+
+_EXECUTION = re.compile(r"执[\u4e00-\u9fff]{0,2}\d{1,6}号$")
+
+
+def is_execution_case(number: str) -> bool:
+    """True for an execution (enforcement) case number such as ``（2026）京0105执1234号`` (also 执恢, 执保,
+    执异, 执复 …), in any spelling :func:`canonical_case_number` accepts."""
+    return _EXECUTION.search(canonical_case_number(number)) is not None

@@ -22,6 +22,7 @@ from portal.models import ProcedureKind
 from portal.review.decisions import apply_for_review
 from portal.web.csrf import check_session_token
 from portal.web.deps import ContextDep, CsrfChecked, CurrentParty, IdPath, RecordingIdPath, client_ip
+from portal.web.routers.enforcement import party_actions
 from portal.web.templates import render
 
 router = APIRouter(tags=["my case"])
@@ -191,7 +192,14 @@ def my_case_page(request: Request, context: ContextDep, party: CurrentParty) -> 
     with transaction(context.sessions) as db:
         facts = case_facts(db, party.actor)
         recordings = party_recordings(db, party.actor)
-    values = {"facts": facts, "recordings": recordings, "kinds": PROCEDURE_NAMES, "now": context.clock.now()}
+        actions = party_actions(db, party.actor)
+    values = {
+        "facts": facts,
+        "recordings": recordings,
+        "actions": actions,
+        "kinds": PROCEDURE_NAMES,
+        "now": context.clock.now(),
+    }
     return render(request, "my_case.html", values)
 
 
