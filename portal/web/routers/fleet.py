@@ -53,6 +53,25 @@ FormText = Annotated[str, Form(max_length=500)]
 NO_STORE = {"Cache-Control": "no-store"}
 
 
+class CommandIn(BaseModel):
+    """An operator's command to a device."""
+
+    action: CommandAction
+
+
+class CommandOut(BaseModel):
+    """A command and the device's answer (``result`` None: pending)."""
+
+    id: str
+    device_id: str
+    action: str
+    requested_by: str
+    requested_at: datetime
+    acked_at: datetime | None
+    result: str | None
+    detail: str
+
+
 class DeviceOut(BaseModel):
     """A device and its latest heartbeat, with its alarms (Chinese)."""
 
@@ -73,25 +92,7 @@ class DeviceOut(BaseModel):
     position_at: datetime | None
     clock_offset_seconds: float | None
     alarms: list[str]
-
-
-class CommandIn(BaseModel):
-    """An operator's command to a device."""
-
-    action: CommandAction
-
-
-class CommandOut(BaseModel):
-    """A command and the device's answer (``result`` None: pending)."""
-
-    id: str
-    device_id: str
-    action: str
-    requested_by: str
-    requested_at: datetime
-    acked_at: datetime | None
-    result: str | None
-    detail: str
+    last_command: CommandOut | None
 
 
 @router.get("/api/devices", response_model=list[DeviceOut], summary="Devices (operators)", tags=API)
@@ -100,7 +101,11 @@ def api_devices(context: ContextDep, operator: OperatorDep) -> list[DeviceOut]:
     now = context.clock.now()
     with context.readonly_sessions() as db:
         return [
-            _device_out(d, device_alarms(d, context.device_alarm_thresholds, now=now))
+            _device_out(
+                d,
+                device_alarms(d, context.device_alarm_thresholds, now=now),
+                recent_commands(db, d.device_id, 1),
+            )
             for d in devices_in_scope(db, operator.actor)
         ]
 
@@ -323,7 +328,7 @@ def command_out(c: DeviceCommand) -> CommandOut:
     )
 
 
-def _device_out(d: FleetDevice, alarms: list[str]) -> DeviceOut:
+def _device_out(d: FleetDevice, alarms: list[str], latest: list[DeviceCommand]) -> DeviceOut:
     return DeviceOut(
         device_id=d.device_id,
         court_id=d.court_id,
@@ -342,4 +347,5 @@ def _device_out(d: FleetDevice, alarms: list[str]) -> DeviceOut:
         position_at=d.position_at,
         clock_offset_seconds=d.clock_offset_seconds,
         alarms=alarms,
+        last_command=command_out(latest[0]) if latest else None,
     )
