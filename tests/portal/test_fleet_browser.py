@@ -101,7 +101,7 @@ class Device(threading.Thread):
                         headers=headers,
                     )
                     ack.raise_for_status()
-        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+        except BaseException as exc:  # handed to the test thread
             self.error = exc
 
 
