@@ -133,7 +133,7 @@ def test_migration_0003_up_and_down(engine: Engine) -> None:
     upgrade(engine, "0002")
     _seed_at_0002(engine)
     upgrade(engine)
-    assert current_revision(engine) == "0006"  # head: operator courts 0004, device trust 0005, rooms 0006
+    assert current_revision(engine) == "0007"  # head: … device trust 0005, rooms 0006, fleet 0007
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
         rows = connection.execute(
@@ -164,12 +164,12 @@ def test_migration_0003_up_and_down(engine: Engine) -> None:
     with pytest.raises(IntegrityError):
         _add_case(engine, 5, 2, "x")  # unique across courts again
     upgrade(engine)
-    assert current_revision(engine) == "0006"
+    assert current_revision(engine) == "0007"
 
 
 def test_migration_0005_device_trust_up_and_down(engine: Engine) -> None:
     upgrade(engine)
-    assert current_revision(engine) == "0006"
+    assert current_revision(engine) == "0007"
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
     with engine.begin() as db:
@@ -195,4 +195,33 @@ def test_migration_0005_device_trust_up_and_down(engine: Engine) -> None:
         tables = set(inspect(connection).get_table_names())
     assert "device_keys" not in tables and "checkpoint_anchors" not in tables
     upgrade(engine)
-    assert current_revision(engine) == "0006"
+    assert current_revision(engine) == "0007"
+
+
+def test_migration_0007_device_fleet_up_and_down(engine: Engine) -> None:
+    upgrade(engine)
+    with engine.begin() as db:
+        db.execute(text("INSERT INTO courts (id, code, name) VALUES (1, 'court-a', 'A')"))
+        db.execute(
+            text(
+                "INSERT INTO fleet_devices (device_id, court_id, officer, created_at, agent_version,"
+                " recording_state) VALUES ('cam-1', 1, '', :now, '', '')"
+            ),
+            {"now": NOW},
+        )
+    with pytest.raises(IntegrityError), engine.begin() as db:  # a command names a registered device
+        db.execute(
+            text(
+                "INSERT INTO device_commands (id, device_id, action, requested_by, requested_at, detail)"
+                " VALUES ('c1', 'cam-9', 'activate', 'x', :now, '')"
+            ),
+            {"now": NOW},
+        )
+    _downgrade(engine, "0006")
+    with engine.connect() as connection:
+        tables = set(inspect(connection).get_table_names())
+    assert not tables & {"fleet_devices", "device_commands", "enforcement_actions", "enrolment_codes"}
+    upgrade(engine)
+    assert current_revision(engine) == "0007"
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
