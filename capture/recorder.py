@@ -32,9 +32,11 @@ from archive.formats import (
 from archive.journal import (
     AlarmEvent,
     AudioDeclaration,
+    ClerkEvent,
     EventType,
     JournalWriter,
     PauseEvent,
+    PauseReason,
     ResumeEvent,
     SegmentEvent,
     StartEvent,
@@ -218,15 +220,20 @@ class Recorder:
         self._checkpoint_thread = threading.Thread(target=self._checkpoints, name="checkpoints", daemon=True)
         self._checkpoint_thread.start()
 
-    def pause(self, reason: str) -> None:
-        """Journal a pause (2017 rules art. 3: recess, non-public evidence, mediation) with its reason."""
+    def pause(self, reason: str, *, code: PauseReason | None = None, by: str | None = None) -> None:
+        """Journal a pause (2017 rules art. 3: recess, non-public evidence, mediation, other) with its
+        reason in words, its ``code`` and who paused."""
         if not reason.strip():
             raise RecorderError("a pause needs a reason")
-        self._require_log().journal.append(PauseEvent(reason=reason))
+        self._require_log().journal.append(PauseEvent(reason=reason, code=code, by=by))
 
-    def resume(self, reason: str = "hearing resumed") -> None:
+    def resume(self, reason: str = "hearing resumed", *, by: str | None = None) -> None:
         """Journal the end of a pause."""
-        self._require_log().journal.append(ResumeEvent(reason=reason))
+        self._require_log().journal.append(ResumeEvent(reason=reason, by=by))
+
+    def journal_clerk_event(self, event: ClerkEvent) -> None:
+        """Journal what the clerk recorded: a log note, the readiness check, a sealed span's ends."""
+        self._require_log().journal.append(event)
 
     def stop(self, reason: str = "hearing closed", *, drain_seconds: float = 0.0) -> None:
         """Stop every stream, seal the last segments, journal the stop and a final checkpoint, and

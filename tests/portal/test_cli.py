@@ -33,7 +33,7 @@ def _portal(data: Path, *arguments: str, stdin: str = "", **env: str) -> subproc
 def test_migrate_create_user_and_audit_verify(tmp_path: Path) -> None:
     migrated = _portal(tmp_path, "migrate")
     assert migrated.returncode == 0, migrated.stderr
-    assert "database at revision 0007" in migrated.stdout
+    assert "database at revision 0008" in migrated.stdout
     assert f"data directory {tmp_path.resolve()} (--data); database sqlite:///" in migrated.stderr
     assert _portal(tmp_path, "migrate").returncode == 0  # idempotent
     court = _portal(

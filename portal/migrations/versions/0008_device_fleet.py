@@ -1,8 +1,8 @@
 """device fleet and enforcement actions: registered devices, one-time enrolment codes, commands,
 heartbeats; enforcement actions with their devices and linked recordings
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-03 11:00:00
 
 Issue 15, items 4-6. ``fleet_devices`` holds each device an administrator registered (its court and
@@ -19,8 +19,8 @@ from alembic import op
 
 import portal.db
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
