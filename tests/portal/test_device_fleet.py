@@ -214,3 +214,28 @@ def test_a_command_waits_for_the_device_until_acknowledged(portal: Portal) -> No
     assert stored.result == "done"
     assert len(_audited(portal, "device_command_requested")) == 1
     assert len(_audited(portal, "device_command_acked")) == 1
+
+
+def test_a_refused_registration_shows_the_form_again_and_only_admins_register(portal: Portal) -> None:
+    admin = portal.staff("admin")
+    bad = admin.http.post(
+        "/staff/devices",
+        data={"csrf_token": admin.csrf, "device_id": "bad id!", "court": "court-a", "officer": "某"},
+    )
+    assert bad.status_code == 422 and "设备编号" in bad.text and 'value="bad id!"' in bad.text
+    nowhere = admin.http.post(
+        "/staff/devices",
+        data={"csrf_token": admin.csrf, "device_id": "cam-1", "court": "court-x", "officer": ""},
+    )
+    assert nowhere.status_code == 422 and "court-x" in nowhere.text
+    operator = portal.staff("operator-a")
+    refused = operator.http.post(
+        "/staff/devices", data={"csrf_token": operator.csrf, "device_id": "cam-1", "court": "court-a"}
+    )
+    assert refused.status_code == 403
+    forged = admin.http.post(
+        "/staff/devices", data={"csrf_token": "forged", "device_id": "cam-1", "court": "court-a"}
+    )
+    assert forged.status_code == 403
+    with portal.db_factory() as db:
+        assert db.scalars(select(FleetDevice)).all() == []
