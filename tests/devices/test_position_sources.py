@@ -222,7 +222,7 @@ def test_nmea_file_yields_every_epoch_and_counts_garbage(tmp_path: Path) -> None
 
 
 def test_nmea_file_that_is_missing_is_named(tmp_path: Path) -> None:
-    with pytest.raises(DeviceNotFoundError, match="no.nmea"):
+    with pytest.raises(DeviceNotFoundError, match=r"no\.nmea"):
         open_position_source(parse_position_spec(f"nmea-file:{tmp_path / 'no.nmea'}"))
 
 
