@@ -24,7 +24,12 @@ from archive.journal.events import (
 )
 from archive.journal.format import EventType, JournalLine, SegmentFlag
 from archive.journal.merkle import merkle_root
-from archive.journal.stream_declaration import AudioDeclaration, StreamDeclaration, VideoDeclaration
+from archive.journal.stream_declaration import (
+    AudioDeclaration,
+    DataDeclaration,
+    StreamDeclaration,
+    VideoDeclaration,
+)
 from archive.journal.trust import ChainState
 from archive.journal.writer import JournalWriter, list_chunks
 
@@ -35,6 +40,7 @@ __all__ = [
     "ChainState",
     "CheckpointEvent",
     "ClockStepEvent",
+    "DataDeclaration",
     "DeviceKey",
     "EventType",
     "GapEvent",
