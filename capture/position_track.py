@@ -7,6 +7,9 @@ queued for the same uploader, so ``archive verify`` checks every position and a 
 fails it. A period without fixes writes no segment; a source that fails is journaled as the alarm
 ``position_lost`` and reopened with a back-off, and cleared when fixes come again.
 
+A fixed position (``--gps LAT,LON``, a courtroom) is configured, not measured: it is reported live but
+never archived as if a receiver had recorded it (:attr:`PositionTrack.recorded` is False).
+
 For other commands (``capture bodycam``): :func:`add_gps_option` adds ``--gps``,
 :func:`position_spec_from_args` reads it, and ``RecordingPlan(position=...)`` makes the recorder keep
 a :class:`PositionTrack`; its :attr:`PositionTrack.latest` is the fix to send live.
@@ -35,6 +38,7 @@ from capture.recording_log import RecordingLog
 from devices import (
     DevicesError,
     PositionFix,
+    PositionKind,
     PositionSource,
     PositionSpec,
     open_position_source,
@@ -100,6 +104,8 @@ class PositionTrack:
         self._period_start: datetime | None = None
         self._lost = False
         self.segments_sealed = 0
+        self.recorded = spec.kind is not PositionKind.FIXED
+        """Whether the track is archived (a measured source) or only reported live (a fixed position)."""
 
     @property
     def latest(self) -> PositionFix | None:
@@ -114,7 +120,7 @@ class PositionTrack:
         return 0 if source is None else source.bad_sentences
 
     def declaration(self) -> StreamDeclaration:
-        """How the start event declares this stream."""
+        """How the start event declares this stream (when :attr:`recorded`)."""
         return StreamDeclaration(
             name=self.stream,
             source=self.spec.canonical,
@@ -124,21 +130,26 @@ class PositionTrack:
         )
 
     def open(self) -> None:
-        """Open the position source now, so a wrong address or device fails before anything is
-        journaled. Raises DeviceNotFoundError or SourceOpenError."""
-        self._source = open_position_source(self.spec, self._clock.now)
+        """Try to open the position source now. A receiver that is not there yet (gpsd not
+        answering, the USB receiver not plugged in) does not stop the recording: it is logged here,
+        journaled as ``position_lost`` once the recording starts, and retried with a back-off."""
+        try:
+            self._source = open_position_source(self.spec, self._clock.now)
+        except DevicesError as exc:
+            logger.warning("stream %s: %s; recording without positions until it answers", self.stream, exc)
 
     def start(self, log: RecordingLog, directory: Path, first_seq: int) -> None:
         """Journal the stream's origin and start reading and sealing (two named threads)."""
-        if self._source is None:
-            self.open()
         self._log = log
         self._directory = directory
         self._next_seq = first_seq
-        directory.mkdir(parents=True, exist_ok=True)
-        self._origin = self._period_start = self._clock.now()
-        log.origin(self.stream, self._origin)
-        for name, target in (("reader", self._read), ("sealer", self._seal_periodically)):
+        workers = [("reader", self._read)]
+        if self.recorded:
+            directory.mkdir(parents=True, exist_ok=True)
+            self._origin = self._period_start = self._clock.now()
+            log.origin(self.stream, self._origin)
+            workers.append(("sealer", self._seal_periodically))
+        for name, target in workers:
             thread = threading.Thread(target=target, name=f"{self.stream}-{name}", daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -184,7 +195,7 @@ class PositionTrack:
             attempt += 1
 
     def _set_lost(self, lost: bool, detail: str) -> None:
-        if lost == self._lost or self._log is None:
+        if lost == self._lost or self._log is None or not self.recorded:
             return
         self._lost = lost
         logger.warning(
@@ -206,7 +217,7 @@ class PositionTrack:
     def _seal(self, end: datetime) -> None:
         """Write, seal, journal and queue the fixes received since the last segment, if any."""
         log, origin, start = self._log, self._origin, self._period_start
-        if log is None or origin is None or start is None:
+        if log is None or origin is None or start is None or not self.recorded:
             return
         with self._lock:
             fixes, self._pending = self._pending, []

@@ -153,10 +153,9 @@ class Recorder:
             else PositionTrack(plan.position, self._clock, segment_seconds=plan.stream.segment_seconds)
         )
         """The GPS track being recorded (``RecordingPlan.position``), or None; ``.latest`` is live."""
-        if self.position_track is not None and self.position_track.stream in self._names:
-            raise RecorderError(
-                f"stream name {self.position_track.stream!r} is taken by the GPS track; rename that source"
-            )
+        track = self.position_track
+        if track is not None and track.recorded and track.stream in self._names:
+            raise RecorderError(f"stream name {track.stream!r} is taken by the GPS track; rename that source")
         self._spool = RecordingSpool(plan.spool, plan.recording_id)
         self._pipelines: list[StreamPipeline] = []
         self._queue: UploadQueue | None = None
@@ -223,7 +222,7 @@ class Recorder:
                 streams=tuple(
                     _describe(name, source) for name, source in zip(self._names, sources, strict=True)
                 )
-                + (() if self.position_track is None else (self.position_track.declaration(),)),
+                + tuple(t.declaration() for t in (self.position_track,) if t is not None and t.recorded),
             )
         )
         self._clock_watch = ClockWatch(log.journal, self._clock)

@@ -208,7 +208,9 @@ def _parse(text: str) -> PositionSpec:
         if colon and not rest:
             raise ValueError(f"{kind.value}: is followed by an empty location")
         location = rest
-    return PositionSpec(kind, location, _split_options(tail) if has_options else ())
+    options = _split_options(tail) if has_options else ()
+    _validate(kind, location, options)  # here, so the message shows the spec as written
+    return PositionSpec(kind, location, options)
 
 
 def _gpsd_location(rest: str) -> str:
