@@ -53,3 +53,14 @@ def data_tracks_from_journal(lines: Iterable[JournalLine]) -> dict[str, DataTrac
                 DataSegment(event.segment, event.object, event.sha256, event.t_start_utc, event.t_end_utc)
             )
     return {name: DataTrack(name, declared[name], tuple(items)) for name, items in segments.items()}
+
+
+def first_segment_starts(lines: Iterable[JournalLine]) -> dict[str, str]:
+    """Each stream's first journaled segment start (ISO 8601 UTC), for lining a data track up with a
+    media stream's timeline (media time 0 of a VOD playlist is its first segment's start)."""
+    starts: dict[str, str] = {}
+    for line in lines:
+        event = parse_event(line)
+        if isinstance(event, SegmentEvent) and event.t_start_utc is not None:
+            starts.setdefault(event.stream, event.t_start_utc)
+    return starts

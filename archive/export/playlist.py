@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from archive.errors import JournalError
-from archive.export.data_tracks import DataTrack, data_tracks_from_journal
+from archive.export.data_tracks import DataTrack, data_tracks_from_journal, first_segment_starts
 from archive.formats.hls import MediaEntry, render_media_playlist, target_duration
 from archive.formats.identifiers import check_identifier
 from archive.journal.chain import read_chain
@@ -101,6 +101,8 @@ class RecordingTracks:
     problems: tuple[str, ...] = field(default=())
     data: Mapping[str, DataTrack] = field(default_factory=dict)
     """The timed-metadata streams (a GPS track), by stream name."""
+    starts: Mapping[str, str] = field(default_factory=dict)
+    """Each stream's first segment start (ISO 8601 UTC), media and data streams alike."""
 
     def object_key(self, relative: str) -> str:
         """The full object key of an object named relative to the recording's prefix."""
@@ -163,6 +165,7 @@ def load_tracks(store: ObjectStore, recording_id: str) -> RecordingTracks:
         finished=any(isinstance(parse_event(line), StopEvent) for line in chain.lines),
         problems=tuple(chain.problems),
         data=data_tracks_from_journal(chain.lines),
+        starts=first_segment_starts(chain.lines),
     )
 
 

@@ -8,10 +8,20 @@ const TRACE_WIDTH = 240;
 const TRACE_HEIGHT = 180;
 const TRACE_GRID = 6; // grid cells across the shorter side
 const METRES_PER_DEGREE = 111320;
+// presentation attributes, not CSS: the drawing looks the same on every page that includes it
+const TRACE_LOOK = {
+  "trace-bg": { fill: "#0a141c", "fill-opacity": 0.85 },
+  "trace-grid": { stroke: "#3a4a55", "stroke-width": 0.6 },
+  "trace-path": { fill: "none", stroke: "#ffcc33", "stroke-width": 2.2, "stroke-linejoin": "round", "stroke-linecap": "round" },
+  "trace-start": { fill: "#7ee07e" },
+  "trace-now": { fill: "#ff5050", stroke: "#fff", "stroke-width": 1.5 },
+  "trace-scale": { fill: "#ddd", "font-size": 11 },
+};
 
 function traceElement(tag, attributes) {
   const element = document.createElementNS(TRACE_NS, tag);
-  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value));
+  const look = TRACE_LOOK[attributes.class] || {};
+  for (const [name, value] of Object.entries({ ...look, ...attributes })) element.setAttribute(name, String(value));
   return element;
 }
 
