@@ -26,6 +26,7 @@ from devices import (
 )
 from devices.position import NmeaDecoder, PositionFix
 from devices.position.gpsd_source import WATCH_COMMAND
+from tests.devices.gpsd_server import GpsdServer
 from tests.devices.nmea_text import checksummed, gga, rmc
 
 T0 = datetime(2026, 12, 3, 8, 30, 0, tzinfo=UTC)
@@ -253,32 +254,6 @@ def test_serial_receiver_on_a_pseudo_terminal() -> None:
 def test_serial_device_that_is_missing_is_named() -> None:
     with pytest.raises(DeviceNotFoundError, match="/dev/ttyNOPE9"):
         open_position_source(parse_position_spec("nmea:/dev/ttyNOPE9"))
-
-
-class GpsdServer:
-    """A tiny gpsd: greets with VERSION, waits for ?WATCH, then sends the given lines."""
-
-    def __init__(self, lines: list[bytes]) -> None:
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self._listener.getsockname()[1]
-        self._lines = lines
-        self.watch: bytes = b""
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        connection, _ = self._listener.accept()
-        with connection:
-            connection.sendall(b'{"class":"VERSION","release":"3.22","proto_major":3,"proto_minor":14}\n')
-            while not self.watch.endswith(b"\n"):
-                self.watch += connection.recv(1024)
-            connection.sendall(b'{"class":"DEVICES","devices":[{"path":"/dev/ttyUSB0"}]}\n')
-            for line in self._lines:
-                connection.sendall(line)
-            connection.recv(1)  # hold until the client goes
-
-    def close(self) -> None:
-        self._listener.close()
 
 
 def _tpv(second: int, **extra: object) -> bytes:

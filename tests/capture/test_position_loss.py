@@ -1,0 +1,77 @@
+"""The GPS receiver is not there when recording starts (gpsd not answering): the recording starts anyway,
+``position_lost`` is journaled, the source is retried, and once gpsd answers the alarm clears and its
+positions are sealed into the ``gps`` stream. Real gpsd-protocol server over TCP, real encoder."""
+
+from __future__ import annotations
+
+import json
+import socket
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from archive.formats import parse_position_lines
+from capture.recorder import Recorder, RecordingPlan
+from capture.stream_pipeline import StreamSettings
+from devices import parse_position_spec, parse_source_spec
+from tests.capture.conftest import SMALL_VIDEO, journal_events
+from tests.devices.gpsd_server import GpsdServer
+from tests.waiting import wait_until
+
+pytestmark = pytest.mark.integration
+
+
+def _tpv(lat: float) -> bytes:
+    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    report = {"class": "TPV", "mode": 2, "time": now, "lat": lat, "lon": 121.4737, "eph": 6.0}
+    return json.dumps(report).encode() + b"\n"
+
+
+def test_a_missing_receiver_is_journaled_retried_and_recovered(tmp_path: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]  # nobody listens here yet
+    plan = RecordingPlan(
+        recording_id="rec-gps-lost",
+        court="court-x",
+        room="bodycam-1",
+        device_id="dev-1",
+        spool=tmp_path / "spool",
+        sources=[parse_source_spec(SMALL_VIDEO)],
+        position=parse_position_spec(f"gpsd://127.0.0.1:{port}"),
+        stream=StreamSettings(segment_seconds=2),
+    )
+    recorder = Recorder(plan, None)
+    recorder.start()
+    server = None
+    try:
+        spool = plan.spool
+
+        def alarms() -> list[dict[str, object]]:
+            return [e for e in journal_events(spool, "rec-gps-lost") if e["type"] == "alarm"]
+
+        wait_until(
+            lambda: any(a["condition"] == "position_lost" and a["active"] for a in alarms()), 10, "the alarm"
+        )
+        assert recorder.position_track is not None and recorder.position_track.latest is None
+        server = GpsdServer([_tpv(31.2304 + n * 1e-4) for n in range(5)], port=port)
+        wait_until(
+            lambda: any(a["condition"] == "position_lost" and not a["active"] for a in alarms()), 30, "clear"
+        )
+        wait_until(lambda: recorder.position_track is not None and recorder.position_track.latest, 5, "a fix")
+    finally:
+        recorder.stop()
+        if server is not None:
+            server.close()
+    events = journal_events(plan.spool, "rec-gps-lost")
+    lost = next(e for e in events if e["type"] == "alarm" and e["condition"] == "position_lost")
+    assert f"127.0.0.1:{port}" in str(lost["detail"])
+    segments = [e for e in events if e["type"] == "segment" and e["stream"] == "gps"]
+    assert segments, "the positions received after the alarm cleared are sealed"
+    records = []
+    for segment in segments:
+        records += parse_position_lines(
+            (plan.spool / "recordings" / "rec-gps-lost" / str(segment["object"])).read_bytes(), where="gps"
+        )
+    assert [round(r.lat, 4) for r in records] == [round(31.2304 + n * 1e-4, 4) for n in range(5)]
+    assert all(r.accuracy_m == 6.0 for r in records)
