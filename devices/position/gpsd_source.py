@@ -19,7 +19,7 @@ from devices.errors import SourceOpenError
 from devices.position.fix import PositionFix
 from devices.position.spec import PositionKind, PositionSpec
 
-__all__ = ["WATCH_COMMAND", "GpsdSource", "fix_from_tpv"]
+__all__ = ["WATCH_COMMAND", "GpsdSource", "decode_gpsd_line", "fix_from_tpv"]
 
 WATCH_COMMAND = b'?WATCH={"enable":true,"json":true}\n'
 _CONNECT_SECONDS = 5.0
@@ -76,19 +76,28 @@ class GpsdSource:
         self._stop.set()
 
     def _decode(self, line: bytes) -> PositionFix | None:
-        if not line.strip():
-            return None
         try:
-            report = json.loads(line)
-            if not isinstance(report, dict):
-                raise ValueError("not a JSON object")
-            if report.get("class") != "TPV":
-                return None
-            return fix_from_tpv(report, self._now())
-        except (ValueError, TypeError) as exc:  # JSONDecodeError is a ValueError
+            return decode_gpsd_line(line, self._now())
+        except ValueError:
             self.bad_sentences += 1
-            del exc
             return None
+
+
+def decode_gpsd_line(line: bytes, received_at: datetime) -> PositionFix | None:
+    """The fix one line of gpsd's output carries (a TPV report with a 2D/3D position), or None for
+    other reports and blank lines. Raises ValueError for a line that is not a JSON object or a TPV
+    report with fields of the wrong type or out of range."""
+    if not line.strip():
+        return None
+    try:
+        report = json.loads(line)
+        if not isinstance(report, dict):
+            raise ValueError("not a JSON object")
+        if report.get("class") != "TPV":
+            return None
+        return fix_from_tpv(report, received_at)
+    except (TypeError, OverflowError, RecursionError) as exc:  # JSONDecodeError is a ValueError
+        raise ValueError(f"not a usable TPV report ({exc})") from exc
 
 
 def fix_from_tpv(report: dict[str, object], received_at: datetime) -> PositionFix | None:

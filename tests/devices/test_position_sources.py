@@ -25,7 +25,7 @@ from devices import (
     parse_position_spec,
 )
 from devices.position import NmeaDecoder, PositionFix
-from devices.position.gpsd_source import WATCH_COMMAND
+from devices.position.gpsd_source import WATCH_COMMAND, decode_gpsd_line
 from tests.devices.gpsd_server import GpsdServer
 from tests.devices.nmea_text import checksummed, gga, rmc
 
@@ -137,7 +137,7 @@ def _sentences() -> st.SearchStrategy[list[str]]:
     return st.lists(starts.map(lambda s: rmc(T0 + timedelta(seconds=s), *SHANGHAI)), min_size=1, max_size=5)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(garbage=st.lists(st.one_of(st.binary(max_size=120), st.text(max_size=120)), max_size=8))
 def test_garbage_never_raises_and_never_makes_a_fix(garbage: list[bytes | str]) -> None:
     decoder = NmeaDecoder()
@@ -147,7 +147,7 @@ def test_garbage_never_raises_and_never_makes_a_fix(garbage: list[bytes | str]) 
     assert decoder.bad_sentences + decoder.sentences <= len(garbage)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     lines=_sentences(),
     position=st.integers(min_value=1, max_value=60),
@@ -168,7 +168,7 @@ def test_any_changed_character_fails_the_checksum(lines: list[str], position: in
     assert decoder.bad_sentences == 1
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     noise=st.lists(st.binary(min_size=1, max_size=90), max_size=6),
     count=st.integers(min_value=1, max_value=6),
@@ -301,6 +301,30 @@ def test_gpsd_protocol_over_tcp() -> None:
         4.2,
     )
     assert source.bad_sentences == 2
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+_TPV_FIELDS = st.fixed_dictionaries(
+    {"class": st.just("TPV")},
+    optional={key: _JSON for key in ("mode", "lat", "lon", "alt", "altHAE", "speed", "track", "eph", "time")},
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(report=st.one_of(_TPV_FIELDS, _JSON), raw=st.binary(max_size=64))
+def test_any_gpsd_line_gives_a_fix_none_or_a_value_error(report: object, raw: bytes) -> None:
+    for line in (json.dumps(report).encode(), raw):
+        try:
+            fix = decode_gpsd_line(line, T0)
+        except ValueError:
+            continue
+        assert fix is None or (-90 <= fix.lat <= 90 and -180 <= fix.lon <= 180)
 
 
 def test_gpsd_that_cannot_be_reached_is_named() -> None:
