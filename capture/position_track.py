@@ -23,16 +23,20 @@ import threading
 from datetime import datetime
 from pathlib import Path
 
+from archive import ArchiveError
 from archive.formats import (
     POSITION_FORMAT,
     POSITION_KIND,
     PositionRecord,
+    durable_temporary,
     encode_position_lines,
+    finish_interrupted_link,
+    parse_position_lines,
     position_segment_name,
     sha256_file,
     write_file_durably,
 )
-from archive.journal import AlarmEvent, DataDeclaration, StreamDeclaration
+from archive.journal import AlarmEvent, DataDeclaration, SegmentFlag, StreamDeclaration
 from archive.spool import SealedFile
 from capture.recording_log import RecordingLog
 from devices import (
@@ -146,6 +150,7 @@ class PositionTrack:
         workers = [("reader", self._read)]
         if self.recorded:
             directory.mkdir(parents=True, exist_ok=True)
+            self._journal_leftovers(log)
             self._origin = self._period_start = self._clock.now()
             log.origin(self.stream, self._origin)
             workers.append(("sealer", self._seal_periodically))
@@ -164,6 +169,34 @@ class PositionTrack:
         self._threads.clear()
         if self._log is not None:
             self._seal(self._clock.now())
+
+    def _journal_leftovers(self, log: RecordingLog) -> None:
+        """Journal the segments a crash left sealed but unjournaled (flagged ``recovered``), so the
+        numbering goes on after them; a file that is not a position segment is kept and skipped."""
+        while True:
+            path = self._directory / position_segment_name(self._next_seq)
+            finish_interrupted_link(durable_temporary(path), path)
+            if not path.exists():
+                return
+            try:
+                records = parse_position_lines(path.read_bytes(), where=str(path))
+            except ArchiveError as exc:
+                logger.error("%s is kept but not journaled: %s", path, exc)
+                self._next_seq += 1
+                continue
+            times = [record.fix_datetime for record in records]
+            log.journal_segment(
+                self.stream,
+                SealedFile(path=path, sha256=sha256_file(path), size=path.stat().st_size),
+                segment=self._next_seq,
+                start_seconds=None,
+                end_seconds=None,
+                start_utc=min(times, default=None),
+                end_utc=max(times, default=None),
+                flags=(SegmentFlag.RECOVERED,),
+            )
+            logger.warning("stream %s: journaled %s, sealed before a crash", self.stream, path.name)
+            self._next_seq += 1
 
     def _read(self) -> None:
         attempt = 0

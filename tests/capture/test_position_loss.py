@@ -75,3 +75,43 @@ def test_a_missing_receiver_is_journaled_retried_and_recovered(tmp_path: Path) -
         )
     assert [round(r.lat, 4) for r in records] == [round(31.2304 + n * 1e-4, 4) for n in range(5)]
     assert all(r.accuracy_m == 6.0 for r in records)
+
+
+def test_a_segment_sealed_but_not_journaled_before_a_crash_is_journaled_on_restart(tmp_path: Path) -> None:
+    plan = RecordingPlan(
+        recording_id="rec-gps-crash",
+        court="court-x",
+        room="bodycam-1",
+        device_id="dev-1",
+        spool=tmp_path / "spool",
+        sources=[parse_source_spec(SMALL_VIDEO)],
+        position=parse_position_spec("synthetic-track#rate=5"),
+        stream=StreamSettings(segment_seconds=2),
+    )
+    first = Recorder(plan, None)
+    first.start()
+    wait_until(
+        lambda: first.position_track is not None and first.position_track.segments_sealed, 10, "a segment"
+    )
+    first.stop()
+    gps_dir = plan.spool / "recordings" / "rec-gps-crash" / "gps"
+    sealed = sorted(gps_dir.glob("*.geojsonl"))
+    # the crash: the next segment was written durably, the process died before journaling it
+    leftover = gps_dir / f"{len(sealed) + 1:08d}.geojsonl"
+    leftover.write_bytes(sealed[-1].read_bytes())
+
+    second = Recorder(plan, None)
+    second.start()
+    wait_until(
+        lambda: second.position_track is not None and second.position_track.segments_sealed, 10, "a segment"
+    )
+    second.stop()
+    segments = [
+        e
+        for e in journal_events(plan.spool, "rec-gps-crash")
+        if e["type"] == "segment" and e["stream"] == "gps"
+    ]
+    assert [s["segment"] for s in segments] == list(range(1, len(segments) + 1))
+    recovered = [s for s in segments if s["flags"] == ["recovered"]]
+    assert [s["object"] for s in recovered] == [f"gps/{leftover.name}"]
+    assert len(segments) > len(sealed) + 1  # recording went on after it
