@@ -205,6 +205,9 @@ class PositionTrack:
             try:
                 if source is None:
                     source = self._source = open_position_source(self.spec, self._clock.now)
+                    if self._stop.is_set():  # stop() ran while it opened: it could not close it
+                        source.close()
+                        return
                 for fix in source.fixes():
                     attempt = 0
                     with self._lock:
@@ -212,6 +215,10 @@ class PositionTrack:
                         self._latest = fix
                     self._set_lost(False, "")
                 if self._stop.is_set():
+                    return
+                if self.spec.kind is PositionKind.NMEA_FILE:  # a replayed log ends; it is not lost
+                    logger.info("stream %s: %s has no more positions", self.stream, self.spec.canonical)
+                    source.close()
                     return
                 problem = "the position source ended"
             except DevicesError as exc:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import socket
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,7 @@ from capture.stream_pipeline import StreamSettings
 from devices import parse_position_spec, parse_source_spec
 from tests.capture.conftest import SMALL_VIDEO, journal_events
 from tests.devices.gpsd_server import GpsdServer
+from tests.devices.nmea_text import gga, rmc
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -115,3 +116,38 @@ def test_a_segment_sealed_but_not_journaled_before_a_crash_is_journaled_on_resta
     recovered = [s for s in segments if s["flags"] == ["recovered"]]
     assert [s["object"] for s in recovered] == [f"gps/{leftover.name}"]
     assert len(segments) > len(sealed) + 1  # recording went on after it
+
+
+def test_a_replayed_nmea_log_is_recorded_once_and_its_end_is_no_alarm(tmp_path: Path) -> None:
+    t0 = datetime(2026, 12, 3, 8, 30, tzinfo=UTC)
+    lines = []
+    for second in range(10):
+        at, lat = t0 + timedelta(seconds=second), 31.2304 + second * 1e-4
+        lines += [gga(at, lat, 121.4737), rmc(at, lat, 121.4737)]
+    lines.insert(5, "$GPRMC,corrupt*00")
+    log = tmp_path / "walk.nmea"
+    log.write_text("\r\n".join(lines) + "\r\n")
+    plan = RecordingPlan(
+        recording_id="rec-gps-file",
+        court="court-x",
+        room="bodycam-1",
+        device_id="dev-1",
+        spool=tmp_path / "spool",
+        sources=[parse_source_spec(SMALL_VIDEO)],
+        position=parse_position_spec(f"nmea-file:{log}#realtime=0"),
+        stream=StreamSettings(segment_seconds=2),
+    )
+    recorder = Recorder(plan, None)
+    recorder.start()
+    wait_until(
+        lambda: recorder.position_track is not None and recorder.position_track.segments_sealed, 10, "sealed"
+    )
+    recorder.stop()
+    events = journal_events(plan.spool, "rec-gps-file")
+    assert not [e for e in events if e["type"] == "alarm" and e["condition"] == "position_lost"]
+    records = []
+    for segment in [e for e in events if e["type"] == "segment" and e["stream"] == "gps"]:
+        path = plan.spool / "recordings" / "rec-gps-file" / str(segment["object"])
+        records += parse_position_lines(path.read_bytes(), where="gps")
+    assert [r.fix_datetime for r in records] == [t0 + timedelta(seconds=s) for s in range(10)]
+    assert all(r.altitude_m == 12.5 for r in records)
