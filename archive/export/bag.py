@@ -113,11 +113,13 @@ def _build(
     origins = _download_media(sources, manifest, staging / "segments")
     mp4 = staging / f"{manifest.recording_id}.mp4"
     commands = join_streams(_stream_parts(manifest, staging / "segments"), mp4, work)
-    _write_tracks(manifest, staging)
+    derived = _write_tracks(manifest, staging)
     now = datetime.now(UTC)
     bag_info = _bag_info(manifest, sources, now, exported_by)
     bagit.make_bag(str(staging), bag_info=bag_info, checksums=list(BAG_ALGORITHMS))
-    _write_tag_files(staging, manifest, _custody(manifest, origins, commands, now, compliance_records))
+    custody = _custody(manifest, origins, commands, now, compliance_records)
+    custody["derived_files"] = derived
+    _write_tag_files(staging, manifest, custody)
     # RFC 8493 is BagIt 1.0; bagit-python writes 0.97 by default (same layout, same rules)
     (staging / "bagit.txt").write_text("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
     bag = bagit.Bag(str(staging))
@@ -165,8 +167,10 @@ def _data_streams(manifest: RecordingManifest) -> dict[str, str]:
     }
 
 
-def _write_tracks(manifest: RecordingManifest, staging: Path) -> None:
-    """Write each GPS track as GeoJSON and GPX, from its segments already checked against the journal."""
+def _write_tracks(manifest: RecordingManifest, staging: Path) -> dict[str, str]:
+    """Write each GPS track as GeoJSON and GPX, from its segments already checked against the journal;
+    returns what was written (payload path: what it was made from) for the custody record."""
+    derived: dict[str, str] = {}
     positions = [name for name, kind in _data_streams(manifest).items() if kind == POSITION_KIND]
     for stream in positions:
         records: list[PositionRecord] = []
@@ -177,6 +181,11 @@ def _write_tracks(manifest: RecordingManifest, staging: Path) -> None:
         name = f"{manifest.recording_id}-{stream}"
         (staging / f"{name}.geojson").write_bytes(track_geojson(records, name=name))
         (staging / f"{name}.gpx").write_bytes(track_gpx(records, name=name))
+        for suffix in ("geojson", "gpx"):
+            derived[f"data/{name}.{suffix}"] = (
+                f"{len(records)} fixes of stream {stream}, converted from data/segments/{stream}/ as archived"
+            )
+    return derived
 
 
 def _stream_parts(manifest: RecordingManifest, segments_dir: Path) -> list[StreamParts]:

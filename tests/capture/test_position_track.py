@@ -91,6 +91,8 @@ def test_a_recorded_track_archives_verifies_and_exports_as_geojson_and_gpx(
     points = gpx.findall(".//{http://www.topografix.com/GPX/1/1}trkpt")
     assert len(points) == len(fixes)
     assert float(points[-1].attrib["lat"]) == pytest.approx(fixes[-1].lat, abs=1e-7)
+    custody = json.loads((result.bag_dir / "courtrec" / "custody.json").read_text())
+    assert set(custody["derived_files"]) == {"data/rec-gps-gps.geojson", "data/rec-gps-gps.gpx"}
     assert result.mp4.stat().st_size > 0  # the media still joins with a data stream beside it
 
 
