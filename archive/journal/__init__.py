@@ -3,6 +3,7 @@ reading and trusting chains, the device signing key.
 """
 
 from archive.journal.chain import ChainReport, read_chain
+from archive.journal.clerk_events import ClerkEvent
 from archive.journal.device_key import DeviceKey, load_or_create_device_key, verify_signature
 from archive.journal.events import (
     AlarmEvent,
@@ -12,11 +13,19 @@ from archive.journal.events import (
     InitEvent,
     JournalEvent,
     LeafEvent,
+    NoteEvent,
+    NoteKind,
     OriginEvent,
     PauseEvent,
+    PauseReason,
+    ReadinessCheck,
+    ReadinessEvent,
+    ReadinessItem,
     RecordingFailedEvent,
     RepairEvent,
     ResumeEvent,
+    SealBeginEvent,
+    SealEndEvent,
     SegmentEvent,
     StartEvent,
     StopEvent,
@@ -25,6 +34,7 @@ from archive.journal.events import (
 from archive.journal.format import EventType, JournalLine, SegmentFlag
 from archive.journal.merkle import merkle_root
 from archive.journal.stream_declaration import (
+    CMAF_TRACK_FILE,
     AudioDeclaration,
     DataDeclaration,
     StreamDeclaration,
@@ -34,11 +44,13 @@ from archive.journal.trust import ChainState
 from archive.journal.writer import JournalWriter, list_chunks
 
 __all__ = [
+    "CMAF_TRACK_FILE",
     "AlarmEvent",
     "AudioDeclaration",
     "ChainReport",
     "ChainState",
     "CheckpointEvent",
+    "ClerkEvent",
     "ClockStepEvent",
     "DataDeclaration",
     "DeviceKey",
@@ -49,11 +61,19 @@ __all__ = [
     "JournalLine",
     "JournalWriter",
     "LeafEvent",
+    "NoteEvent",
+    "NoteKind",
     "OriginEvent",
     "PauseEvent",
+    "PauseReason",
+    "ReadinessCheck",
+    "ReadinessEvent",
+    "ReadinessItem",
     "RecordingFailedEvent",
     "RepairEvent",
     "ResumeEvent",
+    "SealBeginEvent",
+    "SealEndEvent",
     "SegmentEvent",
     "SegmentFlag",
     "StartEvent",

@@ -38,6 +38,10 @@ class EventType(StrEnum):
     CHECKPOINT = "checkpoint"
     REPAIR = "repair"
     ORIGIN = "origin"
+    NOTE = "note"
+    READINESS = "readiness"
+    SEAL_BEGIN = "seal_begin"
+    SEAL_END = "seal_end"
 
 
 class SegmentFlag(StrEnum):

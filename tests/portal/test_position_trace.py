@@ -70,7 +70,7 @@ def test_the_player_offers_the_track_and_it_matches_the_archive(bodycam_portal: 
     other = bodycam_portal.staff("clerk-b")
     assert other.get(f"/staff/recordings/{BODYCAM}/track.json").status_code == 404
     listing = judge.get("/staff/recordings").text
-    assert "1 路画面/声音" in listing  # the GPS track is beside the camera, not a second stream
+    assert "2 路画面/声音" in listing  # bodycam and bodycam.audio; the GPS track is beside them
 
 
 def test_chromium_draws_the_track_and_follows_the_playback(bodycam_portal: Portal, chromium: Any) -> None:
