@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from archive.errors import JournalError
+from archive.export.data_tracks import DataTrack, data_tracks_from_journal, first_segment_starts
 from archive.formats.hls import MediaEntry, render_media_playlist, target_duration
 from archive.formats.identifiers import check_identifier
 from archive.journal.chain import read_chain
@@ -104,6 +105,10 @@ class RecordingTracks:
     tracks: Mapping[str, StreamTrack]
     finished: bool
     problems: tuple[str, ...] = field(default=())
+    data: Mapping[str, DataTrack] = field(default_factory=dict)
+    """The timed-metadata streams (a GPS track), by stream name."""
+    starts: Mapping[str, str] = field(default_factory=dict)
+    """Each stream's first segment start (ISO 8601 UTC), media and data streams alike."""
 
     def object_key(self, relative: str) -> str:
         """The full object key of an object named relative to the recording's prefix."""
@@ -111,7 +116,8 @@ class RecordingTracks:
 
 
 def tracks_from_journal(lines: Iterable[JournalLine]) -> dict[str, StreamTrack]:
-    """Group the journal's segment events into one track per stream, in journal order.
+    """Group the journal's media segment events into one track per stream, in journal order
+    (timed-metadata streams are left out: see :func:`data_tracks_from_journal`).
 
     Raises JournalError naming the line's seq when a line is not a valid event, or a segment has
     no init or duration to play it with.
@@ -130,6 +136,9 @@ def tracks_from_journal(lines: Iterable[JournalLine]) -> dict[str, StreamTrack]:
             continue
         if not isinstance(event, SegmentEvent):
             continue
+        declaration = declared.get(event.stream)
+        if declaration is not None and declaration.data is not None:
+            continue  # timed metadata (a GPS track): sealed like media, but nothing to play
         segment = _playlist_segment(event, line.seq)
         stream = segment.stream
         new_init = stream in last_init and last_init[stream] != segment.init
@@ -161,6 +170,8 @@ def load_tracks(store: ObjectStore, recording_id: str) -> RecordingTracks:
         tracks=tracks_from_journal(chain.lines),
         finished=any(isinstance(parse_event(line), StopEvent) for line in chain.lines),
         problems=tuple(chain.problems),
+        data=data_tracks_from_journal(chain.lines),
+        starts=first_segment_starts(chain.lines),
     )
 
 

@@ -36,6 +36,7 @@ from archive.journal.merkle import merkle_root
 from archive.journal.stream_declaration import (
     CMAF_TRACK_FILE,
     AudioDeclaration,
+    DataDeclaration,
     StreamDeclaration,
     VideoDeclaration,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "CheckpointEvent",
     "ClerkEvent",
     "ClockStepEvent",
+    "DataDeclaration",
     "DeviceKey",
     "EventType",
     "GapEvent",
