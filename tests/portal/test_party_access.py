@@ -77,6 +77,7 @@ def _other_party_objects(portal: Portal) -> dict[str, str]:
         "party_id": str(portal.world.party_b),
         "hearing_id": str(portal.world.hearing_a),
         "notice_id": str(portal.world.notice_a),
+        "part": "1",
         "stream": "cam",
         "name": "00000001.m4s",
         "kind": "party",
@@ -87,6 +88,10 @@ def _other_party_objects(portal: Portal) -> dict[str, str]:
 PUBLIC = {
     "/notices/{notice_id}",
     "/notices/{notice_id}/live",
+    "/notices/{notice_id}/replay",  # replays show only ended public hearings (tests/portal/test_replays.py)
+    "/notices/{notice_id}/replay/{part}/master.m3u8",
+    "/notices/{notice_id}/replay/{part}/playlist.m3u8",
+    "/notices/{notice_id}/replay/{part}/objects/{stream}/{name}",
     "/api/notices/{notice_id}",
     "/api/session/{kind}",
 }
