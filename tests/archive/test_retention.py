@@ -134,6 +134,10 @@ def test_a_legal_hold_blocks_disposal_until_released_and_disposal_is_audited(
     assert held.disposed == [] and held.kept["rec-a"] is DisposalDecision.KEEP_LEGAL_HOLD
     assert verify_recording(primary.store, "rec-a").intact and verify_recording(backup.store, "rec-a").intact
 
+    prefix = find_prefix(primary.store, "rec-a")
+    stored = {v.key for v in lock.versions(f"{prefix}/") if not v.is_delete_marker} | {
+        "recordings-by-id/rec-a.json"
+    }
     keeper.clear_legal_hold("2026-civ-100", actor="judge", reason="appeal decided")
     assert not lock.legal_hold(key)
     done = dispose_expired(keeper, actor="courtrec-dispose")
@@ -147,7 +151,7 @@ def test_a_legal_hold_blocks_disposal_until_released_and_disposal_is_audited(
     disposed = disposal.event
     assert isinstance(disposed, Disposed) and disposed.recording_id == "rec-a"
     assert disposal.actor == "courtrec-dispose" and len(disposed.merkle_root or "") == 64
-    assert disposed.objects == 10 and disposed.sites == ("primary", "backup")
+    assert disposed.objects == len(stored) >= 5 and disposed.sites == ("primary", "backup")  # its keys
     assert [r.type for r in keeper.log.records()] == [
         ComplianceEvent.RETENTION_ASSIGNED,
         ComplianceEvent.LEGAL_HOLD_SET,
