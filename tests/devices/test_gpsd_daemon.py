@@ -85,6 +85,6 @@ def test_fixes_from_a_real_gpsd(gpsfake: int) -> None:
         # GGA reached gpsd (seen under load) has no altitude yet
         assert fix.altitude_m is None or fix.altitude_m == pytest.approx(20.5)
         assert fix.speed_mps is not None and fix.speed_mps == pytest.approx(2.9 * 1852 / 3600, abs=0.01)
-        assert fix.accuracy_m is not None and fix.accuracy_m > 0
+        assert fix.accuracy_m is None or fix.accuracy_m > 0
     assert len({fix.fix_time for fix in fixes}) == len(fixes)
-    assert any(fix.altitude_m is not None for fix in fixes)
+    assert any(fix.altitude_m is not None and fix.accuracy_m is not None for fix in fixes)
