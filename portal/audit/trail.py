@@ -62,6 +62,7 @@ class AuditAction(StrEnum):
     BROADCAST_CUT = "broadcast_cut"
     BROADCAST_RESUMED = "broadcast_resumed"
     DEVICE_KEY_APPROVED = "device_key_approved"
+    GAP_EXPLAINED = "gap_explained"
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 from portal.models.audit import AuditRecord
 from portal.models.cases import Case, CaseEvent, Hearing, HearingStatus, Notice, Party, ProcedureKind
 from portal.models.devices import CheckpointAnchor, DeviceKey, KeyStatus
+from portal.models.gap_explanations import GapExplanation
 from portal.models.org import STAFF_ROLES, Court, Courtroom, OperatorCourt, Role, User
 from portal.models.recordings import LinkAlarm, Recording, Verification
 from portal.models.review import Grant, ReviewRequest, ReviewStatus
@@ -18,6 +19,7 @@ __all__ = [
     "Court",
     "Courtroom",
     "DeviceKey",
+    "GapExplanation",
     "Grant",
     "Hearing",
     "HearingStatus",

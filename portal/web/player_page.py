@@ -4,12 +4,15 @@ cameras to switch between and the microphones to listen to."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from portal.identity.principal import Principal
+from portal.records.gap_explanations import current_texts
 from portal.review.playback import (
     Playback,
     cameras,
@@ -19,19 +22,29 @@ from portal.review.playback import (
     playlist,
     sound_for,
 )
+from portal.review.timeline import timeline_marks
 from portal.web.context import PortalContext
 from portal.web.deps import client_ip
 
 NO_STORE = {"Cache-Control": "no-store, private", "Referrer-Policy": "no-referrer"}
 
 
-def player_values(playback: Playback, stream: str | None) -> dict[str, Any]:
-    """The player's template values for ``stream`` (default: the first camera)."""
+def player_values(
+    playback: Playback, stream: str | None, explanations: Mapping[int, str] | None = None
+) -> dict[str, Any]:
+    """The player's template values for ``stream`` (default: the first camera), with the marks of its
+    timeline (``explanations``: the judge's explanation of each gap, by gap key)."""
     streams = cameras(playback.tracks)
     track = choose_track(playback.tracks, stream if stream is not None else (streams[0] if streams else None))
     sound = sound_for(playback.tracks, track)
     playlist = "master.m3u8" if sound else "playlist.m3u8"
+    withheld = playback.withheld(track.stream)
+    marks = playback.marks.without(withheld)
     return {
+        "marks": timeline_marks(
+            marks, track.stream, explanations=explanations or {}, sealed_withheld=not playback.sees_sealed
+        ),
+        "marks_total": marks.playing_seconds(track.stream),
         "route": playback.route,
         "stream": track.stream,
         "streams": streams,
@@ -39,6 +52,16 @@ def player_values(playback: Playback, stream: str | None) -> dict[str, Any]:
         "audio_only": track.audio_only,
         "playlist_url": f"{playback.route}/{playlist}?stream={track.stream}",
     }
+
+
+async def gap_texts(context: PortalContext, recording_id: str) -> dict[int, str]:
+    """The judge's explanations of the recording's gaps, by gap key (read in a worker thread)."""
+
+    def read() -> dict[int, str]:
+        with context.readonly_sessions() as db:
+            return current_texts(db, recording_id)
+
+    return await asyncio.to_thread(read)
 
 
 def multivariant_response(playback: Playback, stream: str | None) -> Response:

@@ -133,7 +133,7 @@ def test_migration_0003_up_and_down(engine: Engine) -> None:
     upgrade(engine, "0002")
     _seed_at_0002(engine)
     upgrade(engine)
-    assert current_revision(engine) == "0006"  # head: operator courts 0004, device trust 0005, rooms 0006
+    assert current_revision(engine) == "0007"  # head: … device trust 0005, rooms 0006, gap explanations 0007
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
         rows = connection.execute(
@@ -164,12 +164,12 @@ def test_migration_0003_up_and_down(engine: Engine) -> None:
     with pytest.raises(IntegrityError):
         _add_case(engine, 5, 2, "x")  # unique across courts again
     upgrade(engine)
-    assert current_revision(engine) == "0006"
+    assert current_revision(engine) == "0007"
 
 
 def test_migration_0005_device_trust_up_and_down(engine: Engine) -> None:
     upgrade(engine)
-    assert current_revision(engine) == "0006"
+    assert current_revision(engine) == "0007"
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
     with engine.begin() as db:
@@ -195,4 +195,20 @@ def test_migration_0005_device_trust_up_and_down(engine: Engine) -> None:
         tables = set(inspect(connection).get_table_names())
     assert "device_keys" not in tables and "checkpoint_anchors" not in tables
     upgrade(engine)
-    assert current_revision(engine) == "0006"
+    assert current_revision(engine) == "0007"
+
+
+def test_migration_0007_gap_explanations_up_and_down(engine: Engine) -> None:
+    upgrade(engine)
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    _downgrade(engine, "0006")
+    with engine.connect() as connection:
+        inspector = inspect(connection)
+        assert "gap_explanations" not in inspector.get_table_names()
+        assert "include_sealed" not in {column["name"] for column in inspector.get_columns("grants")}
+    upgrade(engine)
+    assert current_revision(engine) == "0007"
+    with engine.connect() as connection:
+        columns = {column["name"]: column for column in inspect(connection).get_columns("grants")}
+    assert columns["include_sealed"]["nullable"] is False  # an existing grant reads as "not sealed"
