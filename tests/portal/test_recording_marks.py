@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,9 +36,11 @@ from portal.db import transaction
 from portal.identity.accounts import create_user
 from portal.models import AuditRecord, GapExplanation, Hearing, Role
 from tests.portal.clerk_recording import Segment, at, index_recording, source_segments, write_clerk_recording
-from tests.portal.conftest import Browser, Portal
+from tests.portal.conftest import Browser, Portal, Template, open_portal
+from tests.portal.served import ServedApp, Visitor
 from tests.portal.world import CASE_A, STAFF_PASSWORD
 
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 GAPS = "rec-a2"  # notes, a readiness check, a pause and a fault gap
 SEALED = "rec-a3"  # a sealed span over the second segment of each stream
 
@@ -292,3 +295,70 @@ def test_a_judge_may_include_the_sealed_span_and_a_clerk_may_not(
     assert "封存部分" in party.get(route).text
     [approval] = _audited(portal, "review_approved")
     assert '"include_sealed": true' in approval.detail.replace('":true', '": true')
+
+
+@pytest.mark.integration
+def test_in_chromium_the_notes_show_and_a_click_seeks_to_the_note(
+    sqlite_template: Template,
+    recording_store: ObjectStore,
+    session_now: datetime,
+    tmp_path: Path,
+    clerk_recordings: ClerkRecordings,
+    chromium: Any,
+) -> None:
+    expected = clerk_recordings.camera[1].position + 1.0  # the note, 1 s into the second segment
+    development = {"environment": "development", "portal_cookie_secure": False}
+    with open_portal(sqlite_template, recording_store, session_now, tmp_path, **development) as portal:
+        index_recording(
+            portal.db_factory, portal.store, GAPS, now=session_now, hearing_id=portal.world.hearing_a
+        )
+        with ServedApp(portal.app) as server:
+            party = Visitor(server.url).sign_in("party", CASE_A, portal.world.password_a)
+            applied = party.post(
+                "/api/my-case/reviews", json={"recording_id": GAPS, "purpose": "核对庭审笔录"}
+            )
+            judge = Visitor(server.url).sign_in("staff", "judge-a", STAFF_PASSWORD)
+            window = {
+                "not_before": session_now.isoformat(),
+                "not_after": (session_now + timedelta(hours=2)).isoformat(),
+            }
+            grant = judge.post(f"/api/reviews/{applied.json()['id']}/approve", json=window).json()["id"]
+            party.close()
+            judge.close()
+            page = chromium.new_page(viewport={"width": 1280, "height": 900})
+            try:
+                _sign_in(page, f"{server.url}/login", "judge-a", STAFF_PASSWORD, f"{server.url}/staff")
+                _seeks_to_the_note(page, f"{server.url}/staff/recordings/{GAPS}", expected)
+                page.context.clear_cookies()
+                _sign_in(
+                    page, f"{server.url}/case-login", CASE_A, portal.world.password_a, f"{server.url}/my-case"
+                )
+                _seeks_to_the_note(page, f"{server.url}/review/grants/{grant}", expected)
+            except Exception:
+                ARTIFACTS.mkdir(exist_ok=True)
+                page.screenshot(path=str(ARTIFACTS / "portal-timeline-marks-FAILED.png"), full_page=True)
+                raise
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "portal-timeline-marks.png"), full_page=True)
+
+
+def _sign_in(page: Any, login: str, identifier: str, password: str, landing: str) -> None:
+    page.goto(login)
+    page.fill("input[name=identifier]", identifier)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(landing)
+
+
+def _seeks_to_the_note(page: Any, url: str, expected: float) -> None:
+    page.goto(url)
+    note = page.locator(".mark-list li[data-kind=note]", has_text="原告代理人发言")
+    assert note.count() == 1 and "发言" in note.inner_text()
+    assert page.locator(".mark-list li[data-kind=pause]", has_text="暂停：休庭").count() == 1
+    assert page.locator(".mark-bar .mark-note").evaluate("m => m.style.left") != ""  # placed from script
+    page.wait_for_function("() => document.getElementById('video').readyState >= 1", timeout=30000)
+    assert page.evaluate("() => document.getElementById('video').currentTime") < expected - 1
+    note.locator("button.seek").click()
+    page.wait_for_function(
+        f"() => Math.abs(document.getElementById('video').currentTime - {expected}) < 1", timeout=15000
+    )
