@@ -164,7 +164,7 @@ class JournalMarks:
         """These marks as a viewer sees them who is not shown ``objects`` (withheld segments): the
         playing time closes up over them, and notes and readiness checks inside a sealed span are
         left out (what was noted there is sealed too)."""
-        if not objects:
+        if not objects and not self.sealed:
             return self
         times: dict[str, tuple[SegmentTime, ...]] = {}
         for stream, segments in self.segment_times.items():

@@ -38,8 +38,9 @@ def player_values(
     track = choose_track(playback.tracks, stream if stream is not None else (streams[0] if streams else None))
     sound = sound_for(playback.tracks, track)
     playlist = "master.m3u8" if sound else "playlist.m3u8"
-    withheld = playback.withheld(track.stream)
-    marks = playback.marks.without(withheld)
+    marks = (
+        playback.marks if playback.sees_sealed else playback.marks.without(playback.withheld(track.stream))
+    )
     return {
         "marks": timeline_marks(
             marks, track.stream, explanations=explanations or {}, sealed_withheld=not playback.sees_sealed

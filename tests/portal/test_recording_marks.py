@@ -278,6 +278,8 @@ def test_a_judge_may_include_the_sealed_span_and_a_clerk_may_not(
     now = portal.clock.now()
     window = {"not_before": now.isoformat(), "not_after": (now + timedelta(hours=2)).isoformat()}
     clerk = portal.staff("clerk-a")
+    assert "准许查阅封存部分" not in clerk.get("/staff/reviews").text  # the form offers it to judges only
+    assert "准许查阅封存部分" in portal.staff("judge-a").get("/staff/reviews").text
     refused = clerk.post(f"/api/reviews/{applied['id']}/approve", json={**window, "include_sealed": True})
     assert refused.status_code == 403
     form = clerk.http.post(
@@ -293,6 +295,7 @@ def test_a_judge_may_include_the_sealed_span_and_a_clerk_may_not(
     assert party.get(f"{route}/objects/{sealed}").status_code == 302
     assert f"{route}/objects/{sealed}" in party.get(f"{route}/playlist.m3u8?stream={stream}").text
     assert "封存部分" in party.get(route).text
+    assert "含封存部分（法官准许）" in clerk.get("/staff/reviews").text
     [approval] = _audited(portal, "review_approved")
     assert '"include_sealed": true' in approval.detail.replace('":true', '": true')
 
