@@ -21,18 +21,11 @@ from portal.errors import InvalidInputError, NotFoundError, PermissionDeniedErro
 from portal.identity.actor import Actor
 from portal.identity.staff_scope import require_recording_in_scope
 from portal.models import Case, GapExplanation, Hearing, Recording, Role, User
-from portal.review.journal_marks import GapCause, GapMark
+from portal.review.journal_marks import GAP_CAUSE_NAMES, GapMark
 
 MIN_TEXT = 4
 MAX_TEXT = 2000
 PRESIDING_ONLY = "只有本案的承办法官可以说明录像中断的原因。"
-
-CAUSE_NAMES = {
-    GapCause.FAULT: "设备故障",
-    GapCause.RESTART: "录制程序重启",
-    GapCause.DISK: "存储空间已满",
-    GapCause.PAUSE: "暂停录制",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +51,7 @@ class GapView:
 
     @property
     def cause_name(self) -> str:
-        return CAUSE_NAMES[self.gap.cause]
+        return GAP_CAUSE_NAMES[self.gap.cause]
 
     @property
     def current(self) -> ExplanationView | None:

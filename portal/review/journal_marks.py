@@ -44,6 +44,15 @@ class GapCause(StrEnum):
     PAUSE = "pause"  # the clerk paused (2017 rules art. 3)
 
 
+GAP_CAUSE_NAMES = {
+    GapCause.FAULT: "设备故障",
+    GapCause.RESTART: "录制程序重启",
+    GapCause.DISK: "存储空间已满",
+    GapCause.PAUSE: "暂停录制",
+}
+"""How pages name each cause."""
+
+
 @dataclass(frozen=True, slots=True)
 class GapMark:
     """One gap: ``key`` names it within the recording (the seq of its first journal line) and
@@ -334,6 +343,8 @@ def _grouped_gaps(items: list[tuple[JournalLine, GapEvent]]) -> list[GapMark]:
 
 
 def _cause(reason: str) -> GapCause:
+    # the recorder's gap reasons: "recorder restarted after an unclean stop", "spool disk full: …",
+    # "source gave no frames", overload and encoder failures (everything else is a fault)
     text = reason.lower()
     if "restart" in text:
         return GapCause.RESTART

@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from archive.export import StreamTrack
 from archive.journal import NoteKind, PauseReason
-from portal.review.journal_marks import GapCause, JournalMarks
+from portal.review.journal_marks import GAP_CAUSE_NAMES, GapCause, JournalMarks
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,12 +82,6 @@ NOTE_KINDS = {
     NoteKind.EVENT: "庭审事件",
     NoteKind.TEXT: "记录",
 }
-GAP_CAUSES = {
-    GapCause.FAULT: "设备故障",
-    GapCause.RESTART: "录制程序重启",
-    GapCause.DISK: "存储空间已满",
-    GapCause.PAUSE: "暂停录制",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +140,11 @@ def timeline_marks(
         detail = f"法官说明：{explained}" if explained else "尚无法官说明"
         found.append(
             TimelineMark(
-                MarkKind.GAP, gap.start, *span(gap.start, gap.end), f"中断：{GAP_CAUSES[gap.cause]}", detail
+                MarkKind.GAP,
+                gap.start,
+                *span(gap.start, gap.end),
+                f"中断：{GAP_CAUSE_NAMES[gap.cause]}",
+                detail,
             )
         )
     for check in marks.readiness:
