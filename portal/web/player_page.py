@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
+from archive.formats import STREAM_NAME_MAX_LENGTH, source_of
 from portal.identity.principal import Principal
 from portal.records.gap_explanations import current_texts
 from portal.review.playback import (
@@ -49,7 +50,7 @@ def player_values(
         "route": playback.route,
         "stream": track.stream,
         "streams": streams,
-        "microphones": [microphone.stream for microphone in sound],
+        "microphones": [_sound_label(microphone.stream) for microphone in sound],
         "audio_only": track.audio_only,
         "playlist_url": f"{playback.route}/{playlist}?stream={track.stream}",
     }
@@ -63,6 +64,12 @@ async def gap_texts(context: PortalContext, recording_id: str) -> dict[int, str]
             return current_texts(db, recording_id)
 
     return await asyncio.to_thread(read)
+
+
+def _sound_label(stream: str) -> str:
+    """How the player names a sound track: a microphone by its name, a camera's sound as such."""
+    source = source_of(stream)
+    return stream if source == stream else f"{source} 摄像机的声音"
 
 
 def multivariant_response(playback: Playback, stream: str | None) -> Response:
@@ -90,7 +97,7 @@ async def segment_redirect(
     url, entry = issue_object_url(
         viewer.actor,
         playback,
-        stream[:32],
+        stream[:STREAM_NAME_MAX_LENGTH],
         name[:32],
         store=context.store,
         lifetime=context.segment_url_lifetime,
