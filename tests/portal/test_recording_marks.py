@@ -175,7 +175,8 @@ def test_the_presiding_judge_explains_a_gap_and_a_new_explanation_supersedes(
     page = clerk.get(hearing).text
     assert "经查为摄像机电源线松脱" in page and "此前的说明（1）" in page and "已被取代" in page
     report = clerk.get("/staff/compliance").text
-    assert "录像中断" not in report.split("<title>", 1)[1].split("</title>", 1)[0]  # in the page, not its title
+    title = report.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "录像中断" not in title  # the gap section is in the page, not its title
     assert (
         "法官说明：经查为摄像机电源线松脱，书记员当庭插回" in report and "尚无法官说明" in report
     )  # the pause
