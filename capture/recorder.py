@@ -62,6 +62,7 @@ from archive.spool import (
 )
 from archive.spool.uploader import DEFAULT_MISMATCH_WINDOW_SECONDS
 from archive.store import ObjectStore
+from capture.caption import caption_text
 from capture.clock_watch import ClockWatch
 from capture.disk_full import DiskFullRecovery, MeteredEvents
 from capture.errors import RecorderError
@@ -87,6 +88,7 @@ class RecordingPlan:
     sources: Sequence[SourceSpec]
     case: str | None = None
     hearing: str | None = None  # the portal's hearing id, when the courtroom service records by schedule
+    room_name: str | None = None  # the courtroom's name people read (the caption), e.g. 第一法庭
     checkpoint_seconds: float = 60.0
     key_path: Path | None = None
     stream: StreamSettings = field(default_factory=StreamSettings)
@@ -385,7 +387,7 @@ class Recorder:
     def _start_pipelines(self, sources: list[Source], log: RecordingLog, next_seq: dict[str, int]) -> None:
         on_disk_full = self._disk_full = DiskFullRecovery(self.space, log, self._spool, self._clock)
         for name, spec, source in zip(self._names, self._plan.sources, sources, strict=True):
-            caption = f"{self._plan.room} {self._plan.case or ''} {name}".strip()
+            caption = caption_text(room=self._plan.room, room_name=self._plan.room_name, case=self._plan.case)
             settings = dataclasses.replace(self._plan.stream, caption=caption)
             pipeline = StreamPipeline(
                 name,

@@ -12,9 +12,11 @@ routes them through an authorization check, or presigns them), so this module ne
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from archive.errors import JournalError
 from archive.formats.hls import MediaEntry, render_media_playlist, target_duration
@@ -33,6 +35,8 @@ class PlaylistSegment:
 
     ``object`` is relative to the recording's prefix; ``duration`` is in seconds; ``discontinuity``
     is True when a player must reset its timeline before this segment (new init, or a declared gap).
+    ``started_at`` / ``ended_at`` are the journaled wall-clock times (timezone-aware UTC; None when
+    the journal does not know them).
     """
 
     stream: str
@@ -42,6 +46,8 @@ class PlaylistSegment:
     duration: float
     sha256: str
     discontinuity: bool = False
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
 
     def __post_init__(self) -> None:
         if not math.isfinite(self.duration) or self.duration < 0:
@@ -203,18 +209,20 @@ def _playlist_segment(event: SegmentEvent, seq: int) -> PlaylistSegment:
             init=event.init,
             duration=float(event.duration),
             sha256=event.sha256,
+            started_at=_utc(event.t_start_utc),
+            ended_at=_utc(event.t_end_utc),
         )
     except ValueError as exc:
         raise JournalError(f"journal seq {seq}: segment with an invalid value ({exc})") from exc
 
 
 def _with_discontinuity(segment: PlaylistSegment) -> PlaylistSegment:
-    return PlaylistSegment(
-        stream=segment.stream,
-        segment=segment.segment,
-        object=segment.object,
-        init=segment.init,
-        duration=segment.duration,
-        sha256=segment.sha256,
-        discontinuity=True,
-    )
+    return dataclasses.replace(segment, discontinuity=True)
+
+
+def _utc(text: str | None) -> datetime | None:
+    """A journaled ISO 8601 time as timezone-aware UTC (one without a zone is taken as UTC)."""
+    if text is None:
+        return None
+    moment = datetime.fromisoformat(text)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

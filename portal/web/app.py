@@ -30,6 +30,7 @@ from portal.web.openapi_errors import document_errors
 from portal.web.public_cache import PublicCache
 from portal.web.routers import (
     access_passwords,
+    agent_fleet,
     agent_schedule,
     api_docs,
     assets,
@@ -38,6 +39,8 @@ from portal.web.routers import (
     cases,
     compliance,
     courtrooms,
+    enforcement,
+    fleet,
     gap_explanations,
     hearing_changes,
     hearings,
@@ -45,6 +48,7 @@ from portal.web.routers import (
     party,
     playback,
     recordings,
+    replays,
     reviews,
     staff_recordings,
     trust,
@@ -179,10 +183,14 @@ def _include_routers(app: FastAPI, settings: PortalSettings) -> None:
         recordings,
         compliance,
         staff_recordings,
+        replays,
         gap_explanations,
         trust,
         agent_schedule,
         courtrooms,
+        agent_fleet,
+        fleet,
+        enforcement,
         assets,
     ):
         app.include_router(module.router)

@@ -11,9 +11,11 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
-from archive.formats import STREAM_NAME_MAX_LENGTH, source_of
+from archive.formats import STREAM_NAME_MAX_LENGTH
 from portal.identity.principal import Principal
+from portal.models import Recording
 from portal.records.gap_explanations import current_texts
+from portal.records.recording_names import courtroom_name, recording_title
 from portal.review.playback import (
     Playback,
     cameras,
@@ -26,6 +28,17 @@ from portal.review.playback import (
 from portal.review.timeline import timeline_marks
 from portal.web.context import PortalContext
 from portal.web.deps import client_ip
+
+
+async def recording_heading(context: PortalContext, recording: Recording, stream: str) -> str:
+    """What the player page calls the recording: ``2026年12月3日 第一法庭 审判席摄像机``."""
+
+    def name() -> str:
+        with context.readonly_sessions() as db:
+            return courtroom_name(db, recording)
+
+    return recording_title(recording.started_at, await asyncio.to_thread(name), context.display_zone, stream)
+
 
 NO_STORE = {"Cache-Control": "no-store, private", "Referrer-Policy": "no-referrer"}
 
@@ -50,7 +63,7 @@ def player_values(
         "route": playback.route,
         "stream": track.stream,
         "streams": streams,
-        "microphones": [_sound_label(microphone.stream) for microphone in sound],
+        "microphones": [microphone.stream for microphone in sound],  # labelled by the template
         "audio_only": track.audio_only,
         "playlist_url": f"{playback.route}/{playlist}?stream={track.stream}",
     }
@@ -64,12 +77,6 @@ async def gap_texts(context: PortalContext, recording_id: str) -> dict[int, str]
             return current_texts(db, recording_id)
 
     return await asyncio.to_thread(read)
-
-
-def _sound_label(stream: str) -> str:
-    """How the player names a sound track: a microphone by its name, a camera's sound as such."""
-    source = source_of(stream)
-    return stream if source == stream else f"{source} 摄像机的声音"
 
 
 def multivariant_response(playback: Playback, stream: str | None) -> Response:

@@ -117,4 +117,6 @@ def test_export_command(sites: tuple[Site, Site], tmp_path: Path) -> None:
     result = run_archive(site_env(primary, backup), "export", "--recording", "rec-b", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "validated" in result.stdout
+    progress = result.stderr.splitlines()
+    assert progress[0].startswith("export rec-b: 1/") and "(100%)" in progress[-1]  # plain lines: no TTY
     bagit.Bag(str(tmp_path / "rec-b")).validate(fast=False)

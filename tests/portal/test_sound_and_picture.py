@@ -27,6 +27,7 @@ COURTROOM = "rec-room"
 MICROPHONE_ONLY = "rec-mic"
 CAMERA_WITH_SOUND = "rec-camsound"
 CAMERAS = ("bench", "wide")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +69,7 @@ def test_a_camera_plays_with_the_microphones_sound(courtroom_portal: Portal) -> 
     page = judge.get(f"/staff/recordings/{COURTROOM}")
     assert page.status_code == 200, page.text
     assert f'data-playlist="/staff/recordings/{COURTROOM}/master.m3u8?stream={CAMERAS[0]}"' in page.text
-    assert "声音：mic" in page.text
+    assert '声音：<span title="mic">麦克风</span>' in page.text  # named for people, the code in the tooltip
     assert all(f"?stream={camera}" in page.text for camera in CAMERAS)
     assert 'href="/staff/recordings/rec-room?stream=mic"' not in page.text  # the microphone is no camera
     master = judge.get(f"/staff/recordings/{COURTROOM}/master.m3u8", params={"stream": CAMERAS[1]})
@@ -96,7 +97,8 @@ def test_a_camera_plays_with_its_own_sound_first(courtroom_portal: Portal) -> No
     assert page.status_code == 200, page.text
     route = f"/staff/recordings/{CAMERA_WITH_SOUND}"
     assert f'data-playlist="{route}/master.m3u8?stream=bench"' in page.text
-    assert '<option value="0">bench 摄像机的声音</option>' in page.text and ">mic</option>" in page.text
+    assert '<option value="0" title="bench.audio">审判席摄像机的声音</option>' in page.text
+    assert '<option value="1" title="mic">麦克风</option>' in page.text
     assert "?stream=bench.audio" not in page.text.split("<video")[0]  # the sound is no camera to switch to
     master = judge.get(f"{route}/master.m3u8", params={"stream": "bench"})
     renditions = [line for line in master.text.splitlines() if line.startswith("#EXT-X-MEDIA")]
@@ -148,7 +150,9 @@ def test_chromium_plays_picture_and_sound_and_a_switch_keeps_the_position(
         assert decoded[0] > 0 and decoded[1] > 0 and decoded[2] == 320  # sound and pictures together
         page.evaluate("() => document.getElementById('video').pause()")
         position = page.evaluate("() => document.getElementById('video').currentTime")
-        page.click(f"nav.streams a:has-text('{CAMERAS[1]}')")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "portal-staff-player.png"), full_page=True)
+        page.click("nav.streams a:has-text('全景摄像机')")  # the wide camera, named as people name it
         page.wait_for_url(f"**stream={CAMERAS[1]}**")
         page.wait_for_function(
             f"() => Math.abs(document.getElementById('video').currentTime - {position}) < 0.6", timeout=30000

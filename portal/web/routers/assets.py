@@ -18,6 +18,7 @@ _OWN = {
     "portal.css": "text/css; charset=utf-8",
     "player.js": "text/javascript; charset=utf-8",
     "live.js": "text/javascript; charset=utf-8",
+    "replay.js": "text/javascript; charset=utf-8",
 }
 _CACHE = {"Cache-Control": "public, max-age=3600"}
 

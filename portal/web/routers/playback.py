@@ -24,6 +24,7 @@ from portal.web.player_page import (
     multivariant_response,
     player_values,
     playlist_response,
+    recording_heading,
     segment_redirect,
 )
 from portal.web.templates import render
@@ -39,8 +40,10 @@ async def player_page(
 ) -> HTMLResponse:
     """The player for a grant the party holds (403 when expired or revoked, 404 for others' grants)."""
     playback = await _playback(context, party, grant_id)
+    player = player_values(playback, stream, await gap_texts(context, playback.recording.id))
     values = {
-        **player_values(playback, stream, await gap_texts(context, playback.recording.id)),
+        **player,
+        "heading": await recording_heading(context, playback.recording, player["stream"]),
         "grant_id": grant_id,
         "party_name": party.actor.display_name,
         "not_after": playback.grant.not_after,

@@ -23,6 +23,7 @@ from portal.web.player_page import (
     multivariant_response,
     player_values,
     playlist_response,
+    recording_heading,
     segment_redirect,
 )
 from portal.web.query_params import CourtroomFilter, DateFilter
@@ -63,6 +64,7 @@ async def staff_player_page(
     player = player_values(playback, stream, await gap_texts(context, playback.recording.id))
     values = {
         **player,
+        "heading": await recording_heading(context, playback.recording, player["stream"]),
         "recording": playback.recording,
         "timeline": track_timeline(playback.tracks.tracks[player["stream"]]),
         "viewer": staff.actor.display_name,

@@ -1,8 +1,8 @@
 """gap explanations and sealed spans: the presiding judge's explanation of each gap, and a grant's
 judge-only permission to play sealed spans
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-03 10:00:00
 
 Adds ``gap_explanations`` (2017 rules art. 4: the judge's account, when, the hash of the journal
@@ -17,8 +17,8 @@ from alembic import op
 
 import portal.db
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
