@@ -75,6 +75,7 @@ class AuditAction(StrEnum):
     ENFORCEMENT_ACTION_CREATED = "enforcement_action_created"
     ENFORCEMENT_ACTION_ENDED = "enforcement_action_ended"
     ENFORCEMENT_RECORDINGS_LINKED = "enforcement_recordings_linked"
+    GAP_EXPLAINED = "gap_explained"
 
 
 @dataclass(frozen=True, slots=True)

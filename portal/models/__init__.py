@@ -5,6 +5,7 @@ from portal.models.cases import Case, CaseEvent, Hearing, HearingStatus, Notice,
 from portal.models.devices import CheckpointAnchor, DeviceKey, KeyStatus
 from portal.models.enforcement import EnforcementAction, EnforcementActionDevice, EnforcementActionRecording
 from portal.models.fleet import CommandAction, DeviceCommand, DeviceHeartbeat, EnrolmentCode, FleetDevice
+from portal.models.gap_explanations import GapExplanation
 from portal.models.org import STAFF_ROLES, Court, Courtroom, OperatorCourt, Role, User
 from portal.models.recordings import LinkAlarm, Recording, Verification
 from portal.models.review import Grant, ReviewRequest, ReviewStatus
@@ -28,6 +29,7 @@ __all__ = [
     "EnforcementActionRecording",
     "EnrolmentCode",
     "FleetDevice",
+    "GapExplanation",
     "Grant",
     "Hearing",
     "HearingStatus",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base, UTCDateTime
@@ -39,7 +39,8 @@ class ReviewRequest(Base):
 class Grant(Base):
     """Permission for one party to play one recording between ``not_before`` and ``not_after``.
 
-    Revocation (``revoked_at``) takes effect on the next playlist or segment request.
+    Revocation (``revoked_at``) takes effect on the next playlist or segment request. Sealed spans of
+    the recording are withheld unless ``include_sealed`` (set by a judge only).
     """
 
     __tablename__ = "grants"
@@ -55,6 +56,8 @@ class Grant(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     revoked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     revoke_reason: Mapped[str | None] = mapped_column(String(500), default=None)
+    # sealed spans (evidence not to be made public) are played only when a judge granted them
+    include_sealed: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     def active_at(self, moment: datetime) -> bool:
         """True when not revoked and ``moment`` lies in [not_before, not_after)."""

@@ -1,7 +1,8 @@
 """The compliance report for court staff: hearings without a complete, verified recording (art. 9,
 "every hearing recorded in full"), hearings that should be recording now and are not (the
 courtroom recorders' alarm), recordings whose verification failed, recordings the index left
-for a person to link (link alarms), and notices published late under an exception (art. 8), each
+for a person to link (link alarms), notices published late under an exception (art. 8), and the
+gaps in the hearings' recordings with the judge's explanation or its absence (2017 rules art. 4), each
 listed with what a clerk needs to follow it up."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from portal.identity.actor import Actor
 from portal.identity.staff_scope import in_court_scope
 from portal.models import Case, Court, Hearing, HearingStatus, Notice, Recording, Verification
 from portal.records.agent_alarms import AgentAlarm, agent_alarms
+from portal.records.gap_explanations import GapLine, GapsOf, gap_report
 from portal.records.recorder_watch import UnrecordedHearing, unrecorded_hearings
 
 
@@ -85,10 +87,15 @@ class ComplianceReport:
     device_alarms: list[DeviceAlarms] = field(default_factory=list)
     late_notices: list[LateNotice] = field(default_factory=list)
     hearings_not_recording: list[UnrecordedHearing] = field(default_factory=list)
+    recording_gaps: list[GapLine] = field(default_factory=list)
 
 
-def build_report(db: Session, staff: Actor, *, now: datetime) -> ComplianceReport:
-    """The report over every court within ``staff``'s scope, as of ``now``."""
+def build_report(
+    db: Session, staff: Actor, *, now: datetime, gaps_of: GapsOf | None = None
+) -> ComplianceReport:
+    """The report over every court within ``staff``'s scope, as of ``now``; with ``gaps_of`` (reads a
+    recording's gaps from its journal) also every gap in the held hearings' recordings and whether
+    the judge has explained it (2017 rules art. 4)."""
     report = ComplianceReport(generated_at=now)
     courts = {c.id for c in db.scalars(select(Court)) if in_court_scope(staff, c.id)}
     report.hearings_not_recording = unrecorded_hearings(db, courts, now=now)
@@ -100,10 +107,14 @@ def build_report(db: Session, staff: Actor, *, now: datetime) -> ComplianceRepor
         )
         .order_by(Hearing.starts_at)
     )
+    held: list[tuple[int, str]] = []
     for hearing in hearings:
+        held.append((hearing.id, cases[hearing.case_id].number))
         gap = _hearing_gap(db, hearing, cases[hearing.case_id].number)
         if gap is not None:
             report.hearings_without_verified_recording.append(gap)
+    if gaps_of is not None:
+        report.recording_gaps = gap_report(db, held, gaps_of)
     for recording in db.scalars(select(Recording).where(Recording.verification == Verification.FAILED)):
         case = _case_of(recording, cases)
         if case is None and (recording.case_id is not None or not in_court_scope(staff, recording.court_id)):

@@ -18,11 +18,12 @@ from portal.errors import InvalidInputError, NotFoundError, PermissionDeniedErro
 from portal.identity.actor import Actor
 from portal.identity.party_scope import own_recording, require_own_grant
 from portal.identity.staff_scope import require_recording_in_scope
-from portal.models import Grant, Recording, ReviewRequest, ReviewStatus
+from portal.models import Grant, Recording, ReviewRequest, ReviewStatus, Role
 
 _DECIDED = {"approved": "已批准", "rejected": "已驳回"}
 
 MAX_GRANT_WINDOW = timedelta(days=30)
+SEALED_BY_JUDGE_ONLY = "只有法官可以准许查阅封存部分。"
 MIN_TEXT_LENGTH = 2
 
 
@@ -74,13 +75,24 @@ def apply_for_review(
 
 
 def approve(
-    db: Session, staff: Actor, request_id: int, window: Window, *, now: datetime, ip: str = ""
+    db: Session,
+    staff: Actor,
+    request_id: int,
+    window: Window,
+    *,
+    now: datetime,
+    ip: str = "",
+    include_sealed: bool = False,
 ) -> Grant:
-    """Approve a pending application with a time window; returns the new grant.
+    """Approve a pending application with a time window; returns the new grant. ``include_sealed``
+    lets the party play the recording's sealed spans too: a judge's decision only.
 
     Raises NotFoundError (unknown, or outside the decider's court), RuleViolationError (not pending),
-    InvalidInputError (window empty, already over, longer than 30 days, or without time zones).
+    InvalidInputError (window empty, already over, longer than 30 days, or without time zones),
+    PermissionDeniedError (``include_sealed`` by anyone but a judge).
     """
+    if include_sealed and staff.role != Role.JUDGE:
+        raise PermissionDeniedError(SEALED_BY_JUDGE_ONLY)
     request = _pending_request(db, staff, request_id)
     if window.not_before.tzinfo is None or window.not_after.tzinfo is None:
         raise InvalidInputError("查阅期限的时间须带时区")
@@ -97,13 +109,15 @@ def approve(
         not_after=window.not_after,
         granted_by=staff.user_id or 0,
         granted_at=now,
+        include_sealed=include_sealed,
     )
     db.add(grant)
     db.flush()
-    detail: dict[str, str | int] = {
+    detail: dict[str, str | int | bool] = {
         "grant": grant.id,
         "not_before": window.not_before.isoformat(),
         "not_after": window.not_after.isoformat(),
+        "include_sealed": include_sealed,
     }
     append(
         db,

@@ -36,11 +36,11 @@ class PlaybackGate:
         found = self._grants.get(grant_id)
         if found is None:
             return None
-        tracks = self._tracks.peek(found[0].recording_id)
-        if tracks is None:
+        loaded = self._tracks.peek_loaded(found[0].recording_id)
+        if loaded is None:
             return None
         grant, recording = usable_grant(found, party, now=self._clock.now())
-        return GrantPlayback(grant, recording, tracks)
+        return GrantPlayback(grant, recording, *loaded)
 
     def check(self, party: Actor, grant_id: int) -> GrantPlayback:
         """Read the grant and load the tracks (blocking: database, and the bucket on a cache miss).
@@ -54,4 +54,4 @@ class PlaybackGate:
         if found is not None:
             self._grants.put(grant_id, found, stamp)
         grant, recording = usable_grant(found, party, now=self._clock.now())
-        return GrantPlayback(grant, recording, self._tracks.get(recording.id))
+        return GrantPlayback(grant, recording, *self._tracks.get_loaded(recording.id))

@@ -11,6 +11,7 @@ it expires).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 from collections import OrderedDict
@@ -19,13 +20,16 @@ from datetime import timedelta
 from typing import Protocol
 
 from archive import ArchiveError
-from archive.export import RecordingTracks, StreamTrack, build_vod_playlist
+from archive.export import PlaylistSegment, RecordingTracks, StreamTrack, build_vod_playlist
 from archive.formats import audio_track_name
 from archive.store import ObjectStore
 from portal.audit.trail import AuditAction, AuditEntry
-from portal.errors import NotFoundError, StoreError
+from portal.errors import NotFoundError, PermissionDeniedError, StoreError
 from portal.identity.actor import Actor
 from portal.models import Grant, Recording
+from portal.review.journal_marks import JournalMarks
+
+SEALED_MESSAGE = "此片段属于封存部分，未经法官准许不能查看。"
 
 # an init segment (``init-run002.mp4`` after a restart changed the codec set-up, ``-2`` when a name
 # was taken by an unjournaled one) or a media segment
@@ -48,14 +52,28 @@ class Playback(Protocol):
     @property
     def audit_target(self) -> str: ...
 
+    @property
+    def marks(self) -> JournalMarks: ...
+
+    @property
+    def sees_sealed(self) -> bool:
+        """Whether the viewer may play the recording's sealed spans."""
+        ...
+
+    def withheld(self, stream: str) -> frozenset[str]:
+        """The segments of ``stream`` this viewer may not play (sealed spans not granted)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class GrantPlayback:
-    """A usable grant with its recording and the recording's tracks."""
+    """A usable grant with its recording, the recording's tracks and journal marks. Sealed spans
+    are withheld unless a judge granted them (``Grant.include_sealed``)."""
 
     grant: Grant
     recording: Recording
     tracks: RecordingTracks
+    marks: JournalMarks
 
     @property
     def route(self) -> str:
@@ -65,13 +83,28 @@ class GrantPlayback:
     def audit_target(self) -> str:
         return f"grant:{self.grant.id}"
 
+    @property
+    def sees_sealed(self) -> bool:
+        return self.grant.include_sealed
+
+    def withheld(self, stream: str) -> frozenset[str]:
+        return frozenset() if self.sees_sealed else self.marks.sealed_objects(stream)
+
 
 @dataclass(frozen=True, slots=True)
 class StaffPlayback:
-    """A recording of a court, played by that court's staff."""
+    """A recording of a court, played by that court's staff (sealed spans included, and marked)."""
 
     recording: Recording
     tracks: RecordingTracks
+    marks: JournalMarks
+
+    @property
+    def sees_sealed(self) -> bool:
+        return True
+
+    def withheld(self, stream: str) -> frozenset[str]:
+        return frozenset()
 
     @property
     def route(self) -> str:
@@ -107,7 +140,7 @@ class PlaylistTexts:
     def text(self, recording_id: str, route: str, track: StreamTrack) -> str:
         """The playlist of ``track`` whose URLs go through the portal route ``route``."""
         last = track.segments[-1].segment if track.segments else 0
-        key = (recording_id, track.stream, route, len(track.segments), last)
+        key = (recording_id, track.stream, route, len(track.segments), last)  # a withheld one differs
         with self._lock:
             text = self._texts.get(key)
         if text is None:
@@ -123,6 +156,22 @@ class PlaylistTexts:
         return text
 
 
+def visible_track(track: StreamTrack, withheld: frozenset[str]) -> StreamTrack:
+    """``track`` without the ``withheld`` segments; the segment after a left-out run starts a
+    discontinuity. Raises PermissionDeniedError when no segment is left."""
+    kept: list[PlaylistSegment] = []
+    skipped = False
+    for segment in track.segments:
+        if segment.object in withheld:
+            skipped = True
+            continue
+        kept.append(dataclasses.replace(segment, discontinuity=True) if skipped and kept else segment)
+        skipped = False
+    if not kept:
+        raise PermissionDeniedError("此录像的这一路全部处于封存，未经法官准许不能查看。")
+    return dataclasses.replace(track, segments=tuple(kept))
+
+
 def object_path(route: str, relative_object: str) -> str:
     """The portal path (under a playback's ``route``) through which one object of the recording is fetched."""
     return f"{route}/objects/{relative_object}"
@@ -133,8 +182,13 @@ def playlist(
 ) -> tuple[str, AuditEntry]:
     """The VOD playlist for ``track`` and the audit entry of this playback start.
 
-    The caller must have the entry committed before it answers (see ``audit_batcher``).
+    Segments the viewer may not play (:meth:`Playback.withheld`) are left out, a discontinuity where
+    they were. Raises PermissionDeniedError when nothing of the stream is left to play. The caller
+    must have the entry committed before it answers (see ``audit_batcher``).
     """
+    withheld = playback.withheld(track.stream)
+    if withheld:
+        track = visible_track(track, withheld)
     text = texts.text(playback.recording.id, playback.route, track)
     detail: dict[str, str | int] = {
         "recording": playback.recording.id,
@@ -166,6 +220,8 @@ def issue_object_url(
         raise NotFoundError("no such segment in this recording")
     if track.find(relative) is None and relative not in track.inits:
         raise NotFoundError("no such segment in this recording")
+    if relative in playback.withheld(stream):
+        raise PermissionDeniedError(SEALED_MESSAGE)
     if store is None:
         raise StoreError("no recording archive is configured")
     try:

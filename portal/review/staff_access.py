@@ -35,4 +35,4 @@ def staff_playback(db: Session, actor: Actor, recording_id: str, tracks: TrackCa
     """
     recording = require_recording_in_scope(db, actor, recording_id)
     db.expunge(recording)  # read after the session closes (the page and the audit detail)
-    return StaffPlayback(recording, tracks.get(recording.id))
+    return StaffPlayback(recording, *tracks.get_loaded(recording.id))

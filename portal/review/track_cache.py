@@ -1,4 +1,5 @@
-"""A bounded in-memory cache of recordings' playable tracks, read from their journals in the bucket.
+"""A bounded in-memory cache of recordings' playable tracks and journal marks (gaps, pauses, notes,
+readiness, sealed spans), read from their journals in the bucket (one read gives both).
 
 A finished recording's journal never changes (its chunks are immutable objects), so its tracks are
 kept until evicted by newer entries; a recording still in progress is re-read after ``refresh``.
@@ -11,26 +12,37 @@ import time
 from collections import OrderedDict
 
 from archive import ArchiveError, ObjectNotFoundError
-from archive.export import RecordingTracks, load_tracks
+from archive.export import RecordingTracks, tracks_from_journal
+from archive.formats.identifiers import check_identifier
+from archive.journal import StopEvent, parse_event, read_chain
+from archive.preservation import find_prefix
 from archive.store import ObjectStore
 from portal.errors import NotFoundError, StoreError
+from portal.review.journal_marks import JournalMarks, marks_from_journal
+
+Loaded = tuple[RecordingTracks, JournalMarks]
 
 
 class TrackCache:
-    """Thread-safe LRU of :class:`archive.RecordingTracks` by recording id. Methods block (S3 reads)."""
+    """Thread-safe LRU of a recording's tracks and marks by recording id. Methods block (S3 reads)."""
 
     def __init__(self, store: ObjectStore | None, *, max_entries: int = 128, refresh: float = 10.0) -> None:
         self._store = store
         self._max_entries = max_entries
         self._refresh = refresh
-        self._entries: OrderedDict[str, tuple[float, RecordingTracks]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[float, Loaded]] = OrderedDict()
         self._lock = threading.Lock()
 
     def peek(self, recording_id: str) -> RecordingTracks | None:
         """The cached tracks of ``recording_id`` if still current, else None (never blocks)."""
+        loaded = self.peek_loaded(recording_id)
+        return None if loaded is None else loaded[0]
+
+    def peek_loaded(self, recording_id: str) -> Loaded | None:
+        """The cached tracks and marks of ``recording_id`` if still current, else None (never blocks)."""
         with self._lock:
             cached = self._entries.get(recording_id)
-            if cached is not None and (cached[1].finished or time.monotonic() - cached[0] < self._refresh):
+            if cached is not None and (cached[1][0].finished or time.monotonic() - cached[0] < self._refresh):
                 self._entries.move_to_end(recording_id)
                 return cached[1]
         return None
@@ -41,23 +53,43 @@ class TrackCache:
         Raises NotFoundError when the bucket has no such recording, StoreError when it cannot be read
         (or no store is configured).
         """
-        cached = self.peek(recording_id)
+        return self.get_loaded(recording_id)[0]
+
+    def get_loaded(self, recording_id: str) -> Loaded:
+        """The tracks and marks of ``recording_id``, from the cache or the bucket (raises as :meth:`get`)."""
+        cached = self.peek_loaded(recording_id)
         if cached is not None:
             return cached
-        tracks = self._load(recording_id)
+        loaded = self._load(recording_id)
         with self._lock:
-            self._entries[recording_id] = (time.monotonic(), tracks)
+            self._entries[recording_id] = (time.monotonic(), loaded)
             self._entries.move_to_end(recording_id)
             while len(self._entries) > self._max_entries:
                 self._entries.popitem(last=False)
-        return tracks
+        return loaded
 
-    def _load(self, recording_id: str) -> RecordingTracks:
+    def _load(self, recording_id: str) -> Loaded:
         if self._store is None:
             raise StoreError("no recording archive is configured")
         try:
-            return load_tracks(self._store, recording_id)
+            return _read(self._store, recording_id)
         except ArchiveError as exc:
             if isinstance(exc, ObjectNotFoundError) or isinstance(exc.__cause__, ObjectNotFoundError):
                 raise NotFoundError("recording not found in the archive") from exc
             raise StoreError(f"the recording archive could not be read: {exc}") from exc
+
+
+def _read(store: ObjectStore, recording_id: str) -> Loaded:
+    """One read of the journal chunks, as ``archive.export.load_tracks`` does, giving tracks and marks."""
+    check_identifier(recording_id, what="recording id")
+    prefix = find_prefix(store, recording_id)
+    keys = sorted(stored.key for stored in store.list_objects(f"{prefix}/journal/"))
+    chain = read_chain((key.removeprefix(f"{prefix}/"), store.read_bytes(key)) for key in keys)
+    tracks = RecordingTracks(
+        recording_id=recording_id,
+        prefix=prefix,
+        tracks=tracks_from_journal(chain.lines),
+        finished=any(isinstance(parse_event(line), StopEvent) for line in chain.lines),
+        problems=tuple(chain.problems),
+    )
+    return tracks, marks_from_journal(chain.lines)

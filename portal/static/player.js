@@ -146,3 +146,21 @@ function showTrace(video) {
     })
     .catch(function (error) { status.textContent = "；无法读取轨迹（" + error.message + "）"; });
 }
+
+/* The marks of the timeline: each placed on the bar by its share of the playing time (from script:
+   the CSP allows no inline style), and a click on a mark's time seeks the video there. */
+(function () {
+  "use strict";
+  var video = document.getElementById("video");
+  document.querySelectorAll(".mark-bar .mark[data-left]").forEach(function (mark) {
+    mark.style.left = mark.getAttribute("data-left") + "%";
+    var width = parseFloat(mark.getAttribute("data-width") || "0");
+    if (width > 0) { mark.style.width = width + "%"; }
+  });
+  document.querySelectorAll("button[data-seek]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var target = parseFloat(button.getAttribute("data-seek"));
+      if (video && isFinite(target)) { video.currentTime = target; }
+    });
+  });
+})();

@@ -5,6 +5,7 @@ cameras to switch between and the microphones to listen to."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import Request
@@ -14,6 +15,7 @@ from archive.formats import STREAM_NAME_MAX_LENGTH
 from portal.audit.trail import AuditAction, AuditEntry
 from portal.identity.principal import Principal
 from portal.models import Recording
+from portal.records.gap_explanations import current_texts
 from portal.records.recording_names import courtroom_name, recording_title
 from portal.review.playback import (
     Playback,
@@ -25,6 +27,7 @@ from portal.review.playback import (
     sound_for,
 )
 from portal.review.position_trace import position_stream, position_trace
+from portal.review.timeline import timeline_marks
 from portal.web.context import PortalContext
 from portal.web.deps import client_ip
 
@@ -42,13 +45,23 @@ async def recording_heading(context: PortalContext, recording: Recording, stream
 NO_STORE = {"Cache-Control": "no-store, private", "Referrer-Policy": "no-referrer"}
 
 
-def player_values(playback: Playback, stream: str | None) -> dict[str, Any]:
-    """The player's template values for ``stream`` (default: the first camera)."""
+def player_values(
+    playback: Playback, stream: str | None, explanations: Mapping[int, str] | None = None
+) -> dict[str, Any]:
+    """The player's template values for ``stream`` (default: the first camera), with the marks of its
+    timeline (``explanations``: the judge's explanation of each gap, by gap key)."""
     streams = cameras(playback.tracks)
     track = choose_track(playback.tracks, stream if stream is not None else (streams[0] if streams else None))
     sound = sound_for(playback.tracks, track)
     playlist = "master.m3u8" if sound else "playlist.m3u8"
+    marks = (
+        playback.marks if playback.sees_sealed else playback.marks.without(playback.withheld(track.stream))
+    )
     return {
+        "marks": timeline_marks(
+            marks, track.stream, explanations=explanations or {}, sealed_withheld=not playback.sees_sealed
+        ),
+        "marks_total": marks.playing_seconds(track.stream),
         "route": playback.route,
         "stream": track.stream,
         "streams": streams,
@@ -59,6 +72,16 @@ def player_values(playback: Playback, stream: str | None) -> dict[str, Any]:
         if position_stream(playback.tracks) is None
         else f"{playback.route}/track.json?stream={track.stream}",
     }
+
+
+async def gap_texts(context: PortalContext, recording_id: str) -> dict[int, str]:
+    """The judge's explanations of the recording's gaps, by gap key (read in a worker thread)."""
+
+    def read() -> dict[int, str]:
+        with context.readonly_sessions() as db:
+            return current_texts(db, recording_id)
+
+    return await asyncio.to_thread(read)
 
 
 def multivariant_response(playback: Playback, stream: str | None) -> Response:

@@ -248,3 +248,19 @@ def test_migration_0007_agent_alarms_up_and_down(engine: Engine) -> None:
         assert connection.execute(text("SELECT COUNT(*) FROM recordings")).scalar() == 1
     upgrade(engine)
     assert current_revision(engine) == head_revision()
+
+
+def test_migration_0009_gap_explanations_up_and_down(engine: Engine) -> None:
+    upgrade(engine)
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    _downgrade(engine, "0008")
+    with engine.connect() as connection:
+        inspector = inspect(connection)
+        assert "gap_explanations" not in inspector.get_table_names()
+        assert "include_sealed" not in {column["name"] for column in inspector.get_columns("grants")}
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as connection:
+        columns = {column["name"]: column for column in inspect(connection).get_columns("grants")}
+    assert columns["include_sealed"]["nullable"] is False  # an existing grant reads as "not sealed"

@@ -81,6 +81,7 @@ def _other_party_objects(portal: Portal) -> dict[str, str]:
         "stream": "cam",
         "name": "00000001.m4s",
         "kind": "party",
+        "gap_key": "1",
     }
 
 
@@ -115,7 +116,13 @@ def _call(party: Browser, method: str, path: str) -> int:
         "description": "d",
     }
     if not path.startswith("/api/"):  # a form
-        form = {"csrf_token": party.csrf, "purpose": "看看", "reason": "理由", "hours": "2"}
+        form = {
+            "csrf_token": party.csrf,
+            "purpose": "看看",
+            "reason": "理由",
+            "hours": "2",
+            "explanation": "说明",
+        }
         return int(party.http.post(path, data=form).status_code)
     return int(party.post(path, body).status_code)
 

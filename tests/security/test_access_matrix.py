@@ -97,7 +97,7 @@ def _bodies(portal: Portal, ids: dict[str, Any], csrf: str) -> dict[str, Any]:
     case = {"number": "（2026）京0101民初99号", "name": "某诉某纠纷", "cause": "合同纠纷"}
     json_bodies = {
         "POST /api/my-case/reviews": {"recording_id": REC_A, "purpose": "核对庭审笔录"},
-        "POST /api/reviews/{request_id}/approve": window,
+        "POST /api/reviews/{request_id}/approve": window | {"include_sealed": True},
         "POST /api/reviews/{request_id}/reject": {"reason": "理由不充分"},
         "POST /api/grants/{grant_id}/revoke": {"reason": "撤回许可"},
         "POST /api/cases": case | {"court_id": world.court_a, "filing_date": "2026-02-01"},
@@ -133,7 +133,7 @@ def _bodies(portal: Portal, ids: dict[str, Any], csrf: str) -> dict[str, Any]:
     }
     forms = {
         "POST /my-case/recordings/{recording_id}/apply": {"purpose": "核对庭审笔录"},
-        "POST /staff/reviews/{request_id}/approve": {"hours": "24"},
+        "POST /staff/reviews/{request_id}/approve": {"hours": "24", "include_sealed": "true"},
         "POST /staff/reviews/{request_id}/reject": {"reason": "理由不充分"},
         "POST /staff/grants/{grant_id}/revoke": {"reason": "撤回许可"},
         "POST /staff/cases": case | {"court_id": str(world.court_a), "filing_date": "2026-02-01"},
@@ -157,6 +157,7 @@ def _bodies(portal: Portal, ids: dict[str, Any], csrf: str) -> dict[str, Any]:
             "starts_at": local["starts_at"],
             "device": DEVICE_A,
         },
+        "POST /staff/recordings/{recording_id}/gaps/{gap_key}/explanation": {"explanation": "设备故障的说明"},
     }
     return {"json": json_bodies, "form": {k: v | {"csrf_token": csrf} for k, v in forms.items()}} | {
         "csrf": {"csrf_token": csrf}
@@ -235,6 +236,7 @@ def matrix_portal(
             "kind": "party",
             "stream": "cam",
             "name": "init.mp4",
+            "gap_key": 1,
         }
         yield portal, ids
 

@@ -12,6 +12,8 @@ from pydantic import BaseModel
 
 from portal.db import transaction
 from portal.records.compliance import build_report
+from portal.records.gap_explanations import GapsOf
+from portal.web.context import PortalContext
 from portal.web.deps import ContextDep, StaffDep
 from portal.web.templates import render
 
@@ -42,13 +44,14 @@ class ComplianceOut(BaseModel):
     device_alarms: list[dict[str, Any]] = []
     late_notices: list[dict[str, Any]]
     hearings_not_recording: list[dict[str, Any]] = []
+    recording_gaps: list[dict[str, Any]] = []
 
 
 @router.get("/api/compliance", response_model=ComplianceOut, summary="Compliance report")
 def api_compliance(context: ContextDep, staff: StaffDep) -> ComplianceOut:
     """Hearings without a complete verified recording, failed verifications, late notices."""
     with transaction(context.sessions) as db:
-        report = build_report(db, staff.actor, now=context.clock.now())
+        report = build_report(db, staff.actor, now=context.clock.now(), gaps_of=_gaps_of(context))
     return ComplianceOut(
         generated_at=report.generated_at,
         hearings_without_verified_recording=[asdict(g) for g in report.hearings_without_verified_recording],
@@ -57,6 +60,7 @@ def api_compliance(context: ContextDep, staff: StaffDep) -> ComplianceOut:
         device_alarms=[asdict(a) for a in report.device_alarms],
         late_notices=[asdict(n) for n in report.late_notices],
         hearings_not_recording=[asdict(h) for h in report.hearings_not_recording],
+        recording_gaps=[asdict(g) for g in report.recording_gaps],
     )
 
 
@@ -64,6 +68,11 @@ def api_compliance(context: ContextDep, staff: StaffDep) -> ComplianceOut:
 def compliance_page(request: Request, context: ContextDep, staff: StaffDep) -> HTMLResponse:
     """The same report as a page."""
     with transaction(context.sessions) as db:
-        report = build_report(db, staff.actor, now=context.clock.now())
+        report = build_report(db, staff.actor, now=context.clock.now(), gaps_of=_gaps_of(context))
     values = {"report": report, "problems": PROBLEM_NAMES, "alarms": ALARM_NAMES}
     return render(request, "compliance.html", values)
+
+
+def _gaps_of(context: PortalContext) -> GapsOf:
+    """A recording's gaps from its journal (through the playback cache)."""
+    return lambda recording_id: context.tracks.get_loaded(recording_id)[1].gaps

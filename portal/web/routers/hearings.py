@@ -33,6 +33,7 @@ from portal.hearings.rules import publication_deadline
 from portal.identity.principal import Principal
 from portal.identity.staff_scope import in_court_scope, require_hearing_in_scope
 from portal.models import Case, Hearing, Notice
+from portal.records.gap_explanations import hearing_gaps, is_presiding_judge
 from portal.records.room_views import hearing_recorder
 from portal.web.context import PortalContext
 from portal.web.csrf import check_session_token
@@ -355,9 +356,14 @@ def _hearing_page(
     now = context.clock.now()
     with context.readonly_sessions() as db:
         hearing = hearing_detail(db, staff.actor, hearing_id)
-        recorder = hearing_recorder(db, require_hearing_in_scope(db, staff.actor, hearing_id), now=now)
+        scoped = require_hearing_in_scope(db, staff.actor, hearing_id)
+        recorder = hearing_recorder(db, scoped, now=now)
+        gaps = hearing_gaps(db, scoped, lambda recording: context.tracks.get_loaded(recording)[1].gaps)
+        presiding = is_presiding_judge(db, staff.actor, scoped)
     values = {
         "recorder": recorder,
+        "recording_gaps": gaps,
+        "presiding": presiding,
         "h": hearing,
         "now": now,
         "late": now > hearing.notice_deadline,

@@ -20,6 +20,7 @@ from portal.web.context import PortalContext
 from portal.web.deps import ContextDep, CurrentParty, IdPath
 from portal.web.player_page import (
     NO_STORE,
+    gap_texts,
     multivariant_response,
     player_values,
     playlist_response,
@@ -40,7 +41,7 @@ async def player_page(
 ) -> HTMLResponse:
     """The player for a grant the party holds (403 when expired or revoked, 404 for others' grants)."""
     playback = await _playback(context, party, grant_id)
-    player = player_values(playback, stream)
+    player = player_values(playback, stream, await gap_texts(context, playback.recording.id))
     values = {
         **player,
         "heading": await recording_heading(context, playback.recording, player["stream"]),

@@ -35,6 +35,9 @@ class ApproveIn(BaseModel):
 
     not_before: BoundedDatetime
     not_after: BoundedDatetime
+    include_sealed: bool = Field(
+        default=False, description="the party may play the sealed spans too (a judge only; else 403)"
+    )
 
 
 class ReasonIn(BaseModel):
@@ -68,6 +71,7 @@ class GrantOut(BaseModel):
     not_before: datetime
     not_after: datetime
     revoked_at: datetime | None
+    include_sealed: bool
 
 
 @router.get("/api/reviews", response_model=list[ReviewOut], summary="Applications (staff)")
@@ -97,6 +101,7 @@ def api_approve(
             Window(body.not_before, body.not_after),
             now=context.clock.now(),
             ip=client_ip(request),
+            include_sealed=body.include_sealed,
         )
         return _grant_out(db, grant)
 
@@ -164,8 +169,9 @@ def approve_form(
     request_id: IdPath,
     hours: Annotated[int, Form(ge=1, le=720)],
     csrf_token: CsrfForm,
+    include_sealed: Annotated[bool, Form()] = False,
 ) -> RedirectResponse:
-    """Approve from now for ``hours`` hours."""
+    """Approve from now for ``hours`` hours (``include_sealed``: with the sealed spans, a judge only)."""
     check_session_token(staff.csrf_token, csrf_token)
     now = context.clock.now()
     with transaction(context.sessions) as db:
@@ -176,6 +182,7 @@ def approve_form(
             Window(now, now + timedelta(hours=hours)),
             now=now,
             ip=client_ip(request),
+            include_sealed=include_sealed,
         )
     return RedirectResponse("/staff/reviews", status_code=303)
 
@@ -258,6 +265,7 @@ def _grants(db: Session, staff: Principal, now: datetime) -> list[GrantOut]:
             not_before=g.not_before,
             not_after=g.not_after,
             revoked_at=g.revoked_at,
+            include_sealed=g.include_sealed,
         )
         for g, p, c in db.execute(query)
         if in_court_scope(staff.actor, c.court_id)
@@ -275,4 +283,5 @@ def _grant_out(db: Session, grant: Grant) -> GrantOut:
         not_before=grant.not_before,
         not_after=grant.not_after,
         revoked_at=grant.revoked_at,
+        include_sealed=grant.include_sealed,
     )

@@ -19,6 +19,7 @@ from portal.web.context import PortalContext
 from portal.web.deps import ContextDep, DeciderDep
 from portal.web.player_page import (
     NO_STORE,
+    gap_texts,
     multivariant_response,
     player_values,
     playlist_response,
@@ -61,7 +62,7 @@ async def staff_player_page(
 ) -> HTMLResponse:
     """The player of one of the court's recordings, with its timeline of segments and gaps."""
     playback = await _playback(context, staff, recording_id)
-    player = player_values(playback, stream)
+    player = player_values(playback, stream, await gap_texts(context, playback.recording.id))
     values = {
         **player,
         "heading": await recording_heading(context, playback.recording, player["stream"]),
