@@ -11,6 +11,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from archive.export import RecordingSummary
+from capture.service.clerk_marks import ReadinessMark
 
 NOMINAL_BYTES_PER_HOUR_PER_SOURCE = 2.0e9  # ~4.4 Mbit/s: used until a recording's rate is measured
 _RATE_WINDOW_SECONDS = 10.0
@@ -58,6 +59,7 @@ class RoomStatus:
     upload_backlog: int = 0
     schedule_fetched_at: datetime | None = None
     recordings: tuple[ReportedRecording, ...] = field(default=())
+    readiness: ReadinessMark | None = None  # the recording's last pre-hearing readiness check
 
     def to_body(self) -> dict[str, object]:
         """The JSON body of ``POST /api/agent/room-state``."""
@@ -77,6 +79,7 @@ class RoomStatus:
             if self.schedule_fetched_at is None
             else self.schedule_fetched_at.isoformat(),
             "recordings": [summary_body(r.summary) | {"hearing_id": r.hearing_id} for r in self.recordings],
+            "readiness": None if self.readiness is None else self.readiness.to_body(),
         }
 
 
