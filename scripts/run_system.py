@@ -28,11 +28,11 @@ from archive.stop_request import StopRequest
 from archive.store.embedded import DEFAULT_PUBLIC_BUCKET, EmbeddedStore
 
 DEMO_AGENTS = {
+    # the courtroom records by the portal's schedule (capture serve): the demo's hearings, each its own
+    # recording, with the clerk's console on this machine
     "courtroom": [
         "--room",
         "demo-courtroom-1",
-        "--case",
-        "2026-demo-civ-0001",
         "--source",
         "synthetic#size=640x360&fps=15&audio=0&name=bench-cam",
         "--source",
@@ -53,6 +53,7 @@ DEMO_AGENTS = {
         "31.2304,121.4737",
     ],
 }
+COURTROOM_CONSOLE_PORT = 8088  # the demo courtroom's clerk's console (loopback only)
 PUBLIC_DELAY_SECONDS = 10  # shorter than the default 30 s, so the demo shows the public page soon
 # The demo agents publish over loopback (aioice skips 127.0.0.1 unless told).
 LOOPBACK_ICE = {
@@ -125,20 +126,25 @@ def main() -> int:
             "COURTREC_S3_BUCKET": config.bucket,
         }
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        # the courtroom's recorder service fetches its schedule from the portal and reports to it
+        env["COURTREC_PORTAL_AGENT_TOKEN"] = secrets.token_urlsafe(32)
         live_env, tokens = _live_settings(data)
         portal, portal_text = start_portal(data, env, stamp, live_env)
         agents: dict[str, subprocess.Popen[bytes]] = {}
         for name, arguments in DEMO_AGENTS.items():
             spool = data / "spool" / name
+            recording = (
+                ["serve", "--portal", PORTAL_URL, "--console-port", str(COURTROOM_CONSOLE_PORT)]
+                if name == "courtroom"
+                else ["record", "--recording-id", f"demo-{name}-{stamp}"]
+            )
             command = [
                 sys.executable,
                 "-m",
                 "capture",
-                "record",
+                *recording,
                 "--spool",
                 str(spool),
-                "--recording-id",
-                f"demo-{name}-{stamp}",
                 "--checkpoint-seconds",
                 "30",
                 "--device-id",
@@ -159,13 +165,16 @@ courtrec is running (Ctrl-C stops everything).
       export COURTREC_S3_ACCESS_KEY={config.access_key}
       export COURTREC_S3_SECRET_KEY={config.secret_key}
       export COURTREC_S3_BUCKET={config.bucket}
-  demo agents:           {", ".join(f"demo-{n}-{stamp}" for n in agents)}
+  demo agents:           {", ".join(f"demo-{n}-{stamp}" for n in agents if n != "courtroom")}
       spools under {data / "spool"}, logs in {data}/*.log
+  demo courtroom:        records the demo hearings by the portal's schedule (capture serve);
+      clerk's console    http://127.0.0.1:{COURTROOM_CONSOLE_PORT}/   (this machine only)
 {portal_text}
       (the demo agents publish to {PORTAL_URL}/live/whip; public broadcast delay {PUBLIC_DELAY_SECONDS} s)
   check a recording:     (after Ctrl-C, with the exports above, while `make run` runs again or
                           `python -m archive store --data {data / "store"}` serves the store)
-      .venv/bin/python -m archive verify demo-courtroom-{stamp}
+      .venv/bin/python -m archive verify demo-bodycam-{stamp}
+      (the courtroom's recording ids: {data / "spool" / "courtroom" / "recordings"})
 """,
             flush=True,
         )

@@ -8,6 +8,7 @@ token. Pictures 320x240 @ 15 fps."""
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -21,7 +22,7 @@ from capture.service import HearingState, RoomSchedule, ScheduledHearing
 from capture.service.schedule_cache import ScheduleCache
 from tests.capture.conftest import agent_command, journal_events, store_env
 from tests.conftest import free_port
-from tests.portal.conftest import chromium  # noqa: F401 - the fixture
+from tests.portal.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -37,7 +38,7 @@ class Serve:
 
     def __init__(
         self, tmp_path: Path, *, hearing: bool, args: tuple[str, ...] = (), env: dict[str, str] | None = None
-    ):
+    ) -> None:
         self.spool = tmp_path / "spool"
         self.spool.mkdir(parents=True)
         self.port = free_port()
@@ -81,6 +82,20 @@ class Serve:
 
 
 @pytest.fixture
+def browser() -> Iterator[Any]:
+    """Debian's Chromium through Playwright (skipped without either)."""
+    if shutil.which(CHROMIUM) is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
 def serve(tmp_path: Path) -> Iterator[Serve]:
     process = Serve(tmp_path, hearing=True)
     process.wait_up()
@@ -103,9 +118,9 @@ def _events(serve: Serve, recording_id: str, kind: str) -> list[dict[str, object
     return [e for e in journal_events(serve.spool, recording_id) if e["type"] == kind]
 
 
-def test_the_clerk_works_the_recording_from_the_console_in_chromium(serve: Serve, chromium: Any) -> None:
+def test_the_clerk_works_the_recording_from_the_console_in_chromium(serve: Serve, browser: Any) -> None:
     recording_id = _recording(serve)
-    page = chromium.new_page()
+    page = browser.new_page()
     pictures: list[Any] = []
     page.on("response", lambda r: pictures.append(r) if "/api/picture/bench-cam" in r.url and r.ok else None)
     page.goto(serve.url)
@@ -191,7 +206,7 @@ def _csrf(serve: Serve) -> str:
     return found.group(1)
 
 
-def test_forged_and_foreign_requests_change_nothing(serve: Serve, chromium: Any) -> None:
+def test_forged_and_foreign_requests_change_nothing(serve: Serve, browser: Any) -> None:
     recording_id = _recording(serve)
     csrf = _csrf(serve)
     note = {"by": CLERK, "kind": "text", "text": "forged"}
@@ -207,7 +222,7 @@ def test_forged_and_foreign_requests_change_nothing(serve: Serve, chromium: Any)
             content=b'{"by":"x","text":"y"}',
             headers=headers | {"Content-Type": "text/plain"},
             timeout=5,
-        ),  # fmt: skip
+        ),
         # DNS rebinding: another name resolved to 127.0.0.1 is not this console
         httpx.post(f"{serve.url}/api/note", json=note, headers=headers | {"Host": "evil.example"}, timeout=5),
     ]
@@ -215,11 +230,12 @@ def test_forged_and_foreign_requests_change_nothing(serve: Serve, chromium: Any)
     assert httpx.get(f"{serve.url}/api/state", headers={"Host": "evil.example"}, timeout=5).status_code == 403
 
     # another site open in the clerk's browser posts a form and a fetch at the console
-    page = chromium.new_page()
+    page = browser.new_page()
     evil = f"""<form id="f" method="post" action="{serve.url}/api/note" enctype="text/plain">
       <input name='{{"by":"x","kind":"text","text":"forged","pad":"' value='"}}'></form>
       <script>fetch("{serve.url}/api/stop", {{method: "POST", mode: "no-cors",
-        body: '{{"by":"x","confirm_early":true}}'}}).finally(() => document.getElementById("f").submit());</script>"""
+        body: '{{"by":"x","confirm_early":true}}'}})
+        .finally(() => document.getElementById("f").submit());</script>"""
     page.route("http://evil.example/", lambda route: route.fulfill(body=evil, content_type="text/html"))
     with page.expect_response(f"{serve.url}/api/note") as submitted:
         page.goto("http://evil.example/")
@@ -234,7 +250,7 @@ def test_forged_and_foreign_requests_change_nothing(serve: Serve, chromium: Any)
 
 
 def test_a_console_beyond_loopback_without_a_token_does_not_start(tmp_path: Path) -> None:
-    serve = Serve(tmp_path, hearing=False, args=("--console-host", "0.0.0.0"))  # noqa: S104
+    serve = Serve(tmp_path, hearing=False, args=("--console-host", "0.0.0.0"))
     try:
         assert serve.process.wait(timeout=60) == 2
     finally:
@@ -244,9 +260,8 @@ def test_a_console_beyond_loopback_without_a_token_does_not_start(tmp_path: Path
 
 
 def test_a_console_beyond_loopback_needs_its_token(tmp_path: Path) -> None:
-    serve = Serve(
-        tmp_path, hearing=False, args=("--console-host", "0.0.0.0"), env={"COURTREC_CONSOLE_TOKEN": TOKEN}
-    )  # noqa: S104
+    token = {"COURTREC_CONSOLE_TOKEN": TOKEN}
+    serve = Serve(tmp_path, hearing=False, args=("--console-host", "0.0.0.0"), env=token)
     try:
         serve.wait_up()
         assert httpx.get(f"{serve.url}/api/state", timeout=5).status_code == 401
@@ -254,15 +269,13 @@ def test_a_console_beyond_loopback_needs_its_token(tmp_path: Path) -> None:
         assert httpx.get(f"{serve.url}/?token=wrong-token-wrong-token", timeout=5).status_code == 401
         bearer = {"Authorization": f"Bearer {TOKEN}"}
         assert httpx.get(f"{serve.url}/api/state", headers=bearer, timeout=5).status_code == 200
-        with httpx.Client(base_url=serve.url, timeout=5, follow_redirects=True) as browser:
-            signed_in = browser.get(f"/?token={TOKEN}")
+        with httpx.Client(base_url=serve.url, timeout=5, follow_redirects=True) as client:
+            signed_in = client.get(f"/?token={TOKEN}")
             assert signed_in.status_code == 200 and "书记员控制台" in signed_in.text  # after the redirect
-            assert browser.get("/api/state").json()["state"] == "idle"
+            assert client.get("/api/state").json()["state"] == "idle"
             csrf = re.search(r'console-csrf" content="([^"]+)"', signed_in.text)
             assert csrf is not None
-            started = browser.post(
-                "/api/start", json={"by": CLERK}, headers={"X-Console-CSRF": csrf.group(1)}
-            )
+            started = client.post("/api/start", json={"by": CLERK}, headers={"X-Console-CSRF": csrf.group(1)})
             assert started.status_code == 200
         no_session = httpx.post(f"{serve.url}/api/stop", json={"by": CLERK}, timeout=5)
         assert no_session.status_code == 401
