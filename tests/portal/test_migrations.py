@@ -18,6 +18,7 @@ from portal.db import Base, make_engine
 from portal.migrate import alembic_config, current_revision, upgrade
 from tests.portal.pg_cluster import PgCluster
 
+HEAD = "0007"  # the latest revision
 NOW = "2026-03-01 01:00:00"
 
 
@@ -133,7 +134,7 @@ def test_migration_0003_up_and_down(engine: Engine) -> None:
     upgrade(engine, "0002")
     _seed_at_0002(engine)
     upgrade(engine)
-    assert current_revision(engine) == "0006"  # head: operator courts 0004, device trust 0005, rooms 0006
+    assert current_revision(engine) == HEAD  # head: operator courts 0004, device trust 0005, rooms 0006, 0007
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
         rows = connection.execute(
@@ -164,12 +165,12 @@ def test_migration_0003_up_and_down(engine: Engine) -> None:
     with pytest.raises(IntegrityError):
         _add_case(engine, 5, 2, "x")  # unique across courts again
     upgrade(engine)
-    assert current_revision(engine) == "0006"
+    assert current_revision(engine) == HEAD
 
 
 def test_migration_0005_device_trust_up_and_down(engine: Engine) -> None:
     upgrade(engine)
-    assert current_revision(engine) == "0006"
+    assert current_revision(engine) == HEAD
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
     with engine.begin() as db:
@@ -195,4 +196,19 @@ def test_migration_0005_device_trust_up_and_down(engine: Engine) -> None:
         tables = set(inspect(connection).get_table_names())
     assert "device_keys" not in tables and "checkpoint_anchors" not in tables
     upgrade(engine)
-    assert current_revision(engine) == "0006"
+    assert current_revision(engine) == HEAD
+
+
+def test_migration_0007_room_readiness_up_and_down(engine: Engine) -> None:
+    upgrade(engine)
+    with engine.connect() as connection:
+        columns = {c["name"] for c in inspect(connection).get_columns("room_states")}
+    assert "readiness" in columns
+    _downgrade(engine, "0006")
+    with engine.connect() as connection:
+        columns = {c["name"] for c in inspect(connection).get_columns("room_states")}
+    assert "readiness" not in columns and "upload_backlog" in columns
+    upgrade(engine)
+    assert current_revision(engine) == HEAD
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []

@@ -163,3 +163,38 @@ def test_recordings_carried_by_a_state_report_are_indexed_under_their_hearing(po
         "/api/agent/room-state", json=_state(portal, "idle", recordings=[foreign]), headers=AGENT
     )
     assert refused.status_code == 422 and "room-x" in refused.text
+
+
+def test_the_clerks_readiness_check_is_shown_on_the_hearing_being_recorded(portal: Portal) -> None:
+    clerk, agent = portal.staff("clerk-a"), portal.client()
+    hearing = _schedule(clerk, portal, portal.clock.now() + timedelta(minutes=1))
+    portal.clock.advance(timedelta(minutes=2))
+    readiness = {
+        "at": portal.clock.now().isoformat(),
+        "by": "王书记员",
+        "ready": False,
+        "checks": [
+            {
+                "item": "camera",
+                "stream": "cam-1",
+                "ok": True,
+                "detail": "最新画面 0.1 秒前",
+                "confirmed": True,
+            },
+            {"item": "microphone", "stream": "mic-1", "ok": False, "detail": "无声音信号", "confirmed": True},
+            {"item": "storage", "ok": True, "detail": "本机存储约可再录 41.5 小时", "confirmed": False},
+        ],
+    }
+    report = _state(portal, "recording", hearing, readiness=readiness)
+    assert agent.post("/api/agent/room-state", json=report, headers=AGENT).status_code == 200
+    page = clerk.get(f"/staff/hearings/{hearing}").text
+    assert "开庭前检查：未通过" in page and "王书记员" in page
+    assert "✗ 未通过 麦克风 mic-1：无声音信号" in page and "✓ 摄像机 cam-1：最新画面 0.1 秒前" in page
+
+    bad = _state(
+        portal, "recording", hearing, readiness=readiness | {"checks": [{"item": "toaster", "ok": True}]}
+    )
+    assert agent.post("/api/agent/room-state", json=bad, headers=AGENT).status_code == 422
+    idle = _state(portal, "idle")  # a report without a check (an older agent, or none done yet)
+    assert agent.post("/api/agent/room-state", json=idle, headers=AGENT).status_code == 200
+    assert "开庭前检查" not in clerk.get(f"/staff/hearings/{hearing}").text

@@ -63,6 +63,25 @@ class SourceIn(BaseModel):
     problems: list[Annotated[str, Field(max_length=32)]] = Field(default_factory=list, max_length=16)
 
 
+class ReadinessCheckIn(BaseModel):
+    """One item of the clerk's readiness check: a camera, a microphone, the storage or the uploads."""
+
+    item: Literal["camera", "microphone", "storage", "upload"]
+    stream: str | None = Field(default=None, max_length=64)
+    ok: bool
+    detail: str = Field(default="", max_length=300)
+    confirmed: bool = False
+
+
+class ReadinessIn(BaseModel):
+    """The clerk's last pre-hearing readiness check of the recording in progress (also journaled)."""
+
+    at: BoundedDatetime
+    by: str = Field(max_length=64)
+    ready: bool
+    checks: list[ReadinessCheckIn] = Field(default_factory=list, max_length=64)
+
+
 class ServiceRecordingIn(AgentReport):
     """A recording the service made, with the hearing it made it for (its journal names it too)."""
 
@@ -85,6 +104,7 @@ class RoomStateIn(BaseModel):
     upload_backlog: int = Field(default=0, ge=0, le=100_000_000)
     schedule_fetched_at: BoundedDatetime | None = None
     recordings: list[ServiceRecordingIn] = Field(default_factory=list, max_length=16)
+    readiness: ReadinessIn | None = None
 
 
 class RoomStateOut(BaseModel):
@@ -164,6 +184,7 @@ def _room_report(body: RoomStateIn) -> RoomReport:
         storage_headroom_hours=body.storage_headroom_hours,
         upload_backlog=body.upload_backlog,
         schedule_fetched_at=body.schedule_fetched_at,
+        readiness=None if body.readiness is None else body.readiness.model_dump(mode="json"),
     )
 
 
