@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -120,7 +121,12 @@ def run_serve(
     stop = StopRequest()
     stop.install(on_signal=lambda signum: logger.info("signal %d: stopping the service", signum))
     if console is not None:
-        console.start()  # before the recording: a port that is taken stops us now, not mid-hearing
+        try:
+            console.start()
+        except CaptureError as exc:  # the hearing is recorded all the same: the console is the extra
+            logger.error("%s; recording goes on without the clerk's console", exc)
+            print(f"warning: {exc}; recording goes on without the clerk's console", file=sys.stderr)
+            console, access = None, None
     service.start()
     print(f"serving room {args.room} of {args.court}; spool {args.spool}; portal {args.portal}", flush=True)
     if access is not None:
