@@ -20,18 +20,17 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 from archive import ArchiveError
-from archive.export import RecordingSummary
-from archive.journal import AlarmEvent, ClerkEvent, PauseReason
+from archive.journal import AlarmEvent
 from archive.spool import Uploader, UploadItem, UploadQueue, queue_path
 from archive.store import ObjectStore
 from capture.errors import CaptureError
-from capture.recorder import Recorder, RecorderHealth, RecordingPlan, stream_names
+from capture.recorder import Recorder, RecordingPlan, stream_names
 from capture.service.clerk_marks import ClerkMarks
 from capture.service.planner import Decision, Planner, StopReason
 from capture.service.portal_client import AgentPortalClient
+from capture.service.recording_session import RecorderFactory, RecordingSession, RecordingWatcher
 from capture.service.room_state import (
     HeadroomGauge,
     RecorderState,
@@ -44,40 +43,13 @@ from capture.service.schedule_cache import ScheduleCache
 from capture.service.schedule_refresher import ScheduleRefresher
 from capture.service.service_state import ActiveRecording, ServiceState
 from capture.service.state_reporter import StateReporter
-from capture.stream_pipeline import StreamPipeline, StreamSettings
+from capture.stream_pipeline import StreamSettings
 from devices import DevicesError, SourceSpec
 from timebase import Clock, SystemClock
 
 logger = logging.getLogger(__name__)
 
 
-class RecordingSession(Protocol):
-    """What the service needs of a recording (:class:`~capture.recorder.Recorder` is one)."""
-
-    def start(self) -> None: ...
-
-    def stop(self, reason: str = ..., *, drain_seconds: float = ...) -> None: ...
-
-    def summary(self) -> RecordingSummary: ...
-
-    def health(self) -> RecorderHealth: ...
-
-    def journal_alarm(self, event: AlarmEvent) -> None: ...
-
-    def pause(self, reason: str, *, code: PauseReason | None = ..., by: str | None = ...) -> None: ...
-
-    def resume(self, reason: str = ..., *, by: str | None = ...) -> None: ...
-
-    def journal_clerk_event(self, event: ClerkEvent) -> None: ...
-
-    @property
-    def pipelines(self) -> list[StreamPipeline]: ...
-
-
-RecordingWatcher = Callable[[str, RecordingSession], None]
-"""Told of each recording the service starts (``"started"``) and of each it is about to stop
-(``"stopping"``): the live publishers and the clerk's console follow the recording in progress."""
-RecorderFactory = Callable[[RecordingPlan], RecordingSession]
 HANDOVER_SLACK_SECONDS = 10.0  # beyond two segments, how long a hand-over waits for the next recording
 START_RETRY_SECONDS = 5.0  # after a recording failed to start (a source missing), try again this soon
 

@@ -8,14 +8,14 @@ import logging
 import threading
 
 from capture.live import LiveTarget, start_live, stop_live
-from capture.service.courtroom_service import RecordingSession
+from capture.service.recording_session import RecordingSession
 from streaming import IcePolicy, LivePublisher
 
 logger = logging.getLogger(__name__)
 
 
 class LiveFollower:
-    """A :data:`~capture.service.courtroom_service.RecordingWatcher` publishing to ``target``."""
+    """A :data:`~capture.service.recording_session.RecordingWatcher` publishing to ``target``."""
 
     def __init__(self, target: LiveTarget, policy: IcePolicy) -> None:
         self._target = target

@@ -5,6 +5,7 @@ upload backlog; and the summaries of recordings the portal has not yet acknowled
 from __future__ import annotations
 
 import shutil
+import threading
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -101,7 +102,8 @@ def summary_body(summary: RecordingSummary) -> dict[str, object]:
 
 class HeadroomGauge:
     """Hours of recording the spool's disk still holds, at the rate the recorder seals bytes
-    (measured over the last seconds; a nominal rate per source until measured)."""
+    (measured over the last seconds; a nominal rate per source until measured). Thread-safe: the
+    state reports and the clerk's console both sample it."""
 
     def __init__(self, spool: Path, sources: int) -> None:
         self._spool = spool
@@ -109,9 +111,14 @@ class HeadroomGauge:
         self._rate: float | None = None  # bytes per hour
         self._samples: list[tuple[float, int]] = []
         self._recording: str | None = None
+        self._lock = threading.Lock()
 
     def sample(self, recording_id: str | None, monotonic: float, sealed_bytes: int) -> None:
         """Note the bytes sealed so far by ``recording_id`` at ``monotonic`` seconds."""
+        with self._lock:
+            self._sample(recording_id, monotonic, sealed_bytes)
+
+    def _sample(self, recording_id: str | None, monotonic: float, sealed_bytes: int) -> None:
         if recording_id != self._recording:
             self._recording, self._samples = recording_id, []
         if recording_id is None:

@@ -10,7 +10,8 @@ from datetime import datetime
 from capture.service.clerk_desk import BEIJING, PROBLEM_NAMES, READY_HEADROOM_HOURS, beijing
 from capture.service.console.levels import LevelMeters
 from capture.service.console.pictures import Thumbnails
-from capture.service.courtroom_service import CourtroomService, RecordingSession
+from capture.service.courtroom_service import CourtroomService
+from capture.service.recording_session import RecordingSession
 from capture.service.room_state import RecorderState
 from capture.service.schedule import ScheduledHearing
 from timebase import Clock
