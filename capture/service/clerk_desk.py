@@ -137,7 +137,8 @@ class ClerkDesk:
             )
         reason = f"hearing closed by the clerk ({name})" + (", before the expected end" if early else "")
         try:
-            self._service.call(lambda: self._service.close_active(reason)).result(COMMAND_TIMEOUT_SECONDS)
+            closing = self._service.call(lambda: self._service.close_active(reason, by=name))
+            closing.result(COMMAND_TIMEOUT_SECONDS)
         except CaptureError as exc:
             raise ClerkActionRefused("当前未在录像") from exc
 

@@ -32,6 +32,7 @@ from capture.service.planner import Decision, Planner, StopReason
 from capture.service.portal_client import AgentPortalClient
 from capture.service.recording_session import RecorderFactory, RecordingSession, RecordingWatcher
 from capture.service.room_state import (
+    ClosedHearing,
     HeadroomGauge,
     RecorderState,
     ReportedRecording,
@@ -115,6 +116,7 @@ class CourtroomService:
         self._integrity = ""
         self._retry_at = 0.0
         self._unreported: dict[str, ReportedRecording] = {}
+        self._closed: dict[int, ClosedHearing] = {}  # closed at the console; until the portal took it
         self._gauge = HeadroomGauge(config.spool, len(config.sources))
         self._queue = UploadQueue(queue_path(config.spool), clock=self._clock)
         # one uploader for the spool, for the service's whole life: it drains between hearings too, and
@@ -212,6 +214,7 @@ class CourtroomService:
                 upload_backlog=self._queue.pending_count(),
                 schedule_fetched_at=schedule.fetched_at if schedule else None,
                 recordings=tuple(self._unreported.values()),
+                closed=tuple(self._closed.values()),
             )
             health = recorder.health() if recorder is not None and active is not None else None
         if health is None or active is None:
@@ -279,14 +282,18 @@ class CourtroomService:
         active = self._state.active
         return active.recording_id if recorder is not None and active is not None else None
 
-    def close_active(self, reason: str) -> None:
-        """End the recording in progress for the clerk's close (journaled with ``reason``); the hearing
-        is finished for this service. Call in the service's thread."""
+    def close_active(self, reason: str, *, by: str) -> None:
+        """End the recording in progress for the clerk's close by ``by`` (journaled with ``reason``);
+        the hearing is finished for this service, and reported closed to the portal. Call in the
+        service's thread."""
         active = self._state.active
         if active is None:
             raise CaptureError("no recording is in progress")
         with self._lock:
             old, self._recorder = self._recorder, None
+            hearing_id = active.hearing.hearing_id
+            if hearing_id > 0:  # the portal's hearing: it is held now (an ad-hoc one is not the portal's)
+                self._closed[hearing_id] = ClosedHearing(hearing_id, by, self._clock.now())
         self._finish_hearing(active.hearing, StopReason.CLOSED)
         if old is not None:
             self._finish_recorder(old, active.hearing, reason, 0.0)
@@ -306,6 +313,8 @@ class CourtroomService:
             for sent in status.recordings:
                 if self._unreported.get(sent.summary.recording_id) == sent:
                     del self._unreported[sent.summary.recording_id]
+            for closed in status.closed:
+                self._closed.pop(closed.hearing_id, None)
 
     def resume_left_recording(self) -> None:
         """A recording left in progress by the last run: resume it if its hearing is still due, else

@@ -44,6 +44,15 @@ class ReportedRecording:
 
 
 @dataclass(frozen=True, slots=True)
+class ClosedHearing:
+    """A hearing the clerk closed at the console (闭庭) at ``at`` (UTC): the portal marks it held."""
+
+    hearing_id: int
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class RoomStatus:
     """One state report."""
 
@@ -61,6 +70,7 @@ class RoomStatus:
     schedule_fetched_at: datetime | None = None
     recordings: tuple[ReportedRecording, ...] = field(default=())
     readiness: ReadinessMark | None = None  # the recording's last pre-hearing readiness check
+    closed: tuple[ClosedHearing, ...] = ()  # closed at the console, not yet taken by the portal
 
     def to_body(self) -> dict[str, object]:
         """The JSON body of ``POST /api/agent/room-state``."""
@@ -81,6 +91,9 @@ class RoomStatus:
             else self.schedule_fetched_at.isoformat(),
             "recordings": [summary_body(r.summary) | {"hearing_id": r.hearing_id} for r in self.recordings],
             "readiness": None if self.readiness is None else self.readiness.to_body(),
+            "closed_hearings": [
+                {"hearing_id": c.hearing_id, "by": c.by, "at": c.at.isoformat()} for c in self.closed
+            ],
         }
 
 

@@ -188,12 +188,33 @@ def test_an_ad_hoc_hearing_records_until_the_clerk_closes_it_and_survives_a_rest
     readiness = restarted.status().to_body()["readiness"]
     assert isinstance(readiness, dict) and readiness["ready"] is True and readiness["by"] == "王书记员"
 
-    restarted.close_active("hearing closed by the clerk (王书记员)")
+    restarted.close_active("hearing closed by the clerk (王书记员)", by="王书记员")
     assert room.log[-1] == "stop None hearing closed by the clerk (王书记员)"
     room.clock.advance(timedelta(minutes=30))
     restarted.step()
     assert len(room.log) == 3 and restarted.status().state is RecorderState.IDLE  # not started again
     assert restarted.status().readiness is None  # marks belong to the recording that ended
+    assert restarted.status().closed == ()  # an ad-hoc hearing is not the portal's to close
+
+
+def test_a_hearing_the_clerk_closes_at_the_console_is_reported_closed_until_the_portal_takes_it(
+    room: Room,
+) -> None:
+    room.schedule(_hearing(1, START))
+    room.clock.advance(timedelta(minutes=6))
+    service = room.service()
+    service.step()
+    service.close_active("hearing closed by the clerk (王书记员)", by="王书记员")
+    assert room.log[-1] == "stop 1 hearing closed by the clerk (王书记员)"
+    status = service.status()
+    assert [(c.hearing_id, c.by) for c in status.closed] == [(1, "王书记员")]
+    assert status.to_body()["closed_hearings"] == [
+        {"hearing_id": 1, "by": "王书记员", "at": room.clock.now().isoformat()}
+    ]
+    service._delivered(status)  # the portal took the report
+    assert service.status().closed == ()
+    service.step()
+    assert len(room.log) == 2  # the hearing is finished here, whatever the cached schedule says
 
 
 def test_serve_without_the_agent_token_says_so(

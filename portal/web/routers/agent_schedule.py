@@ -4,7 +4,8 @@ COURTREC_PORTAL_AGENT_TOKEN, also checked before any body is read by ``agent_gat
 * ``GET /api/agent/schedule?court=&room=&days=``: the room's hearings for the next days, with their
   status (held: closed by the clerk; cancelled) and current times (a moved hearing's new times);
 * ``POST /api/agent/room-state``: the room's state every few seconds (kept per courtroom), carrying
-  the summaries of recordings the portal has not yet taken (indexed like ``/api/agent/recordings``).
+  the summaries of recordings the portal has not yet taken (indexed like ``/api/agent/recordings``),
+  the clerk's last readiness check, and the hearings the clerk closed at the console (marked held).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from portal.audit.trail import AuditAction, AuditEntry, append
 from portal.date_range import BoundedDatetime
 from portal.db import transaction
 from portal.errors import AuthenticationError, InvalidInputError
+from portal.hearings.closing import close_at_console
 from portal.hearings.room_schedule import MAX_DAYS, find_courtroom, room_schedule
 from portal.models import RecorderState
 from portal.records.recorder_watch import RoomReport, claim_hearing, store_room_state
@@ -82,6 +84,14 @@ class ReadinessIn(BaseModel):
     checks: list[ReadinessCheckIn] = Field(default_factory=list, max_length=64)
 
 
+class ClosedHearingIn(BaseModel):
+    """A hearing the clerk closed (闭庭) at the courtroom's console, by whom and when."""
+
+    hearing_id: int = Field(ge=1, le=2_147_483_647)
+    by: str = Field(min_length=1, max_length=64)
+    at: BoundedDatetime
+
+
 class ServiceRecordingIn(AgentReport):
     """A recording the service made, with the hearing it made it for (its journal names it too)."""
 
@@ -105,6 +115,7 @@ class RoomStateIn(BaseModel):
     schedule_fetched_at: BoundedDatetime | None = None
     recordings: list[ServiceRecordingIn] = Field(default_factory=list, max_length=16)
     readiness: ReadinessIn | None = None
+    closed_hearings: list[ClosedHearingIn] = Field(default_factory=list, max_length=16)
 
 
 class RoomStateOut(BaseModel):
@@ -155,6 +166,8 @@ def api_room_state(
     with transaction(context.sessions) as db:
         room = find_courtroom(db, body.court, body.room)
         state = store_room_state(db, room, _room_report(body), now=now)
+        for closed in body.closed_hearings:  # before the state's alarm is read: held is not an alarm
+            close_at_console(db, room.id, closed.hearing_id, by=closed.by, at=closed.at, now=now)
         for report in body.recordings:
             if report.hearing_id is not None:
                 claim_hearing(db, report.recording_id, report.hearing_id, room)
