@@ -103,7 +103,7 @@ class ClerkDesk:
         case = case_number.strip()[:64]
         now = self._clock.now()
         hearing = ScheduledHearing(
-            hearing_id=-int(now.timestamp()),  # below 1: no portal hearing (see courtroom_service)
+            hearing_id=-int(now.timestamp() * 1000),  # below 1: no portal hearing (see courtroom_service)
             case_number=case,
             courtroom=self._room,
             starts_at=now,
