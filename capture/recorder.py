@@ -21,15 +21,17 @@ from archive import ArchiveError
 from archive.export import RecordingSummary, summarize_journal
 from archive.formats import (
     check_identifier,
-    check_stream_name,
+    check_source_name,
     crash_point,
     durable_temporary,
     finish_interrupted_link,
     sha256_bytes,
     sha256_file,
+    track_streams,
     write_file_durably,
 )
 from archive.journal import (
+    CMAF_TRACK_FILE,
     AlarmEvent,
     AudioDeclaration,
     ClerkEvent,
@@ -113,13 +115,14 @@ class RecorderHealth:
 
 
 def stream_names(sources: Sequence[SourceSpec]) -> list[str]:
-    """Each source's stream name: its ``name=`` option, else ``<kind>-<n>``; names must be unique."""
+    """Each source's name: its ``name=`` option, else ``<kind>-<n>``; names must be unique. A source's
+    streams are named after it (its sound is ``<name>.audio`` when it also has pictures)."""
     names = [spec.name or f"{spec.kind}-{index}" for index, spec in enumerate(sources, start=1)]
     if len(set(names)) != len(names):
         raise RecorderError(f"stream names must be unique (got {', '.join(names)}); set name= on each source")
     for name in names:
         try:
-            check_stream_name(name)
+            check_source_name(name)
         except ArchiveError as exc:
             raise RecorderError(str(exc)) from exc
     return names
@@ -207,7 +210,9 @@ class Recorder:
                 else ("resumed after a stop" if history.clean_stop else "restarted after an unclean stop"),
                 object_prefix=self._descriptor()["prefix"],
                 streams=tuple(
-                    _describe(name, source) for name, source in zip(self._names, sources, strict=True)
+                    declaration
+                    for name, source in zip(self._names, sources, strict=True)
+                    for declaration in _describe(name, source)
                 ),
             )
         )
@@ -385,9 +390,9 @@ class Recorder:
             pipeline = StreamPipeline(
                 name,
                 _reopener(spec, source),
-                self._spool.stream_dir(name),
+                self._spool.stream_dir,
                 MeteredEvents(log, self.space),
-                first_seq=next_seq.get(name, 1),
+                first_seq=next_seq,
                 settings=settings,
                 clock=self._clock,
                 on_disk_full=on_disk_full,
@@ -451,16 +456,32 @@ def _reopener(spec: SourceSpec, first: Source) -> Callable[[], Source]:
     return open_again
 
 
-def _describe(name: str, source: Source) -> StreamDeclaration:
+def _describe(name: str, source: Source) -> list[StreamDeclaration]:
+    """The streams (CMAF track files) ``source`` is recorded into: its video, then its sound."""
     video = source.video
     audio = source.audio
-    return StreamDeclaration(
-        name=name,
-        source=source.spec.redacted(),
-        video=None
-        if video is None
-        else VideoDeclaration(width=video.width, height=video.height, fps=str(video.fps), codec="h264"),
-        audio=None
-        if audio is None
-        else AudioDeclaration(sample_rate=48000, channels=audio.channels, codec="aac"),
-    )
+    video_stream, audio_stream = track_streams(name, video=video is not None, audio=audio is not None)
+    declared: list[StreamDeclaration] = []
+    if video_stream is not None and video is not None:
+        picture = VideoDeclaration(width=video.width, height=video.height, fps=str(video.fps), codec="h264")
+        declared.append(
+            StreamDeclaration(
+                name=video_stream,
+                source=source.spec.redacted(),
+                video=picture,
+                audio=None,
+                format=CMAF_TRACK_FILE,
+            )
+        )
+    if audio_stream is not None and audio is not None:
+        sound = AudioDeclaration(sample_rate=48000, channels=audio.channels, codec="aac")
+        declared.append(
+            StreamDeclaration(
+                name=audio_stream,
+                source=source.spec.redacted(),
+                video=None,
+                audio=sound,
+                format=CMAF_TRACK_FILE,
+            )
+        )
+    return declared

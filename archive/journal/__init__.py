@@ -33,11 +33,17 @@ from archive.journal.events import (
 )
 from archive.journal.format import EventType, JournalLine, SegmentFlag
 from archive.journal.merkle import merkle_root
-from archive.journal.stream_declaration import AudioDeclaration, StreamDeclaration, VideoDeclaration
+from archive.journal.stream_declaration import (
+    CMAF_TRACK_FILE,
+    AudioDeclaration,
+    StreamDeclaration,
+    VideoDeclaration,
+)
 from archive.journal.trust import ChainState
 from archive.journal.writer import JournalWriter, list_chunks
 
 __all__ = [
+    "CMAF_TRACK_FILE",
     "AlarmEvent",
     "AudioDeclaration",
     "ChainReport",

@@ -2,9 +2,12 @@
 
 Checks, and reports one line per problem naming the object: the journal's hash chain across its
 chunks, every journaled object's presence and SHA-256 (re-read from the store, not taken from
-metadata), gap-free segment numbering per stream, every checkpoint's Merkle root and Ed25519
-signature, that the journal ends with a signed checkpoint after the stop event (so a cut tail is
-caught), and that the prefix holds nothing the journal does not account for.
+metadata), that a stream declared a CMAF track file is one (its init segment's ``ftyp`` declares
+``cmfc`` and its ``moov`` holds one track; each of its media segments starts with a ``styp`` declaring
+``cmfs``; streams declared before that format are not held to it), gap-free segment numbering per
+stream, every checkpoint's Merkle root and Ed25519 signature, that the journal ends with a signed
+checkpoint after the stop event (so a cut tail is caught), and that the prefix holds nothing the
+journal does not account for.
 
 Then what the journal cannot prove about itself (:mod:`archive.preservation.verify_trust`): that its
 signing key is an approved device key, and that it reaches the latest checkpoint head anchored outside
@@ -28,6 +31,7 @@ from archive.errors import (
     ObjectNotFoundError,
     StoreUnavailableError,
 )
+from archive.formats.cmaf import SEGMENT_HEAD_BYTES, header_problems, segment_problems
 from archive.journal.chain import read_chain
 from archive.journal.device_key import verify_signature
 from archive.journal.events import (
@@ -184,13 +188,19 @@ def _check_objects(
     referenced: set[str],
 ) -> None:
     last_seq: dict[str, int] = {}
+    cmaf_streams: set[str] = set()  # as the latest start event declared them
     for line, event in events:
+        if isinstance(event, StartEvent):
+            cmaf_streams = {stream.name for stream in event.streams if stream.is_cmaf_track_file}
         if not isinstance(event, InitEvent | SegmentEvent):
             continue
         key = f"{report.prefix}/{event.object}"
         referenced.add(key)
         label = f"{key} (journal seq {line.seq})"
-        _check_one_object(store, report, key, event.sha256, label)
+        if event.stream in cmaf_streams:
+            _check_one_object(store, report, key, event.sha256, label, cmaf=type(event))
+        else:
+            _check_one_object(store, report, key, event.sha256, label)
         if isinstance(event, SegmentEvent):
             stream = event.stream
             report.streams.add(stream)
@@ -204,9 +214,29 @@ def _check_objects(
             last_seq[stream] = max(last_seq.get(stream, 0), event.segment)
 
 
-def _check_one_object(store: ObjectStore, report: VerifyReport, key: str, expected: str, label: str) -> None:
+_INIT_HEAD_BYTES = 1 << 16  # an init segment of one track is about a kilobyte
+
+
+def _check_one_object(
+    store: ObjectStore,
+    report: VerifyReport,
+    key: str,
+    expected: str,
+    label: str,
+    *,
+    cmaf: type[InitEvent | SegmentEvent] | None = None,
+) -> None:
+    """Check the object's SHA-256 against the journal's; when ``cmaf`` says which kind of object of
+    a CMAF track file it is, check its boxes too (read in the same GET)."""
     try:
-        actual = store.sha256_of(key)
+        if cmaf is None:
+            actual = store.sha256_of(key)
+        else:
+            head_bytes = _INIT_HEAD_BYTES if cmaf is InitEvent else SEGMENT_HEAD_BYTES
+            actual, head = store.sha256_and_head(key, head_bytes)
+            found = header_problems(head) if cmaf is InitEvent else segment_problems(head)
+            what = "CMAF header" if cmaf is InitEvent else "CMAF segment"
+            report.problems.extend(f"{label}: not a {what} of a CMAF track file: {p}" for p in found)
     except ObjectNotFoundError:
         report.problems.append(f"{label}: missing from the bucket")
         return

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
+from archive.formats import STREAM_NAME_MAX_LENGTH, source_of
 from portal.identity.principal import Principal
 from portal.review.playback import (
     Playback,
@@ -35,10 +36,16 @@ def player_values(playback: Playback, stream: str | None) -> dict[str, Any]:
         "route": playback.route,
         "stream": track.stream,
         "streams": streams,
-        "microphones": [microphone.stream for microphone in sound],
+        "microphones": [_sound_label(microphone.stream) for microphone in sound],
         "audio_only": track.audio_only,
         "playlist_url": f"{playback.route}/{playlist}?stream={track.stream}",
     }
+
+
+def _sound_label(stream: str) -> str:
+    """How the player names a sound track: a microphone by its name, a camera's sound as such."""
+    source = source_of(stream)
+    return stream if source == stream else f"{source} 摄像机的声音"
 
 
 def multivariant_response(playback: Playback, stream: str | None) -> Response:
@@ -66,7 +73,7 @@ async def segment_redirect(
     url, entry = issue_object_url(
         viewer.actor,
         playback,
-        stream[:32],
+        stream[:STREAM_NAME_MAX_LENGTH],
         name[:32],
         store=context.store,
         lifetime=context.segment_url_lifetime,

@@ -248,6 +248,18 @@ def _see_own_court_only(operator_a: Browser, operator_b: Browser, nowhere: Brows
     assert _watch(nowhere, "room-a/cam") == 404
 
 
+def test_an_operator_cannot_end_another_courts_viewing_session(live_portal: Portal) -> None:
+    device = live_portal.client()
+    operator_a = live_portal.staff("operator-a")
+    operator_b = _operator(live_portal, "operator-b", live_portal.world.court_b)
+    with _both_courts_live(device):
+        watching = operator_b.http.post("/live/whep/room-b/cam", content=_offer("recvonly"), headers=SDP)
+        assert watching.status_code == 201
+        session = watching.headers["location"]
+        assert operator_a.http.delete(session).status_code == 404  # as if it did not exist
+        assert operator_b.http.delete(session).status_code == 200  # still open: its owner ends it
+
+
 def test_a_provincial_operator_granted_both_courts_and_an_admin_see_both(live_portal: Portal) -> None:
     device = live_portal.client()
     world = live_portal.world

@@ -49,7 +49,8 @@ def test_reconcile_indexes_the_bucket_and_flags_reports_not_in_it(portal: Portal
     assert counts.json()["reported_not_in_bucket"] == 1
     recording = operator.get(f"/api/recordings/{REC_A}").json()
     assert recording["in_bucket"] and recording["complete"] and recording["case_id"] == portal.world.case_a
-    assert recording["streams"] == ["synthetic-1"] and recording["segment_count"] >= 3
+    # the synthetic camera with sound: two CMAF track files, its pictures and its sound
+    assert recording["streams"] == ["synthetic-1", "synthetic-1.audio"] and recording["segment_count"] >= 6
     assert 5.5 <= recording["duration_seconds"] <= 7
 
 

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from archive.formats.identifiers import STREAM_NAME_PATTERN
+from archive.formats.identifiers import STREAM_NAME_MAX_LENGTH, STREAM_NAME_PATTERN
 from portal.identity.principal import Principal
 from portal.review.playback import GrantPlayback
 from portal.web.context import PortalContext
@@ -29,7 +29,7 @@ from portal.web.templates import render
 
 router = APIRouter(tags=["playback"])
 
-StreamQuery = Annotated[str | None, Query(max_length=32, pattern=STREAM_NAME_PATTERN)]
+StreamQuery = Annotated[str | None, Query(max_length=STREAM_NAME_MAX_LENGTH, pattern=STREAM_NAME_PATTERN)]
 
 
 @router.get("/review/grants/{grant_id}", response_class=HTMLResponse, summary="Player page")

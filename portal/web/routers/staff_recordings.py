@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from archive.formats.identifiers import STREAM_NAME_PATTERN
+from archive.formats.identifiers import STREAM_NAME_MAX_LENGTH, STREAM_NAME_PATTERN
 from portal.identity.principal import Principal
 from portal.records.recording_search import court_rooms, search_recordings
 from portal.review.playback import StaffPlayback
@@ -29,7 +29,7 @@ from portal.web.templates import render
 
 router = APIRouter(tags=["staff recordings"])
 
-StreamQuery = Annotated[str | None, Query(max_length=32, pattern=STREAM_NAME_PATTERN)]
+StreamQuery = Annotated[str | None, Query(max_length=STREAM_NAME_MAX_LENGTH, pattern=STREAM_NAME_PATTERN)]
 CaseQuery = Annotated[str | None, Query(alias="case", max_length=64)]
 
 
