@@ -26,6 +26,7 @@ from portal.errors import AuthenticationError, InvalidInputError
 from portal.hearings.closing import close_at_console
 from portal.hearings.room_schedule import MAX_DAYS, find_courtroom, room_schedule
 from portal.models import RecorderState
+from portal.records.agent_alarms import store_agent_alarms
 from portal.records.recorder_watch import RoomReport, claim_hearing, store_room_state
 from portal.records.recordings_index import apply_summary
 from portal.web.context import PortalContext
@@ -171,9 +172,11 @@ def api_room_state(
         for report in body.recordings:
             if report.hearing_id is not None:
                 claim_hearing(db, report.recording_id, report.hearing_id, room)
-            fields = report.model_dump(exclude={"streams", "hearing_id"})
+            fields = report.model_dump(exclude={"streams", "hearing_id", "alarms"})
             summary = RecordingSummary(**fields, streams=tuple(report.streams))
             recording = apply_summary(db, summary, now=now, in_bucket=False)
+            if report.alarms is not None:  # as the recordings report keeps them
+                store_agent_alarms(recording, report.alarms, now=now)
             entry = AuditEntry(
                 "agent", AuditAction.RECORDING_REPORTED, f"recording:{recording.id}", ip=client_ip(request)
             )
