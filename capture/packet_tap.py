@@ -18,6 +18,15 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
+class HeldItem(Generic[T]):
+    """The item a :class:`LatestSlot` holds, its sequence number (1, 2, …) and when it came (monotonic s)."""
+
+    item: T
+    number: int
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
 class EncodedVideoPacket:
     """One Annex-B H.264 access unit as the recorder encoded it (SPS/PPS in-band on keyframes)."""
 
@@ -59,3 +68,22 @@ class PacketTap(Generic[T]):
                 except queue.Full:
                     with contextlib.suppress(queue.Empty):
                         subscriber.get_nowait()
+
+
+class LatestSlot(Generic[T]):
+    """The latest item of a stream (e.g. its last recorded picture, for the clerk's preview): each new
+    item replaces the last, nothing queues, so a reader that looks seldom costs the recorder nothing.
+    Items put here must not be modified afterwards."""
+
+    def __init__(self) -> None:
+        self._held: HeldItem[T] | None = None
+        self._count = 0
+
+    def put(self, item: T, at: float) -> None:
+        """Hold ``item`` (made at monotonic ``at``) instead of the last one; called from one thread."""
+        self._count += 1
+        self._held = HeldItem(item, self._count, at)  # one reference assignment: readers see old or new
+
+    def latest(self) -> HeldItem[T] | None:
+        """The latest item, or None before any came."""
+        return self._held

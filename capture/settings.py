@@ -44,6 +44,7 @@ class CaptureSettings(BaseSettings):
     live_token: SecretStr | None = None  # this device's WHIP bearer token
     portal_url: str | None = None  # the portal to report recordings to, e.g. http://portal:8000
     portal_agent_token: SecretStr | None = None  # the portal's agent bearer token
+    console_token: SecretStr | None = None  # the clerk's console token (needed beyond loopback)
 
     @field_validator("live_url", "portal_url")
     @classmethod

@@ -29,7 +29,7 @@ from archive.spool import SealedFile
 from capture.encoder import VideoEncoderConfig, VideoEncoderName, open_video_encoder
 from capture.overlay import Overlay
 from capture.overload import JournaledOverload, OverloadWatch, utc_after
-from capture.packet_tap import EncodedVideoPacket, PacketTap
+from capture.packet_tap import EncodedVideoPacket, LatestSlot, PacketTap
 from capture.segmenter import CmafSegmenter, SegmentInfo
 from capture.spool_space import is_disk_full
 from devices import DevicesError, HealthCondition, HealthEvent, HealthMonitor, HealthThresholds, Source
@@ -130,6 +130,7 @@ class StreamPipeline:
         self._media_thread: threading.Thread | None = None
         self.video_packets: PacketTap[EncodedVideoPacket] = PacketTap()
         self.audio_frames: PacketTap[av.AudioFrame] = PacketTap()  # 48 kHz fltp, as fed to the AAC encoder
+        self.latest_picture: LatestSlot[av.VideoFrame] = LatestSlot()  # as encoded (overlay burnt in)
         self._keyframe_wanted = threading.Event()
         self.failure: BaseException | None = None
         self.has_video = self._source.video is not None
@@ -412,6 +413,7 @@ class _MediaWorker:
                 self._last_forced_keyframe = now
                 stamped.pict_type = av.video.frame.PictureType.I
         self._mux_video(self._encoder.encode(stamped))
+        self._p.latest_picture.put(stamped, now)  # the encoder is done with it: nobody changes it now
         self._video_file.end_seconds = max(self._video_file.end_seconds, float((pts + 1) / self._fps))
 
     def _mux_video(self, packets: list[av.Packet[Any]]) -> None:

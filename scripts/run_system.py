@@ -29,13 +29,13 @@ from archive.stop_request import StopRequest
 from archive.store.embedded import DEFAULT_PUBLIC_BUCKET, EmbeddedStore
 
 DEMO_AGENTS = {
+    # the courtroom records by the portal's schedule (capture serve): the demo's hearings, each its own
+    # recording, with the clerk's console on this machine
     "courtroom": [
         "--room",
         "demo-courtroom-1",
         "--room-name",
-        "第一法庭",  # the caption names the courtroom and the case as people read them
-        "--case",
-        "（2026）京0101民初1号",
+        "第一法庭",  # the caption names the courtroom (the case number comes with each hearing)
         "--source",
         "synthetic#size=640x360&fps=15&audio=0&name=bench-cam",
         "--source",
@@ -56,6 +56,7 @@ DEMO_AGENTS = {
         "31.2304,121.4737",
     ],
 }
+COURTROOM_CONSOLE_PORT = 8088  # the demo courtroom's clerk's console (loopback only)
 PUBLIC_DELAY_SECONDS = 10  # shorter than the default 30 s, so the demo shows the public page soon
 # The demo agents publish over loopback (aioice skips 127.0.0.1 unless told).
 LOOPBACK_ICE = {
@@ -97,6 +98,31 @@ def _live_settings(data: Path) -> tuple[dict[str, str], dict[str, str]]:
     return live_env, tokens
 
 
+def _agent_command(name: str, arguments: list[str], *, portal_url: str, spool: Path, stamp: str) -> list[str]:
+    """The command line of the demo agent ``name``: the courtroom records by the portal's schedule
+    (``capture serve``, with the clerk's console), the others record from the start."""
+    recording = (
+        ["serve", "--portal", portal_url, "--console-port", str(COURTROOM_CONSOLE_PORT)]
+        if name == "courtroom"
+        else ["record", "--recording-id", f"demo-{name}-{stamp}"]
+    )
+    return [
+        sys.executable,
+        "-m",
+        "capture",
+        *recording,
+        "--spool",
+        str(spool),
+        "--checkpoint-seconds",
+        "30",
+        "--device-id",
+        f"demo-{name}",
+        "--live",
+        f"{portal_url}/live/whip",
+        *arguments,
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Start everything (options: --data, --host, --portal-port, --port); 2 when a setting is
     refused or a port is taken (named, before anything starts)."""
@@ -132,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
             "COURTREC_S3_BUCKET": config.bucket,
         }
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        # the courtroom's recorder service fetches its schedule from the portal and reports to it
+        env["COURTREC_PORTAL_AGENT_TOKEN"] = secrets.token_urlsafe(32)
         live_env, tokens = _live_settings(data)
         portal, portal_text = start_portal(
             data, env, stamp, live_env, host=ports.host, port=ports.portal_port
@@ -139,24 +167,9 @@ def main(argv: list[str] | None = None) -> int:
         portal_url = local_url(ports.host, ports.portal_port)  # the agents publish on this machine
         agents: dict[str, subprocess.Popen[bytes]] = {}
         for name, arguments in DEMO_AGENTS.items():
-            spool = data / "spool" / name
-            command = [
-                sys.executable,
-                "-m",
-                "capture",
-                "record",
-                "--spool",
-                str(spool),
-                "--recording-id",
-                f"demo-{name}-{stamp}",
-                "--checkpoint-seconds",
-                "30",
-                "--device-id",
-                f"demo-{name}",
-                "--live",
-                f"{portal_url}/live/whip",
-                *arguments,
-            ]
+            command = _agent_command(
+                name, arguments, portal_url=portal_url, spool=data / "spool" / name, stamp=stamp
+            )
             log = (data / f"{name}.log").open("ab")
             agent_env = {**env, **LOOPBACK_ICE, "COURTREC_LIVE_TOKEN": tokens[name]}
             agents[name] = subprocess.Popen(command, env=agent_env, stdout=log, stderr=subprocess.STDOUT)
@@ -169,13 +182,16 @@ courtrec is running (Ctrl-C stops everything).
       export COURTREC_S3_ACCESS_KEY={config.access_key}
       export COURTREC_S3_SECRET_KEY={config.secret_key}
       export COURTREC_S3_BUCKET={config.bucket}
-  demo agents:           {", ".join(f"demo-{n}-{stamp}" for n in agents)}
+  demo agents:           {", ".join(f"demo-{n}-{stamp}" for n in agents if n != "courtroom")}
       spools under {data / "spool"}, logs in {data}/*.log
+  demo courtroom:        records the demo hearings by the portal's schedule (capture serve);
+      clerk's console    http://127.0.0.1:{COURTROOM_CONSOLE_PORT}/   (this machine only)
 {portal_text}
       (the demo agents publish to {portal_url}/live/whip; public broadcast delay {PUBLIC_DELAY_SECONDS} s)
   check a recording:     (after Ctrl-C, with the exports above, while `make run` runs again or
                           `python -m archive store --data {data / "store"}` serves the store)
-      .venv/bin/python -m archive verify demo-courtroom-{stamp}
+      .venv/bin/python -m archive verify demo-bodycam-{stamp}
+      (the courtroom's recording ids: {data / "spool" / "courtroom" / "recordings"})
 """,
             flush=True,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -12,13 +13,26 @@ from typing import Any
 from archive import StopRequest
 from archive.store import ObjectStore
 from capture.errors import CaptureError
+from capture.live import LiveTarget
 from capture.recording_options import add_recording_options
+from capture.service.clerk_desk import ClerkDesk
+from capture.service.console import (
+    ConsoleAccess,
+    ConsoleServer,
+    ConsoleView,
+    LevelMeters,
+    Thumbnails,
+    create_console_app,
+)
 from capture.service.courtroom_service import CourtroomService, ServiceConfig
+from capture.service.live_follower import LiveFollower
 from capture.service.planner import Planner
 from capture.service.portal_client import AgentPortalClient
 from capture.settings import CaptureSettings
 from capture.stream_pipeline import StreamSettings
 from devices import parse_source_spec
+from streaming import IcePolicy, StreamingSettings
+from timebase import SystemClock
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +79,25 @@ def add_serve_parser(commands: Any, settings: CaptureSettings) -> None:
     )
     serve.add_argument("--report-seconds", type=float, default=3.0, help="how often the state is reported")
     add_recording_options(serve, settings)
+    console = serve.add_argument_group("console", "the clerk's console (a page on this PC)")
+    console.add_argument(
+        "--console-port", type=int, default=8088, help="the console's port (default 8088; 0: no console)"
+    )
+    console.add_argument(
+        "--console-host",
+        default="127.0.0.1",
+        help="the console's address (default 127.0.0.1; any other needs a token)",
+    )
+    console.add_argument(
+        "--console-token",
+        default=None,
+        help="the console's token when bound beyond loopback (better: COURTREC_CONSOLE_TOKEN)",
+    )
+    live = serve.add_argument_group("live", "publish each recording over WebRTC (WHIP) while it records")
+    live.add_argument(
+        "--live", metavar="URL", default=settings.live_url, help="WHIP base URL, e.g. http://host:8001/whip"
+    )
+    live.add_argument("--live-token", default=None, help="device bearer token (default: COURTREC_LIVE_TOKEN)")
     serve.add_argument(
         "--drain-seconds",
         type=float,
@@ -83,16 +116,52 @@ def run_serve(
     portal = AgentPortalClient(
         args.portal, settings.portal_agent_token.get_secret_value(), court=args.court, room=args.room
     )
-    service = CourtroomService(config, portal=portal, store=open_store())
+    token = args.console_token or (
+        settings.console_token.get_secret_value() if settings.console_token is not None else None
+    )
+    access = ConsoleAccess(args.console_host, args.console_port, token) if args.console_port else None
+    watchers = [_live_follower(args, settings)] if args.live else []
+    service = CourtroomService(config, portal=portal, store=open_store(), watchers=watchers)
+    console = None if access is None else _console(service, access, args)
     stop = StopRequest()
     stop.install(on_signal=lambda signum: logger.info("signal %d: stopping the service", signum))
+    if console is not None:
+        try:
+            console.start()
+        except CaptureError as exc:  # the hearing is recorded all the same: the console is the extra
+            logger.error("%s; recording goes on without the clerk's console", exc)
+            print(f"warning: {exc}; recording goes on without the clerk's console", file=sys.stderr)
+            console, access = None, None
     service.start()
     print(f"serving room {args.room} of {args.court}; spool {args.spool}; portal {args.portal}", flush=True)
+    if access is not None:
+        shown = f"[{access.host}]" if ":" in access.host else access.host
+        login = " (open it once with ?token=<the console token>)" if access.token else ""
+        print(f"clerk's console: http://{shown}:{access.port}/{login}", flush=True)
     while not stop.is_set() and service.alive:
         stop.wait(1.0)
+    if console is not None:
+        console.stop()
     service.stop()
     print("service stopped", flush=True)
     return 0 if stop.is_set() else 1  # the service thread ended by itself: it failed
+
+
+def _console(service: CourtroomService, access: ConsoleAccess, args: argparse.Namespace) -> ConsoleServer:
+    clock = SystemClock()
+    thumbnails, meters = Thumbnails(clock), LevelMeters(clock)
+    view = ConsoleView(service, thumbnails, meters, clock)
+    desk = ClerkDesk(service, clock, room=args.room)
+    app = create_console_app(desk, view, thumbnails, meters, access, room=args.room, court=args.court)
+    return ConsoleServer(app, access.host, access.port)
+
+
+def _live_follower(args: argparse.Namespace, settings: CaptureSettings) -> LiveFollower:
+    token = args.live_token or (settings.live_token.get_secret_value() if settings.live_token else None)
+    target = LiveTarget(endpoint=args.live, token=token, device_id=args.device_id, room=args.room)
+    ice = StreamingSettings()
+    policy = IcePolicy.from_lists(ice.ice_servers, ice.ice_host_addresses, ice.ice_allowed_networks)
+    return LiveFollower(target, policy)
 
 
 def service_config(args: argparse.Namespace) -> ServiceConfig:
@@ -107,6 +176,8 @@ def service_config(args: argparse.Namespace) -> ServiceConfig:
         raise CaptureError(f"--schedule-days must be between 1 and 31 (got {args.schedule_days})")
     if args.refresh_seconds <= 0 or args.report_seconds <= 0:
         raise CaptureError("--refresh-seconds and --report-seconds must be > 0")
+    if not 0 <= args.console_port <= 65535:
+        raise CaptureError(f"--console-port must be between 0 and 65535 (got {args.console_port})")
     return ServiceConfig(
         court=args.court,
         room=args.room,
@@ -117,7 +188,12 @@ def service_config(args: argparse.Namespace) -> ServiceConfig:
         planner=Planner(
             lead=timedelta(minutes=args.lead_minutes), grace=timedelta(minutes=args.grace_minutes)
         ),
-        stream=StreamSettings(segment_seconds=args.segment_seconds, encoder=args.encoder, preset=args.preset),
+        stream=StreamSettings(
+            segment_seconds=args.segment_seconds,
+            encoder=args.encoder,
+            preset=args.preset,
+            low_delay=bool(args.live),
+        ),
         checkpoint_seconds=args.checkpoint_seconds,
         key_path=args.key_file,
         schedule_days=args.schedule_days,

@@ -13,23 +13,26 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import queue
 import threading
 import uuid
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 from archive import ArchiveError
-from archive.export import RecordingSummary
 from archive.journal import AlarmEvent
 from archive.spool import Uploader, UploadItem, UploadQueue, queue_path
 from archive.store import ObjectStore
 from capture.errors import CaptureError
-from capture.recorder import Recorder, RecorderHealth, RecordingPlan, stream_names
+from capture.recorder import Recorder, RecordingPlan, stream_names
+from capture.service.clerk_marks import ClerkMarks
 from capture.service.planner import Decision, Planner, StopReason
 from capture.service.portal_client import AgentPortalClient
+from capture.service.recording_session import RecorderFactory, RecordingSession, RecordingWatcher
 from capture.service.room_state import (
+    ClosedHearing,
     HeadroomGauge,
     RecorderState,
     ReportedRecording,
@@ -48,21 +51,6 @@ from timebase import Clock, SystemClock
 logger = logging.getLogger(__name__)
 
 
-class RecordingSession(Protocol):
-    """What the service needs of a recording (:class:`~capture.recorder.Recorder` is one)."""
-
-    def start(self) -> None: ...
-
-    def stop(self, reason: str = ..., *, drain_seconds: float = ...) -> None: ...
-
-    def summary(self) -> RecordingSummary: ...
-
-    def health(self) -> RecorderHealth: ...
-
-    def journal_alarm(self, event: AlarmEvent) -> None: ...
-
-
-RecorderFactory = Callable[[RecordingPlan], RecordingSession]
 HANDOVER_SLACK_SECONDS = 10.0  # beyond two segments, how long a hand-over waits for the next recording
 START_RETRY_SECONDS = 5.0  # after a recording failed to start (a source missing), try again this soon
 
@@ -99,6 +87,7 @@ class CourtroomService:
         store: ObjectStore | None,
         clock: Clock | None = None,
         make_recorder: RecorderFactory | None = None,
+        watchers: Sequence[RecordingWatcher] = (),
     ) -> None:
         stream_names(config.sources)  # refuse clashing stream names before anything runs
         self._config = config
@@ -128,6 +117,7 @@ class CourtroomService:
         self._integrity = ""
         self._retry_at = 0.0
         self._unreported: dict[str, ReportedRecording] = {}
+        self._closed: dict[int, ClosedHearing] = {}  # closed at the console; until the portal took it
         self._gauge = HeadroomGauge(config.spool, len(config.sources))
         self._queue = UploadQueue(queue_path(config.spool), clock=self._clock)
         # one uploader for the spool, for the service's whole life: it drains between hearings too, and
@@ -137,6 +127,10 @@ class CourtroomService:
         )
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="courtroom-service", daemon=True)
+        self._watchers = tuple(watchers)
+        self._commands: queue.SimpleQueue[tuple[Callable[[], object], Future[object]]] = queue.SimpleQueue()
+        self.marks = ClerkMarks()
+        """What the clerk marked in the recording in progress (pause, sealed span, readiness)."""
 
     def start(self) -> None:
         """Fetch the schedule once (without waiting for a portal that is down), then run."""
@@ -167,6 +161,7 @@ class CourtroomService:
         try:
             self.resume_left_recording()
             while not self._stop.is_set():
+                self.run_commands()
                 self.step()
                 self._clock.wait(self._stop, self._config.tick_seconds)
         except Exception:  # a supervisor's top level: say what broke, then stop what records
@@ -214,12 +209,13 @@ class CourtroomService:
                 device_id=self._config.device_id,
                 state=RecorderState.FAULT if self._fault else RecorderState.IDLE,
                 agent_time=self._clock.now(),
-                hearing_id=active.hearing.hearing_id if active else None,
+                hearing_id=active.hearing.hearing_id if active and active.hearing.hearing_id > 0 else None,
                 detail=self._fault or self._integrity,
                 sources=(),  # known only while recording (the recorder opens the sources)
                 upload_backlog=self._queue.pending_count(),
                 schedule_fetched_at=schedule.fetched_at if schedule else None,
                 recordings=tuple(self._unreported.values()),
+                closed=tuple(self._closed.values()),
             )
             health = recorder.health() if recorder is not None and active is not None else None
         if health is None or active is None:
@@ -227,14 +223,81 @@ class CourtroomService:
             return dataclasses.replace(base, storage_headroom_hours=self._gauge.hours())
         self._gauge.sample(active.recording_id, self._clock.monotonic(), health.sealed_bytes)
         failed = [name for name, problems in health.problems.items() if "failed" in problems]
+        marks = self.marks.of(active.recording_id)
         return dataclasses.replace(
             base,
-            state=RecorderState.FAULT if failed else RecorderState.RECORDING,
+            state=RecorderState.FAULT
+            if failed
+            else (RecorderState.PAUSED if marks.pause is not None else RecorderState.RECORDING),
+            readiness=marks.readiness,
             detail=f"streams failed: {', '.join(failed)}" if failed else base.detail,
             recording_id=active.recording_id,
             sources=tuple(SourceHealth(name, problems) for name, problems in health.problems.items()),
             storage_headroom_hours=self._gauge.hours(),
         )
+
+    @property
+    def uploads(self) -> bool:
+        """Whether sealed segments are uploaded (an object store is configured)."""
+        return self._store is not None
+
+    def current(self) -> tuple[ActiveRecording | None, RecordingSession | None]:
+        """The hearing being recorded and its recording (None, None when idle)."""
+        with self._lock:
+            return self._state.active, self._recorder
+
+    def upcoming(self) -> list[ScheduledHearing]:
+        """The schedule's hearings not finished yet, by start (for the console)."""
+        schedule = self._schedule.schedule
+        finished = set(self._state.finished)
+        hearings = schedule.hearings if schedule else ()
+        return sorted((h for h in hearings if h.hearing_id not in finished), key=lambda h: h.starts_at)
+
+    def call(self, command: Callable[[], object]) -> Future[object]:
+        """Run ``command`` in the service's thread between two looks at the schedule (so a clerk's
+        start or stop never races the schedule's); its result or error comes through the future."""
+        done: Future[object] = Future()
+        self._commands.put((command, done))
+        return done
+
+    def run_commands(self) -> None:
+        """Run the commands :meth:`call` queued (in the service's thread)."""
+        while True:
+            try:
+                command, done = self._commands.get_nowait()
+            except queue.Empty:
+                return
+            if done.set_running_or_notify_cancel():
+                try:
+                    done.set_result(command())
+                except Exception as exc:  # handed to the caller, who reports it to the clerk
+                    done.set_exception(exc)
+
+    def start_ad_hoc(self, hearing: ScheduledHearing) -> str | None:
+        """Record ``hearing`` (the clerk's, not the schedule's) now; its recording id, or None when it
+        cannot start (the fault is in the status). Call in the service's thread, while idle."""
+        if self._state.active is not None:
+            raise CaptureError("a recording is in progress")
+        self._retry_at = 0.0
+        recorder = self._start(hearing, resume=None)
+        active = self._state.active
+        return active.recording_id if recorder is not None and active is not None else None
+
+    def close_active(self, reason: str, *, by: str) -> None:
+        """End the recording in progress for the clerk's close by ``by`` (journaled with ``reason``);
+        the hearing is finished for this service, and reported closed to the portal. Call in the
+        service's thread."""
+        active = self._state.active
+        if active is None:
+            raise CaptureError("no recording is in progress")
+        with self._lock:
+            old, self._recorder = self._recorder, None
+            hearing_id = active.hearing.hearing_id
+            if hearing_id > 0:  # the portal's hearing: it is held now (an ad-hoc one is not the portal's)
+                self._closed[hearing_id] = ClosedHearing(hearing_id, by, self._clock.now())
+        self._finish_hearing(active.hearing, StopReason.CLOSED)
+        if old is not None:
+            self._finish_recorder(old, active.hearing, reason, 0.0)
 
     def _integrity_alarm(self, item: UploadItem, message: str) -> None:
         """An upload integrity alarm (the uploader has logged it): journaled in the recording in
@@ -251,6 +314,8 @@ class CourtroomService:
             for sent in status.recordings:
                 if self._unreported.get(sent.summary.recording_id) == sent:
                     del self._unreported[sent.summary.recording_id]
+            for closed in status.closed:
+                self._closed.pop(closed.hearing_id, None)
 
     def resume_left_recording(self) -> None:
         """A recording left in progress by the last run: resume it if its hearing is still due, else
@@ -280,7 +345,7 @@ class CourtroomService:
         if self._clock.monotonic() < self._retry_at:
             return None
         recording_id = (
-            resume or f"{self._clock.now():%Y%m%dT%H%M%SZ}-h{hearing.hearing_id}-{uuid.uuid4().hex[:6]}"
+            resume or f"{self._clock.now():%Y%m%dT%H%M%SZ}-{_label(hearing)}-{uuid.uuid4().hex[:6]}"
         )
         with self._lock:
             self._state.active = ActiveRecording(hearing, recording_id)
@@ -297,7 +362,9 @@ class CourtroomService:
             )
             summary = recorder.summary()
             with self._lock:
-                self._unreported[recording_id] = ReportedRecording(summary, hearing.hearing_id)
+                self._unreported[recording_id] = ReportedRecording(summary, _portal_hearing(hearing))
+            for watcher in self._watchers:
+                watcher("started", recorder)
             self._wake_reporter()
         return recorder
 
@@ -310,8 +377,8 @@ class CourtroomService:
             device_id=config.device_id,
             spool=config.spool,
             sources=config.sources,
-            case=hearing.case_number,
-            hearing=str(hearing.hearing_id),
+            case=hearing.case_number or None,
+            hearing=str(hearing.hearing_id) if hearing.hearing_id > 0 else None,  # ad hoc: no portal hearing
             room_name=config.room_name or hearing.courtroom_name or None,
             checkpoint_seconds=config.checkpoint_seconds,
             key_path=config.key_path,
@@ -376,10 +443,12 @@ class CourtroomService:
     def _finish_recorder(
         self, recorder: RecordingSession, hearing: ScheduledHearing, reason: str, drain_seconds: float
     ) -> None:
+        for watcher in self._watchers:
+            watcher("stopping", recorder)
         recorder.stop(reason, drain_seconds=drain_seconds if self._store is not None else 0.0)
         summary = recorder.summary()
         with self._lock:
-            self._unreported[summary.recording_id] = ReportedRecording(summary, hearing.hearing_id)
+            self._unreported[summary.recording_id] = ReportedRecording(summary, _portal_hearing(hearing))
         self._wake_reporter()
 
     def _wake_reporter(self) -> None:
@@ -391,3 +460,13 @@ class CourtroomService:
             self._state.save()
         except OSError as exc:
             logger.error("service state %s not written: %s", self._state.path, exc.strerror or exc)
+
+
+def _label(hearing: ScheduledHearing) -> str:
+    """The hearing's part of a recording id: ``h<portal id>``, or ``adhoc``."""
+    return f"h{hearing.hearing_id}" if hearing.hearing_id > 0 else "adhoc"
+
+
+def _portal_hearing(hearing: ScheduledHearing) -> int | None:
+    """The portal's id of ``hearing`` (None for an ad-hoc hearing the clerk started: ids below 1)."""
+    return hearing.hearing_id if hearing.hearing_id > 0 else None

@@ -5,12 +5,14 @@ upload backlog; and the summaries of recordings the portal has not yet acknowled
 from __future__ import annotations
 
 import shutil
+import threading
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
 from archive.export import RecordingSummary
+from capture.service.clerk_marks import ReadinessMark
 
 NOMINAL_BYTES_PER_HOUR_PER_SOURCE = 2.0e9  # ~4.4 Mbit/s: used until a recording's rate is measured
 _RATE_WINDOW_SECONDS = 10.0
@@ -42,6 +44,15 @@ class ReportedRecording:
 
 
 @dataclass(frozen=True, slots=True)
+class ClosedHearing:
+    """A hearing the clerk closed at the console (闭庭) at ``at`` (UTC): the portal marks it held."""
+
+    hearing_id: int
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class RoomStatus:
     """One state report."""
 
@@ -58,6 +69,8 @@ class RoomStatus:
     upload_backlog: int = 0
     schedule_fetched_at: datetime | None = None
     recordings: tuple[ReportedRecording, ...] = field(default=())
+    readiness: ReadinessMark | None = None  # the recording's last pre-hearing readiness check
+    closed: tuple[ClosedHearing, ...] = ()  # closed at the console, not yet taken by the portal
 
     def to_body(self) -> dict[str, object]:
         """The JSON body of ``POST /api/agent/room-state``."""
@@ -77,6 +90,10 @@ class RoomStatus:
             if self.schedule_fetched_at is None
             else self.schedule_fetched_at.isoformat(),
             "recordings": [summary_body(r.summary) | {"hearing_id": r.hearing_id} for r in self.recordings],
+            "readiness": None if self.readiness is None else self.readiness.to_body(),
+            "closed_hearings": [
+                {"hearing_id": c.hearing_id, "by": c.by, "at": c.at.isoformat()} for c in self.closed
+            ],
         }
 
 
@@ -98,7 +115,8 @@ def summary_body(summary: RecordingSummary) -> dict[str, object]:
 
 class HeadroomGauge:
     """Hours of recording the spool's disk still holds, at the rate the recorder seals bytes
-    (measured over the last seconds; a nominal rate per source until measured)."""
+    (measured over the last seconds; a nominal rate per source until measured). Thread-safe: the
+    state reports and the clerk's console both sample it."""
 
     def __init__(self, spool: Path, sources: int) -> None:
         self._spool = spool
@@ -106,9 +124,14 @@ class HeadroomGauge:
         self._rate: float | None = None  # bytes per hour
         self._samples: list[tuple[float, int]] = []
         self._recording: str | None = None
+        self._lock = threading.Lock()
 
     def sample(self, recording_id: str | None, monotonic: float, sealed_bytes: int) -> None:
         """Note the bytes sealed so far by ``recording_id`` at ``monotonic`` seconds."""
+        with self._lock:
+            self._sample(recording_id, monotonic, sealed_bytes)
+
+    def _sample(self, recording_id: str | None, monotonic: float, sealed_bytes: int) -> None:
         if recording_id != self._recording:
             self._recording, self._samples = recording_id, []
         if recording_id is None:

@@ -35,3 +35,27 @@ def close_hearing(db: Session, actor: Actor, hearing_id: int, *, now: datetime) 
     )
     append(db, entry, at=now)
     return hearing
+
+
+def close_at_console(
+    db: Session, room_id: int, hearing_id: int, *, by: str, at: datetime, now: datetime
+) -> bool:
+    """The clerk closed ``hearing_id`` at the courtroom's console (``by``, at ``at``), as the room's
+    recorder reports: mark it held like :func:`close_hearing` when it is a started, scheduled hearing
+    of that room; anything else (already closed, another room's) is left alone. True when closed."""
+    hearing = db.get(Hearing, hearing_id)
+    if (
+        hearing is None
+        or hearing.courtroom_id != room_id
+        or hearing.status != HearingStatus.SCHEDULED
+        or now < hearing.starts_at
+    ):
+        return False
+    hearing.status = HearingStatus.HELD
+    hearing.revision += 1
+    db.flush()
+    detail = {"at": at.isoformat(), "by": by, "via": "courtroom console"}
+    append(
+        db, AuditEntry("agent", AuditAction.HEARING_CLOSED, f"hearing:{hearing.id}", detail=detail), at=now
+    )
+    return True

@@ -24,8 +24,10 @@ class RecorderState(StrEnum):
 class RoomState(Base):
     """One row per courtroom: its recorder's latest report (``reported_at`` is the portal's time).
 
-    ``sources`` is a JSON list of ``{"name", "problems"}``; ``agent_time`` is the recorder's own clock
-    (a large difference to ``reported_at`` means a wrong clock on the courtroom PC)."""
+    ``sources`` is a JSON list of ``{"name", "problems"}``; ``readiness`` the clerk's last readiness
+    check of the recording in progress (``{"at", "by", "ready", "checks"}``, see the agent API);
+    ``agent_time`` is the recorder's own clock (a large difference to ``reported_at`` means a wrong
+    clock on the courtroom PC)."""
 
     __tablename__ = "room_states"
 
@@ -41,3 +43,4 @@ class RoomState(Base):
     agent_time: Mapped[datetime] = mapped_column(UTCDateTime())
     schedule_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    readiness: Mapped[str | None] = mapped_column(Text(), default=None)  # JSON: the last readiness check

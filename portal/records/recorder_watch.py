@@ -49,6 +49,21 @@ class RoomReport:
     storage_headroom_hours: float | None
     upload_backlog: int
     schedule_fetched_at: datetime | None
+    readiness: dict[str, object] | None = None
+
+
+READINESS_ITEMS = {"camera": "摄像机", "microphone": "麦克风", "storage": "存储", "upload": "上传"}
+
+
+@dataclass(frozen=True, slots=True)
+class ReadinessView:
+    """The clerk's last readiness check of the room's recording: when (UTC), by whom, whether all
+    passed, and each item as (name in Chinese, passed, what was seen)."""
+
+    at: datetime
+    by: str
+    ready: bool
+    checks: list[tuple[str, bool, str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +93,7 @@ def store_room_state(db: Session, room: Courtroom, report: RoomReport, *, now: d
     state.storage_headroom_hours = report.storage_headroom_hours
     state.upload_backlog = report.upload_backlog
     state.schedule_fetched_at = report.schedule_fetched_at
+    state.readiness = None if report.readiness is None else json.dumps(report.readiness, ensure_ascii=False)
     state.reported_at = now
     db.flush()
     return state
@@ -143,3 +159,24 @@ def source_problems(state: RoomState) -> list[tuple[str, list[str]]]:
         problems = [PROBLEM_NAMES.get(str(p), str(p)) for p in source.get("problems", [])]
         named.append((str(source.get("name", "")), problems))
     return named
+
+
+def readiness_view(state: RoomState) -> ReadinessView | None:
+    """The readiness check ``state`` carries, or None (none reported, or unreadable)."""
+    try:
+        document = json.loads(state.readiness or "null")
+        if not isinstance(document, dict):
+            return None
+        checks = [
+            (
+                f"{READINESS_ITEMS.get(str(c['item']), str(c['item']))} {c.get('stream') or ''}".strip(),
+                bool(c.get("ok")),
+                str(c.get("detail", "")),
+            )
+            for c in document.get("checks", [])
+        ]
+        return ReadinessView(
+            datetime.fromisoformat(str(document["at"])), str(document["by"]), bool(document["ready"]), checks
+        )
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None

@@ -14,9 +14,11 @@ from portal.identity.staff_scope import in_court_scope
 from portal.models import Court, Courtroom, Hearing, RoomState
 from portal.records.recorder_watch import (
     STATE_NAMES,
+    ReadinessView,
     UnrecordedHearing,
     is_fresh,
     not_recording_reason,
+    readiness_view,
     source_problems,
     unrecorded_hearings,
 )
@@ -34,6 +36,7 @@ class RoomView:
     state_name: str
     fresh: bool
     sources: list[tuple[str, list[str]]]
+    readiness: ReadinessView | None = None  # the clerk's last readiness check of the recording
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,4 +90,5 @@ def _view(db: Session, room: Courtroom, court_name: str, *, now: datetime) -> Ro
     else:
         name = STATE_NAMES.get(state.state.value, state.state.value)
     sources = source_problems(state) if state is not None else []
-    return RoomView(room.id, court_name, room.name, room.code, state, name, fresh, sources)
+    readiness = readiness_view(state) if state is not None else None
+    return RoomView(room.id, court_name, room.name, room.code, state, name, fresh, sources, readiness)

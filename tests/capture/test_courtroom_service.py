@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 
 from archive.export import RecordingSummary
-from archive.journal import AlarmEvent
+from archive.journal import AlarmEvent, PauseReason, ReadinessCheck, ReadinessEvent, ReadinessItem
 from capture.cli import main
-from capture.errors import RecorderError
+from capture.errors import CaptureError, RecorderError
 from capture.recorder import RecorderHealth, RecordingPlan
 from capture.service import HearingState, Planner, RoomSchedule, ScheduledHearing
+from capture.service.clerk_marks import PauseMark, ReadinessMark
 from capture.service.courtroom_service import START_RETRY_SECONDS, CourtroomService, ServiceConfig
 from capture.service.room_state import RecorderState
 from capture.service.schedule_cache import ScheduleCache
@@ -177,6 +178,61 @@ def test_a_recording_left_by_a_run_long_ago_is_closed_with_the_reason(room: Room
     )
     later.step()
     assert len(room.log) == 3 and later.status().state is RecorderState.IDLE
+
+
+def test_an_ad_hoc_hearing_records_until_the_clerk_closes_it_and_survives_a_restart(room: Room) -> None:
+    service = room.service()
+    now = room.clock.now()
+    ad_hoc = ScheduledHearing(-1, "", "room-a", now, now + timedelta(hours=8), HearingState.SCHEDULED)
+    recording_id = service.start_ad_hoc(ad_hoc)
+    assert recording_id is not None and "-adhoc-" in recording_id
+    assert room.log == [f"start None {recording_id}"]  # no portal hearing id in the journal
+    service.step()
+    assert len(room.log) == 1  # the schedule (empty) does not stop it
+    status = service.status()
+    assert status.state is RecorderState.RECORDING and status.hearing_id is None
+    body = status.to_body()
+    assert body["hearing_id"] is None and [r["hearing_id"] for r in body["recordings"]] == [None]  # type: ignore[union-attr, index]
+    with pytest.raises(CaptureError):
+        service.start_ad_hoc(ad_hoc)  # one recording at a time
+
+    restarted = room.service()  # the first "process" died
+    restarted.resume_left_recording()
+    assert room.log[-1] == f"start None {recording_id}"
+    restarted.marks.set(recording_id, pause=PauseMark(PauseReason.RECESS, "休庭", "王书记员", now))
+    assert restarted.status().state is RecorderState.PAUSED
+    check = ReadinessCheck(ReadinessItem.STORAGE, ok=True, detail="本机存储约可再录 20 小时")
+    restarted.marks.set(recording_id, readiness=ReadinessMark(ReadinessEvent((check,), "王书记员"), now))
+    readiness = restarted.status().to_body()["readiness"]
+    assert isinstance(readiness, dict) and readiness["ready"] is True and readiness["by"] == "王书记员"
+
+    restarted.close_active("hearing closed by the clerk (王书记员)", by="王书记员")
+    assert room.log[-1] == "stop None hearing closed by the clerk (王书记员)"
+    room.clock.advance(timedelta(minutes=30))
+    restarted.step()
+    assert len(room.log) == 3 and restarted.status().state is RecorderState.IDLE  # not started again
+    assert restarted.status().readiness is None  # marks belong to the recording that ended
+    assert restarted.status().closed == ()  # an ad-hoc hearing is not the portal's to close
+
+
+def test_a_hearing_the_clerk_closes_at_the_console_is_reported_closed_until_the_portal_takes_it(
+    room: Room,
+) -> None:
+    room.schedule(_hearing(1, START))
+    room.clock.advance(timedelta(minutes=6))
+    service = room.service()
+    service.step()
+    service.close_active("hearing closed by the clerk (王书记员)", by="王书记员")
+    assert room.log[-1] == "stop 1 hearing closed by the clerk (王书记员)"
+    status = service.status()
+    assert [(c.hearing_id, c.by) for c in status.closed] == [(1, "王书记员")]
+    assert status.to_body()["closed_hearings"] == [
+        {"hearing_id": 1, "by": "王书记员", "at": room.clock.now().isoformat()}
+    ]
+    service._delivered(status)  # the portal took the report
+    assert service.status().closed == ()
+    service.step()
+    assert len(room.log) == 2  # the hearing is finished here, whatever the cached schedule says
 
 
 def test_serve_without_the_agent_token_says_so(

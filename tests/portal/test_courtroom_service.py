@@ -102,7 +102,7 @@ class Serve:
             "--spool", str(spool), "--source", SMALL_VIDEO, "--lead-minutes", str(LEAD / 60),
             "--grace-minutes", str(GRACE / 60), "--refresh-seconds", "0.5", "--report-seconds", "1",
             "--segment-seconds", "2", "--checkpoint-seconds", "5", "--drain-seconds", "0",
-            "--preset", "ultrafast",
+            "--preset", "ultrafast", "--console-port", "0",
         ]  # fmt: skip
         self._log = open(log, "ab")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(command, env=env, stdout=self._log, stderr=subprocess.STDOUT)

@@ -264,3 +264,18 @@ def test_migration_0009_gap_explanations_up_and_down(engine: Engine) -> None:
     with engine.connect() as connection:
         columns = {column["name"]: column for column in inspect(connection).get_columns("grants")}
     assert columns["include_sealed"]["nullable"] is False  # an existing grant reads as "not sealed"
+
+
+def test_migration_0010_room_readiness_up_and_down(engine: Engine) -> None:
+    upgrade(engine)
+    with engine.connect() as connection:
+        columns = {c["name"] for c in inspect(connection).get_columns("room_states")}
+    assert "readiness" in columns
+    _downgrade(engine, "0009")
+    with engine.connect() as connection:
+        columns = {c["name"] for c in inspect(connection).get_columns("room_states")}
+    assert "readiness" not in columns and "upload_backlog" in columns
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []

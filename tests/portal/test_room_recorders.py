@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
-from portal.models import Recording
+from portal.models import AuditRecord, Recording
 from tests.portal.conftest import AGENT_TOKEN, Browser, Portal
 from tests.portal.world import CASE_A
 
@@ -164,3 +165,61 @@ def test_recordings_carried_by_a_state_report_are_indexed_under_their_hearing(po
         "/api/agent/room-state", json=_state(portal, "idle", recordings=[foreign]), headers=AGENT
     )
     assert refused.status_code == 422 and "room-x" in refused.text
+
+
+def test_the_clerks_readiness_check_is_shown_on_the_hearing_being_recorded(portal: Portal) -> None:
+    clerk, agent = portal.staff("clerk-a"), portal.client()
+    hearing = _schedule(clerk, portal, portal.clock.now() + timedelta(minutes=1))
+    portal.clock.advance(timedelta(minutes=2))
+    readiness = {
+        "at": portal.clock.now().isoformat(),
+        "by": "王书记员",
+        "ready": False,
+        "checks": [
+            {
+                "item": "camera",
+                "stream": "cam-1",
+                "ok": True,
+                "detail": "最新画面 0.1 秒前",
+                "confirmed": True,
+            },
+            {"item": "microphone", "stream": "mic-1", "ok": False, "detail": "无声音信号", "confirmed": True},
+            {"item": "storage", "ok": True, "detail": "本机存储约可再录 41.5 小时", "confirmed": False},
+        ],
+    }
+    report = _state(portal, "recording", hearing, readiness=readiness)
+    assert agent.post("/api/agent/room-state", json=report, headers=AGENT).status_code == 200
+    page = clerk.get(f"/staff/hearings/{hearing}").text
+    assert "开庭前检查：未通过" in page and "王书记员" in page
+    assert "✗ 未通过 麦克风 mic-1：无声音信号" in page and "✓ 摄像机 cam-1：最新画面 0.1 秒前" in page
+
+    bad = _state(
+        portal, "recording", hearing, readiness=readiness | {"checks": [{"item": "toaster", "ok": True}]}
+    )
+    assert agent.post("/api/agent/room-state", json=bad, headers=AGENT).status_code == 422
+    idle = _state(portal, "idle")  # a report without a check (an older agent, or none done yet)
+    assert agent.post("/api/agent/room-state", json=idle, headers=AGENT).status_code == 200
+    assert "开庭前检查" not in clerk.get(f"/staff/hearings/{hearing}").text
+
+
+def test_a_hearing_closed_at_the_courtroom_console_is_held_and_no_alarm(portal: Portal) -> None:
+    clerk, agent = portal.staff("clerk-a"), portal.client()
+    hearing = _schedule(clerk, portal, portal.clock.now() + timedelta(minutes=1))
+    later = _schedule(clerk, portal, portal.clock.now() + timedelta(hours=3))
+    portal.clock.advance(timedelta(minutes=2))
+    closed = [{"hearing_id": hearing, "by": "王书记员", "at": portal.clock.now().isoformat()}]
+    not_started = [{"hearing_id": later, "by": "王书记员", "at": portal.clock.now().isoformat()}]
+    report = _state(portal, "idle", closed_hearings=closed + not_started)
+    assert agent.post("/api/agent/room-state", json=report, headers=AGENT).status_code == 200
+    listed = {h["hearing_id"]: h for h in _room_schedule(agent).json()["hearings"]}
+    assert listed[hearing]["status"] == "held"  # the recorder will not start it again
+    assert listed[later]["status"] == "scheduled"  # a hearing that has not opened is not closed
+    portal.clock.advance(timedelta(seconds=40))
+    assert agent.post("/api/agent/room-state", json=_state(portal, "idle"), headers=AGENT).status_code == 200
+    assert clerk.get("/api/courtrooms").json()["alarms"] == []  # held: not "should be recording"
+    again = agent.post("/api/agent/room-state", json=report, headers=AGENT)  # a repeated report
+    assert again.status_code == 200
+    with portal.db_factory() as db:  # closed once, audited with the clerk's name
+        closes = db.scalars(select(AuditRecord).where(AuditRecord.action == "hearing_closed")).all()
+        assert [(c.actor, c.target) for c in closes] == [("agent", f"hearing:{hearing}")]
+        assert "王书记员" in closes[0].detail and "console" in closes[0].detail

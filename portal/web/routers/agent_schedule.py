@@ -4,7 +4,8 @@ COURTREC_PORTAL_AGENT_TOKEN, also checked before any body is read by ``agent_gat
 * ``GET /api/agent/schedule?court=&room=&days=``: the room's hearings for the next days, with their
   status (held: closed by the clerk; cancelled) and current times (a moved hearing's new times);
 * ``POST /api/agent/room-state``: the room's state every few seconds (kept per courtroom), carrying
-  the summaries of recordings the portal has not yet taken (indexed like ``/api/agent/recordings``).
+  the summaries of recordings the portal has not yet taken (indexed like ``/api/agent/recordings``),
+  the clerk's last readiness check, and the hearings the clerk closed at the console (marked held).
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from portal.audit.trail import AuditAction, AuditEntry, append
 from portal.date_range import BoundedDatetime
 from portal.db import transaction
 from portal.errors import AuthenticationError, InvalidInputError
+from portal.hearings.closing import close_at_console
 from portal.hearings.room_schedule import MAX_DAYS, find_courtroom, room_schedule
 from portal.models import RecorderState
+from portal.records.agent_alarms import store_agent_alarms
 from portal.records.recorder_watch import RoomReport, claim_hearing, store_room_state
 from portal.records.recordings_index import apply_summary
 from portal.web.context import PortalContext
@@ -64,6 +67,33 @@ class SourceIn(BaseModel):
     problems: list[Annotated[str, Field(max_length=32)]] = Field(default_factory=list, max_length=16)
 
 
+class ReadinessCheckIn(BaseModel):
+    """One item of the clerk's readiness check: a camera, a microphone, the storage or the uploads."""
+
+    item: Literal["camera", "microphone", "storage", "upload"]
+    stream: str | None = Field(default=None, max_length=64)
+    ok: bool
+    detail: str = Field(default="", max_length=300)
+    confirmed: bool = False
+
+
+class ReadinessIn(BaseModel):
+    """The clerk's last pre-hearing readiness check of the recording in progress (also journaled)."""
+
+    at: BoundedDatetime
+    by: str = Field(max_length=64)
+    ready: bool
+    checks: list[ReadinessCheckIn] = Field(default_factory=list, max_length=64)
+
+
+class ClosedHearingIn(BaseModel):
+    """A hearing the clerk closed (闭庭) at the courtroom's console, by whom and when."""
+
+    hearing_id: int = Field(ge=1, le=2_147_483_647)
+    by: str = Field(min_length=1, max_length=64)
+    at: BoundedDatetime
+
+
 class ServiceRecordingIn(AgentReport):
     """A recording the service made, with the hearing it made it for (its journal names it too)."""
 
@@ -86,6 +116,8 @@ class RoomStateIn(BaseModel):
     upload_backlog: int = Field(default=0, ge=0, le=100_000_000)
     schedule_fetched_at: BoundedDatetime | None = None
     recordings: list[ServiceRecordingIn] = Field(default_factory=list, max_length=16)
+    readiness: ReadinessIn | None = None
+    closed_hearings: list[ClosedHearingIn] = Field(default_factory=list, max_length=16)
 
 
 class RoomStateOut(BaseModel):
@@ -136,12 +168,16 @@ def api_room_state(
     with transaction(context.sessions) as db:
         room = find_courtroom(db, body.court, body.room)
         state = store_room_state(db, room, _room_report(body), now=now)
+        for closed in body.closed_hearings:  # before the state's alarm is read: held is not an alarm
+            close_at_console(db, room.id, closed.hearing_id, by=closed.by, at=closed.at, now=now)
         for report in body.recordings:
             if report.hearing_id is not None:
                 claim_hearing(db, report.recording_id, report.hearing_id, room)
-            fields = report.model_dump(exclude={"streams", "hearing_id"})
+            fields = report.model_dump(exclude={"streams", "hearing_id", "alarms"})
             summary = RecordingSummary(**fields, streams=tuple(report.streams))
             recording = apply_summary(db, summary, now=now, in_bucket=False)
+            if report.alarms is not None:  # as the recordings report keeps them
+                store_agent_alarms(recording, report.alarms, now=now)
             entry = AuditEntry(
                 "agent", AuditAction.RECORDING_REPORTED, f"recording:{recording.id}", ip=client_ip(request)
             )
@@ -165,6 +201,7 @@ def _room_report(body: RoomStateIn) -> RoomReport:
         storage_headroom_hours=body.storage_headroom_hours,
         upload_backlog=body.upload_backlog,
         schedule_fetched_at=body.schedule_fetched_at,
+        readiness=None if body.readiness is None else body.readiness.model_dump(mode="json"),
     )
 
 

@@ -1,0 +1,34 @@
+"""Publishes each recording of the courtroom service live (WHIP), from the recorder's own packets:
+publishers start with a recording and stop before it stops (``capture serve --live``). Between
+hearings nothing is published (there is no recording to publish from)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from capture.live import LiveTarget, start_live, stop_live
+from capture.service.recording_session import RecordingSession
+from streaming import IcePolicy, LivePublisher
+
+logger = logging.getLogger(__name__)
+
+
+class LiveFollower:
+    """A :data:`~capture.service.recording_session.RecordingWatcher` publishing to ``target``."""
+
+    def __init__(self, target: LiveTarget, policy: IcePolicy) -> None:
+        self._target = target
+        self._policy = policy
+        self._lock = threading.Lock()
+        self._publishers: dict[int, list[LivePublisher]] = {}
+
+    def __call__(self, event: str, recording: RecordingSession) -> None:
+        if event == "started":
+            publishers = start_live(recording.pipelines, self._target, self._policy)
+            with self._lock:
+                self._publishers[id(recording)] = publishers
+        elif event == "stopping":
+            with self._lock:
+                publishers = self._publishers.pop(id(recording), [])
+            stop_live(publishers)
