@@ -5,9 +5,12 @@ reading and trusting chains, the device signing key.
 from archive.journal.chain import ChainReport, read_chain
 from archive.journal.device_key import DeviceKey, load_or_create_device_key, verify_signature
 from archive.journal.events import (
+    ActivateEvent,
+    ActivationTrigger,
     AlarmEvent,
     CheckpointEvent,
     ClockStepEvent,
+    DeactivateEvent,
     GapEvent,
     InitEvent,
     JournalEvent,
@@ -29,12 +32,15 @@ from archive.journal.trust import ChainState
 from archive.journal.writer import JournalWriter, list_chunks
 
 __all__ = [
+    "ActivateEvent",
+    "ActivationTrigger",
     "AlarmEvent",
     "AudioDeclaration",
     "ChainReport",
     "ChainState",
     "CheckpointEvent",
     "ClockStepEvent",
+    "DeactivateEvent",
     "DeviceKey",
     "EventType",
     "GapEvent",

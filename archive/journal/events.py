@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Self, TypeAlias
 
 from archive.errors import JournalError
+from archive.journal.activation_events import ActivateEvent, ActivationTrigger, DeactivateEvent
 from archive.journal.event_checks import check_not_negative, check_sha256
 from archive.journal.fields import FieldReader, JsonObject, without_none
 from archive.journal.format import FORMAT_VERSION, EventType, JournalLine, SegmentFlag
@@ -33,9 +34,12 @@ from archive.journal.stream_declaration import StreamDeclaration
 
 __all__ = [
     "RECORDING_FAILED",
+    "ActivateEvent",
+    "ActivationTrigger",
     "AlarmEvent",
     "CheckpointEvent",
     "ClockStepEvent",
+    "DeactivateEvent",
     "GapEvent",
     "InitEvent",
     "JournalEvent",
@@ -324,6 +328,8 @@ JournalEvent: TypeAlias = (
     | CheckpointEvent
     | RepairEvent
     | OriginEvent
+    | ActivateEvent
+    | DeactivateEvent
 )
 LeafEvent: TypeAlias = InitEvent | SegmentEvent
 """The events that seal an object: the leaves of the checkpoints' Merkle tree, in journal order."""
@@ -348,6 +354,8 @@ _PARSERS: dict[str, Callable[[FieldReader], JournalEvent]] = {
     EventType.CHECKPOINT: CheckpointEvent.from_fields,
     EventType.REPAIR: RepairEvent.from_fields,
     EventType.ORIGIN: OriginEvent.from_fields,
+    EventType.ACTIVATE: ActivateEvent.from_fields,
+    EventType.DEACTIVATE: DeactivateEvent.from_fields,
 }
 
 
