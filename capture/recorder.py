@@ -13,7 +13,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +33,7 @@ from archive.journal import (
     AlarmEvent,
     AudioDeclaration,
     EventType,
+    JournalEvent,
     JournalWriter,
     PauseEvent,
     ResumeEvent,
@@ -61,6 +62,7 @@ from archive.store import ObjectStore
 from capture.clock_watch import ClockWatch
 from capture.disk_full import DiskFullRecovery, MeteredEvents
 from capture.errors import RecorderError
+from capture.pre_event import PreEventHandover
 from capture.recording_log import RecordingLog
 from capture.recovery import RecordingHistory, recover_streams, requeue_journaled
 from capture.spool_space import SpoolSpace, is_disk_full, journal_space_alarm
@@ -174,12 +176,23 @@ class Recorder:
         """Upload states of this recording's queue entries (readable after stop too)."""
         return dict(self._final_counts) if self._final_counts else self.queue.counts(self._plan.recording_id)
 
-    def start(self) -> None:
+    def start(
+        self,
+        *,
+        opened: Sequence[Source] | None = None,
+        pre_event: Mapping[str, PreEventHandover] | None = None,
+        opening_events: Sequence[JournalEvent] = (),
+    ) -> None:
         """Open sources, recover the spool, journal the start, start every stream and the uploader.
 
-        Raises RecorderError (sources, spool, journal) before anything is journaled.
+        A body camera hands over what its standby had: ``opened`` sources (one per plan source, in
+        order), ``pre_event`` buffers by stream name, and ``opening_events`` journaled right after
+        the start (its activation), before any media. Raises RecorderError (sources, spool,
+        journal) before anything is journaled.
         """
-        sources = self._open_sources()
+        if opened is not None and len(opened) != len(self._plan.sources):
+            raise RecorderError(f"{len(opened)} open sources handed over for {len(self._plan.sources)} specs")
+        sources = list(opened) if opened is not None else self._open_sources()
         try:
             self._prepare_spool()
             log, history = self._open_log()
@@ -209,10 +222,12 @@ class Recorder:
                 ),
             )
         )
+        for event in opening_events:
+            log.journal.append(event)
         self._clock_watch = ClockWatch(log.journal, self._clock)
         self._clock_watch.start()
         self.space.add_sink(lambda alarm: journal_space_alarm(log, alarm))
-        self._start_pipelines(sources, log, next_seq)
+        self._start_pipelines(sources, log, next_seq, pre_event or {})
         self.space.start()
         self._start_uploader()
         self._checkpoint_thread = threading.Thread(target=self._checkpoints, name="checkpoints", daemon=True)
@@ -370,7 +385,13 @@ class Recorder:
         crash_point("checkpoint.written", path.name)  # a crash here: requeue_journaled queues it
         self._require_log().enqueue(path, sha256_file(path), path.stat().st_size, delete_after_upload=False)
 
-    def _start_pipelines(self, sources: list[Source], log: RecordingLog, next_seq: dict[str, int]) -> None:
+    def _start_pipelines(
+        self,
+        sources: list[Source],
+        log: RecordingLog,
+        next_seq: dict[str, int],
+        pre_event: Mapping[str, PreEventHandover],
+    ) -> None:
         on_disk_full = self._disk_full = DiskFullRecovery(self.space, log, self._spool, self._clock)
         for name, spec, source in zip(self._names, self._plan.sources, sources, strict=True):
             caption = f"{self._plan.room} {self._plan.case or ''} {name}".strip()
@@ -384,9 +405,15 @@ class Recorder:
                 settings=settings,
                 clock=self._clock,
                 on_disk_full=on_disk_full,
+                pre_event=pre_event.get(name),
             )
             pipeline.start()
             self._pipelines.append(pipeline)
+
+    def journal_event(self, event: JournalEvent) -> None:
+        """Journal an event of the recording's life decided outside the recorder (a body camera's
+        deactivation, before it stops the recording)."""
+        self._require_log().journal.append(event)
 
     def journal_alarm(self, event: AlarmEvent) -> None:
         """Journal an alarm raised outside the recorder (an upload integrity alarm of the spool's

@@ -274,6 +274,14 @@ class UploadQueue:
             result[UploadState(state)] = count
         return result
 
+    def backlog(self) -> tuple[int, int]:
+        """(entries, bytes) still to upload: sealed on the spool, not yet confirmed by the store."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM uploads WHERE state = ?", (UploadState.PENDING,)
+            ).fetchone()
+        return int(row[0]), int(row[1])
+
     def pending_count(self) -> int:
         """Entries still to upload."""
         return self.counts()[UploadState.PENDING]

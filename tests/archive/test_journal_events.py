@@ -107,7 +107,12 @@ def test_every_event_parses_back_to_itself_and_the_same_bytes(event: JournalEven
 def test_an_existing_format_journal_parses_verifies_and_round_trips_identically() -> None:
     report = read_chain([("000001.jsonl", _OLD_FORMAT_JOURNAL)])
     assert report.intact, report.problems
-    newer = {EventType.ORIGIN, EventType.CLOCK_STEP, EventType.ACTIVATE, EventType.DEACTIVATE}  # types added after that journal was written
+    newer = {
+        EventType.ORIGIN,
+        EventType.CLOCK_STEP,
+        EventType.ACTIVATE,
+        EventType.DEACTIVATE,
+    }  # types added after that journal was written
     assert {line.type for line in report.lines} == {t.value for t in EventType} - newer
     for line in report.lines:
         fields = line_fields(
