@@ -119,7 +119,9 @@ def run_bodycam(
     control = None
     if args.control_port is not None:
         control = LocalControl(
-            agent.inbox, args.control_port, lambda: {**report(), "fault": agent.fault or None}
+            agent.inbox,
+            args.control_port,
+            lambda: {**report(), "fault": agent.fault or None, "pre_event_bytes": agent.standby_bytes()},
         )
         control.start()
     link = _portal_link(
