@@ -6,7 +6,6 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable
-from importlib import metadata
 
 from archive import StopRequest
 from archive.journal import AlarmEvent
@@ -14,7 +13,7 @@ from archive.settings import ArchiveSettings
 from archive.spool import Uploader, UploadItem, UploadQueue, queue_path
 from archive.store import ObjectStore
 from capture.bodycam.agent import BodycamAgent, BodycamConfig, LiveStarter
-from capture.bodycam.device_status import battery_percent, free_bytes
+from capture.bodycam.heartbeat import fixed_position, heartbeat_report
 from capture.bodycam.local_triggers import LocalControl, install_signal_triggers, start_key_trigger
 from capture.bodycam.options import with_bodycam_defaults
 from capture.bodycam.portal_link import AgentDeviceClient, PortalLink
@@ -25,26 +24,9 @@ from capture.settings import CaptureSettings
 from capture.stream_pipeline import StreamSettings
 from devices import parse_source_spec
 from streaming import GpsFix, IcePolicy, StreamingSettings
-from timebase import Clock, SystemClock
+from timebase import SystemClock
 
 logger = logging.getLogger(__name__)
-
-PositionSource = Callable[[], dict[str, object] | None]
-"""The device's position for heartbeats ({"lat", "lon", "at"}) or None; a GPS source plugs in here."""
-
-
-def agent_version() -> str:
-    try:
-        return metadata.version("courtrec")
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
-
-
-def fixed_position(fix: GpsFix | None, clock: Clock) -> PositionSource:
-    """The ``--gps LAT,LON`` fixed position, stamped now at each report."""
-    if fix is None:
-        return lambda: None
-    return lambda: {"lat": fix.lat, "lon": fix.lon, "at": clock.now().isoformat()}
 
 
 def run_bodycam(
@@ -99,18 +81,7 @@ def run_bodycam(
     position = fixed_position(gps, clock)
 
     def report() -> dict[str, object]:
-        segments, size = queue.backlog()
-        return {
-            "battery_percent": battery_percent(),
-            "free_bytes": free_bytes(config.spool),
-            "backlog_segments": segments,
-            "backlog_bytes": size,
-            "agent_version": agent_version(),
-            "recording": agent.state.value,
-            "recording_id": agent.recording_id,
-            "position": position(),
-            "device_time": clock.now().isoformat(),
-        }
+        return heartbeat_report(agent, queue, config.spool, position, clock)
 
     stop = StopRequest()
     stop.install(on_signal=lambda signum: logger.info("signal %d: stopping", signum))
