@@ -40,6 +40,8 @@ DEMO_AGENTS = {
         "--source",
         "synthetic#video=0&name=mic-1",
     ],
+    # run as ``python -m capture bodycam``: standby with a 10 s pre-event buffer, activated at once
+    # (journaled as the console); SIGUSR1/SIGUSR2 to its process activate and deactivate it again
     "bodycam": [
         "--room",
         "bodycam-007",
@@ -51,6 +53,9 @@ DEMO_AGENTS = {
         "Officer Wang (demo)",
         "--gps",
         "31.2304,121.4737",
+        "--pre-event-seconds",
+        "10",
+        "--activate-on-start",
     ],
 }
 PUBLIC_DELAY_SECONDS = 10  # shorter than the default 30 s, so the demo shows the public page soon
@@ -130,15 +135,15 @@ def main() -> int:
         agents: dict[str, subprocess.Popen[bytes]] = {}
         for name, arguments in DEMO_AGENTS.items():
             spool = data / "spool" / name
+            # the bodycam gets a new recording id per activation; the others record under a fixed one
+            mode = ["bodycam"] if name == "bodycam" else ["record", "--recording-id", f"demo-{name}-{stamp}"]
             command = [
                 sys.executable,
                 "-m",
                 "capture",
-                "record",
+                *mode,
                 "--spool",
                 str(spool),
-                "--recording-id",
-                f"demo-{name}-{stamp}",
                 "--checkpoint-seconds",
                 "30",
                 "--device-id",

@@ -8,10 +8,11 @@ import sys
 from collections.abc import Callable
 
 from archive import StopRequest
-from archive.journal import AlarmEvent
+from archive.journal import ActivationTrigger, AlarmEvent
 from archive.settings import ArchiveSettings
 from archive.spool import Uploader, UploadItem, UploadQueue, queue_path
 from archive.store import ObjectStore
+from capture.bodycam.activation import Action, ActivationRequest
 from capture.bodycam.agent import BodycamAgent, BodycamConfig, LiveStarter
 from capture.bodycam.heartbeat import fixed_position, heartbeat_report
 from capture.bodycam.local_triggers import LocalControl, install_signal_triggers, start_key_trigger
@@ -29,17 +30,11 @@ from timebase import SystemClock
 logger = logging.getLogger(__name__)
 
 
-def run_bodycam(
-    args: argparse.Namespace, settings: CaptureSettings, open_store: Callable[[], ObjectStore | None]
-) -> int:
-    """Run until SIGINT/SIGTERM; returns the exit code."""
+def bodycam_config(args: argparse.Namespace) -> BodycamConfig:
+    """The agent's configuration from the command line; CaptureError naming a bad option."""
     if not 2 <= args.segment_seconds <= 60:
         raise CaptureError(f"--segment-seconds must be between 2 and 60 (got {args.segment_seconds})")
-    try:
-        gps = parse_gps(args.gps)
-    except ValueError as exc:
-        raise CaptureError(str(exc)) from exc
-    config = BodycamConfig(
+    return BodycamConfig(
         device_id=args.device_id,
         court=args.court,
         unit=args.unit or args.device_id,
@@ -62,6 +57,17 @@ def run_bodycam(
         drain_seconds=args.drain_seconds,
         upload_mismatch_window_seconds=ArchiveSettings().upload_mismatch_window_seconds(),
     )
+
+
+def run_bodycam(
+    args: argparse.Namespace, settings: CaptureSettings, open_store: Callable[[], ObjectStore | None]
+) -> int:
+    """Run until SIGINT/SIGTERM; returns the exit code."""
+    config = bodycam_config(args)
+    try:
+        gps = parse_gps(args.gps)
+    except ValueError as exc:
+        raise CaptureError(str(exc)) from exc
     clock = SystemClock()
     store = open_store()
     try:
@@ -113,6 +119,10 @@ def run_bodycam(
         f"bodycam {config.device_id} on standby (pre-event {config.pre_event_seconds:g} s){where}",
         flush=True,
     )
+    if args.activate_on_start:
+        agent.inbox.put(
+            ActivationRequest(Action.ACTIVATE, ActivationTrigger.CONSOLE, by="--activate-on-start")
+        )
     try:
         agent.run(stop)
     finally:

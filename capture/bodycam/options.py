@@ -72,7 +72,11 @@ def add_bodycam_parser(commands: Any, settings: CaptureSettings) -> argparse.Arg
         help=f"a source spec (repeat for several); cameras without size/fps get {BODYCAM_SIZE}@{BODYCAM_FPS}",
     )
     parser.add_argument(
-        "--unit", default=None, help="the unit shown on the wall and in keys (default: device id)"
+        "--unit",
+        "--room",
+        dest="unit",
+        default=None,
+        help="the unit shown on the wall and in keys (default: device id)",
     )
     parser.add_argument("--case", default=None, help="execution case number shown in the caption and journal")
     parser.add_argument("--officer", default=None, help="officer shown on the command-centre wall")
@@ -102,6 +106,11 @@ def add_bodycam_parser(commands: Any, settings: CaptureSettings) -> argparse.Arg
     parser.add_argument("--disk-alarm-hours", type=float, default=settings.disk_alarm_hours)
     parser.add_argument(
         "--drain-seconds", type=float, default=0.0, help="at a stop, wait this long for uploads"
+    )
+    parser.add_argument(
+        "--activate-on-start",
+        action="store_true",
+        help="activate at once (journaled as the console, by this option), e.g. for a demo",
     )
     parser.add_argument(
         "--control-port",
