@@ -107,6 +107,14 @@ class BodycamAgent:
         """Called (from the agent's thread) after each change of state, e.g. to send a heartbeat."""
 
     @property
+    def device_id(self) -> str:
+        return self._config.device_id
+
+    @property
+    def pre_event_seconds(self) -> float:
+        return self._config.pre_event_seconds
+
+    @property
     def state(self) -> BodycamState:
         with self._lock:
             if self._recorder is not None:

@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable
+from typing import Protocol
 
 from archive import StopRequest
 from archive.journal import ActivationTrigger, AlarmEvent
@@ -22,6 +23,7 @@ from capture.errors import CaptureError
 from capture.live import LiveTarget, parse_gps, start_live, stop_live
 from capture.recorder import Recorder
 from capture.settings import CaptureSettings
+from capture.spool_quota import QUOTA_CONDITION, QuotaAlarm, SpoolQuota
 from capture.stream_pipeline import StreamSettings
 from devices import parse_source_spec
 from streaming import GpsFix, IcePolicy, StreamingSettings
@@ -75,20 +77,61 @@ def run_bodycam(
     except OSError as exc:
         raise CaptureError(f"spool {config.spool} cannot be created: {exc.strerror or exc}") from exc
     queue = UploadQueue(queue_path(config.spool), clock=clock)
-    live = _live_starter(args, settings, config, gps) if args.live else None
+    alarms: list[str] = []  # the quota alarm's line while active: live telemetry shows it
+    live = _live_starter(args, settings, config, gps, lambda: list(alarms)) if args.live else None
     agent = BodycamAgent(
         config, lambda plan: Recorder(plan, store, clock=clock, uploads_elsewhere=True), live=live
     )
+    quota = _spool_quota(args.spool_quota, config, queue, agent, alarms)
 
     def integrity_alarm(item: UploadItem, message: str) -> None:
         agent.journal(AlarmEvent(condition="integrity", active=True, object=item.object_key, detail=message))
 
-    uploader = None if store is None else Uploader(queue, store, on_integrity_alarm=integrity_alarm)
+    uploader = (
+        None
+        if store is None
+        else Uploader(queue, store, on_integrity_alarm=integrity_alarm, max_bytes_per_second=args.upload_rate)
+    )
     position = fixed_position(gps, clock)
 
     def report() -> dict[str, object]:
-        return heartbeat_report(agent, queue, config.spool, position, clock)
+        beat = heartbeat_report(agent, queue, config.spool, position, clock)
+        if quota is not None:  # what the quota still allows: 0 tells the fleet the spool is "full"
+            beat["free_bytes"] = min(int(str(beat["free_bytes"])), quota.free_bytes())
+        return beat
 
+    link = _portal_link(
+        args.portal,
+        settings=settings,
+        device_id=config.device_id,
+        agent=agent,
+        report=report,
+        heartbeat_seconds=args.heartbeat_seconds,
+    )
+    services: list[_Service] = [s for s in (uploader, quota, link) if s is not None]
+    try:
+        _serve(args, agent, report, services)
+    finally:
+        for service in (link, quota):
+            if service is not None:
+                service.stop()
+        if uploader is not None:
+            uploader.stop(drain_seconds=config.drain_seconds)
+        queue.close()
+    return 1 if agent.fault else 0
+
+
+class _Service(Protocol):
+    def start(self) -> None: ...
+
+
+def _serve(
+    args: argparse.Namespace,
+    agent: BodycamAgent,
+    report: Callable[[], dict[str, object]],
+    services: list[_Service],
+) -> None:
+    """Install the triggers, start ``services`` and run the agent until a stop signal."""
     stop = StopRequest()
     stop.install(on_signal=lambda signum: logger.info("signal %d: stopping", signum))
     install_signal_triggers(agent.inbox)
@@ -101,23 +144,13 @@ def run_bodycam(
             lambda: {**report(), "fault": agent.fault or None, "pre_event_bytes": agent.standby_bytes()},
         )
         control.start()
-    link = _portal_link(
-        args.portal,
-        settings=settings,
-        device_id=config.device_id,
-        agent=agent,
-        report=report,
-        heartbeat_seconds=args.heartbeat_seconds,
-    )
-    if uploader is not None:
-        uploader.start()
-    if link is not None:
-        agent.on_change = link.beat_soon
-        link.start()
+    for service in services:
+        service.start()
+        if isinstance(service, PortalLink):
+            agent.on_change = service.beat_soon
     where = f"; control http://127.0.0.1:{control.port}" if control is not None else ""
     print(
-        f"bodycam {config.device_id} on standby (pre-event {config.pre_event_seconds:g} s){where}",
-        flush=True,
+        f"bodycam {agent.device_id} on standby (pre-event {agent.pre_event_seconds:g} s){where}", flush=True
     )
     if args.activate_on_start:
         agent.inbox.put(
@@ -126,14 +159,24 @@ def run_bodycam(
     try:
         agent.run(stop)
     finally:
-        if link is not None:
-            link.stop()
         if control is not None:
             control.close()
-        if uploader is not None:
-            uploader.stop(drain_seconds=config.drain_seconds)
-        queue.close()
-    return 1 if agent.fault else 0
+
+
+def _spool_quota(
+    quota_bytes: int | None, config: BodycamConfig, queue: UploadQueue, agent: BodycamAgent, alarms: list[str]
+) -> SpoolQuota | None:
+    """The spool quota, its alarm journaled in the recording in progress and shown live."""
+    if quota_bytes is None:
+        return None
+
+    def raised(alarm: QuotaAlarm) -> None:
+        alarms[:] = [alarm.line()] if alarm.active else []
+        agent.journal(AlarmEvent(condition=QUOTA_CONDITION, active=alarm.active, detail=alarm.detail))
+
+    return SpoolQuota(
+        config.spool, quota_bytes, queue, active_recording=lambda: agent.recording_id, on_alarm=raised
+    )
 
 
 def _portal_link(
@@ -158,7 +201,11 @@ def _portal_link(
 
 
 def _live_starter(
-    args: argparse.Namespace, settings: CaptureSettings, config: BodycamConfig, gps: GpsFix | None
+    args: argparse.Namespace,
+    settings: CaptureSettings,
+    config: BodycamConfig,
+    gps: GpsFix | None,
+    alarms: Callable[[], list[str]],
 ) -> LiveStarter:
     token = args.live_token or (settings.live_token.get_secret_value() if settings.live_token else None)
     target = LiveTarget(
@@ -174,7 +221,7 @@ def _live_starter(
     policy = IcePolicy.from_lists(ice.ice_servers, ice.ice_host_addresses, ice.ice_allowed_networks)
 
     def start(recorder: Recorder) -> Callable[[], None]:
-        publishers = start_live(recorder.pipelines, target, policy)
+        publishers = start_live(recorder.pipelines, target, policy, alarms=alarms)
         return lambda: stop_live(publishers)
 
     return start

@@ -45,6 +45,23 @@ def _positive_int(text: str) -> int:
     return value
 
 
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def byte_size(text: str) -> int:
+    """argparse type: a positive size in bytes, with an optional K, M, G or T suffix (binary)."""
+    number, unit = text.strip(), ""
+    if number[-1:].upper() in _UNITS:
+        number, unit = number[:-1], number[-1].upper()
+    try:
+        value = float(number) * _UNITS[unit]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a size like 8G, 500M or 1048576 (got {text!r})") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be more than 0 bytes (got {text})")
+    return int(value)
+
+
 def _port(text: str) -> int:
     try:
         value = int(text)
@@ -102,6 +119,18 @@ def add_bodycam_parser(commands: Any, settings: CaptureSettings) -> argparse.Arg
         type=_positive_int,
         default=BODYCAM_MAX_BITRATE,
         help=f"cap on the video rate in bits/s (default {BODYCAM_MAX_BITRATE})",
+    )
+    parser.add_argument(
+        "--spool-quota",
+        type=byte_size,
+        default=None,
+        help="most the spool may hold (e.g. 8G): at it, confirmed copies are freed and an alarm raised",
+    )
+    parser.add_argument(
+        "--upload-rate",
+        type=byte_size,
+        default=None,
+        help="cap on the backlog's upload rate in bytes/s (e.g. 1M), so live keeps its share of the link",
     )
     parser.add_argument("--disk-alarm-hours", type=float, default=settings.disk_alarm_hours)
     parser.add_argument(

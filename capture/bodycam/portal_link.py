@@ -172,7 +172,8 @@ class PortalLink:
         """Stop both loops (a long poll in flight is abandoned with its daemon thread)."""
         self._stop.set()
         self._beat_now.set()
-        self._threads[1].join(timeout=15)
+        if self._threads[1].is_alive():
+            self._threads[1].join(timeout=15)
 
     def beat_soon(self) -> None:
         """Send a heartbeat now (the state changed)."""
