@@ -130,3 +130,55 @@ def test_a_pre_event_window_outside_0_to_120_seconds_is_refused(tmp_path: Path, 
     assert done.returncode == 2
     assert "--pre-event-seconds" in done.stderr and "120" in done.stderr, done.stderr
     assert not any(tmp_path.iterdir())
+
+
+def test_at_the_spool_quota_with_no_store_it_alarms_and_goes_on_recording_deleting_nothing(
+    tmp_path: Path,
+) -> None:
+    spool = tmp_path / "spool"
+    agent = subprocess.Popen(
+        agent_command(
+            "bodycam",
+            "--device-id",
+            "bodycam-8",
+            "--spool",
+            str(spool),
+            "--source",
+            SOURCE,
+            "--pre-event-seconds",
+            "0",
+            "--segment-seconds",
+            "2",
+            "--preset",
+            "ultrafast",
+            "--spool-quota",
+            "200K",
+            "--activate-on-start",
+        ),
+        env=store_env(None),  # no store: nothing is ever confirmed, so nothing may be freed
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    seen: list[str] = []
+    try:
+        recording = _read_until(agent, "started", seen).split()[1]
+
+        def alarm_then_segments() -> bool:
+            events = journal_events(spool, recording)
+            alarm = next((i for i, e in enumerate(events) if e.get("condition") == "spool_quota"), None)
+            return alarm is not None and sum(e["type"] == "segment" for e in events[alarm:]) >= 2
+
+        wait_until(alarm_then_segments, 60, "the quota alarm and two segments sealed after it")
+        agent.send_signal(signal.SIGTERM)
+        assert agent.wait(timeout=60) == 0
+    finally:
+        if agent.poll() is None:
+            agent.kill()
+            agent.wait()
+    events = journal_events(spool, recording)
+    alarm = next(e for e in events if e.get("condition") == "spool_quota")
+    assert alarm["active"] is True and "quota of 204800 bytes" in str(alarm["detail"])
+    segments = [e for e in events if e["type"] == "segment"]
+    assert all((spool / "recordings" / recording / str(e["object"])).is_file() for e in segments)
