@@ -90,6 +90,7 @@ class RecordingPlan:
     stream: StreamSettings = field(default_factory=StreamSettings)
     upload_mismatch_window_seconds: float = DEFAULT_MISMATCH_WINDOW_SECONDS
     disk_alarm_hours: float = 2.0  # the disk_low alarm: less than this much recording left on the spool
+    opening_reason: str = "hearing opened"  # the first start's reason (a body camera: its activation)
 
     def __post_init__(self) -> None:
         try:
@@ -213,7 +214,7 @@ class Recorder:
                 case=self._plan.case,
                 hearing=self._plan.hearing,
                 run=history.runs + 1,
-                reason="hearing opened"
+                reason=self._plan.opening_reason
                 if history.runs == 0
                 else ("resumed after a stop" if history.clean_stop else "restarted after an unclean stop"),
                 object_prefix=self._descriptor()["prefix"],

@@ -196,6 +196,7 @@ class BodycamAgent:
             disk_alarm_hours=config.disk_alarm_hours,
             upload_mismatch_window_seconds=config.upload_mismatch_window_seconds,
             stream=config.stream,
+            opening_reason=f"body camera activated ({request.trigger})",
         )
         event = ActivateEvent(
             trigger=request.trigger,

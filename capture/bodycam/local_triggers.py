@@ -42,24 +42,32 @@ def install_signal_triggers(inbox: ActivationInbox) -> None:
     signal.signal(signal.SIGUSR2, handler)
 
 
-def start_key_trigger(inbox: ActivationInbox, stream: TextIO | None = None) -> bool:
+def start_key_trigger(inbox: ActivationInbox, stream: TextIO | None = None) -> threading.Thread | None:
     """When the terminal is interactive, read keys from it ('a' + Enter activates, 'd' + Enter
-    deactivates) in a daemon thread; returns whether it did."""
+    deactivates) in a daemon thread, which ends when the terminal goes away; returns that thread,
+    or None when there is no terminal."""
     terminal = stream or sys.stdin
     if not terminal.isatty():
-        return False
+        return None
 
     def read() -> None:
-        for line in terminal:
-            action = _KEYS.get(line.strip().lower()[:1])
-            if action is None:
-                print("keys: a = activate, d = deactivate", flush=True)
-                continue
-            inbox.put(ActivationRequest(action=action, trigger=ActivationTrigger.BUTTON, by="terminal key"))
+        try:
+            for line in terminal:
+                action = _KEYS.get(line.strip().lower()[:1])
+                if action is None:
+                    print("keys: a = activate, d = deactivate", flush=True)
+                    continue
+                request = ActivationRequest(
+                    action=action, trigger=ActivationTrigger.BUTTON, by="terminal key"
+                )
+                inbox.put(request)
+        except (OSError, ValueError) as exc:  # the terminal hung up (EIO) or was closed
+            logger.info("terminal keys: the terminal went away (%s)", exc)
 
-    threading.Thread(target=read, name="key-trigger", daemon=True).start()
+    thread = threading.Thread(target=read, name="key-trigger", daemon=True)
+    thread.start()
     print("keys: a = activate, d = deactivate (then Enter)", flush=True)
-    return True
+    return thread
 
 
 class LocalControl:

@@ -54,6 +54,9 @@ class StandbyEncoder:
         self._ring = PreEventRing(seconds)
         self._keep_audio = keep_audio and source.audio is not None
         self._audio: deque[av.AudioFrame] = deque()
+        # when each recent picture was read (encoder pts, wall time): the buffer's first picture is
+        # timed by its own reading, not by counting frames from the start of a standby of hours
+        self._read_at: deque[tuple[int, datetime]] = deque()
         self._encoder: VideoCodecContext = open_video_encoder(video_encoder_config(fmt, settings))
         self._overlay = Overlay(fmt.width, fmt.height, settings.caption)
         self._stop = threading.Event()
@@ -82,7 +85,8 @@ class StandbyEncoder:
         offset = packets[0].pts
         start_seconds = Fraction(offset) / self._fps
         source_origin = self._origin_source + float(start_seconds)
-        origin_utc = self._origin_utc + timedelta(seconds=float(start_seconds))
+        counted = self._origin_utc + timedelta(seconds=float(start_seconds))
+        origin_utc = next((at for pts, at in self._read_at if pts == offset), counted)
         audio = tuple(f for f in self._audio if _seconds(f) >= source_origin)
         self._audio.clear()
         return PreEventHandover(
@@ -127,6 +131,10 @@ class StandbyEncoder:
         if pts <= self._last_pts:
             return  # a late or repeated picture: the encoder needs increasing timestamps
         self._last_pts = pts
+        self._read_at.append((pts, self._clock.now()))
+        horizon = pts - (self._ring.seconds + 2) * self._fps  # the ring spans at most N + one GOP
+        while self._read_at and self._read_at[0][0] < horizon:
+            self._read_at.popleft()
         stamped = self._overlay.apply(frame, self._origin_utc + timedelta(seconds=media))
         stamped.pts = pts
         stamped.time_base = Fraction(1) / self._fps
