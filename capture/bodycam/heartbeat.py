@@ -9,7 +9,7 @@ from pathlib import Path
 
 from archive.spool import UploadQueue
 from capture.bodycam.agent import BodycamAgent
-from capture.bodycam.device_status import battery_percent, free_bytes
+from capture.device_status import battery_percent, free_bytes
 from streaming import GpsFix
 from timebase import Clock
 

@@ -12,7 +12,7 @@ import pytest
 
 from archive.journal import ActivationTrigger
 from capture.bodycam.activation import Action, ActivationInbox
-from capture.bodycam.device_status import battery_percent, free_bytes
+from capture.device_status import battery_percent, free_bytes
 from capture.bodycam.local_triggers import start_key_trigger
 from capture.bodycam.options import byte_size, pre_event_seconds, with_bodycam_defaults
 from devices import parse_source_spec

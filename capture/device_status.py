@@ -1,4 +1,4 @@
-"""What a body camera reports about itself: battery and free storage."""
+"""What a capture device reports about itself (telemetry, heartbeats): battery and free storage."""
 
 from __future__ import annotations
 
