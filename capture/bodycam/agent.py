@@ -20,6 +20,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
+from archive import ArchiveError
 from archive.journal import ActivateEvent, AlarmEvent, DeactivateEvent
 from archive.spool import UploadState
 from archive.spool.uploader import DEFAULT_MISMATCH_WINDOW_SECONDS
@@ -206,7 +207,7 @@ class BodycamAgent:
         recorder = self._make_recorder(plan)
         try:
             recorder.start(opened=sources, pre_event=handovers, opening_events=(event,))
-        except (CaptureError, DevicesError) as exc:
+        except (CaptureError, DevicesError, ArchiveError) as exc:
             logger.error("activation failed: %s", exc)
             self._close(sources)
             with self._lock:
