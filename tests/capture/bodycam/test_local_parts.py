@@ -12,9 +12,9 @@ import pytest
 
 from archive.journal import ActivationTrigger
 from capture.bodycam.activation import Action, ActivationInbox
-from capture.device_status import battery_percent, free_bytes
 from capture.bodycam.local_triggers import start_key_trigger
 from capture.bodycam.options import byte_size, pre_event_seconds, with_bodycam_defaults
+from capture.device_status import battery_percent, free_bytes
 from devices import parse_source_spec
 
 

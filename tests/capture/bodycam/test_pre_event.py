@@ -177,3 +177,49 @@ def test_with_no_buffer_nothing_is_opened_on_standby_and_recording_starts_at_act
     events = journal_events(spool, recording_id)
     assert not [e for e in events if e["type"] == "segment" and e["flags"]]
     assert "pre_event_seconds" not in events[1]
+
+
+def _first_audio_seconds(stream_dir: Path) -> float:
+    """Media time of the first sound in the stream's first segment."""
+    init = next(stream_dir.glob("init*.mp4")).read_bytes()
+    path = stream_dir / "check-audio.mp4"
+    path.write_bytes(init + (stream_dir / "00000001.m4s").read_bytes())
+    try:
+        with av.open(str(path)) as container:
+            packet = next(p for p in container.demux(audio=0) if p.pts is not None)
+            return float(packet.pts * packet.time_base)
+    finally:
+        path.unlink()
+
+
+@pytest.mark.parametrize("keep_audio", [False, True])
+def test_sound_is_buffered_only_when_the_policy_says_so(tmp_path: Path, keep_audio: bool) -> None:
+    spool = tmp_path / "spool"
+    config = BodycamConfig(
+        device_id="bodycam-1",
+        court="demo-court",
+        unit="bodycam-1",
+        spool=spool,
+        sources=[parse_source_spec(CLOCK_VIDEO)],
+        pre_event_seconds=2,
+        pre_event_audio=keep_audio,
+        stream=StreamSettings(segment_seconds=2, preset="ultrafast"),
+    )
+    agent = _Agent(BodycamAgent(config, lambda plan: Recorder(plan, None)))
+    agent.thread.start()
+    try:
+        time.sleep(4)  # let the buffer fill past its window (nothing to observe from outside)
+        assert agent.ask(Action.ACTIVATE).done
+        recording_id = agent.agent.recording_id
+        assert recording_id is not None
+        stream_dir = spool / "recordings" / recording_id / "cam"
+        wait_until(lambda: len(list(stream_dir.glob("*.m4s"))) >= 2, 60, "two sealed segments")
+        assert agent.ask(Action.DEACTIVATE).done
+    finally:
+        agent.stop.set()
+        agent.thread.join(timeout=60)
+    first_sound = _first_audio_seconds(stream_dir)
+    if keep_audio:
+        assert first_sound < 0.3, first_sound  # sound from the buffer's start
+    else:
+        assert first_sound >= 1.9, first_sound  # sound only from the activation, ~2 s in
