@@ -234,6 +234,22 @@ class Recorder:
         self._checkpoint_thread = threading.Thread(target=self._checkpoints, name="checkpoints", daemon=True)
         self._checkpoint_thread.start()
 
+    def close_left(self, reason: str) -> None:
+        """Close a recording an earlier run left in progress, without recording anything more: salvage
+        and journal what it left on disk (with the gap of its unclean stop), queue it for upload, and
+        journal the stop with ``reason`` and a final checkpoint. Raises RecorderError (spool, journal)."""
+        self._prepare_spool()
+        log, history = self._open_log()
+        try:
+            recover_streams(self._spool, log, history, self._clock.now())
+            requeue_journaled(self._spool, log, log.journal.history)
+            log.journal.append(StopEvent(reason=reason))
+            log.journal.checkpoint()
+        finally:
+            log.journal.close()
+            if self._queue is not None:
+                self._queue.close()
+
     def pause(self, reason: str) -> None:
         """Journal a pause (2017 rules art. 3: recess, non-public evidence, mediation) with its reason."""
         if not reason.strip():

@@ -1,12 +1,12 @@
 """A cap on what the spool may hold (a body camera's offline-first storage).
 
-When the spool reaches its quota, local copies the archive has already confirmed (``done`` in the
-upload queue: init segments, journal chunks, any media still on disk) are deleted, the earliest
-confirmed first, down to a margin under the quota; a sealed segment the archive has not confirmed is
-never deleted. Reaching the quota raises the CRITICAL ``spool_quota`` alarm (cleared once the spool
-is back under the margin): the officer and the command centre should dock the camera or restore
-its link. Recording goes on regardless: evidence over a soft quota beats no evidence, and the disk's
-own full-disk handling (:mod:`capture.disk_full`) still protects the disk.
+When the spool reaches its quota, local copies of media the archive has already confirmed (``done``
+in the upload queue: init segments of finished recordings, any segment still on disk) are deleted,
+the earliest confirmed first, down to a margin under the quota (journals stay); a sealed segment the
+archive has not confirmed is never deleted. Reaching the quota raises the CRITICAL ``spool_quota``
+alarm (cleared once the spool is back under the margin): the officer and the command centre should
+dock the camera or restore its link. Recording goes on regardless: evidence over a soft quota beats
+no evidence, and the disk's own full-disk handling (:mod:`capture.disk_full`) still protects the disk.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 QUOTA_CONDITION = "spool_quota"
 _CLEAR_FRACTION = 0.9  # freeing aims at, and the alarm clears under, this share of the quota
 _BATCH = 200
+_MEDIA = frozenset({".m4s", ".mp4"})  # segments and init segments: what a quota may free
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,8 +128,8 @@ class SpoolQuota:
             if freed >= wanted:
                 break
             path = item.local_path
-            if not path.resolve().is_relative_to(spool) or not path.is_file():
-                continue
+            if path.suffix not in _MEDIA or not path.resolve().is_relative_to(spool) or not path.is_file():
+                continue  # journals and locators stay: a recording's chain is read from the spool
             if self._queue.states([item.object_key]).get(item.object_key) != UploadState.DONE:
                 continue  # confirmed() said done; never delete on a stale answer
             size = path.stat().st_size

@@ -26,6 +26,7 @@ from archive.spool import UploadState
 from archive.spool.uploader import DEFAULT_MISMATCH_WINDOW_SECONDS
 from capture.bodycam.activation import Action, ActivationInbox, ActivationRequest, Outcome
 from capture.bodycam.continuing_source import ContinuingSource
+from capture.bodycam.left_recordings import left_in_progress
 from capture.bodycam.standby import StandbyEncoder
 from capture.errors import CaptureError
 from capture.pre_event import PreEventHandover
@@ -145,6 +146,7 @@ class BodycamAgent:
     def run(self, stop: Stoppable) -> None:
         """Standby, then act on requests until ``stop`` is set; a recording in progress is then
         stopped (its journal says the agent stopped) and the buffer dropped."""
+        self._close_left_recordings()
         self._enter_standby()
         try:
             while not stop.is_set():
@@ -159,6 +161,21 @@ class BodycamAgent:
             self._leave_standby()
             while (left := self.inbox.get(timeout=0)) is not None:
                 left.reply(Outcome(False, "the body camera agent is stopping"))
+
+    def _close_left_recordings(self) -> None:
+        """Close what an earlier run left in progress (never resumed: each activation is new)."""
+        for recording_id in left_in_progress(self._config.spool):
+            logger.warning("closing recording %s, left in progress by an earlier run", recording_id)
+            try:
+                self._make_recorder(self._plan(recording_id, "")).close_left(
+                    "closed at the next start of the body camera agent (it had stopped uncleanly)"
+                )
+            except (CaptureError, ArchiveError) as exc:
+                logger.error("recording %s could not be closed: %s", recording_id, exc)
+                with self._lock:
+                    self._fault = (
+                        f"recording {recording_id} left by an earlier run could not be closed: {exc}"
+                    )
 
     def _act(self, request: ActivationRequest) -> Outcome:
         try:
@@ -183,26 +200,11 @@ class BodycamAgent:
         }
         self._standby = {}
         sources, self._sources = self._sources, None
-        config = self._config
-        plan = RecordingPlan(
-            recording_id=recording_id,
-            court=config.court,
-            room=config.unit,
-            device_id=config.device_id,
-            spool=config.spool,
-            sources=config.sources,
-            case=config.case,
-            checkpoint_seconds=config.checkpoint_seconds,
-            key_path=config.key_path,
-            disk_alarm_hours=config.disk_alarm_hours,
-            upload_mismatch_window_seconds=config.upload_mismatch_window_seconds,
-            stream=config.stream,
-            opening_reason=f"body camera activated ({request.trigger})",
-        )
+        plan = self._plan(recording_id, f"body camera activated ({request.trigger})")
         event = ActivateEvent(
             trigger=request.trigger,
             by=request.by,
-            pre_event_seconds=config.pre_event_seconds if handovers else None,
+            pre_event_seconds=self._config.pre_event_seconds if handovers else None,
         )
         recorder = self._make_recorder(plan)
         try:
@@ -224,6 +226,24 @@ class BodycamAgent:
         if self._live is not None:
             self._stop_live = self._live(recorder)
         return Outcome(True, f"recording {recording_id}")
+
+    def _plan(self, recording_id: str, opening_reason: str) -> RecordingPlan:
+        config = self._config
+        return RecordingPlan(
+            recording_id=recording_id,
+            court=config.court,
+            room=config.unit,
+            device_id=config.device_id,
+            spool=config.spool,
+            sources=config.sources,
+            case=config.case,
+            checkpoint_seconds=config.checkpoint_seconds,
+            key_path=config.key_path,
+            disk_alarm_hours=config.disk_alarm_hours,
+            upload_mismatch_window_seconds=config.upload_mismatch_window_seconds,
+            stream=config.stream,
+            opening_reason=opening_reason or "body camera activated",
+        )
 
     def _deactivate(self, request: ActivationRequest) -> Outcome:
         with self._lock:

@@ -45,8 +45,9 @@ def test_reaching_the_quota_frees_confirmed_copies_earliest_first_and_keeps_unco
 ) -> None:
     spool = tmp_path / "spool"
     first = _sealed(queue, spool, "rec-a", "cam/init.mp4", 200 * KB, confirmed=True)
-    second = _sealed(queue, spool, "rec-a", "journal/000001.jsonl", 200 * KB, confirmed=True)
-    third = _sealed(queue, spool, "rec-a", "journal/000002.jsonl", 200 * KB, confirmed=True)
+    journal = _sealed(queue, spool, "rec-a", "journal/000001.jsonl", 200 * KB, confirmed=True)
+    second = _sealed(queue, spool, "rec-a", "cam/00000001.m4s", 200 * KB, confirmed=True)
+    third = _sealed(queue, spool, "rec-a", "cam/00000002.m4s", 200 * KB, confirmed=True)
     active_init = _sealed(queue, spool, "rec-b", "cam/init.mp4", 200 * KB, confirmed=True)
     unconfirmed = [
         _sealed(queue, spool, "rec-b", f"cam/{n:08d}.m4s", 100 * KB, confirmed=False) for n in (1, 2, 3)
@@ -61,6 +62,7 @@ def test_reaching_the_quota_frees_confirmed_copies_earliest_first_and_keeps_unco
     assert not first.exists() and not second.exists()  # the earliest confirmed went first …
     assert third.exists() and quota.freed_bytes == 400 * KB  # … and no more than needed
     assert active_init.exists()  # the recording in progress keeps its init segment
+    assert journal.exists()  # journals stay, confirmed or not: the chain is read from the spool
     assert all(p.exists() for p in unconfirmed)
     # reaching the quota alarms; freeing confirmed copies brought it back under, so it cleared
     assert [a.active for a in alarms] == [True, False] and "reached its quota" in alarms[0].detail
