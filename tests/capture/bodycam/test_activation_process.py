@@ -182,3 +182,62 @@ def test_at_the_spool_quota_with_no_store_it_alarms_and_goes_on_recording_deleti
     assert alarm["active"] is True and "quota of 204800 bytes" in str(alarm["detail"])
     segments = [e for e in events if e["type"] == "segment"]
     assert all((spool / "recordings" / recording / str(e["object"])).is_file() for e in segments)
+
+
+def _bodycam(spool: Path, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        agent_command(
+            "bodycam",
+            "--device-id",
+            "bodycam-6",
+            "--spool",
+            str(spool),
+            "--source",
+            SOURCE,
+            "--segment-seconds",
+            "2",
+            "--preset",
+            "ultrafast",
+            *extra,
+        ),
+        env=store_env(None),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+
+
+def test_a_recording_cut_by_kill_9_is_closed_at_the_next_start_without_recording_more(tmp_path: Path) -> None:
+    spool = tmp_path / "spool"
+    seen: list[str] = []
+    first = _bodycam(spool, "--activate-on-start")
+    try:
+        recording = _read_until(first, "started", seen).split()[1]
+        stream = spool / "recordings" / recording / "cam"
+        wait_until(lambda: len(list(stream.glob("*.m4s"))) >= 2, 60, "two sealed segments")
+        first.kill()  # SIGKILL: no stop, perhaps a torn segment
+        first.wait()
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.wait()
+    assert journal_events(spool, recording)[-1]["type"] != "stop"
+
+    second = _bodycam(spool, "--pre-event-seconds", "2")
+    try:
+        _read_until(second, "on standby", seen)
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(timeout=60) == 0
+    finally:
+        if second.poll() is None:
+            second.kill()
+            second.wait()
+    events = journal_events(spool, recording)
+    assert [e["type"] for e in events[-2:]] == ["stop", "checkpoint"]
+    assert "stopped uncleanly" in str(events[-2]["reason"])
+    assert any(e["type"] == "gap" and "unclean stop" in str(e["reason"]) for e in events)
+    journaled = {str(e["object"]) for e in events if e["type"] == "segment"}
+    on_disk = {f"cam/{p.name}" for p in stream.glob("*.m4s")}
+    assert on_disk <= journaled  # every sealed segment left on disk is journaled now
+    assert [p.name for p in (spool / "recordings").iterdir()] == [recording]  # nothing new without activation
