@@ -198,8 +198,12 @@ class BodycamAgent:
             for name, standby in self._standby.items()
             if (handover := standby.handover(activated_at)) is not None
         }
+        stuck = any(standby.stuck for standby in self._standby.values())
         self._standby = {}
         sources, self._sources = self._sources, None
+        if stuck:  # a source was closed to wake its standby: the recording opens every source afresh
+            self._close(sources)
+            sources, handovers = None, {}
         plan = self._plan(recording_id, f"body camera activated ({request.trigger})")
         event = ActivateEvent(
             trigger=request.trigger,

@@ -30,6 +30,10 @@ from timebase import Clock
 
 logger = logging.getLogger(__name__)
 
+HANDOVER_WAIT_SECONDS = 2.0
+"""How long an activation waits for the standby thread to finish the picture in hand; a source that
+gives nothing for that long (a stalled camera) is closed and the recording opens it afresh."""
+
 
 class StandbyEncoder:
     """Keeps the last ``seconds`` of ``source``'s pictures encoded in memory until handed over."""
@@ -73,11 +77,23 @@ class StandbyEncoder:
     def buffered_bytes(self) -> int:
         return self._ring.size_bytes
 
+    @property
+    def stuck(self) -> bool:
+        """The standby thread did not stop when asked (its source gave no picture): the source must
+        not be handed on, the recording opens it again."""
+        return self._thread.is_alive()
+
     def handover(self, activated_at: datetime) -> PreEventHandover | None:
         """Stop buffering; the encoder and buffer for the recording's stream, or None when no
-        keyframe is buffered yet (or the source failed): the stream then starts afresh."""
+        keyframe is buffered yet, the source failed, or it gave no picture for
+        HANDOVER_WAIT_SECONDS (then :attr:`stuck`): the stream then starts afresh."""
         self._stop.set()
-        self._thread.join()
+        self._thread.join(HANDOVER_WAIT_SECONDS)
+        if self.stuck:
+            logger.error("stream %s: the source gave no picture at the activation; reopening it", self.name)
+            self._source.close()  # wakes the standby thread (see devices.Source.close)
+            self._ring.clear()
+            return None
         packets = self._ring.snapshot()
         self._ring.clear()
         if not packets or self._origin_source is None:

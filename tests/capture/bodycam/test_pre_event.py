@@ -223,3 +223,40 @@ def test_sound_is_buffered_only_when_the_policy_says_so(tmp_path: Path, keep_aud
         assert first_sound < 0.3, first_sound  # sound from the buffer's start
     else:
         assert first_sound >= 1.9, first_sound  # sound only from the activation, ~2 s in
+
+
+def test_a_camera_stalled_at_the_activation_does_not_hold_it_up(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    spool = tmp_path / "spool"
+    config = BodycamConfig(
+        device_id="bodycam-1",
+        court="demo-court",
+        unit="bodycam-1",
+        spool=spool,
+        sources=[
+            parse_source_spec("synthetic#size=320x240&fps=15&audio=0&stall_after=1&stall_for=8&name=cam")
+        ],
+        pre_event_seconds=2,
+        stream=StreamSettings(segment_seconds=2, preset="ultrafast"),
+    )
+    agent = _Agent(BodycamAgent(config, lambda plan: Recorder(plan, None)))
+    agent.thread.start()
+    try:
+        wait_until(lambda: agent.agent.standby_bytes() > 0, 30, "pictures in the buffer")
+        time.sleep(2)  # into the stall (nothing to observe: the source just stops giving pictures)
+        began = time.monotonic()
+        outcome = agent.ask(Action.ACTIVATE)
+        assert outcome.done, outcome.detail
+        assert time.monotonic() - began < 10
+        recording_id = agent.agent.recording_id
+        assert recording_id is not None
+        stream_dir = spool / "recordings" / recording_id / "cam"
+        wait_until(lambda: any(stream_dir.glob("*.m4s")), 60, "a segment from the reopened camera")
+        assert agent.ask(Action.DEACTIVATE).done
+    finally:
+        agent.stop.set()
+        agent.thread.join(timeout=60)
+    assert "gave no picture at the activation" in caplog.text  # the stalled source was reopened
+    events = journal_events(spool, recording_id)
+    assert events[1]["type"] == "activate" and "pre_event_seconds" not in events[1]
