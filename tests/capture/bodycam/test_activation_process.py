@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from archive.preservation.verify import verify_recording
+from archive.store.object_store import ObjectStore
 from tests.capture.conftest import agent_command, journal_events, store_env
 from tests.waiting import wait_until
 
@@ -241,3 +243,61 @@ def test_a_recording_cut_by_kill_9_is_closed_at_the_next_start_without_recording
     on_disk = {f"cam/{p.name}" for p in stream.glob("*.m4s")}
     assert on_disk <= journaled  # every sealed segment left on disk is journaled now
     assert [p.name for p in (spool / "recordings").iterdir()] == [recording]  # nothing new without activation
+
+
+def test_an_activated_recording_with_its_pre_event_segments_is_archived_and_verifies(
+    tmp_path: Path, object_store: ObjectStore
+) -> None:
+    spool = tmp_path / "spool"
+    agent = subprocess.Popen(
+        agent_command(
+            "bodycam",
+            "--device-id",
+            "bodycam-5",
+            "--spool",
+            str(spool),
+            "--source",
+            SOURCE,
+            "--pre-event-seconds",
+            "2",
+            "--segment-seconds",
+            "2",
+            "--preset",
+            "ultrafast",
+            "--control-port",
+            "0",
+            "--upload-rate",
+            "2M",
+        ),
+        env=store_env(object_store.config),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    seen: list[str] = []
+    try:
+        port = int(_read_until(agent, "on standby", seen).rsplit(":", 1)[1])
+        wait_until(lambda: int(str(_status(port)["pre_event_bytes"])) > 0, 30, "pictures in the buffer")
+        assert _post(port, "/activate", {"by": "officer zhao"})[0] == 200
+        recording = _read_until(agent, "started", seen).split()[1]
+        wait_until(
+            lambda: sum(e["type"] == "segment" for e in journal_events(spool, recording)) >= 2,
+            60,
+            "two journaled segments (the uploader frees each once the store confirms it)",
+        )
+        assert _post(port, "/deactivate")[0] == 200
+        _read_until(agent, "stopped", seen)
+        wait_until(
+            lambda: verify_recording(object_store, recording).intact, 60, "the archived recording to verify"
+        )
+        assert int(str(_status(port)["backlog_segments"])) == 0
+        agent.send_signal(signal.SIGTERM)
+        assert agent.wait(timeout=60) == 0
+    finally:
+        if agent.poll() is None:
+            agent.kill()
+            agent.wait()
+    events = journal_events(spool, recording)
+    assert any("pre_event" in e.get("flags", []) for e in events if e["type"] == "segment")  # type: ignore[operator]
+    assert not list((spool / "recordings" / recording / "cam").glob("*.m4s"))  # freed once confirmed
