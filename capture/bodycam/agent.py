@@ -335,6 +335,10 @@ class BodycamAgent:
         for source in sources or ():
             source.close()
 
+    def standby_seconds(self) -> float:
+        """Seconds of pictures the standby has encoded so far (the longest stream's)."""
+        return max((standby.encoded_seconds for standby in list(self._standby.values())), default=0.0)
+
     def standby_bytes(self) -> int:
         """Bytes held in the pre-event buffers now (memory only)."""
         return sum(standby.buffered_bytes for standby in list(self._standby.values()))

@@ -78,6 +78,11 @@ class StandbyEncoder:
         return self._ring.size_bytes
 
     @property
+    def encoded_seconds(self) -> float:
+        """Seconds of pictures encoded since the standby began (most of them long dropped)."""
+        return float((self._last_pts + 1) / self._fps)
+
+    @property
     def stuck(self) -> bool:
         """The standby thread did not stop when asked (its source gave no picture): the source must
         not be handed on, the recording opens it again."""

@@ -96,8 +96,8 @@ def test_the_first_segment_starts_about_n_seconds_before_the_activation(tmp_path
     standby_started_ms = time.time_ns() // 1_000_000
     agent.thread.start()
     try:
-        wait_until(lambda: agent.agent.standby_bytes() > 0, 30, "the standby to buffer pictures")
-        time.sleep(7)  # a long standby: pictures older than the window must be dropped (no event to wait for)
+        # a standby well past the window: its older pictures must be gone
+        wait_until(lambda: agent.agent.standby_seconds() >= 7, 30, "seven seconds of standby")
         assert not (spool / "recordings").exists(), "something was written to disk on standby"
         activated_ms = time.time_ns() // 1_000_000
         outcome = agent.ask(Action.ACTIVATE)
@@ -208,7 +208,7 @@ def test_sound_is_buffered_only_when_the_policy_says_so(tmp_path: Path, keep_aud
     agent = _Agent(BodycamAgent(config, lambda plan: Recorder(plan, None)))
     agent.thread.start()
     try:
-        time.sleep(4)  # let the buffer fill past its window (nothing to observe from outside)
+        wait_until(lambda: agent.agent.standby_seconds() >= 4, 30, "a standby past the window")
         assert agent.ask(Action.ACTIVATE).done
         recording_id = agent.agent.recording_id
         assert recording_id is not None
