@@ -134,7 +134,12 @@ def test_the_first_segment_starts_about_n_seconds_before_the_activation(tmp_path
     segments = [e for e in events if e["type"] == "segment"]
     flagged = [e for e in segments if "pre_event" in e["flags"]]
     assert flagged and segments[0] in flagged
-    assert all(float(str(e["start_seconds"])) < first_before for e in flagged)
+    # flagged: the segments that start before the activation. The agent takes its activation time a
+    # little after the test does (and the burned-in clock is the delivery time): allow for that
+    reaction = 0.3
+    assert all(float(str(e["start_seconds"])) < first_before + reaction for e in flagged), flagged
+    unflagged = [e for e in segments if e not in flagged]
+    assert all(float(str(e["start_seconds"])) >= first_before - reaction for e in unflagged), unflagged
     assert any("pre_event" not in e["flags"] for e in segments)  # after the buffer: no flag
     deactivate = next(e for e in events if e["type"] == "deactivate")
     assert deactivate["trigger"] == "button" and kinds[-2:] == ["stop", "checkpoint"]
