@@ -10,7 +10,8 @@ NODE_STAMP := node_modules/.installed
 CHROMIUM := /usr/bin/chromium
 RUN_DIR ?= .run
 
-.PHONY: run test check setup lint typecheck importlint unit fast clean bench postgres-and-fonts gstreamer-webrtc
+.PHONY: run test check setup lint typecheck importlint unit fast clean bench postgres-and-fonts gstreamer-webrtc \
+	cmaf-checkers
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +45,13 @@ gstreamer-webrtc:
 	@dpkg -s $(GST_PACKAGES) >/dev/null 2>&1 || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(GST_PACKAGES))
 
+# Third-party checkers of the archive's CMAF track files (docs/FORMATS.md): FFmpeg's ffprobe reads the
+# ftyp brands, GStreamer's qtdemux decodes one init + segment on its own
+CMAF_CHECKER_PACKAGES := ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-libav
+cmaf-checkers:
+	@dpkg -s $(CMAF_CHECKER_PACKAGES) >/dev/null 2>&1 || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(CMAF_CHECKER_PACKAGES))
+
 run: setup
 	$(BIN)/python scripts/run_system.py --data $(RUN_DIR)
 
@@ -62,7 +70,7 @@ importlint: setup
 # workers than cores made them flaky. Every server fixture picks its own ports and directories per
 # worker; the longest tests are handed out first (tests/conftest.py). PYTEST_WORKERS=0: one process.
 PYTEST_WORKERS ?= auto
-unit: setup postgres-and-fonts gstreamer-webrtc
+unit: setup postgres-and-fonts gstreamer-webrtc cmaf-checkers
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist load
 
 # The tests not marked integration: no server, encoder, browser or subprocess; seconds, not minutes.

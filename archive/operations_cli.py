@@ -1,5 +1,6 @@
 """The ``python -m archive`` subcommands that keep the archive provable: backup, audit, restore,
-export, worm-probe, retention, legal-hold and dispose. Argument parsing and printing only.
+export, worm-probe, retention, legal-hold and dispose. Argument parsing and printing only; the long
+ones (backup, audit, restore, export) show their progress on stderr (:class:`ProgressLine`).
 
 Exit codes: 0 done and clean; 1 done, but problems remain (see the output and the alarms); 2 the
 command could not run (printed by :func:`archive.cli.main`).
@@ -20,6 +21,7 @@ from archive.preservation.audit_report import latest_audit_report, render_text
 from archive.preservation.backup import Backup, BackupReport
 from archive.preservation.fixity_audit import FixityAudit
 from archive.preservation.restore import restore
+from archive.progress import ProgressLine
 from archive.retention.disposal import dispose_expired
 from archive.stop_request import StopRequest
 from archive.store.storage_pressure import check_bucket_pressure, check_disk_pressure
@@ -113,7 +115,7 @@ def _backup(args: argparse.Namespace) -> int:
     ops.probe()
     job = Backup(ops.primary, ops.backup_site(), protect=ops.protect, alarm=ops.alarms)
     if not args.watch:
-        report = job.run_once()
+        report = job.run_once(on_progress=ProgressLine("backup", "recordings"))
         _print_backup(report)
         return _finish(ops, report.ok)
     stop = StopRequest()
@@ -140,7 +142,9 @@ def _audit(args: argparse.Namespace) -> int:
     previous = latest_audit_report(ops.primary.store) if period is not None else None
     audit = FixityAudit(ops.sites, log=ops.log(), alarm=ops.alarms, protect=ops.protect, workers=args.workers)
     report = audit.run(
-        sample_period=period, previous_run_at=None if previous is None else previous.started_at
+        sample_period=period,
+        previous_run_at=None if previous is None else previous.started_at,
+        on_progress=ProgressLine("audit", "recordings"),
     )
     if args.report is not None:
         args.report.write_text(report.model_dump_json(indent=2), encoding="utf-8")
@@ -151,7 +155,13 @@ def _audit(args: argparse.Namespace) -> int:
 def _restore(args: argparse.Namespace) -> int:
     ops = operations_from_settings(args.actor, need_backup=True)
     ops.probe()
-    report = restore(ops.backup_site(), ops.primary, recording_id=args.recording, protect=ops.protect)
+    report = restore(
+        ops.backup_site(),
+        ops.primary,
+        recording_id=args.recording,
+        protect=ops.protect,
+        on_progress=ProgressLine("restore", "recordings"),
+    )
     print("\n".join(report.lines()))
     return _finish(ops, report.ok)
 
@@ -159,7 +169,13 @@ def _restore(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     ops = operations_from_settings(args.actor)
     records = ops.log().records()
-    result = export_bag(ops.sites, args.recording, args.out, compliance_records=records)
+    result = export_bag(
+        ops.sites,
+        args.recording,
+        args.out,
+        compliance_records=records,
+        on_progress=ProgressLine(f"export {args.recording}", "objects"),
+    )
     print(f"bag {result.bag_dir}: {result.segments} archived objects and {result.mp4.name}, validated")
     return 0
 

@@ -139,12 +139,17 @@ def main() -> int:
         baseline = ["bash", "-o", "pipefail", "-c", f"{shlex.join(generator)} | {shlex.join(encoder)}"]
         ffmpeg_cpu, ffmpeg_wall = _cpu_seconds_of(baseline, env)
         ours_cpu, ours_wall = _cpu_seconds_of(ours, env)
-        segments = len(list((work / "spool").rglob("*.m4s")))
+        ours_files = list((work / "spool").rglob("*.m4s"))
+        segments = len(ours_files)
+        track_files = len({path.parent for path in ours_files})  # video and sound: one track per file
         ffmpeg_segments = len(list((work / "ffmpeg").glob("*.m4s")))
     print(
         f"capture CPU, {args.seconds} s of {args.size}@{args.fps} + tone, preset {args.preset}, 6-s segments"
     )
-    print(f"  courtrec capture agent: {ours_cpu:7.2f} CPU-s  (wall {ours_wall:5.1f} s, {segments} segments)")
+    print(
+        f"  courtrec capture agent: {ours_cpu:7.2f} CPU-s"
+        f"  (wall {ours_wall:5.1f} s, {segments} segments in {track_files} track files)"
+    )
     print(
         f"  ffmpeg CLI baseline:    {ffmpeg_cpu:7.2f} CPU-s"
         f"  (wall {ffmpeg_wall:5.1f} s, {ffmpeg_segments} segments)"

@@ -47,7 +47,12 @@ def build_parser(settings: CaptureSettings) -> argparse.ArgumentParser:
         "alsa:DEVICE, pulse:DEVICE, rtsp://..., http(s)://...; options after '#'",
     )
     record.add_argument("--spool", type=Path, required=True, help="local directory for segments and journals")
-    record.add_argument("--case", default=None, help="case number shown in the caption and journal")
+    record.add_argument(
+        "--case", default=None, help="case number in the caption and journal, e.g. （2026）京0105民初1234号"
+    )
+    record.add_argument(
+        "--room-name", default=None, help="the courtroom name in the caption, e.g. 第一法庭 (default: --room)"
+    )
     record.add_argument("--recording-id", default=None, help="resume this recording (default: a new id)")
     record.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
     add_recording_options(record, settings)
@@ -124,6 +129,7 @@ def _record(args: argparse.Namespace, settings: CaptureSettings) -> int:
         spool=args.spool,
         sources=specs,
         case=args.case,
+        room_name=args.room_name,
         checkpoint_seconds=args.checkpoint_seconds,
         key_path=args.key_file,
         disk_alarm_hours=args.disk_alarm_hours,

@@ -50,39 +50,57 @@ class DiskFullRecovery:
 
     def __call__(
         self,
-        stream: str,
+        streams: tuple[str, ...],
         error: BaseException,
         failed_at: datetime,
         stop: threading.Event,
         idle: Callable[[], bool],
-    ) -> int | None:
+    ) -> dict[str, int] | None:
         """Wait for space (``idle`` drops frames meanwhile and says whether the source ended), then
-        journal the episode; returns the segment number to go on with, None when stopping instead.
-        Raises what the journaling raises, unless it is the disk filling up again (then it waits again)."""
-        self._space.full(f"stream {stream}", error)
+        journal the episode of each of the source's ``streams``; returns the segment number each goes
+        on with, None when stopping instead. Raises what the journaling raises, unless it is the disk
+        filling up again (then it waits again)."""
+        names = ", ".join(streams)
+        self._space.full(f"stream {names}", error)
         with self._journal_lock:
-            self._unjournaled.add(stream)
+            self._unjournaled.update(streams)
         while True:
             if self._clock.wait(stop, _MIN_WAIT_SECONDS) or not self._space.wait_for_space(stop, idle):
-                self._journal_at_stop(stream, error, failed_at)
+                self._journal_at_stop(streams, error, failed_at)
                 return None
             try:
-                return self._journal_episode(stream, error, failed_at, "space is back; recording resumed")
+                return self._journal_episodes(streams, error, failed_at)
             except Exception as again:
                 if not is_disk_full(again):
                     raise
-                self._space.full(f"stream {stream} journaling its gap", again)
+                self._space.full(f"stream {names} journaling its gap", again)
 
-    def _journal_at_stop(self, stream: str, error: BaseException, failed_at: datetime) -> None:
-        """Stopped before space came back: journal the hole up to now if the disk takes a few lines."""
-        try:
-            self._journal_episode(stream, error, failed_at, "recording stopped while the spool was full")
-        except Exception as again:
-            if not is_disk_full(again):
-                raise
-            logger.critical(
-                "stream %s: stopped while the spool was full; its gap is journaled at the next start", stream
-            )
+    def _journal_episodes(
+        self, streams: tuple[str, ...], error: BaseException, failed_at: datetime
+    ) -> dict[str, int]:
+        resumed: dict[str, int] = {}
+        for stream in streams:
+            if stream in self.unjournaled:
+                outcome = "space is back; recording resumed"
+                resumed[stream] = self._journal_episode(stream, error, failed_at, outcome)
+            else:  # journaled before the disk filled up again
+                resumed[stream] = self._log.next_segment(stream)
+        return resumed
+
+    def _journal_at_stop(self, streams: tuple[str, ...], error: BaseException, failed_at: datetime) -> None:
+        """Stopped before space came back: journal the holes up to now if the disk takes a few lines."""
+        for stream in streams:
+            if stream not in self.unjournaled:
+                continue
+            try:
+                self._journal_episode(stream, error, failed_at, "recording stopped while the spool was full")
+            except Exception as again:
+                if not is_disk_full(again):
+                    raise
+                logger.critical(
+                    "stream %s: stopped while the spool was full; its gap is journaled at the next start",
+                    stream,
+                )
 
     def _journal_episode(self, stream: str, error: BaseException, failed_at: datetime, outcome: str) -> int:
         detail = f"{type(error).__name__}: {error}"

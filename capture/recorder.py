@@ -21,21 +21,25 @@ from archive import ArchiveError
 from archive.export import RecordingSummary, summarize_journal
 from archive.formats import (
     check_identifier,
-    check_stream_name,
+    check_source_name,
     crash_point,
     durable_temporary,
     finish_interrupted_link,
     sha256_bytes,
     sha256_file,
+    track_streams,
     write_file_durably,
 )
 from archive.journal import (
+    CMAF_TRACK_FILE,
     AlarmEvent,
     AudioDeclaration,
+    ClerkEvent,
     EventType,
     JournalEvent,
     JournalWriter,
     PauseEvent,
+    PauseReason,
     ResumeEvent,
     SegmentEvent,
     StartEvent,
@@ -59,6 +63,7 @@ from archive.spool import (
 )
 from archive.spool.uploader import DEFAULT_MISMATCH_WINDOW_SECONDS
 from archive.store import ObjectStore
+from capture.caption import caption_text
 from capture.clock_watch import ClockWatch
 from capture.disk_full import DiskFullRecovery, MeteredEvents
 from capture.errors import RecorderError
@@ -85,6 +90,7 @@ class RecordingPlan:
     sources: Sequence[SourceSpec]
     case: str | None = None
     hearing: str | None = None  # the portal's hearing id, when the courtroom service records by schedule
+    room_name: str | None = None  # the courtroom's name people read (the caption), e.g. 第一法庭
     checkpoint_seconds: float = 60.0
     key_path: Path | None = None
     stream: StreamSettings = field(default_factory=StreamSettings)
@@ -114,13 +120,14 @@ class RecorderHealth:
 
 
 def stream_names(sources: Sequence[SourceSpec]) -> list[str]:
-    """Each source's stream name: its ``name=`` option, else ``<kind>-<n>``; names must be unique."""
+    """Each source's name: its ``name=`` option, else ``<kind>-<n>``; names must be unique. A source's
+    streams are named after it (its sound is ``<name>.audio`` when it also has pictures)."""
     names = [spec.name or f"{spec.kind}-{index}" for index, spec in enumerate(sources, start=1)]
     if len(set(names)) != len(names):
         raise RecorderError(f"stream names must be unique (got {', '.join(names)}); set name= on each source")
     for name in names:
         try:
-            check_stream_name(name)
+            check_source_name(name)
         except ArchiveError as exc:
             raise RecorderError(str(exc)) from exc
     return names
@@ -219,7 +226,9 @@ class Recorder:
                 else ("resumed after a stop" if history.clean_stop else "restarted after an unclean stop"),
                 object_prefix=self._descriptor()["prefix"],
                 streams=tuple(
-                    _describe(name, source) for name, source in zip(self._names, sources, strict=True)
+                    declaration
+                    for name, source in zip(self._names, sources, strict=True)
+                    for declaration in _describe(name, source)
                 ),
             )
         )
@@ -250,15 +259,20 @@ class Recorder:
             if self._queue is not None:
                 self._queue.close()
 
-    def pause(self, reason: str) -> None:
-        """Journal a pause (2017 rules art. 3: recess, non-public evidence, mediation) with its reason."""
+    def pause(self, reason: str, *, code: PauseReason | None = None, by: str | None = None) -> None:
+        """Journal a pause (2017 rules art. 3: recess, non-public evidence, mediation, other) with its
+        reason in words, its ``code`` and who paused."""
         if not reason.strip():
             raise RecorderError("a pause needs a reason")
-        self._require_log().journal.append(PauseEvent(reason=reason))
+        self._require_log().journal.append(PauseEvent(reason=reason, code=code, by=by))
 
-    def resume(self, reason: str = "hearing resumed") -> None:
+    def resume(self, reason: str = "hearing resumed", *, by: str | None = None) -> None:
         """Journal the end of a pause."""
-        self._require_log().journal.append(ResumeEvent(reason=reason))
+        self._require_log().journal.append(ResumeEvent(reason=reason, by=by))
+
+    def journal_clerk_event(self, event: ClerkEvent) -> None:
+        """Journal what the clerk recorded: a log note, the readiness check, a sealed span's ends."""
+        self._require_log().journal.append(event)
 
     def stop(self, reason: str = "hearing closed", *, drain_seconds: float = 0.0) -> None:
         """Stop every stream, seal the last segments, journal the stop and a final checkpoint, and
@@ -411,14 +425,14 @@ class Recorder:
     ) -> None:
         on_disk_full = self._disk_full = DiskFullRecovery(self.space, log, self._spool, self._clock)
         for name, spec, source in zip(self._names, self._plan.sources, sources, strict=True):
-            caption = f"{self._plan.room} {self._plan.case or ''} {name}".strip()
+            caption = caption_text(room=self._plan.room, room_name=self._plan.room_name, case=self._plan.case)
             settings = dataclasses.replace(self._plan.stream, caption=caption)
             pipeline = StreamPipeline(
                 name,
                 _reopener(spec, source),
-                self._spool.stream_dir(name),
+                self._spool.stream_dir,
                 MeteredEvents(log, self.space),
-                first_seq=next_seq.get(name, 1),
+                first_seq=next_seq,
                 settings=settings,
                 clock=self._clock,
                 on_disk_full=on_disk_full,
@@ -488,16 +502,32 @@ def _reopener(spec: SourceSpec, first: Source) -> Callable[[], Source]:
     return open_again
 
 
-def _describe(name: str, source: Source) -> StreamDeclaration:
+def _describe(name: str, source: Source) -> list[StreamDeclaration]:
+    """The streams (CMAF track files) ``source`` is recorded into: its video, then its sound."""
     video = source.video
     audio = source.audio
-    return StreamDeclaration(
-        name=name,
-        source=source.spec.redacted(),
-        video=None
-        if video is None
-        else VideoDeclaration(width=video.width, height=video.height, fps=str(video.fps), codec="h264"),
-        audio=None
-        if audio is None
-        else AudioDeclaration(sample_rate=48000, channels=audio.channels, codec="aac"),
-    )
+    video_stream, audio_stream = track_streams(name, video=video is not None, audio=audio is not None)
+    declared: list[StreamDeclaration] = []
+    if video_stream is not None and video is not None:
+        picture = VideoDeclaration(width=video.width, height=video.height, fps=str(video.fps), codec="h264")
+        declared.append(
+            StreamDeclaration(
+                name=video_stream,
+                source=source.spec.redacted(),
+                video=picture,
+                audio=None,
+                format=CMAF_TRACK_FILE,
+            )
+        )
+    if audio_stream is not None and audio is not None:
+        sound = AudioDeclaration(sample_rate=48000, channels=audio.channels, codec="aac")
+        declared.append(
+            StreamDeclaration(
+                name=audio_stream,
+                source=source.spec.redacted(),
+                video=None,
+                audio=sound,
+                format=CMAF_TRACK_FILE,
+            )
+        )
+    return declared

@@ -168,6 +168,10 @@ class RecordingLog:
         journal_leftovers(self, stream, self._spool.stream_dir(stream), init_bytes, past)
         return past.last_segment + 1
 
+    def next_segment(self, stream: str) -> int:
+        """The number of the next segment of ``stream`` (one past the last journaled)."""
+        return self._stream(stream).last_segment + 1
+
     def recorded_until(self, stream: str) -> datetime | None:
         """When the last journaled media of ``stream`` ends (None before its first segment)."""
         return self._stream(stream).last_end_utc

@@ -1,17 +1,22 @@
 """Cutting the fragmented-MP4 byte stream of one stream into CMAF segments on the spool.
 
-The muxer writes ``ftyp``+``moov`` (the init segment) and then one ``moof``+``mdat`` pair per CMAF
-chunk of a few frames (~200 ms; a new one also starts at every keyframe). We append every complete
-chunk to the open segment's temporary file and fdatasync it, so a crash loses at most the chunk
-being written (plus what the encoder still holds); when a chunk that starts on a keyframe starts at
-or past the segment length, the open segment is sealed and a new one begins. Recordings made with
-one fragment per GOP cut the same way: each of their fragments starts on a keyframe.
+One segmenter per CMAF track file (one track: the video of a source, or its sound). The muxer writes
+``ftyp``+``moov`` (the CMAF header, ``cmfc`` brand) and then one ``moof``+``mdat`` pair per CMAF
+chunk of a few frames (~200 ms; a new one also starts at every keyframe). Every segment starts with a
+``styp`` (``cmfs``, written with its first chunk); we append every complete chunk to the open
+segment's temporary file and fdatasync it, so a crash loses at most the chunk being written (plus
+what the encoder still holds). Segments are cut on a fixed grid of media time (multiples of the
+segment length from the run's origin): when a chunk that starts on a keyframe (every audio chunk
+does) starts at or past the next grid point, the open segment is sealed and a new one begins — so
+the video and the sound of one source are cut at the same times (within one audio chunk) and never
+drift apart. Recordings made with one fragment per GOP cut the same way.
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +24,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from archive.formats import (
+    SEGMENT_TYPE_BOX,
     fragment_start_seconds,
     fragment_starts_with_sync_sample,
     iter_boxes,
@@ -126,7 +132,7 @@ class CmafSegmenter(io.RawIOBase):
             start = self.last_fragment_start or 0.0
         if (
             self._open is not None
-            and start >= self._open[1] + self._segment_seconds - _CUT_TOLERANCE_SECONDS
+            and start >= self._next_cut(self._open[1]) - _CUT_TOLERANCE_SECONDS
             and fragment_starts_with_sync_sample(moof, moof_box) is not False
         ):
             self._seal_open(start)
@@ -140,11 +146,17 @@ class CmafSegmenter(io.RawIOBase):
         os.fdatasync(handle.fileno())
         self.last_fragment_start = start
 
+    def _next_cut(self, segment_start: float) -> float:
+        """The first grid point (a multiple of the segment length) after ``segment_start``."""
+        step = self._segment_seconds
+        return (math.floor((segment_start + _CUT_TOLERANCE_SECONDS) / step) + 1) * step
+
     def _start_segment(self, start: float) -> None:
         seq = self._next_seq
         self._next_seq += 1
         temporary = self._dir / (segment_name(seq) + TEMP_SUFFIX)
         handle = temporary.open("xb")
+        handle.write(SEGMENT_TYPE_BOX)  # made durable with the segment's first chunk
         self._open = (seq, start, handle, temporary)
 
     def _seal_open(self, end_seconds: float) -> None:

@@ -1,6 +1,10 @@
-"""One recorded stream: source frames → health checks → overlay → encode once → mux → segments.
+"""One recorded source: source frames → health checks → overlay → encode once → mux → segments.
 
-Two named threads per stream: a reader that pulls frames from the (blocking) source into a bounded
+Each source is recorded into CMAF track files of one track each (docs/FORMATS.md): its pictures
+into the stream named after the source, its sound into ``<source>.audio`` (or into the source's own
+name when it has no pictures) — one muxer and one segmenter per track, cut on the same time grid.
+
+Two named threads per source: a reader that pulls frames from the (blocking) source into a bounded
 queue and reopens the source when it fails, and the media thread that does all PyAV work. Nothing
 here touches the asyncio loop.
 """
@@ -21,6 +25,7 @@ from typing import Any, Protocol
 
 import av
 
+from archive.formats import track_streams
 from archive.spool import SealedFile
 from capture.encoder import VideoEncoderConfig, VideoEncoderName, open_video_encoder
 from capture.overlay import Overlay
@@ -42,7 +47,7 @@ from timebase import Clock, SystemClock
 
 logger = logging.getLogger(__name__)
 
-_MOVFLAGS = "frag_keyframe+empty_moov+default_base_moof+delay_moov+skip_trailer"
+_MOVFLAGS = "frag_keyframe+empty_moov+default_base_moof+delay_moov+skip_trailer+cmaf"  # cmaf: the cmfc brand
 _AUDIO_RATE = 48000
 _CHUNK_US = "200000"
 """CMAF chunk length (µs): bytes reach the disk every ~200 ms, so a crash loses little (keyframes,
@@ -80,10 +85,12 @@ class StreamEvents(Protocol):
         ...
 
 
-DiskFullHandler = Callable[[str, BaseException, datetime, threading.Event, Callable[[], bool]], int | None]
-"""Called by a stream whose media work failed on a full disk, with (stream, error, when, stop, idle):
-waits for space (calling ``idle()`` to drop frames; True from it means the source ended), journals the
-episode and returns the segment number to go on with, or None to end the stream."""
+DiskFullHandler = Callable[
+    [tuple[str, ...], BaseException, datetime, threading.Event, Callable[[], bool]], dict[str, int] | None
+]
+"""Called by a source whose media work failed on a full disk, with (its streams, error, when, stop,
+idle): waits for space (calling ``idle()`` to drop frames; True from it means the source ended),
+journals the episode and returns the segment number each stream goes on with, or None to end."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,17 +124,19 @@ def video_encoder_config(fmt: VideoFormat, settings: StreamSettings) -> VideoEnc
 
 
 class StreamPipeline:
-    """Records one source into sealed CMAF segments in ``stream_dir``; times (segment and health
-    stamps: wall; restart back-off and health timing: monotonic) come from ``clock``."""
+    """Records one source named ``name`` into sealed CMAF segments, one track file per track, each in
+    ``stream_dir(stream)`` (see :attr:`streams`); ``first_seq`` gives each stream's first segment
+    number (default 1). Times (segment and health stamps: wall; restart back-off and health timing:
+    monotonic) come from ``clock``. Health alarms are the source's (journaled under ``name``)."""
 
     def __init__(
         self,
         name: str,
         open_source: Callable[[], Source],
-        stream_dir: Path,
+        stream_dir: Callable[[str], Path],
         events: StreamEvents,
         *,
-        first_seq: int,
+        first_seq: dict[str, int],
         settings: StreamSettings,
         clock: Clock | None = None,
         on_disk_full: DiskFullHandler | None = None,
@@ -141,7 +150,7 @@ class StreamPipeline:
         self.name = name
         self._open_source = open_source
         self._source = open_source()
-        self._dir = stream_dir
+        self._stream_dir = stream_dir
         self._events = events
         self._settings = settings
         self._first_seq = first_seq
@@ -155,10 +164,17 @@ class StreamPipeline:
         self.failure: BaseException | None = None
         self.has_video = self._source.video is not None
         self.has_audio = self._source.audio is not None
+        self.video_stream, self.audio_stream = track_streams(name, video=self.has_video, audio=self.has_audio)
+
+    @property
+    def streams(self) -> tuple[str, ...]:
+        """The streams (track files) this source is recorded into: video first, then sound."""
+        return tuple(stream for stream in (self.video_stream, self.audio_stream) if stream is not None)
 
     def start(self) -> None:
         """Start the reader and media threads."""
-        self._dir.mkdir(parents=True, exist_ok=True)
+        for stream in self.streams:
+            self._stream_dir(stream).mkdir(parents=True, exist_ok=True)
         self._media_thread = threading.Thread(target=self._run_media, name=f"{self.name}-media", daemon=True)
         reader = threading.Thread(target=self._read_frames, name=f"{self.name}-reader", daemon=True)
         self._threads = [reader, self._media_thread]
@@ -222,7 +238,7 @@ class StreamPipeline:
     def _run_media(self) -> None:
         """Supervise the media worker: a failed worker is journaled and replaced, so the hearing
         goes on being recorded (what the failed worker had written is salvaged, never dropped)."""
-        first_seq = self._first_seq
+        first_seq = {stream: self._first_seq.get(stream, 1) for stream in self.streams}
         failures = 0
         while True:
             worker: _MediaWorker | None = None
@@ -243,12 +259,15 @@ class StreamPipeline:
                         worker.abandon()
                 at = self._clock.now()
                 if disk_full and self._on_disk_full is not None:
-                    resumed = self._on_disk_full(self.name, exc, at, self._stop, self._drop_frames)
+                    resumed = self._on_disk_full(self.streams, exc, at, self._stop, self._drop_frames)
                     if resumed is None:
                         return
                     first_seq, failures = resumed, 0
                     continue
-                first_seq = self._events.stream_failed(self.name, f"{type(exc).__name__}: {exc}", at)
+                message = f"{type(exc).__name__}: {exc}"
+                first_seq = {
+                    stream: self._events.stream_failed(stream, message, at) for stream in self.streams
+                }
                 failures = 1 if self._clock.monotonic() - started > _HEALTHY_RUN_SECONDS else failures + 1
                 delay = min(_MAX_RESTART_DELAY_SECONDS, _RESTART_DELAY_SECONDS * 2 ** (failures - 1))
                 if (worker is not None and worker.saw_end) or self._clock.wait(self._stop, delay):
@@ -270,21 +289,38 @@ class StreamPipeline:
                 return True
 
 
-class _MediaWorker:
-    """Owns every PyAV object of one stream; lives and dies in the media thread."""
+class _TrackFile:
+    """One CMAF track file being written: a muxer of one track and the segmenter it writes into."""
 
-    def __init__(self, pipeline: StreamPipeline, first_seq: int) -> None:
-        self._p = pipeline
-        settings = pipeline._settings
-        self._segmenter = CmafSegmenter(
-            pipeline._dir,
+    def __init__(self, worker: _MediaWorker, stream: str, first_seq: int) -> None:
+        pipeline = worker._p
+        self.stream = stream
+        self.segmenter = CmafSegmenter(
+            pipeline._stream_dir(stream),
             first_seq=first_seq,
-            segment_seconds=settings.segment_seconds,
-            on_init=lambda data: pipeline._events.init_ready(pipeline.name, data),
-            on_segment=self._segment_sealed,
+            segment_seconds=pipeline._settings.segment_seconds,
+            on_init=lambda data: pipeline._events.init_ready(stream, data),
+            on_segment=lambda sealed, info: worker._segment_sealed(stream, sealed, info),
         )
         options = {"movflags": _MOVFLAGS, "flush_packets": "1", "frag_duration": _CHUNK_US}
-        self._container = av.open(self._segmenter, "w", format="mp4", options=options)
+        self.container = av.open(self.segmenter, "w", format="mp4", options=options)
+        self.end_seconds = 0.0
+
+    def close(self) -> None:
+        """Flush the muxer and seal the open segment."""
+        self.container.close()
+        self.segmenter.finish(self.end_seconds)
+
+
+class _MediaWorker:
+    """Owns every PyAV object of one source; lives and dies in the media thread."""
+
+    def __init__(self, pipeline: StreamPipeline, first_seq: dict[str, int]) -> None:
+        self._p = pipeline
+        settings = pipeline._settings
+        self._tracks: list[_TrackFile] = []
+        for stream in pipeline.streams:
+            self._tracks.append(_TrackFile(self, stream, first_seq[stream]))
         self._health = HealthMonitor(
             has_video=pipeline.has_video,
             has_audio=pipeline.has_audio,
@@ -298,7 +334,6 @@ class _MediaWorker:
         self._origin_mono = self._p._clock.monotonic()
         self._last_frame_utc = self._origin_utc
         self._last_frame_mono = self._origin_mono
-        self._end_seconds = 0.0
         self._overload = OverloadWatch(
             JournaledOverload(
                 pipeline.name, pipeline._events, utc_after(lambda: self._origin_utc), pipeline._clock.now
@@ -313,18 +348,22 @@ class _MediaWorker:
         if handover is not None:
             self._write_pre_event(handover)
 
+    def _track(self, stream: str | None) -> _TrackFile:
+        return next(track for track in self._tracks if track.stream == stream)
+
     def _video_setup(self, settings: StreamSettings, handover: PreEventHandover | None) -> None:
         fmt = self._p._source.video
         self._encoder = None
         if fmt is None:
             return
+        self._video_file = self._track(self._p.video_stream)
         if handover is None:
             self._encoder = open_video_encoder(video_encoder_config(fmt, settings))
         else:
             self._encoder = handover.encoder
         self._fps = fmt.fps
         # the mux stream takes SPS/PPS from the first (Annex-B) packet to build the avcC box
-        self._video_stream = self._container.add_mux_stream(
+        self._video_stream = self._video_file.container.add_mux_stream(
             "h264", rate=fmt.fps, width=fmt.width, height=fmt.height, time_base=Fraction(1) / fmt.fps
         )
         self._overlay = Overlay(fmt.width, fmt.height, settings.caption)
@@ -337,7 +376,8 @@ class _MediaWorker:
         if fmt is None:
             return
         layout = "mono" if fmt.channels == 1 else "stereo"
-        self._audio_stream = self._container.add_stream("aac", rate=_AUDIO_RATE, layout=layout)
+        self._audio_file = self._track(self._p.audio_stream)
+        self._audio_stream = self._audio_file.container.add_stream("aac", rate=_AUDIO_RATE, layout=layout)
         self._audio_stream.bit_rate = settings.audio_bitrate
         self._resampler = av.AudioResampler(format="fltp", layout=layout, rate=_AUDIO_RATE, frame_size=1024)
         self._audio_next = 0
@@ -349,7 +389,8 @@ class _MediaWorker:
         self._activated_seconds = handover.activated_seconds
         self._origin_seconds = handover.source_origin_seconds
         self._origin_utc = handover.origin_utc
-        self._p._events.origin(self._p.name, self._origin_utc)
+        for stream in self._p.streams:  # every track file of the source starts at the buffer's start
+            self._p._events.origin(stream, self._origin_utc)
         if self._encoder is None:
             return
         self._last_video_pts = handover.next_pts - 1 - handover.pts_offset
@@ -361,7 +402,7 @@ class _MediaWorker:
             packet.is_keyframe = buffered.keyframe
             packets.append(packet)
         self._mux_video(packets, live=False)
-        self._end_seconds = float((self._last_video_pts + 1) / self._fps)
+        self._video_file.end_seconds = float((self._last_video_pts + 1) / self._fps)
         for sound in handover.audio:
             if self._audio_stream is not None:
                 self._audio(sound)
@@ -398,14 +439,16 @@ class _MediaWorker:
     def abandon(self) -> None:
         """Give up after a failure: close the open segment's file as it is (whole fragments plus
         perhaps a torn one) for the leftovers salvage, and write nothing more."""
-        self._segmenter.abandon()
+        for track in self._tracks:
+            track.segmenter.abandon()
 
     def _media_seconds(self, frame: av.VideoFrame | av.AudioFrame) -> float:
         seconds = float(frame.pts * frame.time_base) if frame.pts is not None and frame.time_base else 0.0
         if self._origin_seconds is None:
             self._origin_seconds = seconds
             self._origin_utc = self._p._clock.now()
-            self._p._events.origin(self._p.name, self._origin_utc)
+            for stream in self._p.streams:
+                self._p._events.origin(stream, self._origin_utc)
         return seconds - self._origin_seconds
 
     def _video(self, frame: av.VideoFrame) -> None:
@@ -427,7 +470,7 @@ class _MediaWorker:
                 self._last_forced_keyframe = now
                 stamped.pict_type = av.video.frame.PictureType.I
         self._mux_video(self._encoder.encode(stamped))
-        self._end_seconds = max(self._end_seconds, float((pts + 1) / self._fps))
+        self._video_file.end_seconds = max(self._video_file.end_seconds, float((pts + 1) / self._fps))
 
     def _mux_video(self, packets: list[av.Packet[Any]], *, live: bool = True) -> None:
         for packet in packets:
@@ -436,7 +479,7 @@ class _MediaWorker:
                 packet.dts = packet.pts if packet.dts is None else packet.dts - self._pts_offset
             if not live:
                 packet.stream = self._video_stream
-                self._container.mux(packet)
+                self._video_file.container.mux(packet)
                 continue
             self._p.video_packets.publish(
                 EncodedVideoPacket(
@@ -447,7 +490,7 @@ class _MediaWorker:
                 )
             )
             packet.stream = self._video_stream
-            self._container.mux(packet)
+            self._video_file.container.mux(packet)
 
     def _audio(self, frame: av.AudioFrame) -> None:
         assert self._audio_stream is not None
@@ -467,9 +510,9 @@ class _MediaWorker:
             frame.time_base = Fraction(1, _AUDIO_RATE)
             self._audio_next += frame.samples
             self._p.audio_frames.publish(frame)
-            self._end_seconds = max(self._end_seconds, self._audio_next / _AUDIO_RATE)
+            self._audio_file.end_seconds = max(self._audio_file.end_seconds, self._audio_next / _AUDIO_RATE)
         for packet in self._audio_stream.encode(frame):
-            self._container.mux(packet)
+            self._audio_file.container.mux(packet)
 
     def _flush(self) -> None:
         self._overload.flush()
@@ -479,15 +522,15 @@ class _MediaWorker:
             for resampled in self._resampler.resample(None):
                 self._encode_audio(resampled)
             self._encode_audio(None)
-        self._container.close()
-        self._segmenter.finish(self._end_seconds)
+        for track in self._tracks:
+            track.close()
 
-    def _segment_sealed(self, sealed: SealedFile, info: SegmentInfo) -> None:
+    def _segment_sealed(self, stream: str, sealed: SealedFile, info: SegmentInfo) -> None:
         if self._activated_seconds is not None and info.start_seconds < self._activated_seconds:
             info = dataclasses.replace(info, pre_event=True)
         start = self._origin_utc + timedelta(seconds=info.start_seconds)
         end = self._origin_utc + timedelta(seconds=info.end_seconds)
-        self._p._events.segment_sealed(self._p.name, sealed, info, start, end)
+        self._p._events.segment_sealed(stream, sealed, info, start, end)
 
     def _health_events(self, events: list[HealthEvent]) -> None:
         now_mono = self._p._clock.monotonic()
@@ -498,4 +541,5 @@ class _MediaWorker:
             if event.condition == HealthCondition.NO_FRAMES and not event.active:
                 # the gap's length is monotonic time: a wall-clock step inside it changes nothing
                 since = now_utc - timedelta(seconds=max(0.0, now_mono - self._last_frame_mono))
-                self._p._events.gap(self._p.name, since, at, "source gave no frames")
+                for stream in self._p.streams:  # every track of the source has the hole
+                    self._p._events.gap(stream, since, at, "source gave no frames")

@@ -25,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from archive import ArchiveError
 from archive.formats.settings_errors import RefusedSettingError, load_settings
+from archive.progress import ProgressLine
 from archive.settings import ArchiveSettings
 from portal.audit.trail import verify_chain
 from portal.clock import SystemClock
@@ -249,7 +250,8 @@ def _reconcile(settings: PortalSettings, _args: argparse.Namespace) -> int:
 
     with archive_store(settings, ArchiveSettings()) as store:
         app = create_app(settings, store=store)
-        print(json.dumps(reconcile_now(app.state.portal, "cli")))
+        progress = ProgressLine("reconcile", "recordings")
+        print(json.dumps(reconcile_now(app.state.portal, "cli", on_progress=progress)))
     return 0
 
 

@@ -16,10 +16,10 @@ import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 
-PORTAL_PORT = 8000
-PORTAL_URL = f"http://127.0.0.1:{PORTAL_PORT}"
+from run_ports import RunPorts, check_ports, local_url, portal_urls
+
 DEMO_ROOM = "demo-courtroom-1"
-DEMO_CASE_CODE = "2026-demo-civ-0001"
+DEMO_CASE_NUMBER = "（2026）京0101民初1号"  # portal.demo's case: the caption shows its official number
 
 
 def _run(command: list[str], env: dict[str, str], log: Path, *, secret_output: bool = False) -> str:
@@ -38,10 +38,13 @@ def _run(command: list[str], env: dict[str, str], log: Path, *, secret_output: b
 
 
 def start_portal(
-    data: Path, env: dict[str, str], stamp: str, live_env: Mapping[str, str]
+    data: Path, env: dict[str, str], stamp: str, live_env: Mapping[str, str], *, host: str, port: int
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """Record, migrate, seed and serve (with ``live_env`` on top: COURTREC_PORTAL_LIVE and the live
-    service's COURTREC_STREAMING_*); returns the portal process and the lines to print."""
+    """Record, migrate, seed and serve on ``host``:``port`` (with ``live_env`` on top:
+    COURTREC_PORTAL_LIVE and the live service's COURTREC_STREAMING_*); returns the portal process
+    and the lines to print. Raises PortTakenError (naming the port) before anything starts when the
+    port is in use."""
+    check_ports(RunPorts(host, port, store_port=0), store=False)
     log = data / "portal.log"
     portal_data = data / "portal"
     portal_env = {**env, "COURTREC_ENVIRONMENT": "development", "COURTREC_PORTAL_COOKIE_SECURE": "false"}
@@ -59,15 +62,18 @@ def start_portal(
     ]
     # the seed prints the demo passwords: they go to the terminal (run_system prints them), never a log
     demo = json.loads(_run(seed, portal_env, log, secret_output=True).strip().splitlines()[-1])
+    serve = [*portal, "serve", "--host", host, "--port", str(port), "--data", str(portal_data)]
     server = subprocess.Popen(
-        [*portal, "serve", "--port", str(PORTAL_PORT), "--data", str(portal_data), "--reconcile-every", "30"],
+        [*serve, "--reconcile-every", "30"],
         env={**portal_env, **live_env},
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
     )
-    _wait_until_up(server, log)
-    url = PORTAL_URL
-    text = f"""  portal (python -m portal serve, log {log}):
+    _wait_until_up(server, log, local_url(host, port))
+    urls = portal_urls(host, port)
+    url = urls[-1]  # the LAN address when the portal is open to the LAN: it works here too
+    also = "".join(f"\n      also at {other}" for other in urls[:-1])
+    text = f"""  portal (python -m portal serve on {host}:{port}, log {log}):{also}
       open {url}/notices             public hearing notices (also {url}/notices.ics)
       public live hearing   {url}/notices/{demo["live_notice_id"]}/live   (on air from its start, delayed)
       party sign-in  {url}/case-login   case number {demo["case_number"]}
@@ -90,8 +96,10 @@ def _record_demo_hearing(data: Path, env: dict[str, str], stamp: str, log: Path)
         "record",
         "--room",
         DEMO_ROOM,
+        "--room-name",
+        "第一法庭",
         "--case",
-        DEMO_CASE_CODE,
+        DEMO_CASE_NUMBER,
         "--recording-id",
         recording,
         "--spool",
@@ -107,11 +115,11 @@ def _record_demo_hearing(data: Path, env: dict[str, str], stamp: str, log: Path)
     return recording
 
 
-def _wait_until_up(server: subprocess.Popen[bytes], log: Path) -> None:
+def _wait_until_up(server: subprocess.Popen[bytes], log: Path, url: str) -> None:
     deadline = time.monotonic() + 60
     while True:
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{PORTAL_PORT}/notices", timeout=2).close()
+            urllib.request.urlopen(f"{url}/notices", timeout=2).close()  # noqa: S310 - our own http URL
             return
         except OSError:
             if server.poll() is not None or time.monotonic() > deadline:

@@ -20,7 +20,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from portal_demo import PORTAL_URL, start_portal
+from portal_demo import start_portal
+from run_ports import PortTakenError, RunSettings, add_port_options, check_ports, local_url, ports_of
 
 from archive.formats.settings_errors import RefusedSettingError, load_settings
 from archive.settings import ArchiveSettings
@@ -31,8 +32,10 @@ DEMO_AGENTS = {
     "courtroom": [
         "--room",
         "demo-courtroom-1",
+        "--room-name",
+        "第一法庭",  # the caption names the courtroom and the case as people read them
         "--case",
-        "2026-demo-civ-0001",
+        "（2026）京0101民初1号",
         "--source",
         "synthetic#size=640x360&fps=15&audio=0&name=bench-cam",
         "--source",
@@ -50,7 +53,7 @@ DEMO_AGENTS = {
         "--source",
         "synthetic#size=640x360&fps=15&name=bodycam",
         "--officer",
-        "Officer Wang (demo)",
+        "王警官（演示）",
         "--gps",
         "31.2304,121.4737",
         "--pre-event-seconds",
@@ -99,19 +102,23 @@ def _live_settings(data: Path) -> tuple[dict[str, str], dict[str, str]]:
     return live_env, tokens
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    """Start everything (options: --data, --host, --portal-port, --port); 2 when a setting is
+    refused or a port is taken (named, before anything starts)."""
+    parser = argparse.ArgumentParser(description="run courtrec on its embedded defaults")
+    parser.add_argument("--data", type=Path, default=Path(".run"))
+    try:
+        archive_settings = load_settings(ArchiveSettings)
+        add_port_options(parser, load_settings(RunSettings))
+        args = parser.parse_args(argv)
+        ports = ports_of(args)
+        check_ports(ports)  # before anything starts: say which port is taken, and how to move it
+    except (RefusedSettingError, PortTakenError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     # Owner only, as in every ``python -m`` entry point: the store, spools, database and logs under
     # --data are 0700 directories and 0600 files (the children inherit the umask).
     os.umask(0o077)
-    parser = argparse.ArgumentParser(description="run courtrec on its embedded defaults")
-    parser.add_argument("--data", type=Path, default=Path(".run"))
-    parser.add_argument("--port", type=int, default=8333)
-    args = parser.parse_args()
-    try:
-        archive_settings = load_settings(ArchiveSettings)
-    except RefusedSettingError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
     data: Path = args.data.resolve()
     data.mkdir(parents=True, exist_ok=True)
     data.chmod(0o700)  # a --data left by a run before the umask was set is closed as well
@@ -120,7 +127,7 @@ def main() -> int:
     # a loaded machine may need longer than idle: COURTREC_STORE_START_SECONDS (default 120 s)
     start_seconds = archive_settings.store_start_seconds
     print(f"starting the embedded S3 store (up to {start_seconds:g} s) …", file=sys.stderr, flush=True)
-    with EmbeddedStore(data / "store", port=args.port, start_seconds=start_seconds) as store:
+    with EmbeddedStore(data / "store", port=ports.store_port, start_seconds=start_seconds) as store:
         config = store.config
         env = {
             **os.environ,
@@ -131,7 +138,10 @@ def main() -> int:
         }
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         live_env, tokens = _live_settings(data)
-        portal, portal_text = start_portal(data, env, stamp, live_env)
+        portal, portal_text = start_portal(
+            data, env, stamp, live_env, host=ports.host, port=ports.portal_port
+        )
+        portal_url = local_url(ports.host, ports.portal_port)  # the agents publish on this machine
         agents: dict[str, subprocess.Popen[bytes]] = {}
         for name, arguments in DEMO_AGENTS.items():
             spool = data / "spool" / name
@@ -149,7 +159,7 @@ def main() -> int:
                 "--device-id",
                 f"demo-{name}",
                 "--live",
-                f"{PORTAL_URL}/live/whip",
+                f"{portal_url}/live/whip",
                 *arguments,
             ]
             log = (data / f"{name}.log").open("ab")
@@ -167,7 +177,7 @@ courtrec is running (Ctrl-C stops everything).
   demo agents:           {", ".join(f"demo-{n}-{stamp}" for n in agents)}
       spools under {data / "spool"}, logs in {data}/*.log
 {portal_text}
-      (the demo agents publish to {PORTAL_URL}/live/whip; public broadcast delay {PUBLIC_DELAY_SECONDS} s)
+      (the demo agents publish to {portal_url}/live/whip; public broadcast delay {PUBLIC_DELAY_SECONDS} s)
   check a recording:     (after Ctrl-C, with the exports above, while `make run` runs again or
                           `python -m archive store --data {data / "store"}` serves the store)
       .venv/bin/python -m archive verify demo-courtroom-{stamp}

@@ -37,6 +37,7 @@ from archive.journal.events import CheckpointEvent, SegmentEvent, StopEvent
 from archive.preservation.compliance_log import ComplianceRecord
 from archive.preservation.compliance_records import concerns
 from archive.preservation.manifest import ManifestEntry, RecordingManifest, load_manifest
+from archive.progress import ProgressCallback
 from archive.store.sites import Site
 
 logger = logging.getLogger(__name__)
@@ -61,11 +62,13 @@ def export_bag(
     *,
     exported_by: str = "courtrec archive export",
     compliance_records: Sequence[ComplianceRecord] = (),
+    on_progress: ProgressCallback | None = None,
 ) -> ExportResult:
     """Write the bag of ``recording_id`` to ``out_dir/recording_id`` from ``sources`` (preferred first).
 
     ``compliance_records``: the compliance log's records (those about this recording or its case go
-    into custody.json). Raises ExportError (bag exists, ffmpeg failed, bag does not validate),
+    into custody.json); ``on_progress(done, total)`` counts archived objects downloaded. Raises
+    ExportError (bag exists, ffmpeg failed, bag does not validate),
     IntegrityError (an object matches its journal hash on no site), JournalError / ArchiveError
     (recording unreadable), StoreUnavailableError; OSError for local file problems.
     """
@@ -83,7 +86,13 @@ def export_bag(
     staging.mkdir()
     try:
         _build(
-            staging, work, manifest, sources, exported_by=exported_by, compliance_records=compliance_records
+            staging,
+            work,
+            manifest,
+            sources,
+            exported_by=exported_by,
+            compliance_records=compliance_records,
+            on_progress=on_progress,
         )
         staging.rename(bag_dir)
     except bagit.BagError as exc:
@@ -104,9 +113,10 @@ def _build(
     *,
     exported_by: str,
     compliance_records: Sequence[ComplianceRecord],
+    on_progress: ProgressCallback | None,
 ) -> None:
     """Fill ``staging`` with the payload, make it a bag, add the tag files and validate it in full."""
-    origins = _download_media(sources, manifest, staging / "segments")
+    origins = _download_media(sources, manifest, staging / "segments", on_progress)
     mp4 = staging / f"{manifest.recording_id}.mp4"
     commands = join_streams(_stream_parts(manifest, staging / "segments"), mp4, work)
     now = datetime.now(UTC)
@@ -120,14 +130,18 @@ def _build(
     bag.validate(fast=False)
 
 
-def _download_media(sources: Sequence[Site], manifest: RecordingManifest, dest_dir: Path) -> dict[str, str]:
+def _download_media(
+    sources: Sequence[Site], manifest: RecordingManifest, dest_dir: Path, on_progress: ProgressCallback | None
+) -> dict[str, str]:
     """Download every init and segment, each from the first site whose bytes match the journal."""
     origins: dict[str, str] = {}
-    for entry in manifest.media:
+    for done, entry in enumerate(manifest.media, start=1):
         relative = entry.key.removeprefix(f"{manifest.prefix}/")
         target = dest_dir / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         origins[relative] = _download_one(sources, entry, target)
+        if on_progress is not None:
+            on_progress(done, len(manifest.media))
     return origins
 
 

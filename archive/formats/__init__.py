@@ -2,6 +2,14 @@
 identifier grammar, the canonical SHA-256 and the POSIX steps of a durable write. Imports no S3 code.
 """
 
+from archive.formats.cmaf import (
+    SEGMENT_HEAD_BYTES,
+    SEGMENT_TYPE_BOX,
+    header_problems,
+    leading_brands,
+    segment_problems,
+    track_count,
+)
 from archive.formats.crash_points import CRASH_AT_ENV, CRASH_STEPS, crash_point
 from archive.formats.durable_io import (
     append_durably,
@@ -22,19 +30,29 @@ from archive.formats.hashing import sha256_bytes, sha256_file
 from archive.formats.identifiers import (
     IDENTIFIER,
     STREAM_NAME,
+    STREAM_NAME_MAX_LENGTH,
+    audio_track_name,
     check_identifier,
+    check_source_name,
     check_stream_name,
     is_identifier,
+    source_of,
+    track_streams,
 )
 
 __all__ = [
     "CRASH_AT_ENV",
     "CRASH_STEPS",
     "IDENTIFIER",
+    "SEGMENT_HEAD_BYTES",
+    "SEGMENT_TYPE_BOX",
     "STREAM_NAME",
+    "STREAM_NAME_MAX_LENGTH",
     "Box",
     "append_durably",
+    "audio_track_name",
     "check_identifier",
+    "check_source_name",
     "check_stream_name",
     "complete_fragments_length",
     "crash_point",
@@ -43,10 +61,16 @@ __all__ = [
     "fragment_start_seconds",
     "fragment_starts_with_sync_sample",
     "fsync_directory",
+    "header_problems",
     "is_identifier",
     "iter_boxes",
+    "leading_brands",
+    "segment_problems",
     "sha256_bytes",
     "sha256_file",
+    "source_of",
+    "track_count",
+    "track_streams",
     "track_timescales",
     "write_file_durably",
 ]

@@ -64,19 +64,22 @@ def iter_boxes(data: bytes | bytearray | memoryview, start: int = 0, end: int | 
 
 def complete_fragments_length(data: bytes) -> int:
     """Length of the longest prefix of ``data`` made of whole ``moof``+``mdat`` pairs (and other
-    whole top-level boxes): what of a torn segment still decodes."""
+    whole top-level boxes, such as a leading ``styp``): what of a torn segment still decodes; 0 when
+    it holds no whole fragment (a ``styp`` alone decodes nothing)."""
     good = 0
     pending_moof = False
+    fragments = 0
     for box in iter_boxes(data):
         if box.type == b"moof":
             pending_moof = True
             continue
         if box.type == b"mdat" and pending_moof:
             pending_moof = False
+            fragments += 1
             good = box.end
         elif not pending_moof:
             good = box.end
-    return good
+    return good if fragments else 0
 
 
 def track_timescales(init_segment: bytes) -> dict[int, int]:

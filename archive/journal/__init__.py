@@ -3,6 +3,7 @@ reading and trusting chains, the device signing key.
 """
 
 from archive.journal.chain import ChainReport, read_chain
+from archive.journal.clerk_events import ClerkEvent
 from archive.journal.device_key import DeviceKey, load_or_create_device_key, verify_signature
 from archive.journal.events import (
     ActivateEvent,
@@ -15,11 +16,19 @@ from archive.journal.events import (
     InitEvent,
     JournalEvent,
     LeafEvent,
+    NoteEvent,
+    NoteKind,
     OriginEvent,
     PauseEvent,
+    PauseReason,
+    ReadinessCheck,
+    ReadinessEvent,
+    ReadinessItem,
     RecordingFailedEvent,
     RepairEvent,
     ResumeEvent,
+    SealBeginEvent,
+    SealEndEvent,
     SegmentEvent,
     StartEvent,
     StopEvent,
@@ -27,11 +36,17 @@ from archive.journal.events import (
 )
 from archive.journal.format import EventType, JournalLine, SegmentFlag
 from archive.journal.merkle import merkle_root
-from archive.journal.stream_declaration import AudioDeclaration, StreamDeclaration, VideoDeclaration
+from archive.journal.stream_declaration import (
+    CMAF_TRACK_FILE,
+    AudioDeclaration,
+    StreamDeclaration,
+    VideoDeclaration,
+)
 from archive.journal.trust import ChainState
 from archive.journal.writer import JournalWriter, list_chunks
 
 __all__ = [
+    "CMAF_TRACK_FILE",
     "ActivateEvent",
     "ActivationTrigger",
     "AlarmEvent",
@@ -39,6 +54,7 @@ __all__ = [
     "ChainReport",
     "ChainState",
     "CheckpointEvent",
+    "ClerkEvent",
     "ClockStepEvent",
     "DeactivateEvent",
     "DeviceKey",
@@ -49,11 +65,19 @@ __all__ = [
     "JournalLine",
     "JournalWriter",
     "LeafEvent",
+    "NoteEvent",
+    "NoteKind",
     "OriginEvent",
     "PauseEvent",
+    "PauseReason",
+    "ReadinessCheck",
+    "ReadinessEvent",
+    "ReadinessItem",
     "RecordingFailedEvent",
     "RepairEvent",
     "ResumeEvent",
+    "SealBeginEvent",
+    "SealEndEvent",
     "SegmentEvent",
     "SegmentFlag",
     "StartEvent",

@@ -19,6 +19,16 @@ from typing import ClassVar, Self, TypeAlias
 
 from archive.errors import JournalError
 from archive.journal.activation_events import ActivateEvent, ActivationTrigger, DeactivateEvent
+from archive.journal.clerk_events import (
+    NoteEvent,
+    NoteKind,
+    PauseReason,
+    ReadinessCheck,
+    ReadinessEvent,
+    ReadinessItem,
+    SealBeginEvent,
+    SealEndEvent,
+)
 from archive.journal.event_checks import check_not_negative, check_sha256
 from archive.journal.fields import FieldReader, JsonObject, without_none
 from archive.journal.format import FORMAT_VERSION, EventType, JournalLine, SegmentFlag
@@ -44,11 +54,19 @@ __all__ = [
     "InitEvent",
     "JournalEvent",
     "LeafEvent",
+    "NoteEvent",
+    "NoteKind",
     "OriginEvent",
     "PauseEvent",
+    "PauseReason",
+    "ReadinessCheck",
+    "ReadinessEvent",
+    "ReadinessItem",
     "RecordingFailedEvent",
     "RepairEvent",
     "ResumeEvent",
+    "SealBeginEvent",
+    "SealEndEvent",
     "SegmentEvent",
     "StartEvent",
     "StopEvent",
@@ -129,32 +147,45 @@ class StopEvent:
 
 @dataclass(frozen=True, slots=True)
 class PauseEvent:
-    """Recording is paused (recess, non-public evidence, mediation) for ``reason``."""
+    """Recording is paused for ``reason`` (the words shown to people); ``code`` is one of the 2017
+    rules' art. 3 reasons (:class:`PauseReason`) and ``by`` who paused (both absent on older lines)."""
 
     TYPE: ClassVar[EventType] = EventType.PAUSE
     reason: str
+    code: PauseReason | None = None
+    by: str | None = None
 
     @classmethod
     def from_fields(cls, fields: FieldReader) -> Self:
-        return cls(reason=fields.string("reason"))
+        code = fields.opt_string("code")
+        return cls(
+            reason=fields.string("reason"),
+            code=None if code is None else PauseReason(code),
+            by=fields.opt_string("by"),
+        )
 
     def to_fields(self) -> JsonObject:
-        return {"reason": self.reason}
+        return without_none(
+            {"reason": self.reason, "code": None if self.code is None else str(self.code), "by": self.by},
+            "code",
+            "by",
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class ResumeEvent:
-    """A pause ends."""
+    """A pause ends, resumed by ``by`` (absent on older lines)."""
 
     TYPE: ClassVar[EventType] = EventType.RESUME
     reason: str
+    by: str | None = None
 
     @classmethod
     def from_fields(cls, fields: FieldReader) -> Self:
-        return cls(reason=fields.string("reason"))
+        return cls(reason=fields.string("reason"), by=fields.opt_string("by"))
 
     def to_fields(self) -> JsonObject:
-        return {"reason": self.reason}
+        return without_none({"reason": self.reason, "by": self.by}, "by")
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,6 +361,10 @@ JournalEvent: TypeAlias = (
     | OriginEvent
     | ActivateEvent
     | DeactivateEvent
+    | NoteEvent
+    | ReadinessEvent
+    | SealBeginEvent
+    | SealEndEvent
 )
 LeafEvent: TypeAlias = InitEvent | SegmentEvent
 """The events that seal an object: the leaves of the checkpoints' Merkle tree, in journal order."""
@@ -356,6 +391,10 @@ _PARSERS: dict[str, Callable[[FieldReader], JournalEvent]] = {
     EventType.ORIGIN: OriginEvent.from_fields,
     EventType.ACTIVATE: ActivateEvent.from_fields,
     EventType.DEACTIVATE: DeactivateEvent.from_fields,
+    EventType.NOTE: NoteEvent.from_fields,
+    EventType.READINESS: ReadinessEvent.from_fields,
+    EventType.SEAL_BEGIN: SealBeginEvent.from_fields,
+    EventType.SEAL_END: SealEndEvent.from_fields,
 }
 
 

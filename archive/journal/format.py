@@ -40,6 +40,10 @@ class EventType(StrEnum):
     ORIGIN = "origin"
     ACTIVATE = "activate"
     DEACTIVATE = "deactivate"
+    NOTE = "note"
+    READINESS = "readiness"
+    SEAL_BEGIN = "seal_begin"
+    SEAL_END = "seal_end"
 
 
 class SegmentFlag(StrEnum):

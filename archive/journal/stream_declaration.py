@@ -1,4 +1,4 @@
-"""What a start event declares about each stream it records: its source and encoded formats."""
+"""What a start event declares about each stream it records: its source, encoded formats and file format."""
 
 from __future__ import annotations
 
@@ -60,15 +60,34 @@ class AudioDeclaration:
         return {"sample_rate": self.sample_rate, "channels": self.channels, "codec": self.codec}
 
 
+CMAF_TRACK_FILE = "cmaf"
+"""``format`` of a stream written as a CMAF track file (docs/FORMATS.md): one track, ``cmfc`` in the
+init segment's ``ftyp``, a ``styp`` (``cmfs``) at the start of every media segment."""
+
+
 @dataclass(frozen=True, slots=True)
 class StreamDeclaration:
-    """One stream of a recording: its ``name``, its source spec (passwords redacted), and the video
-    and audio it encodes (None when the source has none)."""
+    """One stream of a recording: its ``name``, its source spec (passwords redacted), the video and
+    audio it encodes (None when it has none), and its file ``format``: :data:`CMAF_TRACK_FILE`, or
+    None for a stream declared before that (fragmented MP4 whose one file may hold a source's video and
+    audio together, segments without ``styp``). ``cam.audio`` is the sound of source ``cam``."""
 
     name: str
     source: str
     video: VideoDeclaration | None
     audio: AudioDeclaration | None
+    format: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.format not in (None, CMAF_TRACK_FILE):
+            raise ValueError(f"'format' must be {CMAF_TRACK_FILE!r} or absent (got {self.format!r})")
+        if self.format == CMAF_TRACK_FILE and self.video is not None and self.audio is not None:
+            raise ValueError(f"stream {self.name!r}: a CMAF track file holds one track, not video and audio")
+
+    @property
+    def is_cmaf_track_file(self) -> bool:
+        """Whether the stream is declared a CMAF track file (checked as one by verification)."""
+        return self.format == CMAF_TRACK_FILE
 
     @classmethod
     def from_fields(cls, fields: FieldReader) -> Self:
@@ -79,6 +98,7 @@ class StreamDeclaration:
             source=fields.string("source"),
             video=None if video is None else VideoDeclaration.from_fields(video),
             audio=None if audio is None else AudioDeclaration.from_fields(audio),
+            format=fields.opt_string("format"),
         )
 
     def to_fields(self) -> JsonObject:
@@ -87,4 +107,5 @@ class StreamDeclaration:
             "source": self.source,
             "video": None if self.video is None else self.video.to_fields(),
             "audio": None if self.audio is None else self.audio.to_fields(),
+            **({} if self.format is None else {"format": self.format}),  # old lines re-encode unchanged
         }

@@ -44,6 +44,7 @@ from archive.preservation.replication import (
     replicate,
 )
 from archive.preservation.verify import find_prefix
+from archive.progress import ProgressCallback
 from archive.stop_request import StopRequest
 from archive.store.sites import Site
 from timebase import Clock, SystemClock
@@ -106,8 +107,9 @@ class Backup:
         self._protect = protect
         self._alarm = alarm
 
-    def run_once(self) -> BackupReport:
-        """One pass over every recording and the compliance log.
+    def run_once(self, on_progress: ProgressCallback | None = None) -> BackupReport:
+        """One pass over every recording and the compliance log; ``on_progress(done, total)`` after
+        each recording.
 
         Raises StoreUnavailableError / StoreAuthError when a site cannot be used (the pass stops; the
         next one resumes); problems with single recordings are reported, not raised.
@@ -115,7 +117,8 @@ class Backup:
         report = BackupReport(started_at=self._clock.now())
         if not self._backup.store.bucket_exists():  # replication targets must be lock-enabled too (R7)
             self._backup.store.ensure_bucket(object_lock=True)
-        for rid in recording_ids(self._primary.store):
+        ids = list(recording_ids(self._primary.store))
+        for done, rid in enumerate(ids, start=1):
             report.recordings += 1
             try:
                 self._backup_recording(rid, report)
@@ -123,6 +126,8 @@ class Backup:
                 raise
             except ArchiveError as exc:
                 report.problems.append(f"recording {rid}: {exc}")
+            if on_progress is not None:
+                on_progress(done, len(ids))
         self._backup_compliance_log(report)
         for problem in report.problems:
             self._alarm(

@@ -40,6 +40,7 @@ from archive.preservation.replication import (
     mirror_compliance_records,
     repair_copy,
 )
+from archive.progress import ProgressCallback
 from archive.spool.layout import locator_key
 from archive.store.sites import Site
 
@@ -105,11 +106,13 @@ class FixityAudit:
         sample_period: timedelta | None = None,
         now: datetime | None = None,
         previous_run_at: datetime | None = None,
+        on_progress: ProgressCallback | None = None,
     ) -> AuditReport:
         """Audit once and return the report (also stored and logged when a site is reachable).
 
         ``sample_period``: re-hash only this run's rotating sample (None: everything), continuing from
-        the run at ``previous_run_at``. Raises nothing for problems found; they are in the report.
+        the run at ``previous_run_at``. ``on_progress(done, total)`` counts recordings audited.
+        Raises nothing for problems found; they are in the report.
         """
         started = now or datetime.now(UTC)
         window = next_window(sample_period, started, previous_run_at) if sample_period else None
@@ -118,10 +121,14 @@ class FixityAudit:
         live, ids = self._reachable_sites()
         # the log as it stands now: records this run appends are not yet due at the backup
         log_plan = self._plan_compliance_log(live, window) if live else None
+        done = 0
         for batch in _batches(sorted(ids), self._batch):
             plans = [plan for rid in batch if (plan := self._plan_recording(rid, live, ids, window))]
             self._hash_many([copy for plan in plans for copy in plan.to_hash])
             self._settle_all(plans)
+            done += len(batch)
+            if on_progress is not None:
+                on_progress(done, len(ids))
         if log_plan is not None:
             self._hash_many(log_plan.to_hash)
             self._settle_all([log_plan])

@@ -19,6 +19,7 @@ from archive.errors import ArchiveError, StoreAuthError, StoreUnavailableError
 from archive.preservation.manifest import load_manifest, recording_ids
 from archive.preservation.replication import CopyOutcome, Protect, compliance_log_entries, replicate
 from archive.preservation.verify import VerifyReport, verify_recording
+from archive.progress import ProgressCallback
 from archive.store.sites import Site
 
 logger = logging.getLogger(__name__)
@@ -53,18 +54,19 @@ def restore(
     protect: Protect | None = None,
     workers: int = 4,
     create_bucket_with_lock: bool = True,
+    on_progress: ProgressCallback | None = None,
 ) -> RestoreReport:
     """Rebuild ``primary`` from ``backup``; see the module docstring.
 
     A missing primary bucket is created (with Object Lock unless ``create_bucket_with_lock`` is False).
-    Raises StoreUnavailableError / StoreAuthError when a site cannot be used; ArchiveError when
-    ``recording_id`` is not on the backup.
+    ``on_progress(done, total)`` after each recording. Raises StoreUnavailableError /
+    StoreAuthError when a site cannot be used; ArchiveError when ``recording_id`` is not on the backup.
     """
     if not primary.store.bucket_exists():
         primary.store.ensure_bucket(object_lock=create_bucket_with_lock)
-    ids = [recording_id] if recording_id is not None else recording_ids(backup.store)
+    ids = [recording_id] if recording_id is not None else list(recording_ids(backup.store))
     report = RestoreReport()
-    for rid in ids:
+    for done, rid in enumerate(ids, start=1):
         try:
             _restore_recording(backup, primary, rid, report, protect=protect, workers=workers)
         except (StoreUnavailableError, StoreAuthError):
@@ -73,6 +75,8 @@ def restore(
             if recording_id is not None:
                 raise
             report.problems.append(f"recording {rid}: {exc}")
+        if on_progress is not None:
+            on_progress(done, len(ids))
     if recording_id is None:
         _restore_compliance_log(backup, primary, report, workers)
     return report

@@ -2,9 +2,19 @@
 
 Checks, and reports one line per problem naming the object: the journal's hash chain across its
 chunks, every journaled object's presence and SHA-256 (re-read from the store, not taken from
-metadata), gap-free segment numbering per stream, every checkpoint's Merkle root and Ed25519
-signature, that the journal ends with a signed checkpoint after the stop event (so a cut tail is
-caught), and that the prefix holds nothing the journal does not account for.
+metadata), that a stream declared a CMAF track file is one (its init segment's ``ftyp`` declares
+``cmfc`` and its ``moov`` holds one track; each of its media segments starts with a ``styp`` declaring
+``cmfs``; streams declared before that format are not held to it), gap-free segment numbering per
+stream, every checkpoint's Merkle root and Ed25519 signature, that the journal ends with a signed
+checkpoint after the stop event (so a cut tail is caught), and that the prefix holds nothing the
+journal does not account for.
+
+A recording still in progress (its journal has no stop event yet) is checked as far as it is sealed:
+every uploaded journal chunk ends with a signed checkpoint, so what they cover must be intact;
+segments uploaded after the last of them (the recorder journals them in the chunk it is still
+writing) are counted as not yet covered, never as verified. The report says "in progress" and warns
+that a finished recording whose end is missing would look the same (the anchored head catches a cut
+journal).
 
 Then what the journal cannot prove about itself (:mod:`archive.preservation.verify_trust`): that its
 signing key is an approved device key, and that it reaches the latest checkpoint head anchored outside
@@ -28,6 +38,7 @@ from archive.errors import (
     ObjectNotFoundError,
     StoreUnavailableError,
 )
+from archive.formats.cmaf import SEGMENT_HEAD_BYTES, header_problems, segment_problems
 from archive.journal.chain import read_chain
 from archive.journal.device_key import verify_signature
 from archive.journal.events import (
@@ -61,6 +72,8 @@ class VerifyReport:
     segments: int = 0
     streams: set[str] = field(default_factory=set)
     root: str = ""
+    in_progress: bool = False  # no stop event yet: only what is sealed so far was checked
+    not_yet_covered: list[str] = field(default_factory=list)  # uploaded after the last sealed chunk
 
     @property
     def intact(self) -> bool:
@@ -68,14 +81,22 @@ class VerifyReport:
 
     def summary(self) -> str:
         """One line describing the outcome."""
+        state = " (in progress: no stop event yet)" if self.in_progress else ""
         if self.intact:
             caveat = f" ({len(self.warnings)} warning(s): see above)" if self.warnings else ""
-            return (
-                f"recording {self.recording_id} intact{caveat}: {self.segments} segments in"
-                f" {len(self.streams)} streams, {self.objects_checked} objects checked,"
-                f" Merkle root {self.root}"
+            sealed = "sealed so far " if self.in_progress else ""
+            pending = (
+                f"; {len(self.not_yet_covered)} object(s) uploaded after the last sealed journal chunk,"
+                " not yet covered"
+                if self.not_yet_covered
+                else ""
             )
-        return f"recording {self.recording_id}: {len(self.problems)} problem(s) found"
+            return (
+                f"recording {self.recording_id}{state}: {sealed}intact{caveat}: {self.segments} segments in"
+                f" {len(self.streams)} streams, {self.objects_checked} objects checked,"
+                f" Merkle root {self.root}{pending}"
+            )
+        return f"recording {self.recording_id}{state}: {len(self.problems)} problem(s) found"
 
 
 def find_prefix(store: ObjectStore, recording_id: str) -> str:
@@ -115,12 +136,21 @@ def verify_recording(
     _check_chunk_numbering(report, chunk_keys, journal_prefix)
     referenced = set(chunk_keys) | {locator_key(recording_id)}
     events = _parse_events(report, chain.lines)
-    _check_objects(store, report, events, referenced)
+    last_seq = _check_objects(store, report, events, referenced)
     key, device_id = _check_checkpoints(report, chain.lines, events, public_key)
     _check_ending(report, events)
     for stored in store.list_objects(f"{report.prefix}/"):
-        if stored.key not in referenced:
+        if stored.key in referenced:
+            continue
+        if report.in_progress and _sealed_after_the_journal(report.prefix, stored.key, last_seq):
+            report.not_yet_covered.append(stored.key)
+        else:
             report.problems.append(f"{stored.key}: object not accounted for by the journal")
+    if report.not_yet_covered:
+        report.notes.append(
+            f"{len(report.not_yet_covered)} object(s) uploaded after the last sealed journal chunk"
+            f" (from {report.not_yet_covered[0]}): the recording's next checkpoint will cover them"
+        )
     found = check_trust(recording_id, chain.lines, key, device_id, pinned=public_key is not None, trust=trust)
     report.problems.extend(found.problems)
     report.warnings.extend(found.warnings)
@@ -182,15 +212,22 @@ def _check_objects(
     report: VerifyReport,
     events: _ParsedLines,
     referenced: set[str],
-) -> None:
+) -> dict[str, int]:
+    """Check every journaled object; returns the last journaled segment number of each stream."""
     last_seq: dict[str, int] = {}
+    cmaf_streams: set[str] = set()  # as the latest start event declared them
     for line, event in events:
+        if isinstance(event, StartEvent):
+            cmaf_streams = {stream.name for stream in event.streams if stream.is_cmaf_track_file}
         if not isinstance(event, InitEvent | SegmentEvent):
             continue
         key = f"{report.prefix}/{event.object}"
         referenced.add(key)
         label = f"{key} (journal seq {line.seq})"
-        _check_one_object(store, report, key, event.sha256, label)
+        if event.stream in cmaf_streams:
+            _check_one_object(store, report, key, event.sha256, label, cmaf=type(event))
+        else:
+            _check_one_object(store, report, key, event.sha256, label)
         if isinstance(event, SegmentEvent):
             stream = event.stream
             report.streams.add(stream)
@@ -202,11 +239,44 @@ def _check_objects(
                     f"{stream}: segment seq {missing or expected} missing from the journal"
                 )
             last_seq[stream] = max(last_seq.get(stream, 0), event.segment)
+    return last_seq
 
 
-def _check_one_object(store: ObjectStore, report: VerifyReport, key: str, expected: str, label: str) -> None:
+def _sealed_after_the_journal(prefix: str, key: str, last_seq: dict[str, int]) -> bool:
+    """True for a media object a recording in progress may hold beyond its uploaded journal: a
+    segment numbered after the stream's last journaled one, or an init segment (a new run's)."""
+    stream, _, name = key.removeprefix(f"{prefix}/").partition("/")
+    if not stream or "/" in name or stream == "journal":
+        return False
+    if name.startswith("init") and name.endswith(".mp4"):
+        return True
+    number = name.removesuffix(".m4s")
+    return name.endswith(".m4s") and number.isdigit() and int(number) > last_seq.get(stream, 0)
+
+
+_INIT_HEAD_BYTES = 1 << 16  # an init segment of one track is about a kilobyte
+
+
+def _check_one_object(
+    store: ObjectStore,
+    report: VerifyReport,
+    key: str,
+    expected: str,
+    label: str,
+    *,
+    cmaf: type[InitEvent | SegmentEvent] | None = None,
+) -> None:
+    """Check the object's SHA-256 against the journal's; when ``cmaf`` says which kind of object of
+    a CMAF track file it is, check its boxes too (read in the same GET)."""
     try:
-        actual = store.sha256_of(key)
+        if cmaf is None:
+            actual = store.sha256_of(key)
+        else:
+            head_bytes = _INIT_HEAD_BYTES if cmaf is InitEvent else SEGMENT_HEAD_BYTES
+            actual, head = store.sha256_and_head(key, head_bytes)
+            found = header_problems(head) if cmaf is InitEvent else segment_problems(head)
+            what = "CMAF header" if cmaf is InitEvent else "CMAF segment"
+            report.problems.extend(f"{label}: not a {what} of a CMAF track file: {p}" for p in found)
     except ObjectNotFoundError:
         report.problems.append(f"{label}: missing from the bucket")
         return
@@ -257,5 +327,16 @@ def _check_ending(report: VerifyReport, events: _ParsedLines) -> None:
         report.problems.append(
             "journal does not end with a signed checkpoint (truncated, or still recording)"
         )
-    if not any(isinstance(event, StopEvent) for _, event in events):
-        report.problems.append("journal has no stop event (recording not finished, or its end is missing)")
+    _in_progress(report, events)
+
+
+def _in_progress(report: VerifyReport, events: _ParsedLines) -> None:
+    """No stop after the last start: the recording is still going (or its end is missing)."""
+    last_start = max((i for i, (_, e) in enumerate(events) if isinstance(e, StartEvent)), default=-1)
+    if any(isinstance(event, StopEvent) for _, event in events[last_start + 1 :]):
+        return
+    report.in_progress = True
+    report.warnings.append(
+        "in progress: the journal has no stop event yet, so only what is sealed so far was checked"
+        " (if this recording has ended, its end is missing: compare with the portal's anchored head)"
+    )

@@ -230,6 +230,21 @@ class ObjectStore:
                 digest.update(chunk)
         return digest.hexdigest()
 
+    def sha256_and_head(self, key: str, head_bytes: int, *, chunk_size: int = 1 << 20) -> tuple[str, bytes]:
+        """Stream the object once and return the hex SHA-256 of its bytes and its first
+        ``head_bytes`` bytes (for checks of its format without a second GET).
+
+        Raises ObjectNotFoundError, StoreUnavailableError, StoreAuthError.
+        """
+        digest = hashlib.sha256()
+        head = bytearray()
+        with self._boundary("hashing", key), self._get(key) as response:
+            for chunk in response.stream(chunk_size):
+                digest.update(chunk)
+                if len(head) < head_bytes:
+                    head += chunk[: head_bytes - len(head)]
+        return digest.hexdigest(), bytes(head)
+
     def download(self, key: str, dest: Path) -> None:
         """Stream the object to ``dest`` atomically (temp file, fsync, rename).
 

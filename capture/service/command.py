@@ -30,6 +30,11 @@ def add_serve_parser(commands: Any, settings: CaptureSettings) -> None:
     )
     serve.add_argument("--room", required=True, help="the courtroom's code in the portal, e.g. room-1")
     serve.add_argument(
+        "--room-name",
+        default=None,
+        help="the courtroom's name in the caption (default: the name the portal's schedule gives)",
+    )
+    serve.add_argument(
         "--portal",
         metavar="URL",
         default=settings.portal_url,
@@ -105,6 +110,7 @@ def service_config(args: argparse.Namespace) -> ServiceConfig:
     return ServiceConfig(
         court=args.court,
         room=args.room,
+        room_name=args.room_name,
         device_id=args.device_id,
         spool=args.spool,
         sources=[parse_source_spec(text) for text in args.source],

@@ -85,6 +85,7 @@ class ServiceConfig:
     report_seconds: float = 3.0
     tick_seconds: float = 0.5
     drain_seconds: float = 30.0
+    room_name: str | None = None  # the caption's courtroom name; None: the schedule's
 
 
 class CourtroomService:
@@ -311,6 +312,7 @@ class CourtroomService:
             sources=config.sources,
             case=hearing.case_number,
             hearing=str(hearing.hearing_id),
+            room_name=config.room_name or hearing.courtroom_name or None,
             checkpoint_seconds=config.checkpoint_seconds,
             key_path=config.key_path,
             stream=config.stream,

@@ -37,6 +37,7 @@ class ScheduledHearing:
     expected_end_at: datetime
     state: HearingState
     revision: int = 0
+    courtroom_name: str = ""  # the name people read, e.g. 第一法庭 (older portals send none)
 
     def __post_init__(self) -> None:
         if self.starts_at.tzinfo is None or self.expected_end_at.tzinfo is None:
@@ -78,6 +79,7 @@ def hearing_fields(hearing: ScheduledHearing) -> dict[str, object]:
         "expected_end_at": hearing.expected_end_at.isoformat(),
         "status": hearing.state.value,
         "revision": hearing.revision,
+        "courtroom_name": hearing.courtroom_name,
     }
 
 
@@ -120,6 +122,7 @@ def parse_hearing(item: object, where: str) -> ScheduledHearing:
         expected_end_at=_time(item, "expected_end_at", where),
         state=state,
         revision=_integer(item, "revision", where) if "revision" in item else 0,
+        courtroom_name=_text(item, "courtroom_name", where) if "courtroom_name" in item else "",
     )
 
 

@@ -65,20 +65,21 @@ def create_case(db: Session, actor: Actor, draft: CaseDraft, *, now: datetime) -
     number or agent code is taken)."""
     number = canonical_case_number(draft.number)
     if not CASE_NUMBER.match(number):
-        raise InvalidInputError("case number must look like （2026）京0105民初1234号")
+        raise InvalidInputError("案号格式不正确，应如 （2026）京0105民初1234号")
     if draft.agent_code is not None and not AGENT_CODE.match(draft.agent_code):
-        raise InvalidInputError("agent_code must be 1-64 letters, digits, '.', '_' or '-'")
+        raise InvalidInputError("设备案件代码须为 1-64 个字母、数字或 . _ - 字符")
     if db.get(Court, draft.court_id) is None or not in_court_scope(actor, draft.court_id):
-        raise InvalidInputError("unknown court")
+        raise InvalidInputError("法院不存在或不在您的管辖范围内")
     for user_id, role in ((draft.judge_id, Role.JUDGE), (draft.clerk_id, Role.CLERK)):
         user = db.get(User, user_id) if user_id is not None else None
         if user_id is not None and (
             user is None or user.disabled or user.role != role or user.court_id != draft.court_id
         ):
-            raise InvalidInputError(f"user {user_id} is not an active {role.value} of the case's court")
+            who = "审判员" if role == Role.JUDGE else "书记员"
+            raise InvalidInputError(f"所选{who}（用户 {user_id}）不是本院在职的{who}")
     if db.scalar(select(Case.id).where(Case.number.in_(stored_spellings(number)))) is not None:
         # also the same number stored with half-width brackets (before spellings were made one)
-        raise RuleViolationError("a case with this number or agent code already exists")
+        raise RuleViolationError("该案号或设备案件代码已被使用，案件已存在")
     case = Case(
         number=number,
         agent_code=draft.agent_code,
@@ -96,7 +97,7 @@ def create_case(db: Session, actor: Actor, draft: CaseDraft, *, now: datetime) -
             db.add(case)
             db.flush()
     except IntegrityError as exc:
-        raise RuleViolationError("a case with this number or agent code already exists") from exc
+        raise RuleViolationError("该案号或设备案件代码已被使用，案件已存在") from exc
     append(
         db,
         AuditEntry(actor.audit_name, AuditAction.CASE_CREATED, f"case:{case.id}", detail={"number": number}),
@@ -150,7 +151,7 @@ def add_case_event(
     """Record a procedure fact (service, jurisdiction, preservation, time limit, change …)."""
     case = require_case_in_scope(db, actor, case_id)
     if not description.strip():
-        raise InvalidInputError("a procedure event needs a description")
+        raise InvalidInputError("请填写程序事项的内容")
     event = CaseEvent(case_id=case.id, kind=kind, occurred_on=occurred_on, description=description.strip())
     db.add(event)
     db.flush()

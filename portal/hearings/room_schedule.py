@@ -28,6 +28,7 @@ class RoomHearing:
     expected_end_at: datetime
     status: str
     revision: int
+    courtroom_name: str
 
 
 def find_courtroom(db: Session, court_code: str, room_code: str) -> Courtroom:
@@ -63,6 +64,7 @@ def room_schedule(db: Session, room: Courtroom, *, now: datetime, days: int) -> 
             hearing.expected_end_at,
             hearing.status.value,
             hearing.revision,
+            room.name,
         )
         for hearing, number in rows
     ]

@@ -66,3 +66,6 @@ class Recording(Base):
     link_alarm: Mapped[LinkAlarm | None] = mapped_column(str_enum(LinkAlarm), default=None)
     link_alarm_detail: Mapped[str] = mapped_column(Text(), default="", server_default="")
     link_alarm_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # the alarms the agent last reported active (JSON list of its alarm lines) and when
+    agent_alarms: Mapped[str] = mapped_column(Text(), default="[]", server_default="[]")
+    agent_alarms_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

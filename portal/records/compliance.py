@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from portal.identity.actor import Actor
 from portal.identity.staff_scope import in_court_scope
 from portal.models import Case, Court, Hearing, HearingStatus, Notice, Recording, Verification
+from portal.records.agent_alarms import AgentAlarm, agent_alarms
 from portal.records.recorder_watch import UnrecordedHearing, unrecorded_hearings
 
 
@@ -52,6 +53,16 @@ class RecordingAlarm:
 
 
 @dataclass(frozen=True, slots=True)
+class DeviceAlarms:
+    """A recording whose capture agent last reported alarms active (disk full, …)."""
+
+    recording_id: str
+    case_number: str | None
+    alarms: list[AgentAlarm]
+    reported_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class LateNotice:
     """A notice published less than three days ahead under a recorded exception."""
 
@@ -71,6 +82,7 @@ class ComplianceReport:
     hearings_without_verified_recording: list[HearingGap] = field(default_factory=list)
     failed_recordings: list[FailedRecording] = field(default_factory=list)
     recording_alarms: list[RecordingAlarm] = field(default_factory=list)
+    device_alarms: list[DeviceAlarms] = field(default_factory=list)
     late_notices: list[LateNotice] = field(default_factory=list)
     hearings_not_recording: list[UnrecordedHearing] = field(default_factory=list)
 
@@ -121,6 +133,7 @@ def build_report(db: Session, staff: Actor, *, now: datetime) -> ComplianceRepor
                 recording.link_alarm_at,
             )
         )
+    _add_device_alarms(db, staff, cases, report)
     rows = db.execute(
         select(Notice, Hearing)
         .join(Hearing, Notice.hearing_id == Hearing.id)
@@ -162,3 +175,19 @@ def _hearing_gap(db: Session, hearing: Hearing, case_number: str) -> HearingGap 
             else "verification failed"
         )
     return HearingGap(hearing.id, case_number, hearing.starts_at, len(recordings), problem)
+
+
+def _add_device_alarms(db: Session, staff: Actor, cases: dict[int, Case], report: ComplianceReport) -> None:
+    """The recordings of ``staff``'s courts whose agent last reported alarms active."""
+    alarmed = db.scalars(
+        select(Recording).where(Recording.agent_alarms != "[]").order_by(Recording.agent_alarms_at)
+    )
+    for recording in alarmed:
+        case = _case_of(recording, cases)
+        if case is None and not in_court_scope(staff, recording.court_id):
+            continue
+        alarms = agent_alarms(recording)
+        if alarms:
+            report.device_alarms.append(
+                DeviceAlarms(recording.id, case.number if case else None, alarms, recording.agent_alarms_at)
+            )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from archive.progress import ProgressCallback
 from portal.db import transaction
 from portal.errors import PortalError, StoreError
 from portal.records.recordings_index import complete_in_bucket, reconcile, scan_bucket
@@ -13,13 +14,16 @@ from portal.web.context import PortalContext
 logger = logging.getLogger(__name__)
 
 
-def reconcile_now(context: PortalContext, actor: str) -> dict[str, int]:
-    """Scan the bucket and apply it to the index (blocking). StoreError without a store."""
+def reconcile_now(
+    context: PortalContext, actor: str, on_progress: ProgressCallback | None = None
+) -> dict[str, int]:
+    """Scan the bucket and apply it to the index (blocking; ``on_progress(done, total)`` counts the
+    recordings scanned). StoreError without a store."""
     if context.store is None:
         raise StoreError("no recording archive is configured")
     with transaction(context.sessions) as db:
         skip = complete_in_bucket(db)
-    scanned = scan_bucket(context.store, skip=skip)
+    scanned = scan_bucket(context.store, skip=skip, on_progress=on_progress)
     with transaction(context.sessions) as db:
         return reconcile(db, scanned, now=context.clock.now(), actor=actor)
 

@@ -9,6 +9,7 @@ belongs to the court its device journaled and is linked, within that court, to i
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterable
 from datetime import datetime
@@ -21,6 +22,7 @@ from archive.export import RecordingSummary, summarize_journal
 from archive.journal import read_chain
 from archive.preservation import VerifyReport, find_prefix, verify_recording
 from archive.preservation.verify_trust import TrustAnchors
+from archive.progress import ProgressCallback
 from archive.store import ObjectStore
 from portal.audit.trail import AuditAction, AuditEntry, append
 from portal.errors import StoreError
@@ -41,10 +43,13 @@ __all__ = [
 LOCATOR_PREFIX = "recordings-by-id/"
 
 
-def scan_bucket(store: ObjectStore, *, skip: frozenset[str] = frozenset()) -> list[RecordingSummary]:
+def scan_bucket(
+    store: ObjectStore, *, skip: frozenset[str] = frozenset(), on_progress: ProgressCallback | None = None
+) -> list[RecordingSummary]:
     """Read every recording's locator and journal from the bucket (blocking; many GETs).
 
-    Recordings in ``skip`` (already complete in the index) are not re-read. Raises StoreError when
+    Recordings in ``skip`` (already complete in the index) are not re-read; ``on_progress(done,
+    total)`` counts the recordings looked at. Raises StoreError when
     the bucket cannot be listed; a single unreadable recording is left out (and stays as it was).
     """
     try:
@@ -55,13 +60,12 @@ def scan_bucket(store: ObjectStore, *, skip: frozenset[str] = frozenset()) -> li
     except ArchiveError as exc:
         raise StoreError(f"the recording archive could not be listed: {exc}") from exc
     summaries = []
-    for recording_id in ids:
-        if recording_id in skip:
-            continue
-        try:
-            summaries.append(_scan_one(store, recording_id))
-        except ArchiveError:
-            continue
+    for done, recording_id in enumerate(ids, start=1):
+        if recording_id not in skip:
+            with contextlib.suppress(ArchiveError):  # an unreadable one stays in the index as it was
+                summaries.append(_scan_one(store, recording_id))
+        if on_progress is not None:
+            on_progress(done, len(ids))
     return summaries
 
 

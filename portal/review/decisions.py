@@ -20,6 +20,8 @@ from portal.identity.party_scope import own_recording, require_own_grant
 from portal.identity.staff_scope import require_recording_in_scope
 from portal.models import Grant, Recording, ReviewRequest, ReviewStatus
 
+_DECIDED = {"approved": "已批准", "rejected": "已驳回"}
+
 MAX_GRANT_WINDOW = timedelta(days=30)
 MIN_TEXT_LENGTH = 2
 
@@ -43,9 +45,9 @@ def apply_for_review(
     recording = own_recording(db, party, recording_id)
     purpose = purpose.strip()
     if len(purpose) < MIN_TEXT_LENGTH:
-        raise InvalidInputError("please say why you apply to review the recording (purpose)")
+        raise InvalidInputError("请填写申请查阅录像的理由")
     if not recording.in_bucket or recording.segment_count == 0:
-        raise RuleViolationError("this recording is not archived yet; try again later")
+        raise RuleViolationError("该录像尚未归档，请稍后再申请")
     pending = db.scalar(
         select(ReviewRequest.id).where(
             ReviewRequest.party_id == party.party_id,
@@ -54,7 +56,7 @@ def apply_for_review(
         )
     )
     if pending is not None:
-        raise RuleViolationError("an application for this recording is already pending")
+        raise RuleViolationError("您对该录像的查阅申请正在审核中，请勿重复申请")
     request = ReviewRequest(
         party_id=party.party_id, recording_id=recording.id, purpose=purpose[:500], created_at=now
     )
@@ -81,11 +83,11 @@ def approve(
     """
     request = _pending_request(db, staff, request_id)
     if window.not_before.tzinfo is None or window.not_after.tzinfo is None:
-        raise InvalidInputError("the window's times must carry a time zone")
+        raise InvalidInputError("查阅期限的时间须带时区")
     if not window.not_before < window.not_after or window.not_after <= now:
-        raise InvalidInputError("the window must end after it starts, and in the future")
+        raise InvalidInputError("查阅期限的结束时间须晚于开始时间且在将来")
     if window.not_after - window.not_before > MAX_GRANT_WINDOW:
-        raise InvalidInputError("a review window may last at most 30 days")
+        raise InvalidInputError("查阅期限最长 30 天")
     request.status, request.decided_by, request.decided_at = ReviewStatus.APPROVED, staff.user_id, now
     grant = Grant(
         request_id=request.id,
@@ -122,7 +124,7 @@ def reject(
     """
     reason = reason.strip()
     if len(reason) < MIN_TEXT_LENGTH:
-        raise InvalidInputError("a rejection needs a reason")
+        raise InvalidInputError("驳回须填写理由")
     request = _pending_request(db, staff, request_id)
     request.status, request.decided_by, request.decided_at = ReviewStatus.REJECTED, staff.user_id, now
     request.decision_reason = reason[:500]
@@ -146,13 +148,13 @@ def revoke(db: Session, staff: Actor, grant_id: int, reason: str, *, now: dateti
     """
     reason = reason.strip()
     if len(reason) < MIN_TEXT_LENGTH:
-        raise InvalidInputError("a revocation needs a reason")
+        raise InvalidInputError("撤销须填写理由")
     grant = db.get(Grant, grant_id)
     if grant is None:
         raise NotFoundError()
     require_recording_in_scope(db, staff, grant.recording_id)
     if grant.revoked_at is not None:
-        raise RuleViolationError("this grant has already been revoked")
+        raise RuleViolationError("该查阅许可已被撤销")
     grant.revoked_at, grant.revoked_by, grant.revoke_reason = now, staff.user_id, reason[:500]
     db.flush()
     entry = AuditEntry(
@@ -195,7 +197,7 @@ def usable_grant(found: GrantRecord | None, party: Actor, *, now: datetime) -> t
         )
     recording = found[1] if found is not None else None
     if recording is None:
-        raise PermissionDeniedError("the recording of this permission is no longer indexed")
+        raise PermissionDeniedError("该许可对应的录像已不在录像索引中")
     return grant, recording
 
 
@@ -205,5 +207,7 @@ def _pending_request(db: Session, staff: Actor, request_id: int) -> ReviewReques
         raise NotFoundError()
     require_recording_in_scope(db, staff, request.recording_id)
     if request.status != ReviewStatus.PENDING:
-        raise RuleViolationError(f"this application has already been decided ({request.status.value})")
+        raise RuleViolationError(
+            f"该申请已处理（{_DECIDED.get(request.status.value, request.status.value)}）"
+        )
     return request

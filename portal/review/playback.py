@@ -20,13 +20,16 @@ from typing import Protocol
 
 from archive import ArchiveError
 from archive.export import RecordingTracks, StreamTrack, build_vod_playlist
+from archive.formats import audio_track_name
 from archive.store import ObjectStore
 from portal.audit.trail import AuditAction, AuditEntry
 from portal.errors import NotFoundError, StoreError
 from portal.identity.actor import Actor
 from portal.models import Grant, Recording
 
-_OBJECT_NAME = re.compile(r"^(init\.mp4|[0-9]{8}\.m4s)$")
+# an init segment (``init-run002.mp4`` after a restart changed the codec set-up, ``-2`` when a name
+# was taken by an unjournaled one) or a media segment
+_OBJECT_NAME = re.compile(r"^(init(-run[0-9]{3})?(-[0-9]+)?\.mp4|[0-9]{8}\.m4s)$")
 
 
 class Playback(Protocol):
@@ -187,11 +190,16 @@ def cameras(tracks: RecordingTracks) -> list[str]:
 
 
 def sound_for(tracks: RecordingTracks, picture: StreamTrack) -> list[StreamTrack]:
-    """The microphones that play with ``picture`` when it has pictures and no sound of its own."""
+    """The sound tracks that play with ``picture`` when its file has pictures and no sound (a camera
+    recorded as a CMAF track file, or one without a microphone): the camera's own sound
+    (``<camera>.audio``) first, then every other sound track. A camera whose one file holds both (a
+    recording from before CMAF track files) plays alone."""
     declaration = picture.declaration
     if declaration is None or declaration.video is None or declaration.audio is not None:
         return []
-    return [tracks.tracks[name] for name in sorted(tracks.tracks) if tracks.tracks[name].audio_only]
+    own = audio_track_name(picture.stream)
+    sound = [tracks.tracks[name] for name in sorted(tracks.tracks) if tracks.tracks[name].audio_only]
+    return sorted(sound, key=lambda track: track.stream != own)
 
 
 def multivariant_playlist(route: str, picture: StreamTrack, sound: list[StreamTrack]) -> str:

@@ -32,7 +32,7 @@ def too_large(scope: Scope, limit: int) -> ASGIApp:
     """The portal's 413: JSON for API calls, the error page for browsers."""
     kib = max(1, limit // 1024)
     if machine_readable(scope["path"]):
-        detail = f"the request body is larger than {limit} bytes"
+        detail = f"请求内容过大：超过 {limit} 字节的上限"
         return JSONResponse({"detail": detail}, status_code=413, headers=CLOSE_HEADERS)
     message = f"提交的内容过大（上限 {kib} KiB），请删减后重新提交。"
     return render(

@@ -75,7 +75,7 @@ def operator_authorizer(context: PortalContext) -> Authorizer:
 def _scope_of(context: PortalContext, principal: Principal) -> FeedScope:
     with context.readonly_sessions() as db:
         scope = feed_scope_of(db, principal.actor)
-        places = room_places(db, scope)
+        places = room_places(db, scope, now=context.clock.now())
     return FeedScope(scope.rooms, places=places, sign_out_token=principal.csrf_token)
 
 

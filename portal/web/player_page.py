@@ -4,12 +4,16 @@ cameras to switch between and the microphones to listen to."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
+from archive.formats import STREAM_NAME_MAX_LENGTH, source_of
 from portal.identity.principal import Principal
+from portal.models import Recording
+from portal.records.recording_names import courtroom_name, recording_title
 from portal.review.playback import (
     Playback,
     cameras,
@@ -21,6 +25,17 @@ from portal.review.playback import (
 )
 from portal.web.context import PortalContext
 from portal.web.deps import client_ip
+
+
+async def recording_heading(context: PortalContext, recording: Recording, stream: str) -> str:
+    """What the player page calls the recording: ``2026年12月3日 第一法庭 审判席摄像机``."""
+
+    def name() -> str:
+        with context.readonly_sessions() as db:
+            return courtroom_name(db, recording)
+
+    return recording_title(recording.started_at, await asyncio.to_thread(name), context.display_zone, stream)
+
 
 NO_STORE = {"Cache-Control": "no-store, private", "Referrer-Policy": "no-referrer"}
 
@@ -35,10 +50,16 @@ def player_values(playback: Playback, stream: str | None) -> dict[str, Any]:
         "route": playback.route,
         "stream": track.stream,
         "streams": streams,
-        "microphones": [microphone.stream for microphone in sound],
+        "microphones": [_sound_label(microphone.stream) for microphone in sound],
         "audio_only": track.audio_only,
         "playlist_url": f"{playback.route}/{playlist}?stream={track.stream}",
     }
+
+
+def _sound_label(stream: str) -> str:
+    """How the player names a sound track: a microphone by its name, a camera's sound as such."""
+    source = source_of(stream)
+    return stream if source == stream else f"{source} 摄像机的声音"
 
 
 def multivariant_response(playback: Playback, stream: str | None) -> Response:
@@ -66,7 +87,7 @@ async def segment_redirect(
     url, entry = issue_object_url(
         viewer.actor,
         playback,
-        stream[:32],
+        stream[:STREAM_NAME_MAX_LENGTH],
         name[:32],
         store=context.store,
         lifetime=context.segment_url_lifetime,

@@ -11,12 +11,15 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from archive.formats.stream_labels import stream_label
+
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 _WEEKDAYS = "一二三四五六日"
 
 
 def make_environment(zone: ZoneInfo) -> Environment:
-    """The template environment; ``local`` formats a UTC time in the court's zone."""
+    """The template environment; ``local`` formats a UTC time in the court's zone, ``stream_label``
+    names a recorded stream as people do."""
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["html"]), auto_reload=False
     )
@@ -36,6 +39,7 @@ def make_environment(zone: ZoneInfo) -> Environment:
     environment.filters["local"] = local
     environment.filters["minutes"] = minutes
     environment.filters["weekday"] = weekday
+    environment.filters["stream_label"] = stream_label  # judge-cam → 审判席摄像机
     return environment
 
 

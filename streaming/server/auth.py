@@ -22,10 +22,13 @@ from streaming.errors import FeedNotFoundError
 
 @dataclass(frozen=True, slots=True)
 class RoomPlace:
-    """Where a room is, as people name it: its court and its own name (a courtroom's, e.g. 第一法庭)."""
+    """Where a room is, as people name it: its court and its own name (a courtroom's, e.g. 第一法庭),
+    and the official numbers of the cases heard there about now, by the code its devices journal
+    (``2026-demo-civ-0001`` → ``（2026）京0105民初1234号``), so the wall shows what people read."""
 
     court: str
     name: str
+    case_numbers: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

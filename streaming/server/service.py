@@ -27,6 +27,7 @@ from streaming.feed_id import feed_id_of
 from streaming.ice import IcePolicy
 from streaming.public.broadcasts import PublicBroadcasts, TransformFactory
 from streaming.public.segment_publisher import DirectoryPublisher, SegmentPublisher
+from streaming.server.auth import FeedScope
 from streaming.server.bindings import DeviceBindings, SettingsBindings
 from streaming.server.egress import ViewerSession
 from streaming.server.feed import Feed, FeedLabel
@@ -241,10 +242,11 @@ class LiveService:
         self._viewers[session_id] = session
         return SessionAnswer(session_id, answer)
 
-    async def stop_watching(self, session_id: str) -> None:
-        """End a viewer session (WHEP DELETE); raises SessionNotFoundError."""
+    async def stop_watching(self, session_id: str, scope: FeedScope) -> None:
+        """End a viewer session (WHEP DELETE); raises SessionNotFoundError, also for a session that
+        watches a feed outside ``scope`` (its existence is not revealed)."""
         session = self._viewers.get(session_id)
-        if session is None:
+        if session is None or not scope.allows(session.feed.feed_id):
             raise SessionNotFoundError(f"no WHEP session {session_id!r}")
         await session.close()
 

@@ -26,10 +26,11 @@ from tests.conftest import empty_and_delete_bucket
 Golden = dict[str, dict[str, bytes]]  # recording id -> {key: bytes}
 MakeSites = Callable[..., tuple[Site, Site]]
 
-# (recording id, case, extra sources): rec-a has a camera and a microphone, rec-b one camera
+# (recording id, case, extra sources): rec-a has a picture-only camera and a microphone, rec-b one
+# camera with its own sound (recorded as two CMAF track files, cam and cam.audio)
 RECORDINGS = (
     ("rec-a", "2026-civ-100", [f"{SMALL_VIDEO}&name=cam", "synthetic#video=0&name=mic"]),
-    ("rec-b", "2026-crim-200", [f"{SMALL_VIDEO}&name=cam"]),
+    ("rec-b", "2026-crim-200", ["synthetic#size=320x240&fps=15&name=cam"]),
 )
 
 

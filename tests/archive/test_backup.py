@@ -31,8 +31,10 @@ def test_backup_copies_every_object_verified_then_skips_unchanged(
     sites: tuple[Site, Site], golden: Golden
 ) -> None:
     primary, backup = sites
-    first = Backup(primary, backup).run_once()
+    steps: list[tuple[int, int]] = []
+    first = Backup(primary, backup).run_once(on_progress=lambda done, total: steps.append((done, total)))
     assert first.ok, first.problems
+    assert steps == [(n, len(golden)) for n in range(1, len(golden) + 1)]  # one step per recording
     total = sum(len(objects) for objects in golden.values())
     assert first.counts == {CopyOutcome.COPIED: total}
     for rid in golden:

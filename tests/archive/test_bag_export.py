@@ -77,6 +77,20 @@ def test_the_joined_mp4_plays_every_stream_without_reencoding(
     assert 50 <= frames <= 70  # 4 s at 15 fps: every frame is there
 
 
+def test_a_camera_and_its_sound_from_two_track_files_join_into_one_mp4(
+    sites: tuple[Site, Site], tmp_path: Path
+) -> None:
+    primary, _ = sites
+    result = export_bag([primary], "rec-b", tmp_path)
+    segments = result.bag_dir / "data" / "segments"
+    assert sorted(p.name for p in segments.iterdir()) == ["cam", "cam.audio"]  # one track per file
+    with av.open(str(result.mp4)) as container:
+        assert sorted(stream.type for stream in container.streams) == ["audio", "video"]
+        assert 3.5 < container.duration / 1e6 < 5.5
+        audio_frames = sum(1 for _ in container.decode(audio=0))
+    assert audio_frames > 150  # ~4 s of 1024-sample AAC frames at 48 kHz
+
+
 def test_export_takes_a_good_copy_from_the_backup_and_refuses_when_none_is_left(
     sites: tuple[Site, Site], golden: Golden, tmp_path: Path
 ) -> None:
@@ -103,4 +117,6 @@ def test_export_command(sites: tuple[Site, Site], tmp_path: Path) -> None:
     result = run_archive(site_env(primary, backup), "export", "--recording", "rec-b", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "validated" in result.stdout
+    progress = result.stderr.splitlines()
+    assert progress[0].startswith("export rec-b: 1/") and "(100%)" in progress[-1]  # plain lines: no TTY
     bagit.Bag(str(tmp_path / "rec-b")).validate(fast=False)

@@ -191,6 +191,7 @@ def test_audit_command_writes_json_and_text_reports(backed_up: tuple[Site, Site]
         ("backup", key, FindingStatus.MISSING, RepairOutcome.REPAIRED)
     ]
     assert "fixity audit" in result.stdout and "CLEAN" in result.stdout and key in result.stdout
+    assert "audit: 2/2 recordings (100%)" in result.stderr  # progress, on stderr
     assert json.loads(path.read_text())["audit_id"] == latest_audit_report(primary.store).audit_id  # type: ignore[union-attr]
 
     sampled = run_archive(site_env(primary, backup), "audit", "--sample-period", "7")

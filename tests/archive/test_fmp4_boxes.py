@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 
+from archive.formats.cmaf import SEGMENT_TYPE_BOX
 from archive.formats.fmp4_boxes import (
     Box,
     box_at,
@@ -96,3 +97,11 @@ def test_a_chunk_starts_with_a_keyframe_only_when_its_first_sample_is_a_sync_sam
     assert fragment_starts_with_sync_sample(*_chunk(first_flags=None, default_flags=NON_SYNC)) is False
     assert fragment_starts_with_sync_sample(*_chunk(first_flags=None, default_flags=SYNC)) is True
     assert fragment_starts_with_sync_sample(*_chunk(first_flags=None, default_flags=None)) is None
+
+
+def test_a_leading_styp_is_kept_with_whole_fragments_but_alone_decodes_nothing() -> None:
+    first, second = fragment(0), fragment(3000)
+    segment = SEGMENT_TYPE_BOX + first + second
+    assert complete_fragments_length(segment[:-3]) == len(SEGMENT_TYPE_BOX + first)
+    assert complete_fragments_length(SEGMENT_TYPE_BOX + first[:-1]) == 0  # a torn first chunk
+    assert complete_fragments_length(SEGMENT_TYPE_BOX) == 0

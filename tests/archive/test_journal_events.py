@@ -21,11 +21,19 @@ from archive.journal.events import (
     GapEvent,
     InitEvent,
     JournalEvent,
+    NoteEvent,
+    NoteKind,
     OriginEvent,
     PauseEvent,
+    PauseReason,
+    ReadinessCheck,
+    ReadinessEvent,
+    ReadinessItem,
     RecordingFailedEvent,
     RepairEvent,
     ResumeEvent,
+    SealBeginEvent,
+    SealEndEvent,
     SegmentEvent,
     StopEvent,
     line_fields,
@@ -65,7 +73,21 @@ EVERY_EVENT: list[JournalEvent] = [
         raw_kept_as="cam/00000003.m4s.torn",
     ),
     PauseEvent(reason="recess"),
+    PauseEvent(reason="休庭", code=PauseReason.RECESS, by="书记员 李明"),
     ResumeEvent(reason="hearing resumed"),
+    ResumeEvent(reason="继续开庭", by="书记员 李明"),
+    NoteEvent(kind=NoteKind.EXHIBIT, text="原告出示证据一", by="书记员 李明"),
+    ReadinessEvent(
+        checks=(
+            ReadinessCheck(
+                item=ReadinessItem.CAMERA, stream="cam", ok=True, detail="画面正常", confirmed=True
+            ),
+            ReadinessCheck(item=ReadinessItem.STORAGE, ok=False, detail="剩余 1.5 小时"),
+        ),
+        by="书记员 李明",
+    ),
+    SealBeginEvent(reason="不公开质证的证据", by="书记员 李明"),
+    SealEndEvent(by="书记员 李明"),
     GapEvent(
         stream="cam",
         start="2026-01-01T09:00:00+00:00",
@@ -112,6 +134,10 @@ def test_an_existing_format_journal_parses_verifies_and_round_trips_identically(
         EventType.CLOCK_STEP,
         EventType.ACTIVATE,
         EventType.DEACTIVATE,
+        EventType.NOTE,
+        EventType.READINESS,
+        EventType.SEAL_BEGIN,
+        EventType.SEAL_END,
     }  # types added after that journal was written
     assert {line.type for line in report.lines} == {t.value for t in EventType} - newer
     for line in report.lines:
@@ -229,3 +255,35 @@ def test_alarms_round_trip_property(condition: str, active: bool, detail: str | 
     event = AlarmEvent(condition=condition, active=active, stream="cam", detail=detail)
     (line,) = journal_lines([event])
     assert parse_event(line) == event
+
+
+@pytest.mark.parametrize(
+    ("event_type", "fields", "problem"),
+    [
+        ("note", {"kind": "gossip", "text": "x", "by": "a"}, "gossip"),
+        ("note", {"kind": "text", "text": "  ", "by": "a"}, "needs text"),
+        ("pause", {"reason": "r", "code": "lunch"}, "lunch"),
+        (
+            "readiness",
+            {"checks": [{"item": "camera", "ok": "yes", "detail": "", "confirmed": False}], "by": "a"},
+            "ok",
+        ),
+        ("seal_begin", {"reason": "", "by": "a"}, "reason"),
+    ],
+)
+def test_a_clerk_event_with_a_bad_field_is_refused_naming_it(
+    event_type: str, fields: dict[str, object], problem: str
+) -> None:
+    line = line_of(
+        {"v": 1, "seq": 4, "prev": "0" * 64, "type": event_type, "at": "2026-01-01T00:00:00+00:00", **fields}
+    )
+    with pytest.raises(JournalError, match=problem):
+        parse_event(line)
+
+
+def test_a_readiness_check_is_ready_only_when_every_item_passed() -> None:
+    good = ReadinessCheck(item=ReadinessItem.MICROPHONE, stream="mic-1", ok=True, detail="-20 dBFS")
+    bad = ReadinessCheck(item=ReadinessItem.UPLOAD, ok=False, detail="积压 40 段")
+    assert ReadinessEvent(checks=(good,), by="a").ready
+    assert not ReadinessEvent(checks=(good, bad), by="a").ready
+    assert not ReadinessEvent(checks=(), by="a").ready

@@ -50,6 +50,9 @@ def test_restore_command_brings_deleted_objects_back_and_verify_passes(backed_up
     result = run_archive(env, "restore")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "restore ok" in result.stdout
+    assert (
+        "restore: 1/2 recordings (50%)" in result.stderr and "restore: 2/2 recordings (100%)" in result.stderr
+    )
     for rid in ("rec-a", "rec-b"):
         verified = run_archive(env, "verify", rid)
         assert verified.returncode == 0, verified.stdout

@@ -5,6 +5,7 @@ hearings, a recording that cannot start, and a recording left by a run that ende
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -63,23 +64,28 @@ class Room:
         self.clock = ManualClock(START - timedelta(minutes=10))
         self.log: list[str] = []
         self.failing = False
+        self.plans: list[RecordingPlan] = []
 
     def schedule(self, *hearings: ScheduledHearing) -> None:
         ScheduleCache(self.spool).save(RoomSchedule("court-a", "room-a", self.clock.now(), hearings))
 
-    def service(self) -> CourtroomService:
+    def service(self, room_name: str | None = None) -> CourtroomService:
         planner = Planner(timedelta(minutes=5), timedelta(minutes=60))
         config = ServiceConfig(
             court="court-a", room="room-a", device_id="pc-1", spool=self.spool,
-            sources=[parse_source_spec("synthetic")], planner=planner,
+            sources=[parse_source_spec("synthetic")], planner=planner, room_name=room_name,
         )  # fmt: skip
         return CourtroomService(
             config,
             portal=None,
             store=None,
             clock=self.clock,
-            make_recorder=lambda plan: NotedRecording(plan, self.log, self.failing),
+            make_recorder=self._recorder,
         )
+
+    def _recorder(self, plan: RecordingPlan) -> NotedRecording:
+        self.plans.append(plan)
+        return NotedRecording(plan, self.log, self.failing)
 
 
 def _hearing(hearing_id: int, start: datetime, minutes: int = 60) -> ScheduledHearing:
@@ -107,6 +113,18 @@ def test_a_restarted_service_resumes_the_same_recording(room: Room) -> None:
     assert len(room.log) == 2  # nothing else: the hearing goes on being recorded
     assert second.status().state is RecorderState.RECORDING
     assert second.status().recording_id == recording_id
+
+
+@pytest.mark.parametrize(("option", "caption_room"), [(None, "第一法庭"), ("审判庭一", "审判庭一")])
+def test_the_caption_names_the_courtroom_from_the_schedule_unless_the_option_does(
+    room: Room, option: str | None, caption_room: str
+) -> None:
+    hearing = dataclasses.replace(_hearing(1, START), case_number="（2026）京0105民初1234号")
+    room.schedule(dataclasses.replace(hearing, courtroom_name="第一法庭"))
+    room.clock.advance(timedelta(minutes=6))
+    room.service(room_name=option).step()
+    [plan] = room.plans
+    assert (plan.room_name, plan.case) == (caption_room, "（2026）京0105民初1234号")
 
 
 def test_the_next_hearing_starts_before_the_previous_stops(room: Room) -> None:

@@ -43,9 +43,9 @@ def test_failed_media_worker_is_journaled_salvaged_and_restarted(tmp_path: Path)
         pipeline = StreamPipeline(
             "cam",
             lambda: open_source(parse_source_spec("synthetic#size=320x240&fps=15&audio=0")),
-            spool.stream_dir("cam"),
+            spool.stream_dir,
             log,
-            first_seq=1,
+            first_seq={},
             settings=StreamSettings(segment_seconds=2),
         )
         pipeline.start()

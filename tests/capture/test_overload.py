@@ -182,9 +182,9 @@ def _record(tmp_path: Path, source: Any, seconds: float) -> _Events:
     pipeline = StreamPipeline(
         "cam",
         lambda: source,
-        tmp_path / "cam",
+        lambda stream: tmp_path / stream,
         events,
-        first_seq=1,
+        first_seq={},
         settings=StreamSettings(segment_seconds=2),
     )
     pipeline.start()

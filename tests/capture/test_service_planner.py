@@ -132,3 +132,18 @@ def test_negative_lead_or_grace_is_refused() -> None:
 def test_a_bad_schedule_is_refused_naming_what_is_wrong(document: str, message: str) -> None:
     with pytest.raises(ScheduleError, match=message):
         parse_schedule(document, where="test")
+
+
+def test_the_schedule_carries_the_courtroom_name_and_older_portals_may_leave_it_out() -> None:
+    hearing = (
+        '{"hearing_id": 1, "case_number": "（2026）京0105民初1234号", "courtroom": "room-1",'
+        ' "starts_at": "2026-12-03T01:00:00Z", "expected_end_at": "2026-12-03T02:00:00Z",'
+        ' "status": "scheduled"%s}'
+    )
+    document = '{"court": "c", "room": "room-1", "generated_at": "2026-12-03T01:00:00Z", "hearings": [%s]}'
+    named = parse_schedule(document % (hearing % ', "courtroom_name": "第一法庭"'), where="test")
+    assert named.hearings[0].courtroom_name == "第一法庭"
+    assert parse_schedule(named.to_json(), where="cache").hearings == named.hearings  # the cache keeps it
+    assert parse_schedule(document % (hearing % ""), where="test").hearings[0].courtroom_name == ""
+    with pytest.raises(ScheduleError, match="'courtroom_name' must be a string"):
+        parse_schedule(document % (hearing % ', "courtroom_name": 7'), where="test")

@@ -60,6 +60,7 @@ def test_sign_in_form_without_csrf_token_is_refused(portal: Portal) -> None:
         "/login", data={"identifier": "clerk-a", "password": STAFF_PASSWORD, "csrf_token": "forged"}
     )
     assert response.status_code == 403
+    assert "登录页面已过期" in response.text and 'name="password"' in response.text  # the form again
     foreign = portal.client()  # a token from another browser does not fit this browser's nonce
     token = _form_token(client, "/login")
     response = foreign.post(

@@ -37,7 +37,7 @@ def served(tmp_path: Path) -> Iterator[ServedApp]:
 def test_an_oversized_json_body_is_refused_before_it_is_sent(served: ServedApp) -> None:
     answer = post_oversized(served.url, "/api/session/staff", 200 * MIB, chunked=False, send_body=False)
     assert answer.status == 413 and answer.sent == 0
-    assert json.loads(answer.body) == {"detail": f"the request body is larger than {LIMIT} bytes"}
+    assert json.loads(answer.body) == {"detail": f"请求内容过大：超过 {LIMIT} 字节的上限"}
     assert answer.headers["connection"] == "close"
     assert answer.headers["cache-control"] == "no-store"
     assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]

@@ -134,6 +134,7 @@ def test_wall_and_public_page_play_under_the_portal(
                 f"() => document.querySelector('{TILE} video').currentTime > 1", timeout=20_000
             )
             _screenshot(wall, "portal-live-wall.png")
+            assert "第一法庭 · 审判席摄像机" in wall.inner_text(f"{TILE} .title")  # not room-a/bench-cam
 
             public = browser.new_page()
             public.on(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,6 +23,7 @@ from archive.store.object_store import ObjectStore
 from portal.audit.trail import AuditAction
 from portal.clock import FrozenClock
 from portal.db import make_engine, transaction
+from portal.hearings.notices import HearingDraft, schedule_hearing
 from portal.identity.accounts import create_user
 from portal.migrate import alembic_config, upgrade
 from portal.models import AuditRecord, Courtroom, OperatorCourt, Role, User
@@ -31,6 +32,7 @@ from portal.web.live_scope import feed_scope_of
 from streaming.ice import IcePolicy
 from streaming.packet_track import PacketTrack
 from streaming.settings import StreamingSettings
+from streaming.telemetry import TelemetryReport
 from tests.portal.conftest import Browser, Portal, Template, portal_settings
 from tests.portal.world import CASE_A, STAFF_PASSWORD, actor_of
 
@@ -248,6 +250,18 @@ def _see_own_court_only(operator_a: Browser, operator_b: Browser, nowhere: Brows
     assert _watch(nowhere, "room-a/cam") == 404
 
 
+def test_an_operator_cannot_end_another_courts_viewing_session(live_portal: Portal) -> None:
+    device = live_portal.client()
+    operator_a = live_portal.staff("operator-a")
+    operator_b = _operator(live_portal, "operator-b", live_portal.world.court_b)
+    with _both_courts_live(device):
+        watching = operator_b.http.post("/live/whep/room-b/cam", content=_offer("recvonly"), headers=SDP)
+        assert watching.status_code == 201
+        session = watching.headers["location"]
+        assert operator_a.http.delete(session).status_code == 404  # as if it did not exist
+        assert operator_b.http.delete(session).status_code == 200  # still open: its owner ends it
+
+
 def test_a_provincial_operator_granted_both_courts_and_an_admin_see_both(live_portal: Portal) -> None:
     device = live_portal.client()
     world = live_portal.world
@@ -317,3 +331,24 @@ def test_the_wall_names_courtrooms_and_links_back_to_the_portal(live_portal: Por
     signed_out = operator.http.post("/logout", data={"csrf_token": token}, follow_redirects=False)
     assert signed_out.status_code == 303
     assert operator.get("/live/api/feeds").status_code == 401  # the wall's sign-out ends the session
+
+
+def test_the_wall_shows_the_official_case_number_and_the_camera_by_name(live_portal: Portal) -> None:
+    device = live_portal.client()
+    operator = live_portal.staff("operator-a")
+    now = live_portal.clock.now()
+    report = TelemetryReport(device_id=DEVICE_ID, room="room-a", case="case-a", at=now)
+    with _both_courts_live(device):
+        live_portal.app.state.live_service.telemetry.update("room-a/cam", report)
+        [feed] = operator.get("/live/api/feeds").json()["feeds"]
+        assert feed["stream_label"] == "摄像机"
+        # the only hearing of case-a is days away: whose case the device code means is not claimed
+        assert feed["case_number"] is None and feed["telemetry"]["case"] == "case-a"
+        with transaction(live_portal.db_factory) as db:
+            clerk = actor_of(db.scalars(select(User).where(User.username == "clerk-a")).one())
+            soon = now + timedelta(hours=2)
+            world = live_portal.world
+            draft = HearingDraft(world.case_a, world.room_a, soon, soon + timedelta(hours=1), True)
+            schedule_hearing(db, clerk, draft, now=now)
+        [feed] = operator.get("/live/api/feeds").json()["feeds"]
+        assert feed["case_number"] == CASE_A  # heard there today: the number people read

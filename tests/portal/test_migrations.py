@@ -15,7 +15,7 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from portal.db import Base, make_engine
-from portal.migrate import alembic_config, current_revision, upgrade
+from portal.migrate import alembic_config, current_revision, head_revision, upgrade
 from tests.portal.pg_cluster import PgCluster
 
 NOW = "2026-03-01 01:00:00"
@@ -133,7 +133,7 @@ def test_migration_0003_up_and_down(engine: Engine) -> None:
     upgrade(engine, "0002")
     _seed_at_0002(engine)
     upgrade(engine)
-    assert current_revision(engine) == "0006"  # head: operator courts 0004, device trust 0005, rooms 0006
+    assert current_revision(engine) == head_revision()
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
         rows = connection.execute(
@@ -164,12 +164,12 @@ def test_migration_0003_up_and_down(engine: Engine) -> None:
     with pytest.raises(IntegrityError):
         _add_case(engine, 5, 2, "x")  # unique across courts again
     upgrade(engine)
-    assert current_revision(engine) == "0006"
+    assert current_revision(engine) == head_revision()
 
 
 def test_migration_0005_device_trust_up_and_down(engine: Engine) -> None:
     upgrade(engine)
-    assert current_revision(engine) == "0006"
+    assert current_revision(engine) == head_revision()
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
     with engine.begin() as db:
@@ -195,4 +195,27 @@ def test_migration_0005_device_trust_up_and_down(engine: Engine) -> None:
         tables = set(inspect(connection).get_table_names())
     assert "device_keys" not in tables and "checkpoint_anchors" not in tables
     upgrade(engine)
-    assert current_revision(engine) == "0006"
+    assert current_revision(engine) == head_revision()
+
+
+def test_migration_0007_agent_alarms_up_and_down(engine: Engine) -> None:
+    upgrade(engine, "0006")
+    with engine.begin() as db:
+        db.execute(
+            text(
+                "INSERT INTO recordings (id, court_code, room, journaled_case, prefix, streams,"
+                " segment_count, duration_seconds, complete, in_bucket, verification,"
+                " verification_problems, link_alarm_detail)"
+                " VALUES ('old', 'c', 'r', '', '', '[]', 0, 0, false, false, 'unverified', '', '')"
+            )
+        )
+    upgrade(engine, "0007")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT agent_alarms FROM recordings")).scalar() == "[]"
+    _downgrade(engine, "0006")
+    with engine.connect() as connection:
+        columns = {c["name"] for c in inspect(connection).get_columns("recordings")}
+        assert "agent_alarms" not in columns
+        assert connection.execute(text("SELECT COUNT(*) FROM recordings")).scalar() == 1
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from archive.preservation import VerifyReport
 from portal.db import transaction
 from portal.models import Hearing, Recording
+from portal.records.reconciler import reconcile_now
 from portal.records.recordings_index import record_verification
 from tests.portal.conftest import AGENT_TOKEN, Portal
 from tests.portal.world import REC_A, REC_B
@@ -49,8 +50,17 @@ def test_reconcile_indexes_the_bucket_and_flags_reports_not_in_it(portal: Portal
     assert counts.json()["reported_not_in_bucket"] == 1
     recording = operator.get(f"/api/recordings/{REC_A}").json()
     assert recording["in_bucket"] and recording["complete"] and recording["case_id"] == portal.world.case_a
-    assert recording["streams"] == ["synthetic-1"] and recording["segment_count"] >= 3
+    # the synthetic camera with sound: two CMAF track files, its pictures and its sound
+    assert recording["streams"] == ["synthetic-1", "synthetic-1.audio"] and recording["segment_count"] >= 6
     assert 5.5 <= recording["duration_seconds"] <= 7
+
+
+def test_reconcile_reports_its_progress_per_recording(portal: Portal) -> None:
+    steps: list[tuple[int, int]] = []
+    reconcile_now(
+        portal.app.state.portal, "test", on_progress=lambda done, total: steps.append((done, total))
+    )
+    assert steps and steps[-1][0] == steps[-1][1] == len(steps)  # every recording in the bucket, then done
 
 
 def test_verify_runs_archive_verification(portal: Portal) -> None:

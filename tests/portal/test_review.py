@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from portal.models import AuditRecord
 from tests.portal.conftest import Browser, Portal
+from tests.portal.visible_text import visible_text
 from tests.portal.world import CASE_A, REC_A
 
 
@@ -48,6 +49,7 @@ def test_apply_approve_and_play(portal: Portal) -> None:
     page = party.get(f"/review/grants/{grant}")
     assert page.status_code == 200
     assert "张三" in page.text and f"G{grant}" in page.text and 'id="watermark"' in page.text
+    assert "第一法庭 摄像机 1" in visible_text(page.text) and REC_A not in visible_text(page.text)
     assert "download" not in page.text.replace("nodownload", "")
     assert page.headers["cache-control"].startswith("no-store")
     playlist = party.get(f"/review/grants/{grant}/playlist.m3u8")
@@ -166,6 +168,8 @@ def test_staff_forms_decide_and_revoke(portal: Portal) -> None:
     clerk = portal.staff("clerk-a")
     page = clerk.get("/staff/reviews")
     assert page.status_code == 200 and f'data-request="{request_id}"' in page.text
+    assert REC_A not in visible_text(page.text) and "第一法庭" in visible_text(page.text)  # date and room
+    assert f'title="录像编号 {REC_A}"' in page.text  # the id stays for court IT, in the tooltip
     assert (
         clerk.http.post(
             f"/staff/reviews/{request_id}/approve", data={"hours": "3", "csrf_token": "bad"}
@@ -190,6 +194,7 @@ def test_party_applies_with_the_form(portal: Portal) -> None:
     party = portal.party(CASE_A, portal.world.password_a)
     page = party.get("/my-case")
     assert "申请查阅" in page.text
+    assert REC_A not in visible_text(page.text) and "第一法庭" in visible_text(page.text)
     response = party.http.post(
         f"/my-case/recordings/{REC_A}/apply", data={"purpose": "核对", "csrf_token": party.csrf}
     )

@@ -67,6 +67,7 @@ def test_the_room_schedule_shows_changes_cancellations_moves_and_the_clerks_clos
     assert response.status_code == 200, response.text
     listed = {h["hearing_id"]: h for h in response.json()["hearings"]}
     assert listed[kept]["status"] == "scheduled" and listed[kept]["case_number"] == CASE_A
+    assert listed[kept]["courtroom_name"] == "第一法庭"  # what the recorder's caption shows
     assert listed[cancelled]["status"] == "cancelled"
     assert datetime.fromisoformat(listed[moved]["starts_at"]) == new_start and listed[moved]["revision"] == 1
     assert portal.world.hearing_a not in listed  # five days ahead: beyond the two days asked for

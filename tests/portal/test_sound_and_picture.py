@@ -25,12 +25,15 @@ pytestmark = pytest.mark.integration
 
 COURTROOM = "rec-room"
 MICROPHONE_ONLY = "rec-mic"
+CAMERA_WITH_SOUND = "rec-camsound"
 CAMERAS = ("bench", "wide")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
 def courtroom_store(embedded_store: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> ObjectStore:
-    """Two recordings of room-a, case-a: two picture-only cameras and a microphone; a microphone alone."""
+    """Three recordings of room-a, case-a: two picture-only cameras and a microphone; a microphone
+    alone; a camera with its own sound (CMAF track files ``bench`` and ``bench.audio``) and a microphone."""
     config = dataclasses.replace(embedded_store.config, bucket=f"sound-{uuid.uuid4().hex[:12]}")
     store = ObjectStore(config)
     store.ensure_bucket()
@@ -38,6 +41,7 @@ def courtroom_store(embedded_store: EmbeddedStore, tmp_path_factory: pytest.Temp
     recordings = {
         COURTROOM: [f"{video}&name={CAMERAS[0]}", f"{video}&name={CAMERAS[1]}", "synthetic#video=0&name=mic"],
         MICROPHONE_ONLY: ["synthetic#video=0&name=mic"],
+        CAMERA_WITH_SOUND: ["synthetic#size=320x240&fps=15&name=bench", "synthetic#video=0&name=mic"],
     }
     for recording_id, sources in recordings.items():
         arguments = ["record", "--room", "room-a", "--case", "case-a", "--recording-id", recording_id]
@@ -65,7 +69,7 @@ def test_a_camera_plays_with_the_microphones_sound(courtroom_portal: Portal) -> 
     page = judge.get(f"/staff/recordings/{COURTROOM}")
     assert page.status_code == 200, page.text
     assert f'data-playlist="/staff/recordings/{COURTROOM}/master.m3u8?stream={CAMERAS[0]}"' in page.text
-    assert "声音：mic" in page.text
+    assert '声音：<span title="mic">麦克风</span>' in page.text  # named for people, the code in the tooltip
     assert all(f"?stream={camera}" in page.text for camera in CAMERAS)
     assert 'href="/staff/recordings/rec-room?stream=mic"' not in page.text  # the microphone is no camera
     master = judge.get(f"/staff/recordings/{COURTROOM}/master.m3u8", params={"stream": CAMERAS[1]})
@@ -85,6 +89,44 @@ def test_a_camera_plays_with_the_microphones_sound(courtroom_portal: Portal) -> 
     assert "只有声音" in solo.text and 'class="level"' in solo.text
     other = courtroom_portal.staff("clerk-b")
     assert other.get(f"/staff/recordings/{COURTROOM}/master.m3u8").status_code == 404
+
+
+def test_a_camera_plays_with_its_own_sound_first(courtroom_portal: Portal) -> None:
+    judge = courtroom_portal.staff("judge-a")
+    page = judge.get(f"/staff/recordings/{CAMERA_WITH_SOUND}")
+    assert page.status_code == 200, page.text
+    route = f"/staff/recordings/{CAMERA_WITH_SOUND}"
+    assert f'data-playlist="{route}/master.m3u8?stream=bench"' in page.text
+    assert '<option value="0">bench 摄像机的声音</option>' in page.text and ">mic</option>" in page.text
+    assert "?stream=bench.audio" not in page.text.split("<video")[0]  # the sound is no camera to switch to
+    master = judge.get(f"{route}/master.m3u8", params={"stream": "bench"})
+    renditions = [line for line in master.text.splitlines() if line.startswith("#EXT-X-MEDIA")]
+    assert 'NAME="bench.audio"' in renditions[0] and "DEFAULT=YES" in renditions[0]
+    assert 'NAME="mic"' in renditions[1] and "DEFAULT=NO" in renditions[1]
+    sound = judge.get(f"{route}/playlist.m3u8", params={"stream": "bench.audio"})
+    assert sound.status_code == 200 and f"{route}/objects/bench.audio/init.mp4" in sound.text
+    fetched = judge.get(f"{route}/objects/bench.audio/00000001.m4s", follow_redirects=False)
+    assert fetched.status_code == 302
+    assert judge.get(f"{route}/objects/bench.audio/init.mp4", follow_redirects=False).status_code == 302
+    assert judge.get(f"{route}/playlist.m3u8", params={"stream": "bench.video"}).status_code == 422
+
+
+def test_chromium_plays_a_camera_with_its_own_sound(courtroom_portal: Portal, chromium: Any) -> None:
+    with ServedApp(courtroom_portal.app) as server:
+        page = chromium.new_page()
+        page.goto(f"{server.url}/login")
+        page.fill("input[name=identifier]", "judge-a")
+        page.fill("input[name=password]", STAFF_PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{server.url}/staff")
+        page.goto(f"{server.url}/staff/recordings/{CAMERA_WITH_SOUND}")
+        page.evaluate("() => document.getElementById('video').play()")
+        page.wait_for_function("() => document.getElementById('video').currentTime > 3", timeout=45000)
+        decoded = page.evaluate(
+            "() => { const v = document.getElementById('video');"
+            " return [v.webkitAudioDecodedByteCount, v.webkitVideoDecodedByteCount, v.videoWidth]; }"
+        )
+        assert decoded[0] > 0 and decoded[1] > 0 and decoded[2] == 320  # two track files, one picture
 
 
 def test_chromium_plays_picture_and_sound_and_a_switch_keeps_the_position(
@@ -107,7 +149,9 @@ def test_chromium_plays_picture_and_sound_and_a_switch_keeps_the_position(
         assert decoded[0] > 0 and decoded[1] > 0 and decoded[2] == 320  # sound and pictures together
         page.evaluate("() => document.getElementById('video').pause()")
         position = page.evaluate("() => document.getElementById('video').currentTime")
-        page.click(f"nav.streams a:has-text('{CAMERAS[1]}')")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "portal-staff-player.png"), full_page=True)
+        page.click("nav.streams a:has-text('全景摄像机')")  # the wide camera, named as people name it
         page.wait_for_url(f"**stream={CAMERAS[1]}**")
         page.wait_for_function(
             f"() => Math.abs(document.getElementById('video').currentTime - {position}) < 0.6", timeout=30000

@@ -82,7 +82,7 @@ def test_a_clerk_files_a_case_and_hands_out_passwords_once(portal: Portal) -> No
     assert filed.status_code == 303, filed.text
     case_url = filed.headers["location"]
     taken = _form(clerk, "/staff/cases", **_case_fields(portal))
-    assert taken.status_code == 409 and "already exists" in taken.text
+    assert taken.status_code == 409 and "案件已存在" in taken.text
 
     page = clerk.get(case_url)
     assert (

@@ -5,6 +5,7 @@ timeline of segments and breaks; another court's staff, operators and parties ca
 from __future__ import annotations
 
 import hashlib
+import re
 import urllib.request
 
 import pytest
@@ -14,6 +15,7 @@ from archive.export import PlaylistSegment, StreamTrack
 from portal.models import AuditRecord
 from portal.review.timeline import track_timeline
 from tests.portal.conftest import Portal
+from tests.portal.visible_text import visible_text
 from tests.portal.world import CASE_A, CASE_B, REC_A, REC_B
 
 PLAYER = f"/staff/recordings/{REC_A}"
@@ -50,7 +52,9 @@ def test_a_clerk_finds_the_courts_recordings(portal: Portal, query: dict[str, st
     assert f"/staff/recordings/{REC_B}" not in page.text  # another court's recording, never
     if found:
         assert CASE_A in page.text and "第一法庭" in page.text
-        assert REC_A not in page.text.replace(f'href="{PLAYER}"', "")  # named by date and room, not id
+        shown = visible_text(page.text)
+        assert REC_A not in shown and "synthetic-1" not in shown  # named by date, room and camera
+        assert "摄像机 1" in shown
 
 
 def test_a_judge_plays_a_recording_and_it_is_audited(portal: Portal) -> None:
@@ -58,6 +62,10 @@ def test_a_judge_plays_a_recording_and_it_is_audited(portal: Portal) -> None:
     page = judge.get(PLAYER)
     assert page.status_code == 200, page.text
     assert 'id="watermark"' in page.text and "时间轴" in page.text and "中断 0 次" in page.text
+    heading = re.search(r"<h1>(.*?)</h1>", page.text, re.S)
+    assert heading is not None
+    assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日 第一法庭 摄像机 1", visible_text(heading.group(1)))
+    assert "synthetic-1" not in visible_text(page.text).replace("画面 synthetic-1", "")  # small print only
     assert page.headers["cache-control"].startswith("no-store")
     playlist = judge.get(f"{PLAYER}/playlist.m3u8")
     assert playlist.status_code == 200 and playlist.text.rstrip().endswith("#EXT-X-ENDLIST")

@@ -48,14 +48,18 @@ def _kill_and_restart_server(
 
 
 def _assert_recording_intact(spool: Path, at_least_seconds: float) -> None:
-    """The journal of ``rec-live`` has no gap, no active alarm, and consecutive segments long enough."""
+    """The journal of ``rec-live`` has no gap, no active alarm, and in every stream (track file)
+    consecutive segments long enough."""
     events = journal_events(spool, "rec-live")
     assert not [e for e in events if e["type"] == "gap"], events
     assert not [e for e in events if e["type"] == "alarm" and e.get("active")], events
-    segments = [e for e in events if e["type"] == "segment"]
-    assert [s["segment"] for s in segments] == list(range(1, len(segments) + 1))
-    total = sum(float(s["duration"]) for s in segments)  # type: ignore[arg-type]
-    assert total >= at_least_seconds, total
+    streams = {str(e["stream"]) for e in events if e["type"] == "segment"}
+    assert streams, events
+    for stream in streams:
+        segments = [e for e in events if e["type"] == "segment" and e["stream"] == stream]
+        assert [s["segment"] for s in segments] == list(range(1, len(segments) + 1)), stream
+        total = sum(float(s["duration"]) for s in segments)  # type: ignore[arg-type]
+        assert total >= at_least_seconds, (stream, total)
 
 
 def test_agent_reconnects_after_server_restart_and_recording_has_no_gap(tmp_path: Path) -> None:

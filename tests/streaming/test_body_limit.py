@@ -50,7 +50,7 @@ async def test_an_oversized_offer_is_refused_before_its_body_is_sent(server: Liv
     )
     assert answer.status == 413 and answer.sent == 0
     assert answer.headers["connection"] == "close"
-    assert json.loads(answer.body) == {"detail": f"the request body is larger than {SDP_LIMIT} bytes"}
+    assert json.loads(answer.body) == {"detail": f"请求内容过大：超过 {SDP_LIMIT} 字节的上限"}
 
 
 async def test_an_oversized_chunked_body_is_refused_while_it_streams(server: LiveServer) -> None:
@@ -62,4 +62,4 @@ async def test_an_oversized_chunked_body_is_refused_while_it_streams(server: Liv
     assert answer.sent < 50 * 1024 * 1024
     other = await asyncio.to_thread(post_oversized, server.url, "/wall/login", 1024 * 1024, chunked=True)
     assert other.status == 413  # forms: the default limit
-    assert json.loads(other.body)["detail"] == f"the request body is larger than {BODY_LIMIT} bytes"
+    assert json.loads(other.body)["detail"] == f"请求内容过大：超过 {BODY_LIMIT} 字节的上限"

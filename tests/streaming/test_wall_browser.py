@@ -168,7 +168,7 @@ async def test_wall_shows_an_audio_only_feed_with_a_level_and_plays_it(
                 f"() => document.querySelector('{MIC_TILE} meter.level').value > -20", timeout=15_000
             )
             await page.wait_for_function(
-                f"() => document.querySelector('{MIC_TILE} .label').textContent.includes('court-3 · mic')"
+                f"() => document.querySelector('{MIC_TILE} .label').textContent.includes('court-3 · 麦克风')"
             )
             assert await page.get_attribute(MIC_TILE, "data-outage") == ""
 

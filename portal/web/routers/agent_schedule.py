@@ -45,6 +45,7 @@ class ScheduledHearingOut(BaseModel):
     expected_end_at: datetime
     status: Literal["scheduled", "held", "cancelled"]
     revision: int
+    courtroom_name: str
 
 
 class RoomScheduleOut(BaseModel):

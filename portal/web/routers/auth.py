@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from portal.audit.trail import AuditAction, AuditEntry, append
 from portal.db import transaction
-from portal.errors import AuthenticationError
+from portal.errors import AuthenticationError, PermissionDeniedError
 from portal.identity.principal import resolve_principal
 from portal.identity.sessions import end_session
 from portal.identity.signin import GENERIC_FAILURE, SignInAttempt, SignInResult, sign_in_party, sign_in_staff
@@ -36,9 +36,10 @@ from portal.web.templates import render
 router = APIRouter(tags=["session"])
 
 SignIn = Callable[[Session, SignInAttempt], SignInResult]
-IdentifierForm = Annotated[str, Form(min_length=1, max_length=64)]
-PasswordForm = Annotated[str, Form(min_length=1, max_length=128)]
+IdentifierForm = Annotated[str, Form(max_length=64)]  # empty: the form is shown again, saying so
+PasswordForm = Annotated[str, Form(max_length=128)]
 CsrfForm = Annotated[str, Form(max_length=128)]
+EXPIRED_FORM = "登录页面已过期或不是从本站打开的，请重新输入后登录。"
 _FORMS = {
     "staff": {
         "heading": "法院工作人员登录",
@@ -146,11 +147,12 @@ def staff_login_page(request: Request, context: ContextDep) -> HTMLResponse:
 def staff_login(
     request: Request,
     context: ContextDep,
-    identifier: IdentifierForm,
-    password: PasswordForm,
-    csrf_token: CsrfForm,
+    identifier: IdentifierForm = "",
+    password: PasswordForm = "",
+    csrf_token: CsrfForm = "",
 ) -> Response:
-    """Check the form's CSRF token and the credentials; on success set the session cookie."""
+    """Check the form's CSRF token and the credentials; on success set the session cookie, else the
+    form again (401) saying why in Chinese."""
     return _form_sign_in(
         request, context, "staff", identifier=identifier, password=password, csrf_token=csrf_token
     )
@@ -166,11 +168,12 @@ def party_login_page(request: Request, context: ContextDep) -> HTMLResponse:
 def party_login(
     request: Request,
     context: ContextDep,
-    identifier: IdentifierForm,
-    password: PasswordForm,
-    csrf_token: CsrfForm,
+    identifier: IdentifierForm = "",
+    password: PasswordForm = "",
+    csrf_token: CsrfForm = "",
 ) -> Response:
-    """Check the form's CSRF token and the case number + access password."""
+    """Check the form's CSRF token and the case number + access password (the form again, 401,
+    when they do not hold)."""
     return _form_sign_in(
         request, context, "party", identifier=identifier, password=password, csrf_token=csrf_token
     )
@@ -268,7 +271,20 @@ def _form_sign_in(
     request: Request, context: PortalContext, kind: str, *, identifier: str, password: str, csrf_token: str
 ) -> Response:
     nonce = request.cookies.get(f"{context.settings.cookie_prefix}{PRE_SESSION_COOKIE}")
-    check_pre_session_token(context.secret_key, nonce, csrf_token)
+    try:
+        check_pre_session_token(context.secret_key, nonce, csrf_token)
+    except PermissionDeniedError:  # an old tab, or a form posted from elsewhere: refused (403), and
+        # a fresh form to sign in with instead of the bare "no permission" page
+        return _form_page(request, context, kind, error=EXPIRED_FORM, identifier=identifier, status=403)
+    if not identifier.strip() or not password:
+        missing = "、".join(
+            str(_FORMS[kind][label])
+            for label, value in (("identifier_label", identifier.strip()), ("password_label", password))
+            if not value
+        )
+        return _form_page(
+            request, context, kind, error=f"请填写{missing}。", identifier=identifier, status=401
+        )
     result = _sign_in(
         context,
         kind,

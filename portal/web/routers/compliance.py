@@ -39,6 +39,7 @@ class ComplianceOut(BaseModel):
     hearings_without_verified_recording: list[dict[str, Any]]
     failed_recordings: list[dict[str, Any]]
     recording_alarms: list[dict[str, Any]]
+    device_alarms: list[dict[str, Any]] = []
     late_notices: list[dict[str, Any]]
     hearings_not_recording: list[dict[str, Any]] = []
 
@@ -53,6 +54,7 @@ def api_compliance(context: ContextDep, staff: StaffDep) -> ComplianceOut:
         hearings_without_verified_recording=[asdict(g) for g in report.hearings_without_verified_recording],
         failed_recordings=[asdict(r) for r in report.failed_recordings],
         recording_alarms=[asdict(a) for a in report.recording_alarms],
+        device_alarms=[asdict(a) for a in report.device_alarms],
         late_notices=[asdict(n) for n in report.late_notices],
         hearings_not_recording=[asdict(h) for h in report.hearings_not_recording],
     )

@@ -19,6 +19,7 @@ from portal.db import transaction
 from portal.free_text import FreeText
 from portal.identity.party_scope import own_request
 from portal.models import ProcedureKind
+from portal.records.recording_names import recording_titles
 from portal.review.decisions import apply_for_review
 from portal.web.csrf import check_session_token
 from portal.web.deps import ContextDep, CsrfChecked, CurrentParty, IdPath, RecordingIdPath, client_ip
@@ -191,7 +192,14 @@ def my_case_page(request: Request, context: ContextDep, party: CurrentParty) -> 
     with transaction(context.sessions) as db:
         facts = case_facts(db, party.actor)
         recordings = party_recordings(db, party.actor)
-    values = {"facts": facts, "recordings": recordings, "kinds": PROCEDURE_NAMES, "now": context.clock.now()}
+        titles = recording_titles(db, (r.id for r in recordings), context.display_zone)
+    values = {
+        "facts": facts,
+        "recordings": recordings,
+        "titles": titles,
+        "kinds": PROCEDURE_NAMES,
+        "now": context.clock.now(),
+    }
     return render(request, "my_case.html", values)
 
 

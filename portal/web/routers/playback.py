@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from archive.formats.identifiers import STREAM_NAME_PATTERN
+from archive.formats.identifiers import STREAM_NAME_MAX_LENGTH, STREAM_NAME_PATTERN
 from portal.identity.principal import Principal
 from portal.review.playback import GrantPlayback
 from portal.web.context import PortalContext
@@ -23,13 +23,14 @@ from portal.web.player_page import (
     multivariant_response,
     player_values,
     playlist_response,
+    recording_heading,
     segment_redirect,
 )
 from portal.web.templates import render
 
 router = APIRouter(tags=["playback"])
 
-StreamQuery = Annotated[str | None, Query(max_length=32, pattern=STREAM_NAME_PATTERN)]
+StreamQuery = Annotated[str | None, Query(max_length=STREAM_NAME_MAX_LENGTH, pattern=STREAM_NAME_PATTERN)]
 
 
 @router.get("/review/grants/{grant_id}", response_class=HTMLResponse, summary="Player page")
@@ -38,8 +39,10 @@ async def player_page(
 ) -> HTMLResponse:
     """The player for a grant the party holds (403 when expired or revoked, 404 for others' grants)."""
     playback = await _playback(context, party, grant_id)
+    player = player_values(playback, stream)
     values = {
-        **player_values(playback, stream),
+        **player,
+        "heading": await recording_heading(context, playback.recording, player["stream"]),
         "grant_id": grant_id,
         "party_name": party.actor.display_name,
         "not_after": playback.grant.not_after,

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from archive.export import RecordingSummary
+from archive.formats import STREAM_NAME_MAX_LENGTH
 from archive.formats.identifiers import IDENTIFIER_PATTERN
 from archive.journal.anchor import CheckpointHead
 from portal.audit.trail import AuditAction, AuditEntry, append
@@ -24,6 +25,7 @@ from portal.errors import AuthenticationError, InvalidInputError, NotFoundError,
 from portal.identity.principal import Principal
 from portal.identity.staff_scope import require_recording_in_scope
 from portal.models import Recording
+from portal.records.agent_alarms import store_agent_alarms
 from portal.records.reconciler import reconcile_now
 from portal.records.recordings_index import apply_summary, record_verification, run_verification
 from portal.web.context import PortalContext
@@ -56,7 +58,9 @@ class AgentReport(BaseModel):
     court: str = Field(max_length=64)
     room: str = Field(max_length=64)
     case: str = Field(default="", max_length=128)
-    streams: list[Annotated[str, Field(max_length=32)]] = Field(default_factory=list, max_length=16)
+    streams: list[Annotated[str, Field(max_length=STREAM_NAME_MAX_LENGTH)]] = Field(
+        default_factory=list, max_length=32
+    )
     segment_count: int = Field(ge=0, le=10_000_000)
     duration_seconds: float = Field(ge=0, le=10_000_000)
     started_at: BoundedDatetime | None = None
@@ -64,6 +68,8 @@ class AgentReport(BaseModel):
     complete: bool = False
     device_id: str | None = Field(default=None, pattern=_ID, max_length=64)
     checkpoint: CheckpointHeadIn | None = None
+    # the agent's active alarms, one line each (absent: the report says nothing about alarms)
+    alarms: list[Annotated[str, Field(max_length=500)]] | None = Field(default=None, max_length=16)
 
 
 class RecordingOut(BaseModel):
@@ -106,7 +112,8 @@ def api_agent_report(
     """A capture agent reports a recording (``Authorization: Bearer`` COURTREC_PORTAL_AGENT_TOKEN)."""
     _require_agent(context, authorization)
     summary = RecordingSummary(
-        **body.model_dump(exclude={"streams", "device_id", "checkpoint"}), streams=tuple(body.streams)
+        **body.model_dump(exclude={"streams", "device_id", "checkpoint", "alarms"}),
+        streams=tuple(body.streams),
     )
     head = _head(body)
     now = context.clock.now()
@@ -114,6 +121,8 @@ def api_agent_report(
         if head is not None:
             record_head(db, head, body.device_id or "", now=now)
         recording = apply_summary(db, summary, now=now, in_bucket=False)
+        if body.alarms is not None:
+            store_agent_alarms(recording, body.alarms, now=now)
         append(
             db,
             AuditEntry(

@@ -18,6 +18,7 @@ from portal.free_text import FreeText
 from portal.identity.principal import Principal
 from portal.identity.staff_scope import in_court_scope
 from portal.models import Case, Grant, Party, ReviewRequest, ReviewStatus
+from portal.records.recording_names import recording_titles
 from portal.review.decisions import Window, approve, reject, revoke
 from portal.web.csrf import check_session_token
 from portal.web.deps import ContextDep, CsrfChecked, DeciderDep, IdPath, StaffDep, client_ip
@@ -149,7 +150,9 @@ def staff_reviews_page(request: Request, context: ContextDep, staff: StaffDep) -
     with transaction(context.sessions) as db:
         pending = _requests(db, staff, ReviewStatus.PENDING)
         grants = _grants(db, staff, context.clock.now())
-    return render(request, "staff_reviews.html", {"pending": pending, "grants": grants})
+        ids = [r.recording_id for r in pending] + [g.recording_id for g in grants]
+        titles = recording_titles(db, ids, context.display_zone)
+    return render(request, "staff_reviews.html", {"pending": pending, "grants": grants, "titles": titles})
 
 
 @router.post("/staff/reviews/{request_id}/approve", summary="Approve (form)", responses={303: {}})

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from archive.formats.identifiers import STREAM_NAME_PATTERN
+from archive.formats.identifiers import STREAM_NAME_MAX_LENGTH, STREAM_NAME_PATTERN
 from portal.identity.principal import Principal
 from portal.records.recording_search import court_rooms, search_recordings
 from portal.review.playback import StaffPlayback
@@ -22,6 +22,7 @@ from portal.web.player_page import (
     multivariant_response,
     player_values,
     playlist_response,
+    recording_heading,
     segment_redirect,
 )
 from portal.web.query_params import CourtroomFilter, DateFilter
@@ -29,7 +30,7 @@ from portal.web.templates import render
 
 router = APIRouter(tags=["staff recordings"])
 
-StreamQuery = Annotated[str | None, Query(max_length=32, pattern=STREAM_NAME_PATTERN)]
+StreamQuery = Annotated[str | None, Query(max_length=STREAM_NAME_MAX_LENGTH, pattern=STREAM_NAME_PATTERN)]
 CaseQuery = Annotated[str | None, Query(alias="case", max_length=64)]
 
 
@@ -62,6 +63,7 @@ async def staff_player_page(
     player = player_values(playback, stream)
     values = {
         **player,
+        "heading": await recording_heading(context, playback.recording, player["stream"]),
         "recording": playback.recording,
         "timeline": track_timeline(playback.tracks.tracks[player["stream"]]),
         "viewer": staff.actor.display_name,

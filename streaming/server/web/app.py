@@ -82,8 +82,9 @@ def body_limits(settings: StreamingSettings) -> BodyLimits:
 
 
 def too_large(_scope: Scope, limit: int) -> ASGIApp:
-    """The live server's 413: JSON ``{"detail": …}`` like its other errors."""
-    detail = f"the request body is larger than {limit} bytes"
+    """The live server's 413: JSON ``{"detail": …}`` like its other errors, in Chinese (the wall and
+    the public pages may show it)."""
+    detail = f"请求内容过大：超过 {limit} 字节的上限"
     return JSONResponse({"detail": detail}, status_code=413, headers=CLOSE_HEADERS)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -9,6 +10,7 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import FileResponse, RedirectResponse
 
+from archive.formats.stream_labels import stream_label
 from streaming.server.auth import OPERATOR_COOKIE, FeedScope, TokenAuthorizer
 from streaming.server.web.http_deps import OperatorScopeDep, ServiceDep, require_operator
 from streaming.server.web.wall_links import WallLinks
@@ -70,6 +72,8 @@ async def feeds(service: ServiceDep, scope: OperatorScopeDep) -> dict[str, objec
             "court": _place(scope, feed.room, "court"),
             "place": _place(scope, feed.room, "name"),
             "stream": feed.stream,
+            "stream_label": stream_label(feed.stream),
+            "case_number": _case_number(scope, feed.room, feed.telemetry),
             "device_id": feed.device_id,
             "kinds": list(feed.kinds),
             "connected": feed.connected,
@@ -82,6 +86,15 @@ async def feeds(service: ServiceDep, scope: OperatorScopeDep) -> dict[str, objec
         if scope.allows(feed.feed_id)
     ]
     return {"feeds": items}
+
+
+def _case_number(scope: FeedScope, room: str, telemetry: Mapping[str, object] | None) -> str | None:
+    """The official number of the case the feed's device names, when the host knows it."""
+    place = scope.places.get(room)
+    case = (telemetry or {}).get("case")
+    if place is None or not isinstance(case, str):
+        return None
+    return place.case_numbers.get(case)
 
 
 def _place(scope: FeedScope, room: str, part: str) -> str | None:

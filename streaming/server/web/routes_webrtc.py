@@ -20,7 +20,6 @@ from streaming.server.bindings import PublishRefusal, RefusalSink, report_refusa
 from streaming.server.web.http_deps import (
     SDP_TYPE,
     DeviceDep,
-    OperatorDep,
     OperatorScopeDep,
     ServiceDep,
     read_sdp,
@@ -74,8 +73,8 @@ async def whep_view(
     return Response(accepted.answer_sdp, status_code=201, media_type=SDP_TYPE, headers={"Location": location})
 
 
-@router.delete("/whep/sessions/{session_id}", name="whep_session", dependencies=[OperatorDep])
-async def whep_end(session_id: str, service: ServiceDep) -> Response:
-    """Stop watching."""
-    await service.stop_watching(session_id)
+@router.delete("/whep/sessions/{session_id}", name="whep_session")
+async def whep_end(session_id: str, service: ServiceDep, scope: OperatorScopeDep) -> Response:
+    """Stop watching; only an operator whose scope holds the watched feed may end the session."""
+    await service.stop_watching(session_id, scope)
     return Response(status_code=200)

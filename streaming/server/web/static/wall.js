@@ -40,6 +40,7 @@ function render(tile) {
   if (d.battery) parts.push(text("span", "battery", d.battery));
   parts.push(text("span", `state ${state.className}`, state.word));
   tile.label.replaceChildren(...parts);
+  tile.label.title = d.codes; // the feed id and device case code stay in the tooltip
   tile.element.classList.toggle("lost", outage.kind === "lost");
   tile.element.classList.toggle("stale", outage.kind === "stale");
   tile.element.classList.toggle("waiting", outage.kind === "waiting");

@@ -42,12 +42,14 @@ function describeFeed(feed) {
   const place = feed.place || feed.room;
   const title = category === "bodycam"
     ? `执法记录仪 ${feed.room}${t.officer ? " · " + t.officer : ""}`
-    : `${feed.court ? feed.court + " · " : ""}${place} · ${feed.stream}`;
+    : `${feed.court ? feed.court + " · " : ""}${place} · ${feed.stream_label || feed.stream}`;
   const where = t.gps ? `位置 ${t.gps.lat.toFixed(5)}, ${t.gps.lon.toFixed(5)}` : (category === "bodycam" ? "位置未知" : "");
   const battery = t.battery_percent === undefined || t.battery_percent === null ? "" : `电量 ${Math.round(t.battery_percent)}%`;
   return {
     title,
-    caseLine: t.case ? `案号 ${t.case}` : "未关联案件",
+    // the official number when the host knows the device's case code; else what the device said
+    caseLine: feed.case_number || t.case ? `案号 ${feed.case_number || t.case}` : "未关联案件",
+    codes: `${feed.id}${t.case && t.case !== feed.case_number ? " · " + t.case : ""}`, // for court IT
     where,
     battery,
     recording: t.recording || null,
