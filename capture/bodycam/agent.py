@@ -28,6 +28,7 @@ from capture.bodycam.activation import Action, ActivationInbox, ActivationReques
 from capture.bodycam.continuing_source import ContinuingSource
 from capture.bodycam.left_recordings import left_in_progress
 from capture.bodycam.standby import StandbyEncoder
+from capture.caption import caption_text
 from capture.errors import CaptureError
 from capture.pre_event import PreEventHandover
 from capture.recorder import Recorder, RecordingPlan, stream_names
@@ -310,7 +311,9 @@ class BodycamAgent:
         for name, source in zip(self._names, self._sources, strict=True):
             if source.video is None:
                 continue
-            caption = f"{self._config.unit} {self._config.case or ''} {name}".strip()  # as the recorder's
+            caption = caption_text(
+                room=self._config.unit, room_name=None, case=self._config.case
+            )  # as recorded
             settings = replace(self._config.stream, caption=caption)
             standby = StandbyEncoder(
                 name,
