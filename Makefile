@@ -11,7 +11,7 @@ CHROMIUM := /usr/bin/chromium
 RUN_DIR ?= .run
 
 .PHONY: run test check setup lint typecheck importlint unit fast clean bench postgres-and-fonts gstreamer-webrtc \
-	cmaf-checkers
+	cmaf-checkers gpsd
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,12 @@ cmaf-checkers:
 	@dpkg -s $(CMAF_CHECKER_PACKAGES) >/dev/null 2>&1 || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(CMAF_CHECKER_PACKAGES))
 
+# gpsd and its gpsfake (replays an NMEA log through a real gpsd): the bodycam position source's test
+GPSD_PACKAGES := gpsd gpsd-clients
+gpsd:
+	@dpkg -s $(GPSD_PACKAGES) >/dev/null 2>&1 || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(GPSD_PACKAGES))
+
 run: setup
 	$(BIN)/python scripts/run_system.py --data $(RUN_DIR)
 
@@ -70,7 +76,7 @@ importlint: setup
 # workers than cores made them flaky. Every server fixture picks its own ports and directories per
 # worker; the longest tests are handed out first (tests/conftest.py). PYTEST_WORKERS=0: one process.
 PYTEST_WORKERS ?= auto
-unit: setup postgres-and-fonts gstreamer-webrtc cmaf-checkers
+unit: setup postgres-and-fonts gstreamer-webrtc cmaf-checkers gpsd
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist load
 
 # The tests not marked integration: no server, encoder, browser or subprocess; seconds, not minutes.

@@ -18,8 +18,9 @@ from archive.store import ObjectStore
 from capture.alarm_paths import active_alarm_lines, report_space_alarms
 from capture.bodycam import add_bodycam_parser, run_bodycam
 from capture.errors import CaptureError
-from capture.live import LiveTarget, parse_gps, start_live, stop_live
+from capture.live import LiveTarget, start_live, stop_live
 from capture.portal_report import PortalReporter
+from capture.position_track import add_gps_option, position_spec_from_args
 from capture.recorder import Recorder, RecordingPlan
 from capture.recording_options import add_recording_options
 from capture.service.command import add_serve_parser, run_serve
@@ -56,6 +57,7 @@ def build_parser(settings: CaptureSettings) -> argparse.ArgumentParser:
     record.add_argument("--recording-id", default=None, help="resume this recording (default: a new id)")
     record.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
     add_recording_options(record, settings)
+    add_gps_option(record)
     record.add_argument(
         "--disk-alarm-hours",
         type=float,
@@ -81,7 +83,6 @@ def build_parser(settings: CaptureSettings) -> argparse.ArgumentParser:
     )
     live.add_argument("--live-token", default=None, help="device bearer token (default: COURTREC_LIVE_TOKEN)")
     live.add_argument("--officer", default=None, help="officer shown on the command-centre wall (bodycams)")
-    live.add_argument("--gps", default=None, metavar="LAT,LON", help="fixed position reported with telemetry")
     commands.add_parser("devices", help="list the capture devices on this machine")
     add_serve_parser(commands, settings)
     add_bodycam_parser(commands, settings)
@@ -133,6 +134,7 @@ def _record(args: argparse.Namespace, settings: CaptureSettings) -> int:
         checkpoint_seconds=args.checkpoint_seconds,
         key_path=args.key_file,
         disk_alarm_hours=args.disk_alarm_hours,
+        position=position_spec_from_args(args),
         upload_mismatch_window_seconds=ArchiveSettings().upload_mismatch_window_seconds(),
         stream=StreamSettings(
             segment_seconds=args.segment_seconds,
@@ -193,11 +195,7 @@ def _start_live(
     args: argparse.Namespace, settings: CaptureSettings, recorder: Recorder
 ) -> list[LivePublisher]:
     token = args.live_token or (settings.live_token.get_secret_value() if settings.live_token else None)
-    try:
-        gps = parse_gps(args.gps)
-    except ValueError as exc:
-        logger.error("live disabled: %s", exc)
-        return []
+    track = recorder.position_track
     target = LiveTarget(
         endpoint=args.live,
         token=token,
@@ -205,7 +203,7 @@ def _start_live(
         room=args.room,
         case=args.case,
         officer=args.officer,
-        gps=gps,
+        position=(lambda: None) if track is None else (lambda: track.latest),
     )
     ice = StreamingSettings()
     policy = IcePolicy.from_lists(ice.ice_servers, ice.ice_host_addresses, ice.ice_allowed_networks)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from capture.device_status import battery_percent
 from capture.stream_pipeline import StreamPipeline
+from devices import PositionFix
 from streaming import (
     MAX_ALARM_CHARS,
     MAX_ALARMS,
@@ -41,7 +42,8 @@ class LiveTarget:
     room: str
     case: str | None = None
     officer: str | None = None
-    gps: GpsFix | None = None
+    position: Callable[[], PositionFix | None] = field(default=lambda: None)
+    """The latest position to report (e.g. ``PositionTrack.latest``), read at every report."""
 
 
 def start_live(
@@ -90,7 +92,7 @@ def _reporter(
             room=target.room,
             officer=target.officer,
             case=target.case,
-            gps=target.gps,
+            gps=gps_fix(target.position()),
             battery_percent=battery_percent(),
             recording=RecordingState.FAILED if pipeline.failure is not None else state,
             alarms=active,
@@ -100,19 +102,15 @@ def _reporter(
     return report
 
 
-def parse_gps(text: str | None) -> GpsFix | None:
-    """``LAT,LON`` in decimal degrees (a fixed position, e.g. a courtroom), or None.
-
-    Raises ValueError with the accepted form.
-    """
-    if not text:
+def gps_fix(fix: PositionFix | None) -> GpsFix | None:
+    """A recorded position fix as the telemetry channel carries it (None stays None)."""
+    if fix is None:
         return None
-    lat, sep, lon = text.partition(",")
-    try:
-        if not sep:
-            raise ValueError
-        return GpsFix(lat=float(lat), lon=float(lon))
-    except ValueError as exc:
-        raise ValueError(
-            f"--gps must be LAT,LON in decimal degrees, e.g. 31.2304,121.4737 (got {text!r})"
-        ) from exc
+    return GpsFix(
+        lat=fix.lat,
+        lon=fix.lon,
+        accuracy_m=fix.accuracy_m,
+        speed_mps=fix.speed_mps,
+        heading_deg=fix.heading_deg,
+        fix_time=fix.fix_time,
+    )

@@ -67,12 +67,13 @@ from capture.caption import caption_text
 from capture.clock_watch import ClockWatch
 from capture.disk_full import DiskFullRecovery, MeteredEvents
 from capture.errors import RecorderError
+from capture.position_track import PositionTrack
 from capture.pre_event import PreEventHandover
 from capture.recording_log import RecordingLog
 from capture.recovery import RecordingHistory, recover_streams, requeue_journaled
 from capture.spool_space import SpoolSpace, is_disk_full, journal_space_alarm
 from capture.stream_pipeline import StreamPipeline, StreamSettings
-from devices import Source, SourceSpec, open_source
+from devices import PositionSpec, Source, SourceSpec, open_source
 from timebase import Clock, SystemClock
 
 logger = logging.getLogger(__name__)
@@ -97,6 +98,7 @@ class RecordingPlan:
     upload_mismatch_window_seconds: float = DEFAULT_MISMATCH_WINDOW_SECONDS
     disk_alarm_hours: float = 2.0  # the disk_low alarm: less than this much recording left on the spool
     opening_reason: str = "hearing opened"  # the first start's reason (a body camera: its activation)
+    position: PositionSpec | None = None  # --gps: the track is recorded as the stream ``gps``
 
     def __post_init__(self) -> None:
         try:
@@ -155,6 +157,15 @@ class Recorder:
         self._plan = plan
         self._store = store
         self._names = stream_names(plan.sources)
+        self.position_track = (
+            None
+            if plan.position is None
+            else PositionTrack(plan.position, self._clock, segment_seconds=plan.stream.segment_seconds)
+        )
+        """The GPS track being recorded (``RecordingPlan.position``), or None; ``.latest`` is live."""
+        track = self.position_track
+        if track is not None and track.recorded and track.stream in self._names:
+            raise RecorderError(f"stream name {track.stream!r} is taken by the GPS track; rename that source")
         self._spool = RecordingSpool(plan.spool, plan.recording_id)
         self._pipelines: list[StreamPipeline] = []
         self._queue: UploadQueue | None = None
@@ -202,11 +213,15 @@ class Recorder:
             raise RecorderError(f"{len(opened)} open sources handed over for {len(self._plan.sources)} specs")
         sources = list(opened) if opened is not None else self._open_sources()
         try:
+            if self.position_track is not None:
+                self.position_track.open()
             self._prepare_spool()
             log, history = self._open_log()
         except BaseException:
             for source in sources:
                 source.close()
+            if self.position_track is not None:
+                self.position_track.stop()  # closes its source; nothing was journaled
             raise
         self._log = log
         now = self._clock.now()
@@ -229,7 +244,8 @@ class Recorder:
                     declaration
                     for name, source in zip(self._names, sources, strict=True)
                     for declaration in _describe(name, source)
-                ),
+                )
+                + tuple(t.declaration() for t in (self.position_track,) if t is not None and t.recorded),
             )
         )
         for event in opening_events:
@@ -238,6 +254,9 @@ class Recorder:
         self._clock_watch.start()
         self.space.add_sink(lambda alarm: journal_space_alarm(log, alarm))
         self._start_pipelines(sources, log, next_seq, pre_event or {})
+        if self.position_track is not None:
+            track = self.position_track
+            track.start(log, self._spool.stream_dir(track.stream), next_seq.get(track.stream, 1))
         self.space.start()
         self._start_uploader()
         self._checkpoint_thread = threading.Thread(target=self._checkpoints, name="checkpoints", daemon=True)
@@ -280,6 +299,8 @@ class Recorder:
         log = self._require_log()
         for pipeline in self._pipelines:
             pipeline.stop()
+        if self.position_track is not None:
+            self.position_track.stop()
         failures = [f"{p.name}: {p.failure}" for p in self._pipelines if p.failure is not None]
         if self._clock_watch is not None:
             self._clock_watch.stop()

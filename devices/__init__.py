@@ -7,7 +7,13 @@ into a :class:`Source` whose blocking ``frames()`` generator yields PyAV frames 
 courtrec package.
 """
 
-from devices.errors import DeviceNotFoundError, DevicesError, SourceOpenError, SourceSpecError
+from devices.errors import (
+    DeviceNotFoundError,
+    DevicesError,
+    PositionSpecError,
+    SourceOpenError,
+    SourceSpecError,
+)
 from devices.formats import AudioFormat, VideoFormat
 from devices.generated.clock_stamp import read_clock_stamp, stamp_clock
 from devices.generated.file_source import FileSource
@@ -16,11 +22,21 @@ from devices.hardware.av_input import LiveAvSource
 from devices.hardware.discovery import DeviceInfo, list_devices
 from devices.hardware.pulse import PulseSource
 from devices.monitoring.health import HealthCondition, HealthEvent, HealthMonitor, HealthThresholds
+from devices.position import (
+    POSITION_FORMS,
+    PositionFix,
+    PositionKind,
+    PositionSource,
+    PositionSpec,
+    open_position_source,
+    parse_position_spec,
+)
 from devices.source import Source, open_source
 from devices.spec import ACCEPTED_FORMS, SourceKind, SourceSpec, parse_source_spec
 
 __all__ = [
     "ACCEPTED_FORMS",
+    "POSITION_FORMS",
     "AudioFormat",
     "DeviceInfo",
     "DeviceNotFoundError",
@@ -31,6 +47,11 @@ __all__ = [
     "HealthMonitor",
     "HealthThresholds",
     "LiveAvSource",
+    "PositionFix",
+    "PositionKind",
+    "PositionSource",
+    "PositionSpec",
+    "PositionSpecError",
     "PulseSource",
     "Source",
     "SourceKind",
@@ -41,7 +62,9 @@ __all__ = [
     "SyntheticSource",
     "VideoFormat",
     "list_devices",
+    "open_position_source",
     "open_source",
+    "parse_position_spec",
     "parse_source_spec",
     "read_clock_stamp",
     "stamp_clock",

@@ -6,7 +6,7 @@ package's failures in one place; foreign errors (PyAV, OS) are translated at the
 
 from __future__ import annotations
 
-__all__ = ["DeviceNotFoundError", "DevicesError", "SourceOpenError", "SourceSpecError"]
+__all__ = ["DeviceNotFoundError", "DevicesError", "PositionSpecError", "SourceOpenError", "SourceSpecError"]
 
 
 class DevicesError(Exception):
@@ -29,4 +29,11 @@ class SourceOpenError(DevicesError):
 
     Raised by ``open_source`` (refused RTSP connection, broken or non-media file) and from inside
     ``Source.frames()`` when a live source fails while it is being read.
+    """
+
+
+class PositionSpecError(DevicesError):
+    """A position source spec (``--gps``) is malformed: unknown kind, bad location or bad option.
+
+    The message is a single line naming what was wrong and listing the accepted forms.
     """

@@ -109,6 +109,13 @@ class PortalSettings(BaseSettings):
         pattern=CODE_PATTERN,
         description="the stream of each courtroom that is broadcast publicly (the agent's source name=)",
     )
+    portal_broadcast_sound_stream: str = Field(
+        default="mic-1",
+        pattern=f"^$|{CODE_PATTERN}",
+        description="the stream of each courtroom whose sound the public broadcast carries (the room's "
+        "microphone, recorded as its own stream); while it is not published the broadcast camera's own "
+        "sound is used. Empty: always the camera's own sound",
+    )
     portal_broadcast_check_seconds: float = Field(
         default=5.0, ge=0.5, le=60.0, description="how often the portal reconciles public broadcasts"
     )
@@ -125,6 +132,23 @@ class PortalSettings(BaseSettings):
         le=1024 * 1024,
         description="largest WHIP/WHEP offer accepted under /live",
     )
+    portal_enrolment_code_hours: int = Field(
+        default=24, ge=1, le=168, description="how long a device's one-time enrolment code stays usable"
+    )
+    portal_device_offline_seconds: int = Field(
+        default=120, ge=10, le=86400, description="a device unheard this long is alarmed as offline"
+    )
+    portal_device_low_storage_bytes: int = Field(
+        default=2 * 1024**3, ge=0, le=10**15, description="a device with less free storage is alarmed"
+    )
+    portal_device_low_battery_percent: int = Field(
+        default=20, ge=0, le=100, description="a device whose battery is below this is alarmed"
+    )
+    portal_two_recorder_actions: str = Field(
+        default="查封,搜查,强制迁出",
+        max_length=500,
+        description="enforcement actions (comma-separated) that at least two devices must film throughout",
+    )
     portal_keep_alive_seconds: KeepAliveSeconds = 5
     portal_header_timeout_seconds: HeaderTimeoutSeconds = 10.0
     portal_max_header_bytes: MaxHeaderBytes = 16 * 1024
@@ -138,6 +162,10 @@ class PortalSettings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"must be an IANA time zone such as Asia/Shanghai (got {name!r})") from exc
         return name
+
+    def two_recorder_actions(self) -> frozenset[str]:
+        """The enforcement actions the coverage rule requires two recorders for."""
+        return frozenset(kind.strip() for kind in self.portal_two_recorder_actions.split(",") if kind.strip())
 
     def resolved_database_url(self) -> str:
         """The SQLAlchemy URL to use: ``database_url`` or the default SQLite file under ``data_dir``."""

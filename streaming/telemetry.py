@@ -33,13 +33,17 @@ class RecordingState(StrEnum):
 
 
 class GpsFix(BaseModel):
-    """A position in WGS 84 degrees; accuracy in metres when known."""
+    """A position in WGS 84 degrees; accuracy in metres, speed in m/s, heading in degrees and the
+    receiver's UTC time of the fix when known (a fixed courtroom position has none of them)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
-    accuracy_m: float | None = Field(default=None, ge=0)
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
+    accuracy_m: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    speed_mps: float | None = Field(default=None, ge=0, le=1000, allow_inf_nan=False)
+    heading_deg: float | None = Field(default=None, ge=0, le=360, allow_inf_nan=False)
+    fix_time: datetime | None = None
 
 
 class TelemetryReport(BaseModel):

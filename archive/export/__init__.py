@@ -3,6 +3,7 @@ summary of a recording that agents report to the portal.
 """
 
 from archive.export.bag import ExportResult, export_bag
+from archive.export.data_tracks import DataSegment, DataTrack, data_tracks_from_journal
 from archive.export.mp4_join import StreamParts, join_streams
 from archive.export.playlist import (
     PlaylistSegment,
@@ -15,6 +16,8 @@ from archive.export.playlist import (
 from archive.export.summary import RecordingSummary, summarize_journal
 
 __all__ = [
+    "DataSegment",
+    "DataTrack",
     "ExportResult",
     "PlaylistSegment",
     "RecordingSummary",
@@ -22,6 +25,7 @@ __all__ = [
     "StreamParts",
     "StreamTrack",
     "build_vod_playlist",
+    "data_tracks_from_journal",
     "export_bag",
     "join_streams",
     "load_tracks",

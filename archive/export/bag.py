@@ -6,6 +6,8 @@ Layout of ``OUT/{recording_id}/``::
     manifest-sha256.txt, manifest-sha512.txt, tagmanifest-sha256.txt, tagmanifest-sha512.txt
     data/{recording_id}.mp4             every stream joined without re-encoding (archive.export.mp4_join)
     data/segments/{stream}/init.mp4, 00000001.m4s, ...   the archived objects, byte for byte
+    data/{recording_id}-{stream}.geojson, .gpx            a GPS track (bodycams), from its archived
+                                                          position segments (data/segments/gps/…)
     journal/000001.jsonl, ...           the hash-chained, signed journal (tag files)
     courtrec/custody.json               what was checked at export, where each object came from,
                                         the ffmpeg commands, and the recording's compliance records
@@ -32,8 +34,10 @@ import bagit
 
 from archive.errors import ArchiveError, ExportError, IntegrityError, StoreUnavailableError
 from archive.export.mp4_join import StreamParts, join_streams
+from archive.export.track_files import track_geojson, track_gpx
 from archive.formats.hashing import sha256_file
-from archive.journal.events import CheckpointEvent, SegmentEvent, StopEvent
+from archive.formats.position_lines import POSITION_KIND, PositionRecord, parse_position_lines
+from archive.journal.events import CheckpointEvent, SegmentEvent, StartEvent, StopEvent
 from archive.preservation.compliance_log import ComplianceRecord
 from archive.preservation.compliance_records import concerns
 from archive.preservation.manifest import ManifestEntry, RecordingManifest, load_manifest
@@ -119,10 +123,13 @@ def _build(
     origins = _download_media(sources, manifest, staging / "segments", on_progress)
     mp4 = staging / f"{manifest.recording_id}.mp4"
     commands = join_streams(_stream_parts(manifest, staging / "segments"), mp4, work)
+    derived = _write_tracks(manifest, staging)
     now = datetime.now(UTC)
     bag_info = _bag_info(manifest, sources, now, exported_by)
     bagit.make_bag(str(staging), bag_info=bag_info, checksums=list(BAG_ALGORITHMS))
-    _write_tag_files(staging, manifest, _custody(manifest, origins, commands, now, compliance_records))
+    custody = _custody(manifest, origins, commands, now, compliance_records)
+    custody["derived_files"] = derived
+    _write_tag_files(staging, manifest, custody)
     # RFC 8493 is BagIt 1.0; bagit-python writes 0.97 by default (same layout, same rules)
     (staging / "bagit.txt").write_text("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
     bag = bagit.Bag(str(staging))
@@ -163,12 +170,45 @@ def _download_one(sources: Sequence[Site], entry: ManifestEntry, target: Path) -
     raise IntegrityError(f"{entry.key}: no site holds a copy matching the journal ({'; '.join(reasons)})")
 
 
+def _data_streams(manifest: RecordingManifest) -> dict[str, str]:
+    """Each timed-metadata stream the journal declares, with its kind (``position``)."""
+    return {
+        stream.name: stream.data.kind
+        for event in manifest.events
+        if isinstance(event, StartEvent)
+        for stream in event.streams
+        if stream.data is not None
+    }
+
+
+def _write_tracks(manifest: RecordingManifest, staging: Path) -> dict[str, str]:
+    """Write each GPS track as GeoJSON and GPX, from its segments already checked against the journal;
+    returns what was written (payload path: what it was made from) for the custody record."""
+    derived: dict[str, str] = {}
+    positions = [name for name, kind in _data_streams(manifest).items() if kind == POSITION_KIND]
+    for stream in positions:
+        records: list[PositionRecord] = []
+        for event in manifest.events:
+            if isinstance(event, SegmentEvent) and event.stream == stream:
+                path = staging / "segments" / event.object
+                records += parse_position_lines(path.read_bytes(), where=event.object)
+        name = f"{manifest.recording_id}-{stream}"
+        (staging / f"{name}.geojson").write_bytes(track_geojson(records, name=name))
+        (staging / f"{name}.gpx").write_bytes(track_gpx(records, name=name))
+        for suffix in ("geojson", "gpx"):
+            derived[f"data/{name}.{suffix}"] = (
+                f"{len(records)} fixes of stream {stream}, converted from data/segments/{stream}/ as archived"
+            )
+    return derived
+
+
 def _stream_parts(manifest: RecordingManifest, segments_dir: Path) -> list[StreamParts]:
     runs: dict[str, list[list[Path]]] = {}
     current_init: dict[str, str] = {}
     starts: dict[str, datetime] = {}
+    data_streams = _data_streams(manifest)
     for event in manifest.events:
-        if not isinstance(event, SegmentEvent):
+        if not isinstance(event, SegmentEvent) or event.stream in data_streams:
             continue
         # a segment journaled before any init decodes with the stream's first one
         stream, init = event.stream, event.init or f"{event.stream}/init.mp4"

@@ -12,11 +12,14 @@ routes them through an authorization check, or presigns them), so this module ne
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from archive.errors import JournalError
+from archive.export.data_tracks import DataTrack, data_tracks_from_journal, first_segment_starts
 from archive.formats.hls import MediaEntry, render_media_playlist, target_duration
 from archive.formats.identifiers import check_identifier
 from archive.journal.chain import read_chain
@@ -33,6 +36,8 @@ class PlaylistSegment:
 
     ``object`` is relative to the recording's prefix; ``duration`` is in seconds; ``discontinuity``
     is True when a player must reset its timeline before this segment (new init, or a declared gap).
+    ``started_at`` / ``ended_at`` are the journaled wall-clock times (timezone-aware UTC; None when
+    the journal does not know them).
     """
 
     stream: str
@@ -42,6 +47,8 @@ class PlaylistSegment:
     duration: float
     sha256: str
     discontinuity: bool = False
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
 
     def __post_init__(self) -> None:
         if not math.isfinite(self.duration) or self.duration < 0:
@@ -98,6 +105,10 @@ class RecordingTracks:
     tracks: Mapping[str, StreamTrack]
     finished: bool
     problems: tuple[str, ...] = field(default=())
+    data: Mapping[str, DataTrack] = field(default_factory=dict)
+    """The timed-metadata streams (a GPS track), by stream name."""
+    starts: Mapping[str, str] = field(default_factory=dict)
+    """Each stream's first segment start (ISO 8601 UTC), media and data streams alike."""
 
     def object_key(self, relative: str) -> str:
         """The full object key of an object named relative to the recording's prefix."""
@@ -105,7 +116,8 @@ class RecordingTracks:
 
 
 def tracks_from_journal(lines: Iterable[JournalLine]) -> dict[str, StreamTrack]:
-    """Group the journal's segment events into one track per stream, in journal order.
+    """Group the journal's media segment events into one track per stream, in journal order
+    (timed-metadata streams are left out: see :func:`data_tracks_from_journal`).
 
     Raises JournalError naming the line's seq when a line is not a valid event, or a segment has
     no init or duration to play it with.
@@ -124,6 +136,9 @@ def tracks_from_journal(lines: Iterable[JournalLine]) -> dict[str, StreamTrack]:
             continue
         if not isinstance(event, SegmentEvent):
             continue
+        declaration = declared.get(event.stream)
+        if declaration is not None and declaration.data is not None:
+            continue  # timed metadata (a GPS track): sealed like media, but nothing to play
         segment = _playlist_segment(event, line.seq)
         stream = segment.stream
         new_init = stream in last_init and last_init[stream] != segment.init
@@ -155,6 +170,8 @@ def load_tracks(store: ObjectStore, recording_id: str) -> RecordingTracks:
         tracks=tracks_from_journal(chain.lines),
         finished=any(isinstance(parse_event(line), StopEvent) for line in chain.lines),
         problems=tuple(chain.problems),
+        data=data_tracks_from_journal(chain.lines),
+        starts=first_segment_starts(chain.lines),
     )
 
 
@@ -203,18 +220,20 @@ def _playlist_segment(event: SegmentEvent, seq: int) -> PlaylistSegment:
             init=event.init,
             duration=float(event.duration),
             sha256=event.sha256,
+            started_at=_utc(event.t_start_utc),
+            ended_at=_utc(event.t_end_utc),
         )
     except ValueError as exc:
         raise JournalError(f"journal seq {seq}: segment with an invalid value ({exc})") from exc
 
 
 def _with_discontinuity(segment: PlaylistSegment) -> PlaylistSegment:
-    return PlaylistSegment(
-        stream=segment.stream,
-        segment=segment.segment,
-        object=segment.object,
-        init=segment.init,
-        duration=segment.duration,
-        sha256=segment.sha256,
-        discontinuity=True,
-    )
+    return dataclasses.replace(segment, discontinuity=True)
+
+
+def _utc(text: str | None) -> datetime | None:
+    """A journaled ISO 8601 time as timezone-aware UTC (one without a zone is taken as UTC)."""
+    if text is None:
+        return None
+    moment = datetime.fromisoformat(text)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -40,7 +40,8 @@ def summarize_journal(recording_id: str, prefix: str, lines: Sequence[JournalLin
     start = next(((line, e) for line, e in events if isinstance(e, StartEvent)), None)
     stop = next((line for line, e in reversed(events) if isinstance(e, StopEvent)), None)
     tracks = tracks_from_journal(lines)
-    declared = [s.name for s in start[1].streams] if start else []
+    # the media streams ("N 路画面/声音"); a GPS track is timed metadata beside them, not a stream to play
+    declared = [s.name for s in start[1].streams if s.data is None] if start else []
     return RecordingSummary(
         recording_id=recording_id,
         court=start[1].court if start else "",

@@ -73,7 +73,11 @@ def _words(stream: str) -> list[str]:
 
 def stream_label(stream: str) -> str:
     """The Chinese label of ``stream``, e.g. ``judge-cam`` → 审判席摄像机, ``cam-2`` → 摄像机 2,
-    ``mic`` → 麦克风, ``wide`` → 全景摄像机, an unknown ``xyz-3`` → 摄像机 3（xyz-3）."""
+    ``mic`` → 麦克风, ``wide`` → 全景摄像机, an unknown ``xyz-3`` → 摄像机 3（xyz-3）; a camera's own
+    sound track file ``judge-cam.audio`` → 审判席摄像机的声音."""
+    source, dot, track = stream.partition(".")
+    if dot and track == "audio":
+        return f"{stream_label(source)}的声音"
     words = _words(stream)
     place = next((_PLACES[w] for w in words if w in _PLACES), "")
     kind = next((_KINDS[w] for w in words if w in _KINDS), "")

@@ -39,6 +39,7 @@ from archive.journal.merkle import merkle_root
 from archive.journal.stream_declaration import (
     CMAF_TRACK_FILE,
     AudioDeclaration,
+    DataDeclaration,
     StreamDeclaration,
     VideoDeclaration,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "CheckpointEvent",
     "ClerkEvent",
     "ClockStepEvent",
+    "DataDeclaration",
     "DeactivateEvent",
     "DeviceKey",
     "EventType",

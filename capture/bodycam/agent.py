@@ -33,7 +33,7 @@ from capture.errors import CaptureError
 from capture.pre_event import PreEventHandover
 from capture.recorder import Recorder, RecordingPlan, stream_names
 from capture.stream_pipeline import StreamSettings
-from devices import DevicesError, Source, SourceSpec, open_source
+from devices import DevicesError, PositionFix, PositionSpec, Source, SourceSpec, open_source
 from timebase import Clock, SystemClock
 
 logger = logging.getLogger(__name__)
@@ -73,6 +73,7 @@ class BodycamConfig:
     disk_alarm_hours: float = 2.0
     drain_seconds: float = 0.0
     upload_mismatch_window_seconds: float = DEFAULT_MISMATCH_WINDOW_SECONDS
+    position: PositionSpec | None = None  # --gps: recorded as each recording's ``gps`` stream
 
     def __post_init__(self) -> None:
         if not 0 <= self.pre_event_seconds <= 120:
@@ -248,6 +249,7 @@ class BodycamAgent:
             upload_mismatch_window_seconds=config.upload_mismatch_window_seconds,
             stream=config.stream,
             opening_reason=opening_reason or "body camera activated",
+            position=config.position,
         )
 
     def _deactivate(self, request: ActivationRequest) -> Outcome:
@@ -337,6 +339,13 @@ class BodycamAgent:
     def _close(sources: Sequence[Source] | None) -> None:
         for source in sources or ():
             source.close()
+
+    def position(self) -> PositionFix | None:
+        """The latest GPS fix of the recording in progress (None on standby or without --gps)."""
+        with self._lock:
+            recorder = self._recorder
+        track = None if recorder is None else recorder.position_track
+        return None if track is None else track.latest
 
     def standby_seconds(self) -> float:
         """Seconds of pictures the standby has encoded so far (the longest stream's)."""

@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Protocol
 
 from archive import StopRequest
@@ -15,18 +16,19 @@ from archive.spool import Uploader, UploadItem, UploadQueue, queue_path
 from archive.store import ObjectStore
 from capture.bodycam.activation import Action, ActivationRequest
 from capture.bodycam.agent import BodycamAgent, BodycamConfig, LiveStarter
-from capture.bodycam.heartbeat import fixed_position, heartbeat_report
+from capture.bodycam.heartbeat import heartbeat_report, position_of
 from capture.bodycam.local_triggers import LocalControl, install_signal_triggers, start_key_trigger
 from capture.bodycam.options import with_bodycam_defaults
 from capture.bodycam.portal_link import AgentDeviceClient, PortalLink
 from capture.errors import CaptureError
-from capture.live import LiveTarget, parse_gps, start_live, stop_live
+from capture.live import LiveTarget, start_live, stop_live
+from capture.position_track import position_spec_from_args
 from capture.recorder import Recorder
 from capture.settings import CaptureSettings
 from capture.spool_quota import QUOTA_CONDITION, QuotaAlarm, SpoolQuota
 from capture.stream_pipeline import StreamSettings
 from devices import parse_source_spec
-from streaming import GpsFix, IcePolicy, StreamingSettings
+from streaming import IcePolicy, StreamingSettings
 from timebase import SystemClock
 
 logger = logging.getLogger(__name__)
@@ -58,6 +60,7 @@ def bodycam_config(args: argparse.Namespace) -> BodycamConfig:
         disk_alarm_hours=args.disk_alarm_hours,
         drain_seconds=args.drain_seconds,
         upload_mismatch_window_seconds=ArchiveSettings().upload_mismatch_window_seconds(),
+        position=position_spec_from_args(args),
     )
 
 
@@ -66,10 +69,6 @@ def run_bodycam(
 ) -> int:
     """Run until SIGINT/SIGTERM; returns the exit code."""
     config = bodycam_config(args)
-    try:
-        gps = parse_gps(args.gps)
-    except ValueError as exc:
-        raise CaptureError(str(exc)) from exc
     clock = SystemClock()
     store = open_store()
     try:
@@ -78,7 +77,7 @@ def run_bodycam(
         raise CaptureError(f"spool {config.spool} cannot be created: {exc.strerror or exc}") from exc
     queue = UploadQueue(queue_path(config.spool), clock=clock)
     alarms: list[str] = []  # the quota alarm's line while active: live telemetry shows it
-    live = _live_starter(args, settings, config, gps, lambda: list(alarms)) if args.live else None
+    live = _live_starter(args, settings, config, lambda: list(alarms)) if args.live else None
     agent = BodycamAgent(
         config, lambda plan: Recorder(plan, store, clock=clock, uploads_elsewhere=True), live=live
     )
@@ -92,7 +91,7 @@ def run_bodycam(
         if store is None
         else Uploader(queue, store, on_integrity_alarm=integrity_alarm, max_bytes_per_second=args.upload_rate)
     )
-    position = fixed_position(gps, clock)
+    position = position_of(agent.position)
 
     def report() -> dict[str, object]:
         beat = heartbeat_report(agent, queue, config.spool, position, clock)
@@ -204,7 +203,6 @@ def _live_starter(
     args: argparse.Namespace,
     settings: CaptureSettings,
     config: BodycamConfig,
-    gps: GpsFix | None,
     alarms: Callable[[], list[str]],
 ) -> LiveStarter:
     token = args.live_token or (settings.live_token.get_secret_value() if settings.live_token else None)
@@ -215,13 +213,14 @@ def _live_starter(
         room=config.unit,
         case=config.case,
         officer=args.officer,
-        gps=gps,
     )
     ice = StreamingSettings()
     policy = IcePolicy.from_lists(ice.ice_servers, ice.ice_host_addresses, ice.ice_allowed_networks)
 
     def start(recorder: Recorder) -> Callable[[], None]:
-        publishers = start_live(recorder.pipelines, target, policy, alarms=alarms)
+        track = recorder.position_track
+        live_target = replace(target, position=(lambda: None) if track is None else (lambda: track.latest))
+        publishers = start_live(recorder.pipelines, live_target, policy, alarms=alarms)
         return lambda: stop_live(publishers)
 
     return start

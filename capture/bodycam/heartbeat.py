@@ -10,7 +10,7 @@ from pathlib import Path
 from archive.spool import UploadQueue
 from capture.bodycam.agent import BodycamAgent
 from capture.device_status import battery_percent, free_bytes
-from streaming import GpsFix
+from devices import PositionFix
 from timebase import Clock
 
 PositionSource = Callable[[], dict[str, object] | None]
@@ -25,11 +25,14 @@ def agent_version() -> str:
         return "0+unknown"
 
 
-def fixed_position(fix: GpsFix | None, clock: Clock) -> PositionSource:
-    """The ``--gps LAT,LON`` fixed position, stamped now at each report."""
-    if fix is None:
-        return lambda: None
-    return lambda: {"lat": fix.lat, "lon": fix.lon, "at": clock.now().isoformat()}
+def position_of(latest: Callable[[], PositionFix | None]) -> PositionSource:
+    """The heartbeat's ``position`` from the latest GPS fix (``at``: the fix's own time)."""
+
+    def position() -> dict[str, object] | None:
+        fix = latest()
+        return None if fix is None else {"lat": fix.lat, "lon": fix.lon, "at": fix.fix_time.isoformat()}
+
+    return position
 
 
 def heartbeat_report(

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from capture.bodycam.pre_event_ring import MAX_PRE_EVENT_SECONDS
+from capture.position_track import add_gps_option
 from capture.recording_options import add_recording_options
 from capture.settings import CaptureSettings
 from devices import SourceKind, SourceSpec, parse_source_spec
@@ -158,9 +159,7 @@ def add_bodycam_parser(commands: Any, settings: CaptureSettings) -> argparse.Arg
     parser.add_argument(
         "--live-token", default=None, help="device bearer token (default: COURTREC_LIVE_TOKEN)"
     )
-    parser.add_argument(
-        "--gps", default=None, metavar="LAT,LON", help="fixed position reported with telemetry and heartbeats"
-    )
+    add_gps_option(parser)  # the GPS track is recorded with each activation's recording
     return parser
 
 

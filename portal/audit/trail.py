@@ -61,7 +61,20 @@ class AuditAction(StrEnum):
     BROADCAST_CLOSED = "broadcast_closed"
     BROADCAST_CUT = "broadcast_cut"
     BROADCAST_RESUMED = "broadcast_resumed"
+    REPLAY_WITHDRAWN = "replay_withdrawn"
+    REPLAY_RESTORED = "replay_restored"
     DEVICE_KEY_APPROVED = "device_key_approved"
+    DEVICE_REGISTERED = "device_registered"
+    ENROLMENT_CODE_CREATED = "enrolment_code_created"
+    DEVICE_ENROLLED = "device_enrolled"
+    DEVICE_ENROLMENT_REFUSED = "device_enrolment_refused"
+    DEVICE_OFFICER_ASSIGNED = "device_officer_assigned"
+    DEVICE_COMMAND_REQUESTED = "device_command_requested"
+    DEVICE_COMMAND_ACKED = "device_command_acked"
+    DEVICE_CLOCK_DRIFT = "device_clock_drift"
+    ENFORCEMENT_ACTION_CREATED = "enforcement_action_created"
+    ENFORCEMENT_ACTION_ENDED = "enforcement_action_ended"
+    ENFORCEMENT_RECORDINGS_LINKED = "enforcement_recordings_linked"
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,10 +4,11 @@
 :class:`InProcessBroadcasts` drives the live service mounted in this process (``COURTREC_PORTAL_LIVE``).
 
 A separate live server (``python -m streaming serve``) could be driven over its operator API with the
-same interface: ``open`` is ``POST /api/public/{room}/{stream}?delay=S``, ``close`` is ``DELETE`` on the
-same path, ``cut`` and ``resume`` are ``POST .../cut`` and ``POST .../resume``, all with the server's
-operator token as a bearer token; ``on_air`` needs a listing of open broadcasts, which that API does
-not offer yet. That client is not built: ``make run`` mounts the live service in the portal.
+same interface: ``open`` is ``POST /api/public/{room}/{stream}?delay=S&sound=MIC``, ``close`` is
+``DELETE`` on the same path, ``cut`` and ``resume`` are ``POST .../cut`` and ``POST .../resume``,
+all with the server's operator token as a bearer token; ``on_air`` needs a listing of open
+broadcasts, which that API does not offer yet. That client is not built: ``make run`` mounts the
+live service in the portal.
 """
 
 from __future__ import annotations
@@ -47,8 +48,16 @@ class BroadcastControl(Protocol):
         """Every broadcast open now, by feed id."""
         ...
 
-    async def open(self, feed_id: str, *, delay_seconds: float, mask_faces: bool = False) -> None:
-        """Broadcast ``feed_id`` publicly ``delay_seconds`` behind (idempotent; the feed may come later).
+    async def open(
+        self,
+        feed_id: str,
+        *,
+        delay_seconds: float,
+        mask_faces: bool = False,
+        sound_feed_id: str | None = None,
+    ) -> None:
+        """Broadcast ``feed_id`` publicly ``delay_seconds`` behind (idempotent; the feed may come later),
+        with the sound of ``sound_feed_id`` (the room's microphone) while that feed is published.
 
         ``mask_faces`` asks for faces to be masked on this broadcast (the hearing's flag); False leaves
         the live server's own setting, so a hearing can add masking but never remove it. Masking asked
@@ -102,12 +111,19 @@ class InProcessBroadcasts:
             for feed_id, status in self._service.public_broadcasts().items()
         }
 
-    async def open(self, feed_id: str, *, delay_seconds: float, mask_faces: bool = False) -> None:
+    async def open(
+        self,
+        feed_id: str,
+        *,
+        delay_seconds: float,
+        mask_faces: bool = False,
+        sound_feed_id: str | None = None,
+    ) -> None:
         """Open masked when the hearing asks for it or the live server masks every broadcast
         (``mask_faces`` setting); UnavailableError when masking is asked for but not available there."""
         masked = mask_faces or self._service.settings.mask_faces
         try:
-            self._service.open_public(feed_id, mask=masked, delay=delay_seconds)
+            self._service.open_public(feed_id, mask=masked, delay=delay_seconds, sound_feed_id=sound_feed_id)
         except FaceMaskingError as exc:
             raise UnavailableError(f"the live server cannot broadcast {feed_id}: {exc}") from exc
 

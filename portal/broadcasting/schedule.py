@@ -38,6 +38,7 @@ class DueBroadcast:
     court_id: int
     feed_id: str
     mask_faces: bool = False
+    sound_feed_id: str | None = None  # the room's microphone, whose sound the broadcast carries
 
 
 def hearing_target(hearing_id: int) -> str:
@@ -45,8 +46,11 @@ def hearing_target(hearing_id: int) -> str:
     return f"hearing:{hearing_id}"
 
 
-def due_broadcasts(db: Session, *, now: datetime, grace: timedelta, stream: str) -> dict[str, DueBroadcast]:
+def due_broadcasts(
+    db: Session, *, now: datetime, grace: timedelta, stream: str, sound_stream: str = ""
+) -> dict[str, DueBroadcast]:
     """The broadcasts due at ``now`` (timezone-aware UTC), by feed id; see the module docstring.
+    ``sound_stream`` is the room's stream whose sound each carries ("" for the camera's own).
 
     When several public hearings of one courtroom are in their windows (one overran into the next),
     the one that started last is on air.
@@ -70,9 +74,10 @@ def due_broadcasts(db: Session, *, now: datetime, grace: timedelta, stream: str)
             continue
         try:
             feed_id = feed_id_of(room.code, stream)
+            sound = feed_id_of(room.code, sound_stream) if sound_stream else None
         except InvalidNameError:
             continue  # a room code no live feed can carry
-        due[feed_id] = DueBroadcast(hearing.id, notice_id, room.court_id, feed_id, hearing.mask_faces)
+        due[feed_id] = DueBroadcast(hearing.id, notice_id, room.court_id, feed_id, hearing.mask_faces, sound)
     return due
 
 

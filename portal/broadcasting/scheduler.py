@@ -56,6 +56,7 @@ class BroadcastScheduler:
         self._delay = settings.portal_broadcast_delay_seconds
         self._grace = timedelta(minutes=settings.portal_broadcast_grace_minutes)
         self._stream = settings.portal_broadcast_stream
+        self._sound_stream = settings.portal_broadcast_sound_stream
         self._interval = settings.portal_broadcast_check_seconds
         self._on_air: dict[str, OnAir] = {}
         self._failed: dict[tuple[str, int], datetime] = {}
@@ -151,7 +152,9 @@ class BroadcastScheduler:
 
     def _load(self, now: datetime) -> tuple[dict[str, DueBroadcast], set[int]]:
         with self._context.readonly_sessions() as db:
-            due = due_broadcasts(db, now=now, grace=self._grace, stream=self._stream)
+            due = due_broadcasts(
+                db, now=now, grace=self._grace, stream=self._stream, sound_stream=self._sound_stream
+            )
             return due, cut_by_clerk(db, [item.hearing_id for item in due.values()])
 
     def _require(self, hearing_id: int) -> OnAir:
@@ -173,12 +176,18 @@ class BroadcastScheduler:
             "feed": item.feed_id,
             "delay_seconds": self._delay,
             "mask_faces": item.masked,
+            "sound": wanted.sound_feed_id,
         }
         try:
             await self._audit(
                 AuditAction.BROADCAST_OPENED, _target(item), actor=SCHEDULER_ACTOR, detail=detail
             )
-            await self.control.open(item.feed_id, delay_seconds=self._delay, mask_faces=item.masked)
+            await self.control.open(
+                item.feed_id,
+                delay_seconds=self._delay,
+                mask_faces=item.masked,
+                sound_feed_id=wanted.sound_feed_id,
+            )
         except PortalError as exc:
             logger.warning("public %s: not opened for hearing %d: %s", item.feed_id, item.hearing_id, exc)
             self._failed[key] = now

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,8 @@ from portal.models import (
     CaseEvent,
     Court,
     Courtroom,
+    EnforcementAction,
+    EnforcementActionRecording,
     Grant,
     Hearing,
     Party,
@@ -248,8 +250,18 @@ def party_recordings(db: Session, party: Actor) -> list[RecordingView]:
     """The recordings of the party's case, each with the party's latest application and grant."""
     if party.case_id is None:
         raise NotFoundError()
+    linked = select(EnforcementActionRecording.recording_id).join(
+        EnforcementAction, EnforcementAction.id == EnforcementActionRecording.action_id
+    )
     recordings = db.scalars(
-        select(Recording).where(Recording.case_id == party.case_id).order_by(Recording.started_at)
+        select(Recording)
+        .where(
+            or_(
+                Recording.case_id == party.case_id,
+                Recording.id.in_(linked.where(EnforcementAction.case_id == party.case_id)),
+            )
+        )
+        .order_by(Recording.started_at)
     )
     return [_recording_view(db, party, own_recording(db, party, r.id)) for r in recordings]
 

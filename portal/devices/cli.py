@@ -1,18 +1,22 @@
 """``python -m portal devices …``: list reported device keys, approve one, export the signed key list
 and the anchored checkpoint heads for offline verification (``archive verify --key-list/--anchors``).
 
-The minimal registry of issue 11; enrolment with one-time codes and the device fleet pages are issue 15.
+``enrol-code DEVICE --court CODE`` registers a device (for its court, with its officer) and prints a
+one-time enrolment code (issue 15): the device enrols with it at ``POST /api/agent/devices/enrol``.
 """
 
 from __future__ import annotations
 
 import argparse
+from datetime import timedelta
 from pathlib import Path
 
 from archive.formats.durable_io import write_file_durably
 from portal.clock import SystemClock
 from portal.db import make_engine, make_sessionmaker, transaction
+from portal.devices.enrolment import create_code
 from portal.devices.exports import export_heads, export_key_list, portal_signing_key
+from portal.devices.fleet import register_device
 from portal.devices.registry import approve_key, device_keys
 from portal.errors import ConfigurationError
 from portal.settings import PortalSettings
@@ -29,6 +33,13 @@ def add_devices_command(
     approve = actions.add_parser("approve-key", help="approve a reported device key", parents=[common])
     approve.add_argument("public_key", help="the device's base64 Ed25519 public key (see `devices list`)")
     approve.add_argument("--actor", required=True, help="who approves (recorded in the audit log)")
+    code = actions.add_parser(
+        "enrol-code", help="register a device and print a one-time enrolment code", parents=[common]
+    )
+    code.add_argument("device_id", help="the device's id (letters, digits, '.', '_', '-')")
+    code.add_argument("--court", required=True, help="the court code the device belongs to (COURTREC_COURT)")
+    code.add_argument("--officer", default="", help="the officer who carries it")
+    code.add_argument("--actor", required=True, help="who issues the code (recorded in the audit log)")
     keys = actions.add_parser("export-keys", help="write the signed list of approved keys", parents=[common])
     keys.add_argument("--out", type=Path, required=True)
     anchors = actions.add_parser(
@@ -58,6 +69,13 @@ def run_devices_command(settings: PortalSettings, args: argparse.Namespace) -> i
             with transaction(sessions) as db:
                 row = approve_key(db, args.public_key, actor=args.actor, now=now)
                 print(f"device key of {row.device_id} approved: {row.public_key}")
+        elif args.devices_command == "enrol-code":
+            lifetime = timedelta(hours=settings.portal_enrolment_code_hours)
+            with transaction(sessions) as db:
+                register_device(db, args.device_id, args.court, args.officer, actor=args.actor, now=now)
+                issued, code = create_code(db, args.device_id, actor=args.actor, now=now, lifetime=lifetime)
+            print(f"one-time enrolment code of {args.device_id}: {code}")
+            print(f"valid until {issued.expires_at.isoformat()} (UTC), once; only its hash is stored")
         elif args.devices_command == "export-keys":
             signer = portal_signing_key(settings)
             with sessions() as db:

@@ -167,6 +167,31 @@ def list_notices(
     return [_view(db, row) for row in rows]
 
 
+def list_ended_public_notices(
+    db: Session,
+    *,
+    started_before: datetime,
+    zone: ZoneInfo,
+    court_code: str | None = None,
+    on_date: date | None = None,
+    limit: int = 200,
+) -> list[NoticeView]:
+    """Notices of public hearings that were not cancelled and started before ``started_before``, latest
+    first (the hearings that may have replays); filters as :func:`list_notices`."""
+    query = _notice_query().where(
+        Hearing.is_public.is_(True),
+        Hearing.status != HearingStatus.CANCELLED,
+        Hearing.starts_at < started_before,
+    )
+    if on_date is not None:
+        start = datetime.combine(on_date, time.min, tzinfo=zone)
+        query = query.where(Hearing.starts_at >= start, Hearing.starts_at < start + timedelta(days=1))
+    if court_code:
+        query = query.where(Court.code == court_code)
+    rows = db.execute(query.order_by(Hearing.starts_at.desc(), Notice.id.desc()).limit(limit)).all()
+    return [_view(db, row) for row in rows]
+
+
 def get_notice(db: Session, notice_id: int) -> NoticeView:
     """One published notice; NotFoundError when there is none with this id."""
     row = db.execute(_notice_query().where(Notice.id == notice_id)).first()

@@ -1,13 +1,15 @@
 """Object-level authorization for parties: a party reaches only its own case, that case's
-recordings, its own review requests and its own grants. Anything else is "not found"."""
+recordings (those linked to the case, and those linked to the case's enforcement actions), its own
+review requests and its own grants. Anything else is "not found"."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.errors import NotFoundError, PermissionDeniedError
 from portal.identity.actor import Actor
-from portal.models import Grant, Recording, ReviewRequest
+from portal.models import EnforcementAction, EnforcementActionRecording, Grant, Recording, ReviewRequest
 
 
 def _require_party(actor: Actor) -> tuple[int, int]:
@@ -20,9 +22,22 @@ def own_recording(db: Session, actor: Actor, recording_id: str) -> Recording:
     """A recording of the party's own case; NotFoundError otherwise."""
     _party_id, case_id = _require_party(actor)
     recording = db.get(Recording, recording_id)
-    if recording is None or recording.case_id != case_id:
+    if recording is None or (
+        recording.case_id != case_id and not _linked_by_action(db, recording.id, case_id)
+    ):
         raise NotFoundError()
     return recording
+
+
+def _linked_by_action(db: Session, recording_id: str, case_id: int) -> bool:
+    """True when the recording is linked to an enforcement action of ``case_id``."""
+    found = db.scalar(
+        select(EnforcementActionRecording.recording_id)
+        .join(EnforcementAction, EnforcementAction.id == EnforcementActionRecording.action_id)
+        .where(EnforcementActionRecording.recording_id == recording_id, EnforcementAction.case_id == case_id)
+        .limit(1)
+    )
+    return found is not None
 
 
 def own_request(db: Session, actor: Actor, request_id: int) -> ReviewRequest:

@@ -3,6 +3,8 @@
 from portal.models.audit import AuditRecord
 from portal.models.cases import Case, CaseEvent, Hearing, HearingStatus, Notice, Party, ProcedureKind
 from portal.models.devices import CheckpointAnchor, DeviceKey, KeyStatus
+from portal.models.enforcement import EnforcementAction, EnforcementActionDevice, EnforcementActionRecording
+from portal.models.fleet import CommandAction, DeviceCommand, DeviceHeartbeat, EnrolmentCode, FleetDevice
 from portal.models.org import STAFF_ROLES, Court, Courtroom, OperatorCourt, Role, User
 from portal.models.recordings import LinkAlarm, Recording, Verification
 from portal.models.review import Grant, ReviewRequest, ReviewStatus
@@ -15,9 +17,17 @@ __all__ = [
     "Case",
     "CaseEvent",
     "CheckpointAnchor",
+    "CommandAction",
     "Court",
     "Courtroom",
+    "DeviceCommand",
+    "DeviceHeartbeat",
     "DeviceKey",
+    "EnforcementAction",
+    "EnforcementActionDevice",
+    "EnforcementActionRecording",
+    "EnrolmentCode",
+    "FleetDevice",
     "Grant",
     "Hearing",
     "HearingStatus",

@@ -55,6 +55,8 @@
   }
   if (box.classList.contains("audio-only")) { showLevel(); }
 
+  showTrace(video);
+
   if (window.Hls && window.Hls.isSupported()) {
     hls = new window.Hls({ enableWorker: true, lowLatencyMode: false });
     hls.on(window.Hls.Events.ERROR, function (_event, data) {
@@ -109,3 +111,38 @@ function showLevel() {
     run.style.width = run.getAttribute("data-percent") + "%";
   });
 })();
+
+/* The recording's GPS track (a bodycam): drawn over a grid by track_trace.js, the point of the
+   current playback time marked; positions that fail their journal hash are left out and said so. */
+function showTrace(video) {
+  "use strict";
+  var svg = document.getElementById("trace");
+  if (!svg || typeof drawTrackTrace !== "function") { return; }
+  var status = document.getElementById("trace-status");
+  fetch(svg.getAttribute("data-track"), { credentials: "same-origin", cache: "no-store" })
+    .then(function (response) {
+      if (!response.ok) { throw new Error(String(response.status)); }
+      return response.json();
+    })
+    .then(function (trace) {
+      var points = trace.points.map(function (p) { return [p[0], p[1]]; });
+      var times = trace.points.map(function (p) { return p[2]; });
+      var shown = -1;
+      function draw() {
+        var now = 0;
+        while (now + 1 < times.length && times[now + 1] <= video.currentTime) { now += 1; }
+        if (now === shown) { return; }
+        shown = now;
+        svg.setAttribute("data-current", String(now));
+        drawTrackTrace(svg, points, { current: now });
+      }
+      draw();
+      video.addEventListener("timeupdate", draw);
+      video.addEventListener("seeked", draw);
+      if (trace.problems.length) {
+        status.textContent = "；轨迹不完整：" + trace.problems.length + " 段定位数据与日志哈希不符或无法读取，未绘出";
+        svg.setAttribute("data-problems", String(trace.problems.length));
+      }
+    })
+    .catch(function (error) { status.textContent = "；无法读取轨迹（" + error.message + "）"; });
+}

@@ -30,6 +30,7 @@ from portal.web.openapi_errors import document_errors
 from portal.web.public_cache import PublicCache
 from portal.web.routers import (
     access_passwords,
+    agent_fleet,
     agent_schedule,
     api_docs,
     assets,
@@ -38,12 +39,15 @@ from portal.web.routers import (
     cases,
     compliance,
     courtrooms,
+    enforcement,
+    fleet,
     hearing_changes,
     hearings,
     notices,
     party,
     playback,
     recordings,
+    replays,
     reviews,
     staff_recordings,
     trust,
@@ -178,9 +182,13 @@ def _include_routers(app: FastAPI, settings: PortalSettings) -> None:
         recordings,
         compliance,
         staff_recordings,
+        replays,
         trust,
         agent_schedule,
         courtrooms,
+        agent_fleet,
+        fleet,
+        enforcement,
         assets,
     ):
         app.include_router(module.router)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from archive.store import ObjectStore
 from portal.audit.batcher import AuditBatcher
 from portal.clock import Clock
+from portal.devices.heartbeats import AlarmThresholds
 from portal.identity.principal import SignedInSession
 from portal.identity.read_cache import ReadCache
 from portal.identity.sessions import SessionPolicy
@@ -19,6 +20,7 @@ from portal.review.gate import PlaybackGate
 from portal.review.playback import PlaylistTexts
 from portal.review.track_cache import TrackCache
 from portal.settings import PortalSettings
+from portal.web.enrolment_slips import EnrolmentSlips
 from portal.web.password_slips import PasswordSlips
 from portal.web.public_cache import PublicCache
 
@@ -43,6 +45,7 @@ class PortalContext:
     playback_gate: PlaybackGate
     playlists: PlaylistTexts
     password_slips: PasswordSlips = field(default_factory=PasswordSlips)
+    enrolment_slips: EnrolmentSlips = field(default_factory=EnrolmentSlips)
 
     @property
     def session_policy(self) -> SessionPolicy:
@@ -50,6 +53,15 @@ class PortalContext:
         return SessionPolicy(
             idle=timedelta(minutes=self.settings.portal_session_idle_minutes),
             absolute=timedelta(hours=self.settings.portal_session_absolute_hours),
+        )
+
+    @property
+    def device_alarm_thresholds(self) -> AlarmThresholds:
+        """When a device is alarmed (offline, low storage, low battery), from the settings."""
+        return AlarmThresholds(
+            offline=timedelta(seconds=self.settings.portal_device_offline_seconds),
+            low_storage_bytes=self.settings.portal_device_low_storage_bytes,
+            low_battery_percent=self.settings.portal_device_low_battery_percent,
         )
 
     @property

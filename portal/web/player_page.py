@@ -8,9 +8,10 @@ import asyncio
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from archive.formats import STREAM_NAME_MAX_LENGTH, source_of
+from archive.formats import STREAM_NAME_MAX_LENGTH
+from portal.audit.trail import AuditAction, AuditEntry
 from portal.identity.principal import Principal
 from portal.models import Recording
 from portal.records.recording_names import courtroom_name, recording_title
@@ -23,6 +24,7 @@ from portal.review.playback import (
     playlist,
     sound_for,
 )
+from portal.review.position_trace import position_stream, position_trace
 from portal.web.context import PortalContext
 from portal.web.deps import client_ip
 
@@ -50,16 +52,13 @@ def player_values(playback: Playback, stream: str | None) -> dict[str, Any]:
         "route": playback.route,
         "stream": track.stream,
         "streams": streams,
-        "microphones": [_sound_label(microphone.stream) for microphone in sound],
+        "microphones": [microphone.stream for microphone in sound],  # labelled by the template
         "audio_only": track.audio_only,
         "playlist_url": f"{playback.route}/{playlist}?stream={track.stream}",
+        "trace_url": None
+        if position_stream(playback.tracks) is None
+        else f"{playback.route}/track.json?stream={track.stream}",
     }
-
-
-def _sound_label(stream: str) -> str:
-    """How the player names a sound track: a microphone by its name, a camera's sound as such."""
-    source = source_of(stream)
-    return stream if source == stream else f"{source} 摄像机的声音"
 
 
 def multivariant_response(playback: Playback, stream: str | None) -> Response:
@@ -95,3 +94,26 @@ async def segment_redirect(
     )
     await context.audit_batch.record(entry, at=context.clock.now())
     return RedirectResponse(url, status_code=302, headers=NO_STORE)
+
+
+async def trace_response(
+    request: Request, context: PortalContext, viewer: Principal, playback: Playback, stream: str | None
+) -> JSONResponse:
+    """The recording's GPS track timed on ``stream``'s playback (see ``position_trace``), once the
+    reading is audited like a playback start."""
+    camera = choose_track(playback.tracks, stream)
+    trace = await asyncio.to_thread(position_trace, playback.tracks, camera, context.store)
+    detail: dict[str, str | int] = {
+        "recording": playback.recording.id,
+        "stream": str(trace["stream"]),
+        "segments": len(playback.tracks.data[str(trace["stream"])].segments),
+    }
+    entry = AuditEntry(
+        viewer.actor.audit_name,
+        AuditAction.PLAYBACK_STARTED,
+        playback.audit_target,
+        ip=client_ip(request),
+        detail=detail,
+    )
+    await context.audit_batch.record(entry, at=context.clock.now())
+    return JSONResponse(trace, headers=NO_STORE)

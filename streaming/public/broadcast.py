@@ -11,6 +11,14 @@ packaged as audio). A publication that starts its timestamps again, or declares 
 new packager: the playlist goes on after a discontinuity. Next to the media playlist, a multivariant
 playlist (``index.m3u8``) names its codecs, picture size and peak bit rate.
 
+A courtroom's sound may come from another feed than its picture: a broadcast opened with a
+``sound_feed_id`` (the room's microphone, e.g. ``room/mic-1``) takes its audio from that feed while the
+feed is attached (:meth:`PublicBroadcast.sound_attached`; its packets come in through
+:attr:`PublicBroadcast.sound_input`) and drops the camera's own audio then; without it (no microphone
+publishing) the camera's own sound is used, or silence. Such a broadcast always carries audio. A
+change of source starts a new packager, as above (a discontinuity): one packager never mixes two
+sources' timelines.
+
 Everything is published under the broadcast's own directory ``room/stream/{broadcast id}/``, and
 every packager of the broadcast numbers its init segment afresh: segments are cached as immutable,
 so no name is ever published twice with other bytes (see broadcast_id.py).
@@ -60,8 +68,11 @@ class PublicBroadcast:
         *,
         segment_seconds: float,
         transform_factory: Callable[[], VideoTransform] | None = None,
+        sound_feed_id: str | None = None,
     ) -> None:
         self.feed_id = feed_id
+        self.sound_feed_id = sound_feed_id
+        self.sound_input = _SoundInput(self)
         self.broadcast_id = broadcast_id
         self.prefix = f"{feed_id}/{broadcast_id}"
         self.delay = delay
@@ -69,12 +80,14 @@ class PublicBroadcast:
         self._publisher = publisher
         self._segment_seconds = segment_seconds
         self._transform_factory = transform_factory
-        self._packets: collections.deque[RelayedPacket] = collections.deque(maxlen=_QUEUE_LIMIT)
+        self._packets: collections.deque[tuple[RelayedPacket, bool]] = collections.deque(maxlen=_QUEUE_LIMIT)
+        self._sound_attached = False  # the sound feed is attached: its audio is the broadcast's
+        self._picture_kinds: frozenset[str] = frozenset({"video"})  # what the camera feed sends besides sound
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._skip_to_keyframe = False
         self._packager: HlsPackager | None = None
-        self._packager_kinds: frozenset[str] = frozenset()
+        self._packager_key: tuple[frozenset[str], bool] = (frozenset(), False)
         self._generation = 0
         self._expired: list[PublishedSegment] = []
         self._published_init: set[int] = set()
@@ -93,11 +106,31 @@ class PublicBroadcast:
         """Start the broadcast's thread."""
         self._thread.start()
 
+    @property
+    def queued_packets(self) -> int:
+        """Packets handed over and not yet taken by the broadcast's thread."""
+        return len(self._packets)
+
     def accept(self, packet: RelayedPacket) -> None:
-        """FeedSink: take a relayed packet; never blocks (drops the oldest when far behind)."""
+        """FeedSink: take a relayed packet of the camera feed; never blocks (drops the oldest when
+        far behind)."""
+        self._enqueue(packet, from_sound=False)
+
+    def accept_sound(self, packet: RelayedPacket) -> None:
+        """Take a relayed packet of the sound feed (only its audio is used); never blocks."""
+        if packet.kind == "audio":
+            self._enqueue(packet, from_sound=True)
+
+    def sound_attached(self, attached: bool) -> None:
+        """The sound feed was attached (its audio replaces the camera's) or went away (the camera's
+        own sound again). Ignored without a ``sound_feed_id``."""
+        self._sound_attached = attached and self.sound_feed_id is not None
+        self._wake.set()
+
+    def _enqueue(self, packet: RelayedPacket, *, from_sound: bool) -> None:
         if len(self._packets) == self._packets.maxlen:
             self._skip_to_keyframe = True  # a dropped video packet would corrupt pictures
-        self._packets.append(packet)
+        self._packets.append((packet, from_sound))
         self._wake.set()
 
     def stop(self) -> bool:
@@ -136,29 +169,48 @@ class PublicBroadcast:
 
     def _feed(self) -> None:
         while self._packets:
-            packet = self._packets.popleft()
+            packet, from_sound = self._packets.popleft()
+            kinds = self._kinds_for(packet, from_sound)
+            if kinds is None:
+                continue
             if packet.kind == "video" and self._skip_to_keyframe:
                 if not packet.keyframe:
                     continue
                 self._skip_to_keyframe = False
+            key = (kinds, self._sound_attached)
             packager = self._packager
-            if packager is None or packet.feed_kinds != self._packager_kinds:
+            if packager is None or key != self._packager_key:
                 if self.delay.state is not BroadcastState.LIVE:
                     continue
-                packager = self._replace_packager(packet.feed_kinds)
+                packager = self._replace_packager(key)
             try:
                 packager.push(packet)
             except StreamRestartError as exc:
                 logger.info("public %s: %s; the playlist goes on after a discontinuity", self.feed_id, exc)
-                self._replace_packager(packet.feed_kinds).push(packet)
+                self._replace_packager(key).push(packet)
 
-    def _replace_packager(self, kinds: frozenset[str]) -> HlsPackager:
-        """Close the current packager (its last segment is published) and start one for ``kinds``."""
+    def _kinds_for(self, packet: RelayedPacket, from_sound: bool) -> frozenset[str] | None:
+        """The media kinds the broadcast carries while ``packet`` is packaged; None to drop it (the
+        camera's audio while the sound feed is attached, the sound feed's while it is not). A
+        broadcast with a sound feed always carries audio (silence while neither source sends any),
+        so players see the same tracks whichever source sounds."""
+        if self.sound_feed_id is None:
+            return None if from_sound else packet.feed_kinds
+        if from_sound:
+            return self._picture_kinds | {"audio"} if self._sound_attached else None
+        if packet.kind == "audio" and self._sound_attached:
+            return None
+        self._picture_kinds = packet.feed_kinds - {"audio"}
+        return self._picture_kinds | {"audio"}
+
+    def _replace_packager(self, key: tuple[frozenset[str], bool]) -> HlsPackager:
+        """Close the current packager (its last segment is published) and start one for ``key``
+        (the kinds carried, and whether the sound comes from the sound feed)."""
         if self._packager is not None:
             self._close_quietly(self._packager)
         self._generation = self.delay.generation
-        self._packager = self._new_packager(self._generation, kinds)
-        self._packager_kinds = kinds
+        self._packager = self._new_packager(self._generation, key[0])
+        self._packager_key = key
         return self._packager
 
     def _new_packager(self, generation: int, kinds: frozenset[str]) -> HlsPackager:
@@ -257,6 +309,16 @@ class PublicBroadcast:
             packager.close()
         except HlsError as exc:
             logger.info("public %s: last segment not packaged: %s", self.feed_id, exc)
+
+
+class _SoundInput:
+    """The FeedSink through which a broadcast's sound feed hands over its packets."""
+
+    def __init__(self, broadcast: PublicBroadcast) -> None:
+        self._broadcast = broadcast
+
+    def accept(self, packet: RelayedPacket) -> None:
+        self._broadcast.accept_sound(packet)
 
 
 class _FailureLog:

@@ -65,6 +65,7 @@ class PublicBroadcasts:
         self._mask_error: FaceMaskingError | None = None
         self._broadcasts: dict[str, PublicBroadcast] = {}
         self._feeds: dict[str, Feed] = {}
+        self._sound_feeds: dict[str, Feed] = {}  # by the feed id of the broadcast they sound for
         self._keyframes: asyncio.Task[None] | None = None
 
     def is_public(self, feed_id: str) -> bool:
@@ -110,15 +111,26 @@ class PublicBroadcasts:
         self._withdrawals.sweep()
 
     def open(
-        self, feed_id: str, feed: Feed | None, *, mask: bool | None = None, delay: float | None = None
+        self,
+        feed_id: str,
+        feed: Feed | None,
+        *,
+        mask: bool | None = None,
+        delay: float | None = None,
+        sound_feed_id: str | None = None,
+        sound_feed: Feed | None = None,
     ) -> None:
         """Broadcast ``feed_id`` publicly (idempotent); ``feed`` may arrive later via :meth:`attach`.
 
-        Raises FaceMaskingError naming the reason when the broadcast is to be masked and masking
-        cannot run here (the broadcast is then not opened at all, never unmasked).
+        ``sound_feed_id`` names the feed whose audio is the broadcast's sound (the courtroom's
+        microphone) while it is there, ``sound_feed`` that feed if it exists already (see
+        broadcast.py). Raises FaceMaskingError naming the reason when the broadcast is to be masked and
+        masking cannot run here (the broadcast is then not opened at all, never unmasked).
         """
         if feed_id in self._broadcasts:
             return
+        if sound_feed_id == feed_id:
+            sound_feed_id = None  # its own sound
         masked = self._settings.mask_faces if mask is None else mask
         if masked:
             self.prepare_masking()
@@ -137,6 +149,7 @@ class PublicBroadcasts:
             ),
             segment_seconds=self._settings.hls_segment_seconds,
             transform_factory=self._mask_factory if masked else None,
+            sound_feed_id=sound_feed_id,
         )
         with self._on_air_lock:  # before its first file: a start-up sweep must never take it for a leftover
             self._on_air.add(broadcast.prefix)
@@ -150,18 +163,47 @@ class PublicBroadcasts:
         )
         if feed is not None:
             self.attach(feed)
+        if sound_feed is not None:
+            self.attach(sound_feed)
+
+    def sound_feed_id(self, feed_id: str) -> str | None:
+        """The feed whose audio is the sound of ``feed_id``'s broadcast (None: its own sound, or not
+        public)."""
+        broadcast = self._broadcasts.get(feed_id)
+        return broadcast.sound_feed_id if broadcast is not None else None
 
     def attach(self, feed: Feed) -> None:
-        """Connect a (new or re-created) feed to its broadcast, if it has one."""
+        """Connect a (new or re-created) feed to the broadcast it shows or sounds for, if any."""
         broadcast = self._broadcasts.get(feed.feed_id)
-        if broadcast is None:
-            return
-        previous = self._feeds.get(feed.feed_id)
-        if previous is not None and previous is not feed:
-            previous.remove_sink(broadcast)
-        self._feeds[feed.feed_id] = feed
-        feed.add_sink(broadcast)
-        self._start_keyframe_requests()
+        if broadcast is not None:
+            previous = self._feeds.get(feed.feed_id)
+            if previous is not None and previous is not feed:
+                previous.remove_sink(broadcast)
+            self._feeds[feed.feed_id] = feed
+            feed.add_sink(broadcast)
+            self._start_keyframe_requests()
+        for shown, sounding in self._broadcasts.items():
+            if sounding.sound_feed_id != feed.feed_id:
+                continue
+            previous = self._sound_feeds.get(shown)
+            if previous is not None and previous is not feed:
+                previous.remove_sink(sounding.sound_input)
+            self._sound_feeds[shown] = feed
+            feed.add_sink(sounding.sound_input)
+            sounding.sound_attached(True)
+
+    def detach(self, feed: Feed) -> None:
+        """``feed`` is going away (its publisher is gone for good): broadcasts it sounded for take
+        their camera's own sound again; a broadcast it showed waits for the feed to come back."""
+        for shown, sound in list(self._sound_feeds.items()):
+            if sound is feed:
+                del self._sound_feeds[shown]
+                feed.remove_sink(self._broadcasts[shown].sound_input)
+                self._broadcasts[shown].sound_attached(False)
+        broadcast = self._broadcasts.get(feed.feed_id)
+        if broadcast is not None and self._feeds.get(feed.feed_id) is feed:
+            del self._feeds[feed.feed_id]
+            feed.remove_sink(broadcast)
 
     async def close(self, feed_id: str) -> None:
         """Stop broadcasting ``feed_id`` and withdraw all its public files.
@@ -177,6 +219,9 @@ class PublicBroadcasts:
         feed = self._feeds.pop(feed_id, None)
         if feed is not None:
             feed.remove_sink(broadcast)
+        sound = self._sound_feeds.pop(feed_id, None)
+        if sound is not None:
+            sound.remove_sink(broadcast.sound_input)
         ended = await asyncio.to_thread(broadcast.stop)
         with self._on_air_lock:
             self._on_air.discard(broadcast.prefix)
@@ -222,6 +267,9 @@ class PublicBroadcasts:
             feed = self._feeds.pop(feed_id, None)
             if feed is not None:
                 feed.remove_sink(broadcast)
+            sound = self._sound_feeds.pop(feed_id, None)
+            if sound is not None:
+                sound.remove_sink(broadcast.sound_input)
             await asyncio.to_thread(broadcast.stop)
             try:
                 await asyncio.to_thread(broadcast.publish_ended)

@@ -250,11 +250,20 @@ class LiveService:
             raise SessionNotFoundError(f"no WHEP session {session_id!r}")
         await session.close()
 
-    def open_public(self, feed_id: str, *, mask: bool | None = None, delay: float | None = None) -> None:
+    def open_public(
+        self,
+        feed_id: str,
+        *,
+        mask: bool | None = None,
+        delay: float | None = None,
+        sound_feed_id: str | None = None,
+    ) -> None:
         """Broadcast ``feed_id`` publicly (live or not yet), masked per ``mask`` (default: the
-        ``mask_faces`` setting); raises FaceMaskingError when masking is asked for but unavailable."""
+        ``mask_faces`` setting), with the sound of ``sound_feed_id`` (the room's microphone) while
+        that feed is live; raises FaceMaskingError when masking is asked for but unavailable."""
         feed = self._feeds.get(feed_id)
-        self.public.open(feed_id, feed, mask=mask, delay=delay)
+        sound = self._feeds.get(sound_feed_id) if sound_feed_id is not None else None
+        self.public.open(feed_id, feed, mask=mask, delay=delay, sound_feed_id=sound_feed_id, sound_feed=sound)
         if feed is not None and self._listed(feed, time.monotonic()):
             self._pin_on_air(feed_id, feed.label.device_id)
 
@@ -357,6 +366,7 @@ class LiveService:
             return  # removed already
         logger.info("feed %s: publisher gone; removing it", feed_id)
         del self._feeds[feed_id]
+        self.public.detach(feed)
         self.telemetry.forget(feed_id)
         for session in [s for s in self._viewers.values() if s.feed is feed]:
             await session.close()

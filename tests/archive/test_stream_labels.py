@@ -24,6 +24,8 @@ from archive.formats.stream_labels import stream_label
         ("mix", "混音"),
         ("bodycam", "执法记录仪"),
         ("gps", "位置轨迹"),
+        ("judge-cam.audio", "审判席摄像机的声音"),  # a camera's own sound (its CMAF track file)
+        ("synthetic-1.audio", "摄像机 1的声音"),
         ("xyz-3", "摄像机 3（xyz-3）"),  # nothing known: the code stays, beside a Chinese label
     ],
 )

@@ -44,6 +44,7 @@ class FakeLiveServer:
         self.broadcasts: dict[str, BroadcastStatus] = {}
         self.opened: list[tuple[str, float]] = []
         self.masked: dict[str, bool] = {}
+        self.sound: dict[str, str | None] = {}
 
     def media_url(self, feed_id: str) -> str:
         return f"/live/public/hls/{feed_id}/"
@@ -51,9 +52,17 @@ class FakeLiveServer:
     async def on_air(self) -> dict[str, BroadcastStatus]:
         return dict(self.broadcasts)
 
-    async def open(self, feed_id: str, *, delay_seconds: float, mask_faces: bool = False) -> None:
+    async def open(
+        self,
+        feed_id: str,
+        *,
+        delay_seconds: float,
+        mask_faces: bool = False,
+        sound_feed_id: str | None = None,
+    ) -> None:
         self.opened.append((feed_id, delay_seconds))
         self.masked[feed_id] = mask_faces
+        self.sound[feed_id] = sound_feed_id
         self.broadcasts.setdefault(feed_id, BroadcastStatus(feed_id, "live", delay_seconds, 0))
 
     async def close(self, feed_id: str) -> None:
@@ -357,10 +366,19 @@ class SpyLiveService(LiveService):
     def __init__(self, settings: StreamingSettings) -> None:
         super().__init__(settings)
         self.opened: list[tuple[str, bool | None]] = []
+        self.sounds: list[str | None] = []
 
-    def open_public(self, feed_id: str, *, mask: bool | None = None, delay: float | None = None) -> None:
+    def open_public(
+        self,
+        feed_id: str,
+        *,
+        mask: bool | None = None,
+        delay: float | None = None,
+        sound_feed_id: str | None = None,
+    ) -> None:
         self.opened.append((feed_id, mask))
-        super().open_public(feed_id, mask=mask, delay=delay)
+        self.sounds.append(sound_feed_id)
+        super().open_public(feed_id, mask=mask, delay=delay, sound_feed_id=sound_feed_id)
 
 
 async def test_the_mask_flag_reaches_the_live_services_open_call(portal: Portal, tmp_path: Path) -> None:
@@ -371,6 +389,8 @@ async def test_the_mask_flag_reaches_the_live_services_open_call(portal: Portal,
         portal.clock.advance(timedelta(hours=1))
         await scheduler.reconcile()
         assert service.opened == [(FEED_A, True)] and service.public.feed_ids() == [FEED_A]
+        # the courtroom's sound is its microphone's stream (portal_broadcast_sound_stream, mic-1)
+        assert service.sounds == ["room-a/mic-1"] and service.public.sound_feed_id(FEED_A) == "room-a/mic-1"
         room_c = _room(portal, "room-c")
         _hearing(portal, starts_in=timedelta(minutes=30), room_id=room_c)
         portal.clock.advance(timedelta(minutes=30))

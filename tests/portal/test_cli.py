@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sqlite3
 import subprocess
@@ -32,7 +33,7 @@ def _portal(data: Path, *arguments: str, stdin: str = "", **env: str) -> subproc
 def test_migrate_create_user_and_audit_verify(tmp_path: Path) -> None:
     migrated = _portal(tmp_path, "migrate")
     assert migrated.returncode == 0, migrated.stderr
-    assert "database at revision 0006" in migrated.stdout
+    assert "database at revision 0008" in migrated.stdout
     assert f"data directory {tmp_path.resolve()} (--data); database sqlite:///" in migrated.stderr
     assert _portal(tmp_path, "migrate").returncode == 0  # idempotent
     court = _portal(
@@ -145,3 +146,32 @@ def test_serve_without_s3_settings_starts_the_embedded_store(tmp_path: Path) -> 
     finally:
         server.terminate()
         assert server.wait(timeout=60) == 0
+
+
+def test_devices_enrol_code_registers_the_device_and_prints_a_one_time_code(tmp_path: Path) -> None:
+    assert _portal(tmp_path, "migrate").returncode == 0
+    assert _portal(tmp_path, "create-court", "--code", "bj-cy", "--name", "朝阳法院").returncode == 0
+    unknown = _portal(
+        tmp_path, "devices", "enrol-code", "bodycam-1", "--court", "nowhere", "--actor", "it-admin"
+    )
+    assert unknown.returncode == 1 and "nowhere" in unknown.stderr
+    issued = _portal(
+        tmp_path,
+        "devices",
+        "enrol-code",
+        "bodycam-1",
+        "--court",
+        "bj-cy",
+        "--officer",
+        "赵执行",
+        "--actor",
+        "it-admin",
+    )
+    assert issued.returncode == 0, issued.stderr
+    code = issued.stdout.split("one-time enrolment code of bodycam-1: ", 1)[1].split()[0]
+    assert len(code.replace("-", "")) == 16 and "only its hash is stored" in issued.stdout
+    with sqlite3.connect(tmp_path / "portal.sqlite3") as connection:
+        stored = connection.execute("SELECT code_sha256, device_id FROM enrolment_codes").fetchall()
+        officer = connection.execute("SELECT officer FROM fleet_devices").fetchall()
+    assert stored == [(hashlib.sha256(code.replace("-", "").encode()).hexdigest(), "bodycam-1")]
+    assert officer == [("赵执行",)]

@@ -1,6 +1,8 @@
 """The live pages of the portal in a real headless Chromium, under the portal's CSP: an operator signs in
 and the command-centre wall at /live/wall plays a feed an agent publishes over WHIP to /live/whip;
-the public live page of a public hearing on air plays it through hls.js, and the clerk's cut shows.
+the public live page of a public hearing on air plays it through hls.js — the camera's picture with
+the courtroom microphone's sound (a stream of its own, as the demo courtroom publishes them) — and
+the clerk's cut shows.
 
 The portal runs under uvicorn on loopback with the live service mounted and a frozen clock (the
 test puts the hearing on air by moving it); a screenshot of each page goes to test-artifacts/.
@@ -31,7 +33,7 @@ from tests.portal.conftest import Template, portal_settings
 from tests.portal.served import ServedApp, Visitor
 from tests.portal.world import STAFF_PASSWORD, actor_of
 from tests.streaming.browser import BASE_ARGS, CHROMIUM
-from tests.streaming.conftest import LOOPBACK, EncodedTestFeed
+from tests.streaming.conftest import LOOPBACK, EncodedTestFeed, ToneFeed
 
 pytestmark = pytest.mark.integration
 
@@ -58,7 +60,7 @@ def served(
         ice_host_addresses=["127.0.0.1"],
         ice_allowed_networks=["127.0.0.0/8"],
         device_tokens={DEVICE_ID: SecretStr(DEVICE_TOKEN)},
-        device_rooms={DEVICE_ID: ["room-a/bench-cam"]},
+        device_rooms={DEVICE_ID: ["room-a/bench-cam", "room-a/mic-1"]},
         public_dir=tmp_path / "public-live",
         hls_segment_seconds=1.0,
         node_modules=REPO / "node_modules",
@@ -72,14 +74,23 @@ def served(
 
 @pytest.fixture
 def publisher(served: tuple[ServedApp, FrozenClock, Any]) -> Iterator[LivePublisher]:
+    """The courtroom's camera (pictures only) and its microphone (a tone), each a stream of its own."""
     server = served[0]
     feed = EncodedTestFeed().start()
+    tone = ToneFeed().start()
     source = LiveInput(video=feed.tap.subscribe(60), audio=None, request_keyframe=feed.request_keyframe)
     client = WhipClient(f"{server.url}/live/whip/room-a/bench-cam", DEVICE_TOKEN)
     live = LivePublisher("bench-cam", client, LOOPBACK, source)
+    sound = LiveInput(video=None, audio=tone.tap.subscribe(100), request_keyframe=lambda: None)
+    microphone = LivePublisher(
+        "mic-1", WhipClient(f"{server.url}/live/whip/room-a/mic-1", DEVICE_TOKEN), LOOPBACK, sound
+    )
     live.start()
+    microphone.start()
     yield live
+    microphone.stop()
     live.stop()
+    tone.stop()
     feed.stop()
 
 
@@ -98,6 +109,28 @@ def _public_hearing_on_air(served: tuple[ServedApp, FrozenClock, Any], world: An
     clock.advance(timedelta(hours=1))
     server.call(app.state.broadcasts.reconcile)
     return ids
+
+
+SOUND_LEVEL = """async () => {
+  // what the public page plays, measured through Web Audio once the viewer turns the sound on
+  const video = document.getElementById('video');
+  video.muted = false;
+  const context = new AudioContext();
+  const analyser = context.createAnalyser();
+  context.createMediaElementSource(video).connect(analyser);
+  analyser.connect(context.destination);
+  await context.resume();
+  const samples = new Float32Array(analyser.fftSize);
+  let loudest = 0;
+  for (let i = 0; i < 20; i++) {
+    await new Promise((done) => setTimeout(done, 100));
+    analyser.getFloatTimeDomainData(samples);
+    let sum = 0;
+    for (const value of samples) sum += value * value;
+    loudest = Math.max(loudest, Math.sqrt(sum / samples.length));
+  }
+  return loudest;
+}"""
 
 
 def _screenshot(page: Any, name: str) -> None:
@@ -144,6 +177,11 @@ def test_wall_and_public_page_play_under_the_portal(
             public.click(f'a[href="/notices/{notice}/live"]')
             public.wait_for_function("() => document.getElementById('video').currentTime > 1", timeout=30_000)
             assert public.get_attribute("#live", "data-engine") == "hls.js"
+            public.wait_for_function(
+                "() => document.getElementById('video').webkitAudioDecodedByteCount > 0", timeout=15_000
+            )
+            level = public.evaluate(SOUND_LEVEL)
+            assert level > 0.01, f"the public page plays silence (RMS {level})"  # the microphone's tone
             _screenshot(public, "portal-public-live.png")
 
             clerk = Visitor(server.url).sign_in("staff", "clerk-a", STAFF_PASSWORD)

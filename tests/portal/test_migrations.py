@@ -198,6 +198,35 @@ def test_migration_0005_device_trust_up_and_down(engine: Engine) -> None:
     assert current_revision(engine) == head_revision()
 
 
+def test_migration_0008_device_fleet_up_and_down(engine: Engine) -> None:
+    upgrade(engine)
+    with engine.begin() as db:
+        db.execute(text("INSERT INTO courts (id, code, name) VALUES (1, 'court-a', 'A')"))
+        db.execute(
+            text(
+                "INSERT INTO fleet_devices (device_id, court_id, officer, created_at, agent_version,"
+                " recording_state) VALUES ('cam-1', 1, '', :now, '', '')"
+            ),
+            {"now": NOW},
+        )
+    with pytest.raises(IntegrityError), engine.begin() as db:  # a command names a registered device
+        db.execute(
+            text(
+                "INSERT INTO device_commands (id, device_id, action, requested_by, requested_at, detail)"
+                " VALUES ('c1', 'cam-9', 'activate', 'x', :now, '')"
+            ),
+            {"now": NOW},
+        )
+    _downgrade(engine, "0007")
+    with engine.connect() as connection:
+        tables = set(inspect(connection).get_table_names())
+    assert not tables & {"fleet_devices", "device_commands", "enforcement_actions", "enrolment_codes"}
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+
+
 def test_migration_0007_agent_alarms_up_and_down(engine: Engine) -> None:
     upgrade(engine, "0006")
     with engine.begin() as db:

@@ -6,8 +6,14 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from portal.cases.filing import CaseDraft, create_case
+from portal.db import transaction
+from portal.devices.commands import request_command
+from portal.devices.fleet import register_device
+from portal.enforcement.actions import ActionDraft, create_action
+from portal.models import CommandAction, User
 from tests.portal.conftest import Browser, Portal
-from tests.portal.world import CASE_A, CASE_B, REC_A, REC_B
+from tests.portal.world import CASE_A, CASE_B, REC_A, REC_B, actor_of
 
 
 def test_party_sees_its_case_facts(portal: Portal) -> None:
@@ -43,7 +49,26 @@ def _other_party_objects(portal: Portal) -> dict[str, str]:
         data={"csrf_token": clerk_b.csrf, "name": "某人", "role": "第三人"},
     )
     assert added.status_code == 303, added.text
+    with transaction(portal.db_factory) as db:  # court B's body camera, its command, an enforcement action
+        clerk = actor_of(db.get_one(User, portal.world.users["clerk-b"]))
+        register_device(db, "bodycam-b", "court-b", "", actor="test", now=now)
+        admin = actor_of(db.get_one(User, portal.world.users["admin"]))
+        command = request_command(db, admin, "bodycam-b", CommandAction.ACTIVATE, now=now)
+        draft = CaseDraft("（2026）京0102执3号", portal.world.court_b, "申请执行", "合同纠纷", now.date())
+        execution = create_case(db, clerk, draft, now=now)
+        action = create_action(
+            db,
+            clerk,
+            execution.id,
+            ActionDraft("搜查", "乙院某处", now, None, ("bodycam-b",)),
+            two_recorders=frozenset({"搜查"}),
+            now=now,
+        )
+        command_id, action_id = command.id, str(action.id)
     return {
+        "device_id": "bodycam-b",
+        "command_id": command_id,
+        "action_id": action_id,
         "slip_id": added.headers["location"].rsplit("/", 1)[1],
         "request_id": str(applied.json()["id"]),
         "grant_id": str(granted.json()["id"]),

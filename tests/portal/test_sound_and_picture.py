@@ -97,7 +97,8 @@ def test_a_camera_plays_with_its_own_sound_first(courtroom_portal: Portal) -> No
     assert page.status_code == 200, page.text
     route = f"/staff/recordings/{CAMERA_WITH_SOUND}"
     assert f'data-playlist="{route}/master.m3u8?stream=bench"' in page.text
-    assert '<option value="0">bench 摄像机的声音</option>' in page.text and ">mic</option>" in page.text
+    assert '<option value="0" title="bench.audio">审判席摄像机的声音</option>' in page.text
+    assert '<option value="1" title="mic">麦克风</option>' in page.text
     assert "?stream=bench.audio" not in page.text.split("<video")[0]  # the sound is no camera to switch to
     master = judge.get(f"{route}/master.m3u8", params={"stream": "bench"})
     renditions = [line for line in master.text.splitlines() if line.startswith("#EXT-X-MEDIA")]

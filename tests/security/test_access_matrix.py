@@ -20,13 +20,17 @@ import pytest
 from fastapi.testclient import TestClient
 
 from archive.store import ObjectStore
+from portal.cases.filing import CaseDraft, create_case
 from portal.db import transaction
+from portal.devices.commands import request_command
+from portal.devices.fleet import register_device
+from portal.enforcement.actions import ActionDraft, create_action
 from portal.identity.accounts import create_user
 from portal.identity.principal import resolve_principal
 from portal.identity.sessions import start_session
-from portal.models import Role
+from portal.models import CommandAction, Role, User
 from tests.portal.conftest import Portal, Template, open_portal
-from tests.portal.world import CASE_A, REC_A, STAFF_PASSWORD
+from tests.portal.world import CASE_A, REC_A, STAFF_PASSWORD, actor_of
 
 PUBLIC = {  # anyone may call these; they show only what is public (notices) or the caller's own session
     "GET /api/notices",
@@ -49,6 +53,7 @@ PARTY_OWN = {  # a party of case A reaches these for its own case (and nobody el
     "GET /api/my-case/recordings",
     "POST /api/my-case/reviews",
     "GET /api/my-case/reviews/{request_id}",
+    "GET /api/my-case/actions",
     "GET /my-case",
     "POST /my-case/recordings/{recording_id}/apply",
     "GET /review/grants/{grant_id}",
@@ -61,6 +66,8 @@ BODY_TARGETS = {  # no path parameter, but the body names court A's objects
     "POST /api/hearings",
     "POST /api/my-case/reviews",
 }
+DEVICE_A = "bodycam-court-a"
+EXECUTION_A = "（2026）京0101执9号"
 ROLES = ["anonymous", "party-a", "party-b", "clerk-b", "judge-b", "operator-b"]
 REFUSED = {401, 403, 404, 405, 422}
 SIGN_IN = re.compile(r"^(https://testserver)?/(login|case-login)$")
@@ -100,6 +107,17 @@ def _bodies(portal: Portal, ids: dict[str, Any], csrf: str) -> dict[str, Any]:
         "POST /api/hearings/{hearing_id}/cancel": {"reason": "原告撤诉"},
         "POST /api/hearings/{hearing_id}/reschedule": times,
         "POST /api/hearings/{hearing_id}/openness": {"is_public": True},
+        "POST /api/devices/{device_id}/commands": {"action": "activate"},
+        "POST /api/agent/devices/enrol": {"device_id": DEVICE_A, "public_key": "A" * 43 + "=", "code": "X"},
+        "POST /api/agent/devices/{device_id}/commands/{command_id}/ack": {"result": "done"},
+        "POST /api/agent/devices/{device_id}/heartbeat": {
+            "free_bytes": 1,
+            "backlog_segments": 0,
+            "backlog_bytes": 0,
+            "agent_version": "1",
+            "recording": "standby",
+            "device_time": now.isoformat(),
+        },
         "POST /api/agent/recordings": {
             "recording_id": "rec-matrix",
             "court": "court-a",
@@ -125,6 +143,15 @@ def _bodies(portal: Portal, ids: dict[str, Any], csrf: str) -> dict[str, Any]:
         "POST /staff/hearings/{hearing_id}/cancel": {"reason": "原告撤诉"},
         "POST /staff/hearings/{hearing_id}/reschedule": local,
         "POST /staff/hearings/{hearing_id}/openness": {"public": "yes"},
+        "POST /staff/devices": {"device_id": "bodycam-new", "court": "court-a", "officer": "某人"},
+        "POST /staff/devices/{device_id}/commands": {"action": "activate"},
+        "POST /staff/devices/{device_id}/officer": {"officer": "某人"},
+        "POST /staff/cases/{case_id}/actions": {
+            "kind": "查封",
+            "place": "某地某处",
+            "starts_at": local["starts_at"],
+            "device": DEVICE_A,
+        },
     }
     return {"json": json_bodies, "form": {k: v | {"csrf_token": csrf} for k, v in forms.items()}} | {
         "csrf": {"csrf_token": csrf}
@@ -134,7 +161,7 @@ def _bodies(portal: Portal, ids: dict[str, Any], csrf: str) -> dict[str, Any]:
 def _court_a_markers(portal: Portal) -> list[str]:
     """Texts only court A's data contains (case A's number, panel and procedure event, its recording;
     not its parties' names, which the filing form shows as a placeholder)."""
-    return [CASE_A, REC_A, "起诉状副本已送达", "审判长 judge-a"]
+    return [CASE_A, REC_A, "起诉状副本已送达", "审判长 judge-a", DEVICE_A, EXECUTION_A, "甲院查封现场"]
 
 
 @pytest.fixture
@@ -171,7 +198,26 @@ def matrix_portal(
             data={"csrf_token": clerk.csrf, "name": "某人", "role": "第三人"},
         )
         assert added.status_code == 303, added.text
+        with transaction(portal.db_factory) as db:
+            register_device(db, DEVICE_A, "court-a", "甲院执行员", actor="test", now=now)
+            operator_a = actor_of(db.get_one(User, portal.world.users["operator-a"]))
+            command = request_command(db, operator_a, DEVICE_A, CommandAction.ACTIVATE, now=now)
+            clerk_a = actor_of(db.get_one(User, portal.world.users["clerk-a"]))
+            draft = CaseDraft(EXECUTION_A, portal.world.court_a, "甲申请执行乙", "借款合同纠纷", now.date())
+            execution = create_case(db, clerk_a, draft, now=now)
+            action = create_action(
+                db,
+                clerk_a,
+                execution.id,
+                ActionDraft("查封", "甲院查封现场", now, now + timedelta(hours=1), (DEVICE_A,)),
+                two_recorders=frozenset({"查封"}),
+                now=now,
+            )
+            command_id, action_id = command.id, action.id
         ids = {
+            "device_id": DEVICE_A,
+            "command_id": command_id,
+            "action_id": action_id,
             "slip_id": added.headers["location"].rsplit("/", 1)[1],
             "case_id": portal.world.case_a,
             "hearing_id": portal.world.hearing_a,

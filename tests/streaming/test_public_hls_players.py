@@ -283,3 +283,95 @@ async def test_public_hls_of_an_audio_only_hearing(tmp_path: Path, tone_feed: To
         samples = mono_samples(list(container.decode(audio=0)))
     assert len(samples) >= 0.8 * 48_000
     assert float(np.sqrt(np.mean(samples**2))) > 0.1  # the courtroom's tone, not silence
+
+
+_LEVEL_SCRIPT = """async () => {
+  // the level of what the page's player plays, through Web Audio (an analyser on the element)
+  const player = document.getElementById('player');
+  player.muted = false;  // the page starts muted (autoplay rules); a viewer turns the sound on
+  const context = new AudioContext();
+  const analyser = context.createAnalyser();
+  analyser.fftSize = 2048;
+  context.createMediaElementSource(player).connect(analyser);
+  analyser.connect(context.destination);
+  await context.resume();
+  const samples = new Float32Array(analyser.fftSize);
+  let loudest = 0;
+  for (let i = 0; i < 30; i++) {
+    await new Promise((done) => setTimeout(done, 100));
+    analyser.getFloatTimeDomainData(samples);
+    let sum = 0;
+    for (const value of samples) sum += value * value;
+    loudest = Math.max(loudest, Math.sqrt(sum / samples.length));
+  }
+  return loudest;
+}"""
+
+
+async def test_a_courtrooms_broadcast_carries_its_microphones_sound(
+    tmp_path: Path, test_feed: EncodedTestFeed, tone_feed: ToneFeed
+) -> None:
+    """The camera sends pictures only and the microphone is a stream of its own (as the courtroom agent
+    publishes them): the public broadcast of the camera carries the microphone's sound, and Chromium
+    plays it with a level that is not silence."""
+    async with _server(tmp_path) as server, httpx.AsyncClient(base_url=server.url) as client:
+        opened = await client.post("/api/public/court-1/cam", params={"sound": "mic"}, headers=OPERATOR)
+        assert opened.status_code == 200, opened.text
+        base = f"/public/hls/{server.service.public.media_path('court-1/cam')}"
+        camera = _publisher(server, "cam", video=test_feed, audio=None)
+        microphone = _publisher(server, "mic", video=None, audio=tone_feed)
+        camera.start()
+        microphone.start()
+        try:
+            await _wait_connected(camera)
+            await _wait_connected(microphone)
+            async with _PlaylistWatcher(client, f"{base}/live.m3u8") as watcher:
+                await wait_until_async(lambda: _true(len(watcher.segments()) >= 3), 20, "three segments")
+                (variant,) = check_multivariant((await client.get(f"{base}/index.m3u8")).text)
+                assert variant.codecs[0].startswith("avc1.") and variant.codecs[1:] == ["mp4a.40.2"]
+                latest = watcher.segments()[-1]
+                init_name = [
+                    line.split('"')[1] for line in watcher.latest.splitlines() if "EXT-X-MAP" in line
+                ][-1]
+                init = (await client.get(f"{base}/{init_name}")).content
+                segment = (await client.get(f"{base}/{latest}")).content
+                async with chromium("--autoplay-policy=no-user-gesture-required") as browser:
+                    page = await browser.new_page()  # type: ignore[attr-defined]
+                    await page.goto(f"{server.url}/public/court-1/cam")
+                    await page.wait_for_function(
+                        "document.getElementById('player').currentTime > 1", timeout=25_000
+                    )
+                    await page.wait_for_function(
+                        "document.getElementById('player').webkitAudioDecodedByteCount > 0", timeout=10_000
+                    )
+                    level = await page.evaluate(_LEVEL_SCRIPT)
+        finally:
+            await asyncio.to_thread(camera.stop)
+            await asyncio.to_thread(microphone.stop)
+    assert level > 0.01, f"the public page plays silence (RMS {level})"
+    with av.open(io.BytesIO(init + segment)) as container:
+        assert container.streams.video and container.streams.audio
+        samples = mono_samples(list(container.decode(audio=0)))
+    assert float(np.sqrt(np.mean(samples**2))) > 0.1  # the microphone's tone, not the filled-in silence
+
+
+async def test_without_its_microphone_a_broadcast_keeps_the_cameras_own_sound(
+    tmp_path: Path, test_feed: EncodedTestFeed, tone_feed: ToneFeed
+) -> None:
+    """A broadcast told to take a microphone that never publishes carries the camera's own sound."""
+    async with _server(tmp_path) as server, httpx.AsyncClient(base_url=server.url) as client:
+        opened = await client.post("/api/public/court-1/cam", params={"sound": "mic"}, headers=OPERATOR)
+        assert opened.status_code == 200, opened.text
+        base = f"/public/hls/{server.service.public.media_path('court-1/cam')}"
+        camera = _publisher(server, "cam", video=test_feed, audio=tone_feed)
+        camera.start()
+        try:
+            async with _PlaylistWatcher(client, f"{base}/live.m3u8") as watcher:
+                await wait_until_async(lambda: _true(len(watcher.segments()) >= 3), 20, "three segments")
+                init = (await client.get(f"{base}/init-0001.mp4")).content
+                segment = (await client.get(f"{base}/{watcher.segments()[-1]}")).content
+        finally:
+            await asyncio.to_thread(camera.stop)
+    with av.open(io.BytesIO(init + segment)) as container:
+        samples = mono_samples(list(container.decode(audio=0)))
+    assert float(np.sqrt(np.mean(samples**2))) > 0.1

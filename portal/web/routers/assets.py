@@ -18,8 +18,13 @@ _OWN = {
     "portal.css": "text/css; charset=utf-8",
     "player.js": "text/javascript; charset=utf-8",
     "live.js": "text/javascript; charset=utf-8",
+    "replay.js": "text/javascript; charset=utf-8",
 }
 _CACHE = {"Cache-Control": "public, max-age=3600"}
+# the GPS trace drawing is the wall's own (streaming), so the wall and the review player draw alike
+TRACK_TRACE_JS = (
+    Path(__file__).resolve().parents[3] / "streaming" / "server" / "web" / "static" / "track_trace.js"
+)
 
 
 @router.get("/static/hls.min.js")
@@ -36,6 +41,12 @@ def hls_js(context: ContextDep) -> FileResponse:
 def favicon() -> FileResponse:
     """The portal's icon (an SVG, which browsers take at either address)."""
     return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml", headers=_CACHE)
+
+
+@router.get("/static/track_trace.js")
+def track_trace_js() -> FileResponse:
+    """The GPS trace drawing (an SVG over a grid; no map tiles) shared with the command-centre wall."""
+    return FileResponse(TRACK_TRACE_JS, media_type="text/javascript; charset=utf-8", headers=_CACHE)
 
 
 @router.get("/static/{name}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -17,10 +17,12 @@ from portal.hearings.notice_search import MAX_QUERY_LENGTH, notice_matches
 from portal.hearings.notices import NoticeView, get_notice, list_notices
 from portal.identity.principal import Principal
 from portal.models import Court
+from portal.replays.policy import hearings_with_replays
 from portal.web.context import PortalContext
 from portal.web.deps import ContextDep, IdPath, OptionalPrincipal
 from portal.web.query_params import DateFilter
 from portal.web.routers.broadcasts import get_scheduler
+from portal.web.routers.replays import masks_every_broadcast
 from portal.web.templates import render
 
 router = APIRouter(tags=["notices"])
@@ -141,6 +143,7 @@ async def notices_page(
         ]
         values = {
             "notices": notices,
+            "replay_ids": _with_replays(context, notices, now, masks_every_broadcast(request)),
             "on_air_ids": on_air,
             "on_air": [n for n in notices if n.id in on_air],
             "soon": soon,
@@ -179,10 +182,25 @@ async def notice_page(
             notice = get_notice(db, notice_id)
         scheduler = get_scheduler(request)
         on_air = scheduler is not None and scheduler.of_hearing(notice.hearing_id) is not None
-        return bytes(render(request, "notice.html", {"n": notice, "on_air": on_air}).body)
+        replay = bool(_with_replays(context, [notice], context.clock.now(), masks_every_broadcast(request)))
+        values = {"n": notice, "on_air": on_air, "replay": replay}
+        return bytes(render(request, "notice.html", values).body)
 
     body = await _cached(context, principal, f"notice:{notice_id}", build)
     return HTMLResponse(body, headers={"Cache-Control": PUBLIC_CACHE})
+
+
+def _with_replays(
+    context: PortalContext, notices: list[NoticeView], now: datetime, mask_all: bool
+) -> set[int]:
+    """The ids of ``notices`` whose public hearing has ended and has a replay now."""
+    started = [n.hearing_id for n in notices if n.is_public and not n.cancelled and n.starts_at <= now]
+    if not started:
+        return set()
+    grace = timedelta(minutes=context.settings.portal_broadcast_grace_minutes)
+    with context.readonly_sessions() as db:
+        replayable = hearings_with_replays(db, started, now=now, grace=grace, mask_all=mask_all)
+    return {n.id for n in notices if n.hearing_id in replayable}
 
 
 def _load(context: PortalContext, court: str | None, on_date: date | None) -> list[NoticeView]:

@@ -23,6 +23,7 @@ from portal.records.recording_names import recording_titles
 from portal.review.decisions import apply_for_review
 from portal.web.csrf import check_session_token
 from portal.web.deps import ContextDep, CsrfChecked, CurrentParty, IdPath, RecordingIdPath, client_ip
+from portal.web.routers.enforcement import party_actions
 from portal.web.templates import render
 
 router = APIRouter(tags=["my case"])
@@ -193,10 +194,12 @@ def my_case_page(request: Request, context: ContextDep, party: CurrentParty) -> 
         facts = case_facts(db, party.actor)
         recordings = party_recordings(db, party.actor)
         titles = recording_titles(db, (r.id for r in recordings), context.display_zone)
+        actions = party_actions(db, party.actor)
     values = {
         "facts": facts,
         "recordings": recordings,
         "titles": titles,
+        "actions": actions,
         "kinds": PROCEDURE_NAMES,
         "now": context.clock.now(),
     }

@@ -11,7 +11,7 @@ import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from archive.formats.identifiers import STREAM_NAME_MAX_LENGTH, STREAM_NAME_PATTERN
 from portal.identity.principal import Principal
@@ -25,6 +25,7 @@ from portal.web.player_page import (
     playlist_response,
     recording_heading,
     segment_redirect,
+    trace_response,
 )
 from portal.web.templates import render
 
@@ -92,6 +93,20 @@ async def segment(
     """Redirect to a presigned GET (at most two minutes) of one init or media segment."""
     playback = await _playback(context, party, grant_id)
     return await segment_redirect(request, context, party, playback, stream=stream, name=name)
+
+
+@router.get(
+    "/review/grants/{grant_id}/track.json",
+    summary="GPS track",
+    response_class=JSONResponse,
+    responses={200: {}, 403: {}, 404: {}},
+)
+async def track_json(
+    request: Request, context: ContextDep, party: CurrentParty, grant_id: IdPath, stream: StreamQuery = None
+) -> JSONResponse:
+    """The recording's GPS track (positions checked against the journal), timed on ``stream``'s playback."""
+    playback = await _playback(context, party, grant_id)
+    return await trace_response(request, context, party, playback, stream)
 
 
 async def _playback(context: PortalContext, party: Principal, grant_id: int) -> GrantPlayback:

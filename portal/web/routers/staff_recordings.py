@@ -7,7 +7,7 @@ import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from archive.formats.identifiers import STREAM_NAME_MAX_LENGTH, STREAM_NAME_PATTERN
 from portal.identity.principal import Principal
@@ -24,6 +24,7 @@ from portal.web.player_page import (
     playlist_response,
     recording_heading,
     segment_redirect,
+    trace_response,
 )
 from portal.web.query_params import CourtroomFilter, DateFilter
 from portal.web.templates import render
@@ -113,6 +114,20 @@ async def staff_segment(
     """Redirect to a presigned GET (at most two minutes) of one init or media segment (audited)."""
     playback = await _playback(context, staff, recording_id)
     return await segment_redirect(request, context, staff, playback, stream=stream, name=name)
+
+
+@router.get(
+    "/staff/recordings/{recording_id}/track.json",
+    summary="GPS track (staff)",
+    response_class=JSONResponse,
+    responses={200: {}, 403: {}, 404: {}},
+)
+async def staff_track_json(
+    request: Request, context: ContextDep, staff: DeciderDep, recording_id: str, stream: StreamQuery = None
+) -> JSONResponse:
+    """The recording's GPS track (positions checked against the journal), timed on ``stream``'s playback."""
+    playback = await _playback(context, staff, recording_id)
+    return await trace_response(request, context, staff, playback, stream)
 
 
 async def _playback(context: PortalContext, staff: Principal, recording_id: str) -> StaffPlayback:

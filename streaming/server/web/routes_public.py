@@ -92,15 +92,18 @@ async def open_broadcast(
     scope: OperatorScopeDep,
     mask: bool | None = None,
     delay: float | None = None,
+    sound: str | None = None,
 ) -> dict[str, object]:
     """Start broadcasting a hearing publicly (the portal calls this for hearings marked public).
 
-    ``mask`` defaults to the server's ``mask_faces`` setting; 409 (FaceMaskingError) when masking
-    cannot run here, 400 for a malformed name."""
+    ``mask`` defaults to the server's ``mask_faces`` setting; ``sound`` names the stream of the same
+    room whose audio is the broadcast's sound (the courtroom's microphone, e.g. ``mic-1``) while it
+    is published; 409 (FaceMaskingError) when masking cannot run here, 400 for a malformed name."""
     feed_id = scope.require(feed_id_of(room, stream))
+    sound_feed_id = scope.require(feed_id_of(room, sound)) if sound else None
     if delay is not None and not 0 <= delay <= 600:
         raise HTTPException(status_code=422, detail="delay must be 0..600 seconds")
-    service.open_public(feed_id, mask=mask, delay=delay)
+    service.open_public(feed_id, mask=mask, delay=delay, sound_feed_id=sound_feed_id)
     return {"feed": feed_id, "public": _public_json(service, feed_id)}
 
 

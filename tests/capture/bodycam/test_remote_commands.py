@@ -19,12 +19,11 @@ from archive.journal import ActivationTrigger
 from archive.spool import UploadQueue, queue_path
 from capture.bodycam.activation import Action, ActivationRequest
 from capture.bodycam.agent import BodycamAgent, BodycamConfig
-from capture.bodycam.heartbeat import fixed_position, heartbeat_report
+from capture.bodycam.heartbeat import heartbeat_report, position_of
 from capture.bodycam.portal_link import AgentDeviceClient, PortalLink
 from capture.recorder import Recorder
 from capture.stream_pipeline import StreamSettings
-from devices import parse_source_spec
-from streaming import GpsFix
+from devices import PositionFix, parse_source_spec
 from tests.capture.conftest import journal_events
 from tests.conftest import free_port
 from tests.waiting import wait_until
@@ -131,7 +130,8 @@ def start_device(tmp_path: Path) -> Iterator[object]:
         clock = SystemClock()
         agent = BodycamAgent(config, lambda plan: Recorder(plan, None, uploads_elsewhere=True))
         queue = UploadQueue(queue_path(spool), clock=clock)
-        position = fixed_position(GpsFix(lat=39.9, lon=116.4), clock)
+        now = clock.now()
+        position = position_of(lambda: PositionFix(lat=39.9, lon=116.4, fix_time=now, received_at=now))
         link = PortalLink(
             AgentDeviceClient(portal_url, token, DEVICE),
             agent.inbox,

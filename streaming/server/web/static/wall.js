@@ -41,6 +41,7 @@ function render(tile) {
   parts.push(text("span", `state ${state.className}`, state.word));
   tile.label.replaceChildren(...parts);
   tile.label.title = d.codes; // the feed id and device case code stay in the tooltip
+  renderTrace(tile);
   tile.element.classList.toggle("lost", outage.kind === "lost");
   tile.element.classList.toggle("stale", outage.kind === "stale");
   tile.element.classList.toggle("waiting", outage.kind === "waiting");
@@ -48,6 +49,26 @@ function render(tile) {
   const words = outageText(outage, tile.audioOnly);
   if (words) tile.outage.replaceChildren(text("strong", "", words.headline), text("span", "", words.detail));
   else tile.outage.replaceChildren();
+}
+
+// A bodycam's recent GPS trace, drawn over a grid in the tile's corner (track_trace.js).
+function renderTrace(tile) {
+  const trace = (tile.feed.telemetry || {}).trace || [];
+  if (!trace.length) {
+    if (tile.trace) tile.trace.remove();
+    tile.trace = null;
+    tile.traceKey = "";
+    return;
+  }
+  if (!tile.trace) {
+    tile.trace = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    tile.trace.classList.add("trace");
+    tile.element.append(tile.trace);
+  }
+  const key = `${trace.length}:${trace[trace.length - 1].join(",")}`;
+  if (key === tile.traceKey) return; // redraw only when the trace changed
+  tile.traceKey = key;
+  drawTrackTrace(tile.trace, trace);
 }
 
 function toggleEnlarged(tile) {
@@ -120,7 +141,7 @@ function addTile(feed) {
   document.getElementById("grid").append(element);
   const tile = {
     element, media, meter, label, outage, feed, audioOnly,
-    level: null, player: null, lastFrameAt: null, polledAt: performance.now(),
+    level: null, player: null, lastFrameAt: null, polledAt: performance.now(), trace: null, traceKey: "",
   };
   element.addEventListener("click", () => toggleEnlarged(tile));
   tiles.set(feed.id, tile);
