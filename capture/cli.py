@@ -16,6 +16,7 @@ from archive.settings import ArchiveSettings
 from archive.spool import UploadState
 from archive.store import ObjectStore
 from capture.alarm_paths import active_alarm_lines, report_space_alarms
+from capture.bodycam import add_bodycam_parser, run_bodycam
 from capture.errors import CaptureError
 from capture.live import LiveTarget, start_live, stop_live
 from capture.portal_report import PortalReporter
@@ -84,6 +85,7 @@ def build_parser(settings: CaptureSettings) -> argparse.ArgumentParser:
     live.add_argument("--officer", default=None, help="officer shown on the command-centre wall (bodycams)")
     commands.add_parser("devices", help="list the capture devices on this machine")
     add_serve_parser(commands, settings)
+    add_bodycam_parser(commands, settings)
     return parser
 
 
@@ -98,6 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         check_agent_settings(live=bool(getattr(args, "live", None)))
         if args.command == "serve":
             return run_serve(args, settings, _open_store)
+        if args.command == "bodycam":
+            return run_bodycam(args, settings, _open_store)
         return _record(args, settings)
     except (CaptureError, DevicesError, ArchiveError, RefusedSettingError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -47,6 +47,7 @@ class VideoEncoderConfig:
     encoder: VideoEncoderName = VideoEncoderName.LIBX264
     preset: str = "veryfast"
     bitrate: int | None = None  # bits/s; None lets the encoder's rate control decide (CRF for x264)
+    max_bitrate: int | None = None  # bits/s the rate may not exceed over ~1 s (VBV), whatever the scene
     gop_seconds: int = 1
     low_delay: bool = False  # x264 zerolatency: ~1 frame of encoder delay instead of ~12 (live)
 
@@ -55,6 +56,9 @@ class VideoEncoderConfig:
             raise EncoderError(f"video size must be positive and even (got {self.width}x{self.height})")
         if self.fps <= 0:
             raise EncoderError(f"fps must be positive (got {self.fps})")
+        for name, value in (("bitrate", self.bitrate), ("max_bitrate", self.max_bitrate)):
+            if value is not None and value <= 0:
+                raise EncoderError(f"{name} must be a positive number of bits per second (got {value})")
         if self.gop_seconds < 1:
             raise EncoderError(f"gop_seconds must be >= 1 (got {self.gop_seconds})")
 
@@ -106,10 +110,20 @@ def _open(name: VideoEncoderName, config: VideoEncoderConfig) -> VideoCodecConte
     context.max_b_frames = 0
     if config.bitrate:
         context.bit_rate = config.bitrate
+    if config.max_bitrate:
+        # A cap, not a target: quality-driven rate control below it, VBV holds the peaks (one second
+        # of buffer) so a body camera's file sizes and uplink stay bounded.
+        context.options = {"maxrate": str(config.max_bitrate), "bufsize": str(config.max_bitrate)}
     if name == VideoEncoderName.LIBX264:
         # A keyframe exactly every GOP and nowhere else, so fragments are exactly gop_seconds long
         # and segments cut where they should (shared/STACK.md).
-        context.options = {"preset": config.preset, "sc_threshold": "0", "bf": "0", "forced-idr": "1"}
+        context.options = {
+            **context.options,
+            "preset": config.preset,
+            "sc_threshold": "0",
+            "bf": "0",
+            "forced-idr": "1",
+        }
         if not config.low_delay:
             # Recording only: frame threads, the ffmpeg CLI's default, cost about 5% less CPU than
             # PyAV's default slice threads for the same pictures. Every frame the encoder holds is

@@ -10,8 +10,8 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
+from capture.device_status import battery_percent
 from capture.stream_pipeline import StreamPipeline
 from devices import PositionFix
 from streaming import (
@@ -100,16 +100,6 @@ def _reporter(
         )
 
     return report
-
-
-def battery_percent(power_supply: Path = Path("/sys/class/power_supply")) -> float | None:
-    """The first battery's charge in percent from Linux sysfs, or None without one."""
-    for capacity in sorted(power_supply.glob("BAT*/capacity")):
-        try:
-            return max(0.0, min(100.0, float(capacity.read_text().strip())))
-        except (OSError, ValueError):
-            continue
-    return None
 
 
 def gps_fix(fix: PositionFix | None) -> GpsFix | None:

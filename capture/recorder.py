@@ -13,7 +13,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +36,7 @@ from archive.journal import (
     AudioDeclaration,
     ClerkEvent,
     EventType,
+    JournalEvent,
     JournalWriter,
     PauseEvent,
     PauseReason,
@@ -67,6 +68,7 @@ from capture.clock_watch import ClockWatch
 from capture.disk_full import DiskFullRecovery, MeteredEvents
 from capture.errors import RecorderError
 from capture.position_track import PositionTrack
+from capture.pre_event import PreEventHandover
 from capture.recording_log import RecordingLog
 from capture.recovery import RecordingHistory, recover_streams, requeue_journaled
 from capture.spool_space import SpoolSpace, is_disk_full, journal_space_alarm
@@ -95,6 +97,7 @@ class RecordingPlan:
     stream: StreamSettings = field(default_factory=StreamSettings)
     upload_mismatch_window_seconds: float = DEFAULT_MISMATCH_WINDOW_SECONDS
     disk_alarm_hours: float = 2.0  # the disk_low alarm: less than this much recording left on the spool
+    opening_reason: str = "hearing opened"  # the first start's reason (a body camera: its activation)
     position: PositionSpec | None = None  # --gps: the track is recorded as the stream ``gps``
 
     def __post_init__(self) -> None:
@@ -192,12 +195,23 @@ class Recorder:
         """Upload states of this recording's queue entries (readable after stop too)."""
         return dict(self._final_counts) if self._final_counts else self.queue.counts(self._plan.recording_id)
 
-    def start(self) -> None:
+    def start(
+        self,
+        *,
+        opened: Sequence[Source] | None = None,
+        pre_event: Mapping[str, PreEventHandover] | None = None,
+        opening_events: Sequence[JournalEvent] = (),
+    ) -> None:
         """Open sources, recover the spool, journal the start, start every stream and the uploader.
 
-        Raises RecorderError (sources, spool, journal) before anything is journaled.
+        A body camera hands over what its standby had: ``opened`` sources (one per plan source, in
+        order), ``pre_event`` buffers by stream name, and ``opening_events`` journaled right after
+        the start (its activation), before any media. Raises RecorderError (sources, spool,
+        journal) before anything is journaled.
         """
-        sources = self._open_sources()
+        if opened is not None and len(opened) != len(self._plan.sources):
+            raise RecorderError(f"{len(opened)} open sources handed over for {len(self._plan.sources)} specs")
+        sources = list(opened) if opened is not None else self._open_sources()
         try:
             if self.position_track is not None:
                 self.position_track.open()
@@ -222,7 +236,7 @@ class Recorder:
                 case=self._plan.case,
                 hearing=self._plan.hearing,
                 run=history.runs + 1,
-                reason="hearing opened"
+                reason=self._plan.opening_reason
                 if history.runs == 0
                 else ("resumed after a stop" if history.clean_stop else "restarted after an unclean stop"),
                 object_prefix=self._descriptor()["prefix"],
@@ -234,10 +248,12 @@ class Recorder:
                 + tuple(t.declaration() for t in (self.position_track,) if t is not None and t.recorded),
             )
         )
+        for event in opening_events:
+            log.journal.append(event)
         self._clock_watch = ClockWatch(log.journal, self._clock)
         self._clock_watch.start()
         self.space.add_sink(lambda alarm: journal_space_alarm(log, alarm))
-        self._start_pipelines(sources, log, next_seq)
+        self._start_pipelines(sources, log, next_seq, pre_event or {})
         if self.position_track is not None:
             track = self.position_track
             track.start(log, self._spool.stream_dir(track.stream), next_seq.get(track.stream, 1))
@@ -245,6 +261,22 @@ class Recorder:
         self._start_uploader()
         self._checkpoint_thread = threading.Thread(target=self._checkpoints, name="checkpoints", daemon=True)
         self._checkpoint_thread.start()
+
+    def close_left(self, reason: str) -> None:
+        """Close a recording an earlier run left in progress, without recording anything more: salvage
+        and journal what it left on disk (with the gap of its unclean stop), queue it for upload, and
+        journal the stop with ``reason`` and a final checkpoint. Raises RecorderError (spool, journal)."""
+        self._prepare_spool()
+        log, history = self._open_log()
+        try:
+            recover_streams(self._spool, log, history, self._clock.now())
+            requeue_journaled(self._spool, log, log.journal.history)
+            log.journal.append(StopEvent(reason=reason))
+            log.journal.checkpoint()
+        finally:
+            log.journal.close()
+            if self._queue is not None:
+                self._queue.close()
 
     def pause(self, reason: str, *, code: PauseReason | None = None, by: str | None = None) -> None:
         """Journal a pause (2017 rules art. 3: recess, non-public evidence, mediation, other) with its
@@ -405,7 +437,13 @@ class Recorder:
         crash_point("checkpoint.written", path.name)  # a crash here: requeue_journaled queues it
         self._require_log().enqueue(path, sha256_file(path), path.stat().st_size, delete_after_upload=False)
 
-    def _start_pipelines(self, sources: list[Source], log: RecordingLog, next_seq: dict[str, int]) -> None:
+    def _start_pipelines(
+        self,
+        sources: list[Source],
+        log: RecordingLog,
+        next_seq: dict[str, int],
+        pre_event: Mapping[str, PreEventHandover],
+    ) -> None:
         on_disk_full = self._disk_full = DiskFullRecovery(self.space, log, self._spool, self._clock)
         for name, spec, source in zip(self._names, self._plan.sources, sources, strict=True):
             caption = caption_text(room=self._plan.room, room_name=self._plan.room_name, case=self._plan.case)
@@ -419,9 +457,15 @@ class Recorder:
                 settings=settings,
                 clock=self._clock,
                 on_disk_full=on_disk_full,
+                pre_event=pre_event.get(name),
             )
             pipeline.start()
             self._pipelines.append(pipeline)
+
+    def journal_event(self, event: JournalEvent) -> None:
+        """Journal an event of the recording's life decided outside the recorder (a body camera's
+        deactivation, before it stops the recording)."""
+        self._require_log().journal.append(event)
 
     def journal_alarm(self, event: AlarmEvent) -> None:
         """Journal an alarm raised outside the recorder (an upload integrity alarm of the spool's

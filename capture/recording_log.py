@@ -109,7 +109,7 @@ class RecordingLog:
             end_seconds=info.end_seconds,
             start_utc=start_utc,
             end_utc=end_utc,
-            flags=(),
+            flags=(SegmentFlag.PRE_EVENT,) if info.pre_event else (),
         )
 
     def journal_segment(

@@ -45,6 +45,7 @@ class SegmentInfo:
     seq: int
     start_seconds: float
     end_seconds: float
+    pre_event: bool = False  # holds pictures a body camera buffered before its activation
 
 
 InitHandler = Callable[[bytes], None]

@@ -12,6 +12,7 @@ here touches the asyncio loop.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import queue
 import threading
@@ -30,9 +31,18 @@ from capture.encoder import VideoEncoderConfig, VideoEncoderName, open_video_enc
 from capture.overlay import Overlay
 from capture.overload import JournaledOverload, OverloadWatch, utc_after
 from capture.packet_tap import EncodedVideoPacket, LatestSlot, PacketTap
+from capture.pre_event import PreEventHandover
 from capture.segmenter import CmafSegmenter, SegmentInfo
 from capture.spool_space import is_disk_full
-from devices import DevicesError, HealthCondition, HealthEvent, HealthMonitor, HealthThresholds, Source
+from devices import (
+    DevicesError,
+    HealthCondition,
+    HealthEvent,
+    HealthMonitor,
+    HealthThresholds,
+    Source,
+    VideoFormat,
+)
 from timebase import Clock, SystemClock
 
 logger = logging.getLogger(__name__)
@@ -91,10 +101,26 @@ class StreamSettings:
     encoder: VideoEncoderName = VideoEncoderName.LIBX264
     preset: str = "veryfast"
     video_bitrate: int | None = None
+    max_video_bitrate: int | None = None  # bits/s: a cap on the encoder's rate (x264 VBV), e.g. bodycams
     low_delay: bool = False  # set when the stream is also published live
     audio_bitrate: int = 64_000
     caption: str = ""
     thresholds: HealthThresholds = field(default_factory=HealthThresholds)
+
+
+def video_encoder_config(fmt: VideoFormat, settings: StreamSettings) -> VideoEncoderConfig:
+    """How a stream of picture format ``fmt`` is encoded (shared by a body camera's standby, whose
+    encoder the stream goes on with)."""
+    return VideoEncoderConfig(
+        width=fmt.width,
+        height=fmt.height,
+        fps=fmt.fps,
+        encoder=settings.encoder,
+        preset=settings.preset,
+        bitrate=settings.video_bitrate,
+        max_bitrate=settings.max_video_bitrate,
+        low_delay=settings.low_delay,
+    )
 
 
 class StreamPipeline:
@@ -114,8 +140,12 @@ class StreamPipeline:
         settings: StreamSettings,
         clock: Clock | None = None,
         on_disk_full: DiskFullHandler | None = None,
+        pre_event: PreEventHandover | None = None,
     ) -> None:
+        """``pre_event``: a body camera's standby encoder and buffer; the first media worker goes on
+        with that encoder and writes the buffer first (a restarted worker starts afresh)."""
         self._clock: Clock = clock or SystemClock()
+        self._pre_event = pre_event
         self._on_disk_full = on_disk_full
         self.name = name
         self._open_source = open_source
@@ -244,6 +274,10 @@ class StreamPipeline:
                 if (worker is not None and worker.saw_end) or self._clock.wait(self._stop, delay):
                     return
 
+    def _take_pre_event(self) -> PreEventHandover | None:
+        handover, self._pre_event = self._pre_event, None
+        return handover
+
     def _drop_frames(self) -> bool:
         """Drop the frames waiting for a media thread that cannot record them; True when the source
         ended (or the stream is stopping)."""
@@ -307,28 +341,27 @@ class _MediaWorker:
             ),
             stall_seconds=settings.thresholds.no_frames_seconds,
         )
-        self._video_setup(settings)
+        self._pts_offset = 0  # encoder pts of media time 0 (not 0 only after a pre-event handover)
+        self._activated_seconds: float | None = None
+        handover = pipeline._take_pre_event()
+        self._video_setup(settings, handover)
         self._audio_setup(settings)
+        if handover is not None:
+            self._write_pre_event(handover)
 
     def _track(self, stream: str | None) -> _TrackFile:
         return next(track for track in self._tracks if track.stream == stream)
 
-    def _video_setup(self, settings: StreamSettings) -> None:
+    def _video_setup(self, settings: StreamSettings, handover: PreEventHandover | None) -> None:
         fmt = self._p._source.video
         self._encoder = None
         if fmt is None:
             return
         self._video_file = self._track(self._p.video_stream)
-        config = VideoEncoderConfig(
-            width=fmt.width,
-            height=fmt.height,
-            fps=fmt.fps,
-            encoder=settings.encoder,
-            preset=settings.preset,
-            bitrate=settings.video_bitrate,
-            low_delay=settings.low_delay,
-        )
-        self._encoder = open_video_encoder(config)
+        if handover is None:
+            self._encoder = open_video_encoder(video_encoder_config(fmt, settings))
+        else:
+            self._encoder = handover.encoder
         self._fps = fmt.fps
         # the mux stream takes SPS/PPS from the first (Annex-B) packet to build the avcC box
         self._video_stream = self._video_file.container.add_mux_stream(
@@ -349,6 +382,31 @@ class _MediaWorker:
         self._audio_stream.bit_rate = settings.audio_bitrate
         self._resampler = av.AudioResampler(format="fltp", layout=layout, rate=_AUDIO_RATE, frame_size=1024)
         self._audio_next = 0
+
+    def _write_pre_event(self, handover: PreEventHandover) -> None:
+        """Mux the standby's buffered pictures as the recording's first media (never sent live:
+        live starts at the activation) and go on from the standby's timeline."""
+        self._pts_offset = handover.pts_offset
+        self._activated_seconds = handover.activated_seconds
+        self._origin_seconds = handover.source_origin_seconds
+        self._origin_utc = handover.origin_utc
+        for stream in self._p.streams:  # every track file of the source starts at the buffer's start
+            self._p._events.origin(stream, self._origin_utc)
+        if self._encoder is None:
+            return
+        self._last_video_pts = handover.next_pts - 1 - handover.pts_offset
+        packets: list[av.Packet[Any]] = []
+        for buffered in handover.packets:
+            packet = av.Packet(buffered.data)
+            packet.pts = packet.dts = buffered.pts
+            packet.time_base = buffered.time_base
+            packet.is_keyframe = buffered.keyframe
+            packets.append(packet)
+        self._mux_video(packets, live=False)
+        self._video_file.end_seconds = float((self._last_video_pts + 1) / self._fps)
+        for sound in handover.audio:
+            if self._audio_stream is not None:
+                self._audio(sound)
 
     def run(self) -> None:
         frames = self._p._frames
@@ -404,7 +462,7 @@ class _MediaWorker:
             return  # a duplicate or late frame (journaled): the encoder needs increasing timestamps
         self._last_video_pts = pts
         stamped = self._overlay.apply(frame, self._origin_utc + timedelta(seconds=seconds))
-        stamped.pts = pts
+        stamped.pts = pts + self._pts_offset
         stamped.time_base = Fraction(1) / self._fps
         if self._p._keyframe_wanted.is_set():
             self._p._keyframe_wanted.clear()
@@ -416,8 +474,15 @@ class _MediaWorker:
         self._p.latest_picture.put(stamped, now)  # the encoder is done with it: nobody changes it now
         self._video_file.end_seconds = max(self._video_file.end_seconds, float((pts + 1) / self._fps))
 
-    def _mux_video(self, packets: list[av.Packet[Any]]) -> None:
+    def _mux_video(self, packets: list[av.Packet[Any]], *, live: bool = True) -> None:
         for packet in packets:
+            if self._pts_offset and packet.pts is not None:
+                packet.pts -= self._pts_offset
+                packet.dts = packet.pts if packet.dts is None else packet.dts - self._pts_offset
+            if not live:
+                packet.stream = self._video_stream
+                self._video_file.container.mux(packet)
+                continue
             self._p.video_packets.publish(
                 EncodedVideoPacket(
                     data=bytes(packet),
@@ -463,6 +528,8 @@ class _MediaWorker:
             track.close()
 
     def _segment_sealed(self, stream: str, sealed: SealedFile, info: SegmentInfo) -> None:
+        if self._activated_seconds is not None and info.start_seconds < self._activated_seconds:
+            info = dataclasses.replace(info, pre_event=True)
         start = self._origin_utc + timedelta(seconds=info.start_seconds)
         end = self._origin_utc + timedelta(seconds=info.end_seconds)
         self._p._events.segment_sealed(stream, sealed, info, start, end)

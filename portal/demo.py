@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.cases.filing import CaseDraft, add_case_event, add_party, create_case
+from portal.devices.fleet import register_device
 from portal.hearings.notices import HearingDraft, publish_notice, schedule_hearing
 from portal.identity.accounts import create_user, get_or_create_court, get_or_create_courtroom
 from portal.identity.actor import Actor
@@ -38,6 +39,7 @@ from portal.records.recordings_index import link_recording
 from portal.review.decisions import Window, apply_for_review, approve
 
 DEMO_COURT = "demo-court"  # the capture agent's default COURTREC_COURT
+DEMO_BODYCAM_DEVICE = "demo-bodycam"  # the device id make run gives its bodycam
 DEMO_ROOM = "demo-courtroom-1"  # scripts/run_system.py's courtroom agent
 DEMO_BODYCAM_ROOM = "bodycam-007"  # scripts/run_system.py's bodycam agent
 DEMO_AGENT_CASE = "2026-demo-civ-0001"
@@ -99,6 +101,8 @@ def seed_demo(
     room = get_or_create_courtroom(db, court, DEMO_ROOM, "第一法庭")
     # the demo bodycam's live "room": the operator watches the feeds of its court's rooms only
     get_or_create_courtroom(db, court, DEMO_BODYCAM_ROOM, "执法记录仪 007（演示）")
+    # the demo bodycam in the fleet: its heartbeats and the wall's remote commands are accepted
+    register_device(db, DEMO_BODYCAM_DEVICE, DEMO_COURT, "王警官（演示）", actor="demo", now=now)
     clerk, clerk_password = _staff(
         db, "clerk", "王书记员", Role.CLERK, court_id=court.id, phone="010-6512 3456", now=now
     )

@@ -43,6 +43,8 @@ DEMO_AGENTS = {
         "--source",
         "synthetic#video=0&name=mic-1",
     ],
+    # run as ``python -m capture bodycam``: standby with a 10 s pre-event buffer, activated at once
+    # (journaled as the console); SIGUSR1/SIGUSR2 to its process activate and deactivate it again
     "bodycam": [
         "--room",
         "bodycam-007",
@@ -53,7 +55,10 @@ DEMO_AGENTS = {
         "--officer",
         "王警官（演示）",
         "--gps",
-        "31.2304,121.4737",
+        "synthetic-track#lat=31.2304&lon=121.4737&speed=1.5",
+        "--pre-event-seconds",
+        "10",
+        "--activate-on-start",
     ],
 }
 COURTROOM_CONSOLE_PORT = 8088  # the demo courtroom's clerk's console (loopback only)
@@ -101,11 +106,12 @@ def _live_settings(data: Path) -> tuple[dict[str, str], dict[str, str]]:
 def _agent_command(name: str, arguments: list[str], *, portal_url: str, spool: Path, stamp: str) -> list[str]:
     """The command line of the demo agent ``name``: the courtroom records by the portal's schedule
     (``capture serve``, with the clerk's console), the others record from the start."""
-    recording = (
-        ["serve", "--portal", portal_url, "--console-port", str(COURTROOM_CONSOLE_PORT)]
-        if name == "courtroom"
-        else ["record", "--recording-id", f"demo-{name}-{stamp}"]
-    )
+    if name == "courtroom":
+        recording = ["serve", "--portal", portal_url, "--console-port", str(COURTROOM_CONSOLE_PORT)]
+    elif name == "bodycam":  # a new recording id per activation; obeys the wall's remote commands
+        recording = ["bodycam", "--portal", portal_url]
+    else:
+        recording = ["record", "--recording-id", f"demo-{name}-{stamp}"]
     return [
         sys.executable,
         "-m",

@@ -6,9 +6,12 @@ from archive.journal.chain import ChainReport, read_chain
 from archive.journal.clerk_events import ClerkEvent
 from archive.journal.device_key import DeviceKey, load_or_create_device_key, verify_signature
 from archive.journal.events import (
+    ActivateEvent,
+    ActivationTrigger,
     AlarmEvent,
     CheckpointEvent,
     ClockStepEvent,
+    DeactivateEvent,
     GapEvent,
     InitEvent,
     JournalEvent,
@@ -45,6 +48,8 @@ from archive.journal.writer import JournalWriter, list_chunks
 
 __all__ = [
     "CMAF_TRACK_FILE",
+    "ActivateEvent",
+    "ActivationTrigger",
     "AlarmEvent",
     "AudioDeclaration",
     "ChainReport",
@@ -53,6 +58,7 @@ __all__ = [
     "ClerkEvent",
     "ClockStepEvent",
     "DataDeclaration",
+    "DeactivateEvent",
     "DeviceKey",
     "EventType",
     "GapEvent",

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Self, TypeAlias
 
 from archive.errors import JournalError
+from archive.journal.activation_events import ActivateEvent, ActivationTrigger, DeactivateEvent
 from archive.journal.clerk_events import (
     NoteEvent,
     NoteKind,
@@ -43,9 +44,12 @@ from archive.journal.stream_declaration import StreamDeclaration
 
 __all__ = [
     "RECORDING_FAILED",
+    "ActivateEvent",
+    "ActivationTrigger",
     "AlarmEvent",
     "CheckpointEvent",
     "ClockStepEvent",
+    "DeactivateEvent",
     "GapEvent",
     "InitEvent",
     "JournalEvent",
@@ -355,6 +359,8 @@ JournalEvent: TypeAlias = (
     | CheckpointEvent
     | RepairEvent
     | OriginEvent
+    | ActivateEvent
+    | DeactivateEvent
     | NoteEvent
     | ReadinessEvent
     | SealBeginEvent
@@ -383,6 +389,8 @@ _PARSERS: dict[str, Callable[[FieldReader], JournalEvent]] = {
     EventType.CHECKPOINT: CheckpointEvent.from_fields,
     EventType.REPAIR: RepairEvent.from_fields,
     EventType.ORIGIN: OriginEvent.from_fields,
+    EventType.ACTIVATE: ActivateEvent.from_fields,
+    EventType.DEACTIVATE: DeactivateEvent.from_fields,
     EventType.NOTE: NoteEvent.from_fields,
     EventType.READINESS: ReadinessEvent.from_fields,
     EventType.SEAL_BEGIN: SealBeginEvent.from_fields,

@@ -38,6 +38,8 @@ class EventType(StrEnum):
     CHECKPOINT = "checkpoint"
     REPAIR = "repair"
     ORIGIN = "origin"
+    ACTIVATE = "activate"
+    DEACTIVATE = "deactivate"
     NOTE = "note"
     READINESS = "readiness"
     SEAL_BEGIN = "seal_begin"
@@ -49,6 +51,7 @@ class SegmentFlag(StrEnum):
 
     PARTIAL = "partial"  # salvaged prefix of a segment cut short by a crash
     RECOVERED = "recovered"  # sealed on disk before a crash but journaled only on restart
+    PRE_EVENT = "pre_event"  # holds pictures a body camera buffered in memory before its activation
 
 
 @dataclass(frozen=True, slots=True)

@@ -174,6 +174,18 @@ class UploadQueue:
             ).fetchall()
         return [_item(row) for row in rows]
 
+    def confirmed(self, *, limit: int, exclude_recording: str | None = None) -> list[UploadItem]:
+        """Up to ``limit`` entries the store has confirmed (``done``), the earliest confirmed first,
+        leaving out ``exclude_recording``'s: local copies that may be freed under a spool quota
+        (their files may already be gone: the uploader deletes media at confirmation)."""
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {_ITEM_COLUMNS} FROM uploads WHERE state = ? AND recording_id IS NOT ?"  # noqa: S608
+                " ORDER BY finished_at, id LIMIT ?",
+                (UploadState.DONE, exclude_recording, limit),
+            ).fetchall()
+        return [_item(row) for row in rows]
+
     def states(self, keys: Iterable[str]) -> dict[str, UploadState]:
         """The state of each of ``keys`` that is in the queue (keys never queued are left out)."""
         wanted = list(keys)
@@ -273,6 +285,14 @@ class UploadQueue:
         for state, count in rows:
             result[UploadState(state)] = count
         return result
+
+    def backlog(self) -> tuple[int, int]:
+        """(entries, bytes) still to upload: sealed on the spool, not yet confirmed by the store."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM uploads WHERE state = ?", (UploadState.PENDING,)
+            ).fetchone()
+        return int(row[0]), int(row[1])
 
     def pending_count(self) -> int:
         """Entries still to upload."""

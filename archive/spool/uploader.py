@@ -31,6 +31,7 @@ from archive.errors import (
 from archive.formats.hashing import sha256_file
 from archive.spool.upload_order import ChunkGate
 from archive.spool.upload_queue import UploadItem, UploadQueue, UploadState
+from archive.spool.upload_rate import UploadRate
 from archive.store.object_store import ObjectStore
 from timebase import Clock
 from timebase.backoff import Backoff
@@ -54,7 +55,8 @@ class Uploader:
 
     ``backoff`` paces retries during an outage, ``mismatch_backoff`` retries of checksum mismatches,
     for up to ``mismatch_window_seconds`` after an object's first mismatch. Retry schedules and waits
-    follow ``clock`` (by default the queue's)."""
+    follow ``clock`` (by default the queue's). ``max_bytes_per_second`` caps the average upload rate
+    (a body camera's weak link keeps room for live)."""
 
     def __init__(
         self,
@@ -68,6 +70,7 @@ class Uploader:
         mismatch_window_seconds: float = DEFAULT_MISMATCH_WINDOW_SECONDS,
         workers: int = 2,
         clock: Clock | None = None,
+        max_bytes_per_second: float | None = None,
     ) -> None:
         if workers < 1:
             raise ValueError(f"'workers' must be >= 1 (got {workers})")
@@ -88,6 +91,7 @@ class Uploader:
         self._outage_attempts = 0
         self._claim_lock = threading.Lock()
         self._in_flight: set[int] = set()
+        self._rate = None if max_bytes_per_second is None else UploadRate(max_bytes_per_second, self._clock)
 
     def start(self) -> None:
         """Start the upload threads."""
@@ -128,6 +132,8 @@ class Uploader:
         if item is None:
             return False
         try:
+            if self._rate is not None and not self._rate.wait_turn(item.size, self._stop):
+                return True  # stopping: the item stays pending
             self._attempt(item)
         finally:
             with self._claim_lock:

@@ -12,9 +12,12 @@ from archive.errors import JournalError
 from archive.journal.chain import read_chain
 from archive.journal.device_key import load_or_create_device_key
 from archive.journal.events import (
+    ActivateEvent,
+    ActivationTrigger,
     AlarmEvent,
     CheckpointEvent,
     ClockStepEvent,
+    DeactivateEvent,
     GapEvent,
     InitEvent,
     JournalEvent,
@@ -52,6 +55,7 @@ EVERY_EVENT: list[JournalEvent] = [
     InitEvent(stream="cam", object="cam/init.mp4", sha256=DIGEST, size=812),
     segment_event("cam", 1, DIGEST),
     segment_event("cam", 2, DIGEST, duration=None, flags=(SegmentFlag.RECOVERED,)),
+    segment_event("cam", 3, DIGEST, flags=(SegmentFlag.PRE_EVENT,)),
     SegmentEvent(
         stream="cam",
         segment=3,
@@ -106,6 +110,10 @@ EVERY_EVENT: list[JournalEvent] = [
         observed="2026-01-01T09:00:00.400000+00:00",
         reason="wall clock stepped while recording",
     ),
+    ActivateEvent(trigger=ActivationTrigger.REMOTE, by="operator wang", pre_event_seconds=30.0),
+    ActivateEvent(trigger=ActivationTrigger.BUTTON),
+    DeactivateEvent(trigger=ActivationTrigger.SIGNAL),
+    DeactivateEvent(trigger=ActivationTrigger.CONSOLE, by="clerk li"),
     StopEvent(reason="hearing closed", failures=("mic: no device",)),
 ]
 
@@ -124,6 +132,8 @@ def test_an_existing_format_journal_parses_verifies_and_round_trips_identically(
     newer = {
         EventType.ORIGIN,
         EventType.CLOCK_STEP,
+        EventType.ACTIVATE,
+        EventType.DEACTIVATE,
         EventType.NOTE,
         EventType.READINESS,
         EventType.SEAL_BEGIN,
@@ -173,6 +183,12 @@ _DROP = object()
         (_malformed("teleport"), r"journal seq 7: unknown event type 'teleport'"),
         (_malformed("start"), r"journal seq 7 \(start\): missing field 'device_id'"),
         (_malformed("alarm", condition="recording_failed", active=False), r"seq 7 .*must be active"),
+        (_malformed("activate", trigger="elbow"), r"seq 7 \(activate\): 'trigger' must be one of button"),
+        (_malformed("deactivate"), r"journal seq 7 \(deactivate\): missing field 'trigger'"),
+        (
+            _malformed("activate", trigger="remote", pre_event_seconds=121),
+            r"seq 7 \(activate\): 'pre_event_seconds' must be between 0 and 120",
+        ),
     ],
 )
 def test_a_malformed_line_is_refused_naming_its_seq(fields: dict[str, object], message: str) -> None:

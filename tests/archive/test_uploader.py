@@ -7,6 +7,7 @@ import hashlib
 import io
 import sqlite3
 import threading
+import time
 import uuid
 from pathlib import Path
 from typing import cast
@@ -394,3 +395,20 @@ def test_a_full_disk_that_refuses_the_queue_write_still_gets_space_back(
         assert uploader.upload_next()
         assert queue.counts()[UploadState.DONE] == 1 and queue.counts()[UploadState.CORRUPT] == 0
     assert object_store.sha256_of("rec/a.m4s") == digest
+
+
+@pytest.mark.integration
+def test_a_rate_cap_paces_the_backlog(tmp_path: Path, object_store: ObjectStore) -> None:
+    """Live keeps its share of a weak link: 4 x 200 kB at 400 kB/s take at least ~1.5 s (the first
+    starts at once), where the uncapped store on loopback takes a small fraction of that."""
+    with UploadQueue(tmp_path / "q.sqlite") as queue:
+        for n in range(4):
+            path, digest = _sealed(tmp_path, f"{n}.m4s", bytes([n]) * 200_000)
+            _enqueue(queue, f"rec/rate-{uuid.uuid4().hex[:8]}-{n}.m4s", path, digest)
+        began = time.monotonic()
+        assert Uploader(queue, object_store, backoff=FAST, max_bytes_per_second=400_000).drain(
+            timeout_seconds=30
+        )
+        took = time.monotonic() - began
+    assert took >= 1.4, took
+    assert not any(tmp_path.glob("*.m4s"))  # all confirmed and freed
