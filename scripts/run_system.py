@@ -188,16 +188,17 @@ courtrec is running (Ctrl-C stops everything).
       export COURTREC_S3_ACCESS_KEY={config.access_key}
       export COURTREC_S3_SECRET_KEY={config.secret_key}
       export COURTREC_S3_BUCKET={config.bucket}
-  demo agents:           {", ".join(f"demo-{n}-{stamp}" for n in agents if n != "courtroom")}
-      spools under {data / "spool"}, logs in {data}/*.log
+  demo agents:           spools under {data / "spool"}, logs in {data}/*.log
+  demo bodycam:          records from the start (10 s pre-event buffer), a new recording per
+                         activation; the wall's 远程启动录像 starts it again after SIGUSR2 stops it
   demo courtroom:        records the demo hearings by the portal's schedule (capture serve);
       clerk's console    http://127.0.0.1:{COURTROOM_CONSOLE_PORT}/   (this machine only)
 {portal_text}
       (the demo agents publish to {portal_url}/live/whip; public broadcast delay {PUBLIC_DELAY_SECONDS} s)
   check a recording:     (after Ctrl-C, with the exports above, while `make run` runs again or
                           `python -m archive store --data {data / "store"}` serves the store)
-      .venv/bin/python -m archive verify demo-bodycam-{stamp}
-      (the courtroom's recording ids: {data / "spool" / "courtroom" / "recordings"})
+      .venv/bin/python -m archive verify RECORDING_ID
+      (recording ids: the folders under {data / "spool"}/*/recordings)
 """,
             flush=True,
         )

@@ -11,6 +11,7 @@ from archive.export.playlist import (
     StreamTrack,
     build_vod_playlist,
     load_tracks,
+    load_tracks_and_journal,
     tracks_from_journal,
 )
 from archive.export.summary import RecordingSummary, summarize_journal
@@ -29,6 +30,7 @@ __all__ = [
     "export_bag",
     "join_streams",
     "load_tracks",
+    "load_tracks_and_journal",
     "summarize_journal",
     "tracks_from_journal",
 ]

@@ -22,7 +22,7 @@ from archive.errors import JournalError
 from archive.export.data_tracks import DataTrack, data_tracks_from_journal, first_segment_starts
 from archive.formats.hls import MediaEntry, render_media_playlist, target_duration
 from archive.formats.identifiers import check_identifier
-from archive.journal.chain import read_chain
+from archive.journal.chain import ChainReport, read_chain
 from archive.journal.events import GapEvent, SegmentEvent, StartEvent, StopEvent, parse_event
 from archive.journal.format import JournalLine
 from archive.journal.stream_declaration import StreamDeclaration
@@ -159,12 +159,18 @@ def load_tracks(store: ObjectStore, recording_id: str) -> RecordingTracks:
     recording is not in the bucket or the store cannot be read, JournalError for malformed segment
     events. Breaks in the hash chain do not raise; they are reported in ``problems``.
     """
+    return load_tracks_and_journal(store, recording_id)[0]
+
+
+def load_tracks_and_journal(store: ObjectStore, recording_id: str) -> tuple[RecordingTracks, ChainReport]:
+    """:func:`load_tracks`, and the journal chain it read them from (for readers that need more of
+    the journal than the tracks, e.g. the portal's timeline marks): one read of the journal."""
     check_identifier(recording_id, what="recording id")
     prefix = find_prefix(store, recording_id)
     journal_prefix = f"{prefix}/journal/"
     keys = sorted(stored.key for stored in store.list_objects(journal_prefix))
     chain = read_chain((key.removeprefix(f"{prefix}/"), store.read_bytes(key)) for key in keys)
-    return RecordingTracks(
+    tracks = RecordingTracks(
         recording_id=recording_id,
         prefix=prefix,
         tracks=tracks_from_journal(chain.lines),
@@ -173,6 +179,7 @@ def load_tracks(store: ObjectStore, recording_id: str) -> RecordingTracks:
         data=data_tracks_from_journal(chain.lines),
         starts=first_segment_starts(chain.lines),
     )
+    return tracks, chain
 
 
 def build_vod_playlist(

@@ -12,10 +12,7 @@ import time
 from collections import OrderedDict
 
 from archive import ArchiveError, ObjectNotFoundError
-from archive.export import RecordingTracks, tracks_from_journal
-from archive.formats.identifiers import check_identifier
-from archive.journal import StopEvent, parse_event, read_chain
-from archive.preservation import find_prefix
+from archive.export import RecordingTracks, load_tracks_and_journal
 from archive.store import ObjectStore
 from portal.errors import NotFoundError, StoreError
 from portal.review.journal_marks import JournalMarks, marks_from_journal
@@ -80,16 +77,6 @@ class TrackCache:
 
 
 def _read(store: ObjectStore, recording_id: str) -> Loaded:
-    """One read of the journal chunks, as ``archive.export.load_tracks`` does, giving tracks and marks."""
-    check_identifier(recording_id, what="recording id")
-    prefix = find_prefix(store, recording_id)
-    keys = sorted(stored.key for stored in store.list_objects(f"{prefix}/journal/"))
-    chain = read_chain((key.removeprefix(f"{prefix}/"), store.read_bytes(key)) for key in keys)
-    tracks = RecordingTracks(
-        recording_id=recording_id,
-        prefix=prefix,
-        tracks=tracks_from_journal(chain.lines),
-        finished=any(isinstance(parse_event(line), StopEvent) for line in chain.lines),
-        problems=tuple(chain.problems),
-    )
+    """One read of the journal chunks, giving the tracks (as ``archive.export.load_tracks``) and marks."""
+    tracks, chain = load_tracks_and_journal(store, recording_id)
     return tracks, marks_from_journal(chain.lines)
