@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archive import StopRequest
 from archive.store import ObjectStore
@@ -16,14 +16,7 @@ from capture.errors import CaptureError
 from capture.live import LiveTarget
 from capture.recording_options import add_recording_options
 from capture.service.clerk_desk import ClerkDesk
-from capture.service.console import (
-    ConsoleAccess,
-    ConsoleServer,
-    ConsoleView,
-    LevelMeters,
-    Thumbnails,
-    create_console_app,
-)
+from capture.service.console import ConsoleAccess, ConsoleView, LevelMeters, Thumbnails
 from capture.service.courtroom_service import CourtroomService, ServiceConfig
 from capture.service.live_follower import LiveFollower
 from capture.service.planner import Planner
@@ -33,6 +26,9 @@ from capture.stream_pipeline import StreamSettings
 from devices import parse_source_spec
 from streaming import IcePolicy, StreamingSettings
 from timebase import SystemClock
+
+if TYPE_CHECKING:
+    from capture.service.console.server import ConsoleServer
 
 logger = logging.getLogger(__name__)
 
@@ -148,6 +144,10 @@ def run_serve(
 
 
 def _console(service: CourtroomService, access: ConsoleAccess, args: argparse.Namespace) -> ConsoleServer:
+    # FastAPI and uvicorn load only when a console is served (``import capture`` stays light)
+    from capture.service.console.app import create_console_app  # noqa: PLC0415
+    from capture.service.console.server import ConsoleServer  # noqa: PLC0415
+
     clock = SystemClock()
     thumbnails, meters = Thumbnails(clock), LevelMeters(clock)
     view = ConsoleView(service, thumbnails, meters, clock)

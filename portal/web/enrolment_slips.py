@@ -7,14 +7,10 @@ this process's memory only, for ``SLIP_LIFETIME``, for the session that made it.
 
 from __future__ import annotations
 
-import secrets
-import threading
 from dataclasses import dataclass
 from datetime import datetime
 
-from portal.web.password_slips import SLIP_LIFETIME
-
-_MAX_SLIPS = 200
+from portal.web.session_slips import SessionSlips
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,32 +24,8 @@ class EnrolmentSlip:
     issued_by: str
 
 
-class EnrolmentSlips:
-    """Slips by an unguessable id, each readable only by the session (token hash) that made it."""
+class EnrolmentSlips(SessionSlips[EnrolmentSlip]):
+    """The enrolment-code slips (see :class:`~portal.web.session_slips.SessionSlips`)."""
 
     def __init__(self) -> None:
-        self._slips: dict[str, tuple[str, EnrolmentSlip]] = {}
-        self._lock = threading.Lock()
-
-    def keep(self, session: str, slip: EnrolmentSlip) -> str:
-        """Hold ``slip`` for ``session``; returns its id (for the redirect)."""
-        slip_id = secrets.token_urlsafe(16)
-        with self._lock:
-            self._forget_expired(slip.issued_at)
-            if len(self._slips) >= _MAX_SLIPS:
-                self._slips.pop(next(iter(self._slips)))
-            self._slips[slip_id] = (session, slip)
-        return slip_id
-
-    def read(self, slip_id: str, session: str, now: datetime) -> EnrolmentSlip | None:
-        """The slip if ``session`` made it and it has not expired, else None."""
-        with self._lock:
-            self._forget_expired(now)
-            held = self._slips.get(slip_id)
-        if held is None or not secrets.compare_digest(held[0], session):
-            return None
-        return held[1]
-
-    def _forget_expired(self, now: datetime) -> None:
-        for slip_id in [k for k, (_, s) in self._slips.items() if now - s.issued_at > SLIP_LIFETIME]:
-            del self._slips[slip_id]
+        super().__init__(limit=200)

@@ -9,13 +9,12 @@ address need sticky sessions for the slip page.)
 
 from __future__ import annotations
 
-import secrets
-import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-SLIP_LIFETIME = timedelta(minutes=10)
-_MAX_SLIPS = 1000
+from portal.web.session_slips import SLIP_LIFETIME, SessionSlips
+
+__all__ = ["SLIP_LIFETIME", "PasswordSlip", "PasswordSlips"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,33 +32,5 @@ class PasswordSlip:
     issued_by: str
 
 
-class PasswordSlips:
-    """Slips by an unguessable id, each readable only by the session (token hash) that made it."""
-
-    def __init__(self, lifetime: timedelta = SLIP_LIFETIME) -> None:
-        self._lifetime = lifetime
-        self._slips: dict[str, tuple[str, PasswordSlip]] = {}
-        self._lock = threading.Lock()
-
-    def keep(self, session: str, slip: PasswordSlip) -> str:
-        """Hold ``slip`` for ``session``; returns its id (for the redirect)."""
-        slip_id = secrets.token_urlsafe(16)
-        with self._lock:
-            self._forget_expired(slip.issued_at)
-            if len(self._slips) >= _MAX_SLIPS:
-                self._slips.pop(next(iter(self._slips)))
-            self._slips[slip_id] = (session, slip)
-        return slip_id
-
-    def read(self, slip_id: str, session: str, now: datetime) -> PasswordSlip | None:
-        """The slip ``slip_id`` if ``session`` made it and it has not expired, else None."""
-        with self._lock:
-            self._forget_expired(now)
-            held = self._slips.get(slip_id)
-        if held is None or not secrets.compare_digest(held[0], session):
-            return None
-        return held[1]
-
-    def _forget_expired(self, now: datetime) -> None:
-        for slip_id in [k for k, (_, slip) in self._slips.items() if now - slip.issued_at > self._lifetime]:
-            del self._slips[slip_id]
+class PasswordSlips(SessionSlips[PasswordSlip]):
+    """The access-password slips (see :class:`~portal.web.session_slips.SessionSlips`)."""
