@@ -15,17 +15,17 @@ from archive.formats.settings_errors import RefusedSettingError, load_settings
 from archive.settings import ArchiveSettings
 from archive.spool import UploadState
 from archive.store import ObjectStore
-from capture.alarm_paths import active_alarm_lines, report_space_alarms
 from capture.bodycam import add_bodycam_parser, run_bodycam
 from capture.errors import CaptureError
 from capture.live import LiveTarget, start_live, stop_live
 from capture.portal_report import PortalReporter
-from capture.position_track import add_gps_option, position_spec_from_args
-from capture.recorder import Recorder, RecordingPlan
-from capture.recording_options import add_recording_options
+from capture.recording.position_track import add_gps_option, position_spec_from_args
+from capture.recording.recorder import Recorder, RecordingPlan
+from capture.recording.recording_options import add_recording_options
+from capture.recording.stream_pipeline import StreamSettings
 from capture.service.command import add_serve_parser, run_serve
 from capture.settings import CaptureSettings, check_agent_settings
-from capture.stream_pipeline import StreamSettings
+from capture.space.alarm_paths import active_alarm_lines, report_space_alarms
 from devices import DevicesError, list_devices, parse_source_spec
 from streaming import IcePolicy, LivePublisher, StreamingSettings
 

@@ -28,11 +28,11 @@ from capture.bodycam.activation import Action, ActivationInbox, ActivationReques
 from capture.bodycam.continuing_source import ContinuingSource
 from capture.bodycam.left_recordings import left_in_progress
 from capture.bodycam.standby import StandbyEncoder
-from capture.caption import caption_text
 from capture.errors import CaptureError
-from capture.pre_event import PreEventHandover
-from capture.recorder import Recorder, RecordingPlan, stream_names
-from capture.stream_pipeline import StreamSettings
+from capture.recording.caption import caption_text
+from capture.recording.pre_event import PreEventHandover
+from capture.recording.recorder import Recorder, RecordingPlan, stream_names
+from capture.recording.stream_pipeline import StreamSettings
 from devices import DevicesError, PositionFix, PositionSpec, Source, SourceSpec, open_source
 from timebase import Clock, SystemClock
 

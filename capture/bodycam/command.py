@@ -22,11 +22,11 @@ from capture.bodycam.options import with_bodycam_defaults
 from capture.bodycam.portal_link import AgentDeviceClient, PortalLink
 from capture.errors import CaptureError
 from capture.live import LiveTarget, start_live, stop_live
-from capture.position_track import position_spec_from_args
-from capture.recorder import Recorder
+from capture.recording.position_track import position_spec_from_args
+from capture.recording.recorder import Recorder
+from capture.recording.stream_pipeline import StreamSettings
 from capture.settings import CaptureSettings
-from capture.spool_quota import QUOTA_CONDITION, QuotaAlarm, SpoolQuota
-from capture.stream_pipeline import StreamSettings
+from capture.space.spool_quota import QUOTA_CONDITION, QuotaAlarm, SpoolQuota
 from devices import parse_source_spec
 from streaming import IcePolicy, StreamingSettings
 from timebase import SystemClock

@@ -1,7 +1,7 @@
 """Recordings an earlier run of the body camera left in progress (a crash, a power cut, kill -9).
 
 Each activation makes a new recording, so nothing would ever resume these: at start the agent
-closes them (:meth:`capture.recorder.Recorder.close_left`) before anything else touches the spool,
+closes them (:meth:`capture.recording.recorder.Recorder.close_left`) before anything else touches the spool,
 so what they left on disk is salvaged, journaled and uploaded, and their journals end with a stop.
 """
 

@@ -2,8 +2,8 @@
 portal (cached on disk), a planner deciding which hearing records now, the loop that starts and stops
 the recorder by it, and the state reports to the portal."""
 
-from capture.service.planner import Decision, Planner, StopReason
-from capture.service.schedule import HearingState, RoomSchedule, ScheduledHearing, parse_schedule
+from capture.service.schedule.planner import Decision, Planner, StopReason
+from capture.service.schedule.schedule import HearingState, RoomSchedule, ScheduledHearing, parse_schedule
 
 __all__ = [
     "Decision",

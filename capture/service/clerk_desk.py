@@ -27,7 +27,7 @@ from capture.errors import CaptureError, ClerkActionRefused
 from capture.service.clerk_marks import PauseMark, ReadinessMark, SealMark
 from capture.service.courtroom_service import CourtroomService
 from capture.service.recording_session import RecordingSession
-from capture.service.schedule import HearingState, ScheduledHearing
+from capture.service.schedule.schedule import HearingState, ScheduledHearing
 from capture.service.service_state import ActiveRecording
 from timebase import Clock
 

@@ -1,7 +1,7 @@
 """The courtroom recorder service: records each hearing of the room's schedule by itself.
 
 A loop looks at the schedule in force every ``tick`` seconds, asks the :class:`Planner` what to
-record, and starts, switches or stops the :class:`~capture.recorder.Recorder` accordingly: one
+record, and starts, switches or stops the :class:`~capture.recording.recorder.Recorder` accordingly: one
 recording per hearing (its id, case number and courtroom in the journal's start event). The recording
 in progress is written to the service state before it starts, so a restart (a kill -9 included)
 resumes the same recording, its gap journaled by the recorder. A new hearing is started before the
@@ -26,9 +26,9 @@ from archive.journal import AlarmEvent
 from archive.spool import Uploader, UploadItem, UploadQueue, queue_path
 from archive.store import ObjectStore
 from capture.errors import CaptureError
-from capture.recorder import Recorder, RecordingPlan, stream_names
+from capture.recording.recorder import Recorder, RecordingPlan, stream_names
+from capture.recording.stream_pipeline import StreamSettings
 from capture.service.clerk_marks import ClerkMarks
-from capture.service.planner import Decision, Planner, StopReason
 from capture.service.portal_client import AgentPortalClient
 from capture.service.recording_session import RecorderFactory, RecordingSession, RecordingWatcher
 from capture.service.room_state import (
@@ -39,12 +39,12 @@ from capture.service.room_state import (
     RoomStatus,
     SourceHealth,
 )
-from capture.service.schedule import ScheduledHearing
-from capture.service.schedule_cache import ScheduleCache
-from capture.service.schedule_refresher import ScheduleRefresher
+from capture.service.schedule.planner import Decision, Planner, StopReason
+from capture.service.schedule.schedule import ScheduledHearing
+from capture.service.schedule.schedule_cache import ScheduleCache
+from capture.service.schedule.schedule_refresher import ScheduleRefresher
 from capture.service.service_state import ActiveRecording, ServiceState
 from capture.service.state_reporter import StateReporter
-from capture.stream_pipeline import StreamSettings
 from devices import DevicesError, SourceSpec
 from timebase import Clock, SystemClock
 

@@ -13,7 +13,7 @@ import urllib.parse
 import urllib.request
 
 from capture.errors import CaptureError
-from capture.service.schedule import RoomSchedule, ScheduleError, parse_schedule
+from capture.service.schedule.schedule import RoomSchedule, ScheduleError, parse_schedule
 
 SCHEDULE_PATH = "/api/agent/schedule"
 STATE_PATH = "/api/agent/room-state"

@@ -7,12 +7,12 @@ from typing import Protocol
 
 from archive.export import RecordingSummary
 from archive.journal import AlarmEvent, ClerkEvent, PauseReason
-from capture.recorder import RecorderHealth, RecordingPlan
-from capture.stream_pipeline import StreamPipeline
+from capture.recording.recorder import RecorderHealth, RecordingPlan
+from capture.recording.stream_pipeline import StreamPipeline
 
 
 class RecordingSession(Protocol):
-    """What the service needs of a recording (:class:`~capture.recorder.Recorder` is one)."""
+    """What the service needs of a recording (:class:`~capture.recording.recorder.Recorder` is one)."""
 
     def start(self) -> None: ...
 

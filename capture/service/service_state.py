@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from capture.service.durable_file import replace_durably
-from capture.service.schedule import ScheduledHearing, ScheduleError, hearing_fields, parse_hearing
+from capture.service.schedule.schedule import ScheduledHearing, ScheduleError, hearing_fields, parse_hearing
 
 logger = logging.getLogger(__name__)
 

@@ -25,16 +25,28 @@ from portal.web.agent_gate import AgentTokenGate
 from portal.web.body_limits import portal_body_limits, too_large
 from portal.web.context import PortalContext
 from portal.web.http_errors import install_error_handlers
-from portal.web.live_wall import LIVE_PREFIX, WALL_PATH, gated_live_app
+from portal.web.live.live_wall import LIVE_PREFIX, WALL_PATH, gated_live_app
 from portal.web.openapi_errors import document_errors
 from portal.web.public_cache import PublicCache
-from portal.web.routers import (
-    access_passwords,
+from portal.web.routers.agents import (
     agent_fleet,
     agent_schedule,
+    recordings,
+    trust,
+)
+from portal.web.routers.parties import (
+    party,
+    playback,
+)
+from portal.web.routers.public import (
     api_docs,
     assets,
     auth,
+    notices,
+    replays,
+)
+from portal.web.routers.staff import (
+    access_passwords,
     broadcasts,
     cases,
     compliance,
@@ -44,14 +56,8 @@ from portal.web.routers import (
     gap_explanations,
     hearing_changes,
     hearings,
-    notices,
-    party,
-    playback,
-    recordings,
-    replays,
     reviews,
     staff_recordings,
-    trust,
 )
 from portal.web.security_headers import SecurityHeadersMiddleware, content_security_policy, origin_of
 from portal.web.templates import make_environment

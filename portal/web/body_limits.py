@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Scope
 
 from portal.settings import PortalSettings
 from portal.web.http_errors import machine_readable
-from portal.web.live_wall import LIVE_PREFIX
+from portal.web.live.live_wall import LIVE_PREFIX
 from portal.web.templates import render
 from streaming.server.web.body_limit import CLOSE_HEADERS, BodyLimits
 

@@ -20,8 +20,8 @@ from portal.review.gate import PlaybackGate
 from portal.review.playback import PlaylistTexts
 from portal.review.track_cache import TrackCache
 from portal.settings import PortalSettings
-from portal.web.enrolment_slips import EnrolmentSlips
-from portal.web.password_slips import PasswordSlips
+from portal.web.forms.enrolment_slips import EnrolmentSlips
+from portal.web.forms.password_slips import PasswordSlips
 from portal.web.public_cache import PublicCache
 
 

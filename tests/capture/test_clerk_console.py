@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from capture.service import HearingState, RoomSchedule, ScheduledHearing
-from capture.service.schedule_cache import ScheduleCache
+from capture.service.schedule.schedule_cache import ScheduleCache
 from tests.capture.conftest import agent_command, journal_events, store_env
 from tests.conftest import free_port
 from tests.portal.conftest import CHROMIUM, CHROMIUM_ARGS

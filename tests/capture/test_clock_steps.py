@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from archive.journal import ClockStepEvent, DeviceKey, GapEvent, JournalWriter, parse_event
 from archive.journal.events import JournalEvent
 from archive.spool import RecordingSpool, UploadQueue
-from capture.clock_watch import ClockWatch
-from capture.recording_log import RecordingLog
+from capture.recording.clock_watch import ClockWatch
+from capture.recording.recording_log import RecordingLog
 from tests.waiting import wait_until
 from timebase import ManualClock
 

@@ -15,12 +15,12 @@ from archive.export import RecordingSummary
 from archive.journal import AlarmEvent, PauseReason, ReadinessCheck, ReadinessEvent, ReadinessItem
 from capture.cli import main
 from capture.errors import CaptureError, RecorderError
-from capture.recorder import RecorderHealth, RecordingPlan
+from capture.recording.recorder import RecorderHealth, RecordingPlan
 from capture.service import HearingState, Planner, RoomSchedule, ScheduledHearing
 from capture.service.clerk_marks import PauseMark, ReadinessMark
 from capture.service.courtroom_service import START_RETRY_SECONDS, CourtroomService, ServiceConfig
 from capture.service.room_state import RecorderState
-from capture.service.schedule_cache import ScheduleCache
+from capture.service.schedule.schedule_cache import ScheduleCache
 from devices import parse_source_spec
 from timebase import ManualClock
 

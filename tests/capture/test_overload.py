@@ -17,10 +17,10 @@ import av
 import pytest
 
 from archive.spool import SealedFile
-from capture import stream_pipeline
-from capture.overload import OverloadThresholds, OverloadWatch
-from capture.segmenter import SegmentInfo
-from capture.stream_pipeline import StreamPipeline, StreamSettings
+from capture.recording import stream_pipeline
+from capture.recording.overload import OverloadThresholds, OverloadWatch
+from capture.recording.segmenter import SegmentInfo
+from capture.recording.stream_pipeline import StreamPipeline, StreamSettings
 from devices import HealthCondition, Source, open_source, parse_source_spec
 
 FPS = 15

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from archive.formats import parse_position_lines
-from capture.recorder import Recorder, RecordingPlan
-from capture.stream_pipeline import StreamSettings
+from capture.recording.recorder import Recorder, RecordingPlan
+from capture.recording.stream_pipeline import StreamSettings
 from devices import parse_position_spec, parse_source_spec
 from tests.capture.conftest import SMALL_VIDEO, journal_events
 from tests.devices.gpsd_server import GpsdServer

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from capture.errors import SalvageError
-from capture.salvage import QUARANTINE_DIR, salvage_torn_segment
+from capture.recovery.salvage import QUARANTINE_DIR, salvage_torn_segment
 
 
 def _box(kind: bytes, payload: bytes = b"") -> bytes:

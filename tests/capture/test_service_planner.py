@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from capture.service import HearingState, Planner, ScheduledHearing, StopReason
-from capture.service.schedule import ScheduleError, parse_schedule
+from capture.service.schedule.schedule import ScheduleError, parse_schedule
 from timebase import ManualClock
 
 LEAD, GRACE = timedelta(minutes=5), timedelta(minutes=60)

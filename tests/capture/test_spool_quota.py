@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from archive.spool import UploadQueue, queue_path
-from capture.spool_quota import QuotaAlarm, SpoolQuota
+from capture.space.spool_quota import QuotaAlarm, SpoolQuota
 
 DIGEST = "ab" * 32
 KB = 1024

@@ -28,8 +28,8 @@ import pytest
 from archive.formats import append_durably
 from archive.store import ObjectStore
 from capture.live import LiveTarget, _reporter
-from capture.spool_space import SpaceCondition, SpoolSpace
-from capture.stream_pipeline import StreamPipeline
+from capture.recording.stream_pipeline import StreamPipeline
+from capture.space.spool_space import SpaceCondition, SpoolSpace
 from streaming import MAX_ALARM_CHARS, RecordingState
 from streaming.telemetry import parse_report
 from tests.capture.conftest import SMALL_VIDEO, agent_command, journal_events, run_module, store_env

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from capture.spool_space import SpaceAlarm, SpaceCondition
+from capture.space.spool_space import SpaceAlarm, SpaceCondition
 from portal.models import Recording
 from tests.portal.conftest import AGENT_TOKEN, Portal
 

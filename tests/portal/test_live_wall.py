@@ -28,7 +28,7 @@ from portal.identity.accounts import create_user
 from portal.migrate import alembic_config, upgrade
 from portal.models import AuditRecord, Courtroom, OperatorCourt, Role, User
 from portal.web.app import create_app
-from portal.web.live_scope import feed_scope_of
+from portal.web.live.live_scope import feed_scope_of
 from streaming.ice import IcePolicy
 from streaming.packet_track import PacketTrack
 from streaming.settings import StreamingSettings

@@ -13,7 +13,7 @@ from capture.service.console.pictures import Thumbnails
 from capture.service.courtroom_service import CourtroomService
 from capture.service.recording_session import RecordingSession
 from capture.service.room_state import RecorderState
-from capture.service.schedule import ScheduledHearing
+from capture.service.schedule.schedule import ScheduledHearing
 from timebase import Clock
 
 STATE_NAMES = {

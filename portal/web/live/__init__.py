@@ -1,0 +1,1 @@
+"""The command-centre wall mounted under /live and which feeds an operator may watch."""

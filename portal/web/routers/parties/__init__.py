@@ -1,0 +1,1 @@
+"""Routes for a signed-in party: the own case and granted playback."""

@@ -1,0 +1,1 @@
+"""Routes anyone may reach: notices, replays, sign-in, assets, API docs."""

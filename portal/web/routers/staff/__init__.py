@@ -1,0 +1,3 @@
+"""Routes for court staff: cases, hearings, broadcasts, courtrooms, recordings, reviews, enforcement and
+the device fleet.
+"""
