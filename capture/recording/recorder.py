@@ -66,6 +66,13 @@ from archive.store import ObjectStore
 from capture.errors import RecorderError
 from capture.recording.caption import caption_text
 from capture.recording.clock_watch import ClockWatch
+from capture.recording.mic_mix import (
+    MIX_STREAM,
+    MicrophoneMix,
+    mix_declarations,
+    mixed_microphones,
+    start_mix,
+)
 from capture.recording.position_track import PositionTrack
 from capture.recording.pre_event import PreEventHandover
 from capture.recording.recording_log import RecordingLog
@@ -168,6 +175,7 @@ class Recorder:
             raise RecorderError(f"stream name {track.stream!r} is taken by the GPS track; rename that source")
         self._spool = RecordingSpool(plan.spool, plan.recording_id)
         self._pipelines: list[StreamPipeline] = []
+        self._mix: MicrophoneMix | None = None  # the microphones' mixed track, when there are several
         self._queue: UploadQueue | None = None
         self._uploader: Uploader | None = None
         self._log: RecordingLog | None = None
@@ -213,6 +221,9 @@ class Recorder:
             raise RecorderError(f"{len(opened)} open sources handed over for {len(self._plan.sources)} specs")
         sources = list(opened) if opened is not None else self._open_sources()
         try:
+            mixed = mixed_microphones(
+                self._names, [s.video is not None for s in sources], [s.audio is not None for s in sources]
+            )
             if self.position_track is not None:
                 self.position_track.open()
             self._prepare_spool()
@@ -245,7 +256,8 @@ class Recorder:
                     for name, source in zip(self._names, sources, strict=True)
                     for declaration in _describe(name, source)
                 )
-                + tuple(t.declaration() for t in (self.position_track,) if t is not None and t.recorded),
+                + tuple(t.declaration() for t in (self.position_track,) if t is not None and t.recorded)
+                + mix_declarations(mixed),
             )
         )
         for event in opening_events:
@@ -254,6 +266,11 @@ class Recorder:
         self._clock_watch.start()
         self.space.add_sink(lambda alarm: journal_space_alarm(log, alarm))
         self._start_pipelines(sources, log, next_seq, pre_event or {})
+        self._mix = start_mix(
+            mixed, self._pipelines, MeteredEvents(log, self.space), origins=log.origin_of,
+            stream_dir=self._spool.stream_dir, next_seq=next_seq, settings=self._plan.stream,
+            clock=self._clock,
+        )  # fmt: skip
         if self.position_track is not None:
             track = self.position_track
             track.start(log, self._spool.stream_dir(track.stream), next_seq.get(track.stream, 1))
@@ -299,9 +316,11 @@ class Recorder:
         log = self._require_log()
         for pipeline in self._pipelines:
             pipeline.stop()
+        if self._mix is not None:  # after the microphones: their last frames are in
+            self._mix.stop()
         if self.position_track is not None:
             self.position_track.stop()
-        failures = [f"{p.name}: {p.failure}" for p in self._pipelines if p.failure is not None]
+        failures = [f"{p.name}: {p.failure}" for p in (*self._pipelines, self._mix) if p and p.failure]
         if self._clock_watch is not None:
             self._clock_watch.stop()
         self._checkpoint_stop.set()
@@ -349,6 +368,8 @@ class Recorder:
         for pipeline in self._pipelines:
             if pipeline.failure is not None:
                 active.setdefault(pipeline.name, set()).add("failed")
+        if self._mix is not None and self._mix.failure is not None:
+            active.setdefault(MIX_STREAM, set()).add("failed")
         problems = {name: tuple(sorted(conditions)) for name, conditions in active.items()}
         return RecorderHealth(problems=problems, sealed_bytes=sealed)
 

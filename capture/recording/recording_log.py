@@ -189,6 +189,11 @@ class RecordingLog:
         crash_point("origin.journaled", stream)
         self._stream(stream).origin_utc = origin_utc
 
+    def origin_of(self, stream: str) -> datetime | None:
+        """The media origin of ``stream``'s current run (None before it journaled one)."""
+        history = self._streams.get(stream)
+        return None if history is None else history.origin_utc
+
     def gap(self, stream: str, start: datetime, end: datetime, reason: str) -> None:
         """Journal that nothing was recorded on ``stream`` from ``start`` to ``end`` (wall times).
 
