@@ -29,6 +29,7 @@ from archive.formats.fmp4_boxes import (
 from archive.formats.hashing import sha256_bytes, sha256_file
 from archive.formats.identifiers import (
     IDENTIFIER,
+    MIXED_SOUND_STREAM,
     STREAM_NAME,
     STREAM_NAME_MAX_LENGTH,
     audio_track_name,
@@ -53,6 +54,7 @@ __all__ = [
     "CRASH_AT_ENV",
     "CRASH_STEPS",
     "IDENTIFIER",
+    "MIXED_SOUND_STREAM",
     "POSITION_FORMAT",
     "POSITION_KIND",
     "POSITION_SEGMENT_SUFFIX",

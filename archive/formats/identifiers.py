@@ -60,6 +60,10 @@ def check_stream_name(value: str) -> str:
     return value
 
 
+MIXED_SOUND_STREAM = "mix"
+"""The stream of a recording with several microphones that holds their sum (the default sound)."""
+
+
 def audio_track_name(source: str) -> str:
     """The stream name of the sound of source ``source`` when the source also has pictures."""
     return check_source_name(source) + AUDIO_TRACK_SUFFIX

@@ -26,6 +26,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from archive.formats import MIXED_SOUND_STREAM
 from archive.journal import CMAF_TRACK_FILE, AudioDeclaration, StreamDeclaration
 from archive.spool import SealedFile
 from capture.errors import RecorderError
@@ -37,7 +38,7 @@ from timebase import Clock, SystemClock
 
 logger = logging.getLogger(__name__)
 
-MIX_STREAM = "mix"
+MIX_STREAM = MIXED_SOUND_STREAM
 """The mixed track's stream name (labelled 混音 for people, ``archive.formats.stream_labels``)."""
 
 _RATE = 48000

@@ -21,7 +21,7 @@ from typing import Protocol
 
 from archive import ArchiveError
 from archive.export import PlaylistSegment, RecordingTracks, StreamTrack, build_vod_playlist
-from archive.formats import audio_track_name
+from archive.formats import MIXED_SOUND_STREAM, audio_track_name
 from archive.store import ObjectStore
 from portal.audit.trail import AuditAction, AuditEntry
 from portal.errors import NotFoundError, PermissionDeniedError, StoreError
@@ -247,15 +247,24 @@ def cameras(tracks: RecordingTracks) -> list[str]:
 
 def sound_for(tracks: RecordingTracks, picture: StreamTrack) -> list[StreamTrack]:
     """The sound tracks that play with ``picture`` when its file has pictures and no sound (a camera
-    recorded as a CMAF track file, or one without a microphone): the camera's own sound
-    (``<camera>.audio``) first, then every other sound track. A camera whose one file holds both (a
+    recorded as a CMAF track file, or one without a microphone): the microphones' mix first (where
+    several were recorded: what simple players play), then the camera's own sound
+    (``<camera>.audio``), then every other sound track. A camera whose one file holds both (a
     recording from before CMAF track files) plays alone."""
     declaration = picture.declaration
     if declaration is None or declaration.video is None or declaration.audio is not None:
         return []
     own = audio_track_name(picture.stream)
     sound = [tracks.tracks[name] for name in sorted(tracks.tracks) if tracks.tracks[name].audio_only]
-    return sorted(sound, key=lambda track: track.stream != own)
+    return sorted(sound, key=lambda track: (track.stream != MIXED_SOUND_STREAM, track.stream != own))
+
+
+def microphone_channels(sound: list[StreamTrack]) -> list[StreamTrack]:
+    """The sound tracks a listener mutes or solos one by one: every one but the mix, when the
+    recording has the microphones' mix (none otherwise: one choice of sound, as before)."""
+    if not any(track.stream == MIXED_SOUND_STREAM for track in sound):
+        return []
+    return [track for track in sound if track.stream != MIXED_SOUND_STREAM]
 
 
 def multivariant_playlist(route: str, picture: StreamTrack, sound: list[StreamTrack]) -> str:

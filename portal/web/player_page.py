@@ -22,6 +22,7 @@ from portal.review.playback import (
     cameras,
     choose_track,
     issue_object_url,
+    microphone_channels,
     multivariant_playlist,
     playlist,
     sound_for,
@@ -66,6 +67,10 @@ def player_values(
         "stream": track.stream,
         "streams": streams,
         "microphones": [microphone.stream for microphone in sound],  # labelled by the template
+        "channels": [  # several microphones and their mix: each one muted or soloed in the page
+            {"stream": c.stream, "playlist_url": f"{playback.route}/playlist.m3u8?stream={c.stream}"}
+            for c in microphone_channels(sound)
+        ],
         "audio_only": track.audio_only,
         "playlist_url": f"{playback.route}/{playlist}?stream={track.stream}",
         "trace_url": None
