@@ -255,8 +255,9 @@ class _MixWorker:
             mono, start = mono[-start:], 0
         now = self._m._clock.monotonic()
         timeline = self._timeline
-        quiet = timeline.buffered_until == timeline.emitted and timeline.silent_for(now)
-        if quiet and timeline.emitted > 0 and start > timeline.emitted + _GAP_SAMPLES:
+        quiet = timeline.buffered_until - timeline.emitted < _FRAME and timeline.silent_for(now)
+        if quiet and timeline.emitted > 0 and start > timeline.emitted + _FRAME + _GAP_SAMPLES:
+            self._emit(timeline.emitted + _FRAME, final=False)  # what is left, as one whole frame
             self._journal_gap(timeline.emitted, start)  # every microphone was away: a gap, not silence
             timeline.skip_to(start)
         timeline.add(name, start, mono, now)

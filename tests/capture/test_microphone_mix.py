@@ -5,6 +5,8 @@ and a microphone that drops out does not stop the mix."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
 from datetime import datetime
 from pathlib import Path
 
@@ -15,8 +17,9 @@ import pytest
 
 from archive.preservation.verify import find_prefix, verify_recording
 from archive.store.object_store import ObjectStore
+from tests.waiting import wait_until
 
-from .conftest import RunAgent, journal_events
+from .conftest import RunAgent, agent_command, journal_events, store_env
 
 pytestmark = pytest.mark.integration
 
@@ -132,3 +135,69 @@ def test_a_source_named_mix_is_refused_beside_several_microphones(
     )  # fmt: skip
     assert result.returncode != 0
     assert "'mix' is taken by the microphones' mixed track" in result.stderr
+
+
+def test_kill_9_mid_recording_the_mix_is_salvaged_and_goes_on(
+    tmp_path: Path, run_agent: RunAgent, object_store: ObjectStore
+) -> None:
+    spool = tmp_path / "spool"
+    arguments = ["record", "--room", "court-5", "--recording-id", "rec-mix-crash", "--spool", str(spool)]
+    arguments += ["--segment-seconds", "2"]
+    for name, hz in (("mic-1", 440), ("mic-2", 1000)):
+        arguments += ["--source", f"synthetic#video=0&audio=1&tone={hz}&name={name}"]
+    agent = subprocess.Popen(
+        agent_command(*arguments),
+        env=store_env(object_store.config),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        torn = spool / "recordings" / "rec-mix-crash" / "mix" / "00000002.m4s.tmp"
+        wait_until(
+            lambda: torn.exists() and torn.stat().st_size > 0, 30, "the mix's second segment", poll=0.05
+        )
+    finally:
+        agent.send_signal(signal.SIGKILL)
+        agent.wait()
+    result = run_agent(*arguments, "--duration", "3")
+    assert result.returncode == 0, result.stderr
+    events = journal_events(spool, "rec-mix-crash")
+    mixed = [e for e in events if e["type"] == "segment" and e["stream"] == "mix"]
+    assert any(e["segment"] == 2 and e["flags"] == ["partial"] for e in mixed), mixed  # salvaged
+    assert max(int(str(e["segment"])) for e in mixed) >= 3  # and recorded on after the restart
+    assert len([e for e in events if e["type"] == "origin" and e["stream"] == "mix"]) == 2
+    report = verify_recording(object_store, "rec-mix-crash")
+    assert report.intact, report.problems
+
+
+def test_every_microphone_stalling_is_a_gap_in_the_mix_which_then_goes_on(
+    tmp_path: Path, run_agent: RunAgent, object_store: ObjectStore
+) -> None:
+    spool = tmp_path / "spool"
+    arguments = ["record", "--room", "court-5", "--recording-id", "rec-mix-stall", "--spool", str(spool)]
+    arguments += ["--segment-seconds", "2", "--duration", "7"]
+    for name, hz in (("mic-1", 440), ("mic-2", 1000)):  # both give nothing from 1 s to 4 s
+        arguments += [
+            "--source",
+            f"synthetic#video=0&audio=1&tone={hz}&stall_after=1&stall_for=3&name={name}",
+        ]
+    result = run_agent(*arguments)
+    assert result.returncode == 0, result.stderr
+    events = journal_events(spool, "rec-mix-stall")
+    [gap] = [e for e in events if e["type"] == "gap" and e["stream"] == "mix"]
+    assert gap["reason"] == "no microphone delivered sound"
+    [origin] = [
+        datetime.fromisoformat(str(e["t_origin_utc"]))
+        for e in events
+        if e.get("stream") == "mix" and e["type"] == "origin"
+    ]
+    gap_from = (datetime.fromisoformat(str(gap["from"])) - origin).total_seconds()
+    gap_to = (datetime.fromisoformat(str(gap["to"])) - origin).total_seconds()
+    assert abs(gap_from - 1.0) < 0.1 and 3.0 < gap_to < 4.3, (gap_from, gap_to)  # on the mix's media time
+    assert 2.0 < float(str(gap["seconds"])) < 3.5, gap
+    mixed = [e for e in events if e["type"] == "segment" and e["stream"] == "mix"]
+    assert max(datetime.fromisoformat(str(e["t_end_utc"])) for e in mixed) > datetime.fromisoformat(
+        str(gap["to"])
+    )
+    report = verify_recording(object_store, "rec-mix-stall")
+    assert report.intact, report.problems

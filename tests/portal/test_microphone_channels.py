@@ -21,6 +21,7 @@ from archive.store.object_store import ObjectStore
 from tests.portal.clerk_recording import index_recording
 from tests.portal.conftest import Portal, Template, open_portal, run_capture
 from tests.portal.served import ServedApp
+from tests.portal.test_accessibility import AXE, violations
 from tests.portal.world import CASE_A
 
 pytestmark = pytest.mark.integration
@@ -170,6 +171,8 @@ def test_chromium_mutes_and_solos_each_microphone(mic_portal: Portal, chromium: 
             position = page.evaluate("() => document.getElementById('video').currentTime")
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "portal-microphone-channels.png"), full_page=True)
+            if AXE.is_file():  # the panel, buttons pressed and not, passes WCAG 2.1 AA (contrast included)
+                assert violations(page) == []
             page.click("nav.streams a:has-text('全景摄像机')")
             page.wait_for_url("**stream=wide**")
             page.wait_for_function(
