@@ -239,10 +239,11 @@ NOMINAL_BANDWIDTH = 2_000_000  # bits/s: one variant only, so players never choo
 
 
 def cameras(tracks: RecordingTracks) -> list[str]:
-    """The streams a viewer switches between: those with pictures (the microphones when there are none)."""
+    """The streams a viewer switches between: those with pictures (the microphones when there are none,
+    their mix first: what plays by default)."""
     playable = {name: track for name, track in tracks.tracks.items() if track.segments}
     pictures = sorted(name for name, track in playable.items() if not track.audio_only)
-    return pictures or sorted(playable)
+    return pictures or sorted(playable, key=lambda name: (name != MIXED_SOUND_STREAM, name))
 
 
 def sound_for(tracks: RecordingTracks, picture: StreamTrack) -> list[StreamTrack]:
@@ -259,12 +260,18 @@ def sound_for(tracks: RecordingTracks, picture: StreamTrack) -> list[StreamTrack
     return sorted(sound, key=lambda track: (track.stream != MIXED_SOUND_STREAM, track.stream != own))
 
 
-def microphone_channels(sound: list[StreamTrack]) -> list[StreamTrack]:
-    """The sound tracks a listener mutes or solos one by one: every one but the mix, when the
-    recording has the microphones' mix (none otherwise: one choice of sound, as before)."""
-    if not any(track.stream == MIXED_SOUND_STREAM for track in sound):
+def microphone_channels(tracks: RecordingTracks, playing: StreamTrack) -> list[StreamTrack]:
+    """The sound tracks a listener mutes or solos one by one while ``playing`` plays: every sound
+    track but the mix, when the mix is what plays (with a camera's pictures, or alone in a recording
+    of microphones only); none otherwise (one choice of sound, as before)."""
+    sound = [playing] if playing.audio_only else sound_for(tracks, playing)
+    if not sound or sound[0].stream != MIXED_SOUND_STREAM:
         return []
-    return [track for track in sound if track.stream != MIXED_SOUND_STREAM]
+    return [
+        t
+        for name, t in sorted(tracks.tracks.items())
+        if t.audio_only and t.segments and name != MIXED_SOUND_STREAM
+    ]
 
 
 def multivariant_playlist(route: str, picture: StreamTrack, sound: list[StreamTrack]) -> str:

@@ -13,6 +13,7 @@
   if (!panel || !video) { return; }
   var MAX_DRIFT = 0.15;
   var stateLine = document.getElementById("channel-state");
+  var bar = document.getElementById("level-bar");
   var rows = Array.prototype.slice.call(panel.querySelectorAll("li[data-stream]"));
   var channels = rows.map(function (row) {
     return {
@@ -50,6 +51,10 @@
       var best = 0;
       for (var j = 1; j < spectrum.length; j++) { if (spectrum[j] > spectrum[best]) { best = j; } }
       panel.setAttribute("data-level", peak.toFixed(3));
+      if (bar) {  /* a recording with sound only: its level bar shows what is heard */
+        bar.style.width = Math.min(100, peak * 100).toFixed(1) + "%";
+        bar.parentNode.setAttribute("data-level", peak.toFixed(3));
+      }
       panel.setAttribute("data-peak-hz", peak > 0.001 ? String(Math.round(best * context.sampleRate / analyser.fftSize)) : "0");
     }, 100);
   }
@@ -127,8 +132,10 @@
     channels.forEach(function (c) { follow(c, always); });
   }
   video.addEventListener("play", function () {
-    var activated = !navigator.userActivation || navigator.userActivation.hasBeenActive;
-    if (activated) {  /* without a user's gesture the graph would start suspended and silence the video */
+    var activated = bar || !navigator.userActivation || navigator.userActivation.hasBeenActive;
+    /* without a user's gesture the graph may start suspended and silence the video; sound only: the
+       level bar needs it at once (as player.js's own level does) */
+    if (activated) {
       graph();
       if (context.state === "suspended") { context.resume(); }
     }

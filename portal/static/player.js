@@ -53,7 +53,8 @@
       if (hls) { hls.audioTrack = parseInt(soundChoice.value, 10); }
     });
   }
-  if (box.classList.contains("audio-only")) { showLevel(); }
+  /* sound only: a level bar (channels.js measures it where microphones can be muted one by one) */
+  if (box.classList.contains("audio-only") && !document.getElementById("channels")) { showLevel(); }
 
   showTrace(video);
 

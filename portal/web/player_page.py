@@ -69,7 +69,7 @@ def player_values(
         "microphones": [microphone.stream for microphone in sound],  # labelled by the template
         "channels": [  # several microphones and their mix: each one muted or soloed in the page
             {"stream": c.stream, "playlist_url": f"{playback.route}/playlist.m3u8?stream={c.stream}"}
-            for c in microphone_channels(sound)
+            for c in microphone_channels(playback.tracks, track)
         ],
         "audio_only": track.audio_only,
         "playlist_url": f"{playback.route}/{playlist}?stream={track.stream}",

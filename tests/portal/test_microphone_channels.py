@@ -22,11 +22,12 @@ from tests.portal.clerk_recording import index_recording
 from tests.portal.conftest import Portal, Template, open_portal, run_capture
 from tests.portal.served import ServedApp
 from tests.portal.test_accessibility import AXE, violations
-from tests.portal.world import CASE_A
+from tests.portal.world import CASE_A, STAFF_PASSWORD
 
 pytestmark = pytest.mark.integration
 
 RECORDING = "rec-two-mics"
+MICROPHONES_ONLY = "rec-mics-only"
 TONES = {"mic-1": 440, "mic-2": 1000}
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -46,6 +47,19 @@ def two_mic_store(embedded_store: EmbeddedStore, tmp_path_factory: pytest.TempPa
         f"{video}&name=bench",
         "--source",
         f"{video}&name=wide",
+    ]
+    for name, hz in TONES.items():
+        arguments += ["--source", f"synthetic#video=0&audio=1&tone={hz}&name={name}"]
+    done = run_capture(config, *arguments)
+    assert done.returncode == 0, done.stderr[-3000:]
+    arguments = ["record", "--room", "room-a", "--case", "case-a", "--recording-id", MICROPHONES_ONLY]
+    arguments += [
+        "--spool",
+        str(tmp_path_factory.mktemp("spool")),
+        "--duration",
+        "8",
+        "--segment-seconds",
+        "2",
     ]
     for name, hz in TONES.items():
         arguments += ["--source", f"synthetic#video=0&audio=1&tone={hz}&name={name}"]
@@ -183,3 +197,31 @@ def test_chromium_mutes_and_solos_each_microphone(mic_portal: Portal, chromium: 
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "portal-microphone-channels-FAILED.png"), full_page=True)
             raise
+
+
+def test_chromium_plays_microphones_only_as_their_mix_and_solos_one(
+    mic_portal: Portal, chromium: Any
+) -> None:
+    index_recording(
+        mic_portal.db_factory,
+        mic_portal.store,
+        MICROPHONES_ONLY,
+        now=mic_portal.clock.now(),
+        hearing_id=mic_portal.world.hearing_a,
+    )
+    with ServedApp(mic_portal.app) as server:
+        page = chromium.new_page()
+        page.goto(f"{server.url}/login")
+        page.fill("input[name=identifier]", "judge-a")
+        page.fill("input[name=password]", STAFF_PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{server.url}/staff")
+        page.goto(f"{server.url}/staff/recordings/{MICROPHONES_ONLY}")
+        route = f"/staff/recordings/{MICROPHONES_ONLY}"
+        assert page.get_attribute("#player", "data-playlist") == f"{route}/playlist.m3u8?stream=mix"
+        page.evaluate("() => document.getElementById('video').play()")
+        page.wait_for_function(  # the level bar moves with the mix (both tones)
+            "() => parseFloat(document.querySelector('.level').dataset.level || '0') > 0.2", timeout=45000
+        )
+        page.locator("#channels .channel-solo").nth(1).click()
+        _wait_for(page, "level > 0.2 && Math.abs(hz - 1000) < 30", "mic-2's tone")
