@@ -170,7 +170,7 @@ class MicrophoneMix:
         while True:
             worker: _MixWorker | None = None
             try:
-                worker = _MixWorker(self, first_seq)
+                worker = _MixWorker(self, first_seq, restarted=self.failure is not None)
                 worker.run()
                 return
             except Exception as exc:  # the mix's supervisor: journal, salvage, restart
@@ -179,18 +179,29 @@ class MicrophoneMix:
                 if worker is not None:
                     with contextlib.suppress(OSError):
                         worker.abandon()
-                first_seq = self._events.stream_failed(
-                    MIX_STREAM, f"{type(exc).__name__}: {exc}", self._clock.now()
-                )
-                if self._clock.wait(self._stop, _RESTART_DELAY_SECONDS):
+                resumed = self._journal_failure(f"{type(exc).__name__}: {exc}")
+                if resumed is None or self._clock.wait(self._stop, _RESTART_DELAY_SECONDS):
                     return
+                first_seq = resumed
+
+    def _journal_failure(self, message: str) -> int | None:
+        """Journal the failure (salvaging what it left) and return the segment number to go on with;
+        while that cannot be journaled (e.g. a full disk) try again every few seconds; None if stopped."""
+        while True:
+            try:
+                return self._events.stream_failed(MIX_STREAM, message, self._clock.now())
+            except Exception:
+                logger.exception("stream %s: cannot journal its failure yet", MIX_STREAM)
+            if self._clock.wait(self._stop, _RESTART_DELAY_SECONDS * 5):
+                return None
 
 
 class _MixWorker:
     """One run of the mix: its origin, timeline, encoder, muxer and segmenter (all in the mix thread)."""
 
-    def __init__(self, mix: MicrophoneMix, first_seq: int) -> None:
+    def __init__(self, mix: MicrophoneMix, first_seq: int, *, restarted: bool) -> None:
         self._m = mix
+        self._restarted = restarted
         self._timeline = MixTimeline(mix.inputs, dropout_seconds=mix._dropout_seconds)
         self._origin: datetime | None = None
         self._end_seconds = 0.0
@@ -241,13 +252,15 @@ class _MixWorker:
         origin = self._m._origin_of(name)
         if origin is None or frame.pts is None:
             return
+        offset = float(frame.pts * (frame.time_base or Fraction(1, _RATE)))
         if self._origin is None:
-            known = [o for o in (self._m._origin_of(n) for n in self._m.inputs) if o is not None]
-            self._origin = min(known)
+            if self._restarted:  # the mix goes on from here (what came before is its failed run's)
+                self._origin = origin + timedelta(seconds=offset)
+            else:  # with the microphones: media time 0 is the earliest of their origins
+                known = [o for o in (self._m._origin_of(n) for n in self._m.inputs) if o is not None]
+                self._origin = min(known)
             self._m._events.origin(MIX_STREAM, self._origin)
-        seconds = (origin - self._origin).total_seconds() + float(
-            frame.pts * (frame.time_base or Fraction(1, _RATE))
-        )
+        seconds = (origin - self._origin).total_seconds() + offset
         start = round(seconds * _RATE)
         samples: Samples = frame.to_ndarray().astype(np.float32).reshape(len(frame.layout.channels), -1)
         mono = samples.mean(axis=0) if samples.shape[0] > 1 else samples[0]
