@@ -42,6 +42,8 @@ DEMO_AGENTS = {
         "synthetic#size=640x360&fps=15&audio=0&name=wide-cam",
         "--source",
         "synthetic#video=0&name=mic-1",
+        "--source",
+        "synthetic#video=0&tone=660&name=mic-2",  # two microphones: their mix is recorded too
     ],
     # run as ``python -m capture bodycam``: standby with a 10 s pre-event buffer, activated at once
     # (journaled as the console); SIGUSR1/SIGUSR2 to its process activate and deactivate it again
