@@ -9,8 +9,9 @@ from datetime import datetime
 
 from archive.export.playlist import tracks_from_journal
 from archive.journal.anchor import CheckpointHead, last_head
-from archive.journal.events import StartEvent, StopEvent, parse_event
+from archive.journal.events import parse_event
 from archive.journal.format import JournalLine
+from archive.journal.run_events import StartEvent, StopEvent
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,8 +23,10 @@ from archive.errors import (
     StoreUnavailableError,
 )
 from archive.formats import check_identifier, sha256_bytes
-from archive.journal.events import InitEvent, JournalEvent, SegmentEvent, StartEvent, StopEvent
+from archive.journal.events import JournalEvent
 from archive.journal.format import JournalLine
+from archive.journal.run_events import StartEvent, StopEvent
+from archive.journal.segment_events import InitEvent, SegmentEvent
 from archive.journal.trust import ChainState
 from archive.spool.layout import LOCATOR_PREFIX, locator_body, locator_key
 from archive.store.object_store import ObjectStore
