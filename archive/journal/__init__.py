@@ -15,7 +15,6 @@ from archive.journal.clerk_events import (
     SealBeginEvent,
     SealEndEvent,
 )
-from archive.journal.device_key import DeviceKey, load_or_create_device_key, verify_signature
 from archive.journal.events import JournalEvent, parse_event
 from archive.journal.format import EventType, JournalLine, SegmentFlag
 from archive.journal.incident_events import (
@@ -25,9 +24,11 @@ from archive.journal.incident_events import (
     RecordingFailedEvent,
     RepairEvent,
 )
-from archive.journal.merkle import merkle_root
 from archive.journal.run_events import PauseEvent, ResumeEvent, StartEvent, StopEvent
 from archive.journal.segment_events import CheckpointEvent, InitEvent, LeafEvent, OriginEvent, SegmentEvent
+from archive.journal.signing.device_key import DeviceKey, load_or_create_device_key, verify_signature
+from archive.journal.signing.merkle import merkle_root
+from archive.journal.signing.trust import ChainState
 from archive.journal.stream_declaration import (
     CMAF_TRACK_FILE,
     AudioDeclaration,
@@ -35,7 +36,6 @@ from archive.journal.stream_declaration import (
     StreamDeclaration,
     VideoDeclaration,
 )
-from archive.journal.trust import ChainState
 from archive.journal.writer import JournalWriter, list_chunks
 
 __all__ = [

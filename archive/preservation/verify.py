@@ -40,12 +40,12 @@ from archive.errors import (
 )
 from archive.formats.cmaf import SEGMENT_HEAD_BYTES, header_problems, segment_problems
 from archive.journal.chain import read_chain
-from archive.journal.device_key import verify_signature
 from archive.journal.events import JournalEvent, parse_event
 from archive.journal.format import JournalLine, checkpoint_message
-from archive.journal.merkle import merkle_root
 from archive.journal.run_events import StartEvent, StopEvent
 from archive.journal.segment_events import CheckpointEvent, InitEvent, SegmentEvent
+from archive.journal.signing.device_key import verify_signature
+from archive.journal.signing.merkle import merkle_root
 from archive.preservation.verify_trust import TrustAnchors, check_trust
 from archive.spool.layout import locator_key
 from archive.store.object_store import ObjectStore

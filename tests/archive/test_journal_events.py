@@ -21,7 +21,6 @@ from archive.journal.clerk_events import (
     SealBeginEvent,
     SealEndEvent,
 )
-from archive.journal.device_key import load_or_create_device_key
 from archive.journal.events import JournalEvent, line_fields, parse_event
 from archive.journal.format import EventType, SegmentFlag, encode_line
 from archive.journal.incident_events import (
@@ -33,6 +32,7 @@ from archive.journal.incident_events import (
 )
 from archive.journal.run_events import PauseEvent, ResumeEvent, StopEvent
 from archive.journal.segment_events import CheckpointEvent, InitEvent, OriginEvent, SegmentEvent
+from archive.journal.signing.device_key import load_or_create_device_key
 from archive.journal.writer import JournalWriter, list_chunks
 from tests.archive.journal_builders import journal_lines, line_of, segment_event, start_event
 
