@@ -26,10 +26,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeAlias
 
-from archive.errors import JournalError
 from archive.journal.activation_events import ActivateEvent, DeactivateEvent
 from archive.journal.clerk_events import NoteEvent, ReadinessEvent, SealBeginEvent, SealEndEvent
-from archive.journal.fields import FieldReader, JsonObject
+from archive.journal.fields import FieldReader, JsonObject, parse_typed
 from archive.journal.format import FORMAT_VERSION, EventType, JournalLine
 from archive.journal.incident_events import (
     RECORDING_FAILED,
@@ -102,14 +101,7 @@ def parse_event(line: JournalLine) -> JournalEvent:
     Raises JournalError naming the line's ``seq`` for an unknown ``type``, a missing field, a field
     of the wrong JSON type or an invalid value. Fields the event does not know are ignored.
     """
-    where = f"journal seq {line.seq}"
-    parser = _PARSERS.get(line.type)
-    if parser is None:
-        raise JournalError(f"{where}: unknown event type {line.type!r}")
-    try:
-        return parser(FieldReader(line.fields, f"{where} ({line.type})"))
-    except ValueError as exc:
-        raise JournalError(f"{where} ({line.type}): {exc}") from exc
+    return parse_typed(line, _PARSERS, log="journal", kind="event")
 
 
 def line_fields(event: JournalEvent, *, seq: int, prev: str, at: str, recording_id: str) -> JsonObject:
