@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import av
 
 from archive.spool import SealedFile
+from capture.recording.audio_timeline import AudioTimeline, SampleGap
 from capture.recording.encoder import open_video_encoder
 from capture.recording.overlay import Overlay
 from capture.recording.overload import JournaledOverload, OverloadWatch, utc_after
@@ -129,7 +130,7 @@ class MediaWorker:
         self._audio_stream = self._audio_file.container.add_stream("aac", rate=_AUDIO_RATE, layout=layout)
         self._audio_stream.bit_rate = settings.audio_bitrate
         self._resampler = av.AudioResampler(format="fltp", layout=layout, rate=_AUDIO_RATE, frame_size=1024)
-        self._audio_next = 0
+        self._audio_timeline = AudioTimeline(_AUDIO_RATE)
 
     def _write_pre_event(self, handover: PreEventHandover) -> None:
         """Mux the standby's buffered pictures as the recording's first media (never sent live:
@@ -246,9 +247,9 @@ class MediaWorker:
         assert self._audio_stream is not None
         seconds = self._media_seconds(frame)
         self._overload.frame(seconds, self._p.clock.monotonic(), self._p.frames.qsize())
-        arrival = round(seconds * _AUDIO_RATE)
-        if arrival > self._audio_next + _AUDIO_RATE // 5:
-            self._audio_next = arrival  # the source stalled: leave the gap in the timeline
+        hole = self._audio_timeline.place(seconds)
+        if hole is not None:  # the source lost sound: the hole stays in the timeline, declared
+            self._audio_gap(hole)
         frame.pts = None
         for resampled in self._resampler.resample(frame):
             self._encode_audio(resampled)
@@ -256,13 +257,21 @@ class MediaWorker:
     def _encode_audio(self, frame: av.AudioFrame | None) -> None:
         assert self._audio_stream is not None
         if frame is not None:
-            frame.pts = self._audio_next
+            frame.pts = self._audio_timeline.advance(frame.samples)
             frame.time_base = Fraction(1, _AUDIO_RATE)
-            self._audio_next += frame.samples
             self._p.audio_frames.publish(frame)
-            self._audio_file.end_seconds = max(self._audio_file.end_seconds, self._audio_next / _AUDIO_RATE)
+            end_seconds = self._audio_timeline.next_sample / _AUDIO_RATE
+            self._audio_file.end_seconds = max(self._audio_file.end_seconds, end_seconds)
         for packet in self._audio_stream.encode(frame):
             self._audio_file.container.mux(packet)
+
+    def _audio_gap(self, hole: SampleGap) -> None:
+        start = self._origin_utc + timedelta(seconds=hole.start / _AUDIO_RATE)
+        end = self._origin_utc + timedelta(seconds=hole.end / _AUDIO_RATE)
+        lost = (hole.end - hole.start) / _AUDIO_RATE
+        reason = f"sound timestamps jumped {lost:.3f} s: the source lost sound (stall, overrun or resumed)"
+        assert self._p.audio_stream is not None
+        self._p.events.gap(self._p.audio_stream, start, end, reason)
 
     def _flush(self) -> None:
         self._overload.flush()
