@@ -43,7 +43,12 @@ from capture.recording.recording_setup import (
     start_recording_uploader,
 )
 from capture.recording.stream_pipeline import StreamPipeline
-from capture.recovery.recovery import RecordingHistory, recover_streams, requeue_journaled
+from capture.recovery.recovery import RecordingHistory, recover_run, requeue_journaled
+from capture.recovery.restart_clock import (
+    read_boot_id,
+    save_mark,
+    with_fault_wall_step,
+)
 from capture.space.disk_full import DiskFullRecovery, MeteredEvents
 from capture.space.spool_space import SpoolSpace, is_disk_full, journal_space_alarm
 from devices import Source, open_source
@@ -70,7 +75,11 @@ class Recorder:
         on_checkpoint: Callable[[], None] | None = None,
         uploads_elsewhere: bool = False,
     ) -> None:
-        self._clock: Clock = clock or SystemClock()
+        try:
+            self._clock: Clock = with_fault_wall_step(clock or SystemClock())
+        except ValueError as exc:
+            raise RecorderError(str(exc)) from exc
+        self._boot_id = read_boot_id()
         self._on_checkpoint = on_checkpoint
         self._uploads_elsewhere = uploads_elsewhere  # one uploader serves the spool (capture serve)
         self._plan = plan
@@ -143,8 +152,7 @@ class Recorder:
                 self.position_track.stop()  # closes its source; nothing was journaled
             raise
         self._log = log
-        now = self._clock.now()
-        next_seq = recover_streams(self._spool, log, history, now)
+        next_seq = self._recover(log, history)
         requeue_journaled(self._spool, log, log.journal.history)
         log.journal.append(
             StartEvent(
@@ -188,7 +196,7 @@ class Recorder:
         self._prepare_spool()
         log, history = self._open_log()
         try:
-            recover_streams(self._spool, log, history, self._clock.now())
+            self._recover(log, history)
             requeue_journaled(self._spool, log, log.journal.history)
             log.journal.append(StopEvent(reason=reason))
             log.journal.checkpoint()
@@ -275,6 +283,11 @@ class Recorder:
             raise
         return opened
 
+    def _recover(self, log: RecordingLog, history: RecordingHistory) -> dict[str, int]:
+        next_seq = recover_run(self._spool, log, history, self._clock, self._boot_id)
+        save_mark(self._spool.root, self._clock, self._boot_id)
+        return next_seq
+
     def _prepare_spool(self) -> None:
         prepare_spool(self._spool, self._plan, self._clock)
 
@@ -348,5 +361,6 @@ class Recorder:
                     raise
                 self.space.full("journal checkpoint", exc)
                 continue
+            save_mark(self._spool.root, self._clock, self._boot_id)
             if closed is not None and self._on_checkpoint is not None:
                 self._on_checkpoint()  # e.g. report the new head to the portal (it returns at once)
