@@ -353,12 +353,17 @@ class Recorder:
 
     def _checkpoints(self) -> None:
         log = self._require_log()
+        requeue = False  # a full disk may have kept a closed journal chunk out of the upload queue
         while not self._clock.wait(self._checkpoint_stop, self._plan.checkpoint_seconds):
             try:
+                if requeue:  # the streams may never hit the disk's limit and re-queue it themselves
+                    requeue_journaled(self._spool, log, log.journal.history)
+                    requeue = False
                 closed = log.journal.checkpoint()
             except Exception as exc:  # a full disk skips this checkpoint; the next one covers it
                 if not is_disk_full(exc):
                     raise
+                requeue = True
                 self.space.full("journal checkpoint", exc)
                 continue
             save_mark(self._spool.root, self._clock, self._boot_id)

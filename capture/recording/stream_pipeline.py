@@ -186,6 +186,7 @@ class StreamPipeline:
                     if resumed is None:
                         return
                     first_seq, failures = resumed, 0
+                    self.failure = None  # journaled and recovered: the stream records on, not failed
                     continue
                 message = f"{type(exc).__name__}: {exc}"
                 first_seq = {
