@@ -7,7 +7,9 @@ source resumed after a failure — the missing stretch is left out of the timeli
 gap; it is never silently closed up. Small jitter of the timestamps (up to ``tolerance_seconds``)
 is not a hole: the samples just follow each other. When a source's clock goes back (a reopened
 source that counts from 0 again, a wall-clock step under ALSA), the timeline re-anchors on it so
-that later jumps are still seen.
+that later jumps are still seen. A source reopened after a failure is placed after the time it was
+away (measured on the monotonic clock by whoever reopened it: :meth:`AudioTimeline.resume`), and
+that stretch is a gap too.
 """
 
 from __future__ import annotations
@@ -38,11 +40,22 @@ class AudioTimeline:
         self.next_sample = 0
         self._tolerance = round(tolerance_seconds * rate)
         self._offset = 0  # samples added to the source's own position since it last went back
+        self._resumed_after: int | None = None  # samples the source was away before it was reopened
 
     def place(self, media_seconds: float) -> SampleGap | None:
         """Account for sound stamped at ``media_seconds`` (the source's time since media time 0)
         arriving next; returns the gap before it when its timestamp jumped past the tolerance."""
-        arrival = round(media_seconds * self.rate) + self._offset
+        own = round(media_seconds * self.rate)
+        if self._resumed_after is not None:  # its own timestamps say nothing about the time away
+            arrival = self.next_sample + self._resumed_after
+            self._offset = arrival - own
+            self._resumed_after = None
+            if arrival > self.next_sample:
+                gap = SampleGap(self.next_sample, arrival)
+                self.next_sample = arrival
+                return gap
+            return None
+        arrival = own + self._offset
         if arrival > self.next_sample + self._tolerance:
             gap = SampleGap(self.next_sample, arrival)
             self.next_sample = arrival
@@ -54,6 +67,11 @@ class AudioTimeline:
             )
             self._offset += self.next_sample - arrival
         return None
+
+    def resume(self, away_seconds: float) -> None:
+        """The source was reopened after ``away_seconds`` without sound: the next sound is placed
+        that far after the last (a gap), whatever its own timestamps say."""
+        self._resumed_after = max(0, round(away_seconds * self.rate))
 
     def advance(self, samples: int) -> int:
         """Record ``samples`` more samples; returns the position they start at."""

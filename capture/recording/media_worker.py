@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import queue
+from dataclasses import dataclass
 from datetime import timedelta
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,16 @@ _AUDIO_RATE = 48000
 _CHUNK_US = "200000"
 """CMAF chunk length (µs): bytes reach the disk every ~200 ms, so a crash loses little (keyframes,
 and so segment starts, stay one GOP apart: ``frag_keyframe`` also starts a chunk at each)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceResumed:
+    """Queued by the reader when it reopened a failed source, ``away_seconds`` (monotonic) after
+    the failure: the source's timestamps may start again, so its sound is placed by this."""
+
+    away_seconds: float
+
+
 END_OF_FRAMES = object()
 """Queued after a source's last frame: the media worker flushes and seals."""
 _VIDEO_CHECK_INTERVAL_SECONDS = 0.095
@@ -168,6 +179,10 @@ class MediaWorker:
             if item is END_OF_FRAMES:
                 self.saw_end = True
                 break
+            if isinstance(item, SourceResumed):
+                if self._audio_stream is not None:
+                    self._audio_timeline.resume(item.away_seconds)
+                continue
             if isinstance(item, av.VideoFrame) and self._encoder is not None:
                 self._observe_video(item)
                 self._video(item)

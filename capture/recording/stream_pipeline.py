@@ -22,7 +22,7 @@ from pathlib import Path
 import av
 
 from archive.formats import track_streams
-from capture.recording.media_worker import END_OF_FRAMES, MediaWorker
+from capture.recording.media_worker import END_OF_FRAMES, MediaWorker, SourceResumed
 from capture.recording.packet_tap import EncodedVideoPacket, LatestSlot, PacketTap
 from capture.recording.pre_event import PreEventHandover
 from capture.recording.stream_settings import (
@@ -132,11 +132,13 @@ class StreamPipeline:
                     break
             except DevicesError as exc:
                 logger.error("stream %s: source failed (%s); reopening", self.name, exc)
+                failed_at = self.clock.monotonic()
                 source.close()
                 reopened = self._reopen()
                 if reopened is None:
                     break
                 source = self.source = reopened
+                self._hand_over(SourceResumed(self.clock.monotonic() - failed_at))
         self._hand_over(END_OF_FRAMES)
 
     def _hand_over(self, item: object) -> None:

@@ -20,7 +20,7 @@ from archive.spool import SealedFile
 from capture.recording.audio_timeline import AudioTimeline, SampleGap
 from capture.recording.segmenter import SegmentInfo
 from capture.recording.stream_pipeline import StreamPipeline, StreamSettings
-from devices import HealthCondition, Source, open_source, parse_source_spec
+from devices import HealthCondition, Source, SourceOpenError, open_source, parse_source_spec
 
 RATE = 48000
 
@@ -57,6 +57,20 @@ def test_a_source_counting_from_zero_again_reanchors_so_later_jumps_are_still_ga
     timeline.advance(1024)
     gap = timeline.place(2 * 1024 / RATE + 1.0)
     assert gap is not None and gap.end - gap.start == RATE
+
+
+def test_a_source_reopened_after_a_failure_is_placed_after_the_time_it_was_away() -> None:
+    timeline = AudioTimeline(RATE)
+    for index in range(100):
+        timeline.place(index * 1024 / RATE)
+        timeline.advance(1024)
+    timeline.resume(1.5)
+    assert timeline.place(0.0) == SampleGap(100 * 1024, 100 * 1024 + 72000)  # its clock starts at 0
+    timeline.advance(1024)
+    assert timeline.place(1024 / RATE) is None  # and goes on from there without another gap
+    timeline.advance(1024)
+    gap = timeline.place(2 * 1024 / RATE + 0.5)
+    assert gap is not None and gap.end - gap.start == RATE // 2
 
 
 def test_the_tolerance_is_checked() -> None:
@@ -118,11 +132,33 @@ class _JitteryAudio:
         self._real.close()
 
 
-def _record(tmp_path: Path, source: Any) -> _Events:
+class _FailingAudio:
+    """A real synthetic source that fails (as a device unplugged) after ``seconds`` of sound."""
+
+    def __init__(self, real: Source, seconds: float) -> None:
+        self._real = real
+        self._seconds = seconds
+        self.video = real.video
+        self.audio = real.audio
+        self.spec = real.spec  # type: ignore[attr-defined]
+
+    def frames(self) -> Iterator[av.VideoFrame | av.AudioFrame]:
+        for frame in self._real.frames():
+            stamped = frame.pts is not None and frame.time_base is not None
+            if stamped and frame.pts * frame.time_base >= self._seconds:
+                raise SourceOpenError("the microphone went away")
+            yield frame
+
+    def close(self) -> None:
+        self._real.close()
+
+
+def _record(tmp_path: Path, source: Any, *, reopened: Any = None) -> _Events:
     events = _Events()
+    opened = [source, *([] if reopened is None else [reopened])]
     pipeline = StreamPipeline(
         "mic",
-        lambda: source,
+        lambda: opened.pop(0),
         lambda stream: tmp_path / stream,
         events,
         first_seq={},
@@ -148,6 +184,20 @@ def test_sound_that_skips_time_is_journaled_as_a_gap_with_its_times(tmp_path: Pa
     assert (start - origin).total_seconds() == pytest.approx(47 * 1024 / RATE, abs=1024 / RATE)
     assert (end - origin).total_seconds() == pytest.approx(85 * 1024 / RATE, abs=1e-3)
     assert events.audio_end["mic"] == pytest.approx(3.0, abs=0.05)  # the hole is kept in the timeline
+
+
+@pytest.mark.integration
+def test_a_source_reopened_after_a_failure_leaves_a_journaled_gap_for_its_time_away(tmp_path: Path) -> None:
+    failing = _FailingAudio(open_source(parse_source_spec("synthetic#video=0")), 1.0)
+    again = open_source(parse_source_spec("synthetic#video=0&end_after=1"))  # counts from 0 again
+    events = _record(tmp_path, failing, reopened=again)
+    assert len(events.gaps) == 1, events.gaps
+    stream, start, end, reason = events.gaps[0]
+    away = (end - start).total_seconds()
+    assert stream == "mic" and "sound timestamps jumped" in reason
+    assert (start - events.origins["mic"]).total_seconds() == pytest.approx(1.0, abs=0.05)
+    assert 1.0 <= away < 3.0, away  # the reader waits 1 s before it reopens
+    assert events.audio_end["mic"] == pytest.approx(2.0 + away, abs=0.1)
 
 
 @pytest.mark.integration
