@@ -1,11 +1,14 @@
 """What the clerk has marked in the recording in progress and is still open: a pause (with its 2017
 art. 3 reason), a sealed span, and the last readiness check. The journal holds every mark for good;
-this is the service's memory of the open ones, for the state reports and the console."""
+this is the service's memory of the open ones, for the state reports and the console. The open pause
+and sealed span are also kept in the service state (through ``persist``), so a restart, a kill -9
+included, finds them still open."""
 
 from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +24,19 @@ class PauseMark:
     by: str
     since: datetime
 
+    def to_fields(self) -> dict[str, str]:
+        return {"code": str(self.code), "reason": self.reason, "by": self.by, "since": self.since.isoformat()}
+
+    @classmethod
+    def parse(cls, fields: Mapping[str, object]) -> PauseMark:
+        """The mark :meth:`to_fields` wrote; ValueError, KeyError or TypeError when damaged."""
+        return cls(
+            PauseReason(str(fields["code"])),
+            str(fields["reason"]),
+            str(fields["by"]),
+            _moment(fields["since"]),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class SealMark:
@@ -29,6 +45,14 @@ class SealMark:
     reason: str
     by: str
     since: datetime
+
+    def to_fields(self) -> dict[str, str]:
+        return {"reason": self.reason, "by": self.by, "since": self.since.isoformat()}
+
+    @classmethod
+    def parse(cls, fields: Mapping[str, object]) -> SealMark:
+        """The mark :meth:`to_fields` wrote; ValueError, KeyError or TypeError when damaged."""
+        return cls(str(fields["reason"]), str(fields["by"]), _moment(fields["since"]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,12 +77,19 @@ class RecordingMarks:
     readiness: ReadinessMark | None = None
 
 
+MarksPersister = Callable[[RecordingMarks], None]
+"""Told (under the marks' lock, so in order) of a recording's marks after its pause or seal changed."""
+
+
 class ClerkMarks:
     """The open marks of the recording in progress; a new recording starts with none."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, restored: RecordingMarks | None = None, *, persist: MarksPersister | None = None
+    ) -> None:
         self._lock = threading.Lock()
-        self._marks = RecordingMarks()
+        self._marks = restored or RecordingMarks()
+        self._persist = persist
 
     def of(self, recording_id: str) -> RecordingMarks:
         """The marks of ``recording_id`` (none when it is not the one marked last)."""
@@ -84,3 +115,21 @@ class ClerkMarks:
             if not isinstance(readiness, bool):
                 marks = dataclasses.replace(marks, readiness=readiness)
             self._marks = marks
+            if self._persist is not None and not (isinstance(pause, bool) and isinstance(seal, bool)):
+                self._persist(marks)
+
+    def close(self, recording_id: str) -> RecordingMarks:
+        """Clear the open pause and sealed span of ``recording_id`` (its recording stops); returns its
+        marks as they were. The marks of another recording are left alone."""
+        with self._lock:
+            if self._marks.recording_id != recording_id:
+                return RecordingMarks(recording_id)
+            marks, self._marks = self._marks, dataclasses.replace(self._marks, pause=None, seal=None)
+            return marks
+
+
+def _moment(value: object) -> datetime:
+    moment = datetime.fromisoformat(str(value))
+    if moment.tzinfo is None:
+        raise ValueError(f"a mark's time must carry its zone (got {value!r})")
+    return moment

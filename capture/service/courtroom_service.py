@@ -21,7 +21,6 @@ from archive.journal import AlarmEvent
 from archive.spool import Uploader, UploadItem, UploadQueue, queue_path
 from archive.store import ObjectStore
 from capture.recording.recorder import Recorder, stream_names
-from capture.service.clerk_marks import ClerkMarks
 from capture.service.portal_client import AgentPortalClient
 from capture.service.recording_keeper import START_RETRY_SECONDS, RecordingKeeper
 from capture.service.recording_session import RecorderFactory, RecordingSession, RecordingWatcher
@@ -94,7 +93,7 @@ class CourtroomService:
         )
         self._thread = threading.Thread(target=self._run, name="courtroom-service", daemon=True)
         self._commands: queue.SimpleQueue[tuple[Callable[[], object], Future[object]]] = queue.SimpleQueue()
-        self.marks = ClerkMarks()
+        self.marks = self._keeper.marks
         """What the clerk marked in the recording in progress (pause, sealed span, readiness)."""
 
     def start(self) -> None:
@@ -197,6 +196,7 @@ class CourtroomService:
             if failed
             else (RecorderState.PAUSED if marks.pause is not None else RecorderState.RECORDING),
             readiness=marks.readiness,
+            sealed=marks.seal is not None,
             detail=f"streams failed: {', '.join(failed)}" if failed else base.detail,
             recording_id=active.recording_id,
             sources=tuple(SourceHealth(name, problems) for name, problems in health.problems.items()),

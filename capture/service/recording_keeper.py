@@ -6,10 +6,16 @@ before the previous one is stopped (once the new one has sealed its first segmen
 hearings leave no gap between their recordings. What to record when is the planner's to say
 (:mod:`capture.service.courtroom_service` asks it); this module only carries it out.
 
+The clerk's open pause and sealed span are kept with the recording in the service state: a kill -9
+leaves them open in the journal and the restarted service goes on with them. Whenever a recording
+stops while one is open, its end (resume, seal_end) is journaled first, by :data:`BY_SYSTEM` with
+the stop's reason, so every span is closed in the journal; when the stop was the service's own (the
+recording stays in progress), the restart journals them open again.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import uuid
@@ -17,8 +23,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from archive import ArchiveError
+from archive.journal import SealBeginEvent, SealEndEvent
+from archive.journal.clerk_events import BY_SYSTEM
 from capture.errors import CaptureError
 from capture.recording.recorder import RecordingPlan
+from capture.service.clerk_marks import ClerkMarks, RecordingMarks
 from capture.service.recording_session import RecorderFactory, RecordingSession, RecordingWatcher
 from capture.service.room_state import ClosedHearing, ReportedRecording, RoomStatus
 from capture.service.schedule.planner import Decision, StopReason
@@ -75,6 +84,12 @@ class RecordingKeeper:
         self._retry_at = 0.0
         self._unreported: dict[str, ReportedRecording] = {}
         self._closed: dict[int, ClosedHearing] = {}  # closed at the console; until the portal took it
+        left = state.active
+        spans = left is not None and (left.pause is not None or left.seal is not None)
+        self._reopen = left.marks if left is not None and spans and left.spans_closed else None
+        restored = left.marks if left is not None and not left.spans_closed else None
+        self.marks = ClerkMarks(restored, persist=self._persist_marks)
+        """The clerk's open marks in the recording in progress (pause, sealed span, readiness)."""
 
     @property
     def active(self) -> ActiveRecording | None:
@@ -167,7 +182,7 @@ class RecordingKeeper:
         with self._lock:
             active, recorder, self._recorder = self._state.active, self._recorder, None
         if recorder is not None and active is not None:
-            self._finish_recorder(recorder, active.hearing, reason, drain_seconds)
+            self._finish_recorder(recorder, active.hearing, reason, drain_seconds, kept=active)
 
     def start(self, hearing: ScheduledHearing, *, resume: str | None) -> RecordingSession | None:
         """Start recording ``hearing`` (as recording ``resume`` when given); None when its recorder
@@ -178,12 +193,17 @@ class RecordingKeeper:
             resume or f"{self._clock.now():%Y%m%dT%H%M%SZ}-{_label(hearing)}-{uuid.uuid4().hex[:6]}"
         )
         with self._lock:
-            self._state.active = ActiveRecording(hearing, recording_id)
+            left = self._state.active
+            if resume is not None and left is not None and left.recording_id == resume:
+                self._state.active = dataclasses.replace(left, hearing=hearing)  # its open spans too
+            else:
+                self._state.active = ActiveRecording(hearing, recording_id)
             self._save_state()  # before the first byte: a crash from here on resumes this recording
         recorder = self._open_recorder(hearing, recording_id)
         with self._lock:
             self._recorder = recorder
         if recorder is not None:
+            self._reopen_spans(recorder, recording_id)
             logger.info(
                 "recording %s started for hearing %d (%s)",
                 recording_id,
@@ -271,15 +291,68 @@ class RecordingKeeper:
         logger.info("hearing %d: recording stops (%s)", hearing.hearing_id, reason.value)
 
     def _finish_recorder(
-        self, recorder: RecordingSession, hearing: ScheduledHearing, reason: str, drain_seconds: float
+        self,
+        recorder: RecordingSession,
+        hearing: ScheduledHearing,
+        reason: str,
+        drain_seconds: float,
+        *,
+        kept: ActiveRecording | None = None,
     ) -> None:
+        """Stop ``recorder`` for ``reason``, journaling first the end of any span still open in it;
+        ``kept``: the recording stays in progress (the service stops), its spans to reopen."""
         for watcher in self._watchers:
             watcher("stopping", recorder)
+        self._close_spans(recorder, reason, kept)
         recorder.stop(reason, drain_seconds=drain_seconds if self._uploads else 0.0)
         summary = recorder.summary()
         with self._lock:
             self._unreported[summary.recording_id] = ReportedRecording(summary, _portal_hearing(hearing))
         self._changed()
+
+    def _close_spans(self, recorder: RecordingSession, reason: str, kept: ActiveRecording | None) -> None:
+        recording_id = recorder.summary().recording_id
+        marks = self.marks.close(recording_id)
+        if marks.pause is None and marks.seal is None:
+            return
+        if kept is not None and kept.recording_id == recording_id:
+            with self._lock:  # written before the ends: a restart then reopens them rather than lose them
+                kept.spans_closed = True
+                self._save_state()
+        try:
+            if marks.pause is not None:
+                recorder.resume(f"the recording stops while paused: {reason}", by=BY_SYSTEM)
+            if marks.seal is not None:
+                ended = SealEndEvent(BY_SYSTEM, reason=f"the recording stops while sealed: {reason}")
+                recorder.journal_clerk_event(ended)
+        except (CaptureError, ArchiveError, OSError) as exc:  # the stop is journaled all the same
+            logger.error("recording %s: the open pause or sealed span not ended: %s", recording_id, exc)
+
+    def _reopen_spans(self, recorder: RecordingSession, recording_id: str) -> None:
+        """After the service's own stop closed the clerk's open spans in the journal: open them again."""
+        reopen, self._reopen = self._reopen, None
+        if reopen is None or reopen.recording_id != recording_id:
+            return
+        try:
+            if reopen.pause is not None:
+                again = f"{reopen.pause.reason}（录像服务重启后继续暂停）"
+                recorder.pause(again, code=reopen.pause.code, by=BY_SYSTEM)
+            if reopen.seal is not None:
+                recorder.journal_clerk_event(
+                    SealBeginEvent(f"{reopen.seal.reason}（录像服务重启后继续封存）", BY_SYSTEM)
+                )
+        except (CaptureError, ArchiveError, OSError) as exc:
+            logger.error("recording %s: the pause or sealed span not reopened: %s", recording_id, exc)
+        self.marks.set(recording_id, pause=reopen.pause, seal=reopen.seal)  # saved: open again
+
+    def _persist_marks(self, marks: RecordingMarks) -> None:
+        """The clerk's pause or seal changed: keep it with the recording in the service state."""
+        with self._lock:
+            active = self._state.active
+            if active is None or active.recording_id != marks.recording_id:
+                return
+            active.pause, active.seal, active.spans_closed = marks.pause, marks.seal, False
+            self._save_state()
 
     def _save_state(self) -> None:
         try:
