@@ -82,20 +82,22 @@ MarksPersister = Callable[[RecordingMarks], None]
 
 
 class ClerkMarks:
-    """The open marks of the recording in progress; a new recording starts with none."""
+    """The open marks of each recording in progress (two overlap at a hand-over between back-to-back
+    hearings); a new recording starts with none."""
 
     def __init__(
         self, restored: RecordingMarks | None = None, *, persist: MarksPersister | None = None
     ) -> None:
         self._lock = threading.Lock()
-        self._marks = restored or RecordingMarks()
+        self._marks: dict[str, RecordingMarks] = {}
+        if restored is not None and restored.recording_id is not None:
+            self._marks[restored.recording_id] = restored
         self._persist = persist
 
     def of(self, recording_id: str) -> RecordingMarks:
-        """The marks of ``recording_id`` (none when it is not the one marked last)."""
+        """The marks of ``recording_id`` (none when it has none)."""
         with self._lock:
-            marks = self._marks
-        return marks if marks.recording_id == recording_id else RecordingMarks(recording_id)
+            return self._marks.get(recording_id) or RecordingMarks(recording_id)
 
     def set(
         self,
@@ -107,25 +109,22 @@ class ClerkMarks:
     ) -> None:
         """Replace the given marks of ``recording_id`` (False: leave as is; None: clear)."""
         with self._lock:
-            marks = self._marks if self._marks.recording_id == recording_id else RecordingMarks(recording_id)
+            marks = self._marks.get(recording_id) or RecordingMarks(recording_id)
             if not isinstance(pause, bool):
                 marks = dataclasses.replace(marks, pause=pause)
             if not isinstance(seal, bool):
                 marks = dataclasses.replace(marks, seal=seal)
             if not isinstance(readiness, bool):
                 marks = dataclasses.replace(marks, readiness=readiness)
-            self._marks = marks
+            self._marks[recording_id] = marks
             if self._persist is not None and not (isinstance(pause, bool) and isinstance(seal, bool)):
                 self._persist(marks)
 
     def close(self, recording_id: str) -> RecordingMarks:
-        """Clear the open pause and sealed span of ``recording_id`` (its recording stops); returns its
-        marks as they were. The marks of another recording are left alone."""
+        """Forget the marks of ``recording_id`` (its recording stops); returns them as they were, for
+        the open pause and sealed span to be ended in its journal."""
         with self._lock:
-            if self._marks.recording_id != recording_id:
-                return RecordingMarks(recording_id)
-            marks, self._marks = self._marks, dataclasses.replace(self._marks, pause=None, seal=None)
-            return marks
+            return self._marks.pop(recording_id, None) or RecordingMarks(recording_id)
 
 
 def _moment(value: object) -> datetime:

@@ -346,13 +346,15 @@ class RecordingKeeper:
         self.marks.set(recording_id, pause=reopen.pause, seal=reopen.seal)  # saved: open again
 
     def _persist_marks(self, marks: RecordingMarks) -> None:
-        """The clerk's pause or seal changed: keep it with the recording in the service state."""
+        """The clerk's pause or seal changed: keep it with the recording in the service state, and
+        report the room's state at once (the portal cuts the public broadcast while sealed)."""
         with self._lock:
             active = self._state.active
             if active is None or active.recording_id != marks.recording_id:
                 return
             active.pause, active.seal, active.spans_closed = marks.pause, marks.seal, False
             self._save_state()
+        self._changed()
 
     def _save_state(self) -> None:
         try:

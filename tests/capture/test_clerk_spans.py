@@ -127,3 +127,25 @@ def test_the_services_own_stop_closes_the_spans_and_the_restart_reopens_them(roo
     crashed_after.resume_left_recording()
     assert room.log[journaled:] == [f"start 1 {recording_id}"]
     assert crashed_after.status().sealed
+
+
+def test_at_a_hand_over_the_old_recordings_spans_end_and_the_next_starts_unmarked(room: Room) -> None:
+    room.schedule(_hearing(1, START), _hearing(2, START + timedelta(hours=1)))
+    room.clock.advance(timedelta(minutes=6))
+    service = room.service()
+    service.step()
+    desk = ClerkDesk(service, room.clock, room="room-a")
+    desk.pause("mediation", "", CLERK)
+    desk.seal_begin("调解过程不公开", CLERK)
+    room.clock.advance(timedelta(minutes=64))  # the second hearing's time
+    service.step()
+    assert [line.split()[:2] for line in room.log[-4:]] == [
+        ["start", "2"],
+        ["resume", "1"],
+        ["seal_end", "1"],
+        ["stop", "1"],
+    ]
+    status = service.status()
+    assert status.state is RecorderState.RECORDING and not status.sealed
+    saved = _saved_active(room)
+    assert (saved["pause"], saved["seal"]) == (None, None)
