@@ -10,16 +10,18 @@ from dataclasses import replace
 from typing import Protocol
 
 from archive import StopRequest
+from archive.errors import ArchiveError
 from archive.journal import ActivationTrigger, AlarmEvent
+from archive.journal.device_key import load_or_create_device_key
 from archive.settings import ArchiveSettings
-from archive.spool import Uploader, UploadItem, UploadQueue, queue_path
+from archive.spool import Uploader, UploadItem, UploadQueue, device_key_path, queue_path
 from archive.store import ObjectStore
 from capture.bodycam.activation import Action, ActivationRequest
 from capture.bodycam.agent import BodycamAgent, BodycamConfig, LiveStarter
 from capture.bodycam.heartbeat import heartbeat_report, position_of
 from capture.bodycam.local_triggers import LocalControl, install_signal_triggers, start_key_trigger
 from capture.bodycam.options import with_bodycam_defaults
-from capture.bodycam.portal_link import AgentDeviceClient, PortalLink
+from capture.bodycam.portal_link import AgentDeviceClient, PortalLink, PortalLinkError
 from capture.errors import CaptureError
 from capture.live import LiveTarget, start_live, stop_live
 from capture.recording.position_track import position_spec_from_args
@@ -100,12 +102,11 @@ def run_bodycam(
         return beat
 
     link = _portal_link(
-        args.portal,
+        args,
         settings=settings,
-        device_id=config.device_id,
+        config=config,
         agent=agent,
         report=report,
-        heartbeat_seconds=args.heartbeat_seconds,
     )
     services: list[_Service] = [s for s in (uploader, quota, link) if s is not None]
     try:
@@ -179,15 +180,16 @@ def _spool_quota(
 
 
 def _portal_link(
-    portal_url: str | None,
+    args: argparse.Namespace,
     *,
     settings: CaptureSettings,
-    device_id: str,
+    config: BodycamConfig,
     agent: BodycamAgent,
     report: Callable[[], dict[str, object]],
-    heartbeat_seconds: float,
 ) -> PortalLink | None:
-    if not portal_url:
+    """The link to the portal, its calls signed with the device's journal key (enrolled first with
+    ``--enrol-code``). CaptureError when the key is unusable or the enrolment is refused."""
+    if not args.portal:
         return None
     if settings.portal_agent_token is None:
         print(
@@ -195,8 +197,19 @@ def _portal_link(
             file=sys.stderr,
         )
         return None
-    client = AgentDeviceClient(portal_url, settings.portal_agent_token.get_secret_value(), device_id)
-    return PortalLink(client, agent.inbox, report, heartbeat_seconds=heartbeat_seconds)
+    try:
+        key = load_or_create_device_key(config.key_path or device_key_path(config.spool))
+    except ArchiveError as exc:
+        raise CaptureError(f"the device key cannot sign portal requests: {exc}") from exc
+    token = settings.portal_agent_token.get_secret_value()
+    client = AgentDeviceClient(args.portal, token, config.device_id, key.sign)
+    if args.enrol_code:
+        try:
+            client.enrol(key.public_key_b64, args.enrol_code)
+        except PortalLinkError as exc:
+            raise CaptureError(f"enrolment of {config.device_id} refused or failed: {exc}") from exc
+        print(f"bodycam {config.device_id} enrolled its key {key.public_key_b64}", flush=True)
+    return PortalLink(client, agent.inbox, report, heartbeat_seconds=args.heartbeat_seconds)
 
 
 def _live_starter(

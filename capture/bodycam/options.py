@@ -154,6 +154,13 @@ def add_bodycam_parser(commands: Any, settings: CaptureSettings) -> argparse.Arg
         default=settings.portal_url,
         help="hear the command centre's requests and send heartbeats (token: COURTREC_PORTAL_AGENT_TOKEN)",
     )
+    parser.add_argument(
+        "--enrol-code",
+        default=None,
+        metavar="CODE",
+        help="enrol the device's key with the portal first, with this one-time code from court IT"
+        " (python -m portal devices enrol-code); every portal call is signed with that key",
+    )
     parser.add_argument("--heartbeat-seconds", type=float, default=30.0, help="heartbeat interval")
     parser.add_argument("--live", metavar="URL", default=settings.live_url, help="WHIP base URL for live")
     parser.add_argument(
