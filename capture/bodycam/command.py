@@ -18,6 +18,7 @@ from archive.spool import Uploader, UploadItem, UploadQueue, device_key_path, qu
 from archive.store import ObjectStore
 from capture.bodycam.activation import Action, ActivationRequest
 from capture.bodycam.agent import BodycamAgent, BodycamConfig, LiveStarter
+from capture.bodycam.control_token import default_control_token_path, load_or_create_control_token
 from capture.bodycam.heartbeat import heartbeat_report, position_of
 from capture.bodycam.local_triggers import LocalControl, install_signal_triggers, start_key_trigger
 from capture.bodycam.options import with_bodycam_defaults
@@ -138,12 +139,15 @@ def _serve(
     start_key_trigger(agent.inbox)
     control = None
     if args.control_port is not None:
+        token_file = args.control_token_file or default_control_token_path(args.spool)
         control = LocalControl(
             agent.inbox,
             args.control_port,
             lambda: {**report(), "fault": agent.fault or None, "pre_event_bytes": agent.standby_bytes()},
+            token=load_or_create_control_token(token_file),
         )
         control.start()
+        print(f"local control token in {token_file} (send Authorization: Bearer <token>)", flush=True)
     for service in services:
         service.start()
         if isinstance(service, PortalLink):

@@ -146,7 +146,15 @@ def add_bodycam_parser(commands: Any, settings: CaptureSettings) -> argparse.Arg
         "--control-port",
         type=_port,
         default=None,
-        help="serve the local control endpoint on 127.0.0.1:PORT (0: any free port; default: off)",
+        help="serve the local control endpoint on 127.0.0.1:PORT (0: any free port; default: off);"
+        " callers send the token of --control-token-file",
+    )
+    parser.add_argument(
+        "--control-token-file",
+        type=Path,
+        default=None,
+        help="the control endpoint's token, readable by the agent's user only (default: SPOOL/device/"
+        "control-token, generated 0600 on first use)",
     )
     parser.add_argument(
         "--portal",
