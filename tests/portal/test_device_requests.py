@@ -136,6 +136,8 @@ def test_a_revoked_key_is_refused_and_its_journals_fail_verification(portal: Por
         revoke_key(db, head.public_key, actor="it-admin", reason="设备遗失", now=now)
         revoke_key(db, device.key.public_key_b64, actor="it-admin", reason="设备遗失", now=now)
 
+    again_reported = agent.post("/api/agent/recordings", json=_report(head, recorder_id), headers=AGENT)
+    assert again_reported.status_code == 422 and "revoked" in again_reported.text  # no new anchor
     revoked = verify()
     assert revoked.verification.value == "failed"
     assert "was revoked" in revoked.verification_problems and "设备遗失" in revoked.verification_problems
