@@ -192,7 +192,8 @@ def _portal_link(
     report: Callable[[], dict[str, object]],
 ) -> PortalLink | None:
     """The link to the portal, its calls signed with the device's journal key (enrolled first with
-    ``--enrol-code``). CaptureError when the key is unusable or the enrolment is refused."""
+    ``--enrol-code``). CaptureError when the key is unusable. A refused or failed enrolment is only
+    warned about: the camera records all the same (the portal refuses its calls until enrolled)."""
     if not args.portal:
         return None
     if settings.portal_agent_token is None:
@@ -208,12 +209,32 @@ def _portal_link(
     token = settings.portal_agent_token.get_secret_value()
     client = AgentDeviceClient(args.portal, token, config.device_id, key.sign)
     if args.enrol_code:
-        try:
-            client.enrol(key.public_key_b64, args.enrol_code)
-        except PortalLinkError as exc:
-            raise CaptureError(f"enrolment of {config.device_id} refused or failed: {exc}") from exc
-        print(f"bodycam {config.device_id} enrolled its key {key.public_key_b64}", flush=True)
+        _enrol(client, key.public_key_b64, args.enrol_code, config)
     return PortalLink(client, agent.inbox, report, heartbeat_seconds=args.heartbeat_seconds)
+
+
+def _enrol(client: AgentDeviceClient, public_key: str, code: str, config: BodycamConfig) -> None:
+    """Enrol ``public_key`` with the one-time ``code`` unless this key is already enrolled (a note in
+    the spool: the same command line restarted must not spend, or be refused, a used code)."""
+    note = config.spool / "device" / "enrolled-key"
+    try:
+        if note.read_text(encoding="ascii").strip() == public_key:
+            return
+    except (OSError, UnicodeDecodeError):
+        pass  # no note (never enrolled here) or an unreadable one: enrol
+    try:
+        client.enrol(public_key, code)
+    except PortalLinkError as exc:
+        print(
+            f"warning: enrolment of {config.device_id} failed ({exc}); recording goes on, but the"
+            " portal refuses its heartbeats and commands until it is enrolled",
+            file=sys.stderr,
+            flush=True,
+        )
+        return
+    note.parent.mkdir(parents=True, exist_ok=True)
+    note.write_text(public_key + "\n", encoding="ascii")
+    print(f"bodycam {config.device_id} enrolled its key {public_key}", flush=True)
 
 
 def _live_starter(
