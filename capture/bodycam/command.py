@@ -12,7 +12,7 @@ from typing import Protocol
 from archive import StopRequest
 from archive.errors import ArchiveError
 from archive.journal import ActivationTrigger, AlarmEvent
-from archive.journal.device_key import load_or_create_device_key
+from archive.journal.signing.device_key import load_or_create_device_key
 from archive.settings import ArchiveSettings
 from archive.spool import Uploader, UploadItem, UploadQueue, device_key_path, queue_path
 from archive.store import ObjectStore

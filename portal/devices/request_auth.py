@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from archive.formats.device_request import RequestSignature, request_message
-from archive.journal.device_key import verify_signature
+from archive.journal.signing.device_key import verify_signature
 from portal.audit.trail import AuditAction, AuditEntry, append
 from portal.errors import PermissionDeniedError
 from portal.models import DeviceKey, DeviceRequestNonce, FleetDevice, KeyStatus

@@ -9,7 +9,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from archive.journal.device_key import DeviceKey
+from archive.journal.signing.device_key import DeviceKey
 from capture.bodycam.portal_link import AgentDeviceClient
 from tests.portal.conftest import AGENT_TOKEN, Portal
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from archive.journal.device_key import DeviceKey
+from archive.journal.signing.device_key import DeviceKey
 from capture.bodycam.activation import Outcome
 from capture.bodycam.portal_link import AgentDeviceClient
 from portal.clock import FrozenClock

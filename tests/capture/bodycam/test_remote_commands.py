@@ -19,7 +19,7 @@ from fastapi import FastAPI, Header, HTTPException, Request, Response
 
 from archive.formats.device_request import RequestSignature, request_message
 from archive.journal import ActivationTrigger
-from archive.journal.device_key import DeviceKey, verify_signature
+from archive.journal.signing.device_key import DeviceKey, verify_signature
 from archive.spool import UploadQueue, queue_path
 from capture.bodycam.activation import Action, ActivationRequest
 from capture.bodycam.agent import BodycamAgent, BodycamConfig
