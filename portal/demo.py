@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.cases.filing import CaseDraft, add_case_event, add_party, create_case
+from portal.devices.enrolment import create_code
 from portal.devices.fleet import register_device
 from portal.hearings.notices import HearingDraft, publish_notice, schedule_hearing
 from portal.identity.accounts import create_user, get_or_create_court, get_or_create_courtroom
@@ -44,6 +45,9 @@ DEMO_ROOM = "demo-courtroom-1"  # scripts/run_system.py's courtroom agent
 DEMO_BODYCAM_ROOM = "bodycam-007"  # scripts/run_system.py's bodycam agent
 DEMO_AGENT_CASE = "2026-demo-civ-0001"
 DEMO_CASE_NUMBER = "（2026）京0101民初1号"
+DEMO_ENFORCEMENT_NUMBER = "（2026）京0101执1234号"  # the demo bodycam films its enforcement
+DEMO_ENFORCEMENT_CODE = "2026-demo-enf-0042"  # the code earlier demo bodycams journaled
+BODYCAM_CODE_LIFETIME = timedelta(hours=1)  # make run hands the code to its bodycam at once
 LIVE_HEARING_LEAD = timedelta(seconds=10)  # the live demo hearing starts this long after seeding
 LIVE_HEARING_LENGTH = timedelta(hours=2)
 LIVE_HEARING_BASIS = "演示数据：为演示庭审直播当场排期，非真实案件（not a real hearing）"
@@ -64,6 +68,8 @@ class DemoCredentials:
     operator_password: str
     granted_recording: str | None
     live_notice_id: int | None
+    enforcement_case_number: str
+    bodycam_enrolment_code: str
 
 
 def _staff(
@@ -101,8 +107,12 @@ def seed_demo(
     room = get_or_create_courtroom(db, court, DEMO_ROOM, "第一法庭")
     # the demo bodycam's live "room": the operator watches the feeds of its court's rooms only
     get_or_create_courtroom(db, court, DEMO_BODYCAM_ROOM, "执法记录仪 007（演示）")
-    # the demo bodycam in the fleet: its heartbeats and the wall's remote commands are accepted
+    # the demo bodycam in the fleet: it enrols its own key with this one-time code, then signs its
+    # heartbeats and command polls with it (the wall's remote commands reach it that way)
     register_device(db, DEMO_BODYCAM_DEVICE, DEMO_COURT, "王警官（演示）", actor="demo", now=now)
+    _, bodycam_code = create_code(
+        db, DEMO_BODYCAM_DEVICE, actor="demo", now=now, lifetime=BODYCAM_CODE_LIFETIME
+    )
     clerk, clerk_password = _staff(
         db, "clerk", "王书记员", Role.CLERK, court_id=court.id, phone="010-6512 3456", now=now
     )
@@ -116,6 +126,8 @@ def seed_demo(
     if case is None:
         case = _file_demo_case(db, clerk, judge, room, now)
     party, party_password = _demo_party(db, clerk, case, now)
+    if db.scalar(select(Case).where(Case.number == DEMO_ENFORCEMENT_NUMBER)) is None:
+        _file_demo_enforcement_case(db, clerk, judge, court.id, now)
     granted = _grant_demo_recording(db, judge, party, recording_id, now) if recording_id else None
     live_notice = _live_demo_hearing(db, clerk, case, room, now) if live_hearing else None
     return DemoCredentials(
@@ -130,7 +142,24 @@ def seed_demo(
         operator_password=operator_password,
         granted_recording=granted,
         live_notice_id=live_notice,
+        enforcement_case_number=DEMO_ENFORCEMENT_NUMBER,
+        bodycam_enrolment_code=bodycam_code,
     )
+
+
+def _file_demo_enforcement_case(db: Session, clerk: User, judge: User, court_id: int, now: datetime) -> Case:
+    """The execution case the demo bodycam films (its recordings link to it by number)."""
+    draft = CaseDraft(
+        number=DEMO_ENFORCEMENT_NUMBER,
+        court_id=court_id,
+        name="张三申请执行李四民间借贷纠纷一案",
+        cause="民间借贷纠纷",
+        filing_date=date(2026, 3, 2),
+        judge_id=judge.id,
+        clerk_id=clerk.id,
+        agent_code=DEMO_ENFORCEMENT_CODE,
+    )
+    return create_case(db, _actor(clerk), draft, now=now)
 
 
 def _file_demo_case(db: Session, clerk: User, judge: User, room: Courtroom, now: datetime) -> Case:

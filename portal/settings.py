@@ -144,6 +144,19 @@ class PortalSettings(BaseSettings):
     portal_device_low_battery_percent: int = Field(
         default=20, ge=0, le=100, description="a device whose battery is below this is alarmed"
     )
+    portal_device_request_window_seconds: int = Field(
+        default=120,
+        ge=10,
+        le=900,
+        description="a device's signed fleet request is refused when its timestamp is further than this"
+        " from the portal's clock (and its nonce is remembered this long against replay)",
+    )
+    portal_heartbeat_keep_days: int = Field(
+        default=30,
+        ge=1,
+        le=3660,
+        description="device heartbeats older than this are pruned (each device's latest is always kept)",
+    )
     portal_two_recorder_actions: str = Field(
         default="查封,搜查,强制迁出",
         max_length=500,

@@ -39,10 +39,11 @@ def _run(command: list[str], env: dict[str, str], log: Path, *, secret_output: b
 
 def start_portal(
     data: Path, env: dict[str, str], stamp: str, live_env: Mapping[str, str], *, host: str, port: int
-) -> tuple[subprocess.Popen[bytes], str]:
+) -> tuple[subprocess.Popen[bytes], str, dict[str, str]]:
     """Record, migrate, seed and serve on ``host``:``port`` (with ``live_env`` on top:
-    COURTREC_PORTAL_LIVE and the live service's COURTREC_STREAMING_*); returns the portal process
-    and the lines to print. Raises PortTakenError (naming the port) before anything starts when the
+    COURTREC_PORTAL_LIVE and the live service's COURTREC_STREAMING_*); returns the portal process,
+    the lines to print, and what the demo bodycam needs (``enforcement_case_number``, its one-time
+    ``bodycam_enrolment_code``). Raises PortTakenError (naming the port) before anything starts when the
     port is in use."""
     check_ports(RunPorts(host, port, store_port=0), store=False)
     log = data / "portal.log"
@@ -82,7 +83,8 @@ def start_portal(
                      {url}/staff/broadcasts   the clerk's cut / resume of the public broadcast
       command-centre wall   {url}/live/wall   sign in first at {url}/login as
                      operator / {demo["operator_password"]}"""
-    return server, text
+    bodycam = {name: str(demo[name]) for name in ("enforcement_case_number", "bodycam_enrolment_code")}
+    return server, text, bodycam
 
 
 def _record_demo_hearing(data: Path, env: dict[str, str], stamp: str, log: Path) -> str:

@@ -46,12 +46,12 @@ DEMO_AGENTS = {
         "synthetic#video=0&tone=660&name=mic-2",  # two microphones: their mix is recorded too
     ],
     # run as ``python -m capture bodycam``: standby with a 10 s pre-event buffer, activated at once
-    # (journaled as the console); SIGUSR1/SIGUSR2 to its process activate and deactivate it again
+    # (journaled as the console); SIGUSR1/SIGUSR2 to its process activate and deactivate it again.
+    # It films the demo's execution case (its official number, from the seed, is the caption's
+    # --case) and enrols its key with the seed's one-time code (--enrol-code), added at start.
     "bodycam": [
         "--room",
         "bodycam-007",
-        "--case",
-        "2026-demo-enf-0042",
         "--source",
         "synthetic#size=640x360&fps=15&name=bodycam",
         "--officer",
@@ -105,13 +105,29 @@ def _live_settings(data: Path) -> tuple[dict[str, str], dict[str, str]]:
     return live_env, tokens
 
 
-def _agent_command(name: str, arguments: list[str], *, portal_url: str, spool: Path, stamp: str) -> list[str]:
+def _agent_command(
+    name: str,
+    arguments: list[str],
+    *,
+    portal_url: str,
+    spool: Path,
+    stamp: str,
+    bodycam: dict[str, str],
+) -> list[str]:
     """The command line of the demo agent ``name``: the courtroom records by the portal's schedule
     (``capture serve``, with the clerk's console), the others record from the start."""
     if name == "courtroom":
         recording = ["serve", "--portal", portal_url, "--console-port", str(COURTROOM_CONSOLE_PORT)]
     elif name == "bodycam":  # a new recording id per activation; obeys the wall's remote commands
-        recording = ["bodycam", "--portal", portal_url]
+        recording = [
+            "bodycam",
+            "--portal",
+            portal_url,
+            "--case",
+            bodycam["enforcement_case_number"],
+            "--enrol-code",
+            bodycam["bodycam_enrolment_code"],
+        ]
     else:
         recording = ["record", "--recording-id", f"demo-{name}-{stamp}"]
     return [
@@ -169,14 +185,19 @@ def main(argv: list[str] | None = None) -> int:
         # the courtroom's recorder service fetches its schedule from the portal and reports to it
         env["COURTREC_PORTAL_AGENT_TOKEN"] = secrets.token_urlsafe(32)
         live_env, tokens = _live_settings(data)
-        portal, portal_text = start_portal(
+        portal, portal_text, bodycam = start_portal(
             data, env, stamp, live_env, host=ports.host, port=ports.portal_port
         )
         portal_url = local_url(ports.host, ports.portal_port)  # the agents publish on this machine
         agents: dict[str, subprocess.Popen[bytes]] = {}
         for name, arguments in DEMO_AGENTS.items():
             command = _agent_command(
-                name, arguments, portal_url=portal_url, spool=data / "spool" / name, stamp=stamp
+                name,
+                arguments,
+                portal_url=portal_url,
+                spool=data / "spool" / name,
+                stamp=stamp,
+                bodycam=bodycam,
             )
             log = (data / f"{name}.log").open("ab")
             agent_env = {**env, **LOOPBACK_ICE, "COURTREC_LIVE_TOKEN": tokens[name]}

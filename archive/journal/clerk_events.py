@@ -14,6 +14,10 @@ from typing import ClassVar, Self, TypeAlias
 from archive.journal.fields import FieldReader, JsonObject, without_none
 from archive.journal.format import EventType
 
+BY_SYSTEM = "系统"
+"""Who closed or reopened a pause or sealed span the recorder service itself had to close (the
+recording stopped while it was open) or reopen (after the service restarted)."""
+
 
 class PauseReason(StrEnum):
     """Why a recording may pause (2017 rules art. 3); ``OTHER`` needs the clerk's own words."""
@@ -143,17 +147,19 @@ class SealBeginEvent:
 
 @dataclass(frozen=True, slots=True)
 class SealEndEvent:
-    """The sealed span begun by the last ``seal_begin`` ends, marked by ``by``."""
+    """The sealed span begun by the last ``seal_begin`` ends, marked by ``by``; ``reason`` says why
+    when it is not the clerk's own end (e.g. :data:`BY_SYSTEM` ends it because the recording stops)."""
 
     TYPE: ClassVar[EventType] = EventType.SEAL_END
     by: str
+    reason: str | None = None
 
     @classmethod
     def from_fields(cls, fields: FieldReader) -> Self:
-        return cls(by=fields.string("by"))
+        return cls(by=fields.string("by"), reason=fields.opt_string("reason"))
 
     def to_fields(self) -> JsonObject:
-        return {"by": self.by}
+        return without_none({"by": self.by, "reason": self.reason}, "reason")
 
 
 ClerkEvent: TypeAlias = NoteEvent | ReadinessEvent | SealBeginEvent | SealEndEvent

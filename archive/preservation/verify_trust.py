@@ -35,6 +35,10 @@ class KeyRegistry(Protocol):
         """The device id ``public_key`` is approved for, or None when it is not approved."""
         ...
 
+    def revocation(self, public_key: str) -> str | None:
+        """When, by whom and why ``public_key`` was revoked (None: not known as revoked)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class KeyListRegistry:
@@ -46,6 +50,9 @@ class KeyListRegistry:
     def device_of(self, public_key: str) -> str | None:
         found = self.keys.find(public_key)
         return None if found is None else found.device_id
+
+    def revocation(self, public_key: str) -> str | None:
+        return None  # the list holds approved keys only: a revoked key is simply absent
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +129,13 @@ def _check_key(
         )
         return
     approved_for = trust.keys.device_of(key)
-    if approved_for is None:
+    revoked = trust.keys.revocation(key)
+    if revoked is not None:
+        found.problems.append(
+            f"device key {key} (journaled for device {device_id}) was revoked {revoked}"
+            f" ({trust.keys.source}): no journal it signed is trusted any more"
+        )
+    elif approved_for is None:
         found.problems.append(
             f"device key {key} (journaled for device {device_id}) is not an approved device key"
             f" ({trust.keys.source})"

@@ -10,16 +10,19 @@ from dataclasses import replace
 from typing import Protocol
 
 from archive import StopRequest
+from archive.errors import ArchiveError
 from archive.journal import ActivationTrigger, AlarmEvent
+from archive.journal.signing.device_key import load_or_create_device_key
 from archive.settings import ArchiveSettings
-from archive.spool import Uploader, UploadItem, UploadQueue, queue_path
+from archive.spool import Uploader, UploadItem, UploadQueue, device_key_path, queue_path
 from archive.store import ObjectStore
 from capture.bodycam.activation import Action, ActivationRequest
 from capture.bodycam.agent import BodycamAgent, BodycamConfig, LiveStarter
+from capture.bodycam.control_token import default_control_token_path, load_or_create_control_token
 from capture.bodycam.heartbeat import heartbeat_report, position_of
 from capture.bodycam.local_triggers import LocalControl, install_signal_triggers, start_key_trigger
 from capture.bodycam.options import with_bodycam_defaults
-from capture.bodycam.portal_link import AgentDeviceClient, PortalLink
+from capture.bodycam.portal_link import AgentDeviceClient, PortalLink, PortalLinkError
 from capture.errors import CaptureError
 from capture.live import LiveTarget, start_live, stop_live
 from capture.recording.position_track import position_spec_from_args
@@ -100,12 +103,11 @@ def run_bodycam(
         return beat
 
     link = _portal_link(
-        args.portal,
+        args,
         settings=settings,
-        device_id=config.device_id,
+        config=config,
         agent=agent,
         report=report,
-        heartbeat_seconds=args.heartbeat_seconds,
     )
     services: list[_Service] = [s for s in (uploader, quota, link) if s is not None]
     try:
@@ -137,12 +139,15 @@ def _serve(
     start_key_trigger(agent.inbox)
     control = None
     if args.control_port is not None:
+        token_file = args.control_token_file or default_control_token_path(args.spool)
         control = LocalControl(
             agent.inbox,
             args.control_port,
             lambda: {**report(), "fault": agent.fault or None, "pre_event_bytes": agent.standby_bytes()},
+            token=load_or_create_control_token(token_file),
         )
         control.start()
+        print(f"local control token in {token_file} (send Authorization: Bearer <token>)", flush=True)
     for service in services:
         service.start()
         if isinstance(service, PortalLink):
@@ -179,15 +184,17 @@ def _spool_quota(
 
 
 def _portal_link(
-    portal_url: str | None,
+    args: argparse.Namespace,
     *,
     settings: CaptureSettings,
-    device_id: str,
+    config: BodycamConfig,
     agent: BodycamAgent,
     report: Callable[[], dict[str, object]],
-    heartbeat_seconds: float,
 ) -> PortalLink | None:
-    if not portal_url:
+    """The link to the portal, its calls signed with the device's journal key (enrolled first with
+    ``--enrol-code``). CaptureError when the key is unusable. A refused or failed enrolment is only
+    warned about: the camera records all the same (the portal refuses its calls until enrolled)."""
+    if not args.portal:
         return None
     if settings.portal_agent_token is None:
         print(
@@ -195,8 +202,39 @@ def _portal_link(
             file=sys.stderr,
         )
         return None
-    client = AgentDeviceClient(portal_url, settings.portal_agent_token.get_secret_value(), device_id)
-    return PortalLink(client, agent.inbox, report, heartbeat_seconds=heartbeat_seconds)
+    try:
+        key = load_or_create_device_key(config.key_path or device_key_path(config.spool))
+    except ArchiveError as exc:
+        raise CaptureError(f"the device key cannot sign portal requests: {exc}") from exc
+    token = settings.portal_agent_token.get_secret_value()
+    client = AgentDeviceClient(args.portal, token, config.device_id, key.sign)
+    if args.enrol_code:
+        _enrol(client, key.public_key_b64, args.enrol_code, config)
+    return PortalLink(client, agent.inbox, report, heartbeat_seconds=args.heartbeat_seconds)
+
+
+def _enrol(client: AgentDeviceClient, public_key: str, code: str, config: BodycamConfig) -> None:
+    """Enrol ``public_key`` with the one-time ``code`` unless this key is already enrolled (a note in
+    the spool: the same command line restarted must not spend, or be refused, a used code)."""
+    note = config.spool / "device" / "enrolled-key"
+    try:
+        if note.read_text(encoding="ascii").strip() == public_key:
+            return
+    except (OSError, UnicodeDecodeError):
+        pass  # no note (never enrolled here) or an unreadable one: enrol
+    try:
+        client.enrol(public_key, code)
+    except PortalLinkError as exc:
+        print(
+            f"warning: enrolment of {config.device_id} failed ({exc}); recording goes on, but the"
+            " portal refuses its heartbeats and commands until it is enrolled",
+            file=sys.stderr,
+            flush=True,
+        )
+        return
+    note.parent.mkdir(parents=True, exist_ok=True)
+    note.write_text(public_key + "\n", encoding="ascii")
+    print(f"bodycam {config.device_id} enrolled its key {public_key}", flush=True)
 
 
 def _live_starter(

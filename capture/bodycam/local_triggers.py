@@ -3,11 +3,15 @@
 The control endpoint listens on 127.0.0.1 only (``POST /activate``, ``POST /deactivate`` with an
 optional JSON body ``{"by": "…"}``, ``GET /status``): the console on the device itself uses it; the
 command centre never reaches the device this way (devices accept no inbound connections: see
-:mod:`capture.bodycam.portal_link`).
+:mod:`capture.bodycam.portal_link`). Every request must carry ``Authorization: Bearer <token>``
+with the token from a file only the agent's user may read (:mod:`capture.bodycam.control_token`):
+other local users and processes reach loopback too. Its ``Host`` must name the loopback address, so
+a web page rebinding its own name to 127.0.0.1 is refused as well.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import signal
@@ -71,11 +75,15 @@ def start_key_trigger(inbox: ActivationInbox, stream: TextIO | None = None) -> t
 
 
 class LocalControl:
-    """The 127.0.0.1 control endpoint; ``status()`` is what ``GET /status`` answers."""
+    """The 127.0.0.1 control endpoint, for callers presenting ``token``; ``status()`` is what
+    ``GET /status`` answers."""
 
-    def __init__(self, inbox: ActivationInbox, port: int, status: Callable[[], dict[str, object]]) -> None:
+    def __init__(
+        self, inbox: ActivationInbox, port: int, status: Callable[[], dict[str, object]], *, token: str
+    ) -> None:
         self._inbox = inbox
         self._status = status
+        self._token = token.encode("utf-8")
         self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="local-control", daemon=True)
@@ -92,17 +100,38 @@ class LocalControl:
         self._server.server_close()
         self._thread.join()
 
+    def refusal(self, host: str | None, authorization: str | None) -> tuple[HTTPStatus, str] | None:
+        """Why a request with these headers is refused (None: admitted)."""
+        if host not in {f"127.0.0.1:{self.port}", f"localhost:{self.port}"}:
+            return HTTPStatus.FORBIDDEN, f"only loopback callers (Host: {host!r})"
+        presented = (authorization or "").removeprefix("Bearer ").strip().encode("utf-8")
+        if not presented or not hmac.compare_digest(presented, self._token):
+            return HTTPStatus.UNAUTHORIZED, "Authorization: Bearer <the token in the control token file>"
+        return None
+
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         control = self
 
         class Handler(BaseHTTPRequestHandler):
+            def _admitted(self) -> bool:
+                refused = control.refusal(self.headers.get("Host"), self.headers.get("Authorization"))
+                if refused is None:
+                    return True
+                logger.warning("local control: refused %s %s: %s", self.command, self.path, refused[1])
+                self._answer(refused[0], {"detail": refused[1]})
+                return False
+
             def do_GET(self) -> None:
+                if not self._admitted():
+                    return
                 if self.path != "/status":
                     self._answer(HTTPStatus.NOT_FOUND, {"detail": "unknown path; GET /status"})
                     return
                 self._answer(HTTPStatus.OK, control._status())
 
             def do_POST(self) -> None:
+                if not self._admitted():
+                    return
                 action = {"/activate": Action.ACTIVATE, "/deactivate": Action.DEACTIVATE}.get(self.path)
                 if action is None:
                     self._answer(HTTPStatus.NOT_FOUND, {"detail": "POST /activate or /deactivate"})

@@ -146,13 +146,28 @@ def add_bodycam_parser(commands: Any, settings: CaptureSettings) -> argparse.Arg
         "--control-port",
         type=_port,
         default=None,
-        help="serve the local control endpoint on 127.0.0.1:PORT (0: any free port; default: off)",
+        help="serve the local control endpoint on 127.0.0.1:PORT (0: any free port; default: off);"
+        " callers send the token of --control-token-file",
+    )
+    parser.add_argument(
+        "--control-token-file",
+        type=Path,
+        default=None,
+        help="the control endpoint's token, readable by the agent's user only (default: SPOOL/device/"
+        "control-token, generated 0600 on first use)",
     )
     parser.add_argument(
         "--portal",
         metavar="URL",
         default=settings.portal_url,
         help="hear the command centre's requests and send heartbeats (token: COURTREC_PORTAL_AGENT_TOKEN)",
+    )
+    parser.add_argument(
+        "--enrol-code",
+        default=None,
+        metavar="CODE",
+        help="enrol the device's key with the portal first, with this one-time code from court IT"
+        " (python -m portal devices enrol-code); every portal call is signed with that key",
     )
     parser.add_argument("--heartbeat-seconds", type=float, default=30.0, help="heartbeat interval")
     parser.add_argument("--live", metavar="URL", default=settings.live_url, help="WHIP base URL for live")

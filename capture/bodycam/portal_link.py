@@ -5,6 +5,10 @@ Devices sit behind NAT and accept no inbound connection, so the agent asks: ``GE
 Each command is acknowledged (``POST …/commands/{cid}/ack``) with the agent's outcome. A heartbeat
 (``POST …/heartbeat``) reports battery, storage, backlog and state. The portal being away never
 stops a recording: every call failing is logged and retried with back-off.
+
+Each call is signed with the device's enrolled key (:mod:`archive.formats.device_request`): the
+shared agent token admits an agent, the signature says which device speaks. ``enrol`` sends the
+device's public key once with the one-time code an administrator issued.
 """
 
 from __future__ import annotations
@@ -12,12 +16,14 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from archive.formats.device_request import RequestSignature, new_nonce, request_message
 from archive.journal import ActivationTrigger
 from capture.bodycam.activation import Action, ActivationInbox, ActivationRequest, Outcome
 from capture.errors import CaptureError
@@ -68,19 +74,41 @@ class RemoteCommand:
             ) from exc
 
 
-class AgentDeviceClient:
-    """The three calls of the agent API for ``device_id`` (bearer token ``token``)."""
+Signer = Callable[[bytes], str]
+"""Signs bytes with the device's key (``DeviceKey.sign``): base64 Ed25519."""
 
-    def __init__(self, portal_url: str, token: str, device_id: str, *, timeout: float = 10.0) -> None:
+
+class AgentDeviceClient:
+    """The agent API for ``device_id``: bearer token ``token``, each call signed by ``sign``."""
+
+    def __init__(
+        self,
+        portal_url: str,
+        token: str,
+        device_id: str,
+        sign: Signer,
+        *,
+        timeout: float = 10.0,
+        wall_ms: Callable[[], int] = lambda: time.time_ns() // 1_000_000,
+    ) -> None:
         if not portal_url.startswith(("http://", "https://")):
             raise CaptureError(f"the portal URL must start with http:// or https:// (got {portal_url!r})")
-        self._base = f"{portal_url.rstrip('/')}/api/agent/devices/{urllib.parse.quote(device_id, safe='')}"
+        self._origin = portal_url.rstrip("/")
+        self._api = f"/api/agent/devices/{urllib.parse.quote(device_id, safe='')}"
+        self._device_id = device_id
         self._token = token
+        self._sign = sign
         self._timeout = timeout
+        self._wall_ms = wall_ms
+
+    def enrol(self, public_key: str, code: str) -> None:
+        """Enrol this device's ``public_key`` with the one-time ``code`` (PortalLinkError if refused)."""
+        body = {"device_id": self._device_id, "public_key": public_key, "code": code}
+        self._call("POST", "/api/agent/devices/enrol", body, signed=False)
 
     def commands(self, wait: int = COMMAND_WAIT_SECONDS) -> list[RemoteCommand]:
         """Commands waiting for this device (blocks up to ``wait`` seconds on the portal's side)."""
-        body = self._call("GET", f"/commands?wait={wait}", None, timeout=wait + self._timeout)
+        body = self._call("GET", f"{self._api}/commands?wait={wait}", None, timeout=wait + self._timeout)
         try:
             items = json.loads(body)["commands"]
         except (ValueError, KeyError, TypeError) as exc:
@@ -91,37 +119,74 @@ class AgentDeviceClient:
 
     def ack(self, command_id: str, outcome: Outcome) -> None:
         body = {"result": "done" if outcome.done else "refused", "detail": outcome.detail}
-        self._call("POST", f"/commands/{urllib.parse.quote(command_id, safe='')}/ack", body)
+        self._call("POST", f"{self._api}/commands/{urllib.parse.quote(command_id, safe='')}/ack", body)
 
     def heartbeat(self, report: Mapping[str, object]) -> str | None:
         """Send ``report``; returns the portal's ``server_time`` (None when it gave none)."""
-        answer = self._call("POST", "/heartbeat", report)
+        answer = self._call("POST", f"{self._api}/heartbeat", report)
         try:
             server_time = json.loads(answer).get("server_time")
         except (ValueError, AttributeError):
             return None
         return server_time if isinstance(server_time, str) else None
 
+    def signature_headers(self, method: str, target: str, data: bytes) -> dict[str, str]:
+        """The signature headers of a request to ``target`` (the API path and query) with ``data``."""
+        path, _, query = target.partition("?")
+        timestamp, nonce = self._wall_ms(), new_nonce()
+        message = request_message(
+            method=method,
+            path=path,
+            query=query,
+            body=data,
+            device_id=self._device_id,
+            timestamp_ms=timestamp,
+            nonce=nonce,
+        )
+        return RequestSignature(self._device_id, timestamp, nonce, self._sign(message)).headers()
+
     def _call(
-        self, method: str, path: str, body: Mapping[str, object] | None, *, timeout: float | None = None
+        self,
+        method: str,
+        target: str,
+        body: Mapping[str, object] | None,
+        *,
+        timeout: float | None = None,
+        signed: bool = True,
     ) -> bytes:
         headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
-        data = None
+        data = b""
         if body is not None:
             data = json.dumps(body, ensure_ascii=False).encode("utf-8")
             headers["Content-Type"] = "application/json"
-        request = urllib.request.Request(self._base + path, data=data, headers=headers, method=method)  # noqa: S310
+        if signed:
+            headers.update(self.signature_headers(method, target, data))
+        request = urllib.request.Request(  # noqa: S310
+            self._origin + target, data=data if body is not None else None, headers=headers, method=method
+        )
         try:
             with urllib.request.urlopen(request, timeout=timeout or self._timeout) as response:  # noqa: S310
                 answer: bytes = response.read()
                 return answer
         except urllib.error.HTTPError as exc:
-            hint = " (check COURTREC_PORTAL_AGENT_TOKEN)" if exc.code in {401, 403} else ""
-            raise PortalLinkError(f"{method} {path}: HTTP {exc.code} {exc.reason}{hint}") from exc
+            raise PortalLinkError(f"{method} {target}: HTTP {exc.code} {exc.reason}{_hint(exc)}") from exc
         except (urllib.error.URLError, OSError) as exc:
             raise PortalLinkError(
-                f"{method} {path}: portal unreachable ({getattr(exc, 'reason', exc)})"
+                f"{method} {target}: portal unreachable ({getattr(exc, 'reason', exc)})"
             ) from exc
+
+
+def _hint(error: urllib.error.HTTPError) -> str:
+    """What the portal said about a refusal (its ``detail``), or what to check."""
+    if error.code == 401:
+        return " (check COURTREC_PORTAL_AGENT_TOKEN)"
+    if error.code != 403:
+        return ""
+    try:
+        detail = json.loads(error.read()).get("detail")
+    except (ValueError, AttributeError, OSError):
+        detail = None
+    return f": {detail}" if isinstance(detail, str) else " (is the device enrolled? --enrol-code)"
 
 
 class Backoff:

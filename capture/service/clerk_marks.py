@@ -1,11 +1,14 @@
 """What the clerk has marked in the recording in progress and is still open: a pause (with its 2017
 art. 3 reason), a sealed span, and the last readiness check. The journal holds every mark for good;
-this is the service's memory of the open ones, for the state reports and the console."""
+this is the service's memory of the open ones, for the state reports and the console. The open pause
+and sealed span are also kept in the service state (through ``persist``), so a restart, a kill -9
+included, finds them still open."""
 
 from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +24,19 @@ class PauseMark:
     by: str
     since: datetime
 
+    def to_fields(self) -> dict[str, str]:
+        return {"code": str(self.code), "reason": self.reason, "by": self.by, "since": self.since.isoformat()}
+
+    @classmethod
+    def parse(cls, fields: Mapping[str, object]) -> PauseMark:
+        """The mark :meth:`to_fields` wrote; ValueError, KeyError or TypeError when damaged."""
+        return cls(
+            PauseReason(str(fields["code"])),
+            str(fields["reason"]),
+            str(fields["by"]),
+            _moment(fields["since"]),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class SealMark:
@@ -29,6 +45,14 @@ class SealMark:
     reason: str
     by: str
     since: datetime
+
+    def to_fields(self) -> dict[str, str]:
+        return {"reason": self.reason, "by": self.by, "since": self.since.isoformat()}
+
+    @classmethod
+    def parse(cls, fields: Mapping[str, object]) -> SealMark:
+        """The mark :meth:`to_fields` wrote; ValueError, KeyError or TypeError when damaged."""
+        return cls(str(fields["reason"]), str(fields["by"]), _moment(fields["since"]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,18 +77,27 @@ class RecordingMarks:
     readiness: ReadinessMark | None = None
 
 
-class ClerkMarks:
-    """The open marks of the recording in progress; a new recording starts with none."""
+MarksPersister = Callable[[RecordingMarks], None]
+"""Told (under the marks' lock, so in order) of a recording's marks after its pause or seal changed."""
 
-    def __init__(self) -> None:
+
+class ClerkMarks:
+    """The open marks of each recording in progress (two overlap at a hand-over between back-to-back
+    hearings); a new recording starts with none."""
+
+    def __init__(
+        self, restored: RecordingMarks | None = None, *, persist: MarksPersister | None = None
+    ) -> None:
         self._lock = threading.Lock()
-        self._marks = RecordingMarks()
+        self._marks: dict[str, RecordingMarks] = {}
+        if restored is not None and restored.recording_id is not None:
+            self._marks[restored.recording_id] = restored
+        self._persist = persist
 
     def of(self, recording_id: str) -> RecordingMarks:
-        """The marks of ``recording_id`` (none when it is not the one marked last)."""
+        """The marks of ``recording_id`` (none when it has none)."""
         with self._lock:
-            marks = self._marks
-        return marks if marks.recording_id == recording_id else RecordingMarks(recording_id)
+            return self._marks.get(recording_id) or RecordingMarks(recording_id)
 
     def set(
         self,
@@ -76,11 +109,26 @@ class ClerkMarks:
     ) -> None:
         """Replace the given marks of ``recording_id`` (False: leave as is; None: clear)."""
         with self._lock:
-            marks = self._marks if self._marks.recording_id == recording_id else RecordingMarks(recording_id)
+            marks = self._marks.get(recording_id) or RecordingMarks(recording_id)
             if not isinstance(pause, bool):
                 marks = dataclasses.replace(marks, pause=pause)
             if not isinstance(seal, bool):
                 marks = dataclasses.replace(marks, seal=seal)
             if not isinstance(readiness, bool):
                 marks = dataclasses.replace(marks, readiness=readiness)
-            self._marks = marks
+            self._marks[recording_id] = marks
+            if self._persist is not None and not (isinstance(pause, bool) and isinstance(seal, bool)):
+                self._persist(marks)
+
+    def close(self, recording_id: str) -> RecordingMarks:
+        """Forget the marks of ``recording_id`` (its recording stops); returns them as they were, for
+        the open pause and sealed span to be ended in its journal."""
+        with self._lock:
+            return self._marks.pop(recording_id, None) or RecordingMarks(recording_id)
+
+
+def _moment(value: object) -> datetime:
+    moment = datetime.fromisoformat(str(value))
+    if moment.tzinfo is None:
+        raise ValueError(f"a mark's time must carry its zone (got {value!r})")
+    return moment

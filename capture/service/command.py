@@ -18,10 +18,11 @@ from capture.recording.recording_options import add_recording_options
 from capture.recording.stream_pipeline import StreamSettings
 from capture.service.clerk_desk import ClerkDesk
 from capture.service.console import ConsoleAccess, ConsoleView, LevelMeters, Thumbnails
-from capture.service.courtroom_service import CourtroomService, ServiceConfig
+from capture.service.courtroom_service import CourtroomService
 from capture.service.live_follower import LiveFollower
 from capture.service.portal_client import AgentPortalClient
 from capture.service.schedule.planner import Planner
+from capture.service.service_config import ServiceConfig
 from capture.settings import CaptureSettings
 from devices import parse_source_spec
 from streaming import IcePolicy, StreamingSettings

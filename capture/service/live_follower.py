@@ -1,11 +1,13 @@
 """Publishes each recording of the courtroom service live (WHIP), from the recorder's own packets:
 publishers start with a recording and stop before it stops (``capture serve --live``). Between
-hearings nothing is published (there is no recording to publish from)."""
+hearings nothing is published (there is no recording to publish from). Each recording is published
+with its hearing's case number (the wall's label), not the one the service was started with."""
 
 from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import replace
 
 from capture.live import LiveTarget, start_live, stop_live
 from capture.service.recording_session import RecordingSession
@@ -23,9 +25,13 @@ class LiveFollower:
         self._lock = threading.Lock()
         self._publishers: dict[int, list[LivePublisher]] = {}
 
+    def target_for(self, recording: RecordingSession) -> LiveTarget:
+        """Where and as whom ``recording`` is published: with its hearing's case number."""
+        return replace(self._target, case=recording.summary().case or self._target.case)
+
     def __call__(self, event: str, recording: RecordingSession) -> None:
         if event == "started":
-            publishers = start_live(recording.pipelines, self._target, self._policy)
+            publishers = start_live(recording.pipelines, self.target_for(recording), self._policy)
             with self._lock:
                 self._publishers[id(recording)] = publishers
         elif event == "stopping":

@@ -1,6 +1,7 @@
 """The room's state as the service reports it to the portal every few seconds: recording, paused,
-idle or fault; the hearing and recording; each source's problems; storage headroom in hours; the
-upload backlog; and the summaries of recordings the portal has not yet acknowledged."""
+idle or fault; whether a sealed span is open; the hearing and recording; each source's problems;
+storage headroom in hours; the upload backlog; and the summaries of recordings the portal has not
+yet acknowledged."""
 
 from __future__ import annotations
 
@@ -71,6 +72,7 @@ class RoomStatus:
     recordings: tuple[ReportedRecording, ...] = field(default=())
     readiness: ReadinessMark | None = None  # the recording's last pre-hearing readiness check
     closed: tuple[ClosedHearing, ...] = ()  # closed at the console, not yet taken by the portal
+    sealed: bool = False  # a sealed span is open: the public broadcast must not show the room now
 
     def to_body(self) -> dict[str, object]:
         """The JSON body of ``POST /api/agent/room-state``."""
@@ -94,6 +96,7 @@ class RoomStatus:
             "closed_hearings": [
                 {"hearing_id": c.hearing_id, "by": c.by, "at": c.at.isoformat()} for c in self.closed
             ],
+            "sealed": self.sealed,
         }
 
 

@@ -1,6 +1,7 @@
 """What the service must remember across a restart (a kill -9 included): the hearing it is
 recording and that recording's id (so a restart resumes the same recording, the gap journaled by
-the recorder), and the hearings it has finished (so none is recorded twice)."""
+the recorder), the clerk's open pause and sealed span in it (so the recording is still paused or
+sealed after the restart), and the hearings it has finished (so none is recorded twice)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from capture.service.clerk_marks import PauseMark, RecordingMarks, SealMark
 from capture.service.durable_file import replace_durably
 from capture.service.schedule.schedule import ScheduledHearing, ScheduleError, hearing_fields, parse_hearing
 
@@ -20,10 +22,20 @@ _KEEP_FINISHED = 500  # hearing ids remembered as finished (weeks of hearings in
 
 @dataclass(slots=True)
 class ActiveRecording:
-    """The recording in progress: which hearing, which recording id."""
+    """The recording in progress: which hearing, which recording id, and the clerk's open pause and
+    sealed span in it. ``spans_closed``: the service's stop journaled their ends (a restart that
+    resumes the recording journals them open again)."""
 
     hearing: ScheduledHearing
     recording_id: str
+    pause: PauseMark | None = None
+    seal: SealMark | None = None
+    spans_closed: bool = False
+
+    @property
+    def marks(self) -> RecordingMarks:
+        """The open pause and sealed span as the clerk's marks of this recording."""
+        return RecordingMarks(self.recording_id, pause=self.pause, seal=self.seal)
 
 
 @dataclass(slots=True)
@@ -48,7 +60,14 @@ class ServiceState:
             active = document.get("active")
             if active is not None:
                 hearing = parse_hearing(active["hearing"], where=str(state.path))
-                state.active = ActiveRecording(hearing, str(active["recording_id"]))
+                pause, seal = active.get("pause"), active.get("seal")
+                state.active = ActiveRecording(
+                    hearing,
+                    str(active["recording_id"]),
+                    pause=None if pause is None else PauseMark.parse(pause),
+                    seal=None if seal is None else SealMark.parse(seal),
+                    spans_closed=bool(active.get("spans_closed", False)),
+                )
         except FileNotFoundError:
             pass
         except (ValueError, KeyError, TypeError, ScheduleError) as exc:
@@ -63,6 +82,9 @@ class ServiceState:
             active = {
                 "hearing": hearing_fields(self.active.hearing),
                 "recording_id": self.active.recording_id,
+                "pause": None if self.active.pause is None else self.active.pause.to_fields(),
+                "seal": None if self.active.seal is None else self.active.seal.to_fields(),
+                "spans_closed": self.active.spans_closed,
             }
         document = {"active": active, "finished": self.finished[-_KEEP_FINISHED:]}
         replace_durably(self.path, json.dumps(document, ensure_ascii=False, sort_keys=True).encode("utf-8"))

@@ -11,7 +11,9 @@ broadcast: live feeds are named by room code only, so the feed could be the othe
 broadcast carries the hearing's face-masking flag (art. 12: minors, victims, witnesses).
 
 Whether the clerk's last word on a hearing was "cut" is read from the audit log, which records every
-cut and resume: a broadcast reopened after a restart stays cut until a clerk resumes it.
+cut and resume: a broadcast reopened after a restart stays cut until a clerk resumes it. The cuts and
+resumes the portal makes itself for a sealed span (actor :data:`SEALED_SPAN_ACTOR`) are not the
+clerk's word and are left out of it.
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ from portal.models import AuditRecord, Courtroom, Hearing, HearingStatus, Notice
 from streaming.errors import InvalidNameError
 from streaming.feed_id import feed_id_of
 
+SEALED_SPAN_ACTOR = "system"
+"""Who the audit log names for the cut and resume of a public broadcast while the courtroom's clerk
+has a span sealed (封存): the portal itself, following the room's recorder."""
+
 
 @dataclass(frozen=True, slots=True)
 class DueBroadcast:
@@ -39,6 +45,7 @@ class DueBroadcast:
     feed_id: str
     mask_faces: bool = False
     sound_feed_id: str | None = None  # the room's microphone, whose sound the broadcast carries
+    courtroom_id: int = 0
 
 
 def hearing_target(hearing_id: int) -> str:
@@ -77,12 +84,14 @@ def due_broadcasts(
             sound = feed_id_of(room.code, sound_stream) if sound_stream else None
         except InvalidNameError:
             continue  # a room code no live feed can carry
-        due[feed_id] = DueBroadcast(hearing.id, notice_id, room.court_id, feed_id, hearing.mask_faces, sound)
+        due[feed_id] = DueBroadcast(
+            hearing.id, notice_id, room.court_id, feed_id, hearing.mask_faces, sound, courtroom_id=room.id
+        )
     return due
 
 
 def cut_by_clerk(db: Session, hearing_ids: Collection[int]) -> set[int]:
-    """The hearings among ``hearing_ids`` whose last cut-or-resume audit record is a cut."""
+    """The hearings among ``hearing_ids`` whose last cut-or-resume audit record by a clerk is a cut."""
     if not hearing_ids:
         return set()
     targets = {hearing_target(hearing_id): hearing_id for hearing_id in hearing_ids}
@@ -91,6 +100,7 @@ def cut_by_clerk(db: Session, hearing_ids: Collection[int]) -> set[int]:
         .where(
             AuditRecord.action.in_([AuditAction.BROADCAST_CUT.value, AuditAction.BROADCAST_RESUMED.value]),
             AuditRecord.target.in_(list(targets)),
+            AuditRecord.actor != SEALED_SPAN_ACTOR,
         )
         .order_by(AuditRecord.seq)
     )

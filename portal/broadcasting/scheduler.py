@@ -9,6 +9,11 @@ close, cut and resume is written to the audit log (by the audit batcher). Orderi
 first": a close or cut is done before its record is written, an open or resume only after its record
 is committed.
 
+While the courtroom's recorder reports a sealed span open (:meth:`BroadcastScheduler.room_sealed`,
+from its room-state report), the room's broadcast is cut (audited as the system's, reason 封存; a
+clerk cannot resume it then) and a pass follows at once; when the seal ends it is resumed, unless a
+clerk had cut it.
+
 Runs on the portal's event loop (the live service's loop when it is mounted in this process); database
 reads go to a worker thread.
 """
@@ -18,13 +23,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from portal.audit.trail import AuditAction, AuditEntry, JsonValue
 from portal.broadcasting.control import BroadcastControl
-from portal.broadcasting.schedule import DueBroadcast, cut_by_clerk, due_broadcasts, hearing_target
+from portal.broadcasting.schedule import (
+    SEALED_SPAN_ACTOR,
+    DueBroadcast,
+    cut_by_clerk,
+    due_broadcasts,
+    hearing_target,
+)
 from portal.errors import NotFoundError, PortalError, RuleViolationError
 from portal.web.context import PortalContext
 
@@ -32,6 +44,8 @@ logger = logging.getLogger(__name__)
 
 SCHEDULER_ACTOR = "portal:broadcast-scheduler"
 _RETRY_AFTER = timedelta(minutes=1)  # a broadcast that failed to open is tried again (and audited) this often
+SEALED_REASON = "封存"
+SEAL_ENDED_REASON = "封存结束"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +58,7 @@ class OnAir:
     feed_id: str
     opened_at: datetime
     masked: bool = False
+    courtroom_id: int = 0
 
 
 class BroadcastScheduler:
@@ -62,6 +77,10 @@ class BroadcastScheduler:
         self._failed: dict[tuple[str, int], datetime] = {}
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._sealed_rooms: set[int] = set()  # courtrooms whose recorder reports a sealed span open
+        self._sealed_lock = threading.Lock()  # room_sealed is called from request worker threads
+        self._cut_for_seal: set[str] = set()  # feeds this scheduler cut for a sealed span
 
     def on_air(self) -> list[OnAir]:
         """The hearings on air now, by feed id."""
@@ -72,8 +91,27 @@ class BroadcastScheduler:
         # a snapshot: page rendering reads this from worker threads while a pass may change it
         return next((item for item in tuple(self._on_air.values()) if item.hearing_id == hearing_id), None)
 
+    def room_sealed(self, courtroom_id: int, sealed: bool) -> None:
+        """The courtroom's recorder reports whether a sealed span is open; a change is followed by a
+        pass at once (thread-safe: called from the room-state report's worker thread)."""
+        with self._sealed_lock:
+            changed = sealed != (courtroom_id in self._sealed_rooms)
+            if sealed:
+                self._sealed_rooms.add(courtroom_id)
+            else:
+                self._sealed_rooms.discard(courtroom_id)
+        loop = self._loop
+        if changed and loop is not None and not loop.is_closed():
+            asyncio.run_coroutine_threadsafe(self.follow_change(), loop)
+
+    def is_sealed(self, courtroom_id: int) -> bool:
+        """Whether the courtroom's recorder last reported a sealed span open."""
+        with self._sealed_lock:
+            return courtroom_id in self._sealed_rooms
+
     async def reconcile(self) -> None:
-        """One pass: close what is not due, open what is, re-apply a clerk's cut after a restart."""
+        """One pass: close what is not due, open what is, re-apply a clerk's cut after a restart, and
+        cut (or resume) the broadcasts of rooms with a sealed span open (or no longer)."""
         async with self._lock:
             now = self._context.clock.now()
             due, cut = await asyncio.to_thread(self._load, now)
@@ -96,8 +134,12 @@ class BroadcastScheduler:
                     continue
                 changed = changed or fresh
                 state = current.get(feed_id)
-                if wanted.hearing_id in cut and (fresh or (state is not None and state.state == "live")):
-                    await self._cut(self._on_air[feed_id], SCHEDULER_ACTOR, "", restored=True)
+                live = fresh or (state is not None and state.state == "live")
+                if wanted.hearing_id in cut and live:
+                    restored = "re-applied: the clerk's last word on this hearing was a cut"
+                    await self._cut(self._on_air[feed_id], SCHEDULER_ACTOR, "", reason=restored)
+                    live = False
+                await self._follow_seal(self._on_air[feed_id], live=live, clerk_cut=wanted.hearing_id in cut)
             if changed:
                 self._context.public_cache.clear()  # notice pages link to the live page, or stop linking
 
@@ -114,12 +156,14 @@ class BroadcastScheduler:
 
         Raises RuleViolationError when the hearing is not on air.
         """
-        return await self._cut(self._require(hearing_id), actor, ip, restored=False)
+        return await self._cut(self._require(hearing_id), actor, ip)
 
     async def resume(self, hearing_id: int, *, actor: str, ip: str) -> None:
         """The clerk's resume of ``hearing_id``: audited, then applied. RuleViolationError when not on air."""
         async with self._lock:
             item = self._require(hearing_id)
+            if self.is_sealed(item.courtroom_id):
+                raise RuleViolationError("法庭正在封存录像，封存结束前不能恢复直播")
             detail: dict[str, JsonValue] = {"feed": item.feed_id}
             await self._audit(AuditAction.BROADCAST_RESUMED, _target(item), actor=actor, ip=ip, detail=detail)
             await self.control.resume(item.feed_id)
@@ -127,6 +171,7 @@ class BroadcastScheduler:
 
     def start(self) -> None:
         """Run :meth:`reconcile` now and every ``portal_broadcast_check_seconds`` (on this event loop)."""
+        self._loop = asyncio.get_running_loop()
         if self._task is None or self._task.done():
             self._task = asyncio.ensure_future(self._run())
 
@@ -170,7 +215,13 @@ class BroadcastScheduler:
         if failed_at is not None and now - failed_at < _RETRY_AFTER:
             return False
         item = OnAir(
-            wanted.hearing_id, wanted.notice_id, wanted.court_id, wanted.feed_id, now, wanted.mask_faces
+            wanted.hearing_id,
+            wanted.notice_id,
+            wanted.court_id,
+            wanted.feed_id,
+            now,
+            wanted.mask_faces,
+            wanted.courtroom_id,
         )
         detail: dict[str, JsonValue] = {
             "feed": item.feed_id,
@@ -210,6 +261,7 @@ class BroadcastScheduler:
         with contextlib.suppress(NotFoundError):  # already gone is as good as closed
             await self.control.close(feed_id)
         self._on_air.pop(feed_id, None)
+        self._cut_for_seal.discard(feed_id)
         why = reason or (
             "not opened by the portal"
             if item is None
@@ -221,14 +273,32 @@ class BroadcastScheduler:
         target = hearing_target(item.hearing_id) if item is not None else f"feed:{feed_id}"
         await self._audit(AuditAction.BROADCAST_CLOSED, target, actor=SCHEDULER_ACTOR, detail=detail)
 
-    async def _cut(self, item: OnAir, actor: str, ip: str, *, restored: bool) -> int:
+    async def _cut(self, item: OnAir, actor: str, ip: str, *, reason: str | None = None) -> int:
         withheld = await self.control.cut(item.feed_id)
         logger.warning("public %s: CUT by %s (%d segments withheld)", item.feed_id, actor, withheld)
         detail: dict[str, JsonValue] = {"feed": item.feed_id, "withheld_segments": withheld}
-        if restored:
-            detail["reason"] = "re-applied: the clerk's last word on this hearing was a cut"
+        if reason:
+            detail["reason"] = reason
         await self._audit(AuditAction.BROADCAST_CUT, _target(item), actor=actor, ip=ip, detail=detail)
         return withheld
+
+    async def _follow_seal(self, item: OnAir, *, live: bool, clerk_cut: bool) -> None:
+        """Cut ``item`` while its courtroom has a sealed span open (again if it went live meanwhile);
+        resume it when the seal ended, unless a clerk's cut stands."""
+        if self.is_sealed(item.courtroom_id):
+            if item.feed_id not in self._cut_for_seal or live:
+                await self._cut(item, SEALED_SPAN_ACTOR, "", reason=SEALED_REASON)
+                self._cut_for_seal.add(item.feed_id)
+        elif item.feed_id in self._cut_for_seal:
+            self._cut_for_seal.discard(item.feed_id)
+            if clerk_cut:
+                return  # the clerk cut it too: it stays cut until a clerk resumes it
+            detail: dict[str, JsonValue] = {"feed": item.feed_id, "reason": SEAL_ENDED_REASON}
+            await self._audit(
+                AuditAction.BROADCAST_RESUMED, _target(item), actor=SEALED_SPAN_ACTOR, detail=detail
+            )
+            await self.control.resume(item.feed_id)
+            logger.warning("public %s: resumed (the sealed span ended)", item.feed_id)
 
     async def _audit(
         self,

@@ -1,6 +1,11 @@
 """``python -m portal devices …``: list reported device keys, approve one, export the signed key list
 and the anchored checkpoint heads for offline verification (``archive verify --key-list/--anchors``).
 
+``revoke-key KEY --actor NAME --reason TEXT`` revokes a device key for good: the device's fleet
+calls are refused from then on, the key leaves the exported key list, and every journal it signed
+fails ``archive verify`` (before the revocation too: a leaked key can sign any date; see
+``portal.devices.registry.trust_for``). The device enrols again with a new key and a new code.
+
 ``enrol-code DEVICE --court CODE`` registers a device (for its court, with its officer) and prints a
 one-time enrolment code (issue 15): the device enrols with it at ``POST /api/agent/devices/enrol``.
 """
@@ -17,7 +22,7 @@ from portal.db import make_engine, make_sessionmaker, transaction
 from portal.devices.enrolment import create_code
 from portal.devices.exports import export_heads, export_key_list, portal_signing_key
 from portal.devices.fleet import register_device
-from portal.devices.registry import approve_key, device_keys
+from portal.devices.registry import approve_key, device_keys, revoke_key
 from portal.errors import ConfigurationError
 from portal.settings import PortalSettings
 
@@ -33,6 +38,14 @@ def add_devices_command(
     approve = actions.add_parser("approve-key", help="approve a reported device key", parents=[common])
     approve.add_argument("public_key", help="the device's base64 Ed25519 public key (see `devices list`)")
     approve.add_argument("--actor", required=True, help="who approves (recorded in the audit log)")
+    revoke = actions.add_parser(
+        "revoke-key",
+        help="revoke a device key: its fleet calls are refused and every journal it signed fails verify",
+        parents=[common],
+    )
+    revoke.add_argument("public_key", help="the device's base64 Ed25519 public key (see `devices list`)")
+    revoke.add_argument("--actor", required=True, help="who revokes (recorded in the audit log)")
+    revoke.add_argument("--reason", required=True, help="why, e.g. 'device lost on 2026-12-01'")
     code = actions.add_parser(
         "enrol-code", help="register a device and print a one-time enrolment code", parents=[common]
     )
@@ -69,6 +82,12 @@ def run_devices_command(settings: PortalSettings, args: argparse.Namespace) -> i
             with transaction(sessions) as db:
                 row = approve_key(db, args.public_key, actor=args.actor, now=now)
                 print(f"device key of {row.device_id} approved: {row.public_key}")
+        elif args.devices_command == "revoke-key":
+            with transaction(sessions) as db:
+                row = revoke_key(db, args.public_key, actor=args.actor, reason=args.reason, now=now)
+                print(f"device key of {row.device_id} revoked: {row.public_key}")
+            print("its fleet calls are refused; every journal it signed now fails `archive verify`;")
+            print("export the key list again (devices export-keys) for offline verifiers")
         elif args.devices_command == "enrol-code":
             lifetime = timedelta(hours=settings.portal_enrolment_code_hours)
             with transaction(sessions) as db:

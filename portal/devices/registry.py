@@ -33,6 +33,11 @@ def record_head(db: Session, head: CheckpointHead, device_id: str, *, now: datet
     """
     if not head.signature_valid():
         raise InvalidInputError("the reported checkpoint head is not signed by the key it names")
+    known_key = db.get(DeviceKey, head.public_key)
+    if known_key is not None and known_key.status is KeyStatus.REVOKED:
+        raise InvalidInputError(
+            f"the reported checkpoint head is signed by the revoked key {head.public_key}"
+        )
     note_key(db, head.public_key, device_id, now=now)
     known = db.scalar(
         select(CheckpointAnchor.id).where(
@@ -95,6 +100,35 @@ def approve_key(db: Session, public_key: str, *, actor: str, now: datetime) -> D
     return row
 
 
+def revoke_key(db: Session, public_key: str, *, actor: str, reason: str, now: datetime) -> DeviceKey:
+    """Revoke a device key for good (audited): from now on the device's fleet calls are refused, no
+    head it signs is anchored, it leaves the exported key list, and every journal it signed fails
+    verification (see ``trust_for``). Raises NotFoundError for an unknown key, InvalidInputError for
+    one already revoked or an empty reason."""
+    row = db.get(DeviceKey, public_key)
+    if row is None:
+        raise NotFoundError(f"no device key {public_key} in the registry (see `devices list`)")
+    if row.status is KeyStatus.REVOKED:
+        raise InvalidInputError(f"device key {public_key} was already revoked at {row.revoked_at}")
+    if not reason.strip():
+        raise InvalidInputError("give --reason: why the key is revoked (kept in the audit log)")
+    row.status, row.revoked_at, row.revoked_by = KeyStatus.REVOKED, now, actor[:200]
+    row.revoked_reason = reason.strip()[:500]
+    detail = {"key": public_key, "reason": row.revoked_reason}
+    append(
+        db,
+        AuditEntry(actor, AuditAction.DEVICE_KEY_REVOKED, f"device:{row.device_id}", detail=detail),
+        at=now,
+    )
+    return row
+
+
+def revoked_keys(db: Session) -> dict[str, DeviceKey]:
+    """Every revoked key, by public key."""
+    rows = db.scalars(select(DeviceKey).where(DeviceKey.status == KeyStatus.REVOKED))
+    return {row.public_key: row for row in rows}
+
+
 def device_keys(db: Session) -> list[DeviceKey]:
     """Every key in the registry, by device."""
     return list(db.scalars(select(DeviceKey).order_by(DeviceKey.device_id, DeviceKey.first_seen_at)))
@@ -141,10 +175,14 @@ class RegistryKeys:
     """The portal's approved keys as a verification registry (``archive.preservation.verify_trust``)."""
 
     approved: dict[str, str]
+    revoked: dict[str, str]
     source: str = "the portal's device registry"
 
     def device_of(self, public_key: str) -> str | None:
         return self.approved.get(public_key)
+
+    def revocation(self, public_key: str) -> str | None:
+        return self.revoked.get(public_key)
 
 
 def trust_for(db: Session, recording_id: str) -> TrustAnchors:
@@ -152,13 +190,25 @@ def trust_for(db: Session, recording_id: str) -> TrustAnchors:
 
     A registry with no approved key at all is not in use yet (a new installation, or one whose
     administrators have not approved any device): keys are then not checked, and verification says
-    so in a warning instead of failing every recording. Once one key is approved, every journal
-    signed with any other key fails.
+    so in a warning instead of failing every recording. Once one key is approved (or revoked),
+    every journal signed with any other key fails.
+
+    A revoked key fails every journal it signed, those made before the revocation too: whoever
+    holds a leaked key can sign a journal dated at any time (the journal's times are the device's
+    own), so its signature no longer tells the device's recordings from forgeries. Recordings
+    verified before the revocation keep that result on record; verifying them again fails, naming
+    the revocation.
     """
     approved = {k.public_key: k.device_id for k in approved_keys(db)}
+    revoked = {key: _revocation_text(row) for key, row in revoked_keys(db).items()}
     heads: Sequence[CheckpointHead] = heads_of(db, recording_id)
     return TrustAnchors(
-        keys=RegistryKeys(approved) if approved else None,
+        keys=RegistryKeys(approved, revoked) if approved or revoked else None,
         heads=tuple(AnchoredHead(head, ANCHOR_SOURCE) for head in heads),
         sources_tried=(ANCHOR_SOURCE,),
     )
+
+
+def _revocation_text(row: DeviceKey) -> str:
+    when = row.revoked_at.isoformat() if row.revoked_at else "?"
+    return f"at {when} by {row.revoked_by or '?'} ({row.revoked_reason or 'no reason given'})"

@@ -4,7 +4,14 @@ from portal.models.audit import AuditRecord
 from portal.models.cases import Case, CaseEvent, Hearing, HearingStatus, Notice, Party, ProcedureKind
 from portal.models.devices import CheckpointAnchor, DeviceKey, KeyStatus
 from portal.models.enforcement import EnforcementAction, EnforcementActionDevice, EnforcementActionRecording
-from portal.models.fleet import CommandAction, DeviceCommand, DeviceHeartbeat, EnrolmentCode, FleetDevice
+from portal.models.fleet import (
+    CommandAction,
+    DeviceCommand,
+    DeviceHeartbeat,
+    DeviceRequestNonce,
+    EnrolmentCode,
+    FleetDevice,
+)
 from portal.models.gap_explanations import GapExplanation
 from portal.models.org import STAFF_ROLES, Court, Courtroom, OperatorCourt, Role, User
 from portal.models.recordings import LinkAlarm, Recording, Verification
@@ -24,6 +31,7 @@ __all__ = [
     "DeviceCommand",
     "DeviceHeartbeat",
     "DeviceKey",
+    "DeviceRequestNonce",
     "EnforcementAction",
     "EnforcementActionDevice",
     "EnforcementActionRecording",

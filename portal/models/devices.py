@@ -33,6 +33,9 @@ class DeviceKey(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     approved_by: Mapped[str | None] = mapped_column(String(200), default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    revoked_by: Mapped[str | None] = mapped_column(String(200), default=None)
+    revoked_reason: Mapped[str | None] = mapped_column(String(500), default=None)
 
 
 class CheckpointAnchor(Base):

@@ -90,3 +90,14 @@ class DeviceHeartbeat(Base):
     recording_id: Mapped[str | None] = mapped_column(String(128), default=None, index=True)
     clock_offset_seconds: Mapped[float] = mapped_column(Float())
     drifted: Mapped[bool] = mapped_column(default=False)
+
+
+class DeviceRequestNonce(Base):
+    """A nonce a device used in a signed fleet request, kept until its timestamp leaves the accepted
+    window, so the same request sent again is refused as a replay."""
+
+    __tablename__ = "device_request_nonces"
+
+    device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(32), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
@@ -16,6 +17,7 @@ from portal.broadcasting.live_origin import live_on_origin
 from portal.broadcasting.scheduler import BroadcastScheduler
 from portal.clock import Clock, SystemClock
 from portal.db import make_engine, make_sessionmaker
+from portal.devices.heartbeat_pruning import HeartbeatPruner
 from portal.identity.read_cache import ReadCache, WriteCounter
 from portal.review.gate import PlaybackGate
 from portal.review.playback import PlaylistTexts
@@ -64,6 +66,35 @@ from portal.web.templates import make_environment
 from streaming.server.service import LiveService
 from streaming.server.web.body_limit import BodyLimitMiddleware
 from streaming.settings import StreamingSettings
+
+
+def _lifespan(
+    context: PortalContext,
+    live_service: LiveService | None,
+    scheduler: BroadcastScheduler | None,
+    pruner: HeartbeatPruner,
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """What runs beside the requests: the live service, the broadcast schedule, heartbeat pruning."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if live_service is not None:  # Starlette does not run the mounted live app's lifespan
+            await live_service.start()
+        if scheduler is not None:
+            scheduler.start()  # public broadcasts follow the hearing schedule
+        pruner.start()  # the device heartbeat history keeps its last N days
+        try:
+            yield
+        finally:
+            await pruner.aclose()
+            if scheduler is not None:
+                await scheduler.aclose()
+            if live_service is not None:
+                await live_service.stop()
+            await asyncio.to_thread(context.audit_batch.close)
+            context.engine.dispose()
+
+    return lifespan
 
 
 def create_app(
@@ -124,21 +155,8 @@ def create_app(
         else None
     )
 
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        if live_service is not None:  # Starlette does not run the mounted live app's lifespan
-            await live_service.start()
-        if scheduler is not None:
-            scheduler.start()  # public broadcasts follow the hearing schedule
-        try:
-            yield
-        finally:
-            if scheduler is not None:
-                await scheduler.aclose()
-            if live_service is not None:
-                await live_service.stop()
-            await asyncio.to_thread(context.audit_batch.close)
-            engine.dispose()
+    pruner = HeartbeatPruner(sessions, clock, timedelta(days=settings.portal_heartbeat_keep_days))
+    lifespan = _lifespan(context, live_service, scheduler, pruner)
 
     app = FastAPI(
         title="courtrec portal",

@@ -40,7 +40,7 @@ class Serve:
         self, tmp_path: Path, *, hearing: bool, args: tuple[str, ...] = (), env: dict[str, str] | None = None
     ) -> None:
         self.spool = tmp_path / "spool"
-        self.spool.mkdir(parents=True)
+        self.spool.mkdir(parents=True, exist_ok=True)  # a restart records into the same spool
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         if hearing:  # a hearing running now, known only from the cache (the portal is down)

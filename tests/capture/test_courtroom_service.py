@@ -12,7 +12,16 @@ from pathlib import Path
 import pytest
 
 from archive.export import RecordingSummary
-from archive.journal import AlarmEvent, PauseReason, ReadinessCheck, ReadinessEvent, ReadinessItem
+from archive.journal import (
+    AlarmEvent,
+    ClerkEvent,
+    PauseReason,
+    ReadinessCheck,
+    ReadinessEvent,
+    ReadinessItem,
+    SealBeginEvent,
+    SealEndEvent,
+)
 from capture.cli import main
 from capture.errors import CaptureError, RecorderError
 from capture.recording.recorder import RecorderHealth, RecordingPlan
@@ -51,6 +60,18 @@ class NotedRecording:
 
     def journal_alarm(self, event: AlarmEvent) -> None:
         self._log.append(f"alarm {self.plan.hearing} {event.condition}")
+
+    def pause(self, reason: str, *, code: PauseReason | None = None, by: str | None = None) -> None:
+        self._log.append(f"pause {self.plan.hearing} {code} by {by}: {reason}")
+
+    def resume(self, reason: str = "hearing resumed", *, by: str | None = None) -> None:
+        self._log.append(f"resume {self.plan.hearing} by {by}: {reason}")
+
+    def journal_clerk_event(self, event: ClerkEvent) -> None:
+        if isinstance(event, SealBeginEvent):
+            self._log.append(f"seal_begin {self.plan.hearing} by {event.by}: {event.reason}")
+        elif isinstance(event, SealEndEvent):
+            self._log.append(f"seal_end {self.plan.hearing} by {event.by}: {event.reason}")
 
     def health(self) -> RecorderHealth:
         started = f"start {self.plan.hearing} {self.plan.recording_id}" in self._log
@@ -207,10 +228,13 @@ def test_an_ad_hoc_hearing_records_until_the_clerk_closes_it_and_survives_a_rest
     assert isinstance(readiness, dict) and readiness["ready"] is True and readiness["by"] == "王书记员"
 
     restarted.close_active("hearing closed by the clerk (王书记员)", by="王书记员")
-    assert room.log[-1] == "stop None hearing closed by the clerk (王书记员)"
+    assert room.log[-2:] == [
+        "resume None by 系统: the recording stops while paused: hearing closed by the clerk (王书记员)",
+        "stop None hearing closed by the clerk (王书记员)",
+    ]
     room.clock.advance(timedelta(minutes=30))
     restarted.step()
-    assert len(room.log) == 3 and restarted.status().state is RecorderState.IDLE  # not started again
+    assert len(room.log) == 4 and restarted.status().state is RecorderState.IDLE  # not started again
     assert restarted.status().readiness is None  # marks belong to the recording that ended
     assert restarted.status().closed == ()  # an ad-hoc hearing is not the portal's to close
 

@@ -187,3 +187,35 @@ def test_portal_approves_and_exports_what_offline_verification_trusts(
         primary.store.delete(key)
     caught = _verify(_env(primary), *offline)
     assert caught.returncode == 1 and "the journal was cut back" in caught.stdout, caught.stdout
+
+
+def test_a_revoked_key_leaves_the_exported_list_and_its_recording_fails_offline(
+    archived: Archived, two_sites: tuple[Site, Site], tmp_path: Path
+) -> None:
+    """`python -m portal devices revoke-key`: the key list exported afterwards no longer holds the
+    key, and `archive verify --key-list` fails the recording it signed (before the revocation too)."""
+    data = tmp_path / "portal"
+    assert _portal_cli(data, "migrate").returncode == 0
+    engine = make_engine(f"sqlite:///{data / 'portal.sqlite3'}")
+    with transaction(make_sessionmaker(engine)) as db:
+        for head in archived.heads:
+            record_head(db, head, DEVICE_ID, now=ISSUED)
+    engine.dispose()
+    key = archived.device_key.public_key_b64
+    assert _portal_cli(data, "devices", "approve-key", key, "--actor", "admin").returncode == 0
+    primary, _backup = two_sites
+    upload(primary.store, archived.objects)
+
+    def verify_with_exported_list(name: str) -> subprocess.CompletedProcess[str]:
+        keys = tmp_path / name
+        exported = _portal_cli(data, "devices", "export-keys", "--out", str(keys))
+        assert exported.returncode == 0, exported.stderr
+        portal_key = exported.stdout.split("--portal-public-key ")[1].split()[0]
+        return _verify(_env(primary), "--key-list", str(keys), "--portal-public-key", portal_key)
+
+    before = verify_with_exported_list("before.json")
+    assert before.returncode == 0, before.stdout + before.stderr
+    revoked = _portal_cli(data, "devices", "revoke-key", key, "--actor", "admin", "--reason", "设备遗失")
+    assert revoked.returncode == 0, revoked.stderr
+    after = verify_with_exported_list("after.json")
+    assert after.returncode == 1 and "is not an approved device key" in after.stdout, after.stdout

@@ -77,18 +77,20 @@ def write_clerk_recording(
     recording_id: str,
     extra: Sequence[tuple[datetime, JournalEvent]],
     work_dir: Path,
+    *,
+    source: str = REC_A,
 ) -> str:
-    """Copy ``rec-a1`` to ``recording_id`` with the ``extra`` events inserted at their times; return
-    the new prefix. Idempotent for the same arguments (objects are never overwritten)."""
-    source_prefix = find_prefix(store, REC_A)
-    prefix = source_prefix.replace(REC_A, recording_id)
+    """Copy ``source`` (``rec-a1``) to ``recording_id`` with the ``extra`` events inserted at their
+    times; return the new prefix. Idempotent for the same arguments (objects are never overwritten)."""
+    source_prefix = find_prefix(store, source)
+    prefix = source_prefix.replace(source, recording_id)
     for stored in store.list_objects(f"{source_prefix}/"):
         if "/journal/" in stored.key:
             continue
         data = store.read_bytes(stored.key)
         store.put_bytes(stored.key.replace(source_prefix, prefix), data, hashlib.sha256(data).hexdigest())
     originals: list[tuple[datetime, int, JournalEvent]] = []
-    for line in read_lines(store, REC_A):
+    for line in read_lines(store, source):
         event = parse_event(line)
         if isinstance(event, CheckpointEvent):
             continue  # the writer signs its own

@@ -27,7 +27,7 @@ from portal.hearings.notices import HearingDraft, publish_notice, schedule_heari
 from portal.models import AuditRecord, User
 from portal.web.app import create_app
 from streaming.settings import StreamingSettings
-from tests.portal.conftest import Template, portal_settings
+from tests.portal.conftest import AGENT_TOKEN, Template, portal_settings
 from tests.portal.served import ServedApp, Visitor
 from tests.portal.world import CASE_A, STAFF_PASSWORD, World, actor_of
 
@@ -182,6 +182,40 @@ def test_a_clerk_cuts_and_resumes_the_public_broadcast(live_portal: LivePortal) 
         ("broadcast_cut", f"user:{clerk_id}:clerk-a"),
         ("broadcast_resumed", f"user:{clerk_id}:clerk-a"),
         ("broadcast_cut", f"user:{judge_id}:judge-a"),
+    ]
+
+
+def test_the_rooms_sealed_span_cuts_the_public_broadcast_until_it_ends(live_portal: LivePortal) -> None:
+    hearing, notice = _on_air(live_portal)
+    public, agent, clerk = live_portal.visitor(), live_portal.visitor(), live_portal.staff("clerk-a")
+    media = re.search(r'data-source="([^"]+)"', public.get(f"/notices/{notice}/live").text)
+    assert media is not None
+    status = f"{media[1]}status.json"
+    _wait_for(lambda: public.get(status).status_code == 200, "status.json published")
+    assert public.get(status).json()["state"] == "live"
+
+    def report(sealed: bool) -> None:
+        body = {
+            "court": "court-a", "room": "room-a", "device_id": "pc-1", "state": "recording",
+            "agent_time": live_portal.clock.now().isoformat(), "hearing_id": hearing,
+            "recording_id": "rec-sealed-1", "sealed": sealed,
+        }  # fmt: skip
+        taken = agent.http.post(
+            "/api/agent/room-state", json=body, headers={"Authorization": f"Bearer {AGENT_TOKEN}"}
+        )
+        assert taken.status_code == 200, taken.text
+
+    report(True)  # the pass follows the report at once (the regular one is a minute away)
+    _wait_for(lambda: public.get(status).json()["state"] == "cut", "the public broadcast cut for the seal")
+    assert clerk.post(f"/api/broadcasts/{hearing}/resume").status_code == 409  # not while sealed
+    report(True)
+    assert public.get(status).json()["state"] == "cut"
+    report(False)
+    _wait_for(lambda: public.get(status).json()["state"] == "live", "the broadcast back after the seal")
+    assert live_portal.audit(f"hearing:{hearing}") == [
+        ("broadcast_opened", "portal:broadcast-scheduler"),
+        ("broadcast_cut", "system"),
+        ("broadcast_resumed", "system"),
     ]
 
 

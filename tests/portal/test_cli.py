@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import sqlite3
@@ -9,10 +10,13 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from portal.db import make_engine, make_sessionmaker, transaction
+from portal.devices.enrolment import enrol
 from portal.migrate import head_revision
 from tests.conftest import free_port
 
@@ -176,3 +180,37 @@ def test_devices_enrol_code_registers_the_device_and_prints_a_one_time_code(tmp_
         officer = connection.execute("SELECT officer FROM fleet_devices").fetchall()
     assert stored == [(hashlib.sha256(code.replace("-", "").encode()).hexdigest(), "bodycam-1")]
     assert officer == [("赵执行",)]
+
+
+def test_devices_revoke_key_refuses_the_key_for_good_and_drops_it_from_the_key_list(tmp_path: Path) -> None:
+    assert _portal(tmp_path, "migrate").returncode == 0
+    assert _portal(tmp_path, "create-court", "--code", "bj-cy", "--name", "朝阳法院").returncode == 0
+    issued = _portal(tmp_path, "devices", "enrol-code", "bodycam-1", "--court", "bj-cy", "--actor", "it")
+    code = issued.stdout.split("one-time enrolment code of bodycam-1: ", 1)[1].split()[0]
+    key = base64.b64encode(b"\7" * 32).decode()
+    engine = make_engine(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
+    with transaction(make_sessionmaker(engine)) as db:
+        enrol(db, "bodycam-1", key, code, now=datetime.now(UTC))
+    engine.dispose()
+    before = _portal(tmp_path, "devices", "export-keys", "--out", str(tmp_path / "before.json"))
+    assert before.returncode == 0, before.stderr
+    assert key in (tmp_path / "before.json").read_text()
+
+    no_reason = _portal(tmp_path, "devices", "revoke-key", key, "--actor", "it-admin", "--reason", " ")
+    assert no_reason.returncode == 1 and "--reason" in no_reason.stderr
+    unknown = _portal(tmp_path, "devices", "revoke-key", "A" * 43 + "=", "--actor", "it", "--reason", "x")
+    assert unknown.returncode == 1 and "no device key" in unknown.stderr
+    revoked = _portal(tmp_path, "devices", "revoke-key", key, "--actor", "it-admin", "--reason", "设备遗失")
+    assert revoked.returncode == 0, revoked.stderr
+    assert f"device key of bodycam-1 revoked: {key}" in revoked.stdout
+    twice = _portal(tmp_path, "devices", "revoke-key", key, "--actor", "it-admin", "--reason", "again")
+    assert twice.returncode == 1 and "already revoked" in twice.stderr
+    listed = _portal(tmp_path, "devices", "list")
+    assert "bodycam-1\trevoked" in listed.stdout
+    after = _portal(tmp_path, "devices", "export-keys", "--out", str(tmp_path / "after.json"))
+    assert after.returncode == 0 and key not in (tmp_path / "after.json").read_text()
+    with sqlite3.connect(tmp_path / "portal.sqlite3") as connection:
+        audited = connection.execute(
+            "SELECT actor, detail FROM audit_records WHERE action = 'device_key_revoked'"
+        ).fetchall()
+    assert len(audited) == 1 and audited[0][0] == "it-admin" and "设备遗失" in audited[0][1]

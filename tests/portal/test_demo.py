@@ -6,12 +6,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from portal.broadcasting.schedule import due_broadcasts
 from portal.clock import FrozenClock
 from portal.db import transaction
 from portal.demo import LIVE_HEARING_LEAD, seed_demo
 from portal.migrate import upgrade
+from portal.models import Case
 from portal.web.app import create_app
 from tests.portal.conftest import portal_settings
 
@@ -25,6 +27,12 @@ def test_seed_demo_is_idempotent_and_usable(tmp_path: Path) -> None:
     with transaction(context.sessions) as db:
         second = seed_demo(db, now=context.clock.now(), recording_id="not-indexed")
     assert first.party_password != second.party_password and second.granted_recording is None
+    # the demo bodycam films the execution case and enrols with a fresh one-time code each run
+    assert first.enforcement_case_number == second.enforcement_case_number == "（2026）京0101执1234号"
+    assert first.bodycam_enrolment_code != second.bodycam_enrolment_code
+    with context.sessions() as db:
+        numbers = db.scalars(select(Case.number).where(Case.number == second.enforcement_case_number))
+        assert len(list(numbers)) == 1
     with TestClient(app, base_url="https://testserver") as client:
         notices = client.get("/api/notices").json()["notices"]
         assert [n["case_number"] for n in notices] == [second.case_number]

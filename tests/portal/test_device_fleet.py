@@ -22,6 +22,7 @@ from portal.models import (
     Recording,
 )
 from tests.portal.conftest import AGENT_TOKEN, Browser, Portal
+from tests.portal.fleet_device import SigningDevice
 from tests.portal.test_device_trust import _journal_head, _report
 from tests.portal.world import REC_A
 
@@ -52,20 +53,11 @@ def enrol(portal: Portal, device_id: str, key: str, code: str) -> Any:
     return portal.client().post("/api/agent/devices/enrol", json=body, headers=AGENT)
 
 
-def heartbeat(portal: Portal, device_id: str, **changes: Any) -> Any:
-    now = portal.clock.now()
-    body = {
-        "battery_percent": 80,
-        "free_bytes": 50 * 1024**3,
-        "backlog_segments": 3,
-        "backlog_bytes": 3 * 1024**2,
-        "agent_version": "1.0.0",
-        "recording": "standby",
-        "recording_id": None,
-        "position": {"lat": 39.9, "lon": 116.4, "at": now.isoformat()},
-        "device_time": now.isoformat(),
-    } | changes
-    return portal.client().post(f"/api/agent/devices/{device_id}/heartbeat", json=body, headers=AGENT)
+def enrolled(portal: Portal, device_id: str, court: str = "court-a") -> SigningDevice:
+    """A registered device that enrolled its own key with its one-time code."""
+    device = SigningDevice(portal, device_id)
+    assert device.enrol(register(portal, device_id, court)).status_code == 200
+    return device
 
 
 def _audited(portal: Portal, action: str) -> list[AuditRecord]:
@@ -136,10 +128,10 @@ def test_an_enrolled_key_verifies_its_journals_and_an_unenrolled_one_does_not(po
 
 
 def test_heartbeats_keep_the_state_and_clock_offset_and_raise_alarms(portal: Portal) -> None:
-    register(portal, "bodycam-1")
-    unknown = heartbeat(portal, "bodycam-9")
-    assert unknown.status_code == 404 and "未在门户登记" in unknown.json()["detail"]
-    fine = heartbeat(portal, "bodycam-1")
+    device = enrolled(portal, "bodycam-1")
+    unknown = SigningDevice(portal, "bodycam-9").heartbeat()
+    assert unknown.status_code == 403 and "未在门户登记" in unknown.json()["detail"]
+    fine = device.heartbeat()
     assert fine.status_code == 200, fine.text
     assert fine.json()["server_time"].startswith(portal.clock.now().isoformat()[:19])
     operator = portal.staff("operator-a")
@@ -148,11 +140,9 @@ def test_heartbeats_keep_the_state_and_clock_offset_and_raise_alarms(portal: Por
     assert 'id="alarm-bodycam-1"' not in page.text
 
     late = (portal.clock.now() - timedelta(seconds=3)).isoformat()
-    drifting = heartbeat(
-        portal, "bodycam-1", battery_percent=5, free_bytes=10**8, recording="fault", device_time=late
-    )
+    drifting = device.heartbeat(battery_percent=5, free_bytes=10**8, recording="fault", device_time=late)
     assert drifting.status_code == 200
-    heartbeat(portal, "bodycam-1", battery_percent=5, free_bytes=10**8, recording="fault", device_time=late)
+    device.heartbeat(battery_percent=5, free_bytes=10**8, recording="fault", device_time=late)
     with portal.db_factory() as db:
         beats = list(db.scalars(select(DeviceHeartbeat).order_by(DeviceHeartbeat.id)))
     assert [(round(b.clock_offset_seconds), b.drifted) for b in beats] == [(0, False), (-3, True), (-3, True)]
@@ -171,14 +161,14 @@ def test_heartbeats_keep_the_state_and_clock_offset_and_raise_alarms(portal: Por
 
 
 def test_a_command_waits_for_the_device_until_acknowledged(portal: Portal) -> None:
-    register(portal, "bodycam-1")
+    device = enrolled(portal, "bodycam-1")
     commands_url = "/api/agent/devices/bodycam-1/commands"
     started = time.monotonic()
-    idle = portal.client().get(f"{commands_url}?wait=1", headers=AGENT)
+    idle = device.commands(wait=1)
     assert idle.status_code == 200 and idle.json() == {"commands": []}
     assert time.monotonic() - started >= 0.9  # it waited
-    assert portal.client().get(f"{commands_url}?wait=31", headers=AGENT).status_code == 422
-    assert portal.client().get("/api/agent/devices/nobody/commands", headers=AGENT).status_code == 404
+    assert device.commands(wait=31).status_code == 422
+    assert SigningDevice(portal, "nobody").commands().status_code == 403
 
     operator = portal.staff("operator-a")
     sent = operator.post("/api/devices/bodycam-1/commands", {"action": "activate"})
@@ -190,7 +180,7 @@ def test_a_command_waits_for_the_device_until_acknowledged(portal: Portal) -> No
     )
     started = time.monotonic()
     for _ in range(2):  # pending until acknowledged: a device that lost the answer gets it again
-        polled = portal.client().get(f"{commands_url}?wait=25", headers=AGENT)
+        polled = device.commands(wait=25)
         assert [c["id"] for c in polled.json()["commands"]] == [command_id]
     assert time.monotonic() - started < 5  # answered at once, not after the wait
     command = polled.json()["commands"][0]
@@ -199,14 +189,12 @@ def test_a_command_waits_for_the_device_until_acknowledged(portal: Portal) -> No
     assert (
         portal.client().post(ack_url, json={"result": "done", "detail": "录像 r1 已开始"}).status_code == 401
     )
-    assert portal.client().post(ack_url, json={"result": "maybe"}, headers=AGENT).status_code == 422
-    other = portal.client().post(
-        f"/api/agent/devices/bodycam-2/commands/{command_id}/ack", json={"result": "done"}, headers=AGENT
-    )
-    assert other.status_code == 404
-    acked = portal.client().post(ack_url, json={"result": "done", "detail": "录像 r1 已开始"}, headers=AGENT)
+    assert device.ack(command_id, {"result": "maybe"}).status_code == 422
+    other = enrolled(portal, "bodycam-2").ack(command_id, {"result": "done"})
+    assert other.status_code == 404  # another device's command
+    acked = device.ack(command_id, {"result": "done", "detail": "录像 r1 已开始"})
     assert acked.status_code == 204
-    assert portal.client().get(f"{commands_url}?wait=0", headers=AGENT).json() == {"commands": []}
+    assert device.commands().json() == {"commands": []}
     page = operator.get("/staff/devices/bodycam-1")
     assert "已执行" in page.text and "录像 r1 已开始" in page.text
     with portal.db_factory() as db:

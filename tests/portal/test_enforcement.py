@@ -10,7 +10,7 @@ from typing import Any
 
 from portal.models import Recording
 from tests.portal.conftest import Browser, Portal
-from tests.portal.test_device_fleet import heartbeat, register
+from tests.portal.test_device_fleet import enrolled
 from tests.portal.world import REC_A, STAFF_PASSWORD
 
 EXECUTION_CASE = "(2026)京0101执7号"  # typed with half-width brackets: stored in the official spelling
@@ -53,9 +53,8 @@ def _record_action(portal: Portal, case_id: int, kind: str, start: datetime, end
 
 def test_an_action_links_its_devices_recordings_and_alarms_without_two_recorders(portal: Portal) -> None:
     case_id, password = _execution_case(portal)
-    register(portal, "bodycam-1")
-    register(portal, "bodycam-2")
-    heartbeat(portal, "bodycam-1", recording="recording", recording_id=REC_A)  # names what it records
+    devices = {name: enrolled(portal, name) for name in ("bodycam-1", "bodycam-2")}
+    devices["bodycam-1"].heartbeat(recording="recording", recording_id=REC_A)  # names what it records
     with portal.db_factory() as db:
         recording = db.get_one(Recording, REC_A)
         assert recording.started_at is not None and recording.ended_at is not None
@@ -98,8 +97,7 @@ def test_an_action_links_its_devices_recordings_and_alarms_without_two_recorders
 
 def test_coverage_follows_the_heartbeats_of_two_devices(portal: Portal) -> None:
     case_id, _password = _execution_case(portal)
-    register(portal, "bodycam-1")
-    register(portal, "bodycam-2")
+    devices = {name: enrolled(portal, name) for name in ("bodycam-1", "bodycam-2")}
     start = portal.clock.now()
     made = _record_action(portal, case_id, "搜查", start, None)
     assert made.status_code == 303, made.text
@@ -108,17 +106,17 @@ def test_coverage_follows_the_heartbeats_of_two_devices(portal: Portal) -> None:
     for _ in range(4):  # both recording, every 30 s
         for device in ("bodycam-1", "bodycam-2"):
             assert (
-                heartbeat(portal, device, recording="recording", recording_id=f"r-{device}").status_code
+                devices[device].heartbeat(recording="recording", recording_id=f"r-{device}").status_code
                 == 200
             )
         portal.clock.advance(timedelta(seconds=30))
     wall = operator.get("/api/enforcement/coverage").json()
     assert [(a["id"], a["covered_throughout"], a["recording_now"]) for a in wall] == [(action_id, True, 2)]
 
-    heartbeat(portal, "bodycam-2", recording="standby")  # one stops: below the rule from now on
-    heartbeat(portal, "bodycam-1", recording="recording", recording_id="r-bodycam-1")
+    devices["bodycam-2"].heartbeat(recording="standby")  # one stops: below the rule from now on
+    devices["bodycam-1"].heartbeat(recording="recording", recording_id="r-bodycam-1")
     portal.clock.advance(timedelta(seconds=30))
-    heartbeat(portal, "bodycam-1", recording="recording", recording_id="r-bodycam-1")
+    devices["bodycam-1"].heartbeat(recording="recording", recording_id="r-bodycam-1")
     wall = operator.get("/api/enforcement/coverage").json()
     assert wall[0]["covered_throughout"] is False and wall[0]["recording_now"] == 1
     [gap] = wall[0]["shortfalls"]

@@ -9,15 +9,19 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from archive.journal.signing.device_key import DeviceKey
+from capture.bodycam.activation import Outcome
+from capture.bodycam.portal_link import AgentDeviceClient
 from portal.clock import FrozenClock
 from portal.db import make_engine, make_sessionmaker, transaction
+from portal.devices.enrolment import create_code, enrol
 from portal.devices.fleet import register_device
 from portal.identity.accounts import create_user, get_or_create_court
 from portal.migrate import upgrade
@@ -32,6 +36,7 @@ pytestmark = pytest.mark.integration
 PASSWORD = "correct horse battery staple"
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
+DEVICE_KEY = DeviceKey(Ed25519PrivateKey.generate())
 
 
 @pytest.fixture(params=["device page", "wall"])
@@ -55,6 +60,8 @@ def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
             court_id=court.id,
         )
         register_device(db, "bodycam-1", "bj-cy", "赵执行", actor="test", now=now)
+        _, code = create_code(db, "bodycam-1", actor="test", now=now, lifetime=timedelta(hours=1))
+        enrol(db, "bodycam-1", DEVICE_KEY.public_key_b64, code, now=now)
     engine.dispose()
     settings = portal_settings(url, tmp_path).model_copy(
         update={"environment": "development", "portal_cookie_secure": False}
@@ -84,23 +91,17 @@ class Device(threading.Thread):
         self.error: BaseException | None = None
 
     def run(self) -> None:
-        headers = {"Authorization": f"Bearer {AGENT_TOKEN}"}
-        url = f"{self.base}/api/agent/devices/bodycam-1/commands"
-        try:
-            with httpx.Client(timeout=40) as client:
-                deadline = time.monotonic() + 60
-                while not self.received and time.monotonic() < deadline:
-                    answer = client.get(url, params={"wait": 25}, headers=headers)
-                    answer.raise_for_status()
-                    self.received = answer.json()["commands"]
-                self.received_at = time.monotonic()
-                for command in self.received:
-                    ack = client.post(
-                        f"{url}/{command['id']}/ack",
-                        json={"result": "done", "detail": "录像 bc-0001 已开始"},
-                        headers=headers,
-                    )
-                    ack.raise_for_status()
+        client = AgentDeviceClient(self.base, AGENT_TOKEN, "bodycam-1", DEVICE_KEY.sign, timeout=15)
+        try:  # the body camera's own client: every call signed with its enrolled key
+            deadline = time.monotonic() + 60
+            while not self.received and time.monotonic() < deadline:
+                self.received = [
+                    {"id": c.id, "action": c.action.value, "requested_by": c.requested_by}
+                    for c in client.commands(25)
+                ]
+            self.received_at = time.monotonic()
+            for command in self.received:
+                client.ack(command["id"], Outcome(done=True, detail="录像 bc-0001 已开始"))
         except BaseException as exc:  # handed to the test thread
             self.error = exc
 

@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy import select
 
 from archive.export import load_tracks
+from archive.journal import SealBeginEvent, SealEndEvent
 from archive.store.embedded import EmbeddedStore
 from archive.store.object_store import ObjectStore
 from portal.audit.trail import AuditAction, AuditEntry, append
@@ -30,6 +31,7 @@ from portal.models import AuditRecord, Hearing, Notice, Recording
 from portal.records.reconciler import reconcile_now
 from streaming.server.service import LiveService
 from streaming.settings import StreamingSettings
+from tests.portal.clerk_recording import index_recording, write_clerk_recording
 from tests.portal.conftest import Portal, Template, open_portal, run_capture
 from tests.portal.served import ServedApp
 from tests.portal.test_accessibility import AXE, violations
@@ -180,6 +182,38 @@ def test_the_replay_shows_the_camera_with_the_microphones_sound_and_nothing_cut(
     assert signed.path.endswith(f"/{RECORDING}/{CAMERA}/{replay.kept[0]}")
     assert httpx.get(redirect.headers["location"]).status_code == 200
     assert visitor.get(f"{_route(replay)}/objects/{CAMERA}/init.mp4").status_code == 302
+
+
+def test_a_sealed_span_is_left_out_of_the_replay_like_a_cut(replay: Replay, tmp_path: Path) -> None:
+    """The same recording with a clerk's sealed span inside the 4th camera segment (after the cut)."""
+    sealed_copy = "replay-sealed"
+    camera = load_tracks(replay.store, RECORDING).tracks[CAMERA].segments
+    sealed = camera[3]
+    assert sealed.started_at is not None and sealed.object.endswith(replay.kept[1])
+    begin, end = sealed.started_at + timedelta(seconds=0.3), sealed.started_at + timedelta(seconds=0.6)
+    events = [(begin, SealBeginEvent("不公开质证的证据", "书记员甲")), (end, SealEndEvent("书记员甲"))]
+    write_clerk_recording(replay.store, sealed_copy, events, tmp_path, source=RECORDING)
+    portal = replay.portal
+    with transaction(portal.db_factory) as db:
+        db.get_one(Recording, RECORDING).hearing_id = None  # the hearing's one recording: the sealed copy
+    index_recording(
+        portal.db_factory, replay.store, sealed_copy, now=portal.clock.now(), hearing_id=replay.hearing_id
+    )
+
+    visitor = portal.client()
+    playlist = visitor.get(f"{_route(replay)}/playlist.m3u8", params={"stream": CAMERA}).text
+    listed = re.findall(r"/objects/bench-cam/([0-9]{8}\.m4s)", playlist)
+    assert listed == [name for name in replay.kept if name != replay.kept[1]]  # the cut and the seal
+    assert "#EXT-X-DISCONTINUITY" in playlist  # one hole: the cut (2nd, 3rd) and the seal (4th) meet
+    assert visitor.get(f"{_route(replay)}/objects/{CAMERA}/{replay.kept[1]}").status_code == 404
+    assert visitor.get(f"{_route(replay)}/objects/{CAMERA}/{replay.kept[2]}").status_code == 302
+    sound = visitor.get(f"{_route(replay)}/playlist.m3u8", params={"stream": MICROPHONE}).text
+    heard = re.findall(r"/objects/mic-1/([0-9]{8}\.m4s)", sound)
+    for segment in load_tracks(replay.store, sealed_copy).tracks[MICROPHONE].segments:
+        assert segment.started_at is not None and segment.ended_at is not None
+        in_seal = segment.started_at < end and begin < segment.ended_at
+        if in_seal:
+            assert segment.object.split("/")[-1] not in heard, segment
 
 
 @pytest.mark.parametrize(

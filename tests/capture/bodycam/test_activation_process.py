@@ -22,9 +22,19 @@ pytestmark = pytest.mark.integration
 SOURCE = "synthetic#size=320x240&fps=15&audio=0&clock=1&name=cam"
 
 
+def _token(port: int) -> dict[str, str]:
+    """The control endpoint's token header, from the token file of the agent listening on ``port``."""
+    return {"Authorization": f"Bearer {_TOKEN_FILES[port].read_text().strip()}"}
+
+
+_TOKEN_FILES: dict[int, Path] = {}  # port -> the agent's control token file (in its spool)
+
+
 def _post(port: int, path: str, body: dict[str, str] | None = None) -> tuple[int, dict[str, object]]:
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, method="POST")
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}", data=data, method="POST", headers=_token(port)
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, json.loads(response.read())
@@ -33,7 +43,8 @@ def _post(port: int, path: str, body: dict[str, str] | None = None) -> tuple[int
 
 
 def _status(port: int) -> dict[str, object]:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/status", timeout=10) as response:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/status", headers=_token(port))
+    with urllib.request.urlopen(request, timeout=10) as response:
         answer: dict[str, object] = json.loads(response.read())
         return answer
 
@@ -77,6 +88,11 @@ def test_signals_and_the_local_control_activate_and_deactivate(tmp_path: Path) -
     try:
         ready = _read_until(agent, "on standby", seen)
         port = int(ready.rsplit(":", 1)[1])
+        _TOKEN_FILES[port] = spool / "device" / "control-token"
+        refused = urllib.request.Request(f"http://127.0.0.1:{port}/activate", data=b"{}", method="POST")
+        with pytest.raises(urllib.error.HTTPError) as no_token:
+            urllib.request.urlopen(refused, timeout=10)
+        assert no_token.value.code == 401  # another local user, without the owner-only token file
         assert _status(port)["recording"] == "standby"
         wait_until(lambda: int(str(_status(port)["pre_event_bytes"])) > 0, 30, "pictures in the buffer")
         agent.send_signal(signal.SIGUSR1)
@@ -278,6 +294,7 @@ def test_an_activated_recording_with_its_pre_event_segments_is_archived_and_veri
     seen: list[str] = []
     try:
         port = int(_read_until(agent, "on standby", seen).rsplit(":", 1)[1])
+        _TOKEN_FILES[port] = spool / "device" / "control-token"
         wait_until(lambda: int(str(_status(port)["pre_event_bytes"])) > 0, 30, "pictures in the buffer")
         assert _post(port, "/activate", {"by": "officer zhao"})[0] == 200
         recording = _read_until(agent, "started", seen).split()[1]

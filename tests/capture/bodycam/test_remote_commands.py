@@ -1,6 +1,7 @@
 """Remote activation, device side: the agent long-polls a real HTTP server implementing the portal's
-three agent routes (commands, ack, heartbeat), obeys, acknowledges and reports. The portal side is
-tested with the portal; this server only holds what a test needs to look at."""
+three agent routes (commands, ack, heartbeat), obeys, acknowledges and reports, each call signed
+with the device's key (checked here with the shared message format). The portal side is tested with
+the portal; this server only holds what a test needs to look at."""
 
 from __future__ import annotations
 
@@ -13,9 +14,12 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from fastapi import FastAPI, Header, HTTPException, Response
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import FastAPI, Header, HTTPException, Request, Response
 
+from archive.formats.device_request import RequestSignature, request_message
 from archive.journal import ActivationTrigger
+from archive.journal.signing.device_key import DeviceKey, verify_signature
 from archive.spool import UploadQueue, queue_path
 from capture.bodycam.activation import Action, ActivationRequest
 from capture.bodycam.agent import BodycamAgent, BodycamConfig
@@ -34,6 +38,7 @@ pytestmark = pytest.mark.integration
 TOKEN = "agent-token-for-tests"
 DEVICE = "bodycam-9"
 SOURCE = "synthetic#size=320x240&fps=15&audio=0&name=cam"
+DEVICE_KEY = DeviceKey(Ed25519PrivateKey.generate())
 
 
 @dataclass
@@ -44,6 +49,7 @@ class FakePortalState:
     acks: dict[str, dict[str, str]] = field(default_factory=dict)
     heartbeats: list[dict[str, object]] = field(default_factory=list)
     refused_tokens: int = 0
+    bad_signatures: int = 0
     arrived: threading.Event = field(default_factory=threading.Event)
 
     def command(self, command_id: str, action: str, by: str = "operator li") -> None:
@@ -55,14 +61,31 @@ class FakePortalState:
 def _app(state: FakePortalState) -> FastAPI:
     app = FastAPI()
 
-    def check(authorization: str | None) -> None:
+    async def check(authorization: str | None, request: Request) -> None:
         if authorization != f"Bearer {TOKEN}":
             state.refused_tokens += 1
             raise HTTPException(401, "bad token")
+        signed = RequestSignature.from_headers({k.lower(): v for k, v in request.headers.items()})
+        message = request_message(
+            method=request.method,
+            path=request.url.path,
+            query=request.url.query,
+            body=await request.body(),
+            device_id=signed.device_id,
+            timestamp_ms=signed.timestamp_ms,
+            nonce=signed.nonce,
+        )
+        if signed.device_id != DEVICE or not verify_signature(
+            DEVICE_KEY.public_key_b64, message, signed.signature
+        ):
+            state.bad_signatures += 1
+            raise HTTPException(403, "bad signature")
 
     @app.get("/api/agent/devices/{device_id}/commands")
-    async def commands(device_id: str, wait: int = 25, authorization: str | None = Header(None)) -> object:
-        check(authorization)
+    async def commands(
+        device_id: str, request: Request, wait: int = 25, authorization: str | None = Header(None)
+    ) -> object:
+        await check(authorization, request)
         assert device_id == DEVICE
         await asyncio.to_thread(state.arrived.wait, wait)  # the long poll: until a command or ``wait`` s
         state.arrived.clear()
@@ -71,17 +94,21 @@ def _app(state: FakePortalState) -> FastAPI:
 
     @app.post("/api/agent/devices/{device_id}/commands/{command_id}/ack", status_code=204)
     async def ack(
-        device_id: str, command_id: str, body: dict[str, str], authorization: str | None = Header(None)
+        device_id: str,
+        command_id: str,
+        body: dict[str, str],
+        request: Request,
+        authorization: str | None = Header(None),
     ) -> Response:
-        check(authorization)
+        await check(authorization, request)
         state.acks[command_id] = body
         return Response(status_code=204)
 
     @app.post("/api/agent/devices/{device_id}/heartbeat")
     async def heartbeat(
-        device_id: str, body: dict[str, object], authorization: str | None = Header(None)
+        device_id: str, body: dict[str, object], request: Request, authorization: str | None = Header(None)
     ) -> object:
-        check(authorization)
+        await check(authorization, request)
         state.heartbeats.append(body)
         return {"server_time": datetime.now(UTC).isoformat()}
 
@@ -133,7 +160,7 @@ def start_device(tmp_path: Path) -> Iterator[object]:
         now = clock.now()
         position = position_of(lambda: PositionFix(lat=39.9, lon=116.4, fix_time=now, received_at=now))
         link = PortalLink(
-            AgentDeviceClient(portal_url, token, DEVICE),
+            AgentDeviceClient(portal_url, token, DEVICE, DEVICE_KEY.sign),
             agent.inbox,
             lambda: heartbeat_report(agent, queue, spool, position, clock),
             heartbeat_seconds=0.5,
@@ -191,7 +218,7 @@ def test_a_command_centre_request_activates_and_deactivates_the_device(
     assert state.acks["c-3"]["result"] == "done"
     wait_until(lambda: state.heartbeats[-1]["recording"] == "standby", 30, "a heartbeat on standby again")
     assert int(str(state.heartbeats[-1]["backlog_segments"])) >= 1  # no store: the segments wait
-    assert state.refused_tokens == 0
+    assert state.refused_tokens == 0 and state.bad_signatures == 0
 
     events = journal_events(tmp_path / "spool", recording_id)
     activate = next(e for e in events if e["type"] == "activate")

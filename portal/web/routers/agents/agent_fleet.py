@@ -1,5 +1,8 @@
 """The device fleet's agent API (bearer token COURTREC_PORTAL_AGENT_TOKEN, also checked before any
 body is read by ``agent_gate``). Devices sit behind NAT: they call the portal, never the reverse.
+Every call naming a device must also be signed with that device's enrolled key
+(``signed_device``): an unenrolled or revoked device, another device's key, an edited body, a stale
+timestamp or a replayed request is refused (403, audited).
 
 * ``POST /api/agent/devices/enrol`` ``{device_id, public_key, code}``: enrol with a one-time code;
   the key is approved (journals it signs verify). A wrong, expired or used code is 403, audited.
@@ -18,7 +21,7 @@ import hmac
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from portal.date_range import BoundedDatetime
@@ -30,6 +33,7 @@ from portal.devices.heartbeats import Heartbeat, Position, record_heartbeat
 from portal.errors import AuthenticationError
 from portal.web.context import PortalContext
 from portal.web.deps import ContextDep, client_ip
+from portal.web.routers.agents.signed_device import signed_device
 
 router = APIRouter(tags=["device fleet (agents)"])
 
@@ -37,6 +41,7 @@ DeviceIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=DEVICE_I
 CommandIdPath = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[0-9a-f]{1,32}$")]
 Authorization = Annotated[str | None, Header()]
 MAX_WAIT_SECONDS = 30
+SIGNED_BY_DEVICE = Depends(signed_device)  # the device's identity comes from its signature
 POLL_SECONDS = 0.5  # how often a long-poll looks for a new command (works across portal processes)
 
 
@@ -136,7 +141,8 @@ def _enrol(context: PortalContext, body: EnrolIn, ip: str) -> EnrolOut:
     "/api/agent/devices/{device_id}/commands",
     response_model=CommandsOut,
     summary="Pending commands (long-poll)",
-    responses={401: {}},
+    responses={401: {}, 403: {}},
+    dependencies=[SIGNED_BY_DEVICE],
 )
 async def api_commands(
     request: Request,
@@ -174,7 +180,8 @@ def _pending(context: PortalContext, device_id: str) -> CommandsOut:
     "/api/agent/devices/{device_id}/commands/{command_id}/ack",
     status_code=204,
     summary="Acknowledge a command",
-    responses={401: {}},
+    responses={401: {}, 403: {}},
+    dependencies=[SIGNED_BY_DEVICE],
 )
 async def api_ack(
     request: Request,
@@ -202,10 +209,14 @@ async def api_ack(
     "/api/agent/devices/{device_id}/heartbeat",
     response_model=HeartbeatOut,
     summary="Device heartbeat",
-    responses={401: {}},
+    responses={401: {}, 403: {}},
+    dependencies=[SIGNED_BY_DEVICE],
 )
 async def api_heartbeat(
-    context: ContextDep, device_id: DeviceIdPath, body: HeartbeatIn, authorization: Authorization = None
+    context: ContextDep,
+    device_id: DeviceIdPath,
+    body: HeartbeatIn,
+    authorization: Authorization = None,
 ) -> HeartbeatOut:
     """Keep the device's state; the portal's time is answered (the device may judge its clock)."""
     _require_agent(context, authorization)

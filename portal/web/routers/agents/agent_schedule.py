@@ -5,7 +5,8 @@ COURTREC_PORTAL_AGENT_TOKEN, also checked before any body is read by ``agent_gat
   status (held: closed by the clerk; cancelled) and current times (a moved hearing's new times);
 * ``POST /api/agent/room-state``: the room's state every few seconds (kept per courtroom), carrying
   the summaries of recordings the portal has not yet taken (indexed like ``/api/agent/recordings``),
-  the clerk's last readiness check, and the hearings the clerk closed at the console (marked held).
+  the clerk's last readiness check, the hearings the clerk closed at the console (marked held), and
+  whether a sealed span is open (``sealed``: the room's public broadcast is cut while it is).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from portal.records.recordings_index import apply_summary
 from portal.web.context import PortalContext
 from portal.web.deps import ContextDep, client_ip
 from portal.web.routers.agents.recordings import AgentReport
+from portal.web.routers.staff.broadcasts import get_scheduler
 
 router = APIRouter(tags=["recorder service"])
 
@@ -118,6 +120,7 @@ class RoomStateIn(BaseModel):
     recordings: list[ServiceRecordingIn] = Field(default_factory=list, max_length=16)
     readiness: ReadinessIn | None = None
     closed_hearings: list[ClosedHearingIn] = Field(default_factory=list, max_length=16)
+    sealed: bool = False  # the clerk has a sealed span open (封存): not for the public broadcast
 
 
 class RoomStateOut(BaseModel):
@@ -156,7 +159,8 @@ def api_room_state(
     body: RoomStateIn,
     authorization: Annotated[str | None, Header()] = None,
 ) -> RoomStateOut:
-    """Keep the room's latest state; index the recordings it carries (each audited as reported)."""
+    """Keep the room's latest state; index the recordings it carries (each audited as reported);
+    tell the broadcast scheduler whether the room has a sealed span open."""
     _require_agent(context, authorization)
     for report in body.recordings:
         if (report.court, report.room) != (body.court, body.room):
@@ -182,11 +186,15 @@ def api_room_state(
                 "agent", AuditAction.RECORDING_REPORTED, f"recording:{recording.id}", ip=client_ip(request)
             )
             append(db, entry, at=now)
-        return RoomStateOut(
+        taken = RoomStateOut(
             courtroom_id=state.courtroom_id,
             reported_at=state.reported_at,
             recordings_indexed=len(body.recordings),
         )
+    scheduler = get_scheduler(request)
+    if scheduler is not None:
+        scheduler.room_sealed(taken.courtroom_id, body.sealed)
+    return taken
 
 
 def _room_report(body: RoomStateIn) -> RoomReport:

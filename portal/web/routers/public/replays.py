@@ -2,7 +2,8 @@
 playlists and segment redirects behind it, and the clerk's withdraw and restore.
 
 Every playlist and segment request decides the replay again (``portal.replays.policy``): a replay
-withdrawn, sealed (no longer public) or of a masked hearing stops at its next request. Segment URLs
+withdrawn, sealed (no longer public) or of a masked hearing stops at its next request. A clerk's
+sealed span inside the recording (封存) is left out like a cut: no segment that overlaps it. Segment URLs
 are portal paths answered with a redirect to a presigned GET that lives at most two minutes, and only
 for the allowed segments of the broadcast camera and the room's microphone: the public never gets a
 URL to any other object. Anonymous replay views are not audited (like the live broadcast); every
@@ -12,6 +13,7 @@ withdrawal and restoration is.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive import ArchiveError
+from archive.export import RecordingTracks
 from archive.formats.identifiers import STREAM_NAME_PATTERN
 from portal.db import transaction
 from portal.errors import InvalidInputError, NotFoundError, PortalError, RuleViolationError, StoreError
@@ -35,6 +38,7 @@ from portal.models import Court
 from portal.replays.policy import ReplayDecision, ReplayRefusal, decide_replay, hearings_with_replays
 from portal.replays.replay_tracks import ReplayTracks, media_playlist, multivariant_playlist, replay_tracks
 from portal.replays.withdrawal import MAX_REASON, restore_replay, withdraw_replay
+from portal.review.journal_marks import JournalMarks
 from portal.web.context import PortalContext
 from portal.web.csrf import check_session_token
 from portal.web.deps import ContextDep, DeciderDep, IdPath, client_ip
@@ -351,17 +355,29 @@ async def _replay(context: PortalContext, decision: ReplayDecision, part: int) -
     assert decision.window is not None
     recording_id = decision.window.recording_ids[part - 1]
     try:
-        tracks = await asyncio.to_thread(context.tracks.get, recording_id)
+        tracks, marks = await asyncio.to_thread(context.tracks.get_loaded, recording_id)
     except NotFoundError:
         return None
     settings = context.settings
     replay = replay_tracks(
-        tracks,
+        _without_sealed(tracks, marks),
         decision.window,
         picture_stream=settings.portal_broadcast_stream,
         sound_stream=settings.portal_broadcast_sound_stream,
     )
     return replay if replay.playable else None
+
+
+def _without_sealed(tracks: RecordingTracks, marks: JournalMarks) -> RecordingTracks:
+    """``tracks`` less every segment that overlaps a sealed span (the replay then marks the hole)."""
+    if not marks.sealed:
+        return tracks
+    kept = {}
+    for stream, track in tracks.tracks.items():
+        sealed = marks.sealed_objects(stream)
+        segments = tuple(s for s in track.segments if s.object not in sealed)
+        kept[stream] = dataclasses.replace(track, segments=segments)
+    return dataclasses.replace(tracks, tracks=kept)
 
 
 async def _allowed_replay(context: PortalContext, notice_id: int, part: int, mask_all: bool) -> ReplayTracks:
