@@ -9,10 +9,11 @@ own errors (:func:`archive.store.s3_client.s3_failure`). All methods block; asyn
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -50,6 +51,8 @@ from archive.store.stored_object import (
 logger = logging.getLogger(__name__)
 
 MAX_PRESIGNED_EXPIRY = timedelta(minutes=10)
+UrlSigner = Callable[[str, timedelta], str]
+"""Makes a short-lived GET URL for (key, lifetime) in place of the store's own presigned URL."""
 MAX_SINGLE_PUT_BYTES = 5 * 1024**3  # S3's limit for one PUT; we never split evidence into parts
 
 _CONDITIONAL_PUT_PROBE_KEY = "_courtrec/probe/if-none-match"
@@ -73,6 +76,15 @@ class ObjectStore:
         self._config = config
         self._conditional_put_checked: bool | None = None
         self._client = make_minio_client(config, timeout_seconds=timeout_seconds, pool_size=8)
+        self._url_signer: UrlSigner | None = None
+
+    def with_url_signer(self, signer: UrlSigner) -> ObjectStore:
+        """This store (same bucket, same client) whose :meth:`presigned_get_url` answers ``signer``'s
+        URL instead of one on the store's own endpoint — for browsers that cannot reach that endpoint
+        (e.g. a store on 127.0.0.1 behind a server that relays the object)."""
+        other = copy.copy(self)
+        other._url_signer = signer
+        return other
 
     @property
     def config(self) -> StoreConfig:
@@ -280,6 +292,8 @@ class ObjectStore:
         """
         if not timedelta(0) < expires <= MAX_PRESIGNED_EXPIRY:
             raise ValueError(f"'expires' must be > 0 and <= {MAX_PRESIGNED_EXPIRY} (got {expires})")
+        if self._url_signer is not None:
+            return self._url_signer(key, expires)
         with self._boundary("signing", key):
             url: str = self._client.presigned_get_object(self._config.bucket, key, expires=expires)
         return url
