@@ -17,8 +17,8 @@ from portal.errors import NotFoundError
 
 router = APIRouter(include_in_schema=False)
 
-SWAGGER_DIR = Path(__file__).resolve().parents[3] / "node_modules" / "swagger-ui-dist"
-STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
+SWAGGER_DIR = Path(__file__).resolve().parents[4] / "node_modules" / "swagger-ui-dist"
+STATIC_DIR = Path(__file__).resolve().parents[3] / "static"
 _ASSETS = {
     "swagger-ui-bundle.js": (SWAGGER_DIR, "text/javascript; charset=utf-8"),
     "swagger-ui.css": (SWAGGER_DIR, "text/css; charset=utf-8"),

@@ -12,8 +12,8 @@ from portal.web.deps import ContextDep
 
 router = APIRouter(include_in_schema=False)
 
-STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
-REPO_HLS_JS = Path(__file__).resolve().parents[3] / "node_modules" / "hls.js" / "dist" / "hls.min.js"
+STATIC_DIR = Path(__file__).resolve().parents[3] / "static"
+REPO_HLS_JS = Path(__file__).resolve().parents[4] / "node_modules" / "hls.js" / "dist" / "hls.min.js"
 _OWN = {
     "portal.css": "text/css; charset=utf-8",
     "player.js": "text/javascript; charset=utf-8",
@@ -23,7 +23,7 @@ _OWN = {
 _CACHE = {"Cache-Control": "public, max-age=3600"}
 # the GPS trace drawing is the wall's own (streaming), so the wall and the review player draw alike
 TRACK_TRACE_JS = (
-    Path(__file__).resolve().parents[3] / "streaming" / "server" / "web" / "static" / "track_trace.js"
+    Path(__file__).resolve().parents[4] / "streaming" / "server" / "web" / "static" / "track_trace.js"
 )
 
 
