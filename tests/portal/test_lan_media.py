@@ -17,14 +17,17 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 
 from portal.web.app import create_app
 from portal.web.media.relay_tokens import MediaTokens
+from tests.portal import test_replays
 from tests.portal.served import ServedApp
-from tests.portal.test_replays import CAMERA, Replay, replay, replay_store  # noqa: F401 - fixtures
+from tests.portal.test_replays import CAMERA, Replay
 from tests.streaming.netns import NamespaceUnavailable, PeerHost, peer_host
 
 pytestmark = pytest.mark.integration
+replay_store, replay = test_replays.replay_store, test_replays.replay  # the replay's fixtures
 
 # Run inside the namespace: the replay page, its playlists and one segment, redirects followed.
 VIEWER = r"""
@@ -60,11 +63,16 @@ def lan() -> Iterator[PeerHost]:
         pytest.skip(f"no network namespace here: {exc}")
 
 
-def _served(replay: Replay, host: str, delivery: str) -> ServedApp:
-    """A second portal process's app on the replay's database, bound to ``host``."""
+def _app(replay: Replay, delivery: str) -> FastAPI:
+    """A second portal process's app on the replay's database."""
     context = replay.portal.app.state.portal
     settings = context.settings.model_copy(update={"portal_media_delivery": delivery})
-    return ServedApp(create_app(settings, store=replay.store, clock=replay.portal.clock), host=host)
+    return create_app(settings, store=replay.store, clock=replay.portal.clock)
+
+
+def _served(replay: Replay, host: str, delivery: str) -> ServedApp:
+    """That app served on ``host``."""
+    return ServedApp(_app(replay, delivery), host=host)
 
 
 def _view_from(lan: PeerHost, url: str, notice_id: int) -> dict[str, Any]:
@@ -102,8 +110,9 @@ def test_store_urls_do_not_reach_a_viewer_on_another_host(replay: Replay, lan: P
 
 
 def test_relay_tokens_grant_one_object_until_they_expire(replay: Replay) -> None:
-    with _served(replay, "127.0.0.1", "portal") as served:
-        context = served.server.config.app.state.portal
+    app = _app(replay, "portal")
+    with ServedApp(app) as served:
+        context = app.state.portal
         tokens = MediaTokens(context.secret_key, replay.portal.clock.now)
         stored = next(o for o in replay.store.list_objects("") if o.key.endswith(f"/{CAMERA}/init.mp4"))
         import httpx  # noqa: PLC0415
