@@ -174,7 +174,7 @@ def test_a_clerk_schedules_a_hearing_and_publishes_its_notice(portal: Portal) ->
     }
     fields = {"courtroom_id": str(portal.world.room_a), "public": "no", **times}
     refused = _form(clerk, f"/staff/cases/{portal.world.case_a}/hearings", **fields)
-    assert refused.status_code == 422 and "legal reason" in refused.text
+    assert refused.status_code == 422 and "法定理由" in refused.text
     hearing = _schedule(portal, clerk, days=6, mask_faces="on")
     page = clerk.get(f"/staff/hearings/{hearing}").text
     assert "遮挡受保护人员的面部" in page and "发布公告" in page and "exception_basis" not in page
@@ -222,7 +222,7 @@ def test_cancel_move_and_openness_forms(portal: Portal) -> None:
     assert clerk.get("/api/compliance").json()["late_notices"][0]["hearing_id"] == world.hearing_a
 
     closed = _form(clerk, f"{url}/openness", public="no")
-    assert closed.status_code == 422 and "legal reason" in closed.text
+    assert closed.status_code == 422 and "法定理由" in closed.text
     assert (
         _form(clerk, f"{url}/openness", public="no", non_public_reason=REASON, mask_faces="on").status_code
         == 303

@@ -121,14 +121,14 @@ async def replay_page(
     if decision.window is None:
         assert decision.refusal is not None
         if decision.refusal is ReplayRefusal.NOT_PUBLIC:
-            raise NotFoundError("this hearing has no public replay")
+            raise NotFoundError("该庭审没有公开回放")
         values = {"n": notice, "refusal": str(decision.refusal)}
         return render(
             request, "replay_refused.html", values, status=REFUSAL_STATUS[decision.refusal], headers=NO_STORE
         )
     parts = len(decision.window.recording_ids)
     if not 1 <= part <= parts:
-        raise NotFoundError("no such part of this replay")
+        raise NotFoundError("该回放没有这一部分")
     replay = await _replay(context, decision, part)
     if replay is None:
         values = {"n": notice, "refusal": str(ReplayRefusal.NO_RECORDING)}
@@ -173,7 +173,7 @@ async def replay_playlist(
     replay = await _allowed_replay(context, notice_id, part, mask_all)
     track = replay.track(stream)
     if track is None:
-        raise NotFoundError("no such stream in this replay")
+        raise NotFoundError("该回放中没有这个画面")
     text = media_playlist(_route(notice_id, part), track)
     return Response(text, media_type=PLAYLIST_TYPE, headers=NO_STORE)
 
@@ -192,7 +192,7 @@ async def replay_object(
     replay = await _allowed_replay(context, notice_id, part, mask_all)
     key = replay.object_key(stream[:32], name[:32])
     if key is None:
-        raise NotFoundError("no such segment in this replay")
+        raise NotFoundError("该回放中没有这个片段")
     store = context.store
     if store is None:
         raise StoreError("no recording archive is configured")
@@ -369,10 +369,10 @@ async def _allowed_replay(context: PortalContext, notice_id: int, part: int, mas
     try:
         _notice, decision = await asyncio.to_thread(_decide, context, notice_id, mask_all)
     except PortalError as exc:
-        raise NotFoundError("no such replay") from exc
+        raise NotFoundError("未找到该回放") from exc
     if decision.window is None or not 1 <= part <= len(decision.window.recording_ids):
-        raise NotFoundError("no such replay")
+        raise NotFoundError("未找到该回放")
     replay = await _replay(context, decision, part)
     if replay is None:
-        raise NotFoundError("no such replay")
+        raise NotFoundError("未找到该回放")
     return replay
