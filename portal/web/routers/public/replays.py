@@ -37,7 +37,7 @@ from portal.replays.replay_tracks import ReplayTracks, media_playlist, multivari
 from portal.replays.withdrawal import MAX_REASON, restore_replay, withdraw_replay
 from portal.web.context import PortalContext
 from portal.web.csrf import check_session_token
-from portal.web.deps import ContextDep, DeciderDep, IdPath, client_ip
+from portal.web.deps import ContextDep, DeciderDep, IdPath, OptionalPrincipal, client_ip
 from portal.web.forms.query_params import DateFilter
 from portal.web.templates import render
 from streaming.server.service import LiveService
@@ -78,16 +78,18 @@ async def replays_page(
     request: Request,
     *,
     context: ContextDep,
+    principal: OptionalPrincipal,
     mask_all: MaskAllDep,
     court: CourtQuery = None,
     on_date: DateFilter = None,
     query: SearchQuery = None,
 ) -> HTMLResponse:
     """Replays of public hearings that have ended, latest first, searchable by case number, court,
-    party (as the notice shows them), cause and date."""
+    party (as the notice shows them), cause and date. Visitors who are not signed in get it from
+    the short-lived public cache (dropped when a clerk withdraws or restores a replay)."""
     words = (query or "").strip()
 
-    def build() -> dict[str, object]:
+    def build() -> bytes:
         now = context.clock.now()
         with context.readonly_sessions() as db:
             courts = list(db.scalars(select(Court).order_by(Court.name)))
@@ -98,16 +100,18 @@ async def replays_page(
             with_replay = hearings_with_replays(
                 db, [n.hearing_id for n in notices], now=now, grace=_grace(context), mask_all=mask_all
             )
-        return {
+        values = {
             "replays": [n for n in notices if n.hearing_id in with_replay],
             "courts": courts,
             "court_code": court,
             "on_date": on_date,
             "query": words,
         }
+        return bytes(render(request, "replays.html", values).body)
 
-    values = await asyncio.to_thread(build)
-    return render(request, "replays.html", values, headers={"Cache-Control": "no-cache"})
+    key = f"replays:{court}:{on_date}:{words}"
+    body = await context.public_cache.through(key, build, signed_in=principal is not None)
+    return HTMLResponse(body, headers={"Cache-Control": "no-cache"})
 
 
 @router.get("/notices/{notice_id}/replay", response_class=HTMLResponse, summary="Replay page")
