@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,6 +29,7 @@ from tests.portal.test_replays import CAMERA, Replay
 from tests.streaming.netns import NamespaceUnavailable, PeerHost, peer_host
 
 pytestmark = pytest.mark.integration
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 replay_store, replay = test_replays.replay_store, test_replays.replay  # the replay's fixtures
 
 # Run inside the namespace: the replay page, its playlists and one segment, redirects followed.
@@ -51,6 +54,28 @@ with httpx.Client(base_url=base, timeout=10, follow_redirects=True) as http:
         except httpx.HTTPError as exc:
             out[name] = [0, type(exc).__name__, ""]
 print(json.dumps(out))
+"""
+
+
+# Chromium inside the namespace plays the replay page: picture decoded and time advancing.
+BROWSER = r"""
+import json, sys
+from playwright.sync_api import sync_playwright
+base, notice, shot = sys.argv[1], sys.argv[2], sys.argv[3]
+args = ["--headless", "--no-sandbox", "--disable-gpu", "--autoplay-policy=no-user-gesture-required"]
+with sync_playwright() as playwright:
+    browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+    page = browser.new_page(viewport={"width": 412, "height": 915})
+    media = []
+    page.on("response", lambda r: media.append([r.status, r.url]) if "/media/" in r.url else None)
+    page.goto(f"{base}/notices/{notice}/replay")
+    page.wait_for_function("() => document.getElementById('video').readyState >= 2", timeout=30000)
+    page.evaluate("() => document.getElementById('video').play()")
+    page.wait_for_function("() => document.getElementById('video').currentTime > 1", timeout=30000)
+    width = page.evaluate("() => document.getElementById('video').videoWidth")
+    page.screenshot(path=shot, full_page=True)
+    browser.close()
+print(json.dumps({"width": width, "media": media}))
 """
 
 
@@ -131,3 +156,23 @@ def test_relay_tokens_grant_one_object_until_they_expire(replay: Replay) -> None
             expired = tokens.url(stored.key, timedelta(seconds=-1))
             assert http.get(expired).status_code == 404
             assert http.get(f"/media/{payload}").status_code in (404, 422)
+
+
+def test_chromium_on_another_host_plays_the_relayed_replay(replay: Replay, lan: PeerHost) -> None:
+    if shutil.which("/usr/bin/chromium") is None:
+        pytest.skip("Debian's chromium is not installed")
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "lan-replay-phone.png"
+    with _served(replay, lan.host_address, "portal") as served:
+        done = subprocess.run(
+            lan.command(sys.executable, "-c", BROWSER, served.url, str(replay.notice_id), str(shot)),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr[-3000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["width"] == 320  # the camera's picture, decoded on the other host
+    assert seen["media"] and all(status == 200 for status, _ in seen["media"])
+    assert all(url.startswith(f"{served.url}/media/") for _, url in seen["media"])
