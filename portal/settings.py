@@ -36,6 +36,13 @@ def default_data_dir() -> Path:
     return Path(base) / "courtrec" / "portal"
 
 
+class MediaDelivery(StrEnum):
+    """How browsers fetch recorded segments once a segment route has allowed them."""
+
+    STORE = "store"  # a presigned GET on the store's own endpoint (browsers must reach the store)
+    PORTAL = "portal"  # a short-lived /media/<token> on the portal, which relays the object
+
+
 class PortalSettings(BaseSettings):
     """Everything the portal reads from its environment (prefix ``COURTREC_``).
 
@@ -89,6 +96,13 @@ class PortalSettings(BaseSettings):
         "notice keeps its UID behind any proxy or host name. Set it once and keep it",
     )
     portal_hls_js_path: Path | None = None
+    portal_media_delivery: MediaDelivery = Field(
+        default=MediaDelivery.STORE,
+        description="store: segment routes redirect to presigned GETs on the store's endpoint (which "
+        "every viewer's browser must reach); portal: to short-lived /media/ URLs the portal relays "
+        "itself, and public live media is served by the portal unless "
+        "COURTREC_STREAMING_PUBLIC_BASE_URL names a CDN — for stores on 127.0.0.1 or an internal network",
+    )
     portal_embedded_s3_port: int = Field(default=8333, ge=1024, le=55000)
     portal_live: bool = Field(
         default=False,

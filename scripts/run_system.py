@@ -21,7 +21,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from portal_demo import start_portal
-from run_ports import PortTakenError, RunSettings, add_port_options, check_ports, local_url, ports_of
+from run_ports import (
+    LOOPBACK,
+    PortTakenError,
+    RunSettings,
+    add_port_options,
+    check_ports,
+    local_url,
+    ports_of,
+)
 
 from archive.formats.settings_errors import RefusedSettingError, load_settings
 from archive.settings import ArchiveSettings
@@ -82,10 +90,14 @@ def _room_of(arguments: list[str]) -> str:
     return arguments[arguments.index("--room") + 1]
 
 
-def _live_settings(data: Path) -> tuple[dict[str, str], dict[str, str]]:
+def _live_settings(data: Path, host: str) -> tuple[dict[str, str], dict[str, str]]:
     """The portal's live service (mounted at /live) with a device token per demo agent, each bound to
-    its room; returns its
-    environment and the tokens. The portal's scheduler opens the public broadcast of the demo hearing."""
+    its room; returns its environment and the tokens. The portal's scheduler opens the public
+    broadcast of the demo hearing.
+
+    The store listens on 127.0.0.1 only. When the portal is open beyond this machine (``host`` not
+    loopback), browsers elsewhere cannot reach it: the portal then relays recorded segments itself
+    and serves the public live media (COURTREC_PORTAL_MEDIA_DELIVERY=portal)."""
     tokens = {name: secrets.token_urlsafe(32) for name in DEMO_AGENTS}
     live_env = {
         **SERVER_ICE,
@@ -102,6 +114,8 @@ def _live_settings(data: Path) -> tuple[dict[str, str], dict[str, str]]:
         "COURTREC_STREAMING_PUBLIC_DIR": str(data / "public-live"),
         "COURTREC_PORTAL_BROADCAST_DELAY_SECONDS": str(PUBLIC_DELAY_SECONDS),
     }
+    if host not in (LOOPBACK, "localhost", ""):
+        live_env["COURTREC_PORTAL_MEDIA_DELIVERY"] = "portal"
     return live_env, tokens
 
 
@@ -184,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         # the courtroom's recorder service fetches its schedule from the portal and reports to it
         env["COURTREC_PORTAL_AGENT_TOKEN"] = secrets.token_urlsafe(32)
-        live_env, tokens = _live_settings(data)
+        live_env, tokens = _live_settings(data, ports.host)
         portal, portal_text, bodycam = start_portal(
             data, env, stamp, live_env, host=ports.host, port=ports.portal_port
         )

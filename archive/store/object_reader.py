@@ -9,14 +9,15 @@ errors (:func:`archive.store.s3_client.s3_failure`). All methods block; async ca
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Self
 
 from minio.error import S3Error
 
@@ -31,6 +32,8 @@ from archive.store.stored_object import (
 )
 
 MAX_PRESIGNED_EXPIRY = timedelta(minutes=10)
+UrlSigner = Callable[[str, timedelta], str]
+"""Makes a short-lived GET URL for (key, lifetime) in place of the store's own presigned URL."""
 
 
 class ObjectReader:
@@ -45,6 +48,15 @@ class ObjectReader:
             raise ValueError(f"'timeout_seconds' must be > 0 (got {timeout_seconds})")
         self._config = config
         self._client = make_minio_client(config, timeout_seconds=timeout_seconds, pool_size=8)
+        self._url_signer: UrlSigner | None = None
+
+    def with_url_signer(self, signer: UrlSigner) -> Self:
+        """This store (same bucket, same client) whose :meth:`presigned_get_url` answers ``signer``'s
+        URL instead of one on the store's own endpoint — for browsers that cannot reach that endpoint
+        (e.g. a store on 127.0.0.1 behind a server that relays the object)."""
+        other = copy.copy(self)
+        other._url_signer = signer
+        return other
 
     @property
     def config(self) -> StoreConfig:
@@ -145,6 +157,8 @@ class ObjectReader:
         """
         if not timedelta(0) < expires <= MAX_PRESIGNED_EXPIRY:
             raise ValueError(f"'expires' must be > 0 and <= {MAX_PRESIGNED_EXPIRY} (got {expires})")
+        if self._url_signer is not None:
+            return self._url_signer(key, expires)
         with self._boundary("signing", key):
             url: str = self._client.presigned_get_object(self._config.bucket, key, expires=expires)
         return url

@@ -205,7 +205,7 @@ class BroadcastScheduler:
     def _require(self, hearing_id: int) -> OnAir:
         item = self.of_hearing(hearing_id)
         if item is None:
-            raise RuleViolationError("this hearing is not being broadcast now")
+            raise RuleViolationError("该庭审当前没有在直播")
         return item
 
     async def _open(self, wanted: DueBroadcast, now: datetime) -> bool:

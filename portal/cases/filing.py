@@ -114,7 +114,7 @@ def add_party(
     """Add a party to a case; returns it with its access password (to hand over once, never stored)."""
     case = require_case_in_scope(db, actor, case_id)
     if not name.strip() or not role.strip():
-        raise InvalidInputError("a party needs a name and a role (e.g. 原告, 被告)")
+        raise InvalidInputError("请填写当事人的姓名和诉讼地位（如 原告、被告）")
     password = generate_access_password()
     party = Party(
         case_id=case.id,

@@ -48,7 +48,7 @@ def cancel_hearing(db: Session, actor: Actor, hearing_id: int, reason: str, *, n
     hearing = _changeable(db, actor, hearing_id, now=now)
     stripped = reason.strip()
     if len(stripped) < MIN_CANCEL_REASON_LENGTH:
-        raise InvalidInputError("cancelling a hearing needs its reason (e.g. 原告撤诉)")
+        raise InvalidInputError("取消开庭须填写理由（如 原告撤诉）")
     hearing.status, hearing.cancelled_at, hearing.cancel_reason = HearingStatus.CANCELLED, now, stripped[:500]
     hearing.revision += 1
     db.flush()
@@ -77,7 +77,7 @@ def reschedule_hearing(
     """
     hearing = _changeable(db, actor, hearing_id, now=now)
     if hearing.starts_at <= now:
-        raise RuleViolationError("a hearing that has started cannot be moved; cancel it and schedule anew")
+        raise RuleViolationError("已经开始的庭审不能改期；请取消后重新排期")
     check_times(starts_at, expected_end_at, now=now)
     overridden, override = check_room_free(
         db,
@@ -135,9 +135,9 @@ def change_openness(
 def _changeable(db: Session, actor: Actor, hearing_id: int, *, now: datetime) -> Hearing:
     hearing = require_hearing_in_scope(db, actor, hearing_id)
     if hearing.status != HearingStatus.SCHEDULED:
-        raise RuleViolationError(f"this hearing can no longer be changed (it is {hearing.status.value})")
+        raise RuleViolationError(f"该庭审已不能再修改（当前状态：{hearing.status.value}）")
     if hearing.expected_end_at <= now:
-        raise RuleViolationError("this hearing should already have ended; it can no longer be changed")
+        raise RuleViolationError("该庭审按计划应已结束，不能再修改")
     return hearing
 
 

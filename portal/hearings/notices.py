@@ -113,9 +113,9 @@ def publish_notice(
     """
     hearing = require_hearing_in_scope(db, actor, hearing_id)
     if db.scalar(select(Notice.id).where(Notice.hearing_id == hearing.id)) is not None:
-        raise RuleViolationError("the notice of this hearing has already been published")
+        raise RuleViolationError("该庭审的开庭公告已经发布")
     if hearing.status != HearingStatus.SCHEDULED or hearing.starts_at <= now:
-        raise RuleViolationError("the hearing has been cancelled or has already started")
+        raise RuleViolationError("该庭审已取消或已经开始")
     basis = late_exception(hearing.starts_at, now=now, exception_basis=exception_basis)
     notice = Notice(
         hearing_id=hearing.id, published_at=now, published_by=actor.user_id or 0, late_exception_basis=basis

@@ -39,7 +39,7 @@ def find_courtroom(db: Session, court_code: str, room_code: str) -> Courtroom:
         .where(Court.code == court_code, Courtroom.code == room_code)
     )
     if room is None:
-        raise NotFoundError(f"no courtroom {room_code!r} in court {court_code!r}")
+        raise NotFoundError(f"法院 {court_code} 没有法庭 {room_code}")
     return room
 
 

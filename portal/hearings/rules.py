@@ -11,12 +11,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from portal.errors import InvalidInputError, RuleViolationError
 
 NOTICE_LEAD_TIME = timedelta(days=3)
 MIN_BASIS_LENGTH = 6
 MAX_HEARING_LENGTH = timedelta(days=2)
+BEIJING = ZoneInfo("Asia/Shanghai")  # the deadline is told in the court's time
 LATE_NOTICE_RULE = (
     "开庭公告应当在开庭三日前发布（最高人民法院关于推进司法公开三大平台建设的若干意见第八条）。"
 )
@@ -30,11 +32,11 @@ def publication_deadline(starts_at: datetime) -> datetime:
 def check_times(starts_at: datetime, expected_end_at: datetime, *, now: datetime) -> None:
     """Raise InvalidInputError unless the times are zoned, ordered, at most two days apart and ahead."""
     if starts_at.tzinfo is None or expected_end_at.tzinfo is None:
-        raise InvalidInputError("times must carry a time zone (e.g. 2026-05-01T09:00:00+08:00)")
+        raise InvalidInputError("时间须带时区（如 2026-05-01T09:00:00+08:00）")
     if not starts_at < expected_end_at <= starts_at + MAX_HEARING_LENGTH:
-        raise InvalidInputError("the expected end must be after the start and within two days of it")
+        raise InvalidInputError("预计结束时间须晚于开庭时间，且在开庭后两天之内")
     if starts_at <= now:
-        raise InvalidInputError("a hearing can only be scheduled in the future")
+        raise InvalidInputError("只能安排将来的开庭")
 
 
 def non_public_reason(is_public: bool, reason: str | None) -> str | None:
@@ -46,9 +48,7 @@ def non_public_reason(is_public: bool, reason: str | None) -> str | None:
         return None
     stripped = (reason or "").strip()
     if len(stripped) < MIN_BASIS_LENGTH:
-        raise InvalidInputError(
-            "a non-public hearing needs its legal reason (e.g. 涉及个人隐私，依法不公开审理)"
-        )
+        raise InvalidInputError("不公开审理须填写法定理由（如 涉及个人隐私，依法不公开审理），至少 6 个字")
     return stripped
 
 
@@ -63,7 +63,8 @@ def late_exception(starts_at: datetime, *, now: datetime, exception_basis: str |
     basis = (exception_basis or "").strip()
     if len(basis) < MIN_BASIS_LENGTH:
         raise RuleViolationError(
-            f"{LATE_NOTICE_RULE} The deadline was {publication_deadline(starts_at).isoformat()}; to publish"
-            " later, record the legal basis of the exception (exception_basis)."
+            f"{LATE_NOTICE_RULE}发布期限为"
+            f"{publication_deadline(starts_at).astimezone(BEIJING):%Y年%m月%d日 %H:%M}（北京时间）；"
+            f"逾期发布须填写例外的法律依据（至少 {MIN_BASIS_LENGTH} 个字）。"
         )
     return basis

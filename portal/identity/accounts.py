@@ -35,14 +35,14 @@ def create_user(
     Raises InvalidInputError (username, role or password policy) or RuleViolationError (taken).
     """
     if not USERNAME.match(username):
-        raise InvalidInputError("username: 2-64 lower-case letters, digits, '.', '_' or '-'")
+        raise InvalidInputError("用户名须为 2-64 个小写字母、数字或 . _ - 字符")
     if role not in STAFF_ROLES:
-        raise InvalidInputError("parties sign in with their case number and access password, not an account")
+        raise InvalidInputError("当事人凭案号和查阅密码登录，不设账号")
     check_password_policy(password)
     if db.scalar(select(User.id).where(User.username == username)) is not None:
-        raise RuleViolationError(f"user {username!r} already exists")
+        raise RuleViolationError(f"用户名 {username} 已被使用")
     if court_id is not None and db.get(Court, court_id) is None:
-        raise InvalidInputError(f"unknown court {court_id}")
+        raise InvalidInputError(f"法院不存在（编号 {court_id}）")
     user = User(
         username=username,
         display_name=display_name.strip() or username,
@@ -76,7 +76,7 @@ def disable_user(db: Session, user_id: int) -> None:
 def get_or_create_court(db: Session, code: str, name: str) -> Court:
     """The court with ``code``, created with ``name`` if missing. InvalidInputError for a bad code."""
     if not CODE.match(code):
-        raise InvalidInputError("court code: lower-case letters, digits and '-' (as the agents journal it)")
+        raise InvalidInputError("法院代码须由小写字母、数字和 - 组成（与录制设备记录的一致）")
     court = db.scalar(select(Court).where(Court.code == code))
     if court is None:
         court = Court(code=code, name=name)
@@ -88,7 +88,7 @@ def get_or_create_court(db: Session, code: str, name: str) -> Court:
 def get_or_create_courtroom(db: Session, court: Court, code: str, name: str) -> Courtroom:
     """The courtroom ``code`` of ``court``, created with ``name`` if missing."""
     if not CODE.match(code):
-        raise InvalidInputError("courtroom code: lower-case letters, digits and '-' (the agent's --room)")
+        raise InvalidInputError("法庭代码须由小写字母、数字和 - 组成（即录制设备的 --room）")
     room = db.scalar(select(Courtroom).where(Courtroom.court_id == court.id, Courtroom.code == code))
     if room is None:
         room = Courtroom(court_id=court.id, code=code, name=name)

@@ -14,7 +14,7 @@ from portal.models import EnforcementAction, EnforcementActionRecording, Grant, 
 
 def _require_party(actor: Actor) -> tuple[int, int]:
     if actor.party_id is None or actor.case_id is None:
-        raise PermissionDeniedError("this is for parties signed in with their case number")
+        raise PermissionDeniedError("此功能仅供凭案号登录的当事人使用")
     return actor.party_id, actor.case_id
 
 

@@ -23,9 +23,7 @@ _DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
 def check_password_policy(password: str) -> None:
     """Raise InvalidInputError unless 8 <= length <= 128 (no composition rules, per ASVS 6.2)."""
     if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
-        raise InvalidInputError(
-            f"a password must be {MIN_PASSWORD_LENGTH}-{MAX_PASSWORD_LENGTH} characters long"
-        )
+        raise InvalidInputError(f"密码长度须为 {MIN_PASSWORD_LENGTH}-{MAX_PASSWORD_LENGTH} 个字符")
 
 
 def hash_password(password: str) -> str:

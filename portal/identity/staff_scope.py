@@ -15,7 +15,7 @@ from portal.models import Case, Court, Hearing, Recording, Role
 
 def _require_staff(actor: Actor) -> None:
     if actor.is_party or actor.role == Role.PARTY:
-        raise PermissionDeniedError("this action is for court staff")
+        raise PermissionDeniedError("此操作仅限法院工作人员")
 
 
 def in_court_scope(actor: Actor, court_id: int | None) -> bool:

@@ -17,7 +17,7 @@ from portal.models.org import STAFF_ROLES, Court, Courtroom, OperatorCourt, Role
 from portal.models.recordings import LinkAlarm, Recording, Verification
 from portal.models.review import Grant, ReviewRequest, ReviewStatus
 from portal.models.room_state import RecorderState, RoomState
-from portal.models.security import LoginThrottle, WebSession
+from portal.models.security import LoginThrottle, SecretSlip, WebSession
 
 __all__ = [
     "STAFF_ROLES",
@@ -54,6 +54,7 @@ __all__ = [
     "ReviewStatus",
     "Role",
     "RoomState",
+    "SecretSlip",
     "User",
     "Verification",
     "WebSession",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base, UTCDateTime
@@ -36,3 +36,21 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(default=0)
     window_started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class SecretSlip(Base):
+    """A secret shown once (an access password, an enrolment code), held for the page that shows it.
+
+    ``id`` is a hash of the slip's URL token and the content is encrypted with a key derived from
+    that token (see ``portal.web.forms.session_slips``): the database alone reveals no secret, and
+    any portal process can show the slip — once, to the session that made it — before it expires.
+    """
+
+    __tablename__ = "secret_slips"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    session_hash: Mapped[str] = mapped_column(String(64))
+    nonce: Mapped[bytes] = mapped_column(LargeBinary(12))
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary(4096))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

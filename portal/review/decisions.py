@@ -206,9 +206,7 @@ def usable_grant(found: GrantRecord | None, party: Actor, *, now: datetime) -> t
     """
     grant = require_own_grant(party, found[0] if found is not None else None)
     if not grant.active_at(now):
-        raise PermissionDeniedError(
-            "this review permission has been revoked, has expired or is not yet valid"
-        )
+        raise PermissionDeniedError("该查阅许可已被撤销、已过期或尚未生效")
     recording = found[1] if found is not None else None
     if recording is None:
         raise PermissionDeniedError("该许可对应的录像已不在录像索引中")

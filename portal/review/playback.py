@@ -120,12 +120,12 @@ def choose_track(tracks: RecordingTracks, stream: str | None) -> StreamTrack:
     if stream is not None:
         track = tracks.tracks.get(stream)
         if track is None or not track.segments:
-            raise NotFoundError("no such stream in this recording")
+            raise NotFoundError("该录像中没有这个画面")
         return track
     for name in sorted(tracks.tracks):
         if tracks.tracks[name].segments:
             return tracks.tracks[name]
-    raise NotFoundError("this recording has no playable segments")
+    raise NotFoundError("该录像没有可播放的片段")
 
 
 class PlaylistTexts:
@@ -217,9 +217,9 @@ def issue_object_url(
     relative = f"{stream}/{name}"
     track = playback.tracks.tracks.get(stream)
     if not _OBJECT_NAME.match(name) or track is None:
-        raise NotFoundError("no such segment in this recording")
+        raise NotFoundError("该录像中没有这个片段")
     if track.find(relative) is None and relative not in track.inits:
-        raise NotFoundError("no such segment in this recording")
+        raise NotFoundError("该录像中没有这个片段")
     if relative in playback.withheld(stream):
         raise PermissionDeniedError(SEALED_MESSAGE)
     if store is None:

@@ -37,7 +37,7 @@ def position_trace(
     """
     stream = position_stream(tracks)
     if stream is None:
-        raise NotFoundError("this recording has no GPS track")
+        raise NotFoundError("该录像没有定位轨迹")
     if store is None:
         raise StoreError("no recording archive is configured")
     zero = tracks.starts.get(camera.stream) or tracks.starts.get(stream)

@@ -22,9 +22,9 @@ def require_recording_in_scope(db: Session, actor: Actor, recording_id: str) -> 
     """The recording, if ``actor`` is a clerk, judge or administrator of its court; else NotFoundError."""
     recording = db.get(Recording, recording_id)
     if actor.role not in PLAYING_ROLES or recording is None or recording.court_id is None:
-        raise NotFoundError("no such recording")
+        raise NotFoundError("未找到该录像，或您无权查看")
     if not in_court_scope(actor, recording.court_id):
-        raise NotFoundError("no such recording")
+        raise NotFoundError("未找到该录像，或您无权查看")
     return recording
 
 

@@ -72,7 +72,7 @@ class TrackCache:
             return _read(self._store, recording_id)
         except ArchiveError as exc:
             if isinstance(exc, ObjectNotFoundError) or isinstance(exc.__cause__, ObjectNotFoundError):
-                raise NotFoundError("recording not found in the archive") from exc
+                raise NotFoundError("录像存储中没有该录像") from exc
             raise StoreError(f"the recording archive could not be read: {exc}") from exc
 
 

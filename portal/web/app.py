@@ -22,12 +22,13 @@ from portal.identity.read_cache import ReadCache, WriteCounter
 from portal.review.gate import PlaybackGate
 from portal.review.playback import PlaylistTexts
 from portal.review.track_cache import TrackCache
-from portal.settings import PortalSettings
+from portal.settings import MediaDelivery, PortalSettings
 from portal.web.agent_gate import AgentTokenGate
 from portal.web.body_limits import portal_body_limits, too_large
 from portal.web.context import PortalContext
 from portal.web.http_errors import install_error_handlers
 from portal.web.live.live_wall import LIVE_PREFIX, WALL_PATH, gated_live_app
+from portal.web.media.relay_tokens import MediaTokens
 from portal.web.openapi_errors import document_errors
 from portal.web.public_cache import PublicCache
 from portal.web.routers.agents import (
@@ -44,6 +45,7 @@ from portal.web.routers.public import (
     api_docs,
     assets,
     auth,
+    media,
     notices,
     replays,
 )
@@ -120,8 +122,11 @@ def create_app(
     """
     settings = settings or PortalSettings()
     settings.check()
-    engine = make_engine(settings.resolved_database_url())
     clock = clock or SystemClock()
+    secret_key = settings.secret_key()
+    relayed = settings.portal_media_delivery == MediaDelivery.PORTAL
+    store = _relaying(store, MediaTokens(secret_key, clock.now)) if relayed else store
+    engine = make_engine(settings.resolved_database_url())
     sessions = make_sessionmaker(engine)
     readonly_sessions = make_sessionmaker(engine, readonly=True)
     tracks = TrackCache(store)
@@ -135,7 +140,7 @@ def create_app(
         clock=clock,
         store=store,
         tracks=tracks,
-        secret_key=settings.secret_key(),
+        secret_key=secret_key,
         agent_token=settings.agent_token(),
         display_zone=ZoneInfo(settings.portal_display_timezone),
         public_cache=PublicCache(seconds=lambda: clock.now().timestamp()),
@@ -144,11 +149,7 @@ def create_app(
         playback_gate=PlaybackGate(readonly_sessions, ReadCache(writes, ttl=cache_seconds), tracks, clock),
         playlists=PlaylistTexts(),
     )
-    live = live or (StreamingSettings() if settings.portal_live else None)
-    live_service = None
-    if live is not None:
-        live, publisher = live_on_origin(live, public_origin)
-        live_service = LiveService(live, segment_publisher=publisher)
+    live, live_service = _live_service(settings, live, public_origin, relayed=relayed)
     scheduler = (
         BroadcastScheduler(context, InProcessBroadcasts(live_service, local_prefix=LIVE_PREFIX))
         if live_service is not None
@@ -192,6 +193,24 @@ def create_app(
     return app
 
 
+def _live_service(
+    settings: PortalSettings, live: StreamingSettings | None, origin: PublicOrigin | None, *, relayed: bool
+) -> tuple[StreamingSettings | None, LiveService | None]:
+    """The live server's settings and service when it is mounted (see ``create_app``)."""
+    live = live or (StreamingSettings() if settings.portal_live else None)
+    if live is None:
+        return None, None
+    if relayed and not live.public_base_url:  # the portal serves the public live media too (no CDN)
+        origin = None
+    live, publisher = live_on_origin(live, origin)
+    return live, LiveService(live, segment_publisher=publisher)
+
+
+def _relaying(store: ObjectStore | None, tokens: MediaTokens) -> ObjectStore | None:
+    """``store`` whose segment URLs are /media/<token> on the portal, not the store's own."""
+    return store.with_url_signer(tokens.url) if store is not None else None
+
+
 def _include_routers(app: FastAPI, settings: PortalSettings) -> None:
     """Every resource's routes (API and pages), and the API docs where the schema is served."""
     for module in (
@@ -216,6 +235,7 @@ def _include_routers(app: FastAPI, settings: PortalSettings) -> None:
         fleet,
         enforcement,
         assets,
+        media,
     ):
         app.include_router(module.router)
     app.include_router(broadcasts.router)

@@ -21,7 +21,7 @@ PRE_SESSION_COOKIE = "csrf_nonce"
 def check_session_token(expected: str, presented: str | None) -> None:
     """Raise PermissionDeniedError unless ``presented`` equals the session's token (constant time)."""
     if not presented or not hmac.compare_digest(expected.encode(), presented.encode()):
-        raise PermissionDeniedError("the form has expired or did not come from this site; reload the page")
+        raise PermissionDeniedError("表单已过期或并非来自本站，请刷新页面后重试")
 
 
 def new_nonce() -> str:
@@ -37,5 +37,5 @@ def form_token(secret: str, nonce: str) -> str:
 def check_pre_session_token(secret: str, nonce: str | None, presented: str | None) -> None:
     """Raise PermissionDeniedError unless ``presented`` is the token of the cookie ``nonce``."""
     if not nonce or not presented:
-        raise PermissionDeniedError("the form has expired or did not come from this site; reload the page")
+        raise PermissionDeniedError("表单已过期或并非来自本站，请刷新页面后重试")
     check_session_token(form_token(secret, nonce), presented)

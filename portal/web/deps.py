@@ -89,7 +89,7 @@ async def get_principal(request: Request) -> Principal:
     """The signed-in caller; AuthenticationError when there is none."""
     principal = await get_optional_principal(request)
     if principal is None:
-        raise AuthenticationError("please sign in")
+        raise AuthenticationError("请先登录")
     return principal
 
 
@@ -104,7 +104,7 @@ async def get_party(request: Request) -> Principal:
     """
     principal = await get_principal(request)
     if not principal.actor.is_party:
-        raise PermissionDeniedError("this page is for parties signed in with their case number")
+        raise PermissionDeniedError("此页面仅供凭案号登录的当事人使用")
     return principal
 
 
@@ -117,7 +117,7 @@ def require_roles(*roles: Role) -> Callable[[Principal], Coroutine[Any, Any, Pri
 
     async def dependency(principal: CurrentPrincipal) -> Principal:
         if principal.actor.is_party or principal.actor.role not in allowed:
-            raise PermissionDeniedError("your role does not allow this")
+            raise PermissionDeniedError("您的岗位无权进行此操作")
         return principal
 
     return dependency

@@ -35,6 +35,7 @@ from portal.errors import (
 )
 from portal.identity.principal import Principal
 from portal.web.context import PortalContext
+from portal.web.deps import caller_of
 from portal.web.templates import render
 
 logger = logging.getLogger(__name__)
@@ -107,6 +108,7 @@ async def _handle_http(request: Request, exc: StarletteHTTPException) -> Respons
         target = "/login" if request.url.path.startswith(STAFF_PAGES) else "/case-login"
         return RedirectResponse(target, status_code=303)
     detail = exc.detail if isinstance(exc.detail, str) and _is_chinese(exc.detail) else None
+    await _know_caller(request)  # no route ran: the page's header should still show who is signed in
     return error_page(request, exc.status_code, detail)
 
 
@@ -114,8 +116,18 @@ async def _handle_unexpected(request: Request, exc: Exception) -> Response:
     """Any exception no handler took: logged with its traceback, answered 500 without its details."""
     logger.error("%s %s failed", request.method, request.url.path, exc_info=exc)
     if wants_page(request):
+        await _know_caller(request)
         return error_page(request, 500)
     return JSONResponse({"detail": "internal server error"}, status_code=500)
+
+
+async def _know_caller(request: Request) -> None:
+    """Resolve the signed-in caller for an error page's header when no route has (a failure to read
+    the session leaves the page signed out rather than failing the error page itself)."""
+    try:
+        await caller_of(request, request.app.state.portal)
+    except (PortalError, SQLAlchemyError, OSError):
+        request.state.principal = None
 
 
 def _is_chinese(text: str) -> bool:
@@ -175,6 +187,7 @@ async def _handle(request: Request, exc: PortalError) -> Response:
     if status == 401:
         target = "/login" if request.url.path.startswith(STAFF_PAGES) else "/case-login"
         return RedirectResponse(target, status_code=303)
+    await _know_caller(request)
     return error_page(request, status, str(exc) if _is_chinese(str(exc)) else None)
 
 

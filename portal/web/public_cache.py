@@ -2,11 +2,13 @@
 
 Only answers for visitors who are not signed in are cached (signed-in pages carry the person's
 navigation). Entries live ``ttl`` seconds (the same order as their ``Cache-Control: max-age``) and
-are dropped at once when this process publishes a notice; other processes catch up within ``ttl``.
+are dropped at once when this process publishes a notice or withdraws or restores a replay; other
+processes catch up within ``ttl``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections import OrderedDict
@@ -44,6 +46,16 @@ class PublicCache:
             self._entries.move_to_end(key)
             while len(self._entries) > self._max_entries:
                 self._entries.popitem(last=False)
+
+    async def through(self, key: str, build: Callable[[], bytes], *, signed_in: bool) -> bytes:
+        """``build()`` in a worker thread, or its cached bytes for visitors who are not signed in
+        (a signed-in visitor's page is built for them and never kept)."""
+        if not signed_in and (body := self.get(key)) is not None:
+            return body
+        body = await asyncio.to_thread(build)
+        if not signed_in:
+            self.put(key, body)
+        return body
 
     def clear(self) -> None:
         """Forget everything (a notice was published or changed)."""

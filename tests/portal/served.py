@@ -17,10 +17,12 @@ T = TypeVar("T")
 
 
 class ServedApp:
-    """``app`` on ``127.0.0.1:<free port>``; :meth:`call` runs a coroutine on the server's loop."""
+    """``app`` on ``host:<free port>`` (127.0.0.1 unless told); :meth:`call` runs a coroutine on the
+    server's loop."""
 
-    def __init__(self, app: FastAPI) -> None:
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    def __init__(self, app: FastAPI, host: str = "127.0.0.1") -> None:
+        config = uvicorn.Config(app, host=host, port=0, log_level="warning", lifespan="on")
+        self._host = host
         self.server = uvicorn.Server(config)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread = threading.Thread(target=self._run, name="served-portal", daemon=True)
@@ -34,7 +36,7 @@ class ServedApp:
                 raise RuntimeError("the portal did not start")
             time.sleep(0.02)
         port = self.server.servers[0].sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = f"http://{self._host}:{port}"
         return self
 
     def __exit__(self, *_exc: object) -> None:

@@ -47,7 +47,7 @@ def test_migrate_create_user_and_audit_verify(tmp_path: Path) -> None:
     assert court.returncode == 0, court.stderr
     assert "court bj-dc (id 1)" in court.stdout and "courtroom room-1" in court.stdout
     bad = _portal(tmp_path, "create-court", "--code", "Bad Code", "--name", "x")
-    assert bad.returncode == 1 and "court code" in bad.stderr
+    assert bad.returncode == 1 and "法院代码" in bad.stderr
     created = _portal(
         tmp_path,
         "create-user",
@@ -64,7 +64,7 @@ def test_migrate_create_user_and_audit_verify(tmp_path: Path) -> None:
     weak = _portal(
         tmp_path, "create-user", "--username", "other", "--role", "judge", "--password-stdin", stdin="short\n"
     )
-    assert weak.returncode == 1 and "8-128 characters" in weak.stderr
+    assert weak.returncode == 1 and "8-128 个字符" in weak.stderr
     again = _portal(
         tmp_path,
         "create-user",
@@ -75,7 +75,7 @@ def test_migrate_create_user_and_audit_verify(tmp_path: Path) -> None:
         "--password-stdin",
         stdin="a long passphrase\n",
     )
-    assert again.returncode == 1 and "already exists" in again.stderr
+    assert again.returncode == 1 and "已被使用" in again.stderr
     verified = _portal(tmp_path, "audit", "verify")
     assert verified.returncode == 0 and "audit log intact: 1 records" in verified.stdout
     head = _portal(tmp_path, "audit", "head").stdout.strip()

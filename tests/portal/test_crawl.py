@@ -15,6 +15,7 @@ from urllib.parse import urldefrag, urlsplit
 import pytest
 
 from archive.store.object_store import ObjectStore
+from tests.portal import test_live_browser
 from tests.portal.conftest import Template, open_portal
 from tests.portal.served import ServedApp
 from tests.portal.world import CASE_A, REC_B, STAFF_PASSWORD
@@ -78,8 +79,11 @@ def _sign_in(page: Any, base: str, form: str, identifier: str, password: str) ->
         page.click("button[type=submit]")
 
 
-def crawl(page: Any, base: str, start: list[str]) -> dict[str, list[str]]:
-    """Visit every same-site link reachable from ``start``; returns what is wrong, by path."""
+def crawl(
+    page: Any, base: str, start: list[str], skipped: re.Pattern[str] = SKIPPED, settle: str = ""
+) -> dict[str, list[str]]:
+    """Visit every same-site link reachable from ``start`` (but ``skipped``); returns what is wrong,
+    by path. ``settle`` names an element to wait for on pages that fill themselves in (the wall)."""
     queue, seen, wrong = list(start), set(start), {}
     visited = 0
     while queue and visited < MAX_PAGES:
@@ -87,6 +91,8 @@ def crawl(page: Any, base: str, start: list[str]) -> dict[str, list[str]]:
         visited += 1
         response = page.goto(f"{base}{path}")
         page.wait_for_load_state("load")
+        if settle and page.query_selector(settle) is not None:
+            page.wait_for_timeout(1500)  # its script's first answers are in
         problems = []
         status = response.status if response is not None else 0
         if not 200 <= status < 300:
@@ -101,7 +107,7 @@ def crawl(page: Any, base: str, start: list[str]) -> dict[str, list[str]]:
             if f"{url.scheme}://{url.netloc}" != base:
                 continue
             target = url.path + (f"?{url.query}" if url.query else "")
-            if target not in seen and not SKIPPED.search(url.path):
+            if target not in seen and not skipped.search(url.path):
                 seen.add(target)
                 queue.append(target)
     assert visited > len(start), f"the crawl from {start} found no links"
@@ -194,3 +200,54 @@ def test_an_expired_sign_in_form_is_shown_again_not_a_bare_refusal(
     _sign_in(page, base, "/login", "clerk-a", STAFF_PASSWORD)  # the fresh form works
     assert page.url == f"{base}/staff"
     context.close()
+
+
+# The live pages: the wall (operators) and the public live pages, with a courtroom publishing and its
+# public hearing on air. Machine paths of the live app (its API, WHIP/WHEP, HLS files, assets) are
+# not pages.
+LIVE_SKIPPED = re.compile(
+    r"^/(api/|static/|docs|openapi\.json|logout|live/(api|whip|whep|static|public/hls)/)"
+    r"|\.(ics|m3u8|m4s|mp4|svg|ico|js|css)$"
+)
+# (staff pages beyond /staff itself are the role crawl's above)
+STAFF_LIVE_SKIPPED = re.compile(f"{LIVE_SKIPPED.pattern}|^/staff/")
+served, publisher = test_live_browser.served, test_live_browser.publisher  # the live portal's fixtures
+
+
+@pytest.mark.parametrize("role", ["operator", "admin", "public"])
+def test_every_live_page_answers_in_chinese(
+    served: tuple[ServedApp, Any, Any],
+    publisher: Any,
+    sqlite_template: Template,
+    chromium: Any,
+    role: str,
+) -> None:
+    server = served[0]
+    _, notice = test_live_browser._public_hearing_on_air(served, sqlite_template.world)
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    if role == "public":
+        start, skipped = (
+            ["/notices", f"/notices/{notice}/live", "/live/public/room-a/bench-cam"],
+            LIVE_SKIPPED,
+        )
+    else:
+        _sign_in(page, server.url, "/login", f"{role}-a" if role == "operator" else role, STAFF_PASSWORD)
+        start = ["/live/wall"]
+        skipped = STAFF_LIVE_SKIPPED
+    wrong = crawl(page, server.url, start, skipped=skipped, settle="figure, #live, main")
+    assert wrong == {}
+    if role == "operator":  # the wall itself, filled in by its script: tiles named in Chinese
+        page.goto(f"{server.url}/live/wall")
+        tile = test_live_browser.TILE
+        page.wait_for_function(
+            f"() => document.querySelector('{tile} video')?.currentTime > 1", timeout=20_000
+        )
+        assert english_runs(page.evaluate(VISIBLE_TEXT)) == []
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "crawl-live-wall.png"), full_page=True)
+    if role == "public":
+        page.goto(f"{server.url}/notices/{notice}/live")
+        page.wait_for_function("() => document.getElementById('video').currentTime > 1", timeout=30_000)
+        assert english_runs(page.evaluate(VISIBLE_TEXT)) == []
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "crawl-public-live.png"), full_page=True)

@@ -43,8 +43,8 @@ def register(portal: Portal, device_id: str, court: str = "court-a", officer: st
     assert slip.status_code == 200 and slip.headers["cache-control"] == "no-store"
     found = re.search(r'id="enrolment-code">([A-Z0-9-]+)<', slip.text)
     assert found is not None, slip.text
-    again = admin.get(made.headers["location"])  # reloading the slip makes no second code
-    assert found.group(1) in again.text
+    again = admin.get(made.headers["location"])  # reloading the slip makes no second code ...
+    assert again.status_code == 410 and found.group(1) not in again.text  # ... and shows none again
     return found.group(1)
 
 

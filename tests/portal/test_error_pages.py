@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from archive.store.object_store import ObjectStore
 from tests.portal.conftest import Portal, Template, open_portal
+from tests.portal.world import CASE_A
 
 HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 
@@ -39,6 +40,17 @@ def test_an_unknown_page_is_a_chinese_404_for_browsers_and_json_on_the_api(sqlit
     assert client.get("/no-such-page", headers={"Accept": "application/json"}).json() == {
         "detail": "Not Found"
     }
+
+
+def test_the_404_page_shows_a_signed_in_visitor_as_signed_in(sqlite_portal: Portal) -> None:
+    anonymous = _chinese_page(sqlite_portal.client().get("/no-such-page", headers=HTML), 404, "未找到")
+    assert 'action="/logout"' not in anonymous
+    clerk = sqlite_portal.staff("clerk-a")
+    text = _chinese_page(clerk.get("/no-such-page", headers=HTML), 404, "未找到")
+    assert 'href="/staff">工作台</a>' in text and 'action="/logout"' in text  # not "signed out"
+    party = sqlite_portal.party(CASE_A, sqlite_portal.world.password_a)
+    text = _chinese_page(party.get("/staff/no-such-page", headers=HTML), 404, "未找到")
+    assert 'href="/my-case">我的案件</a>' in text and 'action="/logout"' in text
 
 
 def test_a_wrong_method_is_a_chinese_405(sqlite_portal: Portal) -> None:

@@ -135,7 +135,7 @@ def test_a_hearing_that_has_started_cannot_be_moved(portal: Portal) -> None:
     clerk = portal.staff("clerk-a")
     later = _times(portal.clock.now() + timedelta(days=7))
     refused = clerk.post(f"/api/hearings/{portal.world.hearing_a}/reschedule", later)
-    assert refused.status_code == 409 and "started" in refused.json()["detail"]
+    assert refused.status_code == 409 and "已经开始" in refused.json()["detail"]
 
 
 def test_publicity_and_masking_changes_are_checked_and_audited(portal: Portal) -> None:

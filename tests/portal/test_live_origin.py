@@ -159,6 +159,32 @@ def test_the_portal_serves_the_page_and_points_it_at_the_bucket(
 
 
 @pytest.mark.integration
+def test_relayed_media_keeps_public_live_on_the_portal_unless_a_cdn_is_named(
+    public_origin: PublicOrigin, tmp_path: Path
+) -> None:
+    """COURTREC_PORTAL_MEDIA_DELIVERY=portal (make run --host 0.0.0.0): the bucket's direct URL is the
+    store's 127.0.0.1, which a phone on the LAN cannot reach, so the portal serves the live media."""
+    settings = portal_settings(f"sqlite:///{tmp_path / 'portal.sqlite3'}", tmp_path).model_copy(
+        update={"portal_media_delivery": "portal"}
+    )
+    live = StreamingSettings(public_dir=tmp_path / "public-live", public_feeds=["court-1/cam"])
+    app = create_app(settings, live=live, public_origin=public_origin)
+    with TestClient(app, base_url="https://testserver") as client:
+        page = client.get("/live/public/court-1/cam")
+        assert page.status_code == 200
+        media = app.state.live_service.public.media_path("court-1/cam")
+        assert f'data-source="../hls/{media}/"' in page.text  # on the portal, whatever its address
+        assert public_origin.config.direct_url not in page.text
+    cdn = live.model_copy(update={"public_base_url": "https://cdn.example.cn/live"})
+    app = create_app(settings, live=cdn, public_origin=public_origin)
+    with TestClient(app, base_url="https://testserver") as client:
+        page = client.get("/live/public/court-1/cam")
+        media = app.state.live_service.public.media_path("court-1/cam")
+        assert f'data-source="https://cdn.example.cn/live/{media}/"' in page.text  # the court's choice
+        assert isinstance(app.state.live_service.public._publisher, OriginPublisher)
+
+
+@pytest.mark.integration
 def test_open_public_origin_prepares_the_bucket_and_refuses_evidence(store_config: StoreConfig) -> None:
     evidence = ObjectStore(store_config)
     assert open_public_origin(ArchiveSettings(), evidence) is None  # unset: the directory publisher stays

@@ -42,7 +42,7 @@ def test_late_notice_is_refused_with_a_clear_error(portal: Portal) -> None:
     response = clerk.post(f"/api/hearings/{hearing}/notice", {})
     assert response.status_code == 409
     assert "三日前" in response.json()["detail"]
-    assert "exception_basis" in response.json()["detail"]
+    assert "例外的法律依据" in response.json()["detail"] and "（北京时间）" in response.json()["detail"]
     too_short = clerk.post(f"/api/hearings/{hearing}/notice", {"exception_basis": "急"})
     assert too_short.status_code == 409
     public = portal.client().get("/api/notices").json()["notices"]

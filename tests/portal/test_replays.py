@@ -27,15 +27,16 @@ from archive.store.object_store import ObjectStore
 from portal.audit.trail import AuditAction, AuditEntry, append
 from portal.broadcasting.schedule import hearing_target
 from portal.db import transaction
-from portal.models import AuditRecord, Hearing, Notice, Recording
+from portal.models import AuditRecord, Hearing, Notice, Recording, User
 from portal.records.reconciler import reconcile_now
+from portal.replays.withdrawal import withdraw_replay
 from streaming.server.service import LiveService
 from streaming.settings import StreamingSettings
 from tests.portal.clerk_recording import index_recording, write_clerk_recording
 from tests.portal.conftest import Portal, Template, open_portal, run_capture
 from tests.portal.served import ServedApp
 from tests.portal.test_accessibility import AXE, violations
-from tests.portal.world import STAFF_PASSWORD
+from tests.portal.world import STAFF_PASSWORD, actor_of
 
 pytestmark = pytest.mark.integration
 
@@ -437,3 +438,30 @@ def test_chromium_plays_the_replay_with_sound_on_a_phone(replay: Replay, chromiu
             if found := violations(page):
                 problems[path] = found
         assert not problems, problems
+
+
+def test_the_replay_list_is_cached_for_visitors_and_dropped_when_a_clerk_withdraws_or_restores(
+    replay: Replay,
+) -> None:
+    portal = replay.portal
+    link = f'href="/notices/{replay.notice_id}/replay"'
+    visitor = portal.client()
+    assert link in visitor.get("/replays").text
+    with transaction(portal.db_factory) as db:  # withdrawn by another portal process
+        clerk = db.get_one(User, portal.world.users["clerk-a"])
+        withdraw_replay(db, actor_of(clerk), replay.hearing_id, "另一进程撤回", now=portal.clock.now())
+    assert link in visitor.get("/replays").text  # this process's cached list, for a few seconds
+    signed_in = portal.staff("clerk-a")
+    mine = signed_in.get("/replays").text  # a signed-in visitor's page is built for them
+    assert link not in mine and 'action="/logout"' in mine
+    portal.clock.advance(timedelta(seconds=6))  # past the cache's time-to-live
+    assert link not in visitor.get("/replays").text
+
+    page = signed_in.get("/staff/replays")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token is not None
+    restored = signed_in.post(f"/staff/replays/{replay.hearing_id}/restore", data={"csrf_token": token[1]})
+    assert restored.status_code == 303
+    assert link in visitor.get("/replays").text  # the clerk's restore dropped the cached list at once
+    assert _withdraw(replay, "当事人申请").status_code == 303
+    assert link not in visitor.get("/replays").text  # and so does a withdrawal

@@ -174,7 +174,7 @@ def test_a_clerk_schedules_a_hearing_and_publishes_its_notice(portal: Portal) ->
     }
     fields = {"courtroom_id": str(portal.world.room_a), "public": "no", **times}
     refused = _form(clerk, f"/staff/cases/{portal.world.case_a}/hearings", **fields)
-    assert refused.status_code == 422 and "legal reason" in refused.text
+    assert refused.status_code == 422 and "法定理由" in refused.text
     hearing = _schedule(portal, clerk, days=6, mask_faces="on")
     page = clerk.get(f"/staff/hearings/{hearing}").text
     assert "遮挡受保护人员的面部" in page and "发布公告" in page and "exception_basis" not in page
@@ -222,7 +222,7 @@ def test_cancel_move_and_openness_forms(portal: Portal) -> None:
     assert clerk.get("/api/compliance").json()["late_notices"][0]["hearing_id"] == world.hearing_a
 
     closed = _form(clerk, f"{url}/openness", public="no")
-    assert closed.status_code == 422 and "legal reason" in closed.text
+    assert closed.status_code == 422 and "法定理由" in closed.text
     assert (
         _form(clerk, f"{url}/openness", public="no", non_public_reason=REASON, mask_faces="on").status_code
         == 303
@@ -255,17 +255,19 @@ def test_reloading_a_form_result_changes_nothing(portal: Portal) -> None:
     assert added.status_code == 303
     slip_url = added.headers["location"]
     first = clerk.get(slip_url)
-    for _ in range(2):  # the browser reloads the slip page
+    assert first.status_code == 200 and _password(first.text)
+    for _ in range(2):  # the browser reloads the slip page: shown once, and nothing is made again
         again = clerk.get(slip_url)
-        assert again.status_code == 200 and _password(again.text) == _password(first.text)
+        assert again.status_code == 410 and "只显示一次" in again.text
+        assert _password(first.text) not in again.text
     assert len(_party_ids(clerk, case_url)) == len(before) + 1  # one party, however often reloaded
     with portal.db_factory() as db:
         rotations = db.scalars(select(AuditRecord).where(AuditRecord.action == "password_rotated")).all()
     party_id = int(_party_ids(clerk, case_url)[-1])
     reset = _form(clerk, f"/staff/parties/{party_id}/password", confirmed="yes")
     assert reset.status_code == 303
-    for _ in range(2):
-        assert clerk.get(reset.headers["location"]).status_code == 200
+    assert clerk.get(reset.headers["location"]).status_code == 200
+    assert clerk.get(reset.headers["location"]).status_code == 410  # shown once
     with portal.db_factory() as db:
         after = db.scalars(select(AuditRecord).where(AuditRecord.action == "password_rotated")).all()
     assert len(after) == len(rotations) + 1  # one reset, however often reloaded
@@ -281,7 +283,7 @@ def test_a_slip_is_only_for_the_session_that_made_it(portal: Portal) -> None:
     other = portal.staff("clerk-a")  # the same clerk signed in elsewhere
     refused = other.get(added.headers["location"])
     assert refused.status_code == 404 and "重置查询密码" in refused.text
-    assert clerk.get(added.headers["location"]).status_code == 200
+    assert clerk.get(added.headers["location"]).status_code == 200  # the other's attempt took nothing
 
 
 def test_a_refused_party_form_keeps_what_was_typed(portal: Portal) -> None:
@@ -398,8 +400,10 @@ def test_every_staff_form_redirects_and_its_page_reloads_without_change(portal: 
     assert stored == "（2026）京0101民初88号"  # filed in the official spelling
     settled = _audit_count(portal)
     for landing in landings:
-        for _ in range(2):  # the browser reloads the page the form landed on
-            assert clerk.get(landing).status_code == 200, landing
+        shown_once = "/password-slips/" in landing  # a secret's slip: shown once, then 410 saying so
+        for reload in range(2):  # the browser reloads the page the form landed on
+            expected = 410 if shown_once and reload else 200
+            assert clerk.get(landing).status_code == expected, landing
     assert _audit_count(portal) == settled
     assert len(_party_ids(clerk, filed)) == 1
     with portal.db_factory() as db:

@@ -63,3 +63,11 @@ def test_urls_for_this_machine_and_for_the_lan() -> None:
     lan = portal_urls("0.0.0.0", 8000)
     assert lan[0] == "http://127.0.0.1:8000"
     assert all(url.endswith(":8000") and "0.0.0.0" not in url for url in lan)
+
+
+def test_make_run_relays_media_when_the_portal_is_open_beyond_this_machine(tmp_path: Path) -> None:
+    """The store listens on 127.0.0.1 only: a portal on the LAN relays recorded and live media itself."""
+    lan, _ = run_system._live_settings(tmp_path, "0.0.0.0")
+    assert lan["COURTREC_PORTAL_MEDIA_DELIVERY"] == "portal"
+    here, _ = run_system._live_settings(tmp_path, "127.0.0.1")
+    assert "COURTREC_PORTAL_MEDIA_DELIVERY" not in here  # presigned store URLs work on this machine

@@ -44,6 +44,9 @@ PUBLIC = {  # anyone may call these; they show only what is public (notices) or 
     "GET /notices/{notice_id}/replay/{part}/master.m3u8",
     "GET /notices/{notice_id}/replay/{part}/playlist.m3u8",
     "GET /notices/{notice_id}/replay/{part}/objects/{stream}/{name}",
+    # a relayed segment: the signed token is the whole grant, issued by an access-checked segment
+    # route (test_lan_media: forged, foreign, expired tokens are 404)
+    "GET /media/{token}",
     "POST /api/session/{kind}",
     "GET /api/session",
     "DELETE /api/session",

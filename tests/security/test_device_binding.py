@@ -83,7 +83,11 @@ async def test_a_device_publishes_only_where_it_is_bound(
         with caplog.at_level(logging.WARNING, logger="streaming.server.bindings"):
             refused = await client.post("/whip/court-2/cam", content=offer, headers=_bearer(DEVICE_TOKEN))
         assert refused.status_code == 403
-        assert refused.json() == {"detail": f"device {DEVICE_ID} is not bound to feed court-2/cam"}
+        assert refused.json() == {
+            "code": "publish_refused",
+            "detail": "该设备无权发布此画面",
+            "reason": f"device {DEVICE_ID} is not bound to feed court-2/cam",
+        }
         assert any(
             "security: WHIP publish refused" in r.getMessage() and "court-2/cam" in r.getMessage()
             for r in caplog.records
@@ -115,7 +119,7 @@ async def test_a_feed_on_public_air_keeps_its_device(server: LiveServer) -> None
         # another device bound to the room is refused (403, not 409) while the feed is on air …
         taken = await client.post(f"/whip/{ON_AIR}", content=rival_offer, headers=_bearer(OTHER_TOKEN))
         assert taken.status_code == 403
-        assert "on public air from device dev-1" in taken.json()["detail"]
+        assert "on public air from device dev-1" in taken.json()["reason"]
         # … even once its publisher has left: the broadcast keeps its device until it is closed
         ended = await client.delete(created.headers["location"], headers=_bearer(DEVICE_TOKEN))
         assert ended.status_code == 200

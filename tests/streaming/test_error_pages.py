@@ -26,8 +26,8 @@ async def test_browsers_get_chinese_pages_machines_get_json(live_server: LiveSer
     async with httpx.AsyncClient(base_url=live_server.url) as client:
         _chinese_page(await client.get("/no-such-page", headers=HTML), 404, "未找到")
         _chinese_page(await client.put("/wall", headers=HTML), 405, "不支持该操作")
-        assert (await client.get("/api/no-such-thing", headers=HTML)).json() == {"detail": "Not Found"}
-        assert (await client.get("/no-such-page")).json() == {"detail": "Not Found"}
+        assert (await client.get("/api/no-such-thing", headers=HTML)).json()["reason"] == "Not Found"
+        assert (await client.get("/no-such-page")).json()["reason"] == "Not Found"
         feeds = await client.get("/api/feeds", headers=HTML)  # the API stays JSON for every caller
         assert feeds.status_code == 401 and "detail" in feeds.json()
         watch = await client.post(

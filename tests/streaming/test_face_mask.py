@@ -167,7 +167,7 @@ async def test_a_broken_face_model_refuses_masked_broadcasts_with_the_reason(tmp
     ):
         for query in ("?mask=true", ""):  # masked as asked, or by the server's default
             response = await client.post(f"/api/public/court-1/cam{query}", headers=OPERATOR)
-            assert response.status_code == 409 and "broken.onnx" in response.json()["detail"]
+            assert response.status_code == 409 and "broken.onnx" in response.json()["reason"]
         assert (await client.get("/public/court-1/cam")).status_code == 404
         unmasked = await client.post("/api/public/court-1/cam?mask=false", headers=OPERATOR)
         assert unmasked.status_code == 200  # only masking is unavailable

@@ -54,7 +54,9 @@ async def test_a_bad_name_is_a_400_naming_the_grammar(
     async with httpx.AsyncClient(base_url=live_server.url, headers=OPERATOR) as client:
         response = await client.request(method, path)
     assert response.status_code == 400, response.text
-    assert "[A-Za-z0-9][A-Za-z0-9._-]" in response.json()["detail"]
+    answer = response.json()
+    assert "[A-Za-z0-9][A-Za-z0-9._-]" in answer["reason"]  # for court IT: the grammar, in English
+    assert answer["code"] == "invalid_name" and answer["detail"].startswith("名称格式不正确")
 
 
 @pytest.mark.parametrize(
@@ -72,7 +74,30 @@ async def test_an_unknown_feed_or_session_is_a_404(live_server: LiveServer, meth
     async with httpx.AsyncClient(base_url=live_server.url, headers=OPERATOR) as client:
         response = await client.request(method, path)
     assert response.status_code == 404, response.text
-    assert response.json()["detail"]
+    answer = response.json()
+    assert answer["reason"] and answer["code"] in ("feed_not_found", "session_not_found", "http_404")
+    assert any("\u4e00" <= char <= "\u9fff" for char in answer["detail"])  # Chinese for the page
+
+
+async def test_the_operator_api_refuses_in_chinese_with_the_reason_for_court_it(
+    live_server: LiveServer,
+) -> None:
+    async with httpx.AsyncClient(base_url=live_server.url) as client:
+        unsigned = await client.post("/api/public/court-1/cam")
+        bad_delay = await client.post("/api/public/court-1/cam?delay=9999", headers=OPERATOR)
+        not_sdp = await client.post(
+            "/whip/court-1/cam", content="hello", headers={"Content-Type": "application/sdp"}
+        )
+    assert unsigned.status_code == 401
+    assert unsigned.json() == {
+        "code": "http_401",
+        "detail": "请先登录（值班员登录或设备令牌）",
+        "reason": "operator sign-in required",
+    }
+    assert bad_delay.status_code == 422 and bad_delay.json()["detail"] == "提交的数值超出允许的范围"
+    assert bad_delay.json()["reason"] == "delay must be 0..600 seconds"
+    assert not_sdp.status_code in (400, 401) and not_sdp.json()["code"].startswith("http_")
+    assert any("\u4e00" <= char <= "\u9fff" for char in not_sdp.json()["detail"])
 
 
 async def test_opening_a_broadcast_answers_its_state(live_server: LiveServer) -> None:

@@ -144,7 +144,7 @@ async def test_a_device_holds_at_most_its_cap_of_sessions(server: LiveServer) ->
             assert created.status_code == 201, created.text
         refused = await _publish(client, peers[2], "/whip/court-1/cam-2", DEVICE_TOKEN)
         assert refused.status_code == 429
-        assert "at most 2" in refused.json()["detail"]
+        assert "at most 2" in refused.json()["reason"]
         # republishing a feed it holds replaces that session (a reconnect), it is not one more
         again = await _publish(client, peers[3], "/whip/court-1/cam-0", DEVICE_TOKEN)
         assert again.status_code == 201, again.text

@@ -1,8 +1,8 @@
 """Enrolment-code slips: what an administrator sees once after creating a device's one-time code.
 
 As with access passwords (``password_slips``), the POST that makes the code redirects (303) to its
-slip, so a reload creates no second code; the code is never stored in clear: the slip holds it in
-this process's memory only, for ``SLIP_LIFETIME``, for the session that made it.
+slip, so a reload creates no second code; the code is never stored in clear: the slip is shown once,
+to the session that made it, within ``SLIP_LIFETIME`` (see ``session_slips``).
 """
 
 from __future__ import annotations
@@ -28,4 +28,4 @@ class EnrolmentSlips(SessionSlips[EnrolmentSlip]):
     """The enrolment-code slips (see :class:`~portal.web.forms.session_slips.SessionSlips`)."""
 
     def __init__(self) -> None:
-        super().__init__(limit=200)
+        super().__init__("enrolment", EnrolmentSlip)

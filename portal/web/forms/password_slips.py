@@ -1,10 +1,9 @@
 """Access-password slips: what a clerk sees (and prints) after adding a party or resetting its password.
 
 The POST that makes a password answers with a redirect (303) to its slip, so reloading the page that
-shows it changes nothing (no second party, no second reset). The password is never stored: the slip
-holds it in this process's memory only, for ``SLIP_LIFETIME``, for the session that made it; after
-that it is gone and a new one can only be had by another reset. (Several portal processes behind one
-address need sticky sessions for the slip page.)
+shows it changes nothing (no second party, no second reset). The password is never stored in clear:
+the slip is shown once, to the session that made it, within ``SLIP_LIFETIME`` (see ``session_slips``);
+after that a new one can only be had by another reset.
 """
 
 from __future__ import annotations
@@ -34,3 +33,6 @@ class PasswordSlip:
 
 class PasswordSlips(SessionSlips[PasswordSlip]):
     """The access-password slips (see :class:`~portal.web.forms.session_slips.SessionSlips`)."""
+
+    def __init__(self) -> None:
+        super().__init__("password", PasswordSlip)

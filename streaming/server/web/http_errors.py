@@ -1,7 +1,8 @@
 """The live server's one mapping from streaming errors to HTTP answers, registered once per app.
 
 Routes raise (or let through) the service's errors; nothing maps them route by route. Each answer
-is JSON ``{"detail": message}`` with the message naming what was wrong, except for a browser asking
+is JSON ``{"code", "detail", "reason"}`` (see ``error_texts``: a machine code, a Chinese detail for
+the page that shows it, the English reason naming what was wrong for logs), except for a browser asking
 for a page, which gets the Chinese error page (``error_pages``); the same holds for Starlette's own
 errors (unknown address, wrong method) and for an unexpected exception (500, logged).
 """
@@ -11,7 +12,6 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -28,6 +28,7 @@ from streaming.errors import (
     StreamingError,
 )
 from streaming.server.web.error_pages import error_page, wants_page
+from streaming.server.web.error_texts import INTERNAL, error_text, status_text
 
 logger = logging.getLogger(__name__)
 
@@ -59,14 +60,21 @@ async def _answer(request: Request, error: Exception) -> Response:
         logger.error("live server error: %s", error, exc_info=error)
     if wants_page(request):
         return error_page(request, status)
-    detail = str(error) if status < 500 or status == 503 else "internal error in the live server"
-    return JSONResponse({"detail": detail}, status_code=status)
+    code, detail = error_text(error) if status < 500 or status == 503 else INTERNAL
+    reason = str(error) if status < 500 or status == 503 else "internal error in the live server"
+    return JSONResponse({"code": code, "detail": detail, "reason": reason}, status_code=status)
 
 
 async def _answer_http(request: Request, error: StarletteHTTPException) -> Response:
     if wants_page(request):
         return error_page(request, error.status_code)
-    return await http_exception_handler(request, error)
+    code, detail = status_text(error.status_code)
+    reason = error.detail if isinstance(error.detail, str) else str(error.detail)
+    return JSONResponse(
+        {"code": code, "detail": detail, "reason": reason},
+        status_code=error.status_code,
+        headers=getattr(error, "headers", None),
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -105,7 +105,7 @@ def api_sign_in(
 def api_whoami(principal: OptionalPrincipal) -> SessionOut:
     """The signed-in caller; 401 when not signed in."""
     if principal is None:
-        raise AuthenticationError("not signed in")
+        raise AuthenticationError("未登录")
     kind: Literal["staff", "party"] = "party" if principal.actor.is_party else "staff"
     return SessionOut(
         kind=kind,

@@ -214,8 +214,7 @@ async def _cached(
     context: PortalContext, principal: Principal | None, key: str, build: Callable[[], bytes]
 ) -> bytes:
     """``build()`` in a worker thread, or its cached bytes for visitors who are not signed in."""
-    if principal is None and (body := context.public_cache.get(key)) is not None:
-        return body
+    return await context.public_cache.through(key, build, signed_in=principal is not None)
     body = await asyncio.to_thread(build)
     if principal is None:
         context.public_cache.put(key, body)

@@ -41,7 +41,7 @@ from portal.replays.withdrawal import MAX_REASON, restore_replay, withdraw_repla
 from portal.review.journal_marks import JournalMarks
 from portal.web.context import PortalContext
 from portal.web.csrf import check_session_token
-from portal.web.deps import ContextDep, DeciderDep, IdPath, client_ip
+from portal.web.deps import ContextDep, DeciderDep, IdPath, OptionalPrincipal, client_ip
 from portal.web.forms.query_params import DateFilter
 from portal.web.templates import render
 from streaming.server.service import LiveService
@@ -82,16 +82,18 @@ async def replays_page(
     request: Request,
     *,
     context: ContextDep,
+    principal: OptionalPrincipal,
     mask_all: MaskAllDep,
     court: CourtQuery = None,
     on_date: DateFilter = None,
     query: SearchQuery = None,
 ) -> HTMLResponse:
     """Replays of public hearings that have ended, latest first, searchable by case number, court,
-    party (as the notice shows them), cause and date."""
+    party (as the notice shows them), cause and date. Visitors who are not signed in get it from
+    the short-lived public cache (dropped when a clerk withdraws or restores a replay)."""
     words = (query or "").strip()
 
-    def build() -> dict[str, object]:
+    def build() -> bytes:
         now = context.clock.now()
         with context.readonly_sessions() as db:
             courts = list(db.scalars(select(Court).order_by(Court.name)))
@@ -102,16 +104,18 @@ async def replays_page(
             with_replay = hearings_with_replays(
                 db, [n.hearing_id for n in notices], now=now, grace=_grace(context), mask_all=mask_all
             )
-        return {
+        values = {
             "replays": [n for n in notices if n.hearing_id in with_replay],
             "courts": courts,
             "court_code": court,
             "on_date": on_date,
             "query": words,
         }
+        return bytes(render(request, "replays.html", values).body)
 
-    values = await asyncio.to_thread(build)
-    return render(request, "replays.html", values, headers={"Cache-Control": "no-cache"})
+    key = f"replays:{court}:{on_date}:{words}"
+    body = await context.public_cache.through(key, build, signed_in=principal is not None)
+    return HTMLResponse(body, headers={"Cache-Control": "no-cache"})
 
 
 @router.get("/notices/{notice_id}/replay", response_class=HTMLResponse, summary="Replay page")
@@ -125,14 +129,14 @@ async def replay_page(
     if decision.window is None:
         assert decision.refusal is not None
         if decision.refusal is ReplayRefusal.NOT_PUBLIC:
-            raise NotFoundError("this hearing has no public replay")
+            raise NotFoundError("该庭审没有公开回放")
         values = {"n": notice, "refusal": str(decision.refusal)}
         return render(
             request, "replay_refused.html", values, status=REFUSAL_STATUS[decision.refusal], headers=NO_STORE
         )
     parts = len(decision.window.recording_ids)
     if not 1 <= part <= parts:
-        raise NotFoundError("no such part of this replay")
+        raise NotFoundError("该回放没有这一部分")
     replay = await _replay(context, decision, part)
     if replay is None:
         values = {"n": notice, "refusal": str(ReplayRefusal.NO_RECORDING)}
@@ -177,7 +181,7 @@ async def replay_playlist(
     replay = await _allowed_replay(context, notice_id, part, mask_all)
     track = replay.track(stream)
     if track is None:
-        raise NotFoundError("no such stream in this replay")
+        raise NotFoundError("该回放中没有这个画面")
     text = media_playlist(_route(notice_id, part), track)
     return Response(text, media_type=PLAYLIST_TYPE, headers=NO_STORE)
 
@@ -196,7 +200,7 @@ async def replay_object(
     replay = await _allowed_replay(context, notice_id, part, mask_all)
     key = replay.object_key(stream[:32], name[:32])
     if key is None:
-        raise NotFoundError("no such segment in this replay")
+        raise NotFoundError("该回放中没有这个片段")
     store = context.store
     if store is None:
         raise StoreError("no recording archive is configured")
@@ -385,10 +389,10 @@ async def _allowed_replay(context: PortalContext, notice_id: int, part: int, mas
     try:
         _notice, decision = await asyncio.to_thread(_decide, context, notice_id, mask_all)
     except PortalError as exc:
-        raise NotFoundError("no such replay") from exc
+        raise NotFoundError("未找到该回放") from exc
     if decision.window is None or not 1 <= part <= len(decision.window.recording_ids):
-        raise NotFoundError("no such replay")
+        raise NotFoundError("未找到该回放")
     replay = await _replay(context, decision, part)
     if replay is None:
-        raise NotFoundError("no such replay")
+        raise NotFoundError("未找到该回放")
     return replay

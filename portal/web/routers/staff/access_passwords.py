@@ -22,6 +22,7 @@ from portal.web.csrf import check_session_token
 from portal.web.deps import ClerkDep, ContextDep, IdPath
 from portal.web.forms.form_values import text
 from portal.web.forms.password_slips import PasswordSlip
+from portal.web.forms.session_slips import SHOWN, shown_once_page
 from portal.web.routers.parties.party import PROCEDURE_NAMES
 from portal.web.routers.staff.cases import PAGES, FormText
 from portal.web.templates import render
@@ -102,10 +103,14 @@ def rotate_password_form(
 
 @router.get("/staff/password-slips/{slip_id}", response_class=HTMLResponse, tags=PAGES)
 def slip_page(request: Request, context: ContextDep, clerk: ClerkDep, slip_id: SlipId) -> Response:
-    """The printable slip (this session, for a few minutes); 404 once it is gone."""
-    slip = context.password_slips.read(slip_id, clerk.token_hash, context.clock.now())
+    """The printable slip, shown once (this session, within a few minutes); 404 once it is gone."""
+    slip = context.password_slips.take(context.sessions, slip_id, clerk.token_hash, context.clock.now())
+    if slip == SHOWN:
+        return shown_once_page(request, "密码条只显示一次，已经显示过；如当事人未拿到密码，请重置查询密码")
     if slip is None:
-        raise NotFoundError("这张密码条已过期或不是您开具的；如当事人未拿到密码，请重置查询密码")
+        raise NotFoundError(
+            "密码条只显示一次，这张已显示过、已过期或不是您开具的；如当事人未拿到密码，请重置查询密码"
+        )
     return render(request, "staff_password.html", {"slip": slip}, headers=NO_STORE)
 
 
@@ -132,7 +137,7 @@ def _slip(number: str, party: Party, password: str, clerk: Principal, *, rotated
 
 
 def _to_slip(context: PortalContext, clerk: Principal, slip: PasswordSlip) -> Response:
-    slip_id = context.password_slips.keep(clerk.token_hash, slip)
+    slip_id = context.password_slips.keep(context.sessions, clerk.token_hash, slip, now=context.clock.now())
     return RedirectResponse(f"/staff/password-slips/{slip_id}", status_code=303)
 
 

@@ -145,7 +145,7 @@ async def public_live_page(
     (or after it ends) a page saying so with its time; 404 for a hearing that is not public."""
     notice = await asyncio.to_thread(_public_notice, context, notice_id)
     if notice is None or not notice.is_public:
-        raise NotFoundError("this hearing is not broadcast publicly")
+        raise NotFoundError("该庭审没有公开直播")
     item = scheduler.of_hearing(notice.hearing_id) if scheduler is not None else None
     if scheduler is None or item is None:
         values = {"n": notice, "phase": _off_air_phase(notice, context.clock.now())}

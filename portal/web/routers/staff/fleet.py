@@ -41,6 +41,7 @@ from portal.web.csrf import check_session_token
 from portal.web.deps import AdminDep, ContextDep, CsrfChecked, OperatorDep, client_ip
 from portal.web.forms.enrolment_slips import EnrolmentSlip
 from portal.web.forms.form_steps import step_and_return
+from portal.web.forms.session_slips import SHOWN, shown_once_page
 from portal.web.http_errors import status_of
 from portal.web.templates import render
 
@@ -227,7 +228,7 @@ def _issue(
 
 
 def _to_slip(context: PortalContext, admin: Principal, slip: EnrolmentSlip) -> Response:
-    slip_id = context.enrolment_slips.keep(admin.token_hash, slip)
+    slip_id = context.enrolment_slips.keep(context.sessions, admin.token_hash, slip, now=context.clock.now())
     return RedirectResponse(f"/staff/enrolment-slips/{slip_id}", status_code=303)
 
 
@@ -235,10 +236,14 @@ def _to_slip(context: PortalContext, admin: Principal, slip: EnrolmentSlip) -> R
     "/staff/enrolment-slips/{slip_id}", response_class=HTMLResponse, summary="Enrolment code slip", tags=PAGES
 )
 def slip_page(request: Request, context: ContextDep, admin: AdminDep, slip_id: SlipId) -> HTMLResponse:
-    """The code, for this session only and for a few minutes (never stored in clear)."""
-    slip = context.enrolment_slips.read(slip_id, admin.token_hash, context.clock.now())
+    """The code, shown once, to this session only and for a few minutes (never stored in clear)."""
+    slip = context.enrolment_slips.take(context.sessions, slip_id, admin.token_hash, context.clock.now())
+    if slip == SHOWN:
+        return shown_once_page(request, "登记码只显示一次，已经显示过；如需登记码，请重新生成")
     if slip is None:
-        raise NotFoundError("登记码页面已过期或不属于本次登录：如需登记码，请重新生成")
+        raise NotFoundError(
+            "登记码只显示一次，此页面已显示过、已过期或不属于本次登录：如需登记码，请重新生成"
+        )
     return render(request, "staff_enrolment_slip.html", {"slip": slip}, headers=NO_STORE)
 
 
