@@ -77,26 +77,34 @@ def run_bodycam(
         raise CaptureError(f"spool {config.spool} cannot be created: {exc.strerror or exc}") from exc
     queue = UploadQueue(queue_path(config.spool), clock=clock)
     alarms: list[str] = []  # the quota alarm's line while active: live telemetry shows it
-    live = _live_starter(args, settings, config, lambda: list(alarms)) if args.live else None
-    agent = BodycamAgent(
-        config, lambda plan: Recorder(plan, store, clock=clock, uploads_elsewhere=True), live=live
-    )
-    quota = _spool_quota(args.spool_quota, config, queue, agent, alarms)
+    agents: list[BodycamAgent] = []
 
     def integrity_alarm(item: UploadItem, message: str) -> None:
-        agent.journal(AlarmEvent(condition="integrity", active=True, object=item.object_key, detail=message))
+        for agent in agents:
+            agent.journal(
+                AlarmEvent(condition="integrity", active=True, object=item.object_key, detail=message)
+            )
 
     uploader = (
         None
         if store is None
         else Uploader(queue, store, on_integrity_alarm=integrity_alarm, max_bytes_per_second=args.upload_rate)
     )
+    live = _live_starter(args, settings, config, lambda: list(alarms), uploader) if args.live else None
+    agent = BodycamAgent(
+        config, lambda plan: Recorder(plan, store, clock=clock, uploads_elsewhere=True), live=live
+    )
+    agents.append(agent)
+    quota = _spool_quota(args.spool_quota, config, queue, agent, alarms)
     position = position_of(agent.position)
+    rate = (lambda: None) if uploader is None else uploader.meter.bytes_per_second
 
     def report() -> dict[str, object]:
-        beat = heartbeat_report(agent, queue, config.spool, position, clock)
+        beat = heartbeat_report(agent, queue, config.spool, position, clock, upload_rate=rate)
         if quota is not None:  # what the quota still allows: 0 tells the fleet the spool is "full"
             beat["free_bytes"] = min(int(str(beat["free_bytes"])), quota.free_bytes())
+            beat["spool_used_bytes"], beat["spool_quota_bytes"] = quota.used_bytes, quota.quota_bytes
+        beat["alarms"] = list(alarms)
         return beat
 
     link = _portal_link(
@@ -204,7 +212,10 @@ def _live_starter(
     settings: CaptureSettings,
     config: BodycamConfig,
     alarms: Callable[[], list[str]],
+    uploader: Uploader | None,
 ) -> LiveStarter:
+    """Publishing live; while it is on, the backlog's upload is capped at ``--upload-rate-live`` so that
+    on a weak link live keeps its share (live first, the backlog after)."""
     token = args.live_token or (settings.live_token.get_secret_value() if settings.live_token else None)
     target = LiveTarget(
         endpoint=args.live,
@@ -221,6 +232,15 @@ def _live_starter(
         track = recorder.position_track
         live_target = replace(target, position=(lambda: None) if track is None else (lambda: track.latest))
         publishers = start_live(recorder.pipelines, live_target, policy, alarms=alarms)
-        return lambda: stop_live(publishers)
+        if uploader is None:
+            return lambda: stop_live(publishers)
+        uploader.set_rate(args.upload_rate_live)
+        logger.info("live: the backlog's upload is capped at %d bytes/s", args.upload_rate_live)
+
+        def stop() -> None:
+            stop_live(publishers)
+            uploader.set_rate(args.upload_rate)
+
+        return stop
 
     return start
