@@ -3,48 +3,22 @@ activate and deactivate it, each journaled with its trigger; each activation is 
 
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from archive.preservation.verify import verify_recording
 from archive.store.object_store import ObjectStore
+from tests.capture.bodycam.agent_process import SOURCE
+from tests.capture.bodycam.agent_process import post as _post
+from tests.capture.bodycam.agent_process import read_until as _read_until
+from tests.capture.bodycam.agent_process import status as _status
 from tests.capture.conftest import agent_command, journal_events, store_env
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
-
-SOURCE = "synthetic#size=320x240&fps=15&audio=0&clock=1&name=cam"
-
-
-def _post(port: int, path: str, body: dict[str, str] | None = None) -> tuple[int, dict[str, object]]:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
-
-
-def _status(port: int) -> dict[str, object]:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/status", timeout=10) as response:
-        answer: dict[str, object] = json.loads(response.read())
-        return answer
-
-
-def _read_until(agent: subprocess.Popen[str], needle: str, seen: list[str]) -> str:
-    assert agent.stdout is not None
-    for line in agent.stdout:
-        seen.append(line)
-        if needle in line:
-            return line
-    raise AssertionError(f"the agent ended without printing {needle!r}: {''.join(seen)}")
 
 
 def test_signals_and_the_local_control_activate_and_deactivate(tmp_path: Path) -> None:
