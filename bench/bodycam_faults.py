@@ -52,9 +52,8 @@ def main(argv: list[str] | None = None) -> int:
                 result = run_fleet(store, proxy, root / "spools", plan)
             print(f"{args.cameras} bodycams, {args.minutes:g} min, link down {args.outage_minutes:g} min")
             print(result.line())
-            print(
-                f"wall time {time.monotonic() - began:.0f} s; requests seen by the proxy {len(proxy.exchanges)}"
-            )
+            seen = len(proxy.exchanges)
+            print(f"wall time {time.monotonic() - began:.0f} s; requests seen by the proxy {seen}")
             for problem in [*result.lost, *result.duplicated, *result.not_intact]:
                 print(f"  {problem}")
         finally:
