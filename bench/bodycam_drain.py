@@ -1,0 +1,383 @@
+"""A body camera's backlog drain over a shaped 20 Mbit/s link, against plain `minio`, and live latency
+while draining (issue 15 item 8).
+
+The link is real: a veth pair into a network namespace, shaped with ``tc`` on our side (tbf at
+``--link-mbit`` with a 200 ms queue; no added delay: this kernel has no sch_netem). SeaweedFS and
+the live relay (``python -m streaming serve``) run inside the namespace; everything uploading or
+publishing runs here, so every byte of the uploads and of the live feed crosses the shaped
+direction. Root is needed; the namespace and its qdisc are removed at the end.
+
+The backlog is ``--minutes`` of 720p at the body camera's 2.5 Mbit/s cap in ``--segment-seconds``
+segments. It is a fast synthetic stand-in: random bytes of the size such segments have (S3 PUTs are
+not compressed, so only the sizes matter to the link), generated once and copied for each run.
+
+1. Drain alone, side by side over the same link: plain ``minio`` ``fput_object`` of every file, then
+   our durable queue and uploader (verified PUT + HEAD, 2 workers) on copies of the same files.
+   Prints MB/s, the fraction of the link (goal >= 0.9) and the ratio ours / minio.
+2. Live: a real ``python -m capture bodycam`` (720p25 synthetic source with a burned-in clock,
+   ``--activate-on-start --live``) publishing over the same link, first with an empty spool (the
+   baseline), then with a backlog in its spool that its uploader drains meanwhile (capped at
+   ``--upload-rate-live`` while live). A WHEP viewer here decodes each picture and reads the clock
+   back: latency = arrival - the stamp the source put in at capture (glass to glass, on one
+   machine's clock). Prints p50/p95 (goal p95 < 400 ms) and the drain rate meanwhile.
+
+``python bench/bodycam_drain.py [--minutes 60] [--link-mbit 20] [--live-seconds 60]`` (not in CI).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import av
+from live_kit import DEVICE_TOKEN, Viewer, live_env, percentile
+from minio import Minio
+
+import archive.store.embedded as embedded
+from archive.formats.hashing import sha256_file
+from archive.spool import Uploader, UploadQueue, queue_path
+from archive.store import ObjectStore, StoreConfig
+from devices import read_clock_stamp
+from devices.planes import plane_array
+from streaming.ice import IcePolicy
+from tests.streaming.netns import PeerHost, peer_host
+
+LIVE_SOURCE = "synthetic#size=1280x720&fps=25&audio=0&clock=1&name=cam"
+BODYCAM_BITRATE = 2_500_000
+STORE_PORT = 18533
+RELAY_PORT = 18580
+
+
+def _run(*argv: str) -> None:
+    subprocess.run(argv, check=True, capture_output=True, timeout=20)
+
+
+@contextlib.contextmanager
+def shaped_link(mbit: float) -> Iterator[PeerHost]:
+    """A namespace reached through a veth pair whose our-way direction is shaped by tbf at ``mbit``
+    (a 200 ms queue, as a cellular uplink buffers). No added delay: this machine's kernel has no
+    sch_netem (``tc qdisc add ... netem`` answers "qdisc kind is unknown")."""
+    with peer_host() as peer:
+        device = _host_interface(peer)
+        _run(
+            "tc", "qdisc", "add", "dev", device, "root", "tbf",
+            "rate", f"{mbit}mbit", "burst", "32kb", "latency", "200ms",
+        )  # fmt: skip
+        try:
+            yield peer
+        finally:
+            subprocess.run(["tc", "qdisc", "del", "dev", device, "root"], check=False, capture_output=True)
+
+
+def _host_interface(peer: PeerHost) -> str:
+    out = subprocess.run(["ip", "-o", "-4", "addr"], check=True, capture_output=True, text=True).stdout
+    return next(line.split()[1] for line in out.splitlines() if f" {peer.host_address}/" in line)
+
+
+class NamespacedStore(embedded.EmbeddedStore):
+    """The embedded SeaweedFS, run inside the namespace (``ip netns exec`` execs weed itself)."""
+
+    def __init__(self, data_dir: Path, peer: PeerHost) -> None:
+        super().__init__(data_dir, port=STORE_PORT, host=peer.peer_address, public_bucket=None)
+        self._peer = peer
+
+    def _command(self, weed: Path) -> list[str]:
+        return self._peer.command(*super()._command(weed))
+
+
+def make_backlog(directory: Path, minutes: float, segment_seconds: float) -> list[Path]:
+    directory.mkdir(parents=True)
+    size = int(BODYCAM_BITRATE / 8 * segment_seconds)
+    files = []
+    for number in range(1, int(minutes * 60 / segment_seconds) + 1):
+        path = directory / f"{number:08d}.m4s"
+        path.write_bytes(os.urandom(size))
+        files.append(path)
+    return files
+
+
+def minio_drain(config: StoreConfig, files: list[Path]) -> float:
+    client = Minio(
+        config.endpoint.split("://")[1],
+        access_key=config.access_key,
+        secret_key=config.secret_key,
+        secure=False,
+    )
+    started = time.perf_counter()
+    for path in files:
+        client.fput_object(config.bucket, f"minio/{path.name}", str(path))
+    return time.perf_counter() - started
+
+
+def _enqueue(queue: UploadQueue, files: list[Path], prefix: str) -> None:
+    for path in files:
+        queue.enqueue(
+            object_key=f"{prefix}/{path.name}",
+            local_path=path,
+            sha256=sha256_file(path),  # the recorder's cost at seal time, not the uploader's
+            size=path.stat().st_size,
+            recording_id=prefix,
+            delete_after_upload=True,
+        )
+
+
+def ours_drain(config: StoreConfig, files: list[Path], spool: Path) -> float:
+    with UploadQueue(spool / "queue.sqlite") as queue:
+        _enqueue(queue, files, "ours")
+        started = time.perf_counter()
+        if not Uploader(queue, ObjectStore(config)).drain(timeout_seconds=4 * 3600):
+            sys.exit("our queue did not drain")
+        return time.perf_counter() - started
+
+
+@dataclasses.dataclass
+class LiveResult:
+    latencies: list[float] = dataclasses.field(default_factory=list)
+    unreadable: int = 0
+    drained_bytes: int = 0
+    seconds: float = 0.0
+    meter_rates: list[float] = dataclasses.field(default_factory=list)
+
+
+def _status(port: int) -> dict[str, object]:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/status", timeout=10) as response:
+        answer: dict[str, object] = json.loads(response.read())
+        return answer
+
+
+async def live_while_draining(
+    peer: PeerHost,
+    config: StoreConfig,
+    backlog_bytes: int,
+    files: list[Path],
+    run: Path,
+    args: argparse.Namespace,
+) -> LiveResult:
+    """Live from a real bodycam whose spool holds ``backlog_bytes`` (copies of ``files``, cycled;
+    0: live alone, the baseline) while it drains; measured for ``--live-seconds`` or until drained."""
+    scratch = run
+    network = peer.network
+    env = live_env(scratch / "public")
+    relay_env = env | {
+        "COURTREC_STREAMING_ICE_HOST_ADDRESSES": json.dumps([peer.peer_address]),
+        "COURTREC_STREAMING_ICE_ALLOWED_NETWORKS": json.dumps([network]),
+    }
+    relay = subprocess.Popen(
+        peer.command(
+            sys.executable, "-m", "streaming", "serve", "--host", peer.peer_address, "--port", str(RELAY_PORT)
+        ),
+        env=relay_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    spool = scratch / "bodycam-spool"
+    (spool / "backlog").mkdir(parents=True)
+    copies: list[Path] = []
+    while sum(p.stat().st_size for p in copies) < backlog_bytes:
+        source = files[len(copies) % len(files)]
+        copies.append(Path(shutil.copy2(source, spool / "backlog" / f"{len(copies) + 1:08d}.m4s")))
+    with UploadQueue(queue_path(spool)) as queue:
+        _enqueue(queue, copies, f"backlog-{run.name}")
+    cam_env = env | {
+        "COURTREC_STREAMING_ICE_HOST_ADDRESSES": json.dumps([peer.host_address]),
+        "COURTREC_STREAMING_ICE_ALLOWED_NETWORKS": json.dumps([network]),
+        "COURTREC_S3_ENDPOINT": config.endpoint,
+        "COURTREC_S3_ACCESS_KEY": config.access_key,
+        "COURTREC_S3_SECRET_KEY": config.secret_key,
+        "COURTREC_S3_BUCKET": config.bucket,
+        "COURTREC_LIVE_TOKEN": DEVICE_TOKEN,
+    }
+    result = LiveResult()
+    policy = IcePolicy.from_lists((), (peer.host_address,), (network,))
+    await _wait_http(f"http://{peer.peer_address}:{RELAY_PORT}/wall")
+    camera = subprocess.Popen(
+        [
+            sys.executable, "-m", "capture", "bodycam", "--device-id", "bench", "--unit", "bench",
+            "--spool", str(spool), "--source", LIVE_SOURCE, "--pre-event-seconds", "0",
+            "--activate-on-start", "--control-port", "0", "--upload-rate-live", str(args.upload_rate_live),
+            "--live", f"http://{peer.peer_address}:{RELAY_PORT}/whip",
+        ],
+        env=cam_env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )  # fmt: skip
+    recording = False
+
+    def frame(item: object) -> None:
+        if not recording or not isinstance(item, av.VideoFrame):
+            return
+        now = time.time_ns() // 1_000_000
+        stamp = read_clock_stamp(plane_array(item, 0))
+        if stamp is None:
+            result.unreadable += 1
+        else:
+            result.latencies.append(float((now - stamp) & 0xFFFFFFFF))
+
+    viewer = Viewer(
+        f"http://{peer.peer_address}:{RELAY_PORT}/whep/bench/cam", decode=True, on_frame=frame, policy=policy
+    )
+    try:
+        port = await asyncio.to_thread(_control_port, camera)
+        for _ in range(150):  # until the camera is publishing
+            with contextlib.suppress(SystemExit):
+                await viewer.start()
+                break
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(args.warmup)
+        recording = True
+        first = await asyncio.to_thread(_status, port)
+        began = time.monotonic()
+        while time.monotonic() - began < args.live_seconds:
+            await asyncio.sleep(2)
+            beat = await asyncio.to_thread(_status, port)
+            if beat["upload_bytes_per_second"]:
+                result.meter_rates.append(float(str(beat["upload_bytes_per_second"])))
+            if backlog_bytes and not beat["backlog_segments"]:
+                break  # drained: what follows is live alone
+        recording = False
+        last = await asyncio.to_thread(_status, port)
+        result.seconds = time.monotonic() - began
+        result.drained_bytes = int(str(first["backlog_bytes"])) - int(str(last["backlog_bytes"]))
+        await viewer.stop()
+    finally:
+        for process in (camera, relay):
+            process.terminate()
+            try:
+                await asyncio.to_thread(process.wait, 60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    return result
+
+
+def _control_port(camera: subprocess.Popen[str]) -> int:
+    assert camera.stdout is not None
+    for line in camera.stdout:
+        if "on standby" in line:
+            threading.Thread(target=_read_all, args=(camera,), daemon=True).start()  # never a full pipe
+            return int(line.rsplit(":", 1)[1])
+    sys.exit("the bodycam ended before it was ready")
+
+
+def _read_all(process: subprocess.Popen[str]) -> None:
+    assert process.stdout is not None
+    for _line in process.stdout:
+        pass
+
+
+async def _wait_http(url: str) -> None:
+    for _ in range(300):
+        try:
+            await asyncio.to_thread(urllib.request.urlopen, url, timeout=1)
+        except urllib.error.HTTPError:
+            return  # it answers
+        except OSError:
+            await asyncio.sleep(0.1)
+            continue
+        return
+        await asyncio.sleep(0.1)
+    sys.exit(f"{url} did not answer")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=60.0, help="backlog of 720p (default 60)")
+    parser.add_argument("--segment-seconds", type=float, default=6.0)
+    parser.add_argument("--link-mbit", type=float, default=20.0)
+    parser.add_argument("--live-seconds", type=float, default=60.0, help="live measured while draining")
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument(
+        "--upload-rate-live",
+        type=int,
+        default=None,
+        help="the bodycam's backlog cap while live, bytes/s (default: 3/4 of the link minus live's cap)",
+    )
+    args = parser.parse_args()
+    link = args.link_mbit * 1e6 / 8  # bytes/s
+    if args.upload_rate_live is None:
+        args.upload_rate_live = int(0.75 * link - BODYCAM_BITRATE / 8)
+    embedded.check_ports_free = lambda _host, _ports: None  # the ports are the namespace's, not ours
+    with (
+        tempfile.TemporaryDirectory(prefix="bodycam-drain-") as directory,
+        shaped_link(args.link_mbit) as peer,
+    ):
+        scratch = Path(directory)
+        store = NamespacedStore(scratch / "store", peer)
+        store.start()
+        try:
+            config = store.config
+            ObjectStore(config).ensure_bucket()
+            files = make_backlog(scratch / "backlog", args.minutes, args.segment_seconds)
+            total = sum(path.stat().st_size for path in files)
+            (scratch / "ours").mkdir()
+            ours_files = [Path(shutil.copy2(p, scratch / "ours" / p.name)) for p in files]
+            print(
+                f"backlog: {args.minutes:g} min of 720p at 2.5 Mbit/s = {total / 1e6:.1f} MB in {len(files)}"
+                f" segments; link {args.link_mbit:g} Mbit/s ({link / 1e6:.2f} MB/s)",
+                flush=True,
+            )
+            minio_seconds = minio_drain(config, files)
+            ours_seconds = ours_drain(config, ours_files, scratch)
+            alone = asyncio.run(live_while_draining(peer, config, 0, files, _fresh(scratch / "alone"), args))
+            during = int(
+                (args.live_seconds + args.warmup + 30) * link
+            )  # more than the link can take meanwhile
+            live = asyncio.run(
+                live_while_draining(peer, config, during, files, _fresh(scratch / "during"), args)
+            )
+        finally:
+            store.stop()
+    minio_rate, ours_rate = total / minio_seconds, total / ours_seconds
+    print(
+        f"  plain minio fput_object:       {minio_rate / 1e6:6.2f} MB/s = {minio_rate / link:.3f} of the link"
+    )
+    print(
+        f"  courtrec queue + verified PUT: {ours_rate / 1e6:6.2f} MB/s = {ours_rate / link:.3f} (goal >= 0.9)"
+    )
+    print(f"  ratio ours / minio:            {ours_rate / minio_rate:6.3f}")
+    if not live.latencies or not alone.latencies:
+        print("live: no readable pictures arrived")
+        return 1
+    a50, a95 = percentile(alone.latencies, 0.5), percentile(alone.latencies, 0.95)
+    print(
+        f"live alone ({alone.seconds:.0f} s, the baseline): {len(alone.latencies)} pictures, glass-to-glass"
+        f" p50 {a50:.0f} ms, p95 {a95:.0f} ms, max {max(alone.latencies):.0f} ms"
+    )
+    p50, p95 = percentile(live.latencies, 0.5), percentile(live.latencies, 0.95)
+    meter = sum(live.meter_rates) / len(live.meter_rates) if live.meter_rates else 0.0
+    print(
+        f"live while draining ({live.seconds:.0f} s, the backlog capped at {args.upload_rate_live / 1e6:.2f}"
+        " MB/s while live):"
+        f" {len(live.latencies)} pictures, glass-to-glass p50 {p50:.0f} ms, p95 {p95:.0f} ms (goal < 400),"
+        f" max {max(live.latencies):.0f} ms, unreadable stamps {live.unreadable}"
+    )
+    print(
+        f"  backlog drained meanwhile: {live.drained_bytes / 1e6:.1f} MB net"
+        f" ({live.drained_bytes / live.seconds / 1e6:.2f} MB/s net of what the camera recorded;"
+        f" the uploader's meter said {meter / 1e6:.2f} MB/s)"
+    )
+    return 0
+
+
+def _fresh(directory: Path) -> Path:
+    directory.mkdir(parents=True)
+    return directory
+
+
+if __name__ == "__main__":
+    sys.exit(main())
