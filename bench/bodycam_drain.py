@@ -42,6 +42,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import av
 from live_kit import DEVICE_TOKEN, Viewer, live_env, percentile
@@ -176,7 +177,7 @@ async def live_while_draining(
         "COURTREC_STREAMING_ICE_HOST_ADDRESSES": json.dumps([peer.peer_address]),
         "COURTREC_STREAMING_ICE_ALLOWED_NETWORKS": json.dumps([network]),
     }
-    relay = subprocess.Popen(
+    relay = _popen(
         peer.command(
             sys.executable, "-m", "streaming", "serve", "--host", peer.peer_address, "--port", str(RELAY_PORT)
         ),
@@ -204,7 +205,7 @@ async def live_while_draining(
     result = LiveResult()
     policy = IcePolicy.from_lists((), (peer.host_address,), (network,))
     await _wait_http(f"http://{peer.peer_address}:{RELAY_PORT}/wall")
-    camera = subprocess.Popen(
+    camera = _popen(
         [
             sys.executable, "-m", "capture", "bodycam", "--device-id", "bench", "--unit", "bench",
             "--spool", str(spool), "--source", LIVE_SOURCE, "--pre-event-seconds", "0",
@@ -215,7 +216,6 @@ async def live_while_draining(
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
-        text=True,
     )  # fmt: skip
     recording = False
 
@@ -263,6 +263,11 @@ async def live_while_draining(
             except subprocess.TimeoutExpired:
                 process.kill()
     return result
+
+
+def _popen(argv: list[str], *, env: dict[str, str], **options: Any) -> subprocess.Popen[str]:
+    """Start a process (the bench's own children: started once, before any waiting on the loop)."""
+    return subprocess.Popen(argv, env=env, text=True, **options)
 
 
 def _control_port(camera: subprocess.Popen[str]) -> int:
