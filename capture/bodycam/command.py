@@ -17,6 +17,7 @@ from archive.store import ObjectStore
 from capture.bodycam.activation import Action, ActivationRequest
 from capture.bodycam.agent import BodycamAgent, BodycamConfig, LiveStarter
 from capture.bodycam.heartbeat import heartbeat_report, position_of
+from capture.bodycam.live_share import capped_while_live
 from capture.bodycam.local_triggers import LocalControl, install_signal_triggers, start_key_trigger
 from capture.bodycam.options import with_bodycam_defaults
 from capture.bodycam.portal_link import AgentDeviceClient, PortalLink
@@ -231,16 +232,13 @@ def _live_starter(
     def start(recorder: Recorder) -> Callable[[], None]:
         track = recorder.position_track
         live_target = replace(target, position=(lambda: None) if track is None else (lambda: track.latest))
-        publishers = start_live(recorder.pipelines, live_target, policy, alarms=alarms)
-        if uploader is None:
+
+        def publish() -> Callable[[], None]:
+            publishers = start_live(recorder.pipelines, live_target, policy, alarms=alarms)
             return lambda: stop_live(publishers)
-        uploader.set_rate(args.upload_rate_live)
-        logger.info("live: the backlog's upload is capped at %d bytes/s", args.upload_rate_live)
 
-        def stop() -> None:
-            stop_live(publishers)
-            uploader.set_rate(args.upload_rate)
-
-        return stop
+        return capped_while_live(
+            uploader, live_rate=args.upload_rate_live, usual_rate=args.upload_rate, start_live=publish
+        )
 
     return start
