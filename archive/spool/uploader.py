@@ -56,7 +56,8 @@ class Uploader:
     ``backoff`` paces retries during an outage, ``mismatch_backoff`` retries of checksum mismatches,
     for up to ``mismatch_window_seconds`` after an object's first mismatch. Retry schedules and waits
     follow ``clock`` (by default the queue's). ``max_bytes_per_second`` caps the average upload rate
-    (a body camera's weak link keeps room for live)."""
+    (a body camera's weak link keeps room for live); ``paced_store`` makes a store whose connections
+    send at most at the given bytes/s (see :meth:`set_rate`)."""
 
     def __init__(
         self,
@@ -71,13 +72,15 @@ class Uploader:
         workers: int = 2,
         clock: Clock | None = None,
         max_bytes_per_second: float | None = None,
+        paced_store: Callable[[int], ObjectStore] | None = None,
     ) -> None:
         if workers < 1:
             raise ValueError(f"'workers' must be >= 1 (got {workers})")
         if mismatch_window_seconds < 0:
             raise ValueError(f"'mismatch_window_seconds' must be >= 0 (got {mismatch_window_seconds})")
         self._queue = queue
-        self._store = store
+        self._store = self._unpaced = store
+        self._paced_store = paced_store
         self._backoff = backoff or Backoff()
         self._on_alarm = on_integrity_alarm
         self._on_mismatch = on_mismatch_alarm
@@ -96,7 +99,12 @@ class Uploader:
         """What the store took lately (bytes/s): the drain-time estimate's rate."""
 
     def set_rate(self, bytes_per_second: float | None) -> None:
-        """Cap the upload rate from the next upload on (None: no cap), e.g. lower while live."""
+        """Cap the upload rate from the next upload on (None: no cap), e.g. lower while live. With a
+        ``paced_store`` the uploads then also go through connections the kernel paces at the cap
+        shared among the workers, so that no PUT bursts at the link's full rate."""
+        if self._paced_store is not None:
+            paced = None if bytes_per_second is None else max(1, int(bytes_per_second / self._workers))
+            self._store = self._unpaced if paced is None else self._paced_store(paced)
         if bytes_per_second is None:
             self._rate = None
         elif self._rate is None:

@@ -89,7 +89,13 @@ def run_bodycam(
     uploader = (
         None
         if store is None
-        else Uploader(queue, store, on_integrity_alarm=integrity_alarm, max_bytes_per_second=args.upload_rate)
+        else Uploader(
+            queue,
+            store,
+            on_integrity_alarm=integrity_alarm,
+            max_bytes_per_second=args.upload_rate,
+            paced_store=lambda rate: ObjectStore(store.config, pacing_bytes_per_second=rate),
+        )
     )
     live = _live_starter(args, settings, config, lambda: list(alarms), uploader) if args.live else None
     agent = BodycamAgent(
