@@ -47,7 +47,13 @@ def test_the_backlog_is_capped_while_live_and_uncapped_after(
 ) -> None:
     with UploadQueue(tmp_path / "q.sqlite") as queue:
         _backlog(queue, tmp_path, 40)
-        uploader = Uploader(queue, object_store)
+        pacings: list[int] = []
+
+        def paced(rate: int) -> ObjectStore:
+            pacings.append(rate)
+            return ObjectStore(object_store.config, pacing_bytes_per_second=rate)
+
+        uploader = Uploader(queue, object_store, paced_store=paced)
         live_on: list[bool] = []
 
         def start_live() -> Callable[[], None]:
@@ -56,6 +62,7 @@ def test_the_backlog_is_capped_while_live_and_uncapped_after(
 
         stop = capped_while_live(uploader, live_rate=200_000, usual_rate=None, start_live=start_live)
         assert live_on == [True] and uploader.rate_cap == 200_000
+        assert pacings == [100_000]  # each of the 2 workers' connections sends at most half the cap
         uploader.start()
         try:
             time.sleep(0.3)
@@ -65,7 +72,7 @@ def test_the_backlog_is_capped_while_live_and_uncapped_after(
             assert capped <= 200_000 * 1.3, capped  # 2 s at 200 kB/s: about 4 of the 100 kB segments
             assert _done(queue) < 40
             stop()
-            assert live_on == [True, False] and uploader.rate_cap is None
+            assert live_on == [True, False] and uploader.rate_cap is None and pacings == [100_000]
             wait_until(lambda: _done(queue) == 40, 30, "the rest of the backlog, uncapped")
         finally:
             uploader.stop()
@@ -91,3 +98,21 @@ def test_a_failed_live_start_restores_the_usual_cap() -> None:
     assert capped.rates[-1] == 5000  # live never gets more backlog than the usual cap allows
     stop()
     assert capped.rates[-1] == 5000
+
+
+@pytest.mark.integration
+def test_a_paced_store_sends_no_faster_than_its_pacing(tmp_path: Path, object_store: ObjectStore) -> None:
+    """SO_MAX_PACING_RATE on the store's connections: one 1 MB PUT paced at 500 kB/s takes about 2 s
+    even on loopback, where the unpaced one takes a small fraction of that."""
+    data = bytes(range(256)) * 4096  # 1 MiB
+    digest = hashlib.sha256(data).hexdigest()
+    paced = ObjectStore(object_store.config, pacing_bytes_per_second=500_000)
+    object_store.put_bytes(f"rec/warm-{uuid.uuid4().hex[:8]}", b"x", hashlib.sha256(b"x").hexdigest())
+    began = time.monotonic()
+    object_store.put_bytes(f"rec/unpaced-{uuid.uuid4().hex[:8]}", data, digest)
+    unpaced = time.monotonic() - began
+    began = time.monotonic()
+    paced.put_bytes(f"rec/paced-{uuid.uuid4().hex[:8]}", data, digest)
+    took = time.monotonic() - began
+    assert took >= 1.5, (took, unpaced)
+    assert unpaced < took / 2, (took, unpaced)
