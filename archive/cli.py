@@ -17,8 +17,8 @@ from archive.spool.layout import queue_path
 from archive.spool.requeue import requeue_failed_entries
 from archive.spool.upload_queue import UploadQueue
 from archive.spool.uploader import Uploader
+from archive.store.embedded.readiness import START_SECONDS_FLAG, START_SECONDS_SETTING
 from archive.store.object_store import ObjectStore
-from archive.store.readiness import START_SECONDS_FLAG, START_SECONDS_SETTING
 from archive.store_command import run_store_command
 from archive.verify_command import VerifyRequest, run_verify
 

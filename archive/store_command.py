@@ -11,7 +11,7 @@ from types import FrameType
 from archive.errors import ArchiveError
 from archive.stop_request import StopRequest
 from archive.store.embedded import EmbeddedStore
-from archive.store.readiness import DEFAULT_START_SECONDS
+from archive.store.embedded.readiness import DEFAULT_START_SECONDS
 from archive.store.store_config import StoreConfig
 
 _WATCH_INTERVAL_SECONDS = 1.0

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archive.errors import ArchiveError
-from archive.journal.anchor import decode_heads
-from archive.journal.key_list import load_key_list
+from archive.journal.signing.anchor import decode_heads
+from archive.journal.signing.key_list import load_key_list
 from archive.preservation.anchor_store import read_heads
 from archive.preservation.portal_trust import PortalTrust
 from archive.preservation.verify import VerifyReport, verify_recording

@@ -23,8 +23,9 @@ from pathlib import Path
 from minio import Minio
 
 from archive.formats.hashing import sha256_bytes
-from archive.journal.device_key import load_or_create_device_key
-from archive.journal.events import SegmentEvent, StartEvent, StopEvent
+from archive.journal.run_events import StartEvent, StopEvent
+from archive.journal.segment_events import SegmentEvent
+from archive.journal.signing.device_key import load_or_create_device_key
 from archive.journal.writer import JournalWriter, list_chunks
 from archive.preservation.fixity_audit import FixityAudit
 from archive.spool.layout import locator_body, locator_key

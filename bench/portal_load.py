@@ -29,7 +29,8 @@ from fastapi import Response
 from sqlalchemy import select
 
 from archive.store import ObjectStore, StoreConfig
-from archive.store.embedded import EmbeddedStore, weed_ports
+from archive.store.embedded import EmbeddedStore
+from archive.store.embedded.weed_process import weed_ports
 from portal.db import transaction
 from portal.demo import seed_demo
 from portal.hearings.notices import HearingDraft, publish_notice, schedule_hearing

@@ -8,7 +8,7 @@ inside a URL as ``%23``). The accepted forms are listed in :data:`ACCEPTED_FORMS
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from devices import options as opt
 from devices.errors import SourceSpecError
+from devices.spec_grammar import Options, Validator, check_options, is_device_path, split_options
 
 __all__ = ["ACCEPTED_FORMS", "SourceKind", "SourceSpec", "parse_source_spec"]
 
@@ -54,10 +55,8 @@ _LOCAL_KINDS = MappingProxyType(
     {kind.value: kind for kind in SourceKind if kind not in (SourceKind.RTSP, SourceKind.HTTP)}
 )
 
-_Validator = Callable[[str], object]
 
-
-def _validators(**entries: _Validator) -> Mapping[str, _Validator]:
+def _validators(**entries: Validator) -> Mapping[str, Validator]:
     return MappingProxyType({"name": opt.parse_name, **entries})
 
 
@@ -73,7 +72,7 @@ def _positive_seconds(text: str) -> float:
     return opt.parse_seconds(text, allow_zero=False)
 
 
-_OPTIONS: Mapping[SourceKind, Mapping[str, _Validator]] = MappingProxyType(
+_OPTIONS: Mapping[SourceKind, Mapping[str, Validator]] = MappingProxyType(
     {
         SourceKind.SYNTHETIC: _validators(
             size=opt.parse_size,
@@ -104,11 +103,9 @@ _OPTIONS: Mapping[SourceKind, Mapping[str, _Validator]] = MappingProxyType(
     }
 )
 
-_V4L2_PATH = re.compile(r"/dev/[A-Za-z0-9._:+/-]+", re.ASCII)
 _ALSA_DEVICE = re.compile(r"[A-Za-z0-9_.:,=-]+", re.ASCII)
 _PULSE_DEVICE = re.compile(r"[A-Za-z0-9_.:@-]+", re.ASCII)
 _URL = re.compile(r"[!-~]+", re.ASCII)
-_OPTION_KEY = re.compile(r"[a-z_]{1,32}", re.ASCII)
 _CREDENTIALS = re.compile(r"(//[^/@:#?]*:)[^/@#?]*@")
 _SHOWN_CHARS = 200
 
@@ -125,7 +122,7 @@ class SourceSpec:
 
     kind: SourceKind
     location: str
-    options: tuple[tuple[str, str], ...]
+    options: Options
     text: str
 
     def __post_init__(self) -> None:
@@ -217,27 +214,21 @@ def _parse(text: str) -> SourceSpec:
         raise _Invalid("the spec contains control or non-printable characters")
     head, has_options, tail = stripped.partition("#")
     kind, location = _split_kind(head)
-    options = _split_options(tail) if has_options else ()
+    try:
+        options = split_options(tail) if has_options else ()
+    except ValueError as exc:
+        raise _Invalid(str(exc)) from None
     return SourceSpec(kind=kind, location=location, options=options, text=text)
 
 
-def _validate(kind: SourceKind, location: str, options: tuple[tuple[str, str], ...]) -> None:
+def _validate(kind: SourceKind, location: str, options: Options) -> None:
     if not isinstance(kind, SourceKind):
         raise _Invalid(f"kind must be a SourceKind (got {kind!r})")
     _check_location(kind, location)
-    keys = [key for key, _ in options]
-    if keys != sorted(set(keys)):
-        raise _Invalid("options must be sorted by key, each key once")
-    accepted = _OPTIONS[kind]
-    for key, value in options:
-        if key not in accepted:
-            raise _Invalid(
-                f"unknown option {key!r} for {kind.value} (accepted: {', '.join(sorted(accepted))})"
-            )
-        try:
-            accepted[key](value)
-        except ValueError as exc:
-            raise _Invalid(f"option {key!r} {exc}") from None
+    try:
+        check_options(kind.value, options, _OPTIONS[kind])
+    except ValueError as exc:
+        raise _Invalid(str(exc)) from None
     _check_combination(kind, dict(options))
 
 
@@ -264,7 +255,7 @@ def _check_location(kind: SourceKind, location: str) -> None:
         if not location:
             raise _Invalid("file needs a path: file:PATH")
     elif kind is SourceKind.V4L2:
-        if _V4L2_PATH.fullmatch(location) is None or "/../" in location or location.endswith("/.."):
+        if not is_device_path(location):
             raise _Invalid(f"v4l2 needs a device path such as /dev/video0 (got {location!r})")
     elif kind is SourceKind.ALSA:
         if _ALSA_DEVICE.fullmatch(location) is None:
@@ -288,20 +279,6 @@ def _check_url(url: str) -> None:
         raise _Invalid("the URL has no host")
     if port == 0:
         raise _Invalid("the URL's port must be 1-65535")
-
-
-def _split_options(tail: str) -> tuple[tuple[str, str], ...]:
-    if not tail:
-        raise _Invalid("'#' is followed by no options")
-    seen: dict[str, str] = {}
-    for item in tail.split("&"):
-        key, equals, value = item.partition("=")
-        if not equals or _OPTION_KEY.fullmatch(key) is None:
-            raise _Invalid(f"option {item!r} is not key=value")
-        if key in seen:
-            raise _Invalid(f"option {key!r} is given twice")
-        seen[key] = value
-    return tuple(sorted(seen.items()))
 
 
 def _check_combination(kind: SourceKind, options: dict[str, str]) -> None:

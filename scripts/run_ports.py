@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from archive.store.weed_process import weed_ports
+from archive.store.embedded.weed_process import weed_ports
 
 LOOPBACK = "127.0.0.1"
 EVERY_INTERFACE = "0.0.0.0"  # noqa: S104 - only when the operator asks for LAN access

@@ -22,7 +22,7 @@ import pytest
 from archive.errors import ArchiveError
 from archive.store import ObjectStore, StoreConfig
 from archive.store.embedded import EmbeddedStore
-from archive.store.weed_process import weed_ports
+from archive.store.embedded.weed_process import weed_ports
 
 # Bases from 10000 to 20000 keep weed's admin gRPC port (base + 10008) in 20008..30008: below Linux's
 # ephemeral range (32768+), where outgoing connections could take it between our check and weed's bind,

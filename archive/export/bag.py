@@ -37,7 +37,8 @@ from archive.export.mp4_join import StreamParts, join_streams
 from archive.export.track_files import track_geojson, track_gpx
 from archive.formats.hashing import sha256_file
 from archive.formats.position_lines import POSITION_KIND, PositionRecord, parse_position_lines
-from archive.journal.events import CheckpointEvent, SegmentEvent, StartEvent, StopEvent
+from archive.journal.run_events import StartEvent, StopEvent
+from archive.journal.segment_events import CheckpointEvent, SegmentEvent
 from archive.preservation.compliance_log import ComplianceRecord
 from archive.preservation.compliance_records import concerns
 from archive.preservation.manifest import ManifestEntry, RecordingManifest, load_manifest

@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from archive.journal.events import SegmentEvent, StartEvent, parse_event
+from archive.journal.events import parse_event
 from archive.journal.format import JournalLine
+from archive.journal.run_events import StartEvent
+from archive.journal.segment_events import SegmentEvent
 from archive.journal.stream_declaration import DataDeclaration
 
 

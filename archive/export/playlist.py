@@ -23,8 +23,11 @@ from archive.export.data_tracks import DataTrack, data_tracks_from_journal, firs
 from archive.formats.hls import MediaEntry, render_media_playlist, target_duration
 from archive.formats.identifiers import check_identifier
 from archive.journal.chain import ChainReport, read_chain
-from archive.journal.events import GapEvent, SegmentEvent, StartEvent, StopEvent, parse_event
+from archive.journal.events import parse_event
 from archive.journal.format import JournalLine
+from archive.journal.incident_events import GapEvent
+from archive.journal.run_events import StartEvent, StopEvent
+from archive.journal.segment_events import SegmentEvent
 from archive.journal.stream_declaration import StreamDeclaration
 from archive.preservation.verify import find_prefix
 from archive.store.object_store import ObjectStore

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from archive.export.playlist import tracks_from_journal
-from archive.journal.anchor import CheckpointHead, last_head
-from archive.journal.events import StartEvent, StopEvent, parse_event
+from archive.journal.events import parse_event
 from archive.journal.format import JournalLine
+from archive.journal.run_events import StartEvent, StopEvent
+from archive.journal.signing.anchor import CheckpointHead, last_head
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,40 +2,33 @@
 reading and trusting chains, the device signing key.
 """
 
+from archive.journal.activation_events import ActivateEvent, ActivationTrigger, DeactivateEvent
 from archive.journal.chain import ChainReport, read_chain
-from archive.journal.clerk_events import ClerkEvent
-from archive.journal.device_key import DeviceKey, load_or_create_device_key, verify_signature
-from archive.journal.events import (
-    ActivateEvent,
-    ActivationTrigger,
-    AlarmEvent,
-    CheckpointEvent,
-    ClockStepEvent,
-    DeactivateEvent,
-    GapEvent,
-    InitEvent,
-    JournalEvent,
-    LeafEvent,
+from archive.journal.clerk_events import (
+    ClerkEvent,
     NoteEvent,
     NoteKind,
-    OriginEvent,
-    PauseEvent,
     PauseReason,
     ReadinessCheck,
     ReadinessEvent,
     ReadinessItem,
-    RecordingFailedEvent,
-    RepairEvent,
-    ResumeEvent,
     SealBeginEvent,
     SealEndEvent,
-    SegmentEvent,
-    StartEvent,
-    StopEvent,
-    parse_event,
 )
+from archive.journal.events import JournalEvent, parse_event
 from archive.journal.format import EventType, JournalLine, SegmentFlag
-from archive.journal.merkle import merkle_root
+from archive.journal.incident_events import (
+    AlarmEvent,
+    ClockStepEvent,
+    GapEvent,
+    RecordingFailedEvent,
+    RepairEvent,
+)
+from archive.journal.run_events import PauseEvent, ResumeEvent, StartEvent, StopEvent
+from archive.journal.segment_events import CheckpointEvent, InitEvent, LeafEvent, OriginEvent, SegmentEvent
+from archive.journal.signing.device_key import DeviceKey, load_or_create_device_key, verify_signature
+from archive.journal.signing.merkle import merkle_root
+from archive.journal.signing.trust import ChainState
 from archive.journal.stream_declaration import (
     CMAF_TRACK_FILE,
     AudioDeclaration,
@@ -43,7 +36,6 @@ from archive.journal.stream_declaration import (
     StreamDeclaration,
     VideoDeclaration,
 )
-from archive.journal.trust import ChainState
 from archive.journal.writer import JournalWriter, list_chunks
 
 __all__ = [

@@ -2,15 +2,19 @@
 
 Used by the journal's events (:mod:`archive.journal.events`) and the compliance log's records: each
 accessor returns the field with its JSON type checked, or raises JournalError saying where the
-record is (``journal seq 12``), which field, and what was wrong.
+record is (``journal seq 12``), which field, and what was wrong. :func:`parse_typed` is the one
+parser both use: it picks the record's dataclass by the line's ``type``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TypeAlias
+from collections.abc import Callable, Mapping
+from typing import TypeAlias, TypeVar
 
 from archive.errors import JournalError
+from archive.journal.format import JournalLine
+
+RecordT = TypeVar("RecordT")
 
 JsonValue: TypeAlias = "str | int | float | bool | list[JsonValue] | dict[str, JsonValue] | None"
 JsonObject: TypeAlias = "dict[str, JsonValue]"
@@ -121,6 +125,25 @@ def _as_json(value: object) -> JsonValue:
     if value is None or isinstance(value, str | int | float | bool):
         return value
     raise JournalError(f"not a JSON value: {value!r}")
+
+
+def parse_typed(
+    line: JournalLine, parsers: Mapping[str, Callable[[FieldReader], RecordT]], *, log: str, kind: str
+) -> RecordT:
+    """The typed record ``line`` holds, built by the parser ``parsers`` has for its ``type``.
+
+    Raises JournalError naming the line as ``{log} seq N`` for an unknown ``type`` (``unknown {kind}
+    type``), a missing field, a field of the wrong JSON type or an invalid value. Fields the record
+    does not know are ignored.
+    """
+    where = f"{log} seq {line.seq}"
+    parser = parsers.get(line.type)
+    if parser is None:
+        raise JournalError(f"{where}: unknown {kind} type {line.type!r}")
+    try:
+        return parser(FieldReader(line.fields, f"{where} ({line.type})"))
+    except ValueError as exc:
+        raise JournalError(f"{where} ({line.type}): {exc}") from exc
 
 
 def without_none(fields: JsonObject, *names: str) -> JsonObject:

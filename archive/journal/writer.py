@@ -21,16 +21,7 @@ from archive.errors import JournalError
 from archive.formats.durable_io import append_durably, write_file_durably
 from archive.formats.hashing import sha256_bytes
 from archive.journal.chain import read_chain
-from archive.journal.device_key import DeviceKey
-from archive.journal.events import (
-    CheckpointEvent,
-    InitEvent,
-    JournalEvent,
-    RepairEvent,
-    SegmentEvent,
-    line_fields,
-    parse_event,
-)
+from archive.journal.events import JournalEvent, line_fields, parse_event
 from archive.journal.format import (
     GENESIS_PREV,
     JournalLine,
@@ -38,7 +29,10 @@ from archive.journal.format import (
     encode_line,
     utc_now_iso,
 )
-from archive.journal.merkle import merkle_root
+from archive.journal.incident_events import RepairEvent
+from archive.journal.segment_events import CheckpointEvent, InitEvent, SegmentEvent
+from archive.journal.signing.device_key import DeviceKey
+from archive.journal.signing.merkle import merkle_root
 
 CHUNK_SUFFIX = ".jsonl"
 

@@ -2,7 +2,7 @@
 
 The backup writes the head of every recording it has copied to the backup site, one write-once object
 per head (``_courtrec/anchors/{recording_id}/{seq:010d}.json``), so that a primary whose journal is
-later cut back still meets the head the backup saw (:mod:`archive.journal.anchor`). Heads are never
+later cut back still meets the head the backup saw (:mod:`archive.journal.signing.anchor`). Heads are never
 overwritten or deleted by courtrec; a head object that is not valid is skipped (and logged), never
 trusted.
 """
@@ -14,9 +14,9 @@ import logging
 
 from archive.errors import IntegrityError, JournalError, ObjectConflictError
 from archive.formats.hashing import sha256_bytes
-from archive.journal.anchor import CheckpointHead
 from archive.journal.fields import FieldReader
 from archive.journal.format import encode_line
+from archive.journal.signing.anchor import CheckpointHead
 from archive.store.object_store import ObjectStore
 
 logger = logging.getLogger(__name__)

@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from archive.alarms import Alarm, AlarmCondition, AlarmSeverity, AlarmSink, log_alarm
 from archive.errors import ArchiveError, ObjectConflictError, StoreAuthError, StoreUnavailableError
 from archive.formats.hashing import sha256_bytes
-from archive.journal.anchor import last_head
+from archive.journal.signing.anchor import last_head
 from archive.preservation.anchor_store import write_head
 from archive.preservation.manifest import load_manifest, recording_ids
 from archive.preservation.replication import (

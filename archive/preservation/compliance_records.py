@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import ClassVar, Self, TypeAlias
 
-from archive.errors import JournalError
-from archive.journal.fields import FieldReader, JsonObject, JsonValue
+from archive.journal.fields import FieldReader, JsonObject, JsonValue, parse_typed
 from archive.journal.format import JournalLine
 
 
@@ -300,11 +299,7 @@ _PARSERS: dict[str, Callable[[FieldReader], ComplianceRecordEvent]] = {
 def parse_record(line: JournalLine) -> ComplianceRecordEvent:
     """What the compliance-log ``line`` records. Raises JournalError naming the record's ``seq`` for an
     unknown type, a missing field or a field of the wrong JSON type."""
-    where = f"compliance record seq {line.seq}"
-    parser = _PARSERS.get(line.type)
-    if parser is None:
-        raise JournalError(f"{where}: unknown record type {line.type!r}")
-    return parser(FieldReader(line.fields, f"{where} ({line.type})"))
+    return parse_typed(line, _PARSERS, log="compliance record", kind="record")
 
 
 def concerns(event: ComplianceRecordEvent, recording_id: str, case: str | None) -> bool:

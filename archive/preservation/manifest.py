@@ -2,7 +2,7 @@
 
 "The journal's hashes decide": backup, audit, restore, export and disposal all work from this
 manifest, never from sizes, dates or object metadata. The journal is taken chunk by chunk from the
-first site whose copy continues the trusted chain (:mod:`archive.journal.trust`), so a chunk damaged
+first site whose copy continues the trusted chain (:mod:`archive.journal.signing.trust`), so a chunk damaged
 on one site is still read from the other. Expected hashes: media (init and segments) from their
 journal lines; each journal chunk from the bytes that passed the chain; the locator object from
 :func:`archive.spool.layout.locator_body` of the recording's prefix.
@@ -23,9 +23,11 @@ from archive.errors import (
     StoreUnavailableError,
 )
 from archive.formats import check_identifier, sha256_bytes
-from archive.journal.events import InitEvent, JournalEvent, SegmentEvent, StartEvent, StopEvent
+from archive.journal.events import JournalEvent
 from archive.journal.format import JournalLine
-from archive.journal.trust import ChainState
+from archive.journal.run_events import StartEvent, StopEvent
+from archive.journal.segment_events import InitEvent, SegmentEvent
+from archive.journal.signing.trust import ChainState
 from archive.spool.layout import LOCATOR_PREFIX, locator_body, locator_key
 from archive.store.object_store import ObjectStore
 from archive.store.sites import Site

@@ -10,8 +10,8 @@ import urllib.request
 
 from archive.errors import ArchiveError
 from archive.formats.identifiers import check_identifier
-from archive.journal.anchor import CheckpointHead, decode_heads
-from archive.journal.key_list import SignedKeyList, load_key_list
+from archive.journal.signing.anchor import CheckpointHead, decode_heads
+from archive.journal.signing.key_list import SignedKeyList, load_key_list
 
 KEYS_PATH = "/api/trust/device-keys"
 ANCHORS_PATH = "/api/trust/recordings/{recording_id}/anchors"

@@ -12,9 +12,11 @@ journal does not account for.
 A recording still in progress (its journal has no stop event yet) is checked as far as it is sealed:
 every uploaded journal chunk ends with a signed checkpoint, so what they cover must be intact;
 segments uploaded after the last of them (the recorder journals them in the chunk it is still
-writing) are counted as not yet covered, never as verified. The report says "in progress" and warns
-that a finished recording whose end is missing would look the same (the anchored head catches a cut
-journal).
+writing) are counted as not yet covered, never as verified. The report says "in progress" while the
+journal's last line is recent (within IN_PROGRESS_WINDOW of now: a running recorder checkpoints every
+minute or so), else "ended without a stop (crashed?)" — a recorder that died and never resumed, or
+whose uploads are far behind; either way a finished recording whose end is missing would look the
+same (the anchored head catches a cut journal).
 
 Then what the journal cannot prove about itself (:mod:`archive.preservation.verify_trust`): that its
 signing key is an approved device key, and that it reaches the latest checkpoint head anchored outside
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import TypeAlias
 
 from archive.errors import (
@@ -40,23 +43,20 @@ from archive.errors import (
 )
 from archive.formats.cmaf import SEGMENT_HEAD_BYTES, header_problems, segment_problems
 from archive.journal.chain import read_chain
-from archive.journal.device_key import verify_signature
-from archive.journal.events import (
-    CheckpointEvent,
-    InitEvent,
-    JournalEvent,
-    SegmentEvent,
-    StartEvent,
-    StopEvent,
-    parse_event,
-)
+from archive.journal.events import JournalEvent, parse_event
 from archive.journal.format import JournalLine, checkpoint_message
-from archive.journal.merkle import merkle_root
+from archive.journal.run_events import StartEvent, StopEvent
+from archive.journal.segment_events import CheckpointEvent, InitEvent, SegmentEvent
+from archive.journal.signing.device_key import verify_signature
+from archive.journal.signing.merkle import merkle_root
 from archive.preservation.verify_trust import TrustAnchors, check_trust
 from archive.spool.layout import locator_key
 from archive.store.object_store import ObjectStore
 
 _ParsedLines: TypeAlias = list[tuple[JournalLine, JournalEvent | None]]
+
+IN_PROGRESS_WINDOW = timedelta(minutes=5)
+"""A journal without a stop whose last line is older than this has ended without one (crashed?)."""
 
 
 @dataclass(slots=True)
@@ -74,6 +74,8 @@ class VerifyReport:
     root: str = ""
     in_progress: bool = False  # no stop event yet: only what is sealed so far was checked
     not_yet_covered: list[str] = field(default_factory=list)  # uploaded after the last sealed chunk
+    ended_without_stop: bool = False  # no stop, and the journal has been silent too long (crashed?)
+    last_line_at: str = ""  # when the journal's last archived line was written (ISO 8601)
 
     @property
     def intact(self) -> bool:
@@ -82,6 +84,8 @@ class VerifyReport:
     def summary(self) -> str:
         """One line describing the outcome."""
         state = " (in progress: no stop event yet)" if self.in_progress else ""
+        if self.ended_without_stop:
+            state = f" (ended without a stop (crashed?): its journal's last line is from {self.last_line_at})"
         if self.intact:
             caveat = f" ({len(self.warnings)} warning(s): see above)" if self.warnings else ""
             sealed = "sealed so far " if self.in_progress else ""
@@ -116,12 +120,14 @@ def verify_recording(
     *,
     public_key: str | None = None,
     trust: TrustAnchors | None = None,
+    now: datetime | None = None,
 ) -> VerifyReport:
     """Check everything archived for ``recording_id``; see the module docstring for what.
 
     ``public_key`` pins the device key (base64 Ed25519) the checkpoints must be signed with; without
     it the key announced in the journal's first start line is used, and checked against
-    ``trust.keys``. ``trust.heads`` are the checkpoint heads anchored outside the recording.
+    ``trust.keys``. ``trust.heads`` are the checkpoint heads anchored outside the recording. ``now``
+    (default: the wall clock) tells a recording in progress from one that ended without a stop.
     Raises ArchiveError only when the recording cannot be found or the store cannot be reached.
     """
     trust = trust or TrustAnchors()
@@ -138,7 +144,7 @@ def verify_recording(
     events = _parse_events(report, chain.lines)
     last_seq = _check_objects(store, report, events, referenced)
     key, device_id = _check_checkpoints(report, chain.lines, events, public_key)
-    _check_ending(report, events)
+    _check_ending(report, events, now or datetime.now(UTC))
     for stored in store.list_objects(f"{report.prefix}/"):
         if stored.key in referenced:
             continue
@@ -320,22 +326,33 @@ def _check_checkpoints(
     return key, None if start is None else start.device_id
 
 
-def _check_ending(report: VerifyReport, events: _ParsedLines) -> None:
+def _check_ending(report: VerifyReport, events: _ParsedLines, now: datetime) -> None:
     if not events:
         return
     if not isinstance(events[-1][1], CheckpointEvent):
         report.problems.append(
             "journal does not end with a signed checkpoint (truncated, or still recording)"
         )
-    _in_progress(report, events)
+    _in_progress(report, events, now)
 
 
-def _in_progress(report: VerifyReport, events: _ParsedLines) -> None:
+def _in_progress(report: VerifyReport, events: _ParsedLines, now: datetime) -> None:
     """No stop after the last start: the recording is still going (or its end is missing)."""
     last_start = max((i for i, (_, e) in enumerate(events) if isinstance(e, StartEvent)), default=-1)
     if any(isinstance(event, StopEvent) for _, event in events[last_start + 1 :]):
         return
     report.in_progress = True
+    report.last_line_at = events[-1][0].at
+    silent = now - datetime.fromisoformat(report.last_line_at)
+    if silent > IN_PROGRESS_WINDOW:
+        report.ended_without_stop = True
+        report.warnings.append(
+            f"ended without a stop (crashed?): no stop event, and the journal's last line is from"
+            f" {report.last_line_at}, {silent.total_seconds() / 60:.0f} min ago: the recorder died and never"
+            " resumed, or its uploads are that far behind; only what is sealed was checked"
+            " (compare with the portal's anchored head)"
+        )
+        return
     report.warnings.append(
         "in progress: the journal has no stop event yet, so only what is sealed so far was checked"
         " (if this recording has ended, its end is missing: compare with the portal's anchored head)"

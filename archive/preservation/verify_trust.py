@@ -4,9 +4,9 @@ A journal proves only its own consistency: it names its signing key and ends whe
 checks need something kept elsewhere:
 
 - the signing key must be an approved device key (:class:`KeyRegistry`: the portal's registry, or
-  its signed export :mod:`archive.journal.key_list`), so a journal re-signed with a new key fails;
+  its signed export :mod:`archive.journal.signing.key_list`), so a journal re-signed with a new key fails;
 - the journal must reach the latest checkpoint head anchored outside the recording (the portal's
-  heads, the backup site's, or an exported heads file: :mod:`archive.journal.anchor`), so a journal
+  heads, the backup site's, or an exported heads file: :mod:`archive.journal.signing.anchor`), so a journal
   cut back to an earlier session fails.
 
 Without a registry or an anchor, verification still runs but says so in a warning ("not checked
@@ -20,9 +20,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from archive.journal.anchor import CheckpointHead
 from archive.journal.format import JournalLine
-from archive.journal.key_list import SignedKeyList
+from archive.journal.signing.anchor import CheckpointHead
+from archive.journal.signing.key_list import SignedKeyList
 
 
 class KeyRegistry(Protocol):

@@ -1,6 +1,6 @@
 """S3 Object Lock and object versions on one bucket: retention, legal hold, version listing and deletion.
 
-Second of the two modules that import ``minio`` (with :mod:`archive.store.object_store`, which hands out an
+One of the modules that import ``minio`` (with :mod:`archive.store.object_store`, which hands out an
 :class:`ObjectLock` through :meth:`ObjectStore.object_lock` sharing its client and its translation of
 ``minio`` / ``urllib3`` errors into the archive's own). Nothing here decides policy: retention and
 disposal rules live in :mod:`archive.retention.keeper`; whether a store really enforces any of this is found

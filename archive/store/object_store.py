@@ -2,65 +2,43 @@
 
 Every upload is one PUT carrying the object's SHA-256 twice (see :mod:`archive.store.stored_object`);
 an existing key is never overwritten: the same SHA-256 is reported as already present, other bytes raise
-:class:`ObjectConflictError`. Every ``minio``/``urllib3`` exception is translated into the archive's
-own errors (:func:`archive.store.s3_client.s3_failure`). All methods block; async callers use
-``asyncio.to_thread``. Object Lock and versions: :mod:`archive.store.object_lock`, on the same client.
+:class:`ObjectConflictError`. Reads, listings and presigned URLs come from the base class
+:class:`archive.store.object_reader.ObjectReader`. Every ``minio``/``urllib3`` exception is translated
+into the archive's own errors (:func:`archive.store.s3_client.s3_failure`). All methods block; async
+callers use ``asyncio.to_thread``. Object Lock and versions: :mod:`archive.store.object_lock`, on the
+same client.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import os
-from collections.abc import Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
-from datetime import timedelta
+from collections.abc import Mapping
 from pathlib import Path
-from types import MappingProxyType
-from typing import Any
 
 from minio.error import S3Error
 
-from archive.errors import (
-    ArchiveError,
-    ChecksumMismatchError,
-    ObjectConflictError,
-)
+from archive.errors import ArchiveError, ChecksumMismatchError, ObjectConflictError
 from archive.store.object_lock import ObjectLock
-from archive.store.s3_client import (
-    BUCKET_EXISTS_CODES,
-    Headers,
-    make_minio_client,
-    s3_failure,
-    translated,
-)
+from archive.store.object_reader import ObjectReader
+from archive.store.s3_client import BUCKET_EXISTS_CODES, Headers
 from archive.store.store_config import StoreConfig
 from archive.store.stored_object import (
-    SHA256_METADATA_KEY,
     PutOutcome,
     StoredObject,
     put_headers,
     require_sha256_hex,
     server_sha256,
-    stored_object_from_headers,
-    user_metadata,
-    verify_digest,
 )
 
 logger = logging.getLogger(__name__)
 
-MAX_PRESIGNED_EXPIRY = timedelta(minutes=10)
 MAX_SINGLE_PUT_BYTES = 5 * 1024**3  # S3's limit for one PUT; we never split evidence into parts
 
 _CONDITIONAL_PUT_PROBE_KEY = "_courtrec/probe/if-none-match"
-_DIGEST_CODES = frozenset(
-    {"BadDigest", "InvalidDigest", "XAmzContentChecksumMismatch", "XAmzContentSHA256Mismatch"}
-)
-_UNAVAILABLE_CODES = frozenset({"InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeout"})
-_MISSING_CODES = frozenset({"NoSuchKey", "NoSuchBucket"})
 
 
-class ObjectStore:
+class ObjectStore(ObjectReader):
     """Blocking access to one bucket; write-once puts verified by SHA-256.
 
     The HTTP pool has ``timeout_seconds`` connect and read timeouts and no retries of its own, so a
@@ -74,21 +52,10 @@ class ObjectStore:
         timeout_seconds: float = 10.0,
         pacing_bytes_per_second: int | None = None,
     ) -> None:
-        if timeout_seconds <= 0:
-            raise ValueError(f"'timeout_seconds' must be > 0 (got {timeout_seconds})")
-        self._config = config
-        self._conditional_put_checked: bool | None = None
-        self._client = make_minio_client(
-            config,
-            timeout_seconds=timeout_seconds,
-            pool_size=8,
-            pacing_bytes_per_second=pacing_bytes_per_second,
+        super().__init__(
+            config, timeout_seconds=timeout_seconds, pacing_bytes_per_second=pacing_bytes_per_second
         )
-
-    @property
-    def config(self) -> StoreConfig:
-        """The configuration this store was built with."""
-        return self._config
+        self._conditional_put_checked: bool | None = None
 
     def ensure_bucket(self, *, object_lock: bool = False) -> None:
         """Create the bucket unless it exists (idempotent).
@@ -108,12 +75,6 @@ class ObjectStore:
                         raise
             if object_lock:
                 self._require_object_lock()
-
-    def bucket_exists(self) -> bool:
-        """True when the bucket exists. Raises StoreUnavailableError / StoreAuthError."""
-        with self._boundary("checking bucket", ""):
-            exists: bool = self._client.bucket_exists(self._config.bucket)
-        return exists
 
     def object_lock(self) -> ObjectLock:
         """Object Lock and version operations on this bucket, sharing this store's client."""
@@ -202,98 +163,6 @@ class ObjectStore:
             self._client._put_object(self._config.bucket, key, data, headers)
         self._confirm_upload(key, sha256_hex, len(data))
         logger.info("replaced %s (%d bytes, sha256 %s)", key, len(data), sha256_hex)
-
-    def stat(self, key: str) -> StoredObject | None:
-        """HEAD ``key`` with checksum mode enabled; None when the object does not exist.
-
-        Raises StoreUnavailableError / StoreAuthError.
-        """
-        with self._boundary("checking", key):
-            try:
-                info = self._client.stat_object(
-                    self._config.bucket, key, extra_headers={"x-amz-checksum-mode": "ENABLED"}
-                )
-            except S3Error as exc:
-                if exc.code == "NoSuchKey":
-                    return None
-                raise
-        return stored_object_from_headers(key, info.size or 0, info.metadata or {})
-
-    def read_bytes(self, key: str) -> bytes:
-        """Return the object's bytes, verified against its ``sha256`` metadata when it has one.
-
-        Raises ObjectNotFoundError, ChecksumMismatchError, StoreUnavailableError, StoreAuthError.
-        """
-        with self._boundary("reading", key), self._get(key) as response:
-            data: bytes = response.read()
-            expected = user_metadata(response.headers).get(SHA256_METADATA_KEY)
-        verify_digest(key, hashlib.sha256(data).hexdigest(), expected)
-        return data
-
-    def sha256_of(self, key: str, *, chunk_size: int = 1 << 20) -> str:
-        """Stream the object and return the hex SHA-256 of its bytes (nothing held in memory).
-
-        Raises ObjectNotFoundError, StoreUnavailableError, StoreAuthError.
-        """
-        digest = hashlib.sha256()
-        with self._boundary("hashing", key), self._get(key) as response:
-            for chunk in response.stream(chunk_size):
-                digest.update(chunk)
-        return digest.hexdigest()
-
-    def sha256_and_head(self, key: str, head_bytes: int, *, chunk_size: int = 1 << 20) -> tuple[str, bytes]:
-        """Stream the object once and return the hex SHA-256 of its bytes and its first
-        ``head_bytes`` bytes (for checks of its format without a second GET).
-
-        Raises ObjectNotFoundError, StoreUnavailableError, StoreAuthError.
-        """
-        digest = hashlib.sha256()
-        head = bytearray()
-        with self._boundary("hashing", key), self._get(key) as response:
-            for chunk in response.stream(chunk_size):
-                digest.update(chunk)
-                if len(head) < head_bytes:
-                    head += chunk[: head_bytes - len(head)]
-        return digest.hexdigest(), bytes(head)
-
-    def download(self, key: str, dest: Path) -> None:
-        """Stream the object to ``dest`` atomically (temp file, fsync, rename).
-
-        The bytes are checked against the object's ``sha256`` metadata when it has one; on any failure
-        ``dest`` is left untouched. Raises ObjectNotFoundError, ChecksumMismatchError,
-        StoreUnavailableError, StoreAuthError; OSError for local file problems.
-        """
-        partial = dest.with_name(f".{dest.name}.partial")
-        try:
-            actual, expected = self._stream_to(key, partial)
-            verify_digest(key, actual, expected)
-            os.replace(partial, dest)
-        finally:
-            partial.unlink(missing_ok=True)
-
-    def list_objects(self, prefix: str) -> Iterator[StoredObject]:
-        """Yield every object under ``prefix`` (recursive, in key order).
-
-        Listings carry no per-object HEAD: ``sha256`` and ``server_sha256`` are None and ``metadata``
-        is empty; call :meth:`stat` for those. Raises StoreUnavailableError / StoreAuthError.
-        """
-        with self._boundary("listing", prefix):
-            for item in self._client.list_objects(self._config.bucket, prefix=prefix, recursive=True):
-                if not item.is_dir:
-                    yield StoredObject(
-                        item.object_name, int(item.size or 0), None, None, MappingProxyType({})
-                    )
-
-    def presigned_get_url(self, key: str, *, expires: timedelta) -> str:
-        """A presigned GET URL for ``key`` valid for ``expires`` (0 < expires <= 10 minutes).
-
-        Signing is local (no request is made). ValueError for any other lifetime.
-        """
-        if not timedelta(0) < expires <= MAX_PRESIGNED_EXPIRY:
-            raise ValueError(f"'expires' must be > 0 and <= {MAX_PRESIGNED_EXPIRY} (got {expires})")
-        with self._boundary("signing", key):
-            url: str = self._client.presigned_get_object(self._config.bucket, key, expires=expires)
-        return url
 
     def delete(self, key: str) -> None:
         """Delete ``key`` (no error when it is already gone); for retention code and tests only.
@@ -386,36 +255,3 @@ class ObjectStore:
                 f"bucket {self._config.bucket} exists without object lock, which cannot be added later;"
                 " use a new bucket"
             ) from exc
-
-    @contextmanager
-    def _get(self, key: str) -> Iterator[Any]:
-        response = self._client.get_object(self._config.bucket, key)
-        try:
-            yield response
-        finally:
-            response.close()
-            response.release_conn()
-
-    def _stream_to(self, key: str, partial: Path) -> tuple[str, str | None]:
-        digest = hashlib.sha256()
-        with partial.open("wb") as handle:
-            with self._boundary("downloading", key), self._get(key) as response:
-                expected = user_metadata(response.headers).get(SHA256_METADATA_KEY)
-                for chunk in response.stream(1 << 20):
-                    digest.update(chunk)
-                    handle.write(chunk)
-            handle.flush()
-            os.fsync(handle.fileno())
-        return digest.hexdigest(), expected
-
-    def _boundary(self, action: str, key: str) -> AbstractContextManager[None]:
-        """Translate every minio / urllib3 exception raised inside into an ArchiveError."""
-        return translated(
-            lambda exc: s3_failure(
-                exc,
-                service=f"object store {self._config.endpoint}",
-                action=action,
-                where=f"{self._config.bucket}/{key}",
-                auth_hint="check COURTREC_S3_ACCESS_KEY / COURTREC_S3_SECRET_KEY",
-            )
-        )

@@ -2,9 +2,12 @@
 
 The caption is Chinese (Beijing time with its zone, the courtroom's name, the official case number),
 so it is drawn with a CJK TrueType font through Pillow's FreeType rasteriser — OpenCV's Hershey fonts
-draw ASCII only. The fixed part is rasterised once; only the time is drawn per frame, and only into a
-small grey mask that is then written into the luma plane's bottom band. No copy or colour conversion
-of the frame itself, so the cost stays a small fraction of the encode.
+draw ASCII only. The fixed parts (the caption, the zone label) are rasterised once, and so is each
+character the time is made of (digits, ``-``, ``:``, ``.``, space): per frame the time is only put
+together from those cached glyphs (by their advance widths) into a small grey mask that is then
+written into the luma plane's bottom band — no FreeType work per frame (it cost more than the rest of
+the overlay at 720p). No copy or colour conversion of the frame itself, so the cost stays a small
+fraction of the encode.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import av
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from capture.recording.caption import timestamp_text
+from capture.recording.caption import ZONE_LABEL, timestamp_text
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +89,8 @@ class Overlay:
         self._caption_at = (0, self._margin + time_width) if one_line else (self._line, self._margin)
         self._band = self._line if one_line or not caption else 2 * self._line
         self._caption_mask = self._render(caption, width - self._caption_at[1])
+        self._glyphs: dict[str, tuple[np.ndarray, float]] = {}  # char -> (mask, advance in pixels)
+        self._fixed: dict[str, np.ndarray] = {}  # the zone label part of the time, rendered once
 
     @property
     def band_height(self) -> int:
@@ -106,13 +111,39 @@ class Overlay:
         luma = _plane(frame, 0, self._height)
         band = luma[self._height - self._band :, : self._width]
         band[:] = _BLACK
-        _paint(band, 0, self._margin, self._render(timestamp_text(now), self._width - self._margin))
+        _paint(band, 0, self._margin, self._render_time(timestamp_text(now), self._width - self._margin))
         _paint(band, *self._caption_at, self._caption_mask)
         chroma_rows = self._band // 2
         for index in (1, 2):
             chroma = _plane(frame, index, self._height // 2)
             chroma[self._height // 2 - chroma_rows :, : self._width // 2] = _NEUTRAL_CHROMA
         return frame
+
+    def _render_time(self, text: str, max_width: int) -> np.ndarray:
+        """The time as a grey mask like :meth:`_render`'s, put together from cached glyphs: the
+        changing part character by character, the zone label (which never changes) in one piece."""
+        cut = text.find(f" {ZONE_LABEL}")
+        changing, fixed = (text, "") if cut < 0 else (text[:cut], text[cut:])
+        mask = np.zeros((self._line, max(1, max_width)), dtype=np.uint8)
+        x = 0.0
+        for char in changing:
+            glyph, advance = self._glyph(char)
+            _ink(mask, round(x), glyph)
+            x += advance
+        if fixed:
+            rendered = self._fixed.get(fixed)
+            if rendered is None:
+                rendered = self._fixed[fixed] = self._render(fixed, round(self._font.getlength(fixed)) + 4)
+            _ink(mask, round(x), rendered)
+        return mask
+
+    def _glyph(self, char: str) -> tuple[np.ndarray, float]:
+        cached = self._glyphs.get(char)
+        if cached is None:
+            advance = float(self._font.getlength(char))
+            # a little room past the advance: a glyph may reach beyond it (it is combined by maximum)
+            cached = self._glyphs[char] = (self._render(char, round(advance) + self._line // 2), advance)
+        return cached
 
     def _render(self, text: str, max_width: int) -> np.ndarray:
         """``text`` as a grey mask (0 background … 255 ink) one line high, cut at ``max_width``."""
@@ -130,6 +161,15 @@ def _paint(band: np.ndarray, top: int, left: int, mask: np.ndarray) -> None:
     ink = mask[:rows, :width].astype(np.uint16)
     region = band[top : top + rows, left : left + width]
     region[:] = (_BLACK + (ink * (_WHITE - _BLACK) + 127) // 255).astype(np.uint8)
+
+
+def _ink(mask: np.ndarray, left: int, glyph: np.ndarray) -> None:
+    """Add ``glyph``'s ink to ``mask`` at column ``left`` (clipped; overlapping ink keeps the most)."""
+    width = min(glyph.shape[1], mask.shape[1] - left)
+    if width <= 0 or left < 0:
+        return
+    region = mask[:, left : left + width]
+    np.maximum(region, glyph[: mask.shape[0], :width], out=region)
 
 
 def _plane(frame: av.VideoFrame, index: int, rows: int) -> np.ndarray:

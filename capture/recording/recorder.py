@@ -9,130 +9,54 @@ from __future__ import annotations
 
 import dataclasses
 import errno
-import json
 import logging
-import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from archive import ArchiveError
 from archive.export import RecordingSummary, summarize_journal
-from archive.formats import (
-    check_identifier,
-    check_source_name,
-    crash_point,
-    durable_temporary,
-    finish_interrupted_link,
-    sha256_bytes,
-    sha256_file,
-    track_streams,
-    write_file_durably,
-)
+from archive.formats import crash_point, sha256_file
 from archive.journal import (
-    CMAF_TRACK_FILE,
     AlarmEvent,
-    AudioDeclaration,
     ClerkEvent,
-    EventType,
     JournalEvent,
-    JournalWriter,
     PauseEvent,
     PauseReason,
     ResumeEvent,
-    SegmentEvent,
     StartEvent,
     StopEvent,
-    StreamDeclaration,
-    VideoDeclaration,
-    load_or_create_device_key,
-    parse_event,
 )
-from archive.spool import (
-    RecordingSpool,
-    Uploader,
-    UploadItem,
-    UploadQueue,
-    UploadState,
-    device_key_path,
-    locator_body,
-    locator_key,
-    queue_path,
-    recording_prefix,
-)
-from archive.spool.uploader import DEFAULT_MISMATCH_WINDOW_SECONDS
+from archive.spool import RecordingSpool, Uploader, UploadQueue, UploadState
 from archive.store import ObjectStore
 from capture.errors import RecorderError
 from capture.recording.caption import caption_text
 from capture.recording.clock_watch import ClockWatch
 from capture.recording.position_track import PositionTrack
 from capture.recording.pre_event import PreEventHandover
+from capture.recording.recorder_health import RecorderHealth, recorder_health
 from capture.recording.recording_log import RecordingLog
-from capture.recording.stream_pipeline import StreamPipeline, StreamSettings
-from capture.recovery.recovery import RecordingHistory, recover_streams, requeue_journaled
+from capture.recording.recording_plan import RecordingPlan, describe_streams, reopener, stream_names
+from capture.recording.recording_setup import (
+    open_recording_log,
+    prepare_spool,
+    read_descriptor,
+    start_recording_uploader,
+)
+from capture.recording.stream_pipeline import StreamPipeline
+from capture.recovery.recovery import RecordingHistory, recover_run, requeue_journaled
+from capture.recovery.restart_clock import (
+    read_boot_id,
+    save_mark,
+    with_fault_wall_step,
+)
 from capture.space.disk_full import DiskFullRecovery, MeteredEvents
 from capture.space.spool_space import SpoolSpace, is_disk_full, journal_space_alarm
-from devices import PositionSpec, Source, SourceSpec, open_source
+from devices import Source, open_source
 from timebase import Clock, SystemClock
 
+__all__ = ["Recorder", "RecorderHealth", "RecordingPlan", "stream_names"]
+
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class RecordingPlan:
-    """Everything a recording needs to start."""
-
-    recording_id: str
-    court: str
-    room: str
-    device_id: str
-    spool: Path
-    sources: Sequence[SourceSpec]
-    case: str | None = None
-    hearing: str | None = None  # the portal's hearing id, when the courtroom service records by schedule
-    room_name: str | None = None  # the courtroom's name people read (the caption), e.g. 第一法庭
-    checkpoint_seconds: float = 60.0
-    key_path: Path | None = None
-    stream: StreamSettings = field(default_factory=StreamSettings)
-    upload_mismatch_window_seconds: float = DEFAULT_MISMATCH_WINDOW_SECONDS
-    disk_alarm_hours: float = 2.0  # the disk_low alarm: less than this much recording left on the spool
-    opening_reason: str = "hearing opened"  # the first start's reason (a body camera: its activation)
-    position: PositionSpec | None = None  # --gps: the track is recorded as the stream ``gps``
-
-    def __post_init__(self) -> None:
-        try:
-            check_identifier(self.recording_id, what="recording id")
-            check_identifier(self.court, what="court")
-            check_identifier(self.device_id, what="device id")
-        except ArchiveError as exc:
-            raise RecorderError(str(exc)) from exc
-        if not self.sources:
-            raise RecorderError("at least one --source is needed")
-        if not self.disk_alarm_hours > 0:
-            raise RecorderError(f"--disk-alarm-hours must be more than 0 (got {self.disk_alarm_hours})")
-
-
-@dataclass(frozen=True, slots=True)
-class RecorderHealth:
-    """A recording's health now: each stream's active problems, and the bytes sealed so far."""
-
-    problems: dict[str, tuple[str, ...]]
-    sealed_bytes: int
-
-
-def stream_names(sources: Sequence[SourceSpec]) -> list[str]:
-    """Each source's name: its ``name=`` option, else ``<kind>-<n>``; names must be unique. A source's
-    streams are named after it (its sound is ``<name>.audio`` when it also has pictures)."""
-    names = [spec.name or f"{spec.kind}-{index}" for index, spec in enumerate(sources, start=1)]
-    if len(set(names)) != len(names):
-        raise RecorderError(f"stream names must be unique (got {', '.join(names)}); set name= on each source")
-    for name in names:
-        try:
-            check_source_name(name)
-        except ArchiveError as exc:
-            raise RecorderError(str(exc)) from exc
-    return names
 
 
 class Recorder:
@@ -151,7 +75,11 @@ class Recorder:
         on_checkpoint: Callable[[], None] | None = None,
         uploads_elsewhere: bool = False,
     ) -> None:
-        self._clock: Clock = clock or SystemClock()
+        try:
+            self._clock: Clock = with_fault_wall_step(clock or SystemClock())
+        except ValueError as exc:
+            raise RecorderError(str(exc)) from exc
+        self._boot_id = read_boot_id()
         self._on_checkpoint = on_checkpoint
         self._uploads_elsewhere = uploads_elsewhere  # one uploader serves the spool (capture serve)
         self._plan = plan
@@ -224,8 +152,7 @@ class Recorder:
                 self.position_track.stop()  # closes its source; nothing was journaled
             raise
         self._log = log
-        now = self._clock.now()
-        next_seq = recover_streams(self._spool, log, history, now)
+        next_seq = self._recover(log, history)
         requeue_journaled(self._spool, log, log.journal.history)
         log.journal.append(
             StartEvent(
@@ -239,11 +166,11 @@ class Recorder:
                 reason=self._plan.opening_reason
                 if history.runs == 0
                 else ("resumed after a stop" if history.clean_stop else "restarted after an unclean stop"),
-                object_prefix=self._descriptor()["prefix"],
+                object_prefix=read_descriptor(self._spool)["prefix"],
                 streams=tuple(
                     declaration
                     for name, source in zip(self._names, sources, strict=True)
-                    for declaration in _describe(name, source)
+                    for declaration in describe_streams(name, source)
                 )
                 + tuple(t.declaration() for t in (self.position_track,) if t is not None and t.recorded),
             )
@@ -269,7 +196,7 @@ class Recorder:
         self._prepare_spool()
         log, history = self._open_log()
         try:
-            recover_streams(self._spool, log, history, self._clock.now())
+            self._recover(log, history)
             requeue_journaled(self._spool, log, log.journal.history)
             log.journal.append(StopEvent(reason=reason))
             log.journal.checkpoint()
@@ -331,26 +258,14 @@ class Recorder:
     def summary(self) -> RecordingSummary:
         """What the journal says so far: streams, sealed segments, duration, whether it stopped."""
         log = self._require_log()
-        return summarize_journal(self._plan.recording_id, self._descriptor()["prefix"], log.journal.history)
+        return summarize_journal(
+            self._plan.recording_id, read_descriptor(self._spool)["prefix"], log.journal.history
+        )
 
     def health(self) -> RecorderHealth:
         """Each stream's problems now (its active alarm conditions from the journal: no frames,
         black, frozen, silence …; ``failed`` when its media work failed) and the bytes sealed."""
-        active: dict[str, set[str]] = {name: set() for name in self._names}
-        sealed = 0
-        for line in self._require_log().journal.history:
-            if line.type not in {EventType.ALARM, EventType.SEGMENT}:
-                continue
-            event = parse_event(line)
-            if isinstance(event, SegmentEvent):
-                sealed += event.size
-            elif isinstance(event, AlarmEvent) and event.stream in active:
-                (active[event.stream].add if event.active else active[event.stream].discard)(event.condition)
-        for pipeline in self._pipelines:
-            if pipeline.failure is not None:
-                active.setdefault(pipeline.name, set()).add("failed")
-        problems = {name: tuple(sorted(conditions)) for name, conditions in active.items()}
-        return RecorderHealth(problems=problems, sealed_bytes=sealed)
+        return recorder_health(self._require_log().journal.history, self._names, self._pipelines)
 
     def _require_log(self) -> RecordingLog:
         if self._log is None:
@@ -368,69 +283,20 @@ class Recorder:
             raise
         return opened
 
-    def _prepare_spool(self) -> None:
-        try:
-            self._spool.journal_dir.mkdir(parents=True, exist_ok=True)
-            probe = self._spool.root / f".write-test-{os.getpid()}"
-            probe.write_bytes(b"")
-            probe.unlink()
-        except OSError as exc:
-            raise RecorderError(f"spool {self._plan.spool} is not writable: {exc.strerror or exc}") from exc
-        for written in (self._spool.descriptor_path, self._spool.locator_path):
-            finish_interrupted_link(durable_temporary(written), written)  # a crash cut its write short
-        if not self._spool.descriptor_path.exists():
-            started = self._clock.now()
-            prefix = recording_prefix(self._plan.court, started, self._plan.recording_id)
-            descriptor = {
-                "recording_id": self._plan.recording_id,
-                "prefix": prefix,
-                "started": started.isoformat(),
-            }
-            write_file_durably(self._spool.descriptor_path, json.dumps(descriptor, sort_keys=True).encode())
-        if not self._spool.locator_path.exists():
-            body = locator_body(self._plan.recording_id, self._descriptor()["prefix"])
-            write_file_durably(self._spool.locator_path, body)
+    def _recover(self, log: RecordingLog, history: RecordingHistory) -> dict[str, int]:
+        next_seq = recover_run(self._spool, log, history, self._clock, self._boot_id)
+        save_mark(self._spool.root, self._clock, self._boot_id)
+        return next_seq
 
-    def _descriptor(self) -> dict[str, str]:
-        data: dict[str, str] = json.loads(self._spool.descriptor_path.read_text())
-        return data
+    def _prepare_spool(self) -> None:
+        prepare_spool(self._spool, self._plan, self._clock)
 
     def _open_log(self) -> tuple[RecordingLog, RecordingHistory]:
-        try:
-            key = load_or_create_device_key(self._plan.key_path or device_key_path(self._plan.spool))
-        except ArchiveError as exc:
-            raise RecorderError(str(exc)) from exc
-        self._key_b64 = key.public_key_b64
-        self._queue = UploadQueue(queue_path(self._plan.spool), clock=self._clock)
-
-        try:
-            journal = JournalWriter.open(
-                self._spool.journal_dir,
-                self._plan.recording_id,
-                key,
-                on_chunk_closed=self._journal_chunk_closed,
-            )
-        except ArchiveError as exc:
-            raise RecorderError(str(exc)) from exc
-        history = RecordingHistory.from_lines(journal.history)
-        log = RecordingLog(
-            self._spool,
-            journal,
-            self._queue,
-            object_prefix=self._descriptor()["prefix"],
-            run=history.runs + 1,
-            streams=history.streams,
-        )
-        self._log = log
-        self._queue.enqueue(
-            object_key=locator_key(self._plan.recording_id),
-            local_path=self._spool.locator_path,
-            sha256=sha256_bytes(self._spool.locator_path.read_bytes()),
-            size=self._spool.locator_path.stat().st_size,
-            recording_id=self._plan.recording_id,
-            delete_after_upload=False,
-        )
-        return log, history
+        opened = open_recording_log(self._spool, self._plan, self._clock, self._journal_chunk_closed)
+        self._key_b64 = opened.public_key_b64
+        self._queue = opened.queue
+        self._log = opened.log
+        return opened.log, opened.history
 
     def _journal_chunk_closed(self, path: Path) -> None:
         """A checkpoint closed a journal chunk: it never changes again, so queue it for upload."""
@@ -450,7 +316,7 @@ class Recorder:
             settings = dataclasses.replace(self._plan.stream, caption=caption)
             pipeline = StreamPipeline(
                 name,
-                _reopener(spec, source),
+                reopener(spec, source),
                 self._spool.stream_dir,
                 MeteredEvents(log, self.space),
                 first_seq=next_seq,
@@ -478,77 +344,28 @@ class Recorder:
         if self._store is None:
             logger.warning("no object store configured: sealed segments stay on the spool until one is")
             return
-        log = self._require_log()
-
-        def alarm(item: UploadItem, message: str) -> None:
-            log.journal.append(
-                AlarmEvent(condition="integrity", active=True, object=item.object_key, detail=message)
-            )
-
-        def mismatch(item: UploadItem, active: bool, message: str) -> None:
-            log.journal.append(
-                AlarmEvent(condition="upload_mismatch", active=active, object=item.object_key, detail=message)
-            )
-
-        self._uploader = Uploader(
+        self._uploader = start_recording_uploader(
             self.queue,
             self._store,
-            on_integrity_alarm=alarm,
-            on_mismatch_alarm=mismatch,
+            self._require_log(),
             mismatch_window_seconds=self._plan.upload_mismatch_window_seconds,
         )
-        self._uploader.start()
 
     def _checkpoints(self) -> None:
         log = self._require_log()
+        requeue = False  # a full disk may have kept a closed journal chunk out of the upload queue
         while not self._clock.wait(self._checkpoint_stop, self._plan.checkpoint_seconds):
             try:
+                if requeue:  # the streams may never hit the disk's limit and re-queue it themselves
+                    requeue_journaled(self._spool, log, log.journal.history)
+                    requeue = False
                 closed = log.journal.checkpoint()
             except Exception as exc:  # a full disk skips this checkpoint; the next one covers it
                 if not is_disk_full(exc):
                     raise
+                requeue = True
                 self.space.full("journal checkpoint", exc)
                 continue
+            save_mark(self._spool.root, self._clock, self._boot_id)
             if closed is not None and self._on_checkpoint is not None:
                 self._on_checkpoint()  # e.g. report the new head to the portal (it returns at once)
-
-
-def _reopener(spec: SourceSpec, first: Source) -> Callable[[], Source]:
-    """A callable that returns the already-open source first, then reopens it on later calls."""
-    pending = [first]
-
-    def open_again() -> Source:
-        return pending.pop() if pending else open_source(spec)
-
-    return open_again
-
-
-def _describe(name: str, source: Source) -> list[StreamDeclaration]:
-    """The streams (CMAF track files) ``source`` is recorded into: its video, then its sound."""
-    video = source.video
-    audio = source.audio
-    video_stream, audio_stream = track_streams(name, video=video is not None, audio=audio is not None)
-    declared: list[StreamDeclaration] = []
-    if video_stream is not None and video is not None:
-        picture = VideoDeclaration(width=video.width, height=video.height, fps=str(video.fps), codec="h264")
-        declared.append(
-            StreamDeclaration(
-                name=video_stream,
-                source=source.spec.redacted(),
-                video=picture,
-                audio=None,
-                format=CMAF_TRACK_FILE,
-            )
-        )
-    if audio_stream is not None and audio is not None:
-        sound = AudioDeclaration(sample_rate=48000, channels=audio.channels, codec="aac")
-        declared.append(
-            StreamDeclaration(
-                name=audio_stream,
-                source=source.spec.redacted(),
-                video=None,
-                audio=sound,
-                format=CMAF_TRACK_FILE,
-            )
-        )
-    return declared

@@ -13,10 +13,16 @@ from pathlib import Path
 from typing import Protocol
 
 from archive.formats import finish_interrupted_link, sha256_file
-from archive.journal import JournalWriter, RepairEvent, SegmentFlag
+from archive.journal import EventType, JournalWriter, RepairEvent, SegmentEvent, SegmentFlag, parse_event
 from archive.spool import SealedFile
 from capture.recording.segmenter import TEMP_SUFFIX
-from capture.recovery.salvage import MediaSpan, probe_span, quarantined_raws, salvage_torn_segment
+from capture.recovery.salvage import (
+    QUARANTINE_DIR,
+    MediaSpan,
+    probe_span,
+    quarantined_raws,
+    salvage_torn_segment,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +80,34 @@ def journal_leftovers(
         seq = int(sealed_path.name.split(".")[0])
         if seq > past.last_segment:
             _journal_recovered(log, stream, sealed_path, seq=seq, init=init, past=past)
+    _declare_unnamed_raws(log, stream, directory)
+
+
+def _declare_unnamed_raws(log: LeftoverLog, stream: str, directory: Path) -> None:
+    """Journal quarantined raw bytes no journal line names: a crash after a torn segment with
+    nothing decodable was quarantined, before its ``repair`` line, leaves them so."""
+    raws = sorted((directory / QUARANTINE_DIR).glob("*.raw"))
+    if not raws:
+        return
+    named: set[str] = set()
+    for line in log.journal.history:
+        if line.type in (EventType.REPAIR, EventType.SEGMENT):
+            event = parse_event(line)
+            if isinstance(event, RepairEvent | SegmentEvent) and event.raw_kept_as:
+                named.add(event.raw_kept_as)
+    for raw in raws:
+        relative = log.spool_relative(raw)
+        if relative in named:
+            continue
+        logger.warning("stream %s: quarantined %s was never journaled; declaring it", stream, relative)
+        log.journal.append(
+            RepairEvent(
+                reason="torn segment without a complete fragment (quarantined before a crash)",
+                stream=stream,
+                raw_size=raw.stat().st_size,
+                raw_kept_as=relative,
+            )
+        )
 
 
 def _salvage(log: LeftoverLog, stream: str, temporary: Path, init: bytes | None, past: StreamHistory) -> None:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from archive.formats import sha256_file
 from archive.journal import (
     CheckpointEvent,
+    ClockStepEvent,
     GapEvent,
     InitEvent,
     JournalLine,
@@ -27,6 +28,8 @@ from archive.journal import (
 from archive.spool import RecordingSpool
 from capture.recording.recording_log import RecordingLog
 from capture.recovery.leftovers import StreamHistory, journal_leftovers
+from capture.recovery.restart_clock import load_mark, restart_time
+from timebase import Clock
 
 logger = logging.getLogger(__name__)
 
@@ -73,10 +76,38 @@ class RecordingHistory:
         return history
 
 
-def recover_streams(
-    spool: RecordingSpool, log: RecordingLog, history: RecordingHistory, now: datetime
+def recover_run(
+    spool: RecordingSpool, log: RecordingLog, history: RecordingHistory, clock: Clock, boot_id: str | None
 ) -> dict[str, int]:
-    """Salvage and journal what the last run left on disk; return the next segment number per stream."""
+    """Salvage what the last run left and journal its gap, timed on the monotonic clock when this
+    boot left a clock mark (a wall-clock step since then is journaled as a clock step), else on
+    the wall clock; return the next segment number per stream."""
+    restart = restart_time(load_mark(spool.root), clock, boot_id)
+    if history.runs and restart.step_seconds:
+        log.journal.append(
+            ClockStepEvent(
+                step_seconds=restart.step_seconds,
+                expected=restart.at.isoformat(),
+                observed=(restart.at + timedelta(seconds=restart.step_seconds)).isoformat(),
+                reason="the wall clock stepped while the recorder was down (by this boot's monotonic clock)",
+            )
+        )
+    return recover_streams(spool, log, history, restart.at, measured_by_wall=restart.from_wall)
+
+
+def recover_streams(
+    spool: RecordingSpool,
+    log: RecordingLog,
+    history: RecordingHistory,
+    now: datetime,
+    *,
+    measured_by_wall: bool = False,
+) -> dict[str, int]:
+    """Salvage and journal what the last run left on disk; return the next segment number per stream.
+
+    ``now`` is the restart on the last run's timeline (restart_clock.restart_time);
+    ``measured_by_wall`` says the gap's length could only come from the wall clock (after a
+    reboot), which its reason then says."""
     next_seq: dict[str, int] = {}
     for stream, past in history.streams.items():
         directory = spool.stream_dir(stream)
@@ -85,7 +116,10 @@ def recover_streams(
         next_seq[stream] = past.last_segment + 1
         if not history.clean_stop:
             start = past.last_end_utc or history.last_at or now
-            log.gap(stream, start, now, "recorder restarted after an unclean stop")
+            reason = "recorder restarted after an unclean stop"
+            if measured_by_wall:
+                reason += " (length from the wall clock: the machine restarted or left no clock mark)"
+            log.gap(stream, start, now, reason)
     return next_seq
 
 

@@ -26,6 +26,11 @@ _SYSTEM_ALSA_CONFIG_DIR = "/usr/share/alsa"
 def open_alsa(spec: SourceSpec, *, root: Path = Path("/")) -> LiveAvSource:
     """Open the ALSA capture PCM ``spec.location``; frames are s16 audio, ``time_base`` 1/1000000.
 
+    FFmpeg's alsa demuxer stamps each period with the wall clock less the device's delay (smoothed
+    by a time filter), so sound lost to an overrun (xrun) or a stall shows as a jump in ``pts``,
+    which the recording journals as a gap; a wall-clock step shows as a jump too (forward: a gap is
+    declared; back: the recording re-anchors, capture.recording.audio_timeline).
+
     Names that include a card (``hw:1,0``, ``plughw:CARD=PCH,DEV=0``) are checked against
     ``{root}/proc/asound`` first; other names are opened directly. Sets ``ALSA_CONFIG_DIR`` to
     ``/usr/share/alsa`` in this process's environment if it is unset and that directory exists.

@@ -8,13 +8,19 @@ is the other route on desktops where ALSA's default PCM is routed to PulseAudio.
 
 from __future__ import annotations
 
+import fcntl
 import io
+import logging
 import select
 import shutil
+import struct
 import subprocess
+import termios
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from fractions import Fraction
+from typing import IO
 
 import av
 import numpy as np
@@ -27,27 +33,41 @@ from devices.spec import SourceKind, SourceSpec
 
 __all__ = ["PulseSource"]
 
+logger = logging.getLogger(__name__)
+
 
 SAMPLES_PER_FRAME = 1024
 _DEFAULT_NAMES = ("default", "@DEFAULT_SOURCE@")
 _START_TIMEOUT_SECONDS = 3.0
 _STOP_TIMEOUT_SECONDS = 2.0
+LOST_SOUND_SECONDS = 0.25
+"""Sound more than this far behind the clock (beyond the pipe's backlog) was lost, not late."""
 _LAYOUTS = {1: "mono", 2: "stereo", 3: "2.1", 4: "quad", 5: "5.0", 6: "5.1", 7: "6.1", 8: "7.1"}
 
 
 class PulseSource:
     """Audio from a PulseAudio/PipeWire source: s16 frames of 1024 samples, ``time_base`` 1/rate.
 
-    ``pts`` counts samples received since the start (a server-side overrun would lose samples
-    without a gap in ``pts``). Defaults: 48000 Hz, mono. ``close()`` stops ``parec`` at once,
-    which ends the generator from any thread.
+    ``pts`` counts samples since the start on the monotonic clock: samples received, plus those
+    the server lost. When the sound read falls more than LOST_SOUND_SECONDS behind the clock (a
+    server-side overrun, a stalled ``parec``), beyond what is still waiting in the pipe, ``pts``
+    jumps by what was lost, so the recording declares the hole instead of closing it up.
+    Defaults: 48000 Hz, mono. ``close()`` stops ``parec`` at once, which ends the generator from
+    any thread.
     """
 
-    def __init__(self, spec: SourceSpec, *, parec: str = "parec", pactl: str | None = "pactl") -> None:
+    def __init__(
+        self,
+        spec: SourceSpec,
+        *,
+        parec: str = "parec",
+        pactl: str | None = "pactl",
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         """Start ``parec`` for ``spec.location`` and wait (up to 3 s) for it to produce sound.
 
         ``parec``/``pactl`` name the programs (tests pass fakes; ``pactl=None`` skips the check
-        that the source exists).
+        that the source exists); ``monotonic`` is the clock lost sound is measured against.
 
         Raises:
             DeviceNotFoundError: ``pactl`` lists the sources and this one is not among them.
@@ -59,6 +79,7 @@ class PulseSource:
         self._rate = opt.parse_int(spec.option("rate", "48000"), 8000, 192_000)
         self._channels = opt.parse_int(spec.option("channels", "1"), 1, 8)
         self._label = f"PulseAudio source {spec.location}"
+        self._monotonic = monotonic
         program = shutil.which(parec)
         if program is None:
             raise SourceOpenError(
@@ -91,6 +112,7 @@ class PulseSource:
         assert stdout is not None
         frame_bytes = SAMPLES_PER_FRAME * self._channels * 2
         samples = 0
+        started: float | None = None  # monotonic time of sample 0
         while not self._stop.is_set():
             try:
                 data = stdout.read(frame_bytes)
@@ -100,8 +122,28 @@ class PulseSource:
                 return
             if len(data) < frame_bytes:
                 raise SourceOpenError(f"{self._label} stopped: {self._exit_reason()}")
+            now = self._monotonic()
+            if started is None:
+                started = now - SAMPLES_PER_FRAME / self._rate
+            lost = self._lost_samples(now - started, samples + SAMPLES_PER_FRAME, stdout)
+            if lost:
+                logger.warning("%s lost %.3f s of sound (overrun or stall)", self._label, lost / self._rate)
+                samples += lost
             yield self._frame(data, samples)
             samples += SAMPLES_PER_FRAME
+
+    def _lost_samples(self, elapsed: float, received: int, stdout: IO[bytes]) -> int:
+        """How many samples were lost by now: the clock's count beyond those received and those
+        still waiting in the pipe, when more than LOST_SOUND_SECONDS (else 0: jitter, latency)."""
+        bytes_per_sample = self._channels * 2
+        try:
+            waiting = struct.unpack("i", fcntl.ioctl(stdout.fileno(), termios.FIONREAD, b"\0\0\0\0"))[0]
+        except (OSError, ValueError):
+            waiting = 0
+        # the reader's own buffer may hold up to one buffer's worth more than the pipe says
+        slack = LOST_SOUND_SECONDS + io.DEFAULT_BUFFER_SIZE / (bytes_per_sample * self._rate)
+        behind = round(elapsed * self._rate) - received - waiting // bytes_per_sample
+        return behind if behind > slack * self._rate else 0
 
     def close(self) -> None:
         """Stop ``parec`` (the generator then ends); idempotent, callable from any thread."""

@@ -15,7 +15,7 @@ Options follow ``#`` (as in source specs), key=value joined by ``&``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from devices import options as opt
 from devices.errors import PositionSpecError
+from devices.spec_grammar import Options, Validator, check_options, is_device_path, split_options
 
 __all__ = ["GPSD_DEFAULT_PORT", "POSITION_FORMS", "PositionKind", "PositionSpec", "parse_position_spec"]
 
@@ -47,8 +48,6 @@ class PositionKind(StrEnum):
 
 _BAUDS = ("1200", "2400", "4800", "9600", "19200", "38400", "57600", "115200")
 _DECIMAL = re.compile(r"-?[0-9]{1,3}(?:\.[0-9]{1,9})?", re.ASCII)
-_SERIAL_PATH = re.compile(r"/dev/[A-Za-z0-9._:+/-]+", re.ASCII)
-_OPTION_KEY = re.compile(r"[a-z_]{1,32}", re.ASCII)
 _HOST = re.compile(r"[A-Za-z0-9.:\[\]-]{1,255}", re.ASCII)
 
 
@@ -95,8 +94,7 @@ def parse_rate(text: str) -> float:
     return float(text)
 
 
-_Validator = Callable[[str], object]
-_OPTIONS: Mapping[PositionKind, Mapping[str, _Validator]] = MappingProxyType(
+_OPTIONS: Mapping[PositionKind, Mapping[str, Validator]] = MappingProxyType(
     {
         PositionKind.GPSD: MappingProxyType({}),
         PositionKind.NMEA: MappingProxyType({"baud": lambda text: opt.parse_choice(text, _BAUDS)}),
@@ -128,7 +126,7 @@ class PositionSpec:
 
     kind: PositionKind
     location: str
-    options: tuple[tuple[str, str], ...] = ()
+    options: Options = ()
 
     def __post_init__(self) -> None:
         try:
@@ -208,7 +206,7 @@ def _parse(text: str) -> PositionSpec:
         if colon and not rest:
             raise ValueError(f"{kind.value}: is followed by an empty location")
         location = rest
-    options = _split_options(tail) if has_options else ()
+    options = split_options(tail) if has_options else ()
     _validate(kind, location, options)  # here, so the message shows the spec as written
     return PositionSpec(kind, location, options)
 
@@ -231,34 +229,9 @@ def _gpsd_location(rest: str) -> str:
     return f"{host}:{port or GPSD_DEFAULT_PORT}"
 
 
-def _split_options(tail: str) -> tuple[tuple[str, str], ...]:
-    if not tail:
-        raise ValueError("'#' is followed by no options")
-    seen: dict[str, str] = {}
-    for item in tail.split("&"):
-        key, equals, value = item.partition("=")
-        if not equals or _OPTION_KEY.fullmatch(key) is None:
-            raise ValueError(f"option {item!r} is not key=value")
-        if key in seen:
-            raise ValueError(f"option {key!r} is given twice")
-        seen[key] = value
-    return tuple(sorted(seen.items()))
-
-
-def _validate(kind: PositionKind, location: str, options: tuple[tuple[str, str], ...]) -> None:
+def _validate(kind: PositionKind, location: str, options: Options) -> None:
     _check_location(kind, location)
-    keys = [key for key, _ in options]
-    if keys != sorted(set(keys)):
-        raise ValueError("options must be sorted by key, each key once")
-    accepted = _OPTIONS[kind]
-    for key, value in options:
-        if key not in accepted:
-            known = ", ".join(sorted(accepted)) or "none"
-            raise ValueError(f"unknown option {key!r} for {kind.value} (accepted: {known})")
-        try:
-            accepted[key](value)
-        except ValueError as exc:
-            raise ValueError(f"option {key!r} {exc}") from None
+    check_options(kind.value, options, _OPTIONS[kind])
 
 
 def _check_location(kind: PositionKind, location: str) -> None:
@@ -267,7 +240,7 @@ def _check_location(kind: PositionKind, location: str) -> None:
         if not colon or _HOST.fullmatch(host) is None or not port.isdigit() or not 0 < int(port) < 65536:
             raise ValueError(f"gpsd needs HOST:PORT (got {location!r})")
     elif kind is PositionKind.NMEA:
-        if _SERIAL_PATH.fullmatch(location) is None or "/../" in location or location.endswith("/.."):
+        if not is_device_path(location):
             raise ValueError(f"nmea needs a serial device path such as /dev/ttyUSB0 (got {location!r})")
     elif kind is PositionKind.NMEA_FILE:
         if not location:

@@ -3,7 +3,7 @@
 The key list is signed with the portal's own Ed25519 key (kept at
 ``PortalSettings.signing_key_path()``, generated on first use, mode 0600); a verifier pins that key's
 public half (``archive verify --portal-public-key``). Heads need no portal signature: each is signed
-by its device (``archive.journal.anchor``).
+by its device (``archive.journal.signing.anchor``).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from archive.journal.anchor import encode_heads
-from archive.journal.device_key import DeviceKey, load_or_create_device_key
-from archive.journal.key_list import sign_key_list
+from archive.journal.signing.anchor import encode_heads
+from archive.journal.signing.device_key import DeviceKey, load_or_create_device_key
+from archive.journal.signing.key_list import sign_key_list
 from portal.devices.registry import approved_keys, heads_of
 from portal.settings import PortalSettings
 

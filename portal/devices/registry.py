@@ -16,8 +16,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive.journal.anchor import CheckpointHead
-from archive.journal.key_list import RegisteredKey
+from archive.journal.signing.anchor import CheckpointHead
+from archive.journal.signing.key_list import RegisteredKey
 from archive.preservation.verify_trust import AnchoredHead, TrustAnchors
 from portal.audit.trail import AuditAction, AuditEntry, append
 from portal.errors import InvalidInputError, NotFoundError

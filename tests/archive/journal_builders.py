@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 
-from archive.journal.events import JournalEvent, SegmentEvent, StartEvent, line_fields
+from archive.journal.events import JournalEvent, line_fields
 from archive.journal.format import GENESIS_PREV, JournalLine, SegmentFlag, encode_line, parse_line
+from archive.journal.run_events import StartEvent
+from archive.journal.segment_events import SegmentEvent
 from archive.journal.stream_declaration import AudioDeclaration, StreamDeclaration, VideoDeclaration
 
 _T0 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)

@@ -22,7 +22,7 @@ import pytest
 from archive.errors import EmbeddedStoreError, StoreAuthError, StoreUnavailableError
 from archive.store import ObjectStore, StoreConfig
 from archive.store.embedded import EmbeddedStore
-from archive.store.weed_process import weed_ports
+from archive.store.embedded.weed_process import weed_ports
 from archive.store_command import run_store_command
 from tests.conftest import MakeEmbeddedStore, free_port
 

@@ -23,8 +23,8 @@ from cryptography import x509
 
 from archive.store import ObjectStore
 from archive.store.embedded import EmbeddedStore
-from archive.store.weed_process import find_weed, weed_ports
-from archive.store.weed_security import COMMON_NAME, write_security_config
+from archive.store.embedded.weed_process import find_weed, weed_ports
+from archive.store.embedded.weed_security import COMMON_NAME, write_security_config
 from archive.store.worm_probe import probe_worm
 
 _REFUSED_SHELL_SECONDS = 8.0  # without our certificate weed shell never connects; it does not exit

@@ -6,10 +6,13 @@ import pytest
 
 from archive.errors import ArchiveError, JournalError
 from archive.journal.chain import read_chain
-from archive.journal.device_key import load_or_create_device_key, verify_signature
-from archive.journal.events import CheckpointEvent, RepairEvent, StopEvent, parse_event
+from archive.journal.events import parse_event
 from archive.journal.format import checkpoint_message
-from archive.journal.merkle import merkle_root
+from archive.journal.incident_events import RepairEvent
+from archive.journal.run_events import StopEvent
+from archive.journal.segment_events import CheckpointEvent
+from archive.journal.signing.device_key import load_or_create_device_key, verify_signature
+from archive.journal.signing.merkle import merkle_root
 from archive.journal.writer import JournalWriter, list_chunks
 from tests.archive.journal_builders import segment_event, start_event
 

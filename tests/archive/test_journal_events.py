@@ -9,37 +9,30 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from archive.errors import JournalError
+from archive.journal.activation_events import ActivateEvent, ActivationTrigger, DeactivateEvent
 from archive.journal.chain import read_chain
-from archive.journal.device_key import load_or_create_device_key
-from archive.journal.events import (
-    ActivateEvent,
-    ActivationTrigger,
-    AlarmEvent,
-    CheckpointEvent,
-    ClockStepEvent,
-    DeactivateEvent,
-    GapEvent,
-    InitEvent,
-    JournalEvent,
+from archive.journal.clerk_events import (
     NoteEvent,
     NoteKind,
-    OriginEvent,
-    PauseEvent,
     PauseReason,
     ReadinessCheck,
     ReadinessEvent,
     ReadinessItem,
-    RecordingFailedEvent,
-    RepairEvent,
-    ResumeEvent,
     SealBeginEvent,
     SealEndEvent,
-    SegmentEvent,
-    StopEvent,
-    line_fields,
-    parse_event,
 )
+from archive.journal.events import JournalEvent, line_fields, parse_event
 from archive.journal.format import EventType, SegmentFlag, encode_line
+from archive.journal.incident_events import (
+    AlarmEvent,
+    ClockStepEvent,
+    GapEvent,
+    RecordingFailedEvent,
+    RepairEvent,
+)
+from archive.journal.run_events import PauseEvent, ResumeEvent, StopEvent
+from archive.journal.segment_events import CheckpointEvent, InitEvent, OriginEvent, SegmentEvent
+from archive.journal.signing.device_key import load_or_create_device_key
 from archive.journal.writer import JournalWriter, list_chunks
 from tests.archive.journal_builders import journal_lines, line_of, segment_event, start_event
 

@@ -9,10 +9,11 @@ import pytest
 
 from archive.errors import JournalError
 from archive.formats.hashing import sha256_bytes
-from archive.journal.device_key import DeviceKey, load_or_create_device_key
-from archive.journal.events import CheckpointEvent, StopEvent
-from archive.journal.merkle import merkle_root
-from archive.journal.trust import ChainState
+from archive.journal.run_events import StopEvent
+from archive.journal.segment_events import CheckpointEvent
+from archive.journal.signing.device_key import DeviceKey, load_or_create_device_key
+from archive.journal.signing.merkle import merkle_root
+from archive.journal.signing.trust import ChainState
 from archive.journal.writer import JournalWriter, list_chunks
 from tests.archive.journal_builders import segment_event, start_event
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from archive.journal.merkle import merkle_root
+from archive.journal.signing.merkle import merkle_root
 
 LEAVES = [
     bytes.fromhex(h)

@@ -6,7 +6,9 @@ import pytest
 
 from archive.errors import JournalError
 from archive.export.playlist import PlaylistSegment, StreamTrack, build_vod_playlist, tracks_from_journal
-from archive.journal.events import GapEvent, SegmentEvent, StopEvent
+from archive.journal.incident_events import GapEvent
+from archive.journal.run_events import StopEvent
+from archive.journal.segment_events import SegmentEvent
 from tests.archive.journal_builders import journal_lines, line_of, segment_event, start_event
 
 

@@ -14,9 +14,9 @@ import pytest
 
 from archive.errors import EmbeddedStoreError
 from archive.settings import ArchiveSettings
-from archive.store import embedded
 from archive.store.embedded import EmbeddedStore
-from archive.store.readiness import DEFAULT_START_SECONDS, ReadinessWait
+from archive.store.embedded import store as embedded
+from archive.store.embedded.readiness import DEFAULT_START_SECONDS, ReadinessWait
 from tests.conftest import free_port
 
 # weed needs well over a second to answer S3 (spawn, master, volume, filer, bucket, probe object)
@@ -33,7 +33,7 @@ class _Clock:
 
 def test_a_slow_start_says_every_few_seconds_what_it_waits_for(caplog: pytest.LogCaptureFixture) -> None:
     clock = _Clock()
-    caplog.set_level(logging.INFO, logger="archive.store.readiness")
+    caplog.set_level(logging.INFO, logger="archive.store.embedded.readiness")
     wait = ReadinessWait("weed's S3 at http://127.0.0.1:9", 60, progress_seconds=5, clock=clock)
     for _ in range(24):  # an attempt every 0.5 s for 12 s
         clock.now += 0.5

@@ -88,3 +88,15 @@ def test_chinese_is_drawn_as_glyphs_not_as_question_marks() -> None:
 
 def _luma(frame: av.VideoFrame) -> np.ndarray:
     return frame.to_ndarray(format="gray")
+
+
+def test_the_time_put_together_from_cached_glyphs_reads_as_the_whole_text_drawn_at_once() -> None:
+    overlay = Overlay(1280, 720, "第一法庭")
+    now = datetime(2026, 12, 3, 9, 5, 9, 123000, tzinfo=UTC)
+    text = timestamp_text(now)
+    composed = overlay._render_time(text, 1200).astype(int)
+    drawn = overlay._render(text, 1200).astype(int)
+    assert (composed > 128).sum() > 500  # there is ink
+    assert np.abs(composed - drawn).mean() < 4, np.abs(composed - drawn).mean()
+    other = overlay._render(timestamp_text(now + timedelta(seconds=1.111)), 1200).astype(int)
+    assert np.abs(composed - other).mean() > 2 * np.abs(composed - drawn).mean()  # and it can tell

@@ -17,7 +17,7 @@ import av
 import pytest
 
 from archive.spool import SealedFile
-from capture.recording import stream_pipeline
+from capture.recording import media_worker
 from capture.recording.overload import OverloadThresholds, OverloadWatch
 from capture.recording.segmenter import SegmentInfo
 from capture.recording.stream_pipeline import StreamPipeline, StreamSettings
@@ -198,10 +198,10 @@ def _record(tmp_path: Path, source: Any, seconds: float) -> _Events:
 def test_a_pipeline_slower_than_real_time_raises_the_alarm_at_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_open = stream_pipeline.open_video_encoder
+    real_open = media_worker.open_video_encoder
     # 0.2 s a picture: 5 fps against a 15 fps source, so frames fall 2/3 s further behind every second
     monkeypatch.setattr(
-        stream_pipeline, "open_video_encoder", lambda config: _SlowEncoder(real_open(config), 0.2)
+        media_worker, "open_video_encoder", lambda config: _SlowEncoder(real_open(config), 0.2)
     )
     events = _record(tmp_path, open_source(parse_source_spec(SMALL)), 4.0)
     assert events.behind()[:1] == [True], events.alarms

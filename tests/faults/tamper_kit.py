@@ -32,9 +32,9 @@ from archive.journal import (
     list_chunks,
     parse_event,
 )
-from archive.journal.anchor import CheckpointHead, last_head
 from archive.journal.format import JournalLine, encode_line, parse_line
-from archive.journal.key_list import RegisteredKey, load_key_list, sign_key_list
+from archive.journal.signing.anchor import CheckpointHead, last_head
+from archive.journal.signing.key_list import RegisteredKey, load_key_list, sign_key_list
 from archive.journal.stream_declaration import StreamDeclaration, VideoDeclaration
 from archive.preservation.verify import VerifyReport, verify_recording
 from archive.preservation.verify_trust import AnchoredHead, KeyListRegistry, TrustAnchors

@@ -77,3 +77,19 @@ def test_salvaged_first_segment_of_a_run_is_timed_from_its_own_run(
     _assert_resumed_intact(spool, object_store, runs=3)
     segments = {e["segment"]: e for e in spool.events() if e["type"] == "segment"}
     assert segments[3]["flags"] == ["partial"]
+
+
+def test_a_torn_segment_with_nothing_decodable_killed_after_its_quarantine_is_still_declared(
+    tmp_path: Path, object_store: ObjectStore
+) -> None:
+    """The restart quarantines the raw bytes of a torn segment that holds no complete chunk and is
+    killed before its ``repair`` line: the next start must name those bytes in the journal."""
+    spool = CrashSpool(tmp_path, object_store.config)
+    spool.kill_mid_segment(2)
+    torn = spool.stream_dir / "00000002.m4s.tmp"
+    torn.write_bytes(torn.read_bytes()[:40])  # not even one complete chunk
+    spool.crash_at("salvage.quarantined")
+    _assert_resumed_intact(spool, object_store, runs=2)
+    repairs = [e for e in spool.events() if e["type"] == "repair" and e.get("stream") == "cam"]
+    assert [e["raw_kept_as"] for e in repairs] == ["cam/quarantine/00000002.m4s.raw"], repairs
+    assert repairs[0]["raw_size"] == 40

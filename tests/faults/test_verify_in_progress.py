@@ -6,7 +6,7 @@ sealed."""
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -86,3 +86,19 @@ def test_tampering_with_what_is_sealed_is_still_caught(
         out.strip().splitlines()[-1]
         == f"recording {RECORDING_ID} (in progress: no stop event yet): 2 problem(s) found"
     )
+
+
+def test_a_recording_silent_for_long_without_a_stop_is_called_ended_not_in_progress(
+    object_store: ObjectStore, tmp_path: Path
+) -> None:
+    """The same journal read an hour after its last checkpoint: the recorder crashed and never
+    resumed (or its uploads are that far behind), which the report says instead of "in progress"."""
+    objects, public_key = _in_progress(tmp_path)
+    upload(object_store, objects)
+    now = datetime.now(UTC)
+    recent = verify_recording(object_store, RECORDING_ID, public_key=public_key, now=now)
+    assert recent.in_progress and not recent.ended_without_stop
+    later = verify_recording(object_store, RECORDING_ID, public_key=public_key, now=now + timedelta(hours=1))
+    assert later.intact and later.in_progress and later.ended_without_stop
+    assert "ended without a stop (crashed?)" in later.summary() and "in progress" not in later.summary()
+    assert any(w.startswith("ended without a stop (crashed?)") and "60 min ago" in w for w in later.warnings)

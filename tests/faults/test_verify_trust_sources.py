@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from archive.journal.anchor import encode_heads
-from archive.journal.key_list import RegisteredKey, sign_key_list
+from archive.journal.signing.anchor import encode_heads
+from archive.journal.signing.key_list import RegisteredKey, sign_key_list
 from archive.preservation.anchor_store import read_heads
 from archive.preservation.backup import Backup
 from archive.store.embedded import EmbeddedStore

@@ -260,3 +260,25 @@ def test_a_refused_registration_shows_the_form_again_and_only_admins_register(po
     assert forged.status_code == 403
     with portal.db_factory() as db:
         assert db.scalars(select(FleetDevice)).all() == []
+
+
+def test_the_device_page_forms_refuse_a_forged_token_and_an_unknown_command(portal: Portal) -> None:
+    register(portal, "bodycam-1")
+    operator = portal.staff("operator-a")
+    commands = "/staff/devices/bodycam-1/commands"
+    forged = operator.http.post(commands, data={"csrf_token": "forged", "action": "activate"})
+    assert forged.status_code == 403
+    unknown = operator.http.post(commands, data={"csrf_token": operator.csrf, "action": "self_destruct"})
+    assert unknown.status_code == 422 and "未知的指令" in unknown.text
+    officer = "/staff/devices/bodycam-1/officer"
+    assert operator.http.post(officer, data={"csrf_token": "forged", "officer": "钱某"}).status_code == 403
+    with portal.db_factory() as db:
+        assert db.scalars(select(DeviceCommand)).all() == []
+        assert db.get_one(FleetDevice, "bodycam-1").officer == "赵执行"
+    sent = operator.http.post(commands, data={"csrf_token": operator.csrf, "action": "activate"})
+    assert sent.status_code == 303 and sent.headers["location"] == "/staff/devices/bodycam-1"
+    moved = operator.http.post(officer, data={"csrf_token": operator.csrf, "officer": "钱某"})
+    assert moved.status_code == 303 and moved.headers["location"] == "/staff/devices/bodycam-1"
+    with portal.db_factory() as db:
+        assert [c.action.value for c in db.scalars(select(DeviceCommand))] == ["activate"]
+        assert db.get_one(FleetDevice, "bodycam-1").officer == "钱某"

@@ -16,9 +16,10 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from archive.journal import read_chain
-from archive.journal.anchor import CheckpointHead, decode_heads, last_head
-from archive.journal.events import StartEvent, parse_event
-from archive.journal.key_list import load_key_list
+from archive.journal.events import parse_event
+from archive.journal.run_events import StartEvent
+from archive.journal.signing.anchor import CheckpointHead, decode_heads, last_head
+from archive.journal.signing.key_list import load_key_list
 from archive.preservation.verify import find_prefix
 from archive.store.object_store import ObjectStore
 from portal.db import transaction

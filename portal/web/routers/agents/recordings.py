@@ -16,7 +16,7 @@ from sqlalchemy import select
 from archive.export import RecordingSummary
 from archive.formats import STREAM_NAME_MAX_LENGTH
 from archive.formats.identifiers import IDENTIFIER_PATTERN
-from archive.journal.anchor import CheckpointHead
+from archive.journal.signing.anchor import CheckpointHead
 from portal.audit.trail import AuditAction, AuditEntry, append
 from portal.date_range import BoundedDatetime
 from portal.db import transaction
@@ -38,7 +38,7 @@ _HEX64 = r"^[0-9a-f]{64}$"
 
 
 class CheckpointHeadIn(BaseModel):
-    """The latest signed checkpoint of the recording (``archive.journal.anchor.CheckpointHead``)."""
+    """The latest signed checkpoint of the recording (``archive.journal.signing.anchor.CheckpointHead``)."""
 
     seq: int = Field(ge=0, le=10**12)
     prev: str = Field(pattern=_HEX64)

@@ -45,6 +45,7 @@ from portal.models import Case, EnforcementAction, FleetDevice
 from portal.web.context import PortalContext
 from portal.web.csrf import check_session_token
 from portal.web.deps import ContextDep, CurrentParty, DeciderDep, IdPath, StaffDep
+from portal.web.forms.form_steps import step_and_return
 from portal.web.forms.form_values import local_time, text
 from portal.web.http_errors import audit_denial, status_of
 from portal.web.templates import render
@@ -311,10 +312,11 @@ def end_form(
     csrf_token: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
     """The action is over now; its recordings are linked."""
-    check_session_token(staff.csrf_token, csrf_token)
-    with transaction(context.sessions) as db:
+
+    def end(db: Session) -> None:
         end_action(db, staff.actor, action_id, now=context.clock.now())
-    return RedirectResponse(f"/staff/actions/{action_id}", status_code=303)
+
+    return step_and_return(context.sessions, staff, csrf_token, end, f"/staff/actions/{action_id}")
 
 
 @router.post(
@@ -330,7 +332,8 @@ def link_form(
     csrf_token: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
     """Link the recordings its devices made during it (those indexed since)."""
-    check_session_token(staff.csrf_token, csrf_token)
-    with transaction(context.sessions) as db:
+
+    def link(db: Session) -> None:
         link_recordings(db, staff.actor, action_id, now=context.clock.now())
-    return RedirectResponse(f"/staff/actions/{action_id}", status_code=303)
+
+    return step_and_return(context.sessions, staff, csrf_token, link, f"/staff/actions/{action_id}")

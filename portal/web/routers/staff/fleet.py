@@ -40,7 +40,8 @@ from portal.web.context import PortalContext
 from portal.web.csrf import check_session_token
 from portal.web.deps import AdminDep, ContextDep, CsrfChecked, OperatorDep, client_ip
 from portal.web.forms.enrolment_slips import EnrolmentSlip
-from portal.web.http_errors import audit_denial, status_of
+from portal.web.forms.form_steps import step_and_return
+from portal.web.http_errors import status_of
 from portal.web.templates import render
 
 router = APIRouter()
@@ -278,26 +279,23 @@ async def command_form(
     action: FormText = "",
 ) -> Response:
     """Queue a command (远程启动录像, 开始直播 …) and return to the device page."""
-    check_session_token(operator.csrf_token, csrf_token)
-    try:
-        chosen = CommandAction(action)
-    except ValueError:
-        raise InvalidInputError(f"未知的指令 {action!r}") from None
     ip = client_ip(request)
 
-    def queue() -> None:
-        with transaction(context.sessions) as db:
-            request_command(db, operator.actor, device_id, chosen, now=context.clock.now(), ip=ip)
+    def queue(db: Session) -> None:
+        try:
+            chosen = CommandAction(action)
+        except ValueError:
+            raise InvalidInputError(f"未知的指令 {action!r}") from None
+        request_command(db, operator.actor, device_id, chosen, now=context.clock.now(), ip=ip)
 
-    await asyncio.to_thread(queue)
-    return RedirectResponse(f"/staff/devices/{device_id}", status_code=303)
+    page = f"/staff/devices/{device_id}"
+    return await asyncio.to_thread(step_and_return, context.sessions, operator, csrf_token, queue, page)
 
 
 @router.post(
     "/staff/devices/{device_id}/officer", summary="Assign the officer (form)", responses={303: {}}, tags=PAGES
 )
 def officer_form(
-    request: Request,
     *,
     context: ContextDep,
     operator: OperatorDep,
@@ -306,14 +304,11 @@ def officer_form(
     officer: FormText = "",
 ) -> Response:
     """Assign who carries the device (audited)."""
-    check_session_token(operator.csrf_token, csrf_token)
-    try:
-        with transaction(context.sessions) as db:
-            assign_officer(db, operator.actor, device_id, officer, now=context.clock.now())
-    except InvalidInputError as exc:
-        audit_denial(request, exc)
-        raise
-    return RedirectResponse(f"/staff/devices/{device_id}", status_code=303)
+
+    def assign(db: Session) -> None:
+        assign_officer(db, operator.actor, device_id, officer, now=context.clock.now())
+
+    return step_and_return(context.sessions, operator, csrf_token, assign, f"/staff/devices/{device_id}")
 
 
 def command_out(c: DeviceCommand) -> CommandOut:

@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from archive.store.embedded_credentials import write_private
+from archive.store.embedded.credentials import write_private
 
 logger = logging.getLogger(__name__)
 

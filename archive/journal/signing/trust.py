@@ -17,17 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from archive.errors import JournalError
-from archive.journal.device_key import verify_signature
-from archive.journal.events import (
-    CheckpointEvent,
-    InitEvent,
-    JournalEvent,
-    SegmentEvent,
-    StartEvent,
-    parse_event,
-)
+from archive.journal.events import JournalEvent, parse_event
 from archive.journal.format import GENESIS_PREV, JournalLine, checkpoint_message, parse_line, split_lines
-from archive.journal.merkle import merkle_root
+from archive.journal.run_events import StartEvent
+from archive.journal.segment_events import CheckpointEvent, InitEvent, SegmentEvent
+from archive.journal.signing.device_key import verify_signature
+from archive.journal.signing.merkle import merkle_root
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,11 +20,12 @@ from dataclasses import dataclass
 from typing import Self
 
 from archive.errors import JournalError
-from archive.journal.device_key import verify_signature
 from archive.journal.event_checks import check_sha256
-from archive.journal.events import CheckpointEvent, parse_event
+from archive.journal.events import parse_event
 from archive.journal.fields import FieldReader, JsonObject
 from archive.journal.format import JournalLine, checkpoint_message, encode_line
+from archive.journal.segment_events import CheckpointEvent
+from archive.journal.signing.device_key import verify_signature
 
 ANCHORS_FORMAT = "courtrec-anchors-v1"
 

@@ -17,9 +17,9 @@ from datetime import datetime
 from typing import Self
 
 from archive.errors import JournalError
-from archive.journal.device_key import DeviceKey, verify_signature
 from archive.journal.fields import FieldReader, JsonObject
 from archive.journal.format import encode_line
+from archive.journal.signing.device_key import DeviceKey, verify_signature
 
 KEY_LIST_FORMAT = "courtrec-device-keys-v1"
 KEY_LIST_DOMAIN = b"courtrec-device-keys-v1\n"

@@ -6,8 +6,9 @@ port (see :func:`weed_ports`), so several instances (primary and backup site) ru
 WebDAV, the admin UI, Iceberg and Lance endpoints are off, master and filer answer gRPC only (their
 HTTP APIs would let any local process rewrite objects behind S3's back), telemetry is off, and every
 listener binds to the given host only. Only S3 is open to other local processes: weed runs in the data
-directory with a generated ``security.toml`` (see :mod:`archive.store.weed_security`), so its gRPC ports
-demand our certificate (mutual TLS) and its volume server a signed JWT. Layout under the data directory::
+directory with a generated ``security.toml`` (see :mod:`archive.store.embedded.weed_security`), so its
+gRPC ports demand our certificate (mutual TLS) and its volume server a signed JWT. Layout under the data
+directory::
 
     credentials.json     generated access/secret key (0600), reused on every start
     s3-identities.json   weed's -s3.config, rewritten from credentials.json on start (0600)
@@ -32,19 +33,19 @@ from pathlib import Path
 from types import TracebackType
 
 from archive.errors import ArchiveError, EmbeddedStoreError
-from archive.store.embedded_credentials import StoreCredentials, load_or_create_credentials, write_private
-from archive.store.object_store import ObjectStore
-from archive.store.public_origin import PublicOrigin, PublicOriginConfig
-from archive.store.readiness import DEFAULT_START_SECONDS, ReadinessWait
-from archive.store.store_config import StoreConfig
-from archive.store.weed_process import (
+from archive.store.embedded.credentials import StoreCredentials, load_or_create_credentials, write_private
+from archive.store.embedded.readiness import DEFAULT_START_SECONDS, ReadinessWait
+from archive.store.embedded.weed_process import (
     check_ports_free,
     find_weed,
     parent_death_signal,
     remove_unix_sockets,
     weed_ports,
 )
-from archive.store.weed_security import write_security_config
+from archive.store.embedded.weed_security import write_security_config
+from archive.store.object_store import ObjectStore
+from archive.store.public_origin import PublicOrigin, PublicOriginConfig
+from archive.store.store_config import StoreConfig
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +128,7 @@ class EmbeddedStore:
         """Spawn weed and return once it answers an authenticated S3 request and the bucket exists.
 
         Waits at most ``timeout_seconds`` (default: the constructor's ``start_seconds``), logging
-        every few seconds what it waits for (see :mod:`archive.store.readiness`). No-op when already
+        every few seconds what it waits for (see :mod:`archive.store.embedded.readiness`). No-op when already
         running. Raises EmbeddedStoreError (binary missing, a port taken, weed exited or did not
         answer in time: the first line names the setting that allows more; then the tail of weed's
         output); OSError when the data directory cannot be written.
