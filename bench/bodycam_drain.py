@@ -17,7 +17,7 @@ not compressed, so only the sizes matter to the link), generated once and copied
 2. Live: a real ``python -m capture bodycam`` (720p25 synthetic source with a burned-in clock,
    ``--activate-on-start --live``) publishing over the same link, first with an empty spool (the
    baseline), then with a backlog in its spool that its uploader drains meanwhile (capped at
-   ``--upload-rate-live`` while live). A WHEP viewer here decodes each picture and reads the clock
+   ``--upload-rate-live`` while live, on kernel-paced connections). A WHEP viewer here decodes each picture and reads the clock
    back: latency = arrival - the stamp the source put in at capture (glass to glass, on one
    machine's clock). Prints p50/p95 (goal p95 < 400 ms) and the drain rate meanwhile.
 
