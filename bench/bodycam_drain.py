@@ -14,12 +14,13 @@ not compressed, so only the sizes matter to the link), generated once and copied
 1. Drain alone, side by side over the same link: plain ``minio`` ``fput_object`` of every file, then
    our durable queue and uploader (verified PUT + HEAD, 2 workers) on copies of the same files.
    Prints MB/s, the fraction of the link (goal >= 0.9) and the ratio ours / minio.
-2. Live: a real ``python -m capture bodycam`` (``--live-size``, default 720p, at 25 fps, a synthetic source with a burned-in clock,
-   ``--activate-on-start --live``) publishing over the same link, first with an empty spool (the
-   baseline), then with a backlog in its spool that its uploader drains meanwhile (capped at
-   ``--upload-rate-live`` while live, on kernel-paced connections). A WHEP viewer here decodes
-   each picture and reads the clock back: latency = arrival - the stamp the source put in at
-   capture (glass to glass, on one machine's clock). Prints p50/p95 (goal p95 < 400 ms) and the drain rate meanwhile.
+2. Live: a real ``python -m capture bodycam`` (``--live-size``, default 720p, at 25 fps; a synthetic
+   source with a burned-in clock; ``--activate-on-start --live``) publishing over the same link,
+   first with an empty spool (the baseline), then with a backlog in its spool that its uploader
+   drains meanwhile (capped at ``--upload-rate-live`` while live, on kernel-paced connections). A
+   WHEP viewer here decodes each picture and reads the clock back: latency = arrival - the stamp the
+   source put in at capture (glass to glass, on one machine's clock). Prints p50/p95 (goal p95 <
+   400 ms) and the drain rate meanwhile.
 
 ``python bench/bodycam_drain.py [--minutes 60] [--link-mbit 20] [--live-seconds 60]`` (not in CI).
 """
