@@ -43,7 +43,7 @@ from drain_live import enqueue, live_while_draining
 from live_kit import percentile
 from minio import Minio
 
-import archive.store.embedded as embedded
+import archive.store.embedded.store as embedded
 from archive.spool import Uploader, UploadQueue
 from archive.store import ObjectStore, StoreConfig
 from tests.streaming.netns import PeerHost, peer_host
