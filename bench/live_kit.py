@@ -74,12 +74,20 @@ def process_cpu_seconds(pid: int) -> float:
 class Viewer:
     """A WHEP viewer; ``decode=False`` takes packets without decoding (costs the viewer little)."""
 
-    def __init__(self, url: str, *, decode: bool, on_frame: Callable[[object], None] | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        decode: bool,
+        on_frame: Callable[[object], None] | None = None,
+        policy: IcePolicy = LOOPBACK,
+    ) -> None:
         self.url = url
+        self._policy = policy
         self.decode = decode
         self.on_frame = on_frame
         self.frames = 0
-        self._pc = RTCPeerConnection(LOOPBACK.configuration())
+        self._pc = RTCPeerConnection(policy.configuration())
         self._pc.addTransceiver("video", direction="recvonly")
         self._tasks: list[asyncio.Task[None]] = []
         self._location: str | None = None
@@ -101,7 +109,7 @@ class Viewer:
                     self.on_frame(item)
 
     async def start(self) -> None:
-        with LOOPBACK.gathering():
+        with self._policy.gathering():
             await self._pc.setLocalDescription(await self._pc.createOffer())
         async with httpx.AsyncClient() as client:
             response = await client.post(
@@ -113,7 +121,7 @@ class Viewer:
             sys.exit(f"WHEP refused: {response.status_code} {response.text}")
         self._location = response.headers["location"]
         await self._pc.setRemoteDescription(
-            RTCSessionDescription(LOOPBACK.filter_sdp(response.text), "answer")
+            RTCSessionDescription(self._policy.filter_sdp(response.text), "answer")
         )
 
     async def stop(self) -> None:

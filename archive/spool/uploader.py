@@ -31,7 +31,7 @@ from archive.errors import (
 from archive.formats.hashing import sha256_file
 from archive.spool.upload_order import ChunkGate
 from archive.spool.upload_queue import UploadItem, UploadQueue, UploadState
-from archive.spool.upload_rate import UploadRate
+from archive.spool.upload_rate import UploadMeter, UploadRate
 from archive.store.object_store import ObjectStore
 from timebase import Clock
 from timebase.backoff import Backoff
@@ -56,7 +56,8 @@ class Uploader:
     ``backoff`` paces retries during an outage, ``mismatch_backoff`` retries of checksum mismatches,
     for up to ``mismatch_window_seconds`` after an object's first mismatch. Retry schedules and waits
     follow ``clock`` (by default the queue's). ``max_bytes_per_second`` caps the average upload rate
-    (a body camera's weak link keeps room for live)."""
+    (a body camera's weak link keeps room for live); ``paced_store`` makes a store whose connections
+    send at most at the given bytes/s (see :meth:`set_rate`)."""
 
     def __init__(
         self,
@@ -71,13 +72,15 @@ class Uploader:
         workers: int = 2,
         clock: Clock | None = None,
         max_bytes_per_second: float | None = None,
+        paced_store: Callable[[int], ObjectStore] | None = None,
     ) -> None:
         if workers < 1:
             raise ValueError(f"'workers' must be >= 1 (got {workers})")
         if mismatch_window_seconds < 0:
             raise ValueError(f"'mismatch_window_seconds' must be >= 0 (got {mismatch_window_seconds})")
         self._queue = queue
-        self._store = store
+        self._store = self._unpaced = store
+        self._paced_store = paced_store
         self._backoff = backoff or Backoff()
         self._on_alarm = on_integrity_alarm
         self._on_mismatch = on_mismatch_alarm
@@ -92,6 +95,28 @@ class Uploader:
         self._claim_lock = threading.Lock()
         self._in_flight: set[int] = set()
         self._rate = None if max_bytes_per_second is None else UploadRate(max_bytes_per_second, self._clock)
+        self.meter = UploadMeter(self._clock)
+        """What the store took lately (bytes/s): the drain-time estimate's rate."""
+
+    def set_rate(self, bytes_per_second: float | None) -> None:
+        """Cap the upload rate from the next upload on (None: no cap), e.g. lower while live. With a
+        ``paced_store`` the uploads then also go through connections the kernel paces at the cap
+        shared among the workers, so that no PUT bursts at the link's full rate."""
+        if self._paced_store is not None:
+            paced = None if bytes_per_second is None else max(1, int(bytes_per_second / self._workers))
+            self._store = self._unpaced if paced is None else self._paced_store(paced)
+        if bytes_per_second is None:
+            self._rate = None
+        elif self._rate is None:
+            self._rate = UploadRate(bytes_per_second, self._clock)
+        else:
+            self._rate.set(bytes_per_second)
+
+    @property
+    def rate_cap(self) -> float | None:
+        """The cap in force (bytes/s), None when uncapped."""
+        rate = self._rate
+        return None if rate is None else rate.bytes_per_second
 
     def start(self) -> None:
         """Start the upload threads."""
@@ -132,9 +157,12 @@ class Uploader:
         if item is None:
             return False
         try:
-            if self._rate is not None and not self._rate.wait_turn(item.size, self._stop):
+            rate = self._rate
+            if rate is not None and not rate.wait_turn(item.size, self._stop):
                 return True  # stopping: the item stays pending
-            self._attempt(item)
+            began = self._clock.monotonic()
+            if self._attempt(item):
+                self.meter.stored(began, item.size)
         finally:
             with self._claim_lock:
                 self._in_flight.discard(item.id)
@@ -172,35 +200,41 @@ class Uploader:
                 wait = 1.0 if retry_at is None else max(0.05, min(1.0, retry_at - self._queue.now()))
                 self._queue.wait_for_work(wait)
 
-    def _attempt(self, item: UploadItem) -> None:
-        """One upload attempt; every outcome is recorded in the queue."""
+    def _attempt(self, item: UploadItem) -> bool:
+        """One upload attempt; every outcome is recorded in the queue. True when sent and confirmed."""
         try:
-            if not item.local_path.exists():
-                if self._already_stored(item):  # deleted once stored, before the queue could record it
-                    self._finish(item)
-                    return
-                self._alarm(item, UploadState.CORRUPT, f"local file {item.local_path} is missing")
-                return
-            self._store.put_file(item.object_key, item.local_path, item.sha256)
+            if not self._put(item):
+                return False
         except ObjectNotFoundError as exc:  # the bucket itself is missing: create it, then retry
             self._postpone_for_outage(item, exc)
             self._try_create_bucket()
-            return
         except (StoreUnavailableError, StoreAuthError) as exc:
             self._postpone_for_outage(item, exc)
-            return
         except ObjectConflictError as exc:
             self._alarm(item, UploadState.CONFLICT, str(exc))
-            return
         except ChecksumMismatchError as exc:
             self._handle_mismatch(item, exc)
-            return
-        self._outage_attempts = 0
-        if item.delete_after_upload:
-            # The store confirmed it: free the spool before recording that in the queue, whose write a
-            # full disk may refuse; the retry then finds the object stored and the file gone.
-            item.local_path.unlink(missing_ok=True)
-        self._finish(item)
+        else:
+            self._outage_attempts = 0
+            if item.delete_after_upload:
+                # The store confirmed it: free the spool before recording that in the queue, whose write
+                # a full disk may refuse; the retry then finds the object stored and the file gone.
+                item.local_path.unlink(missing_ok=True)
+            self._finish(item)
+            return True
+        return False
+
+    def _put(self, item: UploadItem) -> bool:
+        """PUT the item's file (True); False when its file is gone (then finished if the store has it,
+        else an integrity alarm)."""
+        if not item.local_path.exists():
+            if self._already_stored(item):  # deleted once stored, before the queue could record it
+                self._finish(item)
+            else:
+                self._alarm(item, UploadState.CORRUPT, f"local file {item.local_path} is missing")
+            return False
+        self._store.put_file(item.object_key, item.local_path, item.sha256)
+        return True
 
     def _already_stored(self, item: UploadItem) -> bool:
         stored = self._store.stat(item.object_key)

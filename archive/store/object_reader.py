@@ -43,11 +43,22 @@ class ObjectReader:
     dead store fails fast and the caller's backoff decides when to try again.
     """
 
-    def __init__(self, config: StoreConfig, *, timeout_seconds: float = 10.0) -> None:
+    def __init__(
+        self,
+        config: StoreConfig,
+        *,
+        timeout_seconds: float = 10.0,
+        pacing_bytes_per_second: int | None = None,
+    ) -> None:
         if timeout_seconds <= 0:
             raise ValueError(f"'timeout_seconds' must be > 0 (got {timeout_seconds})")
         self._config = config
-        self._client = make_minio_client(config, timeout_seconds=timeout_seconds, pool_size=8)
+        self._client = make_minio_client(
+            config,
+            timeout_seconds=timeout_seconds,
+            pool_size=8,
+            pacing_bytes_per_second=pacing_bytes_per_second,
+        )
         self._url_signer: UrlSigner | None = None
 
     def with_url_signer(self, signer: UrlSigner) -> Self:

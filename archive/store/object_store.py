@@ -45,8 +45,16 @@ class ObjectStore(ObjectReader):
     dead store fails fast and the caller's backoff decides when to try again.
     """
 
-    def __init__(self, config: StoreConfig, *, timeout_seconds: float = 10.0) -> None:
-        super().__init__(config, timeout_seconds=timeout_seconds)
+    def __init__(
+        self,
+        config: StoreConfig,
+        *,
+        timeout_seconds: float = 10.0,
+        pacing_bytes_per_second: int | None = None,
+    ) -> None:
+        super().__init__(
+            config, timeout_seconds=timeout_seconds, pacing_bytes_per_second=pacing_bytes_per_second
+        )
         self._conditional_put_checked: bool | None = None
 
     def ensure_bucket(self, *, object_lock: bool = False) -> None:

@@ -8,6 +8,7 @@ ArchiveError subclass whose message names the endpoint, the action and the objec
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Protocol
@@ -15,6 +16,7 @@ from typing import Protocol
 import urllib3
 from minio import Minio
 from minio.error import InvalidResponseError, S3Error, ServerError
+from urllib3.connection import HTTPConnection
 
 from archive.errors import (
     ArchiveError,
@@ -26,6 +28,8 @@ from archive.errors import (
 
 AUTH_CODES = frozenset({"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied"})
 BUCKET_EXISTS_CODES = frozenset({"BucketAlreadyOwnedByYou", "BucketAlreadyExists"})
+_SO_MAX_PACING_RATE = getattr(socket, "SO_MAX_PACING_RATE", 47)  # Linux; 47 where Python lacks the name
+
 MINIO_ERRORS = (S3Error, ServerError, InvalidResponseError, urllib3.exceptions.HTTPError)
 # minio's DictType: header values may repeat
 Headers = dict[str, str | list[str] | tuple[str]]
@@ -46,13 +50,25 @@ class S3Endpoint(Protocol):
     def region(self) -> str: ...
 
 
-def make_minio_client(endpoint: S3Endpoint, *, timeout_seconds: float, pool_size: int) -> Minio:
+def make_minio_client(
+    endpoint: S3Endpoint,
+    *,
+    timeout_seconds: float,
+    pool_size: int,
+    pacing_bytes_per_second: int | None = None,
+) -> Minio:
     """A minio client for ``endpoint``; TLS is verified against the system trust store (and
-    SSL_CERT_FILE), where a court's own CA lives."""
+    SSL_CERT_FILE), where a court's own CA lives. With ``pacing_bytes_per_second`` the kernel paces
+    each connection's sending at that rate (SO_MAX_PACING_RATE), so a PUT does not burst at the
+    link's full rate and fill its queue (a live stream sharing the link would lose packets)."""
+    options = list(HTTPConnection.default_socket_options)
+    if pacing_bytes_per_second is not None:
+        options.append((socket.SOL_SOCKET, _SO_MAX_PACING_RATE, pacing_bytes_per_second))
     http = urllib3.PoolManager(
         timeout=urllib3.Timeout(connect=timeout_seconds, read=timeout_seconds),
         retries=False,
         maxsize=pool_size,
+        socket_options=options,
     )
     return Minio(
         endpoint.netloc,

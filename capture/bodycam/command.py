@@ -20,6 +20,7 @@ from capture.bodycam.activation import Action, ActivationRequest
 from capture.bodycam.agent import BodycamAgent, BodycamConfig, LiveStarter
 from capture.bodycam.control_token import default_control_token_path, load_or_create_control_token
 from capture.bodycam.heartbeat import heartbeat_report, position_of
+from capture.bodycam.live_share import capped_while_live
 from capture.bodycam.local_triggers import LocalControl, install_signal_triggers, start_key_trigger
 from capture.bodycam.options import with_bodycam_defaults
 from capture.bodycam.portal_link import AgentDeviceClient, PortalLink, PortalLinkError
@@ -80,26 +81,40 @@ def run_bodycam(
         raise CaptureError(f"spool {config.spool} cannot be created: {exc.strerror or exc}") from exc
     queue = UploadQueue(queue_path(config.spool), clock=clock)
     alarms: list[str] = []  # the quota alarm's line while active: live telemetry shows it
-    live = _live_starter(args, settings, config, lambda: list(alarms)) if args.live else None
-    agent = BodycamAgent(
-        config, lambda plan: Recorder(plan, store, clock=clock, uploads_elsewhere=True), live=live
-    )
-    quota = _spool_quota(args.spool_quota, config, queue, agent, alarms)
+    agents: list[BodycamAgent] = []
 
     def integrity_alarm(item: UploadItem, message: str) -> None:
-        agent.journal(AlarmEvent(condition="integrity", active=True, object=item.object_key, detail=message))
+        for agent in agents:
+            agent.journal(
+                AlarmEvent(condition="integrity", active=True, object=item.object_key, detail=message)
+            )
 
     uploader = (
         None
         if store is None
-        else Uploader(queue, store, on_integrity_alarm=integrity_alarm, max_bytes_per_second=args.upload_rate)
+        else Uploader(
+            queue,
+            store,
+            on_integrity_alarm=integrity_alarm,
+            max_bytes_per_second=args.upload_rate,
+            paced_store=lambda rate: ObjectStore(store.config, pacing_bytes_per_second=rate),
+        )
     )
+    live = _live_starter(args, settings, config, lambda: list(alarms), uploader) if args.live else None
+    agent = BodycamAgent(
+        config, lambda plan: Recorder(plan, store, clock=clock, uploads_elsewhere=True), live=live
+    )
+    agents.append(agent)
+    quota = _spool_quota(args.spool_quota, config, queue, agent, alarms)
     position = position_of(agent.position)
+    rate = (lambda: None) if uploader is None else uploader.meter.bytes_per_second
 
     def report() -> dict[str, object]:
-        beat = heartbeat_report(agent, queue, config.spool, position, clock)
+        beat = heartbeat_report(agent, queue, config.spool, position, clock, upload_rate=rate)
         if quota is not None:  # what the quota still allows: 0 tells the fleet the spool is "full"
             beat["free_bytes"] = min(int(str(beat["free_bytes"])), quota.free_bytes())
+            beat["spool_used_bytes"], beat["spool_quota_bytes"] = quota.used_bytes, quota.quota_bytes
+        beat["alarms"] = list(alarms)
         return beat
 
     link = _portal_link(
@@ -242,7 +257,10 @@ def _live_starter(
     settings: CaptureSettings,
     config: BodycamConfig,
     alarms: Callable[[], list[str]],
+    uploader: Uploader | None,
 ) -> LiveStarter:
+    """Publishing live; while it is on, the backlog's upload is capped at ``--upload-rate-live`` so that
+    on a weak link live keeps its share (live first, the backlog after)."""
     token = args.live_token or (settings.live_token.get_secret_value() if settings.live_token else None)
     target = LiveTarget(
         endpoint=args.live,
@@ -258,7 +276,13 @@ def _live_starter(
     def start(recorder: Recorder) -> Callable[[], None]:
         track = recorder.position_track
         live_target = replace(target, position=(lambda: None) if track is None else (lambda: track.latest))
-        publishers = start_live(recorder.pipelines, live_target, policy, alarms=alarms)
-        return lambda: stop_live(publishers)
+
+        def publish() -> Callable[[], None]:
+            publishers = start_live(recorder.pipelines, live_target, policy, alarms=alarms)
+            return lambda: stop_live(publishers)
+
+        return capped_while_live(
+            uploader, live_rate=args.upload_rate_live, usual_rate=args.upload_rate, start_live=publish
+        )
 
     return start

@@ -35,17 +35,38 @@ def position_of(latest: Callable[[], PositionFix | None]) -> PositionSource:
     return position
 
 
+def drain_seconds(backlog_bytes: int, bytes_per_second: float | None) -> float | None:
+    """How long sending ``backlog_bytes`` takes at the measured upload rate: 0 with no backlog, None
+    when the rate is unknown (nothing stored lately: the store or the link is down). What is
+    recorded meanwhile adds to it."""
+    if backlog_bytes <= 0:
+        return 0.0
+    if not bytes_per_second:
+        return None
+    return round(backlog_bytes / bytes_per_second, 1)
+
+
 def heartbeat_report(
-    agent: BodycamAgent, queue: UploadQueue, spool: Path, position: PositionSource, clock: Clock
+    agent: BodycamAgent,
+    queue: UploadQueue,
+    spool: Path,
+    position: PositionSource,
+    clock: Clock,
+    *,
+    upload_rate: Callable[[], float | None] = lambda: None,
 ) -> dict[str, object]:
-    """The heartbeat body: battery (None: unknown), free spool bytes, the upload backlog, version,
-    state, the recording in progress, position and the device's own clock."""
+    """The heartbeat body: battery (None: unknown), free spool bytes, the upload backlog with the
+    measured upload rate and the estimated drain time, version, state, the recording in progress,
+    position and the device's own clock."""
     segments, size = queue.backlog()
+    rate = upload_rate()
     return {
         "battery_percent": battery_percent(),
         "free_bytes": free_bytes(spool),
         "backlog_segments": segments,
         "backlog_bytes": size,
+        "upload_bytes_per_second": None if rate is None else round(rate),
+        "drain_seconds": drain_seconds(size, rate),
         "agent_version": agent_version(),
         "recording": agent.state.value,
         "recording_id": agent.recording_id,

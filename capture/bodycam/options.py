@@ -21,6 +21,8 @@ BODYCAM_PRESET = "superfast"
 bitrate cap costs less picture. A hardware encoder (``--encoder auto``) is better still."""
 BODYCAM_MAX_BITRATE = 2_500_000
 DEFAULT_PRE_EVENT_SECONDS = 30.0
+DEFAULT_UPLOAD_RATE_LIVE = 1 << 20
+"""While live, the backlog drains at most this fast (bytes/s), so live keeps the rest of the link."""
 
 
 def pre_event_seconds(text: str) -> float:
@@ -132,6 +134,13 @@ def add_bodycam_parser(commands: Any, settings: CaptureSettings) -> argparse.Arg
         type=byte_size,
         default=None,
         help="cap on the backlog's upload rate in bytes/s (e.g. 1M), so live keeps its share of the link",
+    )
+    parser.add_argument(
+        "--upload-rate-live",
+        type=byte_size,
+        default=DEFAULT_UPLOAD_RATE_LIVE,
+        help="cap on the backlog's upload rate while live is on, in bytes/s (default 1M, about 8 Mbit/s:"
+        " a 2.5 Mbit/s live feed keeps its share of a 12 Mbit/s link or better)",
     )
     parser.add_argument("--disk-alarm-hours", type=float, default=settings.disk_alarm_hours)
     parser.add_argument(

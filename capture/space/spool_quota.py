@@ -5,14 +5,20 @@ in the upload queue: init segments of finished recordings, any segment still on 
 the earliest confirmed first, down to a margin under the quota (journals stay); a sealed segment the
 archive has not confirmed is never deleted. Reaching the quota raises the CRITICAL ``spool_quota``
 alarm (cleared once the spool is back under the margin): the officer and the command centre should
-dock the camera or restore its link. Recording goes on regardless: evidence over a soft quota beats
-no evidence, and the disk's own full-disk handling (:mod:`capture.space.disk_full`) still protects the disk.
+dock the camera or restore its link.
+
+The quota is soft. When nothing (or too little) is confirmed — the store is down, the link is gone —
+recording goes on beyond the quota into the disk's free space, and the alarm says so: evidence over a
+soft quota beats no evidence, and deleting unconfirmed evidence is never an option. Only the disk
+itself stops it: the full-disk handling (:mod:`capture.space.disk_full`) suspends the streams, journals
+the hole and resumes when the uploader has freed space.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import shutil
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -108,12 +114,20 @@ class SpoolQuota:
             return
         freed, count = self._free(used - int(self.quota_bytes * _CLEAR_FRACTION))
         self.used_bytes = used - freed
+        if self.used_bytes >= self.quota_bytes:
+            beyond = (
+                f"; still {self.used_bytes - self.quota_bytes} bytes over it: recording goes on beyond the"
+                f" quota into the disk's free space ({_disk_free(self._spool)} bytes) and is suspended only"
+                " if the disk itself fills up (disk_full)"
+            )
+        else:
+            beyond = "; recording goes on"
         self._set(
             QuotaAlarm(
                 True,
                 f"spool {self._spool} reached its quota of {self.quota_bytes} bytes ({used} used); freed"
                 f" {freed} bytes of {count} copies the archive had confirmed; unconfirmed segments are kept"
-                " and recording goes on: dock the camera or restore its link",
+                f"{beyond}: dock the camera or restore its link",
             ),
             "",
         )
@@ -164,3 +178,10 @@ def _disk_usage(root: Path) -> int:
             except FileNotFoundError:
                 continue  # deleted while walking (the uploader frees media)
     return total
+
+
+def _disk_free(root: Path) -> int:
+    try:
+        return shutil.disk_usage(root).free
+    except OSError:
+        return 0

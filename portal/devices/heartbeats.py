@@ -40,6 +40,8 @@ class Heartbeat:
     recording_id: str | None
     position: Position | None
     device_time: datetime
+    upload_bytes_per_second: int | None = None  # measured by the device; None: nothing sent lately
+    drain_seconds: float | None = None  # the backlog at that rate; None: unknown
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +69,7 @@ def record_heartbeat(db: Session, device: FleetDevice, beat: Heartbeat, *, now: 
         beat.backlog_segments,
         beat.backlog_bytes,
     )
+    device.upload_bytes_per_second, device.drain_seconds = beat.upload_bytes_per_second, beat.drain_seconds
     device.agent_version, device.recording_state, device.recording_id = (
         beat.agent_version[:64],
         beat.recording,

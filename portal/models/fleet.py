@@ -39,6 +39,8 @@ class FleetDevice(Base):
     free_bytes: Mapped[int | None] = mapped_column(BigInteger(), default=None)
     backlog_segments: Mapped[int | None] = mapped_column(default=None)
     backlog_bytes: Mapped[int | None] = mapped_column(BigInteger(), default=None)
+    upload_bytes_per_second: Mapped[int | None] = mapped_column(BigInteger(), default=None)
+    drain_seconds: Mapped[float | None] = mapped_column(Float(), default=None)  # None: unknown
     agent_version: Mapped[str] = mapped_column(String(64), default="")
     recording_state: Mapped[str] = mapped_column(String(16), default="")
     recording_id: Mapped[str | None] = mapped_column(String(128), default=None)

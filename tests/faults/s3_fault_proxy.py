@@ -131,6 +131,12 @@ class S3FaultProxy:
             self._rules.append(rule)
         return rule
 
+    def remove(self, rule: FaultRule) -> None:
+        """Remove ``rule`` (e.g. end an outage while the other rules stay)."""
+        with self._lock:
+            if rule in self._rules:
+                self._rules.remove(rule)
+
     def heal(self) -> None:
         """Remove every rule: from now on requests pass untouched."""
         with self._lock:

@@ -160,6 +160,27 @@ def test_heartbeats_keep_the_state_and_clock_offset_and_raise_alarms(portal: Por
     assert portal.staff("clerk-a").get("/staff/devices/bodycam-1").status_code == 403
 
 
+def test_the_backlog_shows_its_estimated_drain_time(portal: Portal) -> None:
+    camera = enrolled(portal, "bodycam-2")
+    beat = camera.heartbeat(upload_bytes_per_second=1024**2, drain_seconds=725.4)
+    assert beat.status_code == 200, beat.text
+    operator = portal.staff("operator-a")
+    assert "预计 12分05秒 传完" in operator.get("/staff/devices").text
+    device = operator.get("/staff/devices/bodycam-2").text
+    assert "按近期上传速度（1.00 MB/秒）预计 12分05秒 传完" in device
+    listed = {d["device_id"]: d for d in operator.get("/api/devices").json()}
+    assert (listed["bodycam-2"]["drain_seconds"], listed["bodycam-2"]["upload_bytes_per_second"]) == (
+        725.4,
+        1024**2,
+    )
+    camera.heartbeat(upload_bytes_per_second=None, drain_seconds=None)  # link down: unknown
+    assert "暂无法估计传完时间" in operator.get("/staff/devices/bodycam-2").text
+    camera.heartbeat(backlog_segments=0, backlog_bytes=0, drain_seconds=0)
+    assert 'id="drain"' not in operator.get("/staff/devices/bodycam-2").text
+    refused = camera.heartbeat(drain_seconds=-1)
+    assert refused.status_code == 422 and "drain_seconds" in refused.text
+
+
 def test_a_command_waits_for_the_device_until_acknowledged(portal: Portal) -> None:
     device = enrolled(portal, "bodycam-1")
     commands_url = "/api/agent/devices/bodycam-1/commands"

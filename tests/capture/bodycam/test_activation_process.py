@@ -3,7 +3,6 @@ activate and deactivate it, each journaled with its trigger; each activation is 
 
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
 import urllib.error
@@ -14,48 +13,14 @@ import pytest
 
 from archive.preservation.verify import verify_recording
 from archive.store.object_store import ObjectStore
+from tests.capture.bodycam.agent_process import SOURCE, remember_control
+from tests.capture.bodycam.agent_process import post as _post
+from tests.capture.bodycam.agent_process import read_until as _read_until
+from tests.capture.bodycam.agent_process import status as _status
 from tests.capture.conftest import agent_command, journal_events, store_env
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
-
-SOURCE = "synthetic#size=320x240&fps=15&audio=0&clock=1&name=cam"
-
-
-def _token(port: int) -> dict[str, str]:
-    """The control endpoint's token header, from the token file of the agent listening on ``port``."""
-    return {"Authorization": f"Bearer {_TOKEN_FILES[port].read_text().strip()}"}
-
-
-_TOKEN_FILES: dict[int, Path] = {}  # port -> the agent's control token file (in its spool)
-
-
-def _post(port: int, path: str, body: dict[str, str] | None = None) -> tuple[int, dict[str, object]]:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}{path}", data=data, method="POST", headers=_token(port)
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
-
-
-def _status(port: int) -> dict[str, object]:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/status", headers=_token(port))
-    with urllib.request.urlopen(request, timeout=10) as response:
-        answer: dict[str, object] = json.loads(response.read())
-        return answer
-
-
-def _read_until(agent: subprocess.Popen[str], needle: str, seen: list[str]) -> str:
-    assert agent.stdout is not None
-    for line in agent.stdout:
-        seen.append(line)
-        if needle in line:
-            return line
-    raise AssertionError(f"the agent ended without printing {needle!r}: {''.join(seen)}")
 
 
 def test_signals_and_the_local_control_activate_and_deactivate(tmp_path: Path) -> None:
@@ -88,7 +53,7 @@ def test_signals_and_the_local_control_activate_and_deactivate(tmp_path: Path) -
     try:
         ready = _read_until(agent, "on standby", seen)
         port = int(ready.rsplit(":", 1)[1])
-        _TOKEN_FILES[port] = spool / "device" / "control-token"
+        remember_control(port, spool)
         refused = urllib.request.Request(f"http://127.0.0.1:{port}/activate", data=b"{}", method="POST")
         with pytest.raises(urllib.error.HTTPError) as no_token:
             urllib.request.urlopen(refused, timeout=10)
@@ -294,7 +259,7 @@ def test_an_activated_recording_with_its_pre_event_segments_is_archived_and_veri
     seen: list[str] = []
     try:
         port = int(_read_until(agent, "on standby", seen).rsplit(":", 1)[1])
-        _TOKEN_FILES[port] = spool / "device" / "control-token"
+        remember_control(port, spool)
         wait_until(lambda: int(str(_status(port)["pre_event_bytes"])) > 0, 30, "pictures in the buffer")
         assert _post(port, "/activate", {"by": "officer zhao"})[0] == 200
         recording = _read_until(agent, "started", seen).split()[1]

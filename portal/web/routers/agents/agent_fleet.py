@@ -98,6 +98,8 @@ class HeartbeatIn(BaseModel):
     free_bytes: int = Field(ge=0, le=10**15)
     backlog_segments: int = Field(ge=0, le=10**9)
     backlog_bytes: int = Field(ge=0, le=10**15)
+    upload_bytes_per_second: int | None = Field(default=None, ge=0, le=10**12)
+    drain_seconds: float | None = Field(default=None, ge=0, le=10**9)
     agent_version: str = Field(max_length=64)
     recording: Literal["standby", "recording", "fault"]
     recording_id: str | None = Field(
@@ -226,6 +228,8 @@ async def api_heartbeat(
         free_bytes=body.free_bytes,
         backlog_segments=body.backlog_segments,
         backlog_bytes=body.backlog_bytes,
+        upload_bytes_per_second=body.upload_bytes_per_second,
+        drain_seconds=body.drain_seconds,
         agent_version=body.agent_version,
         recording=body.recording,
         recording_id=body.recording_id,

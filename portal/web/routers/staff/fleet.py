@@ -86,6 +86,8 @@ class DeviceOut(BaseModel):
     free_bytes: int | None
     backlog_segments: int | None
     backlog_bytes: int | None
+    upload_bytes_per_second: int | None
+    drain_seconds: float | None
     agent_version: str
     recording: str
     recording_id: str | None
@@ -339,6 +341,8 @@ def _device_out(d: FleetDevice, alarms: list[str], latest: list[DeviceCommand]) 
         free_bytes=d.free_bytes,
         backlog_segments=d.backlog_segments,
         backlog_bytes=d.backlog_bytes,
+        upload_bytes_per_second=d.upload_bytes_per_second,
+        drain_seconds=d.drain_seconds,
         agent_version=d.agent_version,
         recording=d.recording_state,
         recording_id=d.recording_id,
