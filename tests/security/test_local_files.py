@@ -91,6 +91,8 @@ def test_capture_record_creates_an_owner_only_spool(tmp_path: Path) -> None:
 
 
 def _portal_demo() -> ModuleType:
+    if str(ROOT / "scripts") not in sys.path:  # portal_demo imports its sibling run_ports, as run_system does
+        sys.path.insert(0, str(ROOT / "scripts"))
     spec = importlib.util.spec_from_file_location("portal_demo", ROOT / "scripts" / "portal_demo.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
