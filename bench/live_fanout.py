@@ -35,7 +35,7 @@ import numpy as np
 from aiortc.codecs.h264 import H264Encoder
 from live_kit import DEVICE_TOKEN, LOOPBACK, Viewer, free_port, live_env, process_cpu_seconds, start_server
 
-from capture.recording.encoder import VideoEncoderConfig, open_video_encoder
+from capture.recording.stream.encoder import VideoEncoderConfig, open_video_encoder
 from devices.generated.pattern import MovingPattern
 from devices.planes import plane_array
 from streaming.publisher.link_quality import LinkQuality

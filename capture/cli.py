@@ -22,7 +22,7 @@ from capture.portal_report import PortalReporter
 from capture.recording.position_track import add_gps_option, position_spec_from_args
 from capture.recording.recorder import Recorder, RecordingPlan
 from capture.recording.recording_options import add_recording_options
-from capture.recording.stream_pipeline import StreamSettings
+from capture.recording.stream.stream_pipeline import StreamSettings
 from capture.service.command import add_serve_parser, run_serve
 from capture.settings import CaptureSettings, check_agent_settings
 from capture.space.alarm_paths import active_alarm_lines, report_space_alarms

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from capture.device_status import battery_percent
-from capture.recording.stream_pipeline import StreamPipeline
+from capture.recording.stream.stream_pipeline import StreamPipeline
 from devices import PositionFix
 from streaming import (
     MAX_ALARM_CHARS,

@@ -11,7 +11,7 @@ from archive.formats.http_url import http_url_problem
 from archive.formats.identifiers import CODE_PATTERN
 from archive.formats.settings_errors import load_settings
 from archive.settings import ArchiveSettings
-from capture.recording.encoder import VideoEncoderName
+from capture.recording.stream.encoder import VideoEncoderName
 from streaming import StreamingSettings
 
 X264_PRESETS = (

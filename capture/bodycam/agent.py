@@ -29,10 +29,10 @@ from capture.bodycam.continuing_source import ContinuingSource
 from capture.bodycam.left_recordings import left_in_progress
 from capture.bodycam.standby import StandbyEncoder
 from capture.errors import CaptureError
-from capture.recording.caption import caption_text
-from capture.recording.pre_event import PreEventHandover
 from capture.recording.recorder import Recorder, RecordingPlan, stream_names
-from capture.recording.stream_pipeline import StreamSettings
+from capture.recording.stream.caption import caption_text
+from capture.recording.stream.pre_event import PreEventHandover
+from capture.recording.stream.stream_pipeline import StreamSettings
 from devices import DevicesError, PositionFix, PositionSpec, Source, SourceSpec, open_source
 from timebase import Clock, SystemClock
 

@@ -28,7 +28,7 @@ from capture.errors import CaptureError
 from capture.live import LiveTarget, start_live, stop_live
 from capture.recording.position_track import position_spec_from_args
 from capture.recording.recorder import Recorder
-from capture.recording.stream_pipeline import StreamSettings
+from capture.recording.stream.stream_pipeline import StreamSettings
 from capture.settings import CaptureSettings
 from capture.space.spool_quota import QUOTA_CONDITION, QuotaAlarm, SpoolQuota
 from devices import parse_source_spec

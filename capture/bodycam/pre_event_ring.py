@@ -11,7 +11,7 @@ import threading
 from collections import deque
 from fractions import Fraction
 
-from capture.recording.packet_tap import EncodedVideoPacket
+from capture.recording.stream.packet_tap import EncodedVideoPacket
 
 MAX_PRE_EVENT_SECONDS = 120
 

@@ -3,7 +3,7 @@ recording, but the packets go only into the in-memory pre-event ring (and, when 
 the last seconds of sound into memory as well). Nothing is written to disk or sent anywhere.
 
 On activation :meth:`StandbyEncoder.handover` stops the thread and hands the open encoder and the
-buffer to the recording's stream (see :mod:`capture.recording.pre_event`).
+buffer to the recording's stream (see :mod:`capture.recording.stream.pre_event`).
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from av.video.codeccontext import VideoCodecContext
 from capture.bodycam.continuing_source import ContinuingSource
 from capture.bodycam.pre_event_ring import PreEventRing
 from capture.errors import CaptureError
-from capture.recording.encoder import open_video_encoder
-from capture.recording.overlay import Overlay
-from capture.recording.packet_tap import EncodedVideoPacket
-from capture.recording.pre_event import PreEventHandover
-from capture.recording.stream_pipeline import StreamSettings, video_encoder_config
+from capture.recording.stream.encoder import open_video_encoder
+from capture.recording.stream.overlay import Overlay
+from capture.recording.stream.packet_tap import EncodedVideoPacket
+from capture.recording.stream.pre_event import PreEventHandover
+from capture.recording.stream.stream_pipeline import StreamSettings, video_encoder_config
 from devices import DevicesError
 from timebase import Clock
 

@@ -29,9 +29,8 @@ from archive.journal import (
 from archive.spool import RecordingSpool, Uploader, UploadQueue, UploadState
 from archive.store import ObjectStore
 from capture.errors import RecorderError
-from capture.recording.caption import caption_text
 from capture.recording.clock_watch import ClockWatch
-from capture.recording.mic_mix import (
+from capture.recording.mix.mic_mix import (
     MIX_STREAM,
     MicrophoneMix,
     mix_declarations,
@@ -39,7 +38,6 @@ from capture.recording.mic_mix import (
     start_mix,
 )
 from capture.recording.position_track import PositionTrack
-from capture.recording.pre_event import PreEventHandover
 from capture.recording.recorder_health import RecorderHealth, recorder_health
 from capture.recording.recording_log import RecordingLog
 from capture.recording.recording_plan import RecordingPlan, describe_streams, reopener, stream_names
@@ -49,7 +47,9 @@ from capture.recording.recording_setup import (
     read_descriptor,
     start_recording_uploader,
 )
-from capture.recording.stream_pipeline import StreamPipeline
+from capture.recording.stream.caption import caption_text
+from capture.recording.stream.pre_event import PreEventHandover
+from capture.recording.stream.stream_pipeline import StreamPipeline
 from capture.recovery.recovery import RecordingHistory, recover_run, requeue_journaled
 from capture.recovery.restart_clock import (
     read_boot_id,

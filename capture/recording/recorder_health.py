@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from archive.journal import AlarmEvent, EventType, JournalLine, SegmentEvent, parse_event
-from capture.recording.stream_pipeline import StreamPipeline
+from capture.recording.stream.stream_pipeline import StreamPipeline
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,7 @@ from archive.journal import (
     SegmentFlag,
 )
 from archive.spool import RecordingSpool, SealedFile, UploadQueue
-from capture.recording.segmenter import SegmentInfo
+from capture.recording.stream.segmenter import SegmentInfo
 from capture.recovery.leftovers import StreamHistory, journal_leftovers
 from devices import HealthCondition
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from capture.recording.encoder import VideoEncoderName
+from capture.recording.stream.encoder import VideoEncoderName
 from capture.settings import CaptureSettings
 
 

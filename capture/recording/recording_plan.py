@@ -12,7 +12,7 @@ from archive.formats import check_identifier, check_source_name, track_streams
 from archive.journal import CMAF_TRACK_FILE, AudioDeclaration, StreamDeclaration, VideoDeclaration
 from archive.spool.uploader import DEFAULT_MISMATCH_WINDOW_SECONDS
 from capture.errors import RecorderError
-from capture.recording.stream_settings import StreamSettings
+from capture.recording.stream.stream_settings import StreamSettings
 from devices import PositionSpec, Source, SourceSpec, open_source
 
 

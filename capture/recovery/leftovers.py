@@ -15,7 +15,7 @@ from typing import Protocol
 from archive.formats import finish_interrupted_link, sha256_file
 from archive.journal import EventType, JournalWriter, RepairEvent, SegmentEvent, SegmentFlag, parse_event
 from archive.spool import SealedFile
-from capture.recording.segmenter import TEMP_SUFFIX
+from capture.recording.stream.segmenter import TEMP_SUFFIX
 from capture.recovery.salvage import (
     QUARANTINE_DIR,
     MediaSpan,

@@ -26,7 +26,7 @@ from archive.formats import (
 )
 from archive.spool import SealedFile, seal_file
 from capture.errors import SalvageError
-from capture.recording.segmenter import TEMP_SUFFIX
+from capture.recording.stream.segmenter import TEMP_SUFFIX
 
 logger = logging.getLogger(__name__)
 

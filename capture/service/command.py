@@ -15,7 +15,7 @@ from archive.store import ObjectStore
 from capture.errors import CaptureError
 from capture.live import LiveTarget
 from capture.recording.recording_options import add_recording_options
-from capture.recording.stream_pipeline import StreamSettings
+from capture.recording.stream.stream_pipeline import StreamSettings
 from capture.service.clerk_desk import ClerkDesk
 from capture.service.console import ConsoleAccess, ConsoleView, LevelMeters, Thumbnails
 from capture.service.courtroom_service import CourtroomService

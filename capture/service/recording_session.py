@@ -8,7 +8,7 @@ from typing import Protocol
 from archive.export import RecordingSummary
 from archive.journal import AlarmEvent, ClerkEvent, PauseReason
 from capture.recording.recorder import RecorderHealth, RecordingPlan
-from capture.recording.stream_pipeline import StreamPipeline
+from capture.recording.stream.stream_pipeline import StreamPipeline
 
 
 class RecordingSession(Protocol):

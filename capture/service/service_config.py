@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from capture.recording.stream_pipeline import StreamSettings
+from capture.recording.stream.stream_pipeline import StreamSettings
 from capture.service.schedule.planner import Planner
 from devices import SourceSpec
 

@@ -18,7 +18,7 @@ from datetime import datetime
 from archive.journal import AlarmEvent
 from archive.spool import RecordingSpool, SealedFile
 from capture.recording.recording_log import RecordingLog
-from capture.recording.segmenter import SegmentInfo
+from capture.recording.stream.segmenter import SegmentInfo
 from capture.recovery.recovery import requeue_journaled
 from capture.space.spool_space import SpaceCondition, SpoolSpace, is_disk_full
 from devices import HealthCondition

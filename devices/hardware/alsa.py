@@ -29,7 +29,7 @@ def open_alsa(spec: SourceSpec, *, root: Path = Path("/")) -> LiveAvSource:
     FFmpeg's alsa demuxer stamps each period with the wall clock less the device's delay (smoothed
     by a time filter), so sound lost to an overrun (xrun) or a stall shows as a jump in ``pts``,
     which the recording journals as a gap; a wall-clock step shows as a jump too (forward: a gap is
-    declared; back: the recording re-anchors, capture.recording.audio_timeline).
+    declared; back: the recording re-anchors, capture.recording.stream.audio_timeline).
 
     Names that include a card (``hw:1,0``, ``plughw:CARD=PCH,DEV=0``) are checked against
     ``{root}/proc/asound`` first; other names are opened directly. Sets ``ALSA_CONFIG_DIR`` to

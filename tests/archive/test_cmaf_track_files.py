@@ -41,8 +41,8 @@ from archive.journal import (
 from archive.preservation.verify import verify_recording
 from archive.spool import locator_body, locator_key
 from archive.store.object_store import ObjectStore
-from capture.recording.encoder import VideoEncoderConfig, open_video_encoder
-from capture.recording.segmenter import CmafSegmenter
+from capture.recording.stream.encoder import VideoEncoderConfig, open_video_encoder
+from capture.recording.stream.segmenter import CmafSegmenter
 
 OLD_FORMAT = Path(__file__).parent / "data" / "old-format-recording"
 OLD_ID = "old-format-1"

@@ -17,9 +17,9 @@ import av
 import pytest
 
 from archive.spool import SealedFile
-from capture.recording.audio_timeline import AudioTimeline, SampleGap
-from capture.recording.segmenter import SegmentInfo
-from capture.recording.stream_pipeline import StreamPipeline, StreamSettings
+from capture.recording.stream.audio_timeline import AudioTimeline, SampleGap
+from capture.recording.stream.segmenter import SegmentInfo
+from capture.recording.stream.stream_pipeline import StreamPipeline, StreamSettings
 from devices import HealthCondition, Source, SourceOpenError, open_source, parse_source_spec
 
 RATE = 48000

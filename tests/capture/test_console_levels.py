@@ -10,7 +10,7 @@ from typing import Any
 import av
 import numpy as np
 
-from capture.recording.packet_tap import PacketTap
+from capture.recording.stream.packet_tap import PacketTap
 from capture.service.console.levels import FLOOR_DBFS, LevelMeters
 from timebase import ManualClock
 

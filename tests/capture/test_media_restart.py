@@ -10,8 +10,8 @@ import pytest
 from archive.journal import JournalWriter, list_chunks, load_or_create_device_key, read_chain
 from archive.spool import RecordingSpool, SealedFile, UploadQueue
 from capture.recording.recording_log import RecordingLog
-from capture.recording.segmenter import SegmentInfo
-from capture.recording.stream_pipeline import StreamPipeline, StreamSettings
+from capture.recording.stream.segmenter import SegmentInfo
+from capture.recording.stream.stream_pipeline import StreamPipeline, StreamSettings
 from devices import open_source, parse_source_spec
 from tests.waiting import wait_until
 

@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 
 from archive.spool import SealedFile
-from capture.recording import mic_mix
-from capture.recording.mic_mix import MicrophoneMix
-from capture.recording.packet_tap import PacketTap
-from capture.recording.segmenter import SegmentInfo
+from capture.recording.mix import mic_mix
+from capture.recording.mix.mic_mix import MicrophoneMix
+from capture.recording.stream.packet_tap import PacketTap
+from capture.recording.stream.segmenter import SegmentInfo
 from devices import HealthCondition
 from tests.waiting import wait_until
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from capture.recording.mix_timeline import MixTimeline
+from capture.recording.mix.mix_timeline import MixTimeline
 
 
 def _ones(count: int, value: float = 0.25) -> np.ndarray:  # type: ignore[type-arg]

@@ -10,8 +10,8 @@ import av
 import numpy as np
 import pytest
 
-from capture.recording.caption import caption_text, timestamp_text
-from capture.recording.overlay import Overlay, find_cjk_font
+from capture.recording.stream.caption import caption_text, timestamp_text
+from capture.recording.stream.overlay import Overlay, find_cjk_font
 
 WIDTH, HEIGHT = 320, 240
 GREY = 100

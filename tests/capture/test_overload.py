@@ -17,10 +17,10 @@ import av
 import pytest
 
 from archive.spool import SealedFile
-from capture.recording import media_worker
-from capture.recording.overload import OverloadThresholds, OverloadWatch
-from capture.recording.segmenter import SegmentInfo
-from capture.recording.stream_pipeline import StreamPipeline, StreamSettings
+from capture.recording.stream import media_worker
+from capture.recording.stream.overload import OverloadThresholds, OverloadWatch
+from capture.recording.stream.segmenter import SegmentInfo
+from capture.recording.stream.stream_pipeline import StreamPipeline, StreamSettings
 from devices import HealthCondition, Source, open_source, parse_source_spec
 
 FPS = 15

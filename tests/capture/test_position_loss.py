@@ -13,7 +13,7 @@ import pytest
 
 from archive.formats import parse_position_lines
 from capture.recording.recorder import Recorder, RecordingPlan
-from capture.recording.stream_pipeline import StreamSettings
+from capture.recording.stream.stream_pipeline import StreamSettings
 from devices import parse_position_spec, parse_source_spec
 from tests.capture.conftest import SMALL_VIDEO, journal_events
 from tests.devices.gpsd_server import GpsdServer

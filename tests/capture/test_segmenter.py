@@ -12,8 +12,8 @@ import pytest
 
 from archive.formats import complete_fragments_length, iter_boxes, sha256_file
 from archive.spool import SealedFile
-from capture.recording.encoder import VideoEncoderConfig, VideoEncoderName, open_video_encoder
-from capture.recording.segmenter import CmafSegmenter, SegmentInfo
+from capture.recording.stream.encoder import VideoEncoderConfig, VideoEncoderName, open_video_encoder
+from capture.recording.stream.segmenter import CmafSegmenter, SegmentInfo
 
 FPS = 15
 

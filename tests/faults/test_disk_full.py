@@ -30,8 +30,8 @@ from archive.store import ObjectStore
 from capture.live import LiveTarget, _reporter
 from capture.recording.recorder import Recorder, RecordingPlan
 from capture.recording.recording_log import RecordingLog
-from capture.recording.stream_pipeline import StreamPipeline
-from capture.recording.stream_settings import StreamSettings
+from capture.recording.stream.stream_pipeline import StreamPipeline
+from capture.recording.stream.stream_settings import StreamSettings
 from capture.space.spool_space import SpaceCondition, SpoolSpace
 from devices import parse_source_spec
 from streaming import MAX_ALARM_CHARS, RecordingState

@@ -23,8 +23,8 @@ from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 from pydantic import SecretStr
 
-from capture.recording.encoder import VideoEncoderConfig, open_video_encoder
-from capture.recording.packet_tap import EncodedVideoPacket, PacketTap
+from capture.recording.stream.encoder import VideoEncoderConfig, open_video_encoder
+from capture.recording.stream.packet_tap import EncodedVideoPacket, PacketTap
 from devices import SyntheticSource, parse_source_spec
 from devices.generated.pattern import MovingPattern
 from streaming.ice import IcePolicy

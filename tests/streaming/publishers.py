@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from fractions import Fraction
 
-from capture.recording.encoder import VideoEncoderConfig, open_video_encoder
+from capture.recording.stream.encoder import VideoEncoderConfig, open_video_encoder
 from devices.generated.pattern import MovingPattern
 from streaming.errors import HlsError
 from streaming.public.segment_publisher import DirectoryPublisher

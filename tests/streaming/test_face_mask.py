@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from capture.recording.encoder import VideoEncoderConfig, open_video_encoder
+from capture.recording.stream.encoder import VideoEncoderConfig, open_video_encoder
 from streaming.errors import FaceMaskingError
 from streaming.public.face_boxes import Box
 from streaming.public.face_detector import Detector, haar_detector_factory, yunet_detector_factory

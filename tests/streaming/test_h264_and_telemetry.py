@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import av
 
-from capture.recording.encoder import VideoEncoderConfig, open_video_encoder
+from capture.recording.stream.encoder import VideoEncoderConfig, open_video_encoder
 from devices.generated.pattern import MovingPattern
 from streaming.h264 import is_keyframe, starts_with_parameter_sets
 from streaming.server.telemetry_board import TelemetryBoard

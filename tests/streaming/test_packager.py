@@ -12,7 +12,7 @@ import av
 import numpy as np
 import pytest
 
-from capture.recording.encoder import VideoEncoderConfig, open_video_encoder
+from capture.recording.stream.encoder import VideoEncoderConfig, open_video_encoder
 from devices.generated.pattern import MovingPattern
 from streaming.errors import StreamRestartError
 from streaming.public.packager import HlsPackager, MediaInfo

@@ -11,7 +11,7 @@ from fractions import Fraction
 import av
 import numpy as np
 
-from capture.recording.encoder import VideoEncoderConfig, open_video_encoder
+from capture.recording.stream.encoder import VideoEncoderConfig, open_video_encoder
 from streaming.public.broadcast import PublicBroadcast
 from streaming.public.delay_line import DelayLine
 from streaming.server.feed import RelayedPacket

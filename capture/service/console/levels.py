@@ -18,7 +18,7 @@ import av
 import numpy as np
 import numpy.typing as npt
 
-from capture.recording.stream_pipeline import StreamPipeline
+from capture.recording.stream.stream_pipeline import StreamPipeline
 from timebase import Clock
 
 WINDOW_SAMPLES = 4800  # 100 ms at 48 kHz

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import cv2
 
-from capture.recording.stream_pipeline import StreamPipeline
+from capture.recording.stream.stream_pipeline import StreamPipeline
 from timebase import Clock
 
 THUMBNAIL_WIDTH = 320

@@ -16,9 +16,9 @@ import pytest
 from archive.journal import ActivationTrigger
 from capture.bodycam.activation import Action, ActivationRequest, Outcome
 from capture.bodycam.agent import BodycamAgent, BodycamConfig, BodycamState
-from capture.recording.packet_tap import EncodedVideoPacket
 from capture.recording.recorder import Recorder
-from capture.recording.stream_pipeline import StreamSettings
+from capture.recording.stream.packet_tap import EncodedVideoPacket
+from capture.recording.stream.stream_pipeline import StreamSettings
 from devices import parse_source_spec, read_clock_stamp
 from tests.waiting import wait_until
 

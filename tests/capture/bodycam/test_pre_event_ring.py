@@ -7,7 +7,7 @@ from fractions import Fraction
 import pytest
 
 from capture.bodycam.pre_event_ring import PreEventRing
-from capture.recording.packet_tap import EncodedVideoPacket
+from capture.recording.stream.packet_tap import EncodedVideoPacket
 
 FPS = 10  # a keyframe every 10 packets: one GOP per second
 

@@ -26,7 +26,7 @@ from capture.bodycam.agent import BodycamAgent, BodycamConfig
 from capture.bodycam.heartbeat import heartbeat_report, position_of
 from capture.bodycam.portal_link import AgentDeviceClient, PortalLink
 from capture.recording.recorder import Recorder
-from capture.recording.stream_pipeline import StreamSettings
+from capture.recording.stream.stream_pipeline import StreamSettings
 from devices import PositionFix, parse_source_spec
 from tests.capture.conftest import journal_events
 from tests.conftest import free_port

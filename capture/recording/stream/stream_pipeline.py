@@ -22,10 +22,10 @@ from pathlib import Path
 import av
 
 from archive.formats import track_streams
-from capture.recording.media_worker import END_OF_FRAMES, MediaWorker, SourceResumed
-from capture.recording.packet_tap import EncodedVideoPacket, LatestSlot, PacketTap
-from capture.recording.pre_event import PreEventHandover
-from capture.recording.stream_settings import (
+from capture.recording.stream.media_worker import END_OF_FRAMES, MediaWorker, SourceResumed
+from capture.recording.stream.packet_tap import EncodedVideoPacket, LatestSlot, PacketTap
+from capture.recording.stream.pre_event import PreEventHandover
+from capture.recording.stream.stream_settings import (
     DiskFullHandler,
     StreamEvents,
     StreamSettings,

@@ -14,18 +14,18 @@ from typing import TYPE_CHECKING, Any
 import av
 
 from archive.spool import SealedFile
-from capture.recording.audio_timeline import AudioTimeline, SampleGap
-from capture.recording.encoder import open_video_encoder
-from capture.recording.overlay import Overlay
-from capture.recording.overload import JournaledOverload, OverloadWatch, utc_after
-from capture.recording.packet_tap import EncodedVideoPacket
-from capture.recording.pre_event import PreEventHandover
-from capture.recording.segmenter import CmafSegmenter, SegmentInfo
-from capture.recording.stream_settings import StreamSettings, video_encoder_config
+from capture.recording.stream.audio_timeline import AudioTimeline, SampleGap
+from capture.recording.stream.encoder import open_video_encoder
+from capture.recording.stream.overlay import Overlay
+from capture.recording.stream.overload import JournaledOverload, OverloadWatch, utc_after
+from capture.recording.stream.packet_tap import EncodedVideoPacket
+from capture.recording.stream.pre_event import PreEventHandover
+from capture.recording.stream.segmenter import CmafSegmenter, SegmentInfo
+from capture.recording.stream.stream_settings import StreamSettings, video_encoder_config
 from devices import HealthCondition, HealthEvent, HealthMonitor
 
 if TYPE_CHECKING:
-    from capture.recording.stream_pipeline import StreamPipeline
+    from capture.recording.stream.stream_pipeline import StreamPipeline
 
 _MOVFLAGS = "frag_keyframe+empty_moov+default_base_moof+delay_moov+skip_trailer+cmaf"  # cmaf: the cmfc brand
 _AUDIO_RATE = 48000

@@ -23,7 +23,7 @@ import av
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from capture.recording.caption import ZONE_LABEL, timestamp_text
+from capture.recording.stream.caption import ZONE_LABEL, timestamp_text
 
 logger = logging.getLogger(__name__)
 

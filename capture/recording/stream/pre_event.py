@@ -15,7 +15,7 @@ from datetime import datetime
 import av
 from av.video.codeccontext import VideoCodecContext
 
-from capture.recording.packet_tap import EncodedVideoPacket
+from capture.recording.stream.packet_tap import EncodedVideoPacket
 
 
 @dataclass(frozen=True, slots=True)

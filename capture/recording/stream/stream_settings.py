@@ -10,8 +10,8 @@ from datetime import datetime
 from typing import Protocol
 
 from archive.spool import SealedFile
-from capture.recording.encoder import VideoEncoderConfig, VideoEncoderName
-from capture.recording.segmenter import SegmentInfo
+from capture.recording.stream.encoder import VideoEncoderConfig, VideoEncoderName
+from capture.recording.stream.segmenter import SegmentInfo
 from devices import HealthCondition, HealthThresholds, VideoFormat
 
 

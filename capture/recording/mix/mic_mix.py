@@ -4,7 +4,7 @@ Each microphone stays its own stream; when a recording has two or more, the reco
 their sum for simple players (and the public broadcast's sound). The mix is made from the very
 frames the microphones' streams encode (their ``audio_frames`` taps: 48 kHz float, as fed to their
 AAC encoders) — no second capture — placed on the recording's media time (each microphone's origin
-plus its sample count), summed (:mod:`capture.recording.mix_timeline`), encoded AAC and cut, sealed
+plus its sample count), summed (:mod:`capture.recording.mix.mix_timeline`), encoded AAC and cut, sealed
 and journaled like every other stream: declared at the start, its own origin, init and segments.
 
 A microphone that stops delivering is waited for at most ``dropout_seconds``; the mix goes on with
@@ -30,10 +30,10 @@ from archive.formats import MIXED_SOUND_STREAM
 from archive.journal import CMAF_TRACK_FILE, AudioDeclaration, StreamDeclaration
 from archive.spool import SealedFile
 from capture.errors import RecorderError
-from capture.recording.mix_timeline import MixTimeline, Samples
-from capture.recording.packet_tap import PacketTap
-from capture.recording.segmenter import CmafSegmenter, SegmentInfo
-from capture.recording.stream_pipeline import StreamEvents, StreamPipeline, StreamSettings
+from capture.recording.mix.mix_timeline import MixTimeline, Samples
+from capture.recording.stream.packet_tap import PacketTap
+from capture.recording.stream.segmenter import CmafSegmenter, SegmentInfo
+from capture.recording.stream.stream_pipeline import StreamEvents, StreamPipeline, StreamSettings
 from timebase import Clock, SystemClock
 
 logger = logging.getLogger(__name__)
