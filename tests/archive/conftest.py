@@ -16,12 +16,14 @@ from pathlib import Path
 
 import pytest
 
+from archive.cli import main as archive_main
 from archive.formats.hashing import sha256_bytes
 from archive.store import ObjectStore, StoreConfig
 from archive.store.embedded import EmbeddedStore
 from archive.store.sites import Site
 from tests.capture.conftest import SMALL_VIDEO, agent_command, store_env
 from tests.conftest import empty_and_delete_bucket
+from tests.inprocess import run_main
 
 Golden = dict[str, dict[str, bytes]]  # recording id -> {key: bytes}
 MakeSites = Callable[..., tuple[Site, Site]]
@@ -164,3 +166,9 @@ def run_archive(
         timeout=timeout,
         check=False,
     )
+
+
+def run_archive_main(env: dict[str, str], *arguments: str) -> subprocess.CompletedProcess[str]:
+    """What ``run_archive`` returns, from ``archive.cli.main`` in this process (tests/inprocess.py):
+    for the further commands of a test that has run the real ``python -m archive`` already."""
+    return run_main(archive_main, arguments, env)

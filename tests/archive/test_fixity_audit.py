@@ -28,7 +28,7 @@ from archive.store.embedded import EmbeddedStore
 from archive.store.object_store import ObjectStore
 from archive.store.sites import Site
 
-from .conftest import Golden, corrupt_in_place, flip_byte_on_disk, run_archive, site_env
+from .conftest import Golden, corrupt_in_place, flip_byte_on_disk, run_archive, run_archive_main, site_env
 
 pytestmark = pytest.mark.integration
 
@@ -194,7 +194,7 @@ def test_audit_command_writes_json_and_text_reports(backed_up: tuple[Site, Site]
     assert "audit: 2/2 recordings (100%)" in result.stderr  # progress, on stderr
     assert json.loads(path.read_text())["audit_id"] == latest_audit_report(primary.store).audit_id  # type: ignore[union-attr]
 
-    sampled = run_archive(site_env(primary, backup), "audit", "--sample-period", "7")
+    sampled = run_archive_main(site_env(primary, backup), "audit", "--sample-period", "7")
     assert sampled.returncode == 0, sampled.stderr
     assert "rotating sample" in sampled.stdout
 
@@ -204,7 +204,7 @@ def test_audit_command_fails_when_evidence_is_lost(backed_up: tuple[Site, Site])
     key = _segment(primary)
     primary.store.delete(key)
     backup.store.delete(key)
-    result = run_archive(site_env(primary, backup), "audit")
+    result = run_archive_main(site_env(primary, backup), "audit")
     assert result.returncode == 1
     assert "LOST EVIDENCE" in result.stdout and "no_good_copy" in result.stderr
 
@@ -214,9 +214,9 @@ def test_the_audit_is_clean_twice_in_a_row_on_an_unchanged_archive(backed_up: tu
     must not show up as missing at the backup on the next run."""
     primary, backup = backed_up
     env = site_env(primary, backup)
-    first = run_archive(env, "audit")
+    first = run_archive_main(env, "audit")
     assert first.returncode == 0, first.stdout + first.stderr
-    second = run_archive(env, "audit")
+    second = run_archive_main(env, "audit")
     assert second.returncode == 0, second.stdout + second.stderr
     assert "CLEAN" in second.stdout and "missing" not in second.stdout.lower(), second.stdout
     log = ComplianceLog(primary.store)

@@ -17,7 +17,7 @@ from archive.preservation.verify import find_prefix, verify_recording
 from archive.store.object_store import ObjectStore
 from archive.store.sites import Site
 
-from .conftest import Golden, corrupt_in_place, run_archive, site_env
+from .conftest import Golden, corrupt_in_place, run_archive, run_archive_main, site_env
 
 pytestmark = pytest.mark.integration
 
@@ -45,7 +45,7 @@ def test_restore_command_brings_deleted_objects_back_and_verify_passes(backed_up
     for key in deleted:
         primary.store.delete(key)
     env = site_env(primary, backup)
-    assert run_archive(env, "verify", "rec-a").returncode == 1
+    assert run_archive_main(env, "verify", "rec-a").returncode == 1
 
     result = run_archive(env, "restore")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -54,7 +54,7 @@ def test_restore_command_brings_deleted_objects_back_and_verify_passes(backed_up
         "restore: 1/2 recordings (50%)" in result.stderr and "restore: 2/2 recordings (100%)" in result.stderr
     )
     for rid in ("rec-a", "rec-b"):
-        verified = run_archive(env, "verify", rid)
+        verified = run_archive_main(env, "verify", rid)
         assert verified.returncode == 0, verified.stdout
         assert "intact" in verified.stdout
     for key in deleted:

@@ -35,7 +35,7 @@ from archive.store.sites import Site
 from archive.store.storage_pressure import check_bucket_pressure
 from archive.store.worm_probe import probe_worm
 
-from .conftest import Golden, MakeSites, corrupt_in_place, run_archive, seed, site_env
+from .conftest import Golden, MakeSites, corrupt_in_place, run_archive, run_archive_main, seed, site_env
 
 NOW = datetime(2040, 6, 1, tzinfo=UTC)
 LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
@@ -202,7 +202,7 @@ def test_retention_and_disposal_commands_and_storage_pressure(sites: tuple[Site,
     assert applied.returncode == 0, applied.stderr
     assert "WORM-capable" in applied.stdout and "until 2011-01-01" in applied.stdout
     assert (
-        run_archive(
+        run_archive_main(
             env,
             "retention",
             "apply",
@@ -215,12 +215,12 @@ def test_retention_and_disposal_commands_and_storage_pressure(sites: tuple[Site,
         ).returncode
         == 0
     )
-    held = run_archive(
+    held = run_archive_main(
         env, "legal-hold", "set", "--case", "2026-crim-200", "--reason", "retrial", "--actor", "judge"
     )
     assert held.returncode == 0 and "rec-b" in held.stdout
 
-    pressed = run_archive(
+    pressed = run_archive_main(
         site_env(primary, backup, COURTREC_STORAGE_QUOTA_BYTES="1000"), "dispose", "--actor", "ops"
     )
     assert pressed.returncode == 1  # an alarm, and nothing deleted to make room
@@ -232,13 +232,13 @@ def test_retention_and_disposal_commands_and_storage_pressure(sites: tuple[Site,
     for rid in ("rec-a", "rec-b"):
         assert verify_recording(primary.store, rid).intact
 
-    run_archive(
+    run_archive_main(
         env, "legal-hold", "clear", "--case", "2026-crim-200", "--reason", "acquitted", "--actor", "judge"
     )
-    disposed = run_archive(env, "dispose", "--actor", "ops")
+    disposed = run_archive_main(env, "dispose", "--actor", "ops")
     assert disposed.returncode == 0, disposed.stdout + disposed.stderr
     assert "disposed of rec-b" in disposed.stdout
-    shown = json.loads(run_archive(env, "retention", "show").stdout)
+    shown = json.loads(run_archive_main(env, "retention", "show").stdout)
     assert shown["disposed"] == ["rec-b"] and shown["legal_holds"] == {}
     alarms = [r for r in ComplianceLog(primary.store).records() if r.type == ComplianceEvent.ALARM]
     assert [r.event.condition for r in alarms if isinstance(r.event, ComplianceAlarm)] == [

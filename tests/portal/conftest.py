@@ -268,9 +268,13 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture
-def chromium() -> Iterator[Any]:
-    """Debian's Chromium launched by Playwright (sync API); the test is skipped without either."""
+@pytest.fixture(scope="module")
+def launched_chromium() -> Iterator[Any]:
+    """Debian's Chromium launched by Playwright (sync API) once per test module: a launch (and its
+    Playwright driver) costs seconds; each test gets contexts of its own (see ``chromium``).
+
+    Module scope, not session: between its calls the sync API marks its own event loop as running, so
+    it must not outlive a module into the async tests of another. The modules using it have none."""
     if shutil.which(CHROMIUM) is None:
         pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
     sync_api = pytest.importorskip("playwright.sync_api")
@@ -280,3 +284,15 @@ def chromium() -> Iterator[Any]:
             yield launched
         finally:
             launched.close()
+
+
+@pytest.fixture
+def chromium(launched_chromium: Any) -> Iterator[Any]:
+    """The module's Chromium for one test: every page the test opens is in a new context (cookies,
+    storage and cache of its own), and every context it leaves open is closed after it."""
+    assert not launched_chromium.contexts, "a previous test's browser context is still open"
+    try:
+        yield launched_chromium
+    finally:
+        for context in list(launched_chromium.contexts):
+            context.close()

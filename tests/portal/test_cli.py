@@ -1,9 +1,16 @@
-"""``python -m portal``: migrate, create-user, audit verify, and serve (with the embedded store)."""
+"""``python -m portal``: migrate, create-user, audit verify, and serve (with the embedded store).
+
+Every test runs the real ``python -m portal`` at least once; the further commands of a test call the
+same ``portal.cli.main`` in this process (``_portal_main``): a Python start costs seconds on a busy
+machine, main() milliseconds, and the exit code and output are the same.
+"""
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
+import io
 import os
 import sqlite3
 import subprocess
@@ -14,7 +21,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import uvicorn
 
+from portal.cli import main
 from portal.db import make_engine, make_sessionmaker, transaction
 from portal.devices.enrolment import enrol
 from portal.migrate import head_revision
@@ -35,20 +44,44 @@ def _portal(data: Path, *arguments: str, stdin: str = "", **env: str) -> subproc
     )
 
 
+def _portal_main(
+    data: Path | None, *arguments: str, stdin: str = "", **env: str
+) -> subprocess.CompletedProcess[str]:
+    """What ``_portal`` returns, from ``portal.cli.main`` run in this process with the same environment
+    (no COURTREC_ variable but ``env``; no --data when ``data`` is None); ``serve`` fails the test should
+    it get as far as serving."""
+    argv = [*arguments] if data is None else [*arguments, "--data", str(data)]
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as patch:
+        for name in [name for name in os.environ if name.startswith("COURTREC_")]:
+            patch.delenv(name)
+        for name, value in env.items():
+            patch.setenv(name, value)
+        patch.setattr("sys.stdin", io.StringIO(stdin))
+        patch.setattr(uvicorn, "run", _no_serving)
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            code = main(argv)
+    return subprocess.CompletedProcess(argv, code, stdout.getvalue(), stderr.getvalue())
+
+
+def _no_serving(*_args: object, **_kwargs: object) -> None:
+    raise AssertionError("portal serve started serving where it had to refuse")
+
+
 def test_migrate_create_user_and_audit_verify(tmp_path: Path) -> None:
     migrated = _portal(tmp_path, "migrate")
     assert migrated.returncode == 0, migrated.stderr
     assert f"database at revision {head_revision()}" in migrated.stdout
     assert f"data directory {tmp_path.resolve()} (--data); database sqlite:///" in migrated.stderr
-    assert _portal(tmp_path, "migrate").returncode == 0  # idempotent
-    court = _portal(
+    assert _portal_main(tmp_path, "migrate").returncode == 0  # idempotent
+    court = _portal_main(
         tmp_path, "create-court", "--code", "bj-dc", "--name", "东城法院", "--room", "room-1=第一法庭"
     )
     assert court.returncode == 0, court.stderr
     assert "court bj-dc (id 1)" in court.stdout and "courtroom room-1" in court.stdout
-    bad = _portal(tmp_path, "create-court", "--code", "Bad Code", "--name", "x")
+    bad = _portal_main(tmp_path, "create-court", "--code", "Bad Code", "--name", "x")
     assert bad.returncode == 1 and "法院代码" in bad.stderr
-    created = _portal(
+    created = _portal_main(
         tmp_path,
         "create-user",
         "--username",
@@ -61,11 +94,11 @@ def test_migrate_create_user_and_audit_verify(tmp_path: Path) -> None:
         stdin="a long passphrase\n",
     )
     assert created.returncode == 0, created.stderr
-    weak = _portal(
+    weak = _portal_main(
         tmp_path, "create-user", "--username", "other", "--role", "judge", "--password-stdin", stdin="short\n"
     )
     assert weak.returncode == 1 and "8-128 个字符" in weak.stderr
-    again = _portal(
+    again = _portal_main(
         tmp_path,
         "create-user",
         "--username",
@@ -76,13 +109,13 @@ def test_migrate_create_user_and_audit_verify(tmp_path: Path) -> None:
         stdin="a long passphrase\n",
     )
     assert again.returncode == 1 and "已被使用" in again.stderr
-    verified = _portal(tmp_path, "audit", "verify")
+    verified = _portal_main(tmp_path, "audit", "verify")
     assert verified.returncode == 0 and "audit log intact: 1 records" in verified.stdout
-    head = _portal(tmp_path, "audit", "head").stdout.strip()
+    head = _portal_main(tmp_path, "audit", "head").stdout.strip()
     with sqlite3.connect(tmp_path / "portal.sqlite3") as connection:
         connection.execute("DROP TRIGGER audit_records_no_update")
         connection.execute('UPDATE audit_records SET detail = \'{"role":"admin"}\' WHERE seq = 1')
-    broken = _portal(tmp_path, "audit", "verify", "--expect-head", head)
+    broken = _portal_main(tmp_path, "audit", "verify", "--expect-head", head)
     assert broken.returncode == 1
     assert "record 1: content does not match its hash (edited)" in broken.stdout
 
@@ -101,8 +134,7 @@ def test_every_command_says_which_data_directory_it_used(tmp_path: Path) -> None
     assert chosen.returncode == 0, chosen.stderr
     assert f"data directory {(tmp_path / 'chosen').resolve()} (COURTREC_DATA_DIR)" in chosen.stderr
     assert (tmp_path / "chosen" / "portal.sqlite3").is_file()
-    home = _env(XDG_DATA_HOME=str(tmp_path / "xdg"))
-    default = subprocess.run(command, env=home, capture_output=True, text=True, timeout=120, check=False)
+    default = _portal_main(None, "migrate", XDG_DATA_HOME=str(tmp_path / "xdg"))
     assert default.returncode == 0, default.stderr
     assert (
         f"data directory {(tmp_path / 'xdg' / 'courtrec' / 'portal').resolve()} (default;" in default.stderr
@@ -113,10 +145,10 @@ def test_serve_refuses_an_old_schema_and_placeholder_secrets(tmp_path: Path) -> 
     no_secret = _portal(tmp_path, "serve", "--port", str(free_port()))
     assert no_secret.returncode == 1 and "COURTREC_PORTAL_SECRET_KEY must be set" in no_secret.stderr
     secret = "x7Qm2rT9vLp4Wz8Kc3Nf6Hj1Bd5Gs0Ya"
-    stale = _portal(tmp_path, "serve", "--port", str(free_port()), COURTREC_PORTAL_SECRET_KEY=secret)
+    stale = _portal_main(tmp_path, "serve", "--port", str(free_port()), COURTREC_PORTAL_SECRET_KEY=secret)
     assert stale.returncode == 1 and "python -m portal migrate" in stale.stderr
-    assert _portal(tmp_path, "migrate").returncode == 0
-    placeholder = _portal(
+    assert _portal_main(tmp_path, "migrate").returncode == 0
+    placeholder = _portal_main(
         tmp_path,
         "serve",
         COURTREC_PORTAL_SECRET_KEY="changethis",
@@ -126,7 +158,7 @@ def test_serve_refuses_an_old_schema_and_placeholder_secrets(tmp_path: Path) -> 
 
 
 def test_serve_without_s3_settings_starts_the_embedded_store(tmp_path: Path) -> None:
-    assert _portal(tmp_path, "migrate").returncode == 0
+    assert _portal_main(tmp_path, "migrate").returncode == 0
     port, s3_port = free_port(), free_port()
     env = _env(
         COURTREC_ENVIRONMENT="development",
@@ -154,9 +186,9 @@ def test_serve_without_s3_settings_starts_the_embedded_store(tmp_path: Path) -> 
 
 
 def test_devices_enrol_code_registers_the_device_and_prints_a_one_time_code(tmp_path: Path) -> None:
-    assert _portal(tmp_path, "migrate").returncode == 0
-    assert _portal(tmp_path, "create-court", "--code", "bj-cy", "--name", "朝阳法院").returncode == 0
-    unknown = _portal(
+    assert _portal_main(tmp_path, "migrate").returncode == 0
+    assert _portal_main(tmp_path, "create-court", "--code", "bj-cy", "--name", "朝阳法院").returncode == 0
+    unknown = _portal_main(
         tmp_path, "devices", "enrol-code", "bodycam-1", "--court", "nowhere", "--actor", "it-admin"
     )
     assert unknown.returncode == 1 and "nowhere" in unknown.stderr
@@ -184,30 +216,34 @@ def test_devices_enrol_code_registers_the_device_and_prints_a_one_time_code(tmp_
 
 def test_devices_revoke_key_refuses_the_key_for_good_and_drops_it_from_the_key_list(tmp_path: Path) -> None:
     assert _portal(tmp_path, "migrate").returncode == 0
-    assert _portal(tmp_path, "create-court", "--code", "bj-cy", "--name", "朝阳法院").returncode == 0
-    issued = _portal(tmp_path, "devices", "enrol-code", "bodycam-1", "--court", "bj-cy", "--actor", "it")
+    assert _portal_main(tmp_path, "create-court", "--code", "bj-cy", "--name", "朝阳法院").returncode == 0
+    issued = _portal_main(tmp_path, "devices", "enrol-code", "bodycam-1", "--court", "bj-cy", "--actor", "it")
     code = issued.stdout.split("one-time enrolment code of bodycam-1: ", 1)[1].split()[0]
     key = base64.b64encode(b"\7" * 32).decode()
     engine = make_engine(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
     with transaction(make_sessionmaker(engine)) as db:
         enrol(db, "bodycam-1", key, code, now=datetime.now(UTC))
     engine.dispose()
-    before = _portal(tmp_path, "devices", "export-keys", "--out", str(tmp_path / "before.json"))
+    before = _portal_main(tmp_path, "devices", "export-keys", "--out", str(tmp_path / "before.json"))
     assert before.returncode == 0, before.stderr
     assert key in (tmp_path / "before.json").read_text()
 
-    no_reason = _portal(tmp_path, "devices", "revoke-key", key, "--actor", "it-admin", "--reason", " ")
+    no_reason = _portal_main(tmp_path, "devices", "revoke-key", key, "--actor", "it-admin", "--reason", " ")
     assert no_reason.returncode == 1 and "--reason" in no_reason.stderr
-    unknown = _portal(tmp_path, "devices", "revoke-key", "A" * 43 + "=", "--actor", "it", "--reason", "x")
+    unknown = _portal_main(
+        tmp_path, "devices", "revoke-key", "A" * 43 + "=", "--actor", "it", "--reason", "x"
+    )
     assert unknown.returncode == 1 and "no device key" in unknown.stderr
-    revoked = _portal(tmp_path, "devices", "revoke-key", key, "--actor", "it-admin", "--reason", "设备遗失")
+    revoked = _portal_main(
+        tmp_path, "devices", "revoke-key", key, "--actor", "it-admin", "--reason", "设备遗失"
+    )
     assert revoked.returncode == 0, revoked.stderr
     assert f"device key of bodycam-1 revoked: {key}" in revoked.stdout
-    twice = _portal(tmp_path, "devices", "revoke-key", key, "--actor", "it-admin", "--reason", "again")
+    twice = _portal_main(tmp_path, "devices", "revoke-key", key, "--actor", "it-admin", "--reason", "again")
     assert twice.returncode == 1 and "already revoked" in twice.stderr
-    listed = _portal(tmp_path, "devices", "list")
+    listed = _portal_main(tmp_path, "devices", "list")
     assert "bodycam-1\trevoked" in listed.stdout
-    after = _portal(tmp_path, "devices", "export-keys", "--out", str(tmp_path / "after.json"))
+    after = _portal_main(tmp_path, "devices", "export-keys", "--out", str(tmp_path / "after.json"))
     assert after.returncode == 0 and key not in (tmp_path / "after.json").read_text()
     with sqlite3.connect(tmp_path / "portal.sqlite3") as connection:
         audited = connection.execute(

@@ -4,6 +4,7 @@ answer without a 5xx, with a documented status, content type and a body matching
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,19 +33,44 @@ def caller(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture
-def fuzzed_app(
-    sqlite_template: Template, recording_store: ObjectStore, session_now: Any, tmp_path: Path, caller: str
-) -> Iterator[dict[str, Any]]:
-    """The app on a fresh copy of the seeded database, and the cookie + CSRF header of ``caller``."""
-    settings = portal_settings(sqlite_template.make_url(), tmp_path).model_copy(
-        update={"portal_openapi": True}
-    )
+def _fuzzed_settings(template: Template, data_dir: Path) -> PortalSettings:
+    return portal_settings(template.make_url(), data_dir).model_copy(update={"portal_openapi": True})
+
+
+@pytest.fixture(scope="session")
+def openapi_document(
+    sqlite_template: Template, recording_store: ObjectStore, session_now: Any, tmp_path_factory: Any
+) -> dict[str, Any]:
+    """The OpenAPI document of an app built exactly as ``fuzzed_app`` builds its own (same settings,
+    same routes), generated once: FastAPI takes seconds to generate it, and each test's app would
+    otherwise generate the same document again."""
     app = create_app(
-        settings,
+        _fuzzed_settings(sqlite_template, tmp_path_factory.mktemp("openapi")),
         store=recording_store,
         clock=FrozenClock(session_now),
     )
+    document = app.openapi()
+    app.state.portal.engine.dispose()
+    return document
+
+
+@pytest.fixture
+def fuzzed_app(
+    sqlite_template: Template,
+    recording_store: ObjectStore,
+    session_now: Any,
+    tmp_path: Path,
+    caller: str,
+    openapi_document: dict[str, Any],
+) -> Iterator[dict[str, Any]]:
+    """The app on a fresh copy of the seeded database, and the cookie + CSRF header of ``caller``;
+    the app serves the session's OpenAPI document (FastAPI's own cache, filled in advance)."""
+    app = create_app(
+        _fuzzed_settings(sqlite_template, tmp_path),
+        store=recording_store,
+        clock=FrozenClock(session_now),
+    )
+    app.openapi_schema = copy.deepcopy(openapi_document)
     context = app.state.portal
     world = sqlite_template.world
     with transaction(context.sessions) as db:

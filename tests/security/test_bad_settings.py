@@ -4,18 +4,25 @@ with exit code 2 and one line on stderr naming the variable and what it accepts 
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import uvicorn
 from pydantic import ValidationError
 
+from archive.cli import main as archive_main
 from archive.formats.settings_errors import RefusedSettingError, load_settings
 from archive.settings import ArchiveSettings
 from archive.store.bucket_name import bucket_name_problem
+from capture.cli import main as capture_main
 from capture.settings import CaptureSettings
+from portal.cli import main as portal_main
+from streaming.server.cli import main as streaming_main
 from streaming.settings import StreamingSettings
 
 
@@ -83,27 +90,92 @@ CASES = [
 ]
 
 
+def _cases() -> list[tuple[str, str, str, list[str]]]:
+    return [(entry, variable, value, words) for entries, variable, value, words in CASES for entry in entries]
+
+
+# One refused setting per entry point goes through the real ``python -m <package>`` (the exit code and
+# stderr of the process itself); the other cases call the same main() in this process, which is what
+# reads and refuses the settings (a Python start costs seconds on a busy machine, main() milliseconds).
+END_TO_END = {
+    ("capture", "COURTREC_S3_BUCKET"),
+    ("archive", "COURTREC_S3_BUCKET"),
+    ("portal", "COURTREC_S3_BUCKET"),
+    ("streaming", "COURTREC_STREAMING_PORT"),
+}
+
+_MAINS: dict[str, Callable[[list[str]], int]] = {
+    "capture": capture_main,
+    "archive": archive_main,
+    "streaming": streaming_main,
+    "portal": portal_main,
+}
+
+
+def _env_for(entry: str, variable: str, value: str) -> dict[str, str]:
+    env = {variable: value}
+    if entry == "portal" and variable.startswith("COURTREC_STREAMING_"):
+        env["COURTREC_PORTAL_LIVE"] = "true"  # the portal reads the live settings only when it mounts live
+    return env
+
+
+def _check_refusal(stderr: str, variable: str, words: list[str], tmp_path: Path) -> None:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert "Traceback" not in stderr
+    assert f"{variable}:" in lines[0]
+    for word in words:
+        assert word in lines[0], lines[0]
+    assert not (tmp_path / "spool").exists() and not (tmp_path / "portal").exists()  # nothing started
+
+
+@pytest.mark.integration  # a Python process per case
 @pytest.mark.parametrize(
     ("entry", "variable", "value", "words"),
-    [(entry, variable, value, words) for entries, variable, value, words in CASES for entry in entries],
+    [case for case in _cases() if case[:2] in END_TO_END],
     ids=lambda part: part if isinstance(part, str) else "",
 )
 def test_a_refused_setting_exits_2_with_one_line_naming_it(
     tmp_path: Path, entry: str, variable: str, value: str, words: list[str]
 ) -> None:
     module, arguments = _entry_points(tmp_path)[entry]
-    env = {variable: value}
-    if entry == "portal" and variable.startswith("COURTREC_STREAMING_"):
-        env["COURTREC_PORTAL_LIVE"] = "true"  # the portal reads the live settings only when it mounts live
-    result = _run(module, arguments, env, tmp_path)
+    result = _run(module, arguments, _env_for(entry, variable, value), tmp_path)
     assert result.returncode == 2, result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert "Traceback" not in result.stderr
-    assert f"{variable}:" in lines[0]
-    for word in words:
-        assert word in lines[0], lines[0]
-    assert not (tmp_path / "spool").exists() and not (tmp_path / "portal").exists()  # nothing started
+    _check_refusal(result.stderr, variable, words, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("entry", "variable", "value", "words"),
+    [case for case in _cases() if case[:2] not in END_TO_END],
+    ids=lambda part: part if isinstance(part, str) else "",
+)
+def test_a_refused_setting_makes_main_return_2_with_one_line_naming_it(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    entry: str,
+    variable: str,
+    value: str,
+    words: list[str],
+) -> None:
+    """The same refusal as the process's, from the entry point's main() (what ``python -m`` runs):
+    nothing logged either (in a process, a log line would be a second line on stderr)."""
+    for name in [name for name in os.environ if name.startswith("COURTREC_")]:
+        monkeypatch.delenv(name)
+    for name, text in _env_for(entry, variable, value).items():
+        monkeypatch.setenv(name, text)
+    monkeypatch.chdir(tmp_path)
+
+    def serve(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the live server started serving despite the refused setting")
+
+    monkeypatch.setattr(uvicorn, "run", serve)
+    caplog.set_level(logging.DEBUG)
+    _module, arguments = _entry_points(tmp_path)[entry]
+    assert _MAINS[entry](arguments) == 2
+    _check_refusal(capsys.readouterr().err, variable, words, tmp_path)
+    assert [record.getMessage() for record in caplog.records] == []
 
 
 def test_a_secret_value_is_never_echoed(monkeypatch: pytest.MonkeyPatch) -> None:
