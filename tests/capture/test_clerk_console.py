@@ -133,6 +133,8 @@ def test_the_clerk_works_the_recording_from_the_console_in_chromium(serve: Serve
     # thumbnails: the page's picture keeps changing (the pattern moves, the overlay clock runs)
     page.wait_for_function("() => document.querySelector('.camera img').naturalWidth === 320")
     wait_until(lambda: len({r.body() for r in list(pictures)}) >= 2, 10, "two different pictures")
+    # people read the streams' labels, never their internal names
+    assert page.text_content(".camera figcaption") == "审判席摄像机"
     assert all(r.body()[:2] == b"\xff\xd8" for r in pictures)  # JPEG
 
     # meters: the camera's tone reads about -9 dBFS RMS, the silent microphone nothing

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from archive.formats.stream_labels import stream_label
 from capture.service.clerk_desk import BEIJING, PROBLEM_NAMES, READY_HEADROOM_HOURS, beijing
 from capture.service.console.levels import LevelMeters
 from capture.service.console.pictures import Thumbnails
@@ -65,10 +66,16 @@ class ConsoleView:
         now = self._clock.now()
         problems = {s.name: [PROBLEM_NAMES.get(p, p) for p in s.problems] for s in status.sources}
         streams = [
-            {"name": p.name, "video": p.has_video, "audio": p.has_audio, "problems": problems.get(p.name, [])}
+            {
+                "name": p.name,
+                "label": stream_label(p.name),
+                "video": p.has_video,
+                "audio": p.has_audio,
+                "problems": problems.get(p.name, []),
+            }
             for p in (recorder.pipelines if recorder is not None else [])
         ]
-        alarms = [f"{name}：{'、'.join(found)}" for name, found in problems.items() if found]
+        alarms = [f"{stream_label(name)}：{'、'.join(found)}" for name, found in problems.items() if found]
         if status.detail:
             alarms.append(status.detail)
         hours = status.storage_headroom_hours

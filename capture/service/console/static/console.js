@@ -10,6 +10,9 @@ const PAUSE_NAMES = { recess: "休庭", non_public_evidence: "不公开质证的
 const NOTE_NAMES = { speaker: "发言人", exhibit: "出示证据", event: "庭审事件", text: "自由记录" };
 const ITEM_NAMES = { camera: "摄像机", microphone: "麦克风", storage: "存储", upload: "上传" };
 let streams = [];
+
+// a stream's name as people read it (审判席摄像机, 麦克风 1), from the state document
+const labelOf = (name) => (streams.find((s) => s.name === name) || {}).label || name;
 let pictureRound = 0;
 
 function say(text, ok) {
@@ -71,8 +74,8 @@ function renderStreams(list) {
         box.dataset.stream = s.name;
         box.innerHTML = `<figure><img alt=""><figcaption></figcaption></figure>
           <label><input type="checkbox" class="confirm-camera"> 画面正常</label> <span class="problems"></span>`;
-        box.querySelector("img").alt = `摄像机 ${s.name} 的画面`;
-        box.querySelector("figcaption").textContent = s.name;
+        box.querySelector("img").alt = `${s.label || s.name}的画面`;
+        box.querySelector("figcaption").textContent = s.label || s.name;
         box.querySelector(".confirm-camera").value = s.name;
         cameras.append(box);
       }
@@ -83,8 +86,8 @@ function renderStreams(list) {
         row.innerHTML = `<span class="mic-name"></span><div class="meter" role="meter" aria-valuemin="-60"
           aria-valuemax="0"><div class="bar"></div></div><span class="db">无信号</span>
           <label><input type="checkbox" class="confirm-microphone"> 声音正常</label> <span class="problems"></span>`;
-        row.querySelector(".mic-name").textContent = s.name;
-        row.querySelector(".meter").setAttribute("aria-label", `麦克风 ${s.name} 电平`);
+        row.querySelector(".mic-name").textContent = s.label || s.name;
+        row.querySelector(".meter").setAttribute("aria-label", `${s.label || s.name} 电平`);
         row.querySelector(".confirm-microphone").value = s.name;
         mics.append(row);
       }
@@ -167,7 +170,7 @@ function renderReadiness(result) {
   for (const c of result.checks) {
     const item = document.createElement("li");
     item.className = c.ok ? "check-ok" : "check-bad";
-    item.textContent = `${c.ok ? "✓" : "✗"} ${ITEM_NAMES[c.item] || c.item}${c.stream ? " " + c.stream : ""}：${c.detail}`;
+    item.textContent = `${c.ok ? "✓" : "✗"} ${ITEM_NAMES[c.item] || c.item}${c.stream ? " " + labelOf(c.stream) : ""}：${c.detail}`;
     list.append(item);
   }
   box.replaceChildren(head, list);
