@@ -65,14 +65,16 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _console(port: int, path: str, body: dict[str, object] | None = None, csrf: str = "") -> bytes:
+def _console(
+    port: int, path: str, body: dict[str, object] | None = None, csrf: str = "", *, timeout: float = 10
+) -> bytes:
     url = f"http://127.0.0.1:{port}{path}"
     if body is None:
         request = urllib.request.Request(url)
     else:
         headers = {"Content-Type": "application/json", "X-Console-CSRF": csrf}
         request = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers, method="POST")
-    with urllib.request.urlopen(request, timeout=10) as response:
+    with urllib.request.urlopen(request, timeout=timeout) as response:
         return bytes(response.read())
 
 
@@ -144,7 +146,8 @@ def run_ours(args: argparse.Namespace, cameras: int, preset: str, work: Path) ->
         time.sleep(args.seconds)
         stop.set()
         watcher.join()
-        _console(port, "/api/stop", {"by": "bench", "confirm_early": True}, csrf)
+        # stopping drains the recorder (last segments sealed and journaled): as long as the console allows
+        _console(port, "/api/stop", {"by": "bench", "confirm_early": True}, csrf, timeout=90)
     finally:
         agent.send_signal(signal.SIGTERM)
         try:
