@@ -14,6 +14,10 @@ Whether the clerk's last word on a hearing was "cut" is read from the audit log,
 cut and resume: a broadcast reopened after a restart stays cut until a clerk resumes it. The cuts and
 resumes the portal makes itself for a sealed span (actor :data:`SEALED_SPAN_ACTOR`) are not the
 clerk's word and are left out of it.
+
+Whether a courtroom has a sealed span open is its recorder's last stored report (:func:`sealed_rooms`),
+however old: a recorder that fell silent while sealed leaves its room sealed (deny by default), until
+a report says the seal ended.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.audit.trail import AuditAction
-from portal.models import AuditRecord, Courtroom, Hearing, HearingStatus, Notice
+from portal.models import AuditRecord, Courtroom, Hearing, HearingStatus, Notice, RoomState
 from streaming.errors import InvalidNameError
 from streaming.feed_id import feed_id_of
 
@@ -118,3 +122,9 @@ def _shared_codes(db: Session, codes: set[str]) -> set[str]:
         .having(func.count() > 1)
     )
     return set(db.scalars(query))
+
+
+def sealed_rooms(db: Session) -> frozenset[int]:
+    """The courtrooms whose recorder last reported a sealed span open — stale reports included: a
+    seal is never taken as ended because the recorder went silent."""
+    return frozenset(db.scalars(select(RoomState.courtroom_id).where(RoomState.sealed.is_(True))))

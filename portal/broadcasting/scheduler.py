@@ -12,7 +12,9 @@ is committed.
 While the courtroom's recorder reports a sealed span open (:meth:`BroadcastScheduler.room_sealed`,
 from its room-state report), the room's broadcast is cut (audited as the system's, reason 封存; a
 clerk cannot resume it then) and a pass follows at once; when the seal ends it is resumed, unless a
-clerk had cut it.
+clerk had cut it. The seal is stored with the room's state: each pass (the first one at start too)
+reads it, so a restarted portal keeps the broadcast cut with no new report, and a recorder silent while
+sealed leaves it cut (deny by default) until it reports the seal ended.
 
 Runs on the portal's event loop (the live service's loop when it is mounted in this process); database
 reads go to a worker thread.
@@ -36,6 +38,7 @@ from portal.broadcasting.schedule import (
     cut_by_clerk,
     due_broadcasts,
     hearing_target,
+    sealed_rooms,
 )
 from portal.errors import NotFoundError, PortalError, RuleViolationError
 from portal.web.context import PortalContext
@@ -79,6 +82,7 @@ class BroadcastScheduler:
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._sealed_rooms: set[int] = set()  # courtrooms whose recorder reports a sealed span open
+        self._sealed_stored: frozenset[int] = frozenset()  # the same as stored, read at each pass
         self._sealed_lock = threading.Lock()  # room_sealed is called from request worker threads
         self._cut_for_seal: set[str] = set()  # feeds this scheduler cut for a sealed span
 
@@ -94,8 +98,8 @@ class BroadcastScheduler:
     def room_sealed(self, courtroom_id: int, sealed: bool) -> None:
         """The courtroom's recorder reports whether a sealed span is open; a change is followed by a
         pass at once (thread-safe: called from the room-state report's worker thread)."""
-        with self._sealed_lock:
-            changed = sealed != (courtroom_id in self._sealed_rooms)
+        with self._sealed_lock:  # against the stored seal too: after a restart the end is a change
+            changed = sealed != (courtroom_id in self._sealed_rooms or courtroom_id in self._sealed_stored)
             if sealed:
                 self._sealed_rooms.add(courtroom_id)
             else:
@@ -105,16 +109,19 @@ class BroadcastScheduler:
             asyncio.run_coroutine_threadsafe(self.follow_change(), loop)
 
     def is_sealed(self, courtroom_id: int) -> bool:
-        """Whether the courtroom's recorder last reported a sealed span open."""
+        """Whether the courtroom's recorder last reported a sealed span open: as reported to this
+        process, or as stored when the last pass read it (either is enough: deny by default)."""
         with self._sealed_lock:
-            return courtroom_id in self._sealed_rooms
+            return courtroom_id in self._sealed_rooms or courtroom_id in self._sealed_stored
 
     async def reconcile(self) -> None:
         """One pass: close what is not due, open what is, re-apply a clerk's cut after a restart, and
         cut (or resume) the broadcasts of rooms with a sealed span open (or no longer)."""
         async with self._lock:
             now = self._context.clock.now()
-            due, cut = await asyncio.to_thread(self._load, now)
+            due, cut, sealed = await asyncio.to_thread(self._load, now)
+            with self._sealed_lock:
+                self._sealed_stored = sealed
             current = await self.control.on_air()
             changed = False
             for feed_id in [f for f in self._on_air if f not in current]:  # e.g. the live server restarted
@@ -195,12 +202,12 @@ class BroadcastScheduler:
                 logger.exception("public broadcasts: reconciliation crashed; retrying")
             await asyncio.sleep(self._interval)
 
-    def _load(self, now: datetime) -> tuple[dict[str, DueBroadcast], set[int]]:
+    def _load(self, now: datetime) -> tuple[dict[str, DueBroadcast], set[int], frozenset[int]]:
         with self._context.readonly_sessions() as db:
             due = due_broadcasts(
                 db, now=now, grace=self._grace, stream=self._stream, sound_stream=self._sound_stream
             )
-            return due, cut_by_clerk(db, [item.hearing_id for item in due.values()])
+            return due, cut_by_clerk(db, [item.hearing_id for item in due.values()]), sealed_rooms(db)
 
     def _require(self, hearing_id: int) -> OnAir:
         item = self.of_hearing(hearing_id)

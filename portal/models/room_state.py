@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Float, ForeignKey, String, Text
+from sqlalchemy import Float, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base, UTCDateTime
@@ -27,7 +27,8 @@ class RoomState(Base):
     ``sources`` is a JSON list of ``{"name", "problems"}``; ``readiness`` the clerk's last readiness
     check of the recording in progress (``{"at", "by", "ready", "checks"}``, see the agent API);
     ``agent_time`` is the recorder's own clock (a large difference to ``reported_at`` means a wrong
-    clock on the courtroom PC)."""
+    clock on the courtroom PC). ``sealed``: the last report said a sealed span (封存) is open — kept
+    here so the public broadcast stays cut across a portal restart and while the recorder is silent."""
 
     __tablename__ = "room_states"
 
@@ -44,3 +45,4 @@ class RoomState(Base):
     schedule_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime())
     readiness: Mapped[str | None] = mapped_column(Text(), default=None)  # JSON: the last readiness check
+    sealed: Mapped[bool] = mapped_column(default=False, server_default=false())  # a sealed span is open

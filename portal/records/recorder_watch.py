@@ -50,6 +50,7 @@ class RoomReport:
     upload_backlog: int
     schedule_fetched_at: datetime | None
     readiness: dict[str, object] | None = None
+    sealed: bool = False  # a sealed span (封存) is open: the room's public broadcast stays cut
 
 
 READINESS_ITEMS = {"camera": "摄像机", "microphone": "麦克风", "storage": "存储", "upload": "上传"}
@@ -94,6 +95,7 @@ def store_room_state(db: Session, room: Courtroom, report: RoomReport, *, now: d
     state.upload_backlog = report.upload_backlog
     state.schedule_fetched_at = report.schedule_fetched_at
     state.readiness = None if report.readiness is None else json.dumps(report.readiness, ensure_ascii=False)
+    state.sealed = report.sealed
     state.reported_at = now
     db.flush()
     return state

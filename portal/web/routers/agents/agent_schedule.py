@@ -159,8 +159,9 @@ def api_room_state(
     body: RoomStateIn,
     authorization: Annotated[str | None, Header()] = None,
 ) -> RoomStateOut:
-    """Keep the room's latest state; index the recordings it carries (each audited as reported);
-    tell the broadcast scheduler whether the room has a sealed span open."""
+    """Keep the room's latest state, its sealed span too (stored first, so a restarted portal keeps the
+    broadcast cut); index the recordings it carries (each audited as reported); tell the broadcast
+    scheduler whether the room has a sealed span open."""
     _require_agent(context, authorization)
     for report in body.recordings:
         if (report.court, report.room) != (body.court, body.room):
@@ -210,6 +211,7 @@ def _room_report(body: RoomStateIn) -> RoomReport:
         upload_backlog=body.upload_backlog,
         schedule_fetched_at=body.schedule_fetched_at,
         readiness=None if body.readiness is None else body.readiness.model_dump(mode="json"),
+        sealed=body.sealed,
     )
 
 

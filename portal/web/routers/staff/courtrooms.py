@@ -52,6 +52,7 @@ class RoomOut(BaseModel):
     storage_headroom_hours: float | None
     upload_backlog: int | None
     reported_at: datetime | None
+    sealed: bool = False  # the recorder last reported a sealed span (封存) open: the broadcast is cut
 
 
 class AlarmOut(BaseModel):
@@ -92,6 +93,7 @@ def api_courtrooms(context: ContextDep, staff: StaffDep) -> CourtroomsOut:
                     storage_headroom_hours=r.state.storage_headroom_hours if r.state else None,
                     upload_backlog=r.state.upload_backlog if r.state else None,
                     reported_at=r.state.reported_at if r.state else None,
+                    sealed=r.state.sealed if r.state else False,
                 )
                 for r in rooms
             ],
