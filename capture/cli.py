@@ -207,7 +207,9 @@ def _start_live(
     )
     ice = StreamingSettings()
     policy = IcePolicy.from_lists(ice.ice_servers, ice.ice_host_addresses, ice.ice_allowed_networks)
-    return start_live(recorder.pipelines, target, policy, alarms=lambda: active_alarm_lines(recorder))
+    return start_live(
+        recorder.pipelines, target, policy, mix=recorder.mix, alarms=lambda: active_alarm_lines(recorder)
+    )
 
 
 def _open_store() -> ObjectStore | None:

@@ -1,4 +1,5 @@
-"""The agent's live side: one WHIP publisher per recorded stream, fed from the recorder's taps.
+"""The agent's live side: one WHIP publisher per recorded stream, fed from the recorder's taps, and
+one for the microphones' mix (``mix``, the public broadcast's sound) when the recording makes one.
 
 Nothing here can stop or slow the recording: publishers read bounded tap queues that drop their
 oldest items, run in their own threads, and reconnect by themselves (streaming.LivePublisher).
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from capture.device_status import battery_percent
+from capture.recording.mix.mic_mix import MIX_STREAM, MicrophoneMix
 from capture.recording.stream.stream_pipeline import StreamPipeline
 from devices import PositionFix
 from streaming import (
@@ -51,27 +53,43 @@ def start_live(
     target: LiveTarget,
     policy: IcePolicy,
     *,
+    mix: MicrophoneMix | None = None,
     alarms: Callable[[], Sequence[str]] = lambda: (),
 ) -> list[LivePublisher]:
     """Start publishing every pipeline to ``{endpoint}/{room}/{stream}``; returns the publishers.
 
     A stream with video is published as H.264 (the recorder's own packets) plus Opus when it has
-    sound; an audio-only stream (a courtroom's separate microphone) as Opus alone. ``alarms`` gives
+    sound; an audio-only stream (a courtroom's separate microphone) as Opus alone, and so is ``mix``
+    (the recorder's microphones' mix, from the frames it encodes) when there is one. ``alarms`` gives
     the agent's active alarms (e.g. a full spool) for each telemetry report.
     """
-    publishers = []
-    for pipeline in pipelines:
-        url = f"{target.endpoint.rstrip('/')}/{target.room}/{pipeline.name}"
-        source = LiveInput(
-            video=pipeline.video_packets.subscribe(_VIDEO_QUEUE) if pipeline.has_video else None,
-            audio=pipeline.audio_frames.subscribe(_AUDIO_QUEUE) if pipeline.has_audio else None,
-            request_keyframe=pipeline.request_keyframe,
-            telemetry=_reporter(pipeline, target, alarms),
+    sources = [
+        (
+            pipeline.name,
+            LiveInput(
+                video=pipeline.video_packets.subscribe(_VIDEO_QUEUE) if pipeline.has_video else None,
+                audio=pipeline.audio_frames.subscribe(_AUDIO_QUEUE) if pipeline.has_audio else None,
+                request_keyframe=pipeline.request_keyframe,
+                telemetry=_reporter(pipeline, target, alarms),
+            ),
         )
-        publisher = LivePublisher(pipeline.name, WhipClient(url, target.token), policy, source)
+        for pipeline in pipelines
+    ]
+    if mix is not None:
+        mixed = LiveInput(
+            video=None,
+            audio=mix.audio_frames.subscribe(_AUDIO_QUEUE),
+            request_keyframe=lambda: None,
+            telemetry=_reporter(mix, target, alarms),
+        )
+        sources.append((MIX_STREAM, mixed))
+    publishers = []
+    for name, source in sources:
+        url = f"{target.endpoint.rstrip('/')}/{target.room}/{name}"
+        publisher = LivePublisher(name, WhipClient(url, target.token), policy, source)
         publisher.start()
         publishers.append(publisher)
-        logger.info("stream %s: publishing %s live to %s", pipeline.name, "+".join(sorted(source.kinds)), url)
+        logger.info("stream %s: publishing %s live to %s", name, "+".join(sorted(source.kinds)), url)
     return publishers
 
 
@@ -82,7 +100,7 @@ def stop_live(publishers: Sequence[LivePublisher]) -> None:
 
 
 def _reporter(
-    pipeline: StreamPipeline, target: LiveTarget, alarms: Callable[[], Sequence[str]]
+    pipeline: StreamPipeline | MicrophoneMix, target: LiveTarget, alarms: Callable[[], Sequence[str]]
 ) -> Callable[[], TelemetryReport]:
     def report() -> TelemetryReport:
         active = [line[:MAX_ALARM_CHARS] for line in alarms()][:MAX_ALARMS]

@@ -127,8 +127,9 @@ class PortalSettings(BaseSettings):
         default="mic-1",
         pattern=f"^$|{CODE_PATTERN}",
         description="the stream of each courtroom whose sound the public broadcast carries (the room's "
-        "microphone, recorded as its own stream); while it is not published the broadcast camera's own "
-        "sound is used. Empty: always the camera's own sound",
+        "microphone, recorded as its own stream) when the room publishes no microphones' mix (mix, "
+        "which is preferred); while neither is published the broadcast camera's own sound is used. "
+        "Empty: always the camera's own sound",
     )
     portal_broadcast_check_seconds: float = Field(
         default=5.0, ge=0.5, le=60.0, description="how often the portal reconciles public broadcasts"

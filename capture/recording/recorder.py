@@ -121,6 +121,11 @@ class Recorder:
         return list(self._pipelines)
 
     @property
+    def mix(self) -> MicrophoneMix | None:
+        """The microphones' mixed track being recorded (two or more microphones), else None."""
+        return self._mix
+
+    @property
     def queue(self) -> UploadQueue:
         if self._queue is None:
             raise RecorderError("the recorder has not started")

@@ -31,7 +31,8 @@ class LiveFollower:
 
     def __call__(self, event: str, recording: RecordingSession) -> None:
         if event == "started":
-            publishers = start_live(recording.pipelines, self.target_for(recording), self._policy)
+            target = self.target_for(recording)
+            publishers = start_live(recording.pipelines, target, self._policy, mix=recording.mix)
             with self._lock:
                 self._publishers[id(recording)] = publishers
         elif event == "stopping":

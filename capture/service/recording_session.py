@@ -7,6 +7,7 @@ from typing import Protocol
 
 from archive.export import RecordingSummary
 from archive.journal import AlarmEvent, ClerkEvent, PauseReason
+from capture.recording.mix.mic_mix import MicrophoneMix
 from capture.recording.recorder import RecorderHealth, RecordingPlan
 from capture.recording.stream.stream_pipeline import StreamPipeline
 
@@ -32,6 +33,9 @@ class RecordingSession(Protocol):
 
     @property
     def pipelines(self) -> list[StreamPipeline]: ...
+
+    @property
+    def mix(self) -> MicrophoneMix | None: ...
 
 
 RecordingWatcher = Callable[[str, RecordingSession], None]

@@ -12,7 +12,8 @@ new packager: the playlist goes on after a discontinuity. Next to the media play
 playlist (``index.m3u8``) names its codecs, picture size and peak bit rate.
 
 A courtroom's sound may come from another feed than its picture: a broadcast opened with a
-``sound_feed_id`` (the room's microphone, e.g. ``room/mic-1``) takes its audio from that feed while the
+``sound_feed_id`` (the room's microphone, e.g. ``room/mic-1``, or the room's microphones' mix
+``room/mix`` when that is published: broadcasts.sound_preferences) takes its audio from that feed while the
 feed is attached (:meth:`PublicBroadcast.sound_attached`; its packets come in through
 :attr:`PublicBroadcast.sound_input`) and drops the camera's own audio then; without it (no microphone
 publishing) the camera's own sound is used, or silence. Such a broadcast always carries audio. A
@@ -82,12 +83,13 @@ class PublicBroadcast:
         self._transform_factory = transform_factory
         self._packets: collections.deque[tuple[RelayedPacket, bool]] = collections.deque(maxlen=_QUEUE_LIMIT)
         self._sound_attached = False  # the sound feed is attached: its audio is the broadcast's
+        self._sound_run = 0  # which attachment of a sound feed sounds now (0: none); each packages apart
         self._picture_kinds: frozenset[str] = frozenset({"video"})  # what the camera feed sends besides sound
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._skip_to_keyframe = False
         self._packager: HlsPackager | None = None
-        self._packager_key: tuple[frozenset[str], bool] = (frozenset(), False)
+        self._packager_key: tuple[frozenset[str], int] = (frozenset(), 0)
         self._generation = 0
         self._expired: list[PublishedSegment] = []
         self._published_init: set[int] = set()
@@ -123,8 +125,10 @@ class PublicBroadcast:
 
     def sound_attached(self, attached: bool) -> None:
         """The sound feed was attached (its audio replaces the camera's) or went away (the camera's
-        own sound again). Ignored without a ``sound_feed_id``."""
+        own sound again); attached again, it is another source (the room's mix instead of its
+        microphone): a new packager. Ignored without a ``sound_feed_id``."""
         self._sound_attached = attached and self.sound_feed_id is not None
+        self._sound_run = self._sound_run + 1 if self._sound_attached else 0
         self._wake.set()
 
     def _enqueue(self, packet: RelayedPacket, *, from_sound: bool) -> None:
@@ -177,7 +181,7 @@ class PublicBroadcast:
                 if not packet.keyframe:
                     continue
                 self._skip_to_keyframe = False
-            key = (kinds, self._sound_attached)
+            key = (kinds, self._sound_run)
             packager = self._packager
             if packager is None or key != self._packager_key:
                 if self.delay.state is not BroadcastState.LIVE:
@@ -203,9 +207,9 @@ class PublicBroadcast:
         self._picture_kinds = packet.feed_kinds - {"audio"}
         return self._picture_kinds | {"audio"}
 
-    def _replace_packager(self, key: tuple[frozenset[str], bool]) -> HlsPackager:
+    def _replace_packager(self, key: tuple[frozenset[str], int]) -> HlsPackager:
         """Close the current packager (its last segment is published) and start one for ``key``
-        (the kinds carried, and whether the sound comes from the sound feed)."""
+        (the kinds carried, and which attachment of a sound feed sounds, 0 for none)."""
         if self._packager is not None:
             self._close_quietly(self._packager)
         self._generation = self.delay.generation

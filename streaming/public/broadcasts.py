@@ -13,8 +13,9 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
+from archive.formats import MIXED_SOUND_STREAM
 from streaming.errors import FaceMaskingError, FeedNotFoundError, HlsError
 from streaming.public.broadcast import PublicBroadcast
 from streaming.public.broadcast_id import new_broadcast_id
@@ -66,6 +67,7 @@ class PublicBroadcasts:
         self._broadcasts: dict[str, PublicBroadcast] = {}
         self._feeds: dict[str, Feed] = {}
         self._sound_feeds: dict[str, Feed] = {}  # by the feed id of the broadcast they sound for
+        self._sound_sources: dict[str, dict[str, Feed]] = {}  # the attached candidates, likewise
         self._keyframes: asyncio.Task[None] | None = None
 
     def is_public(self, feed_id: str) -> bool:
@@ -118,13 +120,14 @@ class PublicBroadcasts:
         mask: bool | None = None,
         delay: float | None = None,
         sound_feed_id: str | None = None,
-        sound_feed: Feed | None = None,
+        sound_feeds: Sequence[Feed] = (),
     ) -> None:
         """Broadcast ``feed_id`` publicly (idempotent); ``feed`` may arrive later via :meth:`attach`.
 
         ``sound_feed_id`` names the feed whose audio is the broadcast's sound (the courtroom's
-        microphone) while it is there, ``sound_feed`` that feed if it exists already (see
-        broadcast.py). Raises FaceMaskingError naming the reason when the broadcast is to be masked and
+        microphone) while it is there — but the room's microphones' mix (:func:`sound_preferences`)
+        while that is there; ``sound_feeds`` those of them that exist already (see broadcast.py).
+        Raises FaceMaskingError naming the reason when the broadcast is to be masked and
         masking cannot run here (the broadcast is then not opened at all, never unmasked).
         """
         if feed_id in self._broadcasts:
@@ -163,7 +166,7 @@ class PublicBroadcasts:
         )
         if feed is not None:
             self.attach(feed)
-        if sound_feed is not None:
+        for sound_feed in sound_feeds:
             self.attach(sound_feed)
 
     def sound_feed_id(self, feed_id: str) -> str | None:
@@ -183,27 +186,40 @@ class PublicBroadcasts:
             feed.add_sink(broadcast)
             self._start_keyframe_requests()
         for shown, sounding in self._broadcasts.items():
-            if sounding.sound_feed_id != feed.feed_id:
-                continue
-            previous = self._sound_feeds.get(shown)
-            if previous is not None and previous is not feed:
-                previous.remove_sink(sounding.sound_input)
-            self._sound_feeds[shown] = feed
-            feed.add_sink(sounding.sound_input)
-            sounding.sound_attached(True)
+            if feed.feed_id in sound_preferences(sounding.sound_feed_id):
+                self._sound_sources.setdefault(shown, {})[feed.feed_id] = feed
+                self._choose_sound(shown)
 
     def detach(self, feed: Feed) -> None:
         """``feed`` is going away (its publisher is gone for good): broadcasts it sounded for take
-        their camera's own sound again; a broadcast it showed waits for the feed to come back."""
-        for shown, sound in list(self._sound_feeds.items()):
-            if sound is feed:
-                del self._sound_feeds[shown]
-                feed.remove_sink(self._broadcasts[shown].sound_input)
-                self._broadcasts[shown].sound_attached(False)
+        the next sound they may (the microphone after the mix), else their camera's own sound again;
+        a broadcast it showed waits for the feed to come back."""
+        for shown, sources in self._sound_sources.items():
+            if sources.get(feed.feed_id) is feed:
+                del sources[feed.feed_id]
+                self._choose_sound(shown)
         broadcast = self._broadcasts.get(feed.feed_id)
         if broadcast is not None and self._feeds.get(feed.feed_id) is feed:
             del self._feeds[feed.feed_id]
             feed.remove_sink(broadcast)
+
+    def _choose_sound(self, shown: str) -> None:
+        """Sound ``shown``'s broadcast from the best of its attached sound feeds (none: its own)."""
+        sounding = self._broadcasts[shown]
+        sources = self._sound_sources.get(shown, {})
+        preferred = (sources[i] for i in sound_preferences(sounding.sound_feed_id) if i in sources)
+        best = next(preferred, None)
+        current = self._sound_feeds.get(shown)
+        if best is current:
+            return
+        if current is not None:
+            current.remove_sink(sounding.sound_input)
+            del self._sound_feeds[shown]
+        if best is not None:
+            self._sound_feeds[shown] = best
+            best.add_sink(sounding.sound_input)
+            logger.info("public %s: sound from %s", shown, best.feed_id)
+        sounding.sound_attached(best is not None)
 
     async def close(self, feed_id: str) -> None:
         """Stop broadcasting ``feed_id`` and withdraw all its public files.
@@ -219,6 +235,7 @@ class PublicBroadcasts:
         feed = self._feeds.pop(feed_id, None)
         if feed is not None:
             feed.remove_sink(broadcast)
+        self._sound_sources.pop(feed_id, None)
         sound = self._sound_feeds.pop(feed_id, None)
         if sound is not None:
             sound.remove_sink(broadcast.sound_input)
@@ -267,6 +284,7 @@ class PublicBroadcasts:
             feed = self._feeds.pop(feed_id, None)
             if feed is not None:
                 feed.remove_sink(broadcast)
+            self._sound_sources.pop(feed_id, None)
             sound = self._sound_feeds.pop(feed_id, None)
             if sound is not None:
                 sound.remove_sink(broadcast.sound_input)
@@ -298,3 +316,14 @@ class PublicBroadcasts:
             await asyncio.sleep(self._settings.hls_segment_seconds)
             for feed in self._feeds.values():
                 feed.request_keyframe()
+
+
+def sound_preferences(sound_feed_id: str | None) -> tuple[str, ...]:
+    """The feeds whose audio may sound for a broadcast told to take ``sound_feed_id`` (``room/mic``),
+    best first: the room's microphones' mix (``room/mix``, published when the room records two or
+    more microphones), then that feed. None (the camera's own sound) is none."""
+    if sound_feed_id is None:
+        return ()
+    room, _, _stream = sound_feed_id.rpartition("/")
+    mixed = f"{room}/{MIXED_SOUND_STREAM}"
+    return (sound_feed_id,) if mixed == sound_feed_id else (mixed, sound_feed_id)

@@ -25,7 +25,7 @@ from streaming.errors import (
 )
 from streaming.feed_id import feed_id_of
 from streaming.ice import IcePolicy
-from streaming.public.broadcasts import PublicBroadcasts, TransformFactory
+from streaming.public.broadcasts import PublicBroadcasts, TransformFactory, sound_preferences
 from streaming.public.segment_publisher import DirectoryPublisher, SegmentPublisher
 from streaming.server.auth import FeedScope
 from streaming.server.bindings import DeviceBindings, SettingsBindings
@@ -260,10 +260,13 @@ class LiveService:
     ) -> None:
         """Broadcast ``feed_id`` publicly (live or not yet), masked per ``mask`` (default: the
         ``mask_faces`` setting), with the sound of ``sound_feed_id`` (the room's microphone) while
-        that feed is live; raises FaceMaskingError when masking is asked for but unavailable."""
+        that feed is live, of the room's microphones' mix while that is; raises FaceMaskingError when
+        masking is asked for but unavailable."""
         feed = self._feeds.get(feed_id)
-        sound = self._feeds.get(sound_feed_id) if sound_feed_id is not None else None
-        self.public.open(feed_id, feed, mask=mask, delay=delay, sound_feed_id=sound_feed_id, sound_feed=sound)
+        sounds = [self._feeds[i] for i in sound_preferences(sound_feed_id) if i in self._feeds]
+        self.public.open(
+            feed_id, feed, mask=mask, delay=delay, sound_feed_id=sound_feed_id, sound_feeds=sounds
+        )
         if feed is not None and self._listed(feed, time.monotonic()):
             self._pin_on_air(feed_id, feed.label.device_id)
 

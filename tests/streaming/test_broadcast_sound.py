@@ -1,20 +1,26 @@
 """A broadcast whose sound comes from another feed (the courtroom's microphone): its audio is the
 microphone's while that feed is attached, and it keeps an audio track (silence) when the microphone
-goes away, after a discontinuity — the picture goes on."""
+goes away, after a discontinuity — the picture goes on. The room's microphones' mix, while published,
+sounds instead of the microphone."""
 
 from __future__ import annotations
 
 import dataclasses
 import io
+from pathlib import Path
 
 import av
 import numpy as np
 
 from streaming.public.broadcast import PublicBroadcast
+from streaming.public.broadcasts import PublicBroadcasts
 from streaming.public.delay_line import DelayLine
+from streaming.public.segment_publisher import DirectoryPublisher
+from streaming.settings import StreamingSettings
 from tests.waiting import wait_until
 
 from .test_packager import _relayed_media
+from .test_public_names import _Feed, _no_masking
 from .test_resume_after_cut import _StorePublisher
 
 VIDEO, AUDIO = frozenset({"video"}), frozenset({"audio"})
@@ -56,3 +62,29 @@ def test_the_microphone_sounds_while_attached_and_silence_keeps_the_track_after(
     prefix = "court-1/cam/b1"
     assert _level(store.files[f"{prefix}/init-0001.mp4"], store.files[first]) > 0.1  # the microphone's tone
     assert _level(store.files[f"{prefix}/init-0002.mp4"], store.files[last]) < 0.01  # silence, still a track
+
+
+async def test_the_rooms_mix_sounds_while_published_else_the_configured_microphone(tmp_path: Path) -> None:
+    settings = StreamingSettings(public_dir=tmp_path, broadcast_delay_seconds=0, hls_segment_seconds=1.0)
+    public = PublicBroadcasts(settings, DirectoryPublisher(tmp_path), mask_factory=_no_masking)
+    microphone, mix = _Feed("court-1/mic-1"), _Feed("court-1/mix")
+    other_rooms_mix = _Feed("court-2/mix")
+    try:
+        public.open("court-1/cam", None, sound_feed_id="court-1/mic-1", sound_feeds=[microphone])  # type: ignore[list-item]
+        assert len(microphone.sinks) == 1 and not mix.sinks
+        for feed in (mix, other_rooms_mix):
+            public.attach(feed)  # type: ignore[arg-type]  # the part of a Feed a broadcast uses
+        assert not microphone.sinks and len(mix.sinks) == 1 and not other_rooms_mix.sinks
+        public.detach(microphone)  # type: ignore[arg-type]
+        assert len(mix.sinks) == 1
+        public.attach(microphone)  # type: ignore[arg-type]
+        public.detach(mix)  # type: ignore[arg-type]  # the mix stopped: the configured microphone again
+        assert len(microphone.sinks) == 1 and not mix.sinks
+        public.detach(microphone)  # type: ignore[arg-type]  # neither: the camera's own sound
+        assert not microphone.sinks and not mix.sinks
+
+        public.open("court-2/cam", None)  # no sound feed configured: never the mix either
+        public.attach(other_rooms_mix)  # type: ignore[arg-type]
+        assert not other_rooms_mix.sinks
+    finally:
+        await public.aclose()

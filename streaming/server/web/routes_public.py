@@ -98,7 +98,8 @@ async def open_broadcast(
 
     ``mask`` defaults to the server's ``mask_faces`` setting; ``sound`` names the stream of the same
     room whose audio is the broadcast's sound (the courtroom's microphone, e.g. ``mic-1``) while it
-    is published; 409 (FaceMaskingError) when masking cannot run here, 400 for a malformed name."""
+    is published — the room's microphones' mix (``mix``) instead while that is published; 409
+    (FaceMaskingError) when masking cannot run here, 400 for a malformed name."""
     feed_id = scope.require(feed_id_of(room, stream))
     sound_feed_id = scope.require(feed_id_of(room, sound)) if sound else None
     if delay is not None and not 0 <= delay <= 600:
