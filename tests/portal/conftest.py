@@ -9,6 +9,7 @@ and the FastAPI app built by the factory with production settings (Secure cookie
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 import os
 import shutil
@@ -24,6 +25,7 @@ from typing import Any
 import psycopg
 import pytest
 from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -255,6 +257,41 @@ def open_portal(
             client.__exit__(None, None, None)
         app.state.portal.audit_batch.close()
         app.state.portal.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def openapi_document(
+    sqlite_template: Template,
+    recording_store: ObjectStore,
+    session_now: datetime,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, Any]:
+    """The OpenAPI document of a test portal that serves it (``portal_openapi=True``), generated once:
+    FastAPI takes seconds to generate it, and every such app would generate the same one again."""
+    configured = portal_settings(sqlite_template.make_url(), tmp_path_factory.mktemp("openapi"))
+    app = create_app(
+        configured.model_copy(update={"portal_openapi": True}),
+        store=recording_store,
+        clock=FrozenClock(session_now),
+    )
+    document = app.openapi()
+    app.state.portal.audit_batch.close()
+    app.state.portal.engine.dispose()
+    return document
+
+
+def serve_openapi_document(app: FastAPI, document: dict[str, Any]) -> None:
+    """Fill ``app``'s OpenAPI cache with a copy of the session's ``document``, after checking that it
+    lists exactly the operations ``app`` has (so a test reading it still sees this app's routes)."""
+    routes = {
+        (route.path_format, method.lower())
+        for route in iter_route_contexts(app.routes)
+        if getattr(route, "include_in_schema", False)
+        for method in route.methods or ()
+    }
+    documented = {(path, method) for path, operations in document["paths"].items() for method in operations}
+    assert routes == documented, f"the shared OpenAPI document differs: {sorted(routes ^ documented)}"
+    app.openapi_schema = copy.deepcopy(document)
 
 
 CHROMIUM = "/usr/bin/chromium"

@@ -4,28 +4,35 @@ answer without a 5xx, with a documented status, content type and a body matching
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import schemathesis
+from argon2 import PasswordHasher, Type
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import positive_data_acceptance
 
 from archive.store.object_store import ObjectStore
 from portal.clock import FrozenClock
 from portal.db import transaction
+from portal.identity import passwords
 from portal.identity.principal import resolve_principal
 from portal.identity.sessions import start_session
 from portal.settings import PortalSettings
 from portal.web.app import create_app
-from tests.portal.conftest import Template, portal_settings
+from tests.portal.conftest import Template, portal_settings, serve_openapi_document
 
 pytestmark = pytest.mark.integration
 
 MAX_EXAMPLES = 12
+# Argon2id at its smallest cost for the fuzzed apps only: a fuzzed sign-in verifies the dummy hash up
+# to three times (party sign-in) and fuzzed filings hash new access passwords; at the production cost
+# (tests/portal/test_passwords.py keeps it) that was most of a sign-in operation's time. The checks
+# here are about status codes and schemas, which the cost does not change.
+_CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1, type=Type.ID)
+_CHEAP_DUMMY_HASH = _CHEAP_HASHER.hash("not-a-password-of-anyone")
 
 
 @pytest.fixture(params=["admin", "party"])
@@ -37,23 +44,6 @@ def _fuzzed_settings(template: Template, data_dir: Path) -> PortalSettings:
     return portal_settings(template.make_url(), data_dir).model_copy(update={"portal_openapi": True})
 
 
-@pytest.fixture(scope="session")
-def openapi_document(
-    sqlite_template: Template, recording_store: ObjectStore, session_now: Any, tmp_path_factory: Any
-) -> dict[str, Any]:
-    """The OpenAPI document of an app built exactly as ``fuzzed_app`` builds its own (same settings,
-    same routes), generated once: FastAPI takes seconds to generate it, and each test's app would
-    otherwise generate the same document again."""
-    app = create_app(
-        _fuzzed_settings(sqlite_template, tmp_path_factory.mktemp("openapi")),
-        store=recording_store,
-        clock=FrozenClock(session_now),
-    )
-    document = app.openapi()
-    app.state.portal.engine.dispose()
-    return document
-
-
 @pytest.fixture
 def fuzzed_app(
     sqlite_template: Template,
@@ -62,15 +52,19 @@ def fuzzed_app(
     tmp_path: Path,
     caller: str,
     openapi_document: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[dict[str, Any]]:
     """The app on a fresh copy of the seeded database, and the cookie + CSRF header of ``caller``;
-    the app serves the session's OpenAPI document (FastAPI's own cache, filled in advance)."""
+    the app serves the session's OpenAPI document (FastAPI's own cache, filled in advance); new
+    password hashes and the dummy verification use the cheapest Argon2id (see ``_CHEAP_HASHER``)."""
+    monkeypatch.setattr(passwords, "_HASHER", _CHEAP_HASHER)
+    monkeypatch.setattr(passwords, "_DUMMY_HASH", _CHEAP_DUMMY_HASH)
     app = create_app(
         _fuzzed_settings(sqlite_template, tmp_path),
         store=recording_store,
         clock=FrozenClock(session_now),
     )
-    app.openapi_schema = copy.deepcopy(openapi_document)
+    serve_openapi_document(app, openapi_document)
     context = app.state.portal
     world = sqlite_template.world
     with transaction(context.sessions) as db:

@@ -1,6 +1,7 @@
 """Security tests run on the portal test world (two courts, SQLite and PostgreSQL) of ``tests/portal``."""
 
 from tests.portal.conftest import (
+    openapi_document,
     pg_cluster,
     portal,
     postgresql_template,
@@ -11,6 +12,7 @@ from tests.portal.conftest import (
 )
 
 __all__ = [
+    "openapi_document",
     "pg_cluster",
     "portal",
     "postgresql_template",

@@ -29,7 +29,7 @@ from portal.identity.accounts import create_user
 from portal.identity.principal import resolve_principal
 from portal.identity.sessions import start_session
 from portal.models import CommandAction, Role, User
-from tests.portal.conftest import Portal, Template, open_portal
+from tests.portal.conftest import Portal, Template, open_portal, serve_openapi_document
 from tests.portal.world import CASE_A, REC_A, STAFF_PASSWORD, actor_of
 
 PUBLIC = {  # anyone may call these; they show only what is public (notices) or the caller's own session
@@ -175,11 +175,17 @@ def _court_a_markers(portal: Portal) -> list[str]:
 
 @pytest.fixture
 def matrix_portal(
-    sqlite_template: Template, recording_store: ObjectStore, session_now: datetime, tmp_path: Path
+    sqlite_template: Template,
+    recording_store: ObjectStore,
+    session_now: datetime,
+    tmp_path: Path,
+    openapi_document: dict[str, Any],
 ) -> Iterator[tuple[Portal, dict[str, Any]]]:
-    """The SQLite world with the schema on, judge-b and operator-b, and one grant of court A's
-    recording to party A (its application and grant ids)."""
+    """The SQLite world with the schema on (the session's document, checked against this app's
+    routes), judge-b and operator-b, and one grant of court A's recording to party A (its
+    application and grant ids)."""
     with open_portal(sqlite_template, recording_store, session_now, tmp_path, portal_openapi=True) as portal:
+        serve_openapi_document(portal.app, openapi_document)
         now = portal.clock.now()
         with transaction(portal.db_factory) as db:
             for name, role in (("judge-b", Role.JUDGE), ("operator-b", Role.OPERATOR)):
