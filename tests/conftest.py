@@ -52,10 +52,12 @@ INTEGRATION_FIXTURES = frozenset(
 # re-measured 2026-12-03 with a JUnit report), longest first. Under pytest-xdist they are handed out
 # first, so that no worker starts one of them near the end while the others sit idle.
 LONGEST_FIRST = (
+    "tests/faults/test_bodycam_fleet.py",
     "tests/faults/test_kill_loop.py",
     "tests/faults/test_crash_windows.py",
     "tests/faults/test_verify_trust_sources.py",
     "tests/capture/test_bad_input.py",
+    "tests/streaming/test_mixed_broadcast_sound.py",
     "tests/capture/test_store_outage.py",
     "tests/streaming/test_agent_live.py",
     "tests/capture/test_recording.py",
