@@ -379,10 +379,11 @@ class SpyLiveService(LiveService):
         mask: bool | None = None,
         delay: float | None = None,
         sound_feed_id: str | None = None,
+        cut: bool = False,
     ) -> None:
         self.opened.append((feed_id, mask))
         self.sounds.append(sound_feed_id)
-        super().open_public(feed_id, mask=mask, delay=delay, sound_feed_id=sound_feed_id)
+        super().open_public(feed_id, mask=mask, delay=delay, sound_feed_id=sound_feed_id, cut=cut)
 
 
 async def test_the_mask_flag_reaches_the_live_services_open_call(portal: Portal, tmp_path: Path) -> None:
