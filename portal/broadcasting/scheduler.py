@@ -9,12 +9,13 @@ close, cut and resume is written to the audit log (by the audit batcher). Orderi
 first": a close or cut is done before its record is written, an open or resume only after its record
 is committed.
 
-While the courtroom's recorder reports a sealed span open (:meth:`BroadcastScheduler.room_sealed`,
-from its room-state report), the room's broadcast is cut (audited as the system's, reason 封存; a
-clerk cannot resume it then) and a pass follows at once; when the seal ends it is resumed, unless a
-clerk had cut it. The seal is stored with the room's state: each pass (the first one at start too)
-reads it, so a restarted portal keeps the broadcast cut with no new report, and a recorder silent while
-sealed leaves it cut (deny by default) until it reports the seal ended.
+While the courtroom's recorder reports a sealed span open, the room's broadcast is cut (audited as the
+system's, reason 封存; a clerk cannot resume it then); when the seal ends it is resumed, unless a clerk
+had cut it. The seal is stored with the room's state (``room_states.sealed``, written in the room-state
+report's transaction) and that stored value is the only one the scheduler goes by: each pass (the
+first one at start too) reads it, so a restarted portal keeps the broadcast cut with no new report, and
+a recorder silent while sealed leaves it cut (deny by default) until it reports the seal ended. A
+report that changes the seal is followed by a pass at once (:meth:`BroadcastScheduler.room_sealed`).
 
 Runs on the portal's event loop (the live service's loop when it is mounted in this process); database
 reads go to a worker thread.
@@ -81,8 +82,7 @@ class BroadcastScheduler:
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._sealed_rooms: set[int] = set()  # courtrooms whose recorder reports a sealed span open
-        self._sealed_stored: frozenset[int] = frozenset()  # the same as stored, read at each pass
+        self._sealed_stored: frozenset[int] = frozenset()  # rooms stored as sealed, read at each pass
         self._sealed_lock = threading.Lock()  # room_sealed is called from request worker threads
         self._cut_for_seal: set[str] = set()  # feeds this scheduler cut for a sealed span
 
@@ -96,23 +96,19 @@ class BroadcastScheduler:
         return next((item for item in tuple(self._on_air.values()) if item.hearing_id == hearing_id), None)
 
     def room_sealed(self, courtroom_id: int, sealed: bool) -> None:
-        """The courtroom's recorder reports whether a sealed span is open; a change is followed by a
-        pass at once (thread-safe: called from the room-state report's worker thread)."""
-        with self._sealed_lock:  # against the stored seal too: after a restart the end is a change
-            changed = sealed != (courtroom_id in self._sealed_rooms or courtroom_id in self._sealed_stored)
-            if sealed:
-                self._sealed_rooms.add(courtroom_id)
-            else:
-                self._sealed_rooms.discard(courtroom_id)
-        loop = self._loop
-        if changed and loop is not None and not loop.is_closed():
-            asyncio.run_coroutine_threadsafe(self.follow_change(), loop)
+        """The courtroom's recorder reported (and the report's transaction stored) whether a sealed
+        span is open; when that differs from what the last pass read, a pass follows at once and
+        reads it (thread-safe: called from the room-state report's worker thread)."""
+        if sealed != self.is_sealed(courtroom_id):
+            loop = self._loop
+            if loop is not None and not loop.is_closed():
+                asyncio.run_coroutine_threadsafe(self.follow_change(), loop)
 
     def is_sealed(self, courtroom_id: int) -> bool:
-        """Whether the courtroom's recorder last reported a sealed span open: as reported to this
-        process, or as stored when the last pass read it (either is enough: deny by default)."""
+        """Whether the courtroom's recorder last reported a sealed span open, as stored when the last
+        pass read it."""
         with self._sealed_lock:
-            return courtroom_id in self._sealed_rooms or courtroom_id in self._sealed_stored
+            return courtroom_id in self._sealed_stored
 
     async def reconcile(self) -> None:
         """One pass: close what is not due, open what is, re-apply a clerk's cut after a restart, and
@@ -175,7 +171,8 @@ class BroadcastScheduler:
         """The clerk's resume of ``hearing_id``: audited, then applied. RuleViolationError when not on air."""
         async with self._lock:
             item = self._require(hearing_id)
-            if self.is_sealed(item.courtroom_id):
+            # as stored now: a seal reported since the last pass already forbids the resume
+            if item.courtroom_id in await asyncio.to_thread(self._load_seals):
                 raise RuleViolationError("法庭正在封存录像，封存结束前不能恢复直播")
             detail: dict[str, JsonValue] = {"feed": item.feed_id}
             await self._audit(AuditAction.BROADCAST_RESUMED, _target(item), actor=actor, ip=ip, detail=detail)
@@ -214,6 +211,11 @@ class BroadcastScheduler:
                 db, now=now, grace=self._grace, stream=self._stream, sound_stream=self._sound_stream
             )
             return due, cut_by_clerk(db, [item.hearing_id for item in due.values()]), sealed_rooms(db)
+
+    def _load_seals(self) -> frozenset[int]:
+        """The rooms stored as sealed now."""
+        with self._context.readonly_sessions() as db:
+            return sealed_rooms(db)
 
     def _require(self, hearing_id: int) -> OnAir:
         item = self.of_hearing(hearing_id)

@@ -35,6 +35,7 @@ from streaming.settings import StreamingSettings
 from tests.portal.clerk_recording import index_recording, write_clerk_recording
 from tests.portal.conftest import Portal, Template, open_portal, run_capture
 from tests.portal.served import ServedApp
+from tests.portal.sound_checks import assert_plays_sound_and_picture, loudest_sound, play_until
 from tests.portal.test_accessibility import AXE, violations
 from tests.portal.world import STAFF_PASSWORD, actor_of
 
@@ -371,27 +372,6 @@ def _screenshot(page: Any, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / name), full_page=True)
 
 
-_LEVEL = """async () => {
-  const video = document.getElementById('video');
-  video.muted = false;
-  const context = new AudioContext();
-  const analyser = context.createAnalyser();
-  context.createMediaElementSource(video).connect(analyser);
-  analyser.connect(context.destination);
-  await context.resume();
-  const samples = new Float32Array(analyser.fftSize);
-  let loudest = 0;
-  for (let i = 0; i < 20; i++) {
-    await new Promise((done) => setTimeout(done, 100));
-    analyser.getFloatTimeDomainData(samples);
-    let sum = 0;
-    for (const value of samples) sum += value * value;
-    loudest = Math.max(loudest, Math.sqrt(sum / samples.length));
-  }
-  return loudest;
-}"""
-
-
 def test_chromium_plays_the_replay_with_sound_on_a_phone(replay: Replay, chromium: Any) -> None:
     if not AXE.is_file():
         pytest.skip("axe-core is not installed: run `make setup` (npm ci)")
@@ -399,14 +379,9 @@ def test_chromium_plays_the_replay_with_sound_on_a_phone(replay: Replay, chromiu
         page = chromium.new_page(viewport={"width": 412, "height": 915})  # a citizen's phone
         page.goto(f"{server.url}/notices/{replay.notice_id}/replay")
         page.wait_for_function("() => document.getElementById('video').readyState >= 2", timeout=30000)
-        page.evaluate("() => document.getElementById('video').play()")
-        page.wait_for_function("() => document.getElementById('video').currentTime > 1", timeout=30000)
-        level = page.evaluate(_LEVEL)
-        decoded = page.evaluate(
-            "() => { const v = document.getElementById('video');"
-            " return [v.webkitAudioDecodedByteCount, v.webkitVideoDecodedByteCount, v.videoWidth]; }"
-        )
-        assert decoded[0] > 0 and decoded[1] > 0 and decoded[2] == 320  # sound and pictures together
+        play_until(page, 1, timeout=30000)
+        level = loudest_sound(page)
+        assert_plays_sound_and_picture(page)  # sound and pictures together
         assert level > 0.01, f"the replay plays silence (RMS {level})"
         # on across the cut (a discontinuity, picture and sound gaps of their own) to the end, by itself
         page.wait_for_function(

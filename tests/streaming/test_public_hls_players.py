@@ -24,6 +24,7 @@ from streaming.errors import FeedNotFoundError
 from streaming.publisher.live_input import LiveInput
 from streaming.publisher.live_publisher import LivePublisher
 from streaming.publisher.whip_client import WhipClient
+from tests.portal.sound_checks import loudest_sound_script
 from tests.waiting import wait_until_async
 
 from .browser import chromium
@@ -285,27 +286,7 @@ async def test_public_hls_of_an_audio_only_hearing(tmp_path: Path, tone_feed: To
     assert float(np.sqrt(np.mean(samples**2))) > 0.1  # the courtroom's tone, not silence
 
 
-_LEVEL_SCRIPT = """async () => {
-  // the level of what the page's player plays, through Web Audio (an analyser on the element)
-  const player = document.getElementById('player');
-  player.muted = false;  // the page starts muted (autoplay rules); a viewer turns the sound on
-  const context = new AudioContext();
-  const analyser = context.createAnalyser();
-  analyser.fftSize = 2048;
-  context.createMediaElementSource(player).connect(analyser);
-  analyser.connect(context.destination);
-  await context.resume();
-  const samples = new Float32Array(analyser.fftSize);
-  let loudest = 0;
-  for (let i = 0; i < 30; i++) {
-    await new Promise((done) => setTimeout(done, 100));
-    analyser.getFloatTimeDomainData(samples);
-    let sum = 0;
-    for (const value of samples) sum += value * value;
-    loudest = Math.max(loudest, Math.sqrt(sum / samples.length));
-  }
-  return loudest;
-}"""
+_LEVEL_SCRIPT = loudest_sound_script("player", windows=30)  # the page starts muted (autoplay rules)
 
 
 async def test_a_courtrooms_broadcast_carries_its_microphones_sound(

@@ -20,7 +20,7 @@ from capture.recording.stream.overlay import Overlay
 from capture.recording.stream.overload import JournaledOverload, OverloadWatch, utc_after
 from capture.recording.stream.packet_tap import EncodedVideoPacket
 from capture.recording.stream.pre_event import PreEventHandover
-from capture.recording.stream.segmenter import CmafSegmenter, SegmentInfo
+from capture.recording.stream.segmenter import CmafSegmenter, SegmentInfo, muxer_options
 from capture.recording.stream.stream_settings import StreamSettings, video_encoder_config
 from capture.recording.stream.video_timeline import FrameGap, VideoTimeline
 from devices import HealthCondition, HealthEvent, HealthMonitor
@@ -28,11 +28,7 @@ from devices import HealthCondition, HealthEvent, HealthMonitor
 if TYPE_CHECKING:
     from capture.recording.stream.stream_pipeline import StreamPipeline
 
-_MOVFLAGS = "frag_keyframe+empty_moov+default_base_moof+delay_moov+skip_trailer+cmaf"  # cmaf: the cmfc brand
 _AUDIO_RATE = 48000
-_CHUNK_US = "200000"
-"""CMAF chunk length (µs): bytes reach the disk every ~200 ms, so a crash loses little (keyframes,
-and so segment starts, stay one GOP apart: ``frag_keyframe`` also starts a chunk at each)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +60,7 @@ class TrackFile:
             on_init=lambda data: pipeline.events.init_ready(stream, data),
             on_segment=lambda sealed, info: worker._segment_sealed(stream, sealed, info),
         )
-        options = {"movflags": _MOVFLAGS, "flush_packets": "1", "frag_duration": _CHUNK_US}
-        self.container = av.open(self.segmenter, "w", format="mp4", options=options)
+        self.container = av.open(self.segmenter, "w", format="mp4", options=muxer_options())
         self.end_seconds = 0.0
 
     def close(self) -> None:
