@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from archive.export import PlaylistSegment, RecordingTracks, StreamTrack, build_vod_playlist
 from portal.replays.policy import ReplayWindow
+from portal.review.journal_marks import JournalMarks
 
 _OBJECT_NAME = re.compile(r"^(init\.mp4|init-run[0-9]{3}\.mp4|[0-9]{8}\.m4s)$")
 NOMINAL_BANDWIDTH = 2_000_000  # bits/s: one variant only, so players never choose by it
@@ -69,6 +70,18 @@ def replay_tracks(
     if sound is not None and not sound.audio_only:
         sound = None  # the sound stream must be a microphone, never another picture
     return ReplayTracks(tracks, picture, sound)
+
+
+def without_sealed(tracks: RecordingTracks, marks: JournalMarks) -> RecordingTracks:
+    """``tracks`` less every segment that overlaps a sealed span (the replay then marks the hole)."""
+    if not marks.sealed:
+        return tracks
+    kept = {}
+    for stream, track in tracks.tracks.items():
+        sealed = marks.sealed_objects(stream)
+        segments = tuple(s for s in track.segments if s.object not in sealed)
+        kept[stream] = dataclasses.replace(track, segments=segments)
+    return dataclasses.replace(tracks, tracks=kept)
 
 
 def _allowed(track: StreamTrack | None, window: ReplayWindow) -> StreamTrack | None:
