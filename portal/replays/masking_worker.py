@@ -118,7 +118,8 @@ def mask_pending(
 
 
 class MaskedReplayWorker:
-    """Runs :func:`mask_pending` every ``interval`` seconds until :meth:`aclose`; the masker is made
+    """Runs :func:`mask_pending` every ``interval`` seconds (first after one interval) until
+    :meth:`aclose`; the masker is made
     (``masker()``: its face model read) at the first pass that needs one."""
 
     def __init__(
@@ -155,6 +156,8 @@ class MaskedReplayWorker:
 
     async def _run(self) -> None:
         while True:
+            # the first pass one interval after start: a portal starting up serves requests first
+            await asyncio.sleep(self._interval)
             try:
                 await asyncio.to_thread(self.run_pass)
             except PortalError as exc:
@@ -162,4 +165,3 @@ class MaskedReplayWorker:
             except Exception:  # supervisor top level: log, try again next pass
                 logger.exception("masked replays: a pass crashed; retrying in %.0f s", self._interval)
             self.passes += 1
-            await asyncio.sleep(self._interval)
