@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import threading
 from collections.abc import Callable
@@ -54,9 +55,12 @@ class ReplaySources:
     mask_all: bool
 
 
-def pending_renditions(sources: ReplaySources) -> list[tuple[RecordingTracks, StreamTrack]]:
+def pending_renditions(
+    sources: ReplaySources, complete: set[str] | None = None
+) -> list[tuple[RecordingTracks, StreamTrack]]:
     """The recordings (and their allowed broadcast-camera track) whose masked rendition is missing
-    or incomplete. Blocking."""
+    or incomplete. Blocking. ``complete`` remembers the tracks found complete (their fingerprints),
+    so later passes do not read their manifests again."""
     now = sources.clock.now()
     with sources.sessions() as db:
         query = select(Hearing.id).where(
@@ -95,19 +99,34 @@ def pending_renditions(sources: ReplaySources) -> list[tuple[RecordingTracks, St
             picture = replay.picture
             if picture is None:
                 continue
+            fingerprint = _fingerprint(recording_id, picture)
+            if complete is not None and fingerprint in complete:
+                continue
             if needs_rendition(load_manifest(sources.store, recording_id, picture.stream), picture):
                 pending.append((tracks, picture))
+            elif complete is not None:
+                complete.add(fingerprint)
     return pending
 
 
+def _fingerprint(recording_id: str, picture: StreamTrack) -> str:
+    """What a rendition must cover: the recording, the stream, and each allowed segment's hash."""
+    text = "\n".join([recording_id, picture.stream, *(f"{s.object} {s.sha256}" for s in picture.segments)])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def mask_pending(
-    sources: ReplaySources, transforms: TransformFactory, *, stop: threading.Event | None = None
+    sources: ReplaySources,
+    transforms: TransformFactory,
+    *,
+    stop: threading.Event | None = None,
+    complete: set[str] | None = None,
 ) -> list[MaskingOutcome]:
     """One pass: make every missing masked rendition (see the module docstring). Blocking.
 
     A recording that fails is logged and left for the next pass; the others go on."""
     outcomes = []
-    for tracks, picture in pending_renditions(sources):
+    for tracks, picture in pending_renditions(sources, complete):
         if stop is not None and stop.is_set():
             break
         try:
@@ -133,6 +152,7 @@ class MaskedReplayWorker:
         self._transforms: TransformFactory | None = None
         self._interval = interval
         self._stop = threading.Event()
+        self._complete: set[str] = set()  # fingerprints of tracks whose rendition was found complete
         self._task: asyncio.Task[None] | None = None
         self.passes = 0
 
@@ -152,7 +172,7 @@ class MaskedReplayWorker:
         """One pass now (blocking)."""
         if self._transforms is None:
             self._transforms = self._masker()
-        return mask_pending(self._sources, self._transforms, stop=self._stop)
+        return mask_pending(self._sources, self._transforms, stop=self._stop, complete=self._complete)
 
     async def _run(self) -> None:
         while True:
