@@ -23,6 +23,8 @@ import struct
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
+from typing import Protocol
 
 import av
 from av.bitstream import BitStreamFilterContext
@@ -30,10 +32,21 @@ from av.bitstream import BitStreamFilterContext
 from archive.formats.fmp4_boxes import first_track_decode_time, iter_boxes, track_timescales
 from streaming.errors import FaceMaskingError
 from streaming.public.fmp4 import FragmentCollector
-from streaming.public.packager import VIDEO_TIME_BASE, VideoTransform
 from streaming.server.feed import RelayedPacket
 
-TransformFactory = Callable[[], VideoTransform]
+
+class PictureTransform(Protocol):
+    """What masks the picture (face_mask.FaceMaskTransform): Annex-B H.264 packets in and out, the
+    output stamped in 1/90000 s. (The packager's VideoTransform, restated here: importing the packager
+    first would run into the server package's import cycle.)"""
+
+    def process(self, packet: RelayedPacket) -> list[RelayedPacket]: ...
+
+    def flush(self) -> list[RelayedPacket]: ...
+
+
+TransformFactory = Callable[[], PictureTransform]
+VIDEO_TIME_BASE = Fraction(1, 90_000)  # what FaceMaskTransform stamps its output in
 _MOVFLAGS = "empty_moov+default_base_moof+cmaf"
 _BRACKETS = (b"moof", b"traf")
 
