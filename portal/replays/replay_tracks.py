@@ -62,10 +62,12 @@ def replay_tracks(
     tracks: RecordingTracks, window: ReplayWindow, *, picture_stream: str, sound_stream: str
 ) -> ReplayTracks:
     """The replay of ``tracks``: the ``picture_stream`` camera and, when that carries no sound of its
-    own, the ``sound_stream`` microphone ("" for none), cut to ``window``."""
+    own, the ``sound_stream`` microphone ("" for none), cut to ``window``. A masked replay always
+    takes the microphone: its masked picture carries no sound."""
     picture = _allowed(tracks.tracks.get(picture_stream), window)
     sound = _allowed(tracks.tracks.get(sound_stream), window) if sound_stream else None
-    if picture is not None and picture.declaration is not None and picture.declaration.audio is not None:
+    declaration = picture.declaration if picture is not None else None
+    if declaration is not None and declaration.audio is not None and not window.masked:
         sound = None  # the camera's own sound (a camera with a microphone)
     if sound is not None and not sound.audio_only:
         sound = None  # the sound stream must be a microphone, never another picture
