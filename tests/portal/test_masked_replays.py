@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -31,6 +32,7 @@ from portal.records.reconciler import reconcile_now
 from portal.replays.masked_rendition import MANIFEST, load_manifest, masked_key
 from portal.replays.withdrawal import withdraw_replay
 from tests.portal.conftest import Portal, Template, open_portal, run_capture
+from tests.portal.served import ServedApp
 from tests.portal.world import actor_of
 from tests.streaming.faces import FACE, HEIGHT, detail, face_picture, i420
 
@@ -179,6 +181,21 @@ def test_the_replay_plays_the_masked_picture_with_the_archived_sound(masked_repl
     assert sound.status_code == 302  # the archived microphone, as for any replay
 
     assert masked_replay.run_job() == 0  # done: the next pass leaves it alone
+
+
+def test_chromium_plays_the_masked_replay_with_sound(masked_replay: MaskedReplay, chromium: Any) -> None:
+    masked_replay.run_job()
+    with ServedApp(masked_replay.portal.app) as server:
+        page = chromium.new_page()
+        page.goto(f"{server.url}/notices/{masked_replay.notice_id}/replay")
+        page.wait_for_function("() => document.getElementById('video').readyState >= 2", timeout=30000)
+        page.evaluate("() => document.getElementById('video').play()")
+        page.wait_for_function("() => document.getElementById('video').currentTime > 1", timeout=30000)
+        decoded = page.evaluate(
+            "() => { const v = document.getElementById('video');"
+            " return [v.webkitAudioDecodedByteCount, v.webkitVideoDecodedByteCount, v.videoWidth]; }"
+        )
+    assert decoded[0] > 0 and decoded[1] > 0 and decoded[2] == 320, decoded  # picture and sound
 
 
 def test_a_masked_object_that_does_not_match_its_manifest_is_refused(masked_replay: MaskedReplay) -> None:
