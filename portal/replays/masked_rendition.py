@@ -139,6 +139,23 @@ def read_verified(store: ObjectStore, manifest: MaskedManifest, name: str) -> by
     return data
 
 
+def rendition_intact(store: ObjectStore, manifest: MaskedManifest) -> bool:
+    """Whether every object of the rendition is stored with the SHA-256 its manifest lists, as the
+    store reports it (one HEAD each: an object replaced since shows; bytes changed beneath the S3
+    interface only show when read, and are then refused by :func:`read_verified`). Blocking."""
+    for name, sha256 in manifest.objects.items():
+        try:
+            stored = store.stat(masked_key(manifest.recording_id, manifest.stream, name))
+        except ArchiveError as exc:
+            raise StoreError(
+                f"the masked rendition of {manifest.recording_id} cannot be read: {exc}"
+            ) from exc
+        if stored is None or stored.sha256 != sha256:
+            logger.error("masked rendition of %s: %s is missing or replaced", manifest.recording_id, name)
+            return False
+    return True
+
+
 def store_missing(store: ObjectStore, key: str) -> bool:
     try:
         return store.stat(key) is None

@@ -4,8 +4,9 @@ A pass looks at the public hearings of the last ``LOOK_BACK`` that have ended an
 be masked (or all of them, while the live server masks every broadcast), decides each one's replay
 as a visitor would get it (policy.py, replay_tracks.py: broadcast window, cuts and sealed spans
 left out), and runs masking_job.py for every recording whose allowed picture segments are not all in
-a complete rendition yet. The worker runs passes on the portal's event loop, every ``interval``
-seconds, each in a worker thread (one at a time: masking takes most of a core).
+a complete and intact rendition yet (an object replaced since is masked again). The worker runs
+passes on the portal's event loop, every ``interval`` seconds, each in a worker thread (one at a
+time: masking takes most of a core).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from archive.store.object_store import ObjectStore
 from portal.clock import Clock
 from portal.errors import NotFoundError, PortalError
 from portal.models import Hearing, HearingStatus
-from portal.replays.masked_rendition import load_manifest
+from portal.replays.masked_rendition import load_manifest, rendition_intact
 from portal.replays.masking_job import MaskingOutcome, make_masked_rendition, needs_rendition
 from portal.replays.policy import decide_replay
 from portal.replays.replay_tracks import replay_tracks, without_sealed
@@ -102,8 +103,13 @@ def pending_renditions(
             fingerprint = _fingerprint(recording_id, picture)
             if complete is not None and fingerprint in complete:
                 continue
-            if needs_rendition(load_manifest(sources.store, recording_id, picture.stream), picture):
-                pending.append((tracks, picture))
+            manifest = load_manifest(sources.store, recording_id, picture.stream)
+            if (
+                manifest is None
+                or needs_rendition(manifest, picture)
+                or not rendition_intact(sources.store, manifest)
+            ):
+                pending.append((tracks, picture))  # missing, incomplete, or an object replaced since
             elif complete is not None:
                 complete.add(fingerprint)
     return pending

@@ -210,6 +210,8 @@ def test_a_masked_object_that_does_not_match_its_manifest_is_refused(masked_repl
     refused = visitor.get(f"{masked_replay.route}/objects/{CAMERA}/{name}")
     assert refused.status_code == 404 and "完整性" in refused.text
     assert bytes(flipped) not in refused.content
+    assert masked_replay.run_job() == 1  # the next pass sees it replaced and masks that segment again
+    assert visitor.get(f"{masked_replay.route}/objects/{CAMERA}/{name}").status_code == 200
 
 
 def test_a_withdrawn_masked_replay_stays_withdrawn(masked_replay: MaskedReplay) -> None:

@@ -49,8 +49,8 @@ class ServedReplay:
     manifest: MaskedManifest | None = None
     preparing: bool = False
 
-    def masked_object(self, stream: str, name: str) -> bool:
-        """Whether ``stream``/``name`` is served from the masked rendition (never from the archive)."""
+    def masked_stream(self, stream: str) -> bool:
+        """Whether ``stream``'s objects are served from the masked rendition (never from the archive)."""
         picture = self.tracks.picture
         return self.manifest is not None and picture is not None and picture.stream == stream
 

@@ -188,7 +188,7 @@ async def replay_object(
     masked replay, its picture's masked segment itself, only when it matches the rendition's manifest."""
     served = await allowed_replay(context, notice_id, part, mask_all)
     stream, name = stream[:32], name[:32]
-    if served.masked_object(stream, name):
+    if served.masked_stream(stream):
         return await _masked_object(context, served, stream, name)
     key = served.tracks.object_key(stream, name)
     if key is None:
