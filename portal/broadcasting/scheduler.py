@@ -116,7 +116,9 @@ class BroadcastScheduler:
 
     async def reconcile(self) -> None:
         """One pass: close what is not due, open what is, re-apply a clerk's cut after a restart, and
-        cut (or resume) the broadcasts of rooms with a sealed span open (or no longer)."""
+        cut (or resume) the broadcasts of rooms with a sealed span open (or no longer). Whether a room
+        is sealed is decided once per pass (:meth:`is_sealed`, after this pass read the stored state):
+        a broadcast opened for a sealed room is opened already cut, never opened and then cut."""
         async with self._lock:
             now = self._context.clock.now()
             due, cut, sealed = await asyncio.to_thread(self._load, now)
@@ -137,16 +139,20 @@ class BroadcastScheduler:
                     changed = True
             for feed_id, wanted in due.items():
                 fresh = feed_id not in self._on_air
-                if fresh and not await self._open(wanted, now):
+                sealed_now = self.is_sealed(wanted.courtroom_id)  # once for the pass: the open and the cut
+                if fresh and not await self._open(wanted, now, sealed=sealed_now):
                     continue
                 changed = changed or fresh
                 state = current.get(feed_id)
-                live = fresh or (state is not None and state.state == "live")
+                live = (not sealed_now) if fresh else (state is not None and state.state == "live")
                 if wanted.hearing_id in cut and live:
                     restored = "re-applied: the clerk's last word on this hearing was a cut"
                     await self._cut(self._on_air[feed_id], SCHEDULER_ACTOR, "", reason=restored)
                     live = False
-                await self._follow_seal(self._on_air[feed_id], live=live, clerk_cut=wanted.hearing_id in cut)
+                item = self._on_air[feed_id]
+                await self._follow_seal(
+                    item, sealed=sealed_now, live=live, clerk_cut=wanted.hearing_id in cut
+                )
             if changed:
                 self._context.public_cache.clear()  # notice pages link to the live page, or stop linking
 
@@ -215,8 +221,9 @@ class BroadcastScheduler:
             raise RuleViolationError("该庭审当前没有在直播")
         return item
 
-    async def _open(self, wanted: DueBroadcast, now: datetime) -> bool:
-        """Record, then open; a failure is recorded too and retried after ``_RETRY_AFTER``."""
+    async def _open(self, wanted: DueBroadcast, now: datetime, *, sealed: bool) -> bool:
+        """Record, then open (already cut while ``sealed``, the cut then recorded); a failure is
+        recorded too and retried after ``_RETRY_AFTER``."""
         key = (wanted.feed_id, wanted.hearing_id)
         failed_at = self._failed.get(key)
         if failed_at is not None and now - failed_at < _RETRY_AFTER:
@@ -245,6 +252,7 @@ class BroadcastScheduler:
                 delay_seconds=self._delay,
                 mask_faces=item.masked,
                 sound_feed_id=wanted.sound_feed_id,
+                cut=sealed,
             )
         except PortalError as exc:
             logger.warning("public %s: not opened for hearing %d: %s", item.feed_id, item.hearing_id, exc)
@@ -261,7 +269,17 @@ class BroadcastScheduler:
             return False
         self._failed.pop(key, None)
         self._on_air[item.feed_id] = item
-        logger.info("public %s: on air for hearing %d", item.feed_id, item.hearing_id)
+        logger.info(
+            "public %s: on air for hearing %d%s", item.feed_id, item.hearing_id, ", cut" if sealed else ""
+        )
+        if sealed:
+            self._cut_for_seal.add(item.feed_id)
+            cut: dict[str, JsonValue] = {
+                "feed": item.feed_id,
+                "withheld_segments": 0,
+                "reason": SEALED_REASON,
+            }
+            await self._audit(AuditAction.BROADCAST_CUT, _target(item), actor=SEALED_SPAN_ACTOR, detail=cut)
         return True
 
     async def _close(self, feed_id: str, item: OnAir | None, *, reason: str | None = None) -> None:
@@ -289,10 +307,10 @@ class BroadcastScheduler:
         await self._audit(AuditAction.BROADCAST_CUT, _target(item), actor=actor, ip=ip, detail=detail)
         return withheld
 
-    async def _follow_seal(self, item: OnAir, *, live: bool, clerk_cut: bool) -> None:
-        """Cut ``item`` while its courtroom has a sealed span open (again if it went live meanwhile);
-        resume it when the seal ended, unless a clerk's cut stands."""
-        if self.is_sealed(item.courtroom_id):
+    async def _follow_seal(self, item: OnAir, *, sealed: bool, live: bool, clerk_cut: bool) -> None:
+        """Cut ``item`` while its courtroom has a sealed span open (``sealed``; again if it went live
+        meanwhile); resume it when the seal ended, unless a clerk's cut stands."""
+        if sealed:
             if item.feed_id not in self._cut_for_seal or live:
                 await self._cut(item, SEALED_SPAN_ACTOR, "", reason=SEALED_REASON)
                 self._cut_for_seal.add(item.feed_id)

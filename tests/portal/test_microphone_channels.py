@@ -2,7 +2,7 @@
 two cameras and two microphones (different tones) has the microphones' mix too; the player plays the
 camera with the mix by default (what simple players get), and offers each microphone with 静音/独听.
 Muting every microphone silences what is heard, soloing one makes what is heard follow it, the picture
-keeps playing, and the camera switch keeps the position. Real recordings, real Chromium."""
+keeps playing, and a camera switch keeps the position and the mute/solo. Real recordings, real Chromium."""
 
 from __future__ import annotations
 
@@ -181,17 +181,28 @@ def test_chromium_mutes_and_solos_each_microphone(mic_portal: Portal, chromium: 
                 "a => Math.abs(a.currentTime - document.getElementById('video').currentTime))"
             )
             assert len(drift) == 2 and max(drift) < 0.3, drift  # the microphones follow the picture
-            page.evaluate("() => document.getElementById('video').pause()")
-            position = page.evaluate("() => document.getElementById('video').currentTime")
+            solo.nth(0).click()
+            solo.nth(1).click()  # mic-2 alone again, then a camera switch while playing
+            _wait_for(page, "level > 0.2 && Math.abs(hz - 1000) < 30", "mic-2's tone")
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "portal-microphone-channels.png"), full_page=True)
             if AXE.is_file():  # the panel, buttons pressed and not, passes WCAG 2.1 AA (contrast included)
                 assert violations(page) == []
+            position = page.evaluate("() => document.getElementById('video').currentTime")
             page.click("nav.streams a:has-text('全景摄像机')")
             page.wait_for_url("**stream=wide**")
-            page.wait_for_function(
-                f"() => Math.abs(document.getElementById('video').currentTime - {position}) < 0.6",
-                timeout=30000,
+            page.wait_for_function("() => document.getElementById('video').currentTime > 0", timeout=30000)
+            resumed = page.evaluate("() => document.getElementById('video').currentTime")
+            assert abs(resumed - position) < 1, (resumed, position)  # the position is kept
+            solo = page.locator("#channels .channel-solo")
+            assert solo.nth(1).get_attribute("aria-pressed") == "true"
+            assert solo.nth(0).get_attribute("aria-pressed") == "false"
+            assert page.inner_text("#channel-state") == "正在播放：麦克风 2"
+            # the solo is in force on the new camera: only mic-2's tone is heard, and it plays on
+            _wait_for(page, "level > 0.2 && Math.abs(hz - 1000) < 30", "mic-2's tone after the switch")
+            assert page.evaluate("() => document.getElementById('video').paused") is False
+            assert page.evaluate(  # heard through mic-2's own element, not the mix
+                "() => !document.querySelector('#channels audio[data-stream=\"mic-2\"]').paused"
             )
         except Exception:
             ARTIFACTS.mkdir(exist_ok=True)
