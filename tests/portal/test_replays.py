@@ -2,8 +2,8 @@
 camera with the courtroom microphone's sound from the archive — only what the live broadcast could
 show (nothing the clerk cut, no other camera), through portal links that redirect to short-lived
 URLs. A clerk withdraws a replay (audited; the page then says 已撤回) and restores it. Replays of
-hearings that are not public, masked, or not over yet are refused. Real recording, real store, real
-Chromium (with axe-core, on a phone)."""
+hearings that are not public or not over yet are refused; a masked one waits for its masked
+rendition. Real recording, real store, real Chromium (with axe-core, on a phone)."""
 
 from __future__ import annotations
 
@@ -292,7 +292,7 @@ def test_a_clerk_withdraws_a_replay_and_restores_it(replay: Replay) -> None:
     assert visitor.get(f"/notices/{replay.notice_id}/replay").status_code == 200
 
 
-def test_replays_are_refused_for_hearings_not_public_masked_or_not_over(replay: Replay) -> None:
+def test_replays_are_refused_for_hearings_not_public_or_not_over_and_wait_when_masked(replay: Replay) -> None:
     portal = replay.portal
     with portal.db_factory() as db:
         recording = db.get_one(Recording, RECORDING)
@@ -310,9 +310,9 @@ def test_replays_are_refused_for_hearings_not_public_masked_or_not_over(replay: 
         assert visitor.get(f"/notices/{replay.notice_id}/replay{path}").status_code == 404, path
     with transaction(portal.db_factory) as db:
         db.get_one(Hearing, replay.hearing_id).is_public = True
-        db.get_one(Hearing, replay.hearing_id).mask_faces = True  # faces to be masked: no replay
+        db.get_one(Hearing, replay.hearing_id).mask_faces = True  # faces to be masked: masked replay only
     masked = visitor.get(f"/notices/{replay.notice_id}/replay")
-    assert masked.status_code == 403 and "不提供回放" in masked.text
+    assert masked.status_code == 200 and "处理中" in masked.text and "data-playlist" not in masked.text
     assert visitor.get(f"{_route(replay)}/objects/{CAMERA}/{replay.kept[0]}").status_code == 404
     with transaction(portal.db_factory) as db:
         db.get_one(Hearing, replay.hearing_id).mask_faces = False
@@ -323,15 +323,18 @@ def test_replays_are_refused_for_hearings_not_public_masked_or_not_over(replay: 
     assert visitor.get(f"{_route(replay)}/master.m3u8").status_code == 404
 
 
-def test_no_replay_while_the_live_server_masks_every_broadcast(replay: Replay, tmp_path: Path) -> None:
+def test_no_unmasked_replay_while_the_live_server_masks_every_broadcast(
+    replay: Replay, tmp_path: Path
+) -> None:
+    """Every replay then waits for its masked rendition (tests/portal/test_masked_replays.py)."""
     visitor = replay.portal.client()
     assert visitor.get(f"/notices/{replay.notice_id}/replay").status_code == 200
     masking = StreamingSettings(public_dir=tmp_path / "public-live", mask_faces=True)
     replay.portal.app.state.live_service = LiveService(masking)  # the portal's live server masks all
     masked = visitor.get(f"/notices/{replay.notice_id}/replay")
-    assert masked.status_code == 403 and "不提供回放" in masked.text
+    assert masked.status_code == 200 and "处理中" in masked.text and "data-playlist" not in masked.text
     assert visitor.get(f"{_route(replay)}/objects/{CAMERA}/{replay.kept[0]}").status_code == 404
-    assert f'href="/notices/{replay.notice_id}/replay"' not in visitor.get("/replays").text
+    assert visitor.get(f"{_route(replay)}/objects/{CAMERA}/init.mp4").status_code == 404
 
 
 @pytest.mark.parametrize(
