@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from archive.formats.identifiers import CODE_PATTERN
 from archive.formats.secret_strength import SECRET_HINT, secret_weakness
 from portal.errors import ConfigurationError
+from portal.secret_file import SECRET_FILE_NAME, load_or_create_secret
 from streaming.http_limits import HeaderTimeoutSeconds, KeepAliveSeconds, MaxConnections, MaxHeaderBytes
 
 DEFAULT_PORTAL_DOMAIN = "courtrec.invalid"  # RFC 2606: never a real host, so never someone else's UIDs
@@ -205,11 +206,13 @@ class PortalSettings(BaseSettings):
         """The key that signs pre-sign-in CSRF tokens.
 
         Outside development it must be set and strong (ConfigurationError, see
-        ``archive.formats.secret_strength``); in development
-        an unset key is generated per process.
+        ``archive.formats.secret_strength``); in development an unset key is generated once into
+        ``DATA_DIR/portal-secret-key`` (mode 0600) and shared by every process on that directory
+        (``portal.secret_file``). A configured key always wins.
         """
         value = self.portal_secret_key.get_secret_value() if self.portal_secret_key else None
-        return self._checked_secret("COURTREC_PORTAL_SECRET_KEY", value) or secrets.token_urlsafe(32)
+        checked = self._checked_secret("COURTREC_PORTAL_SECRET_KEY", value)
+        return checked or load_or_create_secret(self.data_dir / SECRET_FILE_NAME)
 
     def agent_token(self) -> str | None:
         """The bearer token capture agents present to report recordings; None disables reports.
