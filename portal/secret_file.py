@@ -15,7 +15,7 @@ from pathlib import Path
 
 from portal.errors import ConfigurationError
 
-SECRET_FILE_NAME = "portal-secret-key"
+SECRET_FILE_NAME = "portal-secret-key"  # noqa: S105 - a file name, not a secret
 
 
 def load_or_create_secret(path: Path) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
