@@ -86,6 +86,13 @@ class PortalSettings(BaseSettings):
         description="how long a session or grant read by this process may be reused (0: never);"
         " writes through this process take effect at once regardless, see portal/identity/read_cache.py",
     )
+    portal_public_view_window_minutes: int = Field(
+        default=30,
+        ge=1,
+        le=1440,
+        description="an anonymous viewer's live or replay view of a hearing is audited once per this "
+        "many minutes (reloads within it add no record; see portal/audit/public_views.py)",
+    )
     portal_display_timezone: str = "Asia/Shanghai"
     portal_domain: str = Field(
         default=DEFAULT_PORTAL_DOMAIN,

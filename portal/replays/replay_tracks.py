@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from archive.export import PlaylistSegment, RecordingTracks, StreamTrack, build_vod_playlist
 from portal.replays.policy import ReplayWindow
+from portal.review.journal_marks import JournalMarks
 
 _OBJECT_NAME = re.compile(r"^(init\.mp4|init-run[0-9]{3}\.mp4|[0-9]{8}\.m4s)$")
 NOMINAL_BANDWIDTH = 2_000_000  # bits/s: one variant only, so players never choose by it
@@ -115,3 +116,15 @@ def multivariant_playlist(route: str, replay: ReplayTracks) -> str:
     lines.append(f"#EXT-X-STREAM-INF:BANDWIDTH={NOMINAL_BANDWIDTH}{resolution}{group}")
     lines.append(f"{route}/playlist.m3u8?stream={main.stream}")
     return "\n".join(lines) + "\n"
+
+
+def without_sealed(tracks: RecordingTracks, marks: JournalMarks) -> RecordingTracks:
+    """``tracks`` less every segment that overlaps a sealed span (the replay then marks the hole)."""
+    if not marks.sealed:
+        return tracks
+    kept = {}
+    for stream, track in tracks.tracks.items():
+        sealed = marks.sealed_objects(stream)
+        segments = tuple(s for s in track.segments if s.object not in sealed)
+        kept[stream] = dataclasses.replace(track, segments=segments)
+    return dataclasses.replace(tracks, tracks=kept)

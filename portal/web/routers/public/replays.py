@@ -6,14 +6,13 @@ withdrawn, sealed (no longer public) or of a masked hearing stops at its next re
 sealed span inside the recording (封存) is left out like a cut: no segment that overlaps it. Segment URLs
 are portal paths answered with a redirect to a presigned GET that lives at most two minutes, and only
 for the allowed segments of the broadcast camera and the room's microphone: the public never gets a
-URL to any other object. Anonymous replay views are not audited (like the live broadcast); every
-withdrawal and restoration is.
+URL to any other object. A view is audited when its master playlist is served, once per viewer per
+window (``portal.audit.public_views``); every withdrawal and restoration is audited.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -25,8 +24,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive import ArchiveError
-from archive.export import RecordingTracks
 from archive.formats.identifiers import STREAM_NAME_PATTERN
+from portal.audit.public_views import ViewKind
 from portal.db import transaction
 from portal.errors import InvalidInputError, NotFoundError, PortalError, RuleViolationError, StoreError
 from portal.hearings.notice_search import MAX_QUERY_LENGTH, notice_matches
@@ -36,13 +35,19 @@ from portal.identity.principal import Principal
 from portal.identity.staff_scope import in_court_scope
 from portal.models import Court
 from portal.replays.policy import ReplayDecision, ReplayRefusal, decide_replay, hearings_with_replays
-from portal.replays.replay_tracks import ReplayTracks, media_playlist, multivariant_playlist, replay_tracks
+from portal.replays.replay_tracks import (
+    ReplayTracks,
+    media_playlist,
+    multivariant_playlist,
+    replay_tracks,
+    without_sealed,
+)
 from portal.replays.withdrawal import MAX_REASON, restore_replay, withdraw_replay
-from portal.review.journal_marks import JournalMarks
 from portal.web.context import PortalContext
 from portal.web.csrf import check_session_token
 from portal.web.deps import ContextDep, DeciderDep, IdPath, OptionalPrincipal, client_ip
 from portal.web.forms.query_params import DateFilter
+from portal.web.public_viewing import audit_public_view
 from portal.web.templates import render
 from streaming.server.service import LiveService
 
@@ -160,10 +165,11 @@ async def replay_page(
     responses={200: {"content": {PLAYLIST_TYPE: {}}}, 404: {}},
 )
 async def replay_master(
-    context: ContextDep, mask_all: MaskAllDep, notice_id: IdPath, part: PartPath
+    request: Request, context: ContextDep, mask_all: MaskAllDep, notice_id: IdPath, part: PartPath
 ) -> Response:
-    """The picture with the courtroom's sound (or the one track of the replay)."""
-    replay = await _allowed_replay(context, notice_id, part, mask_all)
+    """The picture with the courtroom's sound (or the one track of the replay); the view is audited."""
+    notice, replay = await _allowed_replay(context, notice_id, part, mask_all)
+    await audit_public_view(request, context, notice, ViewKind.REPLAY)
     text = multivariant_playlist(_route(notice_id, part), replay)
     return Response(text, media_type=PLAYLIST_TYPE, headers=NO_STORE)
 
@@ -178,7 +184,7 @@ async def replay_playlist(
     context: ContextDep, mask_all: MaskAllDep, notice_id: IdPath, part: PartPath, stream: StreamQuery
 ) -> Response:
     """One track's VOD playlist (only the segments the replay may show; its URLs are portal paths)."""
-    replay = await _allowed_replay(context, notice_id, part, mask_all)
+    _, replay = await _allowed_replay(context, notice_id, part, mask_all)
     track = replay.track(stream)
     if track is None:
         raise NotFoundError("该回放中没有这个画面")
@@ -197,7 +203,7 @@ async def replay_object(
     *, context: ContextDep, mask_all: MaskAllDep, notice_id: IdPath, part: PartPath, stream: str, name: str
 ) -> RedirectResponse:
     """A redirect to a presigned GET (at most two minutes) of one allowed segment of the replay."""
-    replay = await _allowed_replay(context, notice_id, part, mask_all)
+    _, replay = await _allowed_replay(context, notice_id, part, mask_all)
     key = replay.object_key(stream[:32], name[:32])
     if key is None:
         raise NotFoundError("该回放中没有这个片段")
@@ -364,7 +370,7 @@ async def _replay(context: PortalContext, decision: ReplayDecision, part: int) -
         return None
     settings = context.settings
     replay = replay_tracks(
-        _without_sealed(tracks, marks),
+        without_sealed(tracks, marks),
         decision.window,
         picture_stream=settings.portal_broadcast_stream,
         sound_stream=settings.portal_broadcast_sound_stream,
@@ -372,22 +378,12 @@ async def _replay(context: PortalContext, decision: ReplayDecision, part: int) -
     return replay if replay.playable else None
 
 
-def _without_sealed(tracks: RecordingTracks, marks: JournalMarks) -> RecordingTracks:
-    """``tracks`` less every segment that overlaps a sealed span (the replay then marks the hole)."""
-    if not marks.sealed:
-        return tracks
-    kept = {}
-    for stream, track in tracks.tracks.items():
-        sealed = marks.sealed_objects(stream)
-        segments = tuple(s for s in track.segments if s.object not in sealed)
-        kept[stream] = dataclasses.replace(track, segments=segments)
-    return dataclasses.replace(tracks, tracks=kept)
-
-
-async def _allowed_replay(context: PortalContext, notice_id: int, part: int, mask_all: bool) -> ReplayTracks:
-    """The replay of ``part``, decided again now; NotFoundError when it may not be shown."""
+async def _allowed_replay(
+    context: PortalContext, notice_id: int, part: int, mask_all: bool
+) -> tuple[NoticeView, ReplayTracks]:
+    """The notice and the replay of ``part``, decided again now; NotFoundError when it may not be shown."""
     try:
-        _notice, decision = await asyncio.to_thread(_decide, context, notice_id, mask_all)
+        notice, decision = await asyncio.to_thread(_decide, context, notice_id, mask_all)
     except PortalError as exc:
         raise NotFoundError("未找到该回放") from exc
     if decision.window is None or not 1 <= part <= len(decision.window.recording_ids):
@@ -395,4 +391,4 @@ async def _allowed_replay(context: PortalContext, notice_id: int, part: int, mas
     replay = await _replay(context, decision, part)
     if replay is None:
         raise NotFoundError("未找到该回放")
-    return replay
+    return notice, replay
