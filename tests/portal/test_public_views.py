@@ -3,16 +3,22 @@ staff of the court read them as a page and as CSV (the live page: tests/portal/t
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
-from datetime import timedelta
+import logging
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
-from portal.audit.public_views import agent_family
+from portal.audit.batcher import AuditBatcher
+from portal.audit.public_views import PublicViewLog, ViewKind, agent_family
 from portal.audit.trail import AuditAction, verify_chain
+from portal.db import make_engine
+from portal.migrate import upgrade
 from portal.models import AuditRecord
 from tests.portal import test_replays
 from tests.portal.test_replays import Replay
@@ -90,3 +96,28 @@ def test_the_courts_staff_read_the_views_as_a_page_and_csv(replay: Replay) -> No
 )
 def test_only_the_browser_family_is_kept(agent: str, family: str) -> None:
     assert agent_family(agent) == family
+
+
+def test_a_view_the_log_could_not_record_is_served_and_recorded_at_the_next_request(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'audit.sqlite3'}")
+    upgrade(engine)
+    batcher = AuditBatcher(engine)
+    log = PublicViewLog(batcher, "secret", lambda: datetime.now(UTC), window=timedelta(minutes=30))
+
+    def view() -> bool:
+        return asyncio.run(log.viewed(7, ViewKind.LIVE, ip=ADDRESSES[0], user_agent=PHONE, notice_id=3))
+
+    with engine.begin() as connection:
+        refuse = "CREATE TRIGGER refuse BEFORE INSERT ON audit_records BEGIN SELECT RAISE(ABORT, 'full'); END"
+        connection.execute(text(refuse))
+    with caplog.at_level(logging.ERROR):
+        assert not view()
+    assert "served unaudited" in caplog.text
+    with engine.begin() as connection:
+        connection.execute(text("DROP TRIGGER refuse"))
+    assert view()  # not marked as seen while unrecorded: the next request records it
+    assert not view()  # and then the window holds
+    batcher.close()
+    engine.dispose()

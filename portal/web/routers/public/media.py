@@ -74,4 +74,4 @@ async def _relayed(stream: VerifiedStream) -> AsyncIterator[bytes]:
         logger.error("relay of %s cut short: the store failed midway: %s", stream.key, exc)
         raise
     finally:
-        await asyncio.to_thread(stream.close)
+        stream.close()  # no waiting: it closes a socket, and must run even when the client went away
