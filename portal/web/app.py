@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from archive.store import ObjectStore, PublicOrigin
 from portal.audit.batcher import AuditBatcher
+from portal.audit.public_views import PublicViewLog
 from portal.broadcasting.control import InProcessBroadcasts
 from portal.broadcasting.live_origin import live_on_origin
 from portal.broadcasting.scheduler import BroadcastScheduler
@@ -61,6 +62,7 @@ from portal.web.routers.staff import (
     gap_explanations,
     hearing_changes,
     hearings,
+    public_views,
     replay_withdrawals,
     reviews,
     staff_recordings,
@@ -141,6 +143,8 @@ def create_app(
     tracks = TrackCache(store)
     writes = WriteCounter(engine, ["web_sessions", "users", "parties", "grants", "recordings"])
     cache_seconds = settings.portal_read_cache_seconds
+    audit_batch = AuditBatcher(engine)
+    view_window = timedelta(minutes=settings.portal_public_view_window_minutes)
     context = PortalContext(
         settings=settings,
         engine=engine,
@@ -153,7 +157,8 @@ def create_app(
         agent_token=settings.agent_token(),
         display_zone=ZoneInfo(settings.portal_display_timezone),
         public_cache=PublicCache(seconds=lambda: clock.now().timestamp()),
-        audit_batch=AuditBatcher(engine),
+        audit_batch=audit_batch,
+        public_views=PublicViewLog(audit_batch, secret_key, clock.now, window=view_window),
         signed_in=ReadCache(writes, ttl=cache_seconds),
         playback_gate=PlaybackGate(readonly_sessions, ReadCache(writes, ttl=cache_seconds), tracks, clock),
         playlists=PlaylistTexts(),
@@ -257,6 +262,7 @@ def _include_routers(app: FastAPI, settings: PortalSettings) -> None:
         compliance,
         staff_recordings,
         replays,
+        public_views,
         replay_withdrawals,
         gap_explanations,
         trust,

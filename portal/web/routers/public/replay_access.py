@@ -48,6 +48,7 @@ class ServedReplay:
     tracks: ReplayTracks
     manifest: MaskedManifest | None = None
     preparing: bool = False
+    notice: NoticeView | None = None  # the notice the replay was asked for (set by allowed_replay)
 
     def masked_stream(self, stream: str) -> bool:
         """Whether ``stream``'s objects are served from the masked rendition (never from the archive)."""
@@ -116,7 +117,7 @@ async def allowed_replay(context: PortalContext, notice_id: int, part: int, mask
     """The playable replay of ``part``, decided again now; NotFoundError when it may not be shown
     (or, masked, is not ready)."""
     try:
-        _notice, decision = await asyncio.to_thread(decide, context, notice_id, mask_all)
+        notice, decision = await asyncio.to_thread(decide, context, notice_id, mask_all)
     except PortalError as exc:
         raise NotFoundError("未找到该回放") from exc
     if decision.window is None or not 1 <= part <= len(decision.window.recording_ids):
@@ -124,4 +125,4 @@ async def allowed_replay(context: PortalContext, notice_id: int, part: int, mask
     served = await served_replay(context, decision, part)
     if served is None or served.preparing:
         raise NotFoundError("未找到该回放")
-    return served
+    return dataclasses.replace(served, notice=notice)

@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from archive import ArchiveError
 from archive.formats.identifiers import STREAM_NAME_PATTERN
+from portal.audit.public_views import ViewKind
 from portal.errors import NotFoundError, StoreError
 from portal.hearings.notice_search import MAX_QUERY_LENGTH, notice_matches
 from portal.hearings.notices import list_ended_public_notices
@@ -32,6 +33,7 @@ from portal.replays.replay_tracks import media_playlist, multivariant_playlist
 from portal.web.context import PortalContext
 from portal.web.deps import ContextDep, IdPath, OptionalPrincipal
 from portal.web.forms.query_params import DateFilter
+from portal.web.public_viewing import audit_public_view
 from portal.web.routers.public.replay_access import (
     NO_STORE,
     MaskAllDep,
@@ -148,10 +150,12 @@ async def replay_page(
     responses={200: {"content": {PLAYLIST_TYPE: {}}}, 404: {}},
 )
 async def replay_master(
-    context: ContextDep, mask_all: MaskAllDep, notice_id: IdPath, part: PartPath
+    request: Request, context: ContextDep, mask_all: MaskAllDep, notice_id: IdPath, part: PartPath
 ) -> Response:
-    """The picture with the courtroom's sound (or the one track of the replay)."""
+    """The picture with the courtroom's sound (or the one track of the replay); the view is audited."""
     served = await allowed_replay(context, notice_id, part, mask_all)
+    assert served.notice is not None
+    await audit_public_view(request, context, served.notice, ViewKind.REPLAY)
     text = multivariant_playlist(_route(notice_id, part), served.tracks)
     return Response(text, media_type=PLAYLIST_TYPE, headers=NO_STORE)
 
