@@ -21,12 +21,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from archive import ArchiveError
+from archive.spool.layout import MASKED_REPLAYS_PREFIX
 from archive.store.object_store import ObjectStore
 from portal.errors import NotFoundError, PortalError, StoreError
 
 logger = logging.getLogger(__name__)
 
-PREFIX = "replays-masked"
+PREFIX = MASKED_REPLAYS_PREFIX  # the layout archive disposal deletes with the recording
 MANIFEST = "manifest.json"
 INIT = "init.mp4"
 FORMAT = 1
