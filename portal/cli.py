@@ -28,7 +28,7 @@ from archive.formats.settings_errors import RefusedSettingError, load_settings
 from archive.progress import ProgressLine
 from archive.settings import ArchiveSettings
 from portal.audit.trail import verify_chain
-from portal.clock import SystemClock
+from portal.clock import Clock, SystemClock
 from portal.db import make_engine, make_sessionmaker, transaction
 from portal.demo import seed_demo
 from portal.devices.cli import add_devices_command, run_devices_command
@@ -110,10 +110,12 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; see the module docstring for exit codes."""
+def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
+    """Run one command; see the module docstring for exit codes. ``clock``: where the commands read
+    the time (the system's; a test passes the FrozenClock its portal runs on)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = _parser().parse_args(argv)
+    args.clock = clock or SystemClock()
     data: Path | None = args.data
     try:
         settings = _checked_settings(data)
@@ -229,7 +231,7 @@ def _create_user(settings: PortalSettings, args: argparse.Namespace) -> int:
             display_name=args.display_name,
             role=Role(args.role),
             password=password,
-            now=SystemClock().now(),
+            now=args.clock.now(),
             actor="cli",
             court_id=args.court_id,
             office_phone=args.office_phone,
@@ -261,12 +263,13 @@ def _reconcile(settings: PortalSettings, _args: argparse.Namespace) -> int:
     return 0
 
 
-def _mask_replays(settings: PortalSettings, _args: argparse.Namespace) -> int:
+def _mask_replays(settings: PortalSettings, args: argparse.Namespace) -> int:
     """One pass of the masking worker ``serve`` runs: safe beside it, and after a killed run."""
     from portal.web.app import create_app  # noqa: PLC0415 - the web app only for commands that need it
 
     with archive_store(settings, ArchiveSettings()) as store:
-        worker: MaskedReplayWorker | None = create_app(settings, store=store).state.masked_replays
+        app = create_app(settings, store=store, clock=args.clock)
+        worker: MaskedReplayWorker | None = app.state.masked_replays
         if worker is None:
             raise ConfigurationError("no recording archive is configured: nothing to mask")
         outcomes = worker.run_pass()

@@ -128,6 +128,7 @@ class Disposed:
     merkle_root: str | None
     journal_head: str | None
     sites: tuple[str, ...]
+    derived_objects: int = 0  # keys of copies that are not evidence (the masked replay) deleted too
 
     @classmethod
     def from_fields(cls, f: FieldReader) -> Self:
@@ -141,6 +142,7 @@ class Disposed:
             merkle_root=f.opt_string("merkle_root"),
             journal_head=f.opt_string("journal_head"),
             sites=f.strings("sites"),
+            derived_objects=f.opt_integer("derived_objects") or 0,  # absent in records before it
         )
 
     def to_fields(self) -> JsonObject:
@@ -154,6 +156,7 @@ class Disposed:
             "merkle_root": self.merkle_root,
             "journal_head": self.journal_head,
             "sites": list(self.sites),
+            "derived_objects": self.derived_objects,
         }
 
 

@@ -5,7 +5,12 @@ planning and again, from a freshly read compliance log, right before the first d
 between wins). Disposal deletes every version of every object under the recording's prefix and its
 locator on every site (a plain DELETE would only add a delete marker in a versioned bucket), locator
 last, then appends a ``disposed`` record holding what was destroyed: the object count, the Merkle
-root and the journal head, so the record still proves what existed. A store that refuses a deletion
+root and the journal head, so the record still proves what existed. The copies made from the
+recording that are not evidence (the portal's face-masked replay, ``replays-masked/{id}/``:
+:func:`archive.spool.layout.derived_prefixes`) are deleted first, every version, and counted in the
+record's ``derived_objects``: a masked replay must not outlive the recording. They are never locked
+(the portal writes them with plain PUTs, no retention; courtrec's buckets have Object Lock but no
+default retention, so nothing locks them implicitly). A store that refuses a deletion
 (its own lock still running, clock skew) makes a ``disposal_failed`` record and an alarm; nothing is
 retried blindly, the next run tries again.
 """
@@ -23,7 +28,7 @@ from archive.preservation.compliance_records import DisposalFailed, Disposed
 from archive.preservation.manifest import RecordingManifest, load_manifest, recording_ids
 from archive.retention.keeper import RetentionKeeper
 from archive.retention.policy import DisposalDecision, RetentionBook, RetentionState, decide_disposal
-from archive.spool.layout import locator_key
+from archive.spool.layout import derived_prefixes, locator_key
 from archive.store.sites import Site
 
 logger = logging.getLogger(__name__)
@@ -122,13 +127,13 @@ def _dispose_one(
     alarm: AlarmSink,
 ) -> None:
     rid = state.recording_id
-    objects = 0
-    versions = 0
+    objects = derived = versions = 0
     try:
         for site in keeper.sites:
+            site_derived, derived_versions = _destroy_derived(site, rid)
             site_objects, site_versions = _destroy(site, state)
-            objects = max(objects, site_objects)
-            versions += site_versions
+            objects, derived = max(objects, site_objects), max(derived, site_derived)
+            versions += site_versions + derived_versions
     except (ArchiveError, ValueError) as exc:
         detail = f"deletion refused or failed: {exc}"
         report.failures.append(f"{rid}: {detail}")
@@ -146,11 +151,28 @@ def _dispose_one(
             merkle_root=None if manifest is None else manifest.root,
             journal_head=None if manifest is None or not manifest.lines else manifest.lines[-1].digest,
             sites=tuple(site.name for site in keeper.sites),
+            derived_objects=derived,
         ),
         actor=actor,
     )
     report.disposed.append(rid)
-    logger.info("disposed of recording %s (%d objects, %d versions)", rid, objects, versions)
+    logger.info(
+        "disposed of recording %s (%d objects, %d masked replay copies, %d versions)",
+        rid,
+        objects,
+        derived,
+        versions,
+    )
+
+
+def _destroy_derived(site: Site, recording_id: str) -> tuple[int, int]:
+    """Delete every version of the recording's derived copies (the masked replay). (keys, versions)"""
+    lock = site.store.object_lock()
+    targets = [v for prefix in derived_prefixes(recording_id) for v in lock.versions(prefix)]
+    targets = [v for v in targets if any(v.key.startswith(p) for p in derived_prefixes(recording_id))]
+    for version in targets:
+        lock.delete_version(version.key, version.version_id)
+    return len({v.key for v in targets if not v.is_delete_marker}), len(targets)
 
 
 def _destroy(site: Site, state: RetentionState) -> tuple[int, int]:

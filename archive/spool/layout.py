@@ -4,6 +4,8 @@ Spool:   SPOOL/recordings/{recording_id}/{stream}/init.mp4, 00000001.m4s, …
          SPOOL/recordings/{recording_id}/journal/000001.jsonl, …
 Bucket:  recordings/{court}/{yyyy}/{mm}/{dd}/{recording_id}/{stream}/{seq:08d}.m4s, …/init.mp4,
          …/journal/{n:06d}.jsonl, and recordings-by-id/{recording_id}.json pointing at that prefix.
+Derived: replays-masked/{recording_id}/{stream}/… the portal's face-masked replay copy (not
+         evidence, never locked; deleted with the recording when it is disposed of).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 from archive.formats.identifiers import check_stream_name
 
 LOCATOR_PREFIX = "recordings-by-id/"
+MASKED_REPLAYS_PREFIX = "replays-masked"  # the portal's masked replay copies (portal.replays)
 
 
 def segment_name(seq: int) -> str:
@@ -31,6 +34,12 @@ def recording_prefix(court: str, started: datetime, recording_id: str) -> str:
 def locator_key(recording_id: str) -> str:
     """The key of the small object that maps a recording id to its prefix."""
     return f"{LOCATOR_PREFIX}{recording_id}.json"
+
+
+def derived_prefixes(recording_id: str) -> tuple[str, ...]:
+    """The key prefixes (with trailing slash) of the copies made from a recording that are not
+    evidence (the masked replay): disposing of the recording deletes them too."""
+    return (f"{MASKED_REPLAYS_PREFIX}/{recording_id}/",)
 
 
 def locator_body(recording_id: str, prefix: str) -> bytes:

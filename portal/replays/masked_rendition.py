@@ -10,6 +10,11 @@ stay the evidence). Each masked segment keeps the name of the archived segment i
 SHA-256 (and the SHA-256 of the archived segment it was made from): a rendition without a manifest
 is incomplete and never served, and a masked object is served only when its bytes hash to what the
 manifest says (:func:`read_verified`).
+
+The copy is not evidence and gets no Object Lock (plain PUTs, no retention headers; the buckets
+have no default retention): it lives no longer than the recording, as retention's disposal deletes
+every version under ``replays-masked/{recording_id}/`` with it (the prefix is the archive's
+``archive.spool.layout.MASKED_REPLAYS_PREFIX`` for that reason).
 """
 
 from __future__ import annotations
@@ -21,12 +26,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from archive import ArchiveError
+from archive.spool.layout import MASKED_REPLAYS_PREFIX
 from archive.store.object_store import ObjectStore
 from portal.errors import NotFoundError, PortalError, StoreError
 
 logger = logging.getLogger(__name__)
 
-PREFIX = "replays-masked"
+PREFIX = MASKED_REPLAYS_PREFIX  # the layout archive disposal deletes with the recording
 MANIFEST = "manifest.json"
 INIT = "init.mp4"
 FORMAT = 1

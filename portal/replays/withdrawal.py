@@ -1,6 +1,11 @@
 """The clerk's withdrawal of a replay (and its restoration): audited, and the audit log is where it
 is kept — the last withdraw-or-restore record of a hearing decides (see ``policy.withdrawn_replays``).
-A withdrawn replay stops at once: its page answers "已撤回", and every segment request is refused."""
+A withdrawn replay stops at once: its page answers "已撤回", and every segment request is refused.
+
+A withdrawal can always be undone, so there is no "for good" here: a withdrawn masked replay keeps
+its masked copy (masked_rendition.py; never served while withdrawn, and a restore plays it again
+without masking anew). The copy goes when the recording goes: retention's disposal deletes
+``replays-masked/{recording}/`` with the recording (archive.retention.disposal)."""
 
 from __future__ import annotations
 

@@ -40,7 +40,7 @@ from streaming.public.delay_line import BroadcastState, DelayLine, ProducedSegme
 from streaming.public.packager import HlsPackager, MediaInfo, VideoTransform
 from streaming.public.playlist import PublishedSegment
 from streaming.public.segment_publisher import SegmentPublisher
-from streaming.server.feed import RelayedPacket
+from streaming.relayed import RelayedPacket
 from timebase import Clock
 
 logger = logging.getLogger(__name__)

@@ -14,6 +14,7 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from archive.formats import MIXED_SOUND_STREAM
 from streaming.errors import FaceMaskingError, FeedNotFoundError, HlsError
@@ -25,8 +26,7 @@ from streaming.public.packager import VideoTransform
 from streaming.public.playlist import live_target_duration
 from streaming.public.segment_publisher import SegmentPublisher
 from streaming.public.withdrawals import Withdrawals
-from streaming.server.feed import Feed
-from streaming.server.status import PublicStatus
+from streaming.relayed import SinkFeed
 from streaming.settings import StreamingSettings
 from timebase import Clock, SystemClock
 from timebase.backoff import Backoff
@@ -34,6 +34,16 @@ from timebase.backoff import Backoff
 logger = logging.getLogger(__name__)
 
 TransformFactory = Callable[[], VideoTransform]
+
+
+@dataclass(frozen=True, slots=True)
+class PublicStatus:
+    """A public broadcast now: ``state`` is ``live``, ``cut`` or ``ended``; delay in seconds."""
+
+    state: str
+    delay_seconds: float
+    pending_segments: int
+    published_segments: int
 
 
 class PublicBroadcasts:
@@ -65,9 +75,9 @@ class PublicBroadcasts:
         self._mask_factory = mask_factory
         self._mask_error: FaceMaskingError | None = None
         self._broadcasts: dict[str, PublicBroadcast] = {}
-        self._feeds: dict[str, Feed] = {}
-        self._sound_feeds: dict[str, Feed] = {}  # by the feed id of the broadcast they sound for
-        self._sound_sources: dict[str, dict[str, Feed]] = {}  # the attached candidates, likewise
+        self._feeds: dict[str, SinkFeed] = {}
+        self._sound_feeds: dict[str, SinkFeed] = {}  # by the feed id of the broadcast they sound for
+        self._sound_sources: dict[str, dict[str, SinkFeed]] = {}  # the attached candidates, likewise
         self._keyframes: asyncio.Task[None] | None = None
 
     def is_public(self, feed_id: str) -> bool:
@@ -115,12 +125,12 @@ class PublicBroadcasts:
     def open(
         self,
         feed_id: str,
-        feed: Feed | None,
+        feed: SinkFeed | None,
         *,
         mask: bool | None = None,
         delay: float | None = None,
         sound_feed_id: str | None = None,
-        sound_feeds: Sequence[Feed] = (),
+        sound_feeds: Sequence[SinkFeed] = (),
         cut: bool = False,
     ) -> None:
         """Broadcast ``feed_id`` publicly (idempotent); ``feed`` may arrive later via :meth:`attach`.
@@ -180,7 +190,7 @@ class PublicBroadcasts:
         broadcast = self._broadcasts.get(feed_id)
         return broadcast.sound_feed_id if broadcast is not None else None
 
-    def attach(self, feed: Feed) -> None:
+    def attach(self, feed: SinkFeed) -> None:
         """Connect a (new or re-created) feed to the broadcast it shows or sounds for, if any."""
         broadcast = self._broadcasts.get(feed.feed_id)
         if broadcast is not None:
@@ -195,7 +205,7 @@ class PublicBroadcasts:
                 self._sound_sources.setdefault(shown, {})[feed.feed_id] = feed
                 self._choose_sound(shown)
 
-    def detach(self, feed: Feed) -> None:
+    def detach(self, feed: SinkFeed) -> None:
         """``feed`` is going away (its publisher is gone for good): broadcasts it sounded for take
         the next sound they may (the microphone after the mix), else their camera's own sound again;
         a broadcast it showed waits for the feed to come back."""

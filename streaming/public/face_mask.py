@@ -44,7 +44,7 @@ from numpy.typing import NDArray
 from streaming.public.face_boxes import Box, FaceHold
 from streaming.public.face_detector import Detector, haar_detector_factory, yunet_detector_factory
 from streaming.public.packager import VIDEO_TIME_BASE, VideoTransform
-from streaming.server.feed import RelayedPacket
+from streaming.relayed import RelayedPacket
 from streaming.settings import StreamingSettings
 
 logger = logging.getLogger(__name__)

@@ -32,13 +32,13 @@ from av.bitstream import BitStreamFilterContext
 from archive.formats.fmp4_boxes import first_track_decode_time, iter_boxes, track_timescales
 from streaming.errors import FaceMaskingError
 from streaming.public.fmp4 import FragmentCollector
-from streaming.server.feed import RelayedPacket
+from streaming.relayed import RelayedPacket
 
 
 class PictureTransform(Protocol):
     """What masks the picture (face_mask.FaceMaskTransform): Annex-B H.264 packets in and out, the
-    output stamped in 1/90000 s. (The packager's VideoTransform, restated here: importing the packager
-    first would run into the server package's import cycle.)"""
+    output stamped in 1/90000 s (the packager's VideoTransform, restated: this module needs none of
+    the packager)."""
 
     def process(self, packet: RelayedPacket) -> list[RelayedPacket]: ...
 

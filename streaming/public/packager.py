@@ -30,7 +30,7 @@ from archive.formats.fmp4_boxes import first_track_decode_time
 from streaming.errors import HlsError, StreamRestartError
 from streaming.public.codec_strings import AAC_LC, h264_codec_string, sequence_parameter_set
 from streaming.public.fmp4 import FragmentCollector
-from streaming.server.feed import RelayedPacket
+from streaming.relayed import RelayedPacket
 
 logger = logging.getLogger(__name__)
 

@@ -20,35 +20,16 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Protocol
 
 from streaming.codec_preferences import MEDIA_KINDS, checked_kinds
 from streaming.packet_track import MediaPacket, PacketTrack
+from streaming.relayed import FeedSink, RelayedPacket
 
 logger = logging.getLogger(__name__)
 
 KeyframeRequester = Callable[[], Awaitable[bool]]
 
 _STEP_SECONDS = Fraction(1, 50)  # gap left between two ingests' timelines
-
-
-@dataclass(frozen=True, slots=True)
-class RelayedPacket:
-    """A copy of one relayed packet for consumers outside the event loop."""
-
-    kind: str  # "video" or "audio"
-    data: bytes
-    pts: int
-    time_base: Fraction
-    keyframe: bool
-    arrival: float  # time.monotonic() when it reached the relay
-    feed_kinds: frozenset[str] = MEDIA_KINDS  # what the feed's publisher sends (declared in its offer)
-
-
-class FeedSink(Protocol):
-    """A thread-side consumer of a feed (e.g. the public packager); ``accept`` must not block."""
-
-    def accept(self, packet: RelayedPacket) -> None: ...
 
 
 @dataclass(slots=True)

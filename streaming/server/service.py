@@ -25,14 +25,14 @@ from streaming.errors import (
 )
 from streaming.feed_id import feed_id_of
 from streaming.ice import IcePolicy
-from streaming.public.broadcasts import PublicBroadcasts, TransformFactory, sound_preferences
+from streaming.public.broadcasts import PublicBroadcasts, PublicStatus, TransformFactory, sound_preferences
 from streaming.public.segment_publisher import DirectoryPublisher, SegmentPublisher
 from streaming.server.auth import FeedScope
 from streaming.server.bindings import DeviceBindings, SettingsBindings
 from streaming.server.egress import ViewerSession
 from streaming.server.feed import Feed, FeedLabel
 from streaming.server.ingest import IngestSession
-from streaming.server.status import FeedStatus, PublicStatus, SessionAnswer
+from streaming.server.status import FeedStatus, SessionAnswer
 from streaming.server.telemetry_board import TelemetryBoard
 from streaming.settings import StreamingSettings
 

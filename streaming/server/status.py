@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from streaming.public.broadcasts import PublicStatus
+
 
 @dataclass(frozen=True, slots=True)
 class SessionAnswer:
@@ -11,16 +13,6 @@ class SessionAnswer:
 
     session_id: str
     answer_sdp: str
-
-
-@dataclass(frozen=True, slots=True)
-class PublicStatus:
-    """A public broadcast now: ``state`` is ``live``, ``cut`` or ``ended``; delay in seconds."""
-
-    state: str
-    delay_seconds: float
-    pending_segments: int
-    published_segments: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,13 +3,14 @@ enforcement everywhere, audited disposal, and storage pressure that deletes noth
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from archive.alarms import AlarmCollector, AlarmCondition
-from archive.errors import ArchiveError, IntegrityError, StoreAuthError
+from archive.errors import ArchiveError, IntegrityError, ObjectConflictError, StoreAuthError
 from archive.preservation.backup import Backup
 from archive.preservation.compliance_log import ComplianceLog
 from archive.preservation.compliance_records import (
@@ -140,6 +141,7 @@ def test_a_legal_hold_blocks_disposal_until_released_and_disposal_is_audited(
     }
     keeper.clear_legal_hold("2026-civ-100", actor="judge", reason="appeal decided")
     assert not lock.legal_hold(key)
+    masked = _store_masked_copies(primary, "rec-a") | _store_masked_copies(primary, "rec-b")
     done = dispose_expired(keeper, actor="courtrec-dispose")
     assert done.disposed == ["rec-a"] and done.ok
     for site in (primary, backup):
@@ -147,11 +149,14 @@ def test_a_legal_hold_blocks_disposal_until_released_and_disposal_is_audited(
         assert site.store.stat("recordings-by-id/rec-a.json") is None
         assert verify_recording(site.store, "rec-b").intact  # never given a retention: kept
     assert done.kept["rec-b"] is DisposalDecision.KEEP_NO_RETENTION
+    assert not list(lock.versions("replays-masked/rec-a/"))  # the masked replay went with it, every version
+    assert {v.key for v in lock.versions("replays-masked/")} == {k for k in masked if "/rec-b/" in k}
     disposal = keeper.log.records()[-1]
     disposed = disposal.event
     assert isinstance(disposed, Disposed) and disposed.recording_id == "rec-a"
     assert disposal.actor == "courtrec-dispose" and len(disposed.merkle_root or "") == 64
     assert disposed.objects == len(stored) >= 5 and disposed.sites == ("primary", "backup")  # its keys
+    assert disposed.derived_objects == 2
     assert [r.type for r in keeper.log.records()] == [
         ComplianceEvent.RETENTION_ASSIGNED,
         ComplianceEvent.LEGAL_HOLD_SET,
@@ -159,6 +164,19 @@ def test_a_legal_hold_blocks_disposal_until_released_and_disposal_is_audited(
         ComplianceEvent.DISPOSED,
     ]
     assert dispose_expired(keeper, actor="courtrec-dispose").disposed == []  # nothing twice
+
+
+def _store_masked_copies(site: Site, recording_id: str) -> set[str]:
+    """A masked replay copy as the portal's masking job stores it (plain PUTs; the init replaced once,
+    as a rerun does), in the Object Lock bucket of ``site``. Its keys."""
+    keys = {f"replays-masked/{recording_id}/cam/{name}" for name in ("init.mp4", "00000001.m4s")}
+    for key in sorted(keys):
+        for body in (b"masked " + key.encode(), b"masked again " + key.encode()):
+            try:
+                site.store.put_bytes(key, body, hashlib.sha256(body).hexdigest())
+            except ObjectConflictError:
+                site.store.replace_bytes(key, body, hashlib.sha256(body).hexdigest())
+    return keys
 
 
 @pytest.mark.integration

@@ -5,10 +5,13 @@ cascade, real x264, real SeaweedFS."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import io
+import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -26,6 +29,7 @@ import pytest
 from archive.export import load_tracks
 from archive.store.embedded import EmbeddedStore
 from archive.store.object_store import ObjectStore
+from portal.cli import main as cli_main
 from portal.db import transaction
 from portal.models import Hearing, Notice, Recording, User
 from portal.records.reconciler import reconcile_now
@@ -148,11 +152,21 @@ def test_until_its_masked_rendition_is_made_the_replay_is_being_prepared_and_sho
     for name in ("init.mp4", *_segments(masked_replay)):  # the archive's unmasked picture: never
         answer = visitor.get(f"{masked_replay.route}/objects/{CAMERA}/{name}")
         assert answer.status_code == 404 and "location" not in answer.headers, name
+    assert _staff_state(masked_replay) == ("preparing", "处理中（隐私遮挡）")  # not 公开中 yet
+
+
+def _staff_state(replay: MaskedReplay) -> tuple[str, str]:
+    """The replay's state on the clerk's replay list: its data-state and what the card says."""
+    page = replay.portal.staff("clerk-a").get("/staff/replays").text
+    card = re.search(rf'data-hearing="{replay.hearing_id}" data-state="(\w+)">.*?回放：(.*?)</', page, re.S)
+    assert card is not None, page
+    return card[1], re.sub(r"<[^>]*>", "", card[2]).strip()
 
 
 def test_the_replay_plays_the_masked_picture_with_the_archived_sound(masked_replay: MaskedReplay) -> None:
     names = _segments(masked_replay)
     assert masked_replay.run_job() == len(names) >= 2
+    assert _staff_state(masked_replay) == ("available", "公开中")
     visitor = masked_replay.portal.client()
     page = visitor.get(f"/notices/{masked_replay.notice_id}/replay")
     assert page.status_code == 200 and f'data-playlist="{masked_replay.route}/master.m3u8"' in page.text
@@ -229,7 +243,6 @@ def test_a_withdrawn_masked_replay_stays_withdrawn(masked_replay: MaskedReplay) 
 
 _JOB = """
 import sys, time
-import streaming.server
 from archive.export import load_tracks
 from archive.store.object_store import ObjectStore
 from archive.store.store_config import StoreConfig
@@ -280,3 +293,30 @@ def test_a_job_killed_midway_leaves_no_rendition_and_a_rerun_completes_it(
     assert manifest is not None and set(manifest.objects) == {"init.mp4", *names}
     for name in ("init.mp4", *names):
         assert visitor.get(f"{masked_replay.route}/objects/{CAMERA}/{name}").status_code == 200, name
+
+
+def test_the_mask_replays_command_makes_the_rendition(
+    masked_replay: MaskedReplay, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ``python -m portal mask-replays``, run in process on the portal's database, store and clock
+    # (the hearing ended by the portal's frozen clock; by the system clock its grace still runs)
+    config, portal = masked_replay.store.config, masked_replay.portal
+    for name in [name for name in os.environ if name.startswith("COURTREC_")]:
+        monkeypatch.delenv(name)
+    env = {
+        "COURTREC_ENVIRONMENT": "development",
+        "COURTREC_DATABASE_URL": portal.app.state.portal.settings.resolved_database_url(),
+        "COURTREC_S3_ENDPOINT": config.endpoint,
+        "COURTREC_S3_ACCESS_KEY": config.access_key,
+        "COURTREC_S3_SECRET_KEY": config.secret_key,
+        "COURTREC_S3_BUCKET": config.bucket,
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        assert cli_main(["mask-replays", "--data", str(tmp_path / "cli")], clock=portal.clock) == 0
+    made = json.loads(output.getvalue())
+    assert made == [{"recording": RECORDING, "masked": len(_segments(masked_replay)), "reused": 0}]
+    assert load_manifest(masked_replay.store, RECORDING, CAMERA) is not None
+    assert _staff_state(masked_replay) == ("available", "公开中")

@@ -19,7 +19,7 @@ from capture.recording.stream.encoder import VideoEncoderConfig, open_video_enco
 from devices.generated.pattern import MovingPattern
 from streaming.errors import HlsError
 from streaming.public.segment_publisher import DirectoryPublisher
-from streaming.server.feed import RelayedPacket
+from streaming.relayed import RelayedPacket
 
 FPS = 15
 

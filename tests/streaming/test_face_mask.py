@@ -22,7 +22,7 @@ from streaming.public.face_mask import FaceMaskTransform, blur_boxes
 from streaming.publisher.live_input import LiveInput
 from streaming.publisher.live_publisher import LivePublisher
 from streaming.publisher.whip_client import WhipClient
-from streaming.server.feed import RelayedPacket
+from streaming.relayed import RelayedPacket
 
 from .conftest import DEVICE_TOKEN, LOOPBACK, OPERATOR_TOKEN, EncodedTestFeed, loopback_settings, serve
 from .faces import EYES, FACE, FAR, HEIGHT, MOUTH, WIDTH, FacePicture, detail, face_picture, i420

@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -35,3 +36,32 @@ def test_the_server_side_is_still_importable() -> None:
         "fastapi",
         "streaming.server.service",
     ]
+
+
+_FIRST_IMPORT = """
+import importlib, json, sys, traceback
+failed = {}
+for name in sys.argv[1:]:
+    for loaded in [m for m in sys.modules if m == "streaming" or m.startswith("streaming.")]:
+        del sys.modules[loaded]  # ours only: av, numpy, aiortc stay loaded, so each try is quick
+    try:
+        importlib.import_module(name)
+    except Exception:
+        failed[name] = traceback.format_exc(limit=-3)
+print(json.dumps(failed))
+"""
+
+
+def test_every_public_and_server_module_can_be_imported_first() -> None:
+    # an import cycle between streaming.public and streaming.server fails only for some first imports
+    root = Path(__file__).resolve().parents[2]
+    names = [
+        ".".join(path.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
+        for side in ("streaming/public", "streaming/server")
+        for path in sorted((root / side).glob("*.py"))
+    ]
+    assert "streaming.public.packager" in names and len(names) > 20
+    done = subprocess.run(
+        [sys.executable, "-c", _FIRST_IMPORT, *names], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {}

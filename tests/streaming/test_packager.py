@@ -17,7 +17,7 @@ from devices.generated.pattern import MovingPattern
 from streaming.errors import StreamRestartError
 from streaming.public.packager import HlsPackager, MediaInfo
 from streaming.publisher.opus_encoder import OpusEncoder
-from streaming.server.feed import RelayedPacket
+from streaming.relayed import RelayedPacket
 
 FPS = 15
 

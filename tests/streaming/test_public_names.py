@@ -8,7 +8,7 @@ from pathlib import Path
 from streaming.public.broadcasts import PublicBroadcasts
 from streaming.public.packager import VideoTransform
 from streaming.public.segment_publisher import DirectoryPublisher
-from streaming.server.feed import FeedSink, RelayedPacket
+from streaming.relayed import FeedSink, RelayedPacket
 from streaming.settings import StreamingSettings
 
 from .publishers import FlakyPublisher, eventually, relayed_video

@@ -14,7 +14,7 @@ import numpy as np
 from capture.recording.stream.encoder import VideoEncoderConfig, open_video_encoder
 from streaming.public.broadcast import PublicBroadcast
 from streaming.public.delay_line import DelayLine
-from streaming.server.feed import RelayedPacket
+from streaming.relayed import RelayedPacket
 from tests.waiting import wait_until
 
 FPS = 15

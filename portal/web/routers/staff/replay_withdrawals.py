@@ -1,5 +1,11 @@
 """The clerk's and judge's replay list (庭审回放管理), and their withdraw and restore of a replay: audited,
-and a withdrawn replay stops at its next request (portal.replays.withdrawal)."""
+and a withdrawn replay stops at its next request (portal.replays.withdrawal).
+
+A replay whose faces are to be masked is listed as 处理中（隐私遮挡） until every part's masked rendition
+is complete (its manifest written, covering what the replay may show), as the public replay page
+says 处理中 then; only then 公开中. A withdrawn replay keeps its masked copy (never served while
+withdrawn, so a restore needs no new masking); it goes with the recording when retention disposes
+of it (archive.retention.disposal)."""
 
 from __future__ import annotations
 
@@ -21,12 +27,18 @@ from portal.identity.actor import Actor
 from portal.identity.principal import Principal
 from portal.identity.staff_scope import in_court_scope
 from portal.models import Court
-from portal.replays.policy import ReplayRefusal, decide_replay
+from portal.replays.policy import ReplayDecision, ReplayRefusal, decide_replay
 from portal.replays.withdrawal import MAX_REASON, restore_replay, withdraw_replay
 from portal.web.context import PortalContext
 from portal.web.csrf import check_session_token
 from portal.web.deps import ContextDep, DeciderDep, IdPath, client_ip
-from portal.web.routers.public.replay_access import NO_STORE, MaskAllDep, grace, masks_every_broadcast
+from portal.web.routers.public.replay_access import (
+    NO_STORE,
+    MaskAllDep,
+    grace,
+    masks_every_broadcast,
+    served_replay,
+)
 from portal.web.templates import render
 
 router = APIRouter(tags=["replays"])
@@ -40,7 +52,7 @@ class StaffReplay:
     """An ended public hearing of the caller's court, and its replay's state."""
 
     notice: NoticeView
-    state: str  # a ReplayRefusal value, or "available"
+    state: str  # a ReplayRefusal value ("preparing": its masked copy is being made), or "available"
 
 
 @router.get("/staff/replays", response_class=HTMLResponse, summary="Replays (staff)")
@@ -48,7 +60,7 @@ async def staff_replays_page(
     request: Request, context: ContextDep, staff: DeciderDep, mask_all: MaskAllDep
 ) -> HTMLResponse:
     """The replays of the court's public hearings of the last 90 days, each with withdraw or restore."""
-    values = await asyncio.to_thread(_staff_values, context, staff.actor, mask_all)
+    values = await _staff_values(context, staff.actor, mask_all)
     return render(request, "staff_replays.html", values, headers=NO_STORE)
 
 
@@ -112,7 +124,7 @@ async def _change(
     try:
         await asyncio.to_thread(run)
     except (InvalidInputError, RuleViolationError) as exc:
-        values = await asyncio.to_thread(_staff_values, context, staff.actor, masks_every_broadcast(request))
+        values = await _staff_values(context, staff.actor, masks_every_broadcast(request))
         values |= {"error": str(exc), "error_hearing": hearing_id, "typed": typed}
         status = 422 if isinstance(exc, InvalidInputError) else 409
         return render(request, "staff_replays.html", values, status=status, headers=NO_STORE)
@@ -120,7 +132,30 @@ async def _change(
     return RedirectResponse("/staff/replays", status_code=303)
 
 
-def _staff_values(context: PortalContext, actor: Actor, mask_all: bool) -> dict[str, object]:
+async def _staff_values(context: PortalContext, actor: Actor, mask_all: bool) -> dict[str, object]:
+    decided = await asyncio.to_thread(_decided_rows, context, actor, mask_all)
+    rows = []
+    for notice, decision in decided:
+        state = "available" if decision.window is not None else str(decision.refusal)
+        if decision.window is not None and decision.window.masked and await _preparing(context, decision):
+            state = str(ReplayRefusal.PREPARING)
+        rows.append(StaffReplay(notice, state))
+    return {"replays": rows, "error": None, "error_hearing": None, "typed": ""}
+
+
+async def _preparing(context: PortalContext, decision: ReplayDecision) -> bool:
+    """Whether some part of the (masked) replay waits for its masked rendition."""
+    assert decision.window is not None
+    for part in range(1, len(decision.window.recording_ids) + 1):
+        served = await served_replay(context, decision, part)
+        if served is not None and served.preparing:
+            return True
+    return False
+
+
+def _decided_rows(
+    context: PortalContext, actor: Actor, mask_all: bool
+) -> list[tuple[NoticeView, ReplayDecision]]:
     now = context.clock.now()
     window_grace = grace(context)
     with context.readonly_sessions() as db:
@@ -137,8 +172,6 @@ def _staff_values(context: PortalContext, actor: Actor, mask_all: bool) -> dict[
             decision = decide_replay(
                 db, notice.hearing_id, now=now, grace=window_grace, delay_seconds=0.0, mask_all=mask_all
             )
-            if decision.refusal is ReplayRefusal.NOT_ENDED:
-                continue
-            state = "available" if decision.window is not None else str(decision.refusal)
-            rows.append(StaffReplay(notice, state))
-    return {"replays": rows, "error": None, "error_hearing": None, "typed": ""}
+            if decision.refusal is not ReplayRefusal.NOT_ENDED:
+                rows.append((notice, decision))
+    return rows
