@@ -23,7 +23,7 @@ __all__ = ["ACCEPTED_FORMS", "SourceKind", "SourceSpec", "parse_source_spec"]
 
 ACCEPTED_FORMS = (
     "synthetic[#size=WxH&fps=N&video=0|1&audio=0|1&tone=HZ&black=1&freeze_after=S&silence_after=S"
-    "&stall_after=S&stall_for=S&end_after=S&realtime=0&clock=1], file:PATH[#loop=1&realtime=0], "
+    "&stall_after=S&stall_for=S&fail_after=S&end_after=S&realtime=0&clock=1], file:PATH[#loop=1&realtime=0], "
     "v4l2:/dev/videoN[#size=WxH&fps=N&input_format=mjpeg], alsa:DEVICE[#rate=48000&channels=1], "
     "pulse:DEVICE[#rate=48000&channels=1], rtsp://HOST[:PORT]/PATH or rtsps://...[#transport=tcp|udp"
     "&timeout=S], http(s)://HOST[:PORT]/PATH[#timeout=S]; every kind also takes name=[a-z0-9][a-z0-9-]{0,31}"
@@ -85,6 +85,7 @@ _OPTIONS: Mapping[SourceKind, Mapping[str, Validator]] = MappingProxyType(
             silence_after=opt.parse_seconds,
             stall_after=opt.parse_seconds,
             stall_for=_positive_seconds,
+            fail_after=_positive_seconds,
             end_after=_positive_seconds,
             realtime=opt.parse_flag,
             clock=opt.parse_flag,

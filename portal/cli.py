@@ -1,5 +1,5 @@
-"""``python -m portal``: serve, migrate, create-user, create-court, reconcile, audit verify/head, devices
-(list, approve-key, export-keys, export-anchors), seed-demo.
+"""``python -m portal``: serve, migrate, create-user, create-court, reconcile, mask-replays, audit
+verify/head, devices (list, approve-key, export-keys, export-anchors), seed-demo.
 
 Exit codes: 0 success, 1 a failure explained on stderr in one line, 2 bad usage (argparse) or a
 refused COURTREC_ setting (one line naming it and what it accepts, before anything starts).
@@ -38,6 +38,7 @@ from portal.migrate import current_revision, head_revision, upgrade
 from portal.models import Role
 from portal.records.reconciler import reconcile_now
 from portal.records.storage import archive_store
+from portal.replays.masking_worker import MaskedReplayWorker
 from portal.settings import DEFAULT_PORTAL_DOMAIN, Environment, PortalSettings
 from streaming.settings import StreamingSettings
 
@@ -78,6 +79,11 @@ def _parser() -> argparse.ArgumentParser:
         "--room", action="append", default=[], metavar="CODE=NAME", help="a courtroom (repeat)"
     )
     commands.add_parser("reconcile", help="scan the bucket and update the recordings index", parents=[common])
+    commands.add_parser(
+        "mask-replays",
+        help="make the masked replays still missing (hearings whose faces are masked; `serve` does it too)",
+        parents=[common],
+    )
     audit = commands.add_parser("audit", help="audit log tools", parents=[common])
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
     check = audit_commands.add_parser(
@@ -255,6 +261,21 @@ def _reconcile(settings: PortalSettings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def _mask_replays(settings: PortalSettings, _args: argparse.Namespace) -> int:
+    """One pass of the masking worker ``serve`` runs: safe beside it, and after a killed run."""
+    from portal.web.app import create_app  # noqa: PLC0415 - the web app only for commands that need it
+
+    with archive_store(settings, ArchiveSettings()) as store:
+        worker: MaskedReplayWorker | None = create_app(settings, store=store).state.masked_replays
+        if worker is None:
+            raise ConfigurationError("no recording archive is configured: nothing to mask")
+        outcomes = worker.run_pass()
+    print(
+        json.dumps([{"recording": o.recording_id, "masked": o.masked, "reused": o.reused} for o in outcomes])
+    )
+    return 0
+
+
 def _audit(settings: PortalSettings, args: argparse.Namespace) -> int:
     engine = make_engine(settings.resolved_database_url())
     head = None
@@ -299,6 +320,7 @@ _COMMANDS = {
     "create-user": _create_user,
     "create-court": _create_court,
     "reconcile": _reconcile,
+    "mask-replays": _mask_replays,
     "audit": _audit,
     "seed-demo": _seed_demo,
     "devices": run_devices_command,

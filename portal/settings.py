@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -14,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from archive.formats.identifiers import CODE_PATTERN
 from archive.formats.secret_strength import SECRET_HINT, secret_weakness
 from portal.errors import ConfigurationError
+from portal.secret_file import SECRET_FILE_NAME, load_or_create_secret
 from streaming.http_limits import HeaderTimeoutSeconds, KeepAliveSeconds, MaxConnections, MaxHeaderBytes
 
 DEFAULT_PORTAL_DOMAIN = "courtrec.invalid"  # RFC 2606: never a real host, so never someone else's UIDs
@@ -85,6 +85,13 @@ class PortalSettings(BaseSettings):
         le=5,
         description="how long a session or grant read by this process may be reused (0: never);"
         " writes through this process take effect at once regardless, see portal/identity/read_cache.py",
+    )
+    portal_public_view_window_minutes: int = Field(
+        default=30,
+        ge=1,
+        le=1440,
+        description="an anonymous viewer's live or replay view of a hearing is audited once per this "
+        "many minutes (reloads within it add no record; see portal/audit/public_views.py)",
     )
     portal_display_timezone: str = "Asia/Shanghai"
     portal_domain: str = Field(
@@ -205,11 +212,13 @@ class PortalSettings(BaseSettings):
         """The key that signs pre-sign-in CSRF tokens.
 
         Outside development it must be set and strong (ConfigurationError, see
-        ``archive.formats.secret_strength``); in development
-        an unset key is generated per process.
+        ``archive.formats.secret_strength``); in development an unset key is generated once into
+        ``DATA_DIR/portal-secret-key`` (mode 0600) and shared by every process on that directory
+        (``portal.secret_file``). A configured key always wins.
         """
         value = self.portal_secret_key.get_secret_value() if self.portal_secret_key else None
-        return self._checked_secret("COURTREC_PORTAL_SECRET_KEY", value) or secrets.token_urlsafe(32)
+        checked = self._checked_secret("COURTREC_PORTAL_SECRET_KEY", value)
+        return checked or load_or_create_secret(self.data_dir / SECRET_FILE_NAME)
 
     def agent_token(self) -> str | None:
         """The bearer token capture agents present to report recordings; None disables reports.

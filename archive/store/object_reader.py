@@ -30,6 +30,7 @@ from archive.store.stored_object import (
     user_metadata,
     verify_digest,
 )
+from archive.store.verified_stream import VerifiedStream
 
 MAX_PRESIGNED_EXPIRY = timedelta(minutes=10)
 UrlSigner = Callable[[str, timedelta], str]
@@ -106,6 +107,16 @@ class ObjectReader:
             expected = user_metadata(response.headers).get(SHA256_METADATA_KEY)
         verify_digest(key, hashlib.sha256(data).hexdigest(), expected)
         return data
+
+    def open_verified(self, key: str) -> VerifiedStream:
+        """Start a GET of ``key`` to be read chunk by chunk and checked against its ``sha256``
+        metadata as it goes (see :mod:`archive.store.verified_stream`); the caller closes it.
+
+        Raises ObjectNotFoundError, StoreUnavailableError, StoreAuthError.
+        """
+        with self._boundary("reading", key):
+            response = self._client.get_object(self._config.bucket, key)
+        return VerifiedStream(key, response, lambda: self._boundary("reading", key))
 
     def sha256_of(self, key: str, *, chunk_size: int = 1 << 20) -> str:
         """Stream the object and return the hex SHA-256 of its bytes (nothing held in memory).

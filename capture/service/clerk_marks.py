@@ -2,7 +2,7 @@
 art. 3 reason), a sealed span, and the last readiness check. The journal holds every mark for good;
 this is the service's memory of the open ones, for the state reports and the console. The open pause
 and sealed span are also kept in the service state (through ``persist``), so a restart, a kill -9
-included, finds them still open."""
+included, finds them still open; so is the last readiness check, so the console still shows it."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from archive import ArchiveError
 from archive.journal import PauseReason, ReadinessEvent
+from archive.journal.fields import FieldReader
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,19 @@ class ReadinessMark:
         """The check as the state report carries it (the journal event's fields plus ``at``)."""
         return {"at": self.at.isoformat(), **self.event.to_fields()}
 
+    def to_fields(self) -> dict[str, object]:
+        """The check as the service state keeps it (the same fields as :meth:`to_body`)."""
+        return self.to_body()
+
+    @classmethod
+    def parse(cls, fields: Mapping[str, object], *, where: str) -> ReadinessMark:
+        """The mark :meth:`to_fields` wrote; ValueError naming ``where`` when damaged."""
+        try:
+            event = ReadinessEvent.from_fields(FieldReader(fields, where))
+            return cls(event, _moment(fields["at"]))
+        except (ArchiveError, KeyError, TypeError) as exc:
+            raise ValueError(f"{where}: the readiness check is damaged ({exc})") from exc
+
 
 @dataclass(frozen=True, slots=True)
 class RecordingMarks:
@@ -78,7 +93,7 @@ class RecordingMarks:
 
 
 MarksPersister = Callable[[RecordingMarks], None]
-"""Told (under the marks' lock, so in order) of a recording's marks after its pause or seal changed."""
+"""Told (under the marks' lock, so in order) of a recording's marks after any of them changed."""
 
 
 class ClerkMarks:
@@ -117,7 +132,8 @@ class ClerkMarks:
             if not isinstance(readiness, bool):
                 marks = dataclasses.replace(marks, readiness=readiness)
             self._marks[recording_id] = marks
-            if self._persist is not None and not (isinstance(pause, bool) and isinstance(seal, bool)):
+            changed = not all(isinstance(mark, bool) for mark in (pause, seal, readiness))
+            if self._persist is not None and changed:
                 self._persist(marks)
 
     def close(self, recording_id: str) -> RecordingMarks:

@@ -88,6 +88,8 @@ class RecordingKeeper:
         spans = left is not None and (left.pause is not None or left.seal is not None)
         self._reopen = left.marks if left is not None and spans and left.spans_closed else None
         restored = left.marks if left is not None and not left.spans_closed else None
+        if restored is None and left is not None and left.readiness is not None:  # spans reopened later
+            restored = RecordingMarks(left.recording_id, readiness=left.readiness)
         self.marks = ClerkMarks(restored, persist=self._persist_marks)
         """The clerk's open marks in the recording in progress (pause, sealed span, readiness)."""
 
@@ -346,13 +348,15 @@ class RecordingKeeper:
         self.marks.set(recording_id, pause=reopen.pause, seal=reopen.seal)  # saved: open again
 
     def _persist_marks(self, marks: RecordingMarks) -> None:
-        """The clerk's pause or seal changed: keep it with the recording in the service state, and
-        report the room's state at once (the portal cuts the public broadcast while sealed)."""
+        """The clerk's pause, seal or readiness check changed: keep it with the recording in the service
+        state, and report the room's state at once (the portal cuts the public broadcast while sealed)."""
         with self._lock:
             active = self._state.active
             if active is None or active.recording_id != marks.recording_id:
                 return
-            active.pause, active.seal, active.spans_closed = marks.pause, marks.seal, False
+            active.readiness = marks.readiness
+            if not (active.spans_closed and self._reopen is not None):  # else kept as saved, to reopen
+                active.pause, active.seal, active.spans_closed = marks.pause, marks.seal, False
             self._save_state()
         self._changed()
 

@@ -1,7 +1,8 @@
 """What the service must remember across a restart (a kill -9 included): the hearing it is
 recording and that recording's id (so a restart resumes the same recording, the gap journaled by
 the recorder), the clerk's open pause and sealed span in it (so the recording is still paused or
-sealed after the restart), and the hearings it has finished (so none is recorded twice)."""
+sealed after the restart) and its last readiness check (still shown on the console), and the hearings
+it has finished (so none is recorded twice)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from capture.service.clerk_marks import PauseMark, RecordingMarks, SealMark
+from capture.service.clerk_marks import PauseMark, ReadinessMark, RecordingMarks, SealMark
 from capture.service.durable_file import replace_durably
 from capture.service.schedule.schedule import ScheduledHearing, ScheduleError, hearing_fields, parse_hearing
 
@@ -22,20 +23,21 @@ _KEEP_FINISHED = 500  # hearing ids remembered as finished (weeks of hearings in
 
 @dataclass(slots=True)
 class ActiveRecording:
-    """The recording in progress: which hearing, which recording id, and the clerk's open pause and
-    sealed span in it. ``spans_closed``: the service's stop journaled their ends (a restart that
-    resumes the recording journals them open again)."""
+    """The recording in progress: which hearing, which recording id, the clerk's open pause and
+    sealed span in it, and its last readiness check. ``spans_closed``: the service's stop journaled
+    their ends (a restart that resumes the recording journals them open again)."""
 
     hearing: ScheduledHearing
     recording_id: str
     pause: PauseMark | None = None
     seal: SealMark | None = None
     spans_closed: bool = False
+    readiness: ReadinessMark | None = None
 
     @property
     def marks(self) -> RecordingMarks:
-        """The open pause and sealed span as the clerk's marks of this recording."""
-        return RecordingMarks(self.recording_id, pause=self.pause, seal=self.seal)
+        """The open pause and sealed span and the last readiness check as the clerk's marks."""
+        return RecordingMarks(self.recording_id, pause=self.pause, seal=self.seal, readiness=self.readiness)
 
 
 @dataclass(slots=True)
@@ -67,6 +69,7 @@ class ServiceState:
                     pause=None if pause is None else PauseMark.parse(pause),
                     seal=None if seal is None else SealMark.parse(seal),
                     spans_closed=bool(active.get("spans_closed", False)),
+                    readiness=_readiness(active.get("readiness"), str(state.path)),
                 )
         except FileNotFoundError:
             pass
@@ -85,6 +88,21 @@ class ServiceState:
                 "pause": None if self.active.pause is None else self.active.pause.to_fields(),
                 "seal": None if self.active.seal is None else self.active.seal.to_fields(),
                 "spans_closed": self.active.spans_closed,
+                "readiness": None if self.active.readiness is None else self.active.readiness.to_fields(),
             }
         document = {"active": active, "finished": self.finished[-_KEEP_FINISHED:]}
         replace_durably(self.path, json.dumps(document, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+
+
+def _readiness(fields: object, where: str) -> ReadinessMark | None:
+    """The kept readiness check; a damaged one is logged and dropped (the journal holds it for good,
+    and the console only shows it): the recording, its pause and its seal are restored all the same."""
+    if fields is None:
+        return None
+    try:
+        if not isinstance(fields, dict):
+            raise ValueError(f"{where}: the readiness check is not an object (got {fields!r})")
+        return ReadinessMark.parse(fields, where=where)
+    except ValueError as exc:
+        logger.error("service state: %s; the last readiness check is not shown", exc)
+        return None

@@ -1,8 +1,8 @@
 """The synthetic source: a moving test pattern with a frame counter plus a sine tone.
 
 It needs no hardware, so tests, benchmarks and demos run anywhere; its fault-injection options
-(``black``, ``freeze_after``, ``silence_after``, ``stall_after``/``stall_for``, ``end_after``) let
-tests drive the health alarms and gap records end to end.
+(``black``, ``freeze_after``, ``silence_after``, ``stall_after``/``stall_for``, ``fail_after``,
+``end_after``) let tests drive the health alarms, gap records and reopens end to end.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import av
 import numpy as np
 
 from devices import options as opt
+from devices.errors import SourceOpenError
 from devices.formats import AudioFormat, VideoFormat
 from devices.generated.clock_stamp import stamp_clock
 from devices.generated.pattern import MovingPattern
@@ -50,6 +51,7 @@ class SyntheticSettings:
     silence_after: float | None = None
     stall_after: float | None = None
     stall_for: float = 0.0
+    fail_after: float | None = None
     end_after: float | None = None
     realtime: bool = True
     clock: bool = False
@@ -75,6 +77,7 @@ class SyntheticSettings:
             silence_after=seconds("silence_after"),
             stall_after=seconds("stall_after"),
             stall_for=seconds("stall_for") or 0.0,
+            fail_after=seconds("fail_after"),
             end_after=seconds("end_after"),
             realtime=opt.parse_flag(spec.option("realtime", "1")),
             clock=opt.parse_flag(spec.option("clock", "0")),
@@ -91,7 +94,9 @@ class SyntheticSource:
     Faults: ``black=1`` sends black frames with no counter; from ``freeze_after`` on the picture
     (counter included) stays that of the first frame at or after that time; from ``silence_after``
     the samples are exact zeros; no frame at all has a timestamp in ``[stall_after, stall_after +
-    stall_for)``, so ``pts`` jumps over the stall; the generator ends before ``end_after``.
+    stall_for)``, so ``pts`` jumps over the stall; the generator raises ``SourceOpenError`` (as an
+    unplugged device) before ``fail_after``, and a source opened again counts from 0; it ends before
+    ``end_after``.
 
     ``clock=1`` stamps each picture with the wall-clock time it is delivered (see
     :mod:`devices.generated.clock_stamp`), for latency benchmarks; stamped pictures never look frozen.
@@ -125,6 +130,9 @@ class SyntheticSource:
         """Yield frames in timestamp order, in real time unless ``realtime=0``, until closed or ``end_after``.
 
         Each call starts again at timestamp 0; after :meth:`close` it yields nothing.
+
+        Raises:
+            SourceOpenError: at ``fail_after`` (the injected fault).
         """
         s = self.settings
         pacer = Pacer(self._stop, realtime=s.realtime)
@@ -132,6 +140,8 @@ class SyntheticSource:
         for at, is_video, index in self._schedule():
             if s.end_after is not None and at >= s.end_after:
                 return
+            if s.fail_after is not None and at >= s.fail_after:
+                raise SourceOpenError(f"synthetic source failed at {s.fail_after:g} s (fail_after)")
             if self._stalled(at):
                 continue
             frame = self._video_frame(index) if is_video else self._audio_frame(index)

@@ -79,6 +79,7 @@ class AuditAction(StrEnum):
     ENFORCEMENT_ACTION_ENDED = "enforcement_action_ended"
     ENFORCEMENT_RECORDINGS_LINKED = "enforcement_recordings_linked"
     GAP_EXPLAINED = "gap_explained"
+    PUBLIC_VIEWED = "public_viewed"
 
 
 @dataclass(frozen=True, slots=True)

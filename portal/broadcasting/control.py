@@ -55,9 +55,11 @@ class BroadcastControl(Protocol):
         delay_seconds: float,
         mask_faces: bool = False,
         sound_feed_id: str | None = None,
+        cut: bool = False,
     ) -> None:
         """Broadcast ``feed_id`` publicly ``delay_seconds`` behind (idempotent; the feed may come later),
-        with the sound of ``sound_feed_id`` (the room's microphone) while that feed is published.
+        with the sound of ``sound_feed_id`` (the room's microphone) while that feed is published;
+        ``cut``: opened already cut (nothing published until :meth:`resume`).
 
         ``mask_faces`` asks for faces to be masked on this broadcast (the hearing's flag); False leaves
         the live server's own setting, so a hearing can add masking but never remove it. Masking asked
@@ -118,12 +120,15 @@ class InProcessBroadcasts:
         delay_seconds: float,
         mask_faces: bool = False,
         sound_feed_id: str | None = None,
+        cut: bool = False,
     ) -> None:
         """Open masked when the hearing asks for it or the live server masks every broadcast
         (``mask_faces`` setting); UnavailableError when masking is asked for but not available there."""
         masked = mask_faces or self._service.settings.mask_faces
         try:
-            self._service.open_public(feed_id, mask=masked, delay=delay_seconds, sound_feed_id=sound_feed_id)
+            self._service.open_public(
+                feed_id, mask=masked, delay=delay_seconds, sound_feed_id=sound_feed_id, cut=cut
+            )
         except FaceMaskingError as exc:
             raise UnavailableError(f"the live server cannot broadcast {feed_id}: {exc}") from exc
 

@@ -9,12 +9,13 @@ close, cut and resume is written to the audit log (by the audit batcher). Orderi
 first": a close or cut is done before its record is written, an open or resume only after its record
 is committed.
 
-While the courtroom's recorder reports a sealed span open (:meth:`BroadcastScheduler.room_sealed`,
-from its room-state report), the room's broadcast is cut (audited as the system's, reason 封存; a
-clerk cannot resume it then) and a pass follows at once; when the seal ends it is resumed, unless a
-clerk had cut it. The seal is stored with the room's state: each pass (the first one at start too)
-reads it, so a restarted portal keeps the broadcast cut with no new report, and a recorder silent while
-sealed leaves it cut (deny by default) until it reports the seal ended.
+While the courtroom's recorder reports a sealed span open, the room's broadcast is cut (audited as the
+system's, reason 封存; a clerk cannot resume it then); when the seal ends it is resumed, unless a clerk
+had cut it. The seal is stored with the room's state (``room_states.sealed``, written in the room-state
+report's transaction) and that stored value is the only one the scheduler goes by: each pass (the
+first one at start too) reads it, so a restarted portal keeps the broadcast cut with no new report, and
+a recorder silent while sealed leaves it cut (deny by default) until it reports the seal ended. A
+report that changes the seal is followed by a pass at once (:meth:`BroadcastScheduler.room_sealed`).
 
 Runs on the portal's event loop (the live service's loop when it is mounted in this process); database
 reads go to a worker thread.
@@ -81,8 +82,7 @@ class BroadcastScheduler:
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._sealed_rooms: set[int] = set()  # courtrooms whose recorder reports a sealed span open
-        self._sealed_stored: frozenset[int] = frozenset()  # the same as stored, read at each pass
+        self._sealed_stored: frozenset[int] = frozenset()  # rooms stored as sealed, read at each pass
         self._sealed_lock = threading.Lock()  # room_sealed is called from request worker threads
         self._cut_for_seal: set[str] = set()  # feeds this scheduler cut for a sealed span
 
@@ -96,27 +96,25 @@ class BroadcastScheduler:
         return next((item for item in tuple(self._on_air.values()) if item.hearing_id == hearing_id), None)
 
     def room_sealed(self, courtroom_id: int, sealed: bool) -> None:
-        """The courtroom's recorder reports whether a sealed span is open; a change is followed by a
-        pass at once (thread-safe: called from the room-state report's worker thread)."""
-        with self._sealed_lock:  # against the stored seal too: after a restart the end is a change
-            changed = sealed != (courtroom_id in self._sealed_rooms or courtroom_id in self._sealed_stored)
-            if sealed:
-                self._sealed_rooms.add(courtroom_id)
-            else:
-                self._sealed_rooms.discard(courtroom_id)
-        loop = self._loop
-        if changed and loop is not None and not loop.is_closed():
-            asyncio.run_coroutine_threadsafe(self.follow_change(), loop)
+        """The courtroom's recorder reported (and the report's transaction stored) whether a sealed
+        span is open; when that differs from what the last pass read, a pass follows at once and
+        reads it (thread-safe: called from the room-state report's worker thread)."""
+        if sealed != self.is_sealed(courtroom_id):
+            loop = self._loop
+            if loop is not None and not loop.is_closed():
+                asyncio.run_coroutine_threadsafe(self.follow_change(), loop)
 
     def is_sealed(self, courtroom_id: int) -> bool:
-        """Whether the courtroom's recorder last reported a sealed span open: as reported to this
-        process, or as stored when the last pass read it (either is enough: deny by default)."""
+        """Whether the courtroom's recorder last reported a sealed span open, as stored when the last
+        pass read it."""
         with self._sealed_lock:
-            return courtroom_id in self._sealed_rooms or courtroom_id in self._sealed_stored
+            return courtroom_id in self._sealed_stored
 
     async def reconcile(self) -> None:
         """One pass: close what is not due, open what is, re-apply a clerk's cut after a restart, and
-        cut (or resume) the broadcasts of rooms with a sealed span open (or no longer)."""
+        cut (or resume) the broadcasts of rooms with a sealed span open (or no longer). Whether a room
+        is sealed is decided once per pass (:meth:`is_sealed`, after this pass read the stored state):
+        a broadcast opened for a sealed room is opened already cut, never opened and then cut."""
         async with self._lock:
             now = self._context.clock.now()
             due, cut, sealed = await asyncio.to_thread(self._load, now)
@@ -137,16 +135,20 @@ class BroadcastScheduler:
                     changed = True
             for feed_id, wanted in due.items():
                 fresh = feed_id not in self._on_air
-                if fresh and not await self._open(wanted, now):
+                sealed_now = self.is_sealed(wanted.courtroom_id)  # once for the pass: the open and the cut
+                if fresh and not await self._open(wanted, now, sealed=sealed_now):
                     continue
                 changed = changed or fresh
                 state = current.get(feed_id)
-                live = fresh or (state is not None and state.state == "live")
+                live = (not sealed_now) if fresh else (state is not None and state.state == "live")
                 if wanted.hearing_id in cut and live:
                     restored = "re-applied: the clerk's last word on this hearing was a cut"
                     await self._cut(self._on_air[feed_id], SCHEDULER_ACTOR, "", reason=restored)
                     live = False
-                await self._follow_seal(self._on_air[feed_id], live=live, clerk_cut=wanted.hearing_id in cut)
+                item = self._on_air[feed_id]
+                await self._follow_seal(
+                    item, sealed=sealed_now, live=live, clerk_cut=wanted.hearing_id in cut
+                )
             if changed:
                 self._context.public_cache.clear()  # notice pages link to the live page, or stop linking
 
@@ -169,7 +171,8 @@ class BroadcastScheduler:
         """The clerk's resume of ``hearing_id``: audited, then applied. RuleViolationError when not on air."""
         async with self._lock:
             item = self._require(hearing_id)
-            if self.is_sealed(item.courtroom_id):
+            # as stored now: a seal reported since the last pass already forbids the resume
+            if item.courtroom_id in await asyncio.to_thread(self._load_seals):
                 raise RuleViolationError("法庭正在封存录像，封存结束前不能恢复直播")
             detail: dict[str, JsonValue] = {"feed": item.feed_id}
             await self._audit(AuditAction.BROADCAST_RESUMED, _target(item), actor=actor, ip=ip, detail=detail)
@@ -209,14 +212,20 @@ class BroadcastScheduler:
             )
             return due, cut_by_clerk(db, [item.hearing_id for item in due.values()]), sealed_rooms(db)
 
+    def _load_seals(self) -> frozenset[int]:
+        """The rooms stored as sealed now."""
+        with self._context.readonly_sessions() as db:
+            return sealed_rooms(db)
+
     def _require(self, hearing_id: int) -> OnAir:
         item = self.of_hearing(hearing_id)
         if item is None:
             raise RuleViolationError("该庭审当前没有在直播")
         return item
 
-    async def _open(self, wanted: DueBroadcast, now: datetime) -> bool:
-        """Record, then open; a failure is recorded too and retried after ``_RETRY_AFTER``."""
+    async def _open(self, wanted: DueBroadcast, now: datetime, *, sealed: bool) -> bool:
+        """Record, then open (already cut while ``sealed``, the cut then recorded); a failure is
+        recorded too and retried after ``_RETRY_AFTER``."""
         key = (wanted.feed_id, wanted.hearing_id)
         failed_at = self._failed.get(key)
         if failed_at is not None and now - failed_at < _RETRY_AFTER:
@@ -245,6 +254,7 @@ class BroadcastScheduler:
                 delay_seconds=self._delay,
                 mask_faces=item.masked,
                 sound_feed_id=wanted.sound_feed_id,
+                cut=sealed,
             )
         except PortalError as exc:
             logger.warning("public %s: not opened for hearing %d: %s", item.feed_id, item.hearing_id, exc)
@@ -261,7 +271,17 @@ class BroadcastScheduler:
             return False
         self._failed.pop(key, None)
         self._on_air[item.feed_id] = item
-        logger.info("public %s: on air for hearing %d", item.feed_id, item.hearing_id)
+        logger.info(
+            "public %s: on air for hearing %d%s", item.feed_id, item.hearing_id, ", cut" if sealed else ""
+        )
+        if sealed:
+            self._cut_for_seal.add(item.feed_id)
+            cut: dict[str, JsonValue] = {
+                "feed": item.feed_id,
+                "withheld_segments": 0,
+                "reason": SEALED_REASON,
+            }
+            await self._audit(AuditAction.BROADCAST_CUT, _target(item), actor=SEALED_SPAN_ACTOR, detail=cut)
         return True
 
     async def _close(self, feed_id: str, item: OnAir | None, *, reason: str | None = None) -> None:
@@ -289,10 +309,10 @@ class BroadcastScheduler:
         await self._audit(AuditAction.BROADCAST_CUT, _target(item), actor=actor, ip=ip, detail=detail)
         return withheld
 
-    async def _follow_seal(self, item: OnAir, *, live: bool, clerk_cut: bool) -> None:
-        """Cut ``item`` while its courtroom has a sealed span open (again if it went live meanwhile);
-        resume it when the seal ended, unless a clerk's cut stands."""
-        if self.is_sealed(item.courtroom_id):
+    async def _follow_seal(self, item: OnAir, *, sealed: bool, live: bool, clerk_cut: bool) -> None:
+        """Cut ``item`` while its courtroom has a sealed span open (``sealed``; again if it went live
+        meanwhile); resume it when the seal ended, unless a clerk's cut stands."""
+        if sealed:
             if item.feed_id not in self._cut_for_seal or live:
                 await self._cut(item, SEALED_SPAN_ACTOR, "", reason=SEALED_REASON)
                 self._cut_for_seal.add(item.feed_id)

@@ -5,9 +5,9 @@ A replay shows what the public broadcast could show, and nothing more:
 * only a public hearing with a published notice, not cancelled, and after it ended (the clerk closed
   it, or its expected end plus the broadcast grace period passed); a hearing made non-public
   afterwards (sealed) has none;
-* never of a hearing whose faces are to be masked (art. 12), nor of any hearing while the live server
-  masks every broadcast: the archive holds the unmasked picture, and a masked replay is not made
-  (the live broadcast masks as it goes);
+* of a hearing whose faces are to be masked (art. 12), or of any hearing while the live server masks
+  every broadcast, only from a masked rendition (``masked``: see masking_job.py), never the archive's
+  unmasked picture;
 * never once a clerk or judge of the court withdrew it (until they restore it) — read from the audit
   log, whose last withdraw-or-restore record of the hearing decides;
 * only the part of the recordings inside the hearing's broadcast window, and none of what the clerk
@@ -38,7 +38,7 @@ class ReplayRefusal(StrEnum):
     NOT_PUBLIC = "not_public"  # not public, or no longer (sealed): as if there were none
     CANCELLED = "cancelled"
     NOT_ENDED = "not_ended"
-    MASKED = "masked"
+    PREPARING = "preparing"  # to be masked, and the masked rendition is not complete yet
     WITHDRAWN = "withdrawn"
     NO_RECORDING = "no_recording"
 
@@ -57,13 +57,14 @@ class Span:
 @dataclass(frozen=True, slots=True)
 class ReplayWindow:
     """What a hearing's replay may show: its recordings (oldest first) inside ``shown``, outside
-    every span in ``withheld``."""
+    every span in ``withheld``; ``masked``: the picture only from its masked rendition."""
 
     hearing_id: int
     court_id: int
     recording_ids: tuple[str, ...]
     shown: Span
     withheld: tuple[Span, ...]
+    masked: bool = False
 
     def may_show(self, start: datetime | None, end: datetime | None) -> bool:
         """Whether a segment recorded from ``start`` to ``end`` may be shown (never one whose times
@@ -96,7 +97,7 @@ def decide_replay(
     ``delay_seconds`` are the broadcast settings (a larger delay journaled when a broadcast of the
     hearing opened is used instead); ``mask_all`` says the live server masks every broadcast."""
     hearing = db.get(Hearing, hearing_id)
-    refusal = _refusal(db, hearing, now=now, grace=grace, mask_all=mask_all)
+    refusal = _refusal(db, hearing, now=now, grace=grace)
     if hearing is None or refusal is not None:
         return ReplayDecision(None, refusal or ReplayRefusal.NOT_PUBLIC)
     court_id = _court_of(db, hearing)
@@ -114,12 +115,14 @@ def decide_replay(
     assert ended_at is not None  # _refusal said it ended
     delay = max([delay_seconds, *_journaled_delays(db, hearing_id)])
     withheld = tuple(withheld_spans(db, hearing_id, timedelta(seconds=delay)))
-    window = ReplayWindow(hearing_id, court_id, recordings, Span(hearing.starts_at, ended_at), withheld)
+    shown = Span(hearing.starts_at, ended_at)
+    masked = hearing.mask_faces or mask_all
+    window = ReplayWindow(hearing_id, court_id, recordings, shown, withheld, masked=masked)
     return ReplayDecision(window, None)
 
 
 def _refusal(
-    db: Session, hearing: Hearing | None, *, now: datetime, grace: timedelta, mask_all: bool
+    db: Session, hearing: Hearing | None, *, now: datetime, grace: timedelta
 ) -> ReplayRefusal | None:
     """Why ``hearing`` has no replay now, whatever its recordings (None: it may have one)."""
     notice = db.scalar(select(Notice.id).where(Notice.hearing_id == hearing.id)) if hearing else None
@@ -130,8 +133,6 @@ def _refusal(
     ended_at = _ended_at(db, hearing, grace)
     if ended_at is None or now < ended_at:
         return ReplayRefusal.NOT_ENDED
-    if hearing.mask_faces or mask_all:
-        return ReplayRefusal.MASKED
     if hearing.id in withdrawn_replays(db, [hearing.id]):
         return ReplayRefusal.WITHDRAWN
     return None

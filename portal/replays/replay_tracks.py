@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from archive.export import PlaylistSegment, RecordingTracks, StreamTrack, build_vod_playlist
+from archive.formats import MIXED_SOUND_STREAM
 from portal.replays.policy import ReplayWindow
+from portal.review.journal_marks import JournalMarks
 
 _OBJECT_NAME = re.compile(r"^(init\.mp4|init-run[0-9]{3}\.mp4|[0-9]{8}\.m4s)$")
 NOMINAL_BANDWIDTH = 2_000_000  # bits/s: one variant only, so players never choose by it
@@ -57,18 +60,47 @@ class ReplayTracks:
         return self.recording.object_key(relative)
 
 
+def room_sound(tracks: Mapping[str, StreamTrack], configured: str) -> str:
+    """The stream a replay takes the courtroom's sound from: the recorder's microphones' mix (``mix``)
+    when it was recorded, else the ``configured`` microphone when it was, else the recording's one
+    microphone when it has exactly one; "" when none of these (the camera's own sound, if any).
+    ``configured`` "" keeps the camera's own sound always (as for the live broadcast)."""
+    if not configured:
+        return ""
+    microphones = sorted(
+        name
+        for name, track in tracks.items()
+        if track.audio_only and "." not in name  # ``cam.audio`` is a camera's own sound, not a microphone
+    )
+    if MIXED_SOUND_STREAM in microphones:
+        return MIXED_SOUND_STREAM
+    if configured in microphones:
+        return configured
+    return microphones[0] if len(microphones) == 1 else ""
+
+
 def replay_tracks(
     tracks: RecordingTracks, window: ReplayWindow, *, picture_stream: str, sound_stream: str
 ) -> ReplayTracks:
-    """The replay of ``tracks``: the ``picture_stream`` camera and, when that carries no sound of its
-    own, the ``sound_stream`` microphone ("" for none), cut to ``window``."""
+    """The replay of ``tracks``: the ``picture_stream`` camera and the courtroom's sound chosen by
+    :func:`room_sound` (``sound_stream`` is the configured microphone), cut to ``window``; the camera's
+    own sound only when the room's is not recorded (as the live broadcast prefers the room's sound)."""
     picture = _allowed(tracks.tracks.get(picture_stream), window)
-    sound = _allowed(tracks.tracks.get(sound_stream), window) if sound_stream else None
-    if picture is not None and picture.declaration is not None and picture.declaration.audio is not None:
-        sound = None  # the camera's own sound (a camera with a microphone)
-    if sound is not None and not sound.audio_only:
-        sound = None  # the sound stream must be a microphone, never another picture
+    chosen = room_sound(tracks.tracks, sound_stream)
+    sound = _allowed(tracks.tracks.get(chosen), window) if chosen else None  # a microphone's, never a picture
     return ReplayTracks(tracks, picture, sound)
+
+
+def without_sealed(tracks: RecordingTracks, marks: JournalMarks) -> RecordingTracks:
+    """``tracks`` less every segment that overlaps a sealed span (the replay then marks the hole)."""
+    if not marks.sealed:
+        return tracks
+    kept = {}
+    for stream, track in tracks.tracks.items():
+        sealed = marks.sealed_objects(stream)
+        segments = tuple(s for s in track.segments if s.object not in sealed)
+        kept[stream] = dataclasses.replace(track, segments=segments)
+    return dataclasses.replace(tracks, tracks=kept)
 
 
 def _allowed(track: StreamTrack | None, window: ReplayWindow) -> StreamTrack | None:

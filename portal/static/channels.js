@@ -5,7 +5,9 @@
    audio element, slaved to the video (play, pause, seek, rate; resynced when it drifts more than
    0.15 s), and the mix is silenced: Web Audio gains decide what is heard. Every playlist and segment
    still comes through the portal's audited, access-checked routes. The sum of what is heard is
-   measured (an AnalyserNode) into the panel's data-level and data-peak-hz. */
+   measured (an AnalyserNode) into the panel's data-level and data-peak-hz.
+   A camera switch loads another page: the panel's data-muted and data-soloed go with it (player.js
+   puts them in the link as mute= and solo=), and the new page applies them from its first play. */
 (function () {
   "use strict";
   var panel = document.getElementById("channels");
@@ -92,28 +94,56 @@
     if (!video.paused && element.paused) { element.play().catch(function () {}); }
   }
 
-  function apply() {
-    var anySolo = channels.some(function (c) { return c.soloed; });
+  function heard(c) {  /* whether microphone ``c`` is heard (while the microphones play apart) */
+    var anySolo = channels.some(function (other) { return other.soloed; });
+    return anySolo ? c.soloed && !c.muted : !c.muted;
+  }
+
+  function streams(pick) {
+    return channels.filter(pick).map(function (c) { return c.row.getAttribute("data-stream"); }).join(",");
+  }
+
+  function show() {  /* the buttons, the state line, and the state a camera switch carries */
     var apart = separate();
+    var names = [];
+    channels.forEach(function (c) {
+      var on = apart && heard(c);
+      c.mute.setAttribute("aria-pressed", String(c.muted));
+      c.solo.setAttribute("aria-pressed", String(c.soloed));
+      c.row.setAttribute("data-heard", String(on));
+      if (on) { names.push(c.name); }
+    });
+    panel.setAttribute("data-muted", streams(function (c) { return c.muted; }));
+    panel.setAttribute("data-soloed", streams(function (c) { return c.soloed; }));
+    stateLine.textContent = !apart ? "正在播放：混音"
+      : (names.length ? "正在播放：" + names.join("、") : "全部麦克风已静音");
+  }
+
+  function apply() {
+    var apart = separate();
+    restored = false;
     graph();
     if (context.state === "suspended") { context.resume(); }
     mixGain.gain.value = apart ? 0 : 1;
-    var heard = [];
     channels.forEach(function (c) {
-      c.mute.setAttribute("aria-pressed", String(c.muted));
-      c.solo.setAttribute("aria-pressed", String(c.soloed));
-      c.row.setAttribute("data-heard", "false");
       if (!apart) { if (c.gain) { c.gain.gain.value = 0; } return; }
       open(c);
-      var on = anySolo ? c.soloed && !c.muted : !c.muted;
-      c.gain.gain.value = on ? 1 : 0;
-      c.row.setAttribute("data-heard", String(on));
-      if (on) { heard.push(c.name); }
+      c.gain.gain.value = heard(c) ? 1 : 0;
       follow(c, false);
     });
-    stateLine.textContent = !apart ? "正在播放：混音"
-      : (heard.length ? "正在播放：" + heard.join("、") : "全部麦克风已静音");
+    show();
   }
+
+  /* the mute and solo a camera switch carried over (player.js): shown now, heard from the first play */
+  var carried = new URLSearchParams(window.location.search);
+  function listed(name) { return (carried.get(name) || "").split(",").filter(Boolean); }
+  channels.forEach(function (c) {
+    var stream = c.row.getAttribute("data-stream");
+    c.muted = listed("mute").indexOf(stream) >= 0;
+    c.soloed = listed("solo").indexOf(stream) >= 0;
+  });
+  var restored = separate();
+  show();
 
   channels.forEach(function (c) {
     c.mute.addEventListener("click", function () { c.muted = !c.muted; apply(); });
@@ -132,6 +162,7 @@
     channels.forEach(function (c) { follow(c, always); });
   }
   video.addEventListener("play", function () {
+    if (restored) { apply(); }  /* playing is allowed, so the sound may start too */
     var activated = bar || !navigator.userActivation || navigator.userActivation.hasBeenActive;
     /* without a user's gesture the graph may start suspended and silence the video; sound only: the
        level bar needs it at once (as player.js's own level does) */

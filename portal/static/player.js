@@ -32,16 +32,30 @@
   var source = box.getAttribute("data-playlist");
   function stopped(text) { statusLine.textContent = text; }
 
-  /* a camera switch keeps the position: the link carries the current time, the new page seeks there */
-  var resumeAt = parseFloat(new URLSearchParams(window.location.search).get("t") || "");
-  if (resumeAt > 0) {
-    video.addEventListener("loadedmetadata", function () { video.currentTime = resumeAt; }, { once: true });
+  /* a camera switch keeps the position, playing or paused, and the microphones' mute/solo (channels.js):
+     the link carries them, the new page seeks there and plays on */
+  var carried = new URLSearchParams(window.location.search);
+  var resumeAt = parseFloat(carried.get("t") || "");
+  if (resumeAt > 0 || carried.get("play") === "1") {
+    video.addEventListener("loadedmetadata", function () {
+      if (resumeAt > 0) { video.currentTime = resumeAt; }
+      if (carried.get("play") === "1") {
+        video.play().catch(function () { stopped("已切换画面，请点击播放继续。"); });
+      }
+    }, { once: true });
   }
   document.querySelectorAll(".streams a").forEach(function (link) {
     link.addEventListener("click", function (event) {
       event.preventDefault();
       var target = new URL(link.href, window.location.href);
       target.searchParams.set("t", video.currentTime.toFixed(1));
+      var channels = document.getElementById("channels");
+      var state = { play: video.paused ? "" : "1",
+        mute: channels ? channels.getAttribute("data-muted") : "",
+        solo: channels ? channels.getAttribute("data-soloed") : "" };
+      Object.keys(state).forEach(function (name) {
+        if (state[name]) { target.searchParams.set(name, state[name]); } else { target.searchParams.delete(name); }
+      });
       window.location.href = target.toString();
     });
   });

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from archive.store import ObjectStore, PublicOrigin
 from portal.audit.batcher import AuditBatcher
+from portal.audit.public_views import PublicViewLog
 from portal.broadcasting.control import InProcessBroadcasts
 from portal.broadcasting.live_origin import live_on_origin
 from portal.broadcasting.scheduler import BroadcastScheduler
@@ -19,6 +20,7 @@ from portal.clock import Clock, SystemClock
 from portal.db import make_engine, make_sessionmaker
 from portal.devices.heartbeat_pruning import HeartbeatPruner
 from portal.identity.read_cache import ReadCache, WriteCounter
+from portal.replays.masking_worker import MaskedReplayWorker, ReplaySources
 from portal.review.gate import PlaybackGate
 from portal.review.playback import PlaylistTexts
 from portal.review.track_cache import TrackCache
@@ -60,11 +62,14 @@ from portal.web.routers.staff import (
     gap_explanations,
     hearing_changes,
     hearings,
+    public_views,
+    replay_withdrawals,
     reviews,
     staff_recordings,
 )
 from portal.web.security_headers import SecurityHeadersMiddleware, content_security_policy, origin_of
 from portal.web.templates import make_environment
+from streaming.public.face_mask import default_mask_factory
 from streaming.server.service import LiveService
 from streaming.server.web.body_limit import BodyLimitMiddleware
 from streaming.settings import StreamingSettings
@@ -75,8 +80,10 @@ def _lifespan(
     live_service: LiveService | None,
     scheduler: BroadcastScheduler | None,
     pruner: HeartbeatPruner,
+    masker: MaskedReplayWorker | None,
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """What runs beside the requests: the live service, the broadcast schedule, heartbeat pruning."""
+    """What runs beside the requests: the live service, the broadcast schedule, heartbeat pruning,
+    the masking of replays whose faces are to be masked."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -85,9 +92,13 @@ def _lifespan(
         if scheduler is not None:
             scheduler.start()  # public broadcasts follow the hearing schedule
         pruner.start()  # the device heartbeat history keeps its last N days
+        if masker is not None:
+            masker.start()
         try:
             yield
         finally:
+            if masker is not None:
+                await masker.aclose()
             await pruner.aclose()
             if scheduler is not None:
                 await scheduler.aclose()
@@ -132,6 +143,8 @@ def create_app(
     tracks = TrackCache(store)
     writes = WriteCounter(engine, ["web_sessions", "users", "parties", "grants", "recordings"])
     cache_seconds = settings.portal_read_cache_seconds
+    audit_batch = AuditBatcher(engine)
+    view_window = timedelta(minutes=settings.portal_public_view_window_minutes)
     context = PortalContext(
         settings=settings,
         engine=engine,
@@ -144,7 +157,8 @@ def create_app(
         agent_token=settings.agent_token(),
         display_zone=ZoneInfo(settings.portal_display_timezone),
         public_cache=PublicCache(seconds=lambda: clock.now().timestamp()),
-        audit_batch=AuditBatcher(engine),
+        audit_batch=audit_batch,
+        public_views=PublicViewLog(audit_batch, secret_key, clock.now, window=view_window),
         signed_in=ReadCache(writes, ttl=cache_seconds),
         playback_gate=PlaybackGate(readonly_sessions, ReadCache(writes, ttl=cache_seconds), tracks, clock),
         playlists=PlaylistTexts(),
@@ -157,7 +171,8 @@ def create_app(
     )
 
     pruner = HeartbeatPruner(sessions, clock, timedelta(days=settings.portal_heartbeat_keep_days))
-    lifespan = _lifespan(context, live_service, scheduler, pruner)
+    masker = _masked_replays(context, live)
+    lifespan = _lifespan(context, live_service, scheduler, pruner, masker)
 
     app = FastAPI(
         title="courtrec portal",
@@ -171,6 +186,7 @@ def create_app(
     app.state.portal = context
     app.state.live_service = live_service
     app.state.broadcasts = scheduler
+    app.state.masked_replays = masker
     app.state.templates = make_environment(context.display_zone)
     app.state.templates.globals["live_wall_url"] = WALL_PATH if live_service is not None else None
     install_error_handlers(app)
@@ -206,6 +222,25 @@ def _live_service(
     return live, LiveService(live, segment_publisher=publisher)
 
 
+def _masked_replays(context: PortalContext, live: StreamingSettings | None) -> MaskedReplayWorker | None:
+    """The worker making masked replays (with the live broadcast's masker), when there is an archive."""
+    if context.store is None:
+        return None
+    settings = context.settings
+    sources = ReplaySources(
+        sessions=context.readonly_sessions,
+        store=context.store,
+        tracks=context.tracks,
+        clock=context.clock,
+        grace=timedelta(minutes=settings.portal_broadcast_grace_minutes),
+        delay_seconds=settings.portal_broadcast_delay_seconds,
+        picture_stream=settings.portal_broadcast_stream,
+        sound_stream=settings.portal_broadcast_sound_stream,
+        mask_all=live is not None and live.mask_faces,
+    )
+    return MaskedReplayWorker(sources, lambda: default_mask_factory(live or StreamingSettings()))
+
+
 def _relaying(store: ObjectStore | None, tokens: MediaTokens) -> ObjectStore | None:
     """``store`` whose segment URLs are /media/<token> on the portal, not the store's own."""
     return store.with_url_signer(tokens.url) if store is not None else None
@@ -227,6 +262,8 @@ def _include_routers(app: FastAPI, settings: PortalSettings) -> None:
         compliance,
         staff_recordings,
         replays,
+        public_views,
+        replay_withdrawals,
         gap_explanations,
         trust,
         agent_schedule,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from archive.store import ObjectStore
 from portal.audit.batcher import AuditBatcher
+from portal.audit.public_views import PublicViewLog
 from portal.clock import Clock
 from portal.devices.heartbeats import AlarmThresholds
 from portal.identity.principal import SignedInSession
@@ -41,6 +42,7 @@ class PortalContext:
     display_zone: ZoneInfo
     public_cache: PublicCache
     audit_batch: AuditBatcher
+    public_views: PublicViewLog
     signed_in: ReadCache[str, SignedInSession]
     playback_gate: PlaybackGate
     playlists: PlaylistTexts

@@ -121,8 +121,10 @@ class PublicBroadcasts:
         delay: float | None = None,
         sound_feed_id: str | None = None,
         sound_feeds: Sequence[Feed] = (),
+        cut: bool = False,
     ) -> None:
         """Broadcast ``feed_id`` publicly (idempotent); ``feed`` may arrive later via :meth:`attach`.
+        ``cut``: opened already cut (nothing is published until :meth:`resume`).
 
         ``sound_feed_id`` names the feed whose audio is the broadcast's sound (the courtroom's
         microphone) while it is there — but the room's microphones' mix (:func:`sound_preferences`)
@@ -154,15 +156,18 @@ class PublicBroadcasts:
             transform_factory=self._mask_factory if masked else None,
             sound_feed_id=sound_feed_id,
         )
+        if cut:  # before its thread starts: not a single segment gets through
+            broadcast.delay.cut()
         with self._on_air_lock:  # before its first file: a start-up sweep must never take it for a leftover
             self._on_air.add(broadcast.prefix)
         self._broadcasts[feed_id] = broadcast
         broadcast.start()
         logger.info(
-            "public %s: broadcast %s opened (delay %.0f s)",
+            "public %s: broadcast %s opened (delay %.0f s)%s",
             feed_id,
             broadcast.broadcast_id,
             broadcast.delay.delay_seconds,
+            ", cut" if cut else "",
         )
         if feed is not None:
             self.attach(feed)

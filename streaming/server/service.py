@@ -257,15 +257,16 @@ class LiveService:
         mask: bool | None = None,
         delay: float | None = None,
         sound_feed_id: str | None = None,
+        cut: bool = False,
     ) -> None:
         """Broadcast ``feed_id`` publicly (live or not yet), masked per ``mask`` (default: the
         ``mask_faces`` setting), with the sound of ``sound_feed_id`` (the room's microphone) while
-        that feed is live, of the room's microphones' mix while that is; raises FaceMaskingError when
-        masking is asked for but unavailable."""
+        that feed is live, of the room's microphones' mix while that is, already cut when ``cut``;
+        raises FaceMaskingError when masking is asked for but unavailable."""
         feed = self._feeds.get(feed_id)
         sounds = [self._feeds[i] for i in sound_preferences(sound_feed_id) if i in self._feeds]
         self.public.open(
-            feed_id, feed, mask=mask, delay=delay, sound_feed_id=sound_feed_id, sound_feeds=sounds
+            feed_id, feed, mask=mask, delay=delay, sound_feed_id=sound_feed_id, sound_feeds=sounds, cut=cut
         )
         if feed is not None and self._listed(feed, time.monotonic()):
             self._pin_on_air(feed_id, feed.label.device_id)

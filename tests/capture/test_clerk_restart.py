@@ -1,8 +1,8 @@
 """The clerk's pause and sealed span in a real ``python -m capture serve`` killed with -9 and stopped
 with SIGTERM mid-span (portal unreachable throughout): after the kill the recording is still paused
 and sealed, every stop journals the open spans' ends first (by the system, with the stop's reason),
-the restart after a SIGTERM reopens them, and in the end every span in the journal is closed.
-Pictures 320x240 @ 15 fps."""
+the restart after a SIGTERM reopens them, and in the end every span in the journal is closed. The last
+readiness check is shown on the console after each restart. Pictures 320x240 @ 15 fps."""
 
 from __future__ import annotations
 
@@ -50,7 +50,10 @@ def test_pause_and_seal_survive_kill_9_and_every_stop_closes_them(tmp_path: Path
         recording_id = _recording(first)
         _post(first, "/api/pause", {"by": CLERK, "code": "recess"})
         _post(first, "/api/seal/begin", {"by": CLERK, "reason": SEAL_REASON})
+        _post(first, "/api/readiness", {"by": CLERK, "cameras": [], "microphones": []})
         _paused_and_sealed(first, recording_id)
+        checked = _state(first)["readiness"]
+        assert checked is not None and checked["by"] == CLERK and checked["ready"] is False
         first.process.send_signal(signal.SIGKILL)
         first.process.wait(timeout=30)
     finally:
@@ -61,6 +64,7 @@ def test_pause_and_seal_survive_kill_9_and_every_stop_closes_them(tmp_path: Path
         second.wait_up()
         _paused_and_sealed(second, recording_id)  # the same recording, still paused and sealed
         state = _state(second)
+        assert state["readiness"] == checked  # the last readiness check, as the clerk saw it
         assert (state["pause"]["by"], state["seal"]["by"], state["seal"]["reason"]) == (
             CLERK,
             CLERK,
@@ -84,6 +88,7 @@ def test_pause_and_seal_survive_kill_9_and_every_stop_closes_them(tmp_path: Path
         reopened = _events(third, recording_id, "seal_begin")[-1]
         assert reopened["by"] == BY_SYSTEM and SEAL_REASON in str(reopened["reason"])
         assert _events(third, recording_id, "pause")[-1]["code"] == "recess"
+        assert _state(third)["readiness"] == checked
         _post(third, "/api/stop", {"by": CLERK, "confirm_early": True})
     finally:
         third.stop()

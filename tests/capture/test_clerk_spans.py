@@ -11,9 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from archive.journal import ReadinessEvent
 from capture.service.clerk_desk import ClerkDesk
+from capture.service.courtroom_service import CourtroomService
 from capture.service.room_state import RecorderState
 from tests.capture.test_courtroom_service import START, Room, _hearing
+from timebase import ManualClock
 
 CLERK = "王书记员"
 
@@ -149,3 +152,55 @@ def test_at_a_hand_over_the_old_recordings_spans_end_and_the_next_starts_unmarke
     assert status.state is RecorderState.RECORDING and not status.sealed
     saved = _saved_active(room)
     assert (saved["pause"], saved["seal"]) == (None, None)
+
+
+class _Probe:
+    """The pictures and sound a readiness check measures: a live picture and a loud microphone."""
+
+    def picture_age(self, name: str) -> float | None:
+        return 0.1
+
+    def peak_dbfs(self, name: str) -> float | None:
+        return -12.0
+
+
+def _checked(service: CourtroomService) -> ReadinessEvent:
+    desk = ClerkDesk(service, ManualClock(START), room="room-a")
+    return desk.readiness(
+        CLERK, cameras={"cam"}, microphones=set(), probe=_Probe(), streams={"cam": (True, True)}
+    )
+
+
+def test_the_last_readiness_check_survives_a_crash_and_the_services_own_stop(room: Room) -> None:
+    recording_id = _paused_and_sealed(room)
+    service = room.service()
+    service.resume_left_recording()
+    event = _checked(service)
+    shown = service.status().to_body()["readiness"]
+    crashed = room.service()  # kill -9
+    crashed.resume_left_recording()
+    restored = crashed.marks.of(recording_id).readiness
+    assert restored is not None and restored.event == event and restored.at == START
+    assert crashed.status().to_body()["readiness"] == shown
+    crashed._keeper.shut_down("recorder service stopped", 0.0)  # SIGTERM: the spans are closed
+    restarted = room.service()
+    restarted.resume_left_recording()  # and reopened, the readiness check still kept with them
+    assert restarted.status().to_body()["readiness"] == shown and restarted.status().sealed
+
+
+def test_a_damaged_readiness_check_is_dropped_and_the_rest_restored(
+    room: Room, caplog: pytest.LogCaptureFixture
+) -> None:
+    recording_id = _paused_and_sealed(room)
+    service = room.service()
+    service.resume_left_recording()
+    _checked(service)
+    state = json.loads((room.spool / "service-state.json").read_text())
+    state["active"]["readiness"]["checks"][0]["ok"] = "yes"  # not a JSON boolean
+    (room.spool / "service-state.json").write_text(json.dumps(state))
+    restarted = room.service()
+    restarted.resume_left_recording()
+    marks = restarted.marks.of(recording_id)
+    assert marks.readiness is None and marks.pause is not None and marks.seal is not None
+    assert "the readiness check is damaged" in caplog.text and "'ok'" in caplog.text
+    assert not (room.spool / "service-state.bad").exists()

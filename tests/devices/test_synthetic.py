@@ -15,6 +15,7 @@ from devices import (
     HealthEvent,
     HealthMonitor,
     Source,
+    SourceOpenError,
     SyntheticSource,
     VideoFormat,
     open_source,
@@ -143,6 +144,18 @@ def test_stall_leaves_a_gap_in_pts_and_raises_no_frames() -> None:
     assert [e.active for e in events] == [True, False]
     assert events[0].at == pytest.approx(14 / 15 + 3.0)  # last video frame before the stall + threshold
     assert events[1].at == pytest.approx(235 * 1024 / 48_000)  # when the last medium (audio) resumed
+
+
+def test_fail_after_raises_as_an_unplugged_device_and_a_reopen_counts_from_zero() -> None:
+    spec = parse_source_spec("synthetic#audio=0&fail_after=1&realtime=0")
+    source = open_source(spec)
+    seen: list[int] = []
+    with pytest.raises(SourceOpenError, match="fail_after"):
+        seen.extend(int(frame.pts or 0) for frame in source.frames())
+    assert seen == list(range(15))  # every frame before 1 s, then the failure
+    again = open_source(spec)
+    assert next(iter(again.frames())).pts == 0
+    again.close()
 
 
 def test_end_after_ends_the_generator() -> None:

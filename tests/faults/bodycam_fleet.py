@@ -10,22 +10,21 @@ Shared by tests/faults/test_bodycam_fleet.py (a short run) and bench/bodycam_fau
 from __future__ import annotations
 
 import collections
+import contextlib
 import dataclasses
 import itertools
 import signal
-import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive.preservation.verify import verify_recording
-from archive.store import ObjectStore, StoreConfig
-from tests.capture.bodycam.agent_process import control_port, post, read_until, status
-from tests.capture.conftest import agent_command, journal_events, store_env
+from archive.store import ObjectStore
+from tests.capture.bodycam.agent_process import Bodycam, post, start_bodycam, status
+from tests.capture.conftest import journal_events
 from tests.faults.s3_fault_proxy import Fault, FaultRule, S3FaultProxy
 
-SOURCE = "synthetic#size=320x240&fps=15&audio=0&clock=1&name=cam"
 _PUTS = frozenset({"PUT"})
 FAULTS = (
     FaultRule(Fault.DROP_MID_BODY, methods=_PUTS, count=1),
@@ -74,12 +73,19 @@ class FleetOutcome:
 def run_fleet(store: ObjectStore, proxy: S3FaultProxy, spool_root: Path, plan: FleetPlan) -> FleetOutcome:
     """Record with ``plan.cameras`` body cameras uploading through ``proxy`` (in front of ``store``)."""
     through = dataclasses.replace(store.config, endpoint=proxy.endpoint)
-    cameras = [_start(through, spool_root / f"cam-{n}", n) for n in range(plan.cameras)]
+    options = ("--pre-event-seconds", "0", "--control-port", "0", "--activate-on-start")
     stop_faults = threading.Event()
     outage = FaultRule(Fault.OUTAGE)
-    try:
-        ports = [control_port(read_until(agent, "on standby", seen), spool) for agent, seen, spool in cameras]
-        recordings = [read_until(agent, "started", seen).split()[1] for agent, seen, _spool in cameras]
+    with contextlib.ExitStack() as running:
+        cameras: list[Bodycam] = []
+        for n in range(plan.cameras):
+            started = start_bodycam(
+                spool_root / f"cam-{n}", *options, device_id=f"bodycam-fleet-{n}", store=through
+            )
+            cameras.append(running.enter_context(started))
+        running.callback(stop_faults.set)
+        ports = [camera.control_port() for camera in cameras]
+        recordings = [camera.read_until("started").split()[1] for camera in cameras]
         faults = threading.Thread(target=_inject_faults, args=(proxy, plan, stop_faults), daemon=True)
         began = time.monotonic()
         faults.start()
@@ -90,57 +96,22 @@ def run_fleet(store: ObjectStore, proxy: S3FaultProxy, spool_root: Path, plan: F
         _sleep_until(began + plan.record_seconds)
         stop_faults.set()
         faults.join()
-        for (agent, seen, _spool), port in zip(cameras, ports, strict=True):
+        for camera, port in zip(cameras, ports, strict=True):
             assert post(port, "/deactivate")[0] == 200
-            read_until(agent, "stopped", seen)
+            camera.read_until("stopped")
         proxy.heal()
         deadline = time.monotonic() + plan.drain_timeout_seconds
         while time.monotonic() < deadline and any(status(port)["backlog_segments"] for port in ports):
             time.sleep(0.5)
-        for agent, _seen, _spool in cameras:
-            agent.send_signal(signal.SIGTERM)
-        for agent, _seen, _spool in cameras:
-            agent.wait(timeout=60)
-    finally:
-        stop_faults.set()
-        for agent, _seen, _spool in cameras:
-            if agent.poll() is None:
-                agent.kill()
-                agent.wait()
+        for camera in cameras:
+            camera.process.send_signal(signal.SIGTERM)
+        for camera in cameras:
+            camera.process.wait(timeout=60)
     result = _compare(
-        store, proxy, [(spool, rec) for (_a, _s, spool), rec in zip(cameras, recordings, strict=True)]
+        store, proxy, [(camera.spool, rec) for camera, rec in zip(cameras, recordings, strict=True)]
     )
     result.outage_resets = outage.hits
     return result
-
-
-def _start(config: StoreConfig, spool: Path, number: int) -> tuple[subprocess.Popen[str], list[str], Path]:
-    agent = subprocess.Popen(
-        agent_command(
-            "bodycam",
-            "--device-id",
-            f"bodycam-fleet-{number}",
-            "--spool",
-            str(spool),
-            "--source",
-            SOURCE,
-            "--pre-event-seconds",
-            "0",
-            "--segment-seconds",
-            "2",
-            "--preset",
-            "ultrafast",
-            "--control-port",
-            "0",
-            "--activate-on-start",
-        ),
-        env=store_env(config),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    return agent, [], spool
 
 
 def _inject_faults(proxy: S3FaultProxy, plan: FleetPlan, stop: threading.Event) -> None:

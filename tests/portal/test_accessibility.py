@@ -100,6 +100,7 @@ def test_staff_pages_pass_axe(site: tuple[str, Template], browser: Any) -> None:
         f"/staff/cases/{world.case_a}/hearings/new",
         f"/staff/parties/{world.party_a}/password",  # the reset's confirmation
         f"/staff/hearings/{world.hearing_a}",
+        f"/staff/hearings/{world.hearing_a}/views",
         "/staff/reviews",
         "/staff/compliance",
         "/staff/broadcasts",

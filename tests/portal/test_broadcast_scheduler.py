@@ -45,6 +45,7 @@ class FakeLiveServer:
         self.opened: list[tuple[str, float]] = []
         self.masked: dict[str, bool] = {}
         self.sound: dict[str, str | None] = {}
+        self.cuts: list[str] = []  # feeds cut after they were opened
 
     def media_url(self, feed_id: str) -> str:
         return f"/live/public/hls/{feed_id}/"
@@ -59,11 +60,13 @@ class FakeLiveServer:
         delay_seconds: float,
         mask_faces: bool = False,
         sound_feed_id: str | None = None,
+        cut: bool = False,
     ) -> None:
         self.opened.append((feed_id, delay_seconds))
         self.masked[feed_id] = mask_faces
         self.sound[feed_id] = sound_feed_id
-        self.broadcasts.setdefault(feed_id, BroadcastStatus(feed_id, "live", delay_seconds, 0))
+        state = "cut" if cut else "live"
+        self.broadcasts.setdefault(feed_id, BroadcastStatus(feed_id, state, delay_seconds, 0))
 
     async def close(self, feed_id: str) -> None:
         if self.broadcasts.pop(feed_id, None) is None:
@@ -71,6 +74,7 @@ class FakeLiveServer:
 
     async def cut(self, feed_id: str) -> int:
         self._set(feed_id, "cut")
+        self.cuts.append(feed_id)
         return 2
 
     async def resume(self, feed_id: str) -> None:
@@ -375,10 +379,11 @@ class SpyLiveService(LiveService):
         mask: bool | None = None,
         delay: float | None = None,
         sound_feed_id: str | None = None,
+        cut: bool = False,
     ) -> None:
         self.opened.append((feed_id, mask))
         self.sounds.append(sound_feed_id)
-        super().open_public(feed_id, mask=mask, delay=delay, sound_feed_id=sound_feed_id)
+        super().open_public(feed_id, mask=mask, delay=delay, sound_feed_id=sound_feed_id, cut=cut)
 
 
 async def test_the_mask_flag_reaches_the_live_services_open_call(portal: Portal, tmp_path: Path) -> None:

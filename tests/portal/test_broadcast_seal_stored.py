@@ -69,6 +69,7 @@ async def test_a_restarted_portal_keeps_the_broadcast_cut_with_no_new_report(por
         assert not after.is_sealed(portal.world.room_a)  # nothing known before the first pass
         await after.reconcile()
         assert restarted.states() == {FEED_A: "cut"}  # no new report: the stored seal holds
+        assert restarted.cuts == []  # opened already cut in that pass, never opened and then cut
         assert after.is_sealed(portal.world.room_a)
         await after.reconcile()
         assert restarted.states() == {FEED_A: "cut"}
@@ -85,9 +86,10 @@ async def test_a_live_server_that_kept_running_stays_cut_after_the_restart(porta
     _report(portal, portal.client(), hearing, sealed=True)
     await scheduler.reconcile()
     assert live.states() == {FEED_A: "cut"}
+    cuts = len(live.cuts)
     with _restarted(portal) as (context, _):
         await BroadcastScheduler(context, live).reconcile()  # reopens what it did not open: cut again
-        assert live.states() == {FEED_A: "cut"}
+        assert live.states() == {FEED_A: "cut"} and len(live.cuts) == cuts  # opened already cut
 
 
 async def test_a_silent_recorder_while_sealed_leaves_the_broadcast_cut(portal: Portal) -> None:

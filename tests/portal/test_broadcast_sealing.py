@@ -2,7 +2,9 @@
 server of test_broadcast_scheduler.py: while the room's recorder reports a seal open the broadcast is
 cut (audited as the system's, reason 封存) and no clerk can resume it; when the seal ends it resumes,
 unless a clerk cut it meanwhile; the system's cuts are never taken for a clerk's after a restart.
-The real room-state report and live service are in test_broadcasts.py."""
+Each seal here is stored as the room-state report stores it (the scheduler goes by the stored value
+only), then told to the scheduler as the report's route does. The real room-state report and live
+service are in test_broadcasts.py and test_broadcast_seal_stored.py."""
 
 from __future__ import annotations
 
@@ -13,8 +15,10 @@ import pytest
 from sqlalchemy import select
 
 from portal.broadcasting.scheduler import BroadcastScheduler
+from portal.db import transaction
 from portal.errors import RuleViolationError
-from portal.models import AuditRecord
+from portal.models import AuditRecord, Courtroom, RecorderState
+from portal.records.recorder_watch import RoomReport, store_room_state
 from tests.portal.conftest import Portal
 from tests.portal.test_broadcast_scheduler import FEED_A, FakeLiveServer, _audit, _context, _hearing
 
@@ -26,6 +30,19 @@ def _on_air(portal: Portal, live: FakeLiveServer) -> tuple[BroadcastScheduler, i
     hearing = _hearing(portal, starts_in=timedelta(hours=1))
     portal.clock.advance(timedelta(hours=1))
     return scheduler, hearing
+
+
+def _seal(portal: Portal, scheduler: BroadcastScheduler, room_id: int, sealed: bool) -> None:
+    """The room's recorder reports its seal open (or ended): stored, then told to ``scheduler``."""
+    now = portal.clock.now()
+    report = RoomReport(
+        device_id="pc-1", state=RecorderState.RECORDING, agent_time=now, hearing_id=None,
+        recording_id=None, detail="", sources=[], storage_headroom_hours=None, upload_backlog=0,
+        schedule_fetched_at=None, sealed=sealed,
+    )  # fmt: skip
+    with transaction(portal.db_factory) as db:
+        store_room_state(db, db.get_one(Courtroom, room_id), report, now=now)
+    scheduler.room_sealed(room_id, sealed)
 
 
 def _reasons(portal: Portal, hearing: int) -> list[object]:
@@ -43,14 +60,14 @@ async def test_a_sealed_span_cuts_the_broadcast_until_it_ends(portal: Portal) ->
     scheduler, hearing = _on_air(portal, live)
     await scheduler.reconcile()
     assert live.states() == {FEED_A: "live"}
-    scheduler.room_sealed(portal.world.room_a, True)
+    _seal(portal, scheduler, portal.world.room_a, True)
     await scheduler.reconcile()
     assert live.states() == {FEED_A: "cut"}
     await scheduler.reconcile()  # a pass during the seal changes nothing (and audits nothing)
     with pytest.raises(RuleViolationError, match="封存"):
         await scheduler.resume(hearing, actor=CLERK, ip="10.0.0.1")
     assert live.states() == {FEED_A: "cut"}
-    scheduler.room_sealed(portal.world.room_a, False)
+    _seal(portal, scheduler, portal.world.room_a, False)
     await scheduler.reconcile()
     assert live.states() == {FEED_A: "live"}
     assert _audit(portal, f"hearing:{hearing}") == [
@@ -68,7 +85,7 @@ async def test_a_sealed_span_cuts_the_broadcast_until_it_ends(portal: Portal) ->
 async def test_another_rooms_seal_leaves_the_broadcast_alone(portal: Portal) -> None:
     live = FakeLiveServer()
     scheduler, _ = _on_air(portal, live)
-    scheduler.room_sealed(portal.world.room_a + 1000, True)
+    _seal(portal, scheduler, portal.world.room_b, True)
     await scheduler.reconcile()
     assert live.states() == {FEED_A: "live"}
 
@@ -77,10 +94,10 @@ async def test_a_clerks_cut_during_the_seal_stands_after_it(portal: Portal) -> N
     live = FakeLiveServer()
     scheduler, hearing = _on_air(portal, live)
     await scheduler.reconcile()
-    scheduler.room_sealed(portal.world.room_a, True)
+    _seal(portal, scheduler, portal.world.room_a, True)
     await scheduler.reconcile()
     await scheduler.cut(hearing, actor=CLERK, ip="10.0.0.1")
-    scheduler.room_sealed(portal.world.room_a, False)
+    _seal(portal, scheduler, portal.world.room_a, False)
     await scheduler.reconcile()
     assert live.states() == {FEED_A: "cut"}  # until a clerk resumes it
     await scheduler.resume(hearing, actor=CLERK, ip="10.0.0.1")
@@ -90,7 +107,7 @@ async def test_a_clerks_cut_during_the_seal_stands_after_it(portal: Portal) -> N
 async def test_a_seal_open_when_the_broadcast_opens_cuts_it_at_once(portal: Portal) -> None:
     live = FakeLiveServer()
     scheduler, hearing = _on_air(portal, live)
-    scheduler.room_sealed(portal.world.room_a, True)  # reported before the first pass
+    _seal(portal, scheduler, portal.world.room_a, True)  # reported before the first pass
     await scheduler.reconcile()
     assert live.states() == {FEED_A: "cut"}
     assert [action for action, _, _ in _audit(portal, f"hearing:{hearing}")] == [

@@ -185,6 +185,19 @@ def test_a_clerk_cuts_and_resumes_the_public_broadcast(live_portal: LivePortal) 
     ]
 
 
+def test_a_live_view_is_audited_once_per_viewer_without_the_address(live_portal: LivePortal) -> None:
+    hearing, notice = _on_air(live_portal)
+    viewer = live_portal.visitor()
+    for _ in range(3):  # the page and two reloads within the window
+        assert viewer.get(f"/notices/{notice}/live").status_code == 200
+    with live_portal.sessions() as db:
+        query = select(AuditRecord).where(AuditRecord.action == "public_viewed")
+        [record] = db.scalars(query.where(AuditRecord.target == f"hearing:{hearing}"))
+    assert record.ip == "" and '"kind":"live"' in record.detail and "127.0.0.1" not in record.detail
+    clerk = live_portal.staff("clerk-a")
+    assert "直播" in clerk.get(f"/staff/hearings/{hearing}/views").text
+
+
 def test_the_rooms_sealed_span_cuts_the_public_broadcast_until_it_ends(live_portal: LivePortal) -> None:
     hearing, notice = _on_air(live_portal)
     public, agent, clerk = live_portal.visitor(), live_portal.visitor(), live_portal.staff("clerk-a")

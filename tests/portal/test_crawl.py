@@ -24,8 +24,11 @@ pytestmark = pytest.mark.integration
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 MAX_PAGES = 120
-# Not pages for people: APIs, feeds, media, the API docs (Swagger UI's own English), sign-out.
-SKIPPED = re.compile(r"^/(api/|static/|docs|openapi\.json|logout|live/)|\.(ics|m3u8|m4s|mp4|svg|ico|js|css)$")
+# Not pages for people: APIs, feeds, downloads (CSV), media, the API docs (Swagger UI's own English),
+# sign-out.
+SKIPPED = re.compile(
+    r"^/(api/|static/|docs|openapi\.json|logout|live/)|\.(ics|csv|m3u8|m4s|mp4|svg|ico|js|css)$"
+)
 _WORD = re.compile(r"^\(?[A-Za-z][A-Za-z']*[),.;:!?]*$")
 VISIBLE_TEXT = """() => {
   const out = [];

@@ -31,6 +31,7 @@ from streaming.publisher.whip_client import WhipClient
 from streaming.settings import StreamingSettings
 from tests.portal.conftest import Template, portal_settings
 from tests.portal.served import ServedApp, Visitor
+from tests.portal.sound_checks import loudest_sound
 from tests.portal.world import STAFF_PASSWORD, actor_of
 from tests.streaming.browser import BASE_ARGS, CHROMIUM
 from tests.streaming.conftest import LOOPBACK, EncodedTestFeed, ToneFeed
@@ -111,28 +112,6 @@ def _public_hearing_on_air(served: tuple[ServedApp, FrozenClock, Any], world: An
     return ids
 
 
-SOUND_LEVEL = """async () => {
-  // what the public page plays, measured through Web Audio once the viewer turns the sound on
-  const video = document.getElementById('video');
-  video.muted = false;
-  const context = new AudioContext();
-  const analyser = context.createAnalyser();
-  context.createMediaElementSource(video).connect(analyser);
-  analyser.connect(context.destination);
-  await context.resume();
-  const samples = new Float32Array(analyser.fftSize);
-  let loudest = 0;
-  for (let i = 0; i < 20; i++) {
-    await new Promise((done) => setTimeout(done, 100));
-    analyser.getFloatTimeDomainData(samples);
-    let sum = 0;
-    for (const value of samples) sum += value * value;
-    loudest = Math.max(loudest, Math.sqrt(sum / samples.length));
-  }
-  return loudest;
-}"""
-
-
 def _screenshot(page: Any, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / name), full_page=True)
@@ -180,7 +159,7 @@ def test_wall_and_public_page_play_under_the_portal(
             public.wait_for_function(
                 "() => document.getElementById('video').webkitAudioDecodedByteCount > 0", timeout=15_000
             )
-            level = public.evaluate(SOUND_LEVEL)
+            level = loudest_sound(public)
             assert level > 0.01, f"the public page plays silence (RMS {level})"  # the microphone's tone
             _screenshot(public, "portal-public-live.png")
 

@@ -2,7 +2,7 @@
 two cameras and two microphones (different tones) has the microphones' mix too; the player plays the
 camera with the mix by default (what simple players get), and offers each microphone with 静音/独听.
 Muting every microphone silences what is heard, soloing one makes what is heard follow it, the picture
-keeps playing, and the camera switch keeps the position. Real recordings, real Chromium."""
+keeps playing, and a camera switch keeps the position and the mute/solo. Real recordings, real Chromium."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from archive.store.object_store import ObjectStore
 from tests.portal.clerk_recording import index_recording
 from tests.portal.conftest import Portal, Template, open_portal, run_capture
 from tests.portal.served import ServedApp
+from tests.portal.sound_checks import play_until, wait_for_channels, wait_for_level_bar, wait_for_peak
 from tests.portal.test_accessibility import AXE, violations
 from tests.portal.world import CASE_A, STAFF_PASSWORD
 
@@ -121,23 +122,6 @@ def test_the_mix_is_recorded_verified_and_the_default_sound(
     )
 
 
-def _level(page: Any) -> tuple[float, int]:
-    found = page.evaluate(
-        "() => { const p = document.getElementById('channels');"
-        " return [parseFloat(p.dataset.level), parseInt(p.dataset.peakHz, 10)]; }"
-    )
-    return float(found[0]), int(found[1])
-
-
-def _wait_for(page: Any, condition: str, what: str) -> None:
-    page.wait_for_function(
-        "() => { const p = document.getElementById('channels');"
-        " const level = parseFloat(p.dataset.level), hz = parseInt(p.dataset.peakHz, 10);"
-        f" return {condition}; }}",
-        timeout=20000,
-    )
-
-
 def test_chromium_mutes_and_solos_each_microphone(mic_portal: Portal, chromium: Any) -> None:
     grant = _grant(mic_portal)
     with ServedApp(mic_portal.app) as server:
@@ -149,25 +133,24 @@ def test_chromium_mutes_and_solos_each_microphone(mic_portal: Portal, chromium: 
             page.click("button[type=submit]")
             page.wait_for_url(f"{server.url}/my-case")
             page.goto(f"{server.url}/review/grants/{grant}")
-            page.evaluate("() => document.getElementById('video').play()")
-            page.wait_for_function("() => document.getElementById('video').currentTime > 0.5", timeout=45000)
+            play_until(page, 0.5)
             page.click("#channels-mix")  # the mix, measured: both tones
-            _wait_for(page, "level > 0.2", "the mix to sound")
+            wait_for_channels(page, "level > 0.2", "the mix to sound")
             mute = page.locator("#channels .channel-mute")
             solo = page.locator("#channels .channel-solo")
             mute.nth(0).click()
             mute.nth(1).press("Enter")  # keyboard-usable
             assert mute.nth(1).get_attribute("aria-pressed") == "true"
-            _wait_for(page, "level < 0.01", "silence with every microphone muted")
+            wait_for_channels(page, "level < 0.01", "silence with every microphone muted")
             assert "全部麦克风已静音" in page.inner_text("#channel-state")
             mute.nth(0).click()
             mute.nth(1).click()
             solo.nth(1).click()  # mic-2 alone: its 1000 Hz tone
-            _wait_for(page, "level > 0.2 && Math.abs(hz - 1000) < 30", "mic-2's tone")
+            wait_for_peak(page, 1000, "mic-2's tone")
             assert page.inner_text("#channel-state") == "正在播放：麦克风 2"
             solo.nth(1).click()
             solo.nth(0).click()  # mic-1 alone: its 440 Hz tone
-            _wait_for(page, "level > 0.2 && Math.abs(hz - 440) < 30", "mic-1's tone")
+            wait_for_peak(page, 440, "mic-1's tone")
             state = page.evaluate(
                 "() => { const v = document.getElementById('video');"
                 " return [v.paused, v.currentTime, v.webkitVideoDecodedByteCount, v.videoWidth]; }"
@@ -181,17 +164,28 @@ def test_chromium_mutes_and_solos_each_microphone(mic_portal: Portal, chromium: 
                 "a => Math.abs(a.currentTime - document.getElementById('video').currentTime))"
             )
             assert len(drift) == 2 and max(drift) < 0.3, drift  # the microphones follow the picture
-            page.evaluate("() => document.getElementById('video').pause()")
-            position = page.evaluate("() => document.getElementById('video').currentTime")
+            solo.nth(0).click()
+            solo.nth(1).click()  # mic-2 alone again, then a camera switch while playing
+            wait_for_peak(page, 1000, "mic-2's tone")
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "portal-microphone-channels.png"), full_page=True)
             if AXE.is_file():  # the panel, buttons pressed and not, passes WCAG 2.1 AA (contrast included)
                 assert violations(page) == []
+            position = page.evaluate("() => document.getElementById('video').currentTime")
             page.click("nav.streams a:has-text('全景摄像机')")
             page.wait_for_url("**stream=wide**")
-            page.wait_for_function(
-                f"() => Math.abs(document.getElementById('video').currentTime - {position}) < 0.6",
-                timeout=30000,
+            page.wait_for_function("() => document.getElementById('video').currentTime > 0", timeout=30000)
+            resumed = page.evaluate("() => document.getElementById('video').currentTime")
+            assert abs(resumed - position) < 1, (resumed, position)  # the position is kept
+            solo = page.locator("#channels .channel-solo")
+            assert solo.nth(1).get_attribute("aria-pressed") == "true"
+            assert solo.nth(0).get_attribute("aria-pressed") == "false"
+            assert page.inner_text("#channel-state") == "正在播放：麦克风 2"
+            # the solo is in force on the new camera: only mic-2's tone is heard, and it plays on
+            wait_for_peak(page, 1000, "mic-2's tone after the switch")
+            assert page.evaluate("() => document.getElementById('video').paused") is False
+            assert page.evaluate(  # heard through mic-2's own element, not the mix
+                "() => !document.querySelector('#channels audio[data-stream=\"mic-2\"]').paused"
             )
         except Exception:
             ARTIFACTS.mkdir(exist_ok=True)
@@ -220,8 +214,6 @@ def test_chromium_plays_microphones_only_as_their_mix_and_solos_one(
         route = f"/staff/recordings/{MICROPHONES_ONLY}"
         assert page.get_attribute("#player", "data-playlist") == f"{route}/playlist.m3u8?stream=mix"
         page.evaluate("() => document.getElementById('video').play()")
-        page.wait_for_function(  # the level bar moves with the mix (both tones)
-            "() => parseFloat(document.querySelector('.level').dataset.level || '0') > 0.2", timeout=45000
-        )
+        wait_for_level_bar(page, 0.2)  # the level bar moves with the mix (both tones)
         page.locator("#channels .channel-solo").nth(1).click()
-        _wait_for(page, "level > 0.2 && Math.abs(hz - 1000) < 30", "mic-2's tone")
+        wait_for_peak(page, 1000, "mic-2's tone")

@@ -83,7 +83,12 @@ def fuzzed_app(
 def _operations() -> list[tuple[str, str]]:
     """Every (METHOD, path) in the schema (built from an app with a throwaway database)."""
     app = create_app(
-        PortalSettings(environment="development", database_url="sqlite://", portal_cookie_secure=False),
+        PortalSettings(
+            environment="development",
+            database_url="sqlite://",
+            portal_cookie_secure=False,
+            portal_secret_key="only-for-the-openapi-document",  # no key file in the real data directory
+        ),
         store=None,
     )
     spec = app.openapi()

@@ -19,6 +19,7 @@ from archive.store.object_store import ObjectStore
 from portal.records.reconciler import reconcile_now
 from tests.portal.conftest import Portal, Template, open_portal, run_capture
 from tests.portal.served import ServedApp
+from tests.portal.sound_checks import assert_plays_sound_and_picture, play_until, wait_for_level_bar
 from tests.portal.world import STAFF_PASSWORD
 
 pytestmark = pytest.mark.integration
@@ -121,13 +122,8 @@ def test_chromium_plays_a_camera_with_its_own_sound(courtroom_portal: Portal, ch
         page.click("button[type=submit]")
         page.wait_for_url(f"{server.url}/staff")
         page.goto(f"{server.url}/staff/recordings/{CAMERA_WITH_SOUND}")
-        page.evaluate("() => document.getElementById('video').play()")
-        page.wait_for_function("() => document.getElementById('video').currentTime > 3", timeout=45000)
-        decoded = page.evaluate(
-            "() => { const v = document.getElementById('video');"
-            " return [v.webkitAudioDecodedByteCount, v.webkitVideoDecodedByteCount, v.videoWidth]; }"
-        )
-        assert decoded[0] > 0 and decoded[1] > 0 and decoded[2] == 320  # two track files, one picture
+        play_until(page, 3)
+        assert_plays_sound_and_picture(page)  # two track files, one picture
 
 
 def test_chromium_plays_picture_and_sound_and_a_switch_keeps_the_position(
@@ -141,13 +137,8 @@ def test_chromium_plays_picture_and_sound_and_a_switch_keeps_the_position(
         page.click("button[type=submit]")
         page.wait_for_url(f"{server.url}/staff")
         page.goto(f"{server.url}/staff/recordings/{COURTROOM}")
-        page.evaluate("() => document.getElementById('video').play()")
-        page.wait_for_function("() => document.getElementById('video').currentTime > 3", timeout=45000)
-        decoded = page.evaluate(
-            "() => { const v = document.getElementById('video');"
-            " return [v.webkitAudioDecodedByteCount, v.webkitVideoDecodedByteCount, v.videoWidth]; }"
-        )
-        assert decoded[0] > 0 and decoded[1] > 0 and decoded[2] == 320  # sound and pictures together
+        play_until(page, 3)
+        assert_plays_sound_and_picture(page)  # sound and pictures together
         page.evaluate("() => document.getElementById('video').pause()")
         position = page.evaluate("() => document.getElementById('video').currentTime")
         ARTIFACTS.mkdir(exist_ok=True)
@@ -160,6 +151,4 @@ def test_chromium_plays_picture_and_sound_and_a_switch_keeps_the_position(
 
         page.goto(f"{server.url}/staff/recordings/{MICROPHONE_ONLY}")
         page.evaluate("() => document.getElementById('video').play()")
-        page.wait_for_function(
-            "() => parseFloat(document.querySelector('.level').dataset.level || '0') > 0.05", timeout=45000
-        )
+        wait_for_level_bar(page, 0.05)

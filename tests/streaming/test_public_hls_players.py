@@ -24,6 +24,7 @@ from streaming.errors import FeedNotFoundError
 from streaming.publisher.live_input import LiveInput
 from streaming.publisher.live_publisher import LivePublisher
 from streaming.publisher.whip_client import WhipClient
+from tests.portal.sound_checks import loudest_sound_script
 from tests.waiting import wait_until_async
 
 from .browser import ModuleBrowsers
@@ -291,30 +292,7 @@ async def test_public_hls_of_an_audio_only_hearing(
     assert float(np.sqrt(np.mean(samples**2))) > 0.1  # the courtroom's tone, not silence
 
 
-SILENCE_RMS = 0.01
-_LEVEL_SCRIPT = """async (enough) => {
-  // the level of what the page's player plays, through Web Audio (an analyser on the element): the
-  // loudest of 3 s, or the first above ``enough`` (the test's bar: no need to listen on)
-  const player = document.getElementById('player');
-  player.muted = false;  // the page starts muted (autoplay rules); a viewer turns the sound on
-  const context = new AudioContext();
-  const analyser = context.createAnalyser();
-  analyser.fftSize = 2048;
-  context.createMediaElementSource(player).connect(analyser);
-  analyser.connect(context.destination);
-  await context.resume();
-  const samples = new Float32Array(analyser.fftSize);
-  let loudest = 0;
-  for (let i = 0; i < 30; i++) {
-    await new Promise((done) => setTimeout(done, 100));
-    analyser.getFloatTimeDomainData(samples);
-    let sum = 0;
-    for (const value of samples) sum += value * value;
-    loudest = Math.max(loudest, Math.sqrt(sum / samples.length));
-    if (loudest > enough) break;
-  }
-  return loudest;
-}"""
+_LEVEL_SCRIPT = loudest_sound_script("player", windows=30)  # the page starts muted (autoplay rules)
 
 
 async def test_a_courtrooms_broadcast_carries_its_microphones_sound(
@@ -353,12 +331,12 @@ async def test_a_courtrooms_broadcast_carries_its_microphones_sound(
                 await page.wait_for_function(
                     "document.getElementById('player').webkitAudioDecodedByteCount > 0", timeout=10_000
                 )
-                level = await page.evaluate(_LEVEL_SCRIPT, SILENCE_RMS)
+                level = await page.evaluate(_LEVEL_SCRIPT)
                 await page.context.close()  # before the server goes
         finally:
             await asyncio.to_thread(camera.stop)
             await asyncio.to_thread(microphone.stop)
-    assert level > SILENCE_RMS, f"the public page plays silence (RMS {level})"
+    assert level > 0.01, f"the public page plays silence (RMS {level})"
     with av.open(io.BytesIO(init + segment)) as container:
         assert container.streams.video and container.streams.audio
         samples = mono_samples(list(container.decode(audio=0)))

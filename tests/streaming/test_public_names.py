@@ -90,3 +90,26 @@ async def test_a_reopened_feed_and_a_cut_within_a_broadcast_never_reuse_a_name(t
     immutable = [n for n in published if n.endswith(IMMUTABLE)]
     assert len(immutable) == len(set(immutable))  # every init and media segment published exactly once
     assert store.inner.list_names() == []  # both withdrawn
+
+
+async def test_a_broadcast_opened_cut_publishes_nothing_until_resumed(tmp_path: Path) -> None:
+    store = FlakyPublisher(DirectoryPublisher(tmp_path))
+    settings = StreamingSettings(
+        public_dir=tmp_path, broadcast_delay_seconds=0, hls_segment_seconds=1.0, hls_window_segments=3
+    )
+    public = PublicBroadcasts(settings, store, mask_factory=_no_masking)
+    feed = _Feed(FEED)
+    try:
+        public.open(FEED, feed, cut=True)  # type: ignore[arg-type]  # a sealed courtroom's hearing
+        directory = public.media_path(FEED)
+        state = public.state(FEED)
+        assert state is not None and state.state == "cut"
+        feed.send(relayed_video(4))  # pictures while cut: taken by the broadcast, never published
+        broadcast = public._broadcasts[FEED]
+        await eventually(lambda: broadcast.queued_packets == 0, "the pictures sent while cut taken")
+        assert _segments(store, directory) == [] and f"{directory}/init-0001.mp4" not in store.published()
+        public.resume(FEED)
+        feed.send(relayed_video(4))
+        await eventually(lambda: len(_segments(store, directory)) >= 2, "segments after the resume")
+    finally:
+        await public.aclose()

@@ -227,3 +227,55 @@ async def test_wall_refuses_without_operator_sign_in(quick_server: LiveServer) -
         signed_out = await client.post("/wall/logout")
         assert signed_out.status_code == 303
         assert (await client.get("/api/feeds")).status_code == 401
+
+
+async def test_a_courtroom_shows_its_cameras_as_tiles_with_its_mix_as_their_sound(
+    quick_server: LiveServer, test_feed: EncodedTestFeed, tone_feed: ToneFeed, browsers: ModuleBrowsers
+) -> None:
+    """2 cameras + 2 microphones + their mix in court-3: 2 tiles, each with the mix's level (muted) and
+    a 开声音 button that plays the mix; the microphones get no tile of their own."""
+
+    def publish(stream: str) -> LivePublisher:
+        camera = stream.endswith("cam")
+        source = LiveInput(
+            video=test_feed.tap.subscribe(60) if camera else None,
+            audio=None if camera else tone_feed.tap.subscribe(100),
+            request_keyframe=test_feed.request_keyframe if camera else lambda: None,
+        )
+        url = f"{quick_server.url}/whip/court-3/{stream}"
+        return LivePublisher(stream, WhipClient(url, DEVICE_TOKEN), LOOPBACK, source)
+
+    publishers = [publish(s) for s in ("bench-cam", "wide-cam", "mic-1", "mic-2", "mix")]
+    for publisher in publishers:
+        publisher.start()
+    try:
+        browser = await browsers.get()
+        context = await browser.new_context(  # type: ignore[attr-defined]
+            extra_http_headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+        )
+        page = await context.new_page()
+        await page.goto(f"{quick_server.url}/wall")
+        sound = 'figure.tile .room-sound[data-sound-feed="court-3/mix"]'
+        await page.wait_for_function(  # every feed listed, the mix chosen as the room's sound
+            f"() => document.querySelectorAll('{sound}').length === 2", timeout=20_000
+        )
+        listed = await page.evaluate("fetch('api/feeds').then(r => r.json()).then(j => j.feeds.length)")
+        assert listed == 5
+        tiles = await page.eval_on_selector_all("figure.tile", "t => t.map(e => e.dataset.feedId)")
+        assert sorted(tiles) == ["court-3/bench-cam", "court-3/wide-cam"]
+        assert await page.text_content("#status") == "实时画面 2 路"
+        await page.wait_for_function(  # the mix's level moves while muted
+            f"() => document.querySelector('{sound} meter').value > -20", timeout=15_000
+        )
+        mix = 'audio[data-room-sound="court-3/mix"]'
+        assert await page.evaluate(f"document.querySelector('{mix}').muted") is True
+        await page.click(f"{sound} button")
+        assert await page.get_attribute(f"{sound} button", "aria-pressed") == "true"
+        assert await page.evaluate(f"document.querySelector('{mix}').muted") is False
+        assert await page.query_selector("figure.tile.enlarged") is None
+        await page.wait_for_function(
+            f"() => document.querySelector('{mix}').currentTime > 0.5", timeout=10_000
+        )
+    finally:
+        for publisher in publishers:
+            await asyncio.to_thread(publisher.stop)

@@ -32,7 +32,7 @@ from archive.spool import SealedFile
 from capture.errors import RecorderError
 from capture.recording.mix.mix_timeline import MixTimeline, Samples
 from capture.recording.stream.packet_tap import PacketTap
-from capture.recording.stream.segmenter import CmafSegmenter, SegmentInfo
+from capture.recording.stream.segmenter import CmafSegmenter, SegmentInfo, muxer_options
 from capture.recording.stream.stream_pipeline import StreamEvents, StreamPipeline, StreamSettings
 from timebase import Clock, SystemClock
 
@@ -43,8 +43,6 @@ MIX_STREAM = MIXED_SOUND_STREAM
 
 _RATE = 48000
 _FRAME = 1024  # the AAC encoder's frame size
-_MOVFLAGS = "frag_keyframe+empty_moov+default_base_moof+delay_moov+skip_trailer+cmaf"  # as every stream's
-_CHUNK_US = "200000"
 _POLL_SECONDS = 0.02
 _RESTART_DELAY_SECONDS = 1.0
 _GAP_SAMPLES = _RATE  # nobody delivered for more than this: journal a gap instead of writing silence
@@ -212,8 +210,7 @@ class _MixWorker:
             on_init=lambda data: mix._events.init_ready(MIX_STREAM, data),
             on_segment=self._sealed,
         )
-        options = {"movflags": _MOVFLAGS, "flush_packets": "1", "frag_duration": _CHUNK_US}
-        self._container = av.open(self._segmenter, "w", format="mp4", options=options)
+        self._container = av.open(self._segmenter, "w", format="mp4", options=muxer_options())
         self._stream = self._container.add_stream("aac", rate=_RATE, layout="mono")
         self._stream.bit_rate = mix._bitrate
 

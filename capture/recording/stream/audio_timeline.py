@@ -68,6 +68,11 @@ class AudioTimeline:
             self._offset += self.next_sample - arrival
         return None
 
+    @property
+    def offset_seconds(self) -> float:
+        """How far the source's own timestamps are moved onto the timeline (since it last went back)."""
+        return self._offset / self.rate
+
     def resume(self, away_seconds: float) -> None:
         """The source was reopened after ``away_seconds`` without sound: the next sound is placed
         that far after the last (a gap), whatever its own timestamps say."""

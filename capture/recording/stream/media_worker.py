@@ -20,24 +20,21 @@ from capture.recording.stream.overlay import Overlay
 from capture.recording.stream.overload import JournaledOverload, OverloadWatch, utc_after
 from capture.recording.stream.packet_tap import EncodedVideoPacket
 from capture.recording.stream.pre_event import PreEventHandover
-from capture.recording.stream.segmenter import CmafSegmenter, SegmentInfo
+from capture.recording.stream.segmenter import CmafSegmenter, SegmentInfo, muxer_options
 from capture.recording.stream.stream_settings import StreamSettings, video_encoder_config
+from capture.recording.stream.video_timeline import FrameGap, VideoTimeline
 from devices import HealthCondition, HealthEvent, HealthMonitor
 
 if TYPE_CHECKING:
     from capture.recording.stream.stream_pipeline import StreamPipeline
 
-_MOVFLAGS = "frag_keyframe+empty_moov+default_base_moof+delay_moov+skip_trailer+cmaf"  # cmaf: the cmfc brand
 _AUDIO_RATE = 48000
-_CHUNK_US = "200000"
-"""CMAF chunk length (µs): bytes reach the disk every ~200 ms, so a crash loses little (keyframes,
-and so segment starts, stay one GOP apart: ``frag_keyframe`` also starts a chunk at each)."""
 
 
 @dataclass(frozen=True, slots=True)
 class SourceResumed:
     """Queued by the reader when it reopened a failed source, ``away_seconds`` (monotonic) after
-    the failure: the source's timestamps may start again, so its sound is placed by this."""
+    the failure: the source's timestamps may start again, so its sound and pictures are placed by this."""
 
     away_seconds: float
 
@@ -63,8 +60,7 @@ class TrackFile:
             on_init=lambda data: pipeline.events.init_ready(stream, data),
             on_segment=lambda sealed, info: worker._segment_sealed(stream, sealed, info),
         )
-        options = {"movflags": _MOVFLAGS, "flush_packets": "1", "frag_duration": _CHUNK_US}
-        self.container = av.open(self.segmenter, "w", format="mp4", options=options)
+        self.container = av.open(self.segmenter, "w", format="mp4", options=muxer_options())
         self.end_seconds = 0.0
 
     def close(self) -> None:
@@ -129,6 +125,7 @@ class MediaWorker:
         )
         self._overlay = Overlay(fmt.width, fmt.height, settings.caption)
         self._last_video_pts = -1
+        self._video_timeline = VideoTimeline(float(fmt.fps))
         self._last_forced_keyframe = -KEYFRAME_REQUEST_SECONDS
 
     def _audio_setup(self, settings: StreamSettings) -> None:
@@ -182,6 +179,8 @@ class MediaWorker:
             if isinstance(item, SourceResumed):
                 if self._audio_stream is not None:
                     self._audio_timeline.resume(item.away_seconds)
+                if self._encoder is not None:
+                    self._video_timeline.resume(item.away_seconds)
                 continue
             if isinstance(item, av.VideoFrame) and self._encoder is not None:
                 self._observe_video(item)
@@ -219,10 +218,16 @@ class MediaWorker:
     def _video(self, frame: av.VideoFrame) -> None:
         assert self._encoder is not None
         seconds = self._media_seconds(frame)
+        own_pts = round(seconds * self._fps)
+        place = self._video_timeline.place(own_pts, self._last_video_pts)
+        pts, previous = place.pts, self._last_video_pts
+        if place.gap is not None:  # a reopened source: its time away is a declared gap, not lost frames
+            self._video_gap(place.gap)
+            previous = place.gap.end - 1
+        seconds += float((pts - own_pts) / self._fps)
         now = self._p.clock.monotonic()
         self._overload.frame(seconds, now, self._p.frames.qsize())
-        pts = round(seconds * self._fps)
-        if not self._overload.video_frame(pts, self._last_video_pts, float(self._fps), now):
+        if not self._overload.video_frame(pts, previous, float(self._fps), now):
             return  # a duplicate or late frame (journaled): the encoder needs increasing timestamps
         self._last_video_pts = pts
         stamped = self._overlay.apply(frame, self._origin_utc + timedelta(seconds=seconds))
@@ -261,10 +266,12 @@ class MediaWorker:
     def _audio(self, frame: av.AudioFrame) -> None:
         assert self._audio_stream is not None
         seconds = self._media_seconds(frame)
-        self._overload.frame(seconds, self._p.clock.monotonic(), self._p.frames.qsize())
         hole = self._audio_timeline.place(seconds)
         if hole is not None:  # the source lost sound: the hole stays in the timeline, declared
             self._audio_gap(hole)
+        # on the recording's timeline, as the pictures are (a reopened source's own clock went back)
+        placed = seconds + self._audio_timeline.offset_seconds
+        self._overload.frame(placed, self._p.clock.monotonic(), self._p.frames.qsize())
         frame.pts = None
         for resampled in self._resampler.resample(frame):
             self._encode_audio(resampled)
@@ -287,6 +294,14 @@ class MediaWorker:
         reason = f"sound timestamps jumped {lost:.3f} s: the source lost sound (stall, overrun or resumed)"
         assert self._p.audio_stream is not None
         self._p.events.gap(self._p.audio_stream, start, end, reason)
+
+    def _video_gap(self, gap: FrameGap) -> None:
+        start = self._origin_utc + timedelta(seconds=float(gap.start / self._fps))
+        end = self._origin_utc + timedelta(seconds=float(gap.end / self._fps))
+        away = (end - start).total_seconds()
+        reason = f"the source was reopened after a failure: {away:.3f} s without pictures"
+        assert self._p.video_stream is not None
+        self._p.events.gap(self._p.video_stream, start, end, reason)
 
     def _flush(self) -> None:
         self._overload.flush()

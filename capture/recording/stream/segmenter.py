@@ -36,6 +36,16 @@ logger = logging.getLogger(__name__)
 
 TEMP_SUFFIX = ".tmp"
 _CUT_TOLERANCE_SECONDS = 0.1
+MOVFLAGS = "frag_keyframe+empty_moov+default_base_moof+delay_moov+skip_trailer+cmaf"  # cmaf: the cmfc brand
+CHUNK_US = "200000"
+"""CMAF chunk length (µs): bytes reach the disk every ~200 ms, so a crash loses little (keyframes,
+and so segment starts, stay one GOP apart: ``frag_keyframe`` also starts a chunk at each)."""
+
+
+def muxer_options() -> dict[str, str]:
+    """The MP4 muxer options of every CMAF track file written into a segmenter (each stream's and
+    the microphones' mix): a header, then one ``moof``+``mdat`` chunk every ``CHUNK_US``."""
+    return {"movflags": MOVFLAGS, "flush_packets": "1", "frag_duration": CHUNK_US}
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,9 +13,8 @@ import pytest
 
 from archive.preservation.verify import verify_recording
 from archive.store.object_store import ObjectStore
-from tests.capture.bodycam.agent_process import SOURCE, remember_control
+from tests.capture.bodycam.agent_process import SOURCE, start_bodycam
 from tests.capture.bodycam.agent_process import post as _post
-from tests.capture.bodycam.agent_process import read_until as _read_until
 from tests.capture.bodycam.agent_process import status as _status
 from tests.capture.conftest import agent_command, journal_events, store_env
 from tests.waiting import wait_until
@@ -25,35 +24,10 @@ pytestmark = pytest.mark.integration
 
 def test_signals_and_the_local_control_activate_and_deactivate(tmp_path: Path) -> None:
     spool = tmp_path / "spool"
-    agent = subprocess.Popen(
-        agent_command(
-            "bodycam",
-            "--device-id",
-            "bodycam-7",
-            "--spool",
-            str(spool),
-            "--source",
-            SOURCE,
-            "--pre-event-seconds",
-            "2",
-            "--segment-seconds",
-            "2",
-            "--preset",
-            "ultrafast",
-            "--control-port",
-            "0",
-        ),
-        env=store_env(None),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    seen: list[str] = []
-    try:
-        ready = _read_until(agent, "on standby", seen)
-        port = int(ready.rsplit(":", 1)[1])
-        remember_control(port, spool)
+    options = ("--pre-event-seconds", "2", "--control-port", "0")
+    with start_bodycam(spool, *options, device_id="bodycam-7") as bodycam:
+        agent = bodycam.process
+        port = bodycam.control_port()
         refused = urllib.request.Request(f"http://127.0.0.1:{port}/activate", data=b"{}", method="POST")
         with pytest.raises(urllib.error.HTTPError) as no_token:
             urllib.request.urlopen(refused, timeout=10)
@@ -61,29 +35,25 @@ def test_signals_and_the_local_control_activate_and_deactivate(tmp_path: Path) -
         assert _status(port)["recording"] == "standby"
         wait_until(lambda: int(str(_status(port)["pre_event_bytes"])) > 0, 30, "pictures in the buffer")
         agent.send_signal(signal.SIGUSR1)
-        first = _read_until(agent, "started", seen).split()[1]
+        first = bodycam.read_until("started").split()[1]
         assert _status(port)["recording_id"] == first
         wait_until(lambda: any((spool / "recordings" / first / "cam").glob("*.m4s")), 60, "a segment")
         agent.send_signal(signal.SIGUSR2)
-        _read_until(agent, "stopped", seen)
+        bodycam.read_until("stopped")
         assert _status(port)["recording"] == "standby"
 
         status, answer = _post(port, "/activate", {"by": "clerk zhang"})
         assert status == 200 and answer["result"] == "done", answer
-        second = _read_until(agent, "started", seen).split()[1]
+        second = bodycam.read_until("started").split()[1]
         assert second != first
         assert _post(port, "/activate")[1]["detail"] == f"already recording {second}"
         status, answer = _post(port, "/deactivate", {"by": 5})  # type: ignore[dict-item]
         assert status == 400 and "'by' must be a text" in str(answer["detail"])
         assert _post(port, "/deactivate")[0] == 200
-        _read_until(agent, "stopped", seen)
+        bodycam.read_until("stopped")
         assert _post(port, "/delete")[0] == 404  # no such command, on purpose
         agent.send_signal(signal.SIGTERM)
         assert agent.wait(timeout=60) == 0
-    finally:
-        if agent.poll() is None:
-            agent.kill()
-            agent.wait()
 
     one = journal_events(spool, first)
     activate = next(e for e in one if e["type"] == "activate")
@@ -119,34 +89,10 @@ def test_at_the_spool_quota_with_no_store_it_alarms_and_goes_on_recording_deleti
     tmp_path: Path,
 ) -> None:
     spool = tmp_path / "spool"
-    agent = subprocess.Popen(
-        agent_command(
-            "bodycam",
-            "--device-id",
-            "bodycam-8",
-            "--spool",
-            str(spool),
-            "--source",
-            SOURCE,
-            "--pre-event-seconds",
-            "0",
-            "--segment-seconds",
-            "2",
-            "--preset",
-            "ultrafast",
-            "--spool-quota",
-            "200K",
-            "--activate-on-start",
-        ),
-        env=store_env(None),  # no store: nothing is ever confirmed, so nothing may be freed
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    seen: list[str] = []
-    try:
-        recording = _read_until(agent, "started", seen).split()[1]
+    options = ("--pre-event-seconds", "0", "--spool-quota", "200K", "--activate-on-start")
+    # no store: nothing is ever confirmed, so nothing may be freed
+    with start_bodycam(spool, *options, device_id="bodycam-8") as bodycam:
+        recording = bodycam.read_until("started").split()[1]
 
         def alarm_then_segments() -> bool:
             events = journal_events(spool, recording)
@@ -154,12 +100,8 @@ def test_at_the_spool_quota_with_no_store_it_alarms_and_goes_on_recording_deleti
             return alarm is not None and sum(e["type"] == "segment" for e in events[alarm:]) >= 2
 
         wait_until(alarm_then_segments, 60, "the quota alarm and two segments sealed after it")
-        agent.send_signal(signal.SIGTERM)
-        assert agent.wait(timeout=60) == 0
-    finally:
-        if agent.poll() is None:
-            agent.kill()
-            agent.wait()
+        bodycam.process.send_signal(signal.SIGTERM)
+        assert bodycam.process.wait(timeout=60) == 0
     events = journal_events(spool, recording)
     alarm = next(e for e in events if e.get("condition") == "spool_quota")
     assert alarm["active"] is True and "quota of 204800 bytes" in str(alarm["detail"])
@@ -167,55 +109,20 @@ def test_at_the_spool_quota_with_no_store_it_alarms_and_goes_on_recording_deleti
     assert all((spool / "recordings" / recording / str(e["object"])).is_file() for e in segments)
 
 
-def _bodycam(spool: Path, *extra: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        agent_command(
-            "bodycam",
-            "--device-id",
-            "bodycam-6",
-            "--spool",
-            str(spool),
-            "--source",
-            SOURCE,
-            "--segment-seconds",
-            "2",
-            "--preset",
-            "ultrafast",
-            *extra,
-        ),
-        env=store_env(None),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-
-
 def test_a_recording_cut_by_kill_9_is_closed_at_the_next_start_without_recording_more(tmp_path: Path) -> None:
     spool = tmp_path / "spool"
-    seen: list[str] = []
-    first = _bodycam(spool, "--activate-on-start")
-    try:
-        recording = _read_until(first, "started", seen).split()[1]
+    with start_bodycam(spool, "--activate-on-start", device_id="bodycam-6") as first:
+        recording = first.read_until("started").split()[1]
         stream = spool / "recordings" / recording / "cam"
         wait_until(lambda: len(list(stream.glob("*.m4s"))) >= 2, 60, "two sealed segments")
-        first.kill()  # SIGKILL: no stop, perhaps a torn segment
-        first.wait()
-    finally:
-        if first.poll() is None:
-            first.kill()
-            first.wait()
+        first.process.kill()  # SIGKILL: no stop, perhaps a torn segment
+        first.process.wait()
     assert journal_events(spool, recording)[-1]["type"] != "stop"
 
-    second = _bodycam(spool, "--pre-event-seconds", "2")
-    try:
-        _read_until(second, "on standby", seen)
-        second.send_signal(signal.SIGTERM)
-        assert second.wait(timeout=60) == 0
-    finally:
-        if second.poll() is None:
-            second.kill()
-            second.wait()
+    with start_bodycam(spool, "--pre-event-seconds", "2", device_id="bodycam-6") as second:
+        second.read_until("on standby")
+        second.process.send_signal(signal.SIGTERM)
+        assert second.process.wait(timeout=60) == 0
     events = journal_events(spool, recording)
     assert [e["type"] for e in events[-2:]] == ["stop", "checkpoint"]
     assert "stopped uncleanly" in str(events[-2]["reason"])
@@ -230,56 +137,26 @@ def test_an_activated_recording_with_its_pre_event_segments_is_archived_and_veri
     tmp_path: Path, object_store: ObjectStore
 ) -> None:
     spool = tmp_path / "spool"
-    agent = subprocess.Popen(
-        agent_command(
-            "bodycam",
-            "--device-id",
-            "bodycam-5",
-            "--spool",
-            str(spool),
-            "--source",
-            SOURCE,
-            "--pre-event-seconds",
-            "2",
-            "--segment-seconds",
-            "2",
-            "--preset",
-            "ultrafast",
-            "--control-port",
-            "0",
-            "--upload-rate",
-            "2M",
-        ),
-        env=store_env(object_store.config),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    seen: list[str] = []
-    try:
-        port = int(_read_until(agent, "on standby", seen).rsplit(":", 1)[1])
-        remember_control(port, spool)
+    options = ("--pre-event-seconds", "2", "--control-port", "0", "--upload-rate", "2M")
+    with start_bodycam(spool, *options, device_id="bodycam-5", store=object_store.config) as bodycam:
+        agent = bodycam.process
+        port = bodycam.control_port()
         wait_until(lambda: int(str(_status(port)["pre_event_bytes"])) > 0, 30, "pictures in the buffer")
         assert _post(port, "/activate", {"by": "officer zhao"})[0] == 200
-        recording = _read_until(agent, "started", seen).split()[1]
+        recording = bodycam.read_until("started").split()[1]
         wait_until(
             lambda: sum(e["type"] == "segment" for e in journal_events(spool, recording)) >= 2,
             60,
             "two journaled segments (the uploader frees each once the store confirms it)",
         )
         assert _post(port, "/deactivate")[0] == 200
-        _read_until(agent, "stopped", seen)
+        bodycam.read_until("stopped")
         wait_until(
             lambda: verify_recording(object_store, recording).intact, 60, "the archived recording to verify"
         )
         assert int(str(_status(port)["backlog_segments"])) == 0
         agent.send_signal(signal.SIGTERM)
         assert agent.wait(timeout=60) == 0
-    finally:
-        if agent.poll() is None:
-            agent.kill()
-            agent.wait()
     events = journal_events(spool, recording)
     assert any("pre_event" in e.get("flags", []) for e in events if e["type"] == "segment")  # type: ignore[operator]
     assert not list((spool / "recordings" / recording / "cam").glob("*.m4s"))  # freed once confirmed

@@ -6,15 +6,14 @@ with its journaled hash."""
 from __future__ import annotations
 
 import signal
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from archive.preservation.verify import verify_recording
 from archive.store import ObjectStore
-from tests.capture.bodycam.agent_process import SOURCE, control_port, post, read_until, status
-from tests.capture.conftest import agent_command, journal_events, store_env
+from tests.capture.bodycam.agent_process import post, start_bodycam, status
+from tests.capture.conftest import journal_events
 from tests.conftest import MakeEmbeddedStore
 from tests.waiting import wait_until
 
@@ -34,39 +33,14 @@ def test_store_down_at_the_quota_records_on_beyond_it_and_deletes_nothing_unconf
     store = ObjectStore(site.config)
     store.ensure_bucket()
     spool = tmp_path / "spool"
-    agent = subprocess.Popen(
-        agent_command(
-            "bodycam",
-            "--device-id",
-            "bodycam-9",
-            "--spool",
-            str(spool),
-            "--source",
-            SOURCE,
-            "--pre-event-seconds",
-            "0",
-            "--segment-seconds",
-            "2",
-            "--preset",
-            "ultrafast",
-            "--video-bitrate",
-            "600000",
-            "--spool-quota",
-            str(QUOTA),
-            "--control-port",
-            "0",
-            "--activate-on-start",
-        ),
-        env=store_env(site.config),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    seen: list[str] = []
-    try:
-        port = control_port(read_until(agent, "on standby", seen), spool)
-        recording = read_until(agent, "started", seen).split()[1]
+    options = (
+        "--pre-event-seconds", "0", "--video-bitrate", "600000", "--spool-quota", str(QUOTA),
+        "--control-port", "0", "--activate-on-start",
+    )  # fmt: skip
+    with start_bodycam(spool, *options, device_id="bodycam-9", store=site.config) as bodycam:
+        agent = bodycam.process
+        port = bodycam.control_port()
+        recording = bodycam.read_until("started").split()[1]
         media = spool / "recordings" / recording
         wait_until(
             lambda: len(_segments(spool, recording)) >= 2 and status(port)["upload_bytes_per_second"],
@@ -106,16 +80,12 @@ def test_store_down_at_the_quota_records_on_beyond_it_and_deletes_nothing_unconf
         site.start()  # the store is back: the backlog drains, the alarm clears while still recording
         wait_until(lambda: not status(port)["alarms"], 120, "the backlog to drain and the alarm to clear")
         assert post(port, "/deactivate")[0] == 200
-        read_until(agent, "stopped", seen)
+        bodycam.read_until("stopped")
         wait_until(lambda: status(port)["backlog_segments"] == 0, 90, "the last uploads")
         beat = status(port)
         assert beat["drain_seconds"] == 0.0 and beat["upload_bytes_per_second"]
         agent.send_signal(signal.SIGTERM)
         assert agent.wait(timeout=60) == 0
-    finally:
-        if agent.poll() is None:
-            agent.kill()
-            agent.wait()
     events = journal_events(spool, recording)
     assert [e["active"] for e in events if e.get("condition") == "spool_quota"] == [True, False]
     report = verify_recording(store, recording)

@@ -21,7 +21,7 @@ from portal.replays.policy import hearings_with_replays
 from portal.web.context import PortalContext
 from portal.web.deps import ContextDep, IdPath, OptionalPrincipal
 from portal.web.forms.query_params import DateFilter
-from portal.web.routers.public.replays import masks_every_broadcast
+from portal.web.routers.public.replay_access import masks_every_broadcast
 from portal.web.routers.staff.broadcasts import get_scheduler
 from portal.web.templates import render
 

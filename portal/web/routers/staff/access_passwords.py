@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from portal.cases.filing import add_party, rotate_party_password
 from portal.cases.staff_views import case_detail
-from portal.db import transaction
 from portal.errors import InvalidInputError, NotFoundError
 from portal.identity.principal import Principal
 from portal.identity.staff_scope import require_case_in_scope
@@ -20,6 +19,7 @@ from portal.models import Case, Party
 from portal.web.context import PortalContext
 from portal.web.csrf import check_session_token
 from portal.web.deps import ClerkDep, ContextDep, IdPath
+from portal.web.forms.form_steps import step_and_return
 from portal.web.forms.form_values import text
 from portal.web.forms.password_slips import PasswordSlip
 from portal.web.forms.session_slips import SHOWN, shown_once_page
@@ -44,23 +44,26 @@ def add_party_form(
     role: FormText = "",
 ) -> Response:
     """Add a party, then redirect to its password slip; a refused form comes back with what was typed."""
-    check_session_token(clerk.csrf_token, csrf_token)
     now = context.clock.now()
+
+    def add(db: Session) -> PasswordSlip:
+        party, password = add_party(
+            db,
+            clerk.actor,
+            case_id,
+            text(name, "当事人姓名或名称", max_length=200),
+            text(role, "诉讼地位", max_length=64),
+            now=now,
+        )
+        return _slip(db.get_one(Case, case_id).number, party, password, clerk, rotated=False)
+
     try:
-        with transaction(context.sessions) as db:
-            party, password = add_party(
-                db,
-                clerk.actor,
-                case_id,
-                text(name, "当事人姓名或名称", max_length=200),
-                text(role, "诉讼地位", max_length=64),
-                now=now,
-            )
-            slip = _slip(db.get_one(Case, case_id).number, party, password, clerk, rotated=False)
+        return step_and_return(
+            context.sessions, clerk, csrf_token, add, lambda slip: _slip_page(context, clerk, slip)
+        )
     except InvalidInputError as exc:
         submitted = {"name": name, "role": role}
         return _case_page(request, context, clerk, case_id, error=str(exc), party_form=submitted)
-    return _to_slip(context, clerk, slip)
 
 
 @router.get("/staff/parties/{party_id}/password", response_class=HTMLResponse, tags=PAGES)
@@ -89,16 +92,20 @@ def rotate_password_form(
 ) -> Response:
     """Issue a new access password (the party's sessions end), then redirect to its slip. Without the
     confirmation page's ``confirmed`` field the confirmation page is shown instead."""
-    check_session_token(clerk.csrf_token, csrf_token)
-    if confirmed != "yes":
-        with context.readonly_sessions() as db:
-            _party_in_scope(db, clerk, party_id)
-        return RedirectResponse(f"/staff/parties/{party_id}/password", status_code=303)
-    with transaction(context.sessions) as db:
+
+    def rotate(db: Session) -> PasswordSlip:
         password = rotate_party_password(db, clerk.actor, party_id, now=context.clock.now())
         party = db.get_one(Party, party_id)
-        slip = _slip(db.get_one(Case, party.case_id).number, party, password, clerk, rotated=True)
-    return _to_slip(context, clerk, slip)
+        return _slip(db.get_one(Case, party.case_id).number, party, password, clerk, rotated=True)
+
+    if confirmed == "yes":
+        return step_and_return(
+            context.sessions, clerk, csrf_token, rotate, lambda slip: _slip_page(context, clerk, slip)
+        )
+    check_session_token(clerk.csrf_token, csrf_token)
+    with context.readonly_sessions() as db:
+        _party_in_scope(db, clerk, party_id)
+    return RedirectResponse(f"/staff/parties/{party_id}/password", status_code=303)
 
 
 @router.get("/staff/password-slips/{slip_id}", response_class=HTMLResponse, tags=PAGES)
@@ -136,9 +143,10 @@ def _slip(number: str, party: Party, password: str, clerk: Principal, *, rotated
     )
 
 
-def _to_slip(context: PortalContext, clerk: Principal, slip: PasswordSlip) -> Response:
+def _slip_page(context: PortalContext, clerk: Principal, slip: PasswordSlip) -> str:
+    """Keep ``slip`` for the clerk's session; the page that shows it (once)."""
     slip_id = context.password_slips.keep(context.sessions, clerk.token_hash, slip, now=context.clock.now())
-    return RedirectResponse(f"/staff/password-slips/{slip_id}", status_code=303)
+    return f"/staff/password-slips/{slip_id}"
 
 
 def _case_page(

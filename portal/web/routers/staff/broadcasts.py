@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from portal.audit.public_views import ViewKind
 from portal.broadcasting.scheduler import BroadcastScheduler, OnAir
 from portal.errors import NotFoundError
 from portal.hearings.notices import NoticeView, get_notice
@@ -26,6 +27,7 @@ from portal.models import Case, Courtroom, Hearing
 from portal.web.context import PortalContext
 from portal.web.csrf import check_session_token
 from portal.web.deps import ContextDep, CsrfChecked, DeciderDep, IdPath, client_ip
+from portal.web.public_viewing import audit_public_view
 from portal.web.templates import render
 
 router = APIRouter(tags=["broadcasts"])
@@ -141,8 +143,9 @@ async def resume_form(
 async def public_live_page(
     request: Request, context: ContextDep, scheduler: SchedulerDep, notice_id: IdPath
 ) -> HTMLResponse:
-    """The live player of a public hearing while it is on air, with its real delay; before it starts
-    (or after it ends) a page saying so with its time; 404 for a hearing that is not public."""
+    """The live player of a public hearing while it is on air, with its real delay (the view audited
+    once per viewer per window); before it starts (or after it ends) a page saying so with its time;
+    404 for a hearing that is not public."""
     notice = await asyncio.to_thread(_public_notice, context, notice_id)
     if notice is None or not notice.is_public:
         raise NotFoundError("该庭审没有公开直播")
@@ -151,6 +154,7 @@ async def public_live_page(
         values = {"n": notice, "phase": _off_air_phase(notice, context.clock.now())}
         return render(request, "public_live_off_air.html", values, headers={"Cache-Control": "no-cache"})
     status = (await scheduler.control.on_air()).get(item.feed_id)
+    await audit_public_view(request, context, notice, ViewKind.LIVE)  # once per viewer per window
     values = {
         "n": notice,
         "source": scheduler.control.media_url(item.feed_id),

@@ -10,9 +10,10 @@ from enum import Enum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from portal.cases.filing import CaseDraft, add_case_event, add_party, create_case, rotate_party_password
 from portal.cases.staff_views import case_detail, filing_choices, list_cases
@@ -24,8 +25,8 @@ from portal.identity.principal import Principal
 from portal.identity.staff_scope import require_case_in_scope
 from portal.models import Case, CaseEvent, Party, ProcedureKind, Role
 from portal.web.context import PortalContext
-from portal.web.csrf import check_session_token
 from portal.web.deps import ClerkDep, ContextDep, CsrfChecked, DeciderDep, IdPath, StaffDep
+from portal.web.forms.form_steps import step_and_return
 from portal.web.forms.form_values import day, identifier, record_id, text
 from portal.web.http_errors import audit_denial, status_of
 from portal.web.routers.parties.party import PROCEDURE_NAMES
@@ -221,8 +222,8 @@ def file_case_form(
 ) -> Response:
     """File the case, then its page (where parties are added); the form again with the reason when
     a value is refused (e.g. the number is taken or malformed)."""
-    check_session_token(clerk.csrf_token, form.csrf_token)
-    try:
+
+    def file(db: Session) -> Case:
         draft = CaseDraft(
             number=identifier(form.number, "案号", max_length=64),
             court_id=_filing_court(clerk, form.court_id),
@@ -234,13 +235,16 @@ def file_case_form(
             clerk_id=record_id(form.clerk_id, "书记员", required=False),
             agent_code=identifier(form.agent_code, "设备案件代码", max_length=64, required=False) or None,
         )
-        with transaction(context.sessions) as db:
-            case = create_case(db, clerk.actor, draft, now=context.clock.now())
+        return create_case(db, clerk.actor, draft, now=context.clock.now())
+
+    try:
+        return step_and_return(
+            context.sessions, clerk, form.csrf_token, file, lambda case: f"/staff/cases/{case.id}"
+        )
     except (InvalidInputError, RuleViolationError) as exc:
         audit_denial(request, exc)
         submitted = form.model_dump(exclude={"csrf_token"})
         return _filing_form(request, context, clerk, submitted, error=str(exc), status=status_of(exc))
-    return RedirectResponse(f"/staff/cases/{case.id}", status_code=303)
 
 
 @router.get("/staff/cases/{case_id}", response_class=HTMLResponse, summary="Case page", tags=PAGES)
@@ -267,22 +271,23 @@ def add_event_form(
     description: FormText = "",
 ) -> Response:
     """Record a procedure fact the parties will see, then back to the case page."""
-    check_session_token(clerk.csrf_token, csrf_token)
-    try:
+
+    def add(db: Session) -> None:
         if kind not in PROCEDURE_NAMES:
             raise InvalidInputError("请选择流程类别")
-        with transaction(context.sessions) as db:
-            add_case_event(
-                db,
-                clerk.actor,
-                case_id,
-                kind=ProcedureKind(kind),
-                occurred_on=day(occurred_on, "发生日期"),
-                description=text(description, "流程内容", max_length=2000),
-            )
+        add_case_event(
+            db,
+            clerk.actor,
+            case_id,
+            kind=ProcedureKind(kind),
+            occurred_on=day(occurred_on, "发生日期"),
+            description=text(description, "流程内容", max_length=2000),
+        )
+
+    try:
+        return step_and_return(context.sessions, clerk, csrf_token, add, f"/staff/cases/{case_id}")
     except InvalidInputError as exc:
         return _case_page(request, context, clerk, case_id, error=str(exc), status=422)
-    return RedirectResponse(f"/staff/cases/{case_id}", status_code=303)
 
 
 def _case_out(case: Case, parties: list[Party]) -> CaseOut:

@@ -36,8 +36,8 @@ from portal.models import Case, Hearing, Notice
 from portal.records.gap_explanations import hearing_gaps, is_presiding_judge
 from portal.records.room_views import hearing_recorder
 from portal.web.context import PortalContext
-from portal.web.csrf import check_session_token
 from portal.web.deps import ClerkDep, ContextDep, CsrfChecked, DeciderDep, IdPath, StaffDep
+from portal.web.forms.form_steps import step_and_return
 from portal.web.forms.form_values import checked, local_time, record_id, text, yes_no
 from portal.web.http_errors import audit_denial, status_of
 from portal.web.routers.staff.broadcasts import get_scheduler
@@ -204,9 +204,9 @@ def schedule_form(
     form: Annotated[HearingForm, Form()],
 ) -> Response:
     """Schedule, then the hearing page (where its notice is published)."""
-    check_session_token(clerk.csrf_token, form.csrf_token)
     zone = context.display_zone
-    try:
+
+    def schedule(db: Session) -> Hearing:
         draft = HearingDraft(
             case_id=case_id,
             courtroom_id=record_id(form.courtroom_id, "法庭") or 0,
@@ -218,8 +218,16 @@ def schedule_form(
             double_booking_reason=text(form.double_booking_reason, "同时使用法庭的理由", required=False)
             or None,
         )
-        with transaction(context.sessions) as db:
-            hearing = schedule_hearing(db, clerk.actor, draft, now=context.clock.now())
+        return schedule_hearing(db, clerk.actor, draft, now=context.clock.now())
+
+    try:
+        return step_and_return(
+            context.sessions,
+            clerk,
+            form.csrf_token,
+            schedule,
+            lambda hearing: f"/staff/hearings/{hearing.id}",
+        )
     except _REFUSED as exc:
         audit_denial(request, exc)
         submitted = form.model_dump(exclude={"csrf_token"})
@@ -227,7 +235,6 @@ def schedule_form(
         return _schedule_form(
             request, context, clerk, case_id, submitted, error=str(exc), status=status_of(exc)
         )
-    return RedirectResponse(f"/staff/hearings/{hearing.id}", status_code=303)
 
 
 @router.get("/staff/hearings/{hearing_id}", response_class=HTMLResponse, summary="Hearing page", tags=PAGES)
@@ -305,12 +312,12 @@ async def change_from_form(
     """Apply one hearing change in a transaction, then follow it (caches, broadcasts) and go back to
     the hearing page; a refused change shows the page again with the reason under ``form`` and what
     was typed (``submitted``)."""
-    check_session_token(clerk.csrf_token, csrf_token)
 
-    def run() -> Response | None:
+    def run() -> Response:
         try:
-            with transaction(context.sessions) as db:
-                apply(db)
+            return step_and_return(
+                context.sessions, clerk, csrf_token, apply, f"/staff/hearings/{hearing_id}"
+            )
         except _REFUSED as exc:
             audit_denial(request, exc)
             typed = dict(submitted or {})
@@ -318,13 +325,11 @@ async def change_from_form(
             page = _hearing_page(request, context, clerk, hearing_id, error=(form, str(exc)), submitted=typed)
             page.status_code = status_of(exc)
             return page
-        return None
 
-    refused = await asyncio.to_thread(run)
-    if refused is not None:
-        return refused
-    await followed(request, context)
-    return RedirectResponse(f"/staff/hearings/{hearing_id}", status_code=303)
+    answer = await asyncio.to_thread(run)
+    if isinstance(answer, RedirectResponse):  # the change is made (a refusal shows the page again)
+        await followed(request, context)
+    return answer
 
 
 def _schedule_form(

@@ -1,5 +1,6 @@
-// The command-centre wall: one tile per live feed, polled from api/feeds; click a tile to enlarge it
-// with sound. A feed without video (a courtroom microphone) gets an "仅音频" tile with a level meter.
+// The command-centre wall: one tile per live picture, polled from api/feeds; click a tile to enlarge it
+// with sound. A courtroom's microphones and their mix are no tiles: the room's sound goes with its
+// camera tiles (wall_sound.js); only a room without pictures gets an "仅音频" tile with a level meter.
 // A tile whose picture stops for more than STALE_SECONDS (wall_labels.js) turns red with
 // "信号中断 N 秒" and recovers by itself when the picture comes back.
 "use strict";
@@ -8,6 +9,7 @@ const POLL_MS = 1000;
 const TICK_MS = 250;
 const LEVEL_MS = 250;
 const tiles = new Map(); // feed id -> tile state (see addTile)
+const sounds = new Map(); // room -> its RoomSound (rooms with pictures only; wall_sound.js)
 const filter = { court: "", kind: "" };
 let iceServers = [];
 
@@ -71,17 +73,30 @@ function renderTrace(tile) {
   drawTrackTrace(tile.trace, trace);
 }
 
+function muteAll() {
+  for (const tile of tiles.values()) tile.media.muted = true;
+  for (const sound of sounds.values()) sound.setMuted(true);
+}
+
+// One room's sound at a time (the click is the user gesture that allows sound).
+function listen(sound, on) {
+  muteAll();
+  if (on) sound.setMuted(false);
+}
+
 function toggleEnlarged(tile) {
   const enlarge = !tile.element.classList.contains("enlarged");
-  for (const other of tiles.values()) {
-    other.element.classList.remove("enlarged");
-    other.media.muted = true;
+  for (const other of tiles.values()) other.element.classList.remove("enlarged");
+  muteAll();
+  if (!enlarge) return;
+  tile.element.classList.add("enlarged");
+  const sound = sounds.get(tile.feed.room);
+  if (sound && !tile.audioOnly) {
+    sound.setMuted(false); // the courtroom's sound, not the camera's own
+    return;
   }
-  if (enlarge) {
-    tile.element.classList.add("enlarged");
-    tile.media.muted = false; // the click is the user gesture that allows sound
-    tile.media.play().catch(() => {});
-  }
+  tile.media.muted = false;
+  tile.media.play().catch(() => {});
 }
 
 // The placeholder of an audio-only tile: what it is, and how loud (dBFS RMS, see audio_level.js).
@@ -142,6 +157,7 @@ function addTile(feed) {
   const tile = {
     element, media, meter, label, outage, feed, audioOnly,
     level: null, player: null, lastFrameAt: null, polledAt: performance.now(), trace: null, traceKey: "",
+    soundControl: null,
   };
   element.addEventListener("click", () => toggleEnlarged(tile));
   tiles.set(feed.id, tile);
@@ -186,6 +202,7 @@ function removeTile(id) {
   const tile = tiles.get(id);
   if (!tile) return;
   if (tile.player) dropPlayer(tile, tile.player);
+  if (tile.soundControl) for (const sound of sounds.values()) sound.controls.delete(tile.soundControl);
   tile.element.remove();
   tiles.delete(id);
 }
@@ -235,8 +252,10 @@ async function poll() {
     }
     if (!response.ok) throw new Error(`${response.status}`);
     const { feeds } = await response.json();
+    const { tileFeeds, roomSounds } = arrangeFeeds(feeds);
+    syncSounds(sounds, roomSounds, iceServers);
     const seen = new Set();
-    for (const feed of feeds) {
+    for (const feed of tileFeeds) {
       seen.add(feed.id);
       let tile = tiles.get(feed.id);
       if (tile && tile.audioOnly !== isAudioOnly(feed)) {
@@ -247,6 +266,7 @@ async function poll() {
       tile.feed = feed;
       tile.polledAt = performance.now();
       render(tile);
+      attachSound(tile, sounds, listen);
       if (!tile.player && feed.connected) connect(tile, feed);
     }
     for (const id of [...tiles.keys()]) if (!seen.has(id)) removeTile(id);
@@ -274,6 +294,10 @@ async function showLevels() {
       if (tile.level) level = tile.level.take();
       else if (tile.player) level = await tile.player.audioLevel().catch(() => null);
       tile.meter.value = levelDb(level || 0);
+    }
+    for (const sound of [...sounds.values()]) {
+      const value = levelDb((await sound.take()) || 0);
+      for (const control of sound.controls) control.meter.value = value;
     }
   } finally {
     showingLevels = false;

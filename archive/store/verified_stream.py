@@ -1,0 +1,59 @@
+"""One stored object read chunk by chunk and checked against its ``sha256`` metadata on the way.
+
+For relaying an object to a client without holding it in memory: the bytes are hashed as they pass,
+and the last chunk is held back until the whole object has been hashed, so a copy whose hash does not
+match never reaches the client complete (the caller's response ends short and the client sees a
+broken transfer, never a wrong object that looks whole).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from typing import Any
+
+from archive.store.stored_object import SHA256_METADATA_KEY, user_metadata, verify_digest
+
+CHUNK_BYTES = 256 * 1024
+
+
+class VerifiedStream:
+    """An open GET of ``key``: its size, then its chunks (see the module docstring); close when done."""
+
+    def __init__(self, key: str, response: Any, boundary: Callable[[], AbstractContextManager[None]]) -> None:
+        self.key = key
+        self._response = response
+        self._boundary = boundary
+        self._expected: str | None = user_metadata(response.headers).get(SHA256_METADATA_KEY)
+        length = response.headers.get("Content-Length")
+        self.size: int | None = int(length) if length is not None and length.isdigit() else None
+        self._closed = threading.Lock()
+
+    def chunks(self, chunk_size: int = CHUNK_BYTES) -> Iterator[bytes]:
+        """Yield the object's bytes; ChecksumMismatchError instead of its last chunk when the bytes read
+        do not match its ``sha256`` metadata. Closes the GET when exhausted or abandoned.
+
+        Raises StoreUnavailableError / StoreAuthError when the store fails midway.
+        """
+        digest = hashlib.sha256()
+        held: bytes | None = None
+        try:
+            with self._boundary():
+                for chunk in self._response.stream(chunk_size):
+                    digest.update(chunk)
+                    if held is not None:
+                        yield held
+                    held = chunk
+            verify_digest(self.key, digest.hexdigest(), self._expected)
+            if held is not None:
+                yield held
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Close the GET and give its connection back to the pool (idempotent, any thread)."""
+        if self._closed.acquire(blocking=False):
+            self._response.close()
+            self._response.release_conn()

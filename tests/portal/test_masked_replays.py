@@ -1,0 +1,282 @@
+"""Replays of public hearings whose faces are to be masked (art. 12): played only from a masked
+rendition made from the archive by the portal's masking job, never from the archive's unmasked
+picture. Real recording of a real photograph of a face (scikit-image's astronaut), real Haar
+cascade, real x264, real SeaweedFS."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+import pytest
+
+from archive.export import load_tracks
+from archive.store.embedded import EmbeddedStore
+from archive.store.object_store import ObjectStore
+from portal.db import transaction
+from portal.models import Hearing, Notice, Recording, User
+from portal.records.reconciler import reconcile_now
+from portal.replays.masked_rendition import MANIFEST, load_manifest, masked_key
+from portal.replays.withdrawal import withdraw_replay
+from tests.portal.conftest import Portal, Template, open_portal, run_capture
+from tests.portal.served import ServedApp
+from tests.portal.world import actor_of
+from tests.streaming.faces import FACE, HEIGHT, detail, face_picture, i420
+
+pytestmark = pytest.mark.integration
+
+RECORDING = "masked-rec"
+CAMERA, MICROPHONE = "bench-cam", "mic-1"
+GRACE = timedelta(minutes=30)  # portal_broadcast_grace_minutes
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _face_video(path: Path) -> None:
+    """Two seconds of the photograph at 320x240, 15 fps (the camera the courtroom records)."""
+    planes = i420(face_picture())
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=15)
+        stream.width, stream.height, stream.pix_fmt = 320, 240, "yuv420p"
+        stream.options = {"preset": "ultrafast"}
+        for index in range(30):
+            frame = av.VideoFrame.from_ndarray(planes, format="yuv420p")
+            frame.pts, frame.time_base = index, Fraction(1, 15)
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+
+
+@pytest.fixture(scope="module")
+def masked_store(embedded_store: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> ObjectStore:
+    """One 4-second recording of room-a: the face camera (2-s segments) and the room's microphone."""
+    config = dataclasses.replace(embedded_store.config, bucket=f"masked-{uuid.uuid4().hex[:12]}")
+    store = ObjectStore(config)
+    store.ensure_bucket()
+    work = tmp_path_factory.mktemp("masked-source")
+    _face_video(work / "face.mp4")
+    arguments = ["record", "--room", "room-a", "--case", "case-a", "--recording-id", RECORDING]
+    arguments += ["--spool", str(work / "spool"), "--duration", "4", "--segment-seconds", "2"]
+    arguments += ["--source", f"file:{work / 'face.mp4'}#loop=1&name={CAMERA}"]
+    arguments += ["--source", f"synthetic#video=0&name={MICROPHONE}"]
+    done = run_capture(config, *arguments)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return store
+
+
+@dataclasses.dataclass
+class MaskedReplay:
+    portal: Portal
+    hearing_id: int
+    notice_id: int
+    store: ObjectStore
+
+    @property
+    def route(self) -> str:
+        return f"/notices/{self.notice_id}/replay/1"
+
+    def run_job(self) -> int:
+        """One pass of the portal's own masking worker; how many segments it masked."""
+        outcomes = self.portal.app.state.masked_replays.run_pass()
+        return sum(outcome.masked for outcome in outcomes)
+
+
+@pytest.fixture
+def masked_replay(
+    sqlite_template: Template, masked_store: ObjectStore, session_now: datetime, tmp_path: Path
+) -> Iterator[MaskedReplay]:
+    """The portal after a public hearing of room-a whose faces are to be masked, with a fresh bucket
+    prefix for the rendition (each test starts with none)."""
+    for stored in masked_store.list_objects(f"replays-masked/{RECORDING}/"):
+        masked_store.delete(stored.key)
+    overrides = {"environment": "development", "portal_cookie_secure": False}
+    with open_portal(sqlite_template, masked_store, session_now, tmp_path, **overrides) as portal:
+        reconcile_now(portal.app.state.portal, "test")
+        clerk = portal.world.users["clerk-a"]
+        with transaction(portal.db_factory) as db:
+            recording = db.get_one(Recording, RECORDING)
+            assert recording.started_at is not None and recording.ended_at is not None
+            hearing = Hearing(
+                case_id=portal.world.case_a,
+                courtroom_id=portal.world.room_a,
+                starts_at=recording.started_at - timedelta(minutes=1),
+                expected_end_at=recording.ended_at + timedelta(minutes=1),
+                is_public=True,
+                mask_faces=True,
+                created_by=clerk,
+                created_at=recording.started_at - timedelta(days=5),
+            )
+            db.add(hearing)
+            db.flush()
+            notice = Notice(hearing_id=hearing.id, published_at=hearing.created_at, published_by=clerk)
+            db.add(notice)
+            db.flush()
+            recording.hearing_id, recording.case_id = hearing.id, portal.world.case_a
+            ids, ended = (hearing.id, notice.id), recording.ended_at
+        portal.clock.set(max(portal.clock.now(), ended + timedelta(minutes=1) + GRACE))
+        yield MaskedReplay(portal, *ids, masked_store)
+
+
+def _segments(replay: MaskedReplay) -> list[str]:
+    return [s.object.split("/")[-1] for s in load_tracks(replay.store, RECORDING).tracks[CAMERA].segments]
+
+
+def _face_detail(init: bytes, segment: bytes) -> list[float]:
+    with av.open(io.BytesIO(init + segment)) as container:
+        pictures = [f.to_ndarray(format="yuv420p") for f in container.decode(video=0)]
+    return [detail(np.asarray(p[:HEIGHT], dtype=np.uint8), FACE) for p in pictures]
+
+
+def test_until_its_masked_rendition_is_made_the_replay_is_being_prepared_and_shows_no_picture(
+    masked_replay: MaskedReplay,
+) -> None:
+    visitor = masked_replay.portal.client()
+    page = visitor.get(f"/notices/{masked_replay.notice_id}/replay")
+    assert page.status_code == 200 and "处理中" in page.text and "data-playlist" not in page.text
+    assert visitor.get(f"{masked_replay.route}/master.m3u8").status_code == 404
+    for name in ("init.mp4", *_segments(masked_replay)):  # the archive's unmasked picture: never
+        answer = visitor.get(f"{masked_replay.route}/objects/{CAMERA}/{name}")
+        assert answer.status_code == 404 and "location" not in answer.headers, name
+
+
+def test_the_replay_plays_the_masked_picture_with_the_archived_sound(masked_replay: MaskedReplay) -> None:
+    names = _segments(masked_replay)
+    assert masked_replay.run_job() == len(names) >= 2
+    visitor = masked_replay.portal.client()
+    page = visitor.get(f"/notices/{masked_replay.notice_id}/replay")
+    assert page.status_code == 200 and f'data-playlist="{masked_replay.route}/master.m3u8"' in page.text
+    master = visitor.get(f"{masked_replay.route}/master.m3u8").text
+    assert f"stream={MICROPHONE}" in master and master.rstrip().endswith(f"stream={CAMERA}")
+    playlist = visitor.get(f"{masked_replay.route}/playlist.m3u8", params={"stream": CAMERA}).text
+    assert [line.rsplit("/", 1)[-1] for line in playlist.splitlines() if line.endswith(".m4s")] == names
+
+    init = visitor.get(f"{masked_replay.route}/objects/{CAMERA}/init.mp4")
+    assert init.status_code == 200 and init.headers["cache-control"] == "no-store"
+    archived = load_tracks(masked_replay.store, RECORDING)
+    original_init = masked_replay.store.read_bytes(archived.object_key(f"{CAMERA}/init.mp4"))
+    for segment in archived.tracks[CAMERA].segments:
+        served = visitor.get(f"{masked_replay.route}/objects/{segment.object}")
+        assert served.status_code == 200, segment.object
+        assert hashlib.sha256(served.content).hexdigest() != segment.sha256  # not the archive's picture
+        original = masked_replay.store.read_bytes(archived.object_key(segment.object))
+        before, after = _face_detail(original_init, original), _face_detail(init.content, served.content)
+        assert len(after) == len(before) and min(before) > 300  # every picture, the face visible before
+        assert max(after) < min(before) / 20, (before, after)  # and masked in every one
+        with av.open(io.BytesIO(init.content + served.content)) as masked:
+            first = next(masked.decode(video=0))
+        with av.open(io.BytesIO(original_init + original)) as source:
+            assert first.time == pytest.approx(next(source.decode(video=0)).time)  # in step with the sound
+    sound = visitor.get(f"{masked_replay.route}/objects/{MICROPHONE}/{names[0]}")
+    assert sound.status_code == 302  # the archived microphone, as for any replay
+
+    assert masked_replay.run_job() == 0  # done: the next pass leaves it alone
+
+
+def test_chromium_plays_the_masked_replay_with_sound(masked_replay: MaskedReplay, chromium: Any) -> None:
+    masked_replay.run_job()
+    with ServedApp(masked_replay.portal.app) as server:
+        page = chromium.new_page()
+        page.goto(f"{server.url}/notices/{masked_replay.notice_id}/replay")
+        page.wait_for_function("() => document.getElementById('video').readyState >= 2", timeout=30000)
+        page.evaluate("() => document.getElementById('video').play()")
+        page.wait_for_function("() => document.getElementById('video').currentTime > 1", timeout=30000)
+        decoded = page.evaluate(
+            "() => { const v = document.getElementById('video');"
+            " return [v.webkitAudioDecodedByteCount, v.webkitVideoDecodedByteCount, v.videoWidth]; }"
+        )
+    assert decoded[0] > 0 and decoded[1] > 0 and decoded[2] == 320, decoded  # picture and sound
+
+
+def test_a_masked_object_that_does_not_match_its_manifest_is_refused(masked_replay: MaskedReplay) -> None:
+    masked_replay.run_job()
+    name = _segments(masked_replay)[0]
+    key = masked_key(RECORDING, CAMERA, name)
+    visitor = masked_replay.portal.client()
+    assert visitor.get(f"{masked_replay.route}/objects/{CAMERA}/{name}").status_code == 200
+    flipped = bytearray(masked_replay.store.read_bytes(key))
+    flipped[len(flipped) // 2] ^= 0x01
+    masked_replay.store.replace_bytes(key, bytes(flipped), hashlib.sha256(flipped).hexdigest())
+    refused = visitor.get(f"{masked_replay.route}/objects/{CAMERA}/{name}")
+    assert refused.status_code == 404 and "完整性" in refused.text
+    assert bytes(flipped) not in refused.content
+    assert masked_replay.run_job() == 1  # the next pass sees it replaced and masks that segment again
+    assert visitor.get(f"{masked_replay.route}/objects/{CAMERA}/{name}").status_code == 200
+
+
+def test_a_withdrawn_masked_replay_stays_withdrawn(masked_replay: MaskedReplay) -> None:
+    portal = masked_replay.portal
+    with transaction(portal.db_factory) as db:
+        clerk = db.get_one(User, portal.world.users["clerk-a"])
+        withdraw_replay(db, actor_of(clerk), masked_replay.hearing_id, "当事人申请", now=portal.clock.now())
+    assert masked_replay.run_job() == 0  # nothing is masked for a withdrawn replay
+    visitor = portal.client()
+    gone = visitor.get(f"/notices/{masked_replay.notice_id}/replay")
+    assert gone.status_code == 410 and "已撤回" in gone.text
+    name = _segments(masked_replay)[0]
+    assert visitor.get(f"{masked_replay.route}/objects/{CAMERA}/{name}").status_code == 404
+
+
+_JOB = """
+import sys, time
+import streaming.server
+from archive.export import load_tracks
+from archive.store.object_store import ObjectStore
+from archive.store.store_config import StoreConfig
+from portal.replays.masking_job import make_masked_rendition
+from streaming.public.face_mask import default_mask_factory
+from streaming.settings import StreamingSettings
+
+endpoint, access, secret, bucket, recording, stream = sys.argv[1:]
+store = ObjectStore(StoreConfig(endpoint=endpoint, access_key=access, secret_key=secret, bucket=bucket))
+tracks = load_tracks(store, recording)
+def stored(name):
+    print("stored", name, flush=True)
+    time.sleep(30)  # the test kills the job here, after its first masked object
+make_masked_rendition(
+    store, tracks, tracks.tracks[stream], default_mask_factory(StreamingSettings()), progress=stored
+)
+"""
+
+
+def test_a_job_killed_midway_leaves_no_rendition_and_a_rerun_completes_it(
+    masked_replay: MaskedReplay,
+) -> None:
+    config = masked_replay.store.config
+    arguments = [config.endpoint, config.access_key, config.secret_key, config.bucket, RECORDING, CAMERA]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COURTREC_")}
+    env["PYTHONPATH"] = str(ROOT)
+    job = subprocess.Popen(
+        [sys.executable, "-c", _JOB, *arguments], stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT
+    )
+    try:
+        assert job.stdout is not None
+        line = job.stdout.readline()
+        assert line.startswith("stored "), line
+    finally:
+        os.kill(job.pid, signal.SIGKILL)
+        job.wait(timeout=10)
+    first = line.split()[1]
+    assert masked_replay.store.stat(masked_key(RECORDING, CAMERA, first)) is not None
+    assert masked_replay.store.stat(masked_key(RECORDING, CAMERA, MANIFEST)) is None
+    visitor = masked_replay.portal.client()
+    assert "处理中" in visitor.get(f"/notices/{masked_replay.notice_id}/replay").text  # partial: not served
+    assert visitor.get(f"{masked_replay.route}/objects/{CAMERA}/{first}").status_code == 404
+
+    outcomes = masked_replay.portal.app.state.masked_replays.run_pass()
+    names = _segments(masked_replay)
+    assert [(o.masked, o.reused) for o in outcomes] == [(len(names) - 1, 1)]
+    manifest = load_manifest(masked_replay.store, RECORDING, CAMERA)
+    assert manifest is not None and set(manifest.objects) == {"init.mp4", *names}
+    for name in ("init.mp4", *names):
+        assert visitor.get(f"{masked_replay.route}/objects/{CAMERA}/{name}").status_code == 200, name
