@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
+import pytest_asyncio
 
 from streaming.errors import (
     AiortcInternalsError,
@@ -16,9 +19,18 @@ from streaming.errors import (
     SignalingError,
 )
 from streaming.server.web.http_errors import status_of
-from tests.streaming.conftest import OPERATOR_TOKEN, LiveServer
+from tests.streaming.conftest import OPERATOR_TOKEN, LiveServer, loopback_settings, serve
 
 OPERATOR = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+# the refusals below change nothing on the server: they share one, on the module's event loop
+ON_THE_MODULE_LOOP = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def untouched_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[LiveServer]:
+    """A live server with no feed, no session and no broadcast, for requests that are all refused."""
+    async with serve(loopback_settings(tmp_path_factory.mktemp("http-errors"))) as server:
+        yield server
 
 
 @pytest.mark.parametrize(
@@ -48,10 +60,12 @@ def test_each_error_type_has_one_status(error: Exception, status: int) -> None:
         ("GET", "/public/court%201/cam"),
     ],
 )
+@pytest.mark.integration
+@ON_THE_MODULE_LOOP
 async def test_a_bad_name_is_a_400_naming_the_grammar(
-    live_server: LiveServer, method: str, path: str
+    untouched_server: LiveServer, method: str, path: str
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_server.url, headers=OPERATOR) as client:
+    async with httpx.AsyncClient(base_url=untouched_server.url, headers=OPERATOR) as client:
         response = await client.request(method, path)
     assert response.status_code == 400, response.text
     answer = response.json()
@@ -70,8 +84,12 @@ async def test_a_bad_name_is_a_400_naming_the_grammar(
         ("DELETE", "/whep/sessions/no-such-session"),
     ],
 )
-async def test_an_unknown_feed_or_session_is_a_404(live_server: LiveServer, method: str, path: str) -> None:
-    async with httpx.AsyncClient(base_url=live_server.url, headers=OPERATOR) as client:
+@pytest.mark.integration
+@ON_THE_MODULE_LOOP
+async def test_an_unknown_feed_or_session_is_a_404(
+    untouched_server: LiveServer, method: str, path: str
+) -> None:
+    async with httpx.AsyncClient(base_url=untouched_server.url, headers=OPERATOR) as client:
         response = await client.request(method, path)
     assert response.status_code == 404, response.text
     answer = response.json()

@@ -1,4 +1,9 @@
-"""The agent loads streaming's publisher side only: no FastAPI, no live server, no OpenCV from streaming."""
+"""The agent loads streaming's publisher side only: no FastAPI, no live server, no OpenCV from streaming.
+
+The agent-side imports run one after another in one fresh interpreter, each checked on what is then in
+``sys.modules``: an import only adds modules, so what is loaded after the k-th statement includes all
+that statement loads on its own (a check there is at least as strict as one in an interpreter of its
+own), and a fresh interpreter costs seconds on a loaded machine."""
 
 import json
 import subprocess
@@ -8,34 +13,49 @@ from pathlib import Path
 import pytest
 
 SERVER_SIDE = ("fastapi", "starlette", "uvicorn", "streaming.server", "streaming.public")
+# first, while nothing else is loaded: capture's overlay and devices use OpenCV themselves, streaming's
+# agent side never needs it
+STREAMING_ITSELF = "import streaming, streaming.publisher"
+AGENT_STATEMENTS = ("import capture", "import capture.cli", "import capture.live")
 
 
-def _loaded_after(statement: str, names: tuple[str, ...]) -> list[str]:
-    """Which of ``names`` a fresh interpreter has in sys.modules after running ``statement``."""
-    report = f"print(json.dumps([n for n in {list(names)!r} if n in sys.modules]))"
-    code = f"import json, sys\n{statement}\n{report}"
+def _loaded_after_each(steps: list[tuple[str, tuple[str, ...]]]) -> dict[str, list[str]]:
+    """For each (statement, names) run in turn in one fresh interpreter: which of ``names`` are in
+    sys.modules once that statement (and the ones before it) have run."""
+    lines = ["import json, sys", "loaded = {}"]
+    for statement, names in steps:
+        lines += [statement, f"loaded[{statement!r}] = [n for n in {list(names)!r} if n in sys.modules]"]
+    lines.append("print(json.dumps(loaded))")
     done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+        [sys.executable, "-c", "\n".join(lines)], capture_output=True, text=True, check=True, timeout=120
     )
-    loaded: list[str] = json.loads(done.stdout.strip().splitlines()[-1])
+    loaded: dict[str, list[str]] = json.loads(done.stdout.strip().splitlines()[-1])
     return loaded
 
 
-@pytest.mark.parametrize("statement", ["import capture", "import capture.cli", "import capture.live"])
-def test_the_agent_does_not_load_the_live_server(statement: str) -> None:
-    assert _loaded_after(statement, SERVER_SIDE) == []
+@pytest.fixture(scope="module")
+def agent_side_imports() -> dict[str, list[str]]:
+    steps = [(STREAMING_ITSELF, (*SERVER_SIDE, "cv2"))]
+    steps += [(statement, SERVER_SIDE) for statement in AGENT_STATEMENTS]
+    return _loaded_after_each(steps)
 
 
-def test_streaming_itself_loads_neither_the_server_nor_opencv() -> None:
-    # capture's overlay and devices use OpenCV themselves; streaming's agent side never needs it
-    assert _loaded_after("import streaming, streaming.publisher", (*SERVER_SIDE, "cv2")) == []
+@pytest.mark.parametrize("statement", AGENT_STATEMENTS)
+def test_the_agent_does_not_load_the_live_server(
+    statement: str, agent_side_imports: dict[str, list[str]]
+) -> None:
+    assert agent_side_imports[statement] == []
+
+
+def test_streaming_itself_loads_neither_the_server_nor_opencv(
+    agent_side_imports: dict[str, list[str]],
+) -> None:
+    assert agent_side_imports[STREAMING_ITSELF] == []
 
 
 def test_the_server_side_is_still_importable() -> None:
-    assert _loaded_after("import streaming.server", ("fastapi", "streaming.server.service")) == [
-        "fastapi",
-        "streaming.server.service",
-    ]
+    loaded = _loaded_after_each([("import streaming.server", ("fastapi", "streaming.server.service"))])
+    assert loaded["import streaming.server"] == ["fastapi", "streaming.server.service"]
 
 
 _FIRST_IMPORT = """

@@ -30,7 +30,7 @@ from .conftest import (
 
 pytestmark = pytest.mark.integration
 
-DELAY = 3.0
+DELAY = 2.0  # well above one 1-s segment, so "after the delay" is told apart from "at once"
 OPERATOR = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
 
 

@@ -27,7 +27,7 @@ from streaming.publisher.whip_client import WhipClient
 from tests.portal.sound_checks import loudest_sound_script
 from tests.waiting import wait_until_async
 
-from .browser import chromium
+from .browser import ModuleBrowsers
 from .conftest import (
     DEVICE_TOKEN,
     LOOPBACK,
@@ -41,7 +41,8 @@ from .conftest import (
 )
 from .hls_rules import LivePlaylistHistory, check_multivariant
 
-pytestmark = pytest.mark.integration
+# the module's Chromiums (see ModuleBrowsers): its tests run on the module's event loop
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 
 OPERATOR = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
 DELAY = 1.0
@@ -142,7 +143,7 @@ def _ffmpeg_reads(url: str, seconds: float) -> str:
 
 
 async def test_hls_js_plays_with_sound_on_by_itself_across_a_cut_and_resume(
-    tmp_path: Path, test_feed: EncodedTestFeed, tone_feed: ToneFeed
+    tmp_path: Path, test_feed: EncodedTestFeed, tone_feed: ToneFeed, browsers: ModuleBrowsers
 ) -> None:
     async with _server(tmp_path) as server, httpx.AsyncClient(base_url=server.url) as client:
         # the clerk opens the broadcast before the courtroom's publisher connects
@@ -151,8 +152,9 @@ async def test_hls_js_plays_with_sound_on_by_itself_across_a_cut_and_resume(
         publisher = _publisher(server, "cam", video=test_feed, audio=tone_feed)
         publisher.start()
         try:
-            async with _PlaylistWatcher(client, f"{base}/live.m3u8") as watcher, chromium() as browser:
-                page = await browser.new_page()  # type: ignore[attr-defined]
+            browser = await browsers.get()
+            async with _PlaylistWatcher(client, f"{base}/live.m3u8") as watcher:
+                page = await browser.new_page()
                 await page.goto(f"{server.url}/public/court-1/cam")
                 await page.wait_for_function(
                     "document.getElementById('player').currentTime > 1", timeout=25_000
@@ -187,6 +189,7 @@ async def test_hls_js_plays_with_sound_on_by_itself_across_a_cut_and_resume(
                 )
                 assert watcher.history.revisions >= 5
                 assert "直播中" in (await page.text_content("#notice") or "")
+                await page.context.close()  # before the server goes
         finally:
             await asyncio.to_thread(publisher.stop)
 
@@ -251,7 +254,9 @@ async def test_a_restarted_publisher_continues_the_playlist_and_ffmpeg_reads_it(
                 await asyncio.to_thread(second.stop)
 
 
-async def test_public_hls_of_an_audio_only_hearing(tmp_path: Path, tone_feed: ToneFeed) -> None:
+async def test_public_hls_of_an_audio_only_hearing(
+    tmp_path: Path, tone_feed: ToneFeed, browsers: ModuleBrowsers
+) -> None:
     async with _server(tmp_path) as server, httpx.AsyncClient(base_url=server.url) as client:
         assert (await client.post("/api/public/court-1/mic", headers=OPERATOR)).status_code == 200
         base = f"/public/hls/{server.service.public.media_path('court-1/mic')}"
@@ -268,15 +273,16 @@ async def test_public_hls_of_an_audio_only_hearing(tmp_path: Path, tone_feed: To
                 segment = (await client.get(f"{base}/{watcher.segments()[-1]}")).content
                 log = await asyncio.to_thread(_ffmpeg_reads, f"{server.url}{base}/index.m3u8", 1.0)
                 assert "Audio: aac" in log and "Video:" not in log, log[-2000:]
-                async with chromium() as browser:  # the public page plays it with hls.js
-                    page = await browser.new_page()  # type: ignore[attr-defined]
-                    await page.goto(f"{server.url}/public/court-1/mic")
-                    await page.wait_for_function(
-                        "document.getElementById('player').currentTime > 1", timeout=25_000
-                    )
-                    await page.wait_for_function(
-                        "document.getElementById('player').webkitAudioDecodedByteCount > 0", timeout=10_000
-                    )
+                browser = await browsers.get()  # the public page plays it with hls.js
+                page = await browser.new_page()
+                await page.goto(f"{server.url}/public/court-1/mic")
+                await page.wait_for_function(
+                    "document.getElementById('player').currentTime > 1", timeout=25_000
+                )
+                await page.wait_for_function(
+                    "document.getElementById('player').webkitAudioDecodedByteCount > 0", timeout=10_000
+                )
+                await page.context.close()  # before the server goes
         finally:
             await asyncio.to_thread(publisher.stop)
     with av.open(io.BytesIO(init + segment)) as container:
@@ -290,7 +296,7 @@ _LEVEL_SCRIPT = loudest_sound_script("player", windows=30)  # the page starts mu
 
 
 async def test_a_courtrooms_broadcast_carries_its_microphones_sound(
-    tmp_path: Path, test_feed: EncodedTestFeed, tone_feed: ToneFeed
+    tmp_path: Path, test_feed: EncodedTestFeed, tone_feed: ToneFeed, browsers: ModuleBrowsers
 ) -> None:
     """The camera sends pictures only and the microphone is a stream of its own (as the courtroom agent
     publishes them): the public broadcast of the camera carries the microphone's sound, and Chromium
@@ -316,16 +322,17 @@ async def test_a_courtrooms_broadcast_carries_its_microphones_sound(
                 ][-1]
                 init = (await client.get(f"{base}/{init_name}")).content
                 segment = (await client.get(f"{base}/{latest}")).content
-                async with chromium("--autoplay-policy=no-user-gesture-required") as browser:
-                    page = await browser.new_page()  # type: ignore[attr-defined]
-                    await page.goto(f"{server.url}/public/court-1/cam")
-                    await page.wait_for_function(
-                        "document.getElementById('player').currentTime > 1", timeout=25_000
-                    )
-                    await page.wait_for_function(
-                        "document.getElementById('player').webkitAudioDecodedByteCount > 0", timeout=10_000
-                    )
-                    level = await page.evaluate(_LEVEL_SCRIPT)
+                browser = await browsers.get("--autoplay-policy=no-user-gesture-required")
+                page = await browser.new_page()
+                await page.goto(f"{server.url}/public/court-1/cam")
+                await page.wait_for_function(
+                    "document.getElementById('player').currentTime > 1", timeout=25_000
+                )
+                await page.wait_for_function(
+                    "document.getElementById('player').webkitAudioDecodedByteCount > 0", timeout=10_000
+                )
+                level = await page.evaluate(_LEVEL_SCRIPT)
+                await page.context.close()  # before the server goes
         finally:
             await asyncio.to_thread(camera.stop)
             await asyncio.to_thread(microphone.stop)

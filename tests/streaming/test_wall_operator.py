@@ -1,14 +1,17 @@
 """The wall as an operator meets it, in Chromium with its default flags (headless, and no sandbox as
 root): it plays on the server's own machine and over the LAN address with the ICE set-up ``make run``
 uses, speaks Chinese with Beijing time, and a frozen publisher (SIGSTOP) turns its tile to
-"信号中断 N 秒" within 4 s, never "录制中" while stale, and back by itself after SIGCONT."""
+"信号中断 N 秒" within 4 s, never "录制中" while stale, and back by itself after SIGCONT.
+
+The module's tests share one server, one publisher process and one Chromium (each starts in seconds);
+each test opens the wall in a context of its own. The frozen-publisher test runs last and resumes the
+publisher (SIGCONT) whatever happens."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -19,11 +22,12 @@ from typing import Any
 
 import aioice.ice
 import pytest
+import pytest_asyncio
 
-from .browser import CHROMIUM
+from .browser import ModuleBrowsers
 from .conftest import DEVICE_TOKEN, OPERATOR_TOKEN, REPO, LiveServer, loopback_settings, serve
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 
 STOCK_ARGS = ["--headless", "--no-sandbox"]  # --no-sandbox only because tests run as root
 TILE = 'figure[data-feed-id="bodycam-7/cam"]'
@@ -73,17 +77,30 @@ def _publisher_process(server: LiveServer) -> Iterator[subprocess.Popen[str]]:
             process.wait()
 
 
-@contextlib.asynccontextmanager
-async def _stock_chromium() -> AsyncIterator[Any]:
-    if shutil.which(CHROMIUM) is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
-    playwright_api = pytest.importorskip("playwright.async_api")
-    async with playwright_api.async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=STOCK_ARGS)
-        try:
-            yield browser
-        finally:
-            await browser.close()
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def run_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[LiveServer]:
+    async with _make_run_server(tmp_path_factory.mktemp("wall-operator")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def publisher(run_server: LiveServer) -> Iterator[subprocess.Popen[str]]:
+    """The module's publisher process (resumed with SIGCONT after every test, in case it froze it)."""
+    with _publisher_process(run_server) as process:
+        yield process
+
+
+@pytest.fixture
+def running_publisher(publisher: subprocess.Popen[str]) -> Iterator[subprocess.Popen[str]]:
+    assert publisher.poll() is None, "the module's publisher process has ended"
+    try:
+        yield publisher
+    finally:
+        publisher.send_signal(signal.SIGCONT)
+
+
+async def _stock_chromium(browsers: ModuleBrowsers) -> Any:
+    return await browsers.get(base=STOCK_ARGS)
 
 
 async def _wall(browser: Any, url: str) -> Any:
@@ -98,24 +115,26 @@ async def _wall(browser: Any, url: str) -> Any:
     return page
 
 
-async def test_stock_chromium_plays_the_wall_here_and_over_the_lan(tmp_path: Path) -> None:
+async def test_stock_chromium_plays_the_wall_here_and_over_the_lan(
+    run_server: LiveServer, running_publisher: subprocess.Popen[str], browsers: ModuleBrowsers
+) -> None:
     lan = _lan_address()
-    async with _make_run_server(tmp_path) as server, _stock_chromium() as browser:
-        with _publisher_process(server):
-            urls = [server.url] + ([server.url_on(lan)] if lan else [])
-            for url in urls:
-                page = await _wall(browser, url)
-                assert await page.get_attribute("html", "lang") == "zh-CN"
-                await page.wait_for_function(
-                    f"document.querySelector('{TILE} .label').textContent.includes('录制中')"
-                )
-                label = await page.text_content(f"{TILE} .label")
-                assert "执法记录仪 bodycam-7" in label and "案号 （2026）沪0101民初123号" in label
-                clock = await page.text_content("#clock")
-                assert clock is not None and clock.startswith("北京时间 20")
-                ARTIFACTS.mkdir(exist_ok=True)
-                await page.screenshot(path=str(ARTIFACTS / "wall-stock-chromium.png"))
-                await page.context.close()
+    server = run_server
+    browser = await _stock_chromium(browsers)
+    urls = [server.url] + ([server.url_on(lan)] if lan else [])
+    for url in urls:
+        page = await _wall(browser, url)
+        assert await page.get_attribute("html", "lang") == "zh-CN"
+        await page.wait_for_function(
+            f"document.querySelector('{TILE} .label').textContent.includes('录制中')"
+        )
+        label = await page.text_content(f"{TILE} .label")
+        assert "执法记录仪 bodycam-7" in label and "案号 （2026）沪0101民初123号" in label
+        clock = await page.text_content("#clock")
+        assert clock is not None and clock.startswith("北京时间 20")
+        ARTIFACTS.mkdir(exist_ok=True)
+        await page.screenshot(path=str(ARTIFACTS / "wall-stock-chromium.png"))
+        await page.context.close()
     if lan is None:
         pytest.skip("no LAN address on this machine: played on loopback only")
 
@@ -124,36 +143,34 @@ async def _outage(page: Any) -> str:
     return str(await page.get_attribute(TILE, "data-outage"))
 
 
-async def test_a_frozen_publisher_shows_signal_lost_within_4_s_and_recovers(tmp_path: Path) -> None:
-    async with _make_run_server(tmp_path) as server, _stock_chromium() as browser:
-        with _publisher_process(server) as publisher:
-            page = await _wall(browser, server.url)
-            await page.wait_for_function(
-                f"document.querySelector('{TILE} .label').textContent.includes('录制中')"
-            )
-            assert await _outage(page) == ""
+async def test_a_frozen_publisher_shows_signal_lost_within_4_s_and_recovers(
+    run_server: LiveServer, running_publisher: subprocess.Popen[str], browsers: ModuleBrowsers
+) -> None:
+    server, publisher = run_server, running_publisher
+    browser = await _stock_chromium(browsers)
+    page = await _wall(browser, server.url)
+    await page.wait_for_function(f"document.querySelector('{TILE} .label').textContent.includes('录制中')")
+    assert await _outage(page) == ""
 
-            publisher.send_signal(signal.SIGSTOP)
-            frozen = time.monotonic()
-            await page.wait_for_function(
-                f"document.querySelector('{TILE}').dataset.outage === 'stale'", timeout=6_000, polling=100
-            )
-            assert time.monotonic() - frozen <= 4.0
-            await page.wait_for_function(  # the count goes on: "信号中断 5 秒"
-                f"/信号中断 [5-9] 秒/.test(document.querySelector('{TILE} .outage').textContent)",
-                timeout=6_000,
-            )
-            label = await page.text_content(f"{TILE} .label")
-            assert "信号中断" in label and "录制中" not in label
-            ARTIFACTS.mkdir(exist_ok=True)
-            await page.screenshot(path=str(ARTIFACTS / "wall-signal-lost.png"))
+    publisher.send_signal(signal.SIGSTOP)
+    frozen = time.monotonic()
+    await page.wait_for_function(
+        f"document.querySelector('{TILE}').dataset.outage === 'stale'", timeout=6_000, polling=100
+    )
+    assert time.monotonic() - frozen <= 4.0
+    await page.wait_for_function(  # the count goes on: "信号中断 5 秒"
+        f"/信号中断 [5-9] 秒/.test(document.querySelector('{TILE} .outage').textContent)",
+        timeout=6_000,
+    )
+    label = await page.text_content(f"{TILE} .label")
+    assert "信号中断" in label and "录制中" not in label
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / "wall-signal-lost.png"))
 
-            publisher.send_signal(signal.SIGCONT)
-            await page.wait_for_function(
-                f"document.querySelector('{TILE}').dataset.outage === ''", timeout=15_000, polling=100
-            )
-            await page.wait_for_function(
-                f"document.querySelector('{TILE} .label').textContent.includes('录制中')"
-            )
-            assert await page.text_content(f"{TILE} .outage") == ""
-            await asyncio.sleep(0)
+    publisher.send_signal(signal.SIGCONT)
+    await page.wait_for_function(
+        f"document.querySelector('{TILE}').dataset.outage === ''", timeout=15_000, polling=100
+    )
+    await page.wait_for_function(f"document.querySelector('{TILE} .label').textContent.includes('录制中')")
+    assert await page.text_content(f"{TILE} .outage") == ""
+    await asyncio.sleep(0)
