@@ -74,14 +74,16 @@ importlint: setup
 # The whole suite in parallel (pytest-xdist), one worker per core by default: most integration tests
 # wait on real time (recordings, retries, browsers), but their deadlines are real time too, so more
 # workers than cores made them flaky. Every server fixture picks its own ports and directories per
-# worker; the longest tests are handed out first (tests/conftest.py). PYTEST_WORKERS=0: one process.
+# worker; the longest files are handed out first (tests/conftest.py), and each test file goes whole to
+# one worker (--dist loadscope), so a module-scoped recording, server or browser is set up once, not
+# once per worker. PYTEST_WORKERS=0: one process.
 PYTEST_WORKERS ?= auto
 unit: setup postgres-and-fonts gstreamer-webrtc cmaf-checkers gpsd
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist load
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadscope
 
 # The tests not marked integration: no server, encoder, browser or subprocess; seconds, not minutes.
 fast: setup
-	$(BIN)/pytest -m "not integration"
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not integration"
 
 # The quick loop while working: lint, types, import contracts and the fast tests.
 check: lint typecheck importlint fast
