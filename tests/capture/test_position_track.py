@@ -28,10 +28,11 @@ pytestmark = pytest.mark.integration
 TRACK = "synthetic-track#lat=31.2304&lon=121.4737&speed=1.5&rate=2"
 
 
-def _record(spool: Path, recording_id: str, run: RunAgent | None = None) -> None:
+def _record(spool: Path, recording_id: str, run: RunAgent | None = None, seconds: int = 4) -> None:
+    """Record ``seconds`` (4: two 2-s position segments, all the tamper tests need) with a track."""
     arguments = [
         "record", "--room", "bodycam-7", "--recording-id", recording_id, "--spool", str(spool),
-        "--duration", "7", "--segment-seconds", "2", "--source", SMALL_VIDEO, "--gps", TRACK,
+        "--duration", str(seconds), "--segment-seconds", "2", "--source", SMALL_VIDEO, "--gps", TRACK,
     ]  # fmt: skip
     result = run(*arguments) if run is not None else run_module("capture", arguments, None)
     assert result.returncode == 0, result.stderr
@@ -55,7 +56,7 @@ def test_a_recorded_track_archives_verifies_and_exports_as_geojson_and_gpx(
     tmp_path: Path, run_agent: RunAgent, object_store: ObjectStore
 ) -> None:
     spool = tmp_path / "spool"
-    _record(spool, "rec-gps", run_agent)
+    _record(spool, "rec-gps", run_agent, seconds=7)
     report = verify_recording(object_store, "rec-gps")
     assert report.intact, report.problems
     assert "gps" in report.streams

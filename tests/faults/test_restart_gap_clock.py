@@ -51,11 +51,11 @@ def _crash_and_wait(spool: CrashSpool, down_seconds: float) -> float:
 def test_a_wall_step_between_runs_does_not_change_the_gap(tmp_path: Path, step: int) -> None:
     spool = CrashSpool(tmp_path, None)
     killed = _crash_and_wait(spool, 2.0)
-    restarted = time.monotonic()
     _restart(spool, 2, {WALL_STEP_ENV: str(step)})
+    restarted_by = time.monotonic()  # the restart's media began before it ended, however slow its start-up
     length, reason = _restart_gap(spool)
     # from the last sealed media (≤ one 2-s segment before the kill) to the restart, no more
-    assert 2.0 <= length <= (restarted - killed) + 2.0 + 8.0, length  # + the restart's own start-up
+    assert 2.0 <= length <= (restarted_by - killed) + 2.0, length
     assert "wall clock" not in reason
     steps = [e for e in spool.events() if e["type"] == "clock_step"]
     assert len(steps) == 1 and abs(float(str(steps[0]["step_seconds"])) - step) < 30, steps
