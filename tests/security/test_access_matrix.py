@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -76,7 +75,9 @@ BODY_TARGETS = {  # no path parameter, but the body names court A's objects
 }
 DEVICE_A = "bodycam-court-a"
 EXECUTION_A = "（2026）京0101执9号"
-ROLES = ["anonymous", "party-a", "party-b", "clerk-b", "judge-b", "operator-b"]
+# party-a last: it is the only role whose own requests may succeed (PARTY_OWN) and change the shared
+# world (see ``matrix_portal``), so every outsider meets the world as it was set up
+ROLES = ["anonymous", "party-b", "clerk-b", "judge-b", "operator-b", "party-a"]
 REFUSED = {401, 403, 404, 405, 422}
 SIGN_IN = re.compile(r"^(https://testserver)?/(login|case-login)$")
 
@@ -173,18 +174,21 @@ def _court_a_markers(portal: Portal) -> list[str]:
     return [CASE_A, REC_A, "起诉状副本已送达", "审判长 judge-a", DEVICE_A, EXECUTION_A, "甲院查封现场"]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def matrix_portal(
     sqlite_template: Template,
     recording_store: ObjectStore,
     session_now: datetime,
-    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
     openapi_document: dict[str, Any],
 ) -> Iterator[tuple[Portal, dict[str, Any]]]:
     """The SQLite world with the schema on (the session's document, checked against this app's
     routes), judge-b and operator-b, and one grant of court A's recording to party A (its
-    application and grant ids)."""
-    with open_portal(sqlite_template, recording_store, session_now, tmp_path, portal_openapi=True) as portal:
+    application and grant ids). Built once for all roles (its sign-ins hash passwords at the
+    production cost): an outsider's requests must all be refused, so they leave court A's objects as
+    they were for the next role, and the one role that may change them (party-a) runs last."""
+    data_dir = tmp_path_factory.mktemp("matrix")
+    with open_portal(sqlite_template, recording_store, session_now, data_dir, portal_openapi=True) as portal:
         serve_openapi_document(portal.app, openapi_document)
         now = portal.clock.now()
         with transaction(portal.db_factory) as db:
