@@ -49,8 +49,9 @@ INTEGRATION_FIXTURES = frozenset(
 
 
 # The files holding the longest tests (measured: tens of seconds each, mostly waiting on real time;
-# re-measured 2026-12-03 (4th session) from a JUnit report of the whole suite), longest first. Under pytest-xdist they are handed out
-# first, so that no worker starts one of them near the end while the others sit idle.
+# re-measured 2026-12-03, 4th session, from a JUnit report of the whole suite), longest first. Under
+# pytest-xdist they are handed out first, so that no worker starts one of them near the end while the
+# others sit idle.
 LONGEST_FIRST = (
     "tests/portal/test_schemathesis.py",
     "tests/faults/test_crash_windows.py",
