@@ -1,20 +1,64 @@
 """Recordings leaving the archive: BagIt bags, joined MP4 files and HLS VOD playlists for playback, and the
 summary of a recording that agents report to the portal.
+
+The names below are re-exported lazily (PEP 562): a capture agent needs only the summary and the
+playlist tracks, and importing the bag export eagerly would load all of ``archive.preservation`` (and
+its S3 tooling) into every agent start-up — seconds of CPU per restart.
 """
 
-from archive.export.bag import ExportResult, export_bag
-from archive.export.data_tracks import DataSegment, DataTrack, data_tracks_from_journal
-from archive.export.mp4_join import StreamParts, join_streams
-from archive.export.playlist import (
-    PlaylistSegment,
-    RecordingTracks,
-    StreamTrack,
-    build_vod_playlist,
-    load_tracks,
-    load_tracks_and_journal,
-    tracks_from_journal,
-)
-from archive.export.summary import RecordingSummary, summarize_journal
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from archive.export.bag import ExportResult, export_bag
+    from archive.export.data_tracks import DataSegment, DataTrack, data_tracks_from_journal
+    from archive.export.mp4_join import StreamParts, join_streams
+    from archive.export.playlist import (
+        PlaylistSegment,
+        RecordingTracks,
+        StreamTrack,
+        build_vod_playlist,
+        load_tracks,
+        load_tracks_and_journal,
+        tracks_from_journal,
+    )
+    from archive.export.summary import RecordingSummary, summarize_journal
+
+_SUBMODULE_OF = {
+    "ExportResult": "bag",
+    "export_bag": "bag",
+    "DataSegment": "data_tracks",
+    "DataTrack": "data_tracks",
+    "data_tracks_from_journal": "data_tracks",
+    "StreamParts": "mp4_join",
+    "join_streams": "mp4_join",
+    "PlaylistSegment": "playlist",
+    "RecordingTracks": "playlist",
+    "StreamTrack": "playlist",
+    "build_vod_playlist": "playlist",
+    "load_tracks": "playlist",
+    "load_tracks_and_journal": "playlist",
+    "tracks_from_journal": "playlist",
+    "RecordingSummary": "summary",
+    "summarize_journal": "summary",
+}
+
+
+def __getattr__(name: str) -> object:
+    """Load the submodule that defines ``name`` on first use (PEP 562)."""
+    submodule = _SUBMODULE_OF.get(name)
+    if submodule is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value: object = getattr(importlib.import_module(f"{__name__}.{submodule}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_SUBMODULE_OF])
+
 
 __all__ = [
     "DataSegment",
