@@ -1,4 +1,5 @@
-"""A crawl of every link each role can reach in the served portal (real Chromium): every page answers
+"""A crawl of every link each role can reach in the served portal (over HTTP, and in real Chromium for the
+pages whose scripts fill them in; see ``crawl_pages``): every page answers
 2xx, is ``lang="zh-CN"`` and shows no English sentence (three or more English words in a row in a
 visible text node; ids, case codes, URLs and units are not words). A failed sign-in shows the Chinese
 form again with 401 (403 when the form's token is stale or foreign), never JSON or a bare refusal."""
@@ -10,13 +11,15 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urldefrag, urlsplit
+from urllib.parse import urldefrag, urljoin, urlsplit
 
+import httpx
 import pytest
 
 from archive.store.object_store import ObjectStore
 from tests.portal import test_live_browser
 from tests.portal.conftest import Template, open_portal
+from tests.portal.crawl_pages import read_page
 from tests.portal.served import ServedApp
 from tests.portal.world import CASE_A, REC_B, STAFF_PASSWORD
 
@@ -85,36 +88,57 @@ def _sign_in(page: Any, base: str, form: str, identifier: str, password: str) ->
 def crawl(
     page: Any, base: str, start: list[str], skipped: re.Pattern[str] = SKIPPED, settle: str = ""
 ) -> dict[str, list[str]]:
-    """Visit every same-site link reachable from ``start`` (but ``skipped``); returns what is wrong,
-    by path. ``settle`` names an element to wait for on pages that fill themselves in (the wall)."""
+    """Visit every same-site link reachable from ``start`` (but ``skipped``) as ``page``'s browser (its
+    cookies); returns what is wrong, by path. Pages are read over HTTP; a page with scripts (it fills
+    itself in) is read again in Chromium, its text and links as its script leaves them. ``settle``
+    names an element to wait for on such pages (the wall)."""
     queue, seen, wrong = list(start), set(start), {}
     visited = 0
-    while queue and visited < MAX_PAGES:
-        path = queue.pop(0)
-        visited += 1
-        response = page.goto(f"{base}{path}")
-        page.wait_for_load_state("load")
-        if settle and page.query_selector(settle) is not None:
-            page.wait_for_timeout(1500)  # its script's first answers are in
-        problems = []
-        status = response.status if response is not None else 0
-        if not 200 <= status < 300:
-            problems.append(f"HTTP {status}")
-        if page.evaluate("() => document.documentElement.lang") != "zh-CN":
-            problems.append("not lang=zh-CN")
-        problems += [f"English: {run!r}" for run in english_runs(page.evaluate(VISIBLE_TEXT))]
-        if problems:
-            wrong[path] = problems
-        for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)"):
-            url = urlsplit(urldefrag(href)[0])
-            if f"{url.scheme}://{url.netloc}" != base:
-                continue
-            target = url.path + (f"?{url.query}" if url.query else "")
-            if target not in seen and not skipped.search(url.path):
-                seen.add(target)
-                queue.append(target)
+    cookies = {cookie["name"]: cookie["value"] for cookie in page.context.cookies()}
+    with httpx.Client(base_url=base, cookies=cookies, follow_redirects=True, timeout=30) as http:
+        while queue and visited < MAX_PAGES:
+            path = queue.pop(0)
+            visited += 1
+            response = http.get(path)
+            html = read_page(response.text)
+            problems = []
+            if not 200 <= response.status_code < 300:
+                problems.append(f"HTTP {response.status_code}")
+            if html.lang != "zh-CN":
+                problems.append("not lang=zh-CN")
+            texts, links = html.texts, [urljoin(str(response.url), href) for href in html.links]
+            if html.scripted:
+                shared = [{"name": c.name, "value": c.value or "", "url": base} for c in http.cookies.jar]
+                page.context.add_cookies(shared)
+                problems += _in_chromium(page, f"{base}{path}", settle)
+                texts = page.evaluate(VISIBLE_TEXT)
+                links += page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
+            problems += [f"English: {run!r}" for run in english_runs(texts)]
+            if problems:
+                wrong[path] = problems
+            for href in links:
+                url = urlsplit(urldefrag(href)[0])
+                if f"{url.scheme}://{url.netloc}" != base:
+                    continue
+                target = url.path + (f"?{url.query}" if url.query else "")
+                if target not in seen and not skipped.search(url.path):
+                    seen.add(target)
+                    queue.append(target)
     assert visited > len(start), f"the crawl from {start} found no links"
     return wrong
+
+
+def _in_chromium(page: Any, url: str, settle: str) -> list[str]:
+    """What is wrong with the page at ``url`` in Chromium once loaded (and settled)."""
+    response = page.goto(url)
+    page.wait_for_load_state("load")
+    if settle and page.query_selector(settle) is not None:
+        page.wait_for_timeout(1500)  # its script's first answers are in
+    status = response.status if response is not None else 0
+    problems = [] if 200 <= status < 300 else [f"HTTP {status} in Chromium"]
+    if page.evaluate("() => document.documentElement.lang") != "zh-CN":
+        problems.append("not lang=zh-CN in Chromium")
+    return problems
 
 
 ROLES = {
@@ -155,6 +179,19 @@ def test_the_check_finds_english_and_lets_codes_pass() -> None:
         "HLS",
     ]
     assert english_runs(allowed) == []
+
+
+def test_the_html_reader_sees_what_a_person_sees() -> None:
+    page = read_page(
+        '<html lang="zh-CN"><head><title>Page title here</title></head><body><p>Please sign in now</p>'
+        '<div hidden><p>Hidden words stay hidden</p></div><script>var a = "not for people";</script>'
+        '<input placeholder="Type your name"><input type="hidden" value="x y z">'
+        '<a href="/notices">公告</a><br><p>后面的文字</p></body></html>'
+    )
+    assert (page.lang, page.links, page.scripted) == ("zh-CN", ["/notices"], True)
+    assert page.texts == ["Please sign in now", "Type your name", "公告", "后面的文字"]
+    assert english_runs(page.texts) == ["Please sign in now", "Type your name"]
+    assert read_page("<html><body><p>文字</p></body></html>").scripted is False
 
 
 @pytest.mark.parametrize(
