@@ -19,7 +19,9 @@ def test_a_signal_raised_inside_another_signals_handler_still_stops() -> None:
         if signum == signal.SIGINT:
             signal.raise_signal(signal.SIGTERM)  # handled nested, inside this handler
 
+    before = signal.getsignal(signal.SIGINT)  # the default, or a runner's an earlier test left
     restore = stop.install(on_signal=on_signal)
+    assert signal.getsignal(signal.SIGINT) is not before
     try:
         signal.raise_signal(signal.SIGINT)
         assert stop.wait(timeout=2.0)
@@ -27,7 +29,7 @@ def test_a_signal_raised_inside_another_signals_handler_still_stops() -> None:
         restore()
     assert seen == [signal.SIGINT, signal.SIGTERM]
     assert stop.signum == signal.SIGTERM  # the nested handler set it first
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGINT) == before  # restored to whatever was there
 
 
 def test_wait_times_out_and_wakes_when_another_thread_sets_it() -> None:
