@@ -8,8 +8,9 @@ its S3 tooling) into every agent start-up — seconds of CPU per restart.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from archive.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from archive.export.bag import ExportResult, export_bag
@@ -46,18 +47,7 @@ _SUBMODULE_OF = {
 }
 
 
-def __getattr__(name: str) -> object:
-    """Load the submodule that defines ``name`` on first use (PEP 562)."""
-    submodule = _SUBMODULE_OF.get(name)
-    if submodule is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value: object = getattr(importlib.import_module(f"{__name__}.{submodule}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_SUBMODULE_OF])
+__getattr__, __dir__ = lazy_exports(__name__, _SUBMODULE_OF, globals())
 
 
 __all__ = [

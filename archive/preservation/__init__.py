@@ -8,8 +8,9 @@ costs each agent start-up a large share of its import time.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from archive.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from archive.preservation.audit_report import (
@@ -92,18 +93,7 @@ _SUBMODULE_OF = {
 }
 
 
-def __getattr__(name: str) -> object:
-    """Load the submodule that defines ``name`` on first use (PEP 562)."""
-    submodule = _SUBMODULE_OF.get(name)
-    if submodule is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value: object = getattr(importlib.import_module(f"{__name__}.{submodule}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_SUBMODULE_OF])
+__getattr__, __dir__ = lazy_exports(__name__, _SUBMODULE_OF, globals())
 
 
 __all__ = [
