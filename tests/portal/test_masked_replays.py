@@ -31,11 +31,12 @@ from archive.store.embedded import EmbeddedStore
 from archive.store.object_store import ObjectStore
 from portal.cli import main as cli_main
 from portal.db import transaction
-from portal.models import Hearing, Notice, Recording, User
+from portal.models import User
 from portal.records.reconciler import reconcile_now
 from portal.replays.masked_rendition import MANIFEST, load_manifest, masked_key
 from portal.replays.withdrawal import withdraw_replay
 from tests.portal.conftest import Portal, Template, open_portal, run_capture
+from tests.portal.replay_hearings import public_hearing_around
 from tests.portal.served import ServedApp
 from tests.portal.world import actor_of
 from tests.streaming.faces import FACE, HEIGHT, detail, face_picture, i420
@@ -107,29 +108,9 @@ def masked_replay(
     overrides = {"environment": "development", "portal_cookie_secure": False}
     with open_portal(sqlite_template, masked_store, session_now, tmp_path, **overrides) as portal:
         reconcile_now(portal.app.state.portal, "test")
-        clerk = portal.world.users["clerk-a"]
-        with transaction(portal.db_factory) as db:
-            recording = db.get_one(Recording, RECORDING)
-            assert recording.started_at is not None and recording.ended_at is not None
-            hearing = Hearing(
-                case_id=portal.world.case_a,
-                courtroom_id=portal.world.room_a,
-                starts_at=recording.started_at - timedelta(minutes=1),
-                expected_end_at=recording.ended_at + timedelta(minutes=1),
-                is_public=True,
-                mask_faces=True,
-                created_by=clerk,
-                created_at=recording.started_at - timedelta(days=5),
-            )
-            db.add(hearing)
-            db.flush()
-            notice = Notice(hearing_id=hearing.id, published_at=hearing.created_at, published_by=clerk)
-            db.add(notice)
-            db.flush()
-            recording.hearing_id, recording.case_id = hearing.id, portal.world.case_a
-            ids, ended = (hearing.id, notice.id), recording.ended_at
+        hearing_id, notice_id, ended = public_hearing_around(portal, RECORDING, mask_faces=True)
         portal.clock.set(max(portal.clock.now(), ended + timedelta(minutes=1) + GRACE))
-        yield MaskedReplay(portal, *ids, masked_store)
+        yield MaskedReplay(portal, hearing_id, notice_id, masked_store)
 
 
 def _segments(replay: MaskedReplay) -> list[str]:

@@ -27,13 +27,14 @@ from archive.store.object_store import ObjectStore
 from portal.audit.trail import AuditAction, AuditEntry, append
 from portal.broadcasting.schedule import hearing_target
 from portal.db import transaction
-from portal.models import AuditRecord, Hearing, Notice, Recording, User
+from portal.models import AuditRecord, Hearing, Recording, User
 from portal.records.reconciler import reconcile_now
 from portal.replays.withdrawal import withdraw_replay
 from streaming.server.service import LiveService
 from streaming.settings import StreamingSettings
 from tests.portal.clerk_recording import index_recording, write_clerk_recording
 from tests.portal.conftest import Portal, Template, open_portal, run_capture
+from tests.portal.replay_hearings import public_hearing_around
 from tests.portal.served import ServedApp
 from tests.portal.sound_checks import assert_plays_sound_and_picture, loudest_sound, play_until
 from tests.portal.test_accessibility import AXE, violations
@@ -84,32 +85,6 @@ class Replay:
     store: ObjectStore
 
 
-def _hearing(
-    portal: Portal, recording: Recording, *, public: bool = True, mask: bool = False
-) -> tuple[int, int]:
-    """A hearing of case A in room A around ``recording``, its notice, and the recording linked to it."""
-    assert recording.started_at is not None and recording.ended_at is not None
-    clerk = portal.world.users["clerk-a"]
-    with transaction(portal.db_factory) as db:
-        hearing = Hearing(
-            case_id=portal.world.case_a,
-            courtroom_id=portal.world.room_a,
-            starts_at=recording.started_at - timedelta(minutes=1),
-            expected_end_at=recording.ended_at + timedelta(minutes=1),
-            is_public=True,
-            created_by=clerk,
-            created_at=recording.started_at - timedelta(days=5),
-        )
-        db.add(hearing)
-        db.flush()
-        notice = Notice(hearing_id=hearing.id, published_at=hearing.created_at, published_by=clerk)
-        db.add(notice)
-        db.flush()
-        stored = db.get_one(Recording, recording.id)
-        stored.hearing_id, stored.case_id = hearing.id, portal.world.case_a
-        return hearing.id, notice.id
-
-
 @pytest.fixture
 def replay(
     sqlite_template: Template, replay_store: ObjectStore, session_now: datetime, tmp_path: Path
@@ -122,10 +97,7 @@ def replay(
     }
     with open_portal(sqlite_template, replay_store, session_now, tmp_path, **overrides) as portal:
         reconcile_now(portal.app.state.portal, "test")
-        with portal.db_factory() as db:
-            recording = db.get_one(Recording, RECORDING)
-            db.expunge(recording)
-        hearing_id, notice_id = _hearing(portal, recording)
+        hearing_id, notice_id, ended = public_hearing_around(portal, RECORDING)
         segments = load_tracks(replay_store, RECORDING).tracks[CAMERA].segments
         assert len(segments) >= 4 and all(s.started_at and s.ended_at for s in segments)
         cut_at = segments[1].started_at + timedelta(seconds=0.1)  # type: ignore[operator]
@@ -134,7 +106,7 @@ def replay(
             target = hearing_target(hearing_id)
             append(db, AuditEntry("clerk-a", AuditAction.BROADCAST_CUT, target), at=cut_at)
             append(db, AuditEntry("clerk-a", AuditAction.BROADCAST_RESUMED, target), at=resumed_at)
-        portal.clock.set(max(portal.clock.now(), recording.ended_at + timedelta(minutes=1) + GRACE))  # type: ignore[operator]
+        portal.clock.set(max(portal.clock.now(), ended + timedelta(minutes=1) + GRACE))
         names = [s.object.split("/")[-1] for s in segments]
         yield Replay(
             portal,

@@ -12,6 +12,7 @@ import subprocess
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import av
 import httpx
@@ -140,6 +141,19 @@ def _ffmpeg_reads(url: str, seconds: float) -> str:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stderr
+
+
+async def _playing_with_sound(browsers: ModuleBrowsers, url: str, *flags: str) -> Any:
+    """A new page of the module's Chromium (launched with ``flags``) on the public page ``url``, once
+    its player is past 1 s and has decoded sound."""
+    browser = await browsers.get(*flags)
+    page = await browser.new_page()
+    await page.goto(url)
+    await page.wait_for_function("document.getElementById('player').currentTime > 1", timeout=25_000)
+    await page.wait_for_function(
+        "document.getElementById('player').webkitAudioDecodedByteCount > 0", timeout=10_000
+    )
+    return page
 
 
 async def test_hls_js_plays_with_sound_on_by_itself_across_a_cut_and_resume(
@@ -273,15 +287,8 @@ async def test_public_hls_of_an_audio_only_hearing(
                 segment = (await client.get(f"{base}/{watcher.segments()[-1]}")).content
                 log = await asyncio.to_thread(_ffmpeg_reads, f"{server.url}{base}/index.m3u8", 1.0)
                 assert "Audio: aac" in log and "Video:" not in log, log[-2000:]
-                browser = await browsers.get()  # the public page plays it with hls.js
-                page = await browser.new_page()
-                await page.goto(f"{server.url}/public/court-1/mic")
-                await page.wait_for_function(
-                    "document.getElementById('player').currentTime > 1", timeout=25_000
-                )
-                await page.wait_for_function(
-                    "document.getElementById('player').webkitAudioDecodedByteCount > 0", timeout=10_000
-                )
+                # the public page plays it with hls.js
+                page = await _playing_with_sound(browsers, f"{server.url}/public/court-1/mic")
                 await page.context.close()  # before the server goes
         finally:
             await asyncio.to_thread(publisher.stop)
@@ -322,14 +329,8 @@ async def test_a_courtrooms_broadcast_carries_its_microphones_sound(
                 ][-1]
                 init = (await client.get(f"{base}/{init_name}")).content
                 segment = (await client.get(f"{base}/{latest}")).content
-                browser = await browsers.get("--autoplay-policy=no-user-gesture-required")
-                page = await browser.new_page()
-                await page.goto(f"{server.url}/public/court-1/cam")
-                await page.wait_for_function(
-                    "document.getElementById('player').currentTime > 1", timeout=25_000
-                )
-                await page.wait_for_function(
-                    "document.getElementById('player').webkitAudioDecodedByteCount > 0", timeout=10_000
+                page = await _playing_with_sound(
+                    browsers, f"{server.url}/public/court-1/cam", "--autoplay-policy=no-user-gesture-required"
                 )
                 level = await page.evaluate(_LEVEL_SCRIPT)
                 await page.context.close()  # before the server goes

@@ -47,13 +47,17 @@ def _segments(store: FlakyPublisher, directory: str) -> list[str]:
     return [n for n in store.published() if n.startswith(f"{directory}/") and n.endswith(".m4s")]
 
 
-async def test_a_reopened_feed_and_a_cut_within_a_broadcast_never_reuse_a_name(tmp_path: Path) -> None:
+def _broadcasts(tmp_path: Path) -> tuple[FlakyPublisher, PublicBroadcasts, _Feed]:
+    """Public broadcasts into ``tmp_path`` (no delay, 1-s segments, 3 in the window) and one feed."""
     store = FlakyPublisher(DirectoryPublisher(tmp_path))
     settings = StreamingSettings(
         public_dir=tmp_path, broadcast_delay_seconds=0, hls_segment_seconds=1.0, hls_window_segments=3
     )
-    public = PublicBroadcasts(settings, store, mask_factory=_no_masking)
-    feed = _Feed(FEED)
+    return store, PublicBroadcasts(settings, store, mask_factory=_no_masking), _Feed(FEED)
+
+
+async def test_a_reopened_feed_and_a_cut_within_a_broadcast_never_reuse_a_name(tmp_path: Path) -> None:
+    store, public, feed = _broadcasts(tmp_path)
     try:
         public.open(FEED, feed)  # type: ignore[arg-type]  # the part of a Feed a broadcast uses
         first = public.media_path(FEED)
@@ -93,12 +97,7 @@ async def test_a_reopened_feed_and_a_cut_within_a_broadcast_never_reuse_a_name(t
 
 
 async def test_a_broadcast_opened_cut_publishes_nothing_until_resumed(tmp_path: Path) -> None:
-    store = FlakyPublisher(DirectoryPublisher(tmp_path))
-    settings = StreamingSettings(
-        public_dir=tmp_path, broadcast_delay_seconds=0, hls_segment_seconds=1.0, hls_window_segments=3
-    )
-    public = PublicBroadcasts(settings, store, mask_factory=_no_masking)
-    feed = _Feed(FEED)
+    store, public, feed = _broadcasts(tmp_path)
     try:
         public.open(FEED, feed, cut=True)  # type: ignore[arg-type]  # a sealed courtroom's hearing
         directory = public.media_path(FEED)

@@ -79,17 +79,22 @@ async def _video_time(page: object) -> float:
     return float(value)
 
 
+async def _operator_page(browsers: ModuleBrowsers) -> Any:
+    """A new page in a new context of the module's stock Chromium, signed in as the operator."""
+    browser = await browsers.get()
+    context = await browser.new_context(  # type: ignore[attr-defined]
+        extra_http_headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+    )
+    return await context.new_page()
+
+
 async def test_wall_plays_an_aiortc_feed_in_chromium(
     quick_server: LiveServer, test_feed: EncodedTestFeed, browsers: ModuleBrowsers
 ) -> None:
     publisher = _publisher(quick_server, test_feed, _report)
     publisher.start()
     try:
-        browser = await browsers.get()
-        context = await browser.new_context(  # type: ignore[attr-defined]
-            extra_http_headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"}
-        )
-        page = await context.new_page()
+        page = await _operator_page(browsers)
         await page.goto(f"{quick_server.url}/wall")
         await page.wait_for_selector(f"{TILE} video", timeout=15_000)
         await page.wait_for_function(
@@ -154,11 +159,7 @@ async def test_wall_shows_an_audio_only_feed_with_a_level_and_plays_it(
     )
     publisher.start()
     try:
-        browser = await browsers.get()
-        context = await browser.new_context(  # type: ignore[attr-defined]
-            extra_http_headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"}
-        )
-        page = await context.new_page()
+        page = await _operator_page(browsers)
         refused = await _under_the_portal_csp(page, f"{quick_server.url}/wall")
         await page.goto(f"{quick_server.url}/wall")
         await page.wait_for_selector(f"{MIC_TILE}.audio-only audio", state="attached", timeout=15_000)
@@ -249,11 +250,7 @@ async def test_a_courtroom_shows_its_cameras_as_tiles_with_its_mix_as_their_soun
     for publisher in publishers:
         publisher.start()
     try:
-        browser = await browsers.get()
-        context = await browser.new_context(  # type: ignore[attr-defined]
-            extra_http_headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"}
-        )
-        page = await context.new_page()
+        page = await _operator_page(browsers)
         await page.goto(f"{quick_server.url}/wall")
         sound = 'figure.tile .room-sound[data-sound-feed="court-3/mix"]'
         await page.wait_for_function(  # every feed listed, the mix chosen as the room's sound
