@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio
 
 from portal.web.security_headers import content_security_policy
 from streaming.publisher.live_input import LiveInput
@@ -19,7 +18,7 @@ from streaming.publisher.live_publisher import LivePublisher
 from streaming.publisher.whip_client import WhipClient
 from streaming.telemetry import GpsFix, TelemetryReport
 
-from .browser import ModuleBrowsers
+from .browser import chromium
 from .conftest import (
     DEVICE_ID,
     DEVICE_TOKEN,
@@ -32,14 +31,13 @@ from .conftest import (
     serve,
 )
 
-# one Chromium for the module (see ModuleBrowsers): its tests and fixtures run on the module's loop
-pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
+pytestmark = pytest.mark.integration
 
 TILE = 'figure[data-feed-id="bodycam-7/cam"]'
 MIC_TILE = 'figure[data-feed-id="court-3/mic"]'
 
 
-@pytest_asyncio.fixture(loop_scope="module")
+@pytest.fixture
 async def quick_server(tmp_path: Path) -> AsyncIterator[LiveServer]:
     async with serve(loopback_settings(tmp_path, lost_feed_seconds=2.0)) as server:
         yield server
@@ -79,51 +77,46 @@ async def _video_time(page: object) -> float:
     return float(value)
 
 
-async def _operator_page(browsers: ModuleBrowsers) -> Any:
-    """A new page in a new context of the module's stock Chromium, signed in as the operator."""
-    browser = await browsers.get()
-    context = await browser.new_context(  # type: ignore[attr-defined]
-        extra_http_headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"}
-    )
-    return await context.new_page()
-
-
 async def test_wall_plays_an_aiortc_feed_in_chromium(
-    quick_server: LiveServer, test_feed: EncodedTestFeed, browsers: ModuleBrowsers
+    quick_server: LiveServer, test_feed: EncodedTestFeed
 ) -> None:
     publisher = _publisher(quick_server, test_feed, _report)
     publisher.start()
     try:
-        page = await _operator_page(browsers)
-        await page.goto(f"{quick_server.url}/wall")
-        await page.wait_for_selector(f"{TILE} video", timeout=15_000)
-        await page.wait_for_function(
-            f"document.querySelector('{TILE} video').currentTime > 1", timeout=15_000
-        )
-        first = await _video_time(page)
-        await page.wait_for_function(  # the picture keeps advancing
-            f"document.querySelector('{TILE} video').currentTime > {first + 0.5}", timeout=10_000
-        )
-        size = await page.evaluate(
-            f"[document.querySelector('{TILE} video').videoWidth, "
-            f"document.querySelector('{TILE} video').videoHeight]"
-        )
-        assert size == [320, 240]
-        await page.wait_for_function(
-            f"document.querySelector('{TILE} .label').textContent.includes('Officer Li')"
-        )
-        label = await page.text_content(f"{TILE} .label")
-        assert "案号 2026-enf-0042" in label and "位置 31.23040, 121.47370" in label
-        assert "录制中" in label and "电量 81%" in label
+        async with chromium() as browser:
+            context = await browser.new_context(  # type: ignore[attr-defined]
+                extra_http_headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+            )
+            page = await context.new_page()
+            await page.goto(f"{quick_server.url}/wall")
+            await page.wait_for_selector(f"{TILE} video", timeout=15_000)
+            await page.wait_for_function(
+                f"document.querySelector('{TILE} video').currentTime > 1", timeout=15_000
+            )
+            first = await _video_time(page)
+            await page.wait_for_function(  # the picture keeps advancing
+                f"document.querySelector('{TILE} video').currentTime > {first + 0.5}", timeout=10_000
+            )
+            size = await page.evaluate(
+                f"[document.querySelector('{TILE} video').videoWidth, "
+                f"document.querySelector('{TILE} video').videoHeight]"
+            )
+            assert size == [320, 240]
+            await page.wait_for_function(
+                f"document.querySelector('{TILE} .label').textContent.includes('Officer Li')"
+            )
+            label = await page.text_content(f"{TILE} .label")
+            assert "案号 2026-enf-0042" in label and "位置 31.23040, 121.47370" in label
+            assert "录制中" in label and "电量 81%" in label
 
-        await page.click(TILE)  # enlarge with sound
-        assert await page.evaluate(f"document.querySelector('{TILE}').classList.contains('enlarged')")
-        assert await page.evaluate(f"document.querySelector('{TILE} video').muted") is False
+            await page.click(TILE)  # enlarge with sound
+            assert await page.evaluate(f"document.querySelector('{TILE}').classList.contains('enlarged')")
+            assert await page.evaluate(f"document.querySelector('{TILE} video').muted") is False
 
-        await asyncio.to_thread(publisher.stop)  # the agent leaves: its tile goes
-        started = time.monotonic()
-        await page.wait_for_selector(TILE, state="detached", timeout=15_000)
-        assert time.monotonic() - started < 10
+            await asyncio.to_thread(publisher.stop)  # the agent leaves: its tile goes
+            started = time.monotonic()
+            await page.wait_for_selector(TILE, state="detached", timeout=15_000)
+            assert time.monotonic() - started < 10
     finally:
         await asyncio.to_thread(publisher.stop)
 
@@ -149,7 +142,7 @@ async def _media_time(page: Any, tile: str, tag: str) -> float:
 
 
 async def test_wall_shows_an_audio_only_feed_with_a_level_and_plays_it(
-    quick_server: LiveServer, tone_feed: ToneFeed, browsers: ModuleBrowsers
+    quick_server: LiveServer, tone_feed: ToneFeed
 ) -> None:
     publisher = LivePublisher(
         "mic",
@@ -159,35 +152,39 @@ async def test_wall_shows_an_audio_only_feed_with_a_level_and_plays_it(
     )
     publisher.start()
     try:
-        page = await _operator_page(browsers)
-        refused = await _under_the_portal_csp(page, f"{quick_server.url}/wall")
-        await page.goto(f"{quick_server.url}/wall")
-        await page.wait_for_selector(f"{MIC_TILE}.audio-only audio", state="attached", timeout=15_000)
-        assert await page.text_content(f"{MIC_TILE} .audio-badge") == "仅音频"
-        assert await page.query_selector(f"{MIC_TILE} video") is None
-        # before any click the level meter shows the tone (-6 dBFS peak, about -12 dBFS RMS once in
-        # stereo Opus), far above its -60 dB floor
-        await page.wait_for_function(
-            f"() => document.querySelector('{MIC_TILE} meter.level').value > -20", timeout=15_000
-        )
-        await page.wait_for_function(
-            f"() => document.querySelector('{MIC_TILE} .label').textContent.includes('court-3 · 麦克风')"
-        )
-        assert await page.get_attribute(MIC_TILE, "data-outage") == ""
+        async with chromium() as browser:
+            context = await browser.new_context(  # type: ignore[attr-defined]
+                extra_http_headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+            )
+            page = await context.new_page()
+            refused = await _under_the_portal_csp(page, f"{quick_server.url}/wall")
+            await page.goto(f"{quick_server.url}/wall")
+            await page.wait_for_selector(f"{MIC_TILE}.audio-only audio", state="attached", timeout=15_000)
+            assert await page.text_content(f"{MIC_TILE} .audio-badge") == "仅音频"
+            assert await page.query_selector(f"{MIC_TILE} video") is None
+            # before any click the level meter shows the tone (-6 dBFS peak, about -12 dBFS RMS once in
+            # stereo Opus), far above its -60 dB floor
+            await page.wait_for_function(
+                f"() => document.querySelector('{MIC_TILE} meter.level').value > -20", timeout=15_000
+            )
+            await page.wait_for_function(
+                f"() => document.querySelector('{MIC_TILE} .label').textContent.includes('court-3 · 麦克风')"
+            )
+            assert await page.get_attribute(MIC_TILE, "data-outage") == ""
 
-        await page.click(MIC_TILE)  # enlarge: the click lets it play with sound
-        assert await page.evaluate(f"document.querySelector('{MIC_TILE}').classList.contains('enlarged')")
-        assert await page.evaluate(f"document.querySelector('{MIC_TILE} audio').muted") is False
-        await page.wait_for_function(
-            f"() => document.querySelector('{MIC_TILE} audio').currentTime > 1", timeout=10_000
-        )
-        first = await _media_time(page, MIC_TILE, "audio")
-        await page.wait_for_function(  # it keeps playing
-            f"() => document.querySelector('{MIC_TILE} audio').currentTime > {first + 0.5}",
-            timeout=10_000,
-        )
-        assert not await page.evaluate(f"document.querySelector('{MIC_TILE} audio').paused")
-        assert not refused, refused
+            await page.click(MIC_TILE)  # enlarge: the click lets it play with sound
+            assert await page.evaluate(f"document.querySelector('{MIC_TILE}').classList.contains('enlarged')")
+            assert await page.evaluate(f"document.querySelector('{MIC_TILE} audio').muted") is False
+            await page.wait_for_function(
+                f"() => document.querySelector('{MIC_TILE} audio').currentTime > 1", timeout=10_000
+            )
+            first = await _media_time(page, MIC_TILE, "audio")
+            await page.wait_for_function(  # it keeps playing
+                f"() => document.querySelector('{MIC_TILE} audio').currentTime > {first + 0.5}",
+                timeout=10_000,
+            )
+            assert not await page.evaluate(f"document.querySelector('{MIC_TILE} audio').paused")
+            assert not refused, refused
     finally:
         await asyncio.to_thread(publisher.stop)
     assert publisher.connections == 1
@@ -231,7 +228,7 @@ async def test_wall_refuses_without_operator_sign_in(quick_server: LiveServer) -
 
 
 async def test_a_courtroom_shows_its_cameras_as_tiles_with_its_mix_as_their_sound(
-    quick_server: LiveServer, test_feed: EncodedTestFeed, tone_feed: ToneFeed, browsers: ModuleBrowsers
+    quick_server: LiveServer, test_feed: EncodedTestFeed, tone_feed: ToneFeed
 ) -> None:
     """2 cameras + 2 microphones + their mix in court-3: 2 tiles, each with the mix's level (muted) and
     a 开声音 button that plays the mix; the microphones get no tile of their own."""
@@ -250,29 +247,33 @@ async def test_a_courtroom_shows_its_cameras_as_tiles_with_its_mix_as_their_soun
     for publisher in publishers:
         publisher.start()
     try:
-        page = await _operator_page(browsers)
-        await page.goto(f"{quick_server.url}/wall")
-        sound = 'figure.tile .room-sound[data-sound-feed="court-3/mix"]'
-        await page.wait_for_function(  # every feed listed, the mix chosen as the room's sound
-            f"() => document.querySelectorAll('{sound}').length === 2", timeout=20_000
-        )
-        listed = await page.evaluate("fetch('api/feeds').then(r => r.json()).then(j => j.feeds.length)")
-        assert listed == 5
-        tiles = await page.eval_on_selector_all("figure.tile", "t => t.map(e => e.dataset.feedId)")
-        assert sorted(tiles) == ["court-3/bench-cam", "court-3/wide-cam"]
-        assert await page.text_content("#status") == "实时画面 2 路"
-        await page.wait_for_function(  # the mix's level moves while muted
-            f"() => document.querySelector('{sound} meter').value > -20", timeout=15_000
-        )
-        mix = 'audio[data-room-sound="court-3/mix"]'
-        assert await page.evaluate(f"document.querySelector('{mix}').muted") is True
-        await page.click(f"{sound} button")
-        assert await page.get_attribute(f"{sound} button", "aria-pressed") == "true"
-        assert await page.evaluate(f"document.querySelector('{mix}').muted") is False
-        assert await page.query_selector("figure.tile.enlarged") is None
-        await page.wait_for_function(
-            f"() => document.querySelector('{mix}').currentTime > 0.5", timeout=10_000
-        )
+        async with chromium() as browser:
+            context = await browser.new_context(  # type: ignore[attr-defined]
+                extra_http_headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+            )
+            page = await context.new_page()
+            await page.goto(f"{quick_server.url}/wall")
+            sound = 'figure.tile .room-sound[data-sound-feed="court-3/mix"]'
+            await page.wait_for_function(  # every feed listed, the mix chosen as the room's sound
+                f"() => document.querySelectorAll('{sound}').length === 2", timeout=20_000
+            )
+            listed = await page.evaluate("fetch('api/feeds').then(r => r.json()).then(j => j.feeds.length)")
+            assert listed == 5
+            tiles = await page.eval_on_selector_all("figure.tile", "t => t.map(e => e.dataset.feedId)")
+            assert sorted(tiles) == ["court-3/bench-cam", "court-3/wide-cam"]
+            assert await page.text_content("#status") == "实时画面 2 路"
+            await page.wait_for_function(  # the mix's level moves while muted
+                f"() => document.querySelector('{sound} meter').value > -20", timeout=15_000
+            )
+            mix = 'audio[data-room-sound="court-3/mix"]'
+            assert await page.evaluate(f"document.querySelector('{mix}').muted") is True
+            await page.click(f"{sound} button")
+            assert await page.get_attribute(f"{sound} button", "aria-pressed") == "true"
+            assert await page.evaluate(f"document.querySelector('{mix}').muted") is False
+            assert await page.query_selector("figure.tile.enlarged") is None
+            await page.wait_for_function(
+                f"() => document.querySelector('{mix}').currentTime > 0.5", timeout=10_000
+            )
     finally:
         for publisher in publishers:
             await asyncio.to_thread(publisher.stop)
