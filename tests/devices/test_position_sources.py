@@ -241,9 +241,12 @@ def test_serial_receiver_on_a_pseudo_terminal() -> None:
             for line in lines[4:]:
                 os.write(controller, (line + "\r\n").encode())
 
-        threading.Thread(target=receiver, daemon=True).start()
+        writer = threading.Thread(target=receiver, daemon=True)
+        writer.start()
         fixes = _take(source.fixes(), 3)  # the 4th epoch completes only when a 5th begins
         source.close()
+        writer.join(timeout=5)  # its last lines fit the pty's buffer; never close under it
+        assert not writer.is_alive()
         assert [fix.fix_time for fix in fixes] == [T0 + timedelta(seconds=s) for s in range(3)]
         assert source.bad_sentences == 1
     finally:
