@@ -67,7 +67,7 @@
       if (hls) { hls.audioTrack = parseInt(soundChoice.value, 10); }
     });
   }
-  /* sound only: a level bar (channels.js measures it where microphones can be muted one by one) */
+  /* sound only: a level bar (level.js; channels.js measures it where microphones can be muted one by one) */
   if (box.classList.contains("audio-only") && !document.getElementById("channels")) { showLevel(); }
 
   showTrace(video);
@@ -90,33 +90,6 @@
     stopped("此浏览器不能播放录像，请换用新版浏览器。");
   }
 })();
-
-/* The level of a recording that has only sound: a bar that moves with it (Web Audio analyser). */
-function showLevel() {
-  "use strict";
-  var video = document.getElementById("video");
-  var bar = document.getElementById("level-bar");
-  var analyser = null;
-  var samples = null;
-  video.addEventListener("play", function () {
-    if (analyser) { return; }
-    var context = new (window.AudioContext || window.webkitAudioContext)();
-    var input = context.createMediaElementSource(video);
-    analyser = context.createAnalyser();
-    analyser.fftSize = 1024;
-    samples = new Float32Array(analyser.fftSize);
-    input.connect(analyser);
-    analyser.connect(context.destination);
-    (function draw() {
-      analyser.getFloatTimeDomainData(samples);
-      var peak = 0;
-      for (var i = 0; i < samples.length; i++) { peak = Math.max(peak, Math.abs(samples[i])); }
-      bar.style.width = Math.min(100, peak * 100).toFixed(1) + "%";
-      bar.parentNode.setAttribute("data-level", peak.toFixed(3));
-      window.requestAnimationFrame(draw);
-    })();
-  });
-}
 
 /* The timeline bar (staff player): each run as wide as its share of the recording (set from script:
    the CSP allows no inline style attributes). */

@@ -1,14 +1,15 @@
 """Picture and sound together: a courtroom's cameras record pictures only and its microphone records
 the sound, as separate streams. Review playback (party and staff) plays a camera with the microphone's
 sound through a multivariant playlist; switching camera keeps the position; a recording with only
-sound plays as sound with a moving level. Real recordings, real Chromium."""
+sound plays as sound with a moving level, on review and on the public replay of a hearing. Real
+recordings, real Chromium."""
 
 from __future__ import annotations
 
 import dataclasses
 import uuid
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from archive.store.embedded import EmbeddedStore
 from archive.store.object_store import ObjectStore
 from portal.records.reconciler import reconcile_now
 from tests.portal.conftest import Portal, Template, open_portal, run_capture
+from tests.portal.replay_hearings import public_hearing_around
 from tests.portal.served import ServedApp
 from tests.portal.sound_checks import assert_plays_sound_and_picture, play_until, wait_for_level_bar
 from tests.portal.world import STAFF_PASSWORD
@@ -152,3 +154,17 @@ def test_chromium_plays_picture_and_sound_and_a_switch_keeps_the_position(
         page.goto(f"{server.url}/staff/recordings/{MICROPHONE_ONLY}")
         page.evaluate("() => document.getElementById('video').play()")
         wait_for_level_bar(page, 0.05)
+
+
+def test_chromium_shows_the_level_of_a_public_replay_of_a_sound_only_hearing(
+    courtroom_portal: Portal, chromium: Any
+) -> None:
+    _, notice_id, ended = public_hearing_around(courtroom_portal, MICROPHONE_ONLY)
+    grace = timedelta(minutes=courtroom_portal.app.state.portal.settings.portal_broadcast_grace_minutes)
+    courtroom_portal.clock.set(max(courtroom_portal.clock.now(), ended + grace + timedelta(minutes=1)))
+    with ServedApp(courtroom_portal.app) as server:
+        page = chromium.new_page()
+        page.goto(f"{server.url}/notices/{notice_id}/replay")
+        assert "只有声音" in page.content()
+        page.evaluate("() => document.getElementById('video').play()")
+        wait_for_level_bar(page, 0.1)  # above -20 dBFS: the level moves with the recorded tone
