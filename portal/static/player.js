@@ -32,9 +32,16 @@
   var source = box.getAttribute("data-playlist");
   function stopped(text) { statusLine.textContent = text; }
 
-  /* a camera switch keeps the position, playing or paused, and the microphones' mute/solo (channels.js):
-     the link carries them, the new page seeks there and plays on */
+  /* a camera switch keeps the position, playing or paused, the sound chosen (声音, by its stream: each
+     camera lists its own sound first) and the microphones' mute/solo (channels.js): the link carries
+     them, the new page seeks there and plays on */
   var carried = new URLSearchParams(window.location.search);
+  var soundChoice = document.getElementById("sound");
+  if (soundChoice && carried.get("sound")) {
+    Array.prototype.forEach.call(soundChoice.options, function (option) {
+      if (option.getAttribute("data-stream") === carried.get("sound")) { soundChoice.value = option.value; }
+    });
+  }
   var resumeAt = parseFloat(carried.get("t") || "");
   if (resumeAt > 0 || carried.get("play") === "1") {
     video.addEventListener("loadedmetadata", function () {
@@ -50,7 +57,9 @@
       var target = new URL(link.href, window.location.href);
       target.searchParams.set("t", video.currentTime.toFixed(1));
       var channels = document.getElementById("channels");
+      var chosen = soundChoice ? soundChoice.options[soundChoice.selectedIndex] : null;
       var state = { play: video.paused ? "" : "1",
+        sound: chosen ? chosen.getAttribute("data-stream") : "",
         mute: channels ? channels.getAttribute("data-muted") : "",
         solo: channels ? channels.getAttribute("data-soloed") : "" };
       Object.keys(state).forEach(function (name) {
@@ -61,7 +70,6 @@
   });
 
   var hls = null;
-  var soundChoice = document.getElementById("sound");
   if (soundChoice) {  /* several microphones: listen to one at a time (the audio group's renditions) */
     soundChoice.addEventListener("change", function () {
       if (hls) { hls.audioTrack = parseInt(soundChoice.value, 10); }
@@ -79,6 +87,14 @@
         stopped("播放已停止：查阅许可可能已到期或被撤销，或网络中断。");
         hls.destroy();
       }
+    });
+    hls.on(window.Hls.Events.AUDIO_TRACKS_UPDATED, function () {
+      /* the sound chosen (or carried over a camera switch), once the playlist lists the tracks */
+      if (soundChoice) { hls.audioTrack = parseInt(soundChoice.value, 10); }
+    });
+    hls.on(window.Hls.Events.AUDIO_TRACK_SWITCHED, function (_event, data) {
+      var track = hls.audioTracks[data.id];
+      if (track) { box.setAttribute("data-sound", track.name); }  /* what is heard, for the tests */
     });
     hls.loadSource(source);
     hls.attachMedia(video);

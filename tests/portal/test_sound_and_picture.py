@@ -36,7 +36,8 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 @pytest.fixture(scope="module")
 def courtroom_store(embedded_store: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> ObjectStore:
     """Three recordings of room-a, case-a: two picture-only cameras and a microphone; a microphone
-    alone; a camera with its own sound (CMAF track files ``bench`` and ``bench.audio``) and a microphone."""
+    alone; two cameras with their own sound (CMAF track files ``bench`` and ``bench.audio``, ``wide``
+    and ``wide.audio``) and a microphone."""
     config = dataclasses.replace(embedded_store.config, bucket=f"sound-{uuid.uuid4().hex[:12]}")
     store = ObjectStore(config)
     store.ensure_bucket()
@@ -44,7 +45,11 @@ def courtroom_store(embedded_store: EmbeddedStore, tmp_path_factory: pytest.Temp
     recordings = {
         COURTROOM: [f"{video}&name={CAMERAS[0]}", f"{video}&name={CAMERAS[1]}", "synthetic#video=0&name=mic"],
         MICROPHONE_ONLY: ["synthetic#video=0&name=mic"],
-        CAMERA_WITH_SOUND: ["synthetic#size=320x240&fps=15&name=bench", "synthetic#video=0&name=mic"],
+        CAMERA_WITH_SOUND: [
+            "synthetic#size=320x240&fps=15&name=bench",
+            "synthetic#size=320x240&fps=15&name=wide",
+            "synthetic#video=0&name=mic",
+        ],
     }
     for recording_id, sources in recordings.items():
         arguments = ["record", "--room", "room-a", "--case", "case-a", "--recording-id", recording_id]
@@ -100,8 +105,11 @@ def test_a_camera_plays_with_its_own_sound_first(courtroom_portal: Portal) -> No
     assert page.status_code == 200, page.text
     route = f"/staff/recordings/{CAMERA_WITH_SOUND}"
     assert f'data-playlist="{route}/master.m3u8?stream=bench"' in page.text
-    assert '<option value="0" title="bench.audio">审判席摄像机的声音</option>' in page.text
-    assert '<option value="1" title="mic">麦克风</option>' in page.text
+    assert (
+        '<option value="0" data-stream="bench.audio" title="bench.audio">审判席摄像机的声音</option>'
+        in page.text
+    )
+    assert '<option value="1" data-stream="mic" title="mic">麦克风</option>' in page.text
     assert "?stream=bench.audio" not in page.text.split("<video")[0]  # the sound is no camera to switch to
     master = judge.get(f"{route}/master.m3u8", params={"stream": "bench"})
     renditions = [line for line in master.text.splitlines() if line.startswith("#EXT-X-MEDIA")]
@@ -126,6 +134,13 @@ def test_chromium_plays_a_camera_with_its_own_sound(courtroom_portal: Portal, ch
         page.goto(f"{server.url}/staff/recordings/{CAMERA_WITH_SOUND}")
         play_until(page, 3)
         assert_plays_sound_and_picture(page)  # two track files, one picture
+        page.select_option("#sound", label="麦克风")  # the microphone, not the camera's own sound
+        page.wait_for_selector('#player[data-sound="mic"]', state="attached", timeout=30000)
+        page.click("nav.streams a:has-text('全景摄像机')")  # the other camera lists its own sound first
+        page.wait_for_url("**stream=wide**")
+        chosen = "s => s.options[s.selectedIndex].dataset.stream"
+        assert page.eval_on_selector("#sound", chosen) == "mic"  # the sound chosen is kept
+        page.wait_for_selector('#player[data-sound="mic"]', state="attached", timeout=30000)
 
 
 def test_chromium_plays_picture_and_sound_and_a_switch_keeps_the_position(
