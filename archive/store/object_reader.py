@@ -108,15 +108,16 @@ class ObjectReader:
         verify_digest(key, hashlib.sha256(data).hexdigest(), expected)
         return data
 
-    def open_verified(self, key: str) -> VerifiedStream:
-        """Start a GET of ``key`` to be read chunk by chunk and checked against its ``sha256``
-        metadata as it goes (see :mod:`archive.store.verified_stream`); the caller closes it.
+    def open_verified(self, key: str, *, sha256: str | None = None) -> VerifiedStream:
+        """Start a GET of ``key`` to be read chunk by chunk and checked as it goes against ``sha256``
+        when given, else its ``sha256`` metadata (see :mod:`archive.store.verified_stream`); the
+        caller closes it.
 
         Raises ObjectNotFoundError, StoreUnavailableError, StoreAuthError.
         """
         with self._boundary("reading", key):
             response = self._client.get_object(self._config.bucket, key)
-        return VerifiedStream(key, response, lambda: self._boundary("reading", key))
+        return VerifiedStream(key, response, lambda: self._boundary("reading", key), sha256)
 
     def sha256_of(self, key: str, *, chunk_size: int = 1 << 20) -> str:
         """Stream the object and return the hex SHA-256 of its bytes (nothing held in memory).

@@ -20,20 +20,30 @@ CHUNK_BYTES = 256 * 1024
 
 
 class VerifiedStream:
-    """An open GET of ``key``: its size, then its chunks (see the module docstring); close when done."""
+    """An open GET of ``key``: its size, then its chunks (see the module docstring); close when done.
 
-    def __init__(self, key: str, response: Any, boundary: Callable[[], AbstractContextManager[None]]) -> None:
+    The bytes are checked against ``expected_sha256`` when given (e.g. a manifest's, kept apart from
+    the object), else against the object's ``sha256`` metadata (``stored_sha256``)."""
+
+    def __init__(
+        self,
+        key: str,
+        response: Any,
+        boundary: Callable[[], AbstractContextManager[None]],
+        expected_sha256: str | None = None,
+    ) -> None:
         self.key = key
         self._response = response
         self._boundary = boundary
-        self._expected: str | None = user_metadata(response.headers).get(SHA256_METADATA_KEY)
+        self.stored_sha256: str | None = user_metadata(response.headers).get(SHA256_METADATA_KEY)
+        self._expected = expected_sha256 if expected_sha256 is not None else self.stored_sha256
         length = response.headers.get("Content-Length")
         self.size: int | None = int(length) if length is not None and length.isdigit() else None
         self._closed = threading.Lock()
 
     def chunks(self, chunk_size: int = CHUNK_BYTES) -> Iterator[bytes]:
         """Yield the object's bytes; ChecksumMismatchError instead of its last chunk when the bytes read
-        do not match its ``sha256`` metadata. Closes the GET when exhausted or abandoned.
+        do not match the expected SHA-256. Closes the GET when exhausted or abandoned.
 
         Raises StoreUnavailableError / StoreAuthError when the store fails midway.
         """

@@ -9,7 +9,7 @@ stay the evidence). Each masked segment keeps the name of the archived segment i
 ``manifest.json`` is written last, once every masked object is stored, and records each object's
 SHA-256 (and the SHA-256 of the archived segment it was made from): a rendition without a manifest
 is incomplete and never served, and a masked object is served only when its bytes hash to what the
-manifest says (:func:`read_verified`).
+manifest says (:func:`open_masked`).
 
 The copy is not evidence and gets no Object Lock (plain PUTs, no retention headers; the buckets
 have no default retention): it lives no longer than the recording, as retention's disposal deletes
@@ -19,15 +19,15 @@ every version under ``replays-masked/{recording_id}/`` with it (the prefix is th
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from archive import ArchiveError
+from archive import ArchiveError, ObjectNotFoundError
 from archive.spool.layout import MASKED_REPLAYS_PREFIX
 from archive.store.object_store import ObjectStore
+from archive.store.verified_stream import VerifiedStream
 from portal.errors import NotFoundError, PortalError, StoreError
 
 logger = logging.getLogger(__name__)
@@ -119,36 +119,39 @@ def load_manifest(store: ObjectStore, recording_id: str, stream: str) -> MaskedM
         return None
 
 
-def read_verified(store: ObjectStore, manifest: MaskedManifest, name: str) -> bytes:
-    """The bytes of the masked ``name``, only when they hash to the manifest's SHA-256. Blocking.
+def open_masked(store: ObjectStore, manifest: MaskedManifest, name: str) -> VerifiedStream:
+    """An open GET of the masked ``name``, to be streamed and checked as it goes against the
+    manifest's SHA-256 (:mod:`archive.store.verified_stream`: a mismatch found while reading ends the
+    stream short of its last chunk). Blocking; the caller closes it.
 
-    Raises NotFoundError (not in the rendition), MaskedObjectError (missing or altered: logged, never
-    served), StoreError.
+    Raises NotFoundError (not in the rendition), MaskedObjectError (missing, or stored with another
+    SHA-256 than the manifest's: replaced since — logged, never served), StoreError.
     """
     expected = manifest.objects.get(name)
     if expected is None:
         raise NotFoundError(f"{name} is not part of the masked rendition")
     key = masked_key(manifest.recording_id, manifest.stream, name)
     try:
-        data = store.read_bytes(key)
+        stream = store.open_verified(key, sha256=expected)
+    except ObjectNotFoundError as exc:
+        logger.error("masked rendition: %s is listed in its manifest but missing", key)
+        raise MaskedObjectError(f"{key} is missing") from exc
     except ArchiveError as exc:
-        if store_missing(store, key):
-            logger.error("masked rendition: %s is listed in its manifest but missing", key)
-            raise MaskedObjectError(f"{key} is missing") from exc
         raise StoreError(f"{key} cannot be read: {exc}") from exc
-    actual = hashlib.sha256(data).hexdigest()
-    if actual != expected:
+    stored = stream.stored_sha256
+    if stored is not None and stored.lower() != expected:
+        stream.close()
         logger.error(
-            "masked rendition: %s hashes to %s, its manifest says %s: refused", key, actual, expected
+            "masked rendition: %s is stored as %s, its manifest says %s: refused", key, stored, expected
         )
         raise MaskedObjectError(f"{key} does not match its manifest")
-    return data
+    return stream
 
 
 def rendition_intact(store: ObjectStore, manifest: MaskedManifest) -> bool:
     """Whether every object of the rendition is stored with the SHA-256 its manifest lists, as the
     store reports it (one HEAD each: an object replaced since shows; bytes changed beneath the S3
-    interface only show when read, and are then refused by :func:`read_verified`). Blocking."""
+    interface only show when read, and are then refused by :func:`open_masked`'s stream). Blocking."""
     for name, sha256 in manifest.objects.items():
         try:
             stored = store.stat(masked_key(manifest.recording_id, manifest.stream, name))

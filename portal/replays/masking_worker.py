@@ -145,15 +145,18 @@ def mask_pending(
 class MaskedReplayWorker:
     """Runs :func:`mask_pending` every ``interval`` seconds (first after one interval) until
     :meth:`aclose`; the masker is made
-    (``masker()``: its face model read) at the first pass that needs one."""
+    (``masker()``: its face model read) at the first pass that needs one. ``written`` is told each
+    recording whose rendition a pass wrote (the portal's manifest cache forgets it)."""
 
     def __init__(
         self,
         sources: ReplaySources,
         masker: Callable[[], TransformFactory],
         interval: float = INTERVAL_SECONDS,
+        written: Callable[[str], None] | None = None,
     ) -> None:
         self._sources = sources
+        self._written = written
         self._masker = masker
         self._transforms: TransformFactory | None = None
         self._interval = interval
@@ -178,7 +181,11 @@ class MaskedReplayWorker:
         """One pass now (blocking)."""
         if self._transforms is None:
             self._transforms = self._masker()
-        return mask_pending(self._sources, self._transforms, stop=self._stop, complete=self._complete)
+        outcomes = mask_pending(self._sources, self._transforms, stop=self._stop, complete=self._complete)
+        if self._written is not None:
+            for outcome in outcomes:  # its manifest was (re)written: readers must not keep the old one
+                self._written(outcome.recording_id)
+        return outcomes
 
     async def _run(self) -> None:
         while True:

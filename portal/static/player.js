@@ -32,9 +32,16 @@
   var source = box.getAttribute("data-playlist");
   function stopped(text) { statusLine.textContent = text; }
 
-  /* a camera switch keeps the position, playing or paused, and the microphones' mute/solo (channels.js):
-     the link carries them, the new page seeks there and plays on */
+  /* a camera switch keeps the position, playing or paused, the sound chosen (声音, by its stream: each
+     camera lists its own sound first) and the microphones' mute/solo (channels.js): the link carries
+     them, the new page seeks there and plays on */
   var carried = new URLSearchParams(window.location.search);
+  var soundChoice = document.getElementById("sound");
+  if (soundChoice && carried.get("sound")) {
+    Array.prototype.forEach.call(soundChoice.options, function (option) {
+      if (option.getAttribute("data-stream") === carried.get("sound")) { soundChoice.value = option.value; }
+    });
+  }
   var resumeAt = parseFloat(carried.get("t") || "");
   if (resumeAt > 0 || carried.get("play") === "1") {
     video.addEventListener("loadedmetadata", function () {
@@ -50,7 +57,9 @@
       var target = new URL(link.href, window.location.href);
       target.searchParams.set("t", video.currentTime.toFixed(1));
       var channels = document.getElementById("channels");
+      var chosen = soundChoice ? soundChoice.options[soundChoice.selectedIndex] : null;
       var state = { play: video.paused ? "" : "1",
+        sound: chosen ? chosen.getAttribute("data-stream") : "",
         mute: channels ? channels.getAttribute("data-muted") : "",
         solo: channels ? channels.getAttribute("data-soloed") : "" };
       Object.keys(state).forEach(function (name) {
@@ -61,13 +70,12 @@
   });
 
   var hls = null;
-  var soundChoice = document.getElementById("sound");
   if (soundChoice) {  /* several microphones: listen to one at a time (the audio group's renditions) */
     soundChoice.addEventListener("change", function () {
       if (hls) { hls.audioTrack = parseInt(soundChoice.value, 10); }
     });
   }
-  /* sound only: a level bar (channels.js measures it where microphones can be muted one by one) */
+  /* sound only: a level bar (level.js; channels.js measures it where microphones can be muted one by one) */
   if (box.classList.contains("audio-only") && !document.getElementById("channels")) { showLevel(); }
 
   showTrace(video);
@@ -80,6 +88,14 @@
         hls.destroy();
       }
     });
+    hls.on(window.Hls.Events.AUDIO_TRACKS_UPDATED, function () {
+      /* the sound chosen (or carried over a camera switch), once the playlist lists the tracks */
+      if (soundChoice) { hls.audioTrack = parseInt(soundChoice.value, 10); }
+    });
+    hls.on(window.Hls.Events.AUDIO_TRACK_SWITCHED, function (_event, data) {
+      var track = hls.audioTracks[data.id];
+      if (track) { box.setAttribute("data-sound", track.name); }  /* what is heard, for the tests */
+    });
     hls.loadSource(source);
     hls.attachMedia(video);
     box.setAttribute("data-engine", "hls.js");
@@ -90,33 +106,6 @@
     stopped("此浏览器不能播放录像，请换用新版浏览器。");
   }
 })();
-
-/* The level of a recording that has only sound: a bar that moves with it (Web Audio analyser). */
-function showLevel() {
-  "use strict";
-  var video = document.getElementById("video");
-  var bar = document.getElementById("level-bar");
-  var analyser = null;
-  var samples = null;
-  video.addEventListener("play", function () {
-    if (analyser) { return; }
-    var context = new (window.AudioContext || window.webkitAudioContext)();
-    var input = context.createMediaElementSource(video);
-    analyser = context.createAnalyser();
-    analyser.fftSize = 1024;
-    samples = new Float32Array(analyser.fftSize);
-    input.connect(analyser);
-    analyser.connect(context.destination);
-    (function draw() {
-      analyser.getFloatTimeDomainData(samples);
-      var peak = 0;
-      for (var i = 0; i < samples.length; i++) { peak = Math.max(peak, Math.abs(samples[i])); }
-      bar.style.width = Math.min(100, peak * 100).toFixed(1) + "%";
-      bar.parentNode.setAttribute("data-level", peak.toFixed(3));
-      window.requestAnimationFrame(draw);
-    })();
-  });
-}
 
 /* The timeline bar (staff player): each run as wide as its share of the recording (set from script:
    the CSP allows no inline style attributes). */

@@ -7,6 +7,8 @@
   var statusLine = document.getElementById("replay-status");
   var source = box.getAttribute("data-playlist");
 
+  if (box.classList.contains("audio-only")) { showLevel(); }  /* sound only: a moving level (level.js) */
+
   function ready() { statusLine.textContent = "可以播放。"; }
   function failed() { statusLine.textContent = "回放暂时无法播放（可能已被撤回），请刷新本页。"; }
 

@@ -20,6 +20,7 @@ from portal.clock import Clock, SystemClock
 from portal.db import make_engine, make_sessionmaker
 from portal.devices.heartbeat_pruning import HeartbeatPruner
 from portal.identity.read_cache import ReadCache, WriteCounter
+from portal.replays.manifest_cache import MaskedManifestCache
 from portal.replays.masking_worker import MaskedReplayWorker, ReplaySources
 from portal.review.gate import PlaybackGate
 from portal.review.playback import PlaylistTexts
@@ -162,6 +163,7 @@ def create_app(
         signed_in=ReadCache(writes, ttl=cache_seconds),
         playback_gate=PlaybackGate(readonly_sessions, ReadCache(writes, ttl=cache_seconds), tracks, clock),
         playlists=PlaylistTexts(),
+        masked_manifests=MaskedManifestCache(clock.now),
     )
     live, live_service = _live_service(settings, live, public_origin, relayed=relayed)
     scheduler = (
@@ -238,7 +240,11 @@ def _masked_replays(context: PortalContext, live: StreamingSettings | None) -> M
         sound_stream=settings.portal_broadcast_sound_stream,
         mask_all=live is not None and live.mask_faces,
     )
-    return MaskedReplayWorker(sources, lambda: default_mask_factory(live or StreamingSettings()))
+    return MaskedReplayWorker(
+        sources,
+        lambda: default_mask_factory(live or StreamingSettings()),
+        written=context.masked_manifests.forget,
+    )
 
 
 def _relaying(store: ObjectStore | None, tokens: MediaTokens) -> ObjectStore | None:

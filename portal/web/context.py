@@ -17,6 +17,7 @@ from portal.devices.heartbeats import AlarmThresholds
 from portal.identity.principal import SignedInSession
 from portal.identity.read_cache import ReadCache
 from portal.identity.sessions import SessionPolicy
+from portal.replays.manifest_cache import MaskedManifestCache
 from portal.review.gate import PlaybackGate
 from portal.review.playback import PlaylistTexts
 from portal.review.track_cache import TrackCache
@@ -46,6 +47,7 @@ class PortalContext:
     signed_in: ReadCache[str, SignedInSession]
     playback_gate: PlaybackGate
     playlists: PlaylistTexts
+    masked_manifests: MaskedManifestCache
     password_slips: PasswordSlips = field(default_factory=PasswordSlips)
     enrolment_slips: EnrolmentSlips = field(default_factory=EnrolmentSlips)
 

@@ -29,6 +29,7 @@ def portal_dev(
         ("/static/portal.css", "text/css"),
         ("/static/player.js", "text/javascript"),
         ("/static/replay.js", "text/javascript"),
+        ("/static/level.js", "text/javascript"),
         ("/static/live.js", "text/javascript"),
         ("/static/hls.min.js", "text/javascript"),
         ("/static/track_trace.js", "text/javascript"),

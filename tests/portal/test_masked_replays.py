@@ -23,16 +23,19 @@ from pathlib import Path
 from typing import Any
 
 import av
+import httpx
 import numpy as np
 import pytest
 
 from archive.export import load_tracks
 from archive.store.embedded import EmbeddedStore
 from archive.store.object_store import ObjectStore
+from archive.store.s3_client import make_minio_client
 from portal.cli import main as cli_main
 from portal.db import transaction
 from portal.models import User
 from portal.records.reconciler import reconcile_now
+from portal.replays.manifest_cache import PREPARING_SECONDS, READY_SECONDS
 from portal.replays.masked_rendition import MANIFEST, load_manifest, masked_key
 from portal.replays.withdrawal import withdraw_replay
 from tests.portal.conftest import Portal, Template, open_portal, run_capture
@@ -206,7 +209,82 @@ def test_a_masked_object_that_does_not_match_its_manifest_is_refused(masked_repl
     assert refused.status_code == 404 and "完整性" in refused.text
     assert bytes(flipped) not in refused.content
     assert masked_replay.run_job() == 1  # the next pass sees it replaced and masks that segment again
-    assert visitor.get(f"{masked_replay.route}/objects/{CAMERA}/{name}").status_code == 200
+    good = visitor.get(f"{masked_replay.route}/objects/{CAMERA}/{name}")
+    assert good.status_code == 200
+    # a byte changed beneath the store's interface (its metadata still says the manifest's hash): a
+    # segment of one chunk is wholly checked before anything is sent
+    flipped = bytearray(good.content)
+    flipped[len(flipped) // 2] ^= 0x01
+    _put_beneath(masked_replay.store, key, bytes(flipped), hashlib.sha256(good.content).hexdigest())
+    refused = visitor.get(f"{masked_replay.route}/objects/{CAMERA}/{name}")
+    assert refused.status_code == 404 and "完整性" in refused.text
+
+
+def _put_beneath(store: ObjectStore, key: str, data: bytes, claimed_sha256: str) -> None:
+    """Store ``data`` under ``key`` with metadata claiming ``claimed_sha256`` (a copy gone wrong)."""
+    client = make_minio_client(store.config, timeout_seconds=10, pool_size=1)
+    metadata = {"sha256": claimed_sha256}
+    client.put_object(store.config.bucket, key, io.BytesIO(data), len(data), metadata=metadata)  # type: ignore[arg-type]
+
+
+def test_a_large_masked_segment_is_streamed_whole_and_a_wrong_copy_is_cut_short(
+    masked_replay: MaskedReplay,
+) -> None:
+    masked_replay.run_job()
+    store, name, size = masked_replay.store, _segments(masked_replay)[0], 3 * 256 * 1024 + 17
+    data, key = os.urandom(size), masked_key(RECORDING, CAMERA, name)
+    sha256 = hashlib.sha256(data).hexdigest()
+    store.replace_bytes(key, data, sha256)  # a large masked segment, listed in a new manifest
+    manifest = load_manifest(store, RECORDING, CAMERA)
+    assert manifest is not None
+    listed = dataclasses.replace(manifest, objects={**manifest.objects, name: sha256}).to_bytes()
+    store.replace_bytes(masked_key(RECORDING, CAMERA, MANIFEST), listed, hashlib.sha256(listed).hexdigest())
+    masked_replay.portal.app.state.portal.masked_manifests.forget(RECORDING)  # as the worker does
+    url = f"{masked_replay.route}/objects/{CAMERA}/{name}"
+    with ServedApp(masked_replay.portal.app) as server, httpx.Client(base_url=server.url, timeout=30) as http:
+        with http.stream("GET", url) as whole:
+            assert whole.status_code == 200 and whole.headers["content-length"] == str(size)
+            received = list(whole.iter_raw())
+        assert hashlib.sha256(b"".join(received)).hexdigest() == sha256
+        _put_beneath(store, key, data[:1000] + bytes([data[1000] ^ 1]) + data[1001:], sha256)
+        cut = bytearray()
+        with pytest.raises(httpx.RemoteProtocolError), http.stream("GET", url) as wrong:
+            assert wrong.status_code == 200  # the headers left before the last chunk was read
+            for chunk in wrong.iter_bytes():
+                cut += chunk
+        assert 0 < len(cut) < size  # cut short: the wrong copy never arrives whole
+
+
+def test_the_staff_list_reads_a_manifest_again_only_when_it_may_have_changed(
+    masked_replay: MaskedReplay, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    portal, reads = masked_replay.portal, []
+    store = portal.app.state.portal.store
+    for method in ("stat", "read_bytes"):
+        original = getattr(store, method)
+
+        def counted(key: str, _original: Any = original) -> Any:
+            reads.extend([key] if key.endswith(MANIFEST) else [])
+            return _original(key)
+
+        monkeypatch.setattr(store, method, counted)
+    assert _staff_state(masked_replay)[0] == "preparing" and reads
+    seen = len(reads)
+    assert _staff_state(masked_replay)[0] == "preparing" and len(reads) == seen  # not read again
+    masked_replay.run_job()  # the portal's own worker: the list shows its manifest at once
+    assert _staff_state(masked_replay)[0] == "available" and len(reads) > seen
+    seen = len(reads)
+    assert _staff_state(masked_replay)[0] == "available" and len(reads) == seen
+    # written by another process (mask-replays): shows once "being prepared" has expired
+    manifest_key = masked_key(RECORDING, CAMERA, MANIFEST)
+    manifest = masked_replay.store.read_bytes(manifest_key)
+    masked_replay.store.delete(manifest_key)
+    portal.clock.advance(timedelta(seconds=READY_SECONDS + 1))
+    assert _staff_state(masked_replay)[0] == "preparing"
+    masked_replay.store.put_bytes(manifest_key, manifest, hashlib.sha256(manifest).hexdigest())
+    assert _staff_state(masked_replay)[0] == "preparing"  # for a few seconds yet
+    portal.clock.advance(timedelta(seconds=PREPARING_SECONDS + 1))
+    assert _staff_state(masked_replay)[0] == "available"
 
 
 def test_a_withdrawn_masked_replay_stays_withdrawn(masked_replay: MaskedReplay) -> None:
@@ -226,6 +304,7 @@ _JOB = """
 import sys, time
 from archive.export import load_tracks
 from archive.store.object_store import ObjectStore
+from archive.store.s3_client import make_minio_client
 from archive.store.store_config import StoreConfig
 from portal.replays.masking_job import make_masked_rendition
 from streaming.public.face_mask import default_mask_factory

@@ -1,14 +1,15 @@
 """Picture and sound together: a courtroom's cameras record pictures only and its microphone records
 the sound, as separate streams. Review playback (party and staff) plays a camera with the microphone's
 sound through a multivariant playlist; switching camera keeps the position; a recording with only
-sound plays as sound with a moving level. Real recordings, real Chromium."""
+sound plays as sound with a moving level, on review and on the public replay of a hearing. Real
+recordings, real Chromium."""
 
 from __future__ import annotations
 
 import dataclasses
 import uuid
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from archive.store.embedded import EmbeddedStore
 from archive.store.object_store import ObjectStore
 from portal.records.reconciler import reconcile_now
 from tests.portal.conftest import Portal, Template, open_portal, run_capture
+from tests.portal.replay_hearings import public_hearing_around
 from tests.portal.served import ServedApp
 from tests.portal.sound_checks import assert_plays_sound_and_picture, play_until, wait_for_level_bar
 from tests.portal.world import STAFF_PASSWORD
@@ -34,7 +36,8 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 @pytest.fixture(scope="module")
 def courtroom_store(embedded_store: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> ObjectStore:
     """Three recordings of room-a, case-a: two picture-only cameras and a microphone; a microphone
-    alone; a camera with its own sound (CMAF track files ``bench`` and ``bench.audio``) and a microphone."""
+    alone; two cameras with their own sound (CMAF track files ``bench`` and ``bench.audio``, ``wide``
+    and ``wide.audio``) and a microphone."""
     config = dataclasses.replace(embedded_store.config, bucket=f"sound-{uuid.uuid4().hex[:12]}")
     store = ObjectStore(config)
     store.ensure_bucket()
@@ -42,7 +45,11 @@ def courtroom_store(embedded_store: EmbeddedStore, tmp_path_factory: pytest.Temp
     recordings = {
         COURTROOM: [f"{video}&name={CAMERAS[0]}", f"{video}&name={CAMERAS[1]}", "synthetic#video=0&name=mic"],
         MICROPHONE_ONLY: ["synthetic#video=0&name=mic"],
-        CAMERA_WITH_SOUND: ["synthetic#size=320x240&fps=15&name=bench", "synthetic#video=0&name=mic"],
+        CAMERA_WITH_SOUND: [
+            "synthetic#size=320x240&fps=15&name=bench",
+            "synthetic#size=320x240&fps=15&name=wide",
+            "synthetic#video=0&name=mic",
+        ],
     }
     for recording_id, sources in recordings.items():
         arguments = ["record", "--room", "room-a", "--case", "case-a", "--recording-id", recording_id]
@@ -98,8 +105,11 @@ def test_a_camera_plays_with_its_own_sound_first(courtroom_portal: Portal) -> No
     assert page.status_code == 200, page.text
     route = f"/staff/recordings/{CAMERA_WITH_SOUND}"
     assert f'data-playlist="{route}/master.m3u8?stream=bench"' in page.text
-    assert '<option value="0" title="bench.audio">审判席摄像机的声音</option>' in page.text
-    assert '<option value="1" title="mic">麦克风</option>' in page.text
+    assert (
+        '<option value="0" data-stream="bench.audio" title="bench.audio">审判席摄像机的声音</option>'
+        in page.text
+    )
+    assert '<option value="1" data-stream="mic" title="mic">麦克风</option>' in page.text
     assert "?stream=bench.audio" not in page.text.split("<video")[0]  # the sound is no camera to switch to
     master = judge.get(f"{route}/master.m3u8", params={"stream": "bench"})
     renditions = [line for line in master.text.splitlines() if line.startswith("#EXT-X-MEDIA")]
@@ -124,6 +134,13 @@ def test_chromium_plays_a_camera_with_its_own_sound(courtroom_portal: Portal, ch
         page.goto(f"{server.url}/staff/recordings/{CAMERA_WITH_SOUND}")
         play_until(page, 3)
         assert_plays_sound_and_picture(page)  # two track files, one picture
+        page.select_option("#sound", label="麦克风")  # the microphone, not the camera's own sound
+        page.wait_for_selector('#player[data-sound="mic"]', state="attached", timeout=30000)
+        page.click("nav.streams a:has-text('全景摄像机')")  # the other camera lists its own sound first
+        page.wait_for_url("**stream=wide**")
+        chosen = "s => s.options[s.selectedIndex].dataset.stream"
+        assert page.eval_on_selector("#sound", chosen) == "mic"  # the sound chosen is kept
+        page.wait_for_selector('#player[data-sound="mic"]', state="attached", timeout=30000)
 
 
 def test_chromium_plays_picture_and_sound_and_a_switch_keeps_the_position(
@@ -152,3 +169,17 @@ def test_chromium_plays_picture_and_sound_and_a_switch_keeps_the_position(
         page.goto(f"{server.url}/staff/recordings/{MICROPHONE_ONLY}")
         page.evaluate("() => document.getElementById('video').play()")
         wait_for_level_bar(page, 0.05)
+
+
+def test_chromium_shows_the_level_of_a_public_replay_of_a_sound_only_hearing(
+    courtroom_portal: Portal, chromium: Any
+) -> None:
+    _, notice_id, ended = public_hearing_around(courtroom_portal, MICROPHONE_ONLY)
+    grace = timedelta(minutes=courtroom_portal.app.state.portal.settings.portal_broadcast_grace_minutes)
+    courtroom_portal.clock.set(max(courtroom_portal.clock.now(), ended + grace + timedelta(minutes=1)))
+    with ServedApp(courtroom_portal.app) as server:
+        page = chromium.new_page()
+        page.goto(f"{server.url}/notices/{notice_id}/replay")
+        assert "只有声音" in page.content()
+        page.evaluate("() => document.getElementById('video').play()")
+        wait_for_level_bar(page, 0.1)  # above -20 dBFS: the level moves with the recorded tone

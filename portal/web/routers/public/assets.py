@@ -20,6 +20,7 @@ _OWN = {
     "live.js": "text/javascript; charset=utf-8",
     "replay.js": "text/javascript; charset=utf-8",
     "channels.js": "text/javascript; charset=utf-8",
+    "level.js": "text/javascript; charset=utf-8",
 }
 _CACHE = {"Cache-Control": "public, max-age=3600"}
 # the GPS trace drawing is the wall's own (streaming), so the wall and the review player draw alike

@@ -15,17 +15,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Path
 from fastapi.responses import StreamingResponse
 
 from archive import ArchiveError, ChecksumMismatchError, ObjectNotFoundError
-from archive.store.verified_stream import VerifiedStream
 from portal.errors import NotFoundError, StoreError
 from portal.web.deps import ContextDep
 from portal.web.media.relay_tokens import MediaTokens
+from portal.web.media.verified_body import first_chunk, relayed
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["media"])
@@ -48,8 +47,12 @@ async def relayed_object(token: TokenPath, context: ContextDep) -> StreamingResp
     key = MediaTokens(context.secret_key, context.clock.now).key_of(token)
     try:
         stream = await asyncio.to_thread(store.open_verified, key)
+        chunks, first = await first_chunk(stream)
     except ObjectNotFoundError:
         raise NotFoundError() from None
+    except ChecksumMismatchError as exc:
+        logger.error("relay of %s refused: %s", key, exc)
+        raise NotFoundError() from exc
     except ArchiveError as exc:
         raise StoreError(f"the segment could not be read: {exc}") from exc
     suffix = key[key.rfind(".") :] if "." in key.rsplit("/", 1)[-1] else ""
@@ -57,21 +60,7 @@ async def relayed_object(token: TokenPath, context: ContextDep) -> StreamingResp
     if stream.size is not None:
         headers["Content-Length"] = str(stream.size)
     return StreamingResponse(
-        _relayed(stream), media_type=_TYPES.get(suffix, "application/octet-stream"), headers=headers
+        relayed(stream, chunks, first),
+        media_type=_TYPES.get(suffix, "application/octet-stream"),
+        headers=headers,
     )
-
-
-async def _relayed(stream: VerifiedStream) -> AsyncIterator[bytes]:
-    """``stream``'s chunks, each read in a worker thread; the GET is closed however this ends."""
-    chunks = stream.chunks()
-    try:
-        while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:
-            yield chunk
-    except ChecksumMismatchError:
-        logger.error("relay of %s cut short: its bytes do not match its sha256 metadata", stream.key)
-        raise
-    except ArchiveError as exc:
-        logger.error("relay of %s cut short: the store failed midway: %s", stream.key, exc)
-        raise
-    finally:
-        stream.close()  # no waiting: it closes a socket, and must run even when the client went away

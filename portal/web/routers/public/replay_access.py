@@ -19,7 +19,7 @@ from fastapi import Depends, Request
 from archive.export import StreamTrack
 from portal.errors import NotFoundError, PortalError, StoreError
 from portal.hearings.notices import NoticeView, get_notice
-from portal.replays.masked_rendition import INIT, MaskedManifest, load_manifest
+from portal.replays.masked_rendition import INIT, MaskedManifest
 from portal.replays.masking_job import needs_rendition
 from portal.replays.policy import ReplayDecision, decide_replay
 from portal.replays.replay_tracks import ReplayTracks, replay_tracks, without_sealed
@@ -98,7 +98,13 @@ async def served_replay(context: PortalContext, decision: ReplayDecision, part: 
         return ServedReplay(replay)
     if context.store is None:
         raise StoreError("no recording archive is configured")
-    manifest = await asyncio.to_thread(load_manifest, context.store, recording_id, picture.stream)
+    manifest = await asyncio.to_thread(
+        context.masked_manifests.load,
+        context.store,
+        recording_id,
+        picture.stream,
+        lambda m: not needs_rendition(m, picture),
+    )
     if manifest is None or needs_rendition(manifest, picture):
         return ServedReplay(replay, preparing=True)
     masked = dataclasses.replace(replay, picture=_masked_track(picture))

@@ -17,22 +17,23 @@ import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from sqlalchemy import select
 
-from archive import ArchiveError
+from archive import ArchiveError, ChecksumMismatchError
 from archive.formats.identifiers import STREAM_NAME_PATTERN
 from portal.audit.public_views import ViewKind
 from portal.errors import NotFoundError, StoreError
 from portal.hearings.notice_search import MAX_QUERY_LENGTH, notice_matches
 from portal.hearings.notices import list_ended_public_notices
 from portal.models import Court
-from portal.replays.masked_rendition import INIT, MaskedObjectError, read_verified
+from portal.replays.masked_rendition import INIT, MaskedObjectError, open_masked
 from portal.replays.policy import ReplayRefusal, hearings_with_replays
 from portal.replays.replay_tracks import media_playlist, multivariant_playlist
 from portal.web.context import PortalContext
 from portal.web.deps import ContextDep, IdPath, OptionalPrincipal
 from portal.web.forms.query_params import DateFilter
+from portal.web.media.verified_body import first_chunk, relayed
 from portal.web.public_viewing import audit_public_view
 from portal.web.routers.public.replay_access import (
     NO_STORE,
@@ -219,9 +220,13 @@ def _route(notice_id: int, part: int) -> str:
     return f"/notices/{notice_id}/replay/{part}"
 
 
-async def _masked_object(context: PortalContext, served: ServedReplay, stream: str, name: str) -> Response:
-    """The masked ``name`` of the replay's picture, checked against its manifest before it is sent
-    (the portal sends it itself: a redirect would let the bytes change between check and GET)."""
+async def _masked_object(
+    context: PortalContext, served: ServedReplay, stream: str, name: str
+) -> StreamingResponse:
+    """The masked ``name`` of the replay's picture, streamed by the portal itself (a redirect would let
+    the bytes change between check and GET) and checked against the rendition's manifest as it goes:
+    refused (404) when that shows before sending — missing, replaced, or a one-chunk object whose bytes
+    differ — else cut short of its Content-Length (verified_body.py)."""
     picture = served.tracks.picture
     assert picture is not None and served.manifest is not None
     if name != INIT and picture.find(f"{stream}/{name}") is None:
@@ -230,7 +235,13 @@ async def _masked_object(context: PortalContext, served: ServedReplay, stream: s
     if store is None:
         raise StoreError("no recording archive is configured")
     try:
-        data = await asyncio.to_thread(read_verified, store, served.manifest, name)
-    except MaskedObjectError as exc:
+        opened = await asyncio.to_thread(open_masked, store, served.manifest, name)
+        chunks, first = await first_chunk(opened)
+    except (MaskedObjectError, ChecksumMismatchError) as exc:
         raise NotFoundError("该回放片段未通过完整性校验，不予播放") from exc
-    return Response(data, media_type=SEGMENT_TYPE, headers=NO_STORE)
+    except ArchiveError as exc:
+        raise StoreError(f"the masked segment could not be read: {exc}") from exc
+    headers = dict(NO_STORE)
+    if opened.size is not None:
+        headers["Content-Length"] = str(opened.size)
+    return StreamingResponse(relayed(opened, chunks, first), media_type=SEGMENT_TYPE, headers=headers)
