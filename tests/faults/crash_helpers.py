@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,6 +16,9 @@ from pathlib import Path
 from archive.formats import CRASH_AT_ENV
 from archive.store import StoreConfig
 from bench.fault_kill_loop import journal_events
+from capture.cli import main as capture_main
+
+from .in_process import run_main
 
 RECORDING_ID = "rec-crash-window"
 STREAM = "cam"
@@ -39,6 +43,7 @@ class CrashSpool:
         self.recording = self.spool / "recordings" / RECORDING_ID
         self.stream_dir = self.recording / STREAM
         self._store = store
+        self._pristine = root / "pristine-spool"
 
     def arguments(self, *extra: str) -> list[str]:
         return [
@@ -110,16 +115,22 @@ class CrashSpool:
             agent.send_signal(signal.SIGKILL)
             agent.wait()
 
-    def record(self, seconds: float, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-        """Run the recorder for ``seconds`` and stop it cleanly (uploads drained)."""
-        return subprocess.run(
-            [sys.executable, "-m", "capture", *self.arguments("--duration", str(seconds))],
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+    def record(self, seconds: float) -> subprocess.CompletedProcess[str]:
+        """Run the recorder for ``seconds`` and stop it cleanly (uploads drained): the restart after a
+        crash. It runs ``python -m capture``'s ``main`` in this process (tests/faults/in_process):
+        what is under test is what a new run does with the spool the killed process left, and the
+        process that dies stays a real one."""
+        return run_main(capture_main, ["capture", *self.arguments("--duration", str(seconds))], self.env())
+
+    def keep_pristine(self) -> None:
+        """Keep a copy of the spool as it is now (what a crash left), for :meth:`restore_pristine`."""
+        shutil.copytree(self.spool, self._pristine, symlinks=True)
+
+    def restore_pristine(self) -> None:
+        """Put the spool back as :meth:`keep_pristine` kept it, at the same path: its upload queue
+        names files by absolute path, so a copy elsewhere would still point here."""
+        shutil.rmtree(self.spool)
+        shutil.copytree(self._pristine, self.spool, symlinks=True)
 
     def events(self) -> list[dict[str, object]]:
         return journal_events(self.spool, RECORDING_ID)

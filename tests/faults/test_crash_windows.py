@@ -58,10 +58,30 @@ def test_crash_while_recording_then_restart(step: str, tmp_path: Path, object_st
     _assert_resumed_intact(spool, object_store, runs=2 if journaled_before_crash else 1)
 
 
-@pytest.mark.parametrize("step", SALVAGE_STEPS)
-def test_crash_while_salvaging_then_restart(step: str, tmp_path: Path, object_store: ObjectStore) -> None:
-    spool = CrashSpool(tmp_path, object_store.config)
+@pytest.fixture(scope="module")
+def torn_at_segment_2(tmp_path_factory: pytest.TempPathFactory) -> CrashSpool:
+    """A spool whose recorder was killed -9 mid-segment 2 (segment 1 sealed), made once for the
+    module and put back as the kill left it before each test. No store for the killed run:
+    everything it sealed stays queued on the spool, and each test's restart uploads it to the
+    test's own bucket."""
+    spool = CrashSpool(tmp_path_factory.mktemp("torn-at-2"), None)
     spool.kill_mid_segment(2)
+    spool.keep_pristine()
+    return spool
+
+
+def _torn(torn: CrashSpool, store: ObjectStore) -> CrashSpool:
+    """The module's torn spool as the kill left it, recording into ``store`` from now on."""
+    torn.restore_pristine()
+    spool = CrashSpool(torn.spool.parent, store.config)
+    return spool
+
+
+@pytest.mark.parametrize("step", SALVAGE_STEPS)
+def test_crash_while_salvaging_then_restart(
+    step: str, object_store: ObjectStore, torn_at_segment_2: CrashSpool
+) -> None:
+    spool = _torn(torn_at_segment_2, object_store)
     spool.crash_at(step)  # the restart dies while salvaging segment 2
     _assert_resumed_intact(spool, object_store, runs=2)
     partial = [e for e in spool.events() if e["type"] == "segment" and e["segment"] == 2]
@@ -69,10 +89,9 @@ def test_crash_while_salvaging_then_restart(step: str, tmp_path: Path, object_st
 
 
 def test_salvaged_first_segment_of_a_run_is_timed_from_its_own_run(
-    tmp_path: Path, object_store: ObjectStore
+    object_store: ObjectStore, torn_at_segment_2: CrashSpool
 ) -> None:
-    spool = CrashSpool(tmp_path, object_store.config)
-    spool.kill_mid_segment(2)  # run 1: segment 1 sealed, segment 2 torn
+    spool = _torn(torn_at_segment_2, object_store)  # run 1: segment 1 sealed, segment 2 torn
     spool.kill_mid_segment(3)  # run 2: salvages 2, then its own first segment (3) torn
     _assert_resumed_intact(spool, object_store, runs=3)
     segments = {e["segment"]: e for e in spool.events() if e["type"] == "segment"}
@@ -80,12 +99,11 @@ def test_salvaged_first_segment_of_a_run_is_timed_from_its_own_run(
 
 
 def test_a_torn_segment_with_nothing_decodable_killed_after_its_quarantine_is_still_declared(
-    tmp_path: Path, object_store: ObjectStore
+    object_store: ObjectStore, torn_at_segment_2: CrashSpool
 ) -> None:
     """The restart quarantines the raw bytes of a torn segment that holds no complete chunk and is
     killed before its ``repair`` line: the next start must name those bytes in the journal."""
-    spool = CrashSpool(tmp_path, object_store.config)
-    spool.kill_mid_segment(2)
+    spool = _torn(torn_at_segment_2, object_store)
     torn = spool.stream_dir / "00000002.m4s.tmp"
     torn.write_bytes(torn.read_bytes()[:40])  # not even one complete chunk
     spool.crash_at("salvage.quarantined")

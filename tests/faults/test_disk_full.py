@@ -10,21 +10,18 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import os
-import signal
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
 from typing import cast
 
 import pytest
 
+from archive.cli import main as archive_main
 from archive.formats import append_durably
 from archive.store import ObjectStore
 from capture.live import LiveTarget, _reporter
@@ -36,31 +33,18 @@ from capture.space.spool_space import SpaceCondition, SpoolSpace
 from devices import parse_source_spec
 from streaming import MAX_ALARM_CHARS, RecordingState
 from streaming.telemetry import parse_report
-from tests.capture.conftest import SMALL_VIDEO, agent_command, journal_events, run_module, store_env
+from tests.capture.conftest import SMALL_VIDEO, journal_events, store_env
+from tests.faults.full_disk_kit import Heartbeats, fill, mount_tmpfs, start_agent, stop
+from tests.faults.in_process import run_main
 from tests.waiting import wait_until
 from timebase import ManualClock
-
-
-def _mount_tmpfs(directory: Path, megabytes: int) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    try:
-        done = subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", f"size={megabytes}M", "tmpfs", str(directory)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    except FileNotFoundError:
-        pytest.skip("no mount command here: a full spool needs a small file system of its own")
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs for the spool (needs root): {done.stderr.strip()}")
 
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 24 MB tmpfs of the test's own (unmounted at teardown)."""
     mount = tmp_path / "small-disk"
-    _mount_tmpfs(mount, 24)
+    mount_tmpfs(mount, 24)
     try:
         yield mount
     finally:
@@ -68,93 +52,11 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
             subprocess.run(["umount", "-l", str(mount)], capture_output=True, check=False)
 
 
-class _Heartbeats:
-    """A tiny portal: keeps every JSON report POSTed to it."""
-
-    def __init__(self) -> None:
-        self.reports: list[dict[str, object]] = []
-        reports = self.reports
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                reports.append(json.loads(body))
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.end_headers()
-                self.wfile.write(b"{}")
-
-            def log_message(self, *_: object) -> None:
-                return
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def alarms(self) -> list[list[str]]:
-        return [list(r["alarms"]) for r in list(self.reports) if isinstance(r.get("alarms"), list)]
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-
 @pytest.fixture
-def heartbeats() -> Iterator[_Heartbeats]:
-    listener = _Heartbeats()
+def heartbeats() -> Iterator[Heartbeats]:
+    listener = Heartbeats()
     yield listener
     listener.close()
-
-
-def _start_agent(spool: Path, recording_id: str, portal: str, *extra: str) -> subprocess.Popen[str]:
-    env = store_env(None) | {"COURTREC_PORTAL_AGENT_TOKEN": "test-token"}
-    return subprocess.Popen(
-        agent_command(
-            "record",
-            "--room",
-            "court-9",
-            "--recording-id",
-            recording_id,
-            "--spool",
-            str(spool),
-            "--segment-seconds",
-            "2",
-            "--checkpoint-seconds",
-            "3",
-            "--portal",
-            portal,
-            "--source",
-            f"{SMALL_VIDEO}&name=cam",
-            *extra,
-        ),
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def _stop(agent: subprocess.Popen[str]) -> tuple[int, str, str]:
-    agent.send_signal(signal.SIGTERM)
-    out, err = agent.communicate(timeout=60)
-    return agent.returncode, out, err
-
-
-def _fill(path: Path) -> int:
-    """Write zeros to ``path`` until the disk is full; returns the bytes written."""
-    written = 0
-    block = b"\0" * (256 << 10)
-    with path.open("wb", buffering=0) as ballast:
-        while True:
-            try:
-                written += ballast.write(block)
-            except OSError as exc:
-                if exc.errno != errno.ENOSPC:
-                    raise
-                block = block[: len(block) // 2]
-                if len(block) < 512:
-                    return written
 
 
 def _segments(events: list[dict[str, object]]) -> list[dict[str, object]]:
@@ -163,15 +65,15 @@ def _segments(events: list[dict[str, object]]) -> list[dict[str, object]]:
 
 @pytest.mark.integration
 def test_a_full_spool_alarms_waits_resumes_and_journals_the_gap(
-    small_disk: Path, heartbeats: _Heartbeats, object_store: ObjectStore
+    small_disk: Path, heartbeats: Heartbeats, object_store: ObjectStore
 ) -> None:
     spool = small_disk / "spool"
     recording = "rec-disk-full"
-    agent = _start_agent(spool, recording, heartbeats.url)
+    agent = start_agent(spool, recording, heartbeats.url)
     try:
         wait_until(lambda: len(_segments(journal_events(spool, recording))) >= 2, 60, "two sealed segments")
         filled_at = datetime.now(UTC)
-        _fill(small_disk / "ballast")
+        fill(small_disk / "ballast")
         wait_until(
             lambda: any(
                 SpaceCondition.DISK_FULL in line for alarms in heartbeats.alarms() for line in alarms
@@ -198,7 +100,7 @@ def test_a_full_spool_alarms_waits_resumes_and_journals_the_gap(
             "a heartbeat with the disk_full alarm cleared",
         )
     finally:
-        code, out, err = _stop(agent) if agent.poll() is None else (agent.returncode, *agent.communicate())
+        code, out, err = stop(agent) if agent.poll() is None else (agent.returncode, *agent.communicate())
     assert "Traceback" not in err, err[-3000:]
     assert "CRITICAL" in err and "disk_full ALARM" in err  # the console, which needs no disk
     # recovered and stopped cleanly: exit 0 (the episode is journaled, not a failure of the stream)
@@ -222,20 +124,21 @@ def test_a_full_spool_alarms_waits_resumes_and_journals_the_gap(
     assert [a["active"] for a in alarms] == [True, False]
     assert not list(spool.rglob("*.m4s.tmp"))  # the torn segment was salvaged, nothing left behind
 
-    uploaded = run_module(
-        "archive", ["upload", "--spool", str(spool), "--timeout", "60"], object_store.config
-    )
+    # `archive upload` and `archive verify` in this process (tests/faults/in_process): the agent above
+    # is the real process under test; these only read what it left
+    env = store_env(object_store.config)
+    uploaded = run_main(archive_main, ["archive", "upload", "--spool", str(spool), "--timeout", "60"], env)
     assert uploaded.returncode == 0, uploaded.stdout + uploaded.stderr
-    verified = run_module("archive", ["verify", recording], object_store.config)
+    verified = run_main(archive_main, ["archive", "verify", recording], env)
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
 @pytest.mark.integration
-def test_the_headroom_alarm_comes_before_the_disk_is_full(small_disk: Path, heartbeats: _Heartbeats) -> None:
+def test_the_headroom_alarm_comes_before_the_disk_is_full(small_disk: Path, heartbeats: Heartbeats) -> None:
     """24 MB at a few tens of kB/s lasts minutes: an alarm threshold of one hour raises disk_low
     at once, long before anything fails; it is in the heartbeat and in the journal."""
     spool = small_disk / "spool"
-    agent = _start_agent(spool, "rec-headroom", heartbeats.url, "--disk-alarm-hours", "1")
+    agent = start_agent(spool, "rec-headroom", heartbeats.url, "--disk-alarm-hours", "1")
     try:
         wait_until(
             lambda: any(SpaceCondition.DISK_LOW in line for alarms in heartbeats.alarms() for line in alarms),
@@ -243,7 +146,7 @@ def test_the_headroom_alarm_comes_before_the_disk_is_full(small_disk: Path, hear
             "the disk_low alarm in a portal heartbeat",
         )
     finally:
-        code, _out, err = _stop(agent)
+        code, _out, err = stop(agent)
     assert code == 0, err[-2000:]
     assert not any(SpaceCondition.DISK_FULL in line for alarms in heartbeats.alarms() for line in alarms)
     alarms = [e for e in journal_events(spool, "rec-headroom") if e["type"] == "alarm"]
@@ -276,7 +179,7 @@ def test_headroom_is_judged_by_the_recent_write_rate(tmp_path: Path) -> None:
 def test_an_append_cut_short_by_a_full_disk_leaves_no_half_line(small_disk: Path) -> None:
     journal = small_disk / "000001.jsonl"
     append_durably(journal, b'{"seq":0}\n')
-    _fill(small_disk / "ballast")
+    fill(small_disk / "ballast")
     line = b'{"seq":1,"pad":"' + b"x" * (64 << 10) + b'"}\n'
     with pytest.raises(OSError) as failure:
         append_durably(journal, line)
@@ -304,17 +207,17 @@ def test_live_telemetry_carries_the_space_alarms() -> None:
 
 @pytest.mark.integration
 def test_stopped_while_the_spool_is_full_the_hole_is_still_journaled(
-    small_disk: Path, heartbeats: _Heartbeats
+    small_disk: Path, heartbeats: Heartbeats
 ) -> None:
     """Stopped before space came back: the agent still exits cleanly (no traceback, nothing deleted),
     and the hole is journaled: at the stop when the disk takes a few lines by then, else by the next
     start of the recording, as an unclean stop's gap (never a clean stop that hides it)."""
     spool = small_disk / "spool"
     recording = "rec-full-stop"
-    agent = _start_agent(spool, recording, heartbeats.url)
+    agent = start_agent(spool, recording, heartbeats.url)
     try:
         wait_until(lambda: len(_segments(journal_events(spool, recording))) >= 2, 60, "two sealed segments")
-        _fill(small_disk / "ballast")
+        fill(small_disk / "ballast")
         wait_until(
             lambda: any(
                 SpaceCondition.DISK_FULL in line for alarms in heartbeats.alarms() for line in alarms
@@ -323,11 +226,11 @@ def test_stopped_while_the_spool_is_full_the_hole_is_still_journaled(
             "the disk_full alarm in a portal heartbeat",
         )
     finally:
-        code, out, err = _stop(agent)
+        code, out, err = stop(agent)
     assert "Traceback" not in err and code in (0, 1) and "stopped" in out, (code, out, err[-3000:])
     sealed_before = _segments(journal_events(spool, recording))
     (small_disk / "ballast").unlink()
-    again = _start_agent(spool, recording, heartbeats.url)
+    again = start_agent(spool, recording, heartbeats.url)
     try:
         wait_until(
             lambda: len(_segments(journal_events(spool, recording))) >= len(sealed_before) + 2,
@@ -335,7 +238,7 @@ def test_stopped_while_the_spool_is_full_the_hole_is_still_journaled(
             "recording to go on",
         )
     finally:
-        _stop(again)
+        stop(again)
     events = journal_events(spool, recording)
     # the hole is declared: at the stop if the disk took a few lines by then, else at the next start
     (gap,) = [e for e in events if e["type"] == "gap"]

@@ -6,30 +6,25 @@ the clock mark) it falls back to the wall clock and says so in the gap."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from capture.cli import main as capture_main
 from capture.recovery.restart_clock import MARK_FILE, WALL_STEP_ENV
 
 from .crash_helpers import CrashSpool
+from .in_process import run_main
 
 pytestmark = pytest.mark.integration
 
 
 def _restart(spool: CrashSpool, seconds: float, env: dict[str, str]) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "capture", *spool.arguments("--duration", str(seconds))],
-        env=spool.env() | env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    """The restart, in this process (tests/faults/in_process): the killed run was the real process."""
+    command = ["capture", *spool.arguments("--duration", str(seconds))]
+    result = run_main(capture_main, command, spool.env() | env)
     assert result.returncode == 0, result.stderr[-3000:]
 
 

@@ -7,18 +7,18 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from archive.cli import main as archive_main
 from archive.spool.layout import queue_path
 from archive.spool.upload_queue import UploadQueue, UploadState
 from archive.spool.uploader import Uploader
 from archive.store import ObjectStore
 from tests.capture.conftest import store_env
+from tests.faults.in_process import run_main
 from tests.faults.s3_fault_proxy import Fault, FaultRule, S3FaultProxy
 from tests.faults.s3_scenario import PREFIX, outcome, queue_recording, unfinished
 from tests.waiting import wait_until
@@ -94,18 +94,11 @@ def test_retry_failed_requeues_an_old_corrupt_entry(tmp_path: Path, object_store
         )
         (item,) = queue.due(limit=1)
         queue.mark_failed(item.id, UploadState.CORRUPT, "the store rejected it 5 times; stopped retrying")
-    command = [sys.executable, "-m", "archive", "upload", "--spool", str(spool), "--timeout", "30"]
-    plain = subprocess.run(
-        command, env=store_env(object_store.config), capture_output=True, text=True, check=False
-    )
+    # `archive upload` in this process (tests/faults/in_process): what it does with the queue is tested
+    command = ["archive", "upload", "--spool", str(spool), "--timeout", "30"]
+    plain = run_main(archive_main, command, store_env(object_store.config))
     assert object_store.stat(key) is None and "corrupt=1" in plain.stdout  # without the flag: left alone
-    done = subprocess.run(
-        [*command, "--retry-failed"],
-        env=store_env(object_store.config),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = run_main(archive_main, [*command, "--retry-failed"], store_env(object_store.config))
     assert done.returncode == 0, done.stderr
     assert f"requeued corrupt {key}" in done.stdout and "stopped retrying" in done.stdout
     assert "done=1" in done.stdout and "corrupt=0" in done.stdout

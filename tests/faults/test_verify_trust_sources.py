@@ -4,12 +4,8 @@ when it has none."""
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import io
-import os
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -17,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from archive.cli import main as archive_main
 from archive.journal.signing.anchor import encode_heads
 from archive.journal.signing.key_list import RegisteredKey, sign_key_list
 from archive.preservation.anchor_store import read_heads
@@ -29,6 +26,7 @@ from portal.db import make_engine, make_sessionmaker, transaction
 from portal.devices.registry import record_head
 from tests.capture.conftest import store_env
 from tests.conftest import empty_and_delete_bucket
+from tests.faults.in_process import run_main
 from tests.faults.tamper_kit import (
     DEVICE_ID,
     RECORDING_ID,
@@ -67,14 +65,8 @@ def two_sites(
 
 
 def _verify(env: dict[str, str], *arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "archive", "verify", RECORDING_ID, *arguments],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    """``python -m archive verify RECORDING_ID ARGS``, run in this process (see tests/faults/in_process)."""
+    return run_main(archive_main, ["archive", "verify", RECORDING_ID, *arguments], env)
 
 
 def _env(primary: Site, backup: Site | None = None) -> dict[str, str]:
@@ -145,14 +137,7 @@ def _portal_cli(data: Path, *arguments: str) -> subprocess.CompletedProcess[str]
     """``python -m portal ARGS --data DATA``, run in this process: the same ``main`` without its ~2.5 s
     of imports per command (the real entry point is exercised by tests/portal); no COURTREC_* setting
     of the test process reaches it."""
-    command = ["portal", *arguments, "--data", str(data)]
-    out, err = io.StringIO(), io.StringIO()
-    with pytest.MonkeyPatch.context() as patch:
-        for name in [k for k in os.environ if k.startswith("COURTREC_")]:
-            patch.delenv(name)
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = portal_main(command[1:])
-    return subprocess.CompletedProcess(command, code, out.getvalue(), err.getvalue())
+    return run_main(portal_main, ["portal", *arguments, "--data", str(data)], {})
 
 
 def test_portal_approves_and_exports_what_offline_verification_trusts(

@@ -5,14 +5,13 @@ reached at all stops ``archive verify`` with exit 2."""
 from __future__ import annotations
 
 import dataclasses
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from archive.cli import main as archive_main
 from archive.errors import StoreUnavailableError
 from archive.preservation.verify import verify_recording
 from archive.store.embedded import EmbeddedStore
@@ -20,6 +19,7 @@ from archive.store.object_store import ObjectStore
 from tests.archive.conftest import flip_byte_on_disk
 from tests.capture.conftest import store_env
 from tests.conftest import empty_and_delete_bucket, free_port
+from tests.faults.in_process import run_main
 from tests.faults.tamper_kit import RECORDING_ID, Archived, describe, record, upload
 
 pytestmark = pytest.mark.integration
@@ -52,14 +52,8 @@ def test_an_unreadable_object_is_a_finding_and_verification_goes_on(
 
 def test_the_verify_command_names_the_object_and_exits_1(rotted: tuple[ObjectStore, Archived, str]) -> None:
     store, _archived, key = rotted
-    result = subprocess.run(
-        [sys.executable, "-m", "archive", "verify", RECORDING_ID],
-        env=store_env(store.config),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    # in this process (tests/faults/in_process): the command's findings and exit code are under test
+    result = run_main(archive_main, ["archive", "verify", RECORDING_ID], store_env(store.config))
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"{key}" in result.stdout and "unreadable" in result.stdout, result.stdout
 
