@@ -5,8 +5,6 @@ sound plays as sound with a moving level. Real recordings, real Chromium."""
 
 from __future__ import annotations
 
-import dataclasses
-import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -14,10 +12,9 @@ from typing import Any
 
 import pytest
 
-from archive.store.embedded import EmbeddedStore
 from archive.store.object_store import ObjectStore
 from portal.records.reconciler import reconcile_now
-from tests.portal.conftest import Portal, Template, open_portal, run_capture
+from tests.portal.conftest import CaptureRun, Portal, RecordedBucket, Template, open_portal
 from tests.portal.served import ServedApp
 from tests.portal.sound_checks import assert_plays_sound_and_picture, play_until, wait_for_level_bar
 from tests.portal.world import STAFF_PASSWORD
@@ -32,27 +29,16 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
-def courtroom_store(embedded_store: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> ObjectStore:
+def courtroom_store(recorded_bucket: RecordedBucket) -> ObjectStore:
     """Three recordings of room-a, case-a: two picture-only cameras and a microphone; a microphone
     alone; a camera with its own sound (CMAF track files ``bench`` and ``bench.audio``) and a microphone."""
-    config = dataclasses.replace(embedded_store.config, bucket=f"sound-{uuid.uuid4().hex[:12]}")
-    store = ObjectStore(config)
-    store.ensure_bucket()
     video = "synthetic#size=320x240&fps=15&audio=0"
     recordings = {
         COURTROOM: [f"{video}&name={CAMERAS[0]}", f"{video}&name={CAMERAS[1]}", "synthetic#video=0&name=mic"],
         MICROPHONE_ONLY: ["synthetic#video=0&name=mic"],
         CAMERA_WITH_SOUND: ["synthetic#size=320x240&fps=15&name=bench", "synthetic#video=0&name=mic"],
     }
-    for recording_id, sources in recordings.items():
-        arguments = ["record", "--room", "room-a", "--case", "case-a", "--recording-id", recording_id]
-        arguments += ["--spool", str(tmp_path_factory.mktemp("spool")), "--duration", "6"]
-        arguments += ["--segment-seconds", "2"]
-        for source in sources:
-            arguments += ["--source", source]
-        done = run_capture(config, *arguments)
-        assert done.returncode == 0, done.stderr[-3000:]
-    return store
+    return recorded_bucket("sound", {rid: CaptureRun(6, sources) for rid, sources in recordings.items()})
 
 
 @pytest.fixture
