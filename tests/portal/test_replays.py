@@ -49,11 +49,8 @@ GRACE = timedelta(minutes=30)  # portal_broadcast_grace_minutes
 def replay_store(recorded_bucket: RecordedBucket) -> ObjectStore:
     """One 8-second recording of room-a, case-a: two picture-only cameras and the room's microphone."""
     video = "synthetic#size=320x240&fps=15&audio=0"
-    sources = [
-        f"{video}&name={CAMERA}",
-        f"{video}&name={OTHER_CAMERA}",
-        f"synthetic#video=0&name={MICROPHONE}",
-    ]
+    cameras = [f"{video}&name={name}" for name in (CAMERA, OTHER_CAMERA)]
+    sources = [*cameras, f"synthetic#video=0&name={MICROPHONE}"]
     return recorded_bucket("replay", {RECORDING: CaptureRun(8, sources)})
 
 
