@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from archive.journal import JournalWriter, list_chunks, load_or_create_device_key, read_chain
-from archive.spool import RecordingSpool, SealedFile, UploadQueue
+from archive.spool import SealedFile
 from capture.recording.recording_log import RecordingLog
 from capture.recording.stream.segmenter import SegmentInfo
-from capture.recording.stream.stream_pipeline import StreamPipeline, StreamSettings
-from devices import open_source, parse_source_spec
+from devices import Source, open_source, parse_source_spec
 from tests.waiting import wait_until
+
+from .journaled_pipeline import journaled_pipeline
 
 pytestmark = pytest.mark.integration
 
@@ -32,22 +32,13 @@ class _LogWithOneDiskError(RecordingLog):
         super().segment_sealed(stream, sealed, info, start_utc, end_utc)
 
 
+def _camera() -> Source:
+    return open_source(parse_source_spec("synthetic#size=320x240&fps=15&audio=0"))
+
+
 def test_failed_media_worker_is_journaled_salvaged_and_restarted(tmp_path: Path) -> None:
-    spool = RecordingSpool(tmp_path, "rec-restart")
-    key = load_or_create_device_key(tmp_path / "key.pem")
-    with (
-        UploadQueue(tmp_path / "q.sqlite") as queue,
-        JournalWriter.open(spool.journal_dir, "rec-restart", key) as journal,
-    ):
-        log = _LogWithOneDiskError(spool, journal, queue, object_prefix="p", run=1, streams={})
-        pipeline = StreamPipeline(
-            "cam",
-            lambda: open_source(parse_source_spec("synthetic#size=320x240&fps=15&audio=0")),
-            spool.stream_dir,
-            log,
-            first_seq={},
-            settings=StreamSettings(segment_seconds=2),
-        )
+    with journaled_pipeline(tmp_path, "rec-restart", _camera, log_type=_LogWithOneDiskError) as recording:
+        pipeline, journal = recording.pipeline, recording.journal
         pipeline.start()
         wait_until(
             lambda: sum(1 for line in journal.history if line.type == "segment") >= 4,
@@ -56,7 +47,7 @@ def test_failed_media_worker_is_journaled_salvaged_and_restarted(tmp_path: Path)
         )
         pipeline.stop()
         lines = journal.history
-    assert read_chain([(p.name, p.read_bytes()) for p in list_chunks(spool.journal_dir)]).intact
+    assert recording.chain_intact()
     failures = [
         line.fields
         for line in lines
@@ -68,6 +59,6 @@ def test_failed_media_worker_is_journaled_salvaged_and_restarted(tmp_path: Path)
     assert numbers == list(range(1, len(numbers) + 1))  # nothing skipped, nothing twice
     assert segments[1]["flags"] == ["recovered"]  # sealed before the error, journaled after it
     assert len(segments) >= 4  # recording went on after the failure
-    on_disk = sorted(p.name for p in spool.stream_dir("cam").glob("*.m4s"))
+    on_disk = sorted(p.name for p in recording.spool.stream_dir("cam").glob("*.m4s"))
     assert on_disk == [f"{n:08d}.m4s" for n in numbers]
     assert pipeline.failure is not None

@@ -11,16 +11,13 @@ from pathlib import Path
 import av
 import pytest
 
-from archive.journal import JournalWriter, list_chunks, load_or_create_device_key, read_chain
 from archive.preservation.verify import find_prefix, verify_recording
-from archive.spool import RecordingSpool, UploadQueue
 from archive.store.object_store import ObjectStore
-from capture.recording.recording_log import RecordingLog
-from capture.recording.stream.stream_pipeline import StreamPipeline, StreamSettings
 from capture.recording.stream.video_timeline import FrameGap, FramePlace, VideoTimeline
 from devices import Source, open_source, parse_source_spec
 
 from .conftest import RunAgent, journal_events
+from .journaled_pipeline import journaled_pipeline
 
 REOPENED = "the source was reopened after a failure"
 LATE = "a late or repeated video frame could not be recorded"
@@ -77,29 +74,16 @@ def _record(tmp_path: Path, opens: list[Callable[[], Source]]) -> tuple[list[dic
     def open_next() -> Source:  # the first call opens the first source, each reopen the next
         return opens.pop(0)()
 
-    spool = RecordingSpool(tmp_path, "rec-reopen")
-    key = load_or_create_device_key(tmp_path / "key.pem")
-    with (
-        UploadQueue(tmp_path / "q.sqlite") as queue,
-        JournalWriter.open(spool.journal_dir, "rec-reopen", key) as journal,
-    ):
-        log = RecordingLog(spool, journal, queue, object_prefix="p", run=1, streams={})
-        pipeline = StreamPipeline(
-            "cam",
-            open_next,
-            spool.stream_dir,
-            log,
-            first_seq={},
-            settings=StreamSettings(segment_seconds=2),
-        )
+    with journaled_pipeline(tmp_path, "rec-reopen", open_next) as recording:
+        pipeline = recording.pipeline
         pipeline.start()
         for thread in pipeline._threads:  # the last source ends by itself (end_after): wait for the seal
             thread.join(timeout=60)
         pipeline.stop()
         assert pipeline.failure is None
-        gaps = [line.fields for line in journal.history if line.type == "gap"]
-    assert read_chain([(p.name, p.read_bytes()) for p in list_chunks(spool.journal_dir)]).intact
-    return gaps, _recorded_pts(spool.stream_dir("cam"))
+        gaps = [line.fields for line in recording.journal.history if line.type == "gap"]
+    assert recording.chain_intact()
+    return gaps, _recorded_pts(recording.spool.stream_dir("cam"))
 
 
 def _recorded_pts(directory: Path) -> list[int]:

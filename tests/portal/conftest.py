@@ -11,12 +11,13 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
+import functools
 import os
 import shutil
 import subprocess
 import sys
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,33 +64,52 @@ def run_capture(
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=180, check=False)
 
 
-@pytest.fixture(scope="session")
-def recording_store(embedded_store: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> ObjectStore:
-    """A bucket holding one real 6-second recording (rec-a1: court-a, room-a, case-a, 2-s segments)."""
-    config = dataclasses.replace(embedded_store.config, bucket=f"portal-{uuid.uuid4().hex[:12]}")
+@dataclass(frozen=True)
+class CaptureRun:
+    """One ``capture record`` run of room-a, case-a in 2-s segments: its length, ``--source`` specs
+    and any other options."""
+
+    seconds: int
+    sources: Sequence[str]
+    options: Sequence[str] = ()
+
+
+RecordedBucket = Callable[[str, Mapping[str, CaptureRun]], ObjectStore]
+
+
+def _recorded_bucket(
+    embedded_store: EmbeddedStore,
+    tmp_path_factory: pytest.TempPathFactory,
+    prefix: str,
+    recordings: Mapping[str, CaptureRun],
+) -> ObjectStore:
+    config = dataclasses.replace(embedded_store.config, bucket=f"{prefix}-{uuid.uuid4().hex[:12]}")
     store = ObjectStore(config)
     store.ensure_bucket()
-    spool = tmp_path_factory.mktemp("portal-spool")
-    result = run_capture(
-        config,
-        "record",
-        "--room",
-        "room-a",
-        "--case",
-        "case-a",
-        "--recording-id",
-        REC_A,
-        "--spool",
-        str(spool),
-        "--duration",
-        "6",
-        "--segment-seconds",
-        "2",
-        "--source",
-        "synthetic#size=320x240&fps=15",
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
+    for recording_id, recording in recordings.items():
+        arguments = ["record", "--room", "room-a", "--case", "case-a", "--recording-id", recording_id]
+        arguments += ["--spool", str(tmp_path_factory.mktemp("spool")), "--duration", str(recording.seconds)]
+        arguments += ["--segment-seconds", "2", *recording.options]
+        for source in recording.sources:
+            arguments += ["--source", source]
+        done = run_capture(config, *arguments)
+        assert done.returncode == 0, done.stderr[-3000:]
     return store
+
+
+@pytest.fixture(scope="session")
+def recorded_bucket(
+    embedded_store: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory
+) -> RecordedBucket:
+    """Makes a fresh bucket named ``prefix-…`` of the session's store holding ``recordings`` (by
+    recording id), each made by the capture agent: for a module's own recordings."""
+    return functools.partial(_recorded_bucket, embedded_store, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def recording_store(recorded_bucket: RecordedBucket) -> ObjectStore:
+    """A bucket holding one real 6-second recording (rec-a1: court-a, room-a, case-a, 2-s segments)."""
+    return recorded_bucket("portal", {REC_A: CaptureRun(6, ["synthetic#size=320x240&fps=15"])})
 
 
 @pytest.fixture(scope="session")

@@ -49,6 +49,7 @@ from tests.streaming.conftest import (
     loopback_settings,
 )
 from tests.streaming.publishers import eventually
+from tests.uvicorn_signals import without_signal_handlers
 from tests.waiting import wait_until_async
 from timebase.backoff import Backoff
 
@@ -86,7 +87,7 @@ def _keys(origin: PublicOrigin, prefix: str) -> set[str]:
 @contextlib.asynccontextmanager
 async def _serve(app: ASGIApp) -> AsyncIterator[str]:
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    without_signal_handlers(server)
     task = asyncio.ensure_future(server.serve())
     while not server.started:
         if task.done():

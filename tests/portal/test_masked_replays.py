@@ -15,7 +15,6 @@ import re
 import signal
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from fractions import Fraction
@@ -28,7 +27,6 @@ import numpy as np
 import pytest
 
 from archive.export import load_tracks
-from archive.store.embedded import EmbeddedStore
 from archive.store.object_store import ObjectStore
 from archive.store.s3_client import make_minio_client
 from portal.cli import main as cli_main
@@ -38,7 +36,7 @@ from portal.records.reconciler import reconcile_now
 from portal.replays.manifest_cache import PREPARING_SECONDS, READY_SECONDS
 from portal.replays.masked_rendition import MANIFEST, load_manifest, masked_key
 from portal.replays.withdrawal import withdraw_replay
-from tests.portal.conftest import Portal, Template, open_portal, run_capture
+from tests.portal.conftest import CaptureRun, Portal, RecordedBucket, Template, open_portal
 from tests.portal.replay_hearings import public_hearing_around
 from tests.portal.served import ServedApp
 from tests.portal.world import actor_of
@@ -67,20 +65,12 @@ def _face_video(path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def masked_store(embedded_store: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> ObjectStore:
+def masked_store(recorded_bucket: RecordedBucket, tmp_path_factory: pytest.TempPathFactory) -> ObjectStore:
     """One 4-second recording of room-a: the face camera (2-s segments) and the room's microphone."""
-    config = dataclasses.replace(embedded_store.config, bucket=f"masked-{uuid.uuid4().hex[:12]}")
-    store = ObjectStore(config)
-    store.ensure_bucket()
     work = tmp_path_factory.mktemp("masked-source")
     _face_video(work / "face.mp4")
-    arguments = ["record", "--room", "room-a", "--case", "case-a", "--recording-id", RECORDING]
-    arguments += ["--spool", str(work / "spool"), "--duration", "4", "--segment-seconds", "2"]
-    arguments += ["--source", f"file:{work / 'face.mp4'}#loop=1&name={CAMERA}"]
-    arguments += ["--source", f"synthetic#video=0&name={MICROPHONE}"]
-    done = run_capture(config, *arguments)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return store
+    sources = [f"file:{work / 'face.mp4'}#loop=1&name={CAMERA}", f"synthetic#video=0&name={MICROPHONE}"]
+    return recorded_bucket("masked", {RECORDING: CaptureRun(4, sources)})
 
 
 @dataclasses.dataclass

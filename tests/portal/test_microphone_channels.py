@@ -6,8 +6,6 @@ keeps playing, and a camera switch keeps the position and the mute/solo. Real re
 
 from __future__ import annotations
 
-import dataclasses
-import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -16,10 +14,9 @@ from typing import Any
 import pytest
 
 from archive.preservation.verify import verify_recording
-from archive.store.embedded import EmbeddedStore
 from archive.store.object_store import ObjectStore
 from tests.portal.clerk_recording import index_recording
-from tests.portal.conftest import Portal, Template, open_portal, run_capture
+from tests.portal.conftest import CaptureRun, Portal, RecordedBucket, Template, open_portal
 from tests.portal.served import ServedApp
 from tests.portal.sound_checks import play_until, wait_for_channels, wait_for_level_bar, wait_for_peak
 from tests.portal.test_accessibility import AXE, violations
@@ -34,39 +31,14 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
-def two_mic_store(embedded_store: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> ObjectStore:
-    config = dataclasses.replace(embedded_store.config, bucket=f"mics-{uuid.uuid4().hex[:12]}")
-    store = ObjectStore(config)
-    store.ensure_bucket()
+def two_mic_store(recorded_bucket: RecordedBucket) -> ObjectStore:
     video = "synthetic#size=320x240&fps=15&audio=0"
-    arguments = ["record", "--room", "room-a", "--case", "case-a", "--recording-id", RECORDING]
-    arguments += ["--spool", str(tmp_path_factory.mktemp("spool")), "--duration", "14"]
-    arguments += [
-        "--segment-seconds",
-        "2",
-        "--source",
-        f"{video}&name=bench",
-        "--source",
-        f"{video}&name=wide",
-    ]
-    for name, hz in TONES.items():
-        arguments += ["--source", f"synthetic#video=0&audio=1&tone={hz}&name={name}"]
-    done = run_capture(config, *arguments)
-    assert done.returncode == 0, done.stderr[-3000:]
-    arguments = ["record", "--room", "room-a", "--case", "case-a", "--recording-id", MICROPHONES_ONLY]
-    arguments += [
-        "--spool",
-        str(tmp_path_factory.mktemp("spool")),
-        "--duration",
-        "8",
-        "--segment-seconds",
-        "2",
-    ]
-    for name, hz in TONES.items():
-        arguments += ["--source", f"synthetic#video=0&audio=1&tone={hz}&name={name}"]
-    done = run_capture(config, *arguments)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return store
+    microphones = [f"synthetic#video=0&audio=1&tone={hz}&name={name}" for name, hz in TONES.items()]
+    cameras = [f"{video}&name=bench", f"{video}&name=wide"]
+    return recorded_bucket(
+        "mics",
+        {RECORDING: CaptureRun(14, cameras + microphones), MICROPHONES_ONLY: CaptureRun(8, microphones)},
+    )
 
 
 @pytest.fixture

@@ -4,10 +4,8 @@ out and said so. Real recording (agent with --gps synthetic-track), real Seaweed
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
-import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -16,10 +14,9 @@ from typing import Any
 import pytest
 
 from archive.preservation.verify import find_prefix
-from archive.store.embedded import EmbeddedStore
 from archive.store.object_store import ObjectStore
 from portal.records.reconciler import reconcile_now
-from tests.portal.conftest import Portal, Template, open_portal, run_capture
+from tests.portal.conftest import CaptureRun, Portal, RecordedBucket, Template, open_portal
 from tests.portal.served import ServedApp
 from tests.portal.world import STAFF_PASSWORD
 
@@ -30,17 +27,9 @@ TRACK = "synthetic-track#lat=31.2304&lon=121.4737&speed=3&rate=2"
 
 
 @pytest.fixture(scope="module")
-def bodycam_store(embedded_store: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> ObjectStore:
-    config = dataclasses.replace(embedded_store.config, bucket=f"gps-{uuid.uuid4().hex[:12]}")
-    store = ObjectStore(config)
-    store.ensure_bucket()
-    done = run_capture(
-        config, "record", "--room", "room-a", "--case", "case-a", "--recording-id", BODYCAM,
-        "--spool", str(tmp_path_factory.mktemp("spool")), "--duration", "8", "--segment-seconds", "2",
-        "--source", "synthetic#size=320x240&fps=15&name=bodycam", "--gps", TRACK,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
-    return store
+def bodycam_store(recorded_bucket: RecordedBucket) -> ObjectStore:
+    camera = "synthetic#size=320x240&fps=15&name=bodycam"
+    return recorded_bucket("gps", {BODYCAM: CaptureRun(8, [camera], options=["--gps", TRACK])})
 
 
 @pytest.fixture

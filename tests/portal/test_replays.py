@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -22,7 +21,6 @@ from sqlalchemy import select
 
 from archive.export import load_tracks
 from archive.journal import SealBeginEvent, SealEndEvent
-from archive.store.embedded import EmbeddedStore
 from archive.store.object_store import ObjectStore
 from portal.audit.trail import AuditAction, AuditEntry, append
 from portal.broadcasting.schedule import hearing_target
@@ -33,7 +31,7 @@ from portal.replays.withdrawal import withdraw_replay
 from streaming.server.service import LiveService
 from streaming.settings import StreamingSettings
 from tests.portal.clerk_recording import index_recording, write_clerk_recording
-from tests.portal.conftest import Portal, Template, open_portal, run_capture
+from tests.portal.conftest import CaptureRun, Portal, RecordedBucket, Template, open_portal
 from tests.portal.replay_hearings import public_hearing_around
 from tests.portal.served import ServedApp
 from tests.portal.sound_checks import assert_plays_sound_and_picture, loudest_sound, play_until
@@ -48,30 +46,12 @@ GRACE = timedelta(minutes=30)  # portal_broadcast_grace_minutes
 
 
 @pytest.fixture(scope="module")
-def replay_store(embedded_store: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> ObjectStore:
+def replay_store(recorded_bucket: RecordedBucket) -> ObjectStore:
     """One 8-second recording of room-a, case-a: two picture-only cameras and the room's microphone."""
-    config = dataclasses.replace(embedded_store.config, bucket=f"replay-{uuid.uuid4().hex[:12]}")
-    store = ObjectStore(config)
-    store.ensure_bucket()
     video = "synthetic#size=320x240&fps=15&audio=0"
-    arguments = ["record", "--room", "room-a", "--case", "case-a", "--recording-id", RECORDING]
-    arguments += [
-        "--spool",
-        str(tmp_path_factory.mktemp("spool")),
-        "--duration",
-        "8",
-        "--segment-seconds",
-        "2",
-    ]
-    for source in (
-        f"{video}&name={CAMERA}",
-        f"{video}&name={OTHER_CAMERA}",
-        f"synthetic#video=0&name={MICROPHONE}",
-    ):
-        arguments += ["--source", source]
-    done = run_capture(config, *arguments)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return store
+    cameras = [f"{video}&name={name}" for name in (CAMERA, OTHER_CAMERA)]
+    sources = [*cameras, f"synthetic#video=0&name={MICROPHONE}"]
+    return recorded_bucket("replay", {RECORDING: CaptureRun(8, sources)})
 
 
 @dataclasses.dataclass

@@ -6,8 +6,6 @@ recordings, real Chromium."""
 
 from __future__ import annotations
 
-import dataclasses
-import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -15,10 +13,9 @@ from typing import Any
 
 import pytest
 
-from archive.store.embedded import EmbeddedStore
 from archive.store.object_store import ObjectStore
 from portal.records.reconciler import reconcile_now
-from tests.portal.conftest import Portal, Template, open_portal, run_capture
+from tests.portal.conftest import CaptureRun, Portal, RecordedBucket, Template, open_portal
 from tests.portal.replay_hearings import public_hearing_around
 from tests.portal.served import ServedApp
 from tests.portal.sound_checks import assert_plays_sound_and_picture, play_until, wait_for_level_bar
@@ -34,13 +31,10 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
-def courtroom_store(embedded_store: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> ObjectStore:
+def courtroom_store(recorded_bucket: RecordedBucket) -> ObjectStore:
     """Three recordings of room-a, case-a: two picture-only cameras and a microphone; a microphone
     alone; two cameras with their own sound (CMAF track files ``bench`` and ``bench.audio``, ``wide``
     and ``wide.audio``) and a microphone."""
-    config = dataclasses.replace(embedded_store.config, bucket=f"sound-{uuid.uuid4().hex[:12]}")
-    store = ObjectStore(config)
-    store.ensure_bucket()
     video = "synthetic#size=320x240&fps=15&audio=0"
     recordings = {
         COURTROOM: [f"{video}&name={CAMERAS[0]}", f"{video}&name={CAMERAS[1]}", "synthetic#video=0&name=mic"],
@@ -51,15 +45,7 @@ def courtroom_store(embedded_store: EmbeddedStore, tmp_path_factory: pytest.Temp
             "synthetic#video=0&name=mic",
         ],
     }
-    for recording_id, sources in recordings.items():
-        arguments = ["record", "--room", "room-a", "--case", "case-a", "--recording-id", recording_id]
-        arguments += ["--spool", str(tmp_path_factory.mktemp("spool")), "--duration", "6"]
-        arguments += ["--segment-seconds", "2"]
-        for source in sources:
-            arguments += ["--source", source]
-        done = run_capture(config, *arguments)
-        assert done.returncode == 0, done.stderr[-3000:]
-    return store
+    return recorded_bucket("sound", {rid: CaptureRun(6, sources) for rid, sources in recordings.items()})
 
 
 @pytest.fixture

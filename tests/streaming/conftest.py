@@ -18,7 +18,6 @@ import av
 import httpx
 import numpy as np
 import pytest
-import pytest_asyncio
 import uvicorn
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
@@ -32,8 +31,7 @@ from streaming.ice import IcePolicy
 from streaming.server.service import LiveService
 from streaming.server.web.app import create_app
 from streaming.settings import StreamingSettings
-
-from .browser import ModuleBrowsers, module_chromiums
+from tests.uvicorn_signals import without_signal_handlers
 
 REPO = Path(__file__).resolve().parents[2]
 DEVICE_ID = "dev-1"
@@ -81,7 +79,7 @@ async def serve(settings: StreamingSettings, also_on: Sequence[str] = ()) -> Asy
     service = LiveService(settings)
     app = create_app(service, own_service=True)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    without_signal_handlers(server)
     sockets = _listening_sockets(("127.0.0.1", *also_on)) if also_on else None
     task = asyncio.ensure_future(server.serve(sockets=sockets))
     while not server.started:
@@ -115,26 +113,6 @@ def _listening_sockets(addresses: Sequence[str]) -> list[socket.socket]:
 async def live_server(tmp_path: Path) -> AsyncIterator[LiveServer]:
     async with serve(loopback_settings(tmp_path)) as server:
         yield server
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def module_browsers() -> AsyncIterator[ModuleBrowsers]:
-    """The test module's Chromiums (a launch costs seconds). They live on the module's event loop: a
-    module using them marks its tests ``pytest.mark.asyncio(loop_scope="module")`` and its own async
-    fixtures ``loop_scope="module"`` (a server started on a test's own loop would not run while the
-    module's loop runs the test)."""
-    async with module_chromiums() as browsers:
-        yield browsers
-
-
-@pytest_asyncio.fixture(loop_scope="module")
-async def browsers(module_browsers: ModuleBrowsers) -> AsyncIterator[ModuleBrowsers]:
-    """The module's Chromiums for one test, in contexts of its own: every context the test leaves
-    open is closed after it."""
-    try:
-        yield module_browsers
-    finally:
-        await module_browsers.close_contexts()
 
 
 class FrameSource(Protocol):

@@ -15,6 +15,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from streaming.server.web.http_protocol import h11_with_header_timeout
+from tests.uvicorn_signals import without_signal_handlers
 
 HEAD_SECONDS = 0.5
 
@@ -30,7 +31,7 @@ async def port() -> AsyncIterator[int]:
         app, host="127.0.0.1", port=0, log_level="warning", http=h11_with_header_timeout(HEAD_SECONDS)
     )
     server = uvicorn.Server(config)
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    without_signal_handlers(server)
     task = asyncio.ensure_future(server.serve())
     while not server.started:
         if task.done():

@@ -28,7 +28,7 @@ from streaming.publisher.whip_client import WhipClient
 from tests.portal.sound_checks import loudest_sound_script
 from tests.waiting import wait_until_async
 
-from .browser import ModuleBrowsers
+from .browser import chromium
 from .conftest import (
     DEVICE_TOKEN,
     LOOPBACK,
@@ -42,8 +42,7 @@ from .conftest import (
 )
 from .hls_rules import LivePlaylistHistory, check_multivariant
 
-# the module's Chromiums (see ModuleBrowsers): its tests run on the module's event loop
-pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
+pytestmark = pytest.mark.integration
 
 OPERATOR = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
 DELAY = 1.0
@@ -143,10 +142,9 @@ def _ffmpeg_reads(url: str, seconds: float) -> str:
     return done.stderr
 
 
-async def _playing_with_sound(browsers: ModuleBrowsers, url: str, *flags: str) -> Any:
-    """A new page of the module's Chromium (launched with ``flags``) on the public page ``url``, once
-    its player is past 1 s and has decoded sound."""
-    browser = await browsers.get(*flags)
+async def _playing_with_sound(browser: Any, url: str) -> Any:
+    """A new page of ``browser`` on the public page ``url``, once its player is past 1 s and has
+    decoded sound."""
     page = await browser.new_page()
     await page.goto(url)
     await page.wait_for_function("document.getElementById('player').currentTime > 1", timeout=25_000)
@@ -157,7 +155,7 @@ async def _playing_with_sound(browsers: ModuleBrowsers, url: str, *flags: str) -
 
 
 async def test_hls_js_plays_with_sound_on_by_itself_across_a_cut_and_resume(
-    tmp_path: Path, test_feed: EncodedTestFeed, tone_feed: ToneFeed, browsers: ModuleBrowsers
+    tmp_path: Path, test_feed: EncodedTestFeed, tone_feed: ToneFeed
 ) -> None:
     async with _server(tmp_path) as server, httpx.AsyncClient(base_url=server.url) as client:
         # the clerk opens the broadcast before the courtroom's publisher connects
@@ -166,8 +164,7 @@ async def test_hls_js_plays_with_sound_on_by_itself_across_a_cut_and_resume(
         publisher = _publisher(server, "cam", video=test_feed, audio=tone_feed)
         publisher.start()
         try:
-            browser = await browsers.get()
-            async with _PlaylistWatcher(client, f"{base}/live.m3u8") as watcher:
+            async with chromium() as browser, _PlaylistWatcher(client, f"{base}/live.m3u8") as watcher:
                 page = await browser.new_page()
                 await page.goto(f"{server.url}/public/court-1/cam")
                 await page.wait_for_function(
@@ -268,9 +265,7 @@ async def test_a_restarted_publisher_continues_the_playlist_and_ffmpeg_reads_it(
                 await asyncio.to_thread(second.stop)
 
 
-async def test_public_hls_of_an_audio_only_hearing(
-    tmp_path: Path, tone_feed: ToneFeed, browsers: ModuleBrowsers
-) -> None:
+async def test_public_hls_of_an_audio_only_hearing(tmp_path: Path, tone_feed: ToneFeed) -> None:
     async with _server(tmp_path) as server, httpx.AsyncClient(base_url=server.url) as client:
         assert (await client.post("/api/public/court-1/mic", headers=OPERATOR)).status_code == 200
         base = f"/public/hls/{server.service.public.media_path('court-1/mic')}"
@@ -288,8 +283,8 @@ async def test_public_hls_of_an_audio_only_hearing(
                 log = await asyncio.to_thread(_ffmpeg_reads, f"{server.url}{base}/index.m3u8", 1.0)
                 assert "Audio: aac" in log and "Video:" not in log, log[-2000:]
                 # the public page plays it with hls.js
-                page = await _playing_with_sound(browsers, f"{server.url}/public/court-1/mic")
-                await page.context.close()  # before the server goes
+                async with chromium() as browser:  # closed before the server goes
+                    await _playing_with_sound(browser, f"{server.url}/public/court-1/mic")
         finally:
             await asyncio.to_thread(publisher.stop)
     with av.open(io.BytesIO(init + segment)) as container:
@@ -303,7 +298,7 @@ _LEVEL_SCRIPT = loudest_sound_script("player", windows=30)  # the page starts mu
 
 
 async def test_a_courtrooms_broadcast_carries_its_microphones_sound(
-    tmp_path: Path, test_feed: EncodedTestFeed, tone_feed: ToneFeed, browsers: ModuleBrowsers
+    tmp_path: Path, test_feed: EncodedTestFeed, tone_feed: ToneFeed
 ) -> None:
     """The camera sends pictures only and the microphone is a stream of its own (as the courtroom agent
     publishes them): the public broadcast of the camera carries the microphone's sound, and Chromium
@@ -329,11 +324,9 @@ async def test_a_courtrooms_broadcast_carries_its_microphones_sound(
                 ][-1]
                 init = (await client.get(f"{base}/{init_name}")).content
                 segment = (await client.get(f"{base}/{latest}")).content
-                page = await _playing_with_sound(
-                    browsers, f"{server.url}/public/court-1/cam", "--autoplay-policy=no-user-gesture-required"
-                )
-                level = await page.evaluate(_LEVEL_SCRIPT)
-                await page.context.close()  # before the server goes
+                async with chromium("--autoplay-policy=no-user-gesture-required") as browser:
+                    page = await _playing_with_sound(browser, f"{server.url}/public/court-1/cam")
+                    level = await page.evaluate(_LEVEL_SCRIPT)  # closed before the server goes
         finally:
             await asyncio.to_thread(camera.stop)
             await asyncio.to_thread(microphone.stop)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -72,6 +73,14 @@ def _publisher(
     )
 
 
+@contextlib.asynccontextmanager
+async def _operator_page() -> AsyncIterator[Any]:
+    """A page signed in as the operator, in a Chromium of the test's own (launched on its loop)."""
+    async with chromium() as browser:
+        context = await browser.new_context(extra_http_headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"})
+        yield await context.new_page()
+
+
 async def _video_time(page: object) -> float:
     value = await page.evaluate(f"document.querySelector('{TILE} video').currentTime")  # type: ignore[attr-defined]
     return float(value)
@@ -83,11 +92,7 @@ async def test_wall_plays_an_aiortc_feed_in_chromium(
     publisher = _publisher(quick_server, test_feed, _report)
     publisher.start()
     try:
-        async with chromium() as browser:
-            context = await browser.new_context(  # type: ignore[attr-defined]
-                extra_http_headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"}
-            )
-            page = await context.new_page()
+        async with _operator_page() as page:
             await page.goto(f"{quick_server.url}/wall")
             await page.wait_for_selector(f"{TILE} video", timeout=15_000)
             await page.wait_for_function(
@@ -152,11 +157,7 @@ async def test_wall_shows_an_audio_only_feed_with_a_level_and_plays_it(
     )
     publisher.start()
     try:
-        async with chromium() as browser:
-            context = await browser.new_context(  # type: ignore[attr-defined]
-                extra_http_headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"}
-            )
-            page = await context.new_page()
+        async with _operator_page() as page:
             refused = await _under_the_portal_csp(page, f"{quick_server.url}/wall")
             await page.goto(f"{quick_server.url}/wall")
             await page.wait_for_selector(f"{MIC_TILE}.audio-only audio", state="attached", timeout=15_000)
@@ -247,11 +248,7 @@ async def test_a_courtroom_shows_its_cameras_as_tiles_with_its_mix_as_their_soun
     for publisher in publishers:
         publisher.start()
     try:
-        async with chromium() as browser:
-            context = await browser.new_context(  # type: ignore[attr-defined]
-                extra_http_headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"}
-            )
-            page = await context.new_page()
+        async with _operator_page() as page:
             await page.goto(f"{quick_server.url}/wall")
             sound = 'figure.tile .room-sound[data-sound-feed="court-3/mix"]'
             await page.wait_for_function(  # every feed listed, the mix chosen as the room's sound

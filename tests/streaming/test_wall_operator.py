@@ -3,35 +3,37 @@ root): it plays on the server's own machine and over the LAN address with the IC
 uses, speaks Chinese with Beijing time, and a frozen publisher (SIGSTOP) turns its tile to
 "信号中断 N 秒" within 4 s, never "录制中" while stale, and back by itself after SIGCONT.
 
-The module's tests share one server, one publisher process and one Chromium (each starts in seconds);
-each test opens the wall in a context of its own. The frozen-publisher test runs last and resumes the
-publisher (SIGCONT) whatever happens."""
+The module's tests share one server (on an event loop of its own, in a thread) and one publisher
+process (each starts in seconds); each test runs on its own event loop with a Chromium of its own (a
+module-shared loop once made the first wall test time out in CI, and left pytest-asyncio's SIGINT
+handler in the worker). The frozen-publisher test runs last and resumes the publisher (SIGCONT)
+whatever happens."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import aioice.ice
 import pytest
-import pytest_asyncio
 
-from .browser import ModuleBrowsers
-from .conftest import DEVICE_TOKEN, OPERATOR_TOKEN, REPO, LiveServer, loopback_settings, serve
+from .browser import chromium
+from .conftest import DEVICE_TOKEN, OPERATOR_TOKEN, REPO, LiveServer, loopback_settings
+from .threaded_server import serve_in_thread
 
-pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
+pytestmark = pytest.mark.integration
 
 STOCK_ARGS = ["--headless", "--no-sandbox"]  # --no-sandbox only because tests run as root
 TILE = 'figure[data-feed-id="bodycam-7/cam"]'
 ARTIFACTS = REPO / "test-artifacts"
+RECORDING = f"document.querySelector('{TILE} .label').textContent.includes('录制中')"
 
 
 def _lan_address() -> str | None:
@@ -40,15 +42,15 @@ def _lan_address() -> str | None:
     return next((a for a in addresses if not a.startswith("127.")), None)
 
 
-@contextlib.asynccontextmanager
-async def _make_run_server(tmp_path: Path) -> AsyncIterator[LiveServer]:
+@contextlib.contextmanager
+def _make_run_server(tmp_path: Path) -> Iterator[LiveServer]:
     """The live server with ``make run``'s ICE set-up (every interface plus loopback, every candidate
-    kept), listening on loopback and on the LAN address."""
+    kept), listening on loopback and on the LAN address, on an event loop of its own."""
     settings = loopback_settings(
         tmp_path, ice_host_addresses=[], ice_allowed_networks=[], ice_gather_loopback=True
     )
     lan = _lan_address()
-    async with serve(settings, also_on=(lan,) if lan else ()) as server:
+    with serve_in_thread(settings, also_on=(lan,) if lan else ()) as server:
         yield server
 
 
@@ -77,9 +79,9 @@ def _publisher_process(server: LiveServer) -> Iterator[subprocess.Popen[str]]:
             process.wait()
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def run_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[LiveServer]:
-    async with _make_run_server(tmp_path_factory.mktemp("wall-operator")) as server:
+@pytest.fixture(scope="module")
+def run_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with _make_run_server(tmp_path_factory.mktemp("wall-operator")) as server:
         yield server
 
 
@@ -99,8 +101,9 @@ def running_publisher(publisher: subprocess.Popen[str]) -> Iterator[subprocess.P
         publisher.send_signal(signal.SIGCONT)
 
 
-async def _stock_chromium(browsers: ModuleBrowsers) -> Any:
-    return await browsers.get(base=STOCK_ARGS)
+def _stock_chromium() -> contextlib.AbstractAsyncContextManager[Any]:
+    """A Chromium of the test's own, with only the flags a stock launch as root needs."""
+    return chromium(base=STOCK_ARGS)
 
 
 async def _wall(browser: Any, url: str) -> Any:
@@ -116,25 +119,25 @@ async def _wall(browser: Any, url: str) -> Any:
 
 
 async def test_stock_chromium_plays_the_wall_here_and_over_the_lan(
-    run_server: LiveServer, running_publisher: subprocess.Popen[str], browsers: ModuleBrowsers
+    run_server: LiveServer, running_publisher: subprocess.Popen[str]
 ) -> None:
     lan = _lan_address()
     server = run_server
-    browser = await _stock_chromium(browsers)
     urls = [server.url] + ([server.url_on(lan)] if lan else [])
-    for url in urls:
-        page = await _wall(browser, url)
-        assert await page.get_attribute("html", "lang") == "zh-CN"
-        await page.wait_for_function(
-            f"document.querySelector('{TILE} .label').textContent.includes('录制中')"
-        )
-        label = await page.text_content(f"{TILE} .label")
-        assert "执法记录仪 bodycam-7" in label and "案号 （2026）沪0101民初123号" in label
-        clock = await page.text_content("#clock")
-        assert clock is not None and clock.startswith("北京时间 20")
-        ARTIFACTS.mkdir(exist_ok=True)
-        await page.screenshot(path=str(ARTIFACTS / "wall-stock-chromium.png"))
-        await page.context.close()
+    async with _stock_chromium() as browser:
+        for url in urls:
+            page = await _wall(browser, url)
+            assert await page.get_attribute("html", "lang") == "zh-CN"
+            await page.wait_for_function(
+                f"document.querySelector('{TILE} .label').textContent.includes('录制中')"
+            )
+            label = await page.text_content(f"{TILE} .label")
+            assert "执法记录仪 bodycam-7" in label and "案号 （2026）沪0101民初123号" in label
+            clock = await page.text_content("#clock")
+            assert clock is not None and clock.startswith("北京时间 20")
+            ARTIFACTS.mkdir(exist_ok=True)
+            await page.screenshot(path=str(ARTIFACTS / "wall-stock-chromium.png"))
+            await page.context.close()
     if lan is None:
         pytest.skip("no LAN address on this machine: played on loopback only")
 
@@ -144,33 +147,32 @@ async def _outage(page: Any) -> str:
 
 
 async def test_a_frozen_publisher_shows_signal_lost_within_4_s_and_recovers(
-    run_server: LiveServer, running_publisher: subprocess.Popen[str], browsers: ModuleBrowsers
+    run_server: LiveServer, running_publisher: subprocess.Popen[str]
 ) -> None:
     server, publisher = run_server, running_publisher
-    browser = await _stock_chromium(browsers)
-    page = await _wall(browser, server.url)
-    await page.wait_for_function(f"document.querySelector('{TILE} .label').textContent.includes('录制中')")
-    assert await _outage(page) == ""
+    async with _stock_chromium() as browser:
+        page = await _wall(browser, server.url)
+        await page.wait_for_function(RECORDING)
+        assert await _outage(page) == ""
 
-    publisher.send_signal(signal.SIGSTOP)
-    frozen = time.monotonic()
-    await page.wait_for_function(
-        f"document.querySelector('{TILE}').dataset.outage === 'stale'", timeout=6_000, polling=100
-    )
-    assert time.monotonic() - frozen <= 4.0
-    await page.wait_for_function(  # the count goes on: "信号中断 5 秒"
-        f"/信号中断 [5-9] 秒/.test(document.querySelector('{TILE} .outage').textContent)",
-        timeout=6_000,
-    )
-    label = await page.text_content(f"{TILE} .label")
-    assert "信号中断" in label and "录制中" not in label
-    ARTIFACTS.mkdir(exist_ok=True)
-    await page.screenshot(path=str(ARTIFACTS / "wall-signal-lost.png"))
+        publisher.send_signal(signal.SIGSTOP)
+        frozen = time.monotonic()
+        await page.wait_for_function(
+            f"document.querySelector('{TILE}').dataset.outage === 'stale'", timeout=6_000, polling=100
+        )
+        assert time.monotonic() - frozen <= 4.0
+        await page.wait_for_function(  # the count goes on: "信号中断 5 秒"
+            f"/信号中断 [5-9] 秒/.test(document.querySelector('{TILE} .outage').textContent)",
+            timeout=6_000,
+        )
+        label = await page.text_content(f"{TILE} .label")
+        assert "信号中断" in label and "录制中" not in label
+        ARTIFACTS.mkdir(exist_ok=True)
+        await page.screenshot(path=str(ARTIFACTS / "wall-signal-lost.png"))
 
-    publisher.send_signal(signal.SIGCONT)
-    await page.wait_for_function(
-        f"document.querySelector('{TILE}').dataset.outage === ''", timeout=15_000, polling=100
-    )
-    await page.wait_for_function(f"document.querySelector('{TILE} .label').textContent.includes('录制中')")
-    assert await page.text_content(f"{TILE} .outage") == ""
-    await asyncio.sleep(0)
+        publisher.send_signal(signal.SIGCONT)
+        await page.wait_for_function(
+            f"document.querySelector('{TILE}').dataset.outage === ''", timeout=15_000, polling=100
+        )
+        await page.wait_for_function(RECORDING)
+        assert await page.text_content(f"{TILE} .outage") == ""

@@ -6,12 +6,17 @@ bench/bodycam_drain.py measures real live latency while draining over a shaped l
 from __future__ import annotations
 
 import hashlib
+import socket
+import struct
 import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+import urllib3
+from urllib3.connection import HTTPConnection
 
 from archive.spool import Uploader, UploadQueue, UploadState
 from archive.store import ObjectStore
@@ -100,22 +105,55 @@ def test_a_failed_live_start_restores_the_usual_cap() -> None:
     assert capped.rates[-1] == 5000
 
 
+# The kernel's pacing (tcp_update_skb_after_send): a connection's first 10 segments go unpaced (as
+# sch_fq's initial quantum), and every later packet leaves no earlier than the one before it plus that
+# one's length at the rate; so the last packet (one GSO packet, at most 64 KiB) leaves at least
+# (sent - 10 MSS - 64 KiB) / rate after the first.
+_UNPACED_SEGMENTS = 10
+_GSO_MAX_BYTES = 65_536
+_ETHERNET_MSS = 1448  # the paced connection's segments as on a LAN (loopback's would be 64 KiB)
+
+
+def _tcp_info(sock: socket.socket) -> tuple[int, int, int]:
+    """The connection's (segment size, maximum pacing rate, bytes sent) from Linux's TCP_INFO."""
+    info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
+    (mss,) = struct.unpack_from("I", info, 16)  # tcpi_snd_mss
+    (max_pacing_rate,) = struct.unpack_from("Q", info, 112)  # tcpi_max_pacing_rate
+    (bytes_sent,) = struct.unpack_from("Q", info, 200)  # tcpi_bytes_sent
+    return mss, max_pacing_rate, bytes_sent
+
+
 @pytest.mark.integration
-def test_a_paced_store_sends_no_faster_than_its_pacing(tmp_path: Path, object_store: ObjectStore) -> None:
-    """SO_MAX_PACING_RATE on the store's connections: one 1 MB PUT paced at 500 kB/s takes about 2 s
-    even on loopback, where the unpaced one takes a small fraction of that."""
+def test_a_paced_store_sends_no_faster_than_its_pacing(
+    tmp_path: Path, object_store: ObjectStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SO_MAX_PACING_RATE on the store's connections: one 1 MiB PUT paced at 500 kB/s takes as long
+    as the kernel's pacing promises for the bytes its connection sent (all but the unpaced first
+    segments and the last packet), even on loopback, where the unpaced PUT takes a fraction of it."""
+    rate = 500_000
     data = bytes(range(256)) * 4096  # 1 MiB
     digest = hashlib.sha256(data).hexdigest()
-    paced = ObjectStore(object_store.config, pacing_bytes_per_second=500_000)
+    clamped = [*HTTPConnection.default_socket_options, (socket.IPPROTO_TCP, socket.TCP_MAXSEG, _ETHERNET_MSS)]
+    monkeypatch.setattr(HTTPConnection, "default_socket_options", clamped)
+    paced = ObjectStore(object_store.config, pacing_bytes_per_second=rate)
+    opened: list[socket.socket] = []
+    create_connection = urllib3.util.connection.create_connection
+
+    def recording(*args: Any, **kwargs: Any) -> socket.socket:
+        opened.append(create_connection(*args, **kwargs))
+        return opened[-1]
+
     object_store.put_bytes(f"rec/warm-{uuid.uuid4().hex[:8]}", b"x", hashlib.sha256(b"x").hexdigest())
     began = time.monotonic()
     object_store.put_bytes(f"rec/unpaced-{uuid.uuid4().hex[:8]}", data, digest)
     unpaced = time.monotonic() - began
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", recording)
     began = time.monotonic()
     paced.put_bytes(f"rec/paced-{uuid.uuid4().hex[:8]}", data, digest)
     took = time.monotonic() - began
-    # 2.1 s nominal; the kernel lets the first packets of a connection (its initial window) go unpaced,
-    # so a run took 1.495 s in CI: the bound is 1.2 s, and the contrast with the unpaced PUT below
-    # (about 0.01 s) is what shows the pacing
-    assert took >= 1.2, (took, unpaced)
+    (sock,) = opened  # the paced store's one connection, still open in its pool
+    mss, max_pacing_rate, sent = _tcp_info(sock)
+    assert max_pacing_rate == rate and mss <= _ETHERNET_MSS and sent >= len(data)
+    promised = (sent - _UNPACED_SEGMENTS * mss - _GSO_MAX_BYTES) / rate  # about 1.95 s of 2.1 s
+    assert took >= promised - 0.02, (took, promised, mss, sent)
     assert unpaced < took / 2, (took, unpaced)

@@ -30,6 +30,7 @@ from capture.recording.stream.stream_pipeline import StreamSettings
 from devices import PositionFix, parse_source_spec
 from tests.capture.conftest import journal_events
 from tests.conftest import free_port
+from tests.uvicorn_signals import without_signal_handlers
 from tests.waiting import wait_until
 from timebase import SystemClock
 
@@ -120,7 +121,7 @@ def portal() -> Iterator[tuple[str, FakePortalState]]:
     state = FakePortalState()
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(_app(state), host="127.0.0.1", port=port, log_level="warning"))
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    without_signal_handlers(server)
     thread = threading.Thread(target=server.run, name="fake-portal", daemon=True)
     thread.start()
     wait_until(lambda: server.started, 30, "the fake portal to listen")
