@@ -46,11 +46,7 @@ SECRET = "test-secret-key-0123456789abcdefghijklmnop"
 AGENT_TOKEN = "test-agent-token-0123456789abcdefghijkl"
 
 
-def run_capture(
-    config: StoreConfig | None, *arguments: str, court: str = "court-a", **env_extra: str
-) -> subprocess.CompletedProcess[str]:
-    """``python -m capture ARGS`` against ``config``'s bucket (None: no store, the spool keeps it),
-    with COURTREC_COURT=court and ``env_extra`` in its environment."""
+def _capture_env(config: StoreConfig | None, court: str, env_extra: dict[str, str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COURTREC_")}
     if config is not None:
         env |= {
@@ -59,9 +55,47 @@ def run_capture(
             "COURTREC_S3_SECRET_KEY": config.secret_key,
             "COURTREC_S3_BUCKET": config.bucket,
         }
-    env |= {"COURTREC_COURT": court, **env_extra}
+    return env | {"COURTREC_COURT": court, **env_extra}
+
+
+def run_capture(
+    config: StoreConfig | None, *arguments: str, court: str = "court-a", **env_extra: str
+) -> subprocess.CompletedProcess[str]:
+    """``python -m capture ARGS`` against ``config``'s bucket (None: no store, the spool keeps it),
+    with COURTREC_COURT=court and ``env_extra`` in its environment."""
+    env = _capture_env(config, court, env_extra)
     command = [sys.executable, "-m", "capture", *arguments]
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=180, check=False)
+
+
+def run_captures(config: StoreConfig, *runs: list[str], court: str = "court-a") -> None:
+    """Several ``python -m capture ARGS`` (one per list in ``runs``, each recording of its own in
+    ``config``'s bucket) run side by side: a recording takes its duration in real time, mostly waiting
+    for the next frame, so recordings a module needs are made in the time of the longest. Each must
+    exit 0 (AssertionError with its error output if not)."""
+    env = _capture_env(config, court, {})
+    running = [
+        subprocess.Popen(
+            [sys.executable, "-m", "capture", *arguments],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for arguments in runs
+    ]
+    failed = []
+    try:
+        for process in running:
+            _, errors = process.communicate(timeout=180)
+            if process.returncode != 0:
+                failed.append(f"{process.args[3:]} exited {process.returncode}: {errors[-3000:]}")
+    finally:
+        for process in running:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert not failed, "\n".join(failed)
 
 
 @dataclass(frozen=True)
@@ -86,14 +120,15 @@ def _recorded_bucket(
     config = dataclasses.replace(embedded_store.config, bucket=f"{prefix}-{uuid.uuid4().hex[:12]}")
     store = ObjectStore(config)
     store.ensure_bucket()
+    runs = []
     for recording_id, recording in recordings.items():
         arguments = ["record", "--room", "room-a", "--case", "case-a", "--recording-id", recording_id]
         arguments += ["--spool", str(tmp_path_factory.mktemp("spool")), "--duration", str(recording.seconds)]
         arguments += ["--segment-seconds", "2", *recording.options]
         for source in recording.sources:
             arguments += ["--source", source]
-        done = run_capture(config, *arguments)
-        assert done.returncode == 0, done.stderr[-3000:]
+        runs.append(arguments)
+    run_captures(config, *runs)  # side by side: the module's recordings take the time of the longest
     return store
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from archive.store.object_store import ObjectStore
-from tests.portal.conftest import Template, open_portal
+from tests.portal.conftest import Template, open_portal, serve_openapi_document
 from tests.portal.served import ServedApp
 from tests.portal.world import CASE_A, REC_A, STAFF_PASSWORD
 
@@ -23,16 +23,24 @@ WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING = {"serious", "critical"}
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def site(
-    sqlite_template: Template, recording_store: ObjectStore, session_now: datetime, tmp_path: Path
+    sqlite_template: Template,
+    recording_store: ObjectStore,
+    session_now: datetime,
+    tmp_path_factory: pytest.TempPathFactory,
+    openapi_document: dict[str, Any],
 ) -> Iterator[tuple[str, Template]]:
-    """The seeded portal over plain HTTP on loopback, with its API docs served."""
+    """The seeded portal over plain HTTP on loopback, with its API docs served (the session's OpenAPI
+    document, checked against this app's routes), for the module: its tests only read pages (a sign-in
+    adds a session, which no other test reads)."""
     overrides = {"environment": "development", "portal_cookie_secure": False, "portal_openapi": True}
+    data = tmp_path_factory.mktemp("axe-portal")
     with (
-        open_portal(sqlite_template, recording_store, session_now, tmp_path, **overrides) as portal,
+        open_portal(sqlite_template, recording_store, session_now, data, **overrides) as portal,
         ServedApp(portal.app) as server,
     ):
+        serve_openapi_document(portal.app, openapi_document)
         yield server.url, sqlite_template
 
 

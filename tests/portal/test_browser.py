@@ -1,12 +1,14 @@
 """A real browser (Debian's Chromium, driven by Playwright) does what a party does: sign in with the
 case number and password, apply to review a recording the capture agent archived, get it approved
 by the clerk (in a second browser), play it through hls.js past 3 s with the watermark over the
-video, and a screenshot is kept in test-artifacts/."""
+video, and a screenshot is kept in test-artifacts/.
+
+One ``python -m portal serve`` and one Chromium serve the module's tests: the party's grant is the only
+thing a test leaves behind, and the clerk's search and playback do not read grants."""
 
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -24,16 +26,6 @@ from tests.portal.world import CASE_A, STAFF_PASSWORD
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
@@ -43,9 +35,13 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-def served_portal(sqlite_template: Template, recording_store: ObjectStore, tmp_path: Path) -> Iterator[str]:
-    """``python -m portal serve`` on a copy of the seeded database, in development mode (plain HTTP)."""
+@pytest.fixture(scope="module")
+def served_portal(
+    sqlite_template: Template, recording_store: ObjectStore, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """``python -m portal serve`` on a copy of the seeded database, in development mode (plain HTTP),
+    for the module."""
+    tmp_path = tmp_path_factory.mktemp("served-portal")
     port = _free_port()
     config = recording_store.config
     env = {k: v for k, v in os.environ.items() if not k.startswith("COURTREC_")}
@@ -63,7 +59,7 @@ def served_portal(sqlite_template: Template, recording_store: ObjectStore, tmp_p
     server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # its imports alone take tens of seconds on a loaded machine
         while True:
             try:
                 with urllib.request.urlopen(f"{base}/notices", timeout=2):
@@ -80,59 +76,47 @@ def served_portal(sqlite_template: Template, recording_store: ObjectStore, tmp_p
 
 
 def test_party_plays_a_granted_recording_with_a_watermark(
-    served_portal: str, sqlite_template: Template
+    served_portal: str, sqlite_template: Template, chromium: Any
 ) -> None:
-    if shutil.which(CHROMIUM) is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
     sync_api = pytest.importorskip("playwright.sync_api")
     password = sqlite_template.world.password_a
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        party = browser.new_page(viewport={"width": 412, "height": 915})  # a phone
-        try:
-            _party_applies(party, served_portal, password)
-            _clerk_approves(browser.new_page(), served_portal)
-            _party_plays(party)
-            ARTIFACTS.mkdir(exist_ok=True)
-            party.screenshot(path=str(ARTIFACTS / "portal-review-player.png"), full_page=True)
-        except (AssertionError, sync_api.Error):
-            ARTIFACTS.mkdir(exist_ok=True)
-            party.screenshot(path=str(ARTIFACTS / "portal-review-player-FAILED.png"), full_page=True)
-            raise
-        finally:
-            browser.close()
+    party = chromium.new_page(viewport={"width": 412, "height": 915})  # a phone
+    try:
+        _party_applies(party, served_portal, password)
+        _clerk_approves(chromium.new_page(), served_portal)  # a second browser: a context of its own
+        _party_plays(party)
+        ARTIFACTS.mkdir(exist_ok=True)
+        party.screenshot(path=str(ARTIFACTS / "portal-review-player.png"), full_page=True)
+    except (AssertionError, sync_api.Error):
+        ARTIFACTS.mkdir(exist_ok=True)
+        party.screenshot(path=str(ARTIFACTS / "portal-review-player-FAILED.png"), full_page=True)
+        raise
 
 
-def test_a_clerk_finds_and_plays_a_recording_with_its_timeline(served_portal: str) -> None:
-    if shutil.which(CHROMIUM) is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+def test_a_clerk_finds_and_plays_a_recording_with_its_timeline(served_portal: str, chromium: Any) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        clerk = browser.new_page(viewport={"width": 1366, "height": 900})
-        try:
-            clerk.goto(f"{served_portal}/login")
-            clerk.fill("input[name=identifier]", "clerk-a")
-            clerk.fill("input[name=password]", STAFF_PASSWORD)
-            clerk.click("button[type=submit]")
-            clerk.wait_for_url(f"{served_portal}/staff")
-            clerk.click("text=庭审录像")
-            clerk.fill("input[name=case]", "(2026)京0101民初1号")  # typed with half-width brackets
-            clerk.click("text=查找")
-            clerk.click(f"text={CASE_A}")
-            clerk.wait_for_selector("#player[data-engine]")
-            clerk.evaluate("() => { const v = document.getElementById('video'); v.muted = true; v.play(); }")
-            clerk.wait_for_function("() => document.getElementById('video').currentTime > 2", timeout=45000)
-            width = clerk.evaluate("() => document.querySelector('.timeline .run').offsetWidth")
-            assert width > 100  # the run is drawn (its width set from script under the CSP)
-            ARTIFACTS.mkdir(exist_ok=True)
-            clerk.screenshot(path=str(ARTIFACTS / "portal-staff-player.png"), full_page=True)
-        except (AssertionError, sync_api.Error):
-            ARTIFACTS.mkdir(exist_ok=True)
-            clerk.screenshot(path=str(ARTIFACTS / "portal-staff-player-FAILED.png"), full_page=True)
-            raise
-        finally:
-            browser.close()
+    clerk = chromium.new_page(viewport={"width": 1366, "height": 900})
+    try:
+        clerk.goto(f"{served_portal}/login")
+        clerk.fill("input[name=identifier]", "clerk-a")
+        clerk.fill("input[name=password]", STAFF_PASSWORD)
+        clerk.click("button[type=submit]")
+        clerk.wait_for_url(f"{served_portal}/staff")
+        clerk.click("text=庭审录像")
+        clerk.fill("input[name=case]", "(2026)京0101民初1号")  # typed with half-width brackets
+        clerk.click("text=查找")
+        clerk.click(f"text={CASE_A}")
+        clerk.wait_for_selector("#player[data-engine]")
+        clerk.evaluate("() => { const v = document.getElementById('video'); v.muted = true; v.play(); }")
+        clerk.wait_for_function("() => document.getElementById('video').currentTime > 2", timeout=45000)
+        width = clerk.evaluate("() => document.querySelector('.timeline .run').offsetWidth")
+        assert width > 100  # the run is drawn (its width set from script under the CSP)
+        ARTIFACTS.mkdir(exist_ok=True)
+        clerk.screenshot(path=str(ARTIFACTS / "portal-staff-player.png"), full_page=True)
+    except (AssertionError, sync_api.Error):
+        ARTIFACTS.mkdir(exist_ok=True)
+        clerk.screenshot(path=str(ARTIFACTS / "portal-staff-player-FAILED.png"), full_page=True)
+        raise
 
 
 def _party_applies(party: Any, base: str, password: str) -> None:

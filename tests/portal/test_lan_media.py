@@ -14,23 +14,25 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 
+from archive.store.object_store import ObjectStore
 from portal.web.app import create_app
 from portal.web.media.relay_tokens import MediaTokens
 from tests.portal import test_replays
+from tests.portal.conftest import Template
+from tests.portal.replay_hearings import CAMERA, Replay, open_replay
 from tests.portal.served import ServedApp
-from tests.portal.test_replays import CAMERA, Replay
 from tests.streaming.netns import NamespaceUnavailable, PeerHost, peer_host
 
 pytestmark = pytest.mark.integration
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-replay_store, replay = test_replays.replay_store, test_replays.replay  # the replay's fixtures
+replay_store = test_replays.replay_store  # the replay's recording
 
 # Run inside the namespace: the replay page, its playlists and one segment, redirects followed.
 VIEWER = r"""
@@ -79,8 +81,22 @@ print(json.dumps({"width": width, "media": media}))
 """
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
+def replay(
+    sqlite_template: Template,
+    replay_store: ObjectStore,
+    session_now: datetime,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Replay]:
+    """test_replays' replay, one for the module: its tests only read it (each serves it its own way)."""
+    data = tmp_path_factory.mktemp("lan-replay")
+    with open_replay(sqlite_template, replay_store, session_now, data) as made:
+        yield made
+
+
+@pytest.fixture(scope="module")
 def lan() -> Iterator[PeerHost]:
+    """The other host, one for the module (each test serves the portal on it anew)."""
     try:
         with peer_host() as host:
             yield host

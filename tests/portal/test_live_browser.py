@@ -44,10 +44,15 @@ DEVICE_ID, DEVICE_TOKEN = "courtroom-a", "courtroom-a-token-0123456789-abcdef"
 TILE = 'figure[data-feed-id="room-a/bench-cam"]'
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def served(
-    sqlite_template: Template, recording_store: ObjectStore, session_now: datetime, tmp_path: Path
+    sqlite_template: Template,
+    recording_store: ObjectStore,
+    session_now: datetime,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[ServedApp, FrozenClock, Any]]:
+    """The live portal for the module (test_crawl's live crawls share it and its publisher)."""
+    tmp_path = tmp_path_factory.mktemp("live-portal")
     settings = portal_settings(sqlite_template.make_url(), tmp_path).model_copy(
         update={
             "environment": "development",
@@ -73,7 +78,7 @@ def served(
     app.state.portal.engine.dispose()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def publisher(served: tuple[ServedApp, FrozenClock, Any]) -> Iterator[LivePublisher]:
     """The courtroom's camera (pictures only) and its microphone (a tone), each a stream of its own."""
     server = served[0]

@@ -21,7 +21,7 @@ from portal.db import make_engine
 from portal.migrate import upgrade
 from portal.models import AuditRecord
 from tests.portal import test_replays
-from tests.portal.test_replays import Replay
+from tests.portal.replay_hearings import Replay
 
 pytestmark = pytest.mark.integration
 replay_store, replay = test_replays.replay_store, test_replays.replay  # the replay's fixtures

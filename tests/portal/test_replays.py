@@ -7,7 +7,6 @@ rendition. Real recording, real store, real Chromium (with axe-core, on a phone)
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -22,17 +21,20 @@ from sqlalchemy import select
 from archive.export import load_tracks
 from archive.journal import SealBeginEvent, SealEndEvent
 from archive.store.object_store import ObjectStore
-from portal.audit.trail import AuditAction, AuditEntry, append
 from portal.broadcasting.schedule import hearing_target
 from portal.db import transaction
 from portal.models import AuditRecord, Hearing, Recording, User
-from portal.records.reconciler import reconcile_now
 from portal.replays.withdrawal import withdraw_replay
 from streaming.server.service import LiveService
 from streaming.settings import StreamingSettings
 from tests.portal.clerk_recording import index_recording, write_clerk_recording
-from tests.portal.conftest import CaptureRun, Portal, RecordedBucket, Template, open_portal
-from tests.portal.replay_hearings import public_hearing_around
+from tests.portal.conftest import CaptureRun, RecordedBucket, Template
+from tests.portal.replay_hearings import (
+    CAMERA,
+    RECORDING,
+    Replay,
+    open_replay,
+)
 from tests.portal.served import ServedApp
 from tests.portal.sound_checks import assert_plays_sound_and_picture, loudest_sound, play_until
 from tests.portal.test_accessibility import AXE, violations
@@ -40,9 +42,7 @@ from tests.portal.world import STAFF_PASSWORD, actor_of
 
 pytestmark = pytest.mark.integration
 
-RECORDING = "replay-rec"
-CAMERA, OTHER_CAMERA, MICROPHONE = "bench-cam", "wide-cam", "mic-1"
-GRACE = timedelta(minutes=30)  # portal_broadcast_grace_minutes
+OTHER_CAMERA, MICROPHONE = "wide-cam", "mic-1"
 
 
 @pytest.fixture(scope="module")
@@ -54,49 +54,13 @@ def replay_store(recorded_bucket: RecordedBucket) -> ObjectStore:
     return recorded_bucket("replay", {RECORDING: CaptureRun(8, sources)})
 
 
-@dataclasses.dataclass
-class Replay:
-    portal: Portal
-    hearing_id: int
-    notice_id: int
-    kept: list[str]  # the camera's segments the replay shows (outside the cut)
-    cut: list[str]  # those the clerk's cut withheld
-    withheld: tuple[datetime, datetime]  # the cut, from the cut to the resume (no broadcast delay)
-    store: ObjectStore
-
-
 @pytest.fixture
 def replay(
     sqlite_template: Template, replay_store: ObjectStore, session_now: datetime, tmp_path: Path
 ) -> Iterator[Replay]:
     """The portal after the hearing: the clerk cut its broadcast over the camera's 2nd and 3rd segments."""
-    overrides = {
-        "environment": "development",
-        "portal_cookie_secure": False,
-        "portal_broadcast_delay_seconds": 0.0,
-    }
-    with open_portal(sqlite_template, replay_store, session_now, tmp_path, **overrides) as portal:
-        reconcile_now(portal.app.state.portal, "test")
-        hearing_id, notice_id, ended = public_hearing_around(portal, RECORDING)
-        segments = load_tracks(replay_store, RECORDING).tracks[CAMERA].segments
-        assert len(segments) >= 4 and all(s.started_at and s.ended_at for s in segments)
-        cut_at = segments[1].started_at + timedelta(seconds=0.1)  # type: ignore[operator]
-        resumed_at = segments[2].ended_at - timedelta(seconds=0.1)  # type: ignore[operator]
-        with transaction(portal.db_factory) as db:
-            target = hearing_target(hearing_id)
-            append(db, AuditEntry("clerk-a", AuditAction.BROADCAST_CUT, target), at=cut_at)
-            append(db, AuditEntry("clerk-a", AuditAction.BROADCAST_RESUMED, target), at=resumed_at)
-        portal.clock.set(max(portal.clock.now(), ended + timedelta(minutes=1) + GRACE))
-        names = [s.object.split("/")[-1] for s in segments]
-        yield Replay(
-            portal,
-            hearing_id,
-            notice_id,
-            [names[0], *names[3:]],
-            names[1:3],
-            (cut_at, resumed_at),
-            replay_store,
-        )
+    with open_replay(sqlite_template, replay_store, session_now, tmp_path) as made:
+        yield made
 
 
 def _route(replay: Replay) -> str:
