@@ -9,15 +9,15 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from archive import ArchiveError, StopRequest, StoreAuthError, StoreUnavailableError
 from archive.formats.settings_errors import RefusedSettingError, load_settings
 from archive.settings import ArchiveSettings
 from archive.spool import UploadState
-from archive.store import ObjectStore
 from capture.bodycam import add_bodycam_parser, run_bodycam
 from capture.errors import CaptureError
-from capture.live import LiveTarget, start_live, stop_live
+from capture.live import LiveTarget, configured_ice_policy, start_live, stop_live
 from capture.portal_report import PortalReporter
 from capture.recording.position_track import add_gps_option, position_spec_from_args
 from capture.recording.recorder import Recorder, RecordingPlan
@@ -27,7 +27,10 @@ from capture.service.command import add_serve_parser, run_serve
 from capture.settings import CaptureSettings, check_agent_settings
 from capture.space.alarm_paths import active_alarm_lines, report_space_alarms
 from devices import DevicesError, list_devices, parse_source_spec
-from streaming import IcePolicy, LivePublisher, StreamingSettings
+
+if TYPE_CHECKING:
+    from archive.store import ObjectStore
+    from streaming.publisher import LivePublisher
 
 logger = logging.getLogger(__name__)
 REPORT_WAIT_SECONDS = 10.0  # at stop, how long the final report to the portal may hold the exit
@@ -205,8 +208,7 @@ def _start_live(
         officer=args.officer,
         position=(lambda: None) if track is None else (lambda: track.latest),
     )
-    ice = StreamingSettings()
-    policy = IcePolicy.from_lists(ice.ice_servers, ice.ice_host_addresses, ice.ice_allowed_networks)
+    policy = configured_ice_policy()
     return start_live(
         recorder.pipelines, target, policy, mix=recorder.mix, alarms=lambda: active_alarm_lines(recorder)
     )
@@ -217,6 +219,8 @@ def _open_store() -> ObjectStore | None:
     if config is None:
         logger.warning("COURTREC_S3_ENDPOINT is not set: recording to the spool only")
         return None
+    from archive.store import ObjectStore  # noqa: PLC0415 - minio costs a second of start-up; only here
+
     store = ObjectStore(config)
     try:
         store.ensure_bucket()

@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archive import StopRequest
-from archive.store import ObjectStore
 from capture.errors import CaptureError
-from capture.live import LiveTarget
+from capture.live import LiveTarget, configured_ice_policy
 from capture.recording.recording_options import add_recording_options
 from capture.recording.stream.stream_pipeline import StreamSettings
 from capture.service.clerk_desk import ClerkDesk
@@ -25,10 +24,10 @@ from capture.service.schedule.planner import Planner
 from capture.service.service_config import ServiceConfig
 from capture.settings import CaptureSettings
 from devices import parse_source_spec
-from streaming import IcePolicy, StreamingSettings
 from timebase import SystemClock
 
 if TYPE_CHECKING:
+    from archive.store import ObjectStore
     from capture.service.console.server import ConsoleServer
 
 logger = logging.getLogger(__name__)
@@ -160,8 +159,7 @@ def _console(service: CourtroomService, access: ConsoleAccess, args: argparse.Na
 def _live_follower(args: argparse.Namespace, settings: CaptureSettings) -> LiveFollower:
     token = args.live_token or (settings.live_token.get_secret_value() if settings.live_token else None)
     target = LiveTarget(endpoint=args.live, token=token, device_id=args.device_id, room=args.room)
-    ice = StreamingSettings()
-    policy = IcePolicy.from_lists(ice.ice_servers, ice.ice_host_addresses, ice.ice_allowed_networks)
+    policy = configured_ice_policy()
     return LiveFollower(target, policy)
 
 
