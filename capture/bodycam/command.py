@@ -25,7 +25,7 @@ from capture.bodycam.options import with_bodycam_defaults
 from capture.bodycam.portal_link import AgentDeviceClient, PortalLink, PortalLinkError
 from capture.errors import CaptureError
 from capture.live import LiveTarget, configured_ice_policy, start_live, stop_live
-from capture.recording.position_track import position_spec_from_args
+from capture.recording.position_option import position_spec_from_args
 from capture.recording.recorder import Recorder
 from capture.recording.stream.stream_pipeline import StreamSettings
 from capture.settings import CaptureSettings
