@@ -374,11 +374,9 @@ class Recorder:
         if self._store is None:
             logger.warning("no object store configured: sealed segments stay on the spool until one is")
             return
+        window = self._plan.upload_mismatch_window_seconds
         self._uploader = start_recording_uploader(
-            self.queue,
-            self._store,
-            self._require_log(),
-            mismatch_window_seconds=self._plan.upload_mismatch_window_seconds,
+            self.queue, self._store, self._require_log(), mismatch_window_seconds=window
         )
 
     def _checkpoints(self) -> None:
