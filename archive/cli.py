@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from archive.errors import ArchiveError
 from archive.formats.settings_errors import RefusedSettingError, load_settings
@@ -18,9 +19,11 @@ from archive.spool.requeue import requeue_failed_entries
 from archive.spool.upload_queue import UploadQueue
 from archive.spool.uploader import Uploader
 from archive.store.embedded.readiness import START_SECONDS_FLAG, START_SECONDS_SETTING
-from archive.store.object_store import ObjectStore
 from archive.store_command import run_store_command
 from archive.verify_command import VerifyRequest, run_verify
+
+if TYPE_CHECKING:
+    from archive.store.object_store import ObjectStore
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -116,6 +119,8 @@ def _primary_store() -> ObjectStore:
         raise ArchiveError(
             "no object store configured: set COURTREC_S3_ENDPOINT, _ACCESS_KEY, _SECRET_KEY, _BUCKET"
         )
+    from archive.store.object_store import ObjectStore  # noqa: PLC0415 - minio: loaded when a store is opened, not at start-up
+
     return ObjectStore(config)
 
 

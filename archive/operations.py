@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from archive.alarms import Alarm, AlarmCollector, AlarmCondition, AlarmSeverity, log_alarm
 from archive.errors import ArchiveError, StoreUnavailableError
@@ -22,10 +23,12 @@ from archive.preservation.replication import mirror_compliance_records
 from archive.retention.keeper import RetentionKeeper
 from archive.retention.policy import RetentionBook, add_years, parse_policies
 from archive.settings import ArchiveSettings
-from archive.store.object_lock import LockMode
-from archive.store.object_store import ObjectStore
+from archive.store.lock_values import LockMode
 from archive.store.sites import Site, require_second_site
 from archive.store.worm_probe import WormReport, probe_worm
+
+if TYPE_CHECKING:
+    pass
 
 logger = logging.getLogger(__name__)
 
@@ -142,6 +145,8 @@ def operations_from_settings(actor: str, *, need_backup: bool = False) -> Operat
             "no object store configured: set COURTREC_S3_ENDPOINT, _ACCESS_KEY, _SECRET_KEY, _BUCKET"
         )
     backup = settings.backup_store()
+    from archive.store.object_store import ObjectStore  # noqa: PLC0415 - minio: loaded when a store is opened, not at start-up
+
     ops = Operations(
         primary=Site("primary", ObjectStore(primary)),
         backup=None if backup is None else Site("backup", ObjectStore(backup)),

@@ -12,7 +12,7 @@ from archive.errors import ArchiveError, PublicOriginError
 from archive.retention.policy import DEFAULT_POLICIES
 from archive.store.bucket_name import bucket_name_problem
 from archive.store.embedded.readiness import DEFAULT_START_SECONDS
-from archive.store.public_origin import PublicOriginConfig
+from archive.store.public_origin_config import PublicOriginConfig
 from archive.store.store_config import StoreConfig
 
 

@@ -7,12 +7,15 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from archive.errors import ArchiveError
 from archive.stop_request import StopRequest
-from archive.store.embedded import EmbeddedStore
 from archive.store.embedded.readiness import DEFAULT_START_SECONDS
 from archive.store.store_config import StoreConfig
+
+if TYPE_CHECKING:
+    from archive.store.embedded import EmbeddedStore
 
 _WATCH_INTERVAL_SECONDS = 1.0
 
@@ -29,6 +32,8 @@ def run_store_command(data_dir: Path, port: int, *, start_seconds: float = DEFAU
     weed. Returns 0 after a clean stop, 1 after printing one line on stderr when the store cannot be
     started or weed dies on its own.
     """
+    from archive.store.embedded import EmbeddedStore  # noqa: PLC0415 - minio: only this command needs it
+
     stop_requested = StopRequest()
     restore_handlers = stop_requested.install()
     store: EmbeddedStore | None = None

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from archive.errors import ArchiveError
 from archive.journal.signing.anchor import decode_heads
@@ -28,7 +29,9 @@ from archive.preservation.portal_trust import PortalTrust
 from archive.preservation.verify import VerifyReport, verify_recording
 from archive.preservation.verify_trust import AnchoredHead, KeyListRegistry, KeyRegistry, TrustAnchors
 from archive.settings import ArchiveSettings
-from archive.store.object_store import ObjectStore
+
+if TYPE_CHECKING:
+    from archive.store.object_store import ObjectStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +94,8 @@ def gather_trust(request: VerifyRequest, settings: ArchiveSettings) -> TrustAnch
         heads += [AnchoredHead(h, source) for h in found]
     backup = settings.backup_store()
     if backup is not None:
+        from archive.store.object_store import ObjectStore  # noqa: PLC0415 - minio: loaded when a store is opened, not at start-up
+
         store = ObjectStore(backup)
         source = f"backup site {backup.endpoint}/{backup.bucket}"
         tried.append(source)

@@ -5,32 +5,25 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from archive import ArchiveError, StopRequest, StoreAuthError, StoreUnavailableError
+from archive import ArchiveError, StoreAuthError, StoreUnavailableError
 from archive.formats.settings_errors import RefusedSettingError, load_settings
 from archive.settings import ArchiveSettings
-from archive.spool import UploadState
-from archive.store import ObjectStore
-from capture.bodycam import add_bodycam_parser, run_bodycam
+from capture.bodycam.options import add_bodycam_parser
 from capture.errors import CaptureError
-from capture.live import LiveTarget, start_live, stop_live
-from capture.portal_report import PortalReporter
-from capture.recording.position_track import add_gps_option, position_spec_from_args
-from capture.recording.recorder import Recorder, RecordingPlan
+from capture.recording.position_option import add_gps_option
 from capture.recording.recording_options import add_recording_options
-from capture.recording.stream.stream_pipeline import StreamSettings
-from capture.service.command import add_serve_parser, run_serve
+from capture.service.serve_options import add_serve_parser
 from capture.settings import CaptureSettings, check_agent_settings
-from capture.space.alarm_paths import active_alarm_lines, report_space_alarms
-from devices import DevicesError, list_devices, parse_source_spec
-from streaming import IcePolicy, LivePublisher, StreamingSettings
+from devices import DevicesError, list_devices
+
+if TYPE_CHECKING:
+    from archive.store import ObjectStore
 
 logger = logging.getLogger(__name__)
-REPORT_WAIT_SECONDS = 10.0  # at stop, how long the final report to the portal may hold the exit
 
 
 def build_parser(settings: CaptureSettings) -> argparse.ArgumentParser:
@@ -98,11 +91,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "devices":
             return _list_devices()
         check_agent_settings(live=bool(getattr(args, "live", None)))
+        # each command's modules load only when it runs: --help, a listing or a refused setting stay quick
         if args.command == "serve":
+            from capture.service.command import run_serve  # noqa: PLC0415
+
             return run_serve(args, settings, _open_store)
         if args.command == "bodycam":
+            from capture.bodycam.command import run_bodycam  # noqa: PLC0415
+
             return run_bodycam(args, settings, _open_store)
-        return _record(args, settings)
+        from capture.record_command import run_record  # noqa: PLC0415
+
+        return run_record(args, settings, _open_store)
     except (CaptureError, DevicesError, ArchiveError, RefusedSettingError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -117,106 +117,13 @@ def _list_devices() -> int:
     return 0
 
 
-def _record(args: argparse.Namespace, settings: CaptureSettings) -> int:
-    specs = [parse_source_spec(text) for text in args.source]
-    if not 2 <= args.segment_seconds <= 60:
-        raise CaptureError(f"--segment-seconds must be between 2 and 60 (got {args.segment_seconds})")
-    recording_id = args.recording_id or f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
-    plan = RecordingPlan(
-        recording_id=recording_id,
-        court=args.court,
-        room=args.room,
-        device_id=args.device_id,
-        spool=args.spool,
-        sources=specs,
-        case=args.case,
-        room_name=args.room_name,
-        checkpoint_seconds=args.checkpoint_seconds,
-        key_path=args.key_file,
-        disk_alarm_hours=args.disk_alarm_hours,
-        position=position_spec_from_args(args),
-        upload_mismatch_window_seconds=ArchiveSettings().upload_mismatch_window_seconds(),
-        stream=StreamSettings(
-            segment_seconds=args.segment_seconds,
-            encoder=args.encoder,
-            preset=args.preset,
-            video_bitrate=args.video_bitrate,
-            low_delay=bool(args.live),
-        ),
-    )
-    store = _open_store()
-    reporter = _portal_reporter(args.portal, settings)
-
-    def report_checkpoint() -> None:
-        if reporter is not None:
-            reporter.report(recorder.summary(), alarms=active_alarm_lines(recorder))
-
-    recorder = Recorder(plan, store, on_checkpoint=report_checkpoint)
-    stop = StopRequest()
-    stop.install(on_signal=lambda signum: logger.info("signal %d: stopping", signum))
-    if reporter is not None:
-        report_space_alarms(recorder, reporter)
-    recorder.start()
-    print(f"recording {recording_id} started; spool {args.spool}", flush=True)
-    if reporter is not None:
-        reporter.report(recorder.summary())
-    publishers = _start_live(args, settings, recorder) if args.live else []
-    stop.wait(args.duration)  # polls in short slices: see archive.stop_request
-    stop_live(publishers)
-    recorder.stop(drain_seconds=args.drain_seconds if store is not None else 0.0)
-    if reporter is not None:
-        reporter.report(recorder.summary())
-        if not reporter.flush(timeout=REPORT_WAIT_SECONDS):
-            print("warning: the portal did not take the final report; its bucket scan will index it")
-        reporter.close()
-    counts = recorder.queue_counts
-    print(f"recording {recording_id} stopped; uploads: {', '.join(f'{k}={v}' for k, v in counts.items())}")
-    failed = [p.name for p in recorder.pipelines if p.failure is not None]
-    if failed:
-        print(f"error: streams failed: {', '.join(failed)}", file=sys.stderr)
-        return 1
-    return 1 if counts[UploadState.CONFLICT] or counts[UploadState.CORRUPT] else 0
-
-
-def _portal_reporter(portal_url: str | None, settings: CaptureSettings) -> PortalReporter | None:
-    """A reporter when a portal is configured; a missing token is warned about, never fatal: the
-    recording matters more than its report (the portal's bucket scan indexes it anyway)."""
-    if not portal_url:
-        return None
-    if settings.portal_agent_token is None:
-        print(
-            "warning: --portal is set but COURTREC_PORTAL_AGENT_TOKEN is not; not reporting", file=sys.stderr
-        )
-        return None
-    return PortalReporter(portal_url, settings.portal_agent_token.get_secret_value())
-
-
-def _start_live(
-    args: argparse.Namespace, settings: CaptureSettings, recorder: Recorder
-) -> list[LivePublisher]:
-    token = args.live_token or (settings.live_token.get_secret_value() if settings.live_token else None)
-    track = recorder.position_track
-    target = LiveTarget(
-        endpoint=args.live,
-        token=token,
-        device_id=args.device_id,
-        room=args.room,
-        case=args.case,
-        officer=args.officer,
-        position=(lambda: None) if track is None else (lambda: track.latest),
-    )
-    ice = StreamingSettings()
-    policy = IcePolicy.from_lists(ice.ice_servers, ice.ice_host_addresses, ice.ice_allowed_networks)
-    return start_live(
-        recorder.pipelines, target, policy, mix=recorder.mix, alarms=lambda: active_alarm_lines(recorder)
-    )
-
-
 def _open_store() -> ObjectStore | None:
     config = ArchiveSettings().primary_store()
     if config is None:
         logger.warning("COURTREC_S3_ENDPOINT is not set: recording to the spool only")
         return None
+    from archive.store import ObjectStore  # noqa: PLC0415 - minio costs a second of start-up; only here
+
     store = ObjectStore(config)
     try:
         store.ensure_bucket()

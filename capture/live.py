@@ -11,22 +11,19 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
+from archive.formats.identifiers import MIXED_SOUND_STREAM
 from capture.device_status import battery_percent
-from capture.recording.mix.mic_mix import MIX_STREAM, MicrophoneMix
-from capture.recording.stream.stream_pipeline import StreamPipeline
-from devices import PositionFix
-from streaming import (
-    MAX_ALARM_CHARS,
-    MAX_ALARMS,
-    GpsFix,
-    IcePolicy,
-    LiveInput,
-    LivePublisher,
-    RecordingState,
-    TelemetryReport,
-    WhipClient,
-)
+from streaming.settings import StreamingSettings
+from streaming.telemetry import MAX_ALARM_CHARS, MAX_ALARMS, GpsFix, RecordingState, TelemetryReport
+
+if TYPE_CHECKING:
+    from capture.recording.mix.mic_mix import MicrophoneMix
+    from capture.recording.stream.stream_pipeline import StreamPipeline
+    from devices.position import PositionFix
+    from streaming.ice import IcePolicy
+    from streaming.publisher import LivePublisher
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +60,9 @@ def start_live(
     (the recorder's microphones' mix, from the frames it encodes) when there is one. ``alarms`` gives
     the agent's active alarms (e.g. a full spool) for each telemetry report.
     """
+    # aiortc and httpx (about a second of CPU) load here, when an agent starts publishing, not at its start
+    from streaming.publisher import LiveInput, LivePublisher, WhipClient  # noqa: PLC0415
+
     sources = [
         (
             pipeline.name,
@@ -82,8 +82,8 @@ def start_live(
             request_keyframe=lambda: None,
             telemetry=_reporter(mix, target, alarms),
         )
-        sources.append((MIX_STREAM, mixed))
-    publishers = []
+        sources.append((MIXED_SOUND_STREAM, mixed))
+    publishers: list[LivePublisher] = []
     for name, source in sources:
         url = f"{target.endpoint.rstrip('/')}/{target.room}/{name}"
         publisher = LivePublisher(name, WhipClient(url, target.token), policy, source)
@@ -91,6 +91,15 @@ def start_live(
         publishers.append(publisher)
         logger.info("stream %s: publishing %s live to %s", name, "+".join(sorted(source.kinds)), url)
     return publishers
+
+
+def configured_ice_policy() -> IcePolicy:
+    """The ICE servers and the host addresses and networks the live side may use, from the
+    environment (:class:`streaming.StreamingSettings`); raises ``ValueError`` on a bad list."""
+    from streaming.ice import IcePolicy  # noqa: PLC0415 - aiortc: only an agent that publishes needs it
+
+    ice = StreamingSettings()
+    return IcePolicy.from_lists(ice.ice_servers, ice.ice_host_addresses, ice.ice_allowed_networks)
 
 
 def stop_live(publishers: Sequence[LivePublisher]) -> None:

@@ -12,23 +12,33 @@ The modules at this level (errors, settings, ICE, codec preferences, packet trac
 feedback, H.264 helpers, telemetry messages) are shared by both sides. This package re-exports the
 agent's names only: importing it never loads the server. Imports no other courtrec package but
 ``devices`` (types only).
+
+The names are re-exported lazily (PEP 562, as ``archive.lazy_exports`` does; streaming may not import
+it): the agent's settings need ``StreamingSettings`` alone, and loading the publisher eagerly would pull
+aiortc and httpx into every agent start-up, live or not.
 """
 
-from streaming.errors import (
-    AiortcInternalsError,
-    FaceMaskingError,
-    FeedNotFoundError,
-    FeedTakenError,
-    HlsError,
-    PublishError,
-    SessionNotFoundError,
-    SignalingError,
-    StreamingError,
-)
-from streaming.ice import IcePolicy
-from streaming.publisher import EncodedVideo, LinkQuality, LiveInput, LiveMode, LivePublisher, WhipClient
-from streaming.settings import StreamingSettings
-from streaming.telemetry import MAX_ALARM_CHARS, MAX_ALARMS, GpsFix, RecordingState, TelemetryReport
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from streaming.errors import (
+        AiortcInternalsError,
+        FaceMaskingError,
+        FeedNotFoundError,
+        FeedTakenError,
+        HlsError,
+        PublishError,
+        SessionNotFoundError,
+        SignalingError,
+        StreamingError,
+    )
+    from streaming.ice import IcePolicy
+    from streaming.publisher import EncodedVideo, LinkQuality, LiveInput, LiveMode, LivePublisher, WhipClient
+    from streaming.settings import StreamingSettings
+    from streaming.telemetry import MAX_ALARM_CHARS, MAX_ALARMS, GpsFix, RecordingState, TelemetryReport
 
 __all__ = [
     "MAX_ALARMS",
@@ -54,3 +64,41 @@ __all__ = [
     "TelemetryReport",
     "WhipClient",
 ]
+
+_MODULE_OF = {
+    "AiortcInternalsError": "streaming.errors",
+    "FaceMaskingError": "streaming.errors",
+    "FeedNotFoundError": "streaming.errors",
+    "FeedTakenError": "streaming.errors",
+    "HlsError": "streaming.errors",
+    "PublishError": "streaming.errors",
+    "SessionNotFoundError": "streaming.errors",
+    "SignalingError": "streaming.errors",
+    "StreamingError": "streaming.errors",
+    "IcePolicy": "streaming.ice",
+    "EncodedVideo": "streaming.publisher",
+    "LinkQuality": "streaming.publisher",
+    "LiveInput": "streaming.publisher",
+    "LiveMode": "streaming.publisher",
+    "LivePublisher": "streaming.publisher",
+    "WhipClient": "streaming.publisher",
+    "StreamingSettings": "streaming.settings",
+    "MAX_ALARM_CHARS": "streaming.telemetry",
+    "MAX_ALARMS": "streaming.telemetry",
+    "GpsFix": "streaming.telemetry",
+    "RecordingState": "streaming.telemetry",
+    "TelemetryReport": "streaming.telemetry",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value: object = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_MODULE_OF])

@@ -17,6 +17,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from archive.errors import JournalError
 from archive.export.data_tracks import DataTrack, data_tracks_from_journal, first_segment_starts
@@ -30,7 +31,9 @@ from archive.journal.run_events import StartEvent, StopEvent
 from archive.journal.segment_events import SegmentEvent
 from archive.journal.stream_declaration import StreamDeclaration
 from archive.preservation.verify import find_prefix
-from archive.store.object_store import ObjectStore
+
+if TYPE_CHECKING:
+    from archive.store.object_store import ObjectStore
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import TYPE_CHECKING
 
 from archive.errors import IntegrityError, JournalError, ObjectConflictError
 from archive.formats.hashing import sha256_bytes
 from archive.journal.fields import FieldReader
 from archive.journal.format import encode_line
 from archive.journal.signing.anchor import CheckpointHead
-from archive.store.object_store import ObjectStore
+
+if TYPE_CHECKING:
+    from archive.store.object_store import ObjectStore
 
 logger = logging.getLogger(__name__)
 

@@ -10,12 +10,15 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from archive.errors import ObjectNotFoundError
 from archive.formats.hashing import sha256_bytes
-from archive.store.object_store import ObjectStore
+
+if TYPE_CHECKING:
+    from archive.store.object_store import ObjectStore
 
 REPORT_PREFIX = "audit-reports/"
 

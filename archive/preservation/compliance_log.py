@@ -33,6 +33,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from archive.errors import ArchiveError, IntegrityError, ObjectConflictError
 from archive.formats.hashing import sha256_bytes
@@ -40,7 +41,9 @@ from archive.journal.chain import ChainReport, read_chain
 from archive.journal.fields import JsonObject
 from archive.journal.format import FORMAT_VERSION, GENESIS_PREV, JournalLine, encode_line, utc_now_iso
 from archive.preservation.compliance_records import ComplianceRecordEvent, parse_record
-from archive.store.object_store import ObjectStore
+
+if TYPE_CHECKING:
+    from archive.store.object_store import ObjectStore
 
 logger = logging.getLogger(__name__)
 

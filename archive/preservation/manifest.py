@@ -14,6 +14,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from archive.errors import (
     ArchiveError,
@@ -29,8 +30,10 @@ from archive.journal.run_events import StartEvent, StopEvent
 from archive.journal.segment_events import InitEvent, SegmentEvent
 from archive.journal.signing.trust import ChainState
 from archive.spool.layout import LOCATOR_PREFIX, locator_body, locator_key
-from archive.store.object_store import ObjectStore
 from archive.store.sites import Site
+
+if TYPE_CHECKING:
+    from archive.store.object_store import ObjectStore
 
 
 class EntryKind(StrEnum):

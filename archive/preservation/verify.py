@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 from archive.errors import (
     ArchiveError,
@@ -51,7 +51,9 @@ from archive.journal.signing.device_key import verify_signature
 from archive.journal.signing.merkle import merkle_root
 from archive.preservation.verify_trust import TrustAnchors, check_trust
 from archive.spool.layout import locator_key
-from archive.store.object_store import ObjectStore
+
+if TYPE_CHECKING:
+    from archive.store.object_store import ObjectStore
 
 _ParsedLines: TypeAlias = list[tuple[JournalLine, JournalEvent | None]]
 

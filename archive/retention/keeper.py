@@ -24,7 +24,7 @@ from archive.preservation.compliance_log import ComplianceLog
 from archive.preservation.compliance_records import LegalHoldCleared, LegalHoldSet, RetentionAssigned
 from archive.preservation.manifest import RecordingManifest, load_manifest, recording_ids
 from archive.retention.policy import RetentionBook, RetentionPolicy, RetentionState, add_years
-from archive.store.object_lock import LockMode
+from archive.store.lock_values import LockMode
 from archive.store.sites import Site
 from archive.store.worm_probe import WormReport
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from archive.errors import (
     ArchiveError,
@@ -32,9 +33,11 @@ from archive.formats.hashing import sha256_file
 from archive.spool.upload_order import ChunkGate
 from archive.spool.upload_queue import UploadItem, UploadQueue, UploadState
 from archive.spool.upload_rate import UploadMeter, UploadRate
-from archive.store.object_store import ObjectStore
 from timebase import Clock
 from timebase.backoff import Backoff
+
+if TYPE_CHECKING:
+    from archive.store.object_store import ObjectStore
 
 logger = logging.getLogger(__name__)
 

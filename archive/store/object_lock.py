@@ -15,9 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 
 from minio import Minio
 from minio.commonconfig import COMPLIANCE, GOVERNANCE
@@ -25,38 +23,14 @@ from minio.deleteobjects import DeleteObject
 from minio.error import S3Error
 from minio.retention import Retention
 
+from archive.store.lock_values import LockMode, ObjectRetention, ObjectVersion
+
 Boundary = Callable[[str, str], AbstractContextManager[None]]
 _Headers = dict[str, str | list[str] | tuple[str]]  # minio's DictType
 
 _NO_LOCK_CONFIG_CODES = frozenset({"ObjectLockConfigurationNotFoundError"})
 _NO_RETENTION_CODES = frozenset({"NoSuchObjectLockConfiguration", "ObjectLockConfigurationNotFoundError"})
 _MISSING_VERSION_CODES = frozenset({"NoSuchKey", "NoSuchVersion"})
-
-
-class LockMode(StrEnum):
-    """S3 Object Lock retention modes. Evidence uses COMPLIANCE, which nobody can shorten or bypass."""
-
-    COMPLIANCE = "COMPLIANCE"
-    GOVERNANCE = "GOVERNANCE"
-
-
-@dataclass(frozen=True, slots=True)
-class ObjectRetention:
-    """The retention a store reports for one object version."""
-
-    mode: LockMode
-    retain_until: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class ObjectVersion:
-    """One version (or delete marker) of an object, as a version listing reports it."""
-
-    key: str
-    version_id: str | None
-    is_delete_marker: bool
-    is_latest: bool
-    size: int
 
 
 class ObjectLock:

@@ -21,12 +21,11 @@ import json
 import logging
 from collections.abc import Collection
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 
 from minio.error import S3Error
 
 from archive.errors import PublicOriginError
-from archive.formats.identifiers import IDENTIFIER
+from archive.store.public_origin_config import PublicOriginConfig, check_relative_name
 from archive.store.s3_client import (
     BUCKET_EXISTS_CODES,
     Headers,
@@ -34,7 +33,6 @@ from archive.store.s3_client import (
     s3_failure,
     translated,
 )
-from archive.store.store_config import StoreConfig
 
 logger = logging.getLogger(__name__)
 
@@ -47,30 +45,6 @@ IMMUTABLE_CONTENT_TYPES = frozenset({"video/mp4", "video/iso.segment", "audio/mp
 
 _NO_LOCK_CODES = frozenset({"ObjectLockConfigurationNotFoundError", "NoSuchObjectLockConfiguration"})
 _MISSING_CODES = frozenset({"NoSuchKey"})
-
-
-@dataclass(frozen=True, slots=True)
-class PublicOriginConfig:
-    """The public bucket (endpoint, credentials, bucket name) and the key prefix under it.
-
-    ``prefix`` is empty or ``part/part/`` (a trailing ``/`` is added); every published name lands
-    under it, and with an anonymous-read policy only objects under it are readable.
-    """
-
-    store: StoreConfig
-    prefix: str = ""
-
-    def __post_init__(self) -> None:
-        prefix = self.prefix.strip("/")
-        if prefix:
-            _check_relative_name(prefix, "prefix")
-            object.__setattr__(self, "prefix", f"{prefix}/")
-
-    @property
-    def direct_url(self) -> str:
-        """Where browsers reach the published files without a CDN: ``endpoint/bucket/prefix``
-        (path-style, ends with ``/``)."""
-        return f"{self.store.endpoint.rstrip('/')}/{self.store.bucket}/{self.prefix}"
 
 
 class PublicOrigin:
@@ -181,7 +155,7 @@ class PublicOrigin:
     # -- internals ---------------------------------------------------------------------------------
 
     def _key(self, name: str) -> str:
-        _check_relative_name(name, "name")
+        check_relative_name(name, "name")
         return self._config.prefix + name
 
     def _keys_under(self, directory: str) -> list[str]:
@@ -237,11 +211,3 @@ def cache_control_for(content_type: str) -> str:
     if content_type.split(";", maxsplit=1)[0].strip().lower() in IMMUTABLE_CONTENT_TYPES:
         return IMMUTABLE_CACHE_CONTROL
     return CHANGING_CACHE_CONTROL
-
-
-def _check_relative_name(name: str, what: str) -> None:
-    parts = name.split("/")
-    if not all(IDENTIFIER.fullmatch(part) for part in parts):  # no "", ".", ".." or absolute names
-        raise ValueError(
-            f"{what!r} must be relative, parts of [A-Za-z0-9][A-Za-z0-9._-]* joined by '/' (got {name!r})"
-        )

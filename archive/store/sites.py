@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from archive.errors import ArchiveError
-from archive.store.object_store import ObjectStore
+
+if TYPE_CHECKING:
+    from archive.store.object_store import ObjectStore
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,12 +27,15 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archive.errors import ArchiveError, StoreUnavailableError
 from archive.formats.hashing import sha256_bytes
-from archive.store.object_lock import LockMode, ObjectLock
-from archive.store.object_store import ObjectStore
+from archive.store.lock_values import LockMode
+
+if TYPE_CHECKING:
+    from archive.store.object_lock import ObjectLock
+    from archive.store.object_store import ObjectStore
 
 logger = logging.getLogger(__name__)
 

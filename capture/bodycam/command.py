@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from archive import StopRequest
 from archive.errors import ArchiveError
@@ -15,7 +15,6 @@ from archive.journal import ActivationTrigger, AlarmEvent
 from archive.journal.signing.device_key import load_or_create_device_key
 from archive.settings import ArchiveSettings
 from archive.spool import Uploader, UploadItem, UploadQueue, device_key_path, queue_path
-from archive.store import ObjectStore
 from capture.bodycam.activation import Action, ActivationRequest
 from capture.bodycam.agent import BodycamAgent, BodycamConfig, LiveStarter
 from capture.bodycam.control_token import default_control_token_path, load_or_create_control_token
@@ -25,15 +24,17 @@ from capture.bodycam.local_triggers import LocalControl, install_signal_triggers
 from capture.bodycam.options import with_bodycam_defaults
 from capture.bodycam.portal_link import AgentDeviceClient, PortalLink, PortalLinkError
 from capture.errors import CaptureError
-from capture.live import LiveTarget, start_live, stop_live
-from capture.recording.position_track import position_spec_from_args
+from capture.live import LiveTarget, configured_ice_policy, start_live, stop_live
+from capture.recording.position_option import position_spec_from_args
 from capture.recording.recorder import Recorder
 from capture.recording.stream.stream_pipeline import StreamSettings
 from capture.settings import CaptureSettings
 from capture.space.spool_quota import QUOTA_CONDITION, QuotaAlarm, SpoolQuota
 from devices import parse_source_spec
-from streaming import IcePolicy, StreamingSettings
 from timebase import SystemClock
+
+if TYPE_CHECKING:
+    from archive.store import ObjectStore
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +89,9 @@ def run_bodycam(
             agent.journal(
                 AlarmEvent(condition="integrity", active=True, object=item.object_key, detail=message)
             )
+
+    # only now, with a store to upload to: minio costs a second of every agent's start-up
+    from archive.store import ObjectStore  # noqa: PLC0415
 
     uploader = (
         None
@@ -270,8 +274,7 @@ def _live_starter(
         case=config.case,
         officer=args.officer,
     )
-    ice = StreamingSettings()
-    policy = IcePolicy.from_lists(ice.ice_servers, ice.ice_host_addresses, ice.ice_allowed_networks)
+    policy = configured_ice_policy()
 
     def start(recorder: Recorder) -> Callable[[], None]:
         track = recorder.position_track

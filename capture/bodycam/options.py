@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from capture.bodycam.pre_event_ring import MAX_PRE_EVENT_SECONDS
-from capture.recording.position_track import add_gps_option
+from capture.recording.position_option import add_gps_option
 from capture.recording.recording_options import add_recording_options
 from capture.settings import CaptureSettings
 from devices import SourceKind, SourceSpec, parse_source_spec

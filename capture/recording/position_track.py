@@ -10,14 +10,12 @@ fails it. A period without fixes writes no segment; a source that fails is journ
 A fixed position (``--gps LAT,LON``, a courtroom) is configured, not measured: it is reported live but
 never archived as if a receiver had recorded it (:attr:`PositionTrack.recorded` is False).
 
-For other commands (``capture bodycam``): :func:`add_gps_option` adds ``--gps``,
-:func:`position_spec_from_args` reads it, and ``RecordingPlan(position=...)`` makes the recorder keep
-a :class:`PositionTrack`; its :attr:`PositionTrack.latest` is the fix to send live.
+The ``--gps`` option itself is :mod:`capture.recording.position_option`; ``RecordingPlan(position=...)``
+makes the recorder keep a :class:`PositionTrack`; its :attr:`PositionTrack.latest` is the fix to send live.
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
 import threading
 from datetime import datetime
@@ -46,7 +44,6 @@ from devices import (
     PositionSource,
     PositionSpec,
     open_position_source,
-    parse_position_spec,
 )
 from timebase import Backoff, Clock
 
@@ -56,31 +53,11 @@ __all__ = [
     "GPS_STREAM",
     "POSITION_LOST",
     "PositionTrack",
-    "add_gps_option",
-    "position_spec_from_args",
 ]
 
 GPS_STREAM = "gps"
 POSITION_LOST = "position_lost"
 _REOPEN = Backoff(first_seconds=1.0, cap_seconds=30.0)
-
-
-def add_gps_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
-    """Add ``--gps SOURCE`` (a position source spec, or today's fixed ``LAT,LON``)."""
-    parser.add_argument(
-        "--gps",
-        default=None,
-        metavar="SOURCE",
-        help="record a GPS track and report it live: gpsd://HOST[:PORT], nmea:/dev/ttyUSB0?baud=4800, "
-        "nmea-file:PATH, synthetic-track#lat=..&lon=..&speed=.., or a fixed LAT,LON",
-    )
-
-
-def position_spec_from_args(args: argparse.Namespace) -> PositionSpec | None:
-    """The parsed ``--gps`` value, or None when not given. Raises PositionSpecError naming what was
-    wrong and listing the accepted forms."""
-    text: str | None = getattr(args, "gps", None)
-    return None if not text else parse_position_spec(text)
 
 
 class PositionTrack:

@@ -13,6 +13,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from archive.export import RecordingSummary, summarize_journal
 from archive.formats import crash_point, sha256_file
@@ -27,7 +28,6 @@ from archive.journal import (
     StopEvent,
 )
 from archive.spool import RecordingSpool, Uploader, UploadQueue, UploadState
-from archive.store import ObjectStore
 from capture.errors import RecorderError
 from capture.recording.clock_watch import ClockWatch
 from capture.recording.mix.mic_mix import (
@@ -60,6 +60,9 @@ from capture.space.disk_full import DiskFullRecovery, MeteredEvents
 from capture.space.spool_space import SpoolSpace, is_disk_full, journal_space_alarm
 from devices import Source, open_source
 from timebase import Clock, SystemClock
+
+if TYPE_CHECKING:
+    from archive.store import ObjectStore
 
 __all__ = ["Recorder", "RecorderHealth", "RecordingPlan", "stream_names"]
 
@@ -371,11 +374,9 @@ class Recorder:
         if self._store is None:
             logger.warning("no object store configured: sealed segments stay on the spool until one is")
             return
+        window = self._plan.upload_mismatch_window_seconds
         self._uploader = start_recording_uploader(
-            self.queue,
-            self._store,
-            self._require_log(),
-            mismatch_window_seconds=self._plan.upload_mismatch_window_seconds,
+            self.queue, self._store, self._require_log(), mismatch_window_seconds=window
         )
 
     def _checkpoints(self) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from archive import ArchiveError
 from archive.formats import durable_temporary, finish_interrupted_link, sha256_bytes, write_file_durably
@@ -26,12 +27,14 @@ from archive.spool import (
     queue_path,
     recording_prefix,
 )
-from archive.store import ObjectStore
 from capture.errors import RecorderError
 from capture.recording.recording_log import RecordingLog
 from capture.recording.recording_plan import RecordingPlan
 from capture.recovery.recovery import RecordingHistory
 from timebase import Clock
+
+if TYPE_CHECKING:
+    from archive.store import ObjectStore
 
 
 @dataclass(frozen=True, slots=True)

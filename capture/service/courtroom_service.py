@@ -16,10 +16,10 @@ import queue
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
+from typing import TYPE_CHECKING
 
 from archive.journal import AlarmEvent
 from archive.spool import Uploader, UploadItem, UploadQueue, queue_path
-from archive.store import ObjectStore
 from capture.recording.recorder import Recorder, stream_names
 from capture.service.portal_client import AgentPortalClient
 from capture.service.recording_keeper import START_RETRY_SECONDS, RecordingKeeper
@@ -33,6 +33,9 @@ from capture.service.service_config import ServiceConfig
 from capture.service.service_state import ActiveRecording, ServiceState
 from capture.service.state_reporter import StateReporter
 from timebase import Clock, SystemClock
+
+if TYPE_CHECKING:
+    from archive.store import ObjectStore
 
 __all__ = ["START_RETRY_SECONDS", "CourtroomService", "ServiceConfig"]
 

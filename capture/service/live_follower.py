@@ -8,10 +8,14 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from capture.live import LiveTarget, start_live, stop_live
 from capture.service.recording_session import RecordingSession
-from streaming import IcePolicy, LivePublisher
+
+if TYPE_CHECKING:
+    from streaming.ice import IcePolicy
+    from streaming.publisher import LivePublisher
 
 logger = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ from archive.retention.policy import (
     decide_disposal,
     parse_policies,
 )
-from archive.store.object_lock import LockMode
+from archive.store.lock_values import LockMode
 from archive.store.sites import Site
 from archive.store.storage_pressure import check_bucket_pressure
 from archive.store.worm_probe import probe_worm

@@ -10,12 +10,8 @@ from datetime import UTC, datetime
 import pytest
 
 from capture.live import gps_fix
-from capture.recording.position_track import (
-    GPS_STREAM,
-    PositionTrack,
-    add_gps_option,
-    position_spec_from_args,
-)
+from capture.recording.position_option import add_gps_option, position_spec_from_args
+from capture.recording.position_track import GPS_STREAM, PositionTrack
 from devices import PositionFix, PositionKind, PositionSpecError
 from timebase import SystemClock
 

@@ -24,7 +24,8 @@ from starlette.types import ASGIApp
 from archive.errors import PublicOriginError
 from archive.settings import ArchiveSettings
 from archive.store import ObjectStore, StoreConfig
-from archive.store.public_origin import PublicOrigin, PublicOriginConfig
+from archive.store.public_origin import PublicOrigin
+from archive.store.public_origin_config import PublicOriginConfig
 from portal.broadcasting.live_origin import OriginPublisher, live_on_origin, open_public_origin
 from portal.web.app import create_app
 from portal.web.security_headers import SecurityHeadersMiddleware, content_security_policy, origin_of

@@ -5,8 +5,22 @@
 :mod:`~archive.store.embedded.weed_security` its gRPC certificates and JWT keys,
 :mod:`~archive.store.embedded.weed_process` finds ``weed`` and derives its ports, and
 :mod:`~archive.store.embedded.readiness` waits, saying what for, while it starts.
+
+The names below are re-exported lazily (PEP 562): settings read the start-up timeout from
+``readiness`` without loading the store, and through it ``minio``.
 """
 
-from archive.store.embedded.store import DEFAULT_PUBLIC_BUCKET, EmbeddedStore
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from archive.lazy_exports import lazy_exports
+
+if TYPE_CHECKING:
+    from archive.store.embedded.store import DEFAULT_PUBLIC_BUCKET, EmbeddedStore
 
 __all__ = ["DEFAULT_PUBLIC_BUCKET", "EmbeddedStore"]
+
+__getattr__, __dir__ = lazy_exports(
+    __name__, {"DEFAULT_PUBLIC_BUCKET": "store", "EmbeddedStore": "store"}, globals()
+)

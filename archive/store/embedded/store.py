@@ -44,7 +44,8 @@ from archive.store.embedded.weed_process import (
 )
 from archive.store.embedded.weed_security import write_security_config
 from archive.store.object_store import ObjectStore
-from archive.store.public_origin import PublicOrigin, PublicOriginConfig
+from archive.store.public_origin import PublicOrigin
+from archive.store.public_origin_config import PublicOriginConfig
 from archive.store.store_config import StoreConfig
 
 logger = logging.getLogger(__name__)

@@ -13,11 +13,12 @@ import os
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
-
-import av
-from av.video.codeccontext import VideoCodecContext
+from typing import TYPE_CHECKING
 
 from capture.errors import EncoderError
+
+if TYPE_CHECKING:
+    from av.video.codeccontext import VideoCodecContext
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +79,8 @@ def open_video_encoder(config: VideoEncoderConfig) -> VideoCodecContext:
     A requested hardware encoder that cannot be opened falls back to libx264 with a warning (the
     hearing is recorded either way). Raises EncoderError when not even libx264 opens.
     """
+    import av  # noqa: PLC0415 - PyAV only when encoding: the settings and options name encoders too
+
     candidates: list[VideoEncoderName] = []
     if config.encoder == VideoEncoderName.AUTO:
         candidates.extend(_HARDWARE_ORDER)
@@ -98,6 +101,9 @@ def open_video_encoder(config: VideoEncoderConfig) -> VideoCodecContext:
 
 
 def _open(name: VideoEncoderName, config: VideoEncoderConfig) -> VideoCodecContext:
+    import av  # noqa: PLC0415 - see open_video_encoder
+    from av.video.codeccontext import VideoCodecContext  # noqa: PLC0415
+
     context = av.CodecContext.create(str(name), "w")
     if not isinstance(context, VideoCodecContext):
         raise EncoderError(f"{name} is not a video encoder")
