@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
 from archive.store import ObjectStore, StoreConfig
+from tests.conftest import _external_config, empty_and_delete_bucket
 
 RunAgent = Callable[..., subprocess.CompletedProcess[str]]
 SMALL_VIDEO = "synthetic#size=320x240&fps=15&audio=0"
@@ -65,3 +69,24 @@ def run_agent(object_store: ObjectStore) -> RunAgent:
         return run_module("capture", arguments, object_store.config, timeout)
 
     return run
+
+
+@pytest.fixture(scope="module")
+def module_object_store(request: pytest.FixtureRequest) -> Iterator[ObjectStore]:
+    """Like ``object_store``, but one bucket for a whole module: for a recording made once and then
+    only read (a test that changes it copies it into its own ``object_store`` first)."""
+    external = _external_config()
+    config = external if external is not None else request.getfixturevalue("embedded_store").config
+    store = ObjectStore(dataclasses.replace(config, bucket=f"test-{uuid.uuid4().hex[:16]}"))
+    store.ensure_bucket()
+    yield store
+    empty_and_delete_bucket(store)
+
+
+def copy_bucket(source: ObjectStore, target: ObjectStore) -> None:
+    """Put every object of ``source``'s bucket into ``target``'s, byte for byte (the store's own
+    probe object aside)."""
+    for stored in source.list_objects(""):
+        if not stored.key.startswith("_courtrec/"):
+            data = source.read_bytes(stored.key)
+            target.put_bytes(stored.key, data, hashlib.sha256(data).hexdigest())
