@@ -8,13 +8,16 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
 from archive.store import ObjectStore, StoreConfig
+from capture.cli import main
 from tests.conftest import _external_config, empty_and_delete_bucket
 
 RunAgent = Callable[..., subprocess.CompletedProcess[str]]
@@ -90,3 +93,52 @@ def copy_bucket(source: ObjectStore, target: ObjectStore) -> None:
         if not stored.key.startswith("_courtrec/"):
             data = source.read_bytes(stored.key)
             target.put_bytes(stored.key, data, hashlib.sha256(data).hexdigest())
+
+
+class InProcess(NamedTuple):
+    """What ``capture.cli.main`` returned (or exited with) and wrote to stderr."""
+
+    returncode: int
+    stderr: str
+
+
+RunHere = Callable[..., InProcess]
+
+
+@pytest.fixture
+def run_capture_here(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> RunHere:
+    """``run_capture_here(*ARGS, config=None, env=None)``: ``python -m capture ARGS`` run by
+    ``capture.cli.main`` in this process, with the environment a child would get (and ``env``). Only
+    for commands refused before they start anything: there the message and the exit code are under
+    test, not the process, and a child would cost seconds of imports. ``main`` runs in a worker
+    thread, where a command that gets as far as installing its signal handlers fails (Python allows
+    them only in the main thread) instead of running on in the test; it must be done within 60 s."""
+
+    def run(
+        *arguments: str, config: StoreConfig | None = None, env: dict[str, str] | None = None
+    ) -> InProcess:
+        for name in list(os.environ):
+            if name.startswith("COURTREC_"):
+                monkeypatch.delenv(name)
+        for name, value in (store_env(config) | (env or {})).items():
+            monkeypatch.setenv(name, value)
+        capsys.readouterr()
+        outcome: list[int | BaseException] = []
+        worker = threading.Thread(target=_run_main, args=(list(arguments), outcome), daemon=True)
+        worker.start()
+        worker.join(60)
+        assert outcome, f"capture {' '.join(arguments)} was not refused within 60 s"
+        if isinstance(outcome[0], BaseException):
+            raise outcome[0]
+        return InProcess(outcome[0], capsys.readouterr().err)
+
+    return run
+
+
+def _run_main(arguments: list[str], outcome: list[int | BaseException]) -> None:
+    try:
+        outcome.append(main(arguments))
+    except SystemExit as exc:  # argparse refuses an argument by exiting
+        outcome.append(exc.code if isinstance(exc.code, int) else 1)
+    except BaseException as exc:  # handed to the test's thread
+        outcome.append(exc)

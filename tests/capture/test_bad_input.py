@@ -5,22 +5,17 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
-import os
 import shutil
 import sqlite3
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple
 
 import pytest
 
 from archive.preservation.verify import verify_recording
-from archive.store import StoreConfig
 from archive.store.object_store import ObjectStore
-from capture.cli import main as capture_main
 
-from .conftest import SMALL_VIDEO, run_module, store_env
+from .conftest import SMALL_VIDEO, RunHere, run_module
 
 pytestmark = pytest.mark.integration
 
@@ -86,33 +81,6 @@ def _record(spool: Path, source: str) -> subprocess.CompletedProcess[str]:
     return run_module("capture", _arguments(spool, source), None)
 
 
-class InProcess(NamedTuple):
-    returncode: int
-    stderr: str
-
-
-RecordHere = Callable[..., InProcess]
-
-
-@pytest.fixture
-def record_here(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> RecordHere:
-    """The same command run by ``capture.cli.main`` in this process, with the environment a child
-    would get: for refusals, where the message and exit code are under test, not the process (the
-    entry point itself is proven by :func:`test_bad_source_spec_names_the_accepted_forms`)."""
-
-    def record(spool: Path, source: str, config: StoreConfig | None = None) -> InProcess:
-        for name in os.environ:
-            if name.startswith("COURTREC_"):
-                monkeypatch.delenv(name)
-        for name, value in store_env(config).items():
-            monkeypatch.setenv(name, value)
-        capsys.readouterr()
-        returncode = capture_main(_arguments(spool, source))
-        return InProcess(returncode, capsys.readouterr().err)
-
-    return record
-
-
 def test_bad_source_spec_names_the_accepted_forms(sealed_spool: Path) -> None:
     before = _tree_digest(sealed_spool)
     result = _record(sealed_spool, "webcam-zero")
@@ -122,28 +90,30 @@ def test_bad_source_spec_names_the_accepted_forms(sealed_spool: Path) -> None:
     assert _tree_digest(sealed_spool) == before
 
 
-def test_missing_device_is_named(sealed_spool: Path, record_here: RecordHere) -> None:
+def test_missing_device_is_named(sealed_spool: Path) -> None:
     before = _tree_digest(sealed_spool)
-    result = record_here(sealed_spool, "v4l2:/dev/video97")
+    result = _record(sealed_spool, "v4l2:/dev/video97")
     assert result.returncode == 2
     assert "/dev/video97" in result.stderr
     assert _tree_digest(sealed_spool) == before
 
 
-def test_unwritable_spool_is_refused(tmp_path: Path, record_here: RecordHere) -> None:
+def test_unwritable_spool_is_refused(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("a file where the spool should go")
-    result = record_here(blocker / "spool", SMALL_VIDEO)
+    result = _record(blocker / "spool", SMALL_VIDEO)
     assert result.returncode == 2
     assert "not writable" in result.stderr and str(blocker) in result.stderr
 
 
 def test_wrong_credentials_refused_before_recording(
-    sealed_spool: Path, object_store: ObjectStore, record_here: RecordHere
+    sealed_spool: Path, object_store: ObjectStore, run_capture_here: RunHere
 ) -> None:
+    # in this process (refused before the recorder starts): the message and the exit code are under
+    # test, the entry point is proven by the tests above
     before = _tree_digest(sealed_spool)
     wrong = dataclasses.replace(object_store.config, secret_key="not-the-secret")
-    result = record_here(sealed_spool, SMALL_VIDEO, wrong)
+    result = run_capture_here(*_arguments(sealed_spool, SMALL_VIDEO), config=wrong)
     assert result.returncode == 2
     assert "COURTREC_S3_SECRET_KEY" in result.stderr
     assert _tree_digest(sealed_spool) == before
