@@ -16,8 +16,9 @@ from typing import NamedTuple
 
 import pytest
 
+from archive.cli import main as archive_main
 from archive.store import ObjectStore, StoreConfig
-from capture.cli import main
+from capture.cli import main as capture_main
 from tests.conftest import _external_config, empty_and_delete_bucket
 
 RunAgent = Callable[..., subprocess.CompletedProcess[str]]
@@ -96,10 +97,11 @@ def copy_bucket(source: ObjectStore, target: ObjectStore) -> None:
 
 
 class InProcess(NamedTuple):
-    """What ``capture.cli.main`` returned (or exited with) and wrote to stderr."""
+    """What a command's ``main`` returned (or exited with) and wrote to stdout and stderr."""
 
     returncode: int
     stderr: str
+    stdout: str = ""
 
 
 RunHere = Callable[..., InProcess]
@@ -113,7 +115,19 @@ def run_capture_here(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixt
     test, not the process, and a child would cost seconds of imports. ``main`` runs in a worker
     thread, where a command that gets as far as installing its signal handlers fails (Python allows
     them only in the main thread) instead of running on in the test; it must be done within 60 s."""
+    return _in_process(capture_main, monkeypatch, capsys)
 
+
+@pytest.fixture
+def run_archive_here(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> RunHere:
+    """``python -m archive ARGS`` run by ``archive.cli.main`` in this process, like
+    ``run_capture_here``: for ``archive verify``, whose report and exit code are under test."""
+    return _in_process(archive_main, monkeypatch, capsys)
+
+
+def _in_process(
+    main: Callable[[list[str]], int], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> RunHere:
     def run(
         *arguments: str, config: StoreConfig | None = None, env: dict[str, str] | None = None
     ) -> InProcess:
@@ -124,18 +138,21 @@ def run_capture_here(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixt
             monkeypatch.setenv(name, value)
         capsys.readouterr()
         outcome: list[int | BaseException] = []
-        worker = threading.Thread(target=_run_main, args=(list(arguments), outcome), daemon=True)
+        worker = threading.Thread(target=_run_main, args=(main, list(arguments), outcome), daemon=True)
         worker.start()
         worker.join(60)
-        assert outcome, f"capture {' '.join(arguments)} was not refused within 60 s"
+        assert outcome, f"{' '.join(arguments)} did not finish within 60 s"
         if isinstance(outcome[0], BaseException):
             raise outcome[0]
-        return InProcess(outcome[0], capsys.readouterr().err)
+        captured = capsys.readouterr()
+        return InProcess(outcome[0], captured.err, captured.out)
 
     return run
 
 
-def _run_main(arguments: list[str], outcome: list[int | BaseException]) -> None:
+def _run_main(
+    main: Callable[[list[str]], int], arguments: list[str], outcome: list[int | BaseException]
+) -> None:
     try:
         outcome.append(main(arguments))
     except SystemExit as exc:  # argparse refuses an argument by exiting

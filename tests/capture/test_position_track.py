@@ -22,7 +22,7 @@ from archive.store.object_store import ObjectStore
 from archive.store.sites import Site
 from tests.waiting import wait_until
 
-from .conftest import SMALL_VIDEO, RunAgent, copy_bucket, journal_events, run_module
+from .conftest import SMALL_VIDEO, RunAgent, RunHere, copy_bucket, journal_events, run_module
 
 pytestmark = pytest.mark.integration
 
@@ -112,7 +112,7 @@ def test_a_recorded_track_archives_verifies_and_exports_as_geojson_and_gpx(
 
 
 def test_an_edited_position_in_the_bucket_fails_verify(
-    recorded_track: Recorded, object_store: ObjectStore
+    recorded_track: Recorded, object_store: ObjectStore, run_archive_here: RunHere
 ) -> None:
     copy_bucket(recorded_track.store, object_store)
     prefix = find_prefix(object_store, "rec-gps")
@@ -123,7 +123,7 @@ def test_an_edited_position_in_the_bucket_fails_verify(
         object_store.delete(key)
         object_store.put_bytes(key, data, hashlib.sha256(data).hexdigest())
 
-    verify = run_module("archive", ["verify", "rec-gps"], object_store.config)
+    verify = run_archive_here("verify", "rec-gps", config=object_store.config)
     assert verify.returncode == 1
     for key in (edited, flipped):
         assert any(key in line and "SHA-256 mismatch" in line for line in verify.stdout.splitlines()), (

@@ -13,7 +13,7 @@ import pytest
 from archive.preservation.verify import find_prefix, verify_recording
 from archive.store.object_store import ObjectStore
 
-from .conftest import SMALL_VIDEO, RunAgent, copy_bucket, journal_events, run_module
+from .conftest import SMALL_VIDEO, RunAgent, RunHere, copy_bucket, journal_events, run_module
 
 pytestmark = pytest.mark.integration
 
@@ -107,7 +107,9 @@ def short_recording(tmp_path_factory: pytest.TempPathFactory, module_object_stor
     return Recorded(module_object_store, spool, "rec-short")
 
 
-def test_tampering_is_named_by_verify(short_recording: Recorded, object_store: ObjectStore) -> None:
+def test_tampering_is_named_by_verify(
+    short_recording: Recorded, object_store: ObjectStore, run_archive_here: RunHere
+) -> None:
     copy_bucket(short_recording.store, object_store)
     spool, recording_id = short_recording.spool, short_recording.recording_id
     assert verify_recording(object_store, recording_id).intact
@@ -120,7 +122,7 @@ def test_tampering_is_named_by_verify(short_recording: Recorded, object_store: O
     _replace_object(object_store, flipped, bytes(data))
     object_store.delete(deleted)
 
-    verify = run_module("archive", ["verify", recording_id], object_store.config)
+    verify = run_archive_here("verify", recording_id, config=object_store.config)
     assert verify.returncode == 1
     lines = verify.stdout.splitlines()
     assert any(flipped in line and "SHA-256 mismatch" in line for line in lines), verify.stdout
@@ -162,8 +164,10 @@ def test_truncated_journal_tail_fails_verification(
     assert any("does not end with a signed checkpoint" in p for p in problems), problems
 
 
-def test_verify_of_unknown_recording_is_a_clear_error(object_store: ObjectStore) -> None:
-    result = run_module("archive", ["verify", "no-such-recording"], object_store.config)
+def test_verify_of_unknown_recording_is_a_clear_error(
+    object_store: ObjectStore, run_archive_here: RunHere
+) -> None:
+    result = run_archive_here("verify", "no-such-recording", config=object_store.config)
     assert result.returncode == 2
     assert "no-such-recording is not in bucket" in result.stderr
 
