@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
+from archive.cli import main as archive_main
 from archive.store import ObjectStore, StoreConfig
+from capture.cli import main as capture_main
+from tests.conftest import _external_config, empty_and_delete_bucket
 
 RunAgent = Callable[..., subprocess.CompletedProcess[str]]
 SMALL_VIDEO = "synthetic#size=320x240&fps=15&audio=0"
@@ -65,3 +73,89 @@ def run_agent(object_store: ObjectStore) -> RunAgent:
         return run_module("capture", arguments, object_store.config, timeout)
 
     return run
+
+
+@pytest.fixture(scope="module")
+def module_object_store(request: pytest.FixtureRequest) -> Iterator[ObjectStore]:
+    """Like ``object_store``, but one bucket for a whole module: for a recording made once and then
+    only read (a test that changes it copies it into its own ``object_store`` first)."""
+    external = _external_config()
+    config = external if external is not None else request.getfixturevalue("embedded_store").config
+    store = ObjectStore(dataclasses.replace(config, bucket=f"test-{uuid.uuid4().hex[:16]}"))
+    store.ensure_bucket()
+    yield store
+    empty_and_delete_bucket(store)
+
+
+def copy_bucket(source: ObjectStore, target: ObjectStore) -> None:
+    """Put every object of ``source``'s bucket into ``target``'s, byte for byte (the store's own
+    probe object aside)."""
+    for stored in source.list_objects(""):
+        if not stored.key.startswith("_courtrec/"):
+            data = source.read_bytes(stored.key)
+            target.put_bytes(stored.key, data, hashlib.sha256(data).hexdigest())
+
+
+class InProcess(NamedTuple):
+    """What a command's ``main`` returned (or exited with) and wrote to stdout and stderr."""
+
+    returncode: int
+    stderr: str
+    stdout: str = ""
+
+
+RunHere = Callable[..., InProcess]
+
+
+@pytest.fixture
+def run_capture_here(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> RunHere:
+    """``run_capture_here(*ARGS, config=None, env=None)``: ``python -m capture ARGS`` run by
+    ``capture.cli.main`` in this process, with the environment a child would get (and ``env``). Only
+    for commands refused before they start anything: there the message and the exit code are under
+    test, not the process, and a child would cost seconds of imports. ``main`` runs in a worker
+    thread, where a command that gets as far as installing its signal handlers fails (Python allows
+    them only in the main thread) instead of running on in the test; it must be done within 60 s."""
+    return _in_process(capture_main, monkeypatch, capsys)
+
+
+@pytest.fixture
+def run_archive_here(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> RunHere:
+    """``python -m archive ARGS`` run by ``archive.cli.main`` in this process, like
+    ``run_capture_here``: for ``archive verify``, whose report and exit code are under test."""
+    return _in_process(archive_main, monkeypatch, capsys)
+
+
+def _in_process(
+    main: Callable[[list[str]], int], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> RunHere:
+    def run(
+        *arguments: str, config: StoreConfig | None = None, env: dict[str, str] | None = None
+    ) -> InProcess:
+        for name in list(os.environ):
+            if name.startswith("COURTREC_"):
+                monkeypatch.delenv(name)
+        for name, value in (store_env(config) | (env or {})).items():
+            monkeypatch.setenv(name, value)
+        capsys.readouterr()
+        outcome: list[int | BaseException] = []
+        worker = threading.Thread(target=_run_main, args=(main, list(arguments), outcome), daemon=True)
+        worker.start()
+        worker.join(60)
+        assert outcome, f"{' '.join(arguments)} did not finish within 60 s"
+        if isinstance(outcome[0], BaseException):
+            raise outcome[0]
+        captured = capsys.readouterr()
+        return InProcess(outcome[0], captured.err, captured.out)
+
+    return run
+
+
+def _run_main(
+    main: Callable[[list[str]], int], arguments: list[str], outcome: list[int | BaseException]
+) -> None:
+    try:
+        outcome.append(main(arguments))
+    except SystemExit as exc:  # argparse refuses an argument by exiting
+        outcome.append(exc.code if isinstance(exc.code, int) else 1)
+    except BaseException as exc:  # handed to the test's thread
+        outcome.append(exc)

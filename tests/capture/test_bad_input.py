@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
+import shutil
+import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,7 +15,7 @@ import pytest
 from archive.preservation.verify import verify_recording
 from archive.store.object_store import ObjectStore
 
-from .conftest import SMALL_VIDEO, run_module
+from .conftest import SMALL_VIDEO, RunHere, run_module
 
 pytestmark = pytest.mark.integration
 
@@ -24,10 +28,11 @@ def _tree_digest(root: Path) -> dict[str, str]:
     }
 
 
-@pytest.fixture
-def sealed_spool(tmp_path: Path) -> Path:
-    """A spool holding one finished recording, made without any object store (store-and-forward)."""
-    spool = tmp_path / "spool"
+@pytest.fixture(scope="module")
+def recorded_spool(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A spool holding one finished recording, made once per module without any object store
+    (store-and-forward); tests read or change only their own copy of it."""
+    spool = tmp_path_factory.mktemp("bad-input") / "spool"
     result = run_module(
         "capture",
         [
@@ -52,24 +57,28 @@ def sealed_spool(tmp_path: Path) -> Path:
     return spool
 
 
-def _record(spool: Path, source: str, config=None):  # type: ignore[no-untyped-def]
-    return run_module(
-        "capture",
-        [
-            "record",
-            "--room",
-            "court-1",
-            "--recording-id",
-            "rec-new",
-            "--spool",
-            str(spool),
-            "--duration",
-            "3",
-            "--source",
-            source,
-        ],
-        config,
-    )
+@pytest.fixture
+def sealed_spool(recorded_spool: Path, tmp_path: Path) -> Path:
+    """The test's own copy of the module's finished recording (modes and times kept); its upload
+    queue names the copy's files, as if the spool had been moved here."""
+    spool = tmp_path / "spool"
+    shutil.copytree(recorded_spool, spool)
+    with contextlib.closing(sqlite3.connect(spool / "upload-queue.sqlite")) as queue, queue:
+        queue.execute(
+            "UPDATE uploads SET local_path = ? || substr(local_path, ?)",
+            (str(spool), len(str(recorded_spool)) + 1),
+        )
+    return spool
+
+
+def _arguments(spool: Path, source: str) -> list[str]:
+    return ["record", "--room", "court-1", "--recording-id", "rec-new", "--spool", str(spool),
+            "--duration", "3", "--source", source]  # fmt: skip
+
+
+def _record(spool: Path, source: str) -> subprocess.CompletedProcess[str]:
+    """``python -m capture record`` in a child process: the entry point's exit code and stderr."""
+    return run_module("capture", _arguments(spool, source), None)
 
 
 def test_bad_source_spec_names_the_accepted_forms(sealed_spool: Path) -> None:
@@ -97,10 +106,14 @@ def test_unwritable_spool_is_refused(tmp_path: Path) -> None:
     assert "not writable" in result.stderr and str(blocker) in result.stderr
 
 
-def test_wrong_credentials_refused_before_recording(sealed_spool: Path, object_store: ObjectStore) -> None:
+def test_wrong_credentials_refused_before_recording(
+    sealed_spool: Path, object_store: ObjectStore, run_capture_here: RunHere
+) -> None:
+    # in this process (refused before the recorder starts): the message and the exit code are under
+    # test, the entry point is proven by the tests above
     before = _tree_digest(sealed_spool)
     wrong = dataclasses.replace(object_store.config, secret_key="not-the-secret")
-    result = _record(sealed_spool, SMALL_VIDEO, wrong)
+    result = run_capture_here(*_arguments(sealed_spool, SMALL_VIDEO), config=wrong)
     assert result.returncode == 2
     assert "COURTREC_S3_SECRET_KEY" in result.stderr
     assert _tree_digest(sealed_spool) == before
@@ -126,9 +139,12 @@ def test_local_corruption_before_upload_is_an_alarm_not_an_upload(
     data = bytearray(segment.read_bytes())
     data[100] ^= 0xFF
     segment.write_bytes(bytes(data))
+    # the queue never empties (the journal chunk naming the corrupt segment waits for it), so the
+    # upload runs until its timeout: long enough for the uploader to try every entry, no longer
     result = run_module(
-        "archive", ["upload", "--spool", str(sealed_spool), "--timeout", "60"], object_store.config
+        "archive", ["upload", "--spool", str(sealed_spool), "--timeout", "15"], object_store.config
     )
+    assert result.returncode == 1, result.stderr  # not drained: the alarmed segment stays
     assert "INTEGRITY ALARM" in result.stderr and segment.name in result.stderr
     assert "corrupt=1" in result.stdout
     assert segment.exists()  # the evidence stays for a person to look at

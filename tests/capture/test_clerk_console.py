@@ -20,7 +20,7 @@ import pytest
 
 from capture.service import HearingState, RoomSchedule, ScheduledHearing
 from capture.service.schedule.schedule_cache import ScheduleCache
-from tests.capture.conftest import agent_command, journal_events, store_env
+from tests.capture.conftest import RunHere, agent_command, journal_events, store_env
 from tests.conftest import free_port
 from tests.portal.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.waiting import wait_until
@@ -31,6 +31,19 @@ CAMERA = "synthetic#size=320x240&fps=15&name=bench-cam"  # picture and a 440 Hz 
 QUIET_MIC = "synthetic#video=0&silence_after=0&name=mic-quiet"  # digital silence from the start
 CLERK = "王书记员"
 TOKEN = "console-token-for-tests-0123456789"
+
+
+SERVE_ENV = {"COURTREC_PORTAL_AGENT_TOKEN": "t" * 32, "COURTREC_COURT": "court-a"}
+
+
+def _serve_arguments(spool: Path, console_port: int, args: tuple[str, ...]) -> list[str]:
+    """``capture serve`` for room-a with its console on ``console_port``; the portal never answers."""
+    return [
+        "serve", "--room", "room-a", "--portal", f"http://127.0.0.1:{free_port()}", "--spool",
+        str(spool), "--source", CAMERA, "--source", QUIET_MIC, "--console-port", str(console_port),
+        "--preset", "ultrafast", "--segment-seconds", "2", "--refresh-seconds", "60",
+        "--report-seconds", "60", "--drain-seconds", "0", *args,
+    ]  # fmt: skip
 
 
 class Serve:
@@ -50,13 +63,8 @@ class Serve:
                 HearingState.SCHEDULED,
             )  # fmt: skip
             ScheduleCache(self.spool).save(RoomSchedule("court-a", "room-a", now, (scheduled,)))
-        command = agent_command(
-            "serve", "--room", "room-a", "--portal", f"http://127.0.0.1:{free_port()}", "--spool",
-            str(self.spool), "--source", CAMERA, "--source", QUIET_MIC, "--console-port", str(self.port),
-            "--preset", "ultrafast", "--segment-seconds", "2", "--refresh-seconds", "60",
-            "--report-seconds", "60", "--drain-seconds", "0", *args,
-        )  # fmt: skip
-        environment = store_env(None) | {"COURTREC_PORTAL_AGENT_TOKEN": "t" * 32, "COURTREC_COURT": "court-a"}
+        command = agent_command(*_serve_arguments(self.spool, self.port, args))
+        environment = store_env(None) | SERVE_ENV
         self.log = tmp_path / "serve.log"
         self._log = self.log.open("ab")
         self.process = subprocess.Popen(
@@ -256,14 +264,18 @@ def test_forged_and_foreign_requests_change_nothing(serve: Serve, browser: Any) 
     assert [e["text"] for e in _events(serve, recording_id, "note")] == ["真的"]
 
 
-def test_a_console_beyond_loopback_without_a_token_does_not_start(tmp_path: Path) -> None:
-    serve = Serve(tmp_path, hearing=False, args=("--console-host", "0.0.0.0"))
-    try:
-        assert serve.process.wait(timeout=60) == 2
-    finally:
-        serve.stop()
-    assert "give it a token" in serve.log.read_text()
-    assert not (serve.spool / "recordings").exists()  # refused before recording anything
+def test_a_console_beyond_loopback_without_a_token_does_not_start(
+    tmp_path: Path, run_capture_here: RunHere
+) -> None:
+    # refused before anything starts: run in this process (the message and exit code are under test)
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    refused = run_capture_here(
+        *_serve_arguments(spool, free_port(), ("--console-host", "0.0.0.0")), env=SERVE_ENV
+    )
+    assert refused.returncode == 2
+    assert "give it a token" in refused.stderr
+    assert not (spool / "recordings").exists()  # refused before recording anything
 
 
 def test_a_console_beyond_loopback_needs_its_token(tmp_path: Path) -> None:

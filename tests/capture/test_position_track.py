@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import NamedTuple
 from xml.etree import ElementTree
 
 import bagit
@@ -21,7 +22,7 @@ from archive.store.object_store import ObjectStore
 from archive.store.sites import Site
 from tests.waiting import wait_until
 
-from .conftest import SMALL_VIDEO, RunAgent, journal_events, run_module
+from .conftest import SMALL_VIDEO, RunAgent, RunHere, copy_bucket, journal_events, run_module
 
 pytestmark = pytest.mark.integration
 
@@ -52,11 +53,24 @@ def _edit_coordinate(data: bytes) -> bytes:
     return edited + b"\n" + rest
 
 
+class Recorded(NamedTuple):
+    store: ObjectStore
+    spool: Path
+
+
+@pytest.fixture(scope="module")
+def recorded_track(tmp_path_factory: pytest.TempPathFactory, module_object_store: ObjectStore) -> Recorded:
+    """7 s of a camera with a track, recorded once into the module's bucket; a test that edits it
+    edits its own copy (``copy_bucket``)."""
+    spool = tmp_path_factory.mktemp("recorded-track") / "spool"
+    _record(spool, "rec-gps", lambda *a: run_module("capture", a, module_object_store.config), seconds=7)
+    return Recorded(module_object_store, spool)
+
+
 def test_a_recorded_track_archives_verifies_and_exports_as_geojson_and_gpx(
-    tmp_path: Path, run_agent: RunAgent, object_store: ObjectStore
+    tmp_path: Path, recorded_track: Recorded
 ) -> None:
-    spool = tmp_path / "spool"
-    _record(spool, "rec-gps", run_agent, seconds=7)
+    spool, object_store = recorded_track.spool, recorded_track.store
     report = verify_recording(object_store, "rec-gps")
     assert report.intact, report.problems
     assert "gps" in report.streams
@@ -98,19 +112,18 @@ def test_a_recorded_track_archives_verifies_and_exports_as_geojson_and_gpx(
 
 
 def test_an_edited_position_in_the_bucket_fails_verify(
-    tmp_path: Path, run_agent: RunAgent, object_store: ObjectStore
+    recorded_track: Recorded, object_store: ObjectStore, run_archive_here: RunHere
 ) -> None:
-    spool = tmp_path / "spool"
-    _record(spool, "rec-gps-edit", run_agent)
-    prefix = find_prefix(object_store, "rec-gps-edit")
-    segments = _gps_segments(spool, "rec-gps-edit")
+    copy_bucket(recorded_track.store, object_store)
+    prefix = find_prefix(object_store, "rec-gps")
+    segments = _gps_segments(recorded_track.spool, "rec-gps")
     edited, flipped = f"{prefix}/{segments[0]['object']}", f"{prefix}/{segments[1]['object']}"
     for key, change in ((edited, _edit_coordinate), (flipped, _flip_byte)):
         data = change(object_store.read_bytes(key))
         object_store.delete(key)
         object_store.put_bytes(key, data, hashlib.sha256(data).hexdigest())
 
-    verify = run_module("archive", ["verify", "rec-gps-edit"], object_store.config)
+    verify = run_archive_here("verify", "rec-gps", config=object_store.config)
     assert verify.returncode == 1
     for key in (edited, flipped):
         assert any(key in line and "SHA-256 mismatch" in line for line in verify.stdout.splitlines()), (

@@ -4,7 +4,6 @@ activate and deactivate it, each journaled with its trigger; each activation is 
 from __future__ import annotations
 
 import signal
-import subprocess
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -16,7 +15,7 @@ from archive.store.object_store import ObjectStore
 from tests.capture.bodycam.agent_process import SOURCE, start_bodycam
 from tests.capture.bodycam.agent_process import post as _post
 from tests.capture.bodycam.agent_process import status as _status
-from tests.capture.conftest import agent_command, journal_events, store_env
+from tests.capture.conftest import RunHere, journal_events
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -69,16 +68,11 @@ def test_signals_and_the_local_control_activate_and_deactivate(tmp_path: Path) -
 
 
 @pytest.mark.parametrize("seconds", ["-1", "121", "lots"])
-def test_a_pre_event_window_outside_0_to_120_seconds_is_refused(tmp_path: Path, seconds: str) -> None:
-    done = subprocess.run(
-        agent_command(
-            "bodycam", "--spool", str(tmp_path), "--source", SOURCE, "--pre-event-seconds", seconds
-        ),
-        env=store_env(None),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+def test_a_pre_event_window_outside_0_to_120_seconds_is_refused(
+    tmp_path: Path, seconds: str, run_capture_here: RunHere
+) -> None:
+    done = run_capture_here(
+        "bodycam", "--spool", str(tmp_path), "--source", SOURCE, "--pre-event-seconds", seconds
     )
     assert done.returncode == 2
     assert "--pre-event-seconds" in done.stderr and "120" in done.stderr, done.stderr
