@@ -25,10 +25,9 @@ from archive.store import ObjectStore, StoreConfig
 from archive.store.embedded import EmbeddedStore
 from archive.store.embedded.weed_process import weed_ports
 from portal.identity import passwords
-from tests import route_build_cache, template_cache
+from tests import route_build_cache
 
 route_build_cache.install()  # every app a test creates shares FastAPI's route build (see the module)
-template_cache.install()  # and its compiled page templates
 
 # Bases from 10000 to 20000 keep weed's admin gRPC port (base + 10008) in 20008..30008: below Linux's
 # ephemeral range (32768+), where outgoing connections could take it between our check and weed's bind,

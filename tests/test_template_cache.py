@@ -7,12 +7,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 from jinja2 import DictLoader
 
 from portal.web import app as portal_app
-from tests.template_cache import SHARED
+from tests.template_cache import SHARED, install
 
 MOMENT = datetime(2026, 12, 3, 16, 30, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _installed() -> None:
+    install()  # as tests/portal/conftest.py does (idempotent)
 
 
 def test_environments_share_compiled_templates_only_within_a_zone() -> None:
