@@ -18,11 +18,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher, Type
 
 from archive.errors import ArchiveError
 from archive.store import ObjectStore, StoreConfig
 from archive.store.embedded import EmbeddedStore
 from archive.store.embedded.weed_process import weed_ports
+from portal.identity import passwords
+from tests import route_build_cache
+
+route_build_cache.install()  # every app a test creates shares FastAPI's route build (see the module)
 
 # Bases from 10000 to 20000 keep weed's admin gRPC port (base + 10008) in 20008..30008: below Linux's
 # ephemeral range (32768+), where outgoing connections could take it between our check and weed's bind,
@@ -105,6 +110,31 @@ def _worker_port_range() -> tuple[int, int]:
 
 
 MakeEmbeddedStore = Callable[..., EmbeddedStore]
+
+# Argon2id at its smallest cost for the tests' password hashing and checking (the seeded worlds, every
+# sign-in, the lockout tests' dozens of wrong passwords): at the production cost (m=19 MiB, t=2) each
+# hash or check is ~30 ms of CPU alone and far more under load, and no test but the cost's own is
+# about the cost. The production objects are kept: tests/portal/test_passwords.py takes them back
+# (``production_argon2``) and checks the production parameters of new hashes and of the dummy hash.
+_PRODUCTION_ARGON2 = (passwords._HASHER, passwords._DUMMY_HASH)
+_CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1, type=Type.ID)
+_CHEAP_ARGON2 = (_CHEAP_HASHER, _CHEAP_HASHER.hash("not-a-password-of-anyone"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_argon2() -> Iterator[None]:
+    """Every test hashes and checks passwords at the cheapest Argon2id cost (see _CHEAP_HASHER)."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(passwords, "_HASHER", _CHEAP_ARGON2[0])
+        monkeypatch.setattr(passwords, "_DUMMY_HASH", _CHEAP_ARGON2[1])
+        yield
+
+
+@pytest.fixture
+def production_argon2(cheap_argon2: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The production Argon2id hasher and dummy hash back in ``portal.identity.passwords`` for one test."""
+    monkeypatch.setattr(passwords, "_HASHER", _PRODUCTION_ARGON2[0])
+    monkeypatch.setattr(passwords, "_DUMMY_HASH", _PRODUCTION_ARGON2[1])
 
 
 def _port_is_free(port: int) -> bool:

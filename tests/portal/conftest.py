@@ -41,6 +41,9 @@ from portal.settings import PortalSettings
 from portal.web.app import create_app
 from tests.portal.pg_cluster import PgCluster, find_pg_bin
 from tests.portal.world import REC_A, STAFF_PASSWORD, World, seed_world
+from tests.template_cache import install as share_compiled_templates
+
+share_compiled_templates()  # every portal app of the tests shares compiled page templates
 
 SECRET = "test-secret-key-0123456789abcdefghijklmnop"
 AGENT_TOKEN = "test-agent-token-0123456789abcdefghijkl"

@@ -1,13 +1,17 @@
 """Argon2id at the production cost (OWASP: m=19 MiB, t=2, p=1), for new hashes and for the dummy hash
-an unknown account is checked against (so both answers take the same time). The schemathesis fuzzing
-swaps in a cheaper hasher; these tests keep the real parameters checked."""
+an unknown account is checked against (so both answers take the same time). The other tests run with
+the cheapest cost (tests/conftest.py ``cheap_argon2``); these take the production hasher back
+(``production_argon2``) and keep the real parameters checked."""
 
 from __future__ import annotations
 
+import pytest
 from argon2 import Type, extract_parameters
 
 from portal.identity import passwords
 from portal.identity.passwords import hash_password, verify_password
+
+pytestmark = pytest.mark.usefixtures("production_argon2")
 
 
 def _production(encoded: str) -> None:
