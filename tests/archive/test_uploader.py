@@ -19,37 +19,19 @@ from archive.spool.requeue import requeue_failed_entries
 from archive.spool.upload_queue import UploadItem, UploadQueue, UploadState
 from archive.spool.uploader import Uploader
 from archive.store import ObjectStore, StoreConfig
-from tests.archive.journal_builders import journal_lines, segment_event
-from tests.waiting import wait_until
+from tests.archive.upload_kit import enqueue_segment, sealed_file
 from timebase import ManualClock
 from timebase.backoff import Backoff
 
 FAST = Backoff(first_seconds=0.01, cap_seconds=0.05)
 
 
-def _sealed(tmp_path: Path, name: str, data: bytes) -> tuple[Path, str]:
-    path = tmp_path / name
-    path.write_bytes(data)
-    return path, hashlib.sha256(data).hexdigest()
-
-
-def _enqueue(queue: UploadQueue, key: str, path: Path, digest: str) -> None:
-    queue.enqueue(
-        object_key=key,
-        local_path=path,
-        sha256=digest,
-        size=path.stat().st_size,
-        recording_id="rec",
-        delete_after_upload=True,
-    )
-
-
 @pytest.mark.integration
 def test_missing_bucket_is_created_and_the_upload_retried(tmp_path: Path, store_config: StoreConfig) -> None:
     store = ObjectStore(dataclasses.replace(store_config, bucket=f"late-{uuid.uuid4().hex[:12]}"))
-    path, digest = _sealed(tmp_path, "a.m4s", b"segment bytes")
+    path, digest = sealed_file(tmp_path, "a.m4s", b"segment bytes")
     with UploadQueue(tmp_path / "q.sqlite") as queue:
-        _enqueue(queue, "rec/a.m4s", path, digest)
+        enqueue_segment(queue, "rec/a.m4s", path, digest)
         assert Uploader(queue, store, backoff=FAST).drain(timeout_seconds=20)
     assert store.sha256_of("rec/a.m4s") == digest
     assert not path.exists()  # deleted only after the store confirmed it
@@ -63,10 +45,10 @@ def test_conflicting_key_is_an_alarm_and_the_local_file_stays(
     tmp_path: Path, object_store: ObjectStore
 ) -> None:
     object_store.put_bytes("rec/a.m4s", b"other", hashlib.sha256(b"other").hexdigest())
-    path, digest = _sealed(tmp_path, "a.m4s", b"ours")
+    path, digest = sealed_file(tmp_path, "a.m4s", b"ours")
     alarms: list[str] = []
     with UploadQueue(tmp_path / "q.sqlite") as queue:
-        _enqueue(queue, "rec/a.m4s", path, digest)
+        enqueue_segment(queue, "rec/a.m4s", path, digest)
         uploader = Uploader(
             queue, object_store, backoff=FAST, on_integrity_alarm=lambda _i, m: alarms.append(m)
         )
@@ -78,10 +60,10 @@ def test_conflicting_key_is_an_alarm_and_the_local_file_stays(
 
 @pytest.mark.integration
 def test_locally_corrupted_file_is_not_uploaded(tmp_path: Path, object_store: ObjectStore) -> None:
-    path, digest = _sealed(tmp_path, "a.m4s", b"sealed bytes")
+    path, digest = sealed_file(tmp_path, "a.m4s", b"sealed bytes")
     path.write_bytes(b"sealed bytez")
     with UploadQueue(tmp_path / "q.sqlite") as queue:
-        _enqueue(queue, "rec/a.m4s", path, digest)
+        enqueue_segment(queue, "rec/a.m4s", path, digest)
         assert Uploader(queue, object_store, backoff=FAST).drain(timeout_seconds=10)
         assert queue.counts()[UploadState.CORRUPT] == 1
     assert object_store.stat("rec/a.m4s") is None and path.exists()
@@ -100,12 +82,12 @@ class _StoreThatAlwaysMismatches:
 
 def test_mismatches_are_retried_for_the_whole_window_then_wait_for_a_person(tmp_path: Path) -> None:
     clock = ManualClock()
-    path, digest = _sealed(tmp_path, "a.m4s", b"sealed bytes")
+    path, digest = sealed_file(tmp_path, "a.m4s", b"sealed bytes")
     store = _StoreThatAlwaysMismatches()
     integrity: list[UploadItem] = []
     mismatch: list[tuple[str, bool]] = []
     with UploadQueue(tmp_path / "q.sqlite", clock=clock) as queue:
-        _enqueue(queue, "rec/a.m4s", path, digest)
+        enqueue_segment(queue, "rec/a.m4s", path, digest)
         uploader = Uploader(
             queue,
             cast(ObjectStore, store),
@@ -151,11 +133,11 @@ class _StoreThatMismatchesThenHeals:
 
 def test_outages_and_mismatches_are_counted_apart_and_the_alarm_clears(tmp_path: Path) -> None:
     clock = ManualClock()
-    path, digest = _sealed(tmp_path, "a.m4s", b"sealed bytes")
+    path, digest = sealed_file(tmp_path, "a.m4s", b"sealed bytes")
     store = _StoreThatMismatchesThenHeals(outages=8, mismatches=7)
     mismatch: list[bool] = []
     with UploadQueue(tmp_path / "q.sqlite", clock=clock) as queue:
-        _enqueue(queue, "rec/a.m4s", path, digest)
+        enqueue_segment(queue, "rec/a.m4s", path, digest)
         uploader = Uploader(
             queue,
             cast(ObjectStore, store),
@@ -178,8 +160,8 @@ def test_outages_and_mismatches_are_counted_apart_and_the_alarm_clears(tmp_path:
 def test_retry_failed_requeues_conflict_and_corrupt_entries(tmp_path: Path) -> None:
     with UploadQueue(tmp_path / "q.sqlite") as queue:
         for name in ("a", "b", "c"):
-            path, digest = _sealed(tmp_path, name, name.encode())
-            _enqueue(queue, f"rec/{name}.m4s", path, digest)
+            path, digest = sealed_file(tmp_path, name, name.encode())
+            enqueue_segment(queue, f"rec/{name}.m4s", path, digest)
         a, b, _c = queue.due(limit=3)
         queue.postpone_mismatch(a.id, delay_seconds=0, error="mismatch")
         queue.mark_failed(a.id, UploadState.CORRUPT, "the store saw other bytes")
@@ -226,8 +208,8 @@ def test_two_uploads_in_flight_but_a_journal_chunk_waits_for_what_it_names(tmp_p
     store = _SlowStore(keys)
     with UploadQueue(tmp_path / "q.sqlite") as queue:
         for number, key in enumerate(keys):
-            path, digest = _sealed(tmp_path, f"f{number}", key.encode())
-            _enqueue(queue, key, path, digest)
+            path, digest = sealed_file(tmp_path, f"f{number}", key.encode())
+            enqueue_segment(queue, key, path, digest)
         assert Uploader(queue, cast(ObjectStore, store), backoff=FAST, workers=2).drain(timeout_seconds=20)
         assert queue.counts()[UploadState.DONE] == 4
     position = {event: index for index, event in enumerate(store.events)}
@@ -235,136 +217,6 @@ def test_two_uploads_in_flight_but_a_journal_chunk_waits_for_what_it_names(tmp_p
     assert position[("start", keys[1])] < position[("end", keys[0])]
     # the chunk starts only after every older entry has ended (segment 3 may go first meanwhile)
     assert position[("start", keys[2])] > max(position[("end", keys[0])], position[("end", keys[1])])
-
-
-class _StoreDownFor:
-    """A store that is unreachable for its first ``failures`` PUTs, then accepts everything."""
-
-    def __init__(self, failures: int) -> None:
-        self.failures = failures
-        self.calls = 0
-        self.stored: list[str] = []
-
-    def put_file(self, key: str, path: Path, sha256_hex: str) -> None:
-        self.calls += 1
-        if self.calls <= self.failures:
-            raise StoreUnavailableError("connection refused")
-        self.stored.append(key)
-
-
-def test_outage_retries_follow_the_capped_backoff_on_the_clock(tmp_path: Path) -> None:
-    clock = ManualClock()
-    store = _StoreDownFor(failures=5)
-    path, digest = _sealed(tmp_path, "a.m4s", b"segment bytes")
-    with UploadQueue(tmp_path / "q.sqlite", clock=clock) as queue:
-        _enqueue(queue, "rec/a.m4s", path, digest)
-        uploader = Uploader(
-            queue, cast(ObjectStore, store), backoff=Backoff(first_seconds=10, cap_seconds=40)
-        )
-        for attempt in range(5):
-            assert uploader.upload_next()  # fails: store down
-            retry_at = queue.earliest_retry()
-            assert retry_at is not None
-            delay = retry_at - queue.now()
-            ceiling = min(40.0, 10.0 * 2**attempt)
-            assert ceiling / 2 <= delay <= ceiling
-            clock.advance(delay - 0.01)
-            assert not uploader.upload_next()  # not due yet: nothing is attempted early
-            assert store.calls == attempt + 1
-            clock.advance(0.02)  # just past it (wall time is kept to the microsecond)
-        assert uploader.upload_next()
-        assert store.stored == ["rec/a.m4s"] and queue.counts()[UploadState.DONE] == 1
-    assert not path.exists()
-
-
-def test_the_upload_thread_waits_for_the_retry_time_on_its_clock(tmp_path: Path) -> None:
-    clock = ManualClock()
-    store = _StoreDownFor(failures=2)
-    path, digest = _sealed(tmp_path, "a.m4s", b"segment bytes")
-    with UploadQueue(tmp_path / "q.sqlite", clock=clock) as queue:
-        _enqueue(queue, "rec/a.m4s", path, digest)
-        uploader = Uploader(
-            queue, cast(ObjectStore, store), backoff=Backoff(first_seconds=10, cap_seconds=20), workers=1
-        )
-        start = clock.monotonic()
-        uploader.start()
-        try:
-            wait_until(lambda: store.calls == 1, 10, "the first attempt")
-            retry_at = queue.earliest_retry()
-            assert retry_at is not None
-            # without the clock moving, the thread only waits: no retry happens however long it takes
-            wait_until(lambda: clock.waiters == 1, 10, "the upload thread to wait")
-            assert store.calls == 1
-
-            def advanced_and_done() -> bool:
-                clock.advance(0.5)
-                return queue.pending_count() == 0
-
-            wait_until(advanced_and_done, 20, "the upload after two retries")
-        finally:
-            uploader.stop()
-    assert store.calls == 3 and store.stored == ["rec/a.m4s"]
-    assert clock.monotonic() - start >= 5 + 10  # at least the two shortest backoffs passed
-
-
-class _StoreDownForKey:
-    """Refuses PUTs of one key for its first ``failures`` tries (a reset mid-body), stores the rest;
-    records the order of stored keys and answers HEADs for them."""
-
-    def __init__(self, key: str, failures: int) -> None:
-        self.key = key
-        self.failures = failures
-        self.stored: list[str] = []
-
-    def put_file(self, key: str, path: Path, sha256_hex: str) -> None:
-        if key == self.key and self.failures:
-            self.failures -= 1
-            raise StoreUnavailableError("connection reset by peer")
-        self.stored.append(key)
-
-    def stat(self, key: str) -> object | None:
-        return key if key in self.stored else None
-
-
-def _chunk(tmp_path: Path, name: str, segments: list[int]) -> tuple[Path, str]:
-    events = [segment_event("cam", n, hashlib.sha256(str(n).encode()).hexdigest()) for n in segments]
-    data = b"".join(line.raw + b"\n" for line in journal_lines(events))
-    return _sealed(tmp_path, name, data)
-
-
-def test_a_journal_chunk_waits_for_a_segment_that_waits_to_retry(tmp_path: Path) -> None:
-    """Finding 5 of issue 11: the chunk was let through while the segment it names was not in flight
-    but waiting for its retry time."""
-    clock = ManualClock()
-    store = _StoreDownForKey("rec/cam/00000001.m4s", failures=3)
-    with UploadQueue(tmp_path / "q.sqlite", clock=clock) as queue:
-        for n in (1, 2):
-            path, digest = _sealed(tmp_path, f"s{n}", str(n).encode())
-            _enqueue(queue, f"rec/cam/{n:08d}.m4s", path, digest)
-        path, digest = _chunk(tmp_path, "j1", [1, 2])
-        _enqueue(queue, "rec/journal/000001.jsonl", path, digest)
-        path, digest = _sealed(tmp_path, "s3", b"3")
-        _enqueue(queue, "rec/cam/00000003.m4s", path, digest)
-        uploader = Uploader(queue, cast(ObjectStore, store), backoff=Backoff(first_seconds=5, cap_seconds=5))
-        while queue.pending_count():
-            if not uploader.upload_next():
-                clock.advance(5)
-    assert store.stored.index("rec/journal/000001.jsonl") > store.stored.index("rec/cam/00000001.m4s")
-    assert store.stored[:2] == ["rec/cam/00000002.m4s", "rec/cam/00000003.m4s"]  # the rest went on
-
-
-def test_a_chunk_naming_a_segment_not_yet_queued_waits_for_the_store(tmp_path: Path) -> None:
-    """A checkpoint can close a chunk between a segment's journal line and its queue entry."""
-    store = _StoreDownForKey("none", failures=0)
-    with UploadQueue(tmp_path / "q.sqlite") as queue:
-        path, digest = _chunk(tmp_path, "j1", [1])
-        _enqueue(queue, "rec/journal/000001.jsonl", path, digest)
-        uploader = Uploader(queue, cast(ObjectStore, store), backoff=FAST)
-        assert not uploader.upload_next()  # names cam/00000001.m4s, which is nowhere yet
-        seg, seg_digest = _sealed(tmp_path, "s1", b"1")
-        _enqueue(queue, "rec/cam/00000001.m4s", seg, seg_digest)
-        assert uploader.upload_next() and uploader.upload_next()
-    assert store.stored == ["rec/cam/00000001.m4s", "rec/journal/000001.jsonl"]
 
 
 class _QueueThatCannotWriteOnce(UploadQueue):
@@ -385,9 +237,9 @@ def test_a_full_disk_that_refuses_the_queue_write_still_gets_space_back(
 ) -> None:
     """Once the store confirmed a segment its local copy goes first, so the spool gets space back even
     when the queue cannot record the upload; the next try finds it stored and finishes the entry."""
-    path, digest = _sealed(tmp_path, "a.m4s", b"segment bytes")
+    path, digest = sealed_file(tmp_path, "a.m4s", b"segment bytes")
     with _QueueThatCannotWriteOnce(tmp_path / "q.sqlite") as queue:
-        _enqueue(queue, "rec/a.m4s", path, digest)
+        enqueue_segment(queue, "rec/a.m4s", path, digest)
         uploader = Uploader(queue, object_store, backoff=FAST)
         with pytest.raises(sqlite3.OperationalError):
             uploader.upload_next()
@@ -403,8 +255,8 @@ def test_a_rate_cap_paces_the_backlog(tmp_path: Path, object_store: ObjectStore)
     starts at once), where the uncapped store on loopback takes a small fraction of that."""
     with UploadQueue(tmp_path / "q.sqlite") as queue:
         for n in range(4):
-            path, digest = _sealed(tmp_path, f"{n}.m4s", bytes([n]) * 200_000)
-            _enqueue(queue, f"rec/rate-{uuid.uuid4().hex[:8]}-{n}.m4s", path, digest)
+            path, digest = sealed_file(tmp_path, f"{n}.m4s", bytes([n]) * 200_000)
+            enqueue_segment(queue, f"rec/rate-{uuid.uuid4().hex[:8]}-{n}.m4s", path, digest)
         began = time.monotonic()
         assert Uploader(queue, object_store, backoff=FAST, max_bytes_per_second=400_000).drain(
             timeout_seconds=30
