@@ -1,6 +1,6 @@
 """capture: the agent on courtroom recorders and bodycams — encode once, segment, seal, alarm.
 
-The names below are re-exported lazily (PEP 562, :mod:`archive.lazy_exports`): ``python -m capture``
+The names below are re-exported lazily (PEP 562, through ``lazy_loader``): ``python -m capture``
 loads the recorder, PyAV and NumPy only for the command that records, not for ``--help`` or a
 listing.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from archive.lazy_exports import lazy_exports
+import lazy_loader
 
 if TYPE_CHECKING:
     from capture.errors import CaptureError, EncoderError, RecorderError
@@ -37,22 +37,14 @@ __all__ = [
     "stream_names",
 ]
 
-_SUBMODULE_OF = {
-    "CaptureError": "errors",
-    "EncoderError": "errors",
-    "RecorderError": "errors",
-    "Recorder": "recording.recorder",
-    "RecordingPlan": "recording.recorder",
-    "stream_names": "recording.recorder",
-    "VideoEncoderConfig": "recording.stream.encoder",
-    "VideoEncoderName": "recording.stream.encoder",
-    "open_video_encoder": "recording.stream.encoder",
-    "EncodedVideoPacket": "recording.stream.packet_tap",
-    "PacketTap": "recording.stream.packet_tap",
-    "CmafSegmenter": "recording.stream.segmenter",
-    "SegmentInfo": "recording.stream.segmenter",
-    "StreamPipeline": "recording.stream.stream_pipeline",
-    "StreamSettings": "recording.stream.stream_pipeline",
-}
-
-__getattr__, __dir__ = lazy_exports(__name__, _SUBMODULE_OF, globals())
+__getattr__, __dir__, _ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "errors": ["CaptureError", "EncoderError", "RecorderError"],
+        "recording.recorder": ["Recorder", "RecordingPlan", "stream_names"],
+        "recording.stream.encoder": ["VideoEncoderConfig", "VideoEncoderName", "open_video_encoder"],
+        "recording.stream.packet_tap": ["EncodedVideoPacket", "PacketTap"],
+        "recording.stream.segmenter": ["CmafSegmenter", "SegmentInfo"],
+        "recording.stream.stream_pipeline": ["StreamPipeline", "StreamSettings"],
+    },
+)

@@ -6,14 +6,15 @@ into a :class:`Source` whose blocking ``frames()`` generator yields PyAV frames 
 :func:`list_devices` finds the cameras and microphones attached. This package imports no other
 courtrec package.
 
-The names are re-exported lazily (PEP 562, as ``archive.lazy_exports`` does; devices imports no other
-courtrec package): naming a source spec or an error does not load OpenCV, NumPy, PyAV or pynmea2.
+The names are re-exported lazily (PEP 562, through ``lazy_loader``): naming a source spec or an error
+does not load OpenCV, NumPy, PyAV or pynmea2.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+import lazy_loader
 
 if TYPE_CHECKING:
     from devices.errors import (
@@ -79,51 +80,34 @@ __all__ = [
     "stamp_clock",
 ]
 
-_MODULE_OF = {
-    "DeviceNotFoundError": "devices.errors",
-    "DevicesError": "devices.errors",
-    "PositionSpecError": "devices.errors",
-    "SourceOpenError": "devices.errors",
-    "SourceSpecError": "devices.errors",
-    "AudioFormat": "devices.formats",
-    "VideoFormat": "devices.formats",
-    "read_clock_stamp": "devices.generated.clock_stamp",
-    "stamp_clock": "devices.generated.clock_stamp",
-    "FileSource": "devices.generated.file_source",
-    "SyntheticSettings": "devices.generated.synthetic",
-    "SyntheticSource": "devices.generated.synthetic",
-    "LiveAvSource": "devices.hardware.av_input",
-    "DeviceInfo": "devices.hardware.discovery",
-    "list_devices": "devices.hardware.discovery",
-    "PulseSource": "devices.hardware.pulse",
-    "HealthCondition": "devices.monitoring.health",
-    "HealthEvent": "devices.monitoring.health",
-    "HealthMonitor": "devices.monitoring.health",
-    "HealthThresholds": "devices.monitoring.health",
-    "POSITION_FORMS": "devices.position",
-    "PositionFix": "devices.position",
-    "PositionKind": "devices.position",
-    "PositionSource": "devices.position",
-    "PositionSpec": "devices.position",
-    "open_position_source": "devices.position",
-    "parse_position_spec": "devices.position",
-    "Source": "devices.source",
-    "open_source": "devices.source",
-    "ACCEPTED_FORMS": "devices.spec",
-    "SourceKind": "devices.spec",
-    "SourceSpec": "devices.spec",
-    "parse_source_spec": "devices.spec",
-}
-
-
-def __getattr__(name: str) -> object:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value: object = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_MODULE_OF])
+__getattr__, __dir__, _ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "errors": [
+            "DeviceNotFoundError",
+            "DevicesError",
+            "PositionSpecError",
+            "SourceOpenError",
+            "SourceSpecError",
+        ],
+        "formats": ["AudioFormat", "VideoFormat"],
+        "generated.clock_stamp": ["read_clock_stamp", "stamp_clock"],
+        "generated.file_source": ["FileSource"],
+        "generated.synthetic": ["SyntheticSettings", "SyntheticSource"],
+        "hardware.av_input": ["LiveAvSource"],
+        "hardware.discovery": ["DeviceInfo", "list_devices"],
+        "hardware.pulse": ["PulseSource"],
+        "monitoring.health": ["HealthCondition", "HealthEvent", "HealthMonitor", "HealthThresholds"],
+        "position": [
+            "POSITION_FORMS",
+            "PositionFix",
+            "PositionKind",
+            "PositionSource",
+            "PositionSpec",
+            "open_position_source",
+            "parse_position_spec",
+        ],
+        "source": ["Source", "open_source"],
+        "spec": ["ACCEPTED_FORMS", "SourceKind", "SourceSpec", "parse_source_spec"],
+    },
+)

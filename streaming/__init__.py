@@ -13,15 +13,16 @@ feedback, H.264 helpers, telemetry messages) are shared by both sides. This pack
 agent's names only: importing it never loads the server. Imports no other courtrec package but
 ``devices`` (types only).
 
-The names are re-exported lazily (PEP 562, as ``archive.lazy_exports`` does; streaming may not import
-it): the agent's settings need ``StreamingSettings`` alone, and loading the publisher eagerly would pull
-aiortc and httpx into every agent start-up, live or not.
+The names are re-exported lazily (PEP 562, through ``lazy_loader``): the agent's settings need
+``StreamingSettings`` alone, and loading the publisher eagerly would pull aiortc and httpx into every
+agent start-up, live or not.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+import lazy_loader
 
 if TYPE_CHECKING:
     from streaming.errors import (
@@ -65,40 +66,23 @@ __all__ = [
     "WhipClient",
 ]
 
-_MODULE_OF = {
-    "AiortcInternalsError": "streaming.errors",
-    "FaceMaskingError": "streaming.errors",
-    "FeedNotFoundError": "streaming.errors",
-    "FeedTakenError": "streaming.errors",
-    "HlsError": "streaming.errors",
-    "PublishError": "streaming.errors",
-    "SessionNotFoundError": "streaming.errors",
-    "SignalingError": "streaming.errors",
-    "StreamingError": "streaming.errors",
-    "IcePolicy": "streaming.ice",
-    "EncodedVideo": "streaming.publisher",
-    "LinkQuality": "streaming.publisher",
-    "LiveInput": "streaming.publisher",
-    "LiveMode": "streaming.publisher",
-    "LivePublisher": "streaming.publisher",
-    "WhipClient": "streaming.publisher",
-    "StreamingSettings": "streaming.settings",
-    "MAX_ALARM_CHARS": "streaming.telemetry",
-    "MAX_ALARMS": "streaming.telemetry",
-    "GpsFix": "streaming.telemetry",
-    "RecordingState": "streaming.telemetry",
-    "TelemetryReport": "streaming.telemetry",
-}
-
-
-def __getattr__(name: str) -> object:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value: object = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_MODULE_OF])
+__getattr__, __dir__, _ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "errors": [
+            "AiortcInternalsError",
+            "FaceMaskingError",
+            "FeedNotFoundError",
+            "FeedTakenError",
+            "HlsError",
+            "PublishError",
+            "SessionNotFoundError",
+            "SignalingError",
+            "StreamingError",
+        ],
+        "ice": ["IcePolicy"],
+        "publisher": ["EncodedVideo", "LinkQuality", "LiveInput", "LiveMode", "LivePublisher", "WhipClient"],
+        "settings": ["StreamingSettings"],
+        "telemetry": ["MAX_ALARM_CHARS", "MAX_ALARMS", "GpsFix", "RecordingState", "TelemetryReport"],
+    },
+)

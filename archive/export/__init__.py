@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from archive.lazy_exports import lazy_exports
+import lazy_loader
 
 if TYPE_CHECKING:
     from archive.export.bag import ExportResult, export_bag
@@ -27,27 +27,24 @@ if TYPE_CHECKING:
     )
     from archive.export.summary import RecordingSummary, summarize_journal
 
-_SUBMODULE_OF = {
-    "ExportResult": "bag",
-    "export_bag": "bag",
-    "DataSegment": "data_tracks",
-    "DataTrack": "data_tracks",
-    "data_tracks_from_journal": "data_tracks",
-    "StreamParts": "mp4_join",
-    "join_streams": "mp4_join",
-    "PlaylistSegment": "playlist",
-    "RecordingTracks": "playlist",
-    "StreamTrack": "playlist",
-    "build_vod_playlist": "playlist",
-    "load_tracks": "playlist",
-    "load_tracks_and_journal": "playlist",
-    "tracks_from_journal": "playlist",
-    "RecordingSummary": "summary",
-    "summarize_journal": "summary",
-}
-
-
-__getattr__, __dir__ = lazy_exports(__name__, _SUBMODULE_OF, globals())
+__getattr__, __dir__, _ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "bag": ["ExportResult", "export_bag"],
+        "data_tracks": ["DataSegment", "DataTrack", "data_tracks_from_journal"],
+        "mp4_join": ["StreamParts", "join_streams"],
+        "playlist": [
+            "PlaylistSegment",
+            "RecordingTracks",
+            "StreamTrack",
+            "build_vod_playlist",
+            "load_tracks",
+            "load_tracks_and_journal",
+            "tracks_from_journal",
+        ],
+        "summary": ["RecordingSummary", "summarize_journal"],
+    },
+)
 
 
 __all__ = [

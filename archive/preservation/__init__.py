@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from archive.lazy_exports import lazy_exports
+import lazy_loader
 
 if TYPE_CHECKING:
     from archive.preservation.audit_report import (
@@ -50,50 +50,41 @@ if TYPE_CHECKING:
     from archive.preservation.restore import RestoreReport, restore
     from archive.preservation.verify import VerifyReport, find_prefix, verify_recording
 
-_SUBMODULE_OF = {
-    "AuditFinding": "audit_report",
-    "AuditReport": "audit_report",
-    "FindingStatus": "audit_report",
-    "RepairOutcome": "audit_report",
-    "latest_audit_report": "audit_report",
-    "render_text": "audit_report",
-    "save_report": "audit_report",
-    "SampleWindow": "audit_sampling",
-    "next_window": "audit_sampling",
-    "ring_position": "audit_sampling",
-    "Backup": "backup",
-    "BackupReport": "backup",
-    "ComplianceLog": "compliance_log",
-    "ComplianceRecord": "compliance_log",
-    "ComplianceAlarm": "compliance_records",
-    "ComplianceEvent": "compliance_records",
-    "ComplianceRecordEvent": "compliance_records",
-    "DisposalFailed": "compliance_records",
-    "Disposed": "compliance_records",
-    "FixityAudited": "compliance_records",
-    "LegalHoldCleared": "compliance_records",
-    "LegalHoldSet": "compliance_records",
-    "Repaired": "compliance_records",
-    "RetentionAssigned": "compliance_records",
-    "parse_record": "compliance_records",
-    "FixityAudit": "fixity_audit",
-    "EntryKind": "manifest",
-    "ManifestEntry": "manifest",
-    "RecordingManifest": "manifest",
-    "load_manifest": "manifest",
-    "recording_ids": "manifest",
-    "CopyOutcome": "replication",
-    "CopyResult": "replication",
-    "replicate": "replication",
-    "RestoreReport": "restore",
-    "restore": "restore",
-    "VerifyReport": "verify",
-    "find_prefix": "verify",
-    "verify_recording": "verify",
-}
-
-
-__getattr__, __dir__ = lazy_exports(__name__, _SUBMODULE_OF, globals())
+__getattr__, __dir__, _ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "audit_report": [
+            "AuditFinding",
+            "AuditReport",
+            "FindingStatus",
+            "RepairOutcome",
+            "latest_audit_report",
+            "render_text",
+            "save_report",
+        ],
+        "audit_sampling": ["SampleWindow", "next_window", "ring_position"],
+        "backup": ["Backup", "BackupReport"],
+        "compliance_log": ["ComplianceLog", "ComplianceRecord"],
+        "compliance_records": [
+            "ComplianceAlarm",
+            "ComplianceEvent",
+            "ComplianceRecordEvent",
+            "DisposalFailed",
+            "Disposed",
+            "FixityAudited",
+            "LegalHoldCleared",
+            "LegalHoldSet",
+            "Repaired",
+            "RetentionAssigned",
+            "parse_record",
+        ],
+        "fixity_audit": ["FixityAudit"],
+        "manifest": ["EntryKind", "ManifestEntry", "RecordingManifest", "load_manifest", "recording_ids"],
+        "replication": ["CopyOutcome", "CopyResult", "replicate"],
+        "restore": ["RestoreReport", "restore"],
+        "verify": ["VerifyReport", "find_prefix", "verify_recording"],
+    },
+)
 
 
 __all__ = [

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from archive.lazy_exports import lazy_exports
+import lazy_loader
 
 if TYPE_CHECKING:
     from archive.retention.disposal import DisposalReport, dispose_expired
@@ -23,20 +23,21 @@ if TYPE_CHECKING:
         parse_policies,
     )
 
-_SUBMODULE_OF = {
-    "DisposalReport": "disposal",
-    "dispose_expired": "disposal",
-    "RetentionKeeper": "keeper",
-    "DisposalDecision": "policy",
-    "RetentionBook": "policy",
-    "RetentionPolicy": "policy",
-    "RetentionState": "policy",
-    "decide_disposal": "policy",
-    "parse_policies": "policy",
-}
-
-
-__getattr__, __dir__ = lazy_exports(__name__, _SUBMODULE_OF, globals())
+__getattr__, __dir__, _ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "disposal": ["DisposalReport", "dispose_expired"],
+        "keeper": ["RetentionKeeper"],
+        "policy": [
+            "DisposalDecision",
+            "RetentionBook",
+            "RetentionPolicy",
+            "RetentionState",
+            "decide_disposal",
+            "parse_policies",
+        ],
+    },
+)
 
 
 __all__ = [

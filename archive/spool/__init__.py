@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from archive.lazy_exports import lazy_exports
+import lazy_loader
 
 if TYPE_CHECKING:
     from archive.spool.layout import (
@@ -41,20 +41,20 @@ __all__ = [
     "segment_name",
 ]
 
-_SUBMODULE_OF = {
-    "RecordingSpool": "layout",
-    "device_key_path": "layout",
-    "locator_body": "layout",
-    "locator_key": "layout",
-    "queue_path": "layout",
-    "recording_prefix": "layout",
-    "segment_name": "layout",
-    "SealedFile": "sealing",
-    "seal_file": "sealing",
-    "UploadItem": "upload_queue",
-    "UploadQueue": "upload_queue",
-    "UploadState": "upload_queue",
-    "Uploader": "uploader",
-}
-
-__getattr__, __dir__ = lazy_exports(__name__, _SUBMODULE_OF, globals())
+__getattr__, __dir__, _ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "layout": [
+            "RecordingSpool",
+            "device_key_path",
+            "locator_body",
+            "locator_key",
+            "queue_path",
+            "recording_prefix",
+            "segment_name",
+        ],
+        "sealing": ["SealedFile", "seal_file"],
+        "upload_queue": ["UploadItem", "UploadQueue", "UploadState"],
+        "uploader": ["Uploader"],
+    },
+)

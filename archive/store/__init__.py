@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from archive.lazy_exports import lazy_exports
+import lazy_loader
 
 if TYPE_CHECKING:
     from archive.store.lock_values import LockMode, ObjectRetention, ObjectVersion
@@ -43,24 +43,18 @@ __all__ = [
     "probe_worm",
 ]
 
-_SUBMODULE_OF = {
-    "LockMode": "lock_values",
-    "ObjectLock": "object_lock",
-    "ObjectRetention": "lock_values",
-    "ObjectVersion": "lock_values",
-    "ObjectStore": "object_store",
-    "PublicOrigin": "public_origin",
-    "PublicOriginConfig": "public_origin_config",
-    "Site": "sites",
-    "StorageReading": "storage_pressure",
-    "check_bucket_pressure": "storage_pressure",
-    "check_disk_pressure": "storage_pressure",
-    "StoreConfig": "store_config",
-    "PutOutcome": "stored_object",
-    "StoredObject": "stored_object",
-    "WormCheck": "worm_probe",
-    "WormReport": "worm_probe",
-    "probe_worm": "worm_probe",
-}
-
-__getattr__, __dir__ = lazy_exports(__name__, _SUBMODULE_OF, globals())
+__getattr__, __dir__, _ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "lock_values": ["LockMode", "ObjectRetention", "ObjectVersion"],
+        "object_lock": ["ObjectLock"],
+        "object_store": ["ObjectStore"],
+        "public_origin": ["PublicOrigin"],
+        "public_origin_config": ["PublicOriginConfig"],
+        "sites": ["Site"],
+        "storage_pressure": ["StorageReading", "check_bucket_pressure", "check_disk_pressure"],
+        "store_config": ["StoreConfig"],
+        "stored_object": ["PutOutcome", "StoredObject"],
+        "worm_probe": ["WormCheck", "WormReport", "probe_worm"],
+    },
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from archive.lazy_exports import lazy_exports
+import lazy_loader
 
 if TYPE_CHECKING:
     from capture.bodycam.command import run_bodycam
@@ -14,6 +14,10 @@ if TYPE_CHECKING:
 __all__ = ["add_bodycam_parser", "run_bodycam"]
 
 # lazily (PEP 562): the command line needs the options, only ``capture bodycam`` the agent
-__getattr__, __dir__ = lazy_exports(
-    __name__, {"add_bodycam_parser": "options", "run_bodycam": "command"}, globals()
+__getattr__, __dir__, _ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "options": ["add_bodycam_parser"],
+        "command": ["run_bodycam"],
+    },
 )

@@ -14,13 +14,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from archive.lazy_exports import lazy_exports
+import lazy_loader
 
 if TYPE_CHECKING:
     from archive.store.embedded.store import DEFAULT_PUBLIC_BUCKET, EmbeddedStore
 
 __all__ = ["DEFAULT_PUBLIC_BUCKET", "EmbeddedStore"]
 
-__getattr__, __dir__ = lazy_exports(
-    __name__, {"DEFAULT_PUBLIC_BUCKET": "store", "EmbeddedStore": "store"}, globals()
+__getattr__, __dir__, _ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "store": ["DEFAULT_PUBLIC_BUCKET", "EmbeddedStore"],
+    },
 )
