@@ -54,35 +54,35 @@ INTEGRATION_FIXTURES = frozenset(
 
 
 # The files holding the longest tests (measured: tens of seconds each, mostly waiting on real time;
-# re-measured 2026-12-03, 4th session, from a JUnit report of the whole suite), longest first. Under
+# re-measured 2026-12-03, 5th session, from a JUnit report of the whole suite), longest first. Under
 # pytest-xdist they are handed out first, so that no worker starts one of them near the end while the
 # others sit idle.
 LONGEST_FIRST = (
-    "tests/portal/test_schemathesis.py",
     "tests/faults/test_crash_windows.py",
-    "tests/portal/test_crawl.py",
-    "tests/capture/test_bad_input.py",
-    "tests/portal/test_accessibility.py",
+    "tests/portal/test_schemathesis.py",
     "tests/portal/test_courtroom_service.py",
-    "tests/faults/test_restart_gap_clock.py",
-    "tests/portal/test_live_wall.py",
-    "tests/faults/test_verify_trust_sources.py",
-    "tests/capture/test_recording.py",
-    "tests/portal/test_recording_marks.py",
-    "tests/portal/test_live_browser.py",
-    "tests/faults/test_disk_full.py",
-    "tests/portal/test_auth.py",
-    "tests/portal/test_cli.py",
-    "tests/capture/test_microphone_mix.py",
-    "tests/portal/test_replays.py",
-    "tests/security/test_court_isolation.py",
-    "tests/portal/test_broadcasts.py",
-    "tests/faults/test_bodycam_fleet.py",
     "tests/streaming/test_public_hls_players.py",
-    "tests/portal/test_staff_pages.py",
-    "tests/portal/test_sound_and_picture.py",
-    "tests/archive/test_retention.py",
+    "tests/faults/test_bodycam_fleet.py",
+    "tests/capture/bodycam/test_quota_store_down.py",
     "tests/capture/test_store_outage.py",
+    "tests/capture/bodycam/test_pre_event.py",
+    "tests/faults/test_disk_full.py",
+    "tests/portal/test_crawl.py",
+    "tests/capture/test_microphone_mix.py",
+    "tests/capture/test_recording.py",
+    "tests/portal/test_cli.py",
+    "tests/portal/test_sound_and_picture.py",
+    "tests/streaming/test_public_hls.py",
+    "tests/archive/test_retention.py",
+    "tests/portal/test_replays.py",
+    "tests/portal/test_live_origin.py",
+    "tests/capture/bodycam/test_activation_process.py",
+    "tests/portal/test_microphone_channels.py",
+    "tests/capture/test_bad_input.py",
+    "tests/archive/test_backup.py",
+    "tests/faults/test_kill_loop.py",
+    "tests/streaming/test_agent_live.py",
+    "tests/streaming/test_mixed_broadcast_sound.py",
 )
 
 

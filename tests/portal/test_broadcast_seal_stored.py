@@ -2,7 +2,7 @@
 across a portal restart and while the recorder is silent (deny by default), until the recorder
 reports the seal ended; the clerk's courtrooms page shows the sealed room. The seal arrives by the
 real room-state report; the restart is a new app on the same database (SQLite and PostgreSQL), with
-the fake live server of test_broadcast_scheduler.py."""
+the fake live server of broadcast_schedule_kit.py."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from portal.broadcasting.scheduler import BroadcastScheduler
 from portal.records.recorder_watch import FRESH_FOR
 from portal.web.app import create_app
 from portal.web.context import PortalContext
+from tests.portal.broadcast_schedule_kit import FEED_A, FakeLiveServer, context_of, make_hearing
 from tests.portal.conftest import AGENT_TOKEN, Portal
-from tests.portal.test_broadcast_scheduler import FEED_A, FakeLiveServer, _context, _hearing
 
 AGENT = {"Authorization": f"Bearer {AGENT_TOKEN}"}
 
@@ -35,7 +35,7 @@ def _report(portal: Portal, http: TestClient, hearing: int, *, sealed: bool) -> 
 @contextlib.contextmanager
 def _restarted(portal: Portal) -> Iterator[tuple[PortalContext, TestClient]]:
     """A new portal app on the same database and clock (the portal process restarted), and a client."""
-    app = create_app(_context(portal).settings, store=portal.store, clock=portal.clock)
+    app = create_app(context_of(portal).settings, store=portal.store, clock=portal.clock)
     context: PortalContext = app.state.portal
     try:
         with TestClient(app, base_url="https://testserver", follow_redirects=False) as http:
@@ -48,8 +48,8 @@ def _restarted(portal: Portal) -> Iterator[tuple[PortalContext, TestClient]]:
 def _on_air(portal: Portal) -> tuple[BroadcastScheduler, FakeLiveServer, int]:
     """Room A's hearing on air (after the scheduler's first pass)."""
     live = FakeLiveServer()
-    scheduler = BroadcastScheduler(_context(portal), live)
-    hearing = _hearing(portal, starts_in=timedelta(hours=1))
+    scheduler = BroadcastScheduler(context_of(portal), live)
+    hearing = make_hearing(portal, starts_in=timedelta(hours=1))
     portal.clock.advance(timedelta(hours=1))
     return scheduler, live, hearing
 

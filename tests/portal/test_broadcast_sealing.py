@@ -1,5 +1,5 @@
 """A courtroom's sealed span (封存) and its public broadcast, with a moved clock and the fake live
-server of test_broadcast_scheduler.py: while the room's recorder reports a seal open the broadcast is
+server of broadcast_schedule_kit.py: while the room's recorder reports a seal open the broadcast is
 cut (audited as the system's, reason 封存) and no clerk can resume it; when the seal ends it resumes,
 unless a clerk cut it meanwhile; the system's cuts are never taken for a clerk's after a restart.
 Each seal here is stored as the room-state report stores it (the scheduler goes by the stored value
@@ -19,15 +19,21 @@ from portal.db import transaction
 from portal.errors import RuleViolationError
 from portal.models import AuditRecord, Courtroom, RecorderState
 from portal.records.recorder_watch import RoomReport, store_room_state
+from tests.portal.broadcast_schedule_kit import (
+    FEED_A,
+    FakeLiveServer,
+    broadcast_audit,
+    context_of,
+    make_hearing,
+)
 from tests.portal.conftest import Portal
-from tests.portal.test_broadcast_scheduler import FEED_A, FakeLiveServer, _audit, _context, _hearing
 
 CLERK = "user:1:clerk"
 
 
 def _on_air(portal: Portal, live: FakeLiveServer) -> tuple[BroadcastScheduler, int]:
-    scheduler = BroadcastScheduler(_context(portal), live)
-    hearing = _hearing(portal, starts_in=timedelta(hours=1))
+    scheduler = BroadcastScheduler(context_of(portal), live)
+    hearing = make_hearing(portal, starts_in=timedelta(hours=1))
     portal.clock.advance(timedelta(hours=1))
     return scheduler, hearing
 
@@ -70,7 +76,7 @@ async def test_a_sealed_span_cuts_the_broadcast_until_it_ends(portal: Portal) ->
     _seal(portal, scheduler, portal.world.room_a, False)
     await scheduler.reconcile()
     assert live.states() == {FEED_A: "live"}
-    assert _audit(portal, f"hearing:{hearing}") == [
+    assert broadcast_audit(portal, f"hearing:{hearing}") == [
         ("broadcast_opened", "portal:broadcast-scheduler", "ok"),
         ("broadcast_cut", "system", "ok"),
         ("broadcast_resumed", "system", "ok"),
@@ -78,7 +84,7 @@ async def test_a_sealed_span_cuts_the_broadcast_until_it_ends(portal: Portal) ->
     assert _reasons(portal, hearing) == ["封存", "封存结束"]
 
     restarted = FakeLiveServer()  # the system's cut is not the clerk's word: a restart does not re-cut
-    await BroadcastScheduler(_context(portal), restarted).reconcile()
+    await BroadcastScheduler(context_of(portal), restarted).reconcile()
     assert restarted.states() == {FEED_A: "live"}
 
 
@@ -110,7 +116,7 @@ async def test_a_seal_open_when_the_broadcast_opens_cuts_it_at_once(portal: Port
     _seal(portal, scheduler, portal.world.room_a, True)  # reported before the first pass
     await scheduler.reconcile()
     assert live.states() == {FEED_A: "cut"}
-    assert [action for action, _, _ in _audit(portal, f"hearing:{hearing}")] == [
+    assert [action for action, _, _ in broadcast_audit(portal, f"hearing:{hearing}")] == [
         "broadcast_opened",
         "broadcast_cut",
     ]
