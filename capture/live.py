@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from pydantic import SecretStr
+
 from archive.formats.identifiers import MIXED_SOUND_STREAM
 from capture.device_status import battery_percent
 from streaming.settings import StreamingSettings
@@ -100,6 +102,12 @@ def configured_ice_policy() -> IcePolicy:
 
     ice = StreamingSettings()
     return IcePolicy.from_lists(ice.ice_servers, ice.ice_host_addresses, ice.ice_allowed_networks)
+
+
+def live_token(given: str | None, configured: SecretStr | None) -> str | None:
+    """The WHIP bearer token: the one given on the command line (``--live-token``), else the
+    configured one (``COURTREC_LIVE_TOKEN``), else none."""
+    return given or (configured.get_secret_value() if configured else None)
 
 
 def stop_live(publishers: Sequence[LivePublisher]) -> None:

@@ -15,7 +15,7 @@ from archive import StopRequest
 from archive.settings import ArchiveSettings
 from archive.spool import UploadState
 from capture.errors import CaptureError
-from capture.live import LiveTarget, configured_ice_policy, start_live, stop_live
+from capture.live import LiveTarget, configured_ice_policy, live_token, start_live, stop_live
 from capture.portal_report import PortalReporter
 from capture.recording.position_option import position_spec_from_args
 from capture.recording.recorder import Recorder, RecordingPlan
@@ -113,7 +113,7 @@ def _portal_reporter(portal_url: str | None, settings: CaptureSettings) -> Porta
 def _start_live(
     args: argparse.Namespace, settings: CaptureSettings, recorder: Recorder
 ) -> list[LivePublisher]:
-    token = args.live_token or (settings.live_token.get_secret_value() if settings.live_token else None)
+    token = live_token(args.live_token, settings.live_token)
     track = recorder.position_track
     target = LiveTarget(
         endpoint=args.live,

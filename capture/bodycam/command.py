@@ -24,7 +24,7 @@ from capture.bodycam.local_triggers import LocalControl, install_signal_triggers
 from capture.bodycam.options import with_bodycam_defaults
 from capture.bodycam.portal_link import AgentDeviceClient, PortalLink, PortalLinkError
 from capture.errors import CaptureError
-from capture.live import LiveTarget, configured_ice_policy, start_live, stop_live
+from capture.live import LiveTarget, configured_ice_policy, live_token, start_live, stop_live
 from capture.recording.position_option import position_spec_from_args
 from capture.recording.recorder import Recorder
 from capture.recording.stream.stream_pipeline import StreamSettings
@@ -265,7 +265,7 @@ def _live_starter(
 ) -> LiveStarter:
     """Publishing live; while it is on, the backlog's upload is capped at ``--upload-rate-live`` so that
     on a weak link live keeps its share (live first, the backlog after)."""
-    token = args.live_token or (settings.live_token.get_secret_value() if settings.live_token else None)
+    token = live_token(args.live_token, settings.live_token)
     target = LiveTarget(
         endpoint=args.live,
         token=token,

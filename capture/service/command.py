@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from archive import StopRequest
 from capture.errors import CaptureError
-from capture.live import LiveTarget, configured_ice_policy
+from capture.live import LiveTarget, configured_ice_policy, live_token
 from capture.recording.stream.stream_pipeline import StreamSettings
 from capture.service.clerk_desk import ClerkDesk
 from capture.service.console import ConsoleAccess, ConsoleView, LevelMeters, Thumbnails
@@ -86,7 +86,7 @@ def _console(service: CourtroomService, access: ConsoleAccess, args: argparse.Na
 
 
 def _live_follower(args: argparse.Namespace, settings: CaptureSettings) -> LiveFollower:
-    token = args.live_token or (settings.live_token.get_secret_value() if settings.live_token else None)
+    token = live_token(args.live_token, settings.live_token)
     target = LiveTarget(endpoint=args.live, token=token, device_id=args.device_id, room=args.room)
     policy = configured_ice_policy()
     return LiveFollower(target, policy)
