@@ -10,11 +10,10 @@ The agent's imports run one after another in one fresh interpreter, each checked
 """
 
 import importlib
-import json
-import subprocess
-import sys
 
 import pytest
+
+from tests.import_probe import modules_loaded_after
 
 # what only archive's own commands and the portal need; the agent reads journals and summarises them
 # (archive.export.summary, .playlist, archive.preservation.verify) but never exports or audits
@@ -59,20 +58,6 @@ LAZY_PACKAGES = (
 )
 
 
-def _loaded_after_each(steps: list[tuple[str, tuple[str, ...]]]) -> dict[str, list[str]]:
-    """For each (statement, names) run in turn in one fresh interpreter: which of ``names`` are in
-    sys.modules once that statement (and the ones before it) have run."""
-    lines = ["import json, sys", "loaded = {}"]
-    for statement, names in steps:
-        lines += [statement, f"loaded[{statement!r}] = [n for n in {list(names)!r} if n in sys.modules]"]
-    lines.append("print(json.dumps(loaded))")
-    done = subprocess.run(
-        [sys.executable, "-c", "\n".join(lines)], capture_output=True, text=True, check=True, timeout=120
-    )
-    loaded: dict[str, list[str]] = json.loads(done.stdout.strip().splitlines()[-1])
-    return loaded
-
-
 @pytest.fixture(scope="module")
 def loaded_after_each() -> dict[str, list[str]]:
     # each statement once (the results are keyed by it); AGENT_STATEMENTS are among these
@@ -80,7 +65,7 @@ def loaded_after_each() -> dict[str, list[str]]:
     steps += [(statement, (*NOT_FOR_RECORDING, *NOT_FOR_THE_AGENT)) for statement in RECORDING_STATEMENTS]
     assert set(AGENT_STATEMENTS) <= {statement for statement, _ in steps}
     assert len({statement for statement, _ in steps}) == len(steps)
-    return _loaded_after_each(steps) | _loaded_after_each([(ARCHIVE_COMMAND_LINE, HEAVY)])
+    return modules_loaded_after(steps) | modules_loaded_after([(ARCHIVE_COMMAND_LINE, HEAVY)])
 
 
 @pytest.mark.parametrize("statement", AGENT_STATEMENTS)

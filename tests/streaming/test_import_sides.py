@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.import_probe import modules_loaded_after
+
 SERVER_SIDE = ("fastapi", "starlette", "uvicorn", "streaming.server", "streaming.public")
 # first, while nothing else is loaded: capture's overlay and devices use OpenCV themselves, streaming's
 # agent side never needs it
@@ -19,25 +21,11 @@ STREAMING_ITSELF = "import streaming, streaming.publisher"
 AGENT_STATEMENTS = ("import capture", "import capture.cli", "import capture.live")
 
 
-def _loaded_after_each(steps: list[tuple[str, tuple[str, ...]]]) -> dict[str, list[str]]:
-    """For each (statement, names) run in turn in one fresh interpreter: which of ``names`` are in
-    sys.modules once that statement (and the ones before it) have run."""
-    lines = ["import json, sys", "loaded = {}"]
-    for statement, names in steps:
-        lines += [statement, f"loaded[{statement!r}] = [n for n in {list(names)!r} if n in sys.modules]"]
-    lines.append("print(json.dumps(loaded))")
-    done = subprocess.run(
-        [sys.executable, "-c", "\n".join(lines)], capture_output=True, text=True, check=True, timeout=120
-    )
-    loaded: dict[str, list[str]] = json.loads(done.stdout.strip().splitlines()[-1])
-    return loaded
-
-
 @pytest.fixture(scope="module")
 def agent_side_imports() -> dict[str, list[str]]:
     steps = [(STREAMING_ITSELF, (*SERVER_SIDE, "cv2"))]
     steps += [(statement, SERVER_SIDE) for statement in AGENT_STATEMENTS]
-    return _loaded_after_each(steps)
+    return modules_loaded_after(steps)
 
 
 @pytest.mark.parametrize("statement", AGENT_STATEMENTS)
@@ -54,7 +42,7 @@ def test_streaming_itself_loads_neither_the_server_nor_opencv(
 
 
 def test_the_server_side_is_still_importable() -> None:
-    loaded = _loaded_after_each([("import streaming.server", ("fastapi", "streaming.server.service"))])
+    loaded = modules_loaded_after([("import streaming.server", ("fastapi", "streaming.server.service"))])
     assert loaded["import streaming.server"] == ["fastapi", "streaming.server.service"]
 
 
