@@ -248,8 +248,13 @@ def test_a_camera_stalled_at_the_activation_does_not_hold_it_up(
     agent = _Agent(BodycamAgent(config, lambda plan: Recorder(plan, None)))
     agent.thread.start()
     try:
-        wait_until(lambda: agent.agent.standby_bytes() > 0, 30, "pictures in the buffer")
-        time.sleep(2)  # into the stall (nothing to observe: the source just stops giving pictures)
+        encoded: list[float] = []
+
+        def into_the_stall() -> bool:  # the standby's pictures stopped coming: 4 polls in a row, 0.9 s
+            encoded.append(agent.agent.standby_seconds())
+            return encoded[-1] >= 0.5 and len(encoded) >= 4 and len(set(encoded[-4:])) == 1
+
+        wait_until(into_the_stall, 30, "the camera to stall after its first second", poll=0.3)
         began = time.monotonic()
         outcome = agent.ask(Action.ACTIVATE)
         assert outcome.done, outcome.detail
