@@ -377,7 +377,11 @@ def test_a_killed_service_resumes_the_same_recording_with_the_gap_journaled(
     assert starts[1]["reason"] == "restarted after an unclean stop"
     gaps = [e for e in events if e["type"] == "gap"]
     assert gaps and gaps[0]["reason"] == "recorder restarted after an unclean stop"
-    assert datetime.fromisoformat(gaps[0]["from"]) <= killed_at <= datetime.fromisoformat(gaps[0]["to"])
+    # the gap starts where the salvaged media ends: the last picture's time plus its duration, on the
+    # media timeline, so up to one frame (1/15 s) after the instant the process died
+    frame = timedelta(seconds=1 / 15)
+    assert datetime.fromisoformat(gaps[0]["from"]) <= killed_at + frame
+    assert killed_at <= datetime.fromisoformat(gaps[0]["to"])
     assert [e["reason"] for e in events if e["type"] == "stop"] == [
         "expected end plus grace passed without the clerk's close"
     ], log
