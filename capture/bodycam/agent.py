@@ -143,7 +143,7 @@ class BodycamAgent:
         if recorder is None:
             logger.critical("alarm on standby: %s", event)
             return
-        recorder.journal_alarm(event)
+        recorder.journal_event(event)
 
     def run(self, stop: Stoppable) -> None:
         """Standby, then act on requests until ``stop`` is set; a recording in progress is then

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 from archive.export import RecordingSummary, summarize_journal
 from archive.formats import crash_point, sha256_file
 from archive.journal import (
-    AlarmEvent,
     ClerkEvent,
     JournalEvent,
     PauseEvent,
@@ -359,13 +358,9 @@ class Recorder:
             self._pipelines.append(pipeline)
 
     def journal_event(self, event: JournalEvent) -> None:
-        """Journal an event of the recording's life decided outside the recorder (a body camera's
-        deactivation, before it stops the recording)."""
-        self._require_log().journal.append(event)
-
-    def journal_alarm(self, event: AlarmEvent) -> None:
-        """Journal an alarm raised outside the recorder (an upload integrity alarm of the spool's
-        shared uploader, when ``uploads_elsewhere``)."""
+        """Journal an event decided outside the recorder: a body camera's deactivation (before it
+        stops the recording), or an upload integrity alarm of the spool's shared uploader (when
+        ``uploads_elsewhere``)."""
         self._require_log().journal.append(event)
 
     def _start_uploader(self) -> None:

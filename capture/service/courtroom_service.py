@@ -261,7 +261,7 @@ class CourtroomService:
         _, recorder = self._keeper.current()
         if recorder is not None:
             event = AlarmEvent(condition="integrity", active=True, object=item.object_key, detail=message)
-            recorder.journal_alarm(event)
+            recorder.journal_event(event)
 
     def _delivered(self, status: RoomStatus) -> None:
         self._keeper.delivered(status)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from archive.export import RecordingSummary
-from archive.journal import AlarmEvent, ClerkEvent, PauseReason
+from archive.journal import ClerkEvent, JournalEvent, PauseReason
 from capture.recording.mix.mic_mix import MicrophoneMix
 from capture.recording.recorder import RecorderHealth, RecordingPlan
 from capture.recording.stream.stream_pipeline import StreamPipeline
@@ -23,7 +23,7 @@ class RecordingSession(Protocol):
 
     def health(self) -> RecorderHealth: ...
 
-    def journal_alarm(self, event: AlarmEvent) -> None: ...
+    def journal_event(self, event: JournalEvent) -> None: ...
 
     def pause(self, reason: str, *, code: PauseReason | None = ..., by: str | None = ...) -> None: ...
 

@@ -15,6 +15,7 @@ from archive.export import RecordingSummary
 from archive.journal import (
     AlarmEvent,
     ClerkEvent,
+    JournalEvent,
     PauseReason,
     ReadinessCheck,
     ReadinessEvent,
@@ -58,7 +59,8 @@ class NotedRecording:
             START, None, self.stop_reason is not None,
         )  # fmt: skip
 
-    def journal_alarm(self, event: AlarmEvent) -> None:
+    def journal_event(self, event: JournalEvent) -> None:
+        assert isinstance(event, AlarmEvent)  # the service journals only its uploader's alarms
         self._log.append(f"alarm {self.plan.hearing} {event.condition}")
 
     def pause(self, reason: str, *, code: PauseReason | None = None, by: str | None = None) -> None:
