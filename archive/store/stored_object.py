@@ -115,6 +115,10 @@ def stored_object_from_headers(key: str, size: int, headers: Mapping[str, str]) 
     )
 
 
-def verify_digest(key: str, actual: str, expected: str | None) -> None:
+def verify_digest(
+    key: str, actual: str, expected: str | None, *, expected_from: str = "its metadata"
+) -> None:
+    """ChecksumMismatchError when ``actual`` is not ``expected``; ``expected_from`` names where the
+    expected hash came from (the object's metadata, or the record the caller checks it against)."""
     if expected is not None and actual != expected.lower():
-        raise ChecksumMismatchError(f"{key} read back with sha256 {actual}, its metadata says {expected}")
+        raise ChecksumMismatchError(f"{key} read back with sha256 {actual}, {expected_from} says {expected}")

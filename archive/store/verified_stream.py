@@ -37,6 +37,7 @@ class VerifiedStream:
         self._boundary = boundary
         self.stored_sha256: str | None = user_metadata(response.headers).get(SHA256_METADATA_KEY)
         self._expected = expected_sha256 if expected_sha256 is not None else self.stored_sha256
+        self._expected_from = "its metadata" if expected_sha256 is None else "the record read against"
         length = response.headers.get("Content-Length")
         self.size: int | None = int(length) if length is not None and length.isdigit() else None
         self._closed = threading.Lock()
@@ -56,7 +57,7 @@ class VerifiedStream:
                     if held is not None:
                         yield held
                     held = chunk
-            verify_digest(self.key, digest.hexdigest(), self._expected)
+            verify_digest(self.key, digest.hexdigest(), self._expected, expected_from=self._expected_from)
             if held is not None:
                 yield held
         finally:

@@ -290,3 +290,19 @@ def test_a_bucket_holding_objects_is_not_deleted(object_store: ObjectStore) -> N
         object_store.delete_bucket()
 
     assert object_store.read_bytes("rec/seg") == b"evidence"
+
+
+@pytest.mark.integration
+def test_a_read_against_a_hash_of_record_names_that_record_when_the_bytes_differ(
+    object_store: ObjectStore, tmp_path: Path
+) -> None:
+    data = os.urandom(3000)
+    source = tmp_path / "masked.m4s"
+    source.write_bytes(data)
+    object_store.put_file("rec/masked.m4s", source, sha256(data))
+    assert b"".join(object_store.open_verified("rec/masked.m4s").chunks()) == data  # its metadata
+
+    recorded = sha256(data[:-1] + bytes([data[-1] ^ 1]))  # a manifest that records other bytes
+    stream = object_store.open_verified("rec/masked.m4s", sha256=recorded)
+    with pytest.raises(ChecksumMismatchError, match=f"the record read against says {recorded}"):
+        b"".join(stream.chunks())
