@@ -11,6 +11,10 @@ puts such entries back with :meth:`UploadQueue.requeue_failed` (``python -m arch
 Failed attempts are counted apart by cause: ``outage_attempts`` (store unreachable, refused, bucket
 missing) and ``mismatch_attempts`` (the store saw other bytes than we sealed), with the time of the
 first mismatch, so an outage never uses up the patience reserved for a corrupting link and vice versa.
+
+A file inside the spool is recorded by its path relative to the queue's own directory (the spool's
+root), so a spool moved or restored elsewhere uploads from, and deletes in, its new place; entries of
+older queues (absolute paths) and files outside the spool keep their absolute paths.
 """
 
 from __future__ import annotations
@@ -94,6 +98,7 @@ class UploadQueue:
 
     def __init__(self, path: Path, *, clock: Clock | None = None) -> None:
         self.clock: Clock = clock or SystemClock()
+        self._base = path.parent.absolute()  # entries inside it are stored relative to it
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -141,7 +146,7 @@ class UploadQueue:
                 " delete_after_upload, state, enqueued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     object_key,
-                    str(local_path),
+                    self._stored_path(local_path),
                     sha256,
                     size,
                     recording_id,
@@ -172,7 +177,7 @@ class UploadQueue:
                 " ORDER BY id LIMIT ?",
                 (UploadState.PENDING, moment, limit),
             ).fetchall()
-        return [_item(row) for row in rows]
+        return [self._item(row) for row in rows]
 
     def confirmed(self, *, limit: int, exclude_recording: str | None = None) -> list[UploadItem]:
         """Up to ``limit`` entries the store has confirmed (``done``), the earliest confirmed first,
@@ -184,7 +189,7 @@ class UploadQueue:
                 " ORDER BY finished_at, id LIMIT ?",
                 (UploadState.DONE, exclude_recording, limit),
             ).fetchall()
-        return [_item(row) for row in rows]
+        return [self._item(row) for row in rows]
 
     def states(self, keys: Iterable[str]) -> dict[str, UploadState]:
         """The state of each of ``keys`` that is in the queue (keys never queued are left out)."""
@@ -259,7 +264,7 @@ class UploadQueue:
                 )
         if rows:
             self._wakeup.set()
-        return [_item(row) for row in rows]
+        return [self._item(row) for row in rows]
 
     def failed(self, recording_id: str | None = None) -> list[tuple[UploadItem, UploadState, str]]:
         """Every entry that waits for a person (``conflict``/``corrupt``), with its state and error."""
@@ -270,7 +275,7 @@ class UploadQueue:
             args += (recording_id,)
         with self._lock:
             rows = self._db.execute(query + " ORDER BY id", args).fetchall()
-        return [(_item(row[:11]), UploadState(row[11]), str(row[12] or "")) for row in rows]
+        return [(self._item(row[:11]), UploadState(row[11]), str(row[12] or "")) for row in rows]
 
     def counts(self, recording_id: str | None = None) -> dict[UploadState, int]:
         """How many entries are in each state (for one recording, or all)."""
@@ -329,18 +334,21 @@ class UploadQueue:
                 (state, error, self._epoch(), item_id),
             )
 
+    def _stored_path(self, local_path: Path) -> str:
+        absolute = local_path.absolute()
+        return str(absolute.relative_to(self._base)) if absolute.is_relative_to(self._base) else str(absolute)
 
-def _item(row: Sequence[Any]) -> UploadItem:
-    return UploadItem(
-        id=row[0],
-        object_key=row[1],
-        local_path=Path(row[2]),
-        sha256=row[3],
-        size=row[4],
-        recording_id=row[5],
-        delete_after_upload=bool(row[6]),
-        attempts=row[7],
-        outage_attempts=row[8],
-        mismatch_attempts=row[9],
-        first_mismatch_at=row[10],
-    )
+    def _item(self, row: Sequence[Any]) -> UploadItem:
+        return UploadItem(
+            id=row[0],
+            object_key=row[1],
+            local_path=self._base / row[2],  # an absolute path stays as it is
+            sha256=row[3],
+            size=row[4],
+            recording_id=row[5],
+            delete_after_upload=bool(row[6]),
+            attempts=row[7],
+            outage_attempts=row[8],
+            mismatch_attempts=row[9],
+            first_mismatch_at=row[10],
+        )
