@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 import shutil
-import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -59,15 +57,11 @@ def recorded_spool(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def sealed_spool(recorded_spool: Path, tmp_path: Path) -> Path:
-    """The test's own copy of the module's finished recording (modes and times kept); its upload
-    queue names the copy's files, as if the spool had been moved here."""
+    """The test's own copy of the module's finished recording (modes and times kept), as if the
+    spool had been moved here: its upload queue names the files relative to the spool, so the copy
+    uploads its own files (and the module's recording stays untouched)."""
     spool = tmp_path / "spool"
     shutil.copytree(recorded_spool, spool)
-    with contextlib.closing(sqlite3.connect(spool / "upload-queue.sqlite")) as queue, queue:
-        queue.execute(
-            "UPDATE uploads SET local_path = ? || substr(local_path, ?)",
-            (str(spool), len(str(recorded_spool)) + 1),
-        )
     return spool
 
 
