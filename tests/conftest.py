@@ -112,9 +112,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if INTEGRATION_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.integration)
     if os.environ.get("PYTEST_XDIST_WORKER"):
-        rank = {path: index for index, path in enumerate(LONGEST_FIRST)}
         root = config.rootpath
-        items.sort(key=lambda item: rank.get(item.path.relative_to(root).as_posix(), len(rank)))
+        items.sort(key=lambda item: longest_first_rank(item.path.relative_to(root).as_posix()))
+
+
+_RANK = {path: index for index, path in enumerate(LONGEST_FIRST)}
+
+
+def longest_first_rank(path: str) -> int:
+    """Where the test file ``path`` (relative to the repository) goes in the run: LONGEST_FIRST's
+    files by their place there, then every other file (a stable sort keeps their order)."""
+    return _RANK.get(path, len(_RANK))
 
 
 def _worker_port_range() -> tuple[int, int]:

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 from xdist.scheduler.loadscope import LoadScopeScheduling
 
-from tests.conftest import LONGEST_FIRST
+from tests.conftest import LONGEST_FIRST, longest_first_rank
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,12 +28,6 @@ def test_every_file_named_longest_first_exists_once() -> None:
     assert len(set(LONGEST_FIRST)) == len(LONGEST_FIRST)
     missing = [path for path in LONGEST_FIRST if not (ROOT / path).is_file()]
     assert not missing, f"LONGEST_FIRST names files that are gone: {missing}"
-
-
-def test_make_test_keeps_the_order_of_the_collection() -> None:
-    recipe = _unit_recipe()
-    assert "--dist loadscope" in recipe
-    assert "--no-loadscope-reorder" in recipe
 
 
 class _Config:
@@ -61,11 +55,15 @@ class _Worker:
 
 
 def test_xdist_configured_as_the_makefile_starts_with_the_longest_file() -> None:
+    recipe = _unit_recipe()
+    assert "--dist loadscope" in recipe  # whole files to one worker: the scheduler below
     longest = LONGEST_FIRST[0]
-    # collection order as tests/conftest.py leaves it: LONGEST_FIRST at the front, then the rest
-    collection = [f"{longest}::test_one", *(f"tests/portal/test_many.py::test_{n}" for n in range(30))]
-    collection += [f"tests/portal/test_other_{n}.py::test" for n in range(4)]
-    scheduling = LoadScopeScheduling(_Config(_unit_recipe()))
+    # a collection in file order, sorted as tests/conftest.py sorts it on every worker; the file of
+    # most tests is what xdist would hand out first if it re-sorted
+    collected = [f"tests/archive/test_{n}.py::test" for n in range(4)]
+    collected += [f"tests/portal/test_many.py::test_{n}" for n in range(30)] + [f"{longest}::test_one"]
+    collection = sorted(collected, key=lambda nodeid: longest_first_rank(nodeid.split("::")[0]))
+    scheduling = LoadScopeScheduling(_Config(recipe))
     workers = [_Worker("gw0"), _Worker("gw1")]
     for worker in workers:
         scheduling.add_node(worker)
