@@ -82,8 +82,10 @@ importlint: setup
 # per worker. Each test file goes whole to one worker (--dist loadscope), so a module-scoped recording,
 # server or browser is set up once; the longest files are handed out first (tests/conftest.py), which
 # needs --no-loadscope-reorder (else xdist sorts the files by their number of tests, and a one-minute
-# file started last kept one worker busy while the rest sat idle). PYTEST_WORKERS=0: one process.
-PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc) * 3 )))
+# file started last kept one worker busy while the rest sat idle). At most 12 workers: each holds its
+# own SeaweedFS servers, PostgreSQL and browsers (8 workers took about 2.5 GB here), and beyond that
+# the one-minute files, not the workers, set the run's length. PYTEST_WORKERS=0: one process.
+PYTEST_WORKERS ?= $(shell n=$$(( $$(nproc) * 3 )); echo $$(( n < 12 ? n : 12 )))
 unit: setup postgres-and-fonts gstreamer-webrtc cmaf-checkers gpsd
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
